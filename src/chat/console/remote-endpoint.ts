@@ -1,0 +1,83 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Dispatcher } from '../../core/dispatcher.js';
+import { exitCodeFor } from '../../core/outcome.js';
+import type { Router } from '../../http/router.js';
+import { isLoopback, json } from '../../http/server.js';
+import { consoleActor, consoleChannel } from './console-identity.js';
+
+/**
+ * While `firebreak start` holds the embedded store, `firebreak run` and `console` in another
+ * terminal send their commands here instead of failing on the lock. Loopback only, and the
+ * caller must read a token from the data dir: being on the machine is not enough.
+ */
+export const REMOTE_PATH = '/internal/console/run';
+
+export const remoteRequestSchema = z.object({
+  as: z.string().min(1).max(100),
+  text: z.string().max(20_000).optional(),
+  actionId: z.string().max(200).optional(),
+  yes: z.boolean().default(false),
+});
+
+export interface ServerInfo {
+  pid: number;
+  port: number;
+  token: string;
+}
+
+const infoFile = (dataDir: string) => join(dataDir, 'server.json');
+
+export function newConsoleToken(): string {
+  return randomBytes(24).toString('hex');
+}
+
+export function writeServerInfo(dataDir: string, port: number, token: string): { remove(): void } {
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(infoFile(dataDir), JSON.stringify({ pid: process.pid, port, token } satisfies ServerInfo), { mode: 0o600 });
+  return {
+    remove: () => {
+      try {
+        unlinkSync(infoFile(dataDir));
+      } catch {
+        /* gone */
+      }
+    },
+  };
+}
+
+export function readServerInfo(dataDir: string): ServerInfo | null {
+  try {
+    const parsed = z.object({ pid: z.number().int(), port: z.number().int(), token: z.string().min(16) }).safeParse(JSON.parse(readFileSync(infoFile(dataDir), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function registerRemoteConsole(router: Router, dispatcher: Dispatcher, token: string): void {
+  const expected = Buffer.from(token);
+  router.add('POST', REMOTE_PATH, async (req) => {
+    if (!isLoopback(req.remoteAddress)) return json(403, { error: 'loopback only' });
+    const given = Buffer.from(String(req.headers['x-firebreak-token'] ?? ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return json(401, { error: 'bad token' });
+    let body: unknown;
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      return json(400, { error: 'body must be JSON' });
+    }
+    const parsed = remoteRequestSchema.safeParse(body);
+    if (!parsed.success || (!parsed.data.text === !parsed.data.actionId)) return json(400, { error: 'need "as" and exactly one of "text" or "actionId"' });
+    const r = parsed.data;
+    const result = await dispatcher.dispatch({
+      actor: consoleActor(r.as),
+      channel: consoleChannel,
+      input: r.actionId ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
+      autoConfirm: r.yes,
+    });
+    return json(200, { ...result, exitCode: exitCodeFor(result.status) });
+  });
+}

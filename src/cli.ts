@@ -1,0 +1,216 @@
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { readRuntimeEnv, type RuntimeEnv } from './config/env.js';
+import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
+import { consoleActor, consoleChannel } from './chat/console/console-identity.js';
+import { readServerInfo, REMOTE_PATH } from './chat/console/remote-endpoint.js';
+import { renderText } from './chat/console/render-text.js';
+import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
+import { exitCodeFor } from './core/outcome.js';
+import type { Reply } from './core/reply.js';
+import { buildApp, startFirebreak, type App } from './main.js';
+import { lockHolder } from './store/data-dir-lock.js';
+import { openStore } from './store/open-store.js';
+import { loadMigrations } from './store/migrate.js';
+
+const USAGE = `Usage: firebreak <command>
+
+  start                         HTTP server, chat platforms and scheduler
+  run "<chat text>" [--as USER] [--yes]
+                                one command through the console platform
+  run --action ACTION_ID [--as USER]
+                                press a button (e.g. confirm:… printed under a card)
+  console [--as USER]           interactive console
+  config check                  validate the config; list every problem with its path
+  migrate                       apply database migrations
+
+Exit codes: 0 done, 1 the command ran and failed, 2 bad input or denied.`;
+
+class UsageError extends Error {}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function loadOrExit(runtime: RuntimeEnv): LoadedConfig {
+  try {
+    return loadConfig(runtime);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
+}
+
+/** One way to run a console invocation: in-process, or through a running server that holds the store. */
+interface ConsoleSession {
+  run(input: InvocationInput, as: string, yes: boolean): Promise<DispatchResult & { exitCode: number }>;
+  close(): Promise<void>;
+}
+
+const remoteResultSchema = z.object({
+  invocationId: z.string(),
+  status: z.enum(['ok', 'failed', 'invalid', 'denied', 'pending', 'cancelled']),
+  reply: z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v),
+  exitCode: z.number().int(),
+});
+
+async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Promise<ConsoleSession> {
+  if (!runtime.databaseUrl) {
+    const dataDir = resolve(runtime.dataDir);
+    const holder = lockHolder(dataDir);
+    if (holder !== null && holder !== process.pid) {
+      const info = readServerInfo(dataDir);
+      if (!info || info.pid !== holder) {
+        fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
+      }
+      return {
+        async run(input, as, yes) {
+          const body = input.kind === 'action' ? { as, actionId: input.actionId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
+          const res = await fetch(`http://127.0.0.1:${info.port}${REMOTE_PATH}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-firebreak-token': info.token },
+            body: JSON.stringify(body),
+          }).catch((err: Error) => fail(`Cannot reach the running Firebreak server on port ${info.port}: ${err.message}`, 1));
+          if (!res.ok) fail(`The running Firebreak server refused the command (HTTP ${res.status}).`, 1);
+          return remoteResultSchema.parse(await res.json());
+        },
+        close: async () => {},
+      };
+    }
+  }
+  // Logs go to stderr; keep them to warnings so the reply stays readable.
+  const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
+  return {
+    async run(input, as, yes) {
+      const result = await app.dispatcher.dispatch(
+        { actor: consoleActor(as), channel: consoleChannel, input, autoConfirm: yes },
+        { progress: async (reply) => void process.stderr.write(`… ${reply.title}\n`) },
+      );
+      return { ...result, exitCode: exitCodeFor(result.status) };
+    },
+    close: () => app.close(),
+  };
+}
+
+async function cmdRun(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { as: { type: 'string' }, yes: { type: 'boolean', default: false }, action: { type: 'string' } },
+  });
+  if (values.action === undefined && positionals.length !== 1) {
+    throw new UsageError('firebreak run takes the chat text as one quoted argument, e.g. firebreak run "/health".');
+  }
+  const runtime = readRuntimeEnv();
+  const loaded = loadOrExit(runtime);
+  const session = await openConsoleSession(runtime, loaded);
+  try {
+    const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
+    const result = await session.run(input, values.as ?? currentOsUser(), values.yes ?? false);
+    process.stdout.write(`${renderText(result.reply)}\n`);
+    return result.exitCode;
+  } finally {
+    await session.close();
+  }
+}
+
+async function cmdConsole(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { as: { type: 'string' } } });
+  const runtime = readRuntimeEnv();
+  const loaded = loadOrExit(runtime);
+  const session = await openConsoleSession(runtime, loaded);
+  const as = values.as ?? currentOsUser();
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `firebreak (${as})> ` });
+  process.stdout.write(`Firebreak console as ${as}. Type /help for commands, !ACTION_ID to press a button, exit to quit.\n`);
+  rl.prompt();
+  for await (const line of rl) {
+    const text = line.trim();
+    if (text === 'exit' || text === 'quit') break;
+    if (text !== '') {
+      const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
+      const result = await session.run(input, as, false);
+      process.stdout.write(`${renderText(result.reply)}\n`);
+    }
+    rl.prompt();
+  }
+  rl.close();
+  await session.close();
+  return 0;
+}
+
+async function cmdConfig(argv: string[]): Promise<number> {
+  if (argv[0] !== 'check') throw new UsageError('Usage: firebreak config check');
+  const runtime = readRuntimeEnv();
+  const loaded = loadOrExit(runtime);
+  const c = loaded.config;
+  process.stdout.write(
+    `${loaded.source}: OK — ${Object.keys(c.services).length} services, ${Object.keys(c.datastores).length} datastores, ${Object.keys(c.actions).length} actions, ${Object.keys(c.roles).length} roles\n`,
+  );
+  return 0;
+}
+
+async function cmdMigrate(): Promise<number> {
+  const runtime = readRuntimeEnv();
+  const db = await openStore(runtime, { migrate: false });
+  try {
+    const { migrate } = await import('./store/migrate.js');
+    const applied = await migrate(db);
+    const total = loadMigrations().length;
+    process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${db.description}.\n` : `${db.description} is up to date (${total} migrations).\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function cmdStart(): Promise<number> {
+  const runtime = readRuntimeEnv();
+  const loaded = loadOrExit(runtime);
+  const running = await startFirebreak(runtime, loaded);
+  process.stderr.write(
+    `Firebreak is running on http://localhost:${running.http.port} (store: ${running.app.db.description}; config: ${loaded.source}).\n` +
+      `In another terminal: npx firebreak run "/health"\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await running.close();
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'start':
+      return cmdStart();
+    case 'run':
+      return cmdRun(rest);
+    case 'console':
+      return cmdConsole(rest);
+    case 'config':
+      return cmdConfig(rest);
+    case 'migrate':
+      return cmdMigrate();
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return cmd === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`Unknown command "${cmd}".\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message, 2);
+    fail(`firebreak: ${(err as Error).message}`, 1);
+  },
+);

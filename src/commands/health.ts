@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { CheckConfig, FirebreakConfig } from '../config/schema.js';
+import { actionIds } from '../core/dispatcher.js';
+import { defineCommand } from '../core/spec.js';
+import type { ReplyRow } from '../core/reply.js';
+
+interface Target {
+  name: string;
+  check: CheckConfig;
+}
+
+/** Everything /health knows how to check: services with a health check, then datastores. */
+export function healthTargets(config: FirebreakConfig): Target[] {
+  const targets: Target[] = [];
+  for (const [name, svc] of Object.entries(config.services)) if (svc.health) targets.push({ name, check: svc.health });
+  for (const [name, check] of Object.entries(config.datastores)) targets.push({ name, check });
+  return targets;
+}
+
+export const healthCommand = defineCommand({
+  name: 'health',
+  summary: 'Check every service and datastore: up/down, latency, what failed',
+  usage: '/health [SERVICE]',
+  params: [
+    {
+      name: 'service',
+      description: 'Only this service or datastore',
+      type: 'string',
+      choices: (config) => healthTargets(config).map((t) => t.name),
+    },
+  ],
+  args: z.object({ service: z.string().max(63).optional() }),
+  mutating: false,
+  async run(ctx, args) {
+    const all = healthTargets(ctx.config);
+    let targets = all;
+    if (args.service !== undefined) {
+      targets = all.filter((t) => t.name === args.service);
+      if (targets.length === 0) {
+        const known = all.map((t) => t.name).join(', ') || '(none configured)';
+        const noCheck = args.service in ctx.config.services;
+        return {
+          status: 'invalid',
+          reply: {
+            title: 'Unknown service',
+            status: 'error',
+            text: noCheck
+              ? `${args.service} has no health check configured (services.${args.service}.health). Checked services: ${known}.`
+              : `There is no service or datastore called "${args.service}". Known: ${known}.`,
+            ephemeral: true,
+          },
+        };
+      }
+    }
+    if (targets.length === 0) {
+      return { status: 'ok', reply: { title: 'Health — nothing to check', status: 'info', text: 'No services or datastores with health checks are configured.' } };
+    }
+    const started = performance.now();
+    const results = await Promise.all(targets.map(async (t) => ({ t, r: await ctx.ports.health.probe(t.check) })));
+    const elapsed = Math.round(performance.now() - started);
+    const okCount = results.filter((x) => x.r.ok).length;
+    const rows: ReplyRow[] = results.map(({ t, r }) => ({
+      status: r.ok ? 'ok' : 'error',
+      cells: r.ok
+        ? [t.name, t.check.type, `${r.latencyMs} ms`, [r.target, r.detail].filter((s) => s && s !== '(embedded)' && s !== 'embedded PGlite').join(', ') || r.target]
+        : [t.name, t.check.type, r.detail, r.target],
+    }));
+    // "(embedded)" alone reads better than "(embedded), embedded PGlite"
+    for (const [i, { r }] of results.entries()) if (r.ok && r.target === '(embedded)') rows[i]!.cells[3] = '(embedded)';
+    const allOk = okCount === results.length;
+    const failed = results.filter((x) => !x.r.ok).map((x) => x.t.name);
+    return {
+      status: allOk ? 'ok' : 'failed',
+      reply: {
+        title: `Health — ${okCount} of ${results.length} check${results.length === 1 ? '' : 's'} OK (checked in ${elapsed} ms)`,
+        status: allOk ? 'ok' : 'error',
+        rows,
+        text: allOk ? undefined : `Failing: ${failed.join(', ')}`,
+        buttons: [{ actionId: actionIds.run(args.service ? `/health ${args.service}` : '/health'), label: 'Re-check' }],
+      },
+    };
+  },
+});

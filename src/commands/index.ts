@@ -1,0 +1,6 @@
+import type { AnyCommandSpec } from '../core/spec.js';
+import { healthCommand } from './health.js';
+import { helpCommand } from './help.js';
+
+/** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
+export const commands: AnyCommandSpec[] = [healthCommand, helpCommand];

@@ -1,0 +1,120 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type FirebreakConfig } from './schema.js';
+import { interpolateEnv, referencedVariables, type InterpolationProblem } from './interpolate.js';
+import type { RuntimeEnv } from './env.js';
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Readonly<FirebreakConfig>;
+  /** The file it came from, or "built-in default". */
+  source: string;
+  /** Values taken from the environment through ${VAR}: redacted wherever they would be shown. */
+  secrets: string[];
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function zodProblems(error: z.ZodError): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    // Unions report one issue per branch; a person wants the branch that matched the discriminator.
+    if (issue.code === 'invalid_union' && 'errors' in issue && Array.isArray(issue.errors) && issue.errors.length > 0) {
+      const first = issue.errors[0] as z.core.$ZodIssue[];
+      for (const inner of first) problems.push({ path: formatPath([...issue.path, ...inner.path]), message: inner.message });
+      continue;
+    }
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key' });
+      continue;
+    }
+    problems.push({ path: formatPath(issue.path), message: issue.message });
+  }
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Parses config text; every problem is collected, none is thrown away after the first. */
+export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): LoadedConfig {
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? 'YAML syntax error' })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const interpolationProblems: InterpolationProblem[] = [];
+  const interpolated = interpolateEnv(raw, env, interpolationProblems);
+  const problems: ConfigProblem[] = interpolationProblems.map((p) => ({ path: formatPath(p.path), message: p.message }));
+  const parsed = configSchema.safeParse(interpolated);
+  if (!parsed.success) {
+    // A missing variable also makes its field invalid (empty); report the cause, not both.
+    const known = new Set(problems.map((p) => p.path));
+    for (const p of zodProblems(parsed.error)) if (!known.has(p.path)) problems.push(p);
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
+  const secrets = [...new Set(referencedVariables(text).map((name) => env[name]).filter((v): v is string => !!v && v.length >= 4))];
+  return { config: deepFreeze(parsed.data), source, secrets };
+}
+
+/**
+ * With no config file, a default that makes `/health` meaningful on a fresh machine: it checks
+ * Firebreak's own store (and Redis when REDIS_URL is set), and gives the local console user every
+ * role so a newcomer can try everything. A real config names its roles explicitly.
+ */
+export function builtInDefaultConfig(runtime: RuntimeEnv, consoleUser = currentOsUser()): LoadedConfig {
+  const datastores: Record<string, unknown> = { 'firebreak-store': { type: 'postgres' } };
+  if (runtime.redisUrl) datastores.cache = { type: 'redis', url: runtime.redisUrl };
+  const member = `console:${consoleUser}`;
+  const config = configSchema.parse({ datastores, roles: { responders: [member], admins: [member] } });
+  return { config: deepFreeze(config), source: 'built-in default', secrets: [] };
+}
+
+export function currentOsUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'console';
+  }
+}
+
+export function loadConfig(runtime: RuntimeEnv, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  if (!existsSync(runtime.configPath)) {
+    if (runtime.configPathExplicit) {
+      throw new ConfigError(runtime.configPath, [{ path: '(file)', message: 'FIREBREAK_CONFIG points to a file that does not exist' }]);
+    }
+    return builtInDefaultConfig(runtime);
+  }
+  return parseConfigText(readFileSync(runtime.configPath, 'utf8'), runtime.configPath, env);
+}

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+/** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
+export const nameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (max 63 chars)');
+
+const timeoutMs = z.number().int().min(50).max(600_000);
+
+export const httpCheckSchema = z
+  .object({
+    type: z.literal('http'),
+    url: z.url(),
+    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+    expect_status: z.number().int().min(100).max(599).default(200),
+    body_contains: z.string().optional(),
+    headers: z.record(z.string(), z.string()).default({}),
+    timeout_ms: timeoutMs.default(2000),
+  })
+  .strict();
+
+export const postgresCheckSchema = z
+  .object({
+    type: z.literal('postgres'),
+    /** Absent: check Firebreak's own store (embedded PGlite or DATABASE_URL). */
+    url: z.string().optional(),
+    timeout_ms: timeoutMs.default(2000),
+  })
+  .strict();
+
+export const redisCheckSchema = z
+  .object({
+    type: z.literal('redis'),
+    url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
+    timeout_ms: timeoutMs.default(2000),
+  })
+  .strict();
+
+export const tcpCheckSchema = z
+  .object({
+    type: z.literal('tcp'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+    timeout_ms: timeoutMs.default(2000),
+  })
+  .strict();
+
+export const checkSchema = z.discriminatedUnion('type', [
+  httpCheckSchema,
+  postgresCheckSchema,
+  redisCheckSchema,
+  tcpCheckSchema,
+]);
+export type CheckConfig = z.infer<typeof checkSchema>;
+
+const replicasSchema = z
+  .object({ min: z.number().int().min(0), max: z.number().int().min(0).max(1000) })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.max < r.min) ctx.addIssue({ code: 'custom', path: ['max'], message: `must be ≥ min (${r.min})` });
+  });
+
+/** argv template: each element is one argument; `{name}` placeholders are filled from validated values only. */
+export const argvTemplateSchema = z.array(z.string().min(1)).min(1);
+
+const kubernetesDeploySchema = z
+  .object({
+    kind: z.literal('kubernetes'),
+    context: z.string().min(1).optional(),
+    namespace: nameSchema,
+    deployment: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'must be a Kubernetes object name'),
+    container: z.string().min(1).optional(),
+    kubeconfig: z.string().optional(),
+    rollout_timeout_s: z.number().int().min(5).max(3600).default(300),
+  })
+  .strict();
+
+const commandsDeploySchema = z
+  .object({
+    kind: z.literal('commands'),
+    rollback: argvTemplateSchema.optional(),
+    scale: argvTemplateSchema.optional(),
+    restart: argvTemplateSchema.optional(),
+    status: argvTemplateSchema.optional(),
+    timeout_s: z.number().int().min(1).max(3600).default(300),
+  })
+  .strict();
+
+export const serviceSchema = z
+  .object({
+    description: z.string().optional(),
+    deploy: z.discriminatedUnion('kind', [kubernetesDeploySchema, commandsDeploySchema]).optional(),
+    replicas: replicasSchema.optional(),
+    health: checkSchema.optional(),
+    /** Custom action names offered as buttons on this service's alerts. */
+    actions: z.array(nameSchema).default([]),
+  })
+  .strict();
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+
+const actionParamSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('enum'), values: z.array(z.string().min(1)).min(1), required: z.boolean().default(true), description: z.string().optional() }).strict(),
+  z.object({ type: z.literal('int'), min: z.number().int(), max: z.number().int(), required: z.boolean().default(true), description: z.string().optional() }).strict(),
+  z.object({ type: z.literal('string'), pattern: z.string().min(1), required: z.boolean().default(true), description: z.string().optional() }).strict(),
+]);
+export type ActionParamConfig = z.infer<typeof actionParamSchema>;
+
+export const actionSchema = z
+  .object({
+    description: z.string().optional(),
+    role: nameSchema.default('responders'),
+    confirm: z.boolean().default(true),
+    params: z.record(nameSchema, actionParamSchema).default({}),
+    argv: argvTemplateSchema.optional(),
+    http: z
+      .object({
+        method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+        url: z.string().min(1),
+        headers: z.record(z.string(), z.string()).default({}),
+        body: z.unknown().optional(),
+        expect_status: z.array(z.number().int()).default([200, 201, 202, 204]),
+      })
+      .strict()
+      .optional(),
+    timeout_s: z.number().int().min(1).max(3600).default(60),
+  })
+  .strict()
+  .superRefine((a, ctx) => {
+    if (!a.argv === !a.http) ctx.addIssue({ code: 'custom', message: 'needs exactly one of argv or http' });
+  });
+export type ActionConfig = z.infer<typeof actionSchema>;
+
+export const configSchema = z
+  .object({
+    chat: z
+      .object({
+        /** Channel name (Slack) or name/id (Discord) where alerts go and where commands are always allowed. */
+        incidents_channel: z.string().min(1).default('incidents'),
+        /** Further channels where commands are allowed. Incident channels (prefix below) always are. */
+        allowed_channels: z.array(z.string().min(1)).default([]),
+        incident_channel_prefix: z.string().min(1).default('inc-'),
+      })
+      .strict()
+      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-' }),
+    /** role name → members: "platform:userId", "platform:userName" or "*". */
+    roles: z.record(nameSchema, z.array(z.string().min(1))).default({}),
+    services: z.record(nameSchema, serviceSchema).default({}),
+    /** Datastores and other dependencies that /health checks but that are not deployable services. */
+    datastores: z.record(nameSchema, checkSchema).default({}),
+    actions: z.record(nameSchema, actionSchema).default({}),
+    confirmations: z
+      .object({ ttl_s: z.number().int().min(10).max(86_400).default(600) })
+      .strict()
+      .default({ ttl_s: 600 }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    for (const name of Object.keys(cfg.datastores)) {
+      if (name in cfg.services) {
+        ctx.addIssue({ code: 'custom', path: ['datastores', name], message: `name is already used by services.${name}` });
+      }
+    }
+    for (const [name, svc] of Object.entries(cfg.services)) {
+      for (const [i, action] of svc.actions.entries()) {
+        if (!(action in cfg.actions)) {
+          ctx.addIssue({ code: 'custom', path: ['services', name, 'actions', i], message: `unknown action "${action}"` });
+        }
+      }
+      if (svc.deploy && !svc.replicas && (svc.deploy.kind === 'kubernetes' || svc.deploy.scale)) {
+        ctx.addIssue({ code: 'custom', path: ['services', name, 'replicas'], message: 'is required to allow scaling (min and max)' });
+      }
+    }
+  });
+
+export type FirebreakConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,22 @@
+import type { Coordination } from '../core/ports.js';
+
+/** One replica only: dedupe keys live in this process. */
+export class MemoryCoordination implements Coordination {
+  readonly kind = 'memory' as const;
+  private readonly keys = new Map<string, number>();
+
+  async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    if (this.keys.size > 10_000) for (const [k, exp] of this.keys) if (exp <= now) this.keys.delete(k);
+    const exp = this.keys.get(key);
+    if (exp !== undefined && exp > now) return false;
+    this.keys.set(key, now + ttlMs);
+    return true;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.keys.clear();
+  }
+}

@@ -1,0 +1,49 @@
+import type { Reply } from './reply.js';
+
+/** What ran outside the process, recorded verbatim (redacted) in the timeline. */
+export interface Execution {
+  argv?: string[];
+  exitCode?: number | null;
+  durationMs?: number;
+  output?: string;
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A mutating step, planned but not yet run. The dispatcher turns it into a confirmation card,
+ * stores it, and on Confirm calls the command's `execute` with it under a lease.
+ */
+export interface PlannedStep {
+  /** Which of the command's operations to execute, e.g. "rollback". */
+  action: string;
+  /** Everything `execute` needs, already validated. Stored as JSON until confirmed. */
+  payload: { [key: string]: JsonValue };
+  /** The question on the card: "Roll back api from revision 14 to 13?" */
+  title: string;
+  fields?: { label: string; value: string }[];
+  /** The exact command that will run, shown on the card. */
+  argv?: string[];
+  /** One mutating action per lease key at a time, e.g. "service:api". */
+  lease: string;
+  /** Role required to request and to confirm. */
+  role: string;
+  /** "second-person": someone other than the requester must confirm (restores). */
+  approval?: 'self' | 'second-person';
+  /** What the Confirm button says. */
+  confirmLabel?: string;
+}
+
+export type Outcome =
+  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution }
+  | { status: 'invalid' | 'denied'; reply: Reply }
+  | { status: 'confirm'; plan: PlannedStep };
+
+export type FinalStatus = 'ok' | 'failed' | 'invalid' | 'denied' | 'pending' | 'cancelled';
+
+/** The CLI's promise: 0 done (or waiting for confirmation), 1 ran and failed, 2 bad input or denied. */
+export function exitCodeFor(status: FinalStatus): 0 | 1 | 2 {
+  if (status === 'ok' || status === 'pending' || status === 'cancelled') return 0;
+  if (status === 'failed') return 1;
+  return 2;
+}

@@ -1,0 +1,124 @@
+/**
+ * Interfaces the edges implement. The core and the commands depend only on these; main.ts
+ * builds the concrete classes (store repositories, Redis, probes, kubectl runners) and passes them in.
+ */
+import type { CheckConfig } from '../config/schema.js';
+import type { Actor, ChannelRef } from './identity.js';
+import type { JsonValue, PlannedStep } from './outcome.js';
+
+// ── timeline ────────────────────────────────────────────────────────────────
+
+export interface TimelineEventInput {
+  /** Groups the events of one invocation (command → confirmation → run → result). */
+  invocationId: string;
+  incidentId?: string | null;
+  kind: string;
+  actor: Actor;
+  channel?: ChannelRef | null;
+  command?: string | null;
+  text?: string | null;
+  argv?: string[] | null;
+  exitCode?: number | null;
+  outcome?: string | null;
+  output?: string | null;
+  durationMs?: number | null;
+  detail?: { [key: string]: JsonValue };
+}
+
+export interface TimelineEvent extends Required<Omit<TimelineEventInput, 'detail' | 'channel'>> {
+  id: number;
+  at: Date;
+  channel: ChannelRef | null;
+  detail: { [key: string]: JsonValue };
+}
+
+export interface TimelineRepository {
+  append(event: TimelineEventInput): Promise<TimelineEvent>;
+  list(filter?: { invocationId?: string; incidentId?: string; limit?: number }): Promise<TimelineEvent[]>;
+}
+
+// ── leases ──────────────────────────────────────────────────────────────────
+
+export interface LeaseHolder {
+  /** Unique per attempt; only this id can renew or release. */
+  id: string;
+  actorName: string;
+  description: string;
+}
+
+export interface LeaseInfo extends LeaseHolder {
+  key: string;
+  acquiredAt: Date;
+  expiresAt: Date;
+}
+
+export type LeaseResult = { acquired: true } | { acquired: false; heldBy: LeaseInfo };
+
+export interface LeaseRepository {
+  acquire(key: string, holder: LeaseHolder, ttlMs: number): Promise<LeaseResult>;
+  renew(key: string, holderId: string, ttlMs: number): Promise<boolean>;
+  release(key: string, holderId: string): Promise<void>;
+}
+
+// ── confirmations ───────────────────────────────────────────────────────────
+
+export type ConfirmationStatus = 'pending' | 'confirmed' | 'cancelled';
+
+export interface Confirmation {
+  id: string;
+  invocationId: string;
+  command: string;
+  plan: PlannedStep;
+  requestedBy: Actor;
+  channel: ChannelRef;
+  status: ConfirmationStatus;
+  decidedBy: Actor | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface ConfirmationRepository {
+  create(c: Omit<Confirmation, 'status' | 'decidedBy' | 'decidedAt' | 'createdAt'>): Promise<void>;
+  get(id: string): Promise<Confirmation | null>;
+  /** Atomically pending → decided. Exactly one caller across replicas gets the row back. */
+  decide(id: string, status: 'confirmed' | 'cancelled', by: Actor): Promise<Confirmation | null>;
+}
+
+// ── coordination ────────────────────────────────────────────────────────────
+
+export interface Coordination {
+  readonly kind: 'redis' | 'memory';
+  /** True for the first caller with this key within ttl; false for every repeat (retries, double clicks). */
+  claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ── health ──────────────────────────────────────────────────────────────────
+
+export interface ProbeResult {
+  ok: boolean;
+  latencyMs: number;
+  /** What a person needs: "200 OK", "1.2 MB used", "timeout after 2000 ms". Already redacted. */
+  detail: string;
+  /** Where it looked, without credentials: "http://127.0.0.1:9/health". */
+  target: string;
+}
+
+export interface HealthProber {
+  probe(check: CheckConfig): Promise<ProbeResult>;
+}
+
+// ── metrics and logging ─────────────────────────────────────────────────────
+
+export interface CommandMetrics {
+  observeCommand(command: string, outcome: string, seconds: number): void;
+}
+
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

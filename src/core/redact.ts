@@ -1,0 +1,62 @@
+/**
+ * Masks secrets in any text before it is logged, shown or stored. Two layers: the exact values
+ * the config took from the environment, and patterns for credentials that were never configured
+ * (a token echoed by a tool, a password in a URL).
+ */
+const PATTERNS: [RegExp, string][] = [
+  // user:password@ in URLs
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]+):([^\s@/]+)@/gi, '$1$2:***@'],
+  // Slack tokens, Discord bot tokens, AWS keys, bearer tokens, GitHub tokens
+  [/\bxox[abposr]-[A-Za-z0-9-]{6,}/g, 'xox*-***'],
+  [/\bxapp-[A-Za-z0-9-]{6,}/g, 'xapp-***'],
+  [/\b[MN][A-Za-z\d_-]{23,25}\.[A-Za-z\d_-]{6}\.[A-Za-z\d_-]{27,38}\b/g, '***discord-token***'],
+  [/\bAKIA[0-9A-Z]{16}\b/g, 'AKIA***'],
+  [/\b(gh[pousr]_)[A-Za-z0-9]{20,}\b/g, '$1***'],
+  [/\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
+  [/\bsk-[A-Za-z0-9_-]{16,}\b/g, 'sk-***'],
+  // key=value / "key": "value" for well-known secret names
+  [/((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)([^\s"',&]{3,})/gi, '$1***'],
+];
+
+export class Redactor {
+  private readonly values: string[];
+
+  constructor(secretValues: readonly string[] = []) {
+    // Longest first so a secret containing another is masked whole.
+    this.values = [...new Set(secretValues.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const v of this.values) out = out.split(v).join('***');
+    for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
+    return out;
+  }
+
+  redactArgv(argv: readonly string[]): string[] {
+    return argv.map((a) => this.redact(a));
+  }
+
+  /** Deep copy with every string redacted. */
+  redactValue<T>(value: T): T {
+    if (typeof value === 'string') return this.redact(value) as T;
+    if (Array.isArray(value)) return value.map((v: unknown) => this.redactValue(v)) as T;
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = this.redactValue(v);
+      return out as T;
+    }
+    return value;
+  }
+
+  withValues(more: readonly string[]): Redactor {
+    return new Redactor([...this.values, ...more]);
+  }
+}
+
+/** Keeps the end of long output (where errors are) and says how much was cut. */
+export function excerpt(text: string, maxChars = 1500): string {
+  const t = text.replace(/\r\n/g, '\n').trimEnd();
+  if (t.length <= maxChars) return t;
+  return `… (${t.length - maxChars} earlier characters cut)\n${t.slice(-maxChars)}`;
+}

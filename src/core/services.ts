@@ -1,0 +1,27 @@
+import type {
+  Coordination,
+  ConfirmationRepository,
+  HealthProber,
+  LeaseRepository,
+  Logger,
+  TimelineRepository,
+} from './ports.js';
+import type { CommandRegistry } from './registry.js';
+import type { Redactor } from './redact.js';
+
+/**
+ * Everything a command may use, handed in by main.ts. New capabilities (deploy, actions,
+ * backups, incidents) add their port here as an optional field until every entry point wires it.
+ */
+export interface Ports {
+  registry: CommandRegistry;
+  timeline: TimelineRepository;
+  leases: LeaseRepository;
+  confirmations: ConfirmationRepository;
+  coordination: Coordination;
+  health: HealthProber;
+  redactor: Redactor;
+  logger: Logger;
+  /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
+  storeDescription: string;
+}

@@ -1,0 +1,32 @@
+import type { Router } from './router.js';
+import { json } from './server.js';
+import type { PromMetrics } from './metrics.js';
+
+export interface Readiness {
+  name: string;
+  check(): Promise<void>;
+}
+
+/** Liveness, readiness (store and Redis reachable) and Prometheus metrics. */
+export function registerCoreRoutes(router: Router, deps: { metrics: PromMetrics; readiness: Readiness[] }): void {
+  router.add('GET', '/healthz', async () => json(200, { status: 'ok' }));
+  router.add('GET', '/readyz', async () => {
+    const results = await Promise.all(
+      deps.readiness.map(async (r) => {
+        try {
+          await Promise.race([r.check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout after 2000 ms')), 2000).unref())]);
+          return { name: r.name, ok: true };
+        } catch (err) {
+          return { name: r.name, ok: false, error: (err as Error).message };
+        }
+      }),
+    );
+    const ok = results.every((r) => r.ok);
+    return json(ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: results });
+  });
+  router.add('GET', '/metrics', async () => ({
+    status: 200,
+    headers: { 'content-type': deps.metrics.registry.contentType },
+    body: await deps.metrics.registry.metrics(),
+  }));
+}

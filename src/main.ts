@@ -1,0 +1,141 @@
+/**
+ * Composition root: the only place concrete classes are built and wired together.
+ * Everything else receives its collaborators through the ports in src/core.
+ */
+import { resolve } from 'node:path';
+import type { RuntimeEnv } from './config/env.js';
+import type { LoadedConfig } from './config/load.js';
+import { commands } from './commands/index.js';
+import { MemoryCoordination } from './coordination/memory-coordination.js';
+import { RedisCoordination } from './coordination/redis-coordination.js';
+import { Dispatcher } from './core/dispatcher.js';
+import type { Coordination, Logger } from './core/ports.js';
+import { Redactor } from './core/redact.js';
+import { CommandRegistry } from './core/registry.js';
+import type { Ports } from './core/services.js';
+import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
+import { registerCoreRoutes } from './http/core-routes.js';
+import { PromMetrics } from './http/metrics.js';
+import { Router } from './http/router.js';
+import { startHttpServer, type RunningServer } from './http/server.js';
+import { NetworkHealthProber } from './integrations/health/health-prober.js';
+import { createLogger } from './logging/logger.js';
+import { SqlConfirmationRepository } from './store/confirmation-repository.js';
+import type { Db } from './store/db.js';
+import { SqlLeaseRepository } from './store/lease-repository.js';
+import { openStore } from './store/open-store.js';
+import { storeProbe } from './store/store-probe.js';
+import { SqlTimelineRepository } from './store/timeline-repository.js';
+
+export interface App {
+  runtime: RuntimeEnv;
+  loaded: LoadedConfig;
+  db: Db;
+  coordination: Coordination;
+  ports: Ports;
+  dispatcher: Dispatcher;
+  metrics: PromMetrics;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redactor {
+  const envSecrets = [
+    runtime.slack.botToken,
+    runtime.slack.signingSecret,
+    runtime.slack.appToken,
+    runtime.discord.botToken,
+    runtime.discord.publicKey,
+  ].filter((v): v is string => !!v);
+  return new Redactor([...loaded.secrets, ...envSecrets]);
+}
+
+export async function buildApp(
+  runtime: RuntimeEnv,
+  loaded: LoadedConfig,
+  opts: { logger?: Logger; db?: Db; defaultMetrics?: boolean } = {},
+): Promise<App> {
+  const redactor = buildRedactor(runtime, loaded);
+  const logger = opts.logger ?? createLogger(runtime.logLevel, redactor);
+  const db = opts.db ?? (await openStore(runtime));
+  let coordination: Coordination;
+  try {
+    coordination = runtime.redisUrl ? await new RedisCoordination(runtime.redisUrl).connect() : new MemoryCoordination();
+  } catch (err) {
+    if (!opts.db) await db.close();
+    throw err;
+  }
+  const registry = new CommandRegistry(commands);
+  const ports: Ports = {
+    registry,
+    timeline: new SqlTimelineRepository(db),
+    leases: new SqlLeaseRepository(db),
+    confirmations: new SqlConfirmationRepository(db),
+    coordination,
+    health: new NetworkHealthProber(storeProbe(db), redactor),
+    redactor,
+    logger,
+    storeDescription: db.description,
+  };
+  const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
+  const dispatcher = new Dispatcher(loaded.config, ports, metrics);
+  return {
+    runtime,
+    loaded,
+    db,
+    coordination,
+    ports,
+    dispatcher,
+    metrics,
+    logger,
+    async close() {
+      await coordination.close();
+      if (!opts.db) await db.close();
+    },
+  };
+}
+
+export interface Running {
+  app: App;
+  http: RunningServer;
+  close(): Promise<void>;
+}
+
+/** `firebreak start`: the HTTP server, every configured chat platform and the scheduler. */
+export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string } = {}): Promise<Running> {
+  const app = await buildApp(runtime, loaded);
+  const router = new Router();
+  registerCoreRoutes(router, {
+    metrics: app.metrics,
+    readiness: [
+      { name: 'store', check: async () => void (await app.db.query('SELECT 1')) },
+      ...(runtime.redisUrl ? [{ name: 'redis', check: () => app.coordination.ping() }] : []),
+    ],
+  });
+  const closers: (() => Promise<void> | void)[] = [];
+  let http: RunningServer;
+  try {
+    const token = newConsoleToken();
+    registerRemoteConsole(router, app.dispatcher, token);
+    http = await startHttpServer(router, runtime.port, app.logger, opts.host);
+    // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
+    if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  app.logger.info(
+    { port: http.port, store: app.db.description, coordination: app.coordination.kind, config: loaded.source },
+    `Firebreak listening on :${http.port}`,
+  );
+  return {
+    app,
+    http,
+    async close() {
+      for (const c of closers.reverse()) await c();
+      await http.close();
+      await app.close();
+    },
+  };
+}
+

@@ -1,0 +1,61 @@
+import type { Actor, ChannelRef } from '../core/identity.js';
+import type { PlannedStep } from '../core/outcome.js';
+import type { Confirmation, ConfirmationRepository, ConfirmationStatus } from '../core/ports.js';
+import type { Db } from './db.js';
+
+interface Row {
+  id: string;
+  invocation_id: string;
+  command: string;
+  plan: PlannedStep;
+  requested_by: Actor;
+  channel: ChannelRef;
+  status: ConfirmationStatus;
+  decided_by: Actor | null;
+  decided_at: Date | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+function toConfirmation(r: Row): Confirmation {
+  return {
+    id: r.id,
+    invocationId: r.invocation_id,
+    command: r.command,
+    plan: r.plan,
+    requestedBy: r.requested_by,
+    channel: r.channel,
+    status: r.status,
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at ? new Date(r.decided_at) : null,
+    createdAt: new Date(r.created_at),
+    expiresAt: new Date(r.expires_at),
+  };
+}
+
+export class SqlConfirmationRepository implements ConfirmationRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(c: Omit<Confirmation, 'status' | 'decidedBy' | 'decidedAt' | 'createdAt'>): Promise<void> {
+    await this.db.query(
+      `INSERT INTO confirmations (id, invocation_id, command, plan, requested_by, channel, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [c.id, c.invocationId, c.command, JSON.stringify(c.plan), JSON.stringify(c.requestedBy), JSON.stringify(c.channel), c.expiresAt],
+    );
+  }
+
+  async get(id: string): Promise<Confirmation | null> {
+    const rows = await this.db.query<Row>('SELECT * FROM confirmations WHERE id = $1', [id]);
+    return rows[0] ? toConfirmation(rows[0]) : null;
+  }
+
+  async decide(id: string, status: 'confirmed' | 'cancelled', by: Actor): Promise<Confirmation | null> {
+    const rows = await this.db.query<Row>(
+      `UPDATE confirmations SET status = $2, decided_by = $3, decided_at = now()
+       WHERE id = $1 AND status = 'pending' AND expires_at > now()
+       RETURNING *`,
+      [id, status, JSON.stringify(by)],
+    );
+    return rows[0] ? toConfirmation(rows[0]) : null;
+  }
+}

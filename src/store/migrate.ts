@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Db } from './db.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const seen = new Set<number>();
+  return files.map((file) => {
+    const m = /^(\d{3,})_([a-z0-9_]+)\.sql$/.exec(file);
+    if (!m) throw new Error(`migration file ${file} must be named NNN_name.sql`);
+    const version = Number(m[1]);
+    if (seen.has(version)) throw new Error(`two migrations share version ${version}`);
+    seen.add(version);
+    return { version, name: m[2] as string, sql: readFileSync(`${dir}/${file}`, 'utf8') };
+  });
+}
+
+/**
+ * Applies every migration not yet recorded, each in its own transaction together with its
+ * record, so a failure leaves the database at the previous version. Several replicas starting at
+ * once serialize on a table lock (works on PGlite too, unlike advisory locks).
+ */
+export async function migrate(db: Db, migrations: Migration[] = loadMigrations()): Promise<number[]> {
+  try {
+    await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+  } catch (err) {
+    // Two replicas racing on CREATE TABLE IF NOT EXISTS can hit a catalog unique violation; the table exists then.
+    if ((err as { code?: string }).code !== '23505') throw err;
+  }
+  const applied: number[] = [];
+  for (const m of migrations) {
+    const done = await db.transaction(async (tx) => {
+      await tx.exec('LOCK TABLE schema_migrations IN EXCLUSIVE MODE');
+      const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations WHERE version = $1', [m.version]);
+      if (rows.length > 0) return false;
+      try {
+        await tx.exec(m.sql);
+      } catch (err) {
+        throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`);
+      }
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      return true;
+    });
+    if (done) applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,34 @@
+import { join, resolve } from 'node:path';
+import type { RuntimeEnv } from '../config/env.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import type { Db } from './db.js';
+import { migrate } from './migrate.js';
+import { openPglite } from './pglite-db.js';
+import { openPostgres } from './postgres-db.js';
+
+/** DATABASE_URL → PostgreSQL; unset → embedded PGlite in the data dir, locked to this process. */
+export async function openStore(runtime: RuntimeEnv, opts: { migrate?: boolean } = {}): Promise<Db> {
+  let db: Db;
+  if (runtime.databaseUrl) {
+    db = await openPostgres(runtime.databaseUrl);
+  } else {
+    const dataDir = resolve(runtime.dataDir);
+    const release = acquireDataDirLock(dataDir);
+    try {
+      const inner = await openPglite(join(dataDir, 'pgdata'));
+      db = { ...inner, close: async () => { await inner.close(); release(); } };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+  if (opts.migrate !== false) {
+    try {
+      await migrate(db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  return db;
+}

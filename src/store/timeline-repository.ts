@@ -1,0 +1,101 @@
+import type { ChannelRef } from '../core/identity.js';
+import type { JsonValue } from '../core/outcome.js';
+import type { TimelineEvent, TimelineEventInput, TimelineRepository } from '../core/ports.js';
+import type { Db } from './db.js';
+
+interface Row {
+  id: number;
+  at: Date;
+  invocation_id: string;
+  incident_id: string | null;
+  kind: string;
+  platform: string;
+  actor_id: string;
+  actor_name: string;
+  channel_id: string | null;
+  channel_name: string | null;
+  command: string | null;
+  text: string | null;
+  argv: string[] | null;
+  exit_code: number | null;
+  outcome: string | null;
+  output: string | null;
+  duration_ms: number | null;
+  detail: { [key: string]: JsonValue };
+}
+
+function toEvent(r: Row): TimelineEvent {
+  const channel: ChannelRef | null = r.channel_id !== null ? { platform: r.platform, id: r.channel_id, name: r.channel_name ?? r.channel_id } : null;
+  return {
+    id: Number(r.id),
+    at: new Date(r.at),
+    invocationId: r.invocation_id,
+    incidentId: r.incident_id,
+    kind: r.kind,
+    actor: { platform: r.platform, id: r.actor_id, name: r.actor_name },
+    channel,
+    command: r.command,
+    text: r.text,
+    argv: r.argv,
+    exitCode: r.exit_code,
+    outcome: r.outcome,
+    output: r.output,
+    durationMs: r.duration_ms,
+    detail: r.detail ?? {},
+  };
+}
+
+// Postgres rejects NUL in text; chat text never needs it and tool output may contain it.
+const clean = (s: string | null | undefined) => (s == null ? null : s.replace(/\u0000/g, ''));
+
+export class SqlTimelineRepository implements TimelineRepository {
+  constructor(private readonly db: Db) {}
+
+  async append(e: TimelineEventInput): Promise<TimelineEvent> {
+    const rows = await this.db.query<Row>(
+      `INSERT INTO timeline_events
+        (invocation_id, incident_id, kind, platform, actor_id, actor_name, channel_id, channel_name,
+         command, text, argv, exit_code, outcome, output, duration_ms, detail)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
+       RETURNING *`,
+      [
+        e.invocationId,
+        e.incidentId ?? null,
+        e.kind,
+        e.actor.platform,
+        e.actor.id,
+        e.actor.name,
+        e.channel?.id ?? null,
+        e.channel?.name ?? null,
+        e.command ?? null,
+        clean(e.text),
+        e.argv ? JSON.stringify(e.argv) : null,
+        e.exitCode ?? null,
+        e.outcome ?? null,
+        clean(e.output),
+        e.durationMs == null ? null : Math.round(e.durationMs),
+        JSON.stringify(e.detail ?? {}),
+      ],
+    );
+    return toEvent(rows[0] as Row);
+  }
+
+  async list(filter: { invocationId?: string; incidentId?: string; limit?: number } = {}): Promise<TimelineEvent[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.invocationId) {
+      params.push(filter.invocationId);
+      where.push(`invocation_id = $${params.length}`);
+    }
+    if (filter.incidentId) {
+      params.push(filter.incidentId);
+      where.push(`incident_id = $${params.length}`);
+    }
+    params.push(filter.limit ?? 1000);
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM timeline_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ASC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toEvent);
+  }
+}
