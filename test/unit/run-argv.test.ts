@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { describeArgvFailure, runArgv } from '../../src/integrations/commands/run-argv.js';
+import { fillArgv, TemplateError } from '../../src/integrations/commands/fill-argv.js';
+
+describe('runArgv', () => {
+  it('passes hostile text as one literal argument, never through a shell', async () => {
+    const r = await runArgv(['printf', '%s', 'api; rm -rf / $(id) `id`'], { timeoutMs: 5000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe('api; rm -rf / $(id) `id`');
+  });
+
+  it('reports a missing program, a failing one and a timeout in one sentence each', async () => {
+    const missing = await runArgv(['definitely-not-a-program-xyz'], { timeoutMs: 5000 });
+    expect(describeArgvFailure(missing, 5000)).toBe('definitely-not-a-program-xyz is not installed on the Firebreak host (or not on its PATH).');
+    const failing = await runArgv(['sh', '-c', 'echo boom >&2; exit 3'], { timeoutMs: 5000 });
+    expect(failing.exitCode).toBe(3);
+    expect(describeArgvFailure(failing, 5000)).toBe('sh exited with code 3: boom');
+    const slow = await runArgv(['sleep', '10'], { timeoutMs: 300 });
+    expect(slow.timedOut).toBe(true);
+    expect(describeArgvFailure(slow, 300)).toContain('did not finish within');
+  });
+
+  it('streams lines as they arrive', async () => {
+    const lines: string[] = [];
+    await runArgv(['sh', '-c', 'echo one; echo two >&2'], { timeoutMs: 5000, onLine: (l) => lines.push(l) });
+    expect(lines.sort()).toEqual(['one', 'two']);
+  });
+});
+
+describe('fillArgv', () => {
+  it('keeps each template element one argument', () => {
+    expect(fillArgv(['kubectl', 'scale', '--replicas={replicas}', 'deploy/{name}'], { replicas: '5', name: 'a b' })).toEqual(['kubectl', 'scale', '--replicas=5', 'deploy/a b']);
+  });
+  it('refuses a placeholder without a value', () => {
+    expect(() => fillArgv(['x', '{nope}'], {})).toThrow(TemplateError);
+  });
+});
