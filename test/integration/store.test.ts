@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/store/db.js';
+import { loadMigrations, migrate } from '../../src/store/migrate.js';
+import { openPglite } from '../../src/store/pglite-db.js';
+import { openPostgres } from '../../src/store/postgres-db.js';
+import { SqlTimelineRepository } from '../../src/store/timeline-repository.js';
+import { SqlLeaseRepository } from '../../src/store/lease-repository.js';
+import { SqlConfirmationRepository } from '../../src/store/confirmation-repository.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { alice, bob, consoleChan } from '../support/app.js';
+
+interface Backend {
+  name: string;
+  open(): Promise<{ db: Db; cleanup(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'PostgreSQL 127.0.0.1',
+    async open() {
+      const t = await createTestDatabase();
+      const db = await openPostgres(t.url);
+      return { db, cleanup: async () => { await db.close(); await t.drop(); } };
+    },
+  },
+  {
+    name: 'embedded PGlite',
+    async open() {
+      const db = await openPglite();
+      return { db, cleanup: () => db.close() };
+    },
+  },
+];
+
+describe.each(backends)('store on $name', (backend) => {
+  let db: Db;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, cleanup } = await backend.open());
+  });
+  afterAll(() => cleanup());
+
+  it('migrates an empty database, records every migration, and a re-run changes nothing', async () => {
+    const all = loadMigrations();
+    const first = await migrate(db);
+    expect(first).toEqual(all.map((m) => m.version));
+    const recorded = await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(recorded.map((r) => r.version)).toEqual(all.map((m) => m.version));
+    expect(await migrate(db)).toEqual([]);
+    const tables = await db.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['confirmations', 'leases', 'schema_migrations', 'timeline_events']));
+  });
+
+  it('rolls a failing migration back whole and leaves the version unrecorded', async () => {
+    const bad = [{ version: 9001, name: 'broken', sql: 'CREATE TABLE half_done (id int); SELECT * FROM no_such_table;' }];
+    await expect(migrate(db, bad)).rejects.toThrow(/migration 9001_broken failed: .*no_such_table/);
+    const rows = await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'");
+    expect(rows).toEqual([]);
+    expect(await db.query('SELECT 1 FROM schema_migrations WHERE version = 9001')).toEqual([]);
+  });
+
+  it('appends timeline events and reads them back in order with argv, exit code and detail', async () => {
+    const repo = new SqlTimelineRepository(db);
+    await repo.append({ invocationId: 'inv-1', kind: 'command', actor: alice, channel: consoleChan, command: 'health', text: '/health', outcome: 'ok', detail: { n: 1 } });
+    await repo.append({ invocationId: 'inv-1', kind: 'action.finished', actor: bob, channel: null, argv: ['kubectl', 'rollout', 'undo'], exitCode: 0, durationMs: 48_000, output: 'rolled back\u0000' });
+    const events = await repo.list({ invocationId: 'inv-1' });
+    expect(events.map((e) => e.kind)).toEqual(['command', 'action.finished']);
+    expect(events[0]).toMatchObject({ actor: alice, channel: consoleChan, command: 'health', outcome: 'ok', detail: { n: 1 } });
+    expect(events[1]).toMatchObject({ argv: ['kubectl', 'rollout', 'undo'], exitCode: 0, durationMs: 48_000, output: 'rolled back', channel: null });
+    expect(events[0]!.at).toBeInstanceOf(Date);
+  });
+
+  it('gives a lease to one holder at a time and to the next once released or expired', async () => {
+    const leases = new SqlLeaseRepository(db);
+    const h1 = { id: 'h1', actorName: 'alice', description: 'rollback api' };
+    const h2 = { id: 'h2', actorName: 'bob', description: 'scale api' };
+    const [a, b] = await Promise.all([leases.acquire('service:api', h1, 60_000), leases.acquire('service:api', h2, 60_000)]);
+    expect([a.acquired, b.acquired].filter(Boolean)).toHaveLength(1);
+    const loser = a.acquired ? b : a;
+    const winner = a.acquired ? h1 : h2;
+    expect(loser.acquired === false && loser.heldBy.actorName).toBe(winner.actorName);
+    expect(await leases.renew('service:api', 'someone-else', 60_000)).toBe(false);
+    expect(await leases.renew('service:api', winner.id, 60_000)).toBe(true);
+    await leases.release('service:api', 'someone-else');
+    expect((await leases.acquire('service:api', { id: 'h3', actorName: 'carol', description: 'x' }, 60_000)).acquired).toBe(false);
+    await leases.release('service:api', winner.id);
+    expect((await leases.acquire('service:api', { id: 'h3', actorName: 'carol', description: 'x' }, 1)).acquired).toBe(true);
+    await new Promise((r) => setTimeout(r, 20));
+    // expired after 1 ms: a crashed holder does not block the service forever
+    expect((await leases.acquire('service:api', { id: 'h4', actorName: 'dave', description: 'x' }, 60_000)).acquired).toBe(true);
+  });
+
+  it('lets exactly one decision win on a confirmation, and refuses expired ones', async () => {
+    const repo = new SqlConfirmationRepository(db);
+    const plan = { action: 'x', payload: {}, title: 'Do x?', lease: 'k', role: 'responders' };
+    await repo.create({ id: 'c1', invocationId: 'i', command: 'bump', plan, requestedBy: alice, channel: consoleChan, expiresAt: new Date(Date.now() + 60_000) });
+    const results = await Promise.all([repo.decide('c1', 'confirmed', alice), repo.decide('c1', 'confirmed', bob), repo.decide('c1', 'cancelled', bob)]);
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect((await repo.get('c1'))?.status).not.toBe('pending');
+    await repo.create({ id: 'c2', invocationId: 'i', command: 'bump', plan, requestedBy: alice, channel: consoleChan, expiresAt: new Date(Date.now() - 1000) });
+    expect(await repo.decide('c2', 'confirmed', bob)).toBeNull();
+    expect((await repo.get('c2'))?.status).toBe('pending');
+  });
+});
+
+describe('migrations under concurrency', () => {
+  it('three replicas migrating one empty PostgreSQL at once apply each migration once', async () => {
+    const t = await createTestDatabase();
+    const dbs = await Promise.all([openPostgres(t.url), openPostgres(t.url), openPostgres(t.url)]);
+    try {
+      const applied = await Promise.all(dbs.map((d) => migrate(d)));
+      expect(applied.flat().sort()).toEqual(loadMigrations().map((m) => m.version).sort());
+    } finally {
+      await Promise.all(dbs.map((d) => d.close()));
+      await t.drop();
+    }
+  });
+});
