@@ -47,6 +47,16 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
       for (const inner of first) problems.push({ path: formatPath([...issue.path, ...inner.path]), message: inner.message });
       continue;
     }
+    if (issue.code === 'invalid_key' && 'issues' in issue && Array.isArray(issue.issues) && issue.issues.length > 0) {
+      const inner = issue.issues[0] as z.core.$ZodIssue;
+      problems.push({ path: formatPath(issue.path), message: `name ${inner.message}` });
+      continue;
+    }
+    const discriminator = /^Invalid discriminator value\. Expected (.*)$/.exec(issue.message);
+    if (discriminator) {
+      problems.push({ path: formatPath(issue.path), message: `must be one of: ${(discriminator[1] ?? '').replace(/'/g, '').split(' | ').join(', ')}` });
+      continue;
+    }
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key' });
       continue;
@@ -66,7 +76,7 @@ function deepFreeze<T>(value: T): T {
 
 /** Parses config text; every problem is collected, none is thrown away after the first. */
 export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): LoadedConfig {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,

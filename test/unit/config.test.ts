@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { builtInDefaultConfig, ConfigError, parseConfigText } from '../../src/config/load.js';
+import { readRuntimeEnv } from '../../src/config/env.js';
+
+function problems(yaml: string, env: NodeJS.ProcessEnv = {}): { path: string; message: string }[] {
+  try {
+    parseConfigText(yaml, 'test.yml', env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('config unexpectedly valid');
+}
+
+describe('config validation', () => {
+  const table: { name: string; yaml: string; env?: NodeJS.ProcessEnv; expected: { path: string | RegExp; message: RegExp | string }[] }[] = [
+    {
+      name: 'replicas max below min',
+      yaml: 'services:\n  api:\n    deploy: { kind: kubernetes, namespace: conduit, deployment: conduit-api }\n    replicas: { min: 2, max: 1 }',
+      expected: [{ path: 'services.api.replicas.max', message: 'must be ≥ min (2)' }],
+    },
+    {
+      name: 'unknown key',
+      yaml: 'services:\n  api:\n    helth: { type: http, url: "http://x" }',
+      expected: [{ path: 'services.api.helth', message: 'unknown key' }],
+    },
+    {
+      name: 'bad URL in an http check',
+      yaml: 'datastores:\n  ch: { type: http, url: "not a url" }',
+      expected: [{ path: 'datastores.ch.url', message: /URL/i }],
+    },
+    {
+      name: 'unknown check type',
+      yaml: 'datastores:\n  ch: { type: mysql, url: "x" }',
+      expected: [{ path: 'datastores.ch.type', message: 'must be one of: http, postgres, redis, tcp' }],
+    },
+    {
+      name: 'missing environment variable',
+      yaml: 'datastores:\n  cache: { type: redis, url: "${REDIS_URL}" }',
+      expected: [{ path: 'datastores.cache.url', message: 'environment variable REDIS_URL is not set' }],
+    },
+    {
+      name: 'service name with shell characters',
+      yaml: 'services:\n  "api;rm":\n    description: x',
+      expected: [{ path: 'services.api;rm', message: /^name must be lowercase letters/ }],
+    },
+    {
+      name: 'port out of range',
+      yaml: 'datastores:\n  db: { type: tcp, host: h, port: 70000 }',
+      expected: [{ path: 'datastores.db.port', message: /65535/ }],
+    },
+    {
+      name: 'service action that does not exist',
+      yaml: 'services:\n  api:\n    actions: [nope]',
+      expected: [{ path: 'services.api.actions[0]', message: 'unknown action "nope"' }],
+    },
+    {
+      name: 'scalable service without replica bounds',
+      yaml: 'services:\n  api:\n    deploy: { kind: kubernetes, namespace: conduit, deployment: conduit-api }',
+      expected: [{ path: 'services.api.replicas', message: /required to allow scaling/ }],
+    },
+    {
+      name: 'datastore named like a service',
+      yaml: 'services:\n  api: {}\ndatastores:\n  api: { type: tcp, host: h, port: 1 }',
+      expected: [{ path: 'datastores.api', message: 'name is already used by services.api' }],
+    },
+    {
+      name: 'YAML syntax error',
+      yaml: 'services: [unclosed',
+      expected: [{ path: /^line 1$/, message: /Flow sequence/ }],
+    },
+  ];
+
+  it.each(table)('$name → path and message', ({ yaml, env, expected }) => {
+    const got = problems(yaml, env);
+    for (const e of expected) {
+      expect(got).toContainEqual({ path: e.path instanceof RegExp ? expect.stringMatching(e.path) : e.path, message: typeof e.message === 'string' ? e.message : expect.stringMatching(e.message) });
+    }
+  });
+
+  it('lists every problem at once, not just the first', () => {
+    const got = problems(`
+services:
+  api:
+    deploy: { kind: kubernetes, namespace: conduit, deployment: conduit-api }
+    replicas: { min: 5, max: 3 }
+datastores:
+  cache: { type: redis, url: "\${NOPE}" }
+  web: { type: tcp, host: h, port: 0 }
+`);
+    expect(got.map((p) => p.path)).toEqual(expect.arrayContaining(['services.api.replicas.max', 'datastores.cache.url', 'datastores.web.port']));
+  });
+
+  it('interpolates ${VAR} in values without letting the value change the YAML structure', () => {
+    const loaded = parseConfigText('datastores:\n  cache: { type: redis, url: "${R}" }', 't.yml', { R: 'redis://:p#ss: word@h:6379' });
+    expect(loaded.config.datastores.cache).toMatchObject({ url: 'redis://:p#ss: word@h:6379' });
+    expect(loaded.secrets).toContain('redis://:p#ss: word@h:6379');
+  });
+
+  it('returns a frozen object', () => {
+    const loaded = parseConfigText('services:\n  api: {}', 't.yml', {});
+    expect(Object.isFrozen(loaded.config.services)).toBe(true);
+  });
+
+  it('the example config loads whenever its variables are set to any value', () => {
+    const text = readFileSync('firebreak.example.yml', 'utf8');
+    const vars = [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]!))];
+    const env = Object.fromEntries(vars.map((v) => [v, v.endsWith('_URL') ? (v.startsWith('REDIS') ? 'redis://cache:6379' : 'postgres://u:p@db:5432/app') : 'value-of-' + v]));
+    const loaded = parseConfigText(text, 'firebreak.example.yml', env);
+    expect(Object.keys(loaded.config.services)).toEqual(expect.arrayContaining(['api', 'litellm']));
+  });
+
+  it('without a file, the default checks the store (and Redis when set) and gives the console user every role', () => {
+    const d = builtInDefaultConfig(readRuntimeEnv({ REDIS_URL: 'redis://127.0.0.1:6379' }), 'alice');
+    expect(Object.keys(d.config.datastores)).toEqual(['firebreak-store', 'cache']);
+    expect(d.config.roles).toEqual({ responders: ['console:alice'], admins: ['console:alice'] });
+    expect(Object.keys(builtInDefaultConfig(readRuntimeEnv({}), 'alice').config.datastores)).toEqual(['firebreak-store']);
+  });
+});
