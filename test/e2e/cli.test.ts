@@ -1,0 +1,113 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/store/pglite-db.js';
+
+const BIN = resolve('bin/firebreak.js');
+
+/** Runs the real CLI as a child process in a scratch directory with no config file. */
+function firebreak(args: string[], dir: string, env: Record<string, string> = {}) {
+  return execa('node', [BIN, ...args], {
+    cwd: dir,
+    reject: false,
+    timeout: 60_000,
+    env: { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', ...env },
+    extendEnv: false,
+  }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+}
+
+async function timelineRows(dir: string): Promise<{ kind: string; text: string | null; outcome: string | null; actor_id: string }[]> {
+  const db = await openPglite(join(dir, 'data', 'pgdata'));
+  try {
+    return await db.query('SELECT kind, text, outcome, actor_id FROM timeline_events ORDER BY id');
+  } finally {
+    await db.close();
+  }
+}
+
+describe('firebreak CLI (child process, embedded store, no config)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-'));
+
+  it('run "/health" prints the card from real checks and exits 0', async () => {
+    const r = await firebreak(['run', '/health', '--as', 'alice'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Health — 1 of 1 check OK \(checked in \d+ ms\)\n  ✅ firebreak-store   postgres   \d+ ms   \(embedded\)\n/);
+    expect(r.code).toBe(0);
+  });
+
+  it.each([
+    ['empty text', '', 'Empty command: type /help to see the commands.'],
+    ['unknown command', '/frobnicate', 'Unknown command /frobnicate. Commands: /health'],
+    ['unbalanced quotes', '/health "api', 'Unbalanced double quote: close the quoted text.'],
+    ['10 KB of text', `/health ${'a'.repeat(10_240)}`, 'Command is 10248 characters long; the limit is 2000.'],
+    ['control characters', '/health \u0007\u001b[31m', 'Command contains control characters; type it as plain text.'],
+    ['too many arguments', '/health a b', 'Too many arguments for /health: "b". Usage: /health [SERVICE]'],
+  ])('%s → one clear sentence, exit 2', async (_name, text, message) => {
+    const r = await firebreak(['run', text, '--as', 'alice'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(message);
+    expect(r.stdout).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
+  });
+
+  it('a failing check exits 1', async () => {
+    const cfgDir = mkdtempSync(join(tmpdir(), 'firebreak-cli-cfg-'));
+    writeFileSync(join(cfgDir, 'firebreak.yml'), 'services:\n  api:\n    health: { type: tcp, host: 127.0.0.1, port: 9, timeout_ms: 500 }\n');
+    const r = await firebreak(['run', '/health'], cfgDir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('❌ Health — 0 of 1 check OK');
+    expect(r.stdout).toContain('api   tcp   connection refused   127.0.0.1:9');
+  });
+
+  it('records one timeline row per invocation, with who and what', async () => {
+    const rows = await timelineRows(dir);
+    // 1 health + 6 bad inputs
+    expect(rows).toHaveLength(7);
+    expect(rows[0]).toMatchObject({ kind: 'command', text: '/health', outcome: 'ok', actor_id: 'alice' });
+    expect(rows.slice(1).every((r) => r.kind === 'command.invalid' && r.outcome === 'invalid')).toBe(true);
+  });
+
+  it('config check lists every problem with its path and exits 2', async () => {
+    const cfgDir = mkdtempSync(join(tmpdir(), 'firebreak-cli-cfg-'));
+    writeFileSync(join(cfgDir, 'firebreak.yml'), 'services:\n  api:\n    deploy: { kind: kubernetes, namespace: conduit, deployment: api }\n    replicas: { min: 2, max: 1 }\ndatastores:\n  cache: { type: redis, url: "${REDIS_URL}" }\n');
+    const r = await firebreak(['config', 'check'], cfgDir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('firebreak.yml: 2 problems:');
+    expect(r.stderr).toContain('services.api.replicas.max: must be ≥ min (2)');
+    expect(r.stderr).toContain('datastores.cache.url: environment variable REDIS_URL is not set');
+    const ok = await firebreak(['config', 'check'], dir, { PATH: process.env.PATH ?? '' });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('built-in default: OK');
+  });
+});
+
+describe('firebreak run while firebreak start holds the embedded store', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-remote-'));
+  let server: ReturnType<typeof execa>;
+
+  beforeAll(async () => {
+    server = execa('node', [BIN, 'start'], { cwd: dir, env: { FIREBREAK_DATA_DIR: join(dir, 'data'), PORT: '0', LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' }, extendEnv: false, reject: false });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('firebreak start did not come up')), 30_000);
+      server.stderr?.on('data', (d: Buffer) => {
+        if (d.toString().includes('Firebreak is running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  });
+  afterAll(async () => {
+    server.kill('SIGTERM');
+    await server;
+  });
+
+  it('sends the command to the server instead of failing on the lock', async () => {
+    const r = await firebreak(['run', '/health', '--as', 'carol'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('✅ firebreak-store');
+    const bad = await firebreak(['run', '/nope', '--as', 'carol'], dir, { PATH: process.env.PATH ?? '' });
+    expect(bad.code).toBe(2);
+  });
+});
