@@ -5,7 +5,7 @@
  */
 const PATTERNS: [RegExp, string][] = [
   // user:password@ in URLs
-  [/(\b[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]+):([^\s@/]+)@/gi, '$1$2:***@'],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, '$1$2:***@'],
   // Slack tokens, Discord bot tokens, AWS keys, bearer tokens, GitHub tokens
   [/\bxox[abposr]-[A-Za-z0-9-]{6,}/g, 'xox*-***'],
   [/\bxapp-[A-Za-z0-9-]{6,}/g, 'xapp-***'],

@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFirebreak, type Running } from '../../src/main.js';
+import { configFrom, testRuntime } from '../support/app.js';
+import { createTestDatabase, REDIS_URL } from '../support/postgres.js';
+
+describe('HTTP server on PostgreSQL + Redis (production mode)', () => {
+  let running: Running;
+  let base: string;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const t = await createTestDatabase();
+    drop = t.drop;
+    running = await startFirebreak(
+      testRuntime({ port: 0, databaseUrl: t.url, redisUrl: REDIS_URL, dataDir: mkdtempSync(join(tmpdir(), 'fb-http-')) }),
+      configFrom(`datastores:\n  cache: { type: redis, url: "${REDIS_URL}" }\n`),
+      { host: '127.0.0.1' },
+    );
+    base = `http://127.0.0.1:${running.http.port}`;
+  });
+  afterAll(async () => {
+    await running.close();
+    await drop();
+  });
+
+  it('GET /healthz answers while the process is up', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /readyz reports the store and Redis', async () => {
+    const res = await fetch(`${base}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', checks: [{ name: 'store', ok: true }, { name: 'redis', ok: true }] });
+  });
+
+  it('GET /metrics counts commands by name and outcome, with durations and process metrics', async () => {
+    await running.app.dispatcher.dispatch({ actor: { platform: 'console', id: 'a', name: 'a' }, channel: { platform: 'console', id: 'console', name: 'console' }, input: { kind: 'text', text: '/health' } });
+    await running.app.dispatcher.dispatch({ actor: { platform: 'console', id: 'a', name: 'a' }, channel: { platform: 'console', id: 'console', name: 'console' }, input: { kind: 'text', text: '/nope' } });
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('firebreak_commands_total{command="health",outcome="ok"} 1');
+    expect(text).toContain('firebreak_commands_total{command="(invalid)",outcome="invalid"} 1');
+    expect(text).toMatch(/firebreak_command_duration_seconds_count\{command="health"\} 1/);
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('unknown routes are 404 and wrong methods 405', async () => {
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('the console endpoint refuses callers without the token', async () => {
+    const res = await fetch(`${base}/internal/console/run`, { method: 'POST', body: JSON.stringify({ as: 'x', text: '/health' }) });
+    expect(res.status).toBe(401);
+  });
+});
