@@ -57,7 +57,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = lockHolder(dataDir);
-      if (holder !== null && holder !== process.pid) throw new DataDirLockedError(dataDir, holder);
+      if (holder !== null) throw new DataDirLockedError(dataDir, holder);
       try {
         unlinkSync(file); // stale: its process is gone
       } catch {
