@@ -106,6 +106,25 @@ describe.each(backends)('store on $name', (backend) => {
   });
 });
 
+describe('upgrading', () => {
+  it('a database at the first release keeps its data when migrated to the latest', async () => {
+    const t = await createTestDatabase();
+    const db = await openPostgres(t.url);
+    try {
+      const all = loadMigrations();
+      await migrate(db, all.slice(0, 1));
+      await new SqlTimelineRepository(db).append({ invocationId: 'old', kind: 'command', actor: alice, text: '/health', outcome: 'ok' });
+      const applied = await migrate(db);
+      expect(applied).toEqual(all.slice(1).map((m) => m.version));
+      const events = await new SqlTimelineRepository(db).list({ invocationId: 'old' });
+      expect(events.map((e) => e.text)).toEqual(['/health']);
+    } finally {
+      await db.close();
+      await t.drop();
+    }
+  });
+});
+
 describe('migrations under concurrency', () => {
   it('three replicas migrating one empty PostgreSQL at once apply each migration once', async () => {
     const t = await createTestDatabase();
