@@ -18,6 +18,7 @@ import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
+import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -73,6 +74,7 @@ export async function buildApp(
     confirmations: new SqlConfirmationRepository(db),
     coordination,
     health: new NetworkHealthProber(storeProbe(db), redactor),
+    actions: new ConfiguredActionRunner(),
     redactor,
     logger,
     storeDescription: db.description,

@@ -2,7 +2,7 @@
  * Interfaces the edges implement. The core and the commands depend only on these; main.ts
  * builds the concrete classes (store repositories, Redis, probes, kubectl runners) and passes them in.
  */
-import type { CheckConfig } from '../config/schema.js';
+import type { ActionConfig, CheckConfig } from '../config/schema.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { JsonValue, PlannedStep } from './outcome.js';
 
@@ -108,6 +108,39 @@ export interface ProbeResult {
 
 export interface HealthProber {
   probe(check: CheckConfig): Promise<ProbeResult>;
+}
+
+// ── custom actions ──────────────────────────────────────────────────────────
+
+/** Param values of a custom action, already validated against its spec (ints are numbers). */
+export type ActionParamValues = { readonly [name: string]: string | number };
+
+export interface ActionRequest {
+  name: string;
+  action: ActionConfig;
+  values: ActionParamValues;
+}
+
+export interface ActionResult {
+  ok: boolean;
+  /** What ran: the filled argv, or [METHOD, URL] for an HTTP action. Not yet redacted. */
+  argv: string[];
+  /** The process exit code (argv actions); null for HTTP actions, timeouts and missing programs. */
+  exitCode: number | null;
+  /** The response status (HTTP actions). */
+  httpStatus?: number;
+  durationMs: number;
+  /** Trimmed stdout/stderr or response body. Not yet redacted: the core redacts on the way out. */
+  output: string;
+  /** One sentence when it did not succeed. */
+  problem?: string;
+}
+
+/** Runs the config's custom actions (argv or HTTP templates). The only thing that performs them. */
+export interface ActionRunner {
+  /** The exact command line or request line `run` would perform, for the confirmation card. */
+  describe(req: ActionRequest): string[];
+  run(req: ActionRequest): Promise<ActionResult>;
 }
 
 // ── metrics and logging ─────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import type {
+  ActionRunner,
   Coordination,
   ConfirmationRepository,
   HealthProber,
@@ -22,6 +23,8 @@ export interface Ports {
   health: HealthProber;
   redactor: Redactor;
   logger: Logger;
+  /** Custom actions from `actions:` in the config (argv and HTTP templates). */
+  actions?: ActionRunner;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

@@ -1,0 +1,27 @@
+import type { ActionRequest, ActionResult, ActionRunner } from '../../core/ports.js';
+import { excerpt } from '../../core/redact.js';
+import { describeArgvFailure, runArgv } from '../commands/run-argv.js';
+import { fillActionArgv, fillHttpRequest } from './fill-action.js';
+import { performHttpAction } from './http-action.js';
+
+/** Runs the config's custom actions: argv templates through the shared runner, HTTP templates with fetch. */
+export class ConfiguredActionRunner implements ActionRunner {
+  describe(req: ActionRequest): string[] {
+    if (req.action.http) {
+      const r = fillHttpRequest(req.action, req.values);
+      return [r.method, r.url];
+    }
+    return fillActionArgv(req.action, req.values);
+  }
+
+  async run(req: ActionRequest): Promise<ActionResult> {
+    const timeoutMs = req.action.timeout_s * 1000;
+    if (req.action.http) {
+      return performHttpAction(fillHttpRequest(req.action, req.values), { timeoutMs, expectStatus: req.action.http.expect_status });
+    }
+    const r = await runArgv(fillActionArgv(req.action, req.values), { timeoutMs });
+    const problem = describeArgvFailure(r, timeoutMs);
+    const output = [r.stdout, r.stderr].filter((s) => s.trim() !== '').join('\n');
+    return { ok: problem === null, argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs, output: excerpt(output, 1500), problem: problem ?? undefined };
+  }
+}

@@ -1,0 +1,73 @@
+import type { ActionConfig } from '../../config/schema.js';
+import type { ActionParamValues } from '../../core/ports.js';
+import { fillTemplateString } from '../commands/fill-argv.js';
+
+type HttpTemplate = NonNullable<ActionConfig['http']>;
+
+export interface FilledHttpRequest {
+  method: HttpTemplate['method'];
+  url: string;
+  headers: Record<string, string>;
+  /** JSON text, or undefined when the template has no body. */
+  body?: string;
+}
+
+const WHOLE_PLACEHOLDER = /^\{([a-z_][a-z0-9_-]*)\}$/i;
+
+/**
+ * Every declared param as text: an optional param that was not given becomes "" so a template
+ * that mentions it still fills (config load has already checked that only declared params are used).
+ */
+function textValues(action: ActionConfig, values: ActionParamValues, encode: (s: string) => string = (s) => s): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(action.params)) out[name] = name in values ? encode(String(values[name])) : '';
+  return out;
+}
+
+function isAbsent(action: ActionConfig, values: ActionParamValues, template: string): boolean {
+  const m = WHOLE_PLACEHOLDER.exec(template);
+  return !!m && m[1]! in action.params && !(m[1]! in values);
+}
+
+/** argv elements stay one argument each; an element that is only an absent optional param is left out. */
+export function fillActionArgv(action: ActionConfig, values: ActionParamValues): string[] {
+  const strings = textValues(action, values);
+  return (action.argv ?? []).filter((part) => !isAbsent(action, values, part)).map((part) => fillTemplateString(part, strings));
+}
+
+const OMIT = Symbol('omit');
+
+/** Fills string leaves; "{n}" alone takes the param's own type (an int stays a number); absent optional → key left out. */
+function fillBody(node: unknown, action: ActionConfig, values: ActionParamValues, strings: Record<string, string>): unknown {
+  if (typeof node === 'string') {
+    const whole = WHOLE_PLACEHOLDER.exec(node);
+    if (whole && whole[1]! in action.params) return whole[1]! in values ? values[whole[1]!] : OMIT;
+    return fillTemplateString(node, strings);
+  }
+  if (Array.isArray(node)) return node.map((v) => fillBody(v, action, values, strings)).filter((v) => v !== OMIT);
+  if (node !== null && typeof node === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) {
+      const filled = fillBody(v, action, values, strings);
+      if (filled !== OMIT) out[k] = filled;
+    }
+    return out;
+  }
+  return node;
+}
+
+export function fillHttpRequest(action: ActionConfig, values: ActionParamValues): FilledHttpRequest {
+  const http = action.http;
+  if (!http) throw new Error('fillHttpRequest needs an http action');
+  // Values are percent-encoded in the URL so "a/b" or "x?y" can never change the path or query.
+  const url = fillTemplateString(http.url, textValues(action, values, encodeURIComponent));
+  const strings = textValues(action, values);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(http.headers)) headers[k] = fillTemplateString(v, strings);
+  const filled: FilledHttpRequest = { method: http.method, url, headers };
+  if (http.body !== undefined) {
+    const body = fillBody(http.body, action, values, strings);
+    filled.body = JSON.stringify(body === OMIT ? null : body);
+  }
+  return filled;
+}
