@@ -98,6 +98,9 @@ export const serviceSchema = z
   .strict();
 export type ServiceConfig = z.infer<typeof serviceSchema>;
 
+/** `{name}` in action templates; the same syntax as src/integrations/commands/fill-argv.ts fills. */
+const PLACEHOLDER = /\{([a-z_][a-z0-9_-]*)\}/gi;
+
 const actionParamSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('enum'), values: z.array(z.string().min(1)).min(1), required: z.boolean().default(true), description: z.string().optional() }).strict(),
   z.object({ type: z.literal('int'), min: z.number().int(), max: z.number().int(), required: z.boolean().default(true), description: z.string().optional() }).strict(),
@@ -127,6 +130,43 @@ export const actionSchema = z
   .strict()
   .superRefine((a, ctx) => {
     if (!a.argv === !a.http) ctx.addIssue({ code: 'custom', message: 'needs exactly one of argv or http' });
+    for (const [name, p] of Object.entries(a.params)) {
+      if (!/^[a-z_]/.test(name)) ctx.addIssue({ code: 'custom', path: ['params', name], message: 'param names must start with a letter or "_" so {name} can refer to them' });
+      if (p.type === 'int' && p.max < p.min) ctx.addIssue({ code: 'custom', path: ['params', name, 'max'], message: `must be ≥ min (${p.min})` });
+      if (p.type === 'string') {
+        try {
+          new RegExp(p.pattern);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: ['params', name, 'pattern'], message: `is not a valid regular expression: ${(err as Error).message}` });
+        }
+      }
+    }
+    // Every {placeholder} must be a declared param: otherwise it would fail only when someone runs it at 3 a.m.
+    const check = (text: string, path: (string | number)[]) => {
+      for (const m of text.matchAll(PLACEHOLDER)) {
+        if (!Object.hasOwn(a.params, m[1]!)) ctx.addIssue({ code: 'custom', path, message: `uses {${m[1]}}, which is not a declared param` });
+      }
+    };
+    a.argv?.forEach((part, i) => check(part, ['argv', i]));
+    if (a.http) {
+      check(a.http.url, ['http', 'url']);
+      for (const [k, v] of Object.entries(a.http.headers)) check(v, ['http', 'headers', k]);
+      const walk = (node: unknown, path: (string | number)[]): void => {
+        if (typeof node === 'string') check(node, path);
+        else if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...path, i]));
+        else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+      };
+      walk(a.http.body, ['http', 'body']);
+      let url: URL | null = null;
+      try {
+        url = new URL(a.http.url.replace(PLACEHOLDER, 'x'));
+      } catch {
+        url = null;
+      }
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        ctx.addIssue({ code: 'custom', path: ['http', 'url'], message: 'must be an http:// or https:// URL' });
+      }
+    }
   });
 export type ActionConfig = z.infer<typeof actionSchema>;
 

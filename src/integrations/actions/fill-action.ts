@@ -20,13 +20,13 @@ const WHOLE_PLACEHOLDER = /^\{([a-z_][a-z0-9_-]*)\}$/i;
  */
 function textValues(action: ActionConfig, values: ActionParamValues, encode: (s: string) => string = (s) => s): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of Object.keys(action.params)) out[name] = name in values ? encode(String(values[name])) : '';
+  for (const name of Object.keys(action.params)) out[name] = Object.hasOwn(values, name) ? encode(String(values[name])) : '';
   return out;
 }
 
 function isAbsent(action: ActionConfig, values: ActionParamValues, template: string): boolean {
   const m = WHOLE_PLACEHOLDER.exec(template);
-  return !!m && m[1]! in action.params && !(m[1]! in values);
+  return !!m && Object.hasOwn(action.params, m[1]!) && !Object.hasOwn(values, m[1]!);
 }
 
 /** argv elements stay one argument each; an element that is only an absent optional param is left out. */
@@ -41,7 +41,7 @@ const OMIT = Symbol('omit');
 function fillBody(node: unknown, action: ActionConfig, values: ActionParamValues, strings: Record<string, string>): unknown {
   if (typeof node === 'string') {
     const whole = WHOLE_PLACEHOLDER.exec(node);
-    if (whole && whole[1]! in action.params) return whole[1]! in values ? values[whole[1]!] : OMIT;
+    if (whole && Object.hasOwn(action.params, whole[1]!)) return Object.hasOwn(values, whole[1]!) ? values[whole[1]!] : OMIT;
     return fillTemplateString(node, strings);
   }
   if (Array.isArray(node)) return node.map((v) => fillBody(v, action, values, strings)).filter((v) => v !== OMIT);
