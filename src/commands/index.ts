@@ -1,6 +1,7 @@
 import type { AnyCommandSpec } from '../core/spec.js';
 import { healthCommand } from './health.js';
 import { helpCommand } from './help.js';
+import { runCommand } from './run.js';
 
 /** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
-export const commands: AnyCommandSpec[] = [healthCommand, helpCommand];
+export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand];

@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import type { ActionConfig, FirebreakConfig } from '../config/schema.js';
+import { formatArgv } from '../core/argv-display.js';
+import type { Outcome } from '../core/outcome.js';
+import { truncate } from '../core/parser.js';
+import type { ActionParamValues } from '../core/ports.js';
+import type { ReplyField } from '../core/reply.js';
+import { defineCommand, type CommandContext } from '../core/spec.js';
+import { checkParamValues, paramHint, parseParamWords } from './run-params.js';
+
+const payloadSchema = z.object({
+  name: z.string(),
+  values: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+
+function actionNames(config: FirebreakConfig): string[] {
+  return Object.keys(config.actions);
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function paramFields(values: ActionParamValues): ReplyField[] {
+  return Object.entries(values).map(([label, v]) => ({ label, value: String(v) }));
+}
+
+function listActions(config: FirebreakConfig): Outcome {
+  const entries = Object.entries(config.actions);
+  if (entries.length === 0) {
+    return { status: 'ok', reply: { title: 'No custom actions', status: 'info', text: 'No custom actions are configured; add them under actions: in the Firebreak config.', ephemeral: true } };
+  }
+  return {
+    status: 'ok',
+    reply: {
+      title: `Custom actions (${entries.length})`,
+      status: 'info',
+      rows: entries.map(([name, a]) => ({
+        status: 'info' as const,
+        cells: [
+          name,
+          a.description ?? '',
+          Object.entries(a.params).map(([n, p]) => paramHint(n, p)).join(' ') || '(no params)',
+          `needs ${a.role}${a.confirm ? '' : ', runs without confirmation'}`,
+        ],
+      })),
+      context: 'Run one with /run NAME key=value …; int params take a whole number within the bounds, string params must match the pattern as a whole.',
+      ephemeral: true,
+    },
+  };
+}
+
+/** Runs the action through the ActionRunner port and turns what happened into a reply and a timeline record. */
+async function perform(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues): Promise<Outcome> {
+  const runner = ctx.ports.actions;
+  if (!runner) {
+    return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: 'Custom actions are not available in this Firebreak process (no action runner is wired). Nothing was run.' } };
+  }
+  const r = await runner.run({ name, action, values });
+  const how = r.httpStatus !== undefined ? `HTTP ${r.httpStatus}` : r.exitCode !== null ? `exit ${r.exitCode}` : 'no result';
+  return {
+    status: r.ok ? 'ok' : 'failed',
+    reply: {
+      title: r.ok ? `${name}: done (${how} in ${duration(r.durationMs)})` : `${name} failed (${how} after ${duration(r.durationMs)})`,
+      status: r.ok ? 'ok' : 'error',
+      text: r.problem,
+      fields: paramFields(values),
+      code: r.output || undefined,
+      context: formatArgv(r.argv),
+    },
+    execution: { argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs, output: r.output },
+  };
+}
+
+/** confirm: false — still one at a time per action, under the same lease key a confirmed run takes. */
+async function runWithoutConfirmation(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, argv: string[]): Promise<Outcome> {
+  const key = `action:${name}`;
+  const holder = { id: ctx.invocationId, actorName: ctx.actor.name, description: `${name}` };
+  const lease = await ctx.ports.leases.acquire(key, holder, action.timeout_s * 1000 + 30_000);
+  if (!lease.acquired) {
+    const h = lease.heldBy;
+    return { status: 'denied', reply: { title: 'Already running', status: 'warning', text: `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Try again when it has finished.`, ephemeral: true } };
+  }
+  try {
+    await ctx.record('action.started', { argv, detail: { action: name } });
+    return await perform(ctx, name, action, values);
+  } finally {
+    await ctx.ports.leases.release(key, holder.id).catch((err: unknown) => ctx.ports.logger.warn({ err: String(err), lease: key }, 'lease release failed; it will expire'));
+  }
+}
+
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'Run a custom runbook action from the config; with no name, list them',
+  usage: '/run [ACTION] [key=value …]',
+  params: [
+    { name: 'action', description: 'A custom action from the config', type: 'string', choices: actionNames },
+    { name: 'params', description: 'The action’s params as key=value', type: 'string', rest: true },
+  ],
+  // Discord sends the rest as one string option; chat text arrives as words.
+  args: z.object({ action: z.string().optional(), params: z.union([z.array(z.string()), z.string()]).optional() }),
+  mutating: true,
+  async run(ctx, args) {
+    if (args.action === undefined || args.action === '') return listActions(ctx.config);
+    const name = args.action;
+    const action = Object.hasOwn(ctx.config.actions, name) ? ctx.config.actions[name] : undefined;
+    if (!action) {
+      const known = actionNames(ctx.config);
+      return {
+        status: 'invalid',
+        reply: {
+          title: 'Unknown action',
+          status: 'error',
+          text: known.length > 0 ? `There is no action "${truncate(name, 40)}". Actions: ${known.join(', ')}.` : `There is no action "${truncate(name, 40)}": no custom actions are configured.`,
+          ephemeral: true,
+        },
+      };
+    }
+    const words = typeof args.params === 'string' ? args.params.split(/\s+/).filter(Boolean) : (args.params ?? []);
+    const checked = parseParamWords(name, action, words);
+    if (!checked.ok) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: checked.message, ephemeral: true } };
+    const values = checked.values;
+    const argv = ctx.ports.actions?.describe({ name, action, values });
+    const shownParams = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (!action.confirm) {
+      if (!ctx.hasRole(action.role)) {
+        return {
+          status: 'denied',
+          reply: {
+            title: `Not allowed: /run ${name}`,
+            status: 'error',
+            text: `/run ${name} needs the "${action.role}" role, which ${ctx.actor.name} does not have. Ask an admin to add "${ctx.actor.platform}:${ctx.actor.id}" to roles.${action.role} in the Firebreak config. Nothing was run.`,
+            ephemeral: true,
+          },
+        };
+      }
+      return runWithoutConfirmation(ctx, name, action, values, argv ?? []);
+    }
+    return {
+      status: 'confirm',
+      plan: {
+        action: 'run',
+        payload: { name, values: { ...values } },
+        title: shownParams ? `Run ${name} with ${shownParams}?` : `Run ${name}?`,
+        fields: [...(action.description ? [{ label: 'Action', value: action.description }] : []), ...paramFields(values)],
+        argv,
+        lease: `action:${name}`,
+        role: action.role,
+        confirmLabel: 'Run',
+      },
+    };
+  },
+  async execute(ctx, step) {
+    const payload = payloadSchema.safeParse(step.payload);
+    if (!payload.success) return { status: 'failed', reply: { title: '/run: unreadable confirmation', status: 'error', text: 'This confirmation does not describe an action Firebreak can run. Nothing was run; run the command again.' } };
+    const { name, values } = payload.data;
+    const action = Object.hasOwn(ctx.config.actions, name) ? ctx.config.actions[name] : undefined;
+    if (!action) return { status: 'failed', reply: { title: `${name} is no longer configured`, status: 'error', text: `The action "${name}" is not in the config any more. Nothing was run.` } };
+    // Checked again: the config may have changed between the request and the click.
+    const checked = checkParamValues(name, action, new Map(Object.entries(values).map(([k, v]) => [k, String(v)])));
+    if (!checked.ok) return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: `The params no longer fit the action's config: ${checked.message}` } };
+    return perform(ctx, name, action, checked.values);
+  },
+});
+
