@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { ConfiguredActionRunner } from '../../src/integrations/actions/action-runner.js';
+import { fillHttpRequest } from '../../src/integrations/actions/fill-action.js';
+
+function problems(yaml: string): { path: string; message: string }[] {
+  try {
+    parseConfigText(yaml, 'test.yml', {});
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('config unexpectedly valid');
+}
+
+describe('actions: config checked at load time', () => {
+  const table: { name: string; yaml: string; path: string; message: string | RegExp }[] = [
+    {
+      name: 'placeholder in the URL that is not a param',
+      yaml: 'actions:\n  reset-circuit:\n    http: { url: "https://admin.example.com/providers/{provider}/reset" }',
+      path: 'actions.reset-circuit.http.url',
+      message: 'uses {provider}, which is not a declared param',
+    },
+    {
+      name: 'placeholder in argv that is not a param',
+      yaml: 'actions:\n  flush:\n    params: { n: { type: int, min: 1, max: 3 } }\n    argv: [tool, "--n={n}", "--region={region}"]',
+      path: 'actions.flush.argv[2]',
+      message: 'uses {region}, which is not a declared param',
+    },
+    {
+      name: 'placeholder in a header',
+      yaml: 'actions:\n  a:\n    http: { url: "https://x.example.com/", headers: { X-Tenant: "{tenant}" } }',
+      path: 'actions.a.http.headers.X-Tenant',
+      message: 'uses {tenant}, which is not a declared param',
+    },
+    {
+      name: 'placeholder deep in the body',
+      yaml: 'actions:\n  a:\n    params: { m: { type: enum, values: [x] } }\n    http: { url: "https://x.example.com/", body: { model: "{m}", tags: [ok, "{tag}"] } }',
+      path: 'actions.a.http.body.tags[1]',
+      message: 'uses {tag}, which is not a declared param',
+    },
+    {
+      name: 'int bounds reversed',
+      yaml: 'actions:\n  a:\n    params: { n: { type: int, min: 5, max: 1 } }\n    argv: [tool, "{n}"]',
+      path: 'actions.a.params.n.max',
+      message: 'must be ≥ min (5)',
+    },
+    {
+      name: 'pattern that is not a regular expression',
+      yaml: 'actions:\n  a:\n    params: { s: { type: string, pattern: "[a-z" } }\n    argv: [tool, "{s}"]',
+      path: 'actions.a.params.s.pattern',
+      message: /^is not a valid regular expression/,
+    },
+    {
+      name: 'URL that is not http(s)',
+      yaml: 'actions:\n  a:\n    http: { url: "file:///etc/passwd" }',
+      path: 'actions.a.http.url',
+      message: 'must be an http:// or https:// URL',
+    },
+    {
+      name: 'both argv and http',
+      yaml: 'actions:\n  a:\n    argv: [tool]\n    http: { url: "https://x.example.com/" }',
+      path: 'actions.a',
+      message: 'needs exactly one of argv or http',
+    },
+    {
+      name: 'neither argv nor http',
+      yaml: 'actions:\n  a:\n    description: nothing to run',
+      path: 'actions.a',
+      message: 'needs exactly one of argv or http',
+    },
+    {
+      name: 'param name a placeholder cannot refer to',
+      yaml: 'actions:\n  a:\n    params: { 2fa: { type: string, pattern: "[0-9]{6}" } }\n    argv: [tool]',
+      path: 'actions.a.params.2fa',
+      message: /must start with a letter/,
+    },
+    {
+      name: 'unknown param type',
+      yaml: 'actions:\n  a:\n    params: { f: { type: float } }\n    argv: [tool]',
+      path: 'actions.a.params.f.type',
+      message: 'must be one of: enum, int, string',
+    },
+  ];
+
+  it.each(table)('$name → $path', ({ yaml, path, message }) => {
+    expect(problems(yaml)).toContainEqual({ path, message: typeof message === 'string' ? message : expect.stringMatching(message) });
+  });
+
+  it('a placeholder that names a declared param is fine', () => {
+    const loaded = parseConfigText('actions:\n  a:\n    params: { provider: { type: enum, values: [openai] } }\n    http: { url: "https://x.example.com/p/{provider}" }', 't.yml', {});
+    expect(Object.keys(loaded.config.actions)).toEqual(['a']);
+  });
+});
+
+describe('the example config’s runbook actions', () => {
+  const text = readFileSync('firebreak.example.yml', 'utf8');
+  const vars = [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]!))];
+  const env = Object.fromEntries(vars.map((v) => [v, v.endsWith('_URL') ? (v.startsWith('REDIS') ? 'redis://cache:6379' : 'postgres://u:p@db:5432/app') : 'value-of-' + v]));
+  const { config } = parseConfigText(text, 'firebreak.example.yml', env);
+  const runner = new ConfiguredActionRunner();
+
+  it('loads with its variables set and has the runbooks’ fixes', () => {
+    expect(Object.keys(config.actions)).toEqual(expect.arrayContaining(['reset-circuit', 'disable-provider', 'switch-fallback-model', 'kill-idle-connections']));
+  });
+
+  it('fills them into the requests and commands the runbooks show', () => {
+    const reset = config.actions['reset-circuit']!;
+    expect(runner.describe({ name: 'reset-circuit', action: reset, values: { provider: 'openai' } })).toEqual(['POST', 'https://admin.conduit.example.com/api/admin/providers/openai/reset-circuit']);
+    expect(fillHttpRequest(reset, { provider: 'openai' }).headers).toEqual({ 'X-Master-Key': 'value-of-CONDUIT_MASTER_KEY' });
+    const sw = fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'gpt-4o', target: 'gpt-4o-mini' });
+    expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'gpt-4o-mini' } });
+    const kill = runner.describe({ name: 'kill-idle-connections', action: config.actions['kill-idle-connections']!, values: {} });
+    expect(kill.slice(0, 3)).toEqual(['psql', 'postgres://u:p@db:5432/app', '-c']);
+  });
+});
