@@ -111,7 +111,7 @@ describe('the example config’s runbook actions', () => {
     expect(fillHttpRequest(reset, { provider: 'openai' }).headers).toEqual({ 'X-Master-Key': 'value-of-CONDUIT_MASTER_KEY' });
     const sw = fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'gpt-4o', target: 'gpt-4o-mini' });
     expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'gpt-4o-mini' } });
-    const kill = runner.describe({ name: 'kill-idle-connections', action: config.actions['kill-idle-connections']!, values: {} });
-    expect(kill.slice(0, 3)).toEqual(['psql', 'postgres://u:p@db:5432/app', '-c']);
+    const kill = runner.describe({ name: 'kill-idle-connections', action: config.actions['kill-idle-connections']!, values: { idle_minutes: 60 } });
+    expect(kill).toEqual(['psql', 'postgres://u:p@db:5432/app', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' AND query_start < now() - interval '60 minutes'"]);
   });
 });
