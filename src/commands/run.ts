@@ -57,7 +57,7 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
     return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: 'Custom actions are not available in this Firebreak process (no action runner is wired). Nothing was run.' } };
   }
   const r = await runner.run({ name, action, values });
-  const how = r.httpStatus !== undefined ? `HTTP ${r.httpStatus}` : r.exitCode !== null ? `exit ${r.exitCode}` : 'no result';
+  const how = r.httpStatus !== undefined ? `HTTP ${r.httpStatus}` : r.exitCode !== null ? `exit ${r.exitCode}` : action.http ? 'no response' : 'no exit code';
   return {
     status: r.ok ? 'ok' : 'failed',
     reply: {

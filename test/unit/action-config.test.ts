@@ -115,3 +115,16 @@ describe('the example config’s runbook actions', () => {
     expect(kill).toEqual(['psql', 'postgres://u:p@db:5432/app', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' AND query_start < now() - interval '60 minutes'"]);
   });
 });
+
+describe('the README’s custom actions example', () => {
+  it('is a config that loads and fills as documented', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### Custom actions'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const env = { CONDUIT_MASTER_KEY: 'mk-123456', LITELLM_MASTER_KEY: 'lk-123456', DATABASE_URL: 'postgres://u:p@db/app' };
+    const { config } = parseConfigText(yaml, 'README.md', env);
+    const sw = fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'gpt-4o', target: 'claude-3-5-haiku' });
+    expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'claude-3-5-haiku' } });
+    expect(JSON.parse(fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'a', weight: 7, target: 'gpt-4o-mini' }).body!)).toMatchObject({ weight: 7 });
+  });
+});
