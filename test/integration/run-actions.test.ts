@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Invocation } from '../../src/core/dispatcher.js';
+import { Dispatcher, type Invocation } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
 import type { App } from '../../src/main.js';
 import { startHttpRecorder, type HttpRecorder } from '../fakes/http-recorder.js';
-import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
+import { alice, bob, configFrom, consoleChan, mallory, testApp } from '../support/app.js';
 
 const MASTER_KEY = 'mk-live-7f3a9c1e5b2d8a4f';
 const TOOL_TOKEN = 'tt-9a8b7c6d5e4f3a2b';
@@ -258,6 +258,34 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect(ok.status).toBe('ok');
     expect(recorder.requests.map((q) => q.url)).toEqual(['/admin-only']);
     expect((await app.ports.timeline.list({ invocationId: r.invocationId })).map((e) => e.kind)).toEqual(['command.denied']);
+  });
+
+  it('confirm: false runs one at a time per action: a second run while the first is in flight is told who started it', async () => {
+    recorder.respond(200, '{}', { delayMs: 400 });
+    const first = app.dispatcher.dispatch(inv(alice, '/run quick-reset provider=openai'));
+    // Wait until the first request has reached the server, so the first run certainly holds the lease.
+    while (recorder.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const second = await app.dispatcher.dispatch(inv(bob, '/run quick-reset provider=anthropic'));
+    expect(second.status).toBe('denied');
+    expect(second.reply.text).toMatch(/^quick-reset is already running, started by alice at \d{4}-/);
+    expect((await first).status).toBe('ok');
+    expect(recorder.requests.map((q) => q.url)).toEqual(['/quick/openai']);
+    // and once it has finished, the next run goes through
+    recorder.respond(200, '{}');
+    expect((await app.dispatcher.dispatch(inv(bob, '/run quick-reset provider=anthropic'))).status).toBe('ok');
+  });
+
+  it('a confirmation is checked again against the config in force when it is clicked', async () => {
+    const r = await app.dispatcher.dispatch(inv(alice, '/run reset-circuit provider=anthropic'));
+    expect(r.status).toBe('pending');
+    // The bot restarted with a config where anthropic is no longer an allowed provider.
+    const changed = configFrom(configYaml(recorder.url, dir, closedPort).replace('values: [openai, anthropic] }\n    http:\n      method: POST', 'values: [openai] }\n    http:\n      method: POST'), { MASTER_KEY, TOOL_TOKEN });
+    expect(changed.config.actions['reset-circuit']!.params.provider).toMatchObject({ values: ['openai'] });
+    const restarted = new Dispatcher(changed.config, app.ports, app.metrics);
+    const done = await restarted.dispatch(click(bob, r.reply.buttons![0]!.actionId));
+    expect(done.status).toBe('failed');
+    expect(done.reply.text).toBe("The params no longer fit the action's config: provider must be one of openai; got \"anthropic\". Usage: /run reset-circuit provider=openai");
+    expect(recorder.requests).toEqual([]);
   });
 
   it('Discord-style options (params as one string) plan the same request', async () => {
