@@ -150,7 +150,13 @@ export const actionSchema = z
     a.argv?.forEach((part, i) => check(part, ['argv', i]));
     if (a.http) {
       check(a.http.url, ['http', 'url']);
-      for (const [k, v] of Object.entries(a.http.headers)) check(v, ['http', 'headers', k]);
+      for (const [k, v] of Object.entries(a.http.headers)) {
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) ctx.addIssue({ code: 'custom', path: ['http', 'headers', k], message: 'is not a valid HTTP header name' });
+        check(v, ['http', 'headers', k]);
+      }
+      if (a.http.body !== undefined && a.http.method === 'GET') {
+        ctx.addIssue({ code: 'custom', path: ['http', 'body'], message: 'a GET request cannot have a body; use POST, PUT, PATCH or DELETE' });
+      }
       const walk = (node: unknown, path: (string | number)[]): void => {
         if (typeof node === 'string') check(node, path);
         else if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...path, i]));

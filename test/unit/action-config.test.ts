@@ -41,6 +41,18 @@ describe('actions: config checked at load time', () => {
       message: 'uses {tag}, which is not a declared param',
     },
     {
+      name: 'GET with a body',
+      yaml: 'actions:\n  a:\n    http: { method: GET, url: "https://x.example.com/", body: { a: 1 } }',
+      path: 'actions.a.http.body',
+      message: 'a GET request cannot have a body; use POST, PUT, PATCH or DELETE',
+    },
+    {
+      name: 'header name with a space',
+      yaml: 'actions:\n  a:\n    http: { url: "https://x.example.com/", headers: { "X Key": v } }',
+      path: 'actions.a.http.headers.X Key',
+      message: 'is not a valid HTTP header name',
+    },
+    {
       name: 'int bounds reversed',
       yaml: 'actions:\n  a:\n    params: { n: { type: int, min: 5, max: 1 } }\n    argv: [tool, "{n}"]',
       path: 'actions.a.params.n.max',
