@@ -176,6 +176,85 @@ export const actionSchema = z
   });
 export type ActionConfig = z.infer<typeof actionSchema>;
 
+const cronSchema = z
+  .string()
+  .min(1)
+  // Five fields (minute precision) or six (with seconds, used by tests); node-cron validates the values at start.
+  .refine((s) => [5, 6].includes(s.trim().split(/\s+/).length), 'must be a cron expression with 5 fields, e.g. "0 3 * * *"');
+
+const backupTargetCommon = {
+  /** Overrides backups.schedule for this target; "off" disables scheduled backups of it. */
+  schedule: z.union([cronSchema, z.literal('off')]).optional(),
+  timeout_s: z.number().int().min(10).max(86_400).default(3600),
+};
+
+const postgresBackupTargetSchema = z
+  .object({
+    type: z.literal('postgres'),
+    /** The database pg_dump reads; a password in it is passed through PGPASSWORD, never in argv. */
+    url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    format: z.enum(['custom', 'plain']).default('custom'),
+    /** Where /backup restore writes; defaults to url (the database the backup came from). */
+    restore_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    ...backupTargetCommon,
+  })
+  .strict();
+
+const commandBackupTargetSchema = z
+  .object({
+    type: z.literal('command'),
+    /** Runs without a shell; its stdout is the backup (gzipped on the way). Exit 0 or it does not count. */
+    argv: argvTemplateSchema,
+    /** File name part before .gz, e.g. "native" → 2026-…Z.native.gz. */
+    extension: z.string().regex(/^[a-z0-9.]{1,20}$/, 'must be lowercase letters, digits or dots').default('bin'),
+    ...backupTargetCommon,
+  })
+  .strict();
+
+export const backupTargetSchema = z.discriminatedUnion('type', [postgresBackupTargetSchema, commandBackupTargetSchema]);
+export type BackupTargetConfig = z.infer<typeof backupTargetSchema>;
+
+export const backupDestinationSchema = z.union([
+  z
+    .object({
+      s3: z
+        .object({
+          bucket: z.string().min(1),
+          prefix: z.string().default(''),
+          /** For MinIO or another S3-compatible server, e.g. http://minio:9000. */
+          endpoint: z.url().optional(),
+          region: z.string().min(1).default('us-east-1'),
+          force_path_style: z.boolean().default(false),
+          access_key_id: z.string().min(1).optional(),
+          secret_access_key: z.string().min(1).optional(),
+          part_size_mb: z.number().int().min(5).max(512).default(8),
+        })
+        .strict(),
+    })
+    .strict(),
+  z.object({ dir: z.string().min(1) }).strict(),
+]);
+export type BackupDestinationConfig = z.infer<typeof backupDestinationSchema>;
+
+export const backupsSchema = z
+  .object({
+    targets: z.record(nameSchema, backupTargetSchema).default({}),
+    destination: backupDestinationSchema.optional(),
+    /** Default schedule for every target (UTC); a target's own schedule wins. */
+    schedule: cronSchema.optional(),
+    /** Complete backups older than this are deleted (object and record) after each scheduled run. */
+    retention_days: z.number().int().min(1).max(3650).optional(),
+    /** gzip level: 1 is fastest, 9 smallest. */
+    compression_level: z.number().int().min(1).max(9).default(6),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (Object.keys(b.targets).length > 0 && !b.destination) {
+      ctx.addIssue({ code: 'custom', path: ['destination'], message: 'is required when backup targets are configured: { s3: {...} } or { dir: PATH }' });
+    }
+  });
+export type BackupsConfig = z.infer<typeof backupsSchema>;
+
 export const configSchema = z
   .object({
     chat: z
@@ -198,6 +277,7 @@ export const configSchema = z
       .object({ ttl_s: z.number().int().min(10).max(86_400).default(600) })
       .strict()
       .default({ ttl_s: 600 }),
+    backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
