@@ -2,7 +2,7 @@
  * Interfaces the edges implement. The core and the commands depend only on these; main.ts
  * builds the concrete classes (store repositories, Redis, probes, kubectl runners) and passes them in.
  */
-import type { ActionConfig, CheckConfig } from '../config/schema.js';
+import type { ActionConfig, BackupDestinationConfig, BackupTargetConfig, CheckConfig } from '../config/schema.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { JsonValue, PlannedStep } from './outcome.js';
 
@@ -141,6 +141,93 @@ export interface ActionRunner {
   /** The exact command line or request line `run` would perform, for the confirmation card. */
   describe(req: ActionRequest): string[];
   run(req: ActionRequest): Promise<ActionResult>;
+}
+
+// ── backups ─────────────────────────────────────────────────────────────────
+
+export type BackupStatus = 'running' | 'complete' | 'failed';
+
+export interface BackupRecord {
+  id: string;
+  target: string;
+  status: BackupStatus;
+  /** "manual" or the scheduled slot it belongs to, e.g. "schedule:2026-11-25T03:00:00.000Z". */
+  trigger: string;
+  requestedBy: string;
+  startedAt: Date;
+  finishedAt: Date | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  durationMs: number | null;
+  /** Where the object lives: s3://bucket/key or an absolute file path. */
+  location: string | null;
+  error: string | null;
+}
+
+/** Backup bookkeeping. Only rows with status "complete" count as backups anywhere. */
+export interface BackupRepository {
+  /** Null when a backup for this scheduled slot already exists (another replica took it). */
+  start(input: { id: string; target: string; trigger: string; requestedBy: string; location: string }): Promise<BackupRecord | null>;
+  complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<void>;
+  fail(id: string, error: string, durationMs: number): Promise<void>;
+  get(id: string): Promise<BackupRecord | null>;
+  /** Newest first. */
+  list(filter?: { target?: string; limit?: number }): Promise<BackupRecord[]>;
+  completeOlderThan(target: string, before: Date): Promise<BackupRecord[]>;
+  delete(id: string): Promise<void>;
+}
+
+export interface BackupProgress {
+  /** Compressed bytes written so far. */
+  bytes: number;
+}
+
+export interface BackupRunResult {
+  ok: boolean;
+  sizeBytes: number;
+  sha256: string;
+  durationMs: number;
+  /** What ran (password-free). */
+  argv: string[];
+  exitCode: number | null;
+  /** One sentence when it did not succeed. Not yet redacted. */
+  problem?: string;
+  /** Tail of the dump tool's stderr. */
+  stderr: string;
+}
+
+export interface RestoreRunResult {
+  ok: boolean;
+  durationMs: number;
+  argv: string[];
+  exitCode: number | null;
+  problem?: string;
+  stderr: string;
+  /** Row counts per table of the restored database, when the restore succeeded. */
+  tables: { table: string; rows: number }[];
+}
+
+/** Runs dumps, uploads, downloads and restores. The only thing that touches pg_dump, psql and S3. */
+export interface BackupRunner {
+  /** The location a new backup of this target would be written to (recorded before it starts). */
+  locationFor(destination: BackupDestinationConfig, targetName: string, target: BackupTargetConfig, id: string, at: Date): string;
+  /** The dump command, password-free, for cards and the timeline. */
+  describe(target: BackupTargetConfig): string[];
+  backup(req: {
+    target: BackupTargetConfig;
+    destination: BackupDestinationConfig;
+    location: string;
+    compressionLevel: number;
+    onProgress?: (p: BackupProgress) => void;
+  }): Promise<BackupRunResult>;
+  restore(req: {
+    target: BackupTargetConfig;
+    destination: BackupDestinationConfig;
+    location: string;
+    sha256: string;
+    onProgress?: (stage: string) => void;
+  }): Promise<RestoreRunResult>;
+  remove(destination: BackupDestinationConfig, location: string): Promise<void>;
 }
 
 // ── metrics and logging ─────────────────────────────────────────────────────

@@ -1,5 +1,7 @@
 import type {
   ActionRunner,
+  BackupRepository,
+  BackupRunner,
   Coordination,
   ConfirmationRepository,
   HealthProber,
@@ -25,6 +27,8 @@ export interface Ports {
   logger: Logger;
   /** Custom actions from `actions:` in the config (argv and HTTP templates). */
   actions?: ActionRunner;
+  /** Backups: records in the store and the runner for pg_dump/psql/S3 (both wired together). */
+  backups?: { records: BackupRepository; runner: BackupRunner };
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }
