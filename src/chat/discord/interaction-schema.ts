@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/** The parts of an interaction Firebreak reads. Unknown fields pass through untouched. */
+const userSchema = z.object({
+  id: z.string().min(1),
+  username: z.string(),
+  global_name: z.string().nullish(),
+});
+
+export interface CommandOption {
+  name: string;
+  type: number;
+  value?: string | number | boolean;
+  options?: CommandOption[];
+}
+
+export const commandOptionSchema: z.ZodType<CommandOption> = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    type: z.number().int(),
+    value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    options: z.array(commandOptionSchema).optional(),
+  }),
+);
+
+export const InteractionKind = { Ping: 1, ApplicationCommand: 2, MessageComponent: 3, Autocomplete: 4, ModalSubmit: 5 } as const;
+
+export const interactionSchema = z.object({
+  id: z.string().min(1),
+  application_id: z.string(),
+  type: z.number().int(),
+  token: z.string().default(''),
+  guild_id: z.string().optional(),
+  channel_id: z.string().optional(),
+  channel: z.object({ id: z.string(), name: z.string().nullish() }).partial({ name: true }).optional(),
+  member: z.object({ user: userSchema, nick: z.string().nullish() }).optional(),
+  user: userSchema.optional(),
+  data: z
+    .object({
+      name: z.string().optional(),
+      options: z.array(commandOptionSchema).optional(),
+      custom_id: z.string().max(100).optional(),
+      component_type: z.number().int().optional(),
+    })
+    .optional(),
+  message: z.object({ id: z.string() }).optional(),
+});
+
+export type Interaction = z.infer<typeof interactionSchema>;

@@ -1,0 +1,169 @@
+import type { ServerResponse } from 'node:http';
+import { InteractionResponseType, MessageFlags, type REST } from 'discord.js';
+import type { DispatchResult, Invocation, InvocationInput } from '../../core/dispatcher.js';
+import type { Actor, ChannelRef } from '../../core/identity.js';
+import { parseCommandText } from '../../core/parser.js';
+import type { Coordination, Logger } from '../../core/ports.js';
+import type { CommandRegistry } from '../../core/registry.js';
+import type { Reply } from '../../core/reply.js';
+import type { RawArgs } from '../../core/spec.js';
+import type { Router } from '../../http/router.js';
+import { json } from '../../http/server.js';
+import { InteractionResponder } from './interaction-responder.js';
+import { interactionSchema, InteractionKind, type CommandOption, type Interaction } from './interaction-schema.js';
+import { renderDiscord } from './render-discord.js';
+import { discordPublicKey, verifyDiscordSignature } from './verify-signature.js';
+
+export const DISCORD_PLATFORM = 'discord';
+export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
+
+/** Discord gives 3 s for the first answer; past this we defer and edit the message later. */
+const DEFAULT_DEFER_AFTER_MS = 1000;
+/** Discord interaction tokens live 15 minutes: a repeat after that cannot be answered anyway. */
+const DEDUPE_TTL_MS = 15 * 60_000;
+const SUB_COMMAND = 1;
+
+export interface DiscordInteractionsDeps {
+  publicKey: string;
+  applicationId: string;
+  dispatcher: { dispatch(inv: Invocation, sink?: { progress(reply: Reply): Promise<void> }): Promise<DispatchResult> };
+  registry: CommandRegistry;
+  coordination: Coordination;
+  rest: REST;
+  logger: Logger;
+  deferAfterMs?: number;
+  /** Told the guild of every interaction, so the chat port knows where to create channels. */
+  onGuild?(guildId: string): void;
+}
+
+export class InteractionInputError extends Error {}
+
+function actorOf(i: Interaction): Actor {
+  const user = i.member?.user ?? i.user;
+  if (!user) throw new InteractionInputError('interaction has no user');
+  // The username is unique and is what roles list as discord:NAME; ids work too.
+  return { platform: DISCORD_PLATFORM, id: user.id, name: user.username };
+}
+
+function channelOf(i: Interaction): ChannelRef {
+  const id = i.channel?.id ?? i.channel_id;
+  if (!id) throw new InteractionInputError('interaction has no channel');
+  return { platform: DISCORD_PLATFORM, id, name: i.channel?.name ?? id };
+}
+
+/** Options as Discord sends them → the same RawArgs the text parser builds. */
+export function rawArgsFromOptions(registry: CommandRegistry, command: string, options: readonly CommandOption[] = []): RawArgs {
+  const raw: RawArgs = {};
+  let params = registry.get(command)?.params ?? [];
+  let opts = options;
+  const sub = options.find((o) => o.type === SUB_COMMAND);
+  if (sub) {
+    raw.subcommand = sub.name;
+    params = registry.get(command)?.subcommands?.find((s) => s.name === sub.name)?.params ?? [];
+    opts = sub.options ?? [];
+  }
+  for (const o of opts) {
+    if (o.value === undefined) continue;
+    const spec = params.find((p) => p.name === o.name);
+    if (spec?.rest) {
+      // One text box holds every remaining word; split it the way chat text is split (quotes group).
+      const parsed = parseCommandText(`/x ${String(o.value)}`);
+      raw[o.name] = [...parsed.positionals, ...Object.entries(parsed.flags).map(([k, v]) => (v === true ? `--${k}` : `--${k}=${v}`))];
+    } else {
+      raw[o.name] = typeof o.value === 'boolean' ? o.value : String(o.value);
+    }
+  }
+  return raw;
+}
+
+function invocationOf(i: Interaction, registry: CommandRegistry): Invocation {
+  let input: InvocationInput;
+  if (i.type === InteractionKind.ApplicationCommand) {
+    const name = i.data?.name;
+    if (!name) throw new InteractionInputError('application command without a name');
+    input = { kind: 'options', command: name, args: rawArgsFromOptions(registry, name, i.data?.options) };
+  } else {
+    const customId = i.data?.custom_id;
+    if (!customId) throw new InteractionInputError('component interaction without a custom_id');
+    input = { kind: 'action', actionId: customId };
+  }
+  return { actor: actorOf(i), channel: channelOf(i), input };
+}
+
+function send(res: ServerResponse, body: unknown): Promise<void> {
+  return new Promise((resolve) => {
+    res.once('finish', () => resolve());
+    res.once('close', () => resolve());
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+}
+
+/** The answer when the dispatch finished in time: a new message, or the clicked card updated in place. */
+function immediateResponse(isComponent: boolean, reply: Reply): unknown {
+  if (isComponent && !reply.ephemeral) return { type: InteractionResponseType.UpdateMessage, data: renderDiscord(reply) };
+  return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply) };
+}
+
+/** POST /discord/interactions: verify, dedupe, dispatch, answer within Discord's 3 s. */
+export function registerDiscordInteractions(router: Router, deps: DiscordInteractionsDeps): void {
+  const key = discordPublicKey(deps.publicKey);
+  const deferAfterMs = deps.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS;
+  router.add('POST', DISCORD_INTERACTIONS_PATH, async (req, res) => {
+    const signature = req.headers['x-signature-ed25519'];
+    const timestamp = req.headers['x-signature-timestamp'];
+    if (!verifyDiscordSignature(key, typeof signature === 'string' ? signature : undefined, typeof timestamp === 'string' ? timestamp : undefined, req.rawBody)) {
+      return json(401, { error: 'invalid request signature' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      return json(400, { error: 'body must be JSON' });
+    }
+    const parsed = interactionSchema.safeParse(body);
+    if (!parsed.success) return json(400, { error: 'not a Discord interaction' });
+    const i = parsed.data;
+    if (i.type === InteractionKind.Ping) return json(200, { type: InteractionResponseType.Pong });
+    if (i.type === InteractionKind.Autocomplete) return json(200, { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } });
+    if (i.type !== InteractionKind.ApplicationCommand && i.type !== InteractionKind.MessageComponent) {
+      return json(400, { error: `interaction type ${i.type} is not handled` });
+    }
+    if (i.guild_id) deps.onGuild?.(i.guild_id);
+
+    let inv: Invocation;
+    try {
+      inv = invocationOf(i, deps.registry);
+    } catch (err) {
+      if (err instanceof InteractionInputError) return json(400, { error: err.message });
+      throw err;
+    }
+
+    // Retries and double deliveries carry the same interaction id: run it once.
+    if (!(await deps.coordination.claimOnce(`discord:interaction:${i.id}`, DEDUPE_TTL_MS))) {
+      return json(200, {
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: { content: 'Firebreak already received this interaction; it runs once.', flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } },
+      });
+    }
+
+    const isComponent = i.type === InteractionKind.MessageComponent;
+    const responder = new InteractionResponder(deps.rest, deps.applicationId, i.token, deps.logger);
+    const dispatching = deps.dispatcher.dispatch(inv, { progress: (reply) => responder.progress(reply) });
+    let timer: NodeJS.Timeout | undefined;
+    const first = await Promise.race([
+      dispatching.then((r) => r),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deferAfterMs))),
+    ]);
+    clearTimeout(timer);
+    if (first) return json(200, immediateResponse(isComponent, first.reply));
+
+    // Slow: acknowledge now, then edit the message when the dispatch finishes.
+    const acknowledged = send(res, { type: isComponent ? InteractionResponseType.DeferredMessageUpdate : InteractionResponseType.DeferredChannelMessageWithSource });
+    responder.startDeferred(acknowledged);
+    void dispatching
+      .then((result) => responder.finish(result.reply, { followUpIfEphemeral: isComponent }))
+      .catch((err: unknown) => deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: dispatch failed after deferring'));
+    await acknowledged;
+  });
+}

@@ -1,0 +1,63 @@
+import { Routes, type REST } from 'discord.js';
+import { z } from 'zod';
+import type { DiscordCommandJson } from './command-definitions.js';
+
+export interface RegisterResult {
+  scope: string;
+  added: string[];
+  updated: string[];
+  removed: string[];
+  unchanged: string[];
+}
+
+const existingSchema = z.array(z.object({ name: z.string() }).passthrough());
+
+/** Only what a user can see of a command: what Discord adds (ids, versions, defaults) is left out. */
+function comparable(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(comparable);
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of ['type', 'name', 'description', 'required', 'choices', 'min_value', 'max_value', 'min_length', 'max_length', 'options', 'value']) {
+    const x = o[k];
+    if (x === undefined || x === null || (k === 'required' && x === false) || (Array.isArray(x) && x.length === 0)) continue;
+    out[k] = comparable(x);
+  }
+  return out;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
+
+/**
+ * Replaces the application's commands (in one guild, or globally) with the generated ones:
+ * a bulk PUT, so commands removed from Firebreak disappear from Discord too.
+ * Guild commands appear at once; global ones can take up to an hour to reach every client.
+ */
+export async function registerDiscordCommands(rest: REST, applicationId: string, commands: DiscordCommandJson[], guildId?: string): Promise<RegisterResult> {
+  const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
+  const existing = existingSchema.parse(await rest.get(route));
+  const before = new Map(existing.map((c) => [c.name, c]));
+  const result: RegisterResult = { scope: guildId ? `guild ${guildId}` : 'globally', added: [], updated: [], removed: [], unchanged: [] };
+  for (const c of commands) {
+    const old = before.get(c.name);
+    if (!old) result.added.push(c.name);
+    else if (same(old, c)) result.unchanged.push(c.name);
+    else result.updated.push(c.name);
+  }
+  const names = new Set(commands.map((c) => c.name));
+  result.removed = existing.map((c) => c.name).filter((n) => !names.has(n));
+  await rest.put(route, { body: commands });
+  return result;
+}
+
+export function describeRegistration(r: RegisterResult): string {
+  const list = (names: string[]) => (names.length ? names.map((n) => `/${n}`).join(', ') : 'none');
+  const total = r.added.length + r.updated.length + r.unchanged.length;
+  return [
+    `Registered ${total} Discord commands ${r.scope}.`,
+    `  added:     ${list(r.added)}`,
+    `  updated:   ${list(r.updated)}`,
+    `  removed:   ${list(r.removed)}`,
+    `  unchanged: ${list(r.unchanged)}`,
+  ].join('\n');
+}
