@@ -14,6 +14,7 @@ import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
+import type { DiscordChat } from './chat/discord/discord-chat.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
@@ -100,6 +101,8 @@ export async function buildApp(
 export interface Running {
   app: App;
   http: RunningServer;
+  /** Chat platforms Firebreak can post to on its own (alerts, incident channels); set when configured. */
+  chat: { discord?: DiscordChat };
   close(): Promise<void>;
 }
 
@@ -116,9 +119,16 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   });
   const closers: (() => Promise<void> | void)[] = [];
   let http: RunningServer;
+  const chat: Running['chat'] = {};
   try {
     const token = newConsoleToken();
     registerRemoteConsole(router, app.dispatcher, token);
+    if (runtime.discord.applicationId || runtime.discord.publicKey) {
+      // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
+      const { startDiscord } = await import('./chat/discord/start-discord.js');
+      const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
+      if (discord) chat.discord = discord;
+    }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
     if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
@@ -133,6 +143,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   return {
     app,
     http,
+    chat,
     async close() {
       for (const c of closers.reverse()) await c();
       await http.close();
