@@ -25,6 +25,7 @@ const USAGE = `Usage: firebreak <command>
   console [--as USER]           interactive console
   config check                  validate the config; list every problem with its path
   migrate                       apply database migrations
+  discord register [--guild ID] create/update the Discord slash commands (guild: at once; global: up to an hour)
 
 Exit codes: 0 done, 1 the command ran and failed, 2 bad input or denied.`;
 
@@ -166,6 +167,26 @@ async function cmdMigrate(): Promise<number> {
   }
 }
 
+async function cmdDiscord(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'register') throw new UsageError('Usage: firebreak discord register [--guild ID]');
+  const { values } = parseArgs({ args: rest, options: { guild: { type: 'string' } } });
+  if (values.guild !== undefined && !/^\d{5,25}$/.test(values.guild)) throw new UsageError(`--guild takes the server's numeric id (Developer Mode → right-click the server → Copy Server ID), not "${values.guild}".`);
+  const runtime = readRuntimeEnv();
+  const { applicationId, botToken, apiUrl } = runtime.discord;
+  if (!applicationId || !botToken) fail('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN (Discord Developer Portal → your application).', 2);
+  const loaded = loadOrExit(runtime);
+  const { CommandRegistry } = await import('./core/registry.js');
+  const { commands } = await import('./commands/index.js');
+  const { discordCommands } = await import('./chat/discord/command-definitions.js');
+  const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
+  const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
+  const defs = discordCommands(new CommandRegistry(commands), loaded.config);
+  const result = await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, values.guild);
+  process.stdout.write(`${describeRegistration(result)}\n`);
+  return 0;
+}
+
 async function cmdStart(): Promise<number> {
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
@@ -196,6 +217,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdConfig(rest);
     case 'migrate':
       return cmdMigrate();
+    case 'discord':
+      return cmdDiscord(rest);
     case undefined:
     case 'help':
     case '--help':
