@@ -20,8 +20,10 @@ import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
 import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
+import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
+import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
@@ -76,6 +78,7 @@ export async function buildApp(
     coordination,
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
+    backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner() },
     redactor,
     logger,
     storeDescription: db.description,

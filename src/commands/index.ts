@@ -1,7 +1,8 @@
 import type { AnyCommandSpec } from '../core/spec.js';
+import { backupCommand } from './backup.js';
 import { healthCommand } from './health.js';
 import { helpCommand } from './help.js';
 import { runCommand } from './run.js';
 
 /** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
-export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand];
+export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand, backupCommand];
