@@ -1,0 +1,496 @@
+/**
+ * A small fake Kubernetes API server that the real `kubectl` talks to through a generated
+ * kubeconfig. It serves just enough of the API for Firebreak's deploy operations: discovery,
+ * deployments (GET, LIST, WATCH, PATCH), the scale subresource, and replicasets with revision
+ * annotations. A template change or a scale settles after `settleMs`, like a controller would,
+ * so `kubectl rollout status` waits and then succeeds. Every request is recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+export interface KubeRequest {
+  method: string;
+  /** Path and query as sent. */
+  url: string;
+  contentType: string;
+  body: string;
+}
+
+interface Deployment {
+  namespace: string;
+  name: string;
+  uid: string;
+  generation: number;
+  observedGeneration: number;
+  replicas: number;
+  /** Ready replicas of the current template (what status reports once settled). */
+  readyReplicas: number;
+  template: Obj;
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  createdAt: string;
+  settleTimer?: NodeJS.Timeout;
+}
+
+interface ReplicaSet {
+  namespace: string;
+  name: string;
+  uid: string;
+  owner: string;
+  revision: number;
+  template: Obj;
+  changeCause?: string;
+  createdAt: string;
+}
+
+export interface SeedDeployment {
+  namespace: string;
+  name: string;
+  replicas: number;
+  container: string;
+  /** Oldest first; the last one is the current revision. Revision numbers start at `firstRevision`. */
+  images: string[];
+  firstRevision?: number;
+}
+
+export interface FakeKube {
+  url: string;
+  /** A kubeconfig file with context "fake" pointing at this server. */
+  kubeconfig: string;
+  requests: KubeRequest[];
+  /** Requests that change something (PATCH/PUT/POST/DELETE). */
+  writes(): KubeRequest[];
+  deployment(namespace: string, name: string): { replicas: number; image: string; revision: number; generation: number; ready: number; restartedAt?: string };
+  /** Revisions still recorded in replicasets, oldest first. */
+  revisions(namespace: string, name: string): { revision: number; image: string }[];
+  /** Makes every request answer 403 (no cluster access) or hang. */
+  mode: 'ok' | 'forbidden' | 'hang';
+  settleMs: number;
+  close(): Promise<void>;
+}
+
+const TOKEN = 'fake-kube-token-7f3a9c';
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** Equal pod templates, ignoring the pod-template-hash label replicasets carry. */
+function sameTemplate(a: Obj, b: Obj): boolean {
+  const strip = (t: Obj) => {
+    const c = clone(t);
+    const meta = (c.metadata ?? {}) as Obj;
+    const labels = (meta.labels ?? {}) as Obj;
+    delete labels['pod-template-hash'];
+    return JSON.stringify(sortKeys(c));
+  };
+  return strip(a) === strip(b);
+}
+
+function sortKeys(v: Json): Json {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const out: Obj = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k] as Json);
+    return out;
+  }
+  return v;
+}
+
+/** JSON merge patch (RFC 7386); also good enough for the strategic-merge patches kubectl sends here. */
+function mergePatch(target: Json, patch: Json): Json {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return clone(patch);
+  const out: Obj = target !== null && typeof target === 'object' && !Array.isArray(target) ? clone(target) : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (k.startsWith('$')) continue; // strategic-merge directives
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k] ?? null, v);
+  }
+  return out;
+}
+
+/** JSON patch (RFC 6902) with add/replace/remove, as `kubectl rollout undo` sends. */
+function jsonPatch(doc: Obj, ops: Obj[]): Obj {
+  const out = clone(doc);
+  for (const op of ops) {
+    const path = String(op.path).split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    let cur: Obj = out;
+    for (const p of path.slice(0, -1)) {
+      if (typeof cur[p] !== 'object' || cur[p] === null) cur[p] = {};
+      cur = cur[p] as Obj;
+    }
+    const last = path[path.length - 1]!;
+    if (op.op === 'remove') delete cur[last];
+    else if (op.op === 'add' || op.op === 'replace') cur[last] = clone(op.value ?? null);
+    else throw new Error(`unsupported json patch op ${String(op.op)}`);
+  }
+  return out;
+}
+
+function imageOf(template: Obj): string {
+  const spec = template.spec as Obj;
+  const containers = spec.containers as Obj[];
+  return String(containers[0]?.image ?? '');
+}
+
+export async function startFakeKube(opts: { dir: string; deployments: SeedDeployment[]; settleMs?: number }): Promise<FakeKube> {
+  const requests: KubeRequest[] = [];
+  const deployments = new Map<string, Deployment>();
+  const replicasets: ReplicaSet[] = [];
+  let resourceVersion = 100;
+  const watchers = new Set<{ ns: string; name: string; res: ServerResponse }>();
+  const state = { mode: 'ok' as FakeKube['mode'], settleMs: opts.settleMs ?? 300 };
+  const hanging = new Set<ServerResponse>();
+  const key = (ns: string, name: string) => `${ns}/${name}`;
+  const nextRv = () => String(++resourceVersion);
+  const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+  const templateFor = (name: string, container: string, image: string): Obj => ({
+    metadata: { labels: { app: name }, creationTimestamp: null },
+    spec: { containers: [{ name: container, image, resources: {} }] },
+  });
+
+  for (const seed of opts.deployments) {
+    const uid = randomUUID();
+    const first = seed.firstRevision ?? 1;
+    seed.images.forEach((image, i) => {
+      replicasets.push({
+        namespace: seed.namespace,
+        name: `${seed.name}-${(0x5f00 + first + i).toString(16)}`,
+        uid: randomUUID(),
+        owner: uid,
+        revision: first + i,
+        template: templateFor(seed.name, seed.container, image),
+        changeCause: `deploy ${image.split(':').pop() ?? image}`,
+        createdAt: new Date(Date.now() - (seed.images.length - i) * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      });
+    });
+    const last = seed.images[seed.images.length - 1]!;
+    deployments.set(key(seed.namespace, seed.name), {
+      namespace: seed.namespace,
+      name: seed.name,
+      uid,
+      generation: 1,
+      observedGeneration: 1,
+      replicas: seed.replicas,
+      readyReplicas: seed.replicas,
+      template: templateFor(seed.name, seed.container, last),
+      annotations: { 'deployment.kubernetes.io/revision': String(first + seed.images.length - 1) },
+      labels: { app: seed.name },
+      createdAt: now(),
+    });
+  }
+
+  const revisionOf = (d: Deployment) => Number(d.annotations['deployment.kubernetes.io/revision'] ?? '0');
+  const settled = (d: Deployment) => d.observedGeneration >= d.generation && d.readyReplicas === d.replicas;
+
+  const deploymentJson = (d: Deployment): Obj => {
+    const done = settled(d);
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: d.name,
+        namespace: d.namespace,
+        uid: d.uid,
+        generation: d.generation,
+        resourceVersion: String(resourceVersion),
+        creationTimestamp: d.createdAt,
+        labels: { ...d.labels },
+        annotations: { ...d.annotations },
+      },
+      spec: {
+        replicas: d.replicas,
+        selector: { matchLabels: { app: d.name } },
+        template: clone(d.template),
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } },
+        revisionHistoryLimit: 10,
+        progressDeadlineSeconds: 600,
+      },
+      status: {
+        observedGeneration: d.observedGeneration,
+        replicas: d.replicas,
+        updatedReplicas: done ? d.replicas : Math.min(d.readyReplicas, d.replicas),
+        readyReplicas: d.readyReplicas,
+        availableReplicas: d.readyReplicas,
+        ...(done ? {} : { unavailableReplicas: Math.max(0, d.replicas - d.readyReplicas) }),
+        conditions: [
+          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' },
+          { type: 'Progressing', status: 'True', reason: done ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated', message: 'progressing' },
+        ],
+      },
+    };
+  };
+
+  const rsJson = (rs: ReplicaSet): Obj => {
+    const d = [...deployments.values()].find((x) => x.uid === rs.owner)!;
+    const current = revisionOf(d) === rs.revision;
+    const template = clone(rs.template);
+    ((template.metadata as Obj).labels as Obj)['pod-template-hash'] = rs.name.split('-').pop()!;
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: rs.name,
+        namespace: rs.namespace,
+        uid: rs.uid,
+        resourceVersion: String(resourceVersion),
+        creationTimestamp: rs.createdAt,
+        labels: { app: d.name, 'pod-template-hash': rs.name.split('-').pop()! },
+        annotations: {
+          'deployment.kubernetes.io/revision': String(rs.revision),
+          ...(rs.changeCause ? { 'kubernetes.io/change-cause': rs.changeCause } : {}),
+        },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: d.name, uid: d.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { replicas: current ? d.replicas : 0, selector: { matchLabels: { app: d.name, 'pod-template-hash': rs.name.split('-').pop()! } }, template },
+      status: { replicas: current ? d.readyReplicas : 0, readyReplicas: current ? d.readyReplicas : 0, availableReplicas: current ? d.readyReplicas : 0, observedGeneration: 1 },
+    };
+  };
+
+  const notify = (d: Deployment) => {
+    for (const w of watchers) {
+      if (w.ns === d.namespace && w.name === d.name) w.res.write(`${JSON.stringify({ type: 'MODIFIED', object: deploymentJson(d) })}\n`);
+    }
+  };
+
+  /** What the deployment controller would do after a spec change, after a short delay. */
+  const reconcile = (d: Deployment, templateChanged: boolean) => {
+    d.generation += 1;
+    if (templateChanged) {
+      const max = Math.max(0, ...replicasets.filter((r) => r.owner === d.uid).map((r) => r.revision));
+      const existing = replicasets.find((r) => r.owner === d.uid && sameTemplate(r.template, d.template));
+      const cause = d.annotations['kubernetes.io/change-cause'];
+      if (existing) {
+        existing.revision = max + 1;
+        if (cause) existing.changeCause = cause;
+      } else {
+        replicasets.push({ namespace: d.namespace, name: `${d.name}-${(0x6000 + max + 1).toString(16)}`, uid: randomUUID(), owner: d.uid, revision: max + 1, template: clone(d.template), changeCause: cause, createdAt: now() });
+      }
+      d.annotations['deployment.kubernetes.io/revision'] = String(max + 1);
+      d.readyReplicas = 0;
+    } else {
+      d.readyReplicas = Math.min(d.readyReplicas, d.replicas);
+    }
+    nextRv();
+    notify(d);
+    if (d.settleTimer) clearTimeout(d.settleTimer);
+    d.settleTimer = setTimeout(() => {
+      d.observedGeneration = d.generation;
+      d.readyReplicas = d.replicas;
+      nextRv();
+      notify(d);
+    }, state.settleMs);
+  };
+
+  const applyDeploymentObject = (d: Deployment, next: Obj) => {
+    const meta = (next.metadata ?? {}) as Obj;
+    const spec = (next.spec ?? {}) as Obj;
+    const beforeTemplate = d.template;
+    const beforeReplicas = d.replicas;
+    d.annotations = Object.fromEntries(Object.entries((meta.annotations ?? {}) as Obj).map(([k, v]) => [k, String(v)]));
+    // The revision annotation belongs to the controller; a patch that drops it gets it back.
+    if (!d.annotations['deployment.kubernetes.io/revision']) d.annotations['deployment.kubernetes.io/revision'] = String(Math.max(0, ...replicasets.filter((r) => r.owner === d.uid).map((r) => r.revision)));
+    if (typeof spec.replicas === 'number') d.replicas = spec.replicas;
+    if (spec.template && typeof spec.template === 'object') d.template = clone(spec.template as Obj);
+    const templateChanged = !sameTemplate(beforeTemplate, d.template);
+    if (templateChanged || beforeReplicas !== d.replicas) reconcile(d, templateChanged);
+  };
+
+  const send = (res: ServerResponse, status: number, body: Json) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const status = (res: ServerResponse, code: number, reason: string, message: string) =>
+    send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+
+  const discovery: Record<string, Json> = {
+    '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' },
+    '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] },
+    '/apis': {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }],
+    },
+    '/api/v1': {
+      kind: 'APIResourceList',
+      groupVersion: 'v1',
+      resources: [
+        { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch'], shortNames: ['po'] },
+        { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] },
+      ],
+    },
+    '/apis/apps/v1': {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'apps/v1',
+      resources: [
+        { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['get', 'list', 'watch', 'patch', 'update'], shortNames: ['deploy'], categories: ['all'] },
+        { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
+        { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get'] },
+        { name: 'replicasets', singularName: 'replicaset', namespaced: true, kind: 'ReplicaSet', verbs: ['get', 'list', 'watch'], shortNames: ['rs'], categories: ['all'] },
+      ],
+    },
+  };
+
+  const scaleJson = (d: Deployment): Obj => ({
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: d.name, namespace: d.namespace, uid: d.uid, resourceVersion: String(resourceVersion) },
+    spec: { replicas: d.replicas },
+    status: { replicas: d.readyReplicas, selector: `app=${d.name}` },
+  });
+
+  const matchesSelector = (labels: Record<string, string>, selector: string | null) =>
+    !selector || selector.split(',').every((pair) => { const [k, v] = pair.split('='); return k !== undefined && labels[k] === v; });
+
+  const handle = (req: IncomingMessage, res: ServerResponse, body: string) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname.replace(/\/$/, '');
+    const method = req.method ?? 'GET';
+    const ctype = String(req.headers['content-type'] ?? '');
+    if (discovery[path] !== undefined && method === 'GET') return send(res, 200, discovery[path]!);
+    if (path.startsWith('/openapi')) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+
+    let m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments(?:\/([^/]+))?(?:\/(scale|status))?$/.exec(path);
+    if (m) {
+      const [, ns, name, sub] = m as unknown as [string, string, string | undefined, string | undefined];
+      if (!name) {
+        if (method !== 'GET') return status(res, 405, 'MethodNotAllowed', 'not supported by the fake');
+        const field = url.searchParams.get('fieldSelector');
+        const only = field?.startsWith('metadata.name=') ? field.slice('metadata.name='.length) : undefined;
+        const items = [...deployments.values()].filter((d) => d.namespace === ns && (only === undefined || d.name === only));
+        if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
+          res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+          const d = items[0];
+          if (!d) return res.end();
+          const w = { ns, name: d.name, res };
+          watchers.add(w);
+          // Stream the current object; settled updates follow through notify(). Close after a while
+          // like a real server's watch timeout; kubectl re-lists and watches again.
+          res.write(`${JSON.stringify({ type: 'MODIFIED', object: deploymentJson(d) })}\n`);
+          const t = setTimeout(() => res.end(), 5000);
+          res.on('close', () => { clearTimeout(t); watchers.delete(w); });
+          return;
+        }
+        return send(res, 200, { kind: 'DeploymentList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(resourceVersion) }, items: items.map(deploymentJson) });
+      }
+      const d = deployments.get(key(ns, name));
+      if (!d) return status(res, 404, 'NotFound', `deployments.apps "${name}" not found`);
+      if (sub === 'scale') {
+        if (method === 'GET') return send(res, 200, scaleJson(d));
+        const parsed = JSON.parse(body || '{}') as Obj;
+        const next = method === 'PUT' ? parsed : ctype.includes('json-patch') ? jsonPatch(scaleJson(d), parsed as unknown as Obj[]) : (mergePatch(scaleJson(d), parsed) as Obj);
+        const replicas = (next.spec as Obj | undefined)?.replicas;
+        if (typeof replicas !== 'number' || replicas < 0) return status(res, 422, 'Invalid', 'spec.replicas must be a non-negative integer');
+        if (replicas !== d.replicas) { d.replicas = replicas; reconcile(d, false); }
+        return send(res, 200, scaleJson(d));
+      }
+      if (sub === 'status') return send(res, 200, deploymentJson(d));
+      if (method === 'GET') return send(res, 200, deploymentJson(d));
+      if (method === 'PATCH' || method === 'PUT') {
+        const parsed = JSON.parse(body || '{}') as Json;
+        const current = deploymentJson(d);
+        const next = method === 'PUT' ? (parsed as Obj) : ctype.includes('json-patch') ? jsonPatch(current, parsed as Obj[]) : (mergePatch(current, parsed) as Obj);
+        if (url.searchParams.get('dryRun') === 'All') return send(res, 200, next);
+        applyDeploymentObject(d, next);
+        return send(res, 200, deploymentJson(d));
+      }
+      return status(res, 405, 'MethodNotAllowed', 'not supported by the fake');
+    }
+
+    m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/replicasets(?:\/([^/]+))?$/.exec(path);
+    if (m && method === 'GET') {
+      const [, ns, name] = m as unknown as [string, string, string | undefined];
+      const inNs = replicasets.filter((r) => r.namespace === ns);
+      if (name) {
+        const rs = inNs.find((r) => r.name === name);
+        return rs ? send(res, 200, rsJson(rs)) : status(res, 404, 'NotFound', `replicasets.apps "${name}" not found`);
+      }
+      const selector = url.searchParams.get('labelSelector');
+      const items = inNs.map(rsJson).filter((o) => matchesSelector(((o.metadata as Obj).labels ?? {}) as Record<string, string>, selector));
+      return send(res, 200, { kind: 'ReplicaSetList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(resourceVersion) }, items });
+    }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
+    if (m && method === 'GET') return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(resourceVersion) }, items: [] });
+    return status(res, 404, 'NotFound', `the fake does not serve ${method} ${path}`);
+  };
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      requests.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body });
+      if (state.mode === 'hang') { hanging.add(res); return; }
+      // kubectl does not send the token over plain http, so the fake does not require it.
+      if (state.mode === 'forbidden') {
+        return status(res, 403, 'Forbidden', `User "system:anonymous" cannot ${req.method?.toLowerCase()} resource at ${req.url}`);
+      }
+      try {
+        handle(req, res, body);
+      } catch (err) {
+        status(res, 500, 'InternalError', String(err));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const kubeconfig = join(opts.dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: fake',
+      '  cluster:',
+      `    server: ${url}`,
+      '    insecure-skip-tls-verify: true',
+      'users:',
+      '- name: fake',
+      '  user:',
+      `    token: ${TOKEN}`,
+      'contexts:',
+      '- name: fake',
+      '  context: { cluster: fake, user: fake }',
+      'current-context: fake',
+      '',
+    ].join('\n'),
+  );
+
+  return {
+    url,
+    kubeconfig,
+    requests,
+    writes: () => requests.filter((r) => r.method !== 'GET'),
+    get mode() { return state.mode; },
+    set mode(v) { state.mode = v; },
+    get settleMs() { return state.settleMs; },
+    set settleMs(v) { state.settleMs = v; },
+    deployment(namespace, name) {
+      const d = deployments.get(key(namespace, name));
+      if (!d) throw new Error(`no deployment ${namespace}/${name}`);
+      const restartedAt = ((d.template.metadata as Obj | undefined)?.annotations as Obj | undefined)?.['kubectl.kubernetes.io/restartedAt'];
+      return { replicas: d.replicas, image: imageOf(d.template), revision: revisionOf(d), generation: d.generation, ready: d.readyReplicas, restartedAt: restartedAt === undefined ? undefined : String(restartedAt) };
+    },
+    revisions(namespace, name) {
+      const d = deployments.get(key(namespace, name))!;
+      return replicasets.filter((r) => r.owner === d.uid).sort((a, b) => a.revision - b.revision).map((r) => ({ revision: r.revision, image: imageOf(r.template) }));
+    },
+    async close() {
+      for (const d of deployments.values()) if (d.settleTimer) clearTimeout(d.settleTimer);
+      for (const w of watchers) w.res.end();
+      for (const r of hanging) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
