@@ -15,6 +15,8 @@ import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
 import type { DiscordChat } from './chat/discord/discord-chat.js';
+import type { SlackChatPort } from './chat/slack/slack-chat-port.js';
+import { slackMode } from './chat/slack/slack-mode.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
@@ -105,7 +107,7 @@ export interface Running {
   app: App;
   http: RunningServer;
   /** Chat platforms Firebreak can post to on its own (alerts, incident channels); set when configured. */
-  chat: { discord?: DiscordChat };
+  chat: { discord?: DiscordChat; slack?: SlackChatPort };
   close(): Promise<void>;
 }
 
@@ -132,10 +134,20 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
       if (discord) chat.discord = discord;
     }
+    if (slackMode(runtime.slack) !== 'off') {
+      // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
+      const { startSlack } = await import('./chat/slack/start-slack.js');
+      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, logger: app.logger, router });
+      if (slack) {
+        chat.slack = slack.chat;
+        closers.push(() => slack.close());
+      }
+    }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
     if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
   } catch (err) {
+    for (const c of closers.reverse()) await c();
     await app.close();
     throw err;
   }

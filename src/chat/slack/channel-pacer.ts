@@ -1,0 +1,104 @@
+/**
+ * Outbound pacing per channel. Slack allows about one message per second per channel and
+ * answers bursts with 429 + Retry-After (Grafana OnCall's alert storms delayed everything that
+ * way). Every post and update to a channel goes through one queue here:
+ *   - at most one call per `intervalMs` per channel, measured from the previous call's answer;
+ *   - queued updates of the same message are coalesced: only the latest content is sent, and every
+ *     caller waiting on a replaced update is resolved with the result of the one that was sent;
+ *   - a rate-limited call waits for Retry-After and is tried again (never dropped), while newer
+ *     updates for the same message keep replacing it.
+ */
+export interface PacerOptions {
+  intervalMs?: number;
+  /** Returns how long to wait when `err` is a rate limit answer; null for every other error. */
+  retryAfterMs(err: unknown): number | null;
+  /** Attempts per call when rate-limited before giving up (the error is then thrown to the caller). */
+  maxRateLimitRetries?: number;
+  onRateLimited?(channel: string, waitMs: number): void;
+}
+
+interface Job {
+  key: string | null;
+  op: () => Promise<unknown>;
+  waiters: { resolve(v: unknown): void; reject(e: unknown): void }[];
+}
+
+interface Lane {
+  queue: Job[];
+  nextAt: number;
+  running: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class ChannelPacer {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly intervalMs: number;
+
+  constructor(private readonly opts: PacerOptions) {
+    this.intervalMs = opts.intervalMs ?? 1100;
+  }
+
+  /** Queues `op` for `channel`. With a `key` (e.g. "update:TS"), a queued job with the same key is replaced. */
+  run<T>(channel: string, key: string | null, op: () => Promise<T>): Promise<T> {
+    let lane = this.lanes.get(channel);
+    if (!lane) {
+      lane = { queue: [], nextAt: 0, running: false };
+      this.lanes.set(channel, lane);
+    }
+    const promise = new Promise<T>((resolve, reject) => {
+      const waiter = { resolve: resolve as (v: unknown) => void, reject };
+      const existing = key === null ? undefined : lane.queue.find((j) => j.key === key);
+      if (existing) {
+        existing.op = op;
+        existing.waiters.push(waiter);
+      } else {
+        lane.queue.push({ key, op, waiters: [waiter] });
+      }
+    });
+    if (!lane.running) void this.drain(channel, lane);
+    return promise;
+  }
+
+  /** Resolves when every queue is empty (for shutdown and tests). */
+  async idle(): Promise<void> {
+    while ([...this.lanes.values()].some((l) => l.running || l.queue.length > 0)) await sleep(20);
+  }
+
+  private async drain(channel: string, lane: Lane): Promise<void> {
+    lane.running = true;
+    try {
+      while (lane.queue.length > 0) {
+        const job = lane.queue[0]!;
+        let attempts = 0;
+        for (;;) {
+          const wait = lane.nextAt - Date.now();
+          if (wait > 0) await sleep(wait);
+          // Read op at call time: a newer update may have replaced it while we waited.
+          const op = job.op;
+          try {
+            const result = await op();
+            lane.nextAt = Date.now() + this.intervalMs;
+            if (job.op !== op) continue; // replaced while in flight: send the newer content too
+            lane.queue.shift();
+            for (const w of job.waiters) w.resolve(result);
+            break;
+          } catch (err) {
+            const retryAfter = this.opts.retryAfterMs(err);
+            lane.nextAt = Date.now() + Math.max(this.intervalMs, retryAfter ?? 0);
+            if (retryAfter !== null && attempts++ < (this.opts.maxRateLimitRetries ?? 20)) {
+              this.opts.onRateLimited?.(channel, retryAfter);
+              continue;
+            }
+            lane.queue.shift();
+            for (const w of job.waiters) w.reject(err);
+            break;
+          }
+        }
+      }
+    } finally {
+      lane.running = false;
+      if (lane.queue.length === 0) this.lanes.delete(channel);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { statusEmoji, type Reply, type ReplyButton } from '../../core/reply.js';
+
+/** Block Kit JSON as Slack takes it. Kept loose on purpose: Slack validates it; golden files pin it. */
+export type Block = { type: string; [key: string]: unknown };
+
+export interface SlackMessage {
+  /** Notification and screen-reader fallback; Slack shows it where blocks cannot be shown. */
+  text: string;
+  blocks: Block[];
+}
+
+/** Slack's documented limits. Exceeding any of them makes Slack refuse the whole message. */
+export const slackLimits = {
+  headerText: 150,
+  sectionText: 3000,
+  fieldText: 2000,
+  fieldsPerSection: 10,
+  contextText: 2000,
+  buttonText: 75,
+  actionId: 255,
+  buttonsPerActions: 25,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  blocks: 50,
+} as const;
+
+export interface RenderMeta {
+  /** Who did what, as mrkdwn, appended to the context line: "<@U1> ran `/health api`". */
+  by?: string;
+}
+
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** mrkdwn treats &, < and > as markup; user and tool text must not become links or mentions. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const plain = (text: string, max: number) => ({ type: 'plain_text', text: cut(text, max), emoji: true });
+
+function button(b: ReplyButton): Block | null {
+  // Longer ids would be refused by Slack; the core keeps them ≤ 90, so this only guards a bug.
+  if (b.actionId.length > slackLimits.actionId) return null;
+  const el: Block = { type: 'button', action_id: b.actionId, text: plain(b.label, slackLimits.buttonText) };
+  if (b.style) el.style = b.style;
+  if (b.confirm) {
+    el.confirm = {
+      title: plain(b.confirm.title, slackLimits.confirmTitle),
+      text: plain(b.confirm.text, slackLimits.confirmText),
+      confirm: plain(b.confirm.confirm, slackLimits.confirmButton),
+      deny: plain(b.confirm.deny, slackLimits.confirmButton),
+      ...(b.style === 'danger' ? { style: 'danger' } : {}),
+    };
+  }
+  return el;
+}
+
+/** Splits lines into sections that each stay under Slack's section text limit. */
+function linesToSections(lines: string[]): Block[] {
+  const out: Block[] = [];
+  let current = '';
+  for (const line of lines) {
+    const l = cut(line, slackLimits.sectionText);
+    if (current && current.length + 1 + l.length > slackLimits.sectionText) {
+      out.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
+      current = '';
+    }
+    current = current ? `${current}\n${l}` : l;
+  }
+  if (current) out.push({ type: 'section', text: { type: 'mrkdwn', text: current } });
+  return out;
+}
+
+/** The Slack renderer: the neutral Reply as Block Kit (header, rows, fields, text, code, context, buttons). */
+export function renderBlocks(reply: Reply, meta: RenderMeta = {}): SlackMessage {
+  const blocks: Block[] = [];
+  const title = `${statusEmoji[reply.status]} ${reply.title}`;
+  blocks.push({ type: 'header', text: plain(title, slackLimits.headerText) });
+
+  if (reply.rows && reply.rows.length > 0) {
+    // Slack has no aligned table in messages: one line per row, first cell bold, the rest separated.
+    const lines = reply.rows.map((r) => {
+      const [first = '', ...rest] = r.cells.map(escapeMrkdwn);
+      return [`${statusEmoji[r.status]} *${first}*`, ...rest].join(' · ');
+    });
+    blocks.push(...linesToSections(lines));
+  }
+  if (reply.fields && reply.fields.length > 0) {
+    for (let i = 0; i < reply.fields.length; i += slackLimits.fieldsPerSection) {
+      blocks.push({
+        type: 'section',
+        fields: reply.fields.slice(i, i + slackLimits.fieldsPerSection).map((f) => ({
+          type: 'mrkdwn',
+          text: cut(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, slackLimits.fieldText),
+        })),
+      });
+    }
+  }
+  if (reply.text) blocks.push(...linesToSections(escapeMrkdwn(reply.text).split('\n')));
+  if (reply.code) {
+    const code = escapeMrkdwn(reply.code);
+    const max = slackLimits.sectionText - 8;
+    // Keep the end of long output: the last lines are where a failure says what went wrong.
+    const body = code.length <= max ? code : `…${code.slice(code.length - max + 1)}`;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${body}\`\`\`` } });
+  }
+  const context = [reply.context ? escapeMrkdwn(reply.context) : null, meta.by ?? null].filter(
+    (s): s is string => !!s,
+  );
+  if (context.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(context.join(' · '), slackLimits.contextText) }] });
+
+  const buttons = (reply.buttons ?? []).map(button).filter((b): b is Block => b !== null);
+  for (let i = 0; i < buttons.length; i += slackLimits.buttonsPerActions) {
+    blocks.push({ type: 'actions', elements: buttons.slice(i, i + slackLimits.buttonsPerActions) });
+  }
+
+  if (blocks.length > slackLimits.blocks) {
+    const keep = blocks.filter((b) => b.type !== 'actions').slice(0, slackLimits.blocks - 2);
+    const tail = blocks.filter((b) => b.type === 'actions').slice(-1);
+    blocks.length = 0;
+    blocks.push(...keep, { type: 'context', elements: [{ type: 'mrkdwn', text: 'Output shortened: Slack shows at most 50 blocks.' }] }, ...tail);
+  }
+  return { text: cut(reply.text ? `${title}: ${reply.text}` : title, 3000), blocks };
+}

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import type { Dispatcher, Invocation, ReplySink } from '../../core/dispatcher.js';
+import type { Coordination, Logger } from '../../core/ports.js';
+import type { Reply } from '../../core/reply.js';
+import { escapeMrkdwn, renderBlocks, type RenderMeta } from './render-blocks.js';
+import { SlackCallError, type SlackApi } from './slack-api.js';
+import { SLACK_PLATFORM } from './slack-chat-port.js';
+import type { UserNames } from './user-names.js';
+
+/** Slack delivers at least once; a delivery key is remembered this long. */
+const DELIVERY_TTL_MS = 30 * 60_000;
+/** Two clicks of the same button by the same person this close together are one click. */
+const DOUBLE_CLICK_MS = 3000;
+
+export const slashCommandSchema = z.object({
+  command: z.string().min(2),
+  text: z.string().default(''),
+  user_id: z.string().min(1),
+  user_name: z.string().optional(),
+  channel_id: z.string().min(1),
+  channel_name: z.string().default(''),
+  trigger_id: z.string().min(1),
+  response_url: z.string().url().optional(),
+});
+export type SlashCommand = z.infer<typeof slashCommandSchema>;
+
+export const blockActionsSchema = z.object({
+  type: z.literal('block_actions'),
+  trigger_id: z.string().optional(),
+  user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
+  channel: z.object({ id: z.string().min(1), name: z.string().optional() }).optional(),
+  container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional(), is_ephemeral: z.boolean().optional() }).default({}),
+  message: z.object({ ts: z.string() }).optional(),
+  response_url: z.string().url().optional(),
+  actions: z.array(z.object({ action_id: z.string().min(1), action_ts: z.string().optional(), text: z.object({ text: z.string() }).optional() })).min(1),
+});
+export type BlockActions = z.infer<typeof blockActionsSchema>;
+
+export interface InteractionDeps {
+  dispatcher: Dispatcher;
+  coordination: Coordination;
+  logger: Logger;
+  api: SlackApi;
+  users: UserNames;
+  /** A dispatch that finishes within this answers with the card at once; slower ones show "running…" first. */
+  fastReplyMs?: number;
+}
+
+/** Where the visible result goes: a new message, an existing one (a clicked card), or only the response_url. */
+type Target = { kind: 'new'; channel: string } | { kind: 'existing'; channel: string; ts: string } | { kind: 'ephemeral-card' };
+
+interface Delivery {
+  inv: Invocation;
+  target: Target;
+  userId: string;
+  responseUrl?: string;
+  meta: RenderMeta;
+  runningTitle: string;
+}
+
+const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms));
+
+/**
+ * Turns Slack slash commands and button clicks into neutral Invocations, and the dispatcher's
+ * progress and result into messages. Callers have already acknowledged the request.
+ */
+export class SlackInteractions {
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly deps: InteractionDeps) {}
+
+  /** Runs work after the ack without blocking it; `drain` waits for it on shutdown. */
+  track(work: Promise<void>): void {
+    const p = work.catch((err: unknown) => this.deps.logger.error({ err }, 'Slack interaction failed'));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.deps.api.pacer.idle();
+  }
+
+  async slashCommand(body: unknown): Promise<void> {
+    const parsed = slashCommandSchema.safeParse(body);
+    if (!parsed.success) {
+      this.deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'Ignored a malformed Slack slash command');
+      return;
+    }
+    const c = parsed.data;
+    if (!(await this.claim(`slack:delivery:command:${c.trigger_id}`, DELIVERY_TTL_MS, c.response_url))) return;
+    const commandText = `${c.command} ${c.text}`.trim();
+    const inv: Invocation = {
+      actor: { platform: SLACK_PLATFORM, id: c.user_id, name: await this.deps.users.name(c.user_id, c.user_name) },
+      channel: { platform: SLACK_PLATFORM, id: c.channel_id, name: c.channel_name },
+      input: { kind: 'text', text: commandText },
+    };
+    await this.deliver({
+      inv,
+      target: { kind: 'new', channel: c.channel_id },
+      userId: c.user_id,
+      responseUrl: c.response_url,
+      meta: { by: `<@${c.user_id}> ran \`${escapeMrkdwn(commandText)}\`` },
+      runningTitle: `Running ${commandText}…`,
+    });
+  }
+
+  async blockActions(body: unknown): Promise<void> {
+    const parsed = blockActionsSchema.safeParse(body);
+    if (!parsed.success) {
+      this.deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'Ignored a malformed Slack button click');
+      return;
+    }
+    const b = parsed.data;
+    const action = b.actions[0]!;
+    const channelId = b.channel?.id ?? b.container.channel_id;
+    const ts = b.container.message_ts ?? b.message?.ts;
+    if (!channelId) return;
+    // A retried delivery carries the same action_ts; a fresh click of the same button does not.
+    const delivery = `slack:delivery:action:${channelId}:${ts ?? '-'}:${action.action_id}:${action.action_ts ?? b.trigger_id ?? '-'}`;
+    if (!(await this.claim(delivery, DELIVERY_TTL_MS, b.response_url))) return;
+    if (!(await this.claim(`slack:click:${channelId}:${ts ?? '-'}:${action.action_id}:${b.user.id}`, DOUBLE_CLICK_MS, b.response_url))) return;
+    const label = action.text?.text ?? action.action_id;
+    const inv: Invocation = {
+      actor: { platform: SLACK_PLATFORM, id: b.user.id, name: await this.deps.users.name(b.user.id, b.user.name ?? b.user.username) },
+      channel: { platform: SLACK_PLATFORM, id: channelId, name: b.channel?.name ?? '' },
+      input: { kind: 'action', actionId: action.action_id },
+    };
+    const target: Target = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
+    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: `<@${b.user.id}> pressed ${escapeMrkdwn(label)}` }, runningTitle: `${label}: running…` });
+  }
+
+  /** First delivery wins; repeats are dropped. If we cannot tell, we run nothing and say so. */
+  private async claim(key: string, ttlMs: number, responseUrl: string | undefined): Promise<boolean> {
+    try {
+      const first = await this.deps.coordination.claimOnce(key, ttlMs);
+      if (!first) this.deps.logger.info({ key }, 'Ignored a repeated Slack delivery');
+      return first;
+    } catch (err) {
+      this.deps.logger.error({ err, key }, 'Could not check a Slack delivery for duplicates');
+      if (responseUrl) {
+        await this.deps.api
+          .respond(responseUrl, { response_type: 'ephemeral', replace_original: false, text: 'Firebreak could not check whether this request was already handled (its coordination store is unavailable), so nothing was run. Try again in a minute.' })
+          .catch(() => {});
+      }
+      return false;
+    }
+  }
+
+  private async deliver(d: Delivery): Promise<void> {
+    const { api } = this.deps;
+    const render = (reply: Reply) => renderBlocks(reply, d.meta);
+    // The message progress and the result go to; for a new target it is posted on first need.
+    let message: Promise<{ channel: string; ts: string }> | null =
+      d.target.kind === 'existing' ? Promise.resolve({ channel: d.target.channel, ts: d.target.ts }) : null;
+    let shown = false;
+
+    const show = (reply: Reply): Promise<void> => {
+      shown = true;
+      const t = d.target;
+      if (t.kind === 'ephemeral-card') {
+        return d.responseUrl ? api.respond(d.responseUrl, { replace_original: true, ...render(reply) }) : Promise.resolve();
+      }
+      if (!message) {
+        message = api.postMessage(t.channel, render(reply));
+        message.catch(() => {}); // handled by whoever awaits it; this only marks it observed
+        return message.then(() => undefined);
+      }
+      return message.then((m) => api.updateMessage(m.channel, m.ts, render(reply)));
+    };
+
+    const sink: ReplySink = {
+      // Not awaited by the command: pacing may hold an update for a second, the work goes on.
+      progress: async (reply) => {
+        show(reply).catch(() => {});
+      },
+    };
+    const running = this.deps.dispatcher.dispatch(d.inv, sink);
+    const quick = await Promise.race([running, sleep(this.deps.fastReplyMs ?? 1000)]);
+    if (!quick && !shown) show({ title: d.runningTitle, status: 'pending' }).catch(() => {});
+    const result = await running;
+
+    const reply = result.reply;
+    try {
+      if (!reply.ephemeral) {
+        await show(reply);
+        return;
+      }
+      await this.ephemeral(d, reply);
+      // A "running…" message we put up must not stay there forever.
+      if (shown && d.target.kind !== 'ephemeral-card') {
+        await show({ title: `${d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to <@${d.userId}>.` });
+      }
+    } catch (err) {
+      await this.tellUser(d, err, reply);
+    }
+  }
+
+  /** Only the person who asked sees it: through the response_url when there is one. */
+  private async ephemeral(d: Delivery, reply: Reply): Promise<void> {
+    const msg = renderBlocks(reply, d.meta);
+    if (d.responseUrl) {
+      await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...msg });
+      return;
+    }
+    const channel = d.target.kind === 'ephemeral-card' ? d.inv.channel.id : d.target.channel;
+    await this.deps.api.postEphemeral(channel, d.userId, msg);
+  }
+
+  /** A Slack error where a person is waiting: they get one clear sentence (it is already logged). */
+  private async tellUser(d: Delivery, err: unknown, reply: Reply): Promise<void> {
+    const problem = err instanceof SlackCallError ? err.message : `Firebreak could not post its answer to Slack: ${(err as Error).message}`;
+    this.deps.logger.warn({ invocation: d.inv.input, channel: d.inv.channel.id }, `A Slack answer could not be posted: ${problem}`);
+    if (!d.responseUrl) return;
+    // The person still gets the result, only to them, with what went wrong on top.
+    const shown: Reply = { ...reply, context: [problem, reply.context].filter(Boolean).join(' · '), buttons: undefined };
+    await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...renderBlocks(shown, d.meta) }).catch(() => {});
+  }
+}

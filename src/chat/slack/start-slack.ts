@@ -1,0 +1,119 @@
+import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import type { Dispatcher } from '../../core/dispatcher.js';
+import type { Coordination, Logger } from '../../core/ports.js';
+import type { Router } from '../../http/router.js';
+import { RouterReceiver } from './router-receiver.js';
+import { SlackApi } from './slack-api.js';
+import { slackMode, type SlackEnv } from './slack-mode.js';
+import { SlackChatPort } from './slack-chat-port.js';
+import { SlackInteractions } from './slack-interactions.js';
+import { UserNames } from './user-names.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackDeps {
+  dispatcher: Dispatcher;
+  coordination: Coordination;
+  logger: Logger;
+  router: Router;
+  /** Test knobs: pacing interval and the "answer at once" window. */
+  paceIntervalMs?: number;
+  fastReplyMs?: number;
+}
+
+export interface RunningSlack {
+  mode: 'http' | 'socket';
+  chat: SlackChatPort;
+  api: SlackApi;
+  /** Waits for in-flight interactions and queued messages (tests, shutdown). */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Bolt's logger interface on top of ours, so Bolt's lines are JSON and redacted like the rest. */
+function boltLogger(logger: Logger) {
+  const line = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  let level = LogLevel.INFO;
+  return {
+    debug: (...m: unknown[]) => logger.debug({ component: 'slack-bolt' }, line(m)),
+    info: (...m: unknown[]) => logger.info({ component: 'slack-bolt' }, line(m)),
+    warn: (...m: unknown[]) => logger.warn({ component: 'slack-bolt' }, line(m)),
+    error: (...m: unknown[]) => logger.error({ component: 'slack-bolt' }, line(m)),
+    setLevel: (l: LogLevel) => void (level = l),
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+/**
+ * Starts Slack: HTTP mode on the shared server at POST /slack/events (SLACK_BOT_TOKEN +
+ * SLACK_SIGNING_SECRET), or Socket Mode when SLACK_APP_TOKEN is set (no public URL needed).
+ * Every registered command is a slash command; every button comes back as an action.
+ */
+export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<RunningSlack | null> {
+  const mode = slackMode(env);
+  if (mode === 'off') return null;
+  const { logger } = deps;
+  if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
+  const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs });
+  const chat = new SlackChatPort(api);
+  const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, users: new UserNames(api), fastReplyMs: deps.fastReplyMs });
+
+  // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
+  let auth: { userId?: string; botId?: string; team?: string } = {};
+  try {
+    auth = await api.authTest();
+  } catch {
+    logger.error({}, 'Slack: SLACK_BOT_TOKEN was rejected or Slack is unreachable; commands will be acknowledged but answers cannot be posted until this is fixed.');
+  }
+  const botToken = env.botToken;
+  const slackApiUrl = api.client.slackApiUrl;
+
+  let receiver: Receiver;
+  let routerReceiver: RouterReceiver | null = null;
+  if (mode === 'socket') {
+    receiver = new SocketModeReceiver({
+      appToken: env.appToken!,
+      logger: boltLogger(logger),
+      installerOptions: { clientOptions: { slackApiUrl } },
+    });
+  } else {
+    routerReceiver = new RouterReceiver(env.signingSecret!, logger);
+    receiver = routerReceiver;
+  }
+  const app = new App({
+    receiver,
+    // Our own authorize: Bolt would otherwise call auth.test again and, on failure, drop every request silently.
+    authorize: async () => ({ botToken, botId: auth.botId, botUserId: auth.userId }),
+    logger: boltLogger(logger),
+    clientOptions: { slackApiUrl },
+  });
+  app.command(/.*/, async ({ ack, body }) => {
+    await ack();
+    interactions.track(interactions.slashCommand(body));
+  });
+  app.action(/.*/, async ({ ack, body }) => {
+    await ack();
+    interactions.track(interactions.blockActions(body));
+  });
+  app.error(async (err) => {
+    logger.error({ err: err.message }, 'Slack request handling failed');
+  });
+
+  if (routerReceiver) {
+    const r = routerReceiver;
+    deps.router.add('POST', SLACK_EVENTS_PATH, (req) => r.handle(req));
+  }
+  await app.start();
+  logger.info({ mode, team: auth.team, apiUrl: env.apiUrl ? slackApiUrl : undefined }, `Slack connected (${mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${SLACK_EVENTS_PATH}`})`);
+  return {
+    mode,
+    chat,
+    api,
+    idle: () => interactions.drain(),
+    async close() {
+      await app.stop();
+      await interactions.drain();
+    },
+  };
+}
