@@ -4,6 +4,7 @@ import type {
   BackupRunner,
   Coordination,
   ConfirmationRepository,
+  DeployPort,
   HealthProber,
   LeaseRepository,
   Logger,
@@ -25,6 +26,8 @@ export interface Ports {
   health: HealthProber;
   redactor: Redactor;
   logger: Logger;
+  /** Deployed services: kubectl or the configured commands (/status, /rollback, /scale, /restart). */
+  deploy?: DeployPort;
   /** Custom actions from `actions:` in the config (argv and HTTP templates). */
   actions?: ActionRunner;
   /** Backups: records in the store and the runner for pg_dump/psql/S3 (both wired together). */
