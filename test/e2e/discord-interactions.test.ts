@@ -1,0 +1,250 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFirebreak, type Running } from '../../src/main.js';
+import { startFakeDiscordApi, type DiscordCall, type FakeDiscordApi } from '../fakes/discord-api.js';
+import { buttonInteraction, commandInteraction, discordSigner, type DiscordSigner } from '../fakes/discord-signing.js';
+import { startHttpRecorder, type HttpRecorder } from '../fakes/http-recorder.js';
+import { configFrom, testRuntime } from '../support/app.js';
+
+const APP_ID = '1200000000000000001';
+const BOT_TOKEN = 'bot-token-for-the-fake-xyz';
+const alice = { id: '111111111111111111', username: 'alice' };
+const bob = { id: '222222222222222222', username: 'bob' };
+const mallory = { id: '333333333333333333', username: 'mallory' };
+const incidents = { id: '500000000000000001', name: 'incidents' };
+const random = { id: '500000000000000002', name: 'random' };
+
+interface Callback {
+  type: number;
+  data?: { content?: string; flags?: number; embeds?: { title?: string; description?: string; color?: number; footer?: { text: string } }[]; components?: { components: { custom_id: string; label: string; style: number }[] }[] };
+}
+
+describe('Discord interactions through the real HTTP endpoint', () => {
+  let running: Running;
+  let fake: FakeDiscordApi;
+  let signer: DiscordSigner;
+  let upstream: HttpRecorder;
+  let slow: HttpRecorder;
+  let dataDir: string;
+  let endpoint: string;
+
+  beforeAll(async () => {
+    signer = discordSigner();
+    fake = await startFakeDiscordApi({ botToken: BOT_TOKEN, channels: [incidents, random] });
+    upstream = await startHttpRecorder();
+    upstream.respond(200, '{"status":"ok"}');
+    slow = await startHttpRecorder();
+    slow.respond(200, '{"status":"ok"}', { delayMs: 1600 });
+    dataDir = mkdtempSync(join(tmpdir(), 'fb-discord-'));
+    const yaml = `
+chat:
+  incidents_channel: incidents
+roles:
+  responders: ["discord:${alice.id}", "discord:bob"]
+services:
+  api:
+    description: API
+    replicas: { min: 2, max: 30 }
+    health: { type: http, url: "${upstream.url}/health", timeout_ms: 3000 }
+datastores:
+  slowdb: { type: http, url: "${slow.url}/ping", timeout_ms: 5000 }
+actions:
+  say-hello:
+    description: Print a greeting
+    argv: [node, -e, "console.log('hello from the action')"]
+    timeout_s: 20
+`;
+    running = await startFirebreak(
+      testRuntime({
+        port: 0,
+        dataDir,
+        discord: { applicationId: APP_ID, publicKey: signer.publicKeyHex, botToken: BOT_TOKEN, apiUrl: fake.apiUrl },
+      }),
+      configFrom(yaml),
+      { host: '127.0.0.1' },
+    );
+    endpoint = `http://127.0.0.1:${running.http.port}/discord/interactions`;
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await fake?.close();
+    await upstream?.close();
+    await slow?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function post(payload: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Callback }> {
+    const body = JSON.stringify(payload);
+    const res = await fetch(endpoint, { method: 'POST', headers: headers ?? signer.headers(body), body });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Callback };
+  }
+
+  const command = (name: string, options: unknown[] = [], user = alice, channel = incidents) => commandInteraction(APP_ID, name, options, { user, channel });
+  const editsOf = (token: string) => (c: DiscordCall) => c.method === 'PATCH' && c.route === `/webhooks/${APP_ID}/${token}/messages/@original` && c.status === 200;
+  const timelineCount = async () => (await running.app.ports.timeline.list({ limit: 10_000 })).length;
+
+  it('answers PING with PONG', async () => {
+    const r = await post({ id: '1', application_id: APP_ID, type: 1, token: 't', version: 1 });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ type: 1 });
+  });
+
+  it('refuses a bad key, a tampered body and missing headers with 401, and runs nothing', async () => {
+    const before = await timelineCount();
+    const calls = fake.calls.length;
+    const payload = JSON.stringify(command('health'));
+    const other = discordSigner();
+    const bad = await fetch(endpoint, { method: 'POST', headers: other.headers(payload), body: payload });
+    expect(bad.status).toBe(401);
+    const tampered = JSON.stringify(command('health', [{ name: 'service', type: 3, value: 'api' }]));
+    const t = await fetch(endpoint, { method: 'POST', headers: signer.headers(payload), body: tampered });
+    expect(t.status).toBe(401);
+    const none = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload });
+    expect(none.status).toBe(401);
+    const stale = signer.headers(payload, '1700000000');
+    const wrongTs = await fetch(endpoint, { method: 'POST', headers: { ...stale, 'x-signature-timestamp': '1700000001' }, body: payload });
+    expect(wrongTs.status).toBe(401);
+    const ping = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":1}' });
+    expect(ping.status).toBe(401);
+    expect(await timelineCount()).toBe(before);
+    expect(fake.calls.length).toBe(calls);
+    expect(upstream.requests.length).toBe(0);
+  });
+
+  it('drives every registered command and records each one in the timeline as the Discord user', async () => {
+    for (const spec of running.app.ports.registry.list()) {
+      // A subcommand-command always arrives with one subcommand chosen; without its options a usage error is a fine answer.
+      const options = spec.subcommands?.length ? [{ name: spec.subcommands[0]!.name, type: 1, options: [] }] : [];
+      const i = command(spec.name, options);
+      const before = await timelineCount();
+      const r = await post(i);
+      expect(r.status, `/${spec.name}`).toBe(200);
+      let title: string | undefined;
+      if (r.body.type === 4) {
+        title = r.body.data?.embeds?.[0]?.title;
+      } else {
+        expect(r.body.type, `/${spec.name} answers now or defers`).toBe(5);
+        const edit = await fake.waitFor(editsOf(i.token));
+        title = (edit.body as Callback['data'])?.embeds?.[0]?.title;
+      }
+      expect(title, `/${spec.name} shows a titled card`).toMatch(/\S/);
+      const events = await running.app.ports.timeline.list({ limit: 10_000 });
+      expect(events.length, `/${spec.name} is recorded`).toBeGreaterThan(before);
+      const mine = events.filter((e) => e.actor.platform === 'discord' && e.actor.id === alice.id && e.channel?.name === 'incidents');
+      expect(mine.some((e) => e.command === spec.name), `/${spec.name} recorded for alice in #incidents`).toBe(true);
+    }
+  });
+
+  it('answers a fast command at once with an embed coloured by status', async () => {
+    const r = await post(command('health', [{ name: 'service', type: 3, value: 'api' }]));
+    expect(r.body.type).toBe(4);
+    const embed = r.body.data!.embeds![0]!;
+    expect(embed.title).toContain('1 of 1 check OK');
+    expect(embed.description).toContain('api');
+    expect(embed.color).toBe(0x2eb67d);
+    expect(r.body.data!.flags).toBeUndefined();
+  });
+
+  it('defers a slow command, then edits its original message with the result — through a 429', async () => {
+    fake.rateLimitOnce('PATCH', /\/messages\/@original$/, 0.3);
+    const i = command('health', [{ name: 'service', type: 3, value: 'slowdb' }]);
+    const r = await post(i);
+    expect(r.body).toEqual({ type: 5 });
+    const edit = await fake.waitFor(editsOf(i.token));
+    const data = edit.body as NonNullable<Callback['data']>;
+    expect(data.embeds![0]!.title).toContain('1 of 1 check OK');
+    expect(data.embeds![0]!.description).toContain('slowdb');
+    const attempts = fake.calls.filter((c) => c.route === `/webhooks/${APP_ID}/${i.token}/messages/@original`);
+    expect(attempts.map((c) => c.status)).toContain(429);
+    expect(attempts.at(-1)!.status).toBe(200);
+    expect(slow.requests.length).toBeGreaterThan(0);
+  });
+
+  it('shows a confirmation card with buttons; Confirm from another responder updates the card in place', async () => {
+    const r = await post(command('run', [{ name: 'action', type: 3, value: 'say-hello' }]));
+    expect(r.body.type).toBe(4);
+    const buttons = r.body.data!.components!.flatMap((row) => row.components);
+    expect(buttons).toHaveLength(2);
+    expect(buttons[1]!.label).toBe('Cancel');
+    expect(r.body.data!.embeds![0]!.description).toContain('hello from the action');
+    expect(buttons[0]!.style).toBe(4); // danger
+    expect(buttons.every((b) => b.custom_id.length <= 100)).toBe(true);
+
+    // Someone without the role is told why, privately, and the card stays for everyone.
+    const denied = await post(buttonInteraction(APP_ID, buttons[0]!.custom_id, { user: mallory, channel: incidents }));
+    expect(denied.body.type).toBe(4);
+    expect(denied.body.data!.flags).toBe(64);
+    expect(denied.body.data!.embeds![0]!.description).toContain('responders');
+    const deniedRows = (await running.app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.actor.id === mallory.id);
+    expect(deniedRows.map((e) => e.kind)).toContain('command.denied');
+
+    const click = buttonInteraction(APP_ID, buttons[0]!.custom_id, { user: bob, channel: incidents });
+    const done = await post(click);
+    let result: NonNullable<Callback['data']>;
+    if (done.body.type === 7) {
+      result = done.body.data!;
+    } else {
+      expect(done.body.type).toBe(6);
+      result = (await fake.waitFor(editsOf(click.token))).body as NonNullable<Callback['data']>;
+    }
+    expect(result.embeds![0]!.title).toContain('say-hello: done');
+    expect(result.embeds![0]!.description).toContain('hello from the action');
+    expect(result.embeds![0]!.footer!.text).toContain('confirmed by bob');
+    expect(result.components).toEqual([]);
+  });
+
+  it('explains a denial in a channel that is not allowed, ephemerally, and records it', async () => {
+    const r = await post(command('health', [], alice, random));
+    expect(r.body.type).toBe(4);
+    expect(r.body.data!.flags).toBe(64);
+    expect(r.body.data!.embeds![0]!.title).toContain('not allowed in #random');
+    const rows = (await running.app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.channel?.name === 'random');
+    expect(rows.map((e) => e.kind)).toEqual(['command.denied']);
+  });
+
+  it('turns options into the same arguments as text, and explains bad input ephemerally', async () => {
+    const r = await post(command('run', [{ name: 'action', type: 3, value: 'no-such-action' }]));
+    expect(r.body.type).toBe(4);
+    expect(r.body.data!.flags).toBe(64);
+    expect(r.body.data!.embeds![0]!.description).toMatch(/no-such-action|say-hello/);
+  });
+
+  it('runs a repeated interaction once', async () => {
+    const i = command('help');
+    const before = await timelineCount();
+    const first = await post(i);
+    const again = await post(i);
+    expect(first.body.data!.embeds![0]!.title).toContain('Firebreak commands');
+    expect(again.body.data!.content).toContain('already received');
+    expect(again.body.data!.flags).toBe(64);
+    expect(await timelineCount()).toBe(before + 1);
+  });
+
+  it('posts, updates and pins messages and creates channels through the chat port', async () => {
+    const chat = running.chat.discord!;
+    const ref = await chat.postMessage({ name: 'incidents' }, { title: 'Alert: api down', status: 'error', buttons: [{ actionId: 'ack:1', label: 'Acknowledge' }] });
+    expect(ref.channelId).toBe(incidents.id);
+    await chat.updateMessage(ref, { title: 'Alert: api resolved', status: 'ok' });
+    await chat.pinMessage(ref);
+    const ch = await chat.createChannel('inc-20261125 Checkout 5xx', { topic: 'sev2' });
+    expect(ch.name).toBe('inc-20261125-checkout-5xx');
+    await chat.inviteToChannel(ch.id, [alice.id]);
+    const routes = fake.calls.filter((c) => c.headers.authorization === `Bot ${BOT_TOKEN}`).map((c) => `${c.method} ${c.route.replace(/\d{10,}/g, 'ID')} ${c.status}`);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'POST /channels/ID/messages 200',
+        'PATCH /channels/ID/messages/ID 200',
+        'PUT /channels/ID/messages/pins/ID 204',
+        'POST /guilds/ID/channels 201',
+        'PUT /channels/ID/permissions/ID 204',
+      ]),
+    );
+    const posted = fake.calls.find((c) => c.method === 'POST' && c.route === `/channels/${incidents.id}/messages`)!.body as { embeds: { title: string }[]; components: unknown[] };
+    expect(posted.embeds[0]!.title).toContain('Alert: api down');
+    expect(posted.components).toHaveLength(1);
+  });
+});

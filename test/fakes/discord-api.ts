@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake Discord REST API on 127.0.0.1, speaking the routes Firebreak uses: interaction
+ * callbacks, webhook follow-ups and @original edits, guild channels, channel messages and
+ * pins, permission overwrites, application command bulk PUT (global and guild). Bot routes
+ * need "Authorization: Bot <token>"; webhook routes do not (the interaction token is the auth).
+ * It can answer one matching request with 429 + Retry-After, as Discord does under rate limits.
+ */
+export interface DiscordCall {
+  method: string;
+  /** The route without the "/api/v10" prefix, e.g. "/webhooks/APP/TOKEN/messages/@original". */
+  route: string;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  /** What the fake answered. */
+  status: number;
+}
+
+interface RateLimitRule {
+  method: string;
+  route: RegExp;
+  retryAfterS: number;
+}
+
+export interface FakeDiscordApi {
+  /** Give this to the REST client as DISCORD_API_URL, e.g. http://127.0.0.1:PORT/api */
+  apiUrl: string;
+  calls: DiscordCall[];
+  /** Application commands by scope: "global" or "guild:ID". */
+  commands: Map<string, unknown[]>;
+  /** The next request matching method and route gets 429 with Retry-After (seconds); later ones succeed. */
+  rateLimitOnce(method: string, route: RegExp, retryAfterS: number): void;
+  /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs). */
+  waitFor(predicate: (c: DiscordCall) => boolean, timeoutMs?: number): Promise<DiscordCall>;
+  close(): Promise<void>;
+}
+
+const snowflake = () => (BigInt(Date.now() - 1420070400000) << 22n | BigInt(randomBytes(2).readUInt16BE() & 0x3fffff)).toString();
+
+export async function startFakeDiscordApi(opts: { botToken: string; guildId?: string; channels?: { id: string; name: string }[] }): Promise<FakeDiscordApi> {
+  const calls: DiscordCall[] = [];
+  const commands = new Map<string, unknown[]>();
+  const rules: RateLimitRule[] = [];
+  const guildId = opts.guildId ?? '900000000000000001';
+  const channels: { id: string; name: string; type: number; topic?: string }[] = (opts.channels ?? []).map((c) => ({ ...c, type: 0 }));
+  const waiters: { predicate: (c: DiscordCall) => boolean; resolve: (c: DiscordCall) => void }[] = [];
+
+  function record(call: DiscordCall) {
+    calls.push(call);
+    for (const w of [...waiters]) {
+      if (w.predicate(call)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(call);
+      }
+    }
+  }
+
+  function handle(method: string, route: string, headers: IncomingHttpHeaders, body: unknown): { status: number; body?: unknown; headers?: Record<string, string> } {
+    const rule = rules.find((r) => r.method === method && r.route.test(route));
+    if (rule) {
+      rules.splice(rules.indexOf(rule), 1);
+      return {
+        status: 429,
+        headers: { 'retry-after': String(rule.retryAfterS), 'x-ratelimit-scope': 'user' },
+        body: { message: 'You are being rate limited.', retry_after: rule.retryAfterS, global: false },
+      };
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /^\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(route)) && method === 'POST') return { status: 204 };
+    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') {
+      return { status: 200, body: { id: snowflake(), channel_id: '0', ...(body as object) } };
+    }
+    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)$/.exec(route)) && method === 'POST') return { status: 200, body: { id: snowflake(), channel_id: '0', ...(body as object) } };
+
+    // Everything below is a bot route.
+    if (headers.authorization !== `Bot ${opts.botToken}`) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
+    if (route === '/users/@me/guilds' && method === 'GET') return { status: 200, body: [{ id: guildId, name: 'Test server' }] };
+    if ((m = /^\/applications\/([^/]+)\/(?:guilds\/([^/]+)\/)?commands$/.exec(route))) {
+      const scope = m[2] ? `guild:${m[2]}` : 'global';
+      if (method === 'GET') return { status: 200, body: (commands.get(scope) ?? []).map((c) => c) };
+      if (method === 'PUT') {
+        const list = (body as object[]).map((c) => ({ id: snowflake(), application_id: m![1], version: snowflake(), type: 1, default_member_permissions: null, ...c }));
+        commands.set(scope, list);
+        return { status: 200, body: list };
+      }
+    }
+    if ((m = /^\/guilds\/([^/]+)\/channels$/.exec(route))) {
+      if (m[1] !== guildId) return { status: 404, body: { message: 'Unknown Guild', code: 10004 } };
+      if (method === 'GET') return { status: 200, body: channels };
+      if (method === 'POST') {
+        const b = body as { name: string; type?: number; topic?: string };
+        const ch = { id: snowflake(), name: b.name, type: b.type ?? 0, topic: b.topic, guild_id: guildId };
+        channels.push(ch);
+        return { status: 201, body: ch };
+      }
+    }
+    if ((m = /^\/channels\/([^/]+)\/messages$/.exec(route)) && method === 'POST') return { status: 200, body: { id: snowflake(), channel_id: m[1], ...(body as object) } };
+    if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') return { status: 200, body: { id: m[2], channel_id: m[1], ...(body as object) } };
+    if (/^\/channels\/[^/]+\/(?:messages\/)?pins\/[^/]+$/.test(route) && method === 'PUT') return { status: 204 };
+    if (/^\/channels\/[^/]+\/permissions\/[^/]+$/.test(route) && method === 'PUT') return { status: 204 };
+    return { status: 404, body: { message: '404: Not Found', code: 0 } };
+  }
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const route = decodeURIComponent(url.pathname.replace(/^(\/api)?\/v\d+/, ''));
+      const raw = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = null;
+      try {
+        body = raw ? JSON.parse(raw) : null;
+      } catch {
+        body = raw;
+      }
+      const out = handle(req.method ?? 'GET', route, req.headers, body);
+      record({ method: req.method ?? 'GET', route, headers: req.headers, body, status: out.status });
+      // Like Discord, a 204 carries no body and no content type.
+      res.writeHead(out.status, { ...(out.body === undefined ? {} : { 'content-type': 'application/json' }), ...(out.headers ?? {}) });
+      res.end(out.body === undefined ? '' : JSON.stringify(out.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api`,
+    calls,
+    commands,
+    rateLimitOnce(method, route, retryAfterS) {
+      rules.push({ method, route, retryAfterS });
+    },
+    waitFor(predicate, timeoutMs = 10_000) {
+      const found = calls.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const w = { predicate, resolve };
+        waiters.push(w);
+        setTimeout(() => {
+          const i = waiters.indexOf(w);
+          if (i >= 0) {
+            waiters.splice(i, 1);
+            reject(new Error(`fake Discord: no matching call within ${timeoutMs} ms; calls: ${calls.map((c) => `${c.method} ${c.route} ${c.status}`).join(', ') || '(none)'}`));
+          }
+        }, timeoutMs).unref();
+      });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
