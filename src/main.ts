@@ -25,6 +25,7 @@ import { ConfiguredActionRunner } from './integrations/actions/action-runner.js'
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
+import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
 import type { Db } from './store/db.js';
@@ -146,6 +147,10 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
     if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
+    // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
+    const backupScheduler = new BackupScheduler(loaded.config, app.ports, [chat.slack, chat.discord].filter((c) => c !== undefined));
+    backupScheduler.start();
+    closers.push(() => backupScheduler.stop());
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();
