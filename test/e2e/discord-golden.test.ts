@@ -1,0 +1,162 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { discordCommands } from '../../src/chat/discord/command-definitions.js';
+import { renderDiscord } from '../../src/chat/discord/render-discord.js';
+import { commands } from '../../src/commands/index.js';
+import { CommandRegistry } from '../../src/core/registry.js';
+import type { Reply } from '../../src/core/reply.js';
+import { configFrom } from '../support/app.js';
+
+/**
+ * Golden files: the exact JSON Firebreak sends to Discord. A change here is a change users see.
+ * After an intended change (e.g. a new command), regenerate with:
+ *   UPDATE_GOLDEN=1 npx vitest run test/e2e/discord-golden.test.ts
+ */
+const GOLDEN = resolve('test/golden/discord');
+
+function golden(name: string, value: unknown): void {
+  const file = join(GOLDEN, name);
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  if (process.env.UPDATE_GOLDEN === '1') {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
+  expect(text, `${file} differs; if intended, run UPDATE_GOLDEN=1 npx vitest run test/e2e/discord-golden.test.ts`).toBe(readFileSync(file, 'utf8'));
+}
+
+const example = configFrom(readFileSync('firebreak.example.yml', 'utf8'), {
+  DATABASE_URL: 'postgres://firebreak:secret@db.internal:5432/app',
+  REDIS_URL: 'redis://cache.internal:6379',
+  CONDUIT_MASTER_KEY: 'ck-example',
+  LITELLM_MASTER_KEY: 'lk-example',
+}).config;
+
+describe('Discord application commands generated from the command specs', () => {
+  const defs = discordCommands(new CommandRegistry(commands), example);
+
+  it('matches the golden file for every registered command (firebreak.example.yml)', () => {
+    expect(defs.map((d) => d.name)).toEqual(commands.map((c) => c.name));
+    golden('commands.json', defs);
+  });
+
+  it('keeps within Discord limits: required options first, ≤ 25 choices, descriptions ≤ 100 chars', () => {
+    type Opt = { type: number; name: string; description: string; required?: boolean; choices?: unknown[]; options?: Opt[] };
+    const check = (opts: Opt[] = []) => {
+      const required = opts.map((o) => !!o.required);
+      expect(required).toEqual([...required].sort((a, b) => Number(b) - Number(a)));
+      for (const o of opts) {
+        expect(o.description.length).toBeLessThanOrEqual(100);
+        expect(o.name).toMatch(/^[-_a-z0-9]{1,32}$/);
+        expect((o.choices ?? []).length).toBeLessThanOrEqual(25);
+        if (o.type === 1) check(o.options);
+      }
+    };
+    for (const d of defs) {
+      expect(d.description.length).toBeLessThanOrEqual(100);
+      check(d.options as Opt[] | undefined);
+    }
+  });
+
+  it('offers the configured names as choices where a spec lists them', () => {
+    const health = defs.find((d) => d.name === 'health')!;
+    const service = (health.options as { name: string; choices?: { value: string }[] }[]).find((o) => o.name === 'service')!;
+    expect(service.choices?.map((c) => c.value)).toEqual(expect.arrayContaining(['api', 'litellm', 'postgres', 'cache']));
+  });
+});
+
+const confirmId = 'confirm:4f1c2a9b8e7d6c5b4a39';
+const replies: Record<string, Reply> = {
+  'health-ok': {
+    title: 'Health — 3 of 3 checks OK (checked in 212 ms)',
+    status: 'ok',
+    rows: [
+      { status: 'ok', cells: ['api', 'http', '87 ms', 'https://api.conduit.example.com/health/ready, 200 OK'] },
+      { status: 'ok', cells: ['postgres', 'postgres', '12 ms', 'db.internal:5432/app, 14 connections'] },
+      { status: 'ok', cells: ['cache', 'redis', '3 ms', 'cache.internal:6379, 1.2 MB used'] },
+    ],
+    buttons: [{ actionId: 'run:/health', label: 'Re-check' }],
+  },
+  'health-failed': {
+    title: 'Health — 1 of 2 checks OK (checked in 2004 ms)',
+    status: 'error',
+    rows: [
+      { status: 'error', cells: ['api', 'http', 'timeout after 2000 ms', 'https://api.conduit.example.com/health/ready'] },
+      { status: 'ok', cells: ['cache', 'redis', '3 ms', 'cache.internal:6379, 1.2 MB used'] },
+    ],
+    text: 'Failing: api',
+    buttons: [{ actionId: 'run:/health', label: 'Re-check' }],
+  },
+  confirmation: {
+    title: 'Roll back api from revision 14 to 13?',
+    status: 'pending',
+    fields: [
+      { label: 'Current', value: 'revision 14 · ghcr.io/acme/api:1.8.2' },
+      { label: 'Target', value: 'revision 13 · ghcr.io/acme/api:1.8.1' },
+    ],
+    code: 'kubectl --context prod-eu -n conduit rollout undo deployment/conduit-api --to-revision=13',
+    context: 'Requested by alice · expires in 10 min',
+    buttons: [
+      { actionId: confirmId, label: 'Roll back', style: 'danger', confirm: { title: 'Are you sure?', text: 'Roll back api?', confirm: 'Roll back', deny: 'Back' } },
+      { actionId: 'cancel:4f1c2a9b8e7d6c5b4a39', label: 'Cancel' },
+    ],
+  },
+  denial: {
+    title: 'Not allowed: /rollback',
+    status: 'error',
+    text: '/rollback needs the "responders" role, which mallory does not have. Ask an admin to add "discord:333" to roles.responders in the Firebreak config. Nothing was run.',
+    ephemeral: true,
+  },
+  help: {
+    title: 'Firebreak commands',
+    status: 'info',
+    rows: [
+      { status: 'info', cells: ['/health [SERVICE]', 'Check every service and datastore: up/down, latency, what failed'] },
+      { status: 'info', cells: ['/help [COMMAND]', 'List the commands and how to use them'] },
+      { status: 'info', cells: ['/run ACTION [key=value …]', 'Run a custom action from the config'] },
+    ],
+    context: 'Commands that change things ask for confirmation first. /help COMMAND for details.',
+    ephemeral: true,
+  },
+  'alert-many-buttons': {
+    title: 'FIRING: api 5xx above 5%',
+    status: 'warning',
+    text: 'error rate 7.2% for 5m',
+    buttons: [
+      { actionId: 'ack:g1', label: 'Acknowledge', style: 'primary' },
+      { actionId: 'incident:g1', label: 'Open incident' },
+      { actionId: 'silence:g1', label: 'Silence 1h' },
+      { actionId: 'run:/rollback api', label: 'Roll back', style: 'danger' },
+      { actionId: 'run:/scale api 10', label: 'Scale to 10' },
+      { actionId: 'run:/run reset-circuit provider=openai', label: 'Reset circuit' },
+      { actionId: 'run:/health api', label: 'Re-check' },
+    ],
+  },
+};
+
+describe('Reply → Discord embeds and action rows', () => {
+  for (const [name, reply] of Object.entries(replies)) {
+    it(`renders ${name} like the golden file`, () => golden(`reply-${name}.json`, renderDiscord(reply)));
+  }
+
+  it('puts at most five buttons in a row, destructive ones red, and colours by status', () => {
+    const m = renderDiscord(replies['alert-many-buttons']!);
+    expect(m.components.map((r) => r.components.length)).toEqual([5, 2]);
+    const conf = renderDiscord(replies.confirmation!);
+    const [confirm, cancel] = conf.components[0]!.components as { style: number; custom_id: string }[];
+    expect(confirm!.style).toBe(4);
+    expect(confirm!.custom_id).toBe(confirmId);
+    expect(cancel!.style).toBe(2);
+    expect(conf.embeds[0]!.color).toBe(0x99aab5);
+    expect(renderDiscord(replies['health-failed']!).embeds[0]!.color).toBe(0xe01e5a);
+    expect(renderDiscord(replies.denial!).flags).toBe(64);
+    expect(renderDiscord(replies['health-ok']!).flags).toBeUndefined();
+  });
+
+  it('never lets command output ping anyone, and keeps long output within embed limits', () => {
+    const m = renderDiscord({ title: 'x', status: 'error', text: '@everyone look', code: 'line\n'.repeat(5000) });
+    expect(m.allowed_mentions).toEqual({ parse: [] });
+    expect(m.embeds[0]!.description!.length).toBeLessThanOrEqual(4096);
+    expect(m.embeds[0]!.description).toMatch(/```$/);
+  });
+});
