@@ -22,6 +22,7 @@ import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
 import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
+import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
@@ -81,6 +82,7 @@ export async function buildApp(
     coordination,
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
+    deploy: new ServiceDeployer(),
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner() },
     redactor,
     logger,
