@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discordCommands } from '../../src/chat/discord/command-definitions.js';
+import { commands } from '../../src/commands/index.js';
+import { CommandRegistry } from '../../src/core/registry.js';
+import { startFakeDiscordApi, type FakeDiscordApi } from '../fakes/discord-api.js';
+import { configFrom } from '../support/app.js';
+
+const BIN = resolve('bin/firebreak.js');
+const APP_ID = '1200000000000000001';
+const GUILD = '900000000000000001';
+const TOKEN = 'register-bot-token-abc';
+const CONFIG = `
+chat: { incidents_channel: incidents }
+services:
+  api:
+    description: API
+    health: { type: http, url: "http://127.0.0.1:9/health" }
+`;
+
+describe('firebreak discord register (child process against the fake Discord API)', () => {
+  let fake: FakeDiscordApi;
+  const dir = mkdtempSync(join(tmpdir(), 'fb-discord-register-'));
+  const expected = discordCommands(new CommandRegistry(commands), configFrom(CONFIG).config);
+
+  beforeAll(async () => {
+    fake = await startFakeDiscordApi({ botToken: TOKEN, guildId: GUILD });
+    writeFileSync(join(dir, 'firebreak.yml'), CONFIG);
+  });
+  afterAll(async () => {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    execa('node', [BIN, 'discord', 'register', ...args], {
+      cwd: dir,
+      reject: false,
+      timeout: 60_000,
+      extendEnv: false,
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', DISCORD_APPLICATION_ID: APP_ID, DISCORD_BOT_TOKEN: TOKEN, DISCORD_API_URL: fake.apiUrl, ...env },
+    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+
+  it('PUTs every generated command to the guild and lists them as added', async () => {
+    const r = await run(['--guild', GUILD]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Registered ${expected.length} Discord commands guild ${GUILD}.`);
+    expect(r.stdout).toContain(`added:     ${expected.map((c) => `/${c.name}`).join(', ')}`);
+    const put = fake.calls.find((c) => c.method === 'PUT' && c.route === `/applications/${APP_ID}/guilds/${GUILD}/commands`)!;
+    expect(put.headers.authorization).toBe(`Bot ${TOKEN}`);
+    expect(put.body).toEqual(expected);
+  });
+
+  it('on a second run reports updated, removed and unchanged commands', async () => {
+    const scope = `guild:${GUILD}`;
+    const current = fake.commands.get(scope)! as { name: string; description: string }[];
+    current[0]!.description = 'an older description';
+    current.push({ name: 'obsolete', description: 'gone from Firebreak' });
+    const r = await run(['--guild', GUILD]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('added:     none');
+    expect(r.stdout).toContain(`updated:   /${expected[0]!.name}`);
+    expect(r.stdout).toContain('removed:   /obsolete');
+    expect(r.stdout).toContain(`unchanged: ${expected.slice(1).map((c) => `/${c.name}`).join(', ')}`);
+    expect((fake.commands.get(scope) as { name: string }[]).map((c) => c.name)).toEqual(expected.map((c) => c.name));
+  });
+
+  it('registers globally without --guild', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Discord commands globally.');
+    expect(fake.calls.some((c) => c.method === 'PUT' && c.route === `/applications/${APP_ID}/commands`)).toBe(true);
+  });
+
+  it('says what is missing without the application id or token, and refuses a bad guild id', async () => {
+    const missing = await run([], { DISCORD_BOT_TOKEN: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN');
+    const bad = await run(['--guild', 'my-server']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('numeric id');
+  });
+});
