@@ -73,6 +73,7 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     if ((m = /^\/webhooks\/([^/]+)\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') {
       return { status: 200, body: { id: snowflake(), channel_id: '0', ...(body as object) } };
     }
+    if (/^\/webhooks\/[^/]+\/[^/]+\/messages\/[^/]+$/.test(route) && method === 'DELETE') return { status: 204 };
     if ((m = /^\/webhooks\/([^/]+)\/([^/]+)$/.exec(route)) && method === 'POST') return { status: 200, body: { id: snowflake(), channel_id: '0', ...(body as object) } };
 
     // Everything below is a bot route.

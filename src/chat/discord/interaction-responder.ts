@@ -36,11 +36,14 @@ export class InteractionResponder {
   }
 
   /** The final result; resolves when Discord has it (or it finally failed, which is logged). */
-  finish(reply: Reply, opts: { followUpIfEphemeral: boolean }): Promise<void> {
+  finish(reply: Reply, opts: { replaceOriginal: boolean }): Promise<void> {
     this.pendingProgress = null;
     const send = async () => {
-      if (reply.ephemeral && opts.followUpIfEphemeral) {
+      if (reply.ephemeral) {
+        // Only the asker sees it. A deferred message cannot turn ephemeral, so a slash command's
+        // public "thinking…" message is removed; a clicked card is left as it was.
         await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply), auth: false });
+        if (opts.replaceOriginal) await this.rest.delete(Routes.webhookMessage(this.applicationId, this.token, '@original'), { auth: false });
       } else {
         await this.editOriginal(reply);
       }

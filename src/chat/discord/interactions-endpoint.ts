@@ -162,7 +162,7 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     const acknowledged = send(res, { type: isComponent ? InteractionResponseType.DeferredMessageUpdate : InteractionResponseType.DeferredChannelMessageWithSource });
     responder.startDeferred(acknowledged);
     void dispatching
-      .then((result) => responder.finish(result.reply, { followUpIfEphemeral: isComponent }))
+      .then((result) => responder.finish(result.reply, { replaceOriginal: !isComponent }))
       .catch((err: unknown) => deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: dispatch failed after deferring'));
     await acknowledged;
   });
