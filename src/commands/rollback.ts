@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { Outcome } from '../core/outcome.js';
+import { truncate } from '../core/parser.js';
+import { defineCommand } from '../core/spec.js';
+import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, seconds, shortImage, target, wholeNumber, wordArg } from './deploy-common.js';
+
+const payloadSchema = z.object({ service: z.string(), toRevision: z.number().int().positive().nullable(), fromRevision: z.number().int().nullable() });
+
+export const rollbackCommand = defineCommand({
+  name: 'rollback',
+  summary: 'Roll a service back to its previous revision (or a chosen one), with confirmation',
+  usage: '/rollback SERVICE [REVISION]',
+  params: [
+    { name: 'service', description: 'A service with a deploy config', type: 'string', required: true, choices: deployableServices },
+    { name: 'revision', description: 'The revision to return to (default: the previous one)', type: 'integer', min: 1 },
+  ],
+  args: z.object({ service: wordArg, revision: wordArg }),
+  role: DEPLOY_ROLE,
+  mutating: true,
+  async run(ctx, args): Promise<Outcome> {
+    const r = resolveService(ctx, 'rollback', args.service, 'roll back');
+    if (!r.ok) return r.outcome;
+    let requested: number | null = null;
+    if (args.revision !== undefined) {
+      requested = wholeNumber(args.revision);
+      if (requested === null || requested < 1) return invalid('/rollback: invalid revision', `The revision must be a whole number such as 13, not "${truncate(args.revision, 30)}". /status ${r.name} lists them.`);
+    }
+
+    if (r.deploy.kind === 'commands') {
+      const argv = r.port.describe(target(r), { kind: 'rollback', toRevision: requested });
+      if (!r.deploy.rollback) return invalid(`${r.name} cannot be rolled back`, `${r.name} has no rollback command configured (services.${r.name}.deploy.rollback).`);
+      if (!argv) return invalid(`/rollback ${r.name} needs a revision`, `${r.name}'s rollback command needs a revision: /rollback ${r.name} REVISION.`);
+      if (requested !== null && !r.deploy.rollback.some((a) => a.includes('{revision}'))) {
+        return invalid(`/rollback ${r.name}: no revisions`, `${r.name}'s rollback command always returns to the previous deploy; run /rollback ${r.name} without a revision.`);
+      }
+      return {
+        status: 'confirm',
+        plan: {
+          action: 'rollback',
+          payload: { service: r.name, toRevision: requested, fromRevision: null },
+          title: requested === null ? `Roll back ${r.name} to its previous deploy?` : `Roll back ${r.name} to revision ${requested}?`,
+          fields: [{ label: 'Service', value: `${r.name} (deployed with commands)` }],
+          argv,
+          lease: `service:${r.name}`,
+          role: DEPLOY_ROLE,
+          confirmLabel: 'Roll back',
+        },
+      };
+    }
+
+    // Kubernetes: read the history so the card names both revisions and a wrong one is refused now.
+    const read = await r.port.status(target(r));
+    if (!read.ok) return failed(`Could not read ${r.name}`, `${read.problem} Nothing was changed.`);
+    const s = read.state;
+    const current = s.history.find((h) => h.revision === s.revision);
+    const older = s.history.filter((h) => h.revision !== s.revision);
+    let to = older[0];
+    if (requested !== null) {
+      if (requested === s.revision) return invalid(`${r.name} is already at revision ${requested}`, `${r.name} already runs revision ${requested} (${s.image ?? 'unknown image'}). Nothing to roll back.`);
+      to = older.find((h) => h.revision === requested);
+      if (!to) {
+        const list = s.history.map((h) => h.revision).join(', ') || 'none';
+        return invalid(`${r.name} has no revision ${requested}`, `${r.name} has no revision ${requested}; the revisions Kubernetes still keeps are ${list}.`);
+      }
+    }
+    if (!to) return invalid(`${r.name} has nothing to roll back to`, `${r.name} has no earlier revision than ${s.revision ?? 'the current one'} in its history.`);
+    const argv = r.port.describe(target(r), { kind: 'rollback', toRevision: to.revision });
+    return {
+      status: 'confirm',
+      plan: {
+        action: 'rollback',
+        payload: { service: r.name, toRevision: to.revision, fromRevision: s.revision },
+        title: `Roll back ${r.name} from revision ${s.revision ?? '?'} (${shortImage(s.image)}) to ${to.revision} (${shortImage(to.image)})?`,
+        fields: [
+          { label: 'Deployment', value: s.target },
+          { label: 'Revision', value: `${s.revision ?? '?'} → ${to.revision}` },
+          { label: 'Image', value: `${s.image ?? 'unknown'} → ${to.image ?? 'unknown'}` },
+          ...(to.changeCause || current?.changeCause ? [{ label: 'Change cause', value: `${current?.changeCause ?? '—'} → ${to.changeCause ?? '—'}` }] : []),
+          { label: 'Replicas', value: readyText(s) },
+        ],
+        argv: argv ?? undefined,
+        lease: `service:${r.name}`,
+        role: DEPLOY_ROLE,
+        confirmLabel: 'Roll back',
+      },
+    };
+  },
+  async execute(ctx, step): Promise<Outcome> {
+    const p = payloadSchema.safeParse(step.payload);
+    if (!p.success) return failed('/rollback: unreadable confirmation', 'This confirmation does not describe a rollback Firebreak can run. Nothing was run; run the command again.');
+    const r = resolveService(ctx, 'rollback', p.data.service, 'roll back');
+    if (!r.ok) return failed(`${p.data.service} was not rolled back`, `${r.outcome.status === 'confirm' ? '' : (r.outcome.reply.text ?? '')} Nothing was run.`);
+    const to = p.data.toRevision;
+    const result = await runWithProgress(ctx, r, { kind: 'rollback', toRevision: to }, `Rolling back ${r.name}${to !== null ? ` to revision ${to}` : ''}…`);
+    const s = result.state;
+    const where = to !== null ? `revision ${to}` : 'its previous deploy';
+    const ready = s && s.replicas !== null ? `, ${readyText(s)}` : '';
+    return finished(
+      result,
+      {
+        title: `${r.name} rolled back to ${where}${s?.image ? ` (${shortImage(s.image)})` : ''}${ready} in ${seconds(result.durationMs)}`,
+        text: s?.revision !== null && s?.revision !== undefined && to !== null && s.revision !== to ? `Kubernetes records the rollback as revision ${s.revision}.` : undefined,
+        fields: s && s.image ? [{ label: 'Image', value: s.image }] : undefined,
+      },
+      `Rollback of ${r.name} failed after ${seconds(result.durationMs)}`,
+    );
+  },
+});

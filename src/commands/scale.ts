@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import type { Outcome } from '../core/outcome.js';
+import { truncate } from '../core/parser.js';
+import { defineCommand } from '../core/spec.js';
+import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, seconds, target, wholeNumber, wordArg } from './deploy-common.js';
+
+const payloadSchema = z.object({ service: z.string(), replicas: z.number().int().nonnegative(), fromReplicas: z.number().int().nullable() });
+
+export const scaleCommand = defineCommand({
+  name: 'scale',
+  summary: 'Set a service’s replica count within its configured bounds, with confirmation',
+  usage: '/scale SERVICE REPLICAS',
+  params: [
+    { name: 'service', description: 'A service with a deploy config', type: 'string', required: true, choices: deployableServices },
+    { name: 'replicas', description: 'The new replica count (within the service’s bounds)', type: 'integer', required: true, min: 0 },
+  ],
+  args: z.object({ service: wordArg, replicas: wordArg }),
+  role: DEPLOY_ROLE,
+  mutating: true,
+  async run(ctx, args): Promise<Outcome> {
+    const r = resolveService(ctx, 'scale', args.service, 'scale');
+    if (!r.ok) return r.outcome;
+    const bounds = r.service.replicas;
+    if (!bounds) return invalid(`${r.name} cannot be scaled`, `${r.name} has no replica bounds (services.${r.name}.replicas: { min, max }), so Firebreak will not scale it.`);
+    if (r.deploy.kind === 'commands' && !r.deploy.scale) return invalid(`${r.name} cannot be scaled`, `${r.name} has no scale command configured (services.${r.name}.deploy.scale).`);
+    const range = `${bounds.min}–${bounds.max}`;
+    if (args.replicas === undefined || args.replicas === '') return invalid('/scale: how many replicas?', `Say how many: /scale ${r.name} REPLICAS (${r.name} allows ${range} replicas).`);
+    const replicas = wholeNumber(args.replicas);
+    if (replicas === null) return invalid('/scale: invalid replica count', `The replica count must be a whole number, not "${truncate(args.replicas, 30)}"; ${r.name} allows ${range} replicas.`);
+    if (replicas < bounds.min || replicas > bounds.max) return invalid('/scale: out of bounds', `${r.name} allows ${range} replicas; ${replicas} is outside that.`);
+
+    let from: number | null = null;
+    let fields = [{ label: 'Replicas', value: `→ ${replicas} (allowed ${range})` }];
+    if (r.deploy.kind === 'kubernetes') {
+      const read = await r.port.status(target(r));
+      if (!read.ok) return failed(`Could not read ${r.name}`, `${read.problem} Nothing was changed.`);
+      from = read.state.replicas;
+      if (from === replicas) return invalid(`${r.name} already has ${replicas} replicas`, `${r.name} already runs ${replicas} replicas (${readyText(read.state)}). Nothing to change.`);
+      fields = [
+        { label: 'Deployment', value: read.state.target },
+        { label: 'Replicas', value: `${from ?? '?'} → ${replicas} (allowed ${range})` },
+        { label: 'Now', value: readyText(read.state) },
+      ];
+    }
+    const argv = r.port.describe(target(r), { kind: 'scale', replicas, expectCurrent: from });
+    return {
+      status: 'confirm',
+      plan: {
+        action: 'scale',
+        payload: { service: r.name, replicas, fromReplicas: from },
+        title: from !== null ? `Scale ${r.name} ${from} → ${replicas} replicas (allowed ${range})?` : `Scale ${r.name} to ${replicas} replicas (allowed ${range})?`,
+        fields,
+        argv: argv ?? undefined,
+        lease: `service:${r.name}`,
+        role: DEPLOY_ROLE,
+        confirmLabel: 'Scale',
+      },
+    };
+  },
+  async execute(ctx, step): Promise<Outcome> {
+    const p = payloadSchema.safeParse(step.payload);
+    if (!p.success) return failed('/scale: unreadable confirmation', 'This confirmation does not describe a scale Firebreak can run. Nothing was run; run the command again.');
+    const r = resolveService(ctx, 'scale', p.data.service, 'scale');
+    if (!r.ok) return failed(`${p.data.service} was not scaled`, `${r.outcome.status === 'confirm' ? '' : (r.outcome.reply.text ?? '')} Nothing was run.`);
+    const { replicas, fromReplicas } = p.data;
+    // Checked again: the bounds may have changed between the request and the click.
+    const b = r.service.replicas;
+    if (!b || replicas < b.min || replicas > b.max) return failed(`${r.name} was not scaled`, `${r.name} now allows ${b ? `${b.min}–${b.max}` : 'no'} replicas; ${replicas} no longer fits. Nothing was run.`);
+    const result = await runWithProgress(ctx, r, { kind: 'scale', replicas, expectCurrent: fromReplicas }, `Scaling ${r.name} to ${replicas} replicas…`);
+    const s = result.state;
+    return finished(
+      result,
+      { title: `${r.name} scaled ${fromReplicas !== null ? `${fromReplicas} → ` : 'to '}${replicas} replicas${s && s.replicas !== null ? `, ${readyText(s)}` : ''} in ${seconds(result.durationMs)}` },
+      `Scaling ${r.name} failed after ${seconds(result.durationMs)}`,
+    );
+  },
+});
