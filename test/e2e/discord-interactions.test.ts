@@ -108,6 +108,9 @@ actions:
     const stale = signer.headers(payload, '1700000000');
     const wrongTs = await fetch(endpoint, { method: 'POST', headers: { ...stale, 'x-signature-timestamp': '1700000001' }, body: payload });
     expect(wrongTs.status).toBe(401);
+    // Correctly signed, but captured long ago: a replay must not run once its dedupe key is gone.
+    const replay = await fetch(endpoint, { method: 'POST', headers: signer.headers(payload, String(Math.floor(Date.now() / 1000) - 3600)), body: payload });
+    expect(replay.status).toBe(401);
     const ping = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":1}' });
     expect(ping.status).toBe(401);
     expect(await timelineCount()).toBe(before);

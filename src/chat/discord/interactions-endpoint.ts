@@ -19,8 +19,12 @@ export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
 
 /** Discord gives 3 s for the first answer; past this we defer and edit the message later. */
 const DEFAULT_DEFER_AFTER_MS = 1000;
-/** Discord interaction tokens live 15 minutes: a repeat after that cannot be answered anyway. */
-const DEDUPE_TTL_MS = 15 * 60_000;
+/**
+ * A signed request older (or newer, for a skewed clock) than this is refused: a captured request
+ * replayed later must not run again once its dedupe key has expired. Interaction tokens live 15 min.
+ */
+const MAX_SIGNATURE_AGE_MS = 10 * 60_000;
+const DEDUPE_TTL_MS = 2 * MAX_SIGNATURE_AGE_MS + 60_000;
 const SUB_COMMAND = 1;
 
 export interface DiscordInteractionsDeps {
@@ -114,6 +118,10 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     const timestamp = req.headers['x-signature-timestamp'];
     if (!verifyDiscordSignature(key, typeof signature === 'string' ? signature : undefined, typeof timestamp === 'string' ? timestamp : undefined, req.rawBody)) {
       return json(401, { error: 'invalid request signature' });
+    }
+    const ageMs = Date.now() - Number(timestamp) * 1000;
+    if (!Number.isFinite(ageMs) || Math.abs(ageMs) > MAX_SIGNATURE_AGE_MS) {
+      return json(401, { error: 'request timestamp is too old or in the future; check this machine\'s clock' });
     }
     let body: unknown;
     try {
