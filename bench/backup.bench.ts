@@ -64,7 +64,7 @@ async function buildDatabase(url: string): Promise<number> {
       // Random text: md5 of random values, so gzip has realistic (not trivial) work to do.
       await c.query(
         `INSERT INTO events SELECT g, now() - g * interval '1 second', 'kind-' || (g % 17),
-           md5(random()::text) || ' ' || md5(random()::text) || ' ' || md5(random()::text) || ' ' || md5(g::text) || ' ' || repeat('x', (g % 40)),
+           md5(random()::text) || ' ' || md5(random()::text) || ' ' || md5(random()::text) || ' ' || md5(g::text) || ' ' || repeat('x', (g % 40)::integer),
            random() FROM generate_series($1::bigint, $2::bigint) g`,
         [next, next + batch - 1],
       );
