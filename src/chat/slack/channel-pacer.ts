@@ -98,7 +98,13 @@ export class ChannelPacer {
       }
     } finally {
       lane.running = false;
-      if (lane.queue.length === 0) this.lanes.delete(channel);
+      // An idle lane is forgotten only once its pause is over, so the next message still waits its turn.
+      const forget = () => {
+        if (!lane.running && lane.queue.length === 0 && this.lanes.get(channel) === lane) this.lanes.delete(channel);
+      };
+      const rest = lane.nextAt - Date.now();
+      if (rest > 0) setTimeout(forget, rest).unref();
+      else forget();
     }
   }
 }

@@ -89,6 +89,8 @@ export class SlackApi {
     try {
       return await fn();
     } catch (err) {
+      // Rate limits go back to the pacer untouched: it waits for Retry-After and tries again.
+      if ((err as { code?: unknown })?.code === webApi.ErrorCode.RateLimitedError) throw err;
       const code = errorCode(err);
       const message = code === 'request_failed' ? `Firebreak could not reach Slack (${method}): ${(err as Error).message}` : explainSlackError(code, channel);
       this.logger.error({ method, channel, slackError: code }, `Slack ${method} failed: ${message}`);

@@ -11,7 +11,11 @@ export class SlackChatPort implements ChatPlatformPort {
   readonly platform = SLACK_PLATFORM;
   private readonly idsByName = new Map<string, string>();
 
-  constructor(private readonly api: SlackApi) {}
+  constructor(
+    private readonly api: SlackApi,
+    /** Resolves when in-flight interactions and queued messages are done (shutdown, tests). */
+    readonly idle: () => Promise<void> = () => api.pacer.idle(),
+  ) {}
 
   async postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef> {
     const id = 'id' in channel ? channel.id : await this.channelId(channel.name);

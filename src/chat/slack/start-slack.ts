@@ -56,8 +56,8 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   const { logger } = deps;
   if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs });
-  const chat = new SlackChatPort(api);
   const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, users: new UserNames(api), fastReplyMs: deps.fastReplyMs });
+  const chat = new SlackChatPort(api, () => interactions.drain());
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
   let auth: { userId?: string; botId?: string; team?: string } = {};

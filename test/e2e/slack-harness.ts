@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFirebreak, type Running } from '../../src/main.js';
+import type { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
+import { configFrom, testRuntime } from '../support/app.js';
+import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
+import { blockActionsBody, signSlack, slashCommandBody } from '../fakes/slack-signing.js';
+
+export const BOT_TOKEN = 'xoxb-fake-bot-token-1234567890';
+export const APP_TOKEN = 'xapp-fake-app-token-1234567890';
+export const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
+
+export const INCIDENTS = { id: 'CINCIDENTS', name: 'incidents' };
+export const RANDOM = { id: 'CRANDOM', name: 'random' };
+export const PRIVATE_NOT_IN = { id: 'GPRIVATE', name: 'inc-private' };
+export const ALICE = { id: 'UALICE', name: 'alice', display_name: 'Alice A' };
+export const BOB = { id: 'UBOB', name: 'bob', display_name: 'Bob B' };
+
+/** A service whose health endpoint answers at once, and one that takes 1.5 s (to see "running…"). */
+export async function startHealthTargets(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const delay = req.url === '/slow' ? 1500 : 0;
+    setTimeout(() => res.writeHead(req.url === '/down' ? 503 : 200).end('ok'), delay);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+}
+
+export function configYaml(targetsUrl: string): string {
+  return `
+chat:
+  incidents_channel: incidents
+roles:
+  responders: ["slack:${ALICE.id}", "slack:${BOB.id}"]
+services:
+  api:
+    health: { type: http, url: "${targetsUrl}/ok" }
+  worker:
+    health: { type: http, url: "${targetsUrl}/slow", timeout_ms: 5000 }
+`;
+}
+
+export interface SlackRig {
+  fake: SlackFake;
+  running: Running;
+  slack: SlackChatPort;
+  eventsUrl: string;
+  /** Posts a correctly signed request to POST /slack/events. */
+  post(body: string, opts?: { headers?: Record<string, string>; contentType?: string; sign?: boolean }): Promise<Response>;
+  slash(command: string, text: string, opts?: { user?: typeof ALICE; channel?: { id: string; name: string }; trigger?: string; headers?: Record<string, string> }): Promise<{ res: Response; trigger: string }>;
+  click(actionId: string, message: { channel: string; ts: string }, opts?: { user?: typeof ALICE; channelName?: string; actionTs?: string; label?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+export const nextTrigger = () => `${Date.now()}.${++seq}.trigger`;
+
+export async function startSlackRig(yaml: string, mode: 'http' | 'socket' = 'http'): Promise<SlackRig> {
+  const fake = await startSlackFake({
+    botToken: BOT_TOKEN,
+    appToken: APP_TOKEN,
+    notInChannel: [PRIVATE_NOT_IN.id],
+    users: [ALICE, BOB],
+    channels: [INCIDENTS, RANDOM, PRIVATE_NOT_IN],
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'fb-slack-'));
+  const runtime = testRuntime({
+    // SLACK_TEST_LOG=debug shows what the bot did when a test fails.
+    logLevel: process.env.SLACK_TEST_LOG ?? 'silent',
+    port: 0,
+    dataDir,
+    slack: mode === 'http' ? { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl } : { botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl },
+  });
+  let running: Running;
+  try {
+    running = await startFirebreak(runtime, configFrom(yaml), { host: '127.0.0.1' });
+  } catch (err) {
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const slack = running.chat.slack;
+  if (!slack) throw new Error('Slack did not start');
+  const eventsUrl = `http://127.0.0.1:${running.http.port}/slack/events`;
+  const post: SlackRig['post'] = (body, o = {}) =>
+    fetch(eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': o.contentType ?? 'application/x-www-form-urlencoded', ...(o.sign === false ? {} : signSlack(SIGNING_SECRET, body)), ...(o.headers ?? {}) },
+      body,
+    });
+  return {
+    fake,
+    running,
+    slack,
+    eventsUrl,
+    post,
+    async slash(command, text, o = {}) {
+      const user = o.user ?? ALICE;
+      const channel = o.channel ?? INCIDENTS;
+      const trigger = o.trigger ?? nextTrigger();
+      const body = slashCommandBody({ command, text, user_id: user.id, user_name: user.name, channel_id: channel.id, channel_name: channel.name, trigger_id: trigger, response_url: fake.responseUrl(trigger) });
+      return { res: await post(body, { headers: o.headers }), trigger };
+    },
+    click(actionId, message, o = {}) {
+      const user = o.user ?? ALICE;
+      return post(blockActionsBody(clickPayload(fake, actionId, message, { ...o, user })));
+    },
+    async close() {
+      await running.close();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function clickPayload(
+  fake: SlackFake,
+  actionId: string,
+  message: { channel: string; ts: string },
+  o: { user?: typeof ALICE; channelName?: string; actionTs?: string; label?: string } = {},
+): Record<string, unknown> {
+  const user = o.user ?? ALICE;
+  const trigger = nextTrigger();
+  return {
+    type: 'block_actions',
+    team: { id: 'T1', domain: 'fake' },
+    user: { id: user.id, username: user.name, name: user.name, team_id: 'T1' },
+    api_app_id: 'A1',
+    token: 'verification-token-unused',
+    trigger_id: trigger,
+    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+    channel: { id: message.channel, name: o.channelName ?? INCIDENTS.name },
+    message: { type: 'message', ts: message.ts, text: '' },
+    response_url: fake.responseUrl(trigger),
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b1', text: { type: 'plain_text', text: o.label ?? actionId }, action_ts: o.actionTs ?? `${Date.now() / 1000}` }],
+  };
+}
+
+/** Header text of a message's first block. */
+export function headerOf(blocks: unknown[] | undefined): string {
+  const h = (blocks ?? []).find((b) => (b as { type?: string }).type === 'header') as { text?: { text?: string } } | undefined;
+  return h?.text?.text ?? '';
+}
+
+export function contextOf(blocks: unknown[] | undefined): string {
+  const c = (blocks ?? []).find((b) => (b as { type?: string }).type === 'context') as { elements?: { text?: string }[] } | undefined;
+  return (c?.elements ?? []).map((e) => e.text ?? '').join(' ');
+}
+
+export function buttonsOf(blocks: unknown[] | undefined): { action_id: string; text: { text: string }; style?: string; confirm?: unknown }[] {
+  return (blocks ?? []).filter((b) => (b as { type?: string }).type === 'actions').flatMap((b) => (b as { elements: never[] }).elements);
+}

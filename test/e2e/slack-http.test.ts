@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../src/commands/index.js';
+import { signSlack, slashCommandBody } from '../fakes/slack-signing.js';
+import {
+  ALICE,
+  BOB,
+  buttonsOf,
+  configYaml,
+  contextOf,
+  headerOf,
+  INCIDENTS,
+  nextTrigger,
+  PRIVATE_NOT_IN,
+  RANDOM,
+  SIGNING_SECRET,
+  startHealthTargets,
+  startSlackRig,
+  type SlackRig,
+} from './slack-harness.js';
+
+describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
+  let rig: SlackRig;
+  let targets: Awaited<ReturnType<typeof startHealthTargets>>;
+
+  beforeAll(async () => {
+    targets = await startHealthTargets();
+    rig = await startSlackRig(configYaml(targets.url), 'http');
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await targets?.close();
+  });
+
+  const postsTo = (channel: string) => rig.fake.callsOf('chat.postMessage', true).filter((c) => c.args.channel === channel);
+
+  it('/health: acknowledged with an empty 200, then a Block Kit card is posted in the channel', async () => {
+    const before = postsTo(INCIDENTS.id).length;
+    const { res } = await rig.slash('/health', 'api');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    const post = await rig.fake.waitFor(() => postsTo(INCIDENTS.id)[before]);
+    const blocks = post.args.blocks as unknown[];
+    expect(headerOf(blocks)).toMatch(/^✅ Health — 1 of 1 check OK/);
+    expect(JSON.stringify(blocks)).toContain('*api*');
+    expect(contextOf(blocks)).toBe('<@UALICE> ran `/health api`');
+    expect(buttonsOf(blocks).map((b) => [b.action_id, b.text.text])).toEqual([['run:/health api', 'Re-check']]);
+    // identity: the Slack id and display name reach the timeline
+    await rig.slack.idle();
+    const events = await rig.running.app.ports.timeline.list({ limit: 50 });
+    const ev = events.find((e) => e.text === '/health api');
+    expect(ev?.actor).toEqual({ platform: 'slack', id: ALICE.id, name: 'Alice A' });
+    expect(ev?.channel).toEqual({ platform: 'slack', id: INCIDENTS.id, name: 'incidents' });
+  });
+
+  it('a slow command posts "running…" and then updates that same message with the result', async () => {
+    const channel = { id: 'CINCSLOW', name: 'inc-slow' };
+    await rig.slash('/health', 'worker', { channel });
+    const running = await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    expect(headerOf(running.args.blocks as unknown[])).toBe('⏳ Running /health worker…');
+    const ts = (rig.fake.calls.find((c) => c === running) && [...rig.fake.messages.values()].find((m) => m.channel === channel.id))!.ts;
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.channel === channel.id && c.args.ts === ts));
+    expect(headerOf(update.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
+    expect(postsTo(channel.id)).toHaveLength(1);
+  });
+
+  it('a button click runs as the clicking user and updates the same message in place', async () => {
+    const channel = { id: 'CINCBTN', name: 'inc-button' };
+    await rig.slash('/health', 'api', { channel });
+    await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
+    const recheck = buttonsOf(msg.blocks)[0]!;
+    const res = await rig.click(recheck.action_id, { channel: channel.id, ts: msg.ts }, { user: BOB, channelName: channel.name, label: 'Re-check' });
+    expect(res.status).toBe(200);
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.channel === channel.id && c.args.ts === msg.ts));
+    expect(headerOf(update.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1/);
+    expect(contextOf(update.args.blocks as unknown[])).toBe('<@UBOB> pressed Re-check');
+    expect(postsTo(channel.id)).toHaveLength(1);
+    await rig.slack.idle();
+    const events = await rig.running.app.ports.timeline.list({ limit: 100 });
+    expect(events.some((e) => e.actor.id === BOB.id && e.actor.platform === 'slack' && e.channel?.id === channel.id)).toBe(true);
+  });
+
+  it('a delivery sent three times (Slack retries) runs once and records one timeline event', async () => {
+    const channel = { id: 'CINCRETRY', name: 'inc-retry' };
+    const trigger = nextTrigger();
+    const body = slashCommandBody({ command: '/health', text: 'api', user_id: ALICE.id, user_name: ALICE.name, channel_id: channel.id, channel_name: channel.name, trigger_id: trigger, response_url: rig.fake.responseUrl(trigger) });
+    for (const retry of [undefined, '1', '2']) {
+      const res = await rig.post(body, { headers: retry ? { 'x-slack-retry-num': retry, 'x-slack-retry-reason': 'http_timeout' } : {} });
+      expect(res.status).toBe(200);
+    }
+    await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    await rig.slack.idle();
+    expect(postsTo(channel.id)).toHaveLength(1);
+    const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id);
+    expect(events.map((e) => e.kind)).toEqual(['command']);
+  });
+
+  it('a double click on Re-check runs once', async () => {
+    const channel = { id: 'CINCDOUBLE', name: 'inc-double' };
+    await rig.slash('/health', 'api', { channel });
+    await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    await rig.slack.idle();
+    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
+    const before = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id).length;
+    await Promise.all([1, 2].map(() => rig.click('run:/health api', { channel: channel.id, ts: msg.ts }, { channelName: channel.name })));
+    await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.ts === msg.ts));
+    await rig.slack.idle();
+    const after = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id).length;
+    expect(after - before).toBe(1);
+  });
+
+  it('outside the allowed channels: an ephemeral explanation, nothing posted, the denial recorded', async () => {
+    const { res, trigger } = await rig.slash('/health', '', { channel: RANDOM });
+    expect(res.status).toBe(200);
+    const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(headerOf(answer.body.blocks as unknown[])).toBe('❌ /health is not allowed in #random');
+    expect(JSON.stringify(answer.body.blocks)).toContain('Nothing was run');
+    await rig.slack.idle();
+    expect(postsTo(RANDOM.id)).toHaveLength(0);
+    const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === RANDOM.id);
+    expect(events.map((e) => [e.kind, e.outcome])).toEqual([['command.denied', 'denied']]);
+  });
+
+  it('a channel the bot is not in: the user gets the result only to them, with how to fix it', async () => {
+    const { trigger } = await rig.slash('/health', 'api', { channel: PRIVATE_NOT_IN });
+    const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(headerOf(answer.body.blocks as unknown[])).toMatch(/Health — 1 of 1/);
+    expect(contextOf(answer.body.blocks as unknown[])).toContain('Firebreak is not a member of channel GPRIVATE: /invite @firebreak there');
+    expect(rig.fake.callsOf('chat.postMessage').filter((c) => c.args.channel === PRIVATE_NOT_IN.id).map((c) => c.error)).toEqual(['not_in_channel']);
+  });
+
+  it('waits out a 429 Retry-After and still delivers the card', async () => {
+    const channel = { id: 'CINCLIMIT', name: 'inc-limit' };
+    rig.fake.rateLimitNext('chat.postMessage', 1);
+    await rig.slash('/health', 'api', { channel });
+    const post = await rig.fake.waitFor(() => postsTo(channel.id)[0], 15_000);
+    expect(headerOf(post.args.blocks as unknown[])).toMatch(/Health — 1 of 1/);
+    const statuses = rig.fake.callsOf('chat.postMessage').filter((c) => c.status === 429 || c.args.channel === channel.id).map((c) => c.status);
+    expect(statuses).toEqual([429, 200]);
+  });
+
+  it('two commands at once in one channel are paced: no 429 from Slack, both cards arrive', async () => {
+    const channel = { id: 'CINCPACE', name: 'inc-pace' };
+    await Promise.all([rig.slash('/health', 'api', { channel }), rig.slash('/help', '', { channel }), rig.slash('/health', 'api', { channel })]);
+    await rig.fake.waitFor(() => postsTo(channel.id).length === 2, 15_000);
+    await rig.slack.idle();
+    const toChannel = rig.fake.calls.filter((c) => c.args.channel === channel.id);
+    expect(toChannel.map((c) => c.status)).not.toContain(429);
+  });
+
+  describe('request verification: nothing runs, nothing is stored', () => {
+    const body = () => {
+      const trigger = nextTrigger();
+      return slashCommandBody({ command: '/health', text: '', user_id: ALICE.id, user_name: ALICE.name, channel_id: 'CINCVERIFY', channel_name: 'inc-verify', trigger_id: trigger, response_url: rig.fake.responseUrl(trigger) });
+    };
+    const now = () => Math.floor(Date.now() / 1000);
+    const cases: [string, () => Promise<Response>, number][] = [
+      ['a bad signature', () => { const b = body(); return rig.post(b, { sign: false, headers: signSlack('wrong-secret', b) }); }, 401],
+      ['a signature over a different body', () => { const b = body(); return rig.post(`${b}&x=1`, { sign: false, headers: signSlack(SIGNING_SECRET, b) }); }, 401],
+      ['no signature headers', () => rig.post(body(), { sign: false }), 401],
+      ['only the timestamp header', () => rig.post(body(), { sign: false, headers: { 'x-slack-request-timestamp': String(now()) } }), 401],
+      ['a timestamp 6 minutes old', () => { const b = body(); return rig.post(b, { sign: false, headers: signSlack(SIGNING_SECRET, b, now() - 360) }); }, 401],
+      ['a timestamp 6 minutes in the future', () => { const b = body(); return rig.post(b, { sign: false, headers: signSlack(SIGNING_SECRET, b, now() + 360) }); }, 401],
+      ['a correctly signed body of the wrong content type', () => rig.post(body(), { contentType: 'text/plain' }), 400],
+      ['a correctly signed interaction with broken JSON', () => rig.post('payload=%7Bnot-json', {}), 400],
+    ];
+    it.each(cases)('%s → rejected', async (_name, send, status) => {
+      const res = await send();
+      expect(res.status).toBe(status);
+    });
+    it('after all of them: no message, no response_url post, no timeline event', async () => {
+      await rig.slack.idle();
+      expect(rig.fake.calls.filter((c) => c.args.channel === 'CINCVERIFY')).toEqual([]);
+      const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === 'CINCVERIFY');
+      expect(events).toEqual([]);
+    });
+  });
+
+  describe('every registered command works as a slash command over HTTP', () => {
+    it.each(commands.map((c) => c.name))('/%s gets a visible answer', async (name) => {
+      const channel = { id: `CINCALL${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`, name: `inc-all-${name}` };
+      const { res, trigger } = await rig.slash(`/${name}`, '', { channel });
+      expect(res.status).toBe(200);
+      // A card in the channel, or an answer only to the user (usage errors, /help).
+      const answer = await rig.fake.waitFor(() => postsTo(channel.id)[0]?.args.blocks ?? rig.fake.responsePosts.find((p) => p.id === trigger)?.body.blocks);
+      expect(headerOf(answer as unknown[])).not.toBe('');
+      expect(headerOf(answer as unknown[])).not.toMatch(/Unknown command|could not/i);
+      await rig.slack.idle();
+      const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id);
+      expect(events.map((e) => e.command)).toContain(name);
+    });
+  });
+});

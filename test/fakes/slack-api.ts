@@ -1,0 +1,285 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/**
+ * A fake Slack on 127.0.0.1 that speaks the real protocols: the Web API (POST /api/METHOD,
+ * form or JSON bodies, Bearer token, `{ok:…}` answers), response_url posts, and a Socket Mode
+ * websocket handed out by apps.connections.open. It records every call and enforces Slack's
+ * one message per second per channel with 429 + Retry-After.
+ */
+export interface RecordedCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** HTTP status we answered (429 when rate-limited). */
+  status: number;
+  /** Slack's `error` when ok:false. */
+  error?: string;
+  token?: string;
+}
+
+export interface ResponseUrlPost {
+  id: string;
+  body: Record<string, unknown>;
+}
+
+export interface FakeMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown[];
+}
+
+export interface SlackFakeOptions {
+  botToken: string;
+  appToken?: string;
+  /** Channel ids where the bot is not a member (chat.postMessage → not_in_channel). */
+  notInChannel?: string[];
+  /** Channel ids that do not exist (→ channel_not_found). Every other id starting with C or G exists. */
+  missing?: string[];
+  users?: { id: string; name: string; display_name?: string; real_name?: string }[];
+  channels?: { id: string; name: string }[];
+  /** Minimum gap between messages to one channel. Slack's documented limit: 1 s. */
+  perChannelMs?: number;
+}
+
+export interface SocketEnvelopeAck {
+  envelope_id: string;
+  payload?: Record<string, unknown>;
+}
+
+export interface SlackFake {
+  url: string;
+  /** SLACK_API_URL for the bot. */
+  apiUrl: string;
+  calls: RecordedCall[];
+  responsePosts: ResponseUrlPost[];
+  messages: Map<string, FakeMessage>;
+  /** A response_url the fake answers; posts to it are recorded under `id`. */
+  responseUrl(id: string): string;
+  callsOf(method: string, okOnly?: boolean): RecordedCall[];
+  /** The next call of `method` gets 429 with this Retry-After (seconds). */
+  rateLimitNext(method: string, retryAfterS: number): void;
+  /** Socket Mode: open connections and sending envelopes to the bot. */
+  socketConnections(): number;
+  waitForSocket(timeoutMs?: number): Promise<void>;
+  sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>, opts?: { envelopeId?: string; retryAttempt?: number }): Promise<SocketEnvelopeAck>;
+  waitFor<T>(probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+function parseBody(headers: IncomingHttpHeaders, raw: string): Record<string, unknown> {
+  const type = String(headers['content-type'] ?? '');
+  if (type.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    // The Web API client sends arrays and objects (blocks) as JSON strings inside the form.
+    if (/^[[{]/.test(v)) {
+      try {
+        out[k] = JSON.parse(v);
+        continue;
+      } catch {
+        /* plain text after all */
+      }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+
+export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake> {
+  const calls: RecordedCall[] = [];
+  const responsePosts: ResponseUrlPost[] = [];
+  const messages = new Map<string, FakeMessage>();
+  const lastMessageAt = new Map<string, number>();
+  const forced = new Map<string, number>();
+  const perChannelMs = opts.perChannelMs ?? 1000;
+  const users = new Map((opts.users ?? []).map((u) => [u.id, u]));
+  const channels = new Map((opts.channels ?? []).map((c) => [c.id, c.name]));
+  const notIn = new Set(opts.notInChannel ?? []);
+  const missing = new Set(opts.missing ?? []);
+  let tsCounter = 0;
+  const sockets = new Set<WebSocket>();
+  const pendingAcks = new Map<string, (ack: SocketEnvelopeAck) => void>();
+  let port = 0;
+
+  const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++tsCounter).padStart(6, '0')}`;
+  const channelExists = (id: string) => !missing.has(id) && (channels.has(id) || /^[CG]/.test(id));
+
+  function api(method: string, args: Record<string, unknown>, token: string | undefined): { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
+    const fail = (error: string) => ({ status: 200, body: { ok: false, error } });
+    if (method === 'apps.connections.open') {
+      if (!opts.appToken || token !== opts.appToken) return fail('invalid_auth');
+      return { status: 200, body: { ok: true, url: `ws://127.0.0.1:${port}/link/?ticket=${randomUUID()}` } };
+    }
+    if (token !== opts.botToken) return fail(token ? 'invalid_auth' : 'not_authed');
+    const forcedWait = forced.get(method);
+    if (forcedWait !== undefined) {
+      forced.delete(method);
+      return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(forcedWait) } };
+    }
+    const channel = typeof args.channel === 'string' ? args.channel : '';
+    if (MESSAGE_METHODS.has(method)) {
+      if (!channelExists(channel)) return fail('channel_not_found');
+      if (notIn.has(channel)) return fail('not_in_channel');
+      const now = Date.now();
+      const last = lastMessageAt.get(channel);
+      if (last !== undefined && now - last < perChannelMs) {
+        return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '1' } };
+      }
+      lastMessageAt.set(channel, now);
+    }
+    switch (method) {
+      case 'auth.test':
+        return { status: 200, body: { ok: true, url: 'https://fake.slack.com/', team: 'Fake Team', user: 'firebreak', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' } };
+      case 'chat.postMessage': {
+        const ts = nextTs();
+        messages.set(`${channel}:${ts}`, { channel, ts, text: args.text as string | undefined, blocks: args.blocks as unknown[] | undefined });
+        return { status: 200, body: { ok: true, channel, ts, message: { text: args.text, blocks: args.blocks, ts } } };
+      }
+      case 'chat.update': {
+        const key = `${channel}:${String(args.ts)}`;
+        if (!messages.has(key)) return fail('message_not_found');
+        messages.set(key, { channel, ts: String(args.ts), text: args.text as string | undefined, blocks: args.blocks as unknown[] | undefined });
+        return { status: 200, body: { ok: true, channel, ts: args.ts, text: args.text } };
+      }
+      case 'chat.postEphemeral':
+        return { status: 200, body: { ok: true, message_ts: nextTs() } };
+      case 'conversations.create': {
+        const name = String(args.name ?? '');
+        if ([...channels.values()].includes(name)) return fail('name_taken');
+        const id = `C${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+        channels.set(id, name);
+        return { status: 200, body: { ok: true, channel: { id, name, is_channel: true, is_private: args.is_private === true || args.is_private === 'true' } } };
+      }
+      case 'conversations.invite':
+      case 'conversations.setTopic':
+      case 'pins.add':
+        return channelExists(channel) ? { status: 200, body: { ok: true, channel: { id: channel } } } : fail('channel_not_found');
+      case 'conversations.list':
+        return { status: 200, body: { ok: true, channels: [...channels].map(([id, name]) => ({ id, name })), response_metadata: { next_cursor: '' } } };
+      case 'users.info': {
+        const u = users.get(String(args.user));
+        if (!u) return fail('user_not_found');
+        return { status: 200, body: { ok: true, user: { id: u.id, name: u.name, real_name: u.real_name ?? u.name, profile: { display_name: u.display_name ?? '' } } } };
+      }
+      default:
+        return fail('unknown_method');
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      let args: Record<string, unknown>;
+      try {
+        args = parseBody(req.headers, raw);
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      const respM = /^\/response\/([^/]+)$/.exec(url.pathname);
+      if (req.method === 'POST' && respM) {
+        responsePosts.push({ id: decodeURIComponent(respM[1]!), body: args });
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        return;
+      }
+      const apiM = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
+      if (req.method !== 'POST' || !apiM) {
+        res.writeHead(404).end();
+        return;
+      }
+      const auth = String(req.headers.authorization ?? '');
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+      const out = api(apiM[1]!, args, token);
+      calls.push({ method: apiM[1]!, args, status: out.status, error: out.body.ok ? undefined : String(out.body.error), token });
+      res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', ...(out.headers ?? {}) });
+      res.end(JSON.stringify(out.body));
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (!(req.url ?? '').startsWith('/link')) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', (data) => {
+        let msg: SocketEnvelopeAck;
+        try {
+          msg = JSON.parse(String(data)) as SocketEnvelopeAck;
+        } catch {
+          return;
+        }
+        const waiter = pendingAcks.get(msg.envelope_id);
+        if (waiter) {
+          pendingAcks.delete(msg.envelope_id);
+          waiter(msg);
+        }
+      });
+      ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake' }, connection_info: { app_id: 'A1' } }));
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  const waitFor = async <T>(probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = probe();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error('fake Slack: timed out waiting for the expected call');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  return {
+    url,
+    apiUrl: `${url}/api/`,
+    calls,
+    responsePosts,
+    messages,
+    responseUrl: (id) => `${url}/response/${encodeURIComponent(id)}`,
+    callsOf: (method, okOnly = false) => calls.filter((c) => c.method === method && (!okOnly || (c.status === 200 && !c.error))),
+    rateLimitNext: (method, s) => void forced.set(method, s),
+    socketConnections: () => sockets.size,
+    waitForSocket: (timeoutMs) => waitFor(() => sockets.size > 0, timeoutMs).then(() => undefined),
+    sendEnvelope(type, payload, o = {}) {
+      const envelopeId = o.envelopeId ?? randomUUID();
+      const ws = [...sockets][0];
+      if (!ws) return Promise.reject(new Error('fake Slack: no Socket Mode connection'));
+      const acked = new Promise<SocketEnvelopeAck>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pendingAcks.delete(envelopeId);
+          reject(new Error(`fake Slack: envelope ${envelopeId} was not acknowledged within 3 s`));
+        }, 3000);
+        pendingAcks.set(envelopeId, (ack) => {
+          clearTimeout(timer);
+          resolve(ack);
+        });
+      });
+      ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: o.retryAttempt ?? 0, retry_reason: o.retryAttempt ? 'timeout' : '' }));
+      return acked;
+    },
+    waitFor,
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
