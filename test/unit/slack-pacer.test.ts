@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ChannelPacer } from '../../src/chat/slack/channel-pacer.js';
+
+class RateLimited extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('ratelimited');
+  }
+}
+
+const pacer = (intervalMs = 30) =>
+  new ChannelPacer({ intervalMs, retryAfterMs: (err) => (err instanceof RateLimited ? err.retryAfterMs : null) });
+
+describe('ChannelPacer', () => {
+  it('sends queued updates of one message as only the first and the latest, and resolves every caller', async () => {
+    const p = pacer();
+    const sent: string[] = [];
+    const op = (v: string) => async () => {
+      sent.push(v);
+      await new Promise((r) => setTimeout(r, 5));
+      return v;
+    };
+    const results = await Promise.all(['1', '2', '3', '4', 'final'].map((v) => p.run('C1', 'update:TS', op(v))));
+    expect(sent).toEqual(['1', 'final']);
+    // The first was already on its way when the others came; all callers see the message's final state.
+    expect(results).toEqual(['final', 'final', 'final', 'final', 'final']);
+  });
+
+  it('keeps posts (no key) in order and never drops one', async () => {
+    const p = pacer(5);
+    const sent: number[] = [];
+    await Promise.all([1, 2, 3, 4].map((n) => p.run('C1', null, async () => void sent.push(n))));
+    expect(sent).toEqual([1, 2, 3, 4]);
+  });
+
+  it('spaces calls to one channel by the interval and leaves other channels alone', async () => {
+    const p = pacer(200);
+    const at: Record<string, number[]> = { A: [], B: [] };
+    const call = (ch: 'A' | 'B') => p.run(ch, null, async () => void at[ch]!.push(Date.now()));
+    await Promise.all([call('A'), call('A'), call('B')]);
+    expect(at.A![1]! - at.A![0]!).toBeGreaterThanOrEqual(195);
+    expect(Math.abs(at.B![0]! - at.A![0]!)).toBeLessThan(150);
+  });
+
+  it('a rate-limited call waits Retry-After and is sent again; the newest content wins meanwhile', async () => {
+    const p = pacer(10);
+    const sent: string[] = [];
+    let limited = true;
+    const op = (v: string) => async () => {
+      sent.push(v);
+      if (limited) {
+        limited = false;
+        throw new RateLimited(100);
+      }
+      return v;
+    };
+    const first = p.run('C1', 'update:TS', op('a'));
+    await new Promise((r) => setTimeout(r, 20));
+    const second = p.run('C1', 'update:TS', op('b'));
+    expect(await Promise.all([first, second])).toEqual(['b', 'b']);
+    expect(sent).toEqual(['a', 'b']);
+  });
+
+  it('passes other errors to the caller and carries on with the queue', async () => {
+    const p = pacer(5);
+    const bad = p.run('C1', null, async () => {
+      throw new Error('channel_not_found');
+    });
+    const good = p.run('C1', null, async () => 'ok');
+    await expect(bad).rejects.toThrow('channel_not_found');
+    expect(await good).toBe('ok');
+  });
+});

@@ -1,0 +1,166 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderBlocks, slackLimits, type Block, type RenderMeta } from '../../src/chat/slack/render-blocks.js';
+import type { Reply } from '../../src/core/reply.js';
+
+/**
+ * Golden files: the Block Kit JSON for each Reply shape, compared to committed files in
+ * test/golden/slack/. After an intended change, regenerate with UPDATE_GOLDEN=1 and review the diff.
+ */
+const dir = new URL('../golden/slack/', import.meta.url);
+
+const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
+  'health-ok': {
+    reply: {
+      title: 'Health — 3 of 3 checks OK (checked in 41 ms)',
+      status: 'ok',
+      rows: [
+        { status: 'ok', cells: ['api', 'http', '12 ms', 'https://api.example.com/health, 200 OK'] },
+        { status: 'ok', cells: ['postgres', 'postgres', '3 ms', '(embedded)'] },
+        { status: 'ok', cells: ['cache', 'redis', '1 ms', 'redis://cache:6379, 1.2 MB used'] },
+      ],
+      buttons: [{ actionId: 'run:/health', label: 'Re-check' }],
+    },
+    meta: { by: '<@U024BE7LH> ran `/health`' },
+  },
+  'health-failed': {
+    reply: {
+      title: 'Health — 1 of 2 checks OK (checked in 2003 ms)',
+      status: 'error',
+      rows: [
+        { status: 'ok', cells: ['api', 'http', '12 ms', 'https://api.example.com/health'] },
+        { status: 'error', cells: ['gateway', 'http', 'timeout after 2000 ms', 'https://gw.example.com/health?x=<1>&y=2'] },
+      ],
+      text: 'Failing: gateway',
+      buttons: [{ actionId: 'run:/health', label: 'Re-check' }],
+    },
+    meta: { by: '<@U024BE7LH> ran `/health`' },
+  },
+  confirmation: {
+    reply: {
+      title: 'Roll back api from revision 14 to 13?',
+      status: 'pending',
+      fields: [
+        { label: 'Current', value: 'rev 14 · ghcr.io/acme/api:1.8.2' },
+        { label: 'Target', value: 'rev 13 · ghcr.io/acme/api:1.8.1' },
+      ],
+      code: 'kubectl --context prod -n shop rollout undo deployment/api --to-revision=13',
+      context: 'Requested by Alice A · expires in 10 min',
+      buttons: [
+        { actionId: 'confirm:3f9c0a1b2c3d4e5f6a7b', label: 'Roll back', style: 'danger', confirm: { title: 'Are you sure?', text: 'Roll back api from revision 14 to 13?', confirm: 'Roll back', deny: 'Back' } },
+        { actionId: 'cancel:3f9c0a1b2c3d4e5f6a7b', label: 'Cancel' },
+      ],
+    },
+    meta: { by: '<@U024BE7LH> ran `/rollback api`' },
+  },
+  'action-result': {
+    reply: {
+      title: 'Rolled back api to revision 13',
+      status: 'ok',
+      fields: [{ label: 'Duration', value: '41 s' }],
+      code: 'deployment.apps/api rolled back\nWaiting for rollout to finish: 2 of 3 updated replicas are available...\ndeployment "api" successfully rolled out',
+      context: 'Requested by Alice A · confirmed by Bob B',
+    },
+    meta: { by: '<@U0BOB> pressed Roll back' },
+  },
+  'error-denial': {
+    reply: {
+      title: '/health is not allowed in #random',
+      status: 'error',
+      text: 'Firebreak commands run only in #incidents and incident channels (#inc-…). Nothing was run.',
+      ephemeral: true,
+    },
+    meta: { by: '<@U024BE7LH> ran `/health`' },
+  },
+  'usage-error': {
+    reply: { title: '/scale: invalid arguments', status: 'error', text: 'replicas: api allows 2–30 replicas. Usage: /scale SERVICE REPLICAS', ephemeral: true },
+  },
+  'help-list': {
+    reply: {
+      title: 'Firebreak commands',
+      status: 'info',
+      rows: [
+        { status: 'info', cells: ['/health [SERVICE]', 'Check every service and datastore: up/down, latency, what failed'] },
+        { status: 'info', cells: ['/help [COMMAND]', 'List the commands and how to use them'] },
+        { status: 'info', cells: ['/rollback SERVICE [REVISION]', 'Roll a service back'] },
+      ],
+      context: 'Commands that change things ask for confirmation first. /help COMMAND for details.',
+      ephemeral: true,
+    },
+  },
+  running: { reply: { title: 'Running /backup now…', status: 'pending' }, meta: { by: '<@U024BE7LH> ran `/backup now`' } },
+};
+
+describe('Block Kit golden files (test/golden/slack/)', () => {
+  it.each(Object.keys(shapes))('%s', (name) => {
+    const { reply, meta } = shapes[name]!;
+    const rendered = renderBlocks(reply, meta);
+    const file = new URL(`${name}.json`, dir);
+    const text = `${JSON.stringify(rendered, null, 2)}\n`;
+    if (process.env.UPDATE_GOLDEN === '1') {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, text);
+    }
+    expect(text).toBe(readFileSync(file, 'utf8'));
+  });
+});
+
+function walk(blocks: Block[], visit: (b: Record<string, unknown>) => void): void {
+  const go = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(go);
+    else if (v && typeof v === 'object') {
+      visit(v as Record<string, unknown>);
+      Object.values(v).forEach(go);
+    }
+  };
+  go(blocks);
+}
+
+describe('Block Kit limits and escaping', () => {
+  it('destructive buttons are danger-styled with a confirm dialog; others are plain', () => {
+    const { blocks } = renderBlocks(shapes.confirmation!.reply);
+    const actions = blocks.find((b) => b.type === 'actions') as unknown as { elements: Record<string, unknown>[] };
+    expect(actions.elements[0]).toMatchObject({ style: 'danger', confirm: { style: 'danger', confirm: { text: 'Roll back' }, deny: { text: 'Back' } } });
+    expect(actions.elements[1]).not.toHaveProperty('confirm');
+    expect(actions.elements[1]).not.toHaveProperty('style');
+  });
+
+  it('user and tool text cannot become links or mentions', () => {
+    const { blocks } = renderBlocks({ title: 't', status: 'error', text: '<!channel> & <https://evil|click>', code: '<@U1>' });
+    const json = JSON.stringify(blocks);
+    expect(json).not.toContain('<!channel>');
+    expect(json).toContain('&lt;!channel&gt; &amp; &lt;https://evil|click&gt;');
+    expect(json).toContain('&lt;@U1&gt;');
+  });
+
+  it('stays within Slack limits for huge replies: ≤ 50 blocks, texts and ids cut, overlong action ids dropped', () => {
+    const reply: Reply = {
+      title: 'x'.repeat(500),
+      status: 'ok',
+      rows: Array.from({ length: 400 }, (_, i) => ({ status: 'ok' as const, cells: [`svc-${i}`, 'y'.repeat(300)] })),
+      fields: Array.from({ length: 25 }, (_, i) => ({ label: `f${i}`, value: 'z'.repeat(3000) })),
+      text: 'w'.repeat(10_000),
+      code: 'line\n'.repeat(5000),
+      context: 'c'.repeat(5000),
+      buttons: [
+        { actionId: 'a'.repeat(256), label: 'too long' },
+        { actionId: 'ok', label: 'L'.repeat(200) },
+      ],
+    };
+    const { blocks, text } = renderBlocks(reply);
+    expect(blocks.length).toBeLessThanOrEqual(slackLimits.blocks);
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(blocks.at(-1)?.type).toBe('actions');
+    walk(blocks, (o) => {
+      if (o.type === 'header') expect((o.text as { text: string }).text.length).toBeLessThanOrEqual(slackLimits.headerText);
+      if (o.type === 'section' && o.text) expect((o.text as { text: string }).text.length).toBeLessThanOrEqual(slackLimits.sectionText);
+      if (o.type === 'section' && o.fields) expect((o.fields as unknown[]).length).toBeLessThanOrEqual(slackLimits.fieldsPerSection);
+      if (o.type === 'button') {
+        expect((o.action_id as string).length).toBeLessThanOrEqual(slackLimits.actionId);
+        expect((o.text as { text: string }).text.length).toBeLessThanOrEqual(slackLimits.buttonText);
+      }
+    });
+    const buttons = blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements as { action_id: string }[]);
+    expect(buttons.map((b) => b.action_id)).toEqual(['ok']);
+  });
+});
