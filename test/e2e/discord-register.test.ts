@@ -48,7 +48,7 @@ describe('firebreak discord register (child process against the fake Discord API
     const r = await run(['--guild', GUILD]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Registered ${expected.length} Discord commands guild ${GUILD}.`);
+    expect(r.stdout).toContain(`Registered ${expected.length} Discord commands in guild ${GUILD}.`);
     expect(r.stdout).toContain(`added:     ${expected.map((c) => `/${c.name}`).join(', ')}`);
     const put = fake.calls.find((c) => c.method === 'PUT' && c.route === `/applications/${APP_ID}/guilds/${GUILD}/commands`)!;
     expect(put.headers.authorization).toBe(`Bot ${TOKEN}`);

@@ -37,7 +37,7 @@ export async function registerDiscordCommands(rest: REST, applicationId: string,
   const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
   const existing = existingSchema.parse(await rest.get(route));
   const before = new Map(existing.map((c) => [c.name, c]));
-  const result: RegisterResult = { scope: guildId ? `guild ${guildId}` : 'globally', added: [], updated: [], removed: [], unchanged: [] };
+  const result: RegisterResult = { scope: guildId ? `in guild ${guildId}` : 'globally', added: [], updated: [], removed: [], unchanged: [] };
   for (const c of commands) {
     const old = before.get(c.name);
     if (!old) result.added.push(c.name);
