@@ -80,6 +80,9 @@ describe('firebreak discord register (child process against the fake Discord API
     const missing = await run([], { DISCORD_BOT_TOKEN: '' });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN');
+    const wrongToken = await run(['--guild', GUILD], { DISCORD_BOT_TOKEN: 'not-the-token' });
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toContain('Discord refused the bot token (401): check DISCORD_BOT_TOKEN.');
     const bad = await run(['--guild', 'my-server']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('numeric id');

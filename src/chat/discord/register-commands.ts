@@ -1,4 +1,4 @@
-import { Routes, type REST } from 'discord.js';
+import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { DiscordCommandJson } from './command-definitions.js';
 
@@ -35,7 +35,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(comparable(a)) === JSON.
  */
 export async function registerDiscordCommands(rest: REST, applicationId: string, commands: DiscordCommandJson[], guildId?: string): Promise<RegisterResult> {
   const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
-  const existing = existingSchema.parse(await rest.get(route));
+  const existing = existingSchema.parse(await rest.get(route).catch((err: unknown) => Promise.reject(explain(err, guildId))));
   const before = new Map(existing.map((c) => [c.name, c]));
   const result: RegisterResult = { scope: guildId ? `in guild ${guildId}` : 'globally', added: [], updated: [], removed: [], unchanged: [] };
   for (const c of commands) {
@@ -46,8 +46,22 @@ export async function registerDiscordCommands(rest: REST, applicationId: string,
   }
   const names = new Set(commands.map((c) => c.name));
   result.removed = existing.map((c) => c.name).filter((n) => !names.has(n));
-  await rest.put(route, { body: commands });
+  await rest.put(route, { body: commands }).catch((err: unknown) => Promise.reject(explain(err, guildId)));
   return result;
+}
+
+/** Discord's errors as one sentence that says what to fix. */
+function explain(err: unknown, guildId: string | undefined): Error {
+  if (!(err instanceof DiscordAPIError)) return err instanceof Error ? err : new Error(String(err));
+  if (err.status === 401) return new Error('Discord refused the bot token (401): check DISCORD_BOT_TOKEN.');
+  if (err.status === 403 || err.status === 404) {
+    return new Error(
+      guildId
+        ? `Discord refused access to guild ${guildId} (${err.status}): invite the bot to that server with the applications.commands scope, and check DISCORD_APPLICATION_ID.`
+        : `Discord refused the request (${err.status}): check DISCORD_APPLICATION_ID matches the bot token's application.`,
+    );
+  }
+  return new Error(`Discord refused the commands (${err.status}): ${err.message}`);
 }
 
 export function describeRegistration(r: RegisterResult): string {
