@@ -41,6 +41,11 @@ services:
     health: { type: http, url: "${targetsUrl}/ok" }
   worker:
     health: { type: http, url: "${targetsUrl}/slow", timeout_ms: 5000 }
+actions:
+  say-hi:
+    description: A harmless mutating action (asks for confirmation)
+    argv: [node, -e, "console.log('hi from the action')"]
+    timeout_s: 20
 `;
 }
 
@@ -59,7 +64,7 @@ export interface SlackRig {
 let seq = 0;
 export const nextTrigger = () => `${Date.now()}.${++seq}.trigger`;
 
-export async function startSlackRig(yaml: string, mode: 'http' | 'socket' = 'http'): Promise<SlackRig> {
+export async function startSlackRig(yaml: string, mode: 'http' | 'socket' = 'http', opts: { botToken?: string } = {}): Promise<SlackRig> {
   const fake = await startSlackFake({
     botToken: BOT_TOKEN,
     appToken: APP_TOKEN,
@@ -73,7 +78,7 @@ export async function startSlackRig(yaml: string, mode: 'http' | 'socket' = 'htt
     logLevel: process.env.SLACK_TEST_LOG ?? 'silent',
     port: 0,
     dataDir,
-    slack: mode === 'http' ? { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl } : { botToken: BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl },
+    slack: mode === 'http' ? { botToken: opts.botToken ?? BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl } : { botToken: opts.botToken ?? BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl },
   });
   let running: Running;
   try {

@@ -150,6 +150,66 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
     expect(toChannel.map((c) => c.status)).not.toContain(429);
   });
 
+  it('a mutating command: confirmation card with a danger Confirm (with dialog), Confirm runs it once and updates the same message', async () => {
+    const channel = { id: 'CINCCONFIRM', name: 'inc-confirm' };
+    await rig.slash('/run', 'say-hi', { channel });
+    const post = await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    const blocks = post.args.blocks as unknown[];
+    expect(headerOf(blocks)).toMatch(/^⏳ /);
+    const [confirm, cancel] = buttonsOf(blocks);
+    expect(confirm).toMatchObject({ style: 'danger', confirm: { deny: { text: 'Back' } } });
+    expect(confirm!.action_id).toMatch(/^confirm:/);
+    expect(cancel!.action_id).toMatch(/^cancel:/);
+    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
+    // Alice and Bob press Confirm at the same moment: it runs once.
+    await Promise.all([ALICE, BOB].map((user) => rig.click(confirm!.action_id, { channel: channel.id, ts: msg.ts }, { user, channelName: channel.name, label: 'Confirm' })));
+    await rig.fake.waitFor(() => /hi from the action/.test(JSON.stringify(rig.fake.messages.get(`${channel.id}:${msg.ts}`)?.blocks)));
+    await rig.slack.idle();
+    const final = rig.fake.messages.get(`${channel.id}:${msg.ts}`)!;
+    expect(headerOf(final.blocks)).toMatch(/^✅ /);
+    expect(contextOf(final.blocks)).toMatch(/Requested by Alice A · confirmed by (Alice A|Bob B)/);
+    expect(buttonsOf(final.blocks)).toEqual([]);
+    expect(postsTo(channel.id)).toHaveLength(1);
+    const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id);
+    expect(events.filter((e) => e.kind === 'action.finished')).toHaveLength(1);
+    // the late click got a private "already confirmed", not a second run
+    const late = rig.fake.responsePosts.filter((p) => JSON.stringify(p.body.blocks).includes('Already confirmed'));
+    expect(late.map((p) => p.body.response_type)).toEqual(['ephemeral']);
+  });
+
+  it('Cancel on a confirmation card: nothing runs, the card says who cancelled', async () => {
+    const channel = { id: 'CINCCANCEL', name: 'inc-cancel' };
+    await rig.slash('/run', 'say-hi', { channel });
+    await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
+    const cancel = buttonsOf(msg.blocks)[1]!;
+    await rig.click(cancel.action_id, { channel: channel.id, ts: msg.ts }, { user: BOB, channelName: channel.name, label: 'Cancel' });
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.ts === msg.ts));
+    expect(headerOf(update.args.blocks as unknown[])).toMatch(/^ℹ️ Cancelled: /);
+    expect(JSON.stringify(update.args.blocks)).toContain('Cancelled by Bob B. Nothing was run.');
+    const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id);
+    expect(events.some((e) => e.kind === 'action.started')).toBe(false);
+  });
+
+  it('ChatPlatformPort: post by channel name, update, create an incident channel with a topic, invite, pin', async () => {
+    const port = rig.slack;
+    const ref = await port.postMessage({ name: '#incidents' }, { title: 'Alert: api 5xx', status: 'warning' });
+    expect(ref).toMatchObject({ platform: 'slack', channelId: INCIDENTS.id });
+    await port.updateMessage(ref, { title: 'Resolved: api 5xx', status: 'ok' });
+    expect(headerOf(rig.fake.messages.get(`${INCIDENTS.id}:${ref.messageId}`)?.blocks)).toBe('✅ Resolved: api 5xx');
+    const ch = await port.createChannel('inc-20261125-checkout-5xx', { topic: 'sev2 · checkout 5xx' });
+    expect(ch).toMatchObject({ platform: 'slack', name: 'inc-20261125-checkout-5xx' });
+    await port.inviteToChannel(ch.id, [ALICE.id, BOB.id]);
+    const summary = await port.postMessage({ id: ch.id }, { title: 'Incident: checkout 5xx', status: 'error' });
+    await port.pinMessage(summary);
+    const byMethod = (m: string) => rig.fake.callsOf(m, true).filter((c) => c.args.channel === ch.id || c.args.name === ch.name);
+    expect(byMethod('conversations.create')[0]?.args).toMatchObject({ name: 'inc-20261125-checkout-5xx' });
+    expect(byMethod('conversations.setTopic')[0]?.args).toMatchObject({ topic: 'sev2 · checkout 5xx' });
+    expect(byMethod('conversations.invite')[0]?.args).toMatchObject({ users: `${ALICE.id},${BOB.id}` });
+    expect(byMethod('pins.add')[0]?.args).toMatchObject({ timestamp: summary.messageId });
+    await expect(port.postMessage({ name: 'no-such-channel' }, { title: 'x', status: 'info' })).rejects.toThrow(/no Slack channel #no-such-channel/);
+  });
+
   describe('request verification: nothing runs, nothing is stored', () => {
     const body = () => {
       const trigger = nextTrigger();
@@ -191,5 +251,23 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
       const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id);
       expect(events.map((e) => e.command)).toContain(name);
     });
+  });
+});
+
+describe('Slack with a revoked bot token', () => {
+  it('logs it and tells the waiting user in one clear sentence', async () => {
+    const targets = await startHealthTargets();
+    const rig = await startSlackRig(configYaml(targets.url), 'http', { botToken: 'xoxb-revoked' });
+    try {
+      const { res, trigger } = await rig.slash('/health', 'api');
+      expect(res.status).toBe(200);
+      const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
+      expect(answer.body.response_type).toBe('ephemeral');
+      expect(contextOf(answer.body.blocks as unknown[])).toContain("Slack rejected Firebreak's bot token (invalid_auth): an admin must set a valid SLACK_BOT_TOKEN");
+      expect(rig.fake.callsOf('auth.test').map((c) => c.error)).toEqual(['invalid_auth']);
+    } finally {
+      await rig.close();
+      await targets.close();
+    }
   });
 });
