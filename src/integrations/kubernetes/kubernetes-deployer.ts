@@ -22,7 +22,7 @@ export function kubectlProblem(r: ArgvResult, d: KubernetesDeploy, timeoutMs: nu
   const err = (r.stderr || r.stdout).trim();
   const last = err.split('\n').filter((l) => !/^[EIW]\d{4} /.test(l)).pop() ?? err.split('\n').pop() ?? '';
   if (/Forbidden|Unauthorized|forbidden/.test(err)) return `kubectl has no access to ${where(d)}: ${last}`;
-  if (/Unable to connect to the server|connection refused|no such host|i\/o timeout|couldn't get current server API group list/.test(err)) {
+  if (/Unable to connect to the server|connection to the server .* was refused|connection refused|no such host|i\/o timeout|couldn't get current server API group list/.test(err)) {
     return `Firebreak cannot reach the Kubernetes cluster for ${where(d)}: ${last}`;
   }
   if (/context .* does not exist|no context exists/.test(err)) return `The kubeconfig has no context "${d.context ?? ''}": ${last}`;
