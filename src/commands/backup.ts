@@ -183,17 +183,13 @@ async function planRestore(ctx: CommandContext, id: string | undefined): Promise
         { label: 'Location', value: record.location },
         { label: 'Effect', value: 'Objects in the backup are dropped and recreated in one transaction; on any error nothing changes.' },
       ],
-      argv: ctx.ports.backups?.runner ? restoreArgvPreview(target.format) : undefined,
+      argv: backups.runner.describeRestore(target) ?? undefined,
       lease: backupLeaseKey(record.target),
       role: RESTORE_ROLE,
       approval: 'second-person',
       confirmLabel: 'Restore',
     },
   };
-}
-
-function restoreArgvPreview(format: 'custom' | 'plain'): string[] {
-  return format === 'custom' ? ['pg_restore', '--single-transaction', '--exit-on-error', '--clean', '--if-exists', '…'] : ['psql', '--single-transaction', '-v', 'ON_ERROR_STOP=1', '…'];
 }
 
 const restorePayload = z.object({ id: z.string() });

@@ -276,6 +276,8 @@ export interface BackupRunner {
   locationFor(destination: BackupDestinationConfig, targetName: string, target: BackupTargetConfig, id: string, at: Date): string;
   /** The dump command, password-free, for cards and the timeline. */
   describe(target: BackupTargetConfig): string[];
+  /** The restore command (psql or pg_restore), password-free, for the confirmation card; null when the target cannot be restored. */
+  describeRestore(target: BackupTargetConfig): string[] | null;
   backup(req: {
     target: BackupTargetConfig;
     destination: BackupDestinationConfig;

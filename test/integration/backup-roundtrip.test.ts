@@ -77,6 +77,8 @@ describe('backup round trip: /backup now → S3 or a directory → /backup resto
     expect(fields.sha256).toBe(record.sha256);
     expect(fields.Backup).toContain(id);
     expect(card.reply.text).toContain('Needs a second person');
+    // The exact command, with the database URL but never a password.
+    expect(card.reply.code).toMatch(new RegExp(`^(pg_restore|psql) --.*--dbname=postgres://postgres@127.0.0.1:5432/${restoreDb.name}`));
     const confirm = card.reply.buttons![0]!.actionId;
     const self = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'action', actionId: confirm } });
     expect(self.status).toBe('denied');

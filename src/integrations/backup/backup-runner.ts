@@ -20,6 +20,10 @@ export class StreamingBackupRunner implements BackupRunner {
     return dumpCommand(target).argv;
   }
 
+  describeRestore(target: BackupTargetConfig): string[] | null {
+    return restoreCommand(target)?.argv ?? null;
+  }
+
   backup(req: {
     target: BackupTargetConfig;
     destination: BackupDestinationConfig;

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { dumpCommand, restoreCommand } from '../../src/integrations/backup/dump-command.js';
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfigText(yaml, 't.yml', {});
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+}
+
+describe('backups config', () => {
+  it('lists every problem with its path', () => {
+    expect(
+      problems(`
+backups:
+  schedule: "every night"
+  retention_days: 0
+  targets:
+    pg: { type: postgres, url: "mysql://x", format: tar }
+    ch: { type: command }
+`),
+    ).toEqual(
+      expect.arrayContaining([
+        'backups.schedule: must be a cron expression with 5 fields, e.g. "0 3 * * *"',
+        'backups.retention_days: Too small: expected number to be >=1',
+        'backups.targets.pg.url: must be a postgres:// URL',
+        expect.stringMatching(/^backups\.targets\.pg\.format: /),
+        expect.stringMatching(/^backups\.targets\.ch\.argv: /),
+      ]),
+    );
+    // Checked once the targets themselves are valid.
+    expect(problems('backups:\n  targets:\n    pg: { type: postgres, url: "postgres://db/app" }\n')).toEqual([
+      'backups.destination: is required when backup targets are configured: { s3: {...} } or { dir: PATH }',
+    ]);
+  });
+
+  it('accepts the documented shapes', () => {
+    const { config } = parseConfigText(
+      `
+backups:
+  destination: { s3: { bucket: b, endpoint: "http://127.0.0.1:9000", force_path_style: true } }
+  targets:
+    pg: { type: postgres, url: "postgres://u:p@db/app", schedule: "off" }
+`,
+      't.yml',
+      {},
+    );
+    expect(config.backups.targets.pg).toMatchObject({ format: 'custom', timeout_s: 3600, schedule: 'off' });
+    expect(config.backups.compression_level).toBe(6);
+  });
+});
+
+describe('dump and restore commands', () => {
+  it('pass the password in PGPASSWORD, never in argv', () => {
+    const target = { type: 'postgres' as const, url: 'postgres://app:s3cr%40t@db.internal:5432/app', format: 'plain' as const, timeout_s: 60 };
+    const dump = dumpCommand(target);
+    expect(dump.env).toEqual({ PGPASSWORD: 's3cr@t' });
+    expect(dump.argv.join(' ')).not.toContain('s3cr');
+    expect(dump.argv).toEqual(['pg_dump', '--format=plain', '--clean', '--if-exists', '--no-owner', '--no-privileges', '--dbname=postgres://app@db.internal:5432/app']);
+    const restore = restoreCommand({ ...target, restore_url: 'postgres://admin:pw2222@db2/app' })!;
+    expect(restore.argv).toEqual(['psql', '--no-psqlrc', '--quiet', '--single-transaction', '-v', 'ON_ERROR_STOP=1', '--dbname=postgres://admin@db2/app']);
+    expect(restore.env).toEqual({ PGPASSWORD: 'pw2222' });
+    expect(restoreCommand({ type: 'command', argv: ['x'], extension: 'bin', timeout_s: 60 })).toBeNull();
+  });
+});
