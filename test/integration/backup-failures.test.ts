@@ -107,7 +107,7 @@ backups:
     }
   });
 
-  it('the S3 server refuses (no such bucket) and is unreachable (stopped): failed with the reason, pg_dump stopped', async () => {
+  it('the S3 server refuses (no such bucket) and is unreachable (stopped): failed with the reason, nothing stored', async () => {
     const stopped = await startFakeS3(['backups']);
     const deadEndpoint = stopped.endpoint;
     await stopped.close();
