@@ -141,7 +141,7 @@ export function clickPayload(
     channel: { id: message.channel, name: o.channelName ?? INCIDENTS.name },
     message: { type: 'message', ts: message.ts, text: '' },
     response_url: fake.responseUrl(trigger),
-    actions: [{ type: 'button', action_id: actionId, block_id: 'b1', text: { type: 'plain_text', text: o.label ?? actionId }, action_ts: o.actionTs ?? `${Date.now() / 1000}` }],
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b1', text: { type: 'plain_text', text: o.label ?? actionId }, action_ts: o.actionTs ?? `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}` }],
   };
 }
 

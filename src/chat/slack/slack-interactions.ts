@@ -117,7 +117,7 @@ export class SlackInteractions {
     const ts = b.container.message_ts ?? b.message?.ts;
     if (!channelId) return;
     // A retried delivery carries the same action_ts; a fresh click of the same button does not.
-    const delivery = `slack:delivery:action:${channelId}:${ts ?? '-'}:${action.action_id}:${action.action_ts ?? b.trigger_id ?? '-'}`;
+    const delivery = `slack:delivery:action:${channelId}:${ts ?? '-'}:${action.action_id}:${b.user.id}:${action.action_ts ?? b.trigger_id ?? '-'}`;
     if (!(await this.claim(delivery, DELIVERY_TTL_MS, b.response_url))) return;
     if (!(await this.claim(`slack:click:${channelId}:${ts ?? '-'}:${action.action_id}:${b.user.id}`, DOUBLE_CLICK_MS, b.response_url))) return;
     const label = action.text?.text ?? action.action_id;
