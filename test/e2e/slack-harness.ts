@@ -64,27 +64,38 @@ export interface SlackRig {
 let seq = 0;
 export const nextTrigger = () => `${Date.now()}.${++seq}.trigger`;
 
-export async function startSlackRig(yaml: string, mode: 'http' | 'socket' = 'http', opts: { botToken?: string } = {}): Promise<SlackRig> {
-  const fake = await startSlackFake({
+export function startDefaultFake(): Promise<SlackFake> {
+  return startSlackFake({
     botToken: BOT_TOKEN,
     appToken: APP_TOKEN,
     notInChannel: [PRIVATE_NOT_IN.id],
     users: [ALICE, BOB],
     channels: [INCIDENTS, RANDOM, PRIVATE_NOT_IN],
   });
+}
+
+export async function startSlackRig(
+  yaml: string,
+  mode: 'http' | 'socket' = 'http',
+  opts: { botToken?: string; fake?: SlackFake; databaseUrl?: string; redisUrl?: string } = {},
+): Promise<SlackRig> {
+  const ownFake = !opts.fake;
+  const fake = opts.fake ?? (await startDefaultFake());
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-slack-'));
   const runtime = testRuntime({
     // SLACK_TEST_LOG=debug shows what the bot did when a test fails.
     logLevel: process.env.SLACK_TEST_LOG ?? 'silent',
     port: 0,
     dataDir,
+    databaseUrl: opts.databaseUrl,
+    redisUrl: opts.redisUrl,
     slack: mode === 'http' ? { botToken: opts.botToken ?? BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl } : { botToken: opts.botToken ?? BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl },
   });
   let running: Running;
   try {
     running = await startFirebreak(runtime, configFrom(yaml), { host: '127.0.0.1' });
   } catch (err) {
-    await fake.close();
+    if (ownFake) await fake.close();
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -116,7 +127,7 @@ export async function startSlackRig(yaml: string, mode: 'http' | 'socket' = 'htt
     },
     async close() {
       await running.close();
-      await fake.close();
+      if (ownFake) await fake.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
