@@ -109,6 +109,19 @@ describe('kubectl itself missing or hanging', () => {
     expect(r).toMatchObject({ ok: false, problem: `${join(dir, 'no-kubectl-here')} is not installed on the Firebreak host (or not on its PATH).` });
   });
 
+  it('a rollout that does not settle in rollout_timeout_s: applied, reported as not finished', async () => {
+    const kube = await startFakeKube({ dir, settleMs: 60_000, deployments: [{ namespace: 'conduit', name: 'conduit-api', replicas: 3, container: 'api', images: ['img:v1'] }] });
+    try {
+      const port = new ServiceDeployer();
+      const r = await port.execute({ service: 'api', deploy: deploy(kube.kubeconfig) }, { kind: 'scale', replicas: 5 }, () => {});
+      expect(r.ok).toBe(false);
+      expect(r.problem).toBe('The change was applied, but the rollout of deployment conduit-api in namespace conduit did not finish within 5 s (3 of 5 replicas updated, 3 ready); it may still be progressing or stuck.');
+      expect(kube.deployment('conduit', 'conduit-api').replicas).toBe(5);
+    } finally {
+      await kube.close();
+    }
+  });
+
   it('an API server that never answers → kubectl times out and says so in one sentence', async () => {
     const kube = await startFakeKube({ dir, deployments: [] });
     kube.mode = 'hang';

@@ -129,14 +129,20 @@ export class KubernetesDeployer {
     const after = await this.status(d);
     const output = excerpt(outputs.filter(Boolean).join('\n'));
     if (waitProblem) {
+      const s = after.ok ? after.state : undefined;
+      const progress = s ? ` (${s.updated ?? 0} of ${s.replicas ?? '?'} replicas updated, ${s.ready ?? 0} ready)` : '';
+      // `rollout status --timeout` ran out: the cluster is reachable, the new pods are just not ready.
+      const problem = /timed out waiting/.test(wait.stderr + wait.stdout)
+        ? `The change was applied, but the rollout of ${where(d)} did not finish within ${d.rollout_timeout_s} s${progress}; it may still be progressing or stuck.`
+        : `The change was applied but the rollout did not finish: ${waitProblem}`;
       return {
         ok: false,
         argv,
         exitCode: wait.exitCode,
         durationMs: elapsed(),
         output,
-        problem: `The change was applied but the rollout did not finish: ${waitProblem}`,
-        state: after.ok ? after.state : undefined,
+        problem,
+        state: s,
       };
     }
     return { ok: true, argv, exitCode: 0, durationMs: elapsed(), output, state: after.ok ? after.state : undefined };
