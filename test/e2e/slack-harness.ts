@@ -77,7 +77,7 @@ export function startDefaultFake(): Promise<SlackFake> {
 export async function startSlackRig(
   yaml: string,
   mode: 'http' | 'socket' = 'http',
-  opts: { botToken?: string; fake?: SlackFake; databaseUrl?: string; redisUrl?: string } = {},
+  opts: { botToken?: string; appToken?: string; fake?: SlackFake; databaseUrl?: string; redisUrl?: string } = {},
 ): Promise<SlackRig> {
   const ownFake = !opts.fake;
   const fake = opts.fake ?? (await startDefaultFake());
@@ -89,7 +89,7 @@ export async function startSlackRig(
     dataDir,
     databaseUrl: opts.databaseUrl,
     redisUrl: opts.redisUrl,
-    slack: mode === 'http' ? { botToken: opts.botToken ?? BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl } : { botToken: opts.botToken ?? BOT_TOKEN, appToken: APP_TOKEN, apiUrl: fake.apiUrl },
+    slack: mode === 'http' ? { botToken: opts.botToken ?? BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl } : { botToken: opts.botToken ?? BOT_TOKEN, appToken: opts.appToken ?? APP_TOKEN, apiUrl: fake.apiUrl },
   });
   let running: Running;
   try {

@@ -84,3 +84,19 @@ describe('Slack over Socket Mode (SLACK_APP_TOKEN) against the fake Slack', () =
     });
   });
 });
+
+describe('Socket Mode with a wrong app token', () => {
+  it('Firebreak still starts (HTTP and the rest keep working) and Slack is not connected', async () => {
+    const targets = await startHealthTargets();
+    const rig = await startSlackRig(configYaml(targets.url), 'socket', { appToken: 'xapp-wrong' });
+    try {
+      expect(rig.fake.callsOf('apps.connections.open').map((c) => c.error)).toEqual(['invalid_auth']);
+      expect(rig.fake.socketConnections()).toBe(0);
+      const health = await fetch(`http://127.0.0.1:${rig.running.http.port}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      await rig.close();
+      await targets.close();
+    }
+  });
+});

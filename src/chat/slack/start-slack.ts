@@ -10,6 +10,8 @@ import { SlackInteractions } from './slack-interactions.js';
 import { UserNames } from './user-names.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** How long `firebreak start` waits for Socket Mode to connect before going on without it. */
+const START_WAIT_MS = 10_000;
 
 export interface SlackDeps {
   dispatcher: Dispatcher;
@@ -104,8 +106,21 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
     const r = routerReceiver;
     deps.router.add('POST', SLACK_EVENTS_PATH, (req) => r.handle(req));
   }
-  await app.start();
-  logger.info({ mode, team: auth.team, apiUrl: env.apiUrl ? slackApiUrl : undefined }, `Slack connected (${mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${SLACK_EVENTS_PATH}`})`);
+  // Socket Mode connects here. A bad app token is a clear log line, not a crashed server (HTTP,
+  // Discord and the console keep working); an unreachable Slack keeps retrying in the background.
+  const started = app.start().then(
+    () => true,
+    (err: unknown) => {
+      logger.error(
+        { slackError: (err as { data?: { error?: string } }).data?.error ?? 'connect_failed' },
+        `Slack Socket Mode could not connect: ${(err as Error).message}. Check SLACK_APP_TOKEN (an xapp-… app-level token with the connections:write scope).`,
+      );
+      return false;
+    },
+  );
+  const connected = await Promise.race([started, new Promise<null>((r) => setTimeout(() => r(null), START_WAIT_MS).unref())]);
+  if (connected === null) logger.warn({ mode }, `Slack Socket Mode is still connecting after ${START_WAIT_MS / 1000} s; it keeps retrying.`);
+  if (connected) logger.info({ mode, team: auth.team, apiUrl: env.apiUrl ? slackApiUrl : undefined }, `Slack connected (${mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${SLACK_EVENTS_PATH}`})`);
   return {
     mode,
     chat,
