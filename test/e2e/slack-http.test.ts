@@ -122,6 +122,15 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
     expect(events.map((e) => [e.kind, e.outcome])).toEqual([['command.denied', 'denied']]);
   });
 
+  it('reads the text as typed (Slack escapes &, < and >) and shows it back safely', async () => {
+    const { trigger } = await rig.slash('/health', 'x&amp;&lt;y&gt;');
+    const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
+    expect(answer.body.response_type).toBe('ephemeral');
+    const json = JSON.stringify(answer.body.blocks);
+    expect(json).toContain('called \\"x&amp;&lt;y&gt;\\"');
+    expect(contextOf(answer.body.blocks as unknown[])).toBe('<@UALICE> ran `/health x&amp;&lt;y&gt;`');
+  });
+
   it('a channel the bot is not in: the user gets the result only to them, with how to fix it', async () => {
     const { trigger } = await rig.slash('/health', 'api', { channel: PRIVATE_NOT_IN });
     const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));

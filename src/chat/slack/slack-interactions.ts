@@ -89,7 +89,9 @@ export class SlackInteractions {
     }
     const c = parsed.data;
     if (!(await this.claim(`slack:delivery:command:${c.trigger_id}`, DELIVERY_TTL_MS, c.response_url))) return;
-    const commandText = `${c.command} ${c.text}`.trim();
+    // Slack sends &, < and > in the typed text as HTML entities; the parser wants what was typed.
+    const typed = c.text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const commandText = `${c.command} ${typed}`.trim();
     const inv: Invocation = {
       actor: { platform: SLACK_PLATFORM, id: c.user_id, name: await this.deps.users.name(c.user_id, c.user_name) },
       channel: { platform: SLACK_PLATFORM, id: c.channel_id, name: c.channel_name },
