@@ -54,7 +54,10 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
 
   it('a slow command posts "running…" and then updates that same message with the result', async () => {
     const channel = { id: 'CINCSLOW', name: 'inc-slow' };
-    await rig.slash('/health', 'worker', { channel });
+    const { res } = await rig.slash('/health', 'worker', { channel });
+    // Acknowledged while the 1.5 s check is still running: nothing about the result exists yet.
+    expect(res.status).toBe(200);
+    expect(rig.fake.calls.filter((c) => c.args.channel === channel.id && c.method === 'chat.update')).toEqual([]);
     const running = await rig.fake.waitFor(() => postsTo(channel.id)[0]);
     expect(headerOf(running.args.blocks as unknown[])).toBe('⏳ Running /health worker…');
     const ts = (rig.fake.calls.find((c) => c === running) && [...rig.fake.messages.values()].find((m) => m.channel === channel.id))!.ts;
