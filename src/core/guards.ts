@@ -5,12 +5,13 @@ import type { Actor, ChannelRef } from './identity.js';
 export const CONSOLE_PLATFORM = 'console';
 
 /**
- * A member entry matches "platform:userId", "platform:userName" or "*". Admins may do whatever
- * any other role may, so a restore-capable person never finds they cannot roll back.
+ * A member entry matches "platform:userId", "platform:handle" or "*" — never a display name, which
+ * anyone can set to a colleague's. Admins may do whatever any other role may, so a restore-capable
+ * person never finds they cannot roll back.
  */
 export function hasRole(config: FirebreakConfig, actor: Actor, role: string): boolean {
   const matches = (members: readonly string[] | undefined) =>
-    !!members?.some((m) => m === '*' || m === `${actor.platform}:${actor.id}` || m === `${actor.platform}:${actor.name}`);
+    !!members?.some((m) => m === '*' || m === `${actor.platform}:${actor.id}` || (actor.handle !== undefined && m === `${actor.platform}:${actor.handle}`));
   return matches(config.roles[role]) || matches(config.roles.admins);
 }
 

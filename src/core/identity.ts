@@ -2,7 +2,14 @@
 export interface Actor {
   platform: string;
   id: string;
+  /** What people call them: a display name, for replies and the timeline. Never trusted for roles. */
   name: string;
+  /**
+   * A login name the platform keeps unique and the user cannot simply take from someone else
+   * (Discord username, OS user). Roles may name it; platforms without one (Slack display names
+   * are free text anyone can set) leave it out and roles must use the id.
+   */
+  handle?: string;
 }
 
 export interface ChannelRef {

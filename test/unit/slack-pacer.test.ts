@@ -41,6 +41,27 @@ describe('ChannelPacer', () => {
     expect(Math.abs(at.B![0]! - at.A![0]!)).toBeLessThan(150);
   });
 
+  it('a failed progress update does not drop the final result that replaced it meanwhile', async () => {
+    const p = pacer(10);
+    const sent: string[] = [];
+    const op = (v: string, fail: boolean) => async () => {
+      sent.push(v);
+      await new Promise((r) => setTimeout(r, 20));
+      if (fail) throw new Error('socket hang up');
+      return v;
+    };
+    const progress = p.run('C1', 'update:TS', op('progress', true));
+    await new Promise((r) => setTimeout(r, 5));
+    const final = p.run('C1', 'update:TS', op('final', false));
+    expect(await Promise.all([progress, final])).toEqual(['final', 'final']);
+    expect(sent).toEqual(['progress', 'final']);
+  });
+
+  it('a failed call with nothing newer behind it is reported to its caller', async () => {
+    const p = pacer(10);
+    await expect(p.run('C1', 'update:TS', async () => Promise.reject(new Error('channel_not_found')))).rejects.toThrow('channel_not_found');
+  });
+
   it('a rate-limited call waits Retry-After and is sent again; the newest content wins meanwhile', async () => {
     const p = pacer(10);
     const sent: string[] = [];

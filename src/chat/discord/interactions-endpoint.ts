@@ -46,7 +46,7 @@ function actorOf(i: Interaction): Actor {
   const user = i.member?.user ?? i.user;
   if (!user) throw new InteractionInputError('interaction has no user');
   // The username is unique and is what roles list as discord:NAME; ids work too.
-  return { platform: DISCORD_PLATFORM, id: user.id, name: user.username };
+  return { platform: DISCORD_PLATFORM, id: user.id, name: user.username, handle: user.username };
 }
 
 function channelOf(i: Interaction): ChannelRef {

@@ -90,6 +90,8 @@ export class ChannelPacer {
               this.opts.onRateLimited?.(channel, retryAfter);
               continue;
             }
+            // A progress update that failed must not take down the final result queued behind it.
+            if (job.op !== op) continue;
             lane.queue.shift();
             for (const w of job.waiters) w.reject(err);
             break;
