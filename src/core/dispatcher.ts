@@ -191,7 +191,15 @@ export class Dispatcher {
       id,
       invocationId,
       command: spec.name,
-      plan: this.ports.redactor.redactValue(plan),
+      // Only what people read is masked. The payload, lease and role are validated config names and
+      // typed values that execute needs verbatim: masking one that happens to equal a secret's value
+      // would make the confirmed step differ from the one shown.
+      plan: {
+        ...plan,
+        title: this.ports.redactor.redact(plan.title),
+        fields: plan.fields ? this.ports.redactor.redactValue(plan.fields) : undefined,
+        argv: plan.argv ? this.ports.redactor.redactArgv(plan.argv) : undefined,
+      },
       requestedBy: inv.actor,
       channel: inv.channel,
       expiresAt,

@@ -332,3 +332,33 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect(events.map((e) => [e.kind, e.outcome])).toEqual([['command.invalid', 'invalid']]);
   });
 });
+
+describe('/run: a typed value that happens to equal a secret', () => {
+  it('runs with the value that was typed, while the card and the timeline still mask it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-actions-'));
+    // TOOL_HOST is a config secret whose value is also a perfectly valid alias.
+    const app = await testApp(
+      `
+roles:
+  responders: ["console:alice"]
+actions:
+  switch:
+    params:
+      alias: { type: string, pattern: "[a-z0-9-]{1,40}" }
+    argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'out.json')}", "--host=\${TOOL_HOST}", "{alias}"]
+`,
+      { env: { TOOL_HOST: 'fallback' } },
+    );
+    try {
+      const card = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/run switch alias=fallback' } });
+      expect(card.status).toBe('pending');
+      expect(card.reply.code).not.toContain('fallback');
+      const done = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'action', actionId: card.reply.buttons![0]!.actionId } });
+      expect(done.status).toBe('ok');
+      expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toEqual(['--host=fallback', 'fallback']);
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
