@@ -54,7 +54,9 @@ export const rollbackCommand = defineCommand({
     const s = read.state;
     const current = s.history.find((h) => h.revision === s.revision);
     const older = s.history.filter((h) => h.revision !== s.revision);
-    let to = older[0];
+    // After a /restart or a config-only change the previous revision runs the same image, and
+    // "rolling back" to it would change nothing that matters: offer the newest different image.
+    let to = older.find((h) => h.image !== s.image) ?? older[0];
     if (requested !== null) {
       if (requested === s.revision) return invalid(`${r.name} is already at revision ${requested}`, `${r.name} already runs revision ${requested} (${s.image ?? 'unknown image'}). Nothing to roll back.`);
       to = older.find((h) => h.revision === requested);
@@ -78,6 +80,9 @@ export const rollbackCommand = defineCommand({
           ...(to.changeCause || current?.changeCause ? [{ label: 'Change cause', value: `${current?.changeCause ?? '—'} → ${to.changeCause ?? '—'}` }] : []),
           { label: 'Replicas', value: readyText(s) },
         ],
+        ...(to.image !== null && to.image === s.image
+          ? { note: `Revision ${to.revision} runs the same image as the current one; only the pod template's other settings change.` }
+          : {}),
         argv: argv ?? undefined,
         lease: `service:${r.name}`,
         role: DEPLOY_ROLE,
@@ -91,6 +96,18 @@ export const rollbackCommand = defineCommand({
     const r = resolveService(ctx, 'rollback', p.data.service, 'roll back');
     if (!r.ok) return failed(`${p.data.service} was not rolled back`, `${r.outcome.status === 'confirm' ? '' : (r.outcome.reply.text ?? '')} Nothing was run.`);
     const to = p.data.toRevision;
+    if (p.data.fromRevision !== null) {
+      // The card promised "from revision N". If someone deployed since, rolling back now would
+      // silently throw their deploy away: refuse and let a person look again.
+      const now = await r.port.status(target(r));
+      if (!now.ok) return failed(`Could not read ${r.name}`, `${now.problem} Nothing was changed.`);
+      if (now.state.revision !== p.data.fromRevision) {
+        return failed(
+          `${r.name} changed since this card was shown`,
+          `${r.name} now runs revision ${now.state.revision ?? '?'} (${shortImage(now.state.image)}), not ${p.data.fromRevision} as the card said. Nothing was run; run /rollback ${r.name} again to see the new state.`,
+        );
+      }
+    }
     const result = await runWithProgress(ctx, r, { kind: 'rollback', toRevision: to }, `Rolling back ${r.name}${to !== null ? ` to revision ${to}` : ''}…`);
     const s = result.state;
     const where = to !== null ? `revision ${to}` : 'its previous deploy';

@@ -6,7 +6,7 @@ import { allowedChannelsText, channelAllowed, hasRole } from './guards.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { FinalStatus, JsonValue, Outcome, PlannedStep } from './outcome.js';
 import { ParseError, parseCommandText, truncate } from './parser.js';
-import type { CommandMetrics, Confirmation } from './ports.js';
+import type { CommandMetrics, Confirmation, LeaseInfo } from './ports.js';
 import type { Reply } from './reply.js';
 import type { Ports } from './services.js';
 import type { AnyCommandSpec, CommandContext, RawArgs } from './spec.js';
@@ -185,6 +185,10 @@ export class Dispatcher {
     if (!hasRole(this.config, inv.actor, plan.role)) {
       return this.finish(invocationId, inv, spec.name, text, this.roleDenied(`/${spec.name}`, plan.role, inv.actor));
     }
+    // Busy now → say so instead of a card: a card drawn while another operation is changing the
+    // target shows a state that is about to be wrong (a second /rollback would offer the bad image).
+    const busy = await this.ports.leases.current(plan.lease);
+    if (busy) return this.finish(invocationId, inv, spec.name, text, this.alreadyRunning(busy, null));
     const id = randomUUID().replace(/-/g, '').slice(0, 20);
     const expiresAt = new Date(this.now().getTime() + this.config.confirmations.ttl_s * 1000);
     await this.ports.confirmations.create({
@@ -199,6 +203,7 @@ export class Dispatcher {
         title: this.ports.redactor.redact(plan.title),
         fields: plan.fields ? this.ports.redactor.redactValue(plan.fields) : undefined,
         argv: plan.argv ? this.ports.redactor.redactArgv(plan.argv) : undefined,
+        note: plan.note ? this.ports.redactor.redact(plan.note) : undefined,
       },
       requestedBy: inv.actor,
       channel: inv.channel,
@@ -218,6 +223,21 @@ export class Dispatcher {
     return result;
   }
 
+  private alreadyRunning(h: LeaseInfo, c: Confirmation | null): Failure {
+    return {
+      status: 'denied',
+      reply: {
+        title: 'Already running',
+        status: 'warning',
+        text:
+          c && h.id === c.id
+            ? `${c.plan.title} is already running (confirmed by ${h.actorName} at ${h.acquiredAt.toISOString()}).`
+            : `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Nothing was run; try again when it has finished.`,
+        ephemeral: true,
+      },
+    };
+  }
+
   private confirmationCard(id: string, plan: PlannedStep, requester: Actor, expiresAt: Date): Reply {
     const minutes = Math.round((expiresAt.getTime() - this.now().getTime()) / 60_000);
     const who =
@@ -229,7 +249,7 @@ export class Dispatcher {
       status: 'pending',
       fields: plan.fields,
       code: plan.argv ? formatArgv(this.ports.redactor.redactArgv(plan.argv)) : undefined,
-      text: who,
+      text: [plan.note, who].filter(Boolean).join('\n') || undefined,
       context: `Requested by ${requester.name} · expires in ${minutes} min`,
       buttons: [
         {
@@ -311,21 +331,7 @@ export class Dispatcher {
 
     // Lease before claiming, so a busy target leaves the confirmation usable for a later try.
     const lease = await this.ports.leases.acquire(c.plan.lease, { id, actorName: inv.actor.name, description: c.plan.title }, LEASE_TTL_MS);
-    if (!lease.acquired) {
-      const h = lease.heldBy;
-      return this.finish(invocationId, inv, c.command, label, {
-        status: 'denied',
-        reply: {
-          title: 'Already running',
-          status: 'warning',
-          text:
-            h.id === id
-              ? `${c.plan.title} is already running (confirmed by ${h.actorName} at ${h.acquiredAt.toISOString()}).`
-              : `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Try again when it has finished.`,
-          ephemeral: true,
-        },
-      });
-    }
+    if (!lease.acquired) return this.finish(invocationId, inv, c.command, label, this.alreadyRunning(lease.heldBy, c));
     try {
       const decided = await this.ports.confirmations.decide(id, 'confirmed', inv.actor);
       if (!decided) return (await this.loadPending(invocationId, inv, id, 'confirm')) as DispatchResult;

@@ -30,6 +30,8 @@ export interface PlannedStep {
   role: string;
   /** "second-person": someone other than the requester must confirm (restores). */
   approval?: 'self' | 'second-person';
+  /** A warning or remark the person confirming should read. */
+  note?: string;
   /** What the Confirm button says. */
   confirmLabel?: string;
 }

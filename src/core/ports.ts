@@ -58,6 +58,8 @@ export interface LeaseRepository {
   acquire(key: string, holder: LeaseHolder, ttlMs: number): Promise<LeaseResult>;
   renew(key: string, holderId: string, ttlMs: number): Promise<boolean>;
   release(key: string, holderId: string): Promise<void>;
+  /** Who holds the key right now, if anyone (an expired lease counts as free). */
+  current(key: string): Promise<LeaseInfo | null>;
 }
 
 // ── confirmations ───────────────────────────────────────────────────────────

@@ -44,6 +44,11 @@ export class SqlLeaseRepository implements LeaseRepository {
   async release(key: string, holderId: string): Promise<void> {
     await this.db.query('DELETE FROM leases WHERE key = $1 AND holder_id = $2', [key, holderId]);
   }
+
+  async current(key: string): Promise<LeaseInfo | null> {
+    const rows = await this.db.query<Row>('SELECT * FROM leases WHERE key = $1 AND expires_at >= now()', [key]);
+    return rows[0] ? toInfo(rows[0]) : null;
+  }
 }
 
 function toInfo(r: Row): LeaseInfo {

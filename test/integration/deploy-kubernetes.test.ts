@@ -186,6 +186,45 @@ describe('deploy operations on Kubernetes, real kubectl against the fake API ser
     expect(kube.deployment(NS, 'conduit-worker').replicas).toBe(4);
   });
 
+  it('a /rollback asked for while a rollback of the same service runs is told who started it, with no card to click', async () => {
+    kube.settleMs = 1500;
+    const first = await send(app, '/rollback api');
+    const running = click(app, confirmId(first.reply), alice);
+    for (let i = 0; i < 200 && !kube.writes().some((w) => w.contentType.includes('json-patch')); i++) await new Promise((r) => setTimeout(r, 25));
+    const second = await send(app, '/rollback api', { actor: bob });
+    expect(second.status).toBe('denied');
+    expect(second.reply.buttons ?? []).toEqual([]);
+    expect(second.reply.text).toMatch(/^Roll back api from revision 14 .* is already running, started by alice at \d{4}-.*Nothing was run/);
+    expect((await running).status).toBe('ok');
+    // Once it has finished, a new /rollback is offered again, from the new revision.
+    const again = await send(app, '/rollback api', { actor: bob });
+    expect(again.status).toBe('pending');
+    expect(again.reply.title).toMatch(/^Roll back api from revision 15 /);
+  });
+
+  it('a rollback card confirmed after someone else deployed is refused and changes nothing', async () => {
+    const stale = await send(app, '/rollback api');
+    expect(stale.reply.title).toMatch(/^Roll back api from revision 14 .* to 13 /);
+    expect((await send(app, '/restart api', { yes: true, actor: bob })).status).toBe('ok');
+    const revisionAfterDeploy = kube.deployment(NS, 'conduit-api').revision;
+    const writesBefore = kube.writes().length;
+    const r = await click(app, confirmId(stale.reply), alice);
+    expect(r.status).toBe('failed');
+    expect(r.reply.title).toBe('api changed since this card was shown');
+    expect(r.reply.text).toMatch(new RegExp(`now runs revision ${revisionAfterDeploy} .*not 14 as the card said\\. Nothing was run`));
+    expect(kube.writes()).toHaveLength(writesBefore);
+    expect(kube.deployment(NS, 'conduit-api').revision).toBe(revisionAfterDeploy);
+  });
+
+  it('after a restart, /rollback offers the newest revision with a different image, not the restart', async () => {
+    expect((await send(app, '/restart api', { yes: true })).status).toBe('ok');
+    const card = await send(app, '/rollback api');
+    expect(card.reply.title).toMatch(/^Roll back api from revision 15 \(conduit-api:v1\.2\.3\) to 13 \(conduit-api:v1\.2\.2\)\?$/);
+    // Asking for the restart's twin explicitly is allowed, with a warning on the card.
+    const twin = await send(app, '/rollback api 14');
+    expect(twin.reply.text).toMatch(/runs the same image as the current one/);
+  });
+
   it('a responder role is needed: mallory is refused before the cluster is read', async () => {
     const r = await send(app, '/rollback api', { actor: mallory });
     expect(r.status).toBe('denied');
