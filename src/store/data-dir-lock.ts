@@ -1,5 +1,6 @@
-import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
 
 export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError';
@@ -11,6 +12,21 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/**
+ * Lock files this process holds right now. A lock file naming our own pid is only really ours when
+ * it is in here: in a container the restarted process often gets the same pid (1, 7, …) as the one
+ * that crashed, and that crashed process's lock must not keep Firebreak from ever starting again.
+ */
+const heldHere = new Set<string>();
+
+const lockFileSchema = z.object({
+  pid: z.number().int().positive(),
+  // Linux only: the kernel's start time of the holder, so a live but unrelated process that reused the pid is not mistaken for it.
+  procStart: z.string().optional(),
+  bootId: z.string().optional(),
+});
+type LockFile = z.infer<typeof lockFileSchema>;
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -20,34 +36,107 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The pid holding the data dir, or null when it is free (a lock left by a dead process counts as free). */
-export function lockHolder(dataDir: string): number | null {
+/** Field 22 of a /proc/PID/stat line (start time in clock ticks since boot). */
+export function parseProcStatStartTime(stat: string): string | undefined {
+  // The command name (field 2) is in parentheses and may itself contain spaces or ')': count fields after the last ')'.
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const start = stat.slice(close + 2).split(' ')[22 - 3];
+  return start !== undefined && /^\d+$/.test(start) ? start : undefined;
+}
+
+/** The start time of a live process, or undefined where there is no procfs (macOS, Windows) or no such process. */
+export function processStartTime(pid: number): string | undefined {
   try {
-    const pid = Number(JSON.parse(readFileSync(join(dataDir, 'firebreak.lock'), 'utf8')).pid);
-    return Number.isInteger(pid) && alive(pid) ? pid : null;
+    return parseProcStatStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start times count from boot, so they are only comparable within one boot. */
+function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readLockFile(file: string): LockFile | null {
+  try {
+    const parsed = lockFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
 }
 
+function isHeld(file: string, lock: LockFile): boolean {
+  if (lock.pid === process.pid) return heldHere.has(file);
+  if (!alive(lock.pid)) return false;
+  // Only when both sides are known and from this boot can a mismatch prove the pid was reused.
+  if (lock.procStart !== undefined && lock.bootId !== undefined && lock.bootId === bootId()) {
+    const now = processStartTime(lock.pid);
+    if (now !== undefined && now !== lock.procStart) return false;
+  }
+  return true;
+}
+
+/** The pid holding the data dir, or null when it is free (a lock left by a dead process, or by a previous life of our own pid, counts as free). */
+export function lockHolder(dataDir: string): number | null {
+  const file = resolve(dataDir, 'firebreak.lock');
+  const lock = readLockFile(file);
+  return lock !== null && isHeld(file, lock) ? lock.pid : null;
+}
+
+/**
+ * Creates `file` with `content`, failing with EEXIST when it exists. Written whole to a private file
+ * and then linked into place, so another process never reads an empty lock file and mistakes it for
+ * an abandoned one. Some mounts (SMB, a few FUSE filesystems) have no hard links: there, O_EXCL.
+ */
+function createExclusive(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content, { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeSync(fd, content);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
 /**
  * PGlite is one session: two processes opening the same data directory would corrupt it.
- * An O_EXCL lock file holds the pid; a lock whose process is gone is taken over.
+ * An O_EXCL lock file holds the pid (and its start time where /proc exists); a lock whose
+ * process is gone is taken over. A second open from this same process is refused too.
  */
 export function acquireDataDirLock(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, 'firebreak.lock');
+  const file = resolve(join(dataDir, 'firebreak.lock'));
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
-      closeSync(fd);
+      const content: LockFile & { startedAt: string } = { pid: process.pid, startedAt: new Date().toISOString() };
+      const procStart = processStartTime(process.pid);
+      const boot = bootId();
+      if (procStart !== undefined && boot !== undefined) Object.assign(content, { procStart, bootId: boot });
+      createExclusive(file, JSON.stringify(content));
+      heldHere.add(file);
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
+        heldHere.delete(file);
         try {
-          if (Number(JSON.parse(readFileSync(file, 'utf8')).pid) === process.pid) unlinkSync(file);
+          if (readLockFile(file)?.pid === process.pid) unlinkSync(file);
         } catch {
           /* already gone */
         }
@@ -59,7 +148,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
       const holder = lockHolder(dataDir);
       if (holder !== null) throw new DataDirLockedError(dataDir, holder);
       try {
-        unlinkSync(file); // stale: its process is gone
+        unlinkSync(file); // stale: its process is gone (or it was a previous process with our pid)
       } catch {
         /* someone else removed it first */
       }

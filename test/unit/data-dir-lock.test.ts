@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireDataDirLock, DataDirLockedError, lockHolder } from '../../src/store/data-dir-lock.js';
+import { acquireDataDirLock, DataDirLockedError, lockHolder, parseProcStatStartTime, processStartTime } from '../../src/store/data-dir-lock.js';
 
 describe('embedded data dir lock', () => {
   it('refuses a second holder while the first lives, with the pid in the message', () => {
@@ -27,5 +27,55 @@ describe('embedded data dir lock', () => {
     const release = acquireDataDirLock(dir);
     expect(lockHolder(dir)).toBe(process.pid);
     release();
+  });
+});
+
+describe('embedded data dir lock after a crash', () => {
+  it('takes over a stale lock that names our own pid (a restarted container gets the same pid), but not one this process holds', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-lock-'));
+    // What a crashed previous life of this process with the same pid left behind.
+    writeFileSync(join(dir, 'firebreak.lock'), JSON.stringify({ pid: process.pid, startedAt: '2020-01-01T00:00:00.000Z' }));
+    expect(lockHolder(dir)).toBeNull();
+    const release = acquireDataDirLock(dir);
+    expect(lockHolder(dir)).toBe(process.pid);
+    expect(() => acquireDataDirLock(dir)).toThrow(`in use by process ${process.pid}`);
+    release();
+    expect(existsSync(join(dir, 'firebreak.lock'))).toBe(false);
+  });
+
+  const linux = processStartTime(process.pid) !== undefined;
+
+  it.runIf(linux)('records the holder start time and takes over a lock whose pid now belongs to an unrelated process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-lock-'));
+    const release = acquireDataDirLock(dir);
+    const written = JSON.parse(readFileSync(join(dir, 'firebreak.lock'), 'utf8')) as { procStart?: string; bootId?: string };
+    expect(written.procStart).toBe(processStartTime(process.pid));
+    expect(written.bootId).toMatch(/\S/);
+    release();
+
+    const child = spawn('sleep', ['30']);
+    await new Promise((r) => child.once('spawn', r));
+    try {
+      const childStart = processStartTime(child.pid!);
+      expect(childStart).toMatch(/^\d+$/);
+      // Same pid, same start time: the real holder, respected.
+      writeFileSync(join(dir, 'firebreak.lock'), JSON.stringify({ pid: child.pid, procStart: childStart, bootId: written.bootId }));
+      expect(() => acquireDataDirLock(dir)).toThrow(`in use by process ${child.pid}`);
+      // Same pid, different start time: the holder died and something else got its pid.
+      writeFileSync(join(dir, 'firebreak.lock'), JSON.stringify({ pid: child.pid, procStart: String(Number(childStart) - 1), bootId: written.bootId }));
+      expect(lockHolder(dir)).toBeNull();
+      const mine = acquireDataDirLock(dir);
+      expect(lockHolder(dir)).toBe(process.pid);
+      mine();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('reads the start time from /proc/PID/stat even when the command name has spaces and parentheses', () => {
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 1 0 0 0 3 1 0 0 20 0 11 0 987654 1000 100 18446744073709551615';
+    expect(parseProcStatStartTime(stat)).toBe('987654');
+    expect(parseProcStatStartTime('garbage')).toBeUndefined();
+    expect(processStartTime(-1)).toBeUndefined();
   });
 });
