@@ -69,6 +69,20 @@ describe('firebreak discord register (child process against the fake Discord API
     expect((fake.commands.get(scope) as { name: string }[]).map((c) => c.name)).toEqual(expected.map((c) => c.name));
   });
 
+  it('reports a change of who may use a command or where (permissions, contexts, nsfw, install types) as updated', async () => {
+    const scope = `guild:${GUILD}`;
+    const current = fake.commands.get(scope)! as Record<string, unknown>[];
+    expect(current.length).toBeGreaterThanOrEqual(5);
+    current[1]!.default_member_permissions = '8';
+    current[2]!.contexts = [0, 1, 2];
+    current[3]!.nsfw = true;
+    current[4]!.integration_types = [1];
+    const r = await run(['--guild', GUILD]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`updated:   ${expected.slice(1, 5).map((c) => `/${c.name}`).join(', ')}`);
+    expect(r.stdout).toContain(`unchanged: ${[expected[0]!, ...expected.slice(5)].map((c) => `/${c.name}`).join(', ')}`);
+  });
+
   it('registers globally without --guild', async () => {
     const r = await run([]);
     expect(r.code).toBe(0);

@@ -83,7 +83,8 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
       const scope = m[2] ? `guild:${m[2]}` : 'global';
       if (method === 'GET') return { status: 200, body: (commands.get(scope) ?? []).map((c) => c) };
       if (method === 'PUT') {
-        const list = (body as object[]).map((c) => ({ id: snowflake(), application_id: m![1], version: snowflake(), type: 1, default_member_permissions: null, ...c }));
+        const list = (body as object[]).map((c) => ({ id: snowflake(), application_id: m![1], version: snowflake(), type: 1, default_member_permissions: null, nsfw: false, integration_types: [0], ...c }));
+        // Like Discord, the stored commands echo the defaults of fields that were not sent.
         commands.set(scope, list);
         return { status: 200, body: list };
       }

@@ -12,21 +12,36 @@ export interface RegisterResult {
 
 const existingSchema = z.array(z.object({ name: z.string() }).passthrough());
 
-/** Only what a user can see of a command: what Discord adds (ids, versions, defaults) is left out. */
-function comparable(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(comparable);
+/** Fields of an option (at any depth) that a user sees; what Discord adds (ids, versions) is left out. */
+const OPTION_KEYS = ['type', 'name', 'description', 'required', 'choices', 'min_value', 'max_value', 'min_length', 'max_length', 'options', 'value'];
+/**
+ * Top-level fields that change who can use a command and where: a change to any of them is an
+ * update even when every option is the same, so "unchanged" never hides a permission change.
+ */
+const COMMAND_KEYS = [...OPTION_KEYS, 'contexts', 'default_member_permissions', 'nsfw', 'integration_types'];
+
+/** Discord echoes defaults we never send; they mean the same as leaving the field out. */
+function isDefault(k: string, x: unknown): boolean {
+  if (x === undefined || x === null || (Array.isArray(x) && x.length === 0)) return true;
+  if ((k === 'required' || k === 'nsfw') && x === false) return true;
+  // A command without integration_types is installed to guilds only (GUILD_INSTALL = 0).
+  return k === 'integration_types' && Array.isArray(x) && x.length === 1 && x[0] === 0;
+}
+
+function comparable(v: unknown, keys: readonly string[] = OPTION_KEYS): unknown {
+  if (Array.isArray(v)) return v.map((x) => comparable(x));
   if (!v || typeof v !== 'object') return v;
   const o = v as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of ['type', 'name', 'description', 'required', 'choices', 'min_value', 'max_value', 'min_length', 'max_length', 'options', 'value']) {
+  for (const k of keys) {
     const x = o[k];
-    if (x === undefined || x === null || (k === 'required' && x === false) || (Array.isArray(x) && x.length === 0)) continue;
+    if (isDefault(k, x)) continue;
     out[k] = comparable(x);
   }
   return out;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(comparable(a)) === JSON.stringify(comparable(b));
+const same = (a: unknown, b: unknown) => JSON.stringify(comparable(a, COMMAND_KEYS)) === JSON.stringify(comparable(b, COMMAND_KEYS));
 
 /**
  * Replaces the application's commands (in one guild, or globally) with the generated ones:
