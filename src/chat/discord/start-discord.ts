@@ -6,11 +6,14 @@ import type { Router } from '../../http/router.js';
 import { DiscordChat } from './discord-chat.js';
 import { createDiscordRest } from './discord-rest.js';
 import { registerDiscordInteractions } from './interactions-endpoint.js';
+import { discordPublicKey } from './verify-signature.js';
 
 /**
  * Turns Discord on when the application id and public key are set: the interactions endpoint
  * on the shared router, and the chat port for messages Firebreak sends on its own.
- * Returns null (and says why in the log) when Discord is not configured.
+ * Returns null (and says why in the log) when Discord is not configured or its public key is
+ * malformed: like a bad Slack app token, that is one clear log line, not a crashed process,
+ * so Slack, webhooks and the console keep working.
  */
 export function startDiscord(
   router: Router,
@@ -21,6 +24,13 @@ export function startDiscord(
     if (applicationId || publicKey || botToken) {
       deps.logger.warn({}, 'Discord is off: set both DISCORD_APPLICATION_ID and DISCORD_PUBLIC_KEY to receive interactions.');
     }
+    return null;
+  }
+  try {
+    discordPublicKey(publicKey);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    deps.logger.error({}, why.includes('DISCORD_PUBLIC_KEY') ? `Discord is off: ${why}` : `Discord is off: DISCORD_PUBLIC_KEY is not a usable Ed25519 public key (${why}).`);
     return null;
   }
   const rest = createDiscordRest({ botToken, apiUrl });
