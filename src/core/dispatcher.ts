@@ -65,14 +65,24 @@ export class Dispatcher {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** When each invocation in flight began, so its timeline row carries a duration even without an external tool. */
+  private readonly startedAt = new Map<string, number>();
+
   async dispatch(inv: Invocation, sink: ReplySink = noSink): Promise<DispatchResult> {
+    // A "run:" button is a command typed by clicking: it is that command, counted under its name.
+    if (inv.input.kind === 'action' && inv.input.actionId.startsWith('run:')) {
+      return this.dispatch({ ...inv, input: { kind: 'text', text: inv.input.actionId.slice('run:'.length) } }, sink);
+    }
     const invocationId = randomUUID();
     const started = performance.now();
+    this.startedAt.set(invocationId, started);
     let commandName = '(unknown)';
     let result: DispatchResult;
     try {
       if (inv.input.kind === 'action') {
-        commandName = inv.input.actionId.split(':')[0] ?? 'action';
+        const kind = inv.input.actionId.split(':')[0] ?? '';
+        // Fixed labels, so arbitrary action ids cannot mint metric series.
+        commandName = kind === 'confirm' || kind === 'cancel' ? `(${kind})` : '(button)';
         result = await this.dispatchAction(invocationId, inv, inv.input.actionId, sink);
       } else {
         const r = await this.dispatchCommand(invocationId, inv, sink);
@@ -92,6 +102,7 @@ export class Dispatcher {
         },
       };
     }
+    this.startedAt.delete(invocationId);
     this.metrics.observeCommand(commandName, result.status, (performance.now() - started) / 1000);
     return result;
   }
@@ -269,7 +280,6 @@ export class Dispatcher {
     const arg = sep < 0 ? '' : actionId.slice(sep + 1);
     if (kind === 'confirm') return this.confirm(invocationId, inv, arg, sink);
     if (kind === 'cancel') return this.cancel(invocationId, inv, arg);
-    if (kind === 'run') return this.dispatch({ ...inv, input: { kind: 'text', text: arg } }, sink);
     return this.finish(invocationId, inv, null, `(button ${truncate(actionId, 60)})`, {
       status: 'invalid',
       reply: { title: 'Unknown button', status: 'error', text: 'This button is not one Firebreak knows; it may come from an older version. Run the command again.', ephemeral: true },
@@ -293,20 +303,31 @@ export class Dispatcher {
         reply: { title: `Already ${c.status}`, status: 'info', text: `${c.plan.title} was already ${c.status} by ${by} at ${at}. Nothing more was run.`, ephemeral: true },
       });
     }
-    if (c.expiresAt.getTime() <= this.now().getTime()) {
-      return this.finish(invocationId, inv, c.command, label, {
-        status: 'invalid',
-        reply: { title: 'Confirmation expired', status: 'error', text: `This confirmation expired at ${c.expiresAt.toISOString()}. Nothing was run; run the command again for a fresh one.`, ephemeral: true },
-      });
-    }
+    if (c.expiresAt.getTime() <= this.now().getTime()) return this.expired(invocationId, inv, c, label);
     return c;
+  }
+
+  private expired(invocationId: string, inv: Invocation, c: Confirmation, label: string): Promise<DispatchResult> {
+    return this.finish(invocationId, inv, c.command, label, {
+      status: 'invalid',
+      reply: { title: 'Confirmation expired', status: 'error', text: `This confirmation expired at ${c.expiresAt.toISOString()}. Nothing was run; run the command again for a fresh one.`, ephemeral: true },
+    });
+  }
+
+  /**
+   * The store refused to decide: someone else decided first, or the store's clock says it expired
+   * although ours did not yet. Either way the person gets a reply, never a half-made result.
+   */
+  private async undecided(invocationId: string, inv: Invocation, id: string, verb: string): Promise<DispatchResult> {
+    const again = await this.loadPending(invocationId, inv, id, verb);
+    return 'plan' in again ? this.expired(invocationId, inv, again, `(${verb} ${truncate(id, 24)})`) : again;
   }
 
   private async cancel(invocationId: string, inv: Invocation, id: string): Promise<DispatchResult> {
     const c = await this.loadPending(invocationId, inv, id, 'cancel');
     if (!('plan' in c)) return c;
     const decided = await this.ports.confirmations.decide(id, 'cancelled', inv.actor);
-    if (!decided) return this.loadPending(invocationId, inv, id, 'cancel') as Promise<DispatchResult>;
+    if (!decided) return this.undecided(invocationId, inv, id, 'cancel');
     return this.finish(invocationId, inv, c.command, `(cancel) ${c.plan.title}`, {
       status: 'cancelled',
       reply: { title: `Cancelled: ${c.plan.title}`, status: 'info', text: `Cancelled by ${inv.actor.name}. Nothing was run.` },
@@ -334,7 +355,7 @@ export class Dispatcher {
     if (!lease.acquired) return this.finish(invocationId, inv, c.command, label, this.alreadyRunning(lease.heldBy, c));
     try {
       const decided = await this.ports.confirmations.decide(id, 'confirmed', inv.actor);
-      if (!decided) return (await this.loadPending(invocationId, inv, id, 'confirm')) as DispatchResult;
+      if (!decided) return await this.undecided(invocationId, inv, id, 'confirm');
       return await this.executeUnderLease(invocationId, inv, spec, decided, sink);
     } finally {
       await this.ports.leases.release(c.plan.lease, id).catch((err: unknown) =>
@@ -456,10 +477,15 @@ export class Dispatcher {
       exitCode: ex?.exitCode ?? null,
       outcome: outcome.status,
       output: ex?.output ? redactor.redact(ex.output) : outcome.status === 'ok' ? null : redactor.redact(outcome.reply.text ?? outcome.reply.title),
-      durationMs: ex?.durationMs ?? null,
+      durationMs: ex?.durationMs ?? this.elapsedMs(invocationId),
       detail: redactor.redactValue({ ...detail, title: outcome.reply.title }),
     });
     return { invocationId, status: outcome.status, reply: redactor.redactValue(outcome.reply) };
+  }
+
+  private elapsedMs(invocationId: string): number | null {
+    const t = this.startedAt.get(invocationId);
+    return t === undefined ? null : Math.round(performance.now() - t);
   }
 
   private unknownCommandText(name: string): string {

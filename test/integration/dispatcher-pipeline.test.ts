@@ -38,13 +38,14 @@ describe('dispatcher pipeline: confirm → lease → run → record', () => {
   let app: App;
   let executions: string[];
   let dispatcher: Dispatcher;
+  let registry: CommandRegistry;
   const inv = (actor: typeof alice, text: string, extra: Partial<Invocation> = {}): Invocation => ({ actor, channel: consoleChan, input: { kind: 'text', text }, ...extra });
   const click = (actor: typeof alice, actionId: string): Invocation => ({ actor, channel: consoleChan, input: { kind: 'action', actionId } });
 
   beforeEach(async () => {
     app = await testApp(CONFIG);
     executions = [];
-    const registry = new CommandRegistry([...app.ports.registry.list(), bumpCommand(executions, 50)]);
+    registry = new CommandRegistry([...app.ports.registry.list(), bumpCommand(executions, 50)]);
     dispatcher = new Dispatcher(app.loaded.config, { ...app.ports, registry }, app.metrics);
   });
   afterEach(() => app.close());
@@ -63,6 +64,37 @@ describe('dispatcher pipeline: confirm → lease → run → record', () => {
     expect(executions).toEqual(['a']);
     const kinds = (await app.ports.timeline.list({ invocationId: r.invocationId })).map((e) => e.kind);
     expect(kinds).toEqual(['confirmation.requested', 'confirmation.confirmed', 'action.started', 'action.finished']);
+  });
+
+  it('a confirmation clicked after its time is refused as expired and runs nothing', async () => {
+    const later = new Dispatcher(app.loaded.config, { ...app.ports, registry }, app.metrics, () => new Date(Date.now() + 11 * 60_000));
+    const r = await dispatcher.dispatch(inv(alice, '/bump a'));
+    expect(r.reply.context).toMatch(/expires in 10 min/);
+    const done = await later.dispatch(click(bob, r.reply.buttons![0]!.actionId));
+    expect(done.status).toBe('invalid');
+    expect(done.reply.title).toBe('Confirmation expired');
+    expect(executions).toEqual([]);
+  });
+
+  it('a confirmation the store already counts as expired (its clock ahead of ours) is refused the same way', async () => {
+    // This dispatcher's clock is 20 minutes behind the database's: the card's 10 minutes are over
+    // for the store while this process still thinks they are running.
+    const behind = new Dispatcher(app.loaded.config, { ...app.ports, registry }, app.metrics, () => new Date(Date.now() - 20 * 60_000));
+    const r = await behind.dispatch(inv(alice, '/bump a'));
+    const done = await behind.dispatch(click(bob, r.reply.buttons![0]!.actionId));
+    expect(done.status).toBe('invalid');
+    expect(done.reply.title).toBe('Confirmation expired');
+    expect(executions).toEqual([]);
+  });
+
+  it('records how long each command took, and counts a Re-check click under the command it runs', async () => {
+    const r = await dispatcher.dispatch(inv(alice, '/health'));
+    const [row] = await app.ports.timeline.list({ invocationId: r.invocationId });
+    expect(row!.durationMs).toEqual(expect.any(Number));
+    await dispatcher.dispatch(click(alice, 'run:/health'));
+    const text = await app.metrics.registry.metrics();
+    expect(text).toMatch(/firebreak_commands_total\{command="health",outcome="ok"\} 2/);
+    expect(text).not.toMatch(/command="run"/);
   });
 
   it('runs a confirm clicked twice at once exactly once', async () => {
