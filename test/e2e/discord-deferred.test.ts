@@ -7,6 +7,7 @@ import { CommandRegistry } from '../../src/core/registry.js';
 import { defineCommand, type AnyCommandSpec } from '../../src/core/spec.js';
 import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
+import type { Coordination } from '../../src/core/ports.js';
 import type { App } from '../../src/main.js';
 import { startFakeDiscordApi, type DiscordCall, type FakeDiscordApi } from '../fakes/discord-api.js';
 import { buttonInteraction, commandInteraction, discordSigner, type DiscordSigner } from '../fakes/discord-signing.js';
@@ -153,6 +154,42 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     expect(edits.map(titleOf)).toEqual(['⏳ Running: Bump a?', '✅ Bumped a']);
     expect((edits.at(-1)!.body as { components: unknown[] }).components).toEqual([]);
     expect(executions).toEqual(['a']);
+  });
+
+  it('answers privately that nothing was run when the duplicate check itself fails (coordination down), instead of a 500', async () => {
+    const down: Coordination = {
+      kind: 'redis',
+      claimOnce: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      ping: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      close: () => Promise.resolve(),
+    };
+    const dispatched: string[] = [];
+    const dispatcher = new Dispatcher(app.loaded.config, { ...app.ports, registry }, app.metrics);
+    const router = new Router();
+    registerDiscordInteractions(router, {
+      publicKey: signer.publicKeyHex,
+      applicationId: APP_ID,
+      dispatcher: { dispatch: (inv, sink) => (dispatched.push(inv.input.kind), dispatcher.dispatch(inv, sink)) },
+      registry,
+      coordination: down,
+      rest: createDiscordRest({ apiUrl: fake.apiUrl }),
+      logger: silentLogger,
+    });
+    const server = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
+    try {
+      const before = (await app.ports.timeline.list({ limit: 10_000 })).length;
+      const body = JSON.stringify(commandInteraction(APP_ID, 'deploy', [{ name: 'service', type: 3, value: 'api' }], { user: alice, channel: incidents }));
+      const res = await fetch(`http://127.0.0.1:${server.port}/discord/interactions`, { method: 'POST', headers: signer.headers(body), body });
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as { type: number; data: { content: string; flags: number } };
+      expect(answer.type).toBe(4);
+      expect(answer.data.flags).toBe(64);
+      expect(answer.data.content).toMatch(/^Firebreak could not check whether this interaction was already delivered.*nothing was run/);
+      expect(dispatched).toEqual([]);
+      expect((await app.ports.timeline.list({ limit: 10_000 })).length).toBe(before);
+    } finally {
+      await server.close();
+    }
   });
 
   it('turns sub-command options, integers, booleans and a rest text box into the raw args the text parser would build', async () => {

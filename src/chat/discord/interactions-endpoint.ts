@@ -103,6 +103,11 @@ function send(res: ServerResponse, body: unknown): Promise<void> {
   });
 }
 
+/** A one-sentence answer only the clicking or typing user sees (type 4, flag 64). */
+function ephemeralText(content: string): unknown {
+  return { type: InteractionResponseType.ChannelMessageWithSource, data: { content, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } } };
+}
+
 /** The answer when the dispatch finished in time: a new message, or the clicked card updated in place. */
 function immediateResponse(isComponent: boolean, reply: Reply): unknown {
   if (isComponent && !reply.ephemeral) return { type: InteractionResponseType.UpdateMessage, data: renderDiscord(reply) };
@@ -148,12 +153,16 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     }
 
     // Retries and double deliveries carry the same interaction id: run it once.
-    if (!(await deps.coordination.claimOnce(`discord:interaction:${i.id}`, DEDUPE_TTL_MS))) {
-      return json(200, {
-        type: InteractionResponseType.ChannelMessageWithSource,
-        data: { content: 'Firebreak already received this interaction; it runs once.', flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } },
-      });
+    let firstDelivery: boolean;
+    try {
+      firstDelivery = await deps.coordination.claimOnce(`discord:interaction:${i.id}`, DEDUPE_TTL_MS);
+    } catch (err) {
+      // Without the dedupe check (e.g. Redis is down) running could run it twice; not running is
+      // the safe side. A 500 would only show "This interaction failed", so say what happened.
+      deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: could not check for a duplicate delivery; nothing was run');
+      return json(200, ephemeralText('Firebreak could not check whether this interaction was already delivered (its coordination store is unreachable), so nothing was run; try again in a moment.'));
     }
+    if (!firstDelivery) return json(200, ephemeralText('Firebreak already received this interaction; it runs once.'));
 
     const isComponent = i.type === InteractionKind.MessageComponent;
     const responder = new InteractionResponder(deps.rest, deps.applicationId, i.token, deps.logger);
