@@ -56,17 +56,59 @@ describe('redaction', () => {
     expect(r.redact(input)).toBe(expected);
   });
 
-  it('logs never contain secrets, in fields or messages', () => {
+  function capture() {
     const lines: string[] = [];
     const sink = new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) });
-    const log = createLogger('info', r, sink);
+    return { log: createLogger('info', r, sink), entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>), raw: () => lines.join('') };
+  }
+
+  it('logs never contain secrets, in fields or messages', () => {
+    const { log, raw } = capture();
     log.info({ url: 'redis://:hunter2@cache:6379', nested: { v: 's3cr3t-value' } }, 'connecting with s3cr3t-value');
     log.error({ err: new Error('auth failed for postgres://u:pw123456@h/db') }, 'boom');
-    const out = lines.join('');
+    const out = raw();
     expect(out).not.toContain('hunter2');
     expect(out).not.toContain('s3cr3t-value');
     expect(out).not.toContain('pw123456');
     expect(out).toContain('redis://:***@cache:6379');
+    // The error is logged, masked — not dropped (an empty err object would also pass the checks above).
+    expect(out).toContain('"message":"auth failed for postgres://u:***@h/db"');
+  });
+
+  it('a logged Error keeps its type, message, stack and cause, all masked', () => {
+    const { log, entries, raw } = capture();
+    const err = new TypeError('auth failed for postgres://u:pw123456@h/db', { cause: new Error('token s3cr3t-value rejected') });
+    log.error({ err }, 'boom');
+    const [entry] = entries();
+    const logged = entry!.err as { type: string; message: string; stack: string; cause: { message: string } };
+    expect(entry!.msg).toBe('boom');
+    expect(logged.type).toBe('TypeError');
+    expect(logged.message).toBe('auth failed for postgres://u:***@h/db');
+    expect(logged.stack).toContain('TypeError: auth failed for postgres://u:***@h/db\n    at ');
+    expect(logged.cause.message).toBe('token *** rejected');
+    expect(raw()).not.toMatch(/pw123456|s3cr3t-value/);
+  });
+
+  it.each([
+    ['logger.error(err)', (log: ReturnType<typeof createLogger>, e: Error) => log.error(e)],
+    ['logger.error({ err })', (log: ReturnType<typeof createLogger>, e: Error) => log.error({ err: e })],
+  ])('%s uses the masked error message as the message', (_name, call) => {
+    const { log, entries, raw } = capture();
+    call(log, new Error('cannot connect to postgres://u:pw123456@h/db'));
+    const [entry] = entries();
+    expect(entry!.msg).toBe('cannot connect to postgres://u:***@h/db');
+    expect((entry!.err as { message: string }).message).toBe('cannot connect to postgres://u:***@h/db');
+    expect(raw()).not.toContain('pw123456');
+  });
+
+  it('child logger bindings, interpolated values, Dates and cycles are logged readably and masked', () => {
+    const { log, entries, raw } = capture();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    log.child({ url: 'redis://:hunter2@cache:6379' }).info({ at: new Date(0), cyclic }, 'connecting as %s', 's3cr3t-value');
+    const [entry] = entries();
+    expect(entry).toMatchObject({ url: 'redis://:***@cache:6379', at: '1970-01-01T00:00:00.000Z', cyclic: { name: 'loop', self: '[Circular]' }, msg: 'connecting as ***' });
+    expect(raw()).not.toMatch(/hunter2|s3cr3t-value/);
   });
 
   it('shows argv as a person would type it', () => {
