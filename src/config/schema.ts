@@ -75,6 +75,14 @@ const kubernetesDeploySchema = z
   })
   .strict();
 
+/** Which validated values each deploy operation's template may use. */
+const DEPLOY_PLACEHOLDERS = {
+  rollback: ['service', 'revision'],
+  scale: ['service', 'replicas'],
+  restart: ['service'],
+  status: ['service'],
+} as const;
+
 const commandsDeploySchema = z
   .object({
     kind: z.literal('commands'),
@@ -84,7 +92,20 @@ const commandsDeploySchema = z
     status: argvTemplateSchema.optional(),
     timeout_s: z.number().int().min(1).max(3600).default(300),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    // A typo like {replica} would otherwise surface only at 3 a.m., as a command that "is not configured".
+    for (const op of Object.keys(DEPLOY_PLACEHOLDERS) as (keyof typeof DEPLOY_PLACEHOLDERS)[]) {
+      const allowed: readonly string[] = DEPLOY_PLACEHOLDERS[op];
+      for (const [i, element] of (d[op] ?? []).entries()) {
+        for (const m of element.matchAll(PLACEHOLDER)) {
+          if (!allowed.includes(m[1]!)) {
+            ctx.addIssue({ code: 'custom', path: [op, i], message: `uses {${m[1]}}; ${op} templates may use ${allowed.map((a) => `{${a}}`).join(', ')}` });
+          }
+        }
+      }
+    }
+  });
 
 export const serviceSchema = z
   .object({
@@ -255,6 +276,20 @@ export const backupsSchema = z
   });
 export type BackupsConfig = z.infer<typeof backupsSchema>;
 
+/**
+ * A member that can actually match someone: a typo'd platform or a Slack display name would be
+ * accepted and then silently never match (or, for display names, match whoever copies it).
+ */
+const roleMemberSchema = z.string().superRefine((m, ctx) => {
+  if (m === '*') return;
+  const match = /^(slack|discord|console):(\S+)$/.exec(m);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: `"${m}" is not a member: write "*", slack:MEMBER_ID, discord:USER_ID_OR_USERNAME or console:OS_USER` });
+  } else if (match[1] === 'slack' && !/^[UW][A-Z0-9]{2,}$/.test(match[2]!)) {
+    ctx.addIssue({ code: 'custom', message: `"${m}": Slack members are named by member id (slack:U024BE7LH), since anyone can copy a display name` });
+  }
+});
+
 export const configSchema = z
   .object({
     chat: z
@@ -267,8 +302,8 @@ export const configSchema = z
       })
       .strict()
       .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-' }),
-    /** role name → members: "platform:userId", "platform:userName" or "*". */
-    roles: z.record(nameSchema, z.array(z.string().min(1))).default({}),
+    /** role name → members: "platform:userId", "platform:username" or "*" (see roleMemberSchema). */
+    roles: z.record(nameSchema, z.array(roleMemberSchema)).default({}),
     services: z.record(nameSchema, serviceSchema).default({}),
     /** Datastores and other dependencies that /health checks but that are not deployable services. */
     datastores: z.record(nameSchema, checkSchema).default({}),
@@ -294,6 +329,12 @@ export const configSchema = z
       }
       if (svc.deploy && !svc.replicas && (svc.deploy.kind === 'kubernetes' || svc.deploy.scale)) {
         ctx.addIssue({ code: 'custom', path: ['services', name, 'replicas'], message: 'is required to allow scaling (min and max)' });
+      }
+    }
+    for (const [name, action] of Object.entries(cfg.actions)) {
+      // The defaults (responders, admins) may be left undefined on purpose: nobody but admins may run it then.
+      if (action.role !== 'responders' && action.role !== 'admins' && !Object.hasOwn(cfg.roles, action.role)) {
+        ctx.addIssue({ code: 'custom', path: ['actions', name, 'role'], message: `role "${action.role}" is not defined under roles` });
       }
     }
   });

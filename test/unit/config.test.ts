@@ -66,6 +66,31 @@ describe('config validation', () => {
       expected: [{ path: 'datastores.api', message: 'name is already used by services.api' }],
     },
     {
+      name: 'a typo in a commands template placeholder',
+      yaml: 'services:\n  litellm:\n    deploy: { kind: commands, scale: [railway, scale, "{service}", "--replicas={replica}"] }\n    replicas: { min: 1, max: 4 }',
+      expected: [{ path: 'services.litellm.deploy.scale[3]', message: 'uses {replica}; scale templates may use {service}, {replicas}' }],
+    },
+    {
+      name: 'a revision in a restart template',
+      yaml: 'services:\n  litellm:\n    deploy: { kind: commands, restart: [railway, restart, "{revision}"] }',
+      expected: [{ path: 'services.litellm.deploy.restart[2]', message: 'uses {revision}; restart templates may use {service}' }],
+    },
+    {
+      name: 'a role member without a platform',
+      yaml: 'roles:\n  responders: [alice]',
+      expected: [{ path: 'roles.responders[0]', message: /^"alice" is not a member: write "\*", slack:MEMBER_ID/ }],
+    },
+    {
+      name: 'a Slack member named by display name',
+      yaml: 'roles:\n  responders: ["slack:alice"]',
+      expected: [{ path: 'roles.responders[0]', message: /Slack members are named by member id/ }],
+    },
+    {
+      name: 'an action needing a role nobody defined',
+      yaml: 'actions:\n  purge:\n    role: dbas\n    argv: [purge]',
+      expected: [{ path: 'actions.purge.role', message: 'role "dbas" is not defined under roles' }],
+    },
+    {
       name: 'YAML syntax error',
       yaml: 'services: [unclosed',
       expected: [{ path: /^line 1$/, message: /Flow sequence/ }],
