@@ -1,8 +1,28 @@
 import { z } from 'zod';
 import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
+import type { FirebreakConfig } from '../config/schema.js';
 import { defineCommand } from '../core/spec.js';
 import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, seconds, target, wholeNumber, wordArg } from './deploy-common.js';
+
+/** Bounds of every service /scale could act on (a deploy config and replica bounds). */
+function scalableBounds(config: FirebreakConfig): { min: number; max: number }[] {
+  return Object.values(config.services).flatMap((s) => (s.deploy && s.replicas ? [s.replicas] : []));
+}
+
+/**
+ * Discord checks the number before Firebreak sees it, so it gets the widest range any service
+ * allows: the smallest min and the largest max. Each service's own bounds are still checked in run.
+ */
+export function scaleReplicasMin(config: FirebreakConfig): number {
+  const bounds = scalableBounds(config);
+  return bounds.length > 0 ? Math.min(...bounds.map((b) => b.min)) : 0;
+}
+
+export function scaleReplicasMax(config: FirebreakConfig): number | undefined {
+  const bounds = scalableBounds(config);
+  return bounds.length > 0 ? Math.max(...bounds.map((b) => b.max)) : undefined;
+}
 
 const payloadSchema = z.object({ service: z.string(), replicas: z.number().int().nonnegative(), fromReplicas: z.number().int().nullable() });
 
@@ -12,7 +32,7 @@ export const scaleCommand = defineCommand({
   usage: '/scale SERVICE REPLICAS',
   params: [
     { name: 'service', description: 'A service with a deploy config', type: 'string', required: true, choices: deployableServices },
-    { name: 'replicas', description: 'The new replica count (within the service’s bounds)', type: 'integer', required: true, min: 0 },
+    { name: 'replicas', description: 'The new replica count (within the service’s bounds)', type: 'integer', required: true, min: scaleReplicasMin, max: scaleReplicasMax },
   ],
   args: z.object({ service: wordArg, replicas: wordArg }),
   role: DEPLOY_ROLE,

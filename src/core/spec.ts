@@ -16,10 +16,19 @@ export interface ParamSpec {
   required?: boolean;
   /** Known values from config (service names…): Discord offers them as choices. */
   choices?: (config: FirebreakConfig) => string[];
-  min?: number;
-  max?: number;
+  /** Bounds of an integer: fixed, or read from config like `choices` (e.g. replica bounds of the services). */
+  min?: ParamBound;
+  max?: ParamBound;
   /** Collects every remaining positional word as a string[] (e.g. `k=v` pairs of /run). */
   rest?: boolean;
+}
+
+/** A number, or a function of the config; undefined from the function means "no bound". */
+export type ParamBound = number | ((config: FirebreakConfig) => number | undefined);
+
+/** The bound for this config, whichever form the spec gives it in. */
+export function resolveBound(bound: ParamBound | undefined, config: FirebreakConfig): number | undefined {
+  return typeof bound === 'function' ? bound(config) : bound;
 }
 
 export interface SubcommandSpec {

@@ -58,6 +58,23 @@ describe('Discord application commands generated from the command specs', () => 
     }
   });
 
+  it('bounds /scale replicas by the smallest min and largest max of the services it can scale', () => {
+    const replicasOf = (defs: ReturnType<typeof discordCommands>) =>
+      (defs.find((d) => d.name === 'scale')!.options as { name: string; min_value?: number; max_value?: number }[]).find((o) => o.name === 'replicas')!;
+    // firebreak.example.yml: api 2–30, litellm 1–6.
+    expect(replicasOf(defs)).toMatchObject({ min_value: 1, max_value: 30 });
+    const cfg = configFrom(`
+services:
+  a: { deploy: { kind: kubernetes, namespace: ns, deployment: a }, replicas: { min: 3, max: 8 } }
+  b: { deploy: { kind: kubernetes, namespace: ns, deployment: b }, replicas: { min: 2, max: 5 } }
+  unscalable: { replicas: { min: 0, max: 500 } }
+`).config;
+    expect(replicasOf(discordCommands(new CommandRegistry(commands), cfg))).toMatchObject({ min_value: 2, max_value: 8 });
+    const none = replicasOf(discordCommands(new CommandRegistry(commands), configFrom('services: {}\n').config));
+    expect(none.min_value).toBe(0);
+    expect(none.max_value).toBeUndefined();
+  });
+
   it('offers the configured names as choices where a spec lists them', () => {
     const health = defs.find((d) => d.name === 'health')!;
     const service = (health.options as { name: string; choices?: { value: string }[] }[]).find((o) => o.name === 'service')!;

@@ -6,7 +6,7 @@ import {
 } from 'discord.js';
 import type { FirebreakConfig } from '../../config/schema.js';
 import type { CommandRegistry } from '../../core/registry.js';
-import type { AnyCommandSpec, ParamSpec } from '../../core/spec.js';
+import { resolveBound, type AnyCommandSpec, type ParamSpec } from '../../core/spec.js';
 
 export type DiscordCommandJson = RESTPostAPIChatInputApplicationCommandsJSONBody;
 
@@ -40,8 +40,11 @@ function addParam(host: OptionHost, p: ParamSpec, config: FirebreakConfig): void
   } else if (p.type === 'integer') {
     host.addIntegerOption((o) => {
       o.setName(p.name).setDescription(desc).setRequired(required);
-      if (p.min !== undefined) o.setMinValue(p.min);
-      if (p.max !== undefined) o.setMaxValue(p.max);
+      // Discord refuses out-of-range numbers in the client, before the command runs.
+      const min = resolveBound(p.min, config);
+      const max = resolveBound(p.max, config);
+      if (min !== undefined) o.setMinValue(min);
+      if (max !== undefined) o.setMaxValue(max);
       return o;
     });
   } else {
