@@ -30,6 +30,7 @@ const example = configFrom(readFileSync('firebreak.example.yml', 'utf8'), {
   REDIS_URL: 'redis://cache.internal:6379',
   CONDUIT_MASTER_KEY: 'ck-example',
   LITELLM_MASTER_KEY: 'lk-example',
+  LITELLM_DB_PASSWORD: 'ldp-example',
 }).config;
 
 describe('Discord application commands generated from the command specs', () => {
