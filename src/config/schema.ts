@@ -136,6 +136,8 @@ export const actionSchema = z
     confirm: z.boolean().default(true),
     params: z.record(nameSchema, actionParamSchema).default({}),
     argv: argvTemplateSchema.optional(),
+    /** Extra environment for an argv action: the place for secrets, which argv would show in `ps`. */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).default({}),
     http: z
       .object({
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
@@ -151,6 +153,7 @@ export const actionSchema = z
   .strict()
   .superRefine((a, ctx) => {
     if (!a.argv === !a.http) ctx.addIssue({ code: 'custom', message: 'needs exactly one of argv or http' });
+    if (a.http && Object.keys(a.env).length > 0) ctx.addIssue({ code: 'custom', path: ['env'], message: 'is for argv actions; an http action sends headers' });
     for (const [name, p] of Object.entries(a.params)) {
       if (!/^[a-z_]/.test(name)) ctx.addIssue({ code: 'custom', path: ['params', name], message: 'param names must start with a letter or "_" so {name} can refer to them' });
       if (p.type === 'int' && p.max < p.min) ctx.addIssue({ code: 'custom', path: ['params', name, 'max'], message: `must be ≥ min (${p.min})` });

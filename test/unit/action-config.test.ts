@@ -124,7 +124,8 @@ describe('the example config’s runbook actions', () => {
     const sw = fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'gpt-4o', target: 'gpt-4o-mini' });
     expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'gpt-4o-mini' } });
     const kill = runner.describe({ name: 'kill-idle-connections', action: config.actions['kill-idle-connections']!, values: { idle_minutes: 60 } });
-    expect(kill).toEqual(['psql', 'postgres://u:p@db:5432/app', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' AND query_start < now() - interval '60 minutes'"]);
+    expect(config.actions['kill-idle-connections']!.env).toEqual({ PGPASSWORD: 'value-of-LITELLM_DB_PASSWORD' });
+    expect(kill).toEqual(['psql', 'postgres://litellm@litellm-db:5432/litellm', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' AND query_start < now() - interval '60 minutes'"]);
   });
 });
 
@@ -133,7 +134,7 @@ describe('the README’s custom actions example', () => {
     const readme = readFileSync('README.md', 'utf8');
     const section = readme.slice(readme.indexOf('### Custom actions'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
-    const env = { CONDUIT_MASTER_KEY: 'mk-123456', LITELLM_MASTER_KEY: 'lk-123456', DATABASE_URL: 'postgres://u:p@db/app' };
+    const env = { CONDUIT_MASTER_KEY: 'mk-123456', LITELLM_MASTER_KEY: 'lk-123456', LITELLM_DB_PASSWORD: 'pw-123456' };
     const { config } = parseConfigText(yaml, 'README.md', env);
     const sw = fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'gpt-4o', target: 'claude-3-5-haiku' });
     expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'claude-3-5-haiku' } });

@@ -20,6 +20,21 @@ describe('runArgv', () => {
     expect(describeArgvFailure(slow, 300)).toContain('did not finish within');
   });
 
+  it('gives the tool the host environment and its own env, but never Firebreak’s credentials', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { SLACK_BOT_TOKEN: 'xoxb-secret-1', DISCORD_BOT_TOKEN: 'discord-secret-2', DATABASE_URL: 'postgres://u:pw@db/app', KUBECONFIG: '/etc/kube/config' });
+    try {
+      const r = await runArgv(['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'], { timeoutMs: 5000, env: { PGPASSWORD: 'pg-pass' } });
+      const seen = JSON.parse(r.stdout) as Record<string, string>;
+      expect(seen).toMatchObject({ KUBECONFIG: '/etc/kube/config', PGPASSWORD: 'pg-pass', PATH: process.env.PATH });
+      expect(Object.keys(seen)).not.toEqual(expect.arrayContaining(['SLACK_BOT_TOKEN']));
+      expect(seen.DISCORD_BOT_TOKEN).toBeUndefined();
+      expect(seen.DATABASE_URL).toBeUndefined();
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('streams lines as they arrive', async () => {
     const lines: string[] = [];
     await runArgv(['sh', '-c', 'echo one; echo two >&2'], { timeoutMs: 5000, onLine: (l) => lines.push(l) });

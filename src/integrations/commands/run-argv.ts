@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { childEnv } from './child-env.js';
 
 export interface ArgvResult {
   argv: string[];
@@ -35,8 +36,8 @@ export async function runArgv(argv: readonly string[], opts: RunArgvOptions): Pr
     timeout: opts.timeoutMs,
     forceKillAfterDelay: 5000,
     cancelSignal: opts.signal,
-    env: opts.env,
-    extendEnv: true,
+    env: childEnv(opts.env),
+    extendEnv: false,
     input: opts.input,
     stdin: opts.input === undefined ? 'ignore' : undefined,
     stripFinalNewline: true,
