@@ -101,3 +101,66 @@ datastores:
     expect(r.reply.rows?.[0]?.cells[0]).toBe('api');
   });
 });
+
+describe('/health HTTP checks reach what fetch would refuse', () => {
+  const servers: Server[] = [];
+  let app: App | undefined;
+  afterAll(async () => {
+    await app?.close();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  /** Listens on the first free port from fetch's "bad ports" list (https://fetch.spec.whatwg.org/#port-blocking). */
+  async function listenOnBadPort(handler: Parameters<typeof createServer>[1]): Promise<number> {
+    for (const port of [10080, 6000, 6665, 6666, 6667, 6668, 6669, 6697, 6679]) {
+      const server = createServer(handler);
+      const ok = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen(port, '127.0.0.1', () => resolve(true));
+      });
+      if (ok) {
+        servers.push(server);
+        return port;
+      }
+    }
+    throw new Error('no port from the bad-port list is free on this machine');
+  }
+
+  it('sends URL credentials as Basic auth, masks them in the card, and probes a port on the bad-port list', async () => {
+    const seen: { authorization?: string; method?: string; probe?: string }[] = [];
+    const clickhouse = await listen((req, res) => {
+      seen.push({ authorization: req.headers.authorization, method: req.method, probe: req.headers['x-probe'] as string | undefined });
+      if (req.headers.authorization !== `Basic ${Buffer.from('default:p@ss-w0rd-2fa9').toString('base64')}`) {
+        res.statusCode = 401;
+        return res.end('auth required');
+      }
+      res.end('Ok.\n');
+    });
+    servers.push(clickhouse.server);
+    const badPort = await listenOnBadPort((req, res) => {
+      res.statusCode = req.method === 'POST' ? 204 : 405;
+      res.end();
+    });
+    const chPort = (clickhouse.server.address() as AddressInfo).port;
+    app = await testApp(`
+services:
+  clickhouse:
+    health: { type: http, url: "http://default:p%40ss-w0rd-2fa9@127.0.0.1:${chPort}/ping", body_contains: "Ok.", headers: { x-probe: firebreak } }
+  legacy:
+    health: { type: http, url: "http://127.0.0.1:${badPort}/health", method: POST, expect_status: 204 }
+  discard:
+    health: { type: http, url: "http://127.0.0.1:9/health" }
+`);
+    const r = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/health' } });
+    const byName = Object.fromEntries(r.reply.rows!.map((row) => [row.cells[0], row]));
+    expect(seen).toEqual([{ authorization: `Basic ${Buffer.from('default:p@ss-w0rd-2fa9').toString('base64')}`, method: 'GET', probe: 'firebreak' }]);
+    expect(byName.clickhouse).toMatchObject({ status: 'ok', cells: ['clickhouse', 'http', expect.stringMatching(/^\d+ ms$/), `http://127.0.0.1:${chPort}/ping, HTTP 200`] });
+    expect(byName.legacy).toMatchObject({ status: 'ok', cells: ['legacy', 'http', expect.stringMatching(/^\d+ ms$/), `http://127.0.0.1:${badPort}/health, HTTP 204`] });
+    // The issue's own example: a closed port 9 reads as refused, never as fetch's "bad port".
+    expect(byName.discard).toMatchObject({ status: 'error', cells: ['discard', 'http', 'connection refused', 'http://127.0.0.1:9/health'] });
+    const card = renderText(r.reply);
+    expect(card).toContain(`127.0.0.1:${chPort}`);
+    expect(`${card}${JSON.stringify(r.reply)}`).not.toMatch(/p%40ss|p@ss|w0rd-2fa9/);
+    expect(card).not.toContain('bad port');
+  });
+});

@@ -1,7 +1,12 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { z } from 'zod';
 import type { httpCheckSchema } from '../../config/schema.js';
 import type { ProbeResult } from '../../core/ports.js';
 import { describeNetworkError, withTimeout } from './with-timeout.js';
+
+/** Enough to find a health marker; a probe must not buffer a huge page. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 export function stripCredentials(url: string): string {
   try {
@@ -15,23 +20,91 @@ export function stripCredentials(url: string): string {
   }
 }
 
+/** A stray '%' in a password is taken literally rather than failing the probe with "URI malformed". */
+function decodeLenient(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** `user:password@` in the URL becomes a Basic Authorization header, as curl does (ClickHouse's /ping, for one, is configured like this). */
+export function basicAuthHeader(url: URL): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  const user = decodeLenient(url.username);
+  const password = decodeLenient(url.password);
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+interface HttpResponse {
+  status: number;
+  statusText: string;
+  body: string;
+}
+
+/**
+ * node:http rather than fetch: fetch refuses URLs with credentials and the WHATWG "bad ports"
+ * (6000, 6665–6669, 10080, …), and a health check must be able to reach whatever the service uses.
+ */
+function send(check: z.infer<typeof httpCheckSchema>, signal: AbortSignal, onRequest: (destroy: () => void) => void): Promise<HttpResponse> {
+  const url = new URL(check.url);
+  const headers: Record<string, string> = { ...check.headers };
+  const auth = basicAuthHeader(url);
+  const hasAuthorization = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  // An Authorization header given in the config is more specific than credentials in the URL.
+  if (auth !== undefined && !hasAuthorization) headers.authorization = auth;
+  url.username = '';
+  url.password = '';
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    // agent: false — a fresh connection each time, so a probe measures connecting too and never rides on a pooled socket.
+    const req = request(url, { method: check.method, headers, signal, agent: false }, (res: IncomingMessage) => {
+      const status = res.statusCode ?? 0;
+      const statusText = res.statusMessage ?? '';
+      if (check.body_contains === undefined || check.method === 'HEAD') {
+        res.resume();
+        res.once('end', () => resolve({ status, statusText, body: '' }));
+        res.once('error', reject);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size >= MAX_BODY_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.once('end', () => resolve({ status, statusText, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8') }));
+      res.once('error', reject);
+    });
+    onRequest(() => req.destroy());
+    req.once('error', reject);
+    req.end();
+  });
+}
+
 export async function probeHttp(check: z.infer<typeof httpCheckSchema>): Promise<ProbeResult> {
   const target = stripCredentials(check.url);
   const started = performance.now();
   const latency = () => Math.round(performance.now() - started);
+  let destroy: (() => void) | undefined;
   try {
-    return await withTimeout(check.timeout_ms, async (signal) => {
-      const res = await fetch(check.url, { method: check.method, headers: check.headers, signal, redirect: 'manual' });
-      const body = check.body_contains !== undefined ? await res.text() : (await res.body?.cancel(), '');
-      const ms = latency();
-      if (res.status !== check.expect_status) {
-        return { ok: false, latencyMs: ms, target, detail: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} (expected ${check.expect_status})` };
-      }
-      if (check.body_contains !== undefined && !body.includes(check.body_contains)) {
-        return { ok: false, latencyMs: ms, target, detail: `HTTP ${res.status} but the body does not contain "${check.body_contains}"` };
-      }
-      return { ok: true, latencyMs: ms, target, detail: `HTTP ${res.status}` };
-    });
+    return await withTimeout(
+      check.timeout_ms,
+      async (signal) => {
+        const res = await send(check, signal, (d) => (destroy = d));
+        const ms = latency();
+        if (res.status !== check.expect_status) {
+          return { ok: false, latencyMs: ms, target, detail: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} (expected ${check.expect_status})` };
+        }
+        if (check.body_contains !== undefined && !res.body.includes(check.body_contains)) {
+          return { ok: false, latencyMs: ms, target, detail: `HTTP ${res.status} but the body does not contain "${check.body_contains}"` };
+        }
+        return { ok: true, latencyMs: ms, target, detail: `HTTP ${res.status}` };
+      },
+      () => destroy?.(),
+    );
   } catch (err) {
     return { ok: false, latencyMs: latency(), target, detail: describeNetworkError(err) };
   }
