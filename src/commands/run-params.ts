@@ -37,6 +37,9 @@ function checkValue(name: string, p: ActionParamConfig, value: string): { ok: tr
     if (Number.isSafeInteger(n) && n >= p.min && n <= p.max) return { ok: true, value: n };
     return { ok: false, message: `${name} must be a whole number from ${p.min} to ${p.max}; got ${shown(value)}.` };
   }
+  // A value that starts with "-" would be read as an option by the tool it is passed to
+  // (`--output=/etc/passwd`), whatever the pattern meant to allow. Enums and ints are exact already.
+  if (value.startsWith('-')) return { ok: false, message: `${name} may not start with "-" (a tool would take it for an option); got ${shown(value)}.` };
   // The whole value must match, not just a part of it: "^[a-z]+" alone would let "api; rm -rf /" through.
   if (new RegExp(`^(?:${p.pattern})$`).test(value)) return { ok: true, value };
   return { ok: false, message: `${name} must match ${p.pattern}; got ${shown(value)}.` };

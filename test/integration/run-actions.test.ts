@@ -318,6 +318,7 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     ['huge int', '/run switch-model alias=x weight=99999999999999999999 target=gpt-4o-mini', `weight must be a whole number from 1 to 100; got "99999999999999999999". ${usageSwitch}`],
     ['non-numeric int', '/run switch-model alias=x weight=abc target=gpt-4o-mini', `weight must be a whole number from 1 to 100; got "abc". ${usageSwitch}`],
     ['exponent notation', '/run switch-model alias=x weight=1e1 target=gpt-4o-mini', `weight must be a whole number from 1 to 100; got "1e1". ${usageSwitch}`],
+    ['string that a tool would take for an option', '/run switch-model alias=--output=x weight=5 target=gpt-4o-mini', `alias may not start with "-" (a tool would take it for an option); got "--output=x". ${usageSwitch}`],
     ['int with shell text', '/run echo-tool provider=openai "n=5; reboot"', 'n must be a whole number from 1 to 30; got "5; reboot". Usage: /run echo-tool provider=openai|anthropic n=1–30'],
   ];
 
