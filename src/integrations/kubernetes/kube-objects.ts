@@ -46,6 +46,8 @@ export const CHANGE_CAUSE = 'kubernetes.io/change-cause';
 
 export function imageIn(template: z.infer<typeof podTemplate>, container?: string): string | null {
   const cs = template.spec.containers;
-  const c = (container ? cs.find((x) => x.name === container) : undefined) ?? cs[0];
+  // A configured container that is missing reads as unknown: a sidecar's image on a rollback card
+  // would name the wrong thing.
+  const c = container ? cs.find((x) => x.name === container) : cs[0];
   return c?.image ?? null;
 }
