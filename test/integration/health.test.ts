@@ -126,7 +126,7 @@ describe('/health HTTP checks reach what fetch would refuse', () => {
     throw new Error('no port from the bad-port list is free on this machine');
   }
 
-  it('sends URL credentials as Basic auth, masks them in the card, and probes a port on the bad-port list', async () => {
+  it('sends URL credentials as Basic auth, masks them in the card, and probes a port on the bad-port list; refused connections say so (HTTP and Redis)', async () => {
     const seen: { authorization?: string; method?: string; probe?: string }[] = [];
     const clickhouse = await listen((req, res) => {
       seen.push({ authorization: req.headers.authorization, method: req.method, probe: req.headers['x-probe'] as string | undefined });
@@ -150,6 +150,8 @@ services:
     health: { type: http, url: "http://127.0.0.1:${badPort}/health", method: POST, expect_status: 204 }
   discard:
     health: { type: http, url: "http://127.0.0.1:9/health" }
+datastores:
+  dead-cache: { type: redis, url: "redis://:hunter2x@127.0.0.1:9", timeout_ms: 1500 }
 `);
     const r = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/health' } });
     const byName = Object.fromEntries(r.reply.rows!.map((row) => [row.cells[0], row]));
@@ -158,9 +160,11 @@ services:
     expect(byName.legacy).toMatchObject({ status: 'ok', cells: ['legacy', 'http', expect.stringMatching(/^\d+ ms$/), `http://127.0.0.1:${badPort}/health, HTTP 204`] });
     // The issue's own example: a closed port 9 reads as refused, never as fetch's "bad port".
     expect(byName.discard).toMatchObject({ status: 'error', cells: ['discard', 'http', 'connection refused', 'http://127.0.0.1:9/health'] });
+    // ioredis alone would say "Connection is closed."
+    expect(byName['dead-cache']).toMatchObject({ status: 'error', cells: ['dead-cache', 'redis', 'connection refused', '127.0.0.1:9'] });
     const card = renderText(r.reply);
     expect(card).toContain(`127.0.0.1:${chPort}`);
-    expect(`${card}${JSON.stringify(r.reply)}`).not.toMatch(/p%40ss|p@ss|w0rd-2fa9/);
+    expect(`${card}${JSON.stringify(r.reply)}`).not.toMatch(/p%40ss|p@ss|w0rd-2fa9|hunter2x/);
     expect(card).not.toContain('bad port');
   });
 });

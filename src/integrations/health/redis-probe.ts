@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { ProbeResult } from '../../core/ports.js';
-import { describeNetworkError, withTimeout } from './with-timeout.js';
+import { describeNetworkError, ProbeTimeout, withTimeout } from './with-timeout.js';
 
 /** PING plus used memory (INFO memory), as in the runbooks' Redis checks. */
 export async function probeRedis(check: { url: string; timeout_ms: number }): Promise<ProbeResult> {
@@ -19,7 +19,12 @@ export async function probeRedis(check: { url: string; timeout_ms: number }): Pr
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  redis.on('error', () => {});
+  // ioredis rejects connect() with a bare "Connection is closed." and reports the socket's real
+  // reason (ECONNREFUSED, ENOTFOUND, …) only as an 'error' event: keep it to say what happened.
+  let socketError: unknown;
+  redis.on('error', (err: unknown) => {
+    socketError ??= err;
+  });
   try {
     return await withTimeout(
       check.timeout_ms,
@@ -35,7 +40,8 @@ export async function probeRedis(check: { url: string; timeout_ms: number }): Pr
       () => redis.disconnect(),
     );
   } catch (err) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), target, detail: describeNetworkError(err) };
+    const cause = err instanceof ProbeTimeout || socketError === undefined ? err : socketError;
+    return { ok: false, latencyMs: Math.round(performance.now() - started), target, detail: describeNetworkError(cause) };
   } finally {
     redis.disconnect();
   }
