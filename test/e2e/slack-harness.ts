@@ -16,6 +16,10 @@ export const SIGNING_SECRET = 'fake-signing-secret-0123456789abcdef';
 export const INCIDENTS = { id: 'CINCIDENTS', name: 'incidents' };
 export const RANDOM = { id: 'CRANDOM', name: 'random' };
 export const PRIVATE_NOT_IN = { id: 'GPRIVATE', name: 'inc-private' };
+/** A private incident channel the bot is in; Slack names it "privategroup" in slash command payloads. */
+export const PRIVATE_INC = { id: 'GINCDBFAIL', name: 'inc-20261125-db-failover' };
+/** A channel id Slack does not know (deleted, or from another workspace): channel_not_found. */
+export const GONE = { id: 'CGONE', name: 'inc-gone' };
 export const ALICE = { id: 'UALICE', name: 'alice', display_name: 'Alice A' };
 export const BOB = { id: 'UBOB', name: 'bob', display_name: 'Bob B' };
 
@@ -57,8 +61,24 @@ export interface SlackRig {
   /** Posts a correctly signed request to POST /slack/events. */
   post(body: string, opts?: { headers?: Record<string, string>; contentType?: string; sign?: boolean }): Promise<Response>;
   slash(command: string, text: string, opts?: { user?: typeof ALICE; channel?: { id: string; name: string }; trigger?: string; headers?: Record<string, string> }): Promise<{ res: Response; trigger: string }>;
-  click(actionId: string, message: { channel: string; ts: string }, opts?: { user?: typeof ALICE; channelName?: string; actionTs?: string; label?: string }): Promise<Response>;
+  click(actionId: string, message: { channel: string; ts: string }, opts?: ClickOptions): Promise<Response>;
+  mode: 'http' | 'socket';
+  /**
+   * A slash command the way this rig's mode delivers it: a signed POST (HTTP) or an envelope on the
+   * socket. Resolves once Slack would have its acknowledgement.
+   */
+  command(command: string, text: string, opts?: { user?: typeof ALICE; channel?: { id: string; name: string } }): Promise<{ trigger: string }>;
+  /** A button click the way this rig's mode delivers it. */
+  press(actionId: string, message: { channel: string; ts: string }, opts?: ClickOptions): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ClickOptions {
+  user?: typeof ALICE;
+  /** The channel name in the payload; null leaves it out, as Slack may for a click. */
+  channelName?: string | null;
+  actionTs?: string;
+  label?: string;
 }
 
 let seq = 0;
@@ -70,8 +90,30 @@ export function startDefaultFake(): Promise<SlackFake> {
     appToken: APP_TOKEN,
     notInChannel: [PRIVATE_NOT_IN.id],
     users: [ALICE, BOB],
-    channels: [INCIDENTS, RANDOM, PRIVATE_NOT_IN],
+    missing: [GONE.id],
+    channels: [INCIDENTS, RANDOM, { ...PRIVATE_NOT_IN, private: true }, { ...PRIVATE_INC, private: true }],
   });
+}
+
+/** A slash command payload as Slack sends it in a Socket Mode envelope. */
+export function slashPayload(fake: SlackFake, command: string, text: string, channel: { id: string; name: string }, opts: { user?: typeof ALICE; trigger?: string } = {}): Record<string, string> {
+  const user = opts.user ?? ALICE;
+  const trigger = opts.trigger ?? nextTrigger();
+  return {
+    token: 'verification-token-unused',
+    team_id: 'T1',
+    team_domain: 'fake',
+    channel_id: channel.id,
+    channel_name: channel.name,
+    user_id: user.id,
+    user_name: user.name,
+    command,
+    text,
+    api_app_id: 'A1',
+    is_enterprise_install: 'false',
+    response_url: fake.responseUrl(trigger),
+    trigger_id: trigger,
+  };
 }
 
 export async function startSlackRig(
@@ -108,22 +150,41 @@ export async function startSlackRig(
       headers: { 'content-type': o.contentType ?? 'application/x-www-form-urlencoded', ...(o.sign === false ? {} : signSlack(SIGNING_SECRET, body)), ...(o.headers ?? {}) },
       body,
     });
+  const slash: SlackRig['slash'] = async (command, text, o = {}) => {
+    const user = o.user ?? ALICE;
+    const channel = o.channel ?? INCIDENTS;
+    const trigger = o.trigger ?? nextTrigger();
+    const body = slashCommandBody({ command, text, user_id: user.id, user_name: user.name, channel_id: channel.id, channel_name: channel.name, trigger_id: trigger, response_url: fake.responseUrl(trigger) });
+    return { res: await post(body, { headers: o.headers }), trigger };
+  };
+  const click: SlackRig['click'] = (actionId, message, o = {}) => post(blockActionsBody(clickPayload(fake, actionId, message, o)));
   return {
     fake,
     running,
     slack,
     eventsUrl,
     post,
-    async slash(command, text, o = {}) {
-      const user = o.user ?? ALICE;
+    slash,
+    click,
+    mode,
+    async command(command, text, o = {}) {
       const channel = o.channel ?? INCIDENTS;
-      const trigger = o.trigger ?? nextTrigger();
-      const body = slashCommandBody({ command, text, user_id: user.id, user_name: user.name, channel_id: channel.id, channel_name: channel.name, trigger_id: trigger, response_url: fake.responseUrl(trigger) });
-      return { res: await post(body, { headers: o.headers }), trigger };
+      if (mode === 'http') {
+        const { res, trigger } = await slash(command, text, { user: o.user, channel });
+        if (res.status !== 200) throw new Error(`POST /slack/events answered ${res.status}`);
+        return { trigger };
+      }
+      const payload = slashPayload(fake, command, text, channel, { user: o.user });
+      await fake.sendEnvelope('slash_commands', payload);
+      return { trigger: payload.trigger_id! };
     },
-    click(actionId, message, o = {}) {
-      const user = o.user ?? ALICE;
-      return post(blockActionsBody(clickPayload(fake, actionId, message, { ...o, user })));
+    async press(actionId, message, o = {}) {
+      if (mode === 'http') {
+        const res = await click(actionId, message, o);
+        if (res.status !== 200) throw new Error(`POST /slack/events answered ${res.status}`);
+        return;
+      }
+      await fake.sendEnvelope('interactive', clickPayload(fake, actionId, message, o));
     },
     async close() {
       await running.close();
@@ -137,7 +198,7 @@ export function clickPayload(
   fake: SlackFake,
   actionId: string,
   message: { channel: string; ts: string },
-  o: { user?: typeof ALICE; channelName?: string; actionTs?: string; label?: string } = {},
+  o: ClickOptions = {},
 ): Record<string, unknown> {
   const user = o.user ?? ALICE;
   const trigger = nextTrigger();
@@ -149,7 +210,7 @@ export function clickPayload(
     token: 'verification-token-unused',
     trigger_id: trigger,
     container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-    channel: { id: message.channel, name: o.channelName ?? INCIDENTS.name },
+    channel: o.channelName === null ? { id: message.channel } : { id: message.channel, name: o.channelName ?? INCIDENTS.name },
     message: { type: 'message', ts: message.ts, text: '' },
     response_url: fake.responseUrl(trigger),
     actions: [{ type: 'button', action_id: actionId, block_id: 'b1', text: { type: 'plain_text', text: o.label ?? actionId }, action_ts: o.actionTs ?? `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}` }],

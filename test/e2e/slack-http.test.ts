@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commands } from '../../src/commands/index.js';
 import { signSlack, slashCommandBody } from '../fakes/slack-signing.js';
 import {
   ALICE,
@@ -143,14 +142,16 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
     expect(rig.fake.callsOf('chat.postMessage').filter((c) => c.args.channel === PRIVATE_NOT_IN.id).map((c) => c.error)).toEqual(['not_in_channel']);
   });
 
-  it('waits out a 429 Retry-After and still delivers the card', async () => {
+  it('waits out a 429 for as long as Retry-After says and still delivers the card', async () => {
     const channel = { id: 'CINCLIMIT', name: 'inc-limit' };
-    rig.fake.rateLimitNext('chat.postMessage', 1);
+    // 3 s is well above the pacer's own 1.1 s gap: a retry sooner than that means Retry-After was not read.
+    rig.fake.rateLimitNext('chat.postMessage', 3);
     await rig.slash('/health', 'api', { channel });
     const post = await rig.fake.waitFor(() => postsTo(channel.id)[0], 15_000);
     expect(headerOf(post.args.blocks as unknown[])).toMatch(/Health — 1 of 1/);
-    const statuses = rig.fake.callsOf('chat.postMessage').filter((c) => c.status === 429 || c.args.channel === channel.id).map((c) => c.status);
-    expect(statuses).toEqual([429, 200]);
+    const attempts = rig.fake.callsOf('chat.postMessage').filter((c) => c.status === 429 || c.args.channel === channel.id);
+    expect(attempts.map((c) => c.status)).toEqual([429, 200]);
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(2950);
   });
 
   it('two commands at once in one channel are paced: no 429 from Slack, both cards arrive', async () => {
@@ -247,21 +248,6 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
       expect(rig.fake.calls.filter((c) => c.args.channel === 'CINCVERIFY')).toEqual([]);
       const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === 'CINCVERIFY');
       expect(events).toEqual([]);
-    });
-  });
-
-  describe('every registered command works as a slash command over HTTP', () => {
-    it.each(commands.map((c) => c.name))('/%s gets a visible answer', async (name) => {
-      const channel = { id: `CINCALL${name.toUpperCase().replace(/[^A-Z0-9]/g, '')}`, name: `inc-all-${name}` };
-      const { res, trigger } = await rig.slash(`/${name}`, '', { channel });
-      expect(res.status).toBe(200);
-      // A card in the channel, or an answer only to the user (usage errors, /help).
-      const answer = await rig.fake.waitFor(() => postsTo(channel.id)[0]?.args.blocks ?? rig.fake.responsePosts.find((p) => p.id === trigger)?.body.blocks);
-      expect(headerOf(answer as unknown[])).not.toBe('');
-      expect(headerOf(answer as unknown[])).not.toMatch(/Unknown command|could not/i);
-      await rig.slack.idle();
-      const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id);
-      expect(events.map((e) => e.command)).toContain(name);
     });
   });
 });

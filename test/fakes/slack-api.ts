@@ -17,6 +17,8 @@ export interface RecordedCall {
   /** Slack's `error` when ok:false. */
   error?: string;
   token?: string;
+  /** Date.now() when the fake received it: lets tests check ordering and Retry-After waits. */
+  at: number;
 }
 
 export interface ResponseUrlPost {
@@ -39,7 +41,11 @@ export interface SlackFakeOptions {
   /** Channel ids that do not exist (→ channel_not_found). Every other id starting with C or G exists. */
   missing?: string[];
   users?: { id: string; name: string; display_name?: string; real_name?: string }[];
-  channels?: { id: string; name: string }[];
+  /**
+   * Channels conversations.info and conversations.list know. A private channel the bot is not a
+   * member of (notInChannel) is channel_not_found to conversations.info, as on Slack.
+   */
+  channels?: { id: string; name: string; private?: boolean }[];
   /** Minimum gap between messages to one channel. Slack's documented limit: 1 s. */
   perChannelMs?: number;
 }
@@ -47,6 +53,8 @@ export interface SlackFakeOptions {
 export interface SocketEnvelopeAck {
   envelope_id: string;
   payload?: Record<string, unknown>;
+  /** Date.now() when the fake received the ack (set by the fake, not sent by the bot). */
+  receivedAt: number;
 }
 
 export interface SlackFake {
@@ -99,6 +107,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   const perChannelMs = opts.perChannelMs ?? 1000;
   const users = new Map((opts.users ?? []).map((u) => [u.id, u]));
   const channels = new Map((opts.channels ?? []).map((c) => [c.id, c.name]));
+  const privateChannels = new Set((opts.channels ?? []).filter((c) => c.private).map((c) => c.id));
   const notIn = new Set(opts.notInChannel ?? []);
   const missing = new Set(opts.missing ?? []);
   let tsCounter = 0;
@@ -159,6 +168,13 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       case 'conversations.setTopic':
       case 'pins.add':
         return channelExists(channel) ? { status: 200, body: { ok: true, channel: { id: channel } } } : fail('channel_not_found');
+      case 'conversations.info': {
+        // Slack answers channel_not_found for a private channel the bot is not in, like for one that does not exist.
+        const name = channels.get(channel);
+        if (name === undefined || missing.has(channel) || (privateChannels.has(channel) && notIn.has(channel))) return fail('channel_not_found');
+        const isPrivate = privateChannels.has(channel);
+        return { status: 200, body: { ok: true, channel: { id: channel, name, is_channel: !isPrivate, is_group: isPrivate, is_private: isPrivate, is_member: !notIn.has(channel) } } };
+      }
       case 'conversations.list':
         return { status: 200, body: { ok: true, channels: [...channels].map(([id, name]) => ({ id, name })), response_metadata: { next_cursor: '' } } };
       case 'users.info': {
@@ -197,8 +213,9 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       }
       const auth = String(req.headers.authorization ?? '');
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+      const at = Date.now();
       const out = api(apiM[1]!, args, token);
-      calls.push({ method: apiM[1]!, args, status: out.status, error: out.body.ok ? undefined : String(out.body.error), token });
+      calls.push({ method: apiM[1]!, args, status: out.status, error: out.body.ok ? undefined : String(out.body.error), token, at });
       res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', ...(out.headers ?? {}) });
       res.end(JSON.stringify(out.body));
     });
@@ -216,7 +233,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       ws.on('message', (data) => {
         let msg: SocketEnvelopeAck;
         try {
-          msg = JSON.parse(String(data)) as SocketEnvelopeAck;
+          msg = { ...(JSON.parse(String(data)) as Omit<SocketEnvelopeAck, 'receivedAt'>), receivedAt: Date.now() };
         } catch {
           return;
         }
