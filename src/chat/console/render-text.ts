@@ -1,5 +1,11 @@
 import { statusEmoji, type Reply } from '../../core/reply.js';
 
+/**
+ * A cell longer than this does not widen its column: it overflows on its own row. Otherwise one long
+ * error ("timeout after 2000 ms", a 200-character message) pushes the rest of every other row far right.
+ */
+export const MAX_PADDED_CELL = 20;
+
 function pad(s: string, width: number): string {
   // Emoji and CJK take two columns in a terminal, but reply cells are ASCII-ish: length is close enough.
   return s + ' '.repeat(Math.max(0, width - [...s].length));
@@ -12,7 +18,12 @@ export function renderText(reply: Reply): string {
   lines.push(`${prefix}${reply.title}`);
   if (reply.rows && reply.rows.length > 0) {
     const widths: number[] = [];
-    for (const row of reply.rows) row.cells.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+    for (const row of reply.rows) {
+      row.cells.forEach((c, i) => {
+        const len = [...c].length;
+        widths[i] = Math.max(widths[i] ?? 0, len <= MAX_PADDED_CELL ? len : 0);
+      });
+    }
     for (const row of reply.rows) {
       const cells = row.cells.map((c, i) => (i === row.cells.length - 1 ? c : pad(c, widths[i] ?? 0)));
       lines.push(`  ${statusEmoji[row.status]} ${cells.join('   ')}`.trimEnd());
