@@ -66,12 +66,16 @@ export async function buildApp(
   const redactor = buildRedactor(runtime, loaded);
   const logger = opts.logger ?? createLogger(runtime.logLevel, redactor);
   const db = opts.db ?? (await openStore(runtime));
-  let coordination: Coordination;
-  try {
-    coordination = runtime.redisUrl ? await new RedisCoordination(runtime.redisUrl).connect() : new MemoryCoordination();
-  } catch (err) {
-    if (!opts.db) await db.close();
-    throw err;
+  let coordination: Coordination = new MemoryCoordination();
+  if (runtime.redisUrl) {
+    const redis = new RedisCoordination(runtime.redisUrl);
+    // Redis being down is exactly when people need /health: start anyway, keep reconnecting, and
+    // let /readyz and the commands that need deduplication say so (they refuse rather than risk
+    // running twice).
+    await redis.connect().catch((err: unknown) =>
+      logger.error({ err: redactor.redact(err instanceof Error ? err.message : String(err)) }, 'Redis is unreachable; retrying in the background. /readyz reports not ready and chat deliveries are refused until it answers'),
+    );
+    coordination = redis;
   }
   const registry = new CommandRegistry(commands);
   const ports: Ports = {
