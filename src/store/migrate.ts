@@ -11,9 +11,9 @@ export interface Migration {
 }
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql'));
   const seen = new Set<number>();
-  return files.map((file) => {
+  const migrations = files.map((file) => {
     const m = /^(\d{3,})_([a-z0-9_]+)\.sql$/.exec(file);
     if (!m) throw new Error(`migration file ${file} must be named NNN_name.sql`);
     const version = Number(m[1]);
@@ -21,6 +21,8 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     seen.add(version);
     return { version, name: m[2] as string, sql: readFileSync(`${dir}/${file}`, 'utf8') };
   });
+  // By number, not by name: "1000_x" comes after "999_y".
+  return migrations.sort((a, b) => a.version - b.version);
 }
 
 /**
