@@ -128,7 +128,7 @@ datastores:
     expect(Object.isFrozen(loaded.config.services)).toBe(true);
   });
 
-  it('the example config loads whenever its variables are set to any value', () => {
+  it('the example config loads whenever its variables are set (URLs to URLs of the right scheme)', () => {
     const text = readFileSync('firebreak.example.yml', 'utf8');
     const vars = [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]!))];
     const env = Object.fromEntries(vars.map((v) => [v, v.endsWith('_URL') ? (v.startsWith('REDIS') ? 'redis://cache:6379' : 'postgres://u:p@db:5432/app') : 'value-of-' + v]));
