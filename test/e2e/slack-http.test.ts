@@ -9,6 +9,7 @@ import {
   headerOf,
   INCIDENTS,
   nextTrigger,
+  PRIVATE_INC,
   PRIVATE_NOT_IN,
   RANDOM,
   SIGNING_SECRET,
@@ -122,6 +123,32 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
     expect(postsTo(RANDOM.id)).toHaveLength(0);
     const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === RANDOM.id);
     expect(events.map((e) => [e.kind, e.outcome])).toEqual([['command.denied', 'denied']]);
+  });
+
+  it('a private incident channel (Slack sends channel_name "privategroup") runs: its name is looked up once', async () => {
+    const before = rig.fake.callsOf('conversations.info').length;
+    const { trigger } = await rig.slash('/health', 'api', { channel: { id: PRIVATE_INC.id, name: 'privategroup' } });
+    const post = await rig.fake.waitFor(() => postsTo(PRIVATE_INC.id)[0]);
+    expect(headerOf(post.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
+    expect(rig.fake.responsePosts.filter((p) => p.id === trigger)).toEqual([]);
+    await rig.slack.idle();
+    const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === PRIVATE_INC.id);
+    expect(events.map((e) => [e.kind, e.outcome, e.channel?.name])).toEqual([['command', 'ok', PRIVATE_INC.name]]);
+
+    // A click that carries no channel name (Slack may leave it out) runs too; the name comes from the cache.
+    const msg = [...rig.fake.messages.values()].find((m) => m.channel === PRIVATE_INC.id)!;
+    await rig.click('run:/health api', { channel: PRIVATE_INC.id, ts: msg.ts }, { user: BOB, channelName: null, label: 'Re-check' });
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.channel === PRIVATE_INC.id));
+    expect(headerOf(update.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
+    expect(rig.fake.callsOf('conversations.info').slice(before).map((c) => c.args.channel)).toEqual([PRIVATE_INC.id]);
+  });
+
+  it('a private channel whose name Slack will not tell (Firebreak is not in it) is refused with an explanation, nothing runs', async () => {
+    const { trigger } = await rig.slash('/health', 'api', { channel: { id: PRIVATE_NOT_IN.id, name: 'privategroup' } });
+    const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(JSON.stringify(answer.body.blocks)).toContain('Nothing was run');
+    expect(rig.fake.callsOf('conversations.info').filter((c) => c.args.channel === PRIVATE_NOT_IN.id).map((c) => c.error)).toEqual(['channel_not_found']);
   });
 
   it('reads the text as typed (Slack escapes &, < and >) and shows it back safely', async () => {

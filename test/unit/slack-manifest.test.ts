@@ -31,8 +31,8 @@ const REQUIRED_SCOPES = {
   'chat:write.public': 'post in public channels without being invited first',
   'channels:manage': 'conversations.create/invite/setTopic for incident channels',
   'groups:write': 'the same for private incident channels',
-  'channels:read': 'conversations.list to find a channel by name',
-  'groups:read': 'the same for private channels',
+  'channels:read': 'conversations.list to find a channel by name; conversations.info when Slack sends a channel without its name',
+  'groups:read': 'the same for private channels (slash commands there say channel_name "privategroup")',
   'pins:write': 'pins.add for the incident summary',
   'users:read': 'users.info for display names in replies and the timeline',
 };

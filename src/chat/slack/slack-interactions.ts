@@ -5,6 +5,7 @@ import type { Reply } from '../../core/reply.js';
 import { escapeMrkdwn, renderBlocks, type RenderMeta } from './render-blocks.js';
 import { SlackCallError, type SlackApi } from './slack-api.js';
 import { SLACK_PLATFORM } from './slack-chat-port.js';
+import type { ChannelNames } from './channel-names.js';
 import type { UserNames } from './user-names.js';
 
 /** Slack delivers at least once; a delivery key is remembered this long. */
@@ -42,6 +43,7 @@ export interface InteractionDeps {
   logger: Logger;
   api: SlackApi;
   users: UserNames;
+  channels: ChannelNames;
   /** A dispatch that finishes within this answers with the card at once; slower ones show "running…" first. */
   fastReplyMs?: number;
 }
@@ -94,7 +96,8 @@ export class SlackInteractions {
     const commandText = `${c.command} ${typed}`.trim();
     const inv: Invocation = {
       actor: { platform: SLACK_PLATFORM, id: c.user_id, name: await this.deps.users.name(c.user_id, c.user_name) },
-      channel: { platform: SLACK_PLATFORM, id: c.channel_id, name: c.channel_name },
+      // "privategroup" (a private channel) is not a name the guards can allow: look the real one up.
+      channel: { platform: SLACK_PLATFORM, id: c.channel_id, name: await this.deps.channels.name(c.channel_id, c.channel_name) },
       input: { kind: 'text', text: commandText },
     };
     await this.deliver({
@@ -125,7 +128,7 @@ export class SlackInteractions {
     const label = action.text?.text ?? action.action_id;
     const inv: Invocation = {
       actor: { platform: SLACK_PLATFORM, id: b.user.id, name: await this.deps.users.name(b.user.id, b.user.name ?? b.user.username) },
-      channel: { platform: SLACK_PLATFORM, id: channelId, name: b.channel?.name ?? '' },
+      channel: { platform: SLACK_PLATFORM, id: channelId, name: await this.deps.channels.name(channelId, b.channel?.name) },
       input: { kind: 'action', actionId: action.action_id },
     };
     const target: Target = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };

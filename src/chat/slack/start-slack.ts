@@ -2,6 +2,7 @@ import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import type { Router } from '../../http/router.js';
+import { ChannelNames } from './channel-names.js';
 import { RouterReceiver } from './router-receiver.js';
 import { SlackApi } from './slack-api.js';
 import { slackMode, type SlackEnv } from './slack-mode.js';
@@ -58,7 +59,7 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   const { logger } = deps;
   if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs });
-  const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, users: new UserNames(api), fastReplyMs: deps.fastReplyMs });
+  const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
   const chat = new SlackChatPort(api, () => interactions.drain());
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
