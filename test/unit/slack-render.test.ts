@@ -89,6 +89,54 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
     },
   },
   running: { reply: { title: 'Running /backup now…', status: 'pending' }, meta: { by: '<@U024BE7LH> ran `/backup now`' } },
+  // A second /rollback while the first runs: the lease holder, privately, as a warning (not an error).
+  'already-running': {
+    reply: {
+      title: 'Already running',
+      status: 'warning',
+      text: 'Roll back api from revision 14 to 13? is already running, started by Alice A at 2026-11-25T14:02:11.000Z. Nothing was run; try again when it has finished.',
+      ephemeral: true,
+    },
+    meta: { by: '<@U0BOB> ran `/rollback api`' },
+  },
+  // A restore needs a second person: the card says so in a text line between the fields and the command.
+  'restore-confirmation': {
+    reply: {
+      title: 'Restore app@db.internal:5432/app from backup bk-1a2b3c4d (2026-11-25 03:00 UTC)?',
+      status: 'pending',
+      fields: [
+        { label: 'Target database', value: 'app@db.internal:5432/app' },
+        { label: 'Backup', value: 'bk-1a2b3c4d of app-db' },
+        { label: 'Taken', value: '2026-11-25 03:00 UTC' },
+        { label: 'Size', value: '41.2 MB' },
+        { label: 'sha256', value: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' },
+        { label: 'Location', value: 's3://backups/app-db/2026-11-25T03-00-00Z.dump.gz' },
+        { label: 'Effect', value: 'Objects in the backup are dropped and recreated in one transaction; on any error nothing changes.' },
+      ],
+      code: 'pg_restore --dbname postgresql://app@db.internal:5432/app --single-transaction --clean --if-exists --no-owner',
+      text: 'Needs a second person: someone other than Alice A with the "admins" role must confirm.',
+      context: 'Requested by Alice A · expires in 10 min',
+      buttons: [
+        { actionId: 'confirm:7c1e2d3f4a5b6c7d8e9f', label: 'Restore', style: 'danger', confirm: { title: 'Are you sure?', text: 'Restore app@db.internal:5432/app from backup bk-1a2b3c4d (2026-11-25 03:00 UTC)?', confirm: 'Restore', deny: 'Back' } },
+        { actionId: 'cancel:7c1e2d3f4a5b6c7d8e9f', label: 'Cancel' },
+      ],
+    },
+    meta: { by: '<@U024BE7LH> ran `/backup restore bk-1a2b3c4d`' },
+  },
+  // The card after Confirm while the step runs: what runs (code) and who confirmed (context).
+  progress: {
+    reply: {
+      title: 'Running: Roll back api from revision 14 to 13?',
+      status: 'pending',
+      context: 'Confirmed by Bob B',
+      code: 'kubectl --context prod -n shop rollout undo deployment/api --to-revision=13',
+    },
+    meta: { by: '<@U0BOB> pressed Roll back' },
+  },
+  cancelled: {
+    reply: { title: 'Cancelled: Roll back api from revision 14 to 13?', status: 'info', text: 'Cancelled by Bob B. Nothing was run.' },
+    meta: { by: '<@U0BOB> pressed Cancel' },
+  },
 };
 
 describe('Block Kit golden files (test/golden/slack/)', () => {
