@@ -17,7 +17,18 @@ const APP_ID = '1200000000000000009';
 const alice = { id: '111', username: 'alice' };
 const bob = { id: '222', username: 'bob' };
 const incidents = { id: '500', name: 'incidents' };
+const BOT_TOKEN = 'bot-token-for-the-deferred-fake';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A job that runs until the test lets it finish, like a /backup now that outlasts the 15-minute token. */
+const gates = new Map<string, () => void>();
+function gate(name: string): Promise<void> {
+  return new Promise((resolve) => gates.set(name, resolve));
+}
+async function release(name: string): Promise<void> {
+  while (!gates.has(name)) await sleep(10);
+  gates.get(name)!();
+}
 
 /** Commands slower than the defer threshold, built here so the deferred paths are exercised on purpose. */
 function slowCommands(executions: string[]): AnyCommandSpec[] {
@@ -66,6 +77,19 @@ function slowCommands(executions: string[]): AnyCommandSpec[] {
       },
     }),
     defineCommand({
+      name: 'longjob',
+      summary: 'runs until released',
+      usage: '/longjob NAME',
+      params: [{ name: 'name', description: 'which gate', type: 'string', required: true }],
+      args: z.object({ name: z.string() }),
+      mutating: false,
+      async run(ctx, args) {
+        await ctx.progress({ title: `Working on ${args.name}…`, status: 'pending' });
+        await gate(args.name);
+        return { status: 'ok', reply: { title: `Long job ${args.name} done`, status: 'ok', text: 'sha256 abc, 1.2 GB' } };
+      },
+    }),
+    defineCommand({
       name: 'opts',
       summary: 'echoes raw options',
       usage: '/opts',
@@ -88,40 +112,51 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
   let http: RunningServer;
   let signer: DiscordSigner;
   let registry: CommandRegistry;
+  /** The same endpoint, but interaction tokens count as near expiry after 300 ms. */
+  let shortLived: RunningServer;
   const executions: string[] = [];
 
   beforeAll(async () => {
     app = await testApp(`roles:\n  responders: ["discord:alice", "discord:bob"]\n`);
-    fake = await startFakeDiscordApi({ botToken: 'unused' });
+    fake = await startFakeDiscordApi({ botToken: BOT_TOKEN, channels: [incidents] });
     signer = discordSigner();
     registry = new CommandRegistry([...app.ports.registry.list(), ...slowCommands(executions)]);
     const ports = { ...app.ports, registry };
-    const router = new Router();
-    registerDiscordInteractions(router, {
-      publicKey: signer.publicKeyHex,
-      applicationId: APP_ID,
-      dispatcher: new Dispatcher(app.loaded.config, ports, app.metrics),
-      registry,
-      coordination: app.coordination,
-      rest: createDiscordRest({ apiUrl: fake.apiUrl }),
-      logger: silentLogger,
-      deferAfterMs: 200,
-    });
-    http = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
+    const endpoint = async (tokenLifetimeMs?: number) => {
+      const router = new Router();
+      registerDiscordInteractions(router, {
+        publicKey: signer.publicKeyHex,
+        applicationId: APP_ID,
+        dispatcher: new Dispatcher(app.loaded.config, ports, app.metrics),
+        registry,
+        coordination: app.coordination,
+        rest: createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }),
+        logger: silentLogger,
+        deferAfterMs: 200,
+        tokenLifetimeMs,
+      });
+      return startHttpServer(router, 0, silentLogger, '127.0.0.1');
+    };
+    http = await endpoint();
+    shortLived = await endpoint(300);
   });
   afterAll(async () => {
+    for (const open of gates.values()) open();
     await http?.close();
+    await shortLived?.close();
     await fake?.close();
     await app?.close();
   });
 
-  async function post(payload: unknown) {
+  async function post(payload: { token: string; channel_id?: string; message?: { id: string } }, server: RunningServer = http) {
+    fake.trackInteraction(payload);
     const body = JSON.stringify(payload);
-    const res = await fetch(`http://127.0.0.1:${http.port}/discord/interactions`, { method: 'POST', headers: signer.headers(body), body });
+    const res = await fetch(`http://127.0.0.1:${server.port}/discord/interactions`, { method: 'POST', headers: signer.headers(body), body });
     return (await res.json()) as { type: number; data?: { flags?: number; embeds?: { title: string; description?: string }[]; components?: { components: { custom_id: string }[] }[] } };
   }
   const original = (token: string) => `/webhooks/${APP_ID}/${token}/messages/@original`;
-  const titleOf = (c: DiscordCall) => (c.body as { embeds: { title: string }[] }).embeds[0]!.title;
+  const titleOfBody = (b: unknown) => (b as { embeds?: { title?: string }[] } | null)?.embeds?.[0]?.title;
+  const titleOf = (c: DiscordCall) => titleOfBody(c.body) ?? '';
 
   it('defers, shows progress by editing the original, and ends with the result as the last edit', async () => {
     const i = commandInteraction(APP_ID, 'deploy', [{ name: 'service', type: 3, value: 'api' }], { user: alice, channel: incidents });
@@ -154,6 +189,74 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     expect(edits.map(titleOf)).toEqual(['⏳ Running: Bump a?', '✅ Bumped a']);
     expect((edits.at(-1)!.body as { components: unknown[] }).components).toEqual([]);
     expect(executions).toEqual(['a']);
+  });
+
+  /** The id of the one message in #incidents that shows this title now. */
+  const messageTitled = (title: string): string => {
+    const found = [...fake.messages.values()].filter((m) => m.channel_id === incidents.id && titleOfBody(m.body) === title);
+    expect(found, `one message titled ${title}`).toHaveLength(1);
+    return found[0]!.id;
+  };
+  const botEdit = (messageId: string, title: string) => (c: DiscordCall) =>
+    c.method === 'PATCH' && c.route === `/channels/${incidents.id}/messages/${messageId}` && c.status === 200 && titleOf(c).includes(title);
+
+  it('still delivers the result when the interaction token expires mid-run: Discord refuses it (50027), the bot edits the same message', async () => {
+    const i = commandInteraction(APP_ID, 'longjob', [{ name: 'name', type: 3, value: 'nightly' }], { user: alice, channel: incidents });
+    expect(await post(i)).toEqual({ type: 5 });
+    await fake.waitFor((c) => c.method === 'PATCH' && c.route === original(i.token) && c.status === 200 && titleOf(c).includes('Working on nightly'));
+    const messageId = messageTitled('⏳ Working on nightly…');
+    fake.expireToken(i.token); // 15 minutes pass
+    await release('nightly');
+    const done = await fake.waitFor(botEdit(messageId, 'Long job nightly done'));
+    expect(done.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
+    // It tried the token first and Discord refused it, exactly as after 15 minutes.
+    const refused = fake.calls.filter((c) => c.route.startsWith(`/webhooks/${APP_ID}/${i.token}`) && c.status === 401);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(titleOfBody(fake.messages.get(messageId)!.body)).toBe('✅ Long job nightly done');
+    expect(fake.calls.some((c) => c.method === 'POST' && c.route === `/channels/${incidents.id}/messages`)).toBe(false);
+  });
+
+  it('switches to the bot token before the token runs out (lifetime injectable), without waiting to be refused', async () => {
+    const i = commandInteraction(APP_ID, 'longjob', [{ name: 'name', type: 3, value: 'rollout' }], { user: alice, channel: incidents });
+    expect(await post(i, shortLived)).toEqual({ type: 5 });
+    await fake.waitFor((c) => c.method === 'GET' && c.route === original(i.token) && c.status === 200);
+    // The progress lands through the token or, on a slow machine, already as the bot: either is fine here.
+    await fake.waitFor((c) => c.method === 'PATCH' && c.status === 200 && titleOf(c).includes('Working on rollout'));
+    const messageId = messageTitled('⏳ Working on rollout…');
+    await sleep(400); // past the 300 ms lifetime
+    await release('rollout');
+    await fake.waitFor(botEdit(messageId, 'Long job rollout done'));
+    const viaToken = fake.calls.filter((c) => c.route === original(i.token) && c.method === 'PATCH');
+    expect(viaToken.map(titleOf).some((t) => t.includes('done'))).toBe(false);
+    expect(fake.calls.filter((c) => c.route.includes(i.token)).every((c) => c.status !== 401)).toBe(true);
+  });
+
+  it('posts the result as a new message mentioning the asker when even the bot cannot edit the original (it was deleted)', async () => {
+    const i = commandInteraction(APP_ID, 'longjob', [{ name: 'name', type: 3, value: 'gone' }], { user: alice, channel: incidents });
+    expect(await post(i)).toEqual({ type: 5 });
+    await fake.waitFor((c) => c.method === 'PATCH' && c.route === original(i.token) && c.status === 200 && titleOf(c).includes('Working on gone'));
+    const msg = { id: messageTitled('⏳ Working on gone…') };
+    fake.expireToken(i.token);
+    fake.deleteMessage(msg.id);
+    await release('gone');
+    const posted = await fake.waitFor((c) => c.method === 'POST' && c.route === `/channels/${incidents.id}/messages` && c.status === 200 && titleOf(c).includes('Long job gone done'));
+    const body = posted.body as { content: string; allowed_mentions: { parse: string[]; users: string[] }; flags?: number };
+    expect(body.content).toMatch(new RegExp(`^<@${alice.id}> `));
+    expect(body.allowed_mentions).toEqual({ parse: [], users: [alice.id] });
+    expect(body.flags).toBeUndefined();
+    expect(posted.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
+    expect(fake.calls.some((c) => c.method === 'PATCH' && c.route === `/channels/${incidents.id}/messages/${msg.id}` && c.status === 404)).toBe(true);
+  });
+
+  it('a slow button whose token has run out edits the clicked card as the bot', async () => {
+    const card = await post(commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'late' }], { user: alice, channel: incidents }), shortLived);
+    const confirmId = card.data!.components![0]!.components[0]!.custom_id;
+    const click = buttonInteraction(APP_ID, confirmId, { user: bob, channel: incidents });
+    expect(await post(click, shortLived)).toEqual({ type: 6 });
+    // bump takes 600 ms, twice the 300 ms token lifetime.
+    await fake.waitFor(botEdit(click.message.id, 'Bumped late'));
+    expect(titleOfBody(fake.messages.get(click.message.id)!.body)).toBe('✅ Bumped late');
+    expect(executions).toContain('late');
   });
 
   it('answers privately that nothing was run when the duplicate check itself fails (coordination down), instead of a 500', async () => {

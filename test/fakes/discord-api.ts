@@ -8,6 +8,9 @@ import type { AddressInfo } from 'node:net';
  * pins, permission overwrites, application command bulk PUT (global and guild). Bot routes
  * need "Authorization: Bot <token>"; webhook routes do not (the interaction token is the auth).
  * It can answer one matching request with 429 + Retry-After, as Discord does under rate limits.
+ * It keeps the messages Firebreak posts or edits, so a bot edit of a message that does not exist
+ * (or was deleted) gets Discord's 404 Unknown Message, and it can expire an interaction token:
+ * after `expireToken`, that token's webhook routes answer 401 Invalid Webhook Token (50027).
  */
 export interface DiscordCall {
   method: string;
@@ -33,9 +36,27 @@ export interface FakeDiscordApi {
   commands: Map<string, unknown[]>;
   /** The next request matching method and route gets 429 with Retry-After (seconds); later ones succeed. */
   rateLimitOnce(method: string, route: RegExp, retryAfterS: number): void;
+  /**
+   * Tells the fake about an interaction Discord "sent", as Discord knows where it came from:
+   * its @original message lives in that channel (for a click, it is the clicked message).
+   */
+  trackInteraction(i: { token: string; channel_id?: string; message?: { id: string } }): void;
+  /** From now on the token's webhook routes answer 401 with code 50027, as after Discord's 15 minutes. */
+  expireToken(token: string): void;
+  /** Someone deleted the message: edits of it get 404 Unknown Message. */
+  deleteMessage(messageId: string): void;
+  /** Messages as they are now, by id. */
+  messages: Map<string, StoredMessage>;
   /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs). */
   waitFor(predicate: (c: DiscordCall) => boolean, timeoutMs?: number): Promise<DiscordCall>;
   close(): Promise<void>;
+}
+
+export interface StoredMessage {
+  id: string;
+  channel_id: string;
+  /** The last body posted or edited into it. */
+  body: unknown;
 }
 
 const snowflake = () => (BigInt(Date.now() - 1420070400000) << 22n | BigInt(randomBytes(2).readUInt16BE() & 0x3fffff)).toString();
@@ -47,6 +68,22 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
   const guildId = opts.guildId ?? '900000000000000001';
   const channels: { id: string; name: string; type: number; topic?: string }[] = (opts.channels ?? []).map((c) => ({ ...c, type: 0 }));
   const waiters: { predicate: (c: DiscordCall) => boolean; resolve: (c: DiscordCall) => void }[] = [];
+  const messages = new Map<string, StoredMessage>();
+  const interactions = new Map<string, { channelId: string; originalId?: string; expired: boolean }>();
+
+  /** The interaction's @original message, created on first use like Discord's deferred message. */
+  function originalOf(token: string): StoredMessage {
+    let t = interactions.get(token);
+    // Untracked tokens still work, in a channel the fake cannot name.
+    if (!t) interactions.set(token, (t = { channelId: '0', expired: false }));
+    if (!t.originalId || !messages.has(t.originalId)) {
+      const msg = { id: t.originalId ?? snowflake(), channel_id: t.channelId, body: { content: '', embeds: [], components: [] } };
+      messages.set(msg.id, msg);
+      t.originalId = msg.id;
+    }
+    return messages.get(t.originalId)!;
+  }
+  const shown = (m: StoredMessage) => ({ ...(m.body as object), id: m.id, channel_id: m.channel_id });
 
   function record(call: DiscordCall) {
     calls.push(call);
@@ -70,11 +107,25 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     }
     let m: RegExpExecArray | null;
     if ((m = /^\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(route)) && method === 'POST') return { status: 204 };
-    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') {
-      return { status: 200, body: { id: snowflake(), channel_id: '0', ...(body as object) } };
+    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)(?:\/|$)/.exec(route)) && interactions.get(m[2]!)?.expired) {
+      return { status: 401, body: { message: 'Invalid Webhook Token', code: 50027 } };
     }
-    if (/^\/webhooks\/[^/]+\/[^/]+\/messages\/[^/]+$/.test(route) && method === 'DELETE') return { status: 204 };
-    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)$/.exec(route)) && method === 'POST') return { status: 200, body: { id: snowflake(), channel_id: '0', ...(body as object) } };
+    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)\/messages\/@original$/.exec(route))) {
+      const original = originalOf(m[2]!);
+      if (method === 'GET') return { status: 200, body: shown(original) };
+      if (method === 'PATCH') {
+        original.body = body;
+        return { status: 200, body: shown(original) };
+      }
+      if (method === 'DELETE') {
+        messages.delete(original.id);
+        return { status: 204 };
+      }
+    }
+    if ((m = /^\/webhooks\/([^/]+)\/([^/]+)$/.exec(route)) && method === 'POST') {
+      // Ephemeral follow-ups are not channel messages anyone else can see or the bot can edit.
+      return { status: 200, body: { id: snowflake(), channel_id: interactions.get(m[2]!)?.channelId ?? '0', ...(body as object) } };
+    }
 
     // Everything below is a bot route.
     if (headers.authorization !== `Bot ${opts.botToken}`) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
@@ -99,8 +150,17 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
         return { status: 201, body: ch };
       }
     }
-    if ((m = /^\/channels\/([^/]+)\/messages$/.exec(route)) && method === 'POST') return { status: 200, body: { id: snowflake(), channel_id: m[1], ...(body as object) } };
-    if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') return { status: 200, body: { id: m[2], channel_id: m[1], ...(body as object) } };
+    if ((m = /^\/channels\/([^/]+)\/messages$/.exec(route)) && method === 'POST') {
+      const msg = { id: snowflake(), channel_id: m[1]!, body };
+      messages.set(msg.id, msg);
+      return { status: 200, body: shown(msg) };
+    }
+    if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') {
+      const msg = messages.get(m[2]!);
+      if (!msg || msg.channel_id !== m[1]) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+      msg.body = body;
+      return { status: 200, body: shown(msg) };
+    }
     if (/^\/channels\/[^/]+\/(?:messages\/)?pins\/[^/]+$/.test(route) && method === 'PUT') return { status: 204 };
     if (/^\/channels\/[^/]+\/permissions\/[^/]+$/.test(route) && method === 'PUT') return { status: 204 };
     return { status: 404, body: { message: '404: Not Found', code: 0 } };
@@ -132,8 +192,27 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     apiUrl: `http://127.0.0.1:${port}/api`,
     calls,
     commands,
+    messages,
     rateLimitOnce(method, route, retryAfterS) {
       rules.push({ method, route, retryAfterS });
+    },
+    trackInteraction(i) {
+      const channelId = i.channel_id ?? '0';
+      const t: { channelId: string; originalId?: string; expired: boolean } = { channelId, expired: false };
+      if (i.message) {
+        // The clicked card: a message the app posted earlier in that channel.
+        t.originalId = i.message.id;
+        if (!messages.has(i.message.id)) messages.set(i.message.id, { id: i.message.id, channel_id: channelId, body: { content: '', embeds: [], components: [] } });
+      }
+      interactions.set(i.token, t);
+    },
+    expireToken(token) {
+      const t = interactions.get(token);
+      if (t) t.expired = true;
+      else interactions.set(token, { channelId: '0', expired: true });
+    },
+    deleteMessage(messageId) {
+      messages.delete(messageId);
     },
     waitFor(predicate, timeoutMs = 10_000) {
       const found = calls.find(predicate);

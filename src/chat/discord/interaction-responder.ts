@@ -1,31 +1,94 @@
-import { Routes, type REST } from 'discord.js';
+import { DiscordAPIError, Routes, type REST } from 'discord.js';
+import { z } from 'zod';
 import type { Logger } from '../../core/ports.js';
 import type { Reply } from '../../core/reply.js';
-import { renderDiscord } from './render-discord.js';
+import { renderDiscord, type DiscordMessage } from './render-discord.js';
+
+/**
+ * Discord lets an interaction token edit its messages for 15 minutes. We stop using it a minute
+ * earlier, so a request that is slowed by a rate limit does not straddle the expiry.
+ */
+export const DEFAULT_TOKEN_LIFETIME_MS = 14 * 60_000;
+
+/** Discord's error code for an expired or unknown interaction token, and for an unknown webhook. */
+const INVALID_WEBHOOK_TOKEN = 50027;
+const UNKNOWN_WEBHOOK = 10015;
+
+const messageRefSchema = z.object({ id: z.string().min(1), channel_id: z.string().min(1) });
+
+export interface InteractionResponderOptions {
+  /** Who asked: mentioned in a new message when the original cannot be edited any more. */
+  askerId: string;
+  /** The channel the interaction came from. */
+  channelId: string;
+  /** For a clicked button: the message the button is on, which is the one we edit. */
+  messageId?: string;
+  /** How long the interaction token is used before switching to the bot token; injectable for tests. */
+  tokenLifetimeMs?: number;
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The token can no longer edit: 401, Invalid Webhook Token (50027) or the webhook is gone. */
+function tokenExpired(err: unknown): boolean {
+  return err instanceof DiscordAPIError && (err.status === 401 || err.code === INVALID_WEBHOOK_TOKEN || err.code === UNKNOWN_WEBHOOK);
+}
+
+/** flags cannot change on an edit and a channel message cannot be ephemeral; the deferral decided. */
+function editBody(reply: Reply): Omit<DiscordMessage, 'flags'> {
+  const { flags: _ignored, ...body } = renderDiscord(reply);
+  return body;
+}
 
 /**
  * After a deferred answer (type 5 or 6), everything the user sees next goes through the
  * interaction's webhook: progress and the result edit `@original`; an ephemeral result on a
  * clicked card goes out as an ephemeral follow-up so the card stays as it was for everyone.
  * Edits run one after another and progress is coalesced to the latest, so the result always
- * lands last. The REST client waits out 429s (Retry-After) and retries; the result is never dropped.
+ * lands last. The REST client waits out 429s (Retry-After) and retries.
+ *
+ * The interaction token expires after 15 minutes, and `/backup now` or a rollout can take longer.
+ * So the responder remembers which message `@original` is (the clicked card, or what Discord
+ * returns for `@original`) and, once the token is near its end or Discord refuses it, edits that
+ * message with the bot token instead. If even that fails (no bot token, no access, the message
+ * was deleted), the result is posted as a new message that mentions the asker: late, never lost.
  */
 export class InteractionResponder {
   private chain: Promise<void> = Promise.resolve();
   private pendingProgress: Reply | null = null;
   private deferred = false;
+  private readonly tokenDeadline: number;
+  private tokenRefused = false;
+  private original: { channelId: string; messageId: string } | null;
 
   constructor(
     private readonly rest: REST,
     private readonly applicationId: string,
     private readonly token: string,
     private readonly logger: Logger,
-  ) {}
+    private readonly opts: InteractionResponderOptions,
+  ) {
+    this.tokenDeadline = Date.now() + (opts.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS);
+    this.original = opts.messageId ? { channelId: opts.channelId, messageId: opts.messageId } : null;
+  }
 
   /** Called once Discord has our deferred answer; progress seen before it is shown now. */
   startDeferred(acknowledged: Promise<void>): void {
     this.deferred = true;
     this.chain = acknowledged;
+    // A slash command's "thinking…" message gets its id only now; learn it while the token is fresh,
+    // because a command that reports no progress would otherwise first need it after the token expired.
+    if (!this.original) {
+      this.chain = this.chain.then(async () => {
+        try {
+          this.remember(await this.rest.get(Routes.webhookMessage(this.applicationId, this.token, '@original'), { auth: false }));
+        } catch (err) {
+          this.logger.warn({ err: errText(err) }, 'Discord: could not read the deferred message; a result after 15 minutes will be posted as a new message');
+        }
+      });
+    }
     if (this.pendingProgress) this.enqueueProgress();
   }
 
@@ -39,19 +102,41 @@ export class InteractionResponder {
   finish(reply: Reply, opts: { replaceOriginal: boolean }): Promise<void> {
     this.pendingProgress = null;
     const send = async () => {
-      if (reply.ephemeral) {
-        // Only the asker sees it. A deferred message cannot turn ephemeral, so a slash command's
-        // public "thinking…" message is removed; a clicked card is left as it was.
-        await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply), auth: false });
-        if (opts.replaceOriginal) await this.rest.delete(Routes.webhookMessage(this.applicationId, this.token, '@original'), { auth: false });
-      } else {
-        await this.editOriginal(reply);
+      if (reply.ephemeral && (await this.sendEphemeral(reply, opts))) return;
+      if (reply.ephemeral && !opts.replaceOriginal) {
+        // The token is gone and the clicked card is everyone's: the asker's own result goes in a
+        // new message to them rather than over the shared card.
+        await this.postMentioningAsker(reply);
+        return;
       }
+      // Past the token, a slash command's private result replaces the asker's own "thinking…"
+      // message (a channel message cannot be ephemeral): shown late to the channel beats lost.
+      await this.deliver(reply, true);
     };
     this.chain = this.chain.then(send).catch((err: unknown) => {
-      this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Discord: could not deliver the result of an interaction');
+      this.logger.error({ err: errText(err) }, 'Discord: could not deliver the result of an interaction');
     });
     return this.chain;
+  }
+
+  /** Only the asker sees it; false when the token could not be used, so the caller falls back. */
+  private async sendEphemeral(reply: Reply, opts: { replaceOriginal: boolean }): Promise<boolean> {
+    if (!this.tokenUsable()) return false;
+    try {
+      // A deferred message cannot turn ephemeral, so a slash command's public "thinking…"
+      // message is removed; a clicked card is left as it was.
+      await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply), auth: false });
+    } catch (err) {
+      if (!tokenExpired(err)) throw err;
+      this.markRefused(err);
+      return false;
+    }
+    if (opts.replaceOriginal) {
+      await this.rest.delete(Routes.webhookMessage(this.applicationId, this.token, '@original'), { auth: false }).catch((err: unknown) => {
+        this.logger.warn({ err: errText(err) }, 'Discord: could not remove the "thinking…" message after a private result');
+      });
+    }
+    return true;
   }
 
   private enqueueProgress(): void {
@@ -59,16 +144,65 @@ export class InteractionResponder {
       .then(async () => {
         const latest = this.pendingProgress;
         this.pendingProgress = null;
-        if (latest) await this.editOriginal(latest);
+        if (latest) await this.deliver(latest, false);
       })
       .catch((err: unknown) => {
-        this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'Discord: progress update failed; the result will still be sent');
+        this.logger.warn({ err: errText(err) }, 'Discord: progress update failed; the result will still be sent');
       });
   }
 
-  private async editOriginal(reply: Reply): Promise<void> {
-    // flags cannot change on an edit; the deferral decided whether the message is ephemeral.
-    const { flags: _ignored, ...body } = renderDiscord(reply);
-    await this.rest.patch(Routes.webhookMessage(this.applicationId, this.token, '@original'), { body, auth: false });
+  private tokenUsable(): boolean {
+    return !this.tokenRefused && Date.now() < this.tokenDeadline;
+  }
+
+  private markRefused(err: unknown): void {
+    this.tokenRefused = true;
+    this.logger.warn({ err: errText(err) }, 'Discord: the interaction token was refused (expired); continuing with the bot token');
+  }
+
+  private remember(message: unknown): void {
+    const m = messageRefSchema.safeParse(message);
+    if (m.success) this.original = { channelId: m.data.channel_id, messageId: m.data.id };
+  }
+
+  /** Shows a reply in the original message: through the interaction token while it lasts, then as the bot. */
+  private async deliver(reply: Reply, final: boolean): Promise<void> {
+    const body = editBody(reply);
+    if (this.tokenUsable()) {
+      try {
+        this.remember(await this.rest.patch(Routes.webhookMessage(this.applicationId, this.token, '@original'), { body, auth: false }));
+        return;
+      } catch (err) {
+        if (tokenExpired(err)) this.markRefused(err);
+        // Progress may be dropped; the result is worth one more way in.
+        else if (!final) throw err;
+        else this.logger.warn({ err: errText(err) }, 'Discord: editing the original message failed; trying as the bot');
+      }
+    }
+    if (this.original) {
+      try {
+        await this.rest.patch(Routes.channelMessage(this.original.channelId, this.original.messageId), { body });
+        return;
+      } catch (err) {
+        if (!final) throw err;
+        this.logger.warn({ err: errText(err), ...this.original }, 'Discord: the bot could not edit the original message; posting the result as a new message');
+      }
+    } else if (!final) {
+      // Without the message id there is nothing to edit; a new message per progress step would be noise.
+      return;
+    }
+    await this.postMentioningAsker(reply);
+  }
+
+  /** Last resort: a new channel message that pings only the asker, so the result still reaches them. */
+  private async postMentioningAsker(reply: Reply): Promise<void> {
+    const { askerId, channelId } = this.opts;
+    await this.rest.post(Routes.channelMessages(channelId), {
+      body: {
+        ...editBody(reply),
+        content: `<@${askerId}> here is the result of your command; Firebreak could no longer update its original message.`,
+        allowed_mentions: { parse: [], users: [askerId] },
+      },
+    });
   }
 }

@@ -36,6 +36,8 @@ export interface DiscordInteractionsDeps {
   rest: REST;
   logger: Logger;
   deferAfterMs?: number;
+  /** How long an interaction token is used before results go through the bot token (default 14 min). */
+  tokenLifetimeMs?: number;
   /** Told the guild of every interaction, so the chat port knows where to create channels. */
   onGuild?(guildId: string): void;
 }
@@ -165,7 +167,12 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     if (!firstDelivery) return json(200, ephemeralText('Firebreak already received this interaction; it runs once.'));
 
     const isComponent = i.type === InteractionKind.MessageComponent;
-    const responder = new InteractionResponder(deps.rest, deps.applicationId, i.token, deps.logger);
+    const responder = new InteractionResponder(deps.rest, deps.applicationId, i.token, deps.logger, {
+      askerId: inv.actor.id,
+      channelId: inv.channel.id,
+      messageId: isComponent ? i.message?.id : undefined,
+      tokenLifetimeMs: deps.tokenLifetimeMs,
+    });
     const dispatching = deps.dispatcher.dispatch(inv, { progress: (reply) => responder.progress(reply) });
     let timer: NodeJS.Timeout | undefined;
     const first = await Promise.race([

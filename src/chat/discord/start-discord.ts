@@ -17,7 +17,7 @@ import { discordPublicKey } from './verify-signature.js';
  */
 export function startDiscord(
   router: Router,
-  deps: { runtime: RuntimeEnv; dispatcher: Dispatcher; ports: Ports; logger: Logger; deferAfterMs?: number },
+  deps: { runtime: RuntimeEnv; dispatcher: Dispatcher; ports: Ports; logger: Logger; deferAfterMs?: number; tokenLifetimeMs?: number },
 ): DiscordChat | null {
   const { applicationId, publicKey, botToken, apiUrl } = deps.runtime.discord;
   if (!applicationId || !publicKey) {
@@ -44,6 +44,7 @@ export function startDiscord(
     rest,
     logger: deps.logger,
     deferAfterMs: deps.deferAfterMs,
+    tokenLifetimeMs: deps.tokenLifetimeMs,
     onGuild: (g) => chat.learnGuild(g),
   });
   if (!botToken) deps.logger.warn({}, 'DISCORD_BOT_TOKEN is not set: commands work, but Firebreak cannot post alerts or create incident channels on Discord.');
