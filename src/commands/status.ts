@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Outcome } from '../core/outcome.js';
+import type { DeployPod } from '../core/ports.js';
 import type { ReplyRow } from '../core/reply.js';
 import { defineCommand } from '../core/spec.js';
 import { deployableServices, failed, readyText, resolveService, target, wordArg } from './deploy-common.js';
@@ -34,16 +35,18 @@ export const statusCommand = defineCommand({
       cells: [`${h.revision}${h.revision === s.revision ? ' (current)' : ''}`, h.image ?? '', h.changeCause ?? '—', h.createdAt ?? ''],
     }));
     const settled = s.replicas !== null && s.ready === s.replicas && s.updated === s.replicas;
+    const troubled = (s.pods ?? []).filter((p) => !p.ready || p.restarts > 0);
     return {
       status: 'ok',
       reply: {
         title: `${r.name}: revision ${s.revision ?? '?'}, ${readyText(s)}`,
-        status: settled ? 'ok' : 'warning',
+        status: settled && troubled.every((p) => p.ready) ? 'ok' : 'warning',
         text: settled ? undefined : `The rollout is in progress: ${s.updated ?? 0} of ${s.replicas ?? '?'} replicas updated, ${s.ready ?? 0} ready.`,
         fields: [
           { label: 'Deployment', value: s.target },
           { label: 'Image', value: s.image ?? 'unknown' },
           { label: 'Replicas', value: `${readyText(s)}${r.service.replicas ? ` (allowed ${r.service.replicas.min}–${r.service.replicas.max})` : ''}` },
+          ...(s.pods ? [{ label: 'Pods', value: podsText(s.pods, troubled) }] : []),
         ],
         rows,
         context: rows.length > 0 ? `Last ${rows.length} revisions: revision, image, change cause, created` : undefined,
@@ -51,3 +54,12 @@ export const statusCommand = defineCommand({
     };
   },
 });
+
+/** The pods worth a look (not ready, or restarting), since "4/5 ready" alone does not say which or why. */
+function podsText(pods: readonly DeployPod[], troubled: readonly DeployPod[]): string {
+  if (pods.length === 0) return 'none';
+  if (troubled.length === 0) return `${pods.length} running, no restarts`;
+  const shown = troubled.slice(0, 5).map((p) => `${p.name}: ${p.ready ? 'ready' : p.state}, ${p.restarts} restart${p.restarts === 1 ? '' : 's'}`);
+  const more = troubled.length > shown.length ? `; and ${troubled.length - shown.length} more` : '';
+  return `${pods.length - troubled.length} of ${pods.length} healthy; ${shown.join('; ')}${more}`;
+}

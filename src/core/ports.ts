@@ -129,6 +129,14 @@ export interface DeployRevision {
   createdAt: string | null;
 }
 
+export interface DeployPod {
+  name: string;
+  ready: boolean;
+  restarts: number;
+  /** "Running", or why it is not: CrashLoopBackOff, ImagePullBackOff, Pending… */
+  state: string;
+}
+
 export interface DeployState {
   /** Where it lives, e.g. "deployment conduit-api in namespace conduit (context prod-eu)". */
   target: string;
@@ -139,6 +147,8 @@ export interface DeployState {
   updated: number | null;
   /** Newest first; empty when the deploy kind keeps no history. */
   history: DeployRevision[];
+  /** The pods behind it (kubernetes kind), when they could be read: what crash-loops shows here. */
+  pods?: DeployPod[];
   /** What a status command printed (commands kind). Not yet redacted. */
   output?: string;
 }

@@ -69,6 +69,8 @@ export interface FakeKube {
   deployment(namespace: string, name: string): { replicas: number; image: string; revision: number; generation: number; ready: number; restartedAt?: string };
   /** Revisions still recorded in replicasets, oldest first. */
   revisions(namespace: string, name: string): { revision: number; image: string }[];
+  /** Makes one of a deployment's pods crash-loop: not ready, `restarts` restarts, waiting in CrashLoopBackOff. */
+  crashLoop(namespace: string, name: string, podIndex: number, restarts: number): void;
   /** Makes every request answer 403 (no cluster access) or hang. */
   mode: 'ok' | 'forbidden' | 'hang';
   settleMs: number;
@@ -226,6 +228,35 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
         ],
       },
     };
+  };
+
+  const crashing = new Map<string, Map<number, number>>();
+  /** The deployment's pods as the kubelet would report them: one per replica of the current template. */
+  const podsJson = (d: Deployment): Obj[] => {
+    const container = String(((d.template.spec as Obj).containers as Obj[])[0]?.name ?? 'app');
+    return Array.from({ length: d.replicas }, (_, i) => {
+      const restarts = crashing.get(key(d.namespace, d.name))?.get(i);
+      const ready = restarts === undefined && i < d.readyReplicas;
+      const pod: Obj = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `${d.name}-${revisionOf(d).toString(16)}f7c-${String(i).padStart(5, 'x')}`, namespace: d.namespace, labels: { app: d.name }, creationTimestamp: d.createdAt },
+        spec: clone(d.template.spec as Obj),
+        status: {
+          phase: 'Running',
+          containerStatuses: [
+            {
+              name: container,
+              image: imageOf(d.template),
+              ready,
+              restartCount: restarts ?? 0,
+              state: restarts === undefined ? { running: { startedAt: d.createdAt } } : { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
+            },
+          ],
+        },
+      };
+      return pod;
+    });
   };
 
   const rsJson = (rs: ReplicaSet): Obj => {
@@ -418,7 +449,15 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
       return send(res, 200, { kind: 'ReplicaSetList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(resourceVersion) }, items });
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
-    if (m && method === 'GET') return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(resourceVersion) }, items: [] });
+    if (m && method === 'GET') {
+      const ns = m[1]!;
+      const selector = url.searchParams.get('labelSelector');
+      const items = [...deployments.values()]
+        .filter((d) => d.namespace === ns)
+        .flatMap(podsJson)
+        .filter((o) => matchesSelector(((o.metadata as Obj).labels ?? {}) as Record<string, string>, selector));
+      return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(resourceVersion) }, items });
+    }
     return status(res, 404, 'NotFound', `the fake does not serve ${method} ${path}`);
   };
 
@@ -480,6 +519,11 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
       if (!d) throw new Error(`no deployment ${namespace}/${name}`);
       const restartedAt = ((d.template.metadata as Obj | undefined)?.annotations as Obj | undefined)?.['kubectl.kubernetes.io/restartedAt'];
       return { replicas: d.replicas, image: imageOf(d.template), revision: revisionOf(d), generation: d.generation, ready: d.readyReplicas, restartedAt: restartedAt === undefined ? undefined : String(restartedAt) };
+    },
+    crashLoop(namespace, name, podIndex, restarts) {
+      const k = key(namespace, name);
+      if (!crashing.has(k)) crashing.set(k, new Map());
+      crashing.get(k)!.set(podIndex, restarts);
     },
     revisions(namespace, name) {
       const d = deployments.get(key(namespace, name))!;

@@ -89,7 +89,18 @@ describe('deploy operations on Kubernetes, real kubectl against the fake API ser
       ['12', `${IMG}:v1.2.1`, 'deploy v1.2.1'],
       ['11', `${IMG}:v1.2.0`, 'deploy v1.2.0'],
     ]);
+    expect(r.reply.fields).toContainEqual({ label: 'Pods', value: '3 running, no restarts' });
     expect(kube.writes()).toEqual([]);
+  });
+
+  it('/status names a crash-looping pod and why, and is not shown as healthy', async () => {
+    kube.crashLoop(NS, 'conduit-api', 1, 7);
+    const r = await send(app, '/status api');
+    expect(r.status).toBe('ok');
+    expect(r.reply.status).toBe('warning');
+    const pods = r.reply.fields?.find((f) => f.label === 'Pods')?.value;
+    expect(pods).toMatch(/^2 of 3 healthy; conduit-api-\S+: CrashLoopBackOff, 7 restarts$/);
+    expect(kube.requests.some((q) => q.url.startsWith(`/api/v1/namespaces/${NS}/pods?`) && q.url.includes('labelSelector=app%3Dconduit-api'))).toBe(true);
   });
 
   it('/rollback api: a card naming both revisions and the exact command; on confirm the cluster runs revision 13 and the reply says so', async () => {

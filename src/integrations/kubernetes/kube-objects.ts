@@ -51,3 +51,22 @@ export function imageIn(template: z.infer<typeof podTemplate>, container?: strin
   const c = container ? cs.find((x) => x.name === container) : cs[0];
   return c?.image ?? null;
 }
+
+export const podListSchema = z.object({
+  items: z.array(
+    z.object({
+      metadata: z.object({ name: z.string() }).loose(),
+      status: z.object({
+        phase: z.string().optional(),
+        containerStatuses: z.array(
+          z.object({
+            name: z.string(),
+            ready: z.boolean().optional(),
+            restartCount: z.number().int().optional(),
+            state: z.object({ waiting: z.object({ reason: z.string().optional() }).loose().optional(), terminated: z.object({ reason: z.string().optional() }).loose().optional() }).loose().optional(),
+          }).loose(),
+        ).optional(),
+      }).loose().optional(),
+    }).loose(),
+  ),
+}).loose();

@@ -29,6 +29,14 @@ export const kubectlArgv = {
     '-o',
     'json',
   ],
+  listPods: (base: string[], selector: Record<string, string>) => [
+    ...base,
+    'get',
+    'pods',
+    `--selector=${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}`,
+    '-o',
+    'json',
+  ],
   history: (base: string[], d: KubernetesDeploy) => [...base, 'rollout', 'history', ref(d)],
   undo: (base: string[], d: KubernetesDeploy, toRevision: number) => [...base, 'rollout', 'undo', ref(d), `--to-revision=${toRevision}`],
   scale: (base: string[], d: KubernetesDeploy, replicas: number, expectCurrent?: number | null) => [

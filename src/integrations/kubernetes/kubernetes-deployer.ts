@@ -1,8 +1,8 @@
 import { excerpt } from '../../core/redact.js';
-import type { DeployOperation, DeployReadResult, DeployRevision, DeployRunResult, DeployState } from '../../core/ports.js';
+import type { DeployOperation, DeployPod, DeployReadResult, DeployRevision, DeployRunResult, DeployState } from '../../core/ports.js';
 import { describeArgvFailure, runArgv, type ArgvResult } from '../commands/run-argv.js';
 import { kubectlArgv, kubectlBase, type KubernetesDeploy } from './kubectl-argv.js';
-import { CHANGE_CAUSE, deploymentSchema, imageIn, REVISION, replicaSetListSchema, type KubeDeployment } from './kube-objects.js';
+import { CHANGE_CAUSE, deploymentSchema, imageIn, podListSchema, REVISION, replicaSetListSchema, type KubeDeployment } from './kube-objects.js';
 
 export interface KubectlOptions {
   /** The kubectl executable; "kubectl" from PATH unless a test or a packaged install says otherwise. */
@@ -75,9 +75,11 @@ export class KubernetesDeployer {
     if (!dep.success) return { ok: false, problem: `kubectl printed something that is not the ${where(d)} (unexpected JSON).`, argv: getArgv };
     const selector = dep.data.spec.selector.matchLabels ?? {};
     let history: DeployRevision[] = [];
+    let pods: DeployPod[] | undefined;
     if (Object.keys(selector).length > 0) {
       const rsArgv = kubectlArgv.listReplicaSets(b, selector);
-      const rs = await runArgv(rsArgv, { timeoutMs: this.processTimeoutMs });
+      const [rs, podRead] = await Promise.all([runArgv(rsArgv, { timeoutMs: this.processTimeoutMs }), runArgv(kubectlArgv.listPods(b, selector), { timeoutMs: this.processTimeoutMs })]);
+      pods = podsFrom(podRead, d.container);
       const rsProblem = kubectlProblem(rs, d, this.processTimeoutMs);
       if (rsProblem) return { ok: false, problem: rsProblem, argv: rsArgv };
       const list = replicaSetListSchema.safeParse(parseJson(rs.stdout));
@@ -94,7 +96,7 @@ export class KubernetesDeployer {
         .filter((x) => Number.isInteger(x.revision) && x.revision > 0)
         .sort((a, b2) => b2.revision - a.revision);
     }
-    return { ok: true, state: this.stateOf(d, dep.data, history) };
+    return { ok: true, state: { ...this.stateOf(d, dep.data, history), ...(pods ? { pods } : {}) } };
   }
 
   private stateOf(d: KubernetesDeploy, dep: KubeDeployment, history: DeployRevision[]): DeployState {
@@ -147,4 +149,25 @@ export class KubernetesDeployer {
     }
     return { ok: true, argv, exitCode: 0, durationMs: elapsed(), output, state: after.ok ? after.state : undefined };
   }
+}
+
+/**
+ * Pods are extra detail: a service account allowed to read deployments but not pods still gets
+ * /status, just without this part.
+ */
+function podsFrom(r: ArgvResult, container: string | undefined): DeployPod[] | undefined {
+  if (r.exitCode !== 0) return undefined;
+  const list = podListSchema.safeParse(parseJson(r.stdout));
+  if (!list.success) return undefined;
+  return list.data.items.map((p) => {
+    const statuses = p.status?.containerStatuses ?? [];
+    const c = (container ? statuses.find((x) => x.name === container) : undefined) ?? statuses[0];
+    const reason = statuses.map((x) => x.state?.waiting?.reason ?? x.state?.terminated?.reason).find(Boolean);
+    return {
+      name: p.metadata.name,
+      ready: statuses.length > 0 && statuses.every((x) => x.ready === true),
+      restarts: c?.restartCount ?? 0,
+      state: reason ?? p.status?.phase ?? 'Unknown',
+    };
+  });
 }
