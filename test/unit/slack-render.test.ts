@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderBlocks, slackLimits, type Block, type RenderMeta } from '../../src/chat/slack/render-blocks.js';
+import { nameSchema } from '../../src/config/schema.js';
+import { actionIds } from '../../src/core/dispatcher.js';
 import type { Reply } from '../../src/core/reply.js';
 
 /**
@@ -210,5 +212,34 @@ describe('Block Kit limits and escaping', () => {
     });
     const buttons = blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements as { action_id: string }[]);
     expect(buttons.map((b) => b.action_id)).toEqual(['ok']);
+  });
+
+  it('a button whose action_id is too long is left off and logged as an error, naming the button', () => {
+    const errors: { obj: object; msg?: string }[] = [];
+    const { blocks } = renderBlocks(
+      { title: 'Roll back api?', status: 'pending', buttons: [{ actionId: `confirm:${'x'.repeat(300)}`, label: 'Roll back', style: 'danger' }, { actionId: 'cancel:1', label: 'Cancel' }] },
+      {},
+      { error: (obj, msg) => void errors.push({ obj, msg }) },
+    );
+    const ids = blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements as { action_id: string }[]).map((e) => e.action_id));
+    expect(ids).toEqual(['cancel:1']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toBe('Slack: the button "Roll back" was left off the card because its action_id is 308 characters (Slack allows 255). This is a Firebreak bug.');
+    expect(errors[0]!.obj).toMatchObject({ length: 308, label: 'Roll back' });
+  });
+
+  it("the core's own action ids always fit Slack's limit (and the 90 the Reply model promises)", () => {
+    // Confirmation ids are 20 hex chars; /health's Re-check carries a service name, at most 63 chars by the config schema.
+    expect(nameSchema.safeParse('s'.repeat(63)).success).toBe(true);
+    expect(nameSchema.safeParse('s'.repeat(64)).success).toBe(false);
+    const longest = [actionIds.confirm('f'.repeat(20)), actionIds.cancel('f'.repeat(20)), actionIds.run(`/health ${'s'.repeat(63)}`)];
+    for (const id of longest) {
+      expect(id.length).toBeLessThanOrEqual(90);
+      expect(id.length).toBeLessThanOrEqual(slackLimits.actionId);
+    }
+    const errors: unknown[] = [];
+    const { blocks } = renderBlocks({ title: 't', status: 'ok', buttons: longest.map((actionId) => ({ actionId, label: 'b' })) }, {}, { error: (o) => void errors.push(o) });
+    expect(blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements as unknown[])).toHaveLength(3);
+    expect(errors).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import type { Logger } from '../../core/ports.js';
 import { statusEmoji, type Reply, type ReplyButton } from '../../core/reply.js';
 
 /** Block Kit JSON as Slack takes it. Kept loose on purpose: Slack validates it; golden files pin it. */
@@ -41,9 +42,16 @@ export function escapeMrkdwn(s: string): string {
 
 const plain = (text: string, max: number) => ({ type: 'plain_text', text: cut(text, max), emoji: true });
 
-function button(b: ReplyButton): Block | null {
-  // Longer ids would be refused by Slack; the core keeps them ≤ 90, so this only guards a bug.
-  if (b.actionId.length > slackLimits.actionId) return null;
+function button(b: ReplyButton, log: Pick<Logger, 'error'> | undefined): Block | null {
+  // Slack refuses the whole message for a longer id, so the button is left off. The core keeps
+  // ids ≤ 90 (a test checks), so this is a bug: say so loudly, or a missing Confirm goes unexplained.
+  if (b.actionId.length > slackLimits.actionId) {
+    log?.error(
+      { actionId: `${b.actionId.slice(0, 60)}…`, length: b.actionId.length, label: b.label },
+      `Slack: the button "${b.label}" was left off the card because its action_id is ${b.actionId.length} characters (Slack allows ${slackLimits.actionId}). This is a Firebreak bug.`,
+    );
+    return null;
+  }
   const el: Block = { type: 'button', action_id: b.actionId, text: plain(b.label, slackLimits.buttonText) };
   if (b.style) el.style = b.style;
   if (b.confirm) {
@@ -74,8 +82,11 @@ function linesToSections(lines: string[]): Block[] {
   return out;
 }
 
-/** The Slack renderer: the neutral Reply as Block Kit (header, rows, fields, text, code, context, buttons). */
-export function renderBlocks(reply: Reply, meta: RenderMeta = {}): SlackMessage {
+/**
+ * The Slack renderer: the neutral Reply as Block Kit (header, rows, fields, text, code, context, buttons).
+ * `log` hears about anything that had to be left out rather than cut (a button whose id is too long).
+ */
+export function renderBlocks(reply: Reply, meta: RenderMeta = {}, log?: Pick<Logger, 'error'>): SlackMessage {
   const blocks: Block[] = [];
   const title = `${statusEmoji[reply.status]} ${reply.title}`;
   blocks.push({ type: 'header', text: plain(title, slackLimits.headerText) });
@@ -112,7 +123,7 @@ export function renderBlocks(reply: Reply, meta: RenderMeta = {}): SlackMessage 
   );
   if (context.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(context.join(' · '), slackLimits.contextText) }] });
 
-  const buttons = (reply.buttons ?? []).map(button).filter((b): b is Block => b !== null);
+  const buttons = (reply.buttons ?? []).map((b) => button(b, log)).filter((b): b is Block => b !== null);
   for (let i = 0; i < buttons.length; i += slackLimits.buttonsPerActions) {
     blocks.push({ type: 'actions', elements: buttons.slice(i, i + slackLimits.buttonsPerActions) });
   }

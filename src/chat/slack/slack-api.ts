@@ -63,7 +63,7 @@ export interface SlackApiOptions {
 export class SlackApi {
   readonly client: InstanceType<typeof webApi.WebClient>;
   readonly pacer: ChannelPacer;
-  private readonly logger: Logger;
+  readonly logger: Logger;
 
   constructor(opts: SlackApiOptions) {
     this.logger = opts.logger;

@@ -19,12 +19,12 @@ export class SlackChatPort implements ChatPlatformPort {
 
   async postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef> {
     const id = 'id' in channel ? channel.id : await this.channelId(channel.name);
-    const r = await this.api.postMessage(id, renderBlocks(reply));
+    const r = await this.api.postMessage(id, renderBlocks(reply, {}, this.api.logger));
     return { platform: SLACK_PLATFORM, channelId: r.channel, messageId: r.ts };
   }
 
   async updateMessage(ref: MessageRef, reply: Reply): Promise<void> {
-    await this.api.updateMessage(ref.channelId, ref.messageId, renderBlocks(reply));
+    await this.api.updateMessage(ref.channelId, ref.messageId, renderBlocks(reply, {}, this.api.logger));
   }
 
   async createChannel(name: string, opts: { topic?: string } = {}): Promise<ChannelRef> {

@@ -154,7 +154,7 @@ export class SlackInteractions {
 
   private async deliver(d: Delivery): Promise<void> {
     const { api } = this.deps;
-    const render = (reply: Reply) => renderBlocks(reply, d.meta);
+    const render = (reply: Reply) => renderBlocks(reply, d.meta, this.deps.logger);
     // The message progress and the result go to; for a new target it is posted on first need.
     let message: Promise<{ channel: string; ts: string }> | null =
       d.target.kind === 'existing' ? Promise.resolve({ channel: d.target.channel, ts: d.target.ts }) : null;
@@ -203,7 +203,7 @@ export class SlackInteractions {
 
   /** Only the person who asked sees it: through the response_url when there is one. */
   private async ephemeral(d: Delivery, reply: Reply): Promise<void> {
-    const msg = renderBlocks(reply, d.meta);
+    const msg = renderBlocks(reply, d.meta, this.deps.logger);
     if (d.responseUrl) {
       await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...msg });
       return;
@@ -219,6 +219,6 @@ export class SlackInteractions {
     if (!d.responseUrl) return;
     // The person still gets the result, only to them, with what went wrong on top.
     const shown: Reply = { ...reply, context: [problem, reply.context].filter(Boolean).join(' · '), buttons: undefined };
-    await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...renderBlocks(shown, d.meta) }).catch(() => {});
+    await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...renderBlocks(shown, d.meta, this.deps.logger) }).catch(() => {});
   }
 }
