@@ -6,6 +6,7 @@ import { startFirebreak, type Running } from '../../src/main.js';
 import { startFakeDiscordApi, type DiscordCall, type FakeDiscordApi } from '../fakes/discord-api.js';
 import { buttonInteraction, commandInteraction, discordSigner, type DiscordSigner } from '../fakes/discord-signing.js';
 import { startHttpRecorder, type HttpRecorder } from '../fakes/http-recorder.js';
+import { startFakeKube, type FakeKube } from '../fakes/kube-apiserver.js';
 import { configFrom, testRuntime } from '../support/app.js';
 
 const APP_ID = '1200000000000000001';
@@ -15,10 +16,11 @@ const bob = { id: '222222222222222222', username: 'bob' };
 const mallory = { id: '333333333333333333', username: 'mallory' };
 const incidents = { id: '500000000000000001', name: 'incidents' };
 const random = { id: '500000000000000002', name: 'random' };
+const IMG = 'ghcr.io/acme/conduit-api';
 
 interface Callback {
   type: number;
-  data?: { content?: string; flags?: number; embeds?: { title?: string; description?: string; color?: number; footer?: { text: string } }[]; components?: { components: { custom_id: string; label: string; style: number }[] }[] };
+  data?: { content?: string; flags?: number; embeds?: { title?: string; description?: string; color?: number; footer?: { text: string }; fields?: { name: string; value: string }[] }[]; components?: { components: { custom_id: string; label: string; style: number }[] }[] };
 }
 
 describe('Discord interactions through the real HTTP endpoint', () => {
@@ -29,6 +31,7 @@ describe('Discord interactions through the real HTTP endpoint', () => {
   let slow: HttpRecorder;
   let dataDir: string;
   let endpoint: string;
+  let kube: FakeKube;
 
   beforeAll(async () => {
     signer = discordSigner();
@@ -38,6 +41,11 @@ describe('Discord interactions through the real HTTP endpoint', () => {
     slow = await startHttpRecorder();
     slow.respond(200, '{"status":"ok"}', { delayMs: 1600 });
     dataDir = mkdtempSync(join(tmpdir(), 'fb-discord-'));
+    // A cluster the real kubectl talks to, so /status, /rollback, /scale and /restart act on something.
+    kube = await startFakeKube({
+      dir: dataDir,
+      deployments: [{ namespace: 'conduit', name: 'conduit-api', replicas: 3, container: 'api', images: [`${IMG}:v1.2.2`, `${IMG}:v1.2.3`], firstRevision: 13 }],
+    });
     const yaml = `
 chat:
   incidents_channel: incidents
@@ -48,6 +56,7 @@ services:
     description: API
     replicas: { min: 2, max: 30 }
     health: { type: http, url: "${upstream.url}/health", timeout_ms: 3000 }
+    deploy: { kind: kubernetes, kubeconfig: "${kube.kubeconfig}", namespace: conduit, deployment: conduit-api, container: api, rollout_timeout_s: 30 }
 datastores:
   slowdb: { type: http, url: "${slow.url}/ping", timeout_ms: 5000 }
 actions:
@@ -55,6 +64,10 @@ actions:
     description: Print a greeting
     argv: [node, -e, "console.log('hello from the action')"]
     timeout_s: 20
+backups:
+  targets:
+    appdata: { type: command, argv: [node, -e, "process.stdout.write('x')"], extension: txt, timeout_s: 30 }
+  destination: { dir: "${join(dataDir, 'backups')}" }
 `;
     running = await startFirebreak(
       testRuntime({
@@ -73,6 +86,7 @@ actions:
     await fake?.close();
     await upstream?.close();
     await slow?.close();
+    await kube?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -118,29 +132,95 @@ actions:
     expect(upstream.requests.length).toBe(0);
   });
 
-  it('drives every registered command and records each one in the timeline as the Discord user', async () => {
-    for (const spec of running.app.ports.registry.list()) {
-      // A subcommand-command always arrives with one subcommand chosen; without its options a usage error is a fine answer.
-      const options = spec.subcommands?.length ? [{ name: spec.subcommands[0]!.name, type: 1, options: [] }] : [];
-      const i = command(spec.name, options);
+  /**
+   * What each command is given and what a user must see. Every registered command needs an entry,
+   * with options that make it do its job: a card that only asks "which service?" proves nothing.
+   */
+  interface Drive {
+    options: unknown[];
+    /** The title of the answer (a result, or the confirmation card). */
+    title: RegExp;
+    /** More about the answer a user must see. */
+    check?: (card: NonNullable<Callback['data']>) => void;
+    /** Set for commands that ask first: click Confirm, then the result title and what changed. */
+    confirm?: { label: string; result: RegExp; changed?: () => void };
+  }
+  const opt = (name: string, value: string | number) => ({ name, type: typeof value === 'number' ? 4 : 3, value });
+  const drives: Record<string, Drive> = {
+    health: { options: [opt('service', 'api')], title: /^✅ Health — 1 of 1 check OK/ },
+    help: { options: [], title: /Firebreak commands/ },
+    run: { options: [opt('action', 'say-hello')], title: /say-hello/ },
+    backup: {
+      options: [{ name: 'now', type: 1, options: [opt('target', 'appdata')] }],
+      title: /^✅ appdata backed up: \d+ B gzipped in /,
+      check: (card) => expect(card.embeds![0]!.fields?.find((f) => f.name === 'Location')?.value).toContain(join(dataDir, 'backups')),
+    },
+    status: { options: [opt('service', 'api')], title: /^✅ api: revision 14, 3\/3 ready/ },
+    rollback: {
+      options: [opt('service', 'api')],
+      title: /Roll back api from revision 14 \(conduit-api:v1\.2\.3\) to 13 \(conduit-api:v1\.2\.2\)\?/,
+      confirm: {
+        label: 'Roll back',
+        result: /^✅ api rolled back to revision 13 \(conduit-api:v1\.2\.2\)/,
+        changed: () => expect(kube.deployment('conduit', 'conduit-api')).toMatchObject({ image: `${IMG}:v1.2.2`, revision: 15 }),
+      },
+    },
+    scale: {
+      options: [opt('service', 'api'), opt('replicas', 5)],
+      title: /Scale api 3 → 5 replicas \(allowed 2–30\)\?/,
+      confirm: { label: 'Scale', result: /^✅ api scaled 3 → 5 replicas/, changed: () => expect(kube.deployment('conduit', 'conduit-api')).toMatchObject({ replicas: 5, ready: 5 }) },
+    },
+    restart: {
+      options: [opt('service', 'api')],
+      title: /Restart api \(rolling restart of 5 pods/,
+      confirm: { label: 'Restart', result: /^✅ api restarted/, changed: () => expect(kube.deployment('conduit', 'conduit-api').restartedAt).toBeDefined() },
+    },
+  };
+
+  /** The card a slash command or click ends up showing: the immediate answer, or the last edit of a deferred one. */
+  async function shown(i: { token: string }, r: { body: Callback }, done: RegExp): Promise<NonNullable<Callback['data']>> {
+    if (r.body.type === 4 || r.body.type === 7) return r.body.data!;
+    expect([5, 6], 'answers now or defers').toContain(r.body.type);
+    const edit = await fake.waitFor((c) => editsOf(i.token)(c) && done.test((c.body as Callback['data'])?.embeds?.[0]?.title ?? ''), 60_000);
+    return edit.body as NonNullable<Callback['data']>;
+  }
+
+  it('drives every registered command with real options against the fake cluster and a backup target, as the Discord user', async () => {
+    const names = running.app.ports.registry.list().map((s) => s.name);
+    expect(Object.keys(drives).sort(), 'every registered command has a drive here').toEqual([...names].sort());
+    for (const name of names) {
+      const d = drives[name]!;
+      const i = command(name, d.options);
       const before = await timelineCount();
       const r = await post(i);
-      expect(r.status, `/${spec.name}`).toBe(200);
-      let title: string | undefined;
-      if (r.body.type === 4) {
-        title = r.body.data?.embeds?.[0]?.title;
-      } else {
-        expect(r.body.type, `/${spec.name} answers now or defers`).toBe(5);
-        const edit = await fake.waitFor(editsOf(i.token));
-        title = (edit.body as Callback['data'])?.embeds?.[0]?.title;
-      }
-      expect(title, `/${spec.name} shows a titled card`).toMatch(/\S/);
+      expect(r.status, `/${name}`).toBe(200);
+      const card = await shown(i, r, d.title);
+      const title = card.embeds?.[0]?.title ?? '';
+      expect(title, `/${name} is not a usage error or an internal error`).not.toMatch(/Invalid command|which service|internal error|went wrong|No backup targets/i);
+      expect(title, `/${name}`).toMatch(d.title);
+      d.check?.(card);
+
       const events = await running.app.ports.timeline.list({ limit: 10_000 });
-      expect(events.length, `/${spec.name} is recorded`).toBeGreaterThan(before);
-      const mine = events.filter((e) => e.actor.platform === 'discord' && e.actor.id === alice.id && e.channel?.name === 'incidents');
-      expect(mine.some((e) => e.command === spec.name), `/${spec.name} recorded for alice in #incidents`).toBe(true);
+      expect(events.length, `/${name} is recorded`).toBeGreaterThan(before);
+      const mine = events.filter((e) => e.actor.platform === 'discord' && e.actor.id === alice.id && e.channel?.name === 'incidents' && e.command === name);
+      expect(mine.length, `/${name} recorded for alice in #incidents`).toBeGreaterThan(0);
+      expect(['ok', 'pending'], `/${name} outcome`).toContain(mine.at(-1)!.outcome);
+
+      const buttons = card.components?.flatMap((row) => row.components) ?? [];
+      if (!d.confirm) continue;
+      expect(buttons.map((b) => b.label), `/${name} asks first`).toEqual([d.confirm.label, 'Cancel']);
+      expect(buttons[0]!.style, 'Confirm is red').toBe(4);
+      expect(buttons[0]!.custom_id).toMatch(/^confirm:/);
+      const writes = kube.writes().length;
+      const click = buttonInteraction(APP_ID, buttons[0]!.custom_id, { user: alice, channel: incidents });
+      const clicked = await post(click);
+      const result = await shown(click, clicked, d.confirm.result);
+      expect(result.embeds![0]!.title, `/${name} result`).toMatch(d.confirm.result);
+      expect(result.components, 'the card loses its buttons').toEqual([]);
+      expect(kube.writes().length, `/${name} changed the cluster`).toBeGreaterThan(writes);
+      d.confirm.changed?.();
     }
-  });
+  }, 120_000);
 
   it('answers a fast command at once with an embed coloured by status', async () => {
     const r = await post(command('health', [{ name: 'service', type: 3, value: 'api' }]));
