@@ -47,7 +47,7 @@ export function startDiscord(
     tokenLifetimeMs: deps.tokenLifetimeMs,
     onGuild: (g) => chat.learnGuild(g),
   });
-  if (!botToken) deps.logger.warn({}, 'DISCORD_BOT_TOKEN is not set: commands work, but Firebreak cannot post alerts or create incident channels on Discord.');
+  if (!botToken) deps.logger.warn({}, 'DISCORD_BOT_TOKEN is not set: commands work, but Firebreak cannot post alerts, create incident channels, or deliver results of commands that outlast Discord\'s 15-minute interaction token.');
   deps.logger.info({ applicationId }, 'Discord interactions endpoint at POST /discord/interactions');
   return chat;
 }
