@@ -6,6 +6,7 @@ import {
   buttonsOf,
   configYaml,
   contextOf,
+  GONE,
   headerOf,
   INCIDENTS,
   nextTrigger,
@@ -165,8 +166,21 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
     const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
     expect(answer.body.response_type).toBe('ephemeral');
     expect(headerOf(answer.body.blocks as unknown[])).toMatch(/Health — 1 of 1/);
-    expect(contextOf(answer.body.blocks as unknown[])).toContain('Firebreak is not a member of channel GPRIVATE: /invite @firebreak there');
+    expect(contextOf(answer.body.blocks as unknown[])).toContain('Firebreak is not a member of channel #inc-private: /invite @firebreak there, then try again.');
     expect(rig.fake.callsOf('chat.postMessage').filter((c) => c.args.channel === PRIVATE_NOT_IN.id).map((c) => c.error)).toEqual(['not_in_channel']);
+  });
+
+  it('a channel Slack does not know (channel_not_found): the user gets the result only to them, with one clear sentence', async () => {
+    const { res, trigger } = await rig.slash('/health', 'api', { channel: GONE });
+    expect(res.status).toBe(200);
+    const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(headerOf(answer.body.blocks as unknown[])).toMatch(/Health — 1 of 1/);
+    expect(contextOf(answer.body.blocks as unknown[])).toMatch(
+      /^Slack says channel #inc-gone does not exist or Firebreak cannot see it: if it is private, \/invite @firebreak there\. · <@UALICE> ran `\/health api`$/,
+    );
+    expect(buttonsOf(answer.body.blocks as unknown[])).toEqual([]);
+    expect(rig.fake.callsOf('chat.postMessage').filter((c) => c.args.channel === GONE.id).map((c) => c.error)).toEqual(['channel_not_found']);
   });
 
   it('waits out a 429 for as long as Retry-After says and still delivers the card', async () => {

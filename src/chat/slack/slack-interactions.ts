@@ -3,9 +3,9 @@ import type { Dispatcher, Invocation, ReplySink } from '../../core/dispatcher.js
 import type { Coordination, Logger } from '../../core/ports.js';
 import type { Reply } from '../../core/reply.js';
 import { escapeMrkdwn, renderBlocks, type RenderMeta } from './render-blocks.js';
-import { SlackCallError, type SlackApi } from './slack-api.js';
+import { explainSlackError, SlackCallError, type SlackApi } from './slack-api.js';
 import { SLACK_PLATFORM } from './slack-chat-port.js';
-import type { ChannelNames } from './channel-names.js';
+import { ChannelNames } from './channel-names.js';
 import type { UserNames } from './user-names.js';
 
 /** Slack delivers at least once; a delivery key is remembered this long. */
@@ -214,7 +214,15 @@ export class SlackInteractions {
 
   /** A Slack error where a person is waiting: they get one clear sentence (it is already logged). */
   private async tellUser(d: Delivery, err: unknown, reply: Reply): Promise<void> {
-    const problem = err instanceof SlackCallError ? err.message : `Firebreak could not post its answer to Slack: ${(err as Error).message}`;
+    // The log has the channel id; the person reads the channel by the name they typed the command in.
+    const name = d.inv.channel.name;
+    const where = name && !ChannelNames.needsLookup(name) ? `#${name}` : d.inv.channel.id;
+    const problem =
+      err instanceof SlackCallError
+        ? err.code === 'request_failed' || err.method === 'response_url'
+          ? err.message
+          : explainSlackError(err.code, where)
+        : `Firebreak could not post its answer to Slack: ${(err as Error).message}`;
     this.deps.logger.warn({ invocation: d.inv.input, channel: d.inv.channel.id }, `A Slack answer could not be posted: ${problem}`);
     if (!d.responseUrl) return;
     // The person still gets the result, only to them, with what went wrong on top.
