@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { readRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
 import { consoleActor, consoleChannel } from './chat/console/console-identity.js';
-import { readServerInfo, REMOTE_PATH } from './chat/console/remote-endpoint.js';
+import { forwardToServer } from './chat/console/remote-client.js';
+import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderText } from './chat/console/render-text.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
-import type { Reply } from './core/reply.js';
+import { errorReply } from './core/reply.js';
 import { buildApp, startFirebreak, type App } from './main.js';
 import { lockHolder } from './store/data-dir-lock.js';
 import { openStore } from './store/open-store.js';
@@ -51,12 +51,13 @@ interface ConsoleSession {
   close(): Promise<void>;
 }
 
-const remoteResultSchema = z.object({
-  invocationId: z.string(),
-  status: z.enum(['ok', 'failed', 'invalid', 'denied', 'pending', 'cancelled']),
-  reply: z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v),
-  exitCode: z.number().int(),
-});
+/** `--as ""` would otherwise run as a nameless user in-process, and be refused by a running server. */
+function consoleUser(as: string | undefined): string {
+  if (as === undefined) return currentOsUser();
+  const checked = consoleUserSchema.safeParse(as);
+  if (!checked.success) throw new UsageError(checked.error.issues[0]?.message ?? '--as needs a user name, e.g. --as alice.');
+  return as;
+}
 
 async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Promise<ConsoleSession> {
   if (!runtime.databaseUrl) {
@@ -70,13 +71,18 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       return {
         async run(input, as, yes) {
           const body = input.kind === 'action' ? { as, actionId: input.actionId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
-          const res = await fetch(`http://127.0.0.1:${info.port}${REMOTE_PATH}`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-firebreak-token': info.token },
-            body: JSON.stringify(body),
-          }).catch((err: Error) => fail(`Cannot reach the running Firebreak server on port ${info.port}: ${err.message}`, 1));
-          if (!res.ok) fail(`The running Firebreak server refused the command (HTTP ${res.status}).`, 1);
-          return remoteResultSchema.parse(await res.json());
+          const outcome = await forwardToServer(info, body);
+          switch (outcome.kind) {
+            case 'result':
+              return outcome.result;
+            // The server refused the request itself: bad input, exit 2 as in-process; a reply rather than an
+            // exit so the console REPL carries on.
+            case 'refused':
+              return { invocationId: '', status: 'invalid', reply: errorReply('The running Firebreak server refused the command', outcome.message), exitCode: 2 };
+            case 'unreachable':
+            case 'server-error':
+              return fail(outcome.message, 1);
+          }
         },
         close: async () => {},
       };
@@ -105,12 +111,13 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (values.action === undefined && positionals.length !== 1) {
     throw new UsageError('firebreak run takes the chat text as one quoted argument, e.g. firebreak run "/health".');
   }
+  const as = consoleUser(values.as);
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
   const session = await openConsoleSession(runtime, loaded);
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
-    const result = await session.run(input, values.as ?? currentOsUser(), values.yes ?? false);
+    const result = await session.run(input, as, values.yes ?? false);
     process.stdout.write(`${renderText(result.reply)}\n`);
     return result.exitCode;
   } finally {
@@ -120,10 +127,10 @@ async function cmdRun(argv: string[]): Promise<number> {
 
 async function cmdConsole(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { as: { type: 'string' } } });
+  const as = consoleUser(values.as);
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
   const session = await openConsoleSession(runtime, loaded);
-  const as = values.as ?? currentOsUser();
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `firebreak (${as})> ` });
   process.stdout.write(`Firebreak console as ${as}. Type /help for commands, !ACTION_ID to press a button, exit to quit.\n`);
   rl.prompt();

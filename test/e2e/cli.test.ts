@@ -68,6 +68,13 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
     expect(rows.slice(1).every((r) => r.kind === 'command.invalid' && r.outcome === 'invalid')).toBe(true);
   });
 
+  it('--as with no name is one clear sentence, exit 2, before anything runs', async () => {
+    const r = await firebreak(['run', '/health', '--as', ''], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('--as needs a user name, e.g. --as alice.');
+    expect(r.stdout).toBe('');
+  });
+
   it('config check lists every problem with its path and exits 2', async () => {
     const cfgDir = mkdtempSync(join(tmpdir(), 'firebreak-cli-cfg-'));
     writeFileSync(join(cfgDir, 'firebreak.yml'), 'services:\n  api:\n    deploy: { kind: kubernetes, namespace: conduit, deployment: api }\n    replicas: { min: 2, max: 1 }\ndatastores:\n  cache: { type: redis, url: "${REDIS_URL}" }\n');
@@ -109,5 +116,34 @@ describe('firebreak run while firebreak start holds the embedded store', () => {
     expect(r.stdout).toContain('✅ firebreak-store');
     const bad = await firebreak(['run', '/nope', '--as', 'carol'], dir, { PATH: process.env.PATH ?? '' });
     expect(bad.code).toBe(2);
+  });
+
+  // Same sentences and exit codes as in-process (the table above), not "server refused the command (HTTP 400)".
+  it.each([
+    ['text over 20,000 characters', `/health ${'a'.repeat(25_000)}`, 'Command is 25008 characters long; the limit is 2000.'],
+    ['empty text', '', 'Empty command: type /help to see the commands.'],
+  ])('forwarded bad input: %s → the parser\'s sentence, exit 2', async (_name, text, message) => {
+    const r = await firebreak(['run', text, '--as', 'carol'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(message);
+    expect(r.code).toBe(2);
+  });
+
+  it('forwarded --as with no name: the same sentence and exit code as in-process', async () => {
+    const r = await firebreak(['run', '/health', '--as', ''], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('--as needs a user name, e.g. --as alice.');
+  });
+
+  it('the server recorded every forwarded invocation, bad input included', async () => {
+    server.kill('SIGTERM');
+    await server;
+    const rows = await timelineRows(dir);
+    expect(rows.map((r) => [r.kind, r.outcome, r.actor_id])).toEqual([
+      ['command', 'ok', 'carol'],
+      ['command.invalid', 'invalid', 'carol'],
+      ['command.invalid', 'invalid', 'carol'],
+      ['command.invalid', 'invalid', 'carol'],
+    ]);
   });
 });

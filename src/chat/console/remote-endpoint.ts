@@ -15,9 +15,19 @@ import { consoleActor, consoleChannel } from './console-identity.js';
  */
 export const REMOTE_PATH = '/internal/console/run';
 
+/** How `--as` may name the console user; the CLI checks the same rule before running in-process or forwarding. */
+export const consoleUserSchema = z
+  .string()
+  .min(1, '--as needs a user name, e.g. --as alice.')
+  .max(100, '--as takes a user name of at most 100 characters.')
+  .regex(/^[^\p{Cc}]+$/u, '--as takes a user name without control characters, e.g. --as alice.')
+  .refine((s) => s.trim() !== '', '--as needs a user name, e.g. --as alice.');
+
 export const remoteRequestSchema = z.object({
-  as: z.string().min(1).max(100),
-  text: z.string().max(20_000).optional(),
+  as: consoleUserSchema,
+  // No length limit here beyond the server's body cap: the dispatcher's parser rejects long text with
+  // the same sentence, exit code and timeline row as in-process, which a 400 here would not give.
+  text: z.string().optional(),
   actionId: z.string().max(200).optional(),
   yes: z.boolean().default(false),
 });
@@ -60,22 +70,26 @@ export function readServerInfo(dataDir: string): ServerInfo | null {
 export function registerRemoteConsole(router: Router, dispatcher: Dispatcher, token: string): void {
   const expected = Buffer.from(token);
   router.add('POST', REMOTE_PATH, async (req) => {
-    if (!isLoopback(req.remoteAddress)) return json(403, { error: 'loopback only' });
+    if (!isLoopback(req.remoteAddress)) return json(403, { error: 'The console endpoint only accepts connections from this machine.' });
     const given = Buffer.from(String(req.headers['x-firebreak-token'] ?? ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return json(401, { error: 'bad token' });
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return json(401, { error: "The console token does not match the running server's: is FIREBREAK_DATA_DIR the same as the server's?" });
+    }
     let body: unknown;
     try {
       body = JSON.parse(req.rawBody.toString('utf8'));
     } catch {
-      return json(400, { error: 'body must be JSON' });
+      return json(400, { error: 'The console request must be JSON.' });
     }
     const parsed = remoteRequestSchema.safeParse(body);
-    if (!parsed.success || (!parsed.data.text === !parsed.data.actionId)) return json(400, { error: 'need "as" and exactly one of "text" or "actionId"' });
+    if (!parsed.success) return json(400, { error: parsed.error.issues[0]?.message ?? 'The console request is not valid.' });
+    // Empty text is still text: the parser answers it ("Empty command …") and the timeline records it.
+    if ((parsed.data.text === undefined) === (parsed.data.actionId === undefined)) return json(400, { error: 'The console request needs exactly one of "text" or "actionId".' });
     const r = parsed.data;
     const result = await dispatcher.dispatch({
       actor: consoleActor(r.as),
       channel: consoleChannel,
-      input: r.actionId ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
+      input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
       autoConfirm: r.yes,
     });
     return json(200, { ...result, exitCode: exitCodeFor(result.status) });

@@ -1,0 +1,89 @@
+import { request } from 'node:http';
+import { z } from 'zod';
+import type { Reply } from '../../core/reply.js';
+import { MAX_BODY_BYTES } from '../../http/server.js';
+import { REMOTE_PATH, type ServerInfo } from './remote-endpoint.js';
+
+/**
+ * Only connecting is timed: a loopback server that is up accepts at once, while the command itself
+ * may rightly run for many minutes (a rollout, a backup), so the response gets no deadline.
+ */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+export const remoteResultSchema = z.object({
+  invocationId: z.string(),
+  status: z.enum(['ok', 'failed', 'invalid', 'denied', 'pending', 'cancelled']),
+  reply: z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v),
+  exitCode: z.number().int(),
+});
+export type RemoteResult = z.infer<typeof remoteResultSchema>;
+
+const errorBodySchema = z.object({ error: z.string().min(1) });
+
+export type RemoteOutcome =
+  | { kind: 'result'; result: RemoteResult }
+  /** The server refused the request itself (4xx): bad input, not a failure of the command. */
+  | { kind: 'refused'; message: string }
+  | { kind: 'unreachable'; message: string }
+  | { kind: 'server-error'; message: string };
+
+export interface RemoteRequest {
+  as: string;
+  text?: string;
+  actionId?: string;
+  yes: boolean;
+}
+
+/** Sends one console invocation to the running server (see remote-endpoint.ts) and says what came back. */
+export function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<RemoteOutcome> {
+  const payload = Buffer.from(JSON.stringify(body));
+  if (payload.length > MAX_BODY_BYTES) {
+    // The server would drop the connection mid-upload rather than answer, so say it here.
+    return Promise.resolve({ kind: 'refused', message: `The command is too long to send to the running Firebreak server (${payload.length} bytes; at most ${MAX_BODY_BYTES}).` });
+  }
+  return new Promise<RemoteOutcome>((resolve) => {
+    const controller = new AbortController();
+    const connectTimer = setTimeout(() => controller.abort(), connectTimeoutMs);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: info.port,
+        path: REMOTE_PATH,
+        method: 'POST',
+        // A fresh connection, so 'connect' below always fires and ends the connect deadline.
+        agent: false,
+        signal: controller.signal,
+        headers: { 'content-type': 'application/json', 'content-length': payload.length, 'x-firebreak-token': info.token },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('error', (err) => resolve({ kind: 'unreachable', message: `The running Firebreak server on port ${info.port} closed the connection: ${err.message}` }));
+        res.once('end', () => resolve(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+      },
+    );
+    req.once('socket', (socket) => socket.once('connect', () => clearTimeout(connectTimer)));
+    req.once('close', () => clearTimeout(connectTimer));
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      const why = controller.signal.aborted ? `no connection within ${connectTimeoutMs / 1000} s` : err.code === 'ECONNREFUSED' ? 'connection refused' : err.message;
+      resolve({ kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${info.port}: ${why}.` });
+    });
+    req.end(payload);
+  });
+}
+
+function interpret(status: number, text: string): RemoteOutcome {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (status >= 200 && status < 300) {
+    const parsed = remoteResultSchema.safeParse(json);
+    return parsed.success ? { kind: 'result', result: parsed.data } : { kind: 'server-error', message: 'The running Firebreak server sent a reply this version of firebreak does not understand; are both the same version?' };
+  }
+  const said = errorBodySchema.safeParse(json);
+  if (status >= 400 && status < 500) return { kind: 'refused', message: said.success ? said.data.error : `The running Firebreak server refused the command (HTTP ${status}).` };
+  return { kind: 'server-error', message: `The running Firebreak server failed to run the command (HTTP ${status})${said.success ? `: ${said.data.error}` : '.'}` };
+}
