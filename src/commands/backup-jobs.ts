@@ -3,17 +3,33 @@
  * and a scheduled backup of the same target take the same lease and write the same records.
  * Depends only on ports: the runner does the pg_dump/S3 work, the repository the bookkeeping.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { BackupTargetConfig, FirebreakConfig } from '../config/schema.js';
-import type { BackupProgress, BackupRecord, BackupRunResult, LeaseInfo } from '../core/ports.js';
+import type { Actor } from '../core/identity.js';
+import type { BackupProgress, BackupRecord, BackupRunner, BackupRunResult, LeaseInfo } from '../core/ports.js';
 import type { Ports } from '../core/services.js';
 
 export type BackupJobOutcome =
-  | { kind: 'done'; record: BackupRecord; result: BackupRunResult }
+  | { kind: 'done'; record: BackupRecord; result: BackupRunResult; expired: BackupRecord[]; retentionProblems: string[] }
   | { kind: 'busy'; heldBy: LeaseInfo }
   /** A scheduled slot another replica already recorded. */
   | { kind: 'slot-taken' }
+  /** This process is shutting down: nothing was started. */
+  | { kind: 'stopping'; message: string }
   | { kind: 'unavailable'; message: string };
+
+/**
+ * How long a backup lease lives without renewal. The job renews it every third of this while it
+ * runs, so a long upload never outlives its lease, and a crashed process frees the target soon.
+ */
+export const BACKUP_LEASE_TTL_MS = 120_000;
+
+/**
+ * What the runner is asked to do, plus the signal that stops it at shutdown. The BackupRunner port
+ * (src/core/ports.ts) does not declare `signal` yet; StreamingBackupRunner honours it, and a runner
+ * that ignores it is still stopped by its own timeout (the shutdown then marks the record failed).
+ */
+type BackupRequest = Parameters<BackupRunner['backup']>[0] & { signal?: AbortSignal };
 
 export function backupLeaseKey(target: string): string {
   return `backup:${target}`;
@@ -27,43 +43,208 @@ export function configuredTarget(config: FirebreakConfig, name: string): BackupT
   return Object.hasOwn(config.backups.targets, name) ? config.backups.targets[name] : undefined;
 }
 
+/** A failed or skipped backup, for the incidents channel. */
+export interface BackupReport {
+  kind: 'failed' | 'skipped';
+  target: string;
+  title: string;
+  text: string;
+  context?: string;
+}
+
+interface RunningJob {
+  id: string;
+  target: string;
+  startedAt: number;
+  controller: AbortController;
+  done: Promise<unknown>;
+}
+
+/**
+ * The backup jobs of one Firebreak process (one set of ports): what is running, so shutdown can
+ * wait for it, and where failures are reported (installed by the scheduler, which holds the chat
+ * platforms). Without this, close() shut the store while a dump was still running and the record
+ * stayed "running" for ever.
+ */
+export class BackupJobs {
+  private stoppingFlag = false;
+  readonly running = new Map<string, RunningJob>();
+  private readonly chores = new Set<Promise<unknown>>();
+  /** Posts to the incidents channel; unset in processes without chat platforms (`firebreak run`). */
+  reporter: ((report: BackupReport) => Promise<void>) | undefined;
+
+  get stopping(): boolean {
+    return this.stoppingFlag;
+  }
+
+  beginStopping(): void {
+    this.stoppingFlag = true;
+  }
+
+  /** Keeps a piece of backup work (a scheduled slot, the start-up sweep) in view of shutdown. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.chores.add(work);
+    void work.then(
+      () => this.chores.delete(work),
+      () => this.chores.delete(work),
+    );
+    return work;
+  }
+
+  /** Resolves when nothing is running (including work that started while waiting). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.chores, ...[...this.running.values()].map((j) => j.done)];
+      if (pending.length === 0) return;
+      await Promise.allSettled(pending);
+    }
+  }
+}
+
+const jobsByPorts = new WeakMap<object, BackupJobs>();
+
+/** The jobs of this process. Keyed by the backups port object, which main.ts builds once per app. */
+export function backupJobs(ports: Ports): BackupJobs {
+  const key: object = ports.backups ?? ports.leases;
+  let jobs = jobsByPorts.get(key);
+  if (!jobs) {
+    jobs = new BackupJobs();
+    jobsByPorts.set(key, jobs);
+  }
+  return jobs;
+}
+
 export async function runBackupJob(
   config: FirebreakConfig,
   ports: Ports,
-  req: { target: string; trigger: string; requestedBy: string; onProgress?: (p: BackupProgress) => void; now?: Date },
+  req: {
+    target: string;
+    trigger: string;
+    requestedBy: string;
+    /** Who the timeline names for retention deletions; defaults to requestedBy. */
+    actor?: Actor;
+    invocationId?: string;
+    onProgress?: (p: BackupProgress) => void;
+    now?: Date;
+    /** Tests shorten it to show the lease is renewed. */
+    leaseTtlMs?: number;
+  },
 ): Promise<BackupJobOutcome> {
   const backups = ports.backups;
   const target = configuredTarget(config, req.target);
   const destination = config.backups.destination;
   if (!backups) return { kind: 'unavailable', message: 'Backups are not available in this Firebreak process (no backup runner is wired). Nothing was run.' };
   if (!target || !destination) return { kind: 'unavailable', message: `There is no backup target "${req.target}" with a destination in the config. Nothing was run.` };
+  const jobs = backupJobs(ports);
+  if (jobs.stopping) return { kind: 'stopping', message: `Firebreak is shutting down, so the backup of ${req.target} was not started. Nothing was run.` };
 
   const id = newBackupId();
   const key = backupLeaseKey(req.target);
-  // The dump is killed at its timeout, so the lease can simply outlive it rather than be renewed.
-  const lease = await ports.leases.acquire(key, { id, actorName: req.requestedBy, description: `Backup of ${req.target}` }, target.timeout_s * 1000 + 60_000);
+  const ttl = req.leaseTtlMs ?? BACKUP_LEASE_TTL_MS;
+  const lease = await ports.leases.acquire(key, { id, actorName: req.requestedBy, description: `Backup of ${req.target}` }, ttl);
   if (!lease.acquired) return { kind: 'busy', heldBy: lease.heldBy };
-  try {
+  // Renewed while the job runs: a stalled upload used to outlive a fixed lease, letting a second
+  // backup (or retention) of the same target start beside it.
+  const renew = setInterval(() => {
+    void ports.leases.renew(key, id, ttl).then(
+      (held) => {
+        if (!held) ports.logger.warn({ lease: key, backup: id }, `the lease of backup ${id} of ${req.target} was lost while it ran`);
+      },
+      (err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'backup lease renewal failed; it will be retried'),
+    );
+  }, Math.max(250, Math.floor(ttl / 3)));
+  renew.unref();
+  const controller = new AbortController();
+  const job: RunningJob = { id, target: req.target, startedAt: performance.now(), controller, done: Promise.resolve() };
+  const work = (async (): Promise<BackupJobOutcome> => {
     const location = backups.runner.locationFor(destination, req.target, target, id, req.now ?? new Date());
     const record = await backups.records.start({ id, target: req.target, trigger: req.trigger, requestedBy: req.requestedBy, location });
     if (!record) return { kind: 'slot-taken' };
     let result: BackupRunResult;
     try {
-      result = await backups.runner.backup({ target, destination, location, compressionLevel: config.backups.compression_level, onProgress: req.onProgress });
+      const request: BackupRequest = { target, destination, location, compressionLevel: config.backups.compression_level, onProgress: req.onProgress, signal: controller.signal };
+      result = await backups.runner.backup(request);
     } catch (err) {
       result = { ok: false, sizeBytes: 0, sha256: '', durationMs: 0, argv: backups.runner.describe(target), exitCode: null, stderr: '', problem: (err as Error).message };
     }
-    if (result.ok) await backups.records.complete(id, { sizeBytes: result.sizeBytes, sha256: result.sha256, durationMs: result.durationMs });
-    else await backups.records.fail(id, ports.redactor.redact(result.problem ?? 'failed'), result.durationMs);
-    return { kind: 'done', record: (await backups.records.get(id)) ?? record, result };
+    if (result.ok) {
+      await backups.records.complete(id, { sizeBytes: result.sizeBytes, sha256: result.sha256, durationMs: result.durationMs });
+    } else {
+      const problem = ports.redactor.redact(result.problem ?? 'failed');
+      await backups.records.fail(id, problem, result.durationMs);
+      ports.logger.error({ target: req.target, backup: id, trigger: req.trigger, location }, `backup ${id} of ${req.target} failed: ${problem}`);
+    }
+    const done = (await backups.records.get(id)) ?? record;
+    // Retention after a good backup (while backups fail, the old ones are all there is), and under
+    // this lease: a restore holds the same lease, so an object is never deleted while it downloads.
+    if (!result.ok) return { kind: 'done', record: done, result, expired: [], retentionProblems: [] };
+    const kept = await applyRetention(config, ports, req.target);
+    const actor = req.actor ?? { platform: 'system', id: req.requestedBy, name: req.requestedBy };
+    for (const r of kept.deleted) {
+      await ports.timeline.append({
+        invocationId: req.invocationId ?? randomUUID(),
+        kind: 'backup.expired',
+        actor,
+        command: 'backup',
+        text: `deleted ${r.id} of ${req.target} (older than ${config.backups.retention_days} days)`,
+        outcome: 'ok',
+        detail: { backup: r.id, location: r.location ?? '' },
+      });
+    }
+    if (kept.problems.length > 0) ports.logger.warn({ target: req.target, problems: kept.problems }, `retention of ${req.target} could not delete some backups`);
+    return { kind: 'done', record: done, result, expired: kept.deleted, retentionProblems: kept.problems };
+  })();
+  job.done = work;
+  jobs.running.set(id, job);
+  try {
+    return await work;
   } finally {
+    jobs.running.delete(id);
+    clearInterval(renew);
     await ports.leases.release(key, id).catch((err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'lease release failed; it will expire'));
+  }
+}
+
+/**
+ * Shutdown: refuse new backups, give running ones `graceMs` to finish, then stop them (the dump is
+ * killed, the upload aborted, the record marked failed by the job). If one still has not finished
+ * after `abortWaitMs`, its record is marked failed here, so nothing stays "running" once the store closes.
+ */
+export async function stopBackupJobs(ports: Ports, opts: { graceMs: number; abortWaitMs: number }): Promise<{ stopped: string[] }> {
+  const jobs = backupJobs(ports);
+  jobs.beginStopping();
+  if (await within(jobs.idle(), opts.graceMs)) return { stopped: [] };
+  const stopped = [...jobs.running.values()];
+  for (const j of stopped) {
+    ports.logger.warn({ backup: j.id, target: j.target }, `stopping backup ${j.id} of ${j.target}: Firebreak is shutting down`);
+    j.controller.abort(new Error('Firebreak is shutting down'));
+  }
+  if (!(await within(jobs.idle(), opts.abortWaitMs))) {
+    for (const j of jobs.running.values()) {
+      await ports.backups?.records
+        .fail(j.id, 'Firebreak shut down while this backup was running and it did not stop in time; it is not a backup.', performance.now() - j.startedAt)
+        .catch((err: unknown) => ports.logger.error({ backup: j.id, err: String(err) }, `could not mark backup ${j.id} failed at shutdown`));
+    }
+  }
+  return { stopped: stopped.map((j) => j.id) };
+}
+
+async function within(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 /**
  * Deletes complete backups of a target older than retention_days: the object first, then the
  * record, so a record never points at nothing. Running and failed rows are left alone.
+ * Call it only while holding the target's backup lease (runBackupJob does).
  */
 export async function applyRetention(
   config: FirebreakConfig,
@@ -89,4 +270,42 @@ export async function applyRetention(
     }
   }
   return { deleted, problems };
+}
+
+/** Margin past a target's timeout_s after which a "running" row cannot belong to a live backup. */
+export const STALE_RUNNING_MARGIN_MS = 10 * 60_000;
+
+/**
+ * Start-up sweep: rows left "running" by a process that crashed (or was killed at shutdown) are
+ * marked failed with a note, and whatever they left at the destination is removed. A row counts
+ * as abandoned when it is older than its target's timeout_s plus a margin (the dump is killed at
+ * timeout_s, and uploads time out) and its target's lease is not held by it.
+ */
+export async function failAbandonedBackups(config: FirebreakConfig, ports: Ports, now: Date = new Date()): Promise<BackupRecord[]> {
+  const backups = ports.backups;
+  if (!backups) return [];
+  const swept: BackupRecord[] = [];
+  for (const [name, target] of Object.entries(config.backups.targets)) {
+    const cutoff = now.getTime() - target.timeout_s * 1000 - STALE_RUNNING_MARGIN_MS;
+    // The repository port has no status filter; an abandoned row sits among the newest rows of its
+    // target, since each start-up sweeps what the previous one left.
+    const rows = (await backups.records.list({ target: name, limit: 200 })).filter((r) => r.status === 'running' && r.startedAt.getTime() < cutoff);
+    for (const r of rows) {
+      const lease = await ports.leases.current(backupLeaseKey(name));
+      if (lease?.id === r.id) continue;
+      let note = `Firebreak stopped while this backup was running (started ${r.startedAt.toISOString()}); marked failed at start-up. It is not a backup.`;
+      if (r.location && config.backups.destination) {
+        try {
+          await backups.runner.remove(config.backups.destination, r.location);
+        } catch (err) {
+          note += ` Its partial object at ${r.location} could not be removed: ${(err as Error).message}.`;
+        }
+      }
+      // duration_ms is an integer column: a row stuck for weeks must not overflow it.
+      await backups.records.fail(r.id, ports.redactor.redact(note), Math.min(now.getTime() - r.startedAt.getTime(), 2_000_000_000));
+      ports.logger.warn({ backup: r.id, target: name }, `backup ${r.id} of ${name} was left running by a stopped process; marked failed`);
+      swept.push(r);
+    }
+  }
+  return swept;
 }

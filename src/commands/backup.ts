@@ -5,7 +5,7 @@ import { truncate } from '../core/parser.js';
 import type { BackupRecord } from '../core/ports.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
-import { backupLeaseKey, configuredTarget, runBackupJob } from './backup-jobs.js';
+import { backupJobs, backupLeaseKey, configuredTarget, runBackupJob } from './backup-jobs.js';
 import { describeDatabaseUrl, describeRecord, formatBytes, formatDuration, formatTime } from './backup-format.js';
 
 const NOW_ROLE = 'responders';
@@ -68,6 +68,8 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
     target: name,
     trigger: 'manual',
     requestedBy: ctx.actor.name,
+    actor: ctx.actor,
+    invocationId: ctx.invocationId,
     onProgress: ({ bytes }) => {
       const now = performance.now();
       if (now - lastProgress < PROGRESS_EVERY_MS) return;
@@ -75,7 +77,7 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
       void ctx.progress({ title: `Backing up ${name}… ${formatBytes(bytes)} gzipped so far`, status: 'pending' }).catch(() => {});
     },
   });
-  if (job.kind === 'unavailable') return { status: 'failed', reply: { title: `${name} was not backed up`, status: 'error', text: job.message } };
+  if (job.kind === 'unavailable' || job.kind === 'stopping') return { status: 'failed', reply: { title: `${name} was not backed up`, status: 'error', text: job.message } };
   if (job.kind === 'busy') {
     const h = job.heldBy;
     return { status: 'denied', reply: { title: 'Already running', status: 'warning', text: `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Try again when it has finished.`, ephemeral: true } };
@@ -84,14 +86,13 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
   const { record, result } = job;
   const execution = { argv: result.argv, exitCode: result.exitCode, durationMs: result.durationMs, output: result.ok ? `sha256 ${result.sha256}, ${result.sizeBytes} bytes` : (result.stderr || result.problem) };
   if (!result.ok) {
+    const leftSomething = /parts stay in bucket/.test(result.problem ?? '');
+    const problem = (result.problem ?? 'It failed').replace(/([^.!?])$/, '$1.');
+    const text = `${problem} No backup was recorded (${record.id} is marked failed)${leftSomething ? '.' : ' and nothing was left at the destination.'}`;
+    await reportManualFailure(ctx, name, ctx.ports.redactor.redact(text));
     return {
       status: 'failed',
-      reply: {
-        title: `Backup of ${name} failed`,
-        status: 'error',
-        text: `${result.problem ?? 'It failed.'} No backup was recorded (${record.id} is marked failed) and nothing was left at the destination.`,
-        code: result.stderr || undefined,
-      },
+      reply: { title: `Backup of ${name} failed`, status: 'error', text, code: result.stderr || undefined },
       execution,
     };
   }
@@ -110,6 +111,24 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
     },
     execution,
   };
+}
+
+/**
+ * A failed /backup now is also posted to the incidents channel, like a failed scheduled one: the
+ * person who typed it may walk away, and the people who watch backups read that channel. Not when
+ * it was typed there already. Best effort: the reply where it was typed is what counts.
+ */
+async function reportManualFailure(ctx: CommandContext, target: string, text: string): Promise<void> {
+  const reporter = backupJobs(ctx.ports).reporter;
+  const incidents = ctx.config.chat.incidents_channel.replace(/^#/, '');
+  if (!reporter || ctx.channel.name?.replace(/^#/, '') === incidents) return;
+  await reporter({
+    kind: 'failed',
+    target,
+    title: `Backup of ${target} failed`,
+    text: `${text} (/backup now by ${ctx.actor.name}${ctx.channel.name ? ` in #${ctx.channel.name}` : ''})`,
+    context: `/backup list shows recent backups; /backup now ${target} retries`,
+  }).catch((err: unknown) => ctx.ports.logger.warn({ target, err: ctx.ports.redactor.redact(String(err)) }, 'could not report the failed backup in the incidents channel'));
 }
 
 const statusIcon: Record<BackupRecord['status'], ReplyStatus> = { complete: 'ok', failed: 'error', running: 'pending' };

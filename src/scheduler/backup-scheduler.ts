@@ -5,7 +5,7 @@ import type { ChatPlatformPort } from '../core/chat-port.js';
 import type { Actor } from '../core/identity.js';
 import type { Reply } from '../core/reply.js';
 import type { Ports } from '../core/services.js';
-import { applyRetention, runBackupJob } from '../commands/backup-jobs.js';
+import { backupJobs, failAbandonedBackups, runBackupJob, stopBackupJobs, type BackupReport } from '../commands/backup-jobs.js';
 import { formatBytes, formatDuration } from '../commands/backup-format.js';
 
 export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', name: 'scheduler' };
@@ -13,7 +13,14 @@ export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', nam
 /** A slot key outlives any clock skew between replicas; one key per target and slot, so it stays small. */
 const SLOT_CLAIM_TTL_MS = 6 * 3600_000;
 
-export type SlotOutcome = 'ran' | 'failed' | 'not-elected' | 'busy' | 'slot-taken' | 'unavailable';
+export type SlotOutcome = 'ran' | 'failed' | 'not-elected' | 'busy' | 'slot-taken' | 'unavailable' | 'stopping';
+
+/**
+ * Shutdown bounds: a running backup gets this long to finish before it is stopped (inside the
+ * usual 30 s a container gets between SIGTERM and SIGKILL), then this long to clean up.
+ */
+export const SHUTDOWN_GRACE_MS = 15_000;
+export const SHUTDOWN_ABORT_WAIT_MS = 10_000;
 
 /** The schedule in force for a target: its own, else backups.schedule; "off" or none → not scheduled. */
 export function scheduleFor(config: FirebreakConfig, target: string): string | undefined {
@@ -34,9 +41,17 @@ export class BackupScheduler {
     private readonly config: FirebreakConfig,
     private readonly ports: Ports,
     private readonly chat: readonly ChatPlatformPort[] = [],
-  ) {}
+  ) {
+    // A failed /backup now is reported in the incidents channel too, through these chat platforms.
+    if (chat.length > 0) backupJobs(ports).reporter = (r) => this.post(r);
+  }
 
+  /**
+   * The backup service's start: sweeps rows a crashed process left "running" (in the background,
+   * tracked so stop() waits for it) and schedules every target that has a schedule.
+   */
   start(): string[] {
+    void this.sweep();
     const started: string[] = [];
     for (const name of Object.keys(this.config.backups.targets)) {
       const expr = scheduleFor(this.config, name);
@@ -59,14 +74,38 @@ export class BackupScheduler {
     return started;
   }
 
-  async stop(): Promise<void> {
+  /** Marks abandoned "running" rows failed and removes what they left. Never throws. */
+  sweep(now: Date = new Date()): Promise<number> {
+    return backupJobs(this.ports).track(
+      failAbandonedBackups(this.config, this.ports, now).then(
+        (swept) => swept.length,
+        (err: unknown) => {
+          this.ports.logger.error({ err: this.ports.redactor.redact(String(err)) }, `could not check for backups left running by a stopped process: ${this.ports.redactor.redact(String(err))}`);
+          return 0;
+        },
+      ),
+    );
+  }
+
+  /**
+   * Stops the cron, then waits for running backups (scheduled and /backup now) so the store is not
+   * closed under them; after `graceMs` they are stopped and their records marked failed.
+   */
+  async stop(opts: { graceMs?: number; abortWaitMs?: number } = {}): Promise<void> {
     for (const t of this.tasks.splice(0)) await t.destroy();
+    await stopBackupJobs(this.ports, { graceMs: opts.graceMs ?? SHUTDOWN_GRACE_MS, abortWaitMs: opts.abortWaitMs ?? SHUTDOWN_ABORT_WAIT_MS });
   }
 
   /** Runs one slot of one target if this replica wins the slot. Never throws. */
-  async fire(target: string, when: Date): Promise<SlotOutcome> {
+  fire(target: string, when: Date): Promise<SlotOutcome> {
+    return backupJobs(this.ports).track(this.fireSlot(target, when));
+  }
+
+  private async fireSlot(target: string, when: Date): Promise<SlotOutcome> {
     // The slot is the scheduled time to the second: the same on every replica whatever its delay.
     const slot = new Date(Math.floor(when.getTime() / 1000) * 1000).toISOString();
+    // Not claimed while stopping, so another replica can still take the slot.
+    if (backupJobs(this.ports).stopping) return 'stopping';
     try {
       const elected = await this.ports.coordination.claimOnce(`schedule:backup:${target}:${slot}`, SLOT_CLAIM_TTL_MS);
       if (!elected) return 'not-elected';
@@ -81,9 +120,10 @@ export class BackupScheduler {
 
   private async runSlot(target: string, slot: string): Promise<SlotOutcome> {
     const invocationId = randomUUID();
-    const job = await runBackupJob(this.config, this.ports, { target, trigger: `schedule:${slot}`, requestedBy: SCHEDULER_ACTOR.name });
+    const job = await runBackupJob(this.config, this.ports, { target, trigger: `schedule:${slot}`, requestedBy: SCHEDULER_ACTOR.name, actor: SCHEDULER_ACTOR, invocationId });
     const base = { invocationId, kind: 'backup.scheduled', actor: SCHEDULER_ACTOR, command: 'backup', text: `scheduled backup of ${target} (${slot})` };
     if (job.kind === 'slot-taken') return 'slot-taken';
+    if (job.kind === 'stopping') return 'stopping';
     if (job.kind === 'unavailable') {
       await this.ports.timeline.append({ ...base, outcome: 'failed', output: job.message });
       await this.report(target, slot, job.message);
@@ -93,6 +133,8 @@ export class BackupScheduler {
       const msg = `${job.heldBy.description} was already running (started by ${job.heldBy.actorName} at ${job.heldBy.acquiredAt.toISOString()}), so the scheduled slot ${slot} was skipped.`;
       this.ports.logger.warn({ target, slot }, msg);
       await this.ports.timeline.append({ ...base, outcome: 'skipped', output: msg });
+      // A skipped slot means no backup this time: the people who watch failures should know.
+      await this.post({ kind: 'skipped', target, title: `Scheduled backup of ${target} skipped`, text: msg, context: `Slot ${slot} · /backup list shows recent backups; /backup now ${target} retries` });
       return 'busy';
     }
     const { record, result } = job;
@@ -111,26 +153,24 @@ export class BackupScheduler {
       return 'failed';
     }
     this.ports.logger.info({ target, slot, backup: record.id, bytes: result.sizeBytes }, `scheduled backup of ${target}: ${formatBytes(result.sizeBytes)} in ${formatDuration(result.durationMs)}`);
-    // Retention only after a successful backup: while backups fail, the old ones are all there is.
-    const kept = await applyRetention(this.config, this.ports, target);
-    for (const r of kept.deleted) {
-      await this.ports.timeline.append({ invocationId, kind: 'backup.expired', actor: SCHEDULER_ACTOR, command: 'backup', text: `deleted ${r.id} of ${target} (older than ${this.config.backups.retention_days} days)`, outcome: 'ok', detail: { backup: r.id, location: r.location ?? '' } });
-    }
-    if (kept.problems.length > 0) this.ports.logger.warn({ target, problems: kept.problems }, `retention of ${target} could not delete some backups`);
     return 'ran';
   }
 
   /** A failed scheduled backup goes to the incidents channel; without a chat platform, to the log. */
-  private async report(target: string, slot: string, text: string): Promise<void> {
-    const reply: Reply = { title: `Scheduled backup of ${target} failed`, status: 'error', text, context: `Slot ${slot} · /backup list shows recent backups; /backup now ${target} retries` };
+  private report(target: string, slot: string, text: string): Promise<void> {
+    return this.post({ kind: 'failed', target, title: `Scheduled backup of ${target} failed`, text, context: `Slot ${slot} · /backup list shows recent backups; /backup now ${target} retries` });
+  }
+
+  private async post(r: BackupReport): Promise<void> {
+    const reply: Reply = { title: r.title, status: r.kind === 'failed' ? 'error' : 'warning', text: r.text, context: r.context };
     const channel = this.config.chat.incidents_channel;
     if (this.chat.length === 0) {
-      this.ports.logger.error({ target, slot, channel }, `BACKUP FAILED (no chat platform to report it in #${channel}): ${text}`);
+      this.ports.logger.error({ target: r.target, channel }, `BACKUP ${r.kind.toUpperCase()} (no chat platform to report it in #${channel}): ${r.text}`);
       return;
     }
     for (const platform of this.chat) {
       await platform.postMessage({ name: channel }, reply).catch((err: unknown) =>
-        this.ports.logger.error({ target, platform: platform.platform, err: this.ports.redactor.redact(String(err)) }, `could not report the failed backup of ${target} in #${channel}: ${text}`),
+        this.ports.logger.error({ target: r.target, platform: platform.platform, err: this.ports.redactor.redact(String(err)) }, `could not report "${r.title}" in #${channel}: ${r.text}`),
       );
     }
   }

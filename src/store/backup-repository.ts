@@ -50,13 +50,14 @@ export class SqlBackupRepository implements BackupRepository {
 
   async complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<void> {
     await this.db.query(
-      `UPDATE backups SET status = 'complete', finished_at = now(), size_bytes = $2, sha256 = $3, duration_ms = $4 WHERE id = $1`,
+      // Only a running row changes: one the start-up sweep or shutdown already failed stays failed.
+      `UPDATE backups SET status = 'complete', finished_at = now(), size_bytes = $2, sha256 = $3, duration_ms = $4 WHERE id = $1 AND status = 'running'`,
       [id, result.sizeBytes, result.sha256, Math.round(result.durationMs)],
     );
   }
 
   async fail(id: string, error: string, durationMs: number): Promise<void> {
-    await this.db.query(`UPDATE backups SET status = 'failed', finished_at = now(), error = $2, duration_ms = $3 WHERE id = $1`, [id, error, Math.round(durationMs)]);
+    await this.db.query(`UPDATE backups SET status = 'failed', finished_at = now(), error = $2, duration_ms = $3 WHERE id = $1 AND status = 'running'`, [id, error, Math.round(durationMs)]);
   }
 
   async get(id: string): Promise<BackupRecord | null> {

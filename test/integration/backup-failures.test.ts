@@ -1,8 +1,15 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { constants as zlibConstants, createGzip } from 'node:zlib';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main.js';
+import type { Logger } from '../../src/core/ports.js';
+import { runBackupJob } from '../../src/commands/backup-jobs.js';
+import { S3ObjectStore } from '../../src/integrations/backup/object-store.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
 import { seedDatabase, tableCount } from '../support/backup-db.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -77,6 +84,9 @@ backups:
       expect(rec.error).toContain('exited with 1');
       expect(rec.sha256).toBeNull();
       expect(await s3.keys('backups')).toEqual([]);
+      // The multipart upload (12 MB in 5 MB parts) was really aborted: the fake saw the request and no parts remain.
+      expect(s3.aborts).toEqual([{ bucket: 'backups', key: rec.location!.replace('s3://backups/', ''), uploadId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 204 }]);
+      expect(await s3.pendingUploads('backups')).toEqual([]);
       const ev = await lastCommandEvent(app);
       expect(ev.outcome).toBe('failed');
       expect(ev.exitCode).toBe(1);
@@ -84,6 +94,50 @@ backups:
     } finally {
       await app.close();
     }
+  });
+
+  it('an abort the S3 server refuses is reported with bucket, key and upload id (reply, record, log), not swallowed', async () => {
+    const app = await testApp(`${roles}
+backups:
+  ${s3Config()}
+  targets:
+    clickhouse: { type: command, argv: ${dyingDump(12, 1)}, extension: native }
+`);
+    s3.refuseAborts = true;
+    s3.aborts.length = 0;
+    try {
+      const logged: string[] = [];
+      const logger: Logger = { debug() {}, info() {}, warn() {}, error: (_o, msg) => void logged.push(msg ?? '') };
+      const job = await runBackupJob(app.loaded.config, { ...app.ports, logger }, { target: 'clickhouse', trigger: 'manual', requestedBy: 'alice' });
+      if (job.kind !== 'done') throw new Error(job.kind);
+      expect(job.result.ok).toBe(false);
+      const key = job.record.location!.replace('s3://backups/', '');
+      const uploadId = s3.aborts[0]!.uploadId;
+      // The SDK retries a 500 once (maxAttempts 2): every abort request was for this upload.
+      expect(s3.aborts.length).toBeGreaterThanOrEqual(1);
+      expect(s3.aborts.every((a) => a.key === key && a.uploadId === uploadId && a.status === 500)).toBe(true);
+      const leftover = `Aborting multipart upload ${uploadId} of s3://backups/${key} also failed (InternalError: We encountered an internal error. Please try again.); its parts stay in bucket backups and are billed until removed: aws s3api abort-multipart-upload --bucket backups --key ${key} --upload-id ${uploadId}`;
+      expect(job.result.problem).toBe(`node exited with 1: dump: connection lost. ${leftover}`);
+      expect(job.record.error).toContain(leftover);
+      expect(logged).toEqual([`backup ${job.record.id} of clickhouse failed: node exited with 1: dump: connection lost. ${leftover}`]);
+      expect(await s3.pendingUploads('backups')).toEqual([key]);
+    } finally {
+      s3.refuseAborts = false;
+      await app.close();
+    }
+  });
+
+  it('a stalled S3 connection fails the upload after the idle timeout instead of hanging', async () => {
+    const store = new S3ObjectStore({ bucket: 'backups', prefix: '', endpoint: s3.endpoint, region: 'us-east-1', force_path_style: true, access_key_id: 'S3RVER', secret_access_key: 'S3RVER', part_size_mb: 5 }, { idleMs: 1000 });
+    s3.stallUploads = true;
+    try {
+      const started = performance.now();
+      await expect(store.put('s3://backups/stalled/object.gz', Readable.from([Buffer.from('some bytes')]))).rejects.toThrow(/^upload to s3:\/\/backups\/stalled\/object\.gz failed: .*timed out after 1000 ms of inactivity/);
+      expect(performance.now() - started).toBeLessThan(20_000);
+    } finally {
+      s3.stallUploads = false;
+    }
+    expect(await s3.keys('backups')).not.toContain('stalled/object.gz');
   });
 
   it('pg_dump of a database that does not exist, to a directory: no file (not even a .partial), failed record', async () => {
@@ -159,6 +213,52 @@ backups:
       expect(finished.output).toContain('Checksum mismatch');
     } finally {
       await app.close();
+    }
+  });
+
+  it('a backup that breaks off mid-COPY (truncated gzip, checksum matching its record): psql is stopped before it commits, nothing restored', async () => {
+    const dst = await createTestDatabase('fb_bkf_trunc');
+    try {
+      const app = await testApp(`${roles}
+backups:
+  destination: { dir: "${dir}" }
+  targets:
+    pg: { type: postgres, url: "${source.url}", format: plain, restore_url: "${dst.url}" }
+`);
+      try {
+        // A plain dump cut at a line boundary in the middle of a table's COPY data, gzipped without
+        // its end: gunzip yields every complete line, then fails with "unexpected end of file".
+        const sql = String((await execa('pg_dump', ['--format=plain', '--clean', '--if-exists', '--no-owner', '--no-privileges', `--dbname=${source.url}`])).stdout);
+        const copyAt = sql.indexOf('COPY public.customers');
+        expect(copyAt).toBeGreaterThan(0);
+        let cut = copyAt;
+        for (let i = 0; i < 101; i++) cut = sql.indexOf('\n', cut) + 1; // the COPY line and 100 rows
+        const gz = createGzip();
+        const chunks: Buffer[] = [];
+        gz.on('data', (c: Buffer) => chunks.push(c));
+        gz.write(sql.slice(0, cut));
+        await new Promise<void>((resolve) => gz.flush(zlibConstants.Z_SYNC_FLUSH, () => resolve()));
+        const truncated = Buffer.concat(chunks);
+        const location = join(dir, 'pg', 'truncated.sql.gz');
+        await mkdir(join(dir, 'pg'), { recursive: true });
+        await writeFile(location, truncated);
+        const records = app.ports.backups!.records;
+        await records.start({ id: 'bk-trunc001', target: 'pg', trigger: 'manual', requestedBy: 'alice', location });
+        await records.complete('bk-trunc001', { sizeBytes: truncated.length, sha256: createHash('sha256').update(truncated).digest('hex'), durationMs: 10 });
+
+        const card = await app.dispatcher.dispatch(text(alice, '/backup restore bk-trunc001'));
+        expect(card.status).toBe('pending');
+        const done = await app.dispatcher.dispatch({ actor: bob, channel: consoleChan, input: { kind: 'action', actionId: card.reply.buttons![0]!.actionId } });
+        expect(done.status).toBe('failed');
+        // Not even the tables whose CREATE statements psql had already run (before the fix psql saw
+        // EOF and committed: three tables, 100 customers).
+        expect(await tableCount(dst.url)).toBe(0);
+        expect(done.reply.text).toBe('The backup could not be read to the end (unexpected end of file), so psql was stopped before it could commit; the single transaction was rolled back and nothing was restored');
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await dst.drop();
     }
   });
 

@@ -30,6 +30,8 @@ export class StreamingBackupRunner implements BackupRunner {
     location: string;
     compressionLevel: number;
     onProgress?: (p: BackupProgress) => void;
+    /** Not in the BackupRunner port yet; runBackupJob passes it so shutdown can stop a dump. */
+    signal?: AbortSignal;
   }): Promise<BackupRunResult> {
     return streamBackup({
       dump: dumpCommand(req.target),
@@ -38,6 +40,7 @@ export class StreamingBackupRunner implements BackupRunner {
       timeoutMs: req.target.timeout_s * 1000,
       compressionLevel: req.compressionLevel,
       onProgress: req.onProgress,
+      signal: req.signal,
     });
   }
 

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BackupDestinationConfig } from '../../config/schema.js';
 
@@ -15,13 +15,39 @@ export interface ObjectStore {
   remove(location: string): Promise<void>;
 }
 
+/** An upload failed and its multipart upload could not be aborted: the message says how to remove it. */
+export class UploadLeftBehindError extends Error {
+  constructor(
+    message: string,
+    /** The sentence about what was left and how to remove it. */
+    readonly leftover: string,
+    readonly upload: { bucket: string; key: string; uploadId: string },
+  ) {
+    super(message);
+    this.name = 'UploadLeftBehindError';
+  }
+}
+
 type S3Destination = Extract<BackupDestinationConfig, { s3: unknown }>['s3'];
+
+/**
+ * No byte moving on an S3 connection for this long fails the request: without it a stalled upload
+ * hung for ever (the SDK's default is no timeout) while the backup's lease ran out.
+ */
+export const S3_IDLE_TIMEOUT_MS = 60_000;
+export const S3_CONNECT_TIMEOUT_MS = 10_000;
 
 export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
 
-  constructor(private readonly cfg: S3Destination) {
+  constructor(
+    private readonly cfg: S3Destination,
+    timeouts: { idleMs?: number; connectMs?: number } = {},
+  ) {
     this.client = new S3Client({
+      // Options for the SDK's own Node HTTP handler (no import of @smithy/node-http-handler needed).
+      // socketTimeout is an inactivity timeout, so a long but moving upload of a big part is fine.
+      requestHandler: { socketTimeout: timeouts.idleMs ?? S3_IDLE_TIMEOUT_MS, connectionTimeout: timeouts.connectMs ?? S3_CONNECT_TIMEOUT_MS },
       region: cfg.region,
       endpoint: cfg.endpoint,
       forcePathStyle: cfg.force_path_style,
@@ -50,13 +76,27 @@ export class S3ObjectStore implements ObjectStore {
       params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/gzip' },
       partSize: this.cfg.part_size_mb * 1024 * 1024,
       queueSize: 2,
-      leavePartsOnError: false,
+      // We abort the multipart upload ourselves, below, so a failed abort is reported rather than
+      // swallowed (lib-storage's own abort would replace the upload's error with the abort's).
+      leavePartsOnError: true,
     });
     try {
       await upload.done();
     } catch (err) {
-      await upload.abort().catch(() => {});
-      throw new Error(`upload to ${location} failed: ${s3Message(err)}`);
+      await upload.abort().catch(() => {}); // stops parts still in flight
+      const failure = `upload to ${location} failed: ${s3Message(err)}`;
+      const uploadId = upload.uploadId;
+      if (!uploadId) throw new Error(failure);
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      } catch (abortErr) {
+        // NoSuchUpload: already gone (aborted or expired), which is what we wanted.
+        if ((abortErr as { name?: string }).name !== 'NoSuchUpload') {
+          const leftover = `Aborting multipart upload ${uploadId} of s3://${bucket}/${key} also failed (${s3Message(abortErr)}); its parts stay in bucket ${bucket} and are billed until removed: aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${uploadId}`;
+          throw new UploadLeftBehindError(`${failure}. ${leftover}`, leftover, { bucket, key, uploadId });
+        }
+      }
+      throw new Error(failure);
     }
   }
 
@@ -121,8 +161,11 @@ export class DirObjectStore implements ObjectStore {
     return createReadStream(path);
   }
 
+  /** Removes the object and a .partial a crashed backup may have left beside it. */
   async remove(location: string): Promise<void> {
-    await rm(this.check(location), { force: true });
+    const path = this.check(location);
+    await rm(path, { force: true });
+    await rm(`${path}.partial`, { force: true });
   }
 }
 

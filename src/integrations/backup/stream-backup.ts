@@ -5,7 +5,7 @@ import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
 import type { BackupProgress, BackupRunResult } from '../../core/ports.js';
 import type { DumpCommand } from './dump-command.js';
-import type { ObjectStore } from './object-store.js';
+import { UploadLeftBehindError, type ObjectStore } from './object-store.js';
 
 const STDERR_MAX = 4 * 1024 * 1024;
 
@@ -41,6 +41,8 @@ export async function streamBackup(opts: {
   timeoutMs: number;
   compressionLevel: number;
   onProgress?: (p: BackupProgress) => void;
+  /** Aborted at shutdown: the dump is killed and the upload aborted, like any other failure. */
+  signal?: AbortSignal;
 }): Promise<BackupRunResult> {
   const started = performance.now();
   const [file, ...args] = opts.dump.argv;
@@ -56,6 +58,7 @@ export async function streamBackup(opts: {
     buffer: { stdout: false, stderr: true },
     maxBuffer: { stderr: STDERR_MAX },
     stripFinalNewline: true,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
   });
   const tap = new HashTap((bytes) => opts.onProgress?.({ bytes }));
   const body = new PassThrough();
@@ -81,7 +84,8 @@ export async function streamBackup(opts: {
   const stderr = tail(typeof result.stderr === 'string' ? result.stderr : '');
 
   let problem: string | undefined;
-  if (result.timedOut) problem = `${file} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`;
+  if (result.isCanceled) problem = `${file} was stopped before it finished: ${reasonOf(opts.signal)}`;
+  else if (result.timedOut) problem = `${file} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`;
   else if ((result as { code?: string }).code === 'ENOENT') problem = `${file} is not installed on this machine`;
   else if (uploadError) problem = (uploadError as Error).message;
   else if (exitCode !== 0) problem = `${file} exited with ${exitCode ?? result.signal ?? 'no exit code'}${stderr ? `: ${lastLine(stderr)}` : ''}`;
@@ -91,6 +95,9 @@ export async function streamBackup(opts: {
   else body.end();
   await upload;
   if (!problem && uploadError) problem = (uploadError as Error).message;
+  // The dump failed first and the store then could not clean up: say what was left behind.
+  const leftBehind = uploadError as Error | null;
+  if (problem && leftBehind instanceof UploadLeftBehindError && !problem.includes(leftBehind.leftover)) problem = `${problem}. ${leftBehind.leftover}`;
   if (problem) {
     // Belt and braces: whatever a store did with the aborted body, no object stays at this location.
     await opts.store.remove(opts.location).catch(() => {});
@@ -105,6 +112,11 @@ export async function streamBackup(opts: {
     problem,
     stderr,
   };
+}
+
+function reasonOf(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  return r instanceof Error ? r.message : typeof r === 'string' ? r : 'cancelled';
 }
 
 function lastLine(text: string): string {

@@ -2,6 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
@@ -62,20 +64,25 @@ export async function streamRestore(opts: {
       maxBuffer: { stderr: 4 * 1024 * 1024 },
       stripFinalNewline: true,
     });
-    let feedError: Error | null = null;
-    // If the tool stops early (an error with ON_ERROR_STOP), its stdin closes: that is reported by its exit code.
-    const feed = pipeline(createReadStream(file), createGunzip(), child.stdin!).catch((err: Error) => {
-      feedError = err;
-    });
+    // Never end the tool's stdin because the feed failed: psql --single-transaction reads EOF as
+    // "the script is over" and COMMITs what it got so far, so a backup that breaks off mid-COPY
+    // would restore part of the data. On a feed error the tool is killed first (its connection
+    // drops, the server rolls the transaction back); stdin is ended only after the whole file fed.
+    const feedError = await feed(file, child.stdin!).then(
+      () => null,
+      (err: Error) => err,
+    );
+    if (feedError) child.kill('SIGKILL');
     const result = await child;
-    await feed;
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
     const stderr = tail(typeof result.stderr === 'string' ? result.stderr : '');
     let problem: string | undefined;
     if (result.timedOut) problem = `${bin} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped; the single transaction was rolled back`;
     else if ((result as { code?: string }).code === 'ENOENT') problem = `${bin} is not installed on this machine; nothing was restored`;
-    else if (exitCode !== 0) problem = `${bin} exited with ${exitCode ?? result.signal ?? 'no exit code'}; the single transaction was rolled back${stderr ? `: ${stderr.split('\n').filter(Boolean).pop() ?? ''}` : ''}`;
-    else if (feedError && (feedError as NodeJS.ErrnoException).code !== 'EPIPE') problem = `reading the backup failed: ${(feedError as Error).message}`;
+    else if (feedError && (feedError as NodeJS.ErrnoException).code !== 'EPIPE') {
+      problem = `The backup could not be read to the end (${feedError.message}), so ${bin} was stopped before it could commit; the single transaction was rolled back and nothing was restored`;
+    } else if (exitCode !== 0) problem = `${bin} exited with ${exitCode ?? result.signal ?? 'no exit code'}; the single transaction was rolled back${stderr ? `: ${stderr.split('\n').filter(Boolean).pop() ?? ''}` : ''}`;
+    else if (feedError) problem = `${bin} stopped reading the backup (${feedError.message}); nothing was restored`;
     if (problem) return done({ ...base, exitCode, stderr, ok: false, problem });
 
     opts.onStage?.('counting rows');
@@ -83,5 +90,37 @@ export async function streamRestore(opts: {
     return done({ argv, exitCode, stderr, ok: true, tables });
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Streams the gunzipped file into `stdin` with backpressure and ends stdin only when every byte
+ * was written. Rejects on a read, gunzip or write error without ending or destroying stdin.
+ */
+async function feed(file: string, stdin: Writable): Promise<void> {
+  let writeError: Error | null = null;
+  const onError = (err: Error) => {
+    writeError = err;
+  };
+  stdin.on('error', onError);
+  try {
+    const source = createReadStream(file);
+    const gunzip = createGunzip();
+    // pipe() does not forward a read error; without this a failed read would look like a clean end.
+    source.on('error', (err) => gunzip.destroy(err));
+    source.pipe(gunzip);
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      if (writeError) throw writeError;
+      if (!stdin.write(chunk)) {
+        await Promise.race([once(stdin, 'drain'), once(stdin, 'close')]);
+      }
+      if (writeError) throw writeError;
+      if (stdin.destroyed || stdin.writableEnded) throw Object.assign(new Error('the restore tool closed its input'), { code: 'EPIPE' });
+    }
+    stdin.end();
+  } finally {
+    stdin.off('error', onError);
+    // A late EPIPE after the tool exited must not become an unhandled 'error' event.
+    stdin.on('error', () => {});
   }
 }
