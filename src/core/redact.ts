@@ -37,16 +37,21 @@ export class Redactor {
     return argv.map((a) => this.redact(a));
   }
 
-  /** Deep copy with every string redacted. */
-  redactValue<T>(value: T): T {
+  /** Deep copy with every string redacted; a cycle becomes "[Circular]" instead of a hang. */
+  redactValue<T>(value: T, seen: WeakSet<object> = new WeakSet()): T {
     if (typeof value === 'string') return this.redact(value) as T;
-    if (Array.isArray(value)) return value.map((v: unknown) => this.redactValue(v)) as T;
-    if (value !== null && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = this.redactValue(v);
-      return out as T;
+    if (value === null || typeof value !== 'object') return value;
+    if (seen.has(value)) return '[Circular]' as T;
+    seen.add(value);
+    let out: unknown;
+    if (Array.isArray(value)) out = value.map((v: unknown) => this.redactValue(v, seen));
+    else {
+      const copy: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) copy[k] = this.redactValue(v, seen);
+      out = copy;
     }
-    return value;
+    seen.delete(value); // a value shared by two branches is not a cycle
+    return out as T;
   }
 
   withValues(more: readonly string[]): Redactor {

@@ -116,3 +116,13 @@ describe('redaction', () => {
     expect(formatArgv(['psql', '-c', "SELECT 'x'"])).toBe(`psql -c 'SELECT '\\''x'\\'''`);
   });
 });
+
+describe('Redactor.redactValue', () => {
+  it('copies a structure with a cycle, masking its strings, instead of looping forever', () => {
+    const r = new Redactor(['s3cr3t-value']);
+    const shared = { token: 'x s3cr3t-value y' };
+    const a: Record<string, unknown> = { shared, again: shared, name: 'a' };
+    a.self = a;
+    expect(r.redactValue(a)).toEqual({ shared: { token: 'x *** y' }, again: { token: 'x *** y' }, name: 'a', self: '[Circular]' });
+  });
+});
