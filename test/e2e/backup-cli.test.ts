@@ -1,0 +1,101 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprint, seedDatabase, tableCount } from '../support/backup-db.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+const BIN = resolve('bin/firebreak.js');
+
+type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
+
+/**
+ * The backup round trip as people run it from a terminal: `firebreak run` as a child process with
+ * a config file, Firebreak's own store on a scratch PostgreSQL database (DATABASE_URL), pg_dump and
+ * psql for real, backups in a directory. Each step is a separate process, as it would be in chat.
+ */
+describe('firebreak run "/backup now|list|restore" + --action confirm (child processes, PostgreSQL store)', { timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-backup-cli-'));
+  let store: TestDb;
+  let source: TestDb;
+  let restored: TestDb;
+
+  const firebreak = (args: string[]) =>
+    execa(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      reject: false,
+      timeout: 90_000,
+      env: {
+        FIREBREAK_CONFIG: join(dir, 'firebreak.yml'),
+        FIREBREAK_DATA_DIR: join(dir, 'data'),
+        DATABASE_URL: store.url,
+        LOG_LEVEL: 'warn',
+        PATH: process.env.PATH ?? '',
+        HOME: dir,
+      },
+      extendEnv: false,
+    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+
+  beforeAll(async () => {
+    store = await createTestDatabase('fb_bkcli_store');
+    source = await createTestDatabase('fb_bkcli_src');
+    restored = await createTestDatabase('fb_bkcli_dst');
+    await seedDatabase(source.url, 500);
+    writeFileSync(
+      join(dir, 'firebreak.yml'),
+      `
+roles:
+  responders: ["console:alice"]
+  admins: ["console:alice", "console:bob"]
+backups:
+  destination: { dir: "${join(dir, 'backups')}" }
+  targets:
+    app:
+      type: postgres
+      url: ${source.url}
+      format: plain
+      restore_url: ${restored.url}
+`,
+    );
+  });
+  afterAll(async () => {
+    for (const d of [store, source, restored]) await d?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('backs up, lists, asks a second person, restores: the restored database has the same rows', async () => {
+    const now = await firebreak(['run', '/backup now', '--as', 'alice']);
+    expect(now.code, now.stdout + now.stderr).toBe(0);
+    expect(now.stderr).toContain('… Backing up app…');
+    expect(now.stdout).toMatch(/^app backed up: [\d.]+ (KB|MB) gzipped in /);
+    const id = /^ {2}Backup: (bk-[0-9a-f]{8})$/m.exec(now.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(now.stdout).toMatch(/^ {2}sha256: [0-9a-f]{64}$/m);
+    expect(readdirSync(join(dir, 'backups', 'app'))).toEqual([expect.stringMatching(new RegExp(`-${id}\\.sql\\.gz$`))]);
+
+    const list = await firebreak(['run', '/backup list', '--as', 'bob']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^ {2}✅ ${id} +app .* complete +by alice$`, 'm'));
+
+    const card = await firebreak(['run', `/backup restore ${id}`, '--as', 'alice']);
+    expect(card.code).toBe(0);
+    expect(card.stdout).toContain(`Target database: 127.0.0.1:5432/${restored.name}`);
+    expect(card.stdout).toContain('Needs a second person');
+    const confirm = /\[Restore\] (confirm:\S+)/.exec(card.stdout)?.[1];
+    expect(confirm, card.stdout).toBeDefined();
+
+    // The person who asked cannot approve it; nothing is restored.
+    const self = await firebreak(['run', '--action', confirm!, '--as', 'alice']);
+    expect(self.code).toBe(2);
+    expect(self.stdout).toContain('someone else with the "admins" role must confirm it');
+    expect(await tableCount(restored.url)).toBe(0);
+
+    const done = await firebreak(['run', '--action', confirm!, '--as', 'bob']);
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout).toMatch(new RegExp(`^127\\.0\\.0\\.1:5432/${restored.name} restored from ${id} in .*: 3 tables, 1600 rows$`, 'm'));
+    expect(done.stdout).toMatch(/^ {2}✅ customers +500 rows$/m);
+    expect(done.stdout).toMatch(/^ {2}✅ orders +1000 rows$/m);
+    expect(await fingerprint(restored.url)).toEqual(await fingerprint(source.url));
+  });
+});
