@@ -112,7 +112,10 @@ async function feed(file: string, stdin: Writable): Promise<void> {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       if (writeError) throw writeError;
       if (!stdin.write(chunk)) {
-        await Promise.race([once(stdin, 'drain'), once(stdin, 'close')]);
+        // Both waits are cancelled once either fires: a big restore waits thousands of times, and
+        // a 'close' listener left behind each time would pile up.
+        const waiting = new AbortController();
+        await Promise.race([once(stdin, 'drain', { signal: waiting.signal }), once(stdin, 'close', { signal: waiting.signal })]).finally(() => waiting.abort());
       }
       if (writeError) throw writeError;
       if (stdin.destroyed || stdin.writableEnded) throw Object.assign(new Error('the restore tool closed its input'), { code: 'EPIPE' });
