@@ -24,12 +24,7 @@ export type BackupJobOutcome =
  */
 export const BACKUP_LEASE_TTL_MS = 120_000;
 
-/**
- * What the runner is asked to do, plus the signal that stops it at shutdown. The BackupRunner port
- * (src/core/ports.ts) does not declare `signal` yet; StreamingBackupRunner honours it, and a runner
- * that ignores it is still stopped by its own timeout (the shutdown then marks the record failed).
- */
-type BackupRequest = Parameters<BackupRunner['backup']>[0] & { signal?: AbortSignal };
+type BackupRequest = Parameters<BackupRunner['backup']>[0];
 
 export function backupLeaseKey(target: string): string {
   return `backup:${target}`;

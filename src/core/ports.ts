@@ -296,6 +296,8 @@ export interface BackupRunner {
     location: string;
     compressionLevel: number;
     onProgress?: (p: BackupProgress) => void;
+    /** Stops the dump and aborts the upload (shutdown); the result is then a failure. */
+    signal?: AbortSignal;
   }): Promise<BackupRunResult>;
   restore(req: {
     target: BackupTargetConfig;

@@ -30,7 +30,6 @@ export class StreamingBackupRunner implements BackupRunner {
     location: string;
     compressionLevel: number;
     onProgress?: (p: BackupProgress) => void;
-    /** Not in the BackupRunner port yet; runBackupJob passes it so shutdown can stop a dump. */
     signal?: AbortSignal;
   }): Promise<BackupRunResult> {
     return streamBackup({
