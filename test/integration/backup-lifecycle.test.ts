@@ -2,30 +2,13 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatPlatformPort, MessageRef } from '../../src/core/chat-port.js';
 import type { LeaseInfo } from '../../src/core/ports.js';
-import type { Reply } from '../../src/core/reply.js';
 import { backupLeaseKey, runBackupJob } from '../../src/commands/backup-jobs.js';
 import { BackupScheduler } from '../../src/scheduler/backup-scheduler.js';
+import { RecordingChat } from '../fakes/recording-chat.js';
 import { alice, bob, consoleChan, testApp } from '../support/app.js';
 
 type TestApp = Awaited<ReturnType<typeof testApp>>;
-
-/** Records what is posted on the platform's own initiative, as Slack or Discord would receive it. */
-class RecordingChat implements ChatPlatformPort {
-  readonly platform = 'recording';
-  readonly posted: { channel: string; reply: Reply }[] = [];
-  async postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef> {
-    this.posted.push({ channel: 'name' in channel ? channel.name : channel.id, reply });
-    return { platform: this.platform, channelId: 'c', messageId: String(this.posted.length) };
-  }
-  async updateMessage(): Promise<void> {}
-  async createChannel(): Promise<never> {
-    throw new Error('not used');
-  }
-  async inviteToChannel(): Promise<void> {}
-  async pinMessage(): Promise<void> {}
-}
 
 const roles = `
 roles:

@@ -3,35 +3,18 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatPlatformPort, MessageRef } from '../../src/core/chat-port.js';
 import type { Logger } from '../../src/core/ports.js';
-import type { Reply } from '../../src/core/reply.js';
 import type { App } from '../../src/main.js';
 import { runBackupJob } from '../../src/commands/backup-jobs.js';
 import { BackupScheduler } from '../../src/scheduler/backup-scheduler.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import type { Db } from '../../src/store/db.js';
+import { RecordingChat } from '../fakes/recording-chat.js';
 import { testApp } from '../support/app.js';
 import { createTestDatabase, REDIS_URL } from '../support/postgres.js';
 
 type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
-
-/** Records what the scheduler posts, as a chat platform would receive it. */
-class RecordingChat implements ChatPlatformPort {
-  readonly platform = 'recording';
-  readonly posted: { channel: string; reply: Reply }[] = [];
-  async postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef> {
-    this.posted.push({ channel: 'name' in channel ? channel.name : channel.id, reply });
-    return { platform: this.platform, channelId: 'c', messageId: String(this.posted.length) };
-  }
-  async updateMessage(): Promise<void> {}
-  async createChannel(): Promise<never> {
-    throw new Error('not used');
-  }
-  async inviteToChannel(): Promise<void> {}
-  async pinMessage(): Promise<void> {}
-}
 
 describe('backup schedule and retention', () => {
   let dir: string;

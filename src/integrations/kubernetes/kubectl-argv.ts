@@ -18,25 +18,15 @@ export function kubectlBase(kubectl: string, d: KubernetesDeploy, requestTimeout
 
 const ref = (d: KubernetesDeploy) => `deployment/${d.deployment}`;
 
+function listBySelector(base: string[], kind: 'replicasets' | 'pods', selector: Record<string, string>): string[] {
+  return [...base, 'get', kind, `--selector=${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}`, '-o', 'json'];
+}
+
 export const kubectlArgv = {
   getDeployment: (base: string[], d: KubernetesDeploy) => [...base, 'get', ref(d), '-o', 'json'],
   /** The selector comes from the deployment's own spec.selector.matchLabels. */
-  listReplicaSets: (base: string[], selector: Record<string, string>) => [
-    ...base,
-    'get',
-    'replicasets',
-    `--selector=${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}`,
-    '-o',
-    'json',
-  ],
-  listPods: (base: string[], selector: Record<string, string>) => [
-    ...base,
-    'get',
-    'pods',
-    `--selector=${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}`,
-    '-o',
-    'json',
-  ],
+  listReplicaSets: (base: string[], selector: Record<string, string>) => listBySelector(base, 'replicasets', selector),
+  listPods: (base: string[], selector: Record<string, string>) => listBySelector(base, 'pods', selector),
   history: (base: string[], d: KubernetesDeploy) => [...base, 'rollout', 'history', ref(d)],
   undo: (base: string[], d: KubernetesDeploy, toRevision: number) => [...base, 'rollout', 'undo', ref(d), `--to-revision=${toRevision}`],
   scale: (base: string[], d: KubernetesDeploy, replicas: number, expectCurrent?: number | null) => [
