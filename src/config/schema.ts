@@ -302,9 +302,18 @@ export const configSchema = z
         /** Further channels where commands are allowed. Incident channels (prefix below) always are. */
         allowed_channels: z.array(z.string().min(1)).default([]),
         incident_channel_prefix: z.string().min(1).default('inc-'),
+        /**
+         * Per platform, the only workspaces (Slack team ids) or servers (Discord guild ids) where
+         * commands run. Unset: any. A bot can be added to servers that are not yours; there a
+         * channel called #incidents would otherwise be enough to read /health and /status.
+         */
+        workspaces: z
+          .object({ slack: z.array(z.string().min(1)).min(1).optional(), discord: z.array(z.string().regex(/^\d{5,25}$/, 'must be a Discord server (guild) id')).min(1).optional() })
+          .strict()
+          .default({}),
       })
       .strict()
-      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-' }),
+      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-', workspaces: {} }),
     /** role name → members: "platform:userId", "platform:username" or "*" (see roleMemberSchema). */
     roles: z.record(nameSchema, z.array(roleMemberSchema)).default({}),
     services: z.record(nameSchema, serviceSchema).default({}),

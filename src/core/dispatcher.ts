@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import { ArgsError, rawArgsFromText, textFromRawArgs, validateArgs } from './args.js';
 import { formatArgv } from './argv-display.js';
-import { allowedChannelsText, channelAllowed, hasRole } from './guards.js';
+import { allowedChannelsText, channelAllowed, hasRole, workspaceAllowed } from './guards.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { FinalStatus, JsonValue, Outcome, PlannedStep } from './outcome.js';
 import { ParseError, parseCommandText, truncate } from './parser.js';
@@ -157,6 +157,17 @@ export class Dispatcher {
   }
 
   private authorize(inv: Invocation, spec: AnyCommandSpec): Failure | null {
+    if (!workspaceAllowed(this.config, inv.channel)) {
+      return {
+        status: 'denied',
+        reply: {
+          title: `/${spec.name} is not available here`,
+          status: 'error',
+          text: `This Firebreak serves other ${inv.channel.platform === 'discord' ? 'servers' : 'workspaces'} (chat.workspaces in its config). Nothing was run.`,
+          ephemeral: true,
+        },
+      };
+    }
     if (!channelAllowed(this.config, inv.channel)) {
       return {
         status: 'denied',

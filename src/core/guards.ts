@@ -15,8 +15,15 @@ export function hasRole(config: FirebreakConfig, actor: Actor, role: string): bo
   return matches(config.roles[role]) || matches(config.roles.admins);
 }
 
+/** False when the config limits this platform to some workspaces and the channel is in none of them (or in a DM). */
+export function workspaceAllowed(config: FirebreakConfig, channel: ChannelRef): boolean {
+  const allowed = (config.chat.workspaces as Record<string, readonly string[] | undefined>)[channel.platform];
+  return !allowed || (channel.workspace !== undefined && allowed.includes(channel.workspace));
+}
+
 export function channelAllowed(config: FirebreakConfig, channel: ChannelRef): boolean {
   if (channel.platform === CONSOLE_PLATFORM) return true;
+  if (!workspaceAllowed(config, channel)) return false;
   const chat = config.chat;
   const names = [channel.id, channel.name, channel.name.replace(/^#/, '')];
   if (names.includes(chat.incidents_channel) || names.includes(chat.incidents_channel.replace(/^#/, ''))) return true;

@@ -16,4 +16,6 @@ export interface ChannelRef {
   platform: string;
   id: string;
   name: string;
+  /** The Slack workspace (team id) or Discord server (guild id) it belongs to, when the platform says. */
+  workspace?: string;
 }

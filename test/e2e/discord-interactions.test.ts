@@ -49,6 +49,7 @@ describe('Discord interactions through the real HTTP endpoint', () => {
     const yaml = `
 chat:
   incidents_channel: incidents
+  workspaces: { discord: ["900000000000000001"] }
 roles:
   responders: ["discord:${alice.id}", "discord:bob"]
 services:
@@ -287,6 +288,19 @@ backups:
     expect(r.body.data!.embeds![0]!.title).toContain('not allowed in #random');
     const rows = (await running.app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.channel?.name === 'random');
     expect(rows.map((e) => e.kind)).toEqual(['command.denied']);
+  });
+
+  it('refuses a server it does not serve (chat.workspaces), even in a channel named #incidents, and records it', async () => {
+    const before = (await running.app.ports.timeline.list({ limit: 10_000 })).length;
+    const healthCalls = upstream.requests.length;
+    const r = await post(commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents, guildId: '900000000000000999' }));
+    expect(r.body.type).toBe(4);
+    expect(r.body.data!.flags).toBe(64);
+    expect(r.body.data!.embeds![0]!.title).toBe('❌ /health is not available here');
+    expect(r.body.data!.embeds![0]!.description).toContain('This Firebreak serves other servers');
+    expect(upstream.requests.length).toBe(healthCalls); // no check ran
+    const rows = (await running.app.ports.timeline.list({ limit: 10_000 })).slice(before);
+    expect(rows.map((e) => [e.kind, e.command])).toEqual([['command.denied', 'health']]);
   });
 
   it('turns options into the same arguments as text, and explains bad input ephemerally', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
-import { hasRole } from '../../src/core/guards.js';
+import { channelAllowed, hasRole } from '../../src/core/guards.js';
 
 const { config } = parseConfigText(
   `
@@ -28,5 +28,26 @@ describe('roles', () => {
   it('let admins do what responders may, and nobody else', () => {
     expect(hasRole(config, { platform: 'discord', id: '80351110224678912', name: 'bob', handle: 'bob' }, 'responders')).toBe(true);
     expect(hasRole(config, { platform: 'slack', id: 'U024BE7LH', name: 'Alice' }, 'admins')).toBe(false);
+  });
+});
+
+describe('workspaces', () => {
+  const limited = parseConfigText('chat:\n  workspaces: { discord: ["900000000000000001"] }\n', 'ws.yml', {}).config;
+  const channel = (platform: string, workspace?: string) => ({ platform, id: 'C1', name: 'incidents', ...(workspace ? { workspace } : {}) });
+
+  it('limit a platform to the servers listed, refusing other servers and DMs', () => {
+    expect(channelAllowed(limited, channel('discord', '900000000000000001'))).toBe(true);
+    expect(channelAllowed(limited, channel('discord', '900000000000000999'))).toBe(false);
+    expect(channelAllowed(limited, channel('discord'))).toBe(false);
+  });
+
+  it('leave platforms without a list, and the console, as they were', () => {
+    expect(channelAllowed(limited, channel('slack', 'T0OTHER'))).toBe(true);
+    expect(channelAllowed(limited, channel('console'))).toBe(true);
+    expect(channelAllowed(config, channel('discord', '900000000000000999'))).toBe(true);
+  });
+
+  it('refuse a guild id that is not one', () => {
+    expect(() => parseConfigText('chat:\n  workspaces: { discord: ["my-server"] }\n', 'ws.yml', {})).toThrow(/chat\.workspaces\.discord\[0\]: must be a Discord server \(guild\) id/);
   });
 });

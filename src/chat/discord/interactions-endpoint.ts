@@ -54,7 +54,7 @@ function actorOf(i: Interaction): Actor {
 function channelOf(i: Interaction): ChannelRef {
   const id = i.channel?.id ?? i.channel_id;
   if (!id) throw new InteractionInputError('interaction has no channel');
-  return { platform: DISCORD_PLATFORM, id, name: i.channel?.name ?? id };
+  return { platform: DISCORD_PLATFORM, id, name: i.channel?.name ?? id, ...(i.guild_id ? { workspace: i.guild_id } : {}) };
 }
 
 /** Options as Discord sends them → the same RawArgs the text parser builds. */

@@ -18,6 +18,7 @@ export const slashCommandSchema = z.object({
   text: z.string().default(''),
   user_id: z.string().min(1),
   user_name: z.string().optional(),
+  team_id: z.string().optional(),
   channel_id: z.string().min(1),
   channel_name: z.string().default(''),
   trigger_id: z.string().min(1),
@@ -29,6 +30,7 @@ export const blockActionsSchema = z.object({
   type: z.literal('block_actions'),
   trigger_id: z.string().optional(),
   user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
+  team: z.object({ id: z.string().min(1) }).nullish(),
   channel: z.object({ id: z.string().min(1), name: z.string().optional() }).optional(),
   container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional(), is_ephemeral: z.boolean().optional() }).default({}),
   message: z.object({ ts: z.string() }).optional(),
@@ -97,7 +99,7 @@ export class SlackInteractions {
     const inv: Invocation = {
       actor: { platform: SLACK_PLATFORM, id: c.user_id, name: await this.deps.users.name(c.user_id, c.user_name) },
       // "privategroup" (a private channel) is not a name the guards can allow: look the real one up.
-      channel: { platform: SLACK_PLATFORM, id: c.channel_id, name: await this.deps.channels.name(c.channel_id, c.channel_name) },
+      channel: { platform: SLACK_PLATFORM, id: c.channel_id, name: await this.deps.channels.name(c.channel_id, c.channel_name), ...(c.team_id ? { workspace: c.team_id } : {}) },
       input: { kind: 'text', text: commandText },
     };
     await this.deliver({
@@ -128,7 +130,7 @@ export class SlackInteractions {
     const label = action.text?.text ?? action.action_id;
     const inv: Invocation = {
       actor: { platform: SLACK_PLATFORM, id: b.user.id, name: await this.deps.users.name(b.user.id, b.user.name ?? b.user.username) },
-      channel: { platform: SLACK_PLATFORM, id: channelId, name: await this.deps.channels.name(channelId, b.channel?.name) },
+      channel: { platform: SLACK_PLATFORM, id: channelId, name: await this.deps.channels.name(channelId, b.channel?.name), ...(b.team?.id ? { workspace: b.team.id } : {}) },
       input: { kind: 'action', actionId: action.action_id },
     };
     const target: Target = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
