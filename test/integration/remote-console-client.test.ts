@@ -28,6 +28,18 @@ describe('forwarding a console command to the running server', () => {
     expect(out).toEqual({ kind: 'result', result: reply });
   });
 
+  it('a connection lost while the server runs the command says it may have run, not that the server is unreachable', async () => {
+    const s = await listen((req) => {
+      req.resume();
+      // The server dies mid-command (a crash during a rollout): the socket just closes.
+      setTimeout(() => req.socket.destroy(), 100);
+    });
+    server = s.server;
+    const out = await forwardToServer({ pid: 1, port: s.port, token: 'x'.repeat(48) }, { as: 'carol', text: '/rollback api', yes: true });
+    expect(out.kind).toBe('unreachable');
+    expect('message' in out && out.message).toMatch(/was lost while the command ran .*it may have run\. Check the timeline before running it again\.$/);
+  });
+
   it("a 4xx is the server's sentence (bad input); a 5xx and a closed port are failures to run", async () => {
     let status = 401;
     const s = await listen((req, res) => {

@@ -43,6 +43,7 @@ export function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTi
   }
   return new Promise<RemoteOutcome>((resolve) => {
     const controller = new AbortController();
+    let sent = false;
     const connectTimer = setTimeout(() => controller.abort(), connectTimeoutMs);
     const req = request(
       {
@@ -62,9 +63,20 @@ export function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTi
         res.once('end', () => resolve(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
       },
     );
-    req.once('socket', (socket) => socket.once('connect', () => clearTimeout(connectTimer)));
+    req.once('socket', (socket) =>
+      socket.once('connect', () => {
+        clearTimeout(connectTimer);
+        sent = true;
+      }),
+    );
     req.once('close', () => clearTimeout(connectTimer));
     req.once('error', (err: NodeJS.ErrnoException) => {
+      if (sent) {
+        // The server had the command: it may be running it right now. "Cannot reach" would invite
+        // a retry that rolls back or restores a second time.
+        resolve({ kind: 'unreachable', message: `The connection to the running Firebreak server on port ${info.port} was lost while the command ran (${err.message}); it may have run. Check the timeline before running it again.` });
+        return;
+      }
       const why = controller.signal.aborted ? `no connection within ${connectTimeoutMs / 1000} s` : err.code === 'ECONNREFUSED' ? 'connection refused' : err.message;
       resolve({ kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${info.port}: ${why}.` });
     });
