@@ -169,6 +169,17 @@ export class Dispatcher {
       };
     }
     if (!channelAllowed(this.config, inv.channel)) {
+      if (inv.channel.name === '') {
+        return {
+          status: 'denied',
+          reply: {
+            title: `/${spec.name} cannot tell which channel this is`,
+            status: 'error',
+            text: `Firebreak could not read this channel's name, so it cannot check that commands are allowed here. In a private channel, invite it first (/invite @firebreak). Nothing was run.`,
+            ephemeral: true,
+          },
+        };
+      }
       return {
         status: 'denied',
         reply: {

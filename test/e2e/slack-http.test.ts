@@ -148,7 +148,7 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
     const { trigger } = await rig.slash('/health', 'api', { channel: { id: PRIVATE_NOT_IN.id, name: 'privategroup' } });
     const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
     expect(answer.body.response_type).toBe('ephemeral');
-    expect(JSON.stringify(answer.body.blocks)).toContain('Nothing was run');
+    expect(JSON.stringify(answer.body.blocks)).toContain('In a private channel, invite it first (/invite @firebreak). Nothing was run.');
     expect(rig.fake.callsOf('conversations.info').filter((c) => c.args.channel === PRIVATE_NOT_IN.id).map((c) => c.error)).toEqual(['channel_not_found']);
   });
 

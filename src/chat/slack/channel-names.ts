@@ -1,3 +1,4 @@
+import { webApi } from '@slack/bolt';
 import type { SlackApi } from './slack-api.js';
 
 const TTL_MS = 10 * 60_000;
@@ -27,7 +28,8 @@ export class ChannelNames {
     if (!ChannelNames.needsLookup(given)) return given!;
     const hit = this.cache.get(channelId);
     if (hit && hit.until > Date.now()) return hit.name;
-    let name = given ?? '';
+    // A placeholder is not a name: unresolved, the channel is nameless and the guards say so.
+    let name = '';
     let ttl = FAILED_TTL_MS;
     try {
       const r = await this.api.call('conversations.info', channelId, () => this.api.client.conversations.info({ channel: channelId }));
@@ -35,8 +37,14 @@ export class ChannelNames {
         name = r.channel.name;
         ttl = TTL_MS;
       }
-    } catch {
-      // Logged by SlackApi.call. The placeholder stands: the guards then refuse the channel and say so.
+    } catch (err) {
+      // Rate limits are not logged by SlackApi.call, and a 30 s refusal of a private incident
+      // channel with no word anywhere would be a mystery: say it, and do not remember the failure.
+      if ((err as { code?: unknown })?.code === webApi.ErrorCode.RateLimitedError) {
+        this.api.logger.warn({ channel: channelId }, 'Slack rate-limited conversations.info; the channel name is unknown for this request');
+        return name;
+      }
+      // Other errors are logged by SlackApi.call.
     }
     this.cache.set(channelId, { name, until: Date.now() + ttl });
     return name;
