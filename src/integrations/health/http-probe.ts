@@ -62,20 +62,27 @@ function send(check: z.infer<typeof httpCheckSchema>, signal: AbortSignal, onReq
     const req = request(url, { method: check.method, headers, signal, agent: false }, (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const statusText = res.statusMessage ?? '';
-      if (check.body_contains === undefined || check.method === 'HEAD') {
-        res.resume();
-        res.once('end', () => resolve({ status, statusText, body: '' }));
-        res.once('error', reject);
+      const marker = check.method === 'HEAD' ? undefined : check.body_contains;
+      // The status line is the answer unless the body is checked: a streaming endpoint (SSE) or a
+      // large page must not read as a timeout because its body never ends.
+      if (marker === undefined) {
+        resolve({ status, statusText, body: '' });
+        res.destroy();
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      const done = () => {
+        resolve({ status, statusText, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8') });
+        res.destroy();
+      };
       res.on('data', (chunk: Buffer) => {
-        if (size >= MAX_BODY_BYTES) return;
         chunks.push(chunk);
         size += chunk.length;
+        // Stop reading once the marker is seen or enough has been read to judge.
+        if (size >= MAX_BODY_BYTES || Buffer.concat(chunks).includes(marker)) done();
       });
-      res.once('end', () => resolve({ status, statusText, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8') }));
+      res.once('end', done);
       res.once('error', reject);
     });
     onRequest(() => req.destroy());
