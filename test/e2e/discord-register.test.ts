@@ -83,6 +83,15 @@ describe('firebreak discord register (child process against the fake Discord API
     expect(r.stdout).toContain(`unchanged: ${[expected[0]!, ...expected.slice(5)].map((c) => `/${c.name}`).join(', ')}`);
   });
 
+  it('reports nothing as updated on an app with User Install enabled, where Discord fills integration_types [0, 1]', async () => {
+    const scope = `guild:${GUILD}`;
+    for (const c of fake.commands.get(scope)! as Record<string, unknown>[]) c.integration_types = [0, 1];
+    const r = await run(['--guild', GUILD]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('updated:   none');
+    expect(r.stdout).toContain(`unchanged: ${expected.map((c) => `/${c.name}`).join(', ')}`);
+  });
+
   it('registers globally without --guild', async () => {
     const r = await run([]);
     expect(r.code).toBe(0);

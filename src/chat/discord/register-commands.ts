@@ -20,12 +20,16 @@ const OPTION_KEYS = ['type', 'name', 'description', 'required', 'choices', 'min_
  */
 const COMMAND_KEYS = [...OPTION_KEYS, 'contexts', 'default_member_permissions', 'nsfw', 'integration_types'];
 
+const DEFAULT_INTEGRATION_TYPES = new Set(['0', '0,1']);
+
 /** Discord echoes defaults we never send; they mean the same as leaving the field out. */
 function isDefault(k: string, x: unknown): boolean {
   if (x === undefined || x === null || (Array.isArray(x) && x.length === 0)) return true;
   if ((k === 'required' || k === 'nsfw') && x === false) return true;
-  // A command without integration_types is installed to guilds only (GUILD_INSTALL = 0).
-  return k === 'integration_types' && Array.isArray(x) && x.length === 1 && x[0] === 0;
+  // We never send integration_types, and Discord fills in the app's install contexts: [0]
+  // (GUILD_INSTALL) or, with User Install enabled in the portal, [0, 1]. Either is the default;
+  // treating only [0] so made every command on such an app report "updated" on every run.
+  return k === 'integration_types' && Array.isArray(x) && DEFAULT_INTEGRATION_TYPES.has([...x].sort().join(','));
 }
 
 function comparable(v: unknown, keys: readonly string[] = OPTION_KEYS): unknown {
