@@ -139,7 +139,11 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
       const { startDiscord } = await import('./chat/discord/start-discord.js');
       const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
-      if (discord) chat.discord = discord;
+      if (discord) {
+        chat.discord = discord.chat;
+        // Deferred results still on their way to Discord are waited for before the store closes.
+        closers.push(() => discord.drain());
+      }
     }
     if (slackMode(runtime.slack) !== 'off') {
       // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.

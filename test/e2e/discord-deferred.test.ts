@@ -16,6 +16,8 @@ import { silentLogger, testApp } from '../support/app.js';
 const APP_ID = '1200000000000000009';
 const alice = { id: '111', username: 'alice' };
 const bob = { id: '222', username: 'bob' };
+const carol = { id: '333', username: 'carol' };
+const dave = { id: '444', username: 'dave' };
 const incidents = { id: '500', name: 'incidents' };
 const BOT_TOKEN = 'bot-token-for-the-deferred-fake';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,6 +89,18 @@ function slowCommands(executions: string[]): AnyCommandSpec[] {
         await ctx.progress({ title: `Working on ${args.name}…`, status: 'pending' });
         await gate(args.name);
         return { status: 'ok', reply: { title: `Long job ${args.name} done`, status: 'ok', text: 'sha256 abc, 1.2 GB' } };
+      },
+    }),
+    defineCommand({
+      name: 'secret',
+      summary: 'runs until released, then answers privately (like /backup list)',
+      usage: '/secret NAME',
+      params: [{ name: 'name', description: 'which gate', type: 'string', required: true }],
+      args: z.object({ name: z.string() }),
+      mutating: false,
+      async run(_ctx, args) {
+        await gate(args.name);
+        return { status: 'ok', reply: { title: `Private list ${args.name}`, status: 'info', text: `only-for-the-asker-${args.name}`, ephemeral: true } };
       },
     }),
     defineCommand({
@@ -224,6 +238,8 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     await fake.waitFor((c) => c.method === 'PATCH' && c.status === 200 && titleOf(c).includes('Working on rollout'));
     const messageId = messageTitled('⏳ Working on rollout…');
     await sleep(400); // past the 300 ms lifetime
+    // Discord would refuse the token by now too: any late use of it shows as a 401 below.
+    fake.expireToken(i.token);
     await release('rollout');
     await fake.waitFor(botEdit(messageId, 'Long job rollout done'));
     const viaToken = fake.calls.filter((c) => c.route === original(i.token) && c.method === 'PATCH');
@@ -246,6 +262,69 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     expect(body.flags).toBeUndefined();
     expect(posted.headers.authorization).toBe(`Bot ${BOT_TOKEN}`);
     expect(fake.calls.some((c) => c.method === 'PATCH' && c.route === `/channels/${incidents.id}/messages/${msg.id}` && c.status === 404)).toBe(true);
+  });
+
+  it('posts a public result as a new message mentioning the asker when the token is valid but the "thinking…" message was deleted (404)', async () => {
+    const i = commandInteraction(APP_ID, 'longjob', [{ name: 'name', type: 3, value: 'deleted' }], { user: alice, channel: incidents });
+    expect(await post(i)).toEqual({ type: 5 });
+    await fake.waitFor((c) => c.method === 'PATCH' && c.route === original(i.token) && c.status === 200 && titleOf(c).includes('Working on deleted'));
+    fake.deleteMessage(messageTitled('⏳ Working on deleted…'));
+    await release('deleted');
+    const posted = await fake.waitFor((c) => c.method === 'POST' && c.route === `/channels/${incidents.id}/messages` && c.status === 200 && titleOf(c).includes('Long job deleted done'));
+    expect((posted.body as { content: string }).content).toMatch(new RegExp(`^<@${alice.id}> `));
+    // The token still worked; Discord answered Unknown Message for the deleted @original.
+    expect(fake.calls.some((c) => c.method === 'PATCH' && c.route === original(i.token) && c.status === 404)).toBe(true);
+    expect(fake.calls.some((c) => c.route.includes(i.token) && c.status === 401)).toBe(false);
+  });
+
+  /** Every call outside the asker's DM channel; a private body must never be in one of them (bar the ephemeral follow-up). */
+  const publicCalls = (userId: string) => fake.calls.filter((c) => !c.route.startsWith(`/channels/${fake.dmChannelOf(userId) ?? 'none'}/`));
+  const dmMessagesOf = (userId: string) => [...fake.messages.values()].filter((m) => m.channel_id === fake.dmChannelOf(userId));
+  const contentOf = (b: unknown) => (b as { content?: string }).content ?? '';
+
+  it('after the token expired, a private result goes to the asker by DM and the channel gets only a pointer', async () => {
+    const i = commandInteraction(APP_ID, 'secret', [{ name: 'name', type: 3, value: 'expired' }], { user: carol, channel: incidents });
+    expect(await post(i)).toEqual({ type: 5 });
+    await fake.waitFor((c) => c.method === 'GET' && c.route === original(i.token) && c.status === 200);
+    const thinkingId = fake.originalIdOf(i.token)!;
+    fake.expireToken(i.token);
+    await release('expired');
+    const pointer = await fake.waitFor((c) => c.method === 'PATCH' && c.route === `/channels/${incidents.id}/messages/${thinkingId}` && c.status === 200);
+    expect(contentOf(pointer.body)).toBe(`<@${carol.id}> /secret finished — the result was sent to you privately (direct message from Firebreak).`);
+    expect((pointer.body as { embeds: unknown[] }).embeds).toEqual([]);
+    const dm = dmMessagesOf(carol.id);
+    expect(dm).toHaveLength(1);
+    expect(titleOfBody(dm[0]!.body)).toContain('Private list expired');
+    expect(JSON.stringify(dm[0]!.body)).toContain('only-for-the-asker-expired');
+    expect(publicCalls(carol.id).some((c) => JSON.stringify(c.body ?? '').includes('only-for-the-asker-expired') && c.status < 300)).toBe(false);
+    expect(JSON.stringify([...fake.messages.values()].filter((m) => m.channel_id === incidents.id))).not.toContain('only-for-the-asker-expired');
+  });
+
+  it('when the DM is refused too, the channel gets a pointer to the timeline and never the private body', async () => {
+    fake.refuseDms(dave.id);
+    const i = commandInteraction(APP_ID, 'secret', [{ name: 'name', type: 3, value: 'refused' }], { user: dave, channel: incidents });
+    expect(await post(i)).toEqual({ type: 5 });
+    await fake.waitFor((c) => c.method === 'GET' && c.route === original(i.token) && c.status === 200);
+    const thinkingId = fake.originalIdOf(i.token)!;
+    fake.expireToken(i.token);
+    await release('refused');
+    const pointer = await fake.waitFor((c) => c.method === 'PATCH' && c.route === `/channels/${incidents.id}/messages/${thinkingId}` && c.status === 200);
+    expect(contentOf(pointer.body)).toBe(`<@${dave.id}> /secret finished — the result is private and Firebreak could not send it to you directly; it is recorded in Firebreak's timeline.`);
+    expect(fake.calls.some((c) => c.method === 'POST' && c.route === `/channels/${fake.dmChannelOf(dave.id)}/messages` && c.status === 403)).toBe(true);
+    expect(JSON.stringify([...fake.messages.values()])).not.toContain('only-for-the-asker-refused');
+  });
+
+  it('when the private follow-up keeps failing with 5xx (token still valid), the result goes by DM instead of being dropped', async () => {
+    const i = commandInteraction(APP_ID, 'secret', [{ name: 'name', type: 3, value: 'outage' }], { user: bob, channel: incidents });
+    fake.failAlways('POST', new RegExp(`^/webhooks/${APP_ID}/${i.token}$`), 500);
+    expect(await post(i)).toEqual({ type: 5 });
+    await release('outage');
+    const pointer = await fake.waitFor((c) => c.method === 'PATCH' && c.route === original(i.token) && c.status === 200, 20_000);
+    expect(contentOf(pointer.body)).toBe(`<@${bob.id}> /secret finished — the result was sent to you privately (direct message from Firebreak).`);
+    expect(fake.calls.some((c) => c.method === 'POST' && c.route === `/webhooks/${APP_ID}/${i.token}` && c.status === 500)).toBe(true);
+    const dm = dmMessagesOf(bob.id);
+    expect(dm.map((m) => titleOfBody(m.body))).toEqual(['ℹ️ Private list outage']);
+    expect(JSON.stringify([...fake.messages.values()].filter((m) => m.channel_id === incidents.id))).not.toContain('only-for-the-asker-outage');
   });
 
   it('a slow button whose token has run out edits the clicked card as the bot', async () => {

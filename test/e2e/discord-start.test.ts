@@ -8,7 +8,9 @@ import type { Logger } from '../../src/core/ports.js';
 import { Router } from '../../src/http/router.js';
 import { startFirebreak, type App } from '../../src/main.js';
 import { configFrom, testApp, testRuntime } from '../support/app.js';
-import { discordSigner } from '../fakes/discord-signing.js';
+import { commandInteraction, discordSigner } from '../fakes/discord-signing.js';
+import { startFakeDiscordApi } from '../fakes/discord-api.js';
+import { startHttpRecorder } from '../fakes/http-recorder.js';
 
 const APP_ID = '1200000000000000005';
 const CONFIG = 'chat: { incidents_channel: incidents }\n';
@@ -37,8 +39,8 @@ describe('Discord start-up with a malformed DISCORD_PUBLIC_KEY', () => {
     const { logger, lines } = capturingLogger();
     const router = new Router();
     const runtime = testRuntime({ discord: { applicationId: APP_ID, publicKey, botToken: 'x', apiUrl: undefined } });
-    const chat = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger });
-    expect(chat).toBeNull();
+    const started = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger });
+    expect(started).toBeNull();
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]!.msg).toMatch(/^Discord is off: .*DISCORD_PUBLIC_KEY/);
@@ -68,6 +70,43 @@ describe('Discord start-up with a malformed DISCORD_PUBLIC_KEY', () => {
       expect(discord.status).toBe(404);
     } finally {
       await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Discord at shutdown', () => {
+  it('close() waits for a deferred command and its final edit reaches Discord before the store closes', async () => {
+    const BOT_TOKEN = 'bot-token-shutdown';
+    const incidents = { id: '500000000000000001', name: 'incidents' };
+    const signer = discordSigner();
+    const fake = await startFakeDiscordApi({ botToken: BOT_TOKEN, channels: [incidents] });
+    // Slower than the 1 s defer threshold, so the command is still running when close() is called.
+    const slow = await startHttpRecorder();
+    slow.respond(200, '{"status":"ok"}', { delayMs: 2500 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'fb-discord-shutdown-'));
+    const running = await startFirebreak(
+      testRuntime({ port: 0, dataDir, discord: { applicationId: APP_ID, publicKey: signer.publicKeyHex, botToken: BOT_TOKEN, apiUrl: fake.apiUrl } }),
+      configFrom(`${CONFIG}datastores:\n  slowdb: { type: http, url: "${slow.url}/ping", timeout_ms: 5000 }\n`),
+      { host: '127.0.0.1' },
+    );
+    let closed = false;
+    try {
+      const i = commandInteraction(APP_ID, 'health', [{ name: 'service', type: 3, value: 'slowdb' }], { user: { id: '111', username: 'alice' }, channel: incidents });
+      fake.trackInteraction(i);
+      const body = JSON.stringify(i);
+      const res = await fetch(`http://127.0.0.1:${running.http.port}${DISCORD_INTERACTIONS_PATH}`, { method: 'POST', headers: signer.headers(body), body });
+      expect(await res.json()).toEqual({ type: 5 });
+      await running.close();
+      closed = true;
+      // No waiting after close(): the result must already be there.
+      const edits = fake.calls.filter((c) => c.method === 'PATCH' && c.route === `/webhooks/${APP_ID}/${i.token}/messages/@original` && c.status === 200);
+      const last = edits.at(-1)?.body as { embeds?: { description?: string }[] } | undefined;
+      expect(last?.embeds?.[0]?.description).toContain('slowdb');
+    } finally {
+      if (!closed) await running.close();
+      await slow.close();
+      await fake.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

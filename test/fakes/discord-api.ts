@@ -8,9 +8,12 @@ import type { AddressInfo } from 'node:net';
  * pins, permission overwrites, application command bulk PUT (global and guild). Bot routes
  * need "Authorization: Bot <token>"; webhook routes do not (the interaction token is the auth).
  * It can answer one matching request with 429 + Retry-After, as Discord does under rate limits.
- * It keeps the messages Firebreak posts or edits, so a bot edit of a message that does not exist
- * (or was deleted) gets Discord's 404 Unknown Message, and it can expire an interaction token:
- * after `expireToken`, that token's webhook routes answer 401 Invalid Webhook Token (50027).
+ * It keeps the messages Firebreak posts or edits, so an edit of a message that does not exist
+ * (or was deleted, @original included) gets Discord's 404 Unknown Message (10008), and it can
+ * expire an interaction token: after `expireToken`, that token's webhook routes answer 401 Invalid
+ * Webhook Token (50027). Direct messages: POST /users/@me/channels opens a DM channel with a user,
+ * and a user who refuses DMs (`refuseDms`) gets 403 Cannot send messages to this user (50007).
+ * `failAlways` makes matching requests answer a 5xx, like an outage outlasting the client's retries.
  */
 export interface DiscordCall {
   method: string;
@@ -45,6 +48,14 @@ export interface FakeDiscordApi {
   expireToken(token: string): void;
   /** Someone deleted the message: edits of it get 404 Unknown Message. */
   deleteMessage(messageId: string): void;
+  /** Every request matching method and route answers this 5xx from now on (the client's retries see it too). */
+  failAlways(method: string, route: RegExp, status: number): void;
+  /** The user does not accept direct messages from the bot: posting in their DM channel gets 403 (50007). */
+  refuseDms(userId: string): void;
+  /** The id of the interaction's @original message, once Discord has one (e.g. after a GET of it). */
+  originalIdOf(token: string): string | undefined;
+  /** The DM channel opened with this user, if any; its messages are in `messages` with that channel_id. */
+  dmChannelOf(userId: string): string | undefined;
   /** Messages as they are now, by id. */
   messages: Map<string, StoredMessage>;
   /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs). */
@@ -70,19 +81,27 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
   const waiters: { predicate: (c: DiscordCall) => boolean; resolve: (c: DiscordCall) => void }[] = [];
   const messages = new Map<string, StoredMessage>();
   const interactions = new Map<string, { channelId: string; originalId?: string; expired: boolean }>();
+  const failures: { method: string; route: RegExp; status: number }[] = [];
+  /** DM channel id by user id, and the users whose DMs are closed. */
+  const dms = new Map<string, string>();
+  const dmRefusers = new Set<string>();
 
-  /** The interaction's @original message, created on first use like Discord's deferred message. */
-  function originalOf(token: string): StoredMessage {
+  /**
+   * The interaction's @original message, created on first use like Discord's deferred message.
+   * null once it was deleted: Discord answers 404 Unknown Message then, it does not recreate it.
+   */
+  function originalOf(token: string): StoredMessage | null {
     let t = interactions.get(token);
     // Untracked tokens still work, in a channel the fake cannot name.
     if (!t) interactions.set(token, (t = { channelId: '0', expired: false }));
-    if (!t.originalId || !messages.has(t.originalId)) {
-      const msg = { id: t.originalId ?? snowflake(), channel_id: t.channelId, body: { content: '', embeds: [], components: [] } };
+    if (!t.originalId) {
+      const msg = { id: snowflake(), channel_id: t.channelId, body: { content: '', embeds: [], components: [] } };
       messages.set(msg.id, msg);
       t.originalId = msg.id;
     }
-    return messages.get(t.originalId)!;
+    return messages.get(t.originalId) ?? null;
   }
+  const unknownMessage = { status: 404, body: { message: 'Unknown Message', code: 10008 } };
   const shown = (m: StoredMessage) => ({ ...(m.body as object), id: m.id, channel_id: m.channel_id });
 
   function record(call: DiscordCall) {
@@ -105,6 +124,8 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
         body: { message: 'You are being rate limited.', retry_after: rule.retryAfterS, global: false },
       };
     }
+    const failure = failures.find((f) => f.method === method && f.route.test(route));
+    if (failure) return { status: failure.status, body: { message: 'Internal Server Error', code: 0 } };
     let m: RegExpExecArray | null;
     if ((m = /^\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(route)) && method === 'POST') return { status: 204 };
     if ((m = /^\/webhooks\/([^/]+)\/([^/]+)(?:\/|$)/.exec(route)) && interactions.get(m[2]!)?.expired) {
@@ -112,6 +133,7 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     }
     if ((m = /^\/webhooks\/([^/]+)\/([^/]+)\/messages\/@original$/.exec(route))) {
       const original = originalOf(m[2]!);
+      if (!original) return unknownMessage;
       if (method === 'GET') return { status: 200, body: shown(original) };
       if (method === 'PATCH') {
         original.body = body;
@@ -150,14 +172,22 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
         return { status: 201, body: ch };
       }
     }
+    if (route === '/users/@me/channels' && method === 'POST') {
+      const recipient = (body as { recipient_id?: unknown } | null)?.recipient_id;
+      if (typeof recipient !== 'string') return { status: 400, body: { message: 'Invalid Form Body', code: 50035 } };
+      let id = dms.get(recipient);
+      if (!id) dms.set(recipient, (id = snowflake()));
+      return { status: 200, body: { id, type: 1, recipients: [{ id: recipient }] } };
+    }
     if ((m = /^\/channels\/([^/]+)\/messages$/.exec(route)) && method === 'POST') {
+      if ([...dmRefusers].some((u) => dms.get(u) === m![1])) return { status: 403, body: { message: 'Cannot send messages to this user', code: 50007 } };
       const msg = { id: snowflake(), channel_id: m[1]!, body };
       messages.set(msg.id, msg);
       return { status: 200, body: shown(msg) };
     }
     if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') {
       const msg = messages.get(m[2]!);
-      if (!msg || msg.channel_id !== m[1]) return { status: 404, body: { message: 'Unknown Message', code: 10008 } };
+      if (!msg || msg.channel_id !== m[1]) return unknownMessage;
       msg.body = body;
       return { status: 200, body: shown(msg) };
     }
@@ -214,6 +244,14 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     deleteMessage(messageId) {
       messages.delete(messageId);
     },
+    failAlways(method, route, status) {
+      failures.push({ method, route, status });
+    },
+    refuseDms(userId) {
+      dmRefusers.add(userId);
+    },
+    dmChannelOf: (userId) => dms.get(userId),
+    originalIdOf: (token) => interactions.get(token)?.originalId,
     waitFor(predicate, timeoutMs = 10_000) {
       const found = calls.find(predicate);
       if (found) return Promise.resolve(found);

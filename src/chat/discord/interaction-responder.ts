@@ -15,6 +15,10 @@ const INVALID_WEBHOOK_TOKEN = 50027;
 const UNKNOWN_WEBHOOK = 10015;
 
 const messageRefSchema = z.object({ id: z.string().min(1), channel_id: z.string().min(1) });
+const dmChannelSchema = z.object({ id: z.string().min(1) });
+
+/** A message body as sent in an edit or a channel post: never ephemeral (see editBody). */
+type MessageBody = Omit<DiscordMessage, 'flags'> & { allowed_mentions?: { parse: string[]; users?: string[] } };
 
 export interface InteractionResponderOptions {
   /** Who asked: mentioned in a new message when the original cannot be edited any more. */
@@ -23,6 +27,11 @@ export interface InteractionResponderOptions {
   channelId: string;
   /** For a clicked button: the message the button is on, which is the one we edit. */
   messageId?: string;
+  /**
+   * What the asker did, as a channel pointer names it ("/backup list", "your button click"):
+   * the only trace of a private result that could not be shown privately in place.
+   */
+  what: string;
   /** How long the interaction token is used before switching to the bot token; injectable for tests. */
   tokenLifetimeMs?: number;
 }
@@ -37,7 +46,7 @@ function tokenExpired(err: unknown): boolean {
 }
 
 /** flags cannot change on an edit and a channel message cannot be ephemeral; the deferral decided. */
-function editBody(reply: Reply): Omit<DiscordMessage, 'flags'> {
+function editBody(reply: Reply): MessageBody {
   const { flags: _ignored, ...body } = renderDiscord(reply);
   return body;
 }
@@ -53,7 +62,13 @@ function editBody(reply: Reply): Omit<DiscordMessage, 'flags'> {
  * So the responder remembers which message `@original` is (the clicked card, or what Discord
  * returns for `@original`) and, once the token is near its end or Discord refuses it, edits that
  * message with the bot token instead. If even that fails (no bot token, no access, the message
- * was deleted), the result is posted as a new message that mentions the asker: late, never lost.
+ * was deleted), a public result is posted as a new message that mentions the asker: late, never lost.
+ *
+ * A private (ephemeral) result never goes into a channel: denials, `/backup list` and `/help` are
+ * for the asker only, and a channel message cannot be ephemeral. When the ephemeral follow-up
+ * cannot be sent (token expired, or Discord kept failing), the body goes to the asker by DM through
+ * the bot token, and the channel only gets a pointer without the body ("sent to you privately", or,
+ * if the DM was refused too, "recorded in Firebreak's timeline").
  */
 export class InteractionResponder {
   private chain: Promise<void> = Promise.resolve();
@@ -102,16 +117,13 @@ export class InteractionResponder {
   finish(reply: Reply, opts: { replaceOriginal: boolean }): Promise<void> {
     this.pendingProgress = null;
     const send = async () => {
-      if (reply.ephemeral && (await this.sendEphemeral(reply, opts))) return;
-      if (reply.ephemeral && !opts.replaceOriginal) {
-        // The token is gone and the clicked card is everyone's: the asker's own result goes in a
-        // new message to them rather than over the shared card.
-        await this.postMentioningAsker(reply);
+      if (!reply.ephemeral) {
+        const body = editBody(reply);
+        await this.deliver(body, { ...body, ...this.mention('here is the result of your command; Firebreak could no longer update its original message.') });
         return;
       }
-      // Past the token, a slash command's private result replaces the asker's own "thinking…"
-      // message (a channel message cannot be ephemeral): shown late to the channel beats lost.
-      await this.deliver(reply, true);
+      if (await this.sendEphemeral(reply, opts)) return;
+      await this.deliverPrivately(reply, opts);
     };
     this.chain = this.chain.then(send).catch((err: unknown) => {
       this.logger.error({ err: errText(err) }, 'Discord: could not deliver the result of an interaction');
@@ -119,7 +131,10 @@ export class InteractionResponder {
     return this.chain;
   }
 
-  /** Only the asker sees it; false when the token could not be used, so the caller falls back. */
+  /**
+   * Only the asker sees it; false when the follow-up could not be sent, for any reason (token
+   * expired, 5xx after the client's retries, network), so the caller falls back to a DM.
+   */
   private async sendEphemeral(reply: Reply, opts: { replaceOriginal: boolean }): Promise<boolean> {
     if (!this.tokenUsable()) return false;
     try {
@@ -127,8 +142,8 @@ export class InteractionResponder {
       // message is removed; a clicked card is left as it was.
       await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply), auth: false });
     } catch (err) {
-      if (!tokenExpired(err)) throw err;
-      this.markRefused(err);
+      if (tokenExpired(err)) this.markRefused(err);
+      else this.logger.warn({ err: errText(err) }, 'Discord: the private follow-up failed; sending the result by direct message');
       return false;
     }
     if (opts.replaceOriginal) {
@@ -144,7 +159,7 @@ export class InteractionResponder {
       .then(async () => {
         const latest = this.pendingProgress;
         this.pendingProgress = null;
-        if (latest) await this.deliver(latest, false);
+        if (latest) await this.deliver(editBody(latest));
       })
       .catch((err: unknown) => {
         this.logger.warn({ err: errText(err) }, 'Discord: progress update failed; the result will still be sent');
@@ -165,9 +180,49 @@ export class InteractionResponder {
     if (m.success) this.original = { channelId: m.data.channel_id, messageId: m.data.id };
   }
 
-  /** Shows a reply in the original message: through the interaction token while it lasts, then as the bot. */
-  private async deliver(reply: Reply, final: boolean): Promise<void> {
-    const body = editBody(reply);
+  /**
+   * The private result could not be shown as an ephemeral follow-up: DM it to the asker with the
+   * bot token, and leave the channel only a pointer without the body. A slash command's "thinking…"
+   * message (the asker's own) becomes the pointer; on a clicked card, which is everyone's, the
+   * pointer is a new message so the card stays as it was.
+   */
+  private async deliverPrivately(reply: Reply, opts: { replaceOriginal: boolean }): Promise<void> {
+    const sent = await this.sendDirectMessage(reply);
+    const pointer = this.mention(
+      sent
+        ? `${this.opts.what} finished — the result was sent to you privately (direct message from Firebreak).`
+        : `${this.opts.what} finished — the result is private and Firebreak could not send it to you directly; it is recorded in Firebreak's timeline.`,
+    );
+    const body: MessageBody = { ...pointer, embeds: [], components: [] };
+    if (opts.replaceOriginal) await this.deliver(body, body);
+    else await this.post(body);
+  }
+
+  /** The body in a DM channel with the asker; false (logged) when the bot has no token, or they refuse DMs. */
+  private async sendDirectMessage(reply: Reply): Promise<boolean> {
+    try {
+      const dm = dmChannelSchema.parse(await this.rest.post(Routes.userChannels(), { body: { recipient_id: this.opts.askerId } }));
+      await this.rest.post(Routes.channelMessages(dm.id), { body: { ...editBody(reply), allowed_mentions: { parse: [] } } });
+      return true;
+    } catch (err) {
+      this.logger.warn({ err: errText(err), asker: this.opts.askerId }, 'Discord: could not send a private result by direct message; the channel gets a pointer to the timeline');
+      return false;
+    }
+  }
+
+  /** Content that pings only the asker. */
+  private mention(text: string): Pick<MessageBody, 'content' | 'allowed_mentions'> {
+    const { askerId } = this.opts;
+    return { content: `<@${askerId}> ${text}`, allowed_mentions: { parse: [], users: [askerId] } };
+  }
+
+  /**
+   * Shows a body in the original message: through the interaction token while it lasts, then as the
+   * bot. `lastResort` (final results only) is posted as a new channel message when neither can edit;
+   * progress without it may be dropped.
+   */
+  private async deliver(body: MessageBody, lastResort?: MessageBody): Promise<void> {
+    const final = lastResort !== undefined;
     if (this.tokenUsable()) {
       try {
         this.remember(await this.rest.patch(Routes.webhookMessage(this.applicationId, this.token, '@original'), { body, auth: false }));
@@ -187,22 +242,13 @@ export class InteractionResponder {
         if (!final) throw err;
         this.logger.warn({ err: errText(err), ...this.original }, 'Discord: the bot could not edit the original message; posting the result as a new message');
       }
-    } else if (!final) {
-      // Without the message id there is nothing to edit; a new message per progress step would be noise.
-      return;
     }
-    await this.postMentioningAsker(reply);
+    // Without the message id there is nothing to edit; a new message per progress step would be noise.
+    if (lastResort) await this.post(lastResort);
   }
 
-  /** Last resort: a new channel message that pings only the asker, so the result still reaches them. */
-  private async postMentioningAsker(reply: Reply): Promise<void> {
-    const { askerId, channelId } = this.opts;
-    await this.rest.post(Routes.channelMessages(channelId), {
-      body: {
-        ...editBody(reply),
-        content: `<@${askerId}> here is the result of your command; Firebreak could no longer update its original message.`,
-        allowed_mentions: { parse: [], users: [askerId] },
-      },
-    });
+  /** A new message in the interaction's channel, as the bot. Only public results and bodiless pointers come here. */
+  private async post(body: MessageBody): Promise<void> {
+    await this.rest.post(Routes.channelMessages(this.opts.channelId), { body });
   }
 }

@@ -44,6 +44,51 @@ export interface DiscordInteractionsDeps {
 
 export class InteractionInputError extends Error {}
 
+/** What the endpoint leaves running after it answered: deferred dispatches and their delivery to Discord. */
+export interface DiscordInteractions {
+  /** Deferred interactions whose result has not reached Discord yet. */
+  readonly inFlight: number;
+  /**
+   * Waits for them (including any that start meanwhile) up to `timeoutMs`; resolves with what was
+   * still running then, e.g. ["/backup now by alice"], so shutdown can say what it abandoned.
+   */
+  drain(timeoutMs: number): Promise<string[]>;
+}
+
+/** Deferred work keyed by a label people recognise in the log. */
+class InFlight implements DiscordInteractions {
+  private readonly work = new Map<Promise<void>, string>();
+
+  get inFlight(): number {
+    return this.work.size;
+  }
+
+  track(label: string, work: Promise<void>): void {
+    this.work.set(work, label);
+    void work.finally(() => this.work.delete(work));
+  }
+
+  async drain(timeoutMs: number): Promise<string[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    try {
+      while (this.work.size > 0) {
+        if ((await Promise.race([Promise.allSettled([...this.work.keys()]), deadline])) === 'timeout') break;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return [...this.work.values()];
+  }
+}
+
+/** "/backup list" for a slash command (name and sub-command, never the arguments), else "your button click". */
+function whatOf(i: Interaction): string {
+  if (i.type !== InteractionKind.ApplicationCommand || !i.data?.name) return 'your button click';
+  const sub = i.data.options?.find((o) => o.type === SUB_COMMAND);
+  return sub ? `/${i.data.name} ${sub.name}` : `/${i.data.name}`;
+}
+
 function actorOf(i: Interaction): Actor {
   const user = i.member?.user ?? i.user;
   if (!user) throw new InteractionInputError('interaction has no user');
@@ -116,8 +161,12 @@ function immediateResponse(isComponent: boolean, reply: Reply): unknown {
   return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply) };
 }
 
-/** POST /discord/interactions: verify, dedupe, dispatch, answer within Discord's 3 s. */
-export function registerDiscordInteractions(router: Router, deps: DiscordInteractionsDeps): void {
+/**
+ * POST /discord/interactions: verify, dedupe, dispatch, answer within Discord's 3 s.
+ * The returned handle drains deferred work at shutdown, so a result is not cut off by the store closing.
+ */
+export function registerDiscordInteractions(router: Router, deps: DiscordInteractionsDeps): DiscordInteractions {
+  const inFlight = new InFlight();
   const key = discordPublicKey(deps.publicKey);
   const deferAfterMs = deps.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS;
   router.add('POST', DISCORD_INTERACTIONS_PATH, async (req, res) => {
@@ -171,6 +220,7 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
       askerId: inv.actor.id,
       channelId: inv.channel.id,
       messageId: isComponent ? i.message?.id : undefined,
+      what: whatOf(i),
       tokenLifetimeMs: deps.tokenLifetimeMs,
     });
     const dispatching = deps.dispatcher.dispatch(inv, { progress: (reply) => responder.progress(reply) });
@@ -185,9 +235,15 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     // Slow: acknowledge now, then edit the message when the dispatch finishes.
     const acknowledged = send(res, { type: isComponent ? InteractionResponseType.DeferredMessageUpdate : InteractionResponseType.DeferredChannelMessageWithSource });
     responder.startDeferred(acknowledged);
-    void dispatching
-      .then((result) => responder.finish(result.reply, { replaceOriginal: !isComponent }))
-      .catch((err: unknown) => deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: dispatch failed after deferring'));
+    // Tracked, not fire-and-forget: shutdown waits for the result to reach Discord (finish resolves
+    // after the whole delivery chain, progress included) before the store closes.
+    inFlight.track(
+      `${whatOf(i)} by ${inv.actor.name} (interaction ${i.id})`,
+      dispatching
+        .then((result) => responder.finish(result.reply, { replaceOriginal: !isComponent }))
+        .catch((err: unknown) => deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: dispatch failed after deferring')),
+    );
     await acknowledged;
   });
+  return inFlight;
 }

@@ -6,6 +6,19 @@ import type { Router } from '../../http/router.js';
 import { DiscordChat } from './discord-chat.js';
 import { createDiscordRest } from './discord-rest.js';
 import { registerDiscordInteractions } from './interactions-endpoint.js';
+
+/** How long shutdown waits for deferred results to reach Discord before giving up on them. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+
+export interface StartedDiscord {
+  /** The chat port for messages Firebreak sends on its own. */
+  chat: DiscordChat;
+  /**
+   * Waits (up to the drain timeout) for deferred commands to finish and their results to reach
+   * Discord; logs any it had to abandon. Call before closing the store.
+   */
+  drain(): Promise<void>;
+}
 import { discordPublicKey } from './verify-signature.js';
 
 /**
@@ -17,8 +30,8 @@ import { discordPublicKey } from './verify-signature.js';
  */
 export function startDiscord(
   router: Router,
-  deps: { runtime: RuntimeEnv; dispatcher: Dispatcher; ports: Ports; logger: Logger; deferAfterMs?: number; tokenLifetimeMs?: number },
-): DiscordChat | null {
+  deps: { runtime: RuntimeEnv; dispatcher: Dispatcher; ports: Ports; logger: Logger; deferAfterMs?: number; tokenLifetimeMs?: number; drainTimeoutMs?: number },
+): StartedDiscord | null {
   const { applicationId, publicKey, botToken, apiUrl } = deps.runtime.discord;
   if (!applicationId || !publicKey) {
     if (applicationId || publicKey || botToken) {
@@ -35,7 +48,7 @@ export function startDiscord(
   }
   const rest = createDiscordRest({ botToken, apiUrl });
   const chat = new DiscordChat(rest, deps.logger);
-  registerDiscordInteractions(router, {
+  const interactions = registerDiscordInteractions(router, {
     publicKey,
     applicationId,
     dispatcher: deps.dispatcher,
@@ -49,5 +62,15 @@ export function startDiscord(
   });
   if (!botToken) deps.logger.warn({}, 'DISCORD_BOT_TOKEN is not set: commands work, but Firebreak cannot post alerts, create incident channels, or deliver results of commands that outlast Discord\'s 15-minute interaction token.');
   deps.logger.info({ applicationId }, 'Discord interactions endpoint at POST /discord/interactions');
-  return chat;
+  const drainTimeoutMs = deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  return {
+    chat,
+    async drain() {
+      if (interactions.inFlight > 0) deps.logger.info({ inFlight: interactions.inFlight }, 'Discord: waiting for deferred commands to deliver their results');
+      const abandoned = await interactions.drain(drainTimeoutMs);
+      if (abandoned.length) {
+        deps.logger.error({ abandoned }, `Discord: shutting down with ${abandoned.length} deferred command(s) still running after ${drainTimeoutMs} ms; their results will not be delivered`);
+      }
+    },
+  };
 }
