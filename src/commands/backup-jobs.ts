@@ -143,7 +143,10 @@ export async function runBackupJob(
   const renew = setInterval(() => {
     void ports.leases.renew(key, id, ttl).then(
       (held) => {
-        if (!held) ports.logger.warn({ lease: key, backup: id }, `the lease of backup ${id} of ${req.target} was lost while it ran`);
+        if (held) return;
+        // Someone else may now hold the target (a restore): stop rather than write or expire beside it.
+        ports.logger.warn({ lease: key, backup: id }, `the lease of backup ${id} of ${req.target} was lost while it ran; stopping it`);
+        controller.abort(new Error(`the lease of backup ${id} was lost`));
       },
       (err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'backup lease renewal failed; it will be retried'),
     );
@@ -162,9 +165,22 @@ export async function runBackupJob(
     } catch (err) {
       result = { ok: false, sizeBytes: 0, sha256: '', durationMs: 0, argv: backups.runner.describe(target), exitCode: null, stderr: '', problem: (err as Error).message };
     }
-    if (result.ok) {
-      await backups.records.complete(id, { sizeBytes: result.sizeBytes, sha256: result.sha256, durationMs: result.durationMs });
-    } else {
+    // An object no complete record points at would never be listed, restored or expired.
+    const discard = (why: string) =>
+      backups.runner.remove(destination, location).then(
+        () => why,
+        (err: unknown) => {
+          ports.logger.warn({ err: String(err), location }, 'could not remove the object of a backup that does not count');
+          return `${why}; its object could not be removed (${location})`;
+        },
+      );
+    if (result.ok && controller.signal.aborted) {
+      result = { ...result, ok: false, problem: await discard('it was stopped (shutdown, or its lease was lost) as it finished') };
+    }
+    if (result.ok && !(await backups.records.complete(id, { sizeBytes: result.sizeBytes, sha256: result.sha256, durationMs: result.durationMs }))) {
+      // Marked failed meanwhile: by shutdown, or by another replica's start-up sweep.
+      result = { ...result, ok: false, problem: await discard('it finished after it had already been marked failed (Firebreak was shutting down, or another replica swept it)') };
+    } else if (!result.ok) {
       const problem = ports.redactor.redact(result.problem ?? 'failed');
       await backups.records.fail(id, problem, result.durationMs);
       ports.logger.error({ target: req.target, backup: id, trigger: req.trigger, location }, `backup ${id} of ${req.target} failed: ${problem}`);

@@ -243,7 +243,8 @@ export interface BackupRecord {
 export interface BackupRepository {
   /** Null when a backup for this scheduled slot already exists (another replica took it). */
   start(input: { id: string; target: string; trigger: string; requestedBy: string; location: string }): Promise<BackupRecord | null>;
-  complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<void>;
+  /** False when the record was no longer running (shutdown or a sweep failed it meanwhile): it does not count. */
+  complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<boolean>;
   fail(id: string, error: string, durationMs: number): Promise<void>;
   get(id: string): Promise<BackupRecord | null>;
   /** Newest first. */

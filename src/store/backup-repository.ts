@@ -48,12 +48,13 @@ export class SqlBackupRepository implements BackupRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<void> {
-    await this.db.query(
+  async complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<boolean> {
+    const rows = await this.db.query(
       // Only a running row changes: one the start-up sweep or shutdown already failed stays failed.
-      `UPDATE backups SET status = 'complete', finished_at = now(), size_bytes = $2, sha256 = $3, duration_ms = $4 WHERE id = $1 AND status = 'running'`,
+      `UPDATE backups SET status = 'complete', finished_at = now(), size_bytes = $2, sha256 = $3, duration_ms = $4 WHERE id = $1 AND status = 'running' RETURNING id`,
       [id, result.sizeBytes, result.sha256, Math.round(result.durationMs)],
     );
+    return rows.length > 0;
   }
 
   async fail(id: string, error: string, durationMs: number): Promise<void> {

@@ -253,7 +253,7 @@ backups:
         // Not even the tables whose CREATE statements psql had already run (before the fix psql saw
         // EOF and committed: three tables, 100 customers).
         expect(await tableCount(dst.url)).toBe(0);
-        expect(done.reply.text).toBe('The backup could not be read to the end (unexpected end of file), so psql was stopped before it could commit; the single transaction was rolled back and nothing was restored');
+        expect(done.reply.text).toBe('The backup could not be read to the end (unexpected end of file), so psql was stopped before it could commit; its transaction was rolled back and nothing was restored');
       } finally {
         await app.close();
       }

@@ -157,6 +157,30 @@ backups:
     expect(expired.map((e) => [e.detail.backup, e.actor.name, e.invocationId])).toEqual([[oldId, 'bob', second.invocationId]]);
   });
 
+  it('a backup marked failed while it ran (shutdown, a sweep) does not count: its object is removed and retention keeps the old backup', async () => {
+    const a = await app(`${roles}
+backups:
+  destination: { dir: "${dir}/late" }
+  retention_days: 7
+  targets:
+    slow: ${slowTarget(1500)}
+`);
+    const first = await a.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/backup now slow' } });
+    const oldId = first.reply.fields!.find((f) => f.label === 'Backup')!.value;
+    await a.db.query(`UPDATE backups SET started_at = now() - interval '8 days' WHERE id = $1`, [oldId]);
+
+    const second = a.dispatcher.dispatch({ actor: bob, channel: consoleChan, input: { kind: 'text', text: '/backup now slow' } });
+    const running = await until('the second backup to be running', async () => (await a.ports.backups!.records.list({ target: 'slow' })).find((r) => r.status === 'running'));
+    await a.db.query(`UPDATE backups SET status = 'failed', error = 'swept' WHERE id = $1`, [running.id]);
+    const r = await second;
+    expect(r.status).toBe('failed');
+    expect(JSON.stringify(r.reply)).toContain('already been marked failed');
+    const records = await a.ports.backups!.records.list({ target: 'slow' });
+    expect(records.map((x) => [x.id, x.status])).toEqual(expect.arrayContaining([[oldId, 'complete'], [running.id, 'failed']]));
+    await expect(stat(running.location!)).rejects.toThrow();
+    await expect(stat((await a.ports.backups!.records.get(oldId))!.location!)).resolves.toBeDefined();
+  });
+
   it('renews the backup lease while the backup runs, so a second backup of the target is refused after the first TTL', async () => {
     const a = await app(`
 backups:

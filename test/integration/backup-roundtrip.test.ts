@@ -110,7 +110,7 @@ ${targets(source.url, dst.url, dst.url)}`);
     }
   });
 
-  it('to a directory, plain format (psql --single-transaction): restored rows and data identical; list shows it', async () => {
+  it('to a directory, plain format (psql in one transaction): restored rows and data identical; list shows it', async () => {
     const dst = await freshDb();
     const app = await testApp(`${roles}
 backups:

@@ -62,7 +62,8 @@ describe('dump and restore commands', () => {
     expect(dump.argv.join(' ')).not.toContain('s3cr');
     expect(dump.argv).toEqual(['pg_dump', '--format=plain', '--clean', '--if-exists', '--no-owner', '--no-privileges', '--dbname=postgres://app@db.internal:5432/app']);
     const restore = restoreCommand({ ...target, restore_url: 'postgres://admin:pw2222@db2/app' })!;
-    expect(restore.argv).toEqual(['psql', '--no-psqlrc', '--quiet', '--single-transaction', '-v', 'ON_ERROR_STOP=1', '--dbname=postgres://admin@db2/app']);
+    expect(restore.argv).toEqual(['psql', '--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', '--dbname=postgres://admin@db2/app']);
+    expect(restore.wrap).toEqual({ before: 'BEGIN;\n', after: '\nCOMMIT;\n' });
     expect(restore.env).toEqual({ PGPASSWORD: 'pw2222' });
     expect(restoreCommand({ type: 'command', argv: ['x'], extension: 'bin', timeout_s: 60 })).toBeNull();
   });

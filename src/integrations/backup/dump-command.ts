@@ -4,6 +4,8 @@ import { pgConnection } from './pg-connection.js';
 export interface DumpCommand {
   argv: string[];
   env: Record<string, string>;
+  /** Written to the tool's input before and after the backup itself. */
+  wrap?: { before: string; after: string };
 }
 
 /**
@@ -27,8 +29,11 @@ export function restoreCommand(target: BackupTargetConfig): DumpCommand | null {
   const argv =
     target.format === 'custom'
       ? ['pg_restore', '--single-transaction', '--exit-on-error', '--clean', '--if-exists', '--no-owner', '--no-privileges', `--dbname=${conn.url}`]
-      : ['psql', '--no-psqlrc', '--quiet', '--single-transaction', '-v', 'ON_ERROR_STOP=1', `--dbname=${conn.url}`];
-  return { argv, env: conn.env };
+      : ['psql', '--no-psqlrc', '--quiet', '-v', 'ON_ERROR_STOP=1', `--dbname=${conn.url}`];
+  // psql --single-transaction commits at the end of its input, even an input cut short because
+  // Firebreak died mid-feed. With our own BEGIN, only the COMMIT we write after the whole file
+  // commits; input that ends early ends the session, and the server rolls the transaction back.
+  return target.format === 'custom' ? { argv, env: conn.env } : { argv, env: conn.env, wrap: { before: 'BEGIN;\n', after: '\nCOMMIT;\n' } };
 }
 
 export function fileExtension(target: BackupTargetConfig): string {

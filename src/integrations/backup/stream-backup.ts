@@ -3,6 +3,7 @@ import { PassThrough, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
+import { childEnv } from '../commands/child-env.js';
 import type { BackupProgress, BackupRunResult } from '../../core/ports.js';
 import type { DumpCommand } from './dump-command.js';
 import { UploadLeftBehindError, type ObjectStore } from './object-store.js';
@@ -52,8 +53,8 @@ export async function streamBackup(opts: {
     reject: false,
     timeout: opts.timeoutMs,
     forceKillAfterDelay: 5000,
-    env: opts.dump.env,
-    extendEnv: true,
+    env: childEnv(opts.dump.env),
+    extendEnv: false,
     stdin: 'ignore',
     buffer: { stdout: false, stderr: true },
     maxBuffer: { stderr: STDERR_MAX },

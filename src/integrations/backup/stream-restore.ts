@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
+import { childEnv } from '../commands/child-env.js';
 import type { RestoreRunResult } from '../../core/ports.js';
 import type { DumpCommand } from './dump-command.js';
 import type { ObjectStore } from './object-store.js';
@@ -56,19 +57,18 @@ export async function streamRestore(opts: {
       reject: false,
       timeout: opts.timeoutMs,
       forceKillAfterDelay: 5000,
-      env: opts.restore.env,
-      extendEnv: true,
+      env: childEnv(opts.restore.env),
+      extendEnv: false,
       stdin: 'pipe',
       stdout: 'ignore',
       buffer: { stderr: true },
       maxBuffer: { stderr: 4 * 1024 * 1024 },
       stripFinalNewline: true,
     });
-    // Never end the tool's stdin because the feed failed: psql --single-transaction reads EOF as
-    // "the script is over" and COMMITs what it got so far, so a backup that breaks off mid-COPY
-    // would restore part of the data. On a feed error the tool is killed first (its connection
+    // Never end the tool's stdin because the feed failed: EOF reads as "the script is over", and a
+    // COMMIT for what arrived so far would restore part of the data (see restoreCommand's wrap). On a feed error the tool is killed first (its connection
     // drops, the server rolls the transaction back); stdin is ended only after the whole file fed.
-    const feedError = await feed(file, child.stdin!).then(
+    const feedError = await feed(file, child.stdin!, opts.restore.wrap).then(
       () => null,
       (err: Error) => err,
     );
@@ -77,11 +77,11 @@ export async function streamRestore(opts: {
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
     const stderr = tail(typeof result.stderr === 'string' ? result.stderr : '');
     let problem: string | undefined;
-    if (result.timedOut) problem = `${bin} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped; the single transaction was rolled back`;
+    if (result.timedOut) problem = `${bin} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped; its transaction was rolled back`;
     else if ((result as { code?: string }).code === 'ENOENT') problem = `${bin} is not installed on this machine; nothing was restored`;
     else if (feedError && (feedError as NodeJS.ErrnoException).code !== 'EPIPE') {
-      problem = `The backup could not be read to the end (${feedError.message}), so ${bin} was stopped before it could commit; the single transaction was rolled back and nothing was restored`;
-    } else if (exitCode !== 0) problem = `${bin} exited with ${exitCode ?? result.signal ?? 'no exit code'}; the single transaction was rolled back${stderr ? `: ${stderr.split('\n').filter(Boolean).pop() ?? ''}` : ''}`;
+      problem = `The backup could not be read to the end (${feedError.message}), so ${bin} was stopped before it could commit; its transaction was rolled back and nothing was restored`;
+    } else if (exitCode !== 0) problem = `${bin} exited with ${exitCode ?? result.signal ?? 'no exit code'}; its transaction was rolled back${stderr ? `: ${stderr.split('\n').filter(Boolean).pop() ?? ''}` : ''}`;
     else if (feedError) problem = `${bin} stopped reading the backup (${feedError.message}); nothing was restored`;
     if (problem) return done({ ...base, exitCode, stderr, ok: false, problem });
 
@@ -97,7 +97,7 @@ export async function streamRestore(opts: {
  * Streams the gunzipped file into `stdin` with backpressure and ends stdin only when every byte
  * was written. Rejects on a read, gunzip or write error without ending or destroying stdin.
  */
-async function feed(file: string, stdin: Writable): Promise<void> {
+async function feed(file: string, stdin: Writable, wrap: { before: string; after: string } | undefined): Promise<void> {
   let writeError: Error | null = null;
   const onError = (err: Error) => {
     writeError = err;
@@ -109,7 +109,12 @@ async function feed(file: string, stdin: Writable): Promise<void> {
     // pipe() does not forward a read error; without this a failed read would look like a clean end.
     source.on('error', (err) => gunzip.destroy(err));
     source.pipe(gunzip);
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+    async function* framed(): AsyncGenerator<Buffer> {
+      if (wrap) yield Buffer.from(wrap.before);
+      yield* gunzip as AsyncIterable<Buffer>;
+      if (wrap) yield Buffer.from(wrap.after);
+    }
+    for await (const chunk of framed()) {
       if (writeError) throw writeError;
       if (!stdin.write(chunk)) {
         // Both waits are cancelled once either fires: a big restore waits thousands of times, and
