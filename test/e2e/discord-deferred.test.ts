@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createDiscordRest } from '../../src/chat/discord/discord-rest.js';
-import { rawArgsFromOptions, registerDiscordInteractions } from '../../src/chat/discord/interactions-endpoint.js';
+import { rawArgsFromOptions, registerDiscordInteractions, type DiscordInteractions } from '../../src/chat/discord/interactions-endpoint.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { defineCommand, type AnyCommandSpec } from '../../src/core/spec.js';
@@ -128,6 +128,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
   let registry: CommandRegistry;
   /** The same endpoint, but interaction tokens count as near expiry after 300 ms. */
   let shortLived: RunningServer;
+  let handle: DiscordInteractions;
   const executions: string[] = [];
 
   beforeAll(async () => {
@@ -138,7 +139,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     const ports = { ...app.ports, registry };
     const endpoint = async (tokenLifetimeMs?: number) => {
       const router = new Router();
-      registerDiscordInteractions(router, {
+      handle = registerDiscordInteractions(router, {
         publicKey: signer.publicKeyHex,
         applicationId: APP_ID,
         dispatcher: new Dispatcher(app.loaded.config, ports, app.metrics),
@@ -151,8 +152,9 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
       });
       return startHttpServer(router, 0, silentLogger, '127.0.0.1');
     };
-    http = await endpoint();
     shortLived = await endpoint(300);
+    // Last, so `handle` is the main endpoint's.
+    http = await endpoint();
   });
   afterAll(async () => {
     for (const open of gates.values()) open();
@@ -325,6 +327,16 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     const dm = dmMessagesOf(bob.id);
     expect(dm.map((m) => titleOfBody(m.body))).toEqual(['ℹ️ Private list outage']);
     expect(JSON.stringify([...fake.messages.values()].filter((m) => m.channel_id === incidents.id))).not.toContain('only-for-the-asker-outage');
+  });
+
+  it('drain gives up after its timeout and names what was still running; a later drain waits for it to be delivered', async () => {
+    const i = commandInteraction(APP_ID, 'longjob', [{ name: 'name', type: 3, value: 'stuck' }], { user: alice, channel: incidents });
+    expect(await post(i)).toEqual({ type: 5 });
+    expect(await handle.drain(100)).toEqual([`/longjob by alice (interaction ${i.id})`]);
+    await release('stuck');
+    expect(await handle.drain(5_000)).toEqual([]);
+    expect(handle.inFlight).toBe(0);
+    expect(fake.calls.some((c) => c.method === 'PATCH' && c.route === original(i.token) && c.status === 200 && titleOf(c).includes('Long job stuck done'))).toBe(true);
   });
 
   it('a slow button whose token has run out edits the clicked card as the bot', async () => {
