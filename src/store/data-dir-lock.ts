@@ -1,4 +1,5 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -7,8 +8,13 @@ export class DataDirLockedError extends Error {
   constructor(
     readonly dataDir: string,
     readonly pid: number,
+    readonly host?: string,
   ) {
-    super(`the embedded store in ${dataDir} is in use by process ${pid}; stop it or set FIREBREAK_DATA_DIR to another directory`);
+    super(
+      host === undefined
+        ? `the embedded store in ${dataDir} is in use by process ${pid}; stop it or set FIREBREAK_DATA_DIR to another directory`
+        : `the embedded store in ${dataDir} is locked by process ${pid} on host ${host}, which this machine cannot check; stop it there, or if that host is gone delete ${join(dataDir, 'firebreak.lock')}`,
+    );
   }
 }
 
@@ -24,6 +30,8 @@ const lockFileSchema = z.object({
   // Linux only: the kernel's start time of the holder, so a live but unrelated process that reused the pid is not mistaken for it.
   procStart: z.string().optional(),
   bootId: z.string().optional(),
+  // Another host's pids mean nothing here (two pods on a shared volume are both pid 1).
+  host: z.string().optional(),
 });
 type LockFile = z.infer<typeof lockFileSchema>;
 
@@ -73,6 +81,8 @@ function readLockFile(file: string): LockFile | null {
 }
 
 function isHeld(file: string, lock: LockFile): boolean {
+  // Another machine's lock cannot be checked from here: held, and the error says how to clear it.
+  if (lock.host !== undefined && lock.host !== hostname()) return true;
   if (lock.pid === process.pid) return heldHere.has(file);
   if (!alive(lock.pid)) return false;
   // Only when both sides are known and from this boot can a mismatch prove the pid was reused.
@@ -85,9 +95,13 @@ function isHeld(file: string, lock: LockFile): boolean {
 
 /** The pid holding the data dir, or null when it is free (a lock left by a dead process, or by a previous life of our own pid, counts as free). */
 export function lockHolder(dataDir: string): number | null {
+  return lockHeldBy(dataDir)?.pid ?? null;
+}
+
+function lockHeldBy(dataDir: string): LockFile | null {
   const file = resolve(dataDir, 'firebreak.lock');
   const lock = readLockFile(file);
-  return lock !== null && isHeld(file, lock) ? lock.pid : null;
+  return lock !== null && isHeld(file, lock) ? lock : null;
 }
 
 /**
@@ -124,7 +138,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
   const file = resolve(join(dataDir, 'firebreak.lock'));
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const content: LockFile & { startedAt: string } = { pid: process.pid, startedAt: new Date().toISOString() };
+      const content: LockFile & { startedAt: string } = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
       const procStart = processStartTime(process.pid);
       const boot = bootId();
       if (procStart !== undefined && boot !== undefined) Object.assign(content, { procStart, bootId: boot });
@@ -145,8 +159,8 @@ export function acquireDataDirLock(dataDir: string): () => void {
       return release;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = lockHolder(dataDir);
-      if (holder !== null) throw new DataDirLockedError(dataDir, holder);
+      const holder = lockHeldBy(dataDir);
+      if (holder !== null) throw new DataDirLockedError(dataDir, holder.pid, holder.host !== undefined && holder.host !== hostname() ? holder.host : undefined);
       try {
         unlinkSync(file); // stale: its process is gone (or it was a previous process with our pid)
       } catch {

@@ -43,6 +43,13 @@ describe('embedded data dir lock after a crash', () => {
     expect(existsSync(join(dir, 'firebreak.lock'))).toBe(false);
   });
 
+  it('respects a lock from another host even when it names our pid (two pods on one volume are both pid 1), saying how to clear it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-lock-'));
+    writeFileSync(join(dir, 'firebreak.lock'), JSON.stringify({ pid: process.pid, host: 'firebreak-7d9f-old-pod' }));
+    expect(() => acquireDataDirLock(dir)).toThrow(`locked by process ${process.pid} on host firebreak-7d9f-old-pod, which this machine cannot check; stop it there, or if that host is gone delete ${join(dir, 'firebreak.lock')}`);
+    expect(JSON.parse(readFileSync(join(dir, 'firebreak.lock'), 'utf8')).host).toBe('firebreak-7d9f-old-pod');
+  });
+
   const linux = processStartTime(process.pid) !== undefined;
 
   it.runIf(linux)('records the holder start time and takes over a lock whose pid now belongs to an unrelated process', async () => {
