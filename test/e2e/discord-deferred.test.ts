@@ -311,7 +311,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     fake.expireToken(i.token);
     await release('refused');
     const pointer = await fake.waitFor((c) => c.method === 'PATCH' && c.route === `/channels/${incidents.id}/messages/${thinkingId}` && c.status === 200);
-    expect(contentOf(pointer.body)).toBe(`<@${dave.id}> /secret finished — the result is private and Firebreak could not send it to you directly; it is recorded in Firebreak's timeline.`);
+    expect(contentOf(pointer.body)).toBe(`<@${dave.id}> /secret finished — the result is private and Firebreak could not send it to you directly (allow direct messages from server members, or run it again).`);
     expect(fake.calls.some((c) => c.method === 'POST' && c.route === `/channels/${fake.dmChannelOf(dave.id)}/messages` && c.status === 403)).toBe(true);
     expect(JSON.stringify([...fake.messages.values()])).not.toContain('only-for-the-asker-refused');
   });

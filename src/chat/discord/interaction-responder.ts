@@ -68,7 +68,7 @@ function editBody(reply: Reply): MessageBody {
  * for the asker only, and a channel message cannot be ephemeral. When the ephemeral follow-up
  * cannot be sent (token expired, or Discord kept failing), the body goes to the asker by DM through
  * the bot token, and the channel only gets a pointer without the body ("sent to you privately", or,
- * if the DM was refused too, "recorded in Firebreak's timeline").
+ * if the DM was refused too, how to get it: allow DMs, or run it again).
  */
 export class InteractionResponder {
   private chain: Promise<void> = Promise.resolve();
@@ -191,7 +191,7 @@ export class InteractionResponder {
     const pointer = this.mention(
       sent
         ? `${this.opts.what} finished — the result was sent to you privately (direct message from Firebreak).`
-        : `${this.opts.what} finished — the result is private and Firebreak could not send it to you directly; it is recorded in Firebreak's timeline.`,
+        : `${this.opts.what} finished — the result is private and Firebreak could not send it to you directly (allow direct messages from server members, or run it again).`,
     );
     const body: MessageBody = { ...pointer, embeds: [], components: [] };
     if (opts.replaceOriginal) await this.deliver(body, body);
