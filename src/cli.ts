@@ -240,7 +240,13 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message, 2);
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      // Node's own text goes on about positionals after "--"; what the person needs is which option and where the list is.
+      const option = /'([^']+)'/.exec((err as Error).message)?.[1] ?? 'that option';
+      fail(`Unknown option ${option}; firebreak --help lists the commands and their options.`, 2);
+    }
+    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message, 2);
     fail(`firebreak: ${(err as Error).message}`, 1);
   },
 );

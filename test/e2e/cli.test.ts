@@ -75,6 +75,12 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('an unknown option is one sentence naming it, exit 2', async () => {
+    const r = await firebreak(['run', '/health', '--bogus'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('Unknown option --bogus; firebreak --help lists the commands and their options.');
+  });
+
   it('config check lists every problem with its path and exits 2', async () => {
     const cfgDir = mkdtempSync(join(tmpdir(), 'firebreak-cli-cfg-'));
     writeFileSync(join(cfgDir, 'firebreak.yml'), 'services:\n  api:\n    deploy: { kind: kubernetes, namespace: conduit, deployment: api }\n    replicas: { min: 2, max: 1 }\ndatastores:\n  cache: { type: redis, url: "${REDIS_URL}" }\n');
