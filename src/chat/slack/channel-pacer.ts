@@ -15,6 +15,13 @@ export interface PacerOptions {
   /** Attempts per call when rate-limited before giving up (the error is then thrown to the caller). */
   maxRateLimitRetries?: number;
   onRateLimited?(channel: string, waitMs: number): void;
+  /**
+   * Claims this channel's next slot across every replica (true) or says another replica just took
+   * it (false). Without it each replica paces alone, and N replicas send N messages a second.
+   */
+  claimSlot?(channel: string, intervalMs: number): Promise<boolean>;
+  /** The shared claim failed (Redis down): the message goes out paced by this process alone. */
+  onSlotError?(channel: string, err: unknown): void;
 }
 
 interface Job {
@@ -65,6 +72,21 @@ export class ChannelPacer {
     while ([...this.lanes.values()].some((l) => l.running || l.queue.length > 0)) await sleep(20);
   }
 
+  private async sharedTurn(channel: string): Promise<void> {
+    const claim = this.opts.claimSlot;
+    if (!claim) return;
+    // Bounded: a message is late rather than lost if the slot never seems free.
+    for (let tries = 0; tries < 100; tries++) {
+      try {
+        if (await claim(channel, this.intervalMs)) return;
+      } catch (err) {
+        this.opts.onSlotError?.(channel, err);
+        return;
+      }
+      await sleep(Math.max(50, Math.round(this.intervalMs / 5)));
+    }
+  }
+
   private async drain(channel: string, lane: Lane): Promise<void> {
     lane.running = true;
     try {
@@ -74,6 +96,7 @@ export class ChannelPacer {
         for (;;) {
           const wait = lane.nextAt - Date.now();
           if (wait > 0) await sleep(wait);
+          if (this.opts.claimSlot) await this.sharedTurn(channel);
           // Read op at call time: a newer update may have replaced it while we waited.
           const op = job.op;
           try {

@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import type { Logger } from '../../core/ports.js';
+import type { Coordination, Logger } from '../../core/ports.js';
 import { ChannelPacer } from './channel-pacer.js';
 import type { SlackMessage } from './render-blocks.js';
 
@@ -53,6 +53,8 @@ export interface SlackApiOptions {
   apiUrl?: string;
   logger: Logger;
   paceIntervalMs?: number;
+  /** Shared with the other replicas (Redis), so the per-channel pace holds for all of them together. */
+  coordination?: Coordination;
 }
 
 /**
@@ -81,6 +83,12 @@ export class SlackApi {
         return e?.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? Math.max(1, e.retryAfter) * 1000 : null;
       },
       onRateLimited: (channel, waitMs) => this.logger.warn({ channel, waitMs }, 'Slack rate-limited messages to this channel; waiting as Retry-After says'),
+      ...(opts.coordination
+        ? {
+            claimSlot: (channel: string, ms: number) => opts.coordination!.claimOnce(`slack:pace:${channel}`, ms),
+            onSlotError: (channel: string, err: unknown) => this.logger.warn({ channel, err: String(err) }, 'Slack pacing across replicas is unavailable (coordination store unreachable); pacing this replica alone'),
+          }
+        : {}),
     });
   }
 

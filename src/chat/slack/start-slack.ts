@@ -58,7 +58,7 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   if (mode === 'off') return null;
   const { logger } = deps;
   if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
-  const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs });
+  const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination });
   const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
   const chat = new SlackChatPort(api, () => interactions.drain());
 
