@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { BackupTargetConfig, FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
-import type { BackupProgress, BackupRecord, BackupRunner, BackupRunResult, LeaseInfo } from '../core/ports.js';
+import type { BackupJobs, BackupProgress, BackupRecord, BackupReport, BackupRunner, BackupRunResult, LeaseInfo, RunningBackupJob } from '../core/ports.js';
 import type { Ports } from '../core/services.js';
 
 export type BackupJobOutcome =
@@ -38,34 +38,18 @@ export function configuredTarget(config: FirebreakConfig, name: string): BackupT
   return Object.hasOwn(config.backups.targets, name) ? config.backups.targets[name] : undefined;
 }
 
-/** A failed or skipped backup, for the incidents channel. */
-export interface BackupReport {
-  kind: 'failed' | 'skipped';
-  target: string;
-  title: string;
-  text: string;
-  context?: string;
-}
-
-interface RunningJob {
-  id: string;
-  target: string;
-  startedAt: number;
-  controller: AbortController;
-  done: Promise<unknown>;
-}
+export type { BackupReport } from '../core/ports.js';
 
 /**
- * The backup jobs of one Firebreak process (one set of ports): what is running, so shutdown can
- * wait for it, and where failures are reported (installed by the scheduler, which holds the chat
- * platforms). Without this, close() shut the store while a dump was still running and the record
- * stayed "running" for ever.
+ * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it, and
+ * where failures are reported (installed by the scheduler, which holds the chat platforms).
+ * main.ts builds one per app and hands it in as `ports.backups.jobs`. Without it, close() shut
+ * the store while a dump was still running and the record stayed "running" for ever.
  */
-export class BackupJobs {
+export class InProcessBackupJobs implements BackupJobs {
   private stoppingFlag = false;
-  readonly running = new Map<string, RunningJob>();
+  private readonly jobs = new Map<string, RunningBackupJob>();
   private readonly chores = new Set<Promise<unknown>>();
-  /** Posts to the incidents channel; unset in processes without chat platforms (`firebreak run`). */
   reporter: ((report: BackupReport) => Promise<void>) | undefined;
 
   get stopping(): boolean {
@@ -76,7 +60,6 @@ export class BackupJobs {
     this.stoppingFlag = true;
   }
 
-  /** Keeps a piece of backup work (a scheduled slot, the start-up sweep) in view of shutdown. */
   track<T>(work: Promise<T>): Promise<T> {
     this.chores.add(work);
     void work.then(
@@ -86,27 +69,25 @@ export class BackupJobs {
     return work;
   }
 
-  /** Resolves when nothing is running (including work that started while waiting). */
+  register(job: RunningBackupJob): void {
+    this.jobs.set(job.id, job);
+    const forget = () => {
+      if (this.jobs.get(job.id) === job) this.jobs.delete(job.id);
+    };
+    void job.done.then(forget, forget);
+  }
+
+  running(): RunningBackupJob[] {
+    return [...this.jobs.values()];
+  }
+
   async idle(): Promise<void> {
     for (;;) {
-      const pending = [...this.chores, ...[...this.running.values()].map((j) => j.done)];
+      const pending = [...this.chores, ...[...this.jobs.values()].map((j) => j.done)];
       if (pending.length === 0) return;
       await Promise.allSettled(pending);
     }
   }
-}
-
-const jobsByPorts = new WeakMap<object, BackupJobs>();
-
-/** The jobs of this process. Keyed by the backups port object, which main.ts builds once per app. */
-export function backupJobs(ports: Ports): BackupJobs {
-  const key: object = ports.backups ?? ports.leases;
-  let jobs = jobsByPorts.get(key);
-  if (!jobs) {
-    jobs = new BackupJobs();
-    jobsByPorts.set(key, jobs);
-  }
-  return jobs;
 }
 
 export async function runBackupJob(
@@ -130,7 +111,7 @@ export async function runBackupJob(
   const destination = config.backups.destination;
   if (!backups) return { kind: 'unavailable', message: 'Backups are not available in this Firebreak process (no backup runner is wired). Nothing was run.' };
   if (!target || !destination) return { kind: 'unavailable', message: `There is no backup target "${req.target}" with a destination in the config. Nothing was run.` };
-  const jobs = backupJobs(ports);
+  const jobs = backups.jobs;
   if (jobs.stopping) return { kind: 'stopping', message: `Firebreak is shutting down, so the backup of ${req.target} was not started. Nothing was run.` };
 
   const id = newBackupId();
@@ -153,7 +134,7 @@ export async function runBackupJob(
   }, Math.max(250, Math.floor(ttl / 3)));
   renew.unref();
   const controller = new AbortController();
-  const job: RunningJob = { id, target: req.target, startedAt: performance.now(), controller, done: Promise.resolve() };
+  const job: RunningBackupJob = { id, target: req.target, startedAt: performance.now(), controller, done: Promise.resolve() };
   const work = (async (): Promise<BackupJobOutcome> => {
     const location = backups.runner.locationFor(destination, req.target, target, id, req.now ?? new Date());
     const record = await backups.records.start({ id, target: req.target, trigger: req.trigger, requestedBy: req.requestedBy, location });
@@ -206,11 +187,10 @@ export async function runBackupJob(
     return { kind: 'done', record: done, result, expired: kept.deleted, retentionProblems: kept.problems };
   })();
   job.done = work;
-  jobs.running.set(id, job);
+  jobs.register(job);
   try {
     return await work;
   } finally {
-    jobs.running.delete(id);
     clearInterval(renew);
     await ports.leases.release(key, id).catch((err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'lease release failed; it will expire'));
   }
@@ -222,16 +202,17 @@ export async function runBackupJob(
  * after `abortWaitMs`, its record is marked failed here, so nothing stays "running" once the store closes.
  */
 export async function stopBackupJobs(ports: Ports, opts: { graceMs: number; abortWaitMs: number }): Promise<{ stopped: string[] }> {
-  const jobs = backupJobs(ports);
+  const jobs = ports.backups?.jobs;
+  if (!jobs) return { stopped: [] };
   jobs.beginStopping();
   if (await within(jobs.idle(), opts.graceMs)) return { stopped: [] };
-  const stopped = [...jobs.running.values()];
+  const stopped = jobs.running();
   for (const j of stopped) {
     ports.logger.warn({ backup: j.id, target: j.target }, `stopping backup ${j.id} of ${j.target}: Firebreak is shutting down`);
     j.controller.abort(new Error('Firebreak is shutting down'));
   }
   if (!(await within(jobs.idle(), opts.abortWaitMs))) {
-    for (const j of jobs.running.values()) {
+    for (const j of jobs.running()) {
       await ports.backups?.records
         .fail(j.id, 'Firebreak shut down while this backup was running and it did not stop in time; it is not a backup.', performance.now() - j.startedAt)
         .catch((err: unknown) => ports.logger.error({ backup: j.id, err: String(err) }, `could not mark backup ${j.id} failed at shutdown`));

@@ -5,7 +5,7 @@ import { truncate } from '../core/parser.js';
 import type { BackupRecord } from '../core/ports.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
-import { backupJobs, backupLeaseKey, configuredTarget, runBackupJob } from './backup-jobs.js';
+import { backupLeaseKey, configuredTarget, runBackupJob } from './backup-jobs.js';
 import { describeDatabaseUrl, describeRecord, formatBytes, formatDuration, formatTime } from './backup-format.js';
 
 const NOW_ROLE = 'responders';
@@ -119,7 +119,7 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
  * it was typed there already. Best effort: the reply where it was typed is what counts.
  */
 async function reportManualFailure(ctx: CommandContext, target: string, text: string): Promise<void> {
-  const reporter = backupJobs(ctx.ports).reporter;
+  const reporter = ctx.ports.backups?.jobs.reporter;
   const incidents = ctx.config.chat.incidents_channel.replace(/^#/, '');
   if (!reporter || ctx.channel.name?.replace(/^#/, '') === incidents) return;
   await reporter({

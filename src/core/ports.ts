@@ -310,6 +310,46 @@ export interface BackupRunner {
   remove(destination: BackupDestinationConfig, location: string): Promise<void>;
 }
 
+/** A failed or skipped backup, for the incidents channel. */
+export interface BackupReport {
+  kind: 'failed' | 'skipped';
+  target: string;
+  title: string;
+  text: string;
+  context?: string;
+}
+
+/** One backup this process is running (from before its lease is taken until its lease is released). */
+export interface RunningBackupJob {
+  id: string;
+  target: string;
+  startedAt: number;
+  /** Aborted to stop it (shutdown, a lost lease). */
+  controller: AbortController;
+  /** Settles when the job is over. */
+  done: Promise<unknown>;
+}
+
+/**
+ * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it, and
+ * where failures are reported. Shared by /backup now and the scheduler; main.ts builds one per app.
+ */
+export interface BackupJobs {
+  /** True once shutdown began: no new backup starts. */
+  readonly stopping: boolean;
+  beginStopping(): void;
+  /** Keeps a piece of backup work (a scheduled slot, the start-up sweep) in view of shutdown. */
+  track<T>(work: Promise<T>): Promise<T>;
+  /** Resolves when nothing is running or tracked (including work that started while waiting). */
+  idle(): Promise<void>;
+  /** Registers a job until its `done` settles. */
+  register(job: RunningBackupJob): void;
+  /** The jobs running now. */
+  running(): RunningBackupJob[];
+  /** Posts to the incidents channel; unset in processes without chat platforms (`firebreak run`). */
+  reporter: ((report: BackupReport) => Promise<void>) | undefined;
+}
+
 // ── metrics and logging ─────────────────────────────────────────────────────
 
 export interface CommandMetrics {

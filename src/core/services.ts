@@ -1,5 +1,6 @@
 import type {
   ActionRunner,
+  BackupJobs,
   BackupRepository,
   BackupRunner,
   Coordination,
@@ -30,8 +31,11 @@ export interface Ports {
   deploy?: DeployPort;
   /** Custom actions from `actions:` in the config (argv and HTTP templates). */
   actions?: ActionRunner;
-  /** Backups: records in the store and the runner for pg_dump/psql/S3 (both wired together). */
-  backups?: { records: BackupRepository; runner: BackupRunner };
+  /**
+   * Backups: records in the store, the runner for pg_dump/psql/S3 and this process's running
+   * jobs (shutdown waits for them; the scheduler installs the reporter), all wired together.
+   */
+  backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs };
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

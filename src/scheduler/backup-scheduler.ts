@@ -5,7 +5,7 @@ import type { ChatPlatformPort } from '../core/chat-port.js';
 import type { Actor } from '../core/identity.js';
 import type { Reply } from '../core/reply.js';
 import type { Ports } from '../core/services.js';
-import { backupJobs, failAbandonedBackups, runBackupJob, stopBackupJobs, type BackupReport } from '../commands/backup-jobs.js';
+import { failAbandonedBackups, runBackupJob, stopBackupJobs, type BackupReport } from '../commands/backup-jobs.js';
 import { formatBytes, formatDuration } from '../commands/backup-format.js';
 
 export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', name: 'scheduler' };
@@ -43,7 +43,7 @@ export class BackupScheduler {
     private readonly chat: readonly ChatPlatformPort[] = [],
   ) {
     // A failed /backup now is reported in the incidents channel too, through these chat platforms.
-    if (chat.length > 0) backupJobs(ports).reporter = (r) => this.post(r);
+    if (chat.length > 0 && ports.backups) ports.backups.jobs.reporter = (r) => this.post(r);
   }
 
   /**
@@ -76,7 +76,7 @@ export class BackupScheduler {
 
   /** Marks abandoned "running" rows failed and removes what they left. Never throws. */
   sweep(now: Date = new Date()): Promise<number> {
-    return backupJobs(this.ports).track(
+    return this.track(
       failAbandonedBackups(this.config, this.ports, now).then(
         (swept) => swept.length,
         (err: unknown) => {
@@ -96,16 +96,21 @@ export class BackupScheduler {
     await stopBackupJobs(this.ports, { graceMs: opts.graceMs ?? SHUTDOWN_GRACE_MS, abortWaitMs: opts.abortWaitMs ?? SHUTDOWN_ABORT_WAIT_MS });
   }
 
+  /** In view of shutdown (stop() waits for it); without a backups port there is nothing to wait for. */
+  private track<T>(work: Promise<T>): Promise<T> {
+    return this.ports.backups ? this.ports.backups.jobs.track(work) : work;
+  }
+
   /** Runs one slot of one target if this replica wins the slot. Never throws. */
   fire(target: string, when: Date): Promise<SlotOutcome> {
-    return backupJobs(this.ports).track(this.fireSlot(target, when));
+    return this.track(this.fireSlot(target, when));
   }
 
   private async fireSlot(target: string, when: Date): Promise<SlotOutcome> {
     // The slot is the scheduled time to the second: the same on every replica whatever its delay.
     const slot = new Date(Math.floor(when.getTime() / 1000) * 1000).toISOString();
     // Not claimed while stopping, so another replica can still take the slot.
-    if (backupJobs(this.ports).stopping) return 'stopping';
+    if (this.ports.backups?.jobs.stopping) return 'stopping';
     try {
       const elected = await this.ports.coordination.claimOnce(`schedule:backup:${target}:${slot}`, SLOT_CLAIM_TTL_MS);
       if (!elected) return 'not-elected';
