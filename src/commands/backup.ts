@@ -86,7 +86,7 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
   const { record, result } = job;
   const execution = { argv: result.argv, exitCode: result.exitCode, durationMs: result.durationMs, output: result.ok ? `sha256 ${result.sha256}, ${result.sizeBytes} bytes` : (result.stderr || result.problem) };
   if (!result.ok) {
-    const leftSomething = /parts stay in bucket/.test(result.problem ?? '');
+    const leftSomething = result.leftBehind === true;
     const problem = (result.problem ?? 'It failed').replace(/([^.!?])$/, '$1.');
     const text = `${problem} No backup was recorded (${record.id} is marked failed)${leftSomething ? '.' : ' and nothing was left at the destination.'}`;
     await reportManualFailure(ctx, name, ctx.ports.redactor.redact(text));

@@ -268,6 +268,8 @@ export interface BackupRunResult {
   exitCode: number | null;
   /** One sentence when it did not succeed. Not yet redacted. */
   problem?: string;
+  /** A failed backup left something at the destination (parts of an upload that could not be aborted); `problem` says how to remove it. */
+  leftBehind?: boolean;
   /** Tail of the dump tool's stderr. */
   stderr: string;
 }

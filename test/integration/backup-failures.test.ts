@@ -79,7 +79,7 @@ backups:
       expect(r.status).toBe('failed');
       expect(r.reply.title).toBe('Backup of clickhouse failed');
       expect(r.reply.text).toContain('node exited with 1: dump: connection lost');
-      expect(r.reply.text).toContain('No backup was recorded');
+      expect(r.reply.text).toMatch(/No backup was recorded \(bk-[0-9a-f]{8} is marked failed\) and nothing was left at the destination\.$/);
       const rec = await failedRecordOnly(app, 'clickhouse');
       expect(rec.error).toContain('exited with 1');
       expect(rec.sha256).toBeNull();
@@ -118,9 +118,29 @@ backups:
       expect(s3.aborts.every((a) => a.key === key && a.uploadId === uploadId && a.status === 500)).toBe(true);
       const leftover = `Aborting multipart upload ${uploadId} of s3://backups/${key} also failed (InternalError: We encountered an internal error. Please try again.); its parts stay in bucket backups and are billed until removed: aws s3api abort-multipart-upload --bucket backups --key ${key} --upload-id ${uploadId}`;
       expect(job.result.problem).toBe(`node exited with 1: dump: connection lost. ${leftover}`);
+      expect(job.result.leftBehind).toBe(true);
       expect(job.record.error).toContain(leftover);
       expect(logged).toEqual([`backup ${job.record.id} of clickhouse failed: node exited with 1: dump: connection lost. ${leftover}`]);
       expect(await s3.pendingUploads('backups')).toEqual([key]);
+    } finally {
+      s3.refuseAborts = false;
+      await app.close();
+    }
+  });
+
+  it('/backup now whose abort the S3 server refuses does not claim nothing was left at the destination', async () => {
+    const app = await testApp(`${roles}
+backups:
+  ${s3Config()}
+  targets:
+    clickhouse: { type: command, argv: ${dyingDump(12, 1)}, extension: native }
+`);
+    s3.refuseAborts = true;
+    try {
+      const r = await app.dispatcher.dispatch(text(alice, '/backup now clickhouse'));
+      expect(r.status).toBe('failed');
+      expect(r.reply.text).toContain('its parts stay in bucket backups and are billed until removed');
+      expect(r.reply.text).toMatch(/No backup was recorded \(bk-[0-9a-f]{8} is marked failed\)\.$/);
     } finally {
       s3.refuseAborts = false;
       await app.close();

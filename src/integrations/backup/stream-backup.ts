@@ -111,6 +111,7 @@ export async function streamBackup(opts: {
     argv: opts.dump.argv,
     exitCode,
     problem,
+    ...(problem && leftBehind instanceof UploadLeftBehindError ? { leftBehind: true } : {}),
     stderr,
   };
 }
