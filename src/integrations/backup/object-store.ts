@@ -83,7 +83,9 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await upload.done();
     } catch (err) {
-      await upload.abort().catch(() => {}); // stops parts still in flight
+      // done() rejects only after every part uploader has finished (lib-storage 3.x awaits them all
+      // before it throws), so no part is in flight here, and with leavePartsOnError lib-storage sent
+      // no abort: the multipart upload, if one was created, is still open and ours to abort.
       const failure = `upload to ${location} failed: ${s3Message(err)}`;
       const uploadId = upload.uploadId;
       if (!uploadId) throw new Error(failure);
