@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
 import { execa } from 'execa';
@@ -10,6 +11,7 @@ import type { App } from '../../src/main.js';
 import type { Logger } from '../../src/core/ports.js';
 import { runBackupJob } from '../../src/commands/backup-jobs.js';
 import { S3ObjectStore } from '../../src/integrations/backup/object-store.js';
+import { streamBackup } from '../../src/integrations/backup/stream-backup.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
 import { seedDatabase, tableCount } from '../support/backup-db.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -158,6 +160,61 @@ backups:
       s3.stallUploads = false;
     }
     expect(await s3.keys('backups')).not.toContain('stalled/object.gz');
+  });
+
+  it('shutdown during an S3 upload whose dump already finished: fails at once, no object, the multipart upload aborted', async () => {
+    // A proxy in front of the fake that stops forwarding on connections that start a PUT (a part
+    // upload) while `stall` is set, and drops the fake's side when the client gives up, so no
+    // half-read request is left open in the fake.
+    let stall = true;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      sockets.add(client);
+      const upstream = connect(s3.port, '127.0.0.1');
+      let held = false;
+      client.on('data', (chunk: Buffer) => {
+        if (stall && chunk.subarray(0, 4).toString() === 'PUT ') held = true;
+        if (!held) upstream.write(chunk);
+      });
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.on('error', () => {});
+      upstream.on('error', () => {});
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const store = new S3ObjectStore({ bucket: 'backups', prefix: '', endpoint, region: 'us-east-1', force_path_style: true, access_key_id: 'S3RVER', secret_access_key: 'S3RVER', part_size_mb: 5 }, { idleMs: 3000 });
+    const marker = join(dir, 'stopped-upload.dump-exited');
+    // Two 5 MB parts (both uploading at once, queueSize 2) and a tail small enough to sit in pipe
+    // buffers: the dump exits while its parts are still uploading.
+    const script = `const c=require('crypto');process.on('exit',()=>require('fs').writeFileSync(${JSON.stringify(marker)},''));process.stdout.write(c.randomBytes(10*1048576+20000))`;
+    const key = 'stopped/object.gz';
+    const controller = new AbortController();
+    s3.aborts.length = 0;
+    try {
+      const backup = streamBackup({ dump: { argv: ['node', '-e', script], env: {} }, store, location: `s3://backups/${key}`, timeoutMs: 60_000, compressionLevel: 1, signal: controller.signal });
+      const deadline = Date.now() + 15_000;
+      while (!(await readdir(dir)).includes('stopped-upload.dump-exited')) {
+        if (Date.now() > deadline) throw new Error('the dump did not exit');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const stopped = performance.now();
+      controller.abort(new Error('Firebreak is shutting down'));
+      const result = await backup;
+      // Promptly: not after the 3 s the stalled part uploads take to time out.
+      expect(performance.now() - stopped).toBeLessThan(2000);
+      expect(result.ok).toBe(false);
+      expect(result.exitCode).toBe(0);
+      expect(result.problem).toBe(`upload to s3://backups/${key} was stopped: Firebreak is shutting down`);
+      expect(s3.aborts).toEqual([{ bucket: 'backups', key, uploadId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 204 }]);
+      expect(await s3.pendingUploads('backups')).not.toContain(key);
+      expect(await s3.keys('backups')).not.toContain(key);
+    } finally {
+      stall = false;
+      for (const c of sockets) c.destroy();
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('pg_dump of a database that does not exist, to a directory: no file (not even a .partial), failed record', async () => {

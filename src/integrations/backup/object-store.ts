@@ -10,7 +10,8 @@ import type { BackupDestinationConfig } from '../../config/schema.js';
 /** Where backup objects live. `put` must leave nothing behind when `body` errors. */
 export interface ObjectStore {
   location(key: string): string;
-  put(location: string, body: Readable): Promise<void>;
+  /** `signal` stops the upload (shutdown): it then rejects, and nothing stays at the location. */
+  put(location: string, body: Readable, signal?: AbortSignal): Promise<void>;
   get(location: string): Promise<Readable>;
   remove(location: string): Promise<void>;
 }
@@ -39,6 +40,8 @@ export const S3_CONNECT_TIMEOUT_MS = 10_000;
 
 export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
+  /** CreateMultipartUpload requests in flight, by bucket/key: a stopped upload may not know its id yet. */
+  private readonly creating = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly cfg: S3Destination,
@@ -55,6 +58,16 @@ export class S3ObjectStore implements ObjectStore {
       // A refused request should fail the backup now, not after minutes of retries.
       maxAttempts: 2,
     });
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'CreateMultipartUploadCommand') return next(args);
+        const input = args.input as { Bucket?: string; Key?: string };
+        const created = next(args);
+        this.creating.set(`${input.Bucket}/${input.Key}`, created.then((r) => (r.output as { UploadId?: string }).UploadId, () => undefined));
+        return created;
+      },
+      { step: 'initialize', name: 'firebreakTrackMultipartCreation' },
+    );
   }
 
   location(key: string): string {
@@ -68,14 +81,23 @@ export class S3ObjectStore implements ObjectStore {
     return { bucket: m[1]!, key: m[2]! };
   }
 
-  async put(location: string, body: Readable): Promise<void> {
+  async put(location: string, body: Readable, signal?: AbortSignal): Promise<void> {
     const { bucket, key } = this.parse(location);
+    if (signal?.aborted) {
+      body.destroy();
+      throw new Error(`upload to ${location} was stopped: ${reasonOf(signal)}`);
+    }
+    // lib-storage's own controller: aborting it makes done() reject at once.
+    const abortController = new AbortController();
+    const stop = () => abortController.abort(signal?.reason);
+    signal?.addEventListener('abort', stop, { once: true });
     // Multipart with at most queueSize parts in memory: flat memory whatever the size.
     const upload = new Upload({
       client: this.client,
       params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/gzip' },
       partSize: this.cfg.part_size_mb * 1024 * 1024,
       queueSize: 2,
+      abortController,
       // We abort the multipart upload ourselves, below, so a failed abort is reported rather than
       // swallowed (lib-storage's own abort would replace the upload's error with the abort's).
       leavePartsOnError: true,
@@ -83,11 +105,21 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await upload.done();
     } catch (err) {
-      // done() rejects only after every part uploader has finished (lib-storage 3.x awaits them all
-      // before it throws), so no part is in flight here, and with leavePartsOnError lib-storage sent
-      // no abort: the multipart upload, if one was created, is still open and ours to abort.
-      const failure = `upload to ${location} failed: ${s3Message(err)}`;
-      const uploadId = upload.uploadId;
+      const stopped = abortController.signal.aborted;
+      let uploadId = upload.uploadId;
+      let failure = `upload to ${location} failed: ${s3Message(err)}`;
+      if (stopped) {
+        // Stopped (shutdown): done() rejected at once, while requests may still be in flight
+        // (lib-storage 3.x passes them no abort signal). No more parts are read; the body is
+        // dropped, and a multipart upload still being created is waited for, so it is aborted too.
+        body.destroy();
+        uploadId ??= await this.creating.get(`${bucket}/${key}`);
+        failure = `upload to ${location} was stopped: ${reasonOf(abortController.signal)}`;
+      }
+      // Otherwise done() rejects only after every part uploader has finished (lib-storage 3.x
+      // awaits them all before it throws), so no part is in flight here. Either way, with
+      // leavePartsOnError lib-storage sent no abort: the multipart upload, if one was created, is
+      // still open and ours to abort.
       if (!uploadId) throw new Error(failure);
       try {
         await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
@@ -99,6 +131,9 @@ export class S3ObjectStore implements ObjectStore {
         }
       }
       throw new Error(failure);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      this.creating.delete(`${bucket}/${key}`);
     }
   }
 
@@ -116,6 +151,11 @@ export class S3ObjectStore implements ObjectStore {
     const { bucket, key } = this.parse(location);
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
+}
+
+function reasonOf(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  return r instanceof Error ? r.message : typeof r === 'string' ? r : 'cancelled';
 }
 
 function s3Message(err: unknown): string {
@@ -142,15 +182,18 @@ export class DirObjectStore implements ObjectStore {
     return resolve(location);
   }
 
-  async put(location: string, body: Readable): Promise<void> {
+  async put(location: string, body: Readable, signal?: AbortSignal): Promise<void> {
     const path = this.check(location);
     const partial = `${path}.partial`;
     await mkdir(dirname(path), { recursive: true });
     try {
-      await pipeline(body, createWriteStream(partial, { flags: 'wx' }));
+      await pipeline(body, createWriteStream(partial, { flags: 'wx' }), ...(signal ? [{ signal }] : []));
+      // Stopped after the last byte was written: still not an object.
+      signal?.throwIfAborted();
       await rename(partial, path);
     } catch (err) {
       await rm(partial, { force: true });
+      if (signal?.aborted) throw new Error(`writing ${path} was stopped: ${reasonOf(signal)}`);
       throw new Error(`writing ${path} failed: ${(err as Error).message}`);
     }
   }

@@ -42,7 +42,7 @@ export async function streamBackup(opts: {
   timeoutMs: number;
   compressionLevel: number;
   onProgress?: (p: BackupProgress) => void;
-  /** Aborted at shutdown: the dump is killed and the upload aborted, like any other failure. */
+  /** Aborted at shutdown: the dump is killed and the upload stopped (also after the dump finished), like any other failure. */
   signal?: AbortSignal;
 }): Promise<BackupRunResult> {
   const started = performance.now();
@@ -66,7 +66,7 @@ export async function streamBackup(opts: {
   tap.pipe(body, { end: false });
 
   let uploadError: Error | null = null;
-  const upload = opts.store.put(opts.location, body).catch((err: Error) => {
+  const upload = opts.store.put(opts.location, body, opts.signal).catch((err: Error) => {
     uploadError = err;
     // Nobody reads the dump any more: stop it rather than let it block on a full pipe until the timeout.
     child.kill();
