@@ -1,8 +1,16 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { restoreCommand } from '../../src/integrations/backup/dump-command.js';
+import { DirObjectStore } from '../../src/integrations/backup/object-store.js';
+import { streamRestore } from '../../src/integrations/backup/stream-restore.js';
 import { createTestDatabase } from '../support/postgres.js';
 
 /**
@@ -31,6 +39,36 @@ describe('a plain restore whose input ends early (Firebreak killed mid-feed)', (
       expect(rows[0]!.t).toBeNull();
     } finally {
       await client.end();
+    }
+  });
+});
+
+describe('a restore tool that stops reading early', () => {
+  it('fails, and the downloaded file is closed at once (no descriptor left for the garbage collector)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fb-restore-early-'));
+    try {
+      const gz = gzipSync(randomBytes(8 * 1024 * 1024).toString('hex'));
+      const location = join(dir, 'app', 'b.sql.gz');
+      const store = new DirObjectStore(dir);
+      await store.put(location, Readable.from([gz]));
+      const r = await streamRestore({
+        restore: { argv: ['node', '-e', "process.stdin.once('data', () => process.exit(3))"], env: {} },
+        store,
+        location,
+        sha256: createHash('sha256').update(gz).digest('hex'),
+        timeoutMs: 30_000,
+        countRows: async () => [],
+      });
+      expect(r.ok).toBe(false);
+      expect(r.problem).toMatch(/^node exited with 3/);
+      const open: string[] = [];
+      for (const fd of await readdir('/proc/self/fd')) {
+        const target = await readlink(join('/proc/self/fd', fd)).catch(() => '');
+        if (target.includes('firebreak-restore-')) open.push(target);
+      }
+      expect(open).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -103,9 +103,9 @@ async function feed(file: string, stdin: Writable, wrap: { before: string; after
     writeError = err;
   };
   stdin.on('error', onError);
+  const source = createReadStream(file);
+  const gunzip = createGunzip();
   try {
-    const source = createReadStream(file);
-    const gunzip = createGunzip();
     // pipe() does not forward a read error; without this a failed read would look like a clean end.
     source.on('error', (err) => gunzip.destroy(err));
     source.pipe(gunzip);
@@ -127,6 +127,10 @@ async function feed(file: string, stdin: Writable, wrap: { before: string; after
     }
     stdin.end();
   } finally {
+    // The loop stops early on a write error or a closed input: close the file now rather than
+    // leave its descriptor open until the stream is garbage-collected. (No-ops after a full read.)
+    source.destroy();
+    gunzip.destroy();
     stdin.off('error', onError);
     // A late EPIPE after the tool exited must not become an unhandled 'error' event.
     stdin.on('error', () => {});
