@@ -112,30 +112,15 @@ export async function runBackupJob(
   if (!backups) return { kind: 'unavailable', message: 'Backups are not available in this Firebreak process (no backup runner is wired). Nothing was run.' };
   if (!target || !destination) return { kind: 'unavailable', message: `There is no backup target "${req.target}" with a destination in the config. Nothing was run.` };
   const jobs = backups.jobs;
-  if (jobs.stopping) return { kind: 'stopping', message: `Firebreak is shutting down, so the backup of ${req.target} was not started. Nothing was run.` };
+  const stoppingMessage = `Firebreak is shutting down, so the backup of ${req.target} was not started. Nothing was run.`;
+  if (jobs.stopping) return { kind: 'stopping', message: stoppingMessage };
 
   const id = newBackupId();
   const key = backupLeaseKey(req.target);
   const ttl = req.leaseTtlMs ?? BACKUP_LEASE_TTL_MS;
-  const lease = await ports.leases.acquire(key, { id, actorName: req.requestedBy, description: `Backup of ${req.target}` }, ttl);
-  if (!lease.acquired) return { kind: 'busy', heldBy: lease.heldBy };
-  // Renewed while the job runs: a stalled upload used to outlive a fixed lease, letting a second
-  // backup (or retention) of the same target start beside it.
-  const renew = setInterval(() => {
-    void ports.leases.renew(key, id, ttl).then(
-      (held) => {
-        if (held) return;
-        // Someone else may now hold the target (a restore): stop rather than write or expire beside it.
-        ports.logger.warn({ lease: key, backup: id }, `the lease of backup ${id} of ${req.target} was lost while it ran; stopping it`);
-        controller.abort(new Error(`the lease of backup ${id} was lost`));
-      },
-      (err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'backup lease renewal failed; it will be retried'),
-    );
-  }, Math.max(250, Math.floor(ttl / 3)));
-  renew.unref();
   const controller = new AbortController();
   const job: RunningBackupJob = { id, target: req.target, startedAt: performance.now(), controller, done: Promise.resolve() };
-  const work = (async (): Promise<BackupJobOutcome> => {
+  const work = async (): Promise<BackupJobOutcome> => {
     const location = backups.runner.locationFor(destination, req.target, target, id, req.now ?? new Date());
     const record = await backups.records.start({ id, target: req.target, trigger: req.trigger, requestedBy: req.requestedBy, location });
     if (!record) return { kind: 'slot-taken' };
@@ -185,15 +170,42 @@ export async function runBackupJob(
     }
     if (kept.problems.length > 0) ports.logger.warn({ target: req.target, problems: kept.problems }, `retention of ${req.target} could not delete some backups`);
     return { kind: 'done', record: done, result, expired: kept.deleted, retentionProblems: kept.problems };
+  };
+  // Registered before the first await (below, synchronously): a shutdown that begins while the
+  // lease is being taken waits for this job instead of closing the store under it.
+  const whole = (async (): Promise<BackupJobOutcome> => {
+    const lease = await ports.leases.acquire(key, { id, actorName: req.requestedBy, description: `Backup of ${req.target}` }, ttl);
+    if (!lease.acquired) return { kind: 'busy', heldBy: lease.heldBy };
+    const release = () => ports.leases.release(key, id).catch((err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'lease release failed; it will expire'));
+    if (jobs.stopping) {
+      // Shutdown began while the lease was being taken: start nothing.
+      await release();
+      return { kind: 'stopping', message: stoppingMessage };
+    }
+    // Renewed while the job runs: a stalled upload used to outlive a fixed lease, letting a second
+    // backup (or retention) of the same target start beside it.
+    const renew = setInterval(() => {
+      void ports.leases.renew(key, id, ttl).then(
+        (held) => {
+          if (held) return;
+          // Someone else may now hold the target (a restore): stop rather than write or expire beside it.
+          ports.logger.warn({ lease: key, backup: id }, `the lease of backup ${id} of ${req.target} was lost while it ran; stopping it`);
+          controller.abort(new Error(`the lease of backup ${id} was lost`));
+        },
+        (err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'backup lease renewal failed; it will be retried'),
+      );
+    }, Math.max(250, Math.floor(ttl / 3)));
+    renew.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(renew);
+      await release();
+    }
   })();
-  job.done = work;
+  job.done = whole;
   jobs.register(job);
-  try {
-    return await work;
-  } finally {
-    clearInterval(renew);
-    await ports.leases.release(key, id).catch((err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'lease release failed; it will expire'));
-  }
+  return whole;
 }
 
 /**

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LeaseInfo } from '../../src/core/ports.js';
-import { backupLeaseKey, runBackupJob } from '../../src/commands/backup-jobs.js';
+import type { LeaseInfo, LeaseRepository } from '../../src/core/ports.js';
+import { backupLeaseKey, runBackupJob, stopBackupJobs } from '../../src/commands/backup-jobs.js';
 import { BackupScheduler } from '../../src/scheduler/backup-scheduler.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { alice, bob, consoleChan, testApp } from '../support/app.js';
@@ -67,6 +67,41 @@ backups:
     const late = await a.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/backup now slow' } });
     expect(late.reply.text).toBe('Firebreak is shutting down, so the backup of slow was not started. Nothing was run.');
     expect(await a.ports.backups!.records.list({ target: 'slow' })).toHaveLength(1);
+  });
+
+  it('a /backup now still taking its lease when shutdown begins is waited for, starts nothing and frees the lease', async () => {
+    const a = await app(`${roles}
+backups:
+  destination: { dir: "${dir}/taking-lease" }
+  targets:
+    quick: ${slowTarget(10)}
+`);
+    const inner = a.ports.leases;
+    let letThrough!: () => void;
+    const gate = new Promise<void>((resolve) => (letThrough = resolve));
+    const leases: LeaseRepository = {
+      acquire: async (key, holder, ttl) => {
+        await gate;
+        return inner.acquire(key, holder, ttl);
+      },
+      renew: (key, id, ttl) => inner.renew(key, id, ttl),
+      release: (key, id) => inner.release(key, id),
+      current: (key) => inner.current(key),
+    };
+    const ports = { ...a.ports, leases };
+    const job = runBackupJob(a.loaded.config, ports, { target: 'quick', trigger: 'manual', requestedBy: 'alice' });
+    let stopped = false;
+    const stop = stopBackupJobs(ports, { graceMs: 10_000, abortWaitMs: 1000 }).then(() => {
+      stopped = true;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    // Shutdown sees the job although it has not got its lease yet.
+    expect(stopped).toBe(false);
+    letThrough();
+    expect(await job).toEqual({ kind: 'stopping', message: 'Firebreak is shutting down, so the backup of quick was not started. Nothing was run.' });
+    await stop;
+    expect(await a.ports.backups!.records.list({ target: 'quick' })).toEqual([]);
+    expect(await inner.current(backupLeaseKey('quick'))).toBeNull();
   });
 
   it('stop() past its grace kills the dump of a /backup now, marks the record failed and leaves no file', async () => {
