@@ -132,20 +132,20 @@ export async function runBackupJob(
       result = { ok: false, sizeBytes: 0, sha256: '', durationMs: 0, argv: backups.runner.describe(target), exitCode: null, stderr: '', problem: (err as Error).message };
     }
     // An object no complete record points at would never be listed, restored or expired.
-    const discard = (why: string) =>
+    const discard = (why: string): Promise<Pick<BackupRunResult, 'problem' | 'leftBehind'>> =>
       backups.runner.remove(destination, location).then(
-        () => why,
+        () => ({ problem: why }),
         (err: unknown) => {
           ports.logger.warn({ err: String(err), location }, 'could not remove the object of a backup that does not count');
-          return `${why}; its object could not be removed (${location})`;
+          return { problem: `${why}; its object could not be removed (${location})`, leftBehind: true };
         },
       );
     if (result.ok && controller.signal.aborted) {
-      result = { ...result, ok: false, problem: await discard('it was stopped (shutdown, or its lease was lost) as it finished') };
+      result = { ...result, ok: false, ...(await discard('it was stopped (shutdown, or its lease was lost) as it finished')) };
     }
     if (result.ok && !(await backups.records.complete(id, { sizeBytes: result.sizeBytes, sha256: result.sha256, durationMs: result.durationMs }))) {
       // Marked failed meanwhile: by shutdown, or by another replica's start-up sweep.
-      result = { ...result, ok: false, problem: await discard('it finished after it had already been marked failed (Firebreak was shutting down, or another replica swept it)') };
+      result = { ...result, ok: false, ...(await discard('it finished after it had already been marked failed (Firebreak was shutting down, or another replica swept it)')) };
     } else if (!result.ok) {
       const problem = ports.redactor.redact(result.problem ?? 'failed');
       await backups.records.fail(id, problem, result.durationMs);
