@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -97,16 +98,21 @@ export async function startFakeS3(buckets: string[], port = 0): Promise<FakeS3> 
       return out.sort();
     },
     async close() {
+      // A stalled upload's socket is paused and would never see the client leave: end it here.
+      for (const socket of stalled) socket.destroy();
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },
   };
+  const stalled = new Set<Socket>();
   // Runs before s3rver's own middleware (Koa composes the array when the server starts).
   const intercept: Middleware = async (ctx, next) => {
     const uploadId = typeof ctx.query.uploadId === 'string' ? ctx.query.uploadId : undefined;
     if (ctx.method === 'PUT' && fake.stallUploads) {
       // Never read the body nor answer: the client's socket goes idle until it gives up.
+      stalled.add(ctx.req.socket);
       await new Promise<void>((resolve) => ctx.req.once('close', resolve));
+      stalled.delete(ctx.req.socket);
       ctx.status = 499;
       return;
     }

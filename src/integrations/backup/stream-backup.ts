@@ -85,7 +85,9 @@ export async function streamBackup(opts: {
   const stderr = tail(typeof result.stderr === 'string' ? result.stderr : '');
 
   let problem: string | undefined;
-  if (result.isCanceled) problem = `${file} was stopped before it finished: ${reasonOf(opts.signal)}`;
+  // A dump that had already exited 0 when the signal came was not stopped (execa may still flag the
+  // cancel when the exit is reaped after the abort); what was stopped then is the upload, below.
+  if (result.isCanceled && exitCode !== 0) problem = `${file} was stopped before it finished: ${reasonOf(opts.signal)}`;
   else if (result.timedOut) problem = `${file} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`;
   else if ((result as { code?: string }).code === 'ENOENT') problem = `${file} is not installed on this machine`;
   else if (uploadError) problem = (uploadError as Error).message;
