@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { BackupTargetConfig, FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
 import type { BackupJobs, BackupProgress, BackupRecord, BackupReport, BackupRunner, BackupRunResult, LeaseInfo, RunningBackupJob } from '../core/ports.js';
+import { keepLeaseAlive } from '../core/lease-keeper.js';
 import type { Ports } from '../core/services.js';
 
 export type BackupJobOutcome =
@@ -183,23 +184,13 @@ export async function runBackupJob(
       return { kind: 'stopping', message: stoppingMessage };
     }
     // Renewed while the job runs: a stalled upload used to outlive a fixed lease, letting a second
-    // backup (or retention) of the same target start beside it.
-    const renew = setInterval(() => {
-      void ports.leases.renew(key, id, ttl).then(
-        (held) => {
-          if (held) return;
-          // Someone else may now hold the target (a restore): stop rather than write or expire beside it.
-          ports.logger.warn({ lease: key, backup: id }, `the lease of backup ${id} of ${req.target} was lost while it ran; stopping it`);
-          controller.abort(new Error(`the lease of backup ${id} was lost`));
-        },
-        (err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'backup lease renewal failed; it will be retried'),
-      );
-    }, Math.max(250, Math.floor(ttl / 3)));
-    renew.unref();
+    // backup (or retention) of the same target start beside it. Lost anyway → someone else may hold
+    // the target (a restore): stop rather than write or expire beside it.
+    const stopRenewing = keepLeaseAlive(ports.leases, { key, holderId: id, ttlMs: ttl }, ports.logger, () => controller.abort(new Error(`the lease of backup ${id} was lost`)));
     try {
       return await work();
     } finally {
-      clearInterval(renew);
+      stopRenewing();
       await release();
     }
   })();

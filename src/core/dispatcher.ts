@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import { ArgsError, rawArgsFromText, textFromRawArgs, validateArgs } from './args.js';
 import { formatArgv } from './argv-display.js';
+import { keepLeaseAlive } from './lease-keeper.js';
 import { allowedChannelsText, channelAllowed, hasRole, workspaceAllowed } from './guards.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { FinalStatus, JsonValue, Outcome, PlannedStep } from './outcome.js';
@@ -399,12 +400,7 @@ export class Dispatcher {
     // Recorded before anything runs: if this write fails, nothing runs.
     await this.ports.timeline.append({ ...base, kind: 'action.started', actor: inv.actor, text: c.plan.title, argv: c.plan.argv ? redactor.redactArgv(c.plan.argv) : null });
 
-    const renew = setInterval(() => {
-      this.ports.leases.renew(c.plan.lease, c.id, LEASE_TTL_MS).catch((err: unknown) =>
-        this.ports.logger.warn({ err: this.redactError(err), lease: c.plan.lease }, 'lease renewal failed'),
-      );
-    }, LEASE_TTL_MS / 3);
-    renew.unref();
+    const stopRenewing = keepLeaseAlive(this.ports.leases, { key: c.plan.lease, holderId: c.id, ttlMs: LEASE_TTL_MS }, this.ports.logger);
     const started = performance.now();
     let outcome: Outcome;
     try {
@@ -412,7 +408,7 @@ export class Dispatcher {
       const ctx = this.context(c.invocationId, inv, `/${c.command}`, sink, inv.incidentId ?? null);
       outcome = await this.runSafely(spec, () => spec.execute!(ctx, c.plan));
     } finally {
-      clearInterval(renew);
+      stopRenewing();
     }
     if (outcome.status === 'confirm') throw new Error(`/${c.command} planned another step from execute; that is not supported`);
     const execution = 'execution' in outcome ? outcome.execution : undefined;
