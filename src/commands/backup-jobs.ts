@@ -39,7 +39,6 @@ export function configuredTarget(config: FirebreakConfig, name: string): BackupT
   return Object.hasOwn(config.backups.targets, name) ? config.backups.targets[name] : undefined;
 }
 
-export type { BackupReport } from '../core/ports.js';
 
 /**
  * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it, and

@@ -5,7 +5,8 @@ import type { ChatPlatformPort } from '../core/chat-port.js';
 import type { Actor } from '../core/identity.js';
 import type { Reply } from '../core/reply.js';
 import type { Ports } from '../core/services.js';
-import { failAbandonedBackups, runBackupJob, stopBackupJobs, type BackupReport } from '../commands/backup-jobs.js';
+import { failAbandonedBackups, runBackupJob, stopBackupJobs } from '../commands/backup-jobs.js';
+import type { BackupReport } from '../core/ports.js';
 import { formatBytes, formatDuration } from '../commands/backup-format.js';
 
 export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', name: 'scheduler' };
