@@ -221,7 +221,7 @@ export class SlackInteractions {
     const where = name && !ChannelNames.needsLookup(name) ? `#${name}` : d.inv.channel.id;
     const problem =
       err instanceof SlackCallError
-        ? err.code === 'request_failed' || err.method === 'response_url'
+        ? err.code === 'request_failed'
           ? err.message
           : explainSlackError(err.code, where)
         : `Firebreak could not post its answer to Slack: ${(err as Error).message}`;
