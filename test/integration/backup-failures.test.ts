@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
@@ -188,14 +188,26 @@ backups:
     const marker = join(dir, 'stopped-upload.dump-exited');
     // Two 5 MB parts (both uploading at once, queueSize 2) and a tail small enough to sit in pipe
     // buffers: the dump exits while its parts are still uploading.
-    const script = `const c=require('crypto');process.on('exit',()=>require('fs').writeFileSync(${JSON.stringify(marker)},''));process.stdout.write(c.randomBytes(10*1048576+20000))`;
+    const script = `const c=require('crypto');process.on('exit',()=>require('fs').writeFileSync(${JSON.stringify(marker)},String(process.pid)));process.stdout.write(c.randomBytes(10*1048576+20000))`;
     const key = 'stopped/object.gz';
     const controller = new AbortController();
     s3.aborts.length = 0;
     try {
       const backup = streamBackup({ dump: { argv: ['node', '-e', script], env: {} }, store, location: `s3://backups/${key}`, timeoutMs: 60_000, compressionLevel: 1, signal: controller.signal });
       const deadline = Date.now() + 15_000;
-      while (!(await readdir(dir)).includes('stopped-upload.dump-exited')) {
+      // The marker is written as the dump exits; it has finished once its pid is gone (reaped), so
+      // the shutdown below cannot catch it mid-exit on a busy machine.
+      const gone = async () => {
+        if (!(await readdir(dir)).includes('stopped-upload.dump-exited')) return false;
+        const pid = Number(await readFile(marker, 'utf8'));
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      while (!(await gone())) {
         if (Date.now() > deadline) throw new Error('the dump did not exit');
         await new Promise((r) => setTimeout(r, 50));
       }
