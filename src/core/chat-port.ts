@@ -1,22 +1,54 @@
 import type { ChannelRef } from './identity.js';
 import type { Reply } from './reply.js';
 
-/** Where a posted message lives, so it can be updated in place or pinned. */
+/** Where a posted message lives, so it can be updated in place, threaded under or pinned. */
 export interface MessageRef {
   platform: string;
   channelId: string;
   messageId: string;
 }
 
+/** A channel by id, or by the name people know it by (`incidents`, without `#`). */
+export type ChannelTarget = { id: string } | { name: string };
+
 /**
  * What the core (alerts, incidents, scheduled jobs) may ask of a chat platform on its own
- * initiative, outside a user's request. Slack and Discord implement it in src/chat/*.
+ * initiative, outside a user's request. Slack, Discord and the console implement it in src/chat/*.
+ * Every method throws a ChatOperationError-like Error with one sentence a person can act on.
  */
 export interface ChatPlatformPort {
   readonly platform: string;
-  postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef>;
+  postMessage(channel: ChannelTarget, reply: Reply): Promise<MessageRef>;
   updateMessage(ref: MessageRef, reply: Reply): Promise<void>;
-  createChannel(name: string, opts?: { topic?: string }): Promise<ChannelRef>;
+  /** A reply under `parent` (a Slack thread; a Discord reply to the message; the console indents it). */
+  replyInThread(parent: MessageRef, reply: Reply): Promise<MessageRef>;
+  /**
+   * Only this user sees it: an ephemeral message in `channelId` where the platform has them (Slack),
+   * else a direct message (Discord), else the console's private line.
+   */
+  sendPrivate(userId: string, reply: Reply, opts?: { channelId?: string }): Promise<void>;
+  /**
+   * Creates a channel named as close to `name` as the platform allows (see channelNameFor); a
+   * taken name gets `-2`, `-3`… The returned ref carries the name actually created.
+   */
+  createChannel(name: string, opts?: { topic?: string; private?: boolean }): Promise<ChannelRef>;
   inviteToChannel(channelId: string, userIds: string[]): Promise<void>;
+  setTopic(channelId: string, topic: string): Promise<void>;
   pinMessage(ref: MessageRef): Promise<void>;
+  archiveChannel(channelId: string): Promise<void>;
+}
+
+/**
+ * Platform id → its chat port, for commands, button handlers and domain services. Platforms
+ * register when they start; the console is always there.
+ */
+export interface ChatDirectory {
+  get(platform: string): ChatPlatformPort | undefined;
+  /** Every registered platform, console last. */
+  all(): ChatPlatformPort[];
+  /**
+   * Where the system speaks on its own (a backup report, an alert card): the configured chat
+   * platforms (Slack, Discord), or the console when none is configured.
+   */
+  announcers(): ChatPlatformPort[];
 }

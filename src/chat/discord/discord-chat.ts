@@ -73,6 +73,23 @@ export class DiscordChat implements ChatPlatformPort {
     this.logger.info({ channelId, users: userIds.length }, 'Discord: granted incident responders access to the channel (Discord has no channel invites)');
   }
 
+  // Placeholders until the chat-directory operations land (issue 9, item 3); nothing calls them yet.
+  async replyInThread(): Promise<MessageRef> {
+    throw new Error('Discord: thread replies are not implemented yet');
+  }
+
+  async sendPrivate(): Promise<void> {
+    throw new Error('Discord: private messages are not implemented yet');
+  }
+
+  async setTopic(): Promise<void> {
+    throw new Error('Discord: setting a topic is not implemented yet');
+  }
+
+  async archiveChannel(): Promise<void> {
+    throw new Error('Discord: archiving is not implemented yet');
+  }
+
   async pinMessage(ref: MessageRef): Promise<void> {
     await this.rest.put(Routes.channelMessagesPin(ref.channelId, ref.messageId));
   }

@@ -51,6 +51,23 @@ export class SlackChatPort implements ChatPlatformPort {
     }
   }
 
+  // Placeholders until the chat-directory operations land (issue 9, item 3); nothing calls them yet.
+  async replyInThread(): Promise<MessageRef> {
+    throw new Error('Slack: thread replies are not implemented yet');
+  }
+
+  async sendPrivate(): Promise<void> {
+    throw new Error('Slack: private messages are not implemented yet');
+  }
+
+  async setTopic(): Promise<void> {
+    throw new Error('Slack: setting a topic is not implemented yet');
+  }
+
+  async archiveChannel(): Promise<void> {
+    throw new Error('Slack: archiving is not implemented yet');
+  }
+
   async pinMessage(ref: MessageRef): Promise<void> {
     try {
       await this.api.call('pins.add', ref.channelId, () => this.api.client.pins.add({ channel: ref.channelId, timestamp: ref.messageId }));

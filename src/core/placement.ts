@@ -1,0 +1,35 @@
+import type { ChannelTarget } from './chat-port.js';
+import type { Reply } from './reply.js';
+
+/**
+ * Where an outcome's reply goes. Commands and button handlers say it; each platform honours it
+ * (see each platform's delivery) and golden files pin what it renders.
+ */
+export type Placement =
+  /** The default: the clicked message is replaced, or a command gets its own answer message. */
+  | { kind: 'replace' }
+  /** A new message in the same channel; a clicked card stays as it was (unless `sourceUpdate`). */
+  | { kind: 'new' }
+  /** A reply under the clicked message (a new message for a typed command, which has none). */
+  | { kind: 'thread' }
+  /** Only the acting user sees it (denials, usage errors, private notes). */
+  | { kind: 'private' }
+  /**
+   * Another channel (the new incident channel). The invoker's channel gets `pointer`, or nothing
+   * more than the source update.
+   */
+  | { kind: 'channel'; channel: ChannelTarget; pointer?: Reply };
+
+/** What to show, where, and optionally what the clicked message becomes ("Acknowledged by alice"). */
+export interface PlacedReply {
+  reply: Reply;
+  placement: Placement;
+  /** Replaces the message the button was on, for everyone, while `reply` goes where placed. */
+  sourceUpdate?: Reply;
+}
+
+/** A reply's placement: explicit, else private for an ephemeral reply, else replace. */
+export function placementOf(reply: Reply, placement?: Placement): Placement {
+  if (placement) return placement;
+  return reply.ephemeral ? { kind: 'private' } : { kind: 'replace' };
+}
