@@ -8,6 +8,7 @@ import type { LoadedConfig } from './config/load.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
+import { ChatPlatformDirectory } from './core/chat-directory.js';
 import { Dispatcher } from './core/dispatcher.js';
 import type { Coordination, Logger } from './core/ports.js';
 import { Redactor } from './core/redact.js';
@@ -79,6 +80,7 @@ export async function buildApp(
     coordination = redis;
   }
   const registry = new CommandRegistry(commands);
+  const chat = new ChatPlatformDirectory();
   const ports: Ports = {
     registry,
     timeline: new SqlTimelineRepository(db),
@@ -89,6 +91,7 @@ export async function buildApp(
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs() },
+    chat,
     redactor,
     logger,
     storeDescription: db.description,

@@ -11,6 +11,7 @@ import type {
   Logger,
   TimelineRepository,
 } from './ports.js';
+import type { ChatDirectory } from './chat-port.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
 
@@ -36,6 +37,8 @@ export interface Ports {
    * jobs (shutdown waits for them; the scheduler installs the reporter), all wired together.
    */
   backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs };
+  /** Platform id → chat port: where domain services post, update and create channels on their own. */
+  chat: ChatDirectory;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }
