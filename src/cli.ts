@@ -6,7 +6,7 @@ import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './con
 import { consoleActor, consoleChannel } from './chat/console/console-identity.js';
 import { forwardToServer } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
-import { renderText } from './chat/console/render-text.js';
+import { renderPlaced } from './chat/console/render-placed.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
@@ -47,7 +47,7 @@ function loadOrExit(runtime: RuntimeEnv): LoadedConfig {
 
 /** One way to run a console invocation: in-process, or through a running server that holds the store. */
 interface ConsoleSession {
-  run(input: InvocationInput, as: string, yes: boolean): Promise<DispatchResult & { exitCode: number }>;
+  run(input: InvocationInput, as: string, yes: boolean): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
   close(): Promise<void>;
 }
 
@@ -118,7 +118,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
     const result = await session.run(input, as, values.yes ?? false);
-    process.stdout.write(`${renderText(result.reply)}\n`);
+    process.stdout.write(`${renderPlaced(result)}\n`);
     return result.exitCode;
   } finally {
     await session.close();
@@ -140,7 +140,7 @@ async function cmdConsole(argv: string[]): Promise<number> {
     if (text !== '') {
       const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
       const result = await session.run(input, as, false);
-      process.stdout.write(`${renderText(result.reply)}\n`);
+      process.stdout.write(`${renderPlaced(result)}\n`);
     }
     rl.prompt();
   }

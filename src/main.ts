@@ -8,6 +8,8 @@ import type { LoadedConfig } from './config/load.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
+import { ButtonRegistry } from './core/button-handlers.js';
+import { coreButtons } from './core/buttons/index.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
 import { Dispatcher } from './core/dispatcher.js';
 import type { Coordination, Logger } from './core/ports.js';
@@ -36,6 +38,8 @@ import { SqlLeaseRepository } from './store/lease-repository.js';
 import { openStore } from './store/open-store.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
+import { SqlTransactor } from './store/sql-transactor.js';
+import { TimelineRecorder } from './core/timeline.js';
 
 export interface App {
   runtime: RuntimeEnv;
@@ -83,7 +87,9 @@ export async function buildApp(
   const chat = new ChatPlatformDirectory();
   const ports: Ports = {
     registry,
-    timeline: new SqlTimelineRepository(db),
+    buttons: new ButtonRegistry(coreButtons),
+    timeline: new TimelineRecorder(new SqlTimelineRepository(db), redactor),
+    transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,

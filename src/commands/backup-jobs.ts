@@ -158,7 +158,7 @@ export async function runBackupJob(
     const kept = await applyRetention(config, ports, req.target);
     const actor = req.actor ?? { platform: 'system', id: req.requestedBy, name: req.requestedBy };
     for (const r of kept.deleted) {
-      await ports.timeline.append({
+      await ports.timeline.record({
         invocationId: req.invocationId ?? randomUUID(),
         kind: 'backup.expired',
         actor,

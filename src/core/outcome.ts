@@ -1,3 +1,4 @@
+import type { Placement } from './placement.js';
 import type { Reply } from './reply.js';
 
 /** What ran outside the process, recorded verbatim (redacted) in the timeline. */
@@ -37,7 +38,8 @@ export interface PlannedStep {
 }
 
 export type Outcome =
-  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution }
+  /** placement: where the reply goes (default: replace, or private when ephemeral); sourceUpdate: the clicked card's new face. */
+  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution; placement?: Placement; sourceUpdate?: Reply }
   | { status: 'invalid' | 'denied'; reply: Reply }
   | { status: 'confirm'; plan: PlannedStep };
 

@@ -4,37 +4,23 @@
  */
 import type { ActionConfig, BackupDestinationConfig, BackupTargetConfig, CheckConfig, ServiceConfig } from '../config/schema.js';
 import type { Actor, ChannelRef } from './identity.js';
-import type { JsonValue, PlannedStep } from './outcome.js';
+import type { PlannedStep } from './outcome.js';
+import type { Timeline } from './timeline.js';
 
-// ── timeline ────────────────────────────────────────────────────────────────
+// ── timeline (see timeline.ts) and transactions ─────────────────────────────
 
-export interface TimelineEventInput {
-  /** Groups the events of one invocation (command → confirmation → run → result). */
-  invocationId: string;
-  incidentId?: string | null;
-  kind: string;
-  actor: Actor;
-  channel?: ChannelRef | null;
-  command?: string | null;
-  text?: string | null;
-  argv?: string[] | null;
-  exitCode?: number | null;
-  outcome?: string | null;
-  output?: string | null;
-  durationMs?: number | null;
-  detail?: { [key: string]: JsonValue };
+export type { Timeline, TimelineEvent, TimelineEventInput, TimelineKind, TimelineRepository } from './timeline.js';
+
+/** What one transaction may touch: a state change and the timeline event that records it commit together. */
+export interface TxPorts {
+  timeline: Timeline;
+  confirmations: ConfirmationRepository;
+  leases: LeaseRepository;
 }
 
-export interface TimelineEvent extends Required<Omit<TimelineEventInput, 'detail' | 'channel'>> {
-  id: number;
-  at: Date;
-  channel: ChannelRef | null;
-  detail: { [key: string]: JsonValue };
-}
-
-export interface TimelineRepository {
-  append(event: TimelineEventInput): Promise<TimelineEvent>;
-  list(filter?: { invocationId?: string; incidentId?: string; limit?: number }): Promise<TimelineEvent[]>;
+/** Runs `fn` in one store transaction (PGlite: exclusive; PostgreSQL: one pooled client). */
+export interface Transactor {
+  atomically<T>(fn: (tx: TxPorts) => Promise<T>): Promise<T>;
 }
 
 // ── leases ──────────────────────────────────────────────────────────────────

@@ -9,8 +9,10 @@ import type {
   HealthProber,
   LeaseRepository,
   Logger,
-  TimelineRepository,
+  Timeline,
+  Transactor,
 } from './ports.js';
+import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
@@ -21,7 +23,12 @@ import type { Redactor } from './redact.js';
  */
 export interface Ports {
   registry: CommandRegistry;
-  timeline: TimelineRepository;
+  /** Action-id prefix → button handler (confirm:, cancel:, run: and the domains' own). */
+  buttons: ButtonRegistry;
+  /** The only writer of timeline events (it redacts); reads too. */
+  timeline: Timeline;
+  /** A state change and the event that records it, in one transaction. */
+  transactor: Transactor;
   leases: LeaseRepository;
   confirmations: ConfirmationRepository;
   coordination: Coordination;

@@ -3,6 +3,7 @@ import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { Outcome, PlannedStep, JsonValue } from './outcome.js';
 import type { Reply } from './reply.js';
+import type { TimelineKind } from './timeline.js';
 import type { Ports } from './services.js';
 
 /**
@@ -52,7 +53,7 @@ export interface CommandContext {
   /** Replaces the message the user sees (in place where the platform can). */
   progress(reply: Reply): Promise<void>;
   /** Adds a timeline event to this invocation, e.g. a progress line of a long rollout. */
-  record(kind: string, fields?: { output?: string; argv?: string[]; detail?: { [key: string]: JsonValue } }): Promise<void>;
+  record(kind: TimelineKind, fields?: { output?: string; argv?: string[]; detail?: { [key: string]: JsonValue } }): Promise<void>;
 }
 
 export interface CommandSpec<A = unknown> {

@@ -127,25 +127,25 @@ export class BackupScheduler {
   private async runSlot(target: string, slot: string): Promise<SlotOutcome> {
     const invocationId = randomUUID();
     const job = await runBackupJob(this.config, this.ports, { target, trigger: `schedule:${slot}`, requestedBy: SCHEDULER_ACTOR.name, actor: SCHEDULER_ACTOR, invocationId });
-    const base = { invocationId, kind: 'backup.scheduled', actor: SCHEDULER_ACTOR, command: 'backup', text: `scheduled backup of ${target} (${slot})` };
+    const base = { invocationId, kind: 'backup.scheduled' as const, actor: SCHEDULER_ACTOR, command: 'backup', text: `scheduled backup of ${target} (${slot})` };
     if (job.kind === 'slot-taken') return 'slot-taken';
     if (job.kind === 'stopping') return 'stopping';
     if (job.kind === 'unavailable') {
-      await this.ports.timeline.append({ ...base, outcome: 'failed', output: job.message });
+      await this.ports.timeline.record({ ...base, outcome: 'failed', output: job.message });
       await this.report(target, slot, job.message);
       return 'unavailable';
     }
     if (job.kind === 'busy') {
       const msg = `${job.heldBy.description} was already running (started by ${job.heldBy.actorName} at ${job.heldBy.acquiredAt.toISOString()}), so the scheduled slot ${slot} was skipped.`;
       this.ports.logger.warn({ target, slot }, msg);
-      await this.ports.timeline.append({ ...base, outcome: 'skipped', output: msg });
+      await this.ports.timeline.record({ ...base, outcome: 'skipped', output: msg });
       // A skipped slot means no backup this time: the people who watch failures should know.
       await this.post({ kind: 'skipped', target, title: `Scheduled backup of ${target} skipped`, text: msg, context: `Slot ${slot} · /backup list shows recent backups; /backup now ${target} retries` });
       return 'busy';
     }
     const { record, result } = job;
     const redactor = this.ports.redactor;
-    await this.ports.timeline.append({
+    await this.ports.timeline.record({
       ...base,
       argv: redactor.redactArgv(result.argv),
       exitCode: result.exitCode,

@@ -1,7 +1,7 @@
 import type { Actor, ChannelRef } from '../core/identity.js';
 import type { PlannedStep } from '../core/outcome.js';
 import type { Confirmation, ConfirmationRepository, ConfirmationStatus } from '../core/ports.js';
-import type { Db } from './db.js';
+import type { Queryable } from './db.js';
 
 interface Row {
   id: string;
@@ -34,7 +34,7 @@ function toConfirmation(r: Row): Confirmation {
 }
 
 export class SqlConfirmationRepository implements ConfirmationRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Queryable) {}
 
   async create(c: Omit<Confirmation, 'status' | 'decidedBy' | 'decidedAt' | 'createdAt'>): Promise<void> {
     await this.db.query(

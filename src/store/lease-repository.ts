@@ -1,5 +1,5 @@
 import type { LeaseHolder, LeaseInfo, LeaseRepository, LeaseResult } from '../core/ports.js';
-import type { Db } from './db.js';
+import type { Queryable } from './db.js';
 
 interface Row {
   key: string;
@@ -12,7 +12,7 @@ interface Row {
 
 /** Leases in a table: one statement decides, so two replicas can never both hold a key. */
 export class SqlLeaseRepository implements LeaseRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Queryable) {}
 
   async acquire(key: string, holder: LeaseHolder, ttlMs: number): Promise<LeaseResult> {
     const rows = await this.db.query<Row>(

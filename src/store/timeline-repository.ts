@@ -1,7 +1,7 @@
 import type { ChannelRef } from '../core/identity.js';
 import type { JsonValue } from '../core/outcome.js';
-import type { TimelineEvent, TimelineEventInput, TimelineRepository } from '../core/ports.js';
-import type { Db } from './db.js';
+import type { TimelineEvent, TimelineEventInput, TimelineFilter, TimelineRepository } from '../core/timeline.js';
+import type { Queryable } from './db.js';
 
 interface Row {
   id: number;
@@ -49,7 +49,7 @@ function toEvent(r: Row): TimelineEvent {
 const clean = (s: string | null | undefined) => (s == null ? null : s.replace(/\u0000/g, ''));
 
 export class SqlTimelineRepository implements TimelineRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Queryable) {}
 
   async append(e: TimelineEventInput): Promise<TimelineEvent> {
     const rows = await this.db.query<Row>(
@@ -80,7 +80,7 @@ export class SqlTimelineRepository implements TimelineRepository {
     return toEvent(rows[0] as Row);
   }
 
-  async list(filter: { invocationId?: string; incidentId?: string; limit?: number } = {}): Promise<TimelineEvent[]> {
+  async list(filter: TimelineFilter = {}): Promise<TimelineEvent[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.invocationId) {

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { z } from 'zod';
+import type { Placement } from '../../core/placement.js';
 import type { Reply } from '../../core/reply.js';
 import { MAX_BODY_BYTES } from '../../http/server.js';
 import { REMOTE_PATH, type ServerInfo } from './remote-endpoint.js';
@@ -14,6 +15,8 @@ export const remoteResultSchema = z.object({
   invocationId: z.string(),
   status: z.enum(['ok', 'failed', 'invalid', 'denied', 'pending', 'cancelled']),
   reply: z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v),
+  placement: z.custom<Placement>((v) => typeof v === 'object' && v !== null && 'kind' in v).optional(),
+  sourceUpdate: z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v).optional(),
   exitCode: z.number().int(),
 });
 export type RemoteResult = z.infer<typeof remoteResultSchema>;

@@ -1,0 +1,62 @@
+import type { FirebreakConfig } from '../config/schema.js';
+import { allowedChannelsText, channelAllowed, hasRole, workspaceAllowed } from './guards.js';
+import type { Actor } from './identity.js';
+import type { Invocation } from './invocation.js';
+import type { Confirmation, LeaseInfo } from './ports.js';
+import type { Reply } from './reply.js';
+import type { AnyCommandSpec } from './spec.js';
+
+/** A refusal before anything ran: always private to the person, always recorded. */
+export interface Refusal {
+  status: 'invalid' | 'denied';
+  reply: Reply;
+}
+
+const refused = (status: Refusal['status'], title: string, text: string, replyStatus: Reply['status'] = 'error'): Refusal => ({
+  status,
+  reply: { title, status: replyStatus, text, ephemeral: true },
+});
+
+/** Workspace, channel and role checks for a command; null when it may run. */
+export function authorize(config: FirebreakConfig, inv: Invocation, spec: AnyCommandSpec): Refusal | null {
+  if (!workspaceAllowed(config, inv.channel)) {
+    return refused(
+      'denied',
+      `/${spec.name} is not available here`,
+      `This Firebreak serves other ${inv.channel.platform === 'discord' ? 'servers' : 'workspaces'} (chat.workspaces in its config). Nothing was run.`,
+    );
+  }
+  if (!channelAllowed(config, inv.channel)) {
+    if (inv.channel.name === '') {
+      return refused(
+        'denied',
+        `/${spec.name} cannot tell which channel this is`,
+        `Firebreak could not read this channel's name, so it cannot check that commands are allowed here. In a private channel, invite it first (/invite @firebreak). Nothing was run.`,
+      );
+    }
+    return refused('denied', `/${spec.name} is not allowed in #${inv.channel.name}`, `Firebreak commands run only in ${allowedChannelsText(config)}. Nothing was run.`);
+  }
+  const role = spec.role;
+  if (role && !hasRole(config, inv.actor, role)) return roleDenied(`/${spec.name}`, role, inv.actor);
+  return null;
+}
+
+export function roleDenied(what: string, role: string, actor: Actor): Refusal {
+  return refused(
+    'denied',
+    `Not allowed: ${what}`,
+    `${what} needs the "${role}" role, which ${actor.name} does not have. Ask an admin to add "${actor.platform}:${actor.id}" to roles.${role} in the Firebreak config. Nothing was run.`,
+  );
+}
+
+/** The target is leased: by this very confirmation (a double click) or by another operation. */
+export function alreadyRunning(h: LeaseInfo, c: Confirmation | null): Refusal {
+  return refused(
+    'denied',
+    'Already running',
+    c && h.id === c.id
+      ? `${c.plan.title} is already running (confirmed by ${h.actorName} at ${h.acquiredAt.toISOString()}).`
+      : `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Nothing was run; try again when it has finished.`,
+    'warning',
+  );
+}

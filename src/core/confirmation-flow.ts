@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import type { FirebreakConfig } from '../config/schema.js';
+import { formatArgv } from './argv-display.js';
+import { alreadyRunning, roleDenied, type Refusal } from './authorize.js';
+import { commandContext, runSafely } from './command-context.js';
+import { confirmationCard } from './confirmation-card.js';
+import { hasRole } from './guards.js';
+import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
+import type { InvocationRecorder } from './invocation-recorder.js';
+import { keepLeaseAlive } from './lease-keeper.js';
+import type { Outcome, PlannedStep } from './outcome.js';
+import { truncate } from './parser.js';
+import type { Confirmation } from './ports.js';
+import type { Reply } from './reply.js';
+import type { Ports } from './services.js';
+import type { AnyCommandSpec } from './spec.js';
+
+const LEASE_TTL_MS = 60_000;
+
+/**
+ * Mutating steps: the card (plan stored), then Confirm (role, second person, lease, decide exactly
+ * once, run under the lease, record) or Cancel. Every path ends in one recorded outcome.
+ */
+export class ConfirmationFlow {
+  constructor(
+    private readonly config: FirebreakConfig,
+    private readonly ports: Ports,
+    private readonly recorder: InvocationRecorder,
+    private readonly now: () => Date,
+  ) {}
+
+  async request(invocationId: string, inv: Invocation, spec: AnyCommandSpec, text: string, plan: PlannedStep, sink: ReplySink): Promise<DispatchResult> {
+    if (!hasRole(this.config, inv.actor, plan.role)) {
+      return this.recorder.finish(invocationId, inv, spec.name, text, roleDenied(`/${spec.name}`, plan.role, inv.actor));
+    }
+    // Busy now → say so instead of a card: a card drawn while another operation is changing the
+    // target shows a state that is about to be wrong (a second /rollback would offer the bad image).
+    const busy = await this.ports.leases.current(plan.lease);
+    if (busy) return this.recorder.finish(invocationId, inv, spec.name, text, alreadyRunning(busy, null));
+    const id = randomUUID().replace(/-/g, '').slice(0, 20);
+    const expiresAt = new Date(this.now().getTime() + this.config.confirmations.ttl_s * 1000);
+    const redactor = this.ports.redactor;
+    const card = confirmationCard(id, plan, inv.actor, Math.round((expiresAt.getTime() - this.now().getTime()) / 60_000), redactor);
+    const pending = { status: 'pending' as const, reply: card };
+    const event = this.recorder.event(invocationId, inv, spec.name, text, pending, { plannedArgv: plan.argv, detail: { confirmation: id, plan: plan.title } });
+    await this.ports.transactor.atomically(async (tx) => {
+      await tx.confirmations.create({
+        id,
+        invocationId,
+        command: spec.name,
+        // Only what people read is masked. The payload, lease and role are validated config names and
+        // typed values that execute needs verbatim: masking one that happens to equal a secret's value
+        // would make the confirmed step differ from the one shown.
+        plan: {
+          ...plan,
+          title: redactor.redact(plan.title),
+          fields: plan.fields ? redactor.redactValue(plan.fields) : undefined,
+          argv: plan.argv ? redactor.redactArgv(plan.argv) : undefined,
+          note: plan.note ? redactor.redact(plan.note) : undefined,
+        },
+        requestedBy: inv.actor,
+        channel: inv.channel,
+        expiresAt,
+      });
+      await tx.timeline.record(event);
+    });
+    const result = this.recorder.result(invocationId, pending);
+    if (!inv.autoConfirm) return result;
+    if (plan.approval === 'second-person') {
+      return {
+        ...result,
+        reply: { ...result.reply, text: `${result.reply.text ?? ''}\n--yes cannot approve this: a second person must confirm it from chat or with \`firebreak run\` as themselves.`.trim() },
+      };
+    }
+    return this.confirm(invocationId, inv, id, sink);
+  }
+
+  async cancel(invocationId: string, inv: Invocation, id: string): Promise<DispatchResult> {
+    const c = await this.loadPending(invocationId, inv, id, 'cancel');
+    if (!('plan' in c)) return c;
+    const outcome = {
+      status: 'cancelled' as const,
+      reply: { title: `Cancelled: ${c.plan.title}`, status: 'info' as const, text: `Cancelled by ${inv.actor.name}. Nothing was run.` },
+    };
+    const event = this.recorder.event(invocationId, inv, c.command, `(cancel) ${c.plan.title}`, outcome, { detail: { confirmation: id } });
+    const decided = await this.ports.transactor.atomically(async (tx) => {
+      const d = await tx.confirmations.decide(id, 'cancelled', inv.actor);
+      if (d) await tx.timeline.record(event);
+      return d;
+    });
+    if (!decided) return this.undecided(invocationId, inv, id, 'cancel');
+    return this.recorder.result(invocationId, outcome);
+  }
+
+  async confirm(invocationId: string, inv: Invocation, id: string, sink: ReplySink): Promise<DispatchResult> {
+    const c = await this.loadPending(invocationId, inv, id, 'confirm');
+    if (!('plan' in c)) return c;
+    const label = `(confirm) ${c.plan.title}`;
+    const spec = this.ports.registry.get(c.command);
+    if (!spec?.execute) throw new Error(`confirmation ${id} names /${c.command}, which cannot execute steps`);
+    if (!hasRole(this.config, inv.actor, c.plan.role)) {
+      return this.recorder.finish(invocationId, inv, c.command, label, roleDenied(`confirming /${c.command}`, c.plan.role, inv.actor));
+    }
+    if (c.plan.approval === 'second-person' && c.requestedBy.platform === inv.actor.platform && c.requestedBy.id === inv.actor.id) {
+      return this.recorder.finish(invocationId, inv, c.command, label, {
+        status: 'denied',
+        reply: { title: 'A second person must confirm', status: 'error', text: `${c.plan.title} was requested by you; someone else with the "${c.plan.role}" role must confirm it. Nothing was run.`, ephemeral: true },
+      });
+    }
+
+    // Lease before claiming, so a busy target leaves the confirmation usable for a later try.
+    const lease = await this.ports.leases.acquire(c.plan.lease, { id, actorName: inv.actor.name, description: c.plan.title }, LEASE_TTL_MS);
+    if (!lease.acquired) return this.recorder.finish(invocationId, inv, c.command, label, alreadyRunning(lease.heldBy, c));
+    try {
+      const base = { invocationId: c.invocationId, incidentId: inv.incidentId ?? null, channel: inv.channel, command: c.command, actor: inv.actor, text: c.plan.title, argv: c.plan.argv ?? null };
+      // Decided and recorded together, and before anything runs: if this write fails, nothing runs.
+      const decided = await this.ports.transactor.atomically(async (tx) => {
+        const d = await tx.confirmations.decide(id, 'confirmed', inv.actor);
+        if (!d) return null;
+        await tx.timeline.record({ ...base, kind: 'confirmation.confirmed', detail: { confirmation: c.id, requestedBy: c.requestedBy.name } });
+        await tx.timeline.record({ ...base, kind: 'action.started' });
+        return d;
+      });
+      if (!decided) return await this.undecided(invocationId, inv, id, 'confirm');
+      return await this.executeUnderLease(inv, spec, decided, sink);
+    } finally {
+      await this.ports.leases.release(c.plan.lease, id).catch((err: unknown) =>
+        this.ports.logger.warn({ err: this.ports.redactor.redact(String(err)), lease: c.plan.lease }, 'lease release failed; it will expire'),
+      );
+    }
+  }
+
+  private async executeUnderLease(inv: Invocation, spec: AnyCommandSpec, c: Confirmation, sink: ReplySink): Promise<DispatchResult> {
+    const redactor = this.ports.redactor;
+    const stopRenewing = keepLeaseAlive(this.ports.leases, { key: c.plan.lease, holderId: c.id, ttlMs: LEASE_TTL_MS }, this.ports.logger);
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? formatArgv(redactor.redactArgv(c.plan.argv)) : undefined });
+      const ctx = commandContext(this.config, this.ports, c.invocationId, inv, `/${c.command}`, sink);
+      outcome = await runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan));
+    } finally {
+      stopRenewing();
+    }
+    if (outcome.status === 'confirm') throw new Error(`/${c.command} planned another step from execute; that is not supported`);
+    const execution = 'execution' in outcome ? outcome.execution : undefined;
+    await this.ports.timeline.record({
+      invocationId: c.invocationId,
+      incidentId: inv.incidentId ?? null,
+      channel: inv.channel,
+      command: c.command,
+      kind: 'action.finished',
+      actor: inv.actor,
+      text: c.plan.title,
+      argv: execution?.argv ?? c.plan.argv ?? null,
+      exitCode: execution?.exitCode ?? null,
+      outcome: outcome.status,
+      output: execution?.output ?? null,
+      durationMs: Math.round(execution?.durationMs ?? performance.now() - started),
+      detail: { confirmation: c.id, confirmedBy: inv.actor.name, title: outcome.reply.title },
+    });
+    const reply: Reply = { ...outcome.reply, context: [outcome.reply.context, `Requested by ${c.requestedBy.name} · confirmed by ${inv.actor.name}`].filter(Boolean).join(' · ') };
+    return this.recorder.result(c.invocationId, { ...outcome, reply });
+  }
+
+  private async loadPending(invocationId: string, inv: Invocation, id: string, verb: string): Promise<Confirmation | DispatchResult> {
+    const c = await this.ports.confirmations.get(id);
+    const label = `(${verb} ${truncate(id, 24)})`;
+    if (!c) {
+      return this.recorder.finish(invocationId, inv, null, label, {
+        status: 'invalid',
+        reply: { title: 'Unknown confirmation', status: 'error', text: 'This confirmation does not exist (any more). Run the command again.', ephemeral: true },
+      });
+    }
+    if (c.status !== 'pending') {
+      const by = c.decidedBy?.name ?? 'someone';
+      const at = c.decidedAt ? c.decidedAt.toISOString() : '';
+      return this.recorder.finish(invocationId, inv, c.command, label, {
+        status: 'invalid',
+        reply: { title: `Already ${c.status}`, status: 'info', text: `${c.plan.title} was already ${c.status} by ${by} at ${at}. Nothing more was run.`, ephemeral: true },
+      });
+    }
+    if (c.expiresAt.getTime() <= this.now().getTime()) return this.expired(invocationId, inv, c, label);
+    return c;
+  }
+
+  private expired(invocationId: string, inv: Invocation, c: Confirmation, label: string): Promise<DispatchResult> {
+    const refusal: Refusal = {
+      status: 'invalid',
+      reply: { title: 'Confirmation expired', status: 'error', text: `This confirmation expired at ${c.expiresAt.toISOString()}. Nothing was run; run the command again for a fresh one.`, ephemeral: true },
+    };
+    return this.recorder.finish(invocationId, inv, c.command, label, refusal);
+  }
+
+  /**
+   * The store refused to decide: someone else decided first, or the store's clock says it expired
+   * although ours did not yet. Either way the person gets a reply, never a half-made result.
+   */
+  private async undecided(invocationId: string, inv: Invocation, id: string, verb: string): Promise<DispatchResult> {
+    const again = await this.loadPending(invocationId, inv, id, verb);
+    return 'plan' in again ? this.expired(invocationId, inv, again, `(${verb} ${truncate(id, 24)})`) : again;
+  }
+}

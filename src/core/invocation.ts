@@ -1,0 +1,38 @@
+import type { Actor, ChannelRef } from './identity.js';
+import type { FinalStatus } from './outcome.js';
+import type { Placement } from './placement.js';
+import type { Reply } from './reply.js';
+import type { RawArgs } from './spec.js';
+
+export type InvocationInput =
+  | { kind: 'text'; text: string }
+  /** Structured options, as Discord sends them. */
+  | { kind: 'options'; command: string; args: RawArgs }
+  /** A button click: the actionId of a ReplyButton. */
+  | { kind: 'action'; actionId: string };
+
+export interface Invocation {
+  actor: Actor;
+  channel: ChannelRef;
+  input: InvocationInput;
+  /** `firebreak run --yes`: confirm at once where this user may confirm alone. */
+  autoConfirm?: boolean;
+  incidentId?: string | null;
+}
+
+export interface ReplySink {
+  /** Shows an intermediate state (running…, rollout progress). Platforms may coalesce these. */
+  progress(reply: Reply): Promise<void>;
+}
+
+export interface DispatchResult {
+  invocationId: string;
+  status: FinalStatus;
+  reply: Reply;
+  /** Where `reply` goes; every platform honours it (see placement.ts). */
+  placement: Placement;
+  /** What the clicked message becomes for everyone, while `reply` goes where placed. */
+  sourceUpdate?: Reply;
+}
+
+export const noSink: ReplySink = { progress: async () => {} };

@@ -1,0 +1,114 @@
+import type { Actor, ChannelRef } from './identity.js';
+import type { JsonValue } from './outcome.js';
+import type { Redactor } from './redact.js';
+
+/**
+ * Every kind of timeline event. Closed, so a post-mortem can rely on what it reads and a typo
+ * fails to compile. A new kind is added here, with the domain that records it.
+ */
+export const TIMELINE_KINDS = [
+  // a typed command or a button, and how it ended
+  'command',
+  'command.invalid',
+  'command.denied',
+  'button',
+  // confirmations of mutating steps
+  'confirmation.requested',
+  'confirmation.confirmed',
+  'confirmation.cancelled',
+  // what ran under a lease
+  'action.started',
+  'action.progress',
+  'action.finished',
+  // backups done by the system
+  'backup.scheduled',
+  'backup.expired',
+  'backup.restore.started',
+  // messages the system posted on its own
+  'message.posted',
+  // alerts and incidents (their domains record these)
+  'alert.received',
+  'alert.acknowledged',
+  'alert.silenced',
+  'alert.escalated',
+  'alert.resolved',
+  'incident.declared',
+  'incident.status',
+  'incident.severity',
+  'incident.role',
+  'incident.update',
+  'incident.action-item',
+  'note',
+  'message.marked',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number];
+
+export interface TimelineEventInput {
+  /** Groups the events of one invocation (command → confirmation → run → result). */
+  invocationId: string;
+  incidentId?: string | null;
+  kind: TimelineKind;
+  actor: Actor;
+  channel?: ChannelRef | null;
+  command?: string | null;
+  text?: string | null;
+  argv?: string[] | null;
+  exitCode?: number | null;
+  outcome?: string | null;
+  output?: string | null;
+  durationMs?: number | null;
+  detail?: { [key: string]: JsonValue };
+}
+
+export interface TimelineEvent extends Required<Omit<TimelineEventInput, 'detail' | 'channel' | 'kind'>> {
+  id: number;
+  at: Date;
+  /** A kind of TIMELINE_KINDS; rows written by older versions may hold others. */
+  kind: string;
+  channel: ChannelRef | null;
+  detail: { [key: string]: JsonValue };
+}
+
+export interface TimelineFilter {
+  invocationId?: string;
+  incidentId?: string;
+  limit?: number;
+}
+
+/** Storage of timeline rows (src/store). Only the TimelineRecorder appends. */
+export interface TimelineRepository {
+  append(event: TimelineEventInput): Promise<TimelineEvent>;
+  list(filter?: TimelineFilter): Promise<TimelineEvent[]>;
+}
+
+/** The timeline as the rest of the code sees it: record (always redacted) and read. */
+export interface Timeline {
+  record(event: TimelineEventInput): Promise<TimelineEvent>;
+  list(filter?: TimelineFilter): Promise<TimelineEvent[]>;
+}
+
+/**
+ * The one writer of timeline events. Everything that reaches the store passes the redactor here,
+ * whoever recorded it, so a caller cannot forget to mask a secret in argv, output or detail.
+ */
+export class TimelineRecorder implements Timeline {
+  constructor(
+    private readonly repo: TimelineRepository,
+    private readonly redactor: Redactor,
+  ) {}
+
+  record(e: TimelineEventInput): Promise<TimelineEvent> {
+    const r = this.redactor;
+    return this.repo.append({
+      ...e,
+      text: e.text == null ? e.text : r.redact(e.text),
+      argv: e.argv == null ? e.argv : r.redactArgv(e.argv),
+      output: e.output == null ? e.output : r.redact(e.output),
+      detail: e.detail ? r.redactValue(e.detail) : {},
+    });
+  }
+
+  list(filter?: TimelineFilter): Promise<TimelineEvent[]> {
+    return this.repo.list(filter);
+  }
+}
