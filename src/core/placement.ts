@@ -6,7 +6,10 @@ import type { Reply } from './reply.js';
  * (see each platform's delivery) and golden files pin what it renders.
  */
 export type Placement =
-  /** The default: the clicked message is replaced, or a command gets its own answer message. */
+  /**
+   * The default: the clicked message is replaced, or a command gets its own answer message. With a
+   * `sourceUpdate` the clicked message becomes that, and the reply is a new message instead.
+   */
   | { kind: 'replace' }
   /** A new message in the same channel; a clicked card stays as it was (unless `sourceUpdate`). */
   | { kind: 'new' }

@@ -74,7 +74,7 @@ export class DiscordChat implements ChatPlatformPort {
   }
 
   // Placeholders until the chat-directory operations land (issue 9, item 3); nothing calls them yet.
-  async replyInThread(): Promise<MessageRef> {
+  async replyInThread(_parent: MessageRef, _reply: Reply): Promise<MessageRef> {
     throw new Error('Discord: thread replies are not implemented yet');
   }
 

@@ -52,7 +52,7 @@ export class SlackChatPort implements ChatPlatformPort {
   }
 
   // Placeholders until the chat-directory operations land (issue 9, item 3); nothing calls them yet.
-  async replyInThread(): Promise<MessageRef> {
+  async replyInThread(_parent: MessageRef, _reply: Reply): Promise<MessageRef> {
     throw new Error('Slack: thread replies are not implemented yet');
   }
 

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import type { Dispatcher, Invocation, ReplySink } from '../../core/dispatcher.js';
+import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
+import type { Dispatcher, Invocation } from '../../core/dispatcher.js';
 import type { Coordination, Logger } from '../../core/ports.js';
-import type { Reply } from '../../core/reply.js';
-import { escapeMrkdwn, renderBlocks, type RenderMeta } from './render-blocks.js';
-import { explainSlackError, SlackCallError, type SlackApi } from './slack-api.js';
-import { SLACK_PLATFORM } from './slack-chat-port.js';
-import { ChannelNames } from './channel-names.js';
+import { escapeMrkdwn } from './render-blocks.js';
+import type { SlackApi } from './slack-api.js';
+import { SLACK_PLATFORM, type SlackChatPort } from './slack-chat-port.js';
+import type { ChannelNames } from './channel-names.js';
+import { SlackDelivery, type SlackDeliveryRequest, type SlackTarget } from './slack-delivery.js';
 import type { UserNames } from './user-names.js';
 
 /** Slack delivers at least once; a delivery key is remembered this long. */
@@ -46,42 +47,30 @@ export interface InteractionDeps {
   api: SlackApi;
   users: UserNames;
   channels: ChannelNames;
+  /** Where placements other than the invoker's own message go (threads, other channels). */
+  chat: SlackChatPort;
   /** A dispatch that finishes within this answers with the card at once; slower ones show "running…" first. */
   fastReplyMs?: number;
 }
-
-/** Where the visible result goes: a new message, an existing one (a clicked card), or only the response_url. */
-type Target = { kind: 'new'; channel: string } | { kind: 'existing'; channel: string; ts: string } | { kind: 'ephemeral-card' };
-
-interface Delivery {
-  inv: Invocation;
-  target: Target;
-  userId: string;
-  responseUrl?: string;
-  meta: RenderMeta;
-  runningTitle: string;
-}
-
-const sleep = (ms: number) => new Promise<null>((r) => setTimeout(() => r(null), ms));
 
 /**
  * Turns Slack slash commands and button clicks into neutral Invocations, and the dispatcher's
  * progress and result into messages. Callers have already acknowledged the request.
  */
 export class SlackInteractions {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight: InFlightWork;
 
-  constructor(private readonly deps: InteractionDeps) {}
+  constructor(private readonly deps: InteractionDeps) {
+    this.inFlight = new InFlightWork(deps.logger);
+  }
 
   /** Runs work after the ack without blocking it; `drain` waits for it on shutdown. */
-  track(work: Promise<void>): void {
-    const p = work.catch((err: unknown) => this.deps.logger.error({ err }, 'Slack interaction failed'));
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+  track(label: string, work: Promise<void>): void {
+    this.inFlight.track(label, work);
   }
 
   async drain(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.drain();
     await this.deps.api.pacer.idle();
   }
 
@@ -133,7 +122,7 @@ export class SlackInteractions {
       channel: { platform: SLACK_PLATFORM, id: channelId, name: await this.deps.channels.name(channelId, b.channel?.name), ...(b.team?.id ? { workspace: b.team.id } : {}) },
       input: { kind: 'action', actionId: action.action_id },
     };
-    const target: Target = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
+    const target: SlackTarget = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
     await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: `<@${b.user.id}> pressed ${escapeMrkdwn(label)}` }, runningTitle: `${label}: running…` });
   }
 
@@ -154,81 +143,11 @@ export class SlackInteractions {
     }
   }
 
-  private async deliver(d: Delivery): Promise<void> {
-    const { api } = this.deps;
-    const render = (reply: Reply) => renderBlocks(reply, d.meta, this.deps.logger);
-    // The message progress and the result go to; for a new target it is posted on first need.
-    let message: Promise<{ channel: string; ts: string }> | null =
-      d.target.kind === 'existing' ? Promise.resolve({ channel: d.target.channel, ts: d.target.ts }) : null;
-    let shown = false;
-
-    const show = (reply: Reply): Promise<void> => {
-      shown = true;
-      const t = d.target;
-      if (t.kind === 'ephemeral-card') {
-        return d.responseUrl ? api.respond(d.responseUrl, { replace_original: true, ...render(reply) }) : Promise.resolve();
-      }
-      if (!message) {
-        message = api.postMessage(t.channel, render(reply));
-        message.catch(() => {}); // handled by whoever awaits it; this only marks it observed
-        return message.then(() => undefined);
-      }
-      return message.then((m) => api.updateMessage(m.channel, m.ts, render(reply)));
-    };
-
-    const sink: ReplySink = {
-      // Not awaited by the command: pacing may hold an update for a second, the work goes on.
-      progress: async (reply) => {
-        show(reply).catch(() => {});
-      },
-    };
-    const running = this.deps.dispatcher.dispatch(d.inv, sink);
-    const quick = await Promise.race([running, sleep(this.deps.fastReplyMs ?? 1000)]);
-    if (!quick && !shown) show({ title: d.runningTitle, status: 'pending' }).catch(() => {});
-    const result = await running;
-
-    const reply = result.reply;
-    try {
-      if (!reply.ephemeral) {
-        await show(reply);
-        return;
-      }
-      await this.ephemeral(d, reply);
-      // A "running…" message we put up must not stay there forever.
-      if (shown && d.target.kind !== 'ephemeral-card') {
-        await show({ title: `${d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to <@${d.userId}>.` });
-      }
-    } catch (err) {
-      await this.tellUser(d, err, reply);
-    }
-  }
-
-  /** Only the person who asked sees it: through the response_url when there is one. */
-  private async ephemeral(d: Delivery, reply: Reply): Promise<void> {
-    const msg = renderBlocks(reply, d.meta, this.deps.logger);
-    if (d.responseUrl) {
-      await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...msg });
-      return;
-    }
-    const channel = d.target.kind === 'ephemeral-card' ? d.inv.channel.id : d.target.channel;
-    await this.deps.api.postEphemeral(channel, d.userId, msg);
-  }
-
-  /** A Slack error where a person is waiting: they get one clear sentence (it is already logged). */
-  private async tellUser(d: Delivery, err: unknown, reply: Reply): Promise<void> {
-    // The log has the channel id; the person reads the channel by the name they typed the command in.
-    const name = d.inv.channel.name;
-    const where = name && !ChannelNames.needsLookup(name) ? `#${name}` : d.inv.channel.id;
-    const problem =
-      err instanceof SlackCallError
-        ? err.code === 'request_failed'
-          ? err.message
-          : explainSlackError(err.code, where)
-        : `Firebreak could not post its answer to Slack: ${(err as Error).message}`;
-    this.deps.logger.warn({ invocation: d.inv.input, channel: d.inv.channel.id }, `A Slack answer could not be posted: ${problem}`);
-    if (!d.responseUrl) return;
-    // The person still gets the result, only to them, with what went wrong on top.
-    const shown: Reply = { ...reply, context: [problem, reply.context].filter(Boolean).join(' · '), buttons: undefined };
-    await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...renderBlocks(shown, d.meta, this.deps.logger) }).catch(() => {});
+  private deliver(d: SlackDeliveryRequest): Promise<void> {
+    return deliverInvocation((sink) => this.deps.dispatcher.dispatch(d.inv, sink), new SlackDelivery(this.deps.api, this.deps.chat, this.deps.logger, d), {
+      fastReplyMs: this.deps.fastReplyMs,
+      logger: this.deps.logger,
+      what: d.runningTitle,
+    });
   }
 }

@@ -59,8 +59,10 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   const { logger } = deps;
   if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination });
-  const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
-  const chat = new SlackChatPort(api, () => interactions.drain());
+  let interactions: SlackInteractions | null = null;
+  const chat = new SlackChatPort(api, () => interactions?.drain() ?? api.pacer.idle());
+  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
+  const handled = interactions;
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
   let auth: { userId?: string; botId?: string; team?: string } = {};
@@ -93,11 +95,11 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   });
   app.command(/.*/, async ({ ack, body }) => {
     await ack();
-    interactions.track(interactions.slashCommand(body));
+    handled.track(`Slack ${String((body as { command?: unknown }).command ?? 'command')}`, handled.slashCommand(body));
   });
   app.action(/.*/, async ({ ack, body }) => {
     await ack();
-    interactions.track(interactions.blockActions(body));
+    handled.track('Slack button click', handled.blockActions(body));
   });
   app.error(async (err) => {
     logger.error({ err: err.message }, 'Slack request handling failed');
@@ -126,10 +128,10 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
     mode,
     chat,
     api,
-    idle: () => interactions.drain(),
+    idle: () => handled.drain(),
     async close() {
       await app.stop();
-      await interactions.drain();
+      await handled.drain();
     },
   };
 }
