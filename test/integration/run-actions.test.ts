@@ -46,6 +46,10 @@ actions:
     params:
       key: { type: string, pattern: "[a-z/ ?&=]{1,20}" }
     http: { method: GET, url: "${base}/keys/{key}?q={key}", expect_status: [200] }
+  reset-model:
+    params:
+      model: { type: string, pattern: "[a-z0-9.%-]{1,40}" }
+    http: { method: POST, url: "${base}/api/models/{model}/reset" }
   slow-reset:
     timeout_s: 1
     http: { url: "${base}/slow" }
@@ -169,6 +173,25 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     const r = await app.dispatcher.dispatch(inv(alice, '/run lookup "key=a/b c?x=y&z"', { autoConfirm: true }));
     expect(r.status).toBe('ok');
     expect(recorder.requests.map((q) => [q.method, q.url])).toEqual([['GET', '/keys/a%2Fb%20c%3Fx%3Dy%26z?q=a%2Fb%20c%3Fx%3Dy%26z']]);
+  });
+
+  it('HTTP action: a value of "." or ".." is refused, since no encoding keeps it in its path segment; other dots pass as typed', async () => {
+    for (const model of ['..', '.']) {
+      const r = await app.dispatcher.dispatch(inv(alice, `/run reset-model model=${model}`, { autoConfirm: true }));
+      expect(r.status).toBe('failed');
+      expect(r.reply.text).toBe('model must not be "." or ".." (in the URL\'s path that would send the request to another endpoint); nothing was sent.');
+    }
+    expect(recorder.requests).toEqual([]);
+
+    for (const model of ['gpt-4.1', '...', '%2e%2e']) {
+      expect((await app.dispatcher.dispatch(inv(alice, `/run reset-model model=${model}`, { autoConfirm: true }))).status).toBe('ok');
+    }
+    // What the server saw: every request stayed on /api/models/…/reset.
+    expect(recorder.requests.map((q) => [q.method, q.url])).toEqual([
+      ['POST', '/api/models/gpt-4.1/reset'],
+      ['POST', '/api/models/.../reset'],
+      ['POST', '/api/models/%252e%252e/reset'],
+    ]);
   });
 
   it('HTTP action: an unexpected status, a timeout and a refused connection fail with one sentence', async () => {
@@ -297,8 +320,8 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   const usageReset = 'Usage: /run reset-circuit provider=openai|anthropic';
   const usageSwitch = 'Usage: /run switch-model alias=/[a-z0-9-]{1,40}/ weight=1–100 target=gpt-4o-mini|claude-3-5-haiku [note=/[a-z ]{1,40}/]';
   const badInputs: [string, string, string][] = [
-    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
-    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
+    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
+    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
     ['missing required param', '/run reset-circuit', `reset-circuit needs provider. ${usageReset}`],
     ['enum value not allowed', '/run reset-circuit provider=azure', `provider must be one of openai, anthropic; got "azure". ${usageReset}`],
     ['shell text in an enum', '/run reset-circuit "provider=openai; rm -rf /"', `provider must be one of openai, anthropic; got "openai; rm -rf /". ${usageReset}`],

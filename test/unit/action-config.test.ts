@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { ConfiguredActionRunner } from '../../src/integrations/actions/action-runner.js';
-import { fillHttpRequest } from '../../src/integrations/actions/fill-action.js';
+import { fillHttpRequest, UnsafeParamError } from '../../src/integrations/actions/fill-action.js';
 
 function problems(yaml: string): { path: string; message: string }[] {
   try {
@@ -103,6 +103,25 @@ describe('actions: config checked at load time', () => {
   it('a placeholder that names a declared param is fine', () => {
     const loaded = parseConfigText('actions:\n  a:\n    params: { provider: { type: enum, values: [openai] } }\n    http: { url: "https://x.example.com/p/{provider}" }', 't.yml', {});
     expect(Object.keys(loaded.config.actions)).toEqual(['a']);
+  });
+});
+
+describe('HTTP action URLs: dot segments', () => {
+  const { config } = parseConfigText(
+    'actions:\n  a:\n    params: { x: { type: string, pattern: "[.a-z]+" }, y: { type: string, pattern: "[.a-z]+", required: false } }\n    http: { url: "https://x.example.com/v1/{x}{y}/go?m={x}#{y}" }',
+    't.yml',
+    {},
+  );
+  const a = config.actions.a!;
+
+  it('refuses a path segment that two values make "..", naming both', () => {
+    expect(() => fillHttpRequest(a, { x: '.', y: '.' })).toThrow(new UnsafeParamError('x and y must not together make "." or ".." (in the URL\'s path that would send the request to another endpoint); nothing was sent.'));
+    expect(() => fillHttpRequest(a, { x: '..' })).toThrow(/^x must not be "\." or "\.\."/);
+  });
+
+  it('leaves dots alone where they cannot move the path', () => {
+    expect(fillHttpRequest(a, { x: 'a', y: '..' }).url).toBe('https://x.example.com/v1/a../go?m=a#..');
+    expect(fillHttpRequest(a, { x: '...' }).url).toBe('https://x.example.com/v1/.../go?m=...#');
   });
 });
 
