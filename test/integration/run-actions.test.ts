@@ -63,6 +63,9 @@ actions:
     argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'echo.json')}", "--provider={provider}", "{n}", "literal with spaces; $(id)"]
   tool-secret:
     argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'secret.json')}", "--token=\${TOOL_TOKEN}"]
+  env-tool:
+    env: { OWN_TOKEN: "\${TOOL_TOKEN}" }
+    argv: [node, test/fakes/record-env.mjs, "${join(dir, 'env.json')}"]
   failing-tool:
     argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'failing.json')}", FAKE_EXIT=3]
   quick-reset:
@@ -107,7 +110,7 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   beforeEach(() => {
     recorder.requests.length = 0;
     recorder.respond(200, '{"ok":true}');
-    for (const f of ['echo.json', 'secret.json', 'failing.json']) rmSync(join(dir, f), { force: true });
+    for (const f of ['echo.json', 'secret.json', 'env.json', 'failing.json']) rmSync(join(dir, f), { force: true });
   });
 
   it('/run with no name lists the actions with their params and bounds', async () => {
@@ -242,6 +245,22 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect(await allTimelineText()).not.toContain(TOOL_TOKEN);
   });
 
+  it('argv action: the tool gets its own env: and the base environment, not the other secrets Firebreak holds', async () => {
+    const saved = { ...process.env };
+    // Another action's master key and an unrelated token, as they would sit in Firebreak's environment.
+    Object.assign(process.env, { MASTER_KEY, SOME_OTHER_TOKEN: 'sot-5e4d3c2b1a09' });
+    try {
+      const r = await app.dispatcher.dispatch(inv(alice, '/run env-tool', { autoConfirm: true }));
+      expect(r.status).toBe('ok');
+    } finally {
+      process.env = saved;
+    }
+    const seen = JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')) as Record<string, string>;
+    expect(seen).toMatchObject({ OWN_TOKEN: TOOL_TOKEN, PATH: process.env.PATH });
+    expect(seen.SOME_OTHER_TOKEN).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain(MASTER_KEY);
+  });
+
   it('argv action: a failing tool reports its exit code and stderr', async () => {
     const r = await app.dispatcher.dispatch(inv(alice, '/run failing-tool', { autoConfirm: true }));
     expect(r.status).toBe('failed');
@@ -320,8 +339,8 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   const usageReset = 'Usage: /run reset-circuit provider=openai|anthropic';
   const usageSwitch = 'Usage: /run switch-model alias=/[a-z0-9-]{1,40}/ weight=1–100 target=gpt-4o-mini|claude-3-5-haiku [note=/[a-z ]{1,40}/]';
   const badInputs: [string, string, string][] = [
-    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
-    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
+    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, failing-tool, quick-reset, admin-only.'],
+    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, failing-tool, quick-reset, admin-only.'],
     ['missing required param', '/run reset-circuit', `reset-circuit needs provider. ${usageReset}`],
     ['enum value not allowed', '/run reset-circuit provider=azure', `provider must be one of openai, anthropic; got "azure". ${usageReset}`],
     ['shell text in an enum', '/run reset-circuit "provider=openai; rm -rf /"', `provider must be one of openai, anthropic; got "openai; rm -rf /". ${usageReset}`],

@@ -20,16 +20,28 @@ describe('runArgv', () => {
     expect(describeArgvFailure(slow, 300)).toContain('did not finish within');
   });
 
-  it('gives the tool the host environment and its own env, but never Firebreak’s credentials', async () => {
+  it('gives the tool only the base environment and its own env: never another secret on the host', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { SLACK_BOT_TOKEN: 'xoxb-secret-1', DISCORD_BOT_TOKEN: 'discord-secret-2', DATABASE_URL: 'postgres://u:pw@db/app', KUBECONFIG: '/etc/kube/config' });
+    Object.assign(process.env, {
+      SOME_OTHER_TOKEN: 'other-action-token-1',
+      SLACK_BOT_TOKEN: 'xoxb-secret-1',
+      DATABASE_URL: 'postgres://u:pw@db/app',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-3',
+      KUBECONFIG: '/etc/kube/config',
+      LC_ALL: 'C.UTF-8',
+      TZ: 'UTC',
+      HTTPS_PROXY: 'http://proxy.internal:3128',
+      no_proxy: 'localhost',
+    });
     try {
-      const r = await runArgv(['node', '-e', 'process.stdout.write(JSON.stringify(process.env))'], { timeoutMs: 5000, env: { PGPASSWORD: 'pg-pass' } });
+      const r = await runArgv(['node', 'test/fakes/record-env.mjs'], { timeoutMs: 5000, env: { PGPASSWORD: 'pg-pass' } });
       const seen = JSON.parse(r.stdout) as Record<string, string>;
-      expect(seen).toMatchObject({ KUBECONFIG: '/etc/kube/config', PGPASSWORD: 'pg-pass', PATH: process.env.PATH });
-      expect(Object.keys(seen)).not.toEqual(expect.arrayContaining(['SLACK_BOT_TOKEN']));
-      expect(seen.DISCORD_BOT_TOKEN).toBeUndefined();
+      expect(seen).toMatchObject({ PATH: process.env.PATH, HOME: process.env.HOME, KUBECONFIG: '/etc/kube/config', LC_ALL: 'C.UTF-8', TZ: 'UTC', HTTPS_PROXY: 'http://proxy.internal:3128', no_proxy: 'localhost', PGPASSWORD: 'pg-pass' });
+      expect(seen.SOME_OTHER_TOKEN).toBeUndefined();
+      expect(seen.SLACK_BOT_TOKEN).toBeUndefined();
       expect(seen.DATABASE_URL).toBeUndefined();
+      expect(seen.AWS_SECRET_ACCESS_KEY).toBeUndefined();
+      expect(JSON.stringify(seen)).not.toMatch(/other-action-token-1|aws-secret-3|xoxb-secret-1/);
     } finally {
       process.env = saved;
     }

@@ -3,7 +3,7 @@ import { PassThrough, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
-import { childEnv } from '../commands/child-env.js';
+import { toolEnv } from '../tool-env.js';
 import type { BackupProgress, BackupRunResult } from '../../core/ports.js';
 import type { DumpCommand } from './dump-command.js';
 import { UploadLeftBehindError, type ObjectStore } from './object-store.js';
@@ -53,7 +53,7 @@ export async function streamBackup(opts: {
     reject: false,
     timeout: opts.timeoutMs,
     forceKillAfterDelay: 5000,
-    env: childEnv(opts.dump.env),
+    env: toolEnv(opts.dump.env),
     extendEnv: false,
     stdin: 'ignore',
     buffer: { stdout: false, stderr: true },

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
-import { childEnv } from '../commands/child-env.js';
+import { toolEnv } from '../tool-env.js';
 import type { RestoreRunResult } from '../../core/ports.js';
 import type { DumpCommand } from './dump-command.js';
 import type { ObjectStore } from './object-store.js';
@@ -57,7 +57,7 @@ export async function streamRestore(opts: {
       reject: false,
       timeout: opts.timeoutMs,
       forceKillAfterDelay: 5000,
-      env: childEnv(opts.restore.env),
+      env: toolEnv(opts.restore.env),
       extendEnv: false,
       stdin: 'pipe',
       stdout: 'ignore',

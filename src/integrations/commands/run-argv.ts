@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { childEnv } from './child-env.js';
+import { toolEnv } from '../tool-env.js';
 
 export interface ArgvResult {
   argv: string[];
@@ -36,7 +36,7 @@ export async function runArgv(argv: readonly string[], opts: RunArgvOptions): Pr
     timeout: opts.timeoutMs,
     forceKillAfterDelay: 5000,
     cancelSignal: opts.signal,
-    env: childEnv(opts.env),
+    env: toolEnv(opts.env),
     extendEnv: false,
     input: opts.input,
     stdin: opts.input === undefined ? 'ignore' : undefined,
