@@ -144,7 +144,7 @@ describe('the example config’s runbook actions', () => {
     expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'gpt-4o-mini' } });
     const kill = runner.describe({ name: 'kill-idle-connections', action: config.actions['kill-idle-connections']!, values: { idle_minutes: 60 } });
     expect(config.actions['kill-idle-connections']!.env).toEqual({ PGPASSWORD: 'value-of-LITELLM_DB_PASSWORD' });
-    expect(kill).toEqual(['psql', 'postgres://litellm@litellm-db:5432/litellm', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' AND query_start < now() - interval '60 minutes'"]);
+    expect(kill).toEqual(['psql', 'postgres://litellm@litellm-db:5432/litellm', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle' AND state_change < now() - interval '60 minutes'"]);
   });
 });
 
