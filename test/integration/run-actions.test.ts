@@ -8,6 +8,7 @@ import type { Actor } from '../../src/core/identity.js';
 import type { App } from '../../src/main.js';
 import { startHttpRecorder, type HttpRecorder } from '../fakes/http-recorder.js';
 import { alice, bob, configFrom, consoleChan, mallory, testApp } from '../support/app.js';
+import { PG_ADMIN_URL } from '../support/postgres.js';
 
 const MASTER_KEY = 'mk-live-7f3a9c1e5b2d8a4f';
 const TOOL_TOKEN = 'tt-9a8b7c6d5e4f3a2b';
@@ -66,6 +67,8 @@ actions:
   env-tool:
     env: { OWN_TOKEN: "\${TOOL_TOKEN}" }
     argv: [node, test/fakes/record-env.mjs, "${join(dir, 'env.json')}"]
+  bad-sql:
+    argv: [psql, "${PG_ADMIN_URL}", -c, "SELEC 1"]
   failing-tool:
     argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'failing.json')}", FAKE_EXIT=3]
   quick-reset:
@@ -269,6 +272,13 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect([finished.exitCode, finished.outcome]).toEqual([3, 'failed']);
   });
 
+  it('argv action: a failing psql is summed up by its ERROR line; the card keeps the whole output, caret and all', async () => {
+    const r = await app.dispatcher.dispatch(inv(alice, '/run bad-sql', { autoConfirm: true }));
+    expect(r.status).toBe('failed');
+    expect(r.reply.text).toBe('psql exited with code 1: ERROR:  syntax error at or near "SELEC"');
+    expect(r.reply.code).toMatch(/^ERROR: {2}syntax error at or near "SELEC"\nLINE 1: SELEC 1\n +\^$/);
+  });
+
   it('confirm: false runs at once for someone with the role, and records start and result', async () => {
     const r = await app.dispatcher.dispatch(inv(alice, '/run quick-reset provider=anthropic'));
     expect(r.status).toBe('ok');
@@ -339,8 +349,8 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   const usageReset = 'Usage: /run reset-circuit provider=openai|anthropic';
   const usageSwitch = 'Usage: /run switch-model alias=/[a-z0-9-]{1,40}/ weight=1–100 target=gpt-4o-mini|claude-3-5-haiku [note=/[a-z ]{1,40}/]';
   const badInputs: [string, string, string][] = [
-    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, failing-tool, quick-reset, admin-only.'],
-    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, failing-tool, quick-reset, admin-only.'],
+    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, bad-sql, failing-tool, quick-reset, admin-only.'],
+    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, bad-sql, failing-tool, quick-reset, admin-only.'],
     ['missing required param', '/run reset-circuit', `reset-circuit needs provider. ${usageReset}`],
     ['enum value not allowed', '/run reset-circuit provider=azure', `provider must be one of openai, anthropic; got "azure". ${usageReset}`],
     ['shell text in an enum', '/run reset-circuit "provider=openai; rm -rf /"', `provider must be one of openai, anthropic; got "openai; rm -rf /". ${usageReset}`],

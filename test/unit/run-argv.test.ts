@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeArgvFailure, runArgv } from '../../src/integrations/commands/run-argv.js';
+import { failureLine } from '../../src/integrations/commands/failure-line.js';
+import { describeArgvFailure, runArgv, type ArgvResult } from '../../src/integrations/commands/run-argv.js';
 import { fillArgv, TemplateError } from '../../src/integrations/commands/fill-argv.js';
 
 describe('runArgv', () => {
@@ -45,6 +46,21 @@ describe('runArgv', () => {
     } finally {
       process.env = saved;
     }
+  });
+
+  it('sums up a failure with the line that names the error, not the caret psql prints under it', () => {
+    const psql: ArgvResult = { argv: ['psql', 'postgres://db/app', '-c', 'SELEC 1'], exitCode: 1, stdout: '', stderr: 'ERROR:  syntax error at or near "SELEC"\nLINE 1: SELEC 1\n        ^', durationMs: 9, timedOut: false, notFound: false };
+    expect(describeArgvFailure(psql, 30_000)).toBe('psql exited with code 1: ERROR:  syntax error at or near "SELEC"');
+  });
+
+  it.each([
+    ['the first line naming an error, after context lines', 'pg_restore: connecting to database for restore\npg_restore: error: could not execute query: ERROR:  relation "users" already exists\nCommand was: CREATE TABLE users ();', 'pg_restore: error: could not execute query: ERROR:  relation "users" already exists'],
+    ['FATAL', 'psql: connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "litellm"', 'psql: connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "litellm"'],
+    ['no error word: the first line with a letter or digit, not the punctuation around it', '\n  ---\n^^^\nsomething went wrong\nmore detail', 'something went wrong'],
+    ['"errors" in a count is not the error line', 'checked 12 files, 0 errors\nupload refused: error 403', 'upload refused: error 403'],
+    ['only punctuation', '  ^\n--', ''],
+  ])('failureLine: %s', (_name, output, line) => {
+    expect(failureLine(output)).toBe(line);
   });
 
   it('streams lines as they arrive', async () => {
