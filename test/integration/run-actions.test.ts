@@ -8,6 +8,7 @@ import type { Actor } from '../../src/core/identity.js';
 import type { App } from '../../src/main.js';
 import { startHttpRecorder, type HttpRecorder } from '../fakes/http-recorder.js';
 import { alice, bob, configFrom, consoleChan, mallory, testApp } from '../support/app.js';
+import { PG_ADMIN_URL } from '../support/postgres.js';
 
 const MASTER_KEY = 'mk-live-7f3a9c1e5b2d8a4f';
 const TOOL_TOKEN = 'tt-9a8b7c6d5e4f3a2b';
@@ -46,6 +47,10 @@ actions:
     params:
       key: { type: string, pattern: "[a-z/ ?&=]{1,20}" }
     http: { method: GET, url: "${base}/keys/{key}?q={key}", expect_status: [200] }
+  reset-model:
+    params:
+      model: { type: string, pattern: "[a-z0-9.%-]{1,40}" }
+    http: { method: POST, url: "${base}/api/models/{model}/reset" }
   slow-reset:
     timeout_s: 1
     http: { url: "${base}/slow" }
@@ -59,6 +64,11 @@ actions:
     argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'echo.json')}", "--provider={provider}", "{n}", "literal with spaces; $(id)"]
   tool-secret:
     argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'secret.json')}", "--token=\${TOOL_TOKEN}"]
+  env-tool:
+    env: { OWN_TOKEN: "\${TOOL_TOKEN}" }
+    argv: [node, test/fakes/record-env.mjs, "${join(dir, 'env.json')}"]
+  bad-sql:
+    argv: [psql, "${PG_ADMIN_URL}", -c, "SELEC 1"]
   failing-tool:
     argv: [node, test/fakes/record-argv.mjs, "${join(dir, 'failing.json')}", FAKE_EXIT=3]
   quick-reset:
@@ -103,7 +113,7 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   beforeEach(() => {
     recorder.requests.length = 0;
     recorder.respond(200, '{"ok":true}');
-    for (const f of ['echo.json', 'secret.json', 'failing.json']) rmSync(join(dir, f), { force: true });
+    for (const f of ['echo.json', 'secret.json', 'env.json', 'failing.json']) rmSync(join(dir, f), { force: true });
   });
 
   it('/run with no name lists the actions with their params and bounds', async () => {
@@ -171,6 +181,25 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect(recorder.requests.map((q) => [q.method, q.url])).toEqual([['GET', '/keys/a%2Fb%20c%3Fx%3Dy%26z?q=a%2Fb%20c%3Fx%3Dy%26z']]);
   });
 
+  it('HTTP action: a value of "." or ".." is refused, since no encoding keeps it in its path segment; other dots pass as typed', async () => {
+    for (const model of ['..', '.']) {
+      const r = await app.dispatcher.dispatch(inv(alice, `/run reset-model model=${model}`, { autoConfirm: true }));
+      expect(r.status).toBe('failed');
+      expect(r.reply.text).toBe('model must not be "." or ".." (in the URL\'s path that would send the request to another endpoint); nothing was sent.');
+    }
+    expect(recorder.requests).toEqual([]);
+
+    for (const model of ['gpt-4.1', '...', '%2e%2e']) {
+      expect((await app.dispatcher.dispatch(inv(alice, `/run reset-model model=${model}`, { autoConfirm: true }))).status).toBe('ok');
+    }
+    // What the server saw: every request stayed on /api/models/…/reset.
+    expect(recorder.requests.map((q) => [q.method, q.url])).toEqual([
+      ['POST', '/api/models/gpt-4.1/reset'],
+      ['POST', '/api/models/.../reset'],
+      ['POST', '/api/models/%252e%252e/reset'],
+    ]);
+  });
+
   it('HTTP action: an unexpected status, a timeout and a refused connection fail with one sentence', async () => {
     recorder.respond(500, 'upstream exploded');
     const bad = await app.dispatcher.dispatch(inv(alice, '/run reset-circuit provider=anthropic', { autoConfirm: true }));
@@ -219,12 +248,35 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect(await allTimelineText()).not.toContain(TOOL_TOKEN);
   });
 
+  it('argv action: the tool gets its own env: and the base environment, not the other secrets Firebreak holds', async () => {
+    const saved = { ...process.env };
+    // Another action's master key and an unrelated token, as they would sit in Firebreak's environment.
+    Object.assign(process.env, { MASTER_KEY, SOME_OTHER_TOKEN: 'sot-5e4d3c2b1a09' });
+    try {
+      const r = await app.dispatcher.dispatch(inv(alice, '/run env-tool', { autoConfirm: true }));
+      expect(r.status).toBe('ok');
+    } finally {
+      process.env = saved;
+    }
+    const seen = JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')) as Record<string, string>;
+    expect(seen).toMatchObject({ OWN_TOKEN: TOOL_TOKEN, PATH: process.env.PATH });
+    expect(seen.SOME_OTHER_TOKEN).toBeUndefined();
+    expect(JSON.stringify(seen)).not.toContain(MASTER_KEY);
+  });
+
   it('argv action: a failing tool reports its exit code and stderr', async () => {
     const r = await app.dispatcher.dispatch(inv(alice, '/run failing-tool', { autoConfirm: true }));
     expect(r.status).toBe('failed');
     expect(r.reply.text).toBe('node exited with code 3: tool failed on purpose');
     const finished = (await app.ports.timeline.list({ invocationId: r.invocationId })).at(-1)!;
     expect([finished.exitCode, finished.outcome]).toEqual([3, 'failed']);
+  });
+
+  it('argv action: a failing psql is summed up by its ERROR line; the card keeps the whole output, caret and all', async () => {
+    const r = await app.dispatcher.dispatch(inv(alice, '/run bad-sql', { autoConfirm: true }));
+    expect(r.status).toBe('failed');
+    expect(r.reply.text).toBe('psql exited with code 1: ERROR:  syntax error at or near "SELEC"');
+    expect(r.reply.code).toMatch(/^ERROR: {2}syntax error at or near "SELEC"\nLINE 1: SELEC 1\n +\^$/);
   });
 
   it('confirm: false runs at once for someone with the role, and records start and result', async () => {
@@ -297,8 +349,8 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   const usageReset = 'Usage: /run reset-circuit provider=openai|anthropic';
   const usageSwitch = 'Usage: /run switch-model alias=/[a-z0-9-]{1,40}/ weight=1–100 target=gpt-4o-mini|claude-3-5-haiku [note=/[a-z ]{1,40}/]';
   const badInputs: [string, string, string][] = [
-    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
-    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, slow-reset, closed-port, echo-tool, tool-secret, failing-tool, quick-reset, admin-only.'],
+    ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, bad-sql, failing-tool, quick-reset, admin-only.'],
+    ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, bad-sql, failing-tool, quick-reset, admin-only.'],
     ['missing required param', '/run reset-circuit', `reset-circuit needs provider. ${usageReset}`],
     ['enum value not allowed', '/run reset-circuit provider=azure', `provider must be one of openai, anthropic; got "azure". ${usageReset}`],
     ['shell text in an enum', '/run reset-circuit "provider=openai; rm -rf /"', `provider must be one of openai, anthropic; got "openai; rm -rf /". ${usageReset}`],

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { ConfiguredActionRunner } from '../../src/integrations/actions/action-runner.js';
-import { fillHttpRequest } from '../../src/integrations/actions/fill-action.js';
+import { fillHttpRequest, UnsafeParamError } from '../../src/integrations/actions/fill-action.js';
 
 function problems(yaml: string): { path: string; message: string }[] {
   try {
@@ -106,6 +106,25 @@ describe('actions: config checked at load time', () => {
   });
 });
 
+describe('HTTP action URLs: dot segments', () => {
+  const { config } = parseConfigText(
+    'actions:\n  a:\n    params: { x: { type: string, pattern: "[.a-z]+" }, y: { type: string, pattern: "[.a-z]+", required: false } }\n    http: { url: "https://x.example.com/v1/{x}{y}/go?m={x}#{y}" }',
+    't.yml',
+    {},
+  );
+  const a = config.actions.a!;
+
+  it('refuses a path segment that two values make "..", naming both', () => {
+    expect(() => fillHttpRequest(a, { x: '.', y: '.' })).toThrow(new UnsafeParamError('x and y must not together make "." or ".." (in the URL\'s path that would send the request to another endpoint); nothing was sent.'));
+    expect(() => fillHttpRequest(a, { x: '..' })).toThrow(/^x must not be "\." or "\.\."/);
+  });
+
+  it('leaves dots alone where they cannot move the path', () => {
+    expect(fillHttpRequest(a, { x: 'a', y: '..' }).url).toBe('https://x.example.com/v1/a../go?m=a#..');
+    expect(fillHttpRequest(a, { x: '...' }).url).toBe('https://x.example.com/v1/.../go?m=...#');
+  });
+});
+
 describe('the example config’s runbook actions', () => {
   const text = readFileSync('firebreak.example.yml', 'utf8');
   const vars = [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]!))];
@@ -125,7 +144,7 @@ describe('the example config’s runbook actions', () => {
     expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'gpt-4o-mini' } });
     const kill = runner.describe({ name: 'kill-idle-connections', action: config.actions['kill-idle-connections']!, values: { idle_minutes: 60 } });
     expect(config.actions['kill-idle-connections']!.env).toEqual({ PGPASSWORD: 'value-of-LITELLM_DB_PASSWORD' });
-    expect(kill).toEqual(['psql', 'postgres://litellm@litellm-db:5432/litellm', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'idle' AND query_start < now() - interval '60 minutes'"]);
+    expect(kill).toEqual(['psql', 'postgres://litellm@litellm-db:5432/litellm', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle' AND state_change < now() - interval '60 minutes'"]);
   });
 });
 

@@ -41,6 +41,7 @@ describe('kubectl failures as one sentence', () => {
     ['error: context "prod-eu" does not exist', /^The kubeconfig has no context "prod-eu"/],
     ['Error from server (NotFound): deployments.apps "conduit-api" not found', /^The deployment conduit-api in namespace conduit \(context prod-eu\) was not found/],
     ['error: Expected replicas to be 3, was 4', /^kubectl exited with code 1: error: Expected replicas to be 3, was 4$/],
+    ['error: unknown flag: --current-replica\nSee \'kubectl scale --help\' for usage.', /^kubectl exited with code 1: error: unknown flag: --current-replica$/],
   ])('%s', (stderr, expected) => {
     expect(kubectlProblem(r(stderr), d, 35_000)).toMatch(expected);
   });

@@ -1,7 +1,7 @@
 import type { ActionRequest, ActionResult, ActionRunner } from '../../core/ports.js';
 import { excerpt } from '../../core/redact.js';
 import { describeArgvFailure, runArgv } from '../commands/run-argv.js';
-import { fillActionArgv, fillHttpRequest } from './fill-action.js';
+import { fillActionArgv, fillHttpRequest, UnsafeParamError, type FilledHttpRequest } from './fill-action.js';
 import { performHttpAction } from './http-action.js';
 
 /** Runs the config's custom actions: argv templates through the shared runner, HTTP templates with fetch. */
@@ -17,7 +17,14 @@ export class ConfiguredActionRunner implements ActionRunner {
   async run(req: ActionRequest): Promise<ActionResult> {
     const timeoutMs = req.action.timeout_s * 1000;
     if (req.action.http) {
-      return performHttpAction(fillHttpRequest(req.action, req.values), { timeoutMs, expectStatus: req.action.http.expect_status });
+      let filled: FilledHttpRequest;
+      try {
+        filled = fillHttpRequest(req.action, req.values);
+      } catch (err) {
+        if (!(err instanceof UnsafeParamError)) throw err;
+        return { ok: false, argv: [req.action.http.method, req.action.http.url], exitCode: null, durationMs: 0, output: '', problem: err.message };
+      }
+      return performHttpAction(filled, { timeoutMs, expectStatus: req.action.http.expect_status });
     }
     const r = await runArgv(fillActionArgv(req.action, req.values), { timeoutMs, env: { ...req.action.env } });
     const problem = describeArgvFailure(r, timeoutMs);

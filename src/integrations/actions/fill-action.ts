@@ -1,6 +1,6 @@
 import type { ActionConfig } from '../../config/schema.js';
 import type { ActionParamValues } from '../../core/ports.js';
-import { fillTemplateString } from '../commands/fill-argv.js';
+import { fillTemplateString, placeholders } from '../commands/fill-argv.js';
 
 type HttpTemplate = NonNullable<ActionConfig['http']>;
 
@@ -10,6 +10,11 @@ export interface FilledHttpRequest {
   headers: Record<string, string>;
   /** JSON text, or undefined when the template has no body. */
   body?: string;
+}
+
+/** A value that would make Firebreak send a different request than the template describes. */
+export class UnsafeParamError extends Error {
+  override name = 'UnsafeParamError';
 }
 
 const WHOLE_PLACEHOLDER = /^\{([a-z_][a-z0-9_-]*)\}$/i;
@@ -56,11 +61,38 @@ function fillBody(node: unknown, action: ActionConfig, values: ActionParamValues
   return node;
 }
 
+/** ".", "..", and what URL parsers read as them ("%2e", ".%2E" …): segments that move a path. */
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
+
+/**
+ * Percent-encoding cannot keep "." or ".." in their segment: the WHATWG URL parser (and so fetch)
+ * resolves "%2E%2E" exactly like "..", and many servers decode before routing. So a path segment
+ * that a param fills into a dot segment is refused instead (nothing is sent). Values are encoded
+ * first, so a value holds no "/", "\\", "?" or "#" and can only ever affect its own segment.
+ */
+function refuseDotSegments(template: string, encoded: Record<string, string>): void {
+  const pathPart = template.split(/[?#]/, 1)[0]!;
+  for (const segment of pathPart.split(/[/\\]/)) {
+    const names = placeholders(segment);
+    if (names.length === 0 || !DOT_SEGMENT.test(fillTemplateString(segment, encoded))) continue;
+    const given = names.filter((n) => encoded[n] !== '');
+    const who = given.length > 0 ? given : names;
+    throw new UnsafeParamError(
+      who.length === 1
+        ? `${who[0]} must not be "." or ".." (in the URL's path that would send the request to another endpoint); nothing was sent.`
+        : `${who.join(' and ')} must not together make "." or ".." (in the URL's path that would send the request to another endpoint); nothing was sent.`,
+    );
+  }
+}
+
+/** Throws UnsafeParamError (one sentence for the user) when a value would leave the templated path. */
 export function fillHttpRequest(action: ActionConfig, values: ActionParamValues): FilledHttpRequest {
   const http = action.http;
   if (!http) throw new Error('fillHttpRequest needs an http action');
   // Values are percent-encoded in the URL so "a/b" or "x?y" can never change the path or query.
-  const url = fillTemplateString(http.url, textValues(action, values, encodeURIComponent));
+  const encoded = textValues(action, values, encodeURIComponent);
+  refuseDotSegments(http.url, encoded);
+  const url = fillTemplateString(http.url, encoded);
   const strings = textValues(action, values);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(http.headers)) headers[k] = fillTemplateString(v, strings);

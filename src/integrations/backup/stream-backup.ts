@@ -3,7 +3,8 @@ import { PassThrough, Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
-import { childEnv } from '../commands/child-env.js';
+import { failureLine } from '../commands/failure-line.js';
+import { toolEnv } from '../tool-env.js';
 import type { BackupProgress, BackupRunResult } from '../../core/ports.js';
 import type { DumpCommand } from './dump-command.js';
 import { UploadLeftBehindError, type ObjectStore } from './object-store.js';
@@ -53,7 +54,7 @@ export async function streamBackup(opts: {
     reject: false,
     timeout: opts.timeoutMs,
     forceKillAfterDelay: 5000,
-    env: childEnv(opts.dump.env),
+    env: toolEnv(opts.dump.env),
     extendEnv: false,
     stdin: 'ignore',
     buffer: { stdout: false, stderr: true },
@@ -91,7 +92,7 @@ export async function streamBackup(opts: {
   else if (result.timedOut) problem = `${file} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`;
   else if ((result as { code?: string }).code === 'ENOENT') problem = `${file} is not installed on this machine`;
   else if (uploadError) problem = (uploadError as Error).message;
-  else if (exitCode !== 0) problem = `${file} exited with ${exitCode ?? result.signal ?? 'no exit code'}${stderr ? `: ${lastLine(stderr)}` : ''}`;
+  else if (exitCode !== 0) problem = `${file} exited with ${exitCode ?? result.signal ?? 'no exit code'}${stderr ? `: ${failureLine(stderr)}` : ''}`;
   else if (streamError) problem = `compressing the backup failed: ${(streamError as Error).message}`;
 
   if (problem) body.destroy(new Error(problem));
@@ -121,9 +122,4 @@ export async function streamBackup(opts: {
 function reasonOf(signal: AbortSignal | undefined): string {
   const r: unknown = signal?.reason;
   return r instanceof Error ? r.message : typeof r === 'string' ? r : 'cancelled';
-}
-
-function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines[lines.length - 1] ?? '';
 }

@@ -7,7 +7,8 @@ import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
-import { childEnv } from '../commands/child-env.js';
+import { failureLine } from '../commands/failure-line.js';
+import { toolEnv } from '../tool-env.js';
 import type { RestoreRunResult } from '../../core/ports.js';
 import type { DumpCommand } from './dump-command.js';
 import type { ObjectStore } from './object-store.js';
@@ -57,7 +58,7 @@ export async function streamRestore(opts: {
       reject: false,
       timeout: opts.timeoutMs,
       forceKillAfterDelay: 5000,
-      env: childEnv(opts.restore.env),
+      env: toolEnv(opts.restore.env),
       extendEnv: false,
       stdin: 'pipe',
       stdout: 'ignore',
@@ -81,7 +82,7 @@ export async function streamRestore(opts: {
     else if ((result as { code?: string }).code === 'ENOENT') problem = `${bin} is not installed on this machine; nothing was restored`;
     else if (feedError && (feedError as NodeJS.ErrnoException).code !== 'EPIPE') {
       problem = `The backup could not be read to the end (${feedError.message}), so ${bin} was stopped before it could commit; its transaction was rolled back and nothing was restored`;
-    } else if (exitCode !== 0) problem = `${bin} exited with ${exitCode ?? result.signal ?? 'no exit code'}; its transaction was rolled back${stderr ? `: ${stderr.split('\n').filter(Boolean).pop() ?? ''}` : ''}`;
+    } else if (exitCode !== 0) problem = `${bin} exited with ${exitCode ?? result.signal ?? 'no exit code'}; its transaction was rolled back${stderr ? `: ${failureLine(stderr)}` : ''}`;
     else if (feedError) problem = `${bin} stopped reading the backup (${feedError.message}); nothing was restored`;
     if (problem) return done({ ...base, exitCode, stderr, ok: false, problem });
 

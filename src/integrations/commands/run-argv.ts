@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { childEnv } from './child-env.js';
+import { toolEnv } from '../tool-env.js';
+import { failureLine } from './failure-line.js';
 
 export interface ArgvResult {
   argv: string[];
@@ -36,7 +37,7 @@ export async function runArgv(argv: readonly string[], opts: RunArgvOptions): Pr
     timeout: opts.timeoutMs,
     forceKillAfterDelay: 5000,
     cancelSignal: opts.signal,
-    env: childEnv(opts.env),
+    env: toolEnv(opts.env),
     extendEnv: false,
     input: opts.input,
     stdin: opts.input === undefined ? 'ignore' : undefined,
@@ -74,6 +75,6 @@ export function describeArgvFailure(r: ArgvResult, timeoutMs: number): string | 
   if (r.notFound) return `${r.argv[0]} is not installed on the Firebreak host (or not on its PATH).`;
   if (r.timedOut) return `${r.argv[0]} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`;
   if (r.exitCode === 0) return null;
-  const lastLine = (r.stderr || r.stdout).trim().split('\n').pop() ?? '';
-  return `${r.argv[0]} exited with code ${r.exitCode ?? 'unknown'}${lastLine ? `: ${lastLine}` : ''}`;
+  const line = failureLine(r.stderr || r.stdout);
+  return `${r.argv[0]} exited with code ${r.exitCode ?? 'unknown'}${line ? `: ${line}` : ''}`;
 }

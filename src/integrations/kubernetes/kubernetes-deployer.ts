@@ -1,5 +1,6 @@
 import { excerpt } from '../../core/redact.js';
 import type { DeployOperation, DeployPod, DeployReadResult, DeployRevision, DeployRunResult, DeployState } from '../../core/ports.js';
+import { failureLine } from '../commands/failure-line.js';
 import { describeArgvFailure, runArgv, type ArgvResult } from '../commands/run-argv.js';
 import { kubectlArgv, kubectlBase, type KubernetesDeploy } from './kubectl-argv.js';
 import { CHANGE_CAUSE, deploymentSchema, imageIn, podListSchema, REVISION, replicaSetListSchema, type KubeDeployment } from './kube-objects.js';
@@ -20,15 +21,16 @@ export function kubectlProblem(r: ArgvResult, d: KubernetesDeploy, timeoutMs: nu
   if (r.notFound || r.timedOut) return describeArgvFailure(r, timeoutMs);
   if (r.exitCode === 0) return null;
   const err = (r.stderr || r.stdout).trim();
-  const last = err.split('\n').filter((l) => !/^[EIW]\d{4} /.test(l)).pop() ?? err.split('\n').pop() ?? '';
-  if (/Forbidden|Unauthorized|forbidden/.test(err)) return `kubectl has no access to ${where(d)}: ${last}`;
+  // klog's "E1125 07:44:02 …" lines are retries and internals; the line kubectl itself prints says it plainly.
+  const line = failureLine(err.split('\n').filter((l) => !/^[EIW]\d{4} /.test(l)).join('\n')) || failureLine(err);
+  if (/Forbidden|Unauthorized|forbidden/.test(err)) return `kubectl has no access to ${where(d)}: ${line}`;
   if (/Unable to connect to the server|connection to the server .* was refused|connection refused|no such host|i\/o timeout|couldn't get current server API group list/.test(err)) {
-    return `Firebreak cannot reach the Kubernetes cluster for ${where(d)}: ${last}`;
+    return `Firebreak cannot reach the Kubernetes cluster for ${where(d)}: ${line}`;
   }
-  if (/context .* does not exist|no context exists/.test(err)) return `The kubeconfig has no context "${d.context ?? ''}": ${last}`;
-  if (/NotFound|not found/.test(err)) return `The ${where(d)} was not found: ${last}`;
-  if (/context deadline exceeded|Client.Timeout|timed out/.test(err)) return `kubectl timed out talking to the cluster for ${where(d)}: ${last}`;
-  return `kubectl exited with code ${r.exitCode ?? 'unknown'}: ${last}`;
+  if (/context .* does not exist|no context exists/.test(err)) return `The kubeconfig has no context "${d.context ?? ''}": ${line}`;
+  if (/NotFound|not found/.test(err)) return `The ${where(d)} was not found: ${line}`;
+  if (/context deadline exceeded|Client.Timeout|timed out/.test(err)) return `kubectl timed out talking to the cluster for ${where(d)}: ${line}`;
+  return `kubectl exited with code ${r.exitCode ?? 'unknown'}: ${line}`;
 }
 
 function parseJson(text: string): unknown {
