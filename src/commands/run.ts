@@ -120,6 +120,8 @@ export const runCommand = defineCommand({
     const checked = parseParamWords(name, action, words);
     if (!checked.ok) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: checked.message, ephemeral: true } };
     const values = checked.values;
+    const refusal = ctx.ports.actions?.refusal({ name, action, values });
+    if (refusal) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: refusal, ephemeral: true } };
     const argv = ctx.ports.actions?.describe({ name, action, values });
     const shownParams = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
     if (!action.confirm) {

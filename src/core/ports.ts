@@ -201,6 +201,8 @@ export interface ActionResult {
 export interface ActionRunner {
   /** The exact command line or request line `run` would perform, for the confirmation card. */
   describe(req: ActionRequest): string[];
+  /** One sentence when these values cannot be sent safely (a URL path segment they would make "." or ".."); null when they can. */
+  refusal(req: ActionRequest): string | null;
   run(req: ActionRequest): Promise<ActionResult>;
 }
 

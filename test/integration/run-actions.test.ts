@@ -184,7 +184,8 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   it('HTTP action: a value of "." or ".." is refused, since no encoding keeps it in its path segment; other dots pass as typed', async () => {
     for (const model of ['..', '.']) {
       const r = await app.dispatcher.dispatch(inv(alice, `/run reset-model model=${model}`, { autoConfirm: true }));
-      expect(r.status).toBe('failed');
+      // Bad input: refused before any card, like any other invalid param (exit 2 on the console).
+      expect(r.status).toBe('invalid');
       expect(r.reply.text).toBe('model must not be "." or ".." (in the URL\'s path that would send the request to another endpoint); nothing was sent.');
     }
     expect(recorder.requests).toEqual([]);

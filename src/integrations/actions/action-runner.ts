@@ -14,6 +14,17 @@ export class ConfiguredActionRunner implements ActionRunner {
     return fillActionArgv(req.action, req.values);
   }
 
+  refusal(req: ActionRequest): string | null {
+    if (!req.action.http) return null;
+    try {
+      fillHttpRequest(req.action, req.values);
+      return null;
+    } catch (err) {
+      if (err instanceof UnsafeParamError) return err.message;
+      throw err;
+    }
+  }
+
   async run(req: ActionRequest): Promise<ActionResult> {
     const timeoutMs = req.action.timeout_s * 1000;
     if (req.action.http) {
