@@ -63,6 +63,13 @@ const replicasSchema = z
 /** argv template: each element is one argument; `{name}` placeholders are filled from validated values only. */
 export const argvTemplateSchema = z.array(z.string().min(1)).min(1);
 
+/**
+ * Extra environment for an external tool (it gets only a base environment besides: PATH, HOME,
+ * locale, proxies, KUBECONFIG…). The place for credentials such as RAILWAY_TOKEN or AWS keys,
+ * which argv would show in `ps`.
+ */
+const toolEnvSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string());
+
 const kubernetesDeploySchema = z
   .object({
     kind: z.literal('kubernetes'),
@@ -72,6 +79,8 @@ const kubernetesDeploySchema = z
     container: z.string().min(1).optional(),
     kubeconfig: z.string().optional(),
     rollout_timeout_s: z.number().int().min(5).max(3600).default(300),
+    /** For kubectl and its credential plugins (an EKS exec plugin's AWS_PROFILE, …). */
+    env: toolEnvSchema.optional(),
   })
   .strict();
 
@@ -91,6 +100,8 @@ const commandsDeploySchema = z
     restart: argvTemplateSchema.optional(),
     status: argvTemplateSchema.optional(),
     timeout_s: z.number().int().min(1).max(3600).default(300),
+    /** For the deploy tool: RAILWAY_TOKEN, HELM_* …. */
+    env: toolEnvSchema.optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -137,7 +148,7 @@ export const actionSchema = z
     params: z.record(nameSchema, actionParamSchema).default({}),
     argv: argvTemplateSchema.optional(),
     /** Extra environment for an argv action: the place for secrets, which argv would show in `ps`. */
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'), z.string()).default({}),
+    env: toolEnvSchema.default({}),
     http: z
       .object({
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),

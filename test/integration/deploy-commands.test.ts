@@ -9,6 +9,7 @@ import { startFakeKube } from '../fakes/kube-apiserver.js';
 import { alice, consoleChan, testApp } from '../support/app.js';
 
 const RECORDER = resolve('test/fakes/record-argv.mjs');
+const ENV_RECORDER = resolve('test/fakes/record-env.mjs');
 
 describe('the commands deploy kind: argv templates with {service}, {replicas}, {revision}', () => {
   let dir: string;
@@ -38,11 +39,30 @@ services:
       kind: commands
       rollback: ${tool('helm', 'rollback', '{service}', '{revision}')}
       restart: ${tool('chart-restart', 'FAKE_EXIT=4')}
-`);
+  railway:
+    deploy:
+      kind: commands
+      restart: [node, "${ENV_RECORDER}", "${out('railway-env')}"]
+      env: { RAILWAY_TOKEN: "\${RAILWAY_TOKEN}" }
+`, { env: { RAILWAY_TOKEN: 'rw-token-123' } });
   });
   afterAll(async () => {
     await app.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a deploy command gets its own env: (the Railway CLI's token) and none of Firebreak's other secrets", async () => {
+    process.env.SOME_OTHER_TOKEN = 'not-for-railway';
+    try {
+      const r = await send('/restart railway');
+      expect(r.status).toBe('ok');
+    } finally {
+      delete process.env.SOME_OTHER_TOKEN;
+    }
+    const env = JSON.parse(readFileSync(out('railway-env'), 'utf8')) as Record<string, string>;
+    expect(env.RAILWAY_TOKEN).toBe('rw-token-123');
+    expect(env.SOME_OTHER_TOKEN).toBeUndefined();
+    expect(env.PATH).toBeTruthy();
   });
 
   it('/scale litellm 4 runs the scale template with the validated number as one argument', async () => {

@@ -30,7 +30,7 @@ export class CommandDeployer {
     if (!d.status) return { ok: true, state: { target, revision: null, image: null, replicas: null, ready: null, updated: null, history: [] } };
     const argv = fillArgv(d.status, { service });
     const timeoutMs = d.timeout_s * 1000;
-    const r = await runArgv(argv, { timeoutMs });
+    const r = await runArgv(argv, { timeoutMs, env: { ...(d.env ?? {}) } });
     const problem = describeArgvFailure(r, timeoutMs);
     if (problem) return { ok: false, problem, argv };
     return { ok: true, state: { target, revision: null, image: null, replicas: null, ready: null, updated: null, history: [], output: excerpt([r.stdout, r.stderr].filter(Boolean).join('\n')) } };
@@ -40,7 +40,7 @@ export class CommandDeployer {
     const argv = this.describe(service, d, op);
     if (!argv) return { ok: false, argv: [], exitCode: null, durationMs: 0, output: '', problem: `${service} has no ${op.kind} command configured (services.${service}.deploy.${op.kind}).` };
     const timeoutMs = d.timeout_s * 1000;
-    const r = await runArgv(argv, { timeoutMs, onLine });
+    const r = await runArgv(argv, { timeoutMs, onLine, env: { ...(d.env ?? {}) } });
     const problem = describeArgvFailure(r, timeoutMs);
     return {
       ok: problem === null,

@@ -70,7 +70,7 @@ export class KubernetesDeployer {
   async status(d: KubernetesDeploy): Promise<DeployReadResult> {
     const b = this.base(d);
     const getArgv = kubectlArgv.getDeployment(b, d);
-    const got = await runArgv(getArgv, { timeoutMs: this.processTimeoutMs });
+    const got = await runArgv(getArgv, { timeoutMs: this.processTimeoutMs, env: { ...(d.env ?? {}) } });
     const problem = kubectlProblem(got, d, this.processTimeoutMs);
     if (problem) return { ok: false, problem, argv: getArgv };
     const dep = deploymentSchema.safeParse(parseJson(got.stdout));
@@ -80,7 +80,7 @@ export class KubernetesDeployer {
     let pods: DeployPod[] | undefined;
     if (Object.keys(selector).length > 0) {
       const rsArgv = kubectlArgv.listReplicaSets(b, selector);
-      const [rs, podRead] = await Promise.all([runArgv(rsArgv, { timeoutMs: this.processTimeoutMs }), runArgv(kubectlArgv.listPods(b, selector), { timeoutMs: this.processTimeoutMs })]);
+      const [rs, podRead] = await Promise.all([runArgv(rsArgv, { timeoutMs: this.processTimeoutMs, env: { ...(d.env ?? {}) } }), runArgv(kubectlArgv.listPods(b, selector), { timeoutMs: this.processTimeoutMs, env: { ...(d.env ?? {}) } })]);
       pods = podsFrom(podRead, d.container);
       const rsProblem = kubectlProblem(rs, d, this.processTimeoutMs);
       if (rsProblem) return { ok: false, problem: rsProblem, argv: rsArgv };
@@ -119,7 +119,7 @@ export class KubernetesDeployer {
     if (!argv) return { ok: false, argv: [], exitCode: null, durationMs: 0, output: '', problem: 'A Kubernetes rollback needs a target revision.' };
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    const change = await runArgv(argv, { timeoutMs: this.processTimeoutMs, onLine });
+    const change = await runArgv(argv, { timeoutMs: this.processTimeoutMs, onLine, env: { ...(d.env ?? {}) } });
     const outputs = [change.stdout, change.stderr].filter(Boolean);
     const problem = kubectlProblem(change, d, this.processTimeoutMs);
     if (problem) return { ok: false, argv, exitCode: change.exitCode, durationMs: elapsed(), output: excerpt(outputs.join('\n')), problem };
@@ -127,7 +127,7 @@ export class KubernetesDeployer {
     // The change is accepted; now wait until the new pods are ready (or the rollout timeout passes).
     const statusArgv = kubectlArgv.rolloutStatus(this.base(d), d);
     const waitMs = d.rollout_timeout_s * 1000 + 15_000;
-    const wait = await runArgv(statusArgv, { timeoutMs: waitMs, onLine });
+    const wait = await runArgv(statusArgv, { timeoutMs: waitMs, onLine, env: { ...(d.env ?? {}) } });
     outputs.push(wait.stdout, wait.stderr);
     const waitProblem = kubectlProblem(wait, d, waitMs);
     const after = await this.status(d);
