@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { DiscordChat } from '../../src/chat/discord/discord-chat.js';
 import { createDiscordRest } from '../../src/chat/discord/discord-rest.js';
 import { rawArgsFromOptions, registerDiscordInteractions, type DiscordInteractions } from '../../src/chat/discord/interactions-endpoint.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
@@ -146,6 +147,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
         registry,
         coordination: app.coordination,
         rest: createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }),
+        chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger),
         logger: silentLogger,
         deferAfterMs: 200,
         tokenLifetimeMs,
@@ -367,6 +369,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
       registry,
       coordination: down,
       rest: createDiscordRest({ apiUrl: fake.apiUrl }),
+      chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl }), silentLogger),
       logger: silentLogger,
     });
     const server = await startHttpServer(router, 0, silentLogger, '127.0.0.1');

@@ -31,6 +31,7 @@ const example = configFrom(readFileSync('firebreak.example.yml', 'utf8'), {
   CONDUIT_MASTER_KEY: 'ck-example',
   LITELLM_MASTER_KEY: 'lk-example',
   LITELLM_DB_PASSWORD: 'ldp-example',
+  RAILWAY_TOKEN: 'rw-example',
 }).config;
 
 describe('Discord application commands generated from the command specs', () => {

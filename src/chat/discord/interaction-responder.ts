@@ -55,8 +55,8 @@ function editBody(reply: Reply): MessageBody {
  * After a deferred answer (type 5 or 6), everything the user sees next goes through the
  * interaction's webhook: progress and the result edit `@original`; an ephemeral result on a
  * clicked card goes out as an ephemeral follow-up so the card stays as it was for everyone.
- * Edits run one after another and progress is coalesced to the latest, so the result always
- * lands last. The REST client waits out 429s (Retry-After) and retries.
+ * The one delivery path (core/delivery.ts) calls it one step at a time with the latest progress
+ * only, so the result always lands last. The REST client waits out 429s (Retry-After) and retries.
  *
  * The interaction token expires after 15 minutes, and `/backup now` or a rollout can take longer.
  * So the responder remembers which message `@original` is (the clicked card, or what Discord
@@ -71,9 +71,6 @@ function editBody(reply: Reply): MessageBody {
  * if the DM was refused too, how to get it: allow DMs, or run it again).
  */
 export class InteractionResponder {
-  private chain: Promise<void> = Promise.resolve();
-  private pendingProgress: Reply | null = null;
-  private deferred = false;
   private readonly tokenDeadline: number;
   private tokenRefused = false;
   private original: { channelId: string; messageId: string } | null;
@@ -89,46 +86,59 @@ export class InteractionResponder {
     this.original = opts.messageId ? { channelId: opts.channelId, messageId: opts.messageId } : null;
   }
 
-  /** Called once Discord has our deferred answer; progress seen before it is shown now. */
-  startDeferred(acknowledged: Promise<void>): void {
-    this.deferred = true;
-    this.chain = acknowledged;
+  /** Called once Discord has our deferred answer; resolves when `@original` is known. */
+  async deferred(acknowledged: Promise<void>): Promise<void> {
+    await acknowledged;
     // A slash command's "thinking…" message gets its id only now; learn it while the token is fresh,
     // because a command that reports no progress would otherwise first need it after the token expired.
-    if (!this.original) {
-      this.chain = this.chain.then(async () => {
-        try {
-          this.remember(await this.rest.get(Routes.webhookMessage(this.applicationId, this.token, '@original'), { auth: false }));
-        } catch (err) {
-          this.logger.warn({ err: errText(err) }, 'Discord: could not read the deferred message; a result after 15 minutes will be posted as a new message');
-        }
-      });
+    if (this.original) return;
+    try {
+      this.remember(await this.rest.get(Routes.webhookMessage(this.applicationId, this.token, '@original'), { auth: false }));
+    } catch (err) {
+      this.logger.warn({ err: errText(err) }, 'Discord: could not read the deferred message; a result after 15 minutes will be posted as a new message');
     }
-    if (this.pendingProgress) this.enqueueProgress();
   }
 
+  /** A progress state in `@original`; may be dropped (the caller logs it), the result never is. */
   progress(reply: Reply): Promise<void> {
-    this.pendingProgress = reply;
-    if (this.deferred) this.enqueueProgress();
-    return Promise.resolve();
+    return this.deliver(editBody(reply));
   }
 
-  /** The final result; resolves when Discord has it (or it finally failed, which is logged). */
-  finish(reply: Reply, opts: { replaceOriginal: boolean }): Promise<void> {
-    this.pendingProgress = null;
-    const send = async () => {
-      if (!reply.ephemeral) {
-        const body = editBody(reply);
-        await this.deliver(body, { ...body, ...this.mention('here is the result of your command; Firebreak could no longer update its original message.') });
+  /** `@original` becomes this for everyone (the clicked card's source update). */
+  updateOriginal(reply: Reply): Promise<void> {
+    const body = editBody(reply);
+    return this.deliver(body, body);
+  }
+
+  /** A public result in `@original`, else (token and bot both failed) as a new message mentioning the asker. */
+  async publicResult(reply: Reply): Promise<void> {
+    const body = editBody(reply);
+    await this.deliver(body, { ...body, ...this.mention('here is the result of your command; Firebreak could no longer update its original message.') });
+  }
+
+  /** A public result as a new message beside the clicked card (a follow-up while the token lasts, else as the bot). */
+  async newMessage(reply: Reply): Promise<void> {
+    const body = editBody(reply);
+    if (this.tokenUsable()) {
+      try {
+        await this.rest.post(Routes.webhook(this.applicationId, this.token), { body, auth: false });
         return;
+      } catch (err) {
+        if (tokenExpired(err)) this.markRefused(err);
+        else this.logger.warn({ err: errText(err) }, 'Discord: the follow-up failed; posting as the bot');
       }
-      if (await this.sendEphemeral(reply, opts)) return;
-      await this.deliverPrivately(reply, opts);
-    };
-    this.chain = this.chain.then(send).catch((err: unknown) => {
-      this.logger.error({ err: errText(err) }, 'Discord: could not deliver the result of an interaction');
-    });
-    return this.chain;
+    }
+    await this.post(body);
+  }
+
+  /**
+   * Only the asker sees it: an ephemeral follow-up, else by DM with a bodiless pointer in the channel.
+   * `replaceOriginal`: a slash command's own "thinking…" message goes (or becomes the pointer).
+   */
+  async privateResult(reply: Reply, opts: { replaceOriginal: boolean }): Promise<void> {
+    const shown = { ...reply, ephemeral: true };
+    if (await this.sendEphemeral(shown, opts)) return;
+    await this.deliverPrivately(shown, opts);
   }
 
   /**
@@ -152,18 +162,6 @@ export class InteractionResponder {
       });
     }
     return true;
-  }
-
-  private enqueueProgress(): void {
-    this.chain = this.chain
-      .then(async () => {
-        const latest = this.pendingProgress;
-        this.pendingProgress = null;
-        if (latest) await this.deliver(editBody(latest));
-      })
-      .catch((err: unknown) => {
-        this.logger.warn({ err: errText(err) }, 'Discord: progress update failed; the result will still be sent');
-      });
   }
 
   private tokenUsable(): boolean {

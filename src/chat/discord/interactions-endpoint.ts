@@ -9,6 +9,9 @@ import type { Reply } from '../../core/reply.js';
 import type { RawArgs } from '../../core/spec.js';
 import type { Router } from '../../http/router.js';
 import { json } from '../../http/server.js';
+import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
+import type { DiscordChat } from './discord-chat.js';
+import { DiscordDelivery, ephemeralText } from './discord-delivery.js';
 import { InteractionResponder } from './interaction-responder.js';
 import { interactionSchema, InteractionKind, type CommandOption, type Interaction } from './interaction-schema.js';
 import { renderDiscord } from './render-discord.js';
@@ -34,6 +37,8 @@ export interface DiscordInteractionsDeps {
   registry: CommandRegistry;
   coordination: Coordination;
   rest: REST;
+  /** Where placements beyond the interaction's own messages go (threads, other channels). */
+  chat: DiscordChat;
   logger: Logger;
   deferAfterMs?: number;
   /** How long an interaction token is used before results go through the bot token (default 14 min). */
@@ -53,33 +58,6 @@ export interface DiscordInteractions {
    * still running then, e.g. ["/backup now by alice"], so shutdown can say what it abandoned.
    */
   drain(timeoutMs: number): Promise<string[]>;
-}
-
-/** Deferred work keyed by a label people recognise in the log. */
-class InFlight implements DiscordInteractions {
-  private readonly work = new Map<Promise<void>, string>();
-
-  get inFlight(): number {
-    return this.work.size;
-  }
-
-  track(label: string, work: Promise<void>): void {
-    this.work.set(work, label);
-    void work.finally(() => this.work.delete(work));
-  }
-
-  async drain(timeoutMs: number): Promise<string[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    try {
-      while (this.work.size > 0) {
-        if ((await Promise.race([Promise.allSettled([...this.work.keys()]), deadline])) === 'timeout') break;
-      }
-    } finally {
-      clearTimeout(timer);
-    }
-    return [...this.work.values()];
-  }
 }
 
 /** "/backup list" for a slash command (name and sub-command, never the arguments), else "your button click". */
@@ -141,32 +119,15 @@ function invocationOf(i: Interaction, registry: CommandRegistry): Invocation {
   return { actor: actorOf(i), channel: channelOf(i), input };
 }
 
-function send(res: ServerResponse, body: unknown): Promise<void> {
-  return new Promise((resolve) => {
-    res.once('finish', () => resolve());
-    res.once('close', () => resolve());
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  });
-}
 
-/** A one-sentence answer only the clicking or typing user sees (type 4, flag 64). */
-function ephemeralText(content: string): unknown {
-  return { type: InteractionResponseType.ChannelMessageWithSource, data: { content, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } } };
-}
-
-/** The answer when the dispatch finished in time: a new message, or the clicked card updated in place. */
-function immediateResponse(isComponent: boolean, reply: Reply): unknown {
-  if (isComponent && !reply.ephemeral) return { type: InteractionResponseType.UpdateMessage, data: renderDiscord(reply) };
-  return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply) };
-}
 
 /**
  * POST /discord/interactions: verify, dedupe, dispatch, answer within Discord's 3 s.
  * The returned handle drains deferred work at shutdown, so a result is not cut off by the store closing.
  */
 export function registerDiscordInteractions(router: Router, deps: DiscordInteractionsDeps): DiscordInteractions {
-  const inFlight = new InFlight();
+  const work = new InFlightWork(deps.logger);
+  const inFlight: DiscordInteractions = { get inFlight() { return work.size; }, drain: (ms) => work.drain(ms) };
   const key = discordPublicKey(deps.publicKey);
   const deferAfterMs = deps.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS;
   router.add('POST', DISCORD_INTERACTIONS_PATH, async (req, res) => {
@@ -223,27 +184,18 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
       what: whatOf(i),
       tokenLifetimeMs: deps.tokenLifetimeMs,
     });
-    const dispatching = deps.dispatcher.dispatch(inv, { progress: (reply) => responder.progress(reply) });
-    let timer: NodeJS.Timeout | undefined;
-    const first = await Promise.race([
-      dispatching.then((r) => r),
-      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deferAfterMs))),
-    ]);
-    clearTimeout(timer);
-    if (first) return json(200, immediateResponse(isComponent, first.reply));
-
-    // Slow: acknowledge now, then edit the message when the dispatch finishes.
-    const acknowledged = send(res, { type: isComponent ? InteractionResponseType.DeferredMessageUpdate : InteractionResponseType.DeferredChannelMessageWithSource });
-    responder.startDeferred(acknowledged);
-    // Tracked, not fire-and-forget: shutdown waits for the result to reach Discord (finish resolves
-    // after the whole delivery chain, progress included) before the store closes.
-    inFlight.track(
-      `${whatOf(i)} by ${inv.actor.name} (interaction ${i.id})`,
-      dispatching
-        .then((result) => responder.finish(result.reply, { replaceOriginal: !isComponent }))
-        .catch((err: unknown) => deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: dispatch failed after deferring')),
+    const delivery = new DiscordDelivery(res, responder, deps.chat, { isComponent, channelId: inv.channel.id, messageId: isComponent ? i.message?.id : undefined });
+    // Tracked, not fire-and-forget: shutdown waits for the result to reach Discord (the delivery
+    // resolves after the whole chain, progress included) before the store closes.
+    const label = `${whatOf(i)} by ${inv.actor.name} (interaction ${i.id})`;
+    work.track(
+      label,
+      deliverInvocation((sink) => deps.dispatcher.dispatch(inv, sink), delivery, { fastReplyMs: deferAfterMs, logger: deps.logger, what: label }).catch(async (err: unknown) => {
+        deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: delivering an interaction failed');
+        await delivery.fallback('Firebreak could not deliver this result; check the timeline and the Firebreak logs.');
+      }),
     );
-    await acknowledged;
+    await delivery.acknowledged;
   });
   return inFlight;
 }

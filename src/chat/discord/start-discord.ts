@@ -55,6 +55,7 @@ export function startDiscord(
     registry: deps.ports.registry,
     coordination: deps.ports.coordination,
     rest,
+    chat,
     logger: deps.logger,
     deferAfterMs: deps.deferAfterMs,
     tokenLifetimeMs: deps.tokenLifetimeMs,
