@@ -14,6 +14,10 @@ import type { AddressInfo } from 'node:net';
  * Webhook Token (50027). Direct messages: POST /users/@me/channels opens a DM channel with a user,
  * and a user who refuses DMs (`refuseDms`) gets 403 Cannot send messages to this user (50007).
  * `failAlways` makes matching requests answer a 5xx, like an outage outlasting the client's retries.
+ * Guild channels keep their name, topic, parent and permission overwrites (POST, GET and PATCH
+ * /channels/ID, PUT …/permissions/ID); names over 100 chars, topics over 1024 and replies to a
+ * message that is not there (unless fail_if_not_exists is false) get 400 Invalid Form Body (50035),
+ * as on Discord. Pins are kept per channel; GET /users/@me is the bot user.
  */
 export interface DiscordCall {
   method: string;
@@ -50,6 +54,8 @@ export interface FakeDiscordApi {
   deleteMessage(messageId: string): void;
   /** Every request matching method and route answers this 5xx from now on (the client's retries see it too). */
   failAlways(method: string, route: RegExp, status: number): void;
+  /** The next request matching method and route answers this status and Discord error body, e.g. 403 {code: 50013}. */
+  failOnce(method: string, route: RegExp, status: number, body: { message: string; code: number }): void;
   /** The user does not accept direct messages from the bot: posting in their DM channel gets 403 (50007). */
   refuseDms(userId: string): void;
   /** The id of the interaction's @original message, once Discord has one (e.g. after a GET of it). */
@@ -58,9 +64,33 @@ export interface FakeDiscordApi {
   dmChannelOf(userId: string): string | undefined;
   /** Messages as they are now, by id. */
   messages: Map<string, StoredMessage>;
+  /** A guild channel as the fake has it now. */
+  channel(id: string): FakeGuildChannel | undefined;
+  /** Ids of the messages pinned in a channel. */
+  pinsOf(channelId: string): string[];
+  /** The bot's own user id (GET /users/@me). */
+  botUserId: string;
   /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs). */
   waitFor(predicate: (c: DiscordCall) => boolean, timeoutMs?: number): Promise<DiscordCall>;
   close(): Promise<void>;
+}
+
+export interface PermissionOverwrite {
+  id: string;
+  /** 0 role, 1 member. */
+  type: number;
+  allow: string;
+  deny: string;
+}
+
+export interface FakeGuildChannel {
+  id: string;
+  name: string;
+  type: number;
+  guild_id: string;
+  topic?: string | null;
+  parent_id?: string | null;
+  permission_overwrites: PermissionOverwrite[];
 }
 
 export interface StoredMessage {
@@ -72,16 +102,34 @@ export interface StoredMessage {
 
 const snowflake = () => (BigInt(Date.now() - 1420070400000) << 22n | BigInt(randomBytes(2).readUInt16BE() & 0x3fffff)).toString();
 
-export async function startFakeDiscordApi(opts: { botToken: string; guildId?: string; channels?: { id: string; name: string }[] }): Promise<FakeDiscordApi> {
+/** Discord's 400 for a body it will not take: which field, and why. */
+function invalidForm(field: string, code: string, message: string) {
+  return { status: 400, body: { message: 'Invalid Form Body', code: 50035, errors: { [field]: { _errors: [{ code, message }] } } } };
+}
+
+/** Discord's own checks on a channel's name and topic. */
+function channelFieldError(b: { name?: unknown; topic?: unknown }, creating: boolean) {
+  if (creating || b.name !== undefined) {
+    const name = typeof b.name === 'string' ? b.name : '';
+    if (name.length < 1 || name.length > 100) return invalidForm('name', 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+  }
+  if (typeof b.topic === 'string' && b.topic.length > 1024) return invalidForm('topic', 'BASE_TYPE_BAD_LENGTH', 'Must be 1024 or fewer in length.');
+  return undefined;
+}
+
+export async function startFakeDiscordApi(opts: { botToken: string; guildId?: string; botUserId?: string; channels?: { id: string; name: string }[] }): Promise<FakeDiscordApi> {
   const calls: DiscordCall[] = [];
   const commands = new Map<string, unknown[]>();
   const rules: RateLimitRule[] = [];
   const guildId = opts.guildId ?? '900000000000000001';
-  const channels: { id: string; name: string; type: number; topic?: string }[] = (opts.channels ?? []).map((c) => ({ ...c, type: 0 }));
+  const botUserId = opts.botUserId ?? '900000000000000099';
+  const channels: FakeGuildChannel[] = (opts.channels ?? []).map((c) => ({ ...c, type: 0, guild_id: guildId, permission_overwrites: [] }));
+  const pins = new Map<string, string[]>();
+  const unknownChannel = { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
   const waiters: { predicate: (c: DiscordCall) => boolean; resolve: (c: DiscordCall) => void }[] = [];
   const messages = new Map<string, StoredMessage>();
   const interactions = new Map<string, { channelId: string; originalId?: string; expired: boolean }>();
-  const failures: { method: string; route: RegExp; status: number }[] = [];
+  const failures: { method: string; route: RegExp; status: number; body?: { message: string; code: number }; once?: boolean }[] = [];
   /** DM channel id by user id, and the users whose DMs are closed. */
   const dms = new Map<string, string>();
   const dmRefusers = new Set<string>();
@@ -125,7 +173,10 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
       };
     }
     const failure = failures.find((f) => f.method === method && f.route.test(route));
-    if (failure) return { status: failure.status, body: { message: 'Internal Server Error', code: 0 } };
+    if (failure) {
+      if (failure.once) failures.splice(failures.indexOf(failure), 1);
+      return { status: failure.status, body: failure.body ?? { message: 'Internal Server Error', code: 0 } };
+    }
     let m: RegExpExecArray | null;
     if ((m = /^\/interactions\/([^/]+)\/([^/]+)\/callback$/.exec(route)) && method === 'POST') return { status: 204 };
     if ((m = /^\/webhooks\/([^/]+)\/([^/]+)(?:\/|$)/.exec(route)) && interactions.get(m[2]!)?.expired) {
@@ -152,6 +203,7 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     // Everything below is a bot route.
     if (headers.authorization !== `Bot ${opts.botToken}`) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
     if (route === '/users/@me/guilds' && method === 'GET') return { status: 200, body: [{ id: guildId, name: 'Test server' }] };
+    if (route === '/users/@me' && method === 'GET') return { status: 200, body: { id: botUserId, username: 'firebreak', discriminator: '0', bot: true } };
     if ((m = /^\/applications\/([^/]+)\/(?:guilds\/([^/]+)\/)?commands$/.exec(route))) {
       const scope = m[2] ? `guild:${m[2]}` : 'global';
       if (method === 'GET') return { status: 200, body: (commands.get(scope) ?? []).map((c) => c) };
@@ -166,11 +218,28 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
       if (m[1] !== guildId) return { status: 404, body: { message: 'Unknown Guild', code: 10004 } };
       if (method === 'GET') return { status: 200, body: channels };
       if (method === 'POST') {
-        const b = body as { name: string; type?: number; topic?: string };
-        const ch = { id: snowflake(), name: b.name, type: b.type ?? 0, topic: b.topic, guild_id: guildId };
+        const b = (body ?? {}) as { name?: string; type?: number; topic?: string; parent_id?: string; permission_overwrites?: PermissionOverwrite[] };
+        const invalid = channelFieldError(b, true);
+        if (invalid) return invalid;
+        const overwrites = (b.permission_overwrites ?? []).map((o) => ({ id: o.id, type: o.type, allow: String(o.allow ?? '0'), deny: String(o.deny ?? '0') }));
+        const ch: FakeGuildChannel = { id: snowflake(), name: b.name!, type: b.type ?? 0, topic: b.topic ?? null, parent_id: b.parent_id ?? null, guild_id: guildId, permission_overwrites: overwrites };
         channels.push(ch);
         return { status: 201, body: ch };
       }
+    }
+    if ((m = /^\/channels\/([^/]+)$/.exec(route)) && (method === 'GET' || method === 'PATCH')) {
+      const ch = channels.find((c) => c.id === m![1]);
+      if (!ch) return unknownChannel;
+      if (method === 'PATCH') {
+        const b = (body ?? {}) as { name?: string; topic?: string | null; parent_id?: string | null; permission_overwrites?: PermissionOverwrite[] };
+        const invalid = channelFieldError(b, false);
+        if (invalid) return invalid;
+        if (b.name !== undefined) ch.name = b.name;
+        if (b.topic !== undefined) ch.topic = b.topic;
+        if (b.parent_id !== undefined) ch.parent_id = b.parent_id;
+        if (b.permission_overwrites) ch.permission_overwrites = b.permission_overwrites.map((o) => ({ id: o.id, type: o.type, allow: String(o.allow ?? '0'), deny: String(o.deny ?? '0') }));
+      }
+      return { status: 200, body: ch };
     }
     if (route === '/users/@me/channels' && method === 'POST') {
       const recipient = (body as { recipient_id?: unknown } | null)?.recipient_id;
@@ -181,6 +250,10 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     }
     if ((m = /^\/channels\/([^/]+)\/messages$/.exec(route)) && method === 'POST') {
       if ([...dmRefusers].some((u) => dms.get(u) === m![1])) return { status: 403, body: { message: 'Cannot send messages to this user', code: 50007 } };
+      const ref = (body as { message_reference?: { message_id?: string; fail_if_not_exists?: boolean } } | null)?.message_reference;
+      if (ref && messages.get(String(ref.message_id))?.channel_id !== m[1] && ref.fail_if_not_exists !== false) {
+        return invalidForm('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
+      }
       const msg = { id: snowflake(), channel_id: m[1]!, body };
       messages.set(msg.id, msg);
       return { status: 200, body: shown(msg) };
@@ -191,8 +264,20 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
       msg.body = body;
       return { status: 200, body: shown(msg) };
     }
-    if (/^\/channels\/[^/]+\/(?:messages\/)?pins\/[^/]+$/.test(route) && method === 'PUT') return { status: 204 };
-    if (/^\/channels\/[^/]+\/permissions\/[^/]+$/.test(route) && method === 'PUT') return { status: 204 };
+    if ((m = /^\/channels\/([^/]+)\/(?:messages\/)?pins\/([^/]+)$/.exec(route)) && method === 'PUT') {
+      if (messages.get(m[2]!)?.channel_id !== m[1]) return unknownMessage;
+      const list = pins.get(m[1]!) ?? [];
+      if (!list.includes(m[2]!)) list.push(m[2]!);
+      pins.set(m[1]!, list);
+      return { status: 204 };
+    }
+    if ((m = /^\/channels\/([^/]+)\/permissions\/([^/]+)$/.exec(route)) && method === 'PUT') {
+      const ch = channels.find((c) => c.id === m![1]);
+      if (!ch) return unknownChannel;
+      const b = (body ?? {}) as { type?: number; allow?: string; deny?: string };
+      ch.permission_overwrites = [...ch.permission_overwrites.filter((o) => o.id !== m![2]), { id: m[2]!, type: b.type ?? 0, allow: String(b.allow ?? '0'), deny: String(b.deny ?? '0') }];
+      return { status: 204 };
+    }
     return { status: 404, body: { message: '404: Not Found', code: 0 } };
   }
 
@@ -223,6 +308,9 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     calls,
     commands,
     messages,
+    botUserId,
+    channel: (id) => channels.find((c) => c.id === id),
+    pinsOf: (channelId) => [...(pins.get(channelId) ?? [])],
     rateLimitOnce(method, route, retryAfterS) {
       rules.push({ method, route, retryAfterS });
     },
@@ -246,6 +334,9 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     },
     failAlways(method, route, status) {
       failures.push({ method, route, status });
+    },
+    failOnce(method, route, status, body) {
+      failures.push({ method, route, status, body, once: true });
     },
     refuseDms(userId) {
       dmRefusers.add(userId);

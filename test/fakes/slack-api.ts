@@ -8,6 +8,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * form or JSON bodies, Bearer token, `{ok:…}` answers), response_url posts, and a Socket Mode
  * websocket handed out by apps.connections.open. It records every call and enforces Slack's
  * one message per second per channel with 429 + Retry-After.
+ *
+ * Channels: conversations.create enforces Slack's name rules (invalid_name_specials for anything
+ * but lowercase a-z, 0-9, - and _; invalid_name_maxlength over 80; name_taken for a name in use,
+ * archived channels included). It keeps each channel's members (for the channels it created),
+ * topic, pins and archived state; posting to an archived channel is is_archived, an ephemeral
+ * message to someone not in a channel it created is user_not_in_channel. conversations.open gives
+ * each user one DM channel (D…). `failNext` makes the next call of a method answer an error.
  */
 export interface RecordedCall {
   method: string;
@@ -31,6 +38,26 @@ export interface FakeMessage {
   ts: string;
   text?: string;
   blocks?: unknown[];
+  /** The parent's ts for a thread reply. */
+  thread_ts?: string;
+}
+
+export interface FakeEphemeral {
+  channel: string;
+  user: string;
+  text?: string;
+  blocks?: unknown[];
+}
+
+/** What the fake knows about a channel. `members` is only tracked for channels it created. */
+export interface FakeChannel {
+  id: string;
+  name: string;
+  private: boolean;
+  archived: boolean;
+  topic: string;
+  members?: Set<string>;
+  pins: Set<string>;
 }
 
 export interface SlackFakeOptions {
@@ -64,6 +91,13 @@ export interface SlackFake {
   calls: RecordedCall[];
   responsePosts: ResponseUrlPost[];
   messages: Map<string, FakeMessage>;
+  ephemerals: FakeEphemeral[];
+  /** A channel as the fake has it now (created, topic, pins, archived), by id. */
+  channel(id: string): FakeChannel | undefined;
+  /** The DM channel conversations.open gave this user, if any. */
+  dmChannelOf(userId: string): string | undefined;
+  /** The next call of `method` answers `{ok:false, error}` (HTTP 200), as Slack does. */
+  failNext(method: string, error: string): void;
   /** A response_url the fake answers; posts to it are recorded under `id`. */
   responseUrl(id: string): string;
   callsOf(method: string, okOnly?: boolean): RecordedCall[];
@@ -97,17 +131,36 @@ function parseBody(headers: IncomingHttpHeaders, raw: string): Record<string, un
 }
 
 const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
+const BOT_USER = 'UBOT';
+
+/** Slack's own checks on a new channel's name, in the order it reports them. */
+function nameError(name: string): string | undefined {
+  if (name === '') return 'invalid_name_required';
+  if (name.length > 80) return 'invalid_name_maxlength';
+  if (/[^a-z0-9_-]/.test(name)) return 'invalid_name_specials';
+  if (!/[a-z0-9]/.test(name)) return 'invalid_name_punctuation';
+  return undefined;
+}
 
 export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake> {
   const calls: RecordedCall[] = [];
   const responsePosts: ResponseUrlPost[] = [];
   const messages = new Map<string, FakeMessage>();
+  const ephemerals: FakeEphemeral[] = [];
+  const failNext = new Map<string, string>();
   const lastMessageAt = new Map<string, number>();
   const forced = new Map<string, number>();
   const perChannelMs = opts.perChannelMs ?? 1000;
   const users = new Map((opts.users ?? []).map((u) => [u.id, u]));
   const channels = new Map((opts.channels ?? []).map((c) => [c.id, c.name]));
   const privateChannels = new Set((opts.channels ?? []).filter((c) => c.private).map((c) => c.id));
+  const archived = new Set<string>();
+  const topics = new Map<string, string>();
+  const pins = new Map<string, Set<string>>();
+  /** Members of the channels the fake created (the bot first); other channels' members are unknown. */
+  const members = new Map<string, Set<string>>();
+  const dms = new Map<string, string>();
+  const dmIds = new Set<string>();
   const notIn = new Set(opts.notInChannel ?? []);
   const missing = new Set(opts.missing ?? []);
   let tsCounter = 0;
@@ -116,7 +169,9 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   let port = 0;
 
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++tsCounter).padStart(6, '0')}`;
-  const channelExists = (id: string) => !missing.has(id) && (channels.has(id) || /^[CG]/.test(id));
+  const channelExists = (id: string) => !missing.has(id) && (channels.has(id) || dmIds.has(id) || /^[CG]/.test(id));
+  const knownUser = (id: string) => id === BOT_USER || users.size === 0 || users.has(id);
+  const newId = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
 
   function api(method: string, args: Record<string, unknown>, token: string | undefined): { status: number; body: Record<string, unknown>; headers?: Record<string, string> } {
     const fail = (error: string) => ({ status: 200, body: { ok: false, error } });
@@ -130,10 +185,17 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       forced.delete(method);
       return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(forcedWait) } };
     }
+    const failure = failNext.get(method);
+    if (failure !== undefined) {
+      failNext.delete(method);
+      return fail(failure);
+    }
     const channel = typeof args.channel === 'string' ? args.channel : '';
     if (MESSAGE_METHODS.has(method)) {
       if (!channelExists(channel)) return fail('channel_not_found');
       if (notIn.has(channel)) return fail('not_in_channel');
+      if (archived.has(channel)) return fail('is_archived');
+      if (method === 'chat.postEphemeral' && members.get(channel) && !members.get(channel)!.has(String(args.user))) return fail('user_not_in_channel');
       const now = Date.now();
       const last = lastMessageAt.get(channel);
       if (last !== undefined && now - last < perChannelMs) {
@@ -146,8 +208,9 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
         return { status: 200, body: { ok: true, url: 'https://fake.slack.com/', team: 'Fake Team', user: 'firebreak', team_id: 'T1', user_id: 'UBOT', bot_id: 'BBOT' } };
       case 'chat.postMessage': {
         const ts = nextTs();
-        messages.set(`${channel}:${ts}`, { channel, ts, text: args.text as string | undefined, blocks: args.blocks as unknown[] | undefined });
-        return { status: 200, body: { ok: true, channel, ts, message: { text: args.text, blocks: args.blocks, ts } } };
+        const thread = typeof args.thread_ts === 'string' && args.thread_ts ? { thread_ts: args.thread_ts } : {};
+        messages.set(`${channel}:${ts}`, { channel, ts, text: args.text as string | undefined, blocks: args.blocks as unknown[] | undefined, ...thread });
+        return { status: 200, body: { ok: true, channel, ts, message: { text: args.text, blocks: args.blocks, ts, ...thread } } };
       }
       case 'chat.update': {
         const key = `${channel}:${String(args.ts)}`;
@@ -156,27 +219,88 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
         return { status: 200, body: { ok: true, channel, ts: args.ts, text: args.text } };
       }
       case 'chat.postEphemeral':
+        ephemerals.push({ channel, user: String(args.user), text: args.text as string | undefined, blocks: args.blocks as unknown[] | undefined });
         return { status: 200, body: { ok: true, message_ts: nextTs() } };
       case 'conversations.create': {
         const name = String(args.name ?? '');
+        const invalid = nameError(name);
+        if (invalid) return fail(invalid);
         if ([...channels.values()].includes(name)) return fail('name_taken');
-        const id = `C${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+        const isPrivate = args.is_private === true || args.is_private === 'true';
+        const id = newId(isPrivate ? 'G' : 'C');
         channels.set(id, name);
-        return { status: 200, body: { ok: true, channel: { id, name, is_channel: true, is_private: args.is_private === true || args.is_private === 'true' } } };
+        if (isPrivate) privateChannels.add(id);
+        members.set(id, new Set([BOT_USER]));
+        return { status: 200, body: { ok: true, channel: { id, name, is_channel: !isPrivate, is_group: isPrivate, is_private: isPrivate, is_member: true, is_archived: false, topic: { value: '' } } } };
       }
-      case 'conversations.invite':
-      case 'conversations.setTopic':
-      case 'pins.add':
-        return channelExists(channel) ? { status: 200, body: { ok: true, channel: { id: channel } } } : fail('channel_not_found');
+      case 'conversations.invite': {
+        if (!channelExists(channel)) return fail('channel_not_found');
+        if (archived.has(channel)) return fail('is_archived');
+        const force = args.force === true || args.force === 'true';
+        const inChannel = members.get(channel) ?? new Set<string>();
+        const problems: { user: string; ok: false; error: string }[] = [];
+        const invited: string[] = [];
+        for (const user of String(args.users ?? '').split(',').filter(Boolean)) {
+          const error = user === BOT_USER ? 'cant_invite_self' : !knownUser(user) ? 'user_not_found' : inChannel.has(user) ? 'already_in_channel' : undefined;
+          if (error) problems.push({ user, ok: false, error });
+          else invited.push(user);
+        }
+        if (problems.length > 0 && (!force || invited.length === 0)) return { status: 200, body: { ok: false, error: problems[0]!.error, errors: problems } };
+        for (const u of invited) inChannel.add(u);
+        members.set(channel, inChannel);
+        return { status: 200, body: { ok: true, channel: { id: channel, name: channels.get(channel) }, ...(problems.length ? { errors: problems } : {}) } };
+      }
+      case 'conversations.setTopic': {
+        if (!channelExists(channel)) return fail('channel_not_found');
+        if (archived.has(channel)) return fail('is_archived');
+        const topic = String(args.topic ?? '');
+        if (topic.length > 250) return fail('too_long');
+        topics.set(channel, topic);
+        return { status: 200, body: { ok: true, channel: { id: channel, name: channels.get(channel), topic: { value: topic, creator: BOT_USER, last_set: Math.floor(Date.now() / 1000) } } } };
+      }
+      case 'pins.add': {
+        if (!channelExists(channel)) return fail('channel_not_found');
+        if (!messages.has(`${channel}:${String(args.timestamp)}`)) return fail('message_not_found');
+        const pinned = pins.get(channel) ?? new Set<string>();
+        if (pinned.has(String(args.timestamp))) return fail('already_pinned');
+        pinned.add(String(args.timestamp));
+        pins.set(channel, pinned);
+        return { status: 200, body: { ok: true } };
+      }
+      case 'conversations.archive':
+        if (!channelExists(channel)) return fail('channel_not_found');
+        if (archived.has(channel)) return fail('already_archived');
+        if (channels.get(channel) === 'general') return fail('cant_archive_general');
+        archived.add(channel);
+        return { status: 200, body: { ok: true } };
+      case 'conversations.open': {
+        const user = String(args.users ?? '');
+        if (user.includes(',')) return fail('not_supported_in_fake');
+        if (!user || !knownUser(user)) return fail('user_not_found');
+        if (user === BOT_USER) return fail('cannot_dm_bot');
+        let id = dms.get(user);
+        const already = id !== undefined;
+        if (!id) {
+          dms.set(user, (id = newId('D')));
+          dmIds.add(id);
+        }
+        return { status: 200, body: { ok: true, ...(already ? { no_op: true, already_open: true } : {}), channel: { id } } };
+      }
       case 'conversations.info': {
         // Slack answers channel_not_found for a private channel the bot is not in, like for one that does not exist.
         const name = channels.get(channel);
         if (name === undefined || missing.has(channel) || (privateChannels.has(channel) && notIn.has(channel))) return fail('channel_not_found');
         const isPrivate = privateChannels.has(channel);
-        return { status: 200, body: { ok: true, channel: { id: channel, name, is_channel: !isPrivate, is_group: isPrivate, is_private: isPrivate, is_member: !notIn.has(channel) } } };
+        return {
+          status: 200,
+          body: { ok: true, channel: { id: channel, name, is_channel: !isPrivate, is_group: isPrivate, is_private: isPrivate, is_member: !notIn.has(channel), is_archived: archived.has(channel), topic: { value: topics.get(channel) ?? '' } } },
+        };
       }
-      case 'conversations.list':
-        return { status: 200, body: { ok: true, channels: [...channels].map(([id, name]) => ({ id, name })), response_metadata: { next_cursor: '' } } };
+      case 'conversations.list': {
+        const excludeArchived = args.exclude_archived === true || args.exclude_archived === 'true';
+        const listed = [...channels].filter(([id]) => !(excludeArchived && archived.has(id)));
+        return { status: 200, body: { ok: true, channels: listed.map(([id, name]) => ({ id, name, is_archived: archived.has(id) })), response_metadata: { next_cursor: '' } } };
+      }
       case 'users.info': {
         const u = users.get(String(args.user));
         if (!u) return fail('user_not_found');
@@ -267,6 +391,15 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     calls,
     responsePosts,
     messages,
+    ephemerals,
+    channel(id) {
+      const name = channels.get(id);
+      if (name === undefined) return undefined;
+      const m = members.get(id);
+      return { id, name, private: privateChannels.has(id), archived: archived.has(id), topic: topics.get(id) ?? '', ...(m ? { members: new Set(m) } : {}), pins: new Set(pins.get(id) ?? []) };
+    },
+    dmChannelOf: (userId) => dms.get(userId),
+    failNext: (method, error) => void failNext.set(method, error),
     responseUrl: (id) => `${url}/response/${encodeURIComponent(id)}`,
     callsOf: (method, okOnly = false) => calls.filter((c) => c.method === method && (!okOnly || (c.status === 200 && !c.error))),
     rateLimitNext: (method, s) => void forced.set(method, s),

@@ -19,6 +19,9 @@ export class SlackCallError extends Error {
 /** What the people who see the error should do about it. */
 export function explainSlackError(code: string, channel?: string): string {
   const where = channel ? ` ${channel}` : '';
+  if (code.startsWith('invalid_name')) {
+    return `Slack refused the channel name${where} (${code}): a name may only have lowercase letters, digits, - and _, at most 80 characters.`;
+  }
   switch (code) {
     case 'channel_not_found':
       return `Slack says channel${where} does not exist or Firebreak cannot see it: if it is private, /invite @firebreak there.`;
@@ -31,6 +34,13 @@ export function explainSlackError(code: string, channel?: string): string {
     case 'token_revoked':
     case 'account_inactive':
       return `Slack rejected Firebreak's bot token (${code}): an admin must set a valid SLACK_BOT_TOKEN (xoxb-…) and restart Firebreak.`;
+    case 'restricted_action':
+      return 'The Slack workspace does not let Firebreak create channels (restricted_action): a workspace admin must allow apps to create channels.';
+    case 'too_many_convos_for_team':
+    case 'too_many_convos_for_app_on_team':
+      return `Slack will not create more channels (${code}): archive old ones, or ask a workspace admin.`;
+    case 'user_not_found':
+      return 'Slack does not know one of the users (user_not_found): check the member ids in the config.';
     case 'missing_scope':
       return 'The Slack app is missing a permission (missing_scope): reinstall it from manifest.yml so it has every scope listed there.';
     default:
@@ -45,6 +55,23 @@ function errorCode(err: unknown): string {
     if (e.code === webApi.ErrorCode.HTTPError) return 'http_error';
   }
   return 'request_failed';
+}
+
+export interface CallOptions {
+  /** Slack error codes the caller handles itself: not logged as failures. */
+  expected?: readonly string[];
+  /** Wait out 429s here (calls outside the pacer); otherwise they are thrown for the pacer. */
+  waitOutRateLimits?: boolean;
+}
+
+/** Rate-limited calls outside the pacer are retried this often before the caller is told. */
+const RATE_LIMIT_RETRIES = 3;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function rateLimitWaitMs(err: unknown): number | null {
+  const e = err as { code?: unknown; retryAfter?: unknown } | null;
+  if (e?.code !== webApi.ErrorCode.RateLimitedError) return null;
+  return typeof e.retryAfter === 'number' ? Math.max(1, e.retryAfter) * 1000 : 1000;
 }
 
 export interface SlackApiOptions {
@@ -78,10 +105,7 @@ export class SlackApi {
     });
     this.pacer = new ChannelPacer({
       intervalMs: opts.paceIntervalMs,
-      retryAfterMs: (err) => {
-        const e = err as { code?: unknown; retryAfter?: unknown };
-        return e?.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? Math.max(1, e.retryAfter) * 1000 : null;
-      },
+      retryAfterMs: rateLimitWaitMs,
       onRateLimited: (channel, waitMs) => this.logger.warn({ channel, waitMs }, 'Slack rate-limited messages to this channel; waiting as Retry-After says'),
       ...(opts.coordination
         ? {
@@ -92,17 +116,35 @@ export class SlackApi {
     });
   }
 
-  /** Runs a call and turns a failure into a logged SlackCallError. */
-  async call<T>(method: string, channel: string | undefined, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      // Rate limits go back to the pacer untouched: it waits for Retry-After and tries again.
-      if ((err as { code?: unknown })?.code === webApi.ErrorCode.RateLimitedError) throw err;
-      const code = errorCode(err);
-      const message = code === 'request_failed' ? `Firebreak could not reach Slack (${method}): ${(err as Error).message}` : explainSlackError(code, channel);
-      this.logger.error({ method, channel, slackError: code }, `Slack ${method} failed: ${message}`);
-      throw new SlackCallError(method, code, message);
+  /**
+   * Runs a call and turns a failure into a logged SlackCallError. `expected` codes are answers the
+   * caller handles (name_taken, already_pinned): logged at debug, not as errors. Rate limits go back
+   * to the caller untouched (the pacer waits for Retry-After and coalesces), unless `waitOutRateLimits`:
+   * then this waits and tries again, for calls that do not go through the pacer (channel operations).
+   */
+  async call<T>(method: string, channel: string | undefined, fn: () => Promise<T>, opts: CallOptions = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const waitMs = rateLimitWaitMs(err);
+        if (waitMs !== null) {
+          if (!opts.waitOutRateLimits) throw err;
+          if (attempt <= RATE_LIMIT_RETRIES) {
+            this.logger.warn({ method, channel, waitMs }, `Slack rate-limited ${method}; waiting as Retry-After says`);
+            await sleep(waitMs);
+            continue;
+          }
+          const message = `Slack kept rate-limiting ${method}${channel ? ` for ${channel}` : ''}: try again in a minute.`;
+          this.logger.error({ method, channel, slackError: 'ratelimited' }, message);
+          throw new SlackCallError(method, 'ratelimited', message);
+        }
+        const code = errorCode(err);
+        const message = code === 'request_failed' ? `Firebreak could not reach Slack (${method}): ${(err as Error).message}` : explainSlackError(code, channel);
+        if (opts.expected?.includes(code)) this.logger.debug({ method, channel, slackError: code }, `Slack ${method}: ${code}`);
+        else this.logger.error({ method, channel, slackError: code }, `Slack ${method} failed: ${message}`);
+        throw new SlackCallError(method, code, message);
+      }
     }
   }
 
@@ -111,10 +153,18 @@ export class SlackApi {
     return { userId: r.user_id, botId: r.bot_id, team: r.team };
   }
 
-  postMessage(channel: string, msg: SlackMessage): Promise<{ channel: string; ts: string }> {
+  /** With `threadTs`, a reply in that message's thread. */
+  postMessage(channel: string, msg: SlackMessage, opts: { threadTs?: string } = {}): Promise<{ channel: string; ts: string }> {
     return this.pacer.run(channel, null, () =>
       this.call('chat.postMessage', channel, async () => {
-        const r = await this.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never[], unfurl_links: false, unfurl_media: false });
+        const r = await this.client.chat.postMessage({
+          channel,
+          text: msg.text,
+          blocks: msg.blocks as never[],
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+        });
         return { channel: r.channel ?? channel, ts: String(r.ts) };
       }),
     );
@@ -129,11 +179,16 @@ export class SlackApi {
     );
   }
 
-  postEphemeral(channel: string, user: string, msg: SlackMessage): Promise<void> {
+  postEphemeral(channel: string, user: string, msg: SlackMessage, opts: CallOptions = {}): Promise<void> {
     return this.pacer.run(channel, null, () =>
-      this.call('chat.postEphemeral', channel, async () => {
-        await this.client.chat.postEphemeral({ channel, user, text: msg.text, blocks: msg.blocks as never[] });
-      }),
+      this.call(
+        'chat.postEphemeral',
+        channel,
+        async () => {
+          await this.client.chat.postEphemeral({ channel, user, text: msg.text, blocks: msg.blocks as never[] });
+        },
+        opts,
+      ),
     );
   }
 

@@ -1,15 +1,29 @@
-import type { ChatPlatformPort, MessageRef } from '../../core/chat-port.js';
+import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../../core/chat-port.js';
 import type { ChannelRef } from '../../core/identity.js';
 import type { Reply } from '../../core/reply.js';
 import { renderBlocks } from './render-blocks.js';
-import { SlackCallError, type SlackApi } from './slack-api.js';
+import { SlackCallError, type CallOptions, type SlackApi } from './slack-api.js';
+import { slackChannelName, slackChannelNameCandidate } from './slack-channel-name.js';
 
 export const SLACK_PLATFORM = 'slack';
+
+/** Slack's limit on a channel topic (conversations.setTopic answers too_long above it). */
+export const SLACK_TOPIC_MAX = 250;
+/** `name`, `name-2` … `name-20`: past that, something other than a busy incident day is wrong. */
+const NAME_ATTEMPTS = 20;
+/** Channel operations do not go through the message pacer, so they wait out 429s themselves. */
+const CHANNEL_OP: CallOptions = { waitOutRateLimits: true };
+/** Why an ephemeral message cannot be shown in that channel; the user gets a direct message instead. */
+const EPHEMERAL_UNDELIVERABLE = ['user_not_in_channel', 'not_in_channel', 'channel_not_found', 'is_archived'];
+
+const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+const codeOf = (err: unknown) => (err instanceof SlackCallError ? err.code : undefined);
 
 /** What alerts, incidents and scheduled jobs ask of Slack on their own (not in reply to a user). */
 export class SlackChatPort implements ChatPlatformPort {
   readonly platform = SLACK_PLATFORM;
   private readonly idsByName = new Map<string, string>();
+  private readonly dmByUser = new Map<string, string>();
 
   constructor(
     private readonly api: SlackApi,
@@ -17,64 +31,130 @@ export class SlackChatPort implements ChatPlatformPort {
     readonly idle: () => Promise<void> = () => api.pacer.idle(),
   ) {}
 
-  async postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef> {
+  /** The name createChannel would try first for `desired` (it may still get `-2`… if taken). */
+  channelNameFor(desired: string): string {
+    return slackChannelName(desired);
+  }
+
+  async postMessage(channel: ChannelTarget, reply: Reply): Promise<MessageRef> {
     const id = 'id' in channel ? channel.id : await this.channelId(channel.name);
-    const r = await this.api.postMessage(id, renderBlocks(reply, {}, this.api.logger));
+    const r = await this.api.postMessage(id, this.render(reply));
     return { platform: SLACK_PLATFORM, channelId: r.channel, messageId: r.ts };
   }
 
   async updateMessage(ref: MessageRef, reply: Reply): Promise<void> {
-    await this.api.updateMessage(ref.channelId, ref.messageId, renderBlocks(reply, {}, this.api.logger));
+    await this.api.updateMessage(ref.channelId, ref.messageId, this.render(reply));
   }
 
-  async createChannel(name: string, opts: { topic?: string } = {}): Promise<ChannelRef> {
-    const created = await this.api.call('conversations.create', name, () => this.api.client.conversations.create({ name, is_private: false }));
-    const id = created.channel?.id;
-    if (!id) throw new SlackCallError('conversations.create', 'invalid_response', `Slack created #${name} but returned no channel id.`);
-    const actualName = created.channel?.name ?? name;
-    this.idsByName.set(actualName, id);
-    if (opts.topic) {
-      const topic = opts.topic;
-      await this.api.call('conversations.setTopic', id, () => this.api.client.conversations.setTopic({ channel: id, topic: topic.slice(0, 250) }));
+  async replyInThread(parent: MessageRef, reply: Reply): Promise<MessageRef> {
+    const r = await this.api.postMessage(parent.channelId, this.render(reply), { threadTs: parent.messageId });
+    return { platform: SLACK_PLATFORM, channelId: r.channel, messageId: r.ts };
+  }
+
+  /**
+   * Ephemeral in `channelId` when given. Slack cannot show an ephemeral message to someone who is
+   * not in the channel (or in a channel Firebreak cannot post to), so then, and without a channel,
+   * it is a direct message from Firebreak: private either way.
+   */
+  async sendPrivate(userId: string, reply: Reply, opts: { channelId?: string } = {}): Promise<void> {
+    const msg = this.render(reply);
+    if (opts.channelId) {
+      try {
+        await this.api.postEphemeral(opts.channelId, userId, msg, { expected: EPHEMERAL_UNDELIVERABLE });
+        return;
+      } catch (err) {
+        const code = codeOf(err);
+        if (!code || !EPHEMERAL_UNDELIVERABLE.includes(code)) throw err;
+        this.api.logger.info({ channel: opts.channelId, user: userId, slackError: code }, 'Slack: the private message cannot be shown in that channel; sending it as a direct message');
+      }
     }
-    return { platform: SLACK_PLATFORM, id, name: actualName };
+    await this.api.postMessage(await this.directMessageChannel(userId), msg);
+  }
+
+  /**
+   * Creates `desired` made into a name Slack accepts (slackChannelName). Slack refuses a name in use,
+   * archived channels included (name_taken), so `-2`, `-3`… are tried in turn.
+   */
+  async createChannel(desired: string, opts: { topic?: string; private?: boolean } = {}): Promise<ChannelRef> {
+    const base = slackChannelName(desired);
+    for (let n = 1; n <= NAME_ATTEMPTS; n++) {
+      const name = slackChannelNameCandidate(base, n);
+      let created;
+      try {
+        created = await this.api.call('conversations.create', `#${name}`, () => this.api.client.conversations.create({ name, is_private: opts.private === true }), {
+          ...CHANNEL_OP,
+          expected: ['name_taken'],
+        });
+      } catch (err) {
+        if (codeOf(err) === 'name_taken') continue;
+        throw err;
+      }
+      const id = created.channel?.id;
+      if (!id) throw new SlackCallError('conversations.create', 'invalid_response', `Slack created #${name} but returned no channel id.`);
+      const actualName = created.channel?.name ?? name;
+      this.idsByName.set(actualName, id);
+      if (opts.topic) await this.setTopic(id, opts.topic);
+      return { platform: SLACK_PLATFORM, id, name: actualName, ...(created.channel?.context_team_id ? { workspace: created.channel.context_team_id } : {}) };
+    }
+    const last = slackChannelNameCandidate(base, NAME_ATTEMPTS);
+    const message = `Slack channels #${base} through #${last} are all taken (archived channels keep their names): choose another name.`;
+    this.api.logger.error({ method: 'conversations.create', slackError: 'name_taken' }, message);
+    throw new SlackCallError('conversations.create', 'name_taken', message);
   }
 
   async inviteToChannel(channelId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
+    // Without force, one responder already in the channel would keep every other one out.
+    const done = ['already_in_channel', 'cant_invite_self'];
     try {
-      await this.api.call('conversations.invite', channelId, () => this.api.client.conversations.invite({ channel: channelId, users: userIds.join(',') }));
+      await this.api.call('conversations.invite', channelId, () => this.api.client.conversations.invite({ channel: channelId, users: userIds.join(','), force: true }), {
+        ...CHANNEL_OP,
+        expected: done,
+      });
     } catch (err) {
-      // Inviting someone who is already there is what we wanted anyway.
-      if (err instanceof SlackCallError && err.code === 'already_in_channel') return;
+      // Already there (or it is Firebreak itself): what we wanted anyway.
+      if (done.includes(codeOf(err) ?? '')) return;
       throw err;
     }
   }
 
-  // Placeholders until the chat-directory operations land (issue 9, item 3); nothing calls them yet.
-  async replyInThread(_parent: MessageRef, _reply: Reply): Promise<MessageRef> {
-    throw new Error('Slack: thread replies are not implemented yet');
-  }
-
-  async sendPrivate(): Promise<void> {
-    throw new Error('Slack: private messages are not implemented yet');
-  }
-
-  async setTopic(): Promise<void> {
-    throw new Error('Slack: setting a topic is not implemented yet');
-  }
-
-  async archiveChannel(): Promise<void> {
-    throw new Error('Slack: archiving is not implemented yet');
+  /** Cut to Slack's 250 characters, with an ellipsis. */
+  async setTopic(channelId: string, topic: string): Promise<void> {
+    await this.api.call('conversations.setTopic', channelId, () => this.api.client.conversations.setTopic({ channel: channelId, topic: cut(topic, SLACK_TOPIC_MAX) }), CHANNEL_OP);
   }
 
   async pinMessage(ref: MessageRef): Promise<void> {
     try {
-      await this.api.call('pins.add', ref.channelId, () => this.api.client.pins.add({ channel: ref.channelId, timestamp: ref.messageId }));
+      await this.api.call('pins.add', ref.channelId, () => this.api.client.pins.add({ channel: ref.channelId, timestamp: ref.messageId }), { ...CHANNEL_OP, expected: ['already_pinned'] });
     } catch (err) {
-      if (err instanceof SlackCallError && err.code === 'already_pinned') return;
+      if (codeOf(err) === 'already_pinned') return;
       throw err;
     }
+  }
+
+  async archiveChannel(channelId: string): Promise<void> {
+    try {
+      await this.api.call('conversations.archive', channelId, () => this.api.client.conversations.archive({ channel: channelId }), { ...CHANNEL_OP, expected: ['already_archived'] });
+    } catch (err) {
+      if (codeOf(err) !== 'already_archived') throw err;
+    }
+    // Posting by name must not find the archived channel (its name stays taken in Slack).
+    for (const [name, id] of this.idsByName) if (id === channelId) this.idsByName.delete(name);
+  }
+
+  private render(reply: Reply) {
+    return renderBlocks(reply, {}, this.api.logger);
+  }
+
+  /** The DM channel with a user (conversations.open, needs im:write); opened once, then cached. */
+  private async directMessageChannel(userId: string): Promise<string> {
+    const cached = this.dmByUser.get(userId);
+    if (cached) return cached;
+    const r = await this.api.call('conversations.open', userId, () => this.api.client.conversations.open({ users: userId }), CHANNEL_OP);
+    const id = r.channel?.id;
+    if (!id) throw new SlackCallError('conversations.open', 'invalid_response', `Slack opened no direct message channel with ${userId}.`);
+    this.dmByUser.set(userId, id);
+    return id;
   }
 
   /** Channel names → ids (chat.postMessage wants ids). Looked up once, then cached. */
