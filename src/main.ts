@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
+import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
@@ -25,7 +26,6 @@ import { startHttpServer, type RunningServer } from './http/server.js';
 import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
-import { InProcessBackupJobs } from './commands/backup-jobs.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';

@@ -5,8 +5,9 @@ import { truncate } from '../core/parser.js';
 import type { BackupRecord } from '../core/ports.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
-import { backupLeaseKey, configuredTarget, runBackupJob } from './backup-jobs.js';
-import { describeDatabaseUrl, describeRecord, formatBytes, formatDuration, formatTime } from './backup-format.js';
+import { backupLeaseKey, configuredTarget } from '../backups/backup-targets.js';
+import { runBackupJob } from '../backups/run-backup-job.js';
+import { describeDatabaseUrl, describeRecord, formatBytes, formatDuration, formatTime } from '../backups/backup-format.js';
 
 const NOW_ROLE = 'responders';
 const RESTORE_ROLE = 'admins';

@@ -5,9 +5,11 @@ import type { ChatPlatformPort } from '../core/chat-port.js';
 import type { Actor } from '../core/identity.js';
 import type { Reply } from '../core/reply.js';
 import type { Ports } from '../core/services.js';
-import { failAbandonedBackups, runBackupJob, stopBackupJobs } from '../commands/backup-jobs.js';
+import { stopBackupJobs } from '../backups/backup-jobs.js';
+import { failAbandonedBackups } from '../backups/backup-sweep.js';
+import { runBackupJob } from '../backups/run-backup-job.js';
 import type { BackupReport } from '../core/ports.js';
-import { formatBytes, formatDuration } from '../commands/backup-format.js';
+import { formatBytes, formatDuration } from '../backups/backup-format.js';
 
 export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', name: 'scheduler' };
 

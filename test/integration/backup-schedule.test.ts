@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/ports.js';
 import type { App } from '../../src/main.js';
-import { runBackupJob } from '../../src/commands/backup-jobs.js';
+import { runBackupJob } from '../../src/backups/run-backup-job.js';
 import { BackupScheduler } from '../../src/scheduler/backup-scheduler.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
