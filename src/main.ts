@@ -33,6 +33,7 @@ import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
+import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { openStore } from './store/open-store.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
@@ -92,6 +93,7 @@ export async function buildApp(
     deploy: new ServiceDeployer(),
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs() },
     chat,
+    messageRefs: new SqlMessageRefRepository(db),
     redactor,
     logger,
     storeDescription: db.description,

@@ -12,6 +12,7 @@ import type {
   TimelineRepository,
 } from './ports.js';
 import type { ChatDirectory } from './chat-port.js';
+import type { MessageRefRepository } from './message-refs.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
 
@@ -39,6 +40,8 @@ export interface Ports {
   backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs };
   /** Platform id → chat port: where domain services post, update and create channels on their own. */
   chat: ChatDirectory;
+  /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
+  messageRefs: MessageRefRepository;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }
