@@ -29,6 +29,7 @@ import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
+import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
 import type { Db } from './store/db.js';
@@ -44,6 +45,8 @@ export interface App {
   db: Db;
   coordination: Coordination;
   ports: Ports;
+  /** The same directory as ports.chat, with register(): platforms add themselves when they start. */
+  chat: ChatPlatformDirectory;
   dispatcher: Dispatcher;
   metrics: PromMetrics;
   logger: Logger;
@@ -91,7 +94,7 @@ export async function buildApp(
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
-    backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs() },
+    backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
     messageRefs: new SqlMessageRefRepository(db),
     redactor,
@@ -106,6 +109,7 @@ export async function buildApp(
     db,
     coordination,
     ports,
+    chat,
     dispatcher,
     metrics,
     logger,
@@ -147,6 +151,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
       if (discord) {
         chat.discord = discord.chat;
+        app.chat.register(discord.chat);
         // Deferred results still on their way to Discord are waited for before the store closes.
         closers.push(() => discord.drain());
       }
@@ -157,6 +162,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, logger: app.logger, router });
       if (slack) {
         chat.slack = slack.chat;
+        app.chat.register(slack.chat);
         closers.push(() => slack.close());
       }
     }
@@ -164,7 +170,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
     if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
     // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
-    const backupScheduler = new BackupScheduler(loaded.config, app.ports, [chat.slack, chat.discord].filter((c) => c !== undefined));
+    // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
+    const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
   } catch (err) {

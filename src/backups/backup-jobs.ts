@@ -2,12 +2,11 @@
  * The backup jobs of one process and their shutdown. Shared by /backup now and the scheduler, so
  * shutdown waits for both kinds alike.
  */
-import type { BackupJobs, BackupReport, RunningBackupJob } from '../core/ports.js';
+import type { BackupJobs, RunningBackupJob } from '../core/ports.js';
 import type { Ports } from '../core/services.js';
 
 /**
- * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it, and
- * where failures are reported (installed by the scheduler, which holds the chat platforms).
+ * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it.
  * main.ts builds one per app and hands it in as `ports.backups.jobs`. Without it, close() shut
  * the store while a dump was still running and the record stayed "running" for ever.
  */
@@ -15,7 +14,6 @@ export class InProcessBackupJobs implements BackupJobs {
   private stoppingFlag = false;
   private readonly jobs = new Map<string, RunningBackupJob>();
   private readonly chores = new Set<Promise<unknown>>();
-  reporter: ((report: BackupReport) => Promise<void>) | undefined;
 
   get stopping(): boolean {
     return this.stoppingFlag;

@@ -245,7 +245,8 @@ backups:
     busy: { type: command, argv: ["node", "-e", "process.stdout.write('x')"] }
 `);
     const chat = new RecordingChat();
-    const scheduler = new BackupScheduler(a.loaded.config, a.ports, [chat]);
+    a.chat.register(chat);
+    const scheduler = new BackupScheduler(a.loaded.config, a.ports);
     const r = await a.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/backup now broken' } });
     expect(r.status).toBe('failed');
     expect(chat.posted).toHaveLength(1);
