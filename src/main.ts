@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
+import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
@@ -27,14 +28,15 @@ import { startHttpServer, type RunningServer } from './http/server.js';
 import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
-import { InProcessBackupJobs } from './commands/backup-jobs.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
+import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
+import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { openStore } from './store/open-store.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
@@ -47,6 +49,8 @@ export interface App {
   db: Db;
   coordination: Coordination;
   ports: Ports;
+  /** The same directory as ports.chat, with register(): platforms add themselves when they start. */
+  chat: ChatPlatformDirectory;
   dispatcher: Dispatcher;
   metrics: PromMetrics;
   logger: Logger;
@@ -96,8 +100,9 @@ export async function buildApp(
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
-    backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs() },
+    backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
+    messageRefs: new SqlMessageRefRepository(db),
     redactor,
     logger,
     storeDescription: db.description,
@@ -110,6 +115,7 @@ export async function buildApp(
     db,
     coordination,
     ports,
+    chat,
     dispatcher,
     metrics,
     logger,
@@ -151,6 +157,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
       if (discord) {
         chat.discord = discord.chat;
+        app.chat.register(discord.chat);
         // Deferred results still on their way to Discord are waited for before the store closes.
         closers.push(() => discord.drain());
       }
@@ -161,6 +168,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, logger: app.logger, router });
       if (slack) {
         chat.slack = slack.chat;
+        app.chat.register(slack.chat);
         closers.push(() => slack.close());
       }
     }
@@ -168,7 +176,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
     if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
     // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
-    const backupScheduler = new BackupScheduler(loaded.config, app.ports, [chat.slack, chat.discord].filter((c) => c !== undefined));
+    // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
+    const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
   } catch (err) {

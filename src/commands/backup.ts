@@ -5,8 +5,10 @@ import { truncate } from '../core/parser.js';
 import type { BackupRecord } from '../core/ports.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
-import { backupLeaseKey, configuredTarget, runBackupJob } from './backup-jobs.js';
-import { describeDatabaseUrl, describeRecord, formatBytes, formatDuration, formatTime } from './backup-format.js';
+import { reportBackupProblem } from '../backups/backup-report.js';
+import { backupLeaseKey, configuredTarget } from '../backups/backup-targets.js';
+import { runBackupJob } from '../backups/run-backup-job.js';
+import { describeDatabaseUrl, describeRecord, formatBytes, formatDuration, formatTime } from '../backups/backup-format.js';
 
 const NOW_ROLE = 'responders';
 const RESTORE_ROLE = 'admins';
@@ -114,21 +116,20 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
 }
 
 /**
- * A failed /backup now is also posted to the incidents channel, like a failed scheduled one: the
- * person who typed it may walk away, and the people who watch backups read that channel. Not when
- * it was typed there already. Best effort: the reply where it was typed is what counts.
+ * A failed /backup now also goes into the day's report in the incidents channel, like a failed
+ * scheduled one: the person who typed it may walk away, and the people who watch backups read that
+ * channel. Not when it was typed there already. Best effort: the reply where it was typed is what counts.
  */
 async function reportManualFailure(ctx: CommandContext, target: string, text: string): Promise<void> {
-  const reporter = ctx.ports.backups?.jobs.reporter;
   const incidents = ctx.config.chat.incidents_channel.replace(/^#/, '');
-  if (!reporter || ctx.channel.name?.replace(/^#/, '') === incidents) return;
-  await reporter({
+  if (ctx.channel.name?.replace(/^#/, '') === incidents) return;
+  await reportBackupProblem(ctx.config, ctx.ports, {
     kind: 'failed',
     target,
     title: `Backup of ${target} failed`,
     text: `${text} (/backup now by ${ctx.actor.name}${ctx.channel.name ? ` in #${ctx.channel.name}` : ''})`,
     context: `/backup list shows recent backups; /backup now ${target} retries`,
-  }).catch((err: unknown) => ctx.ports.logger.warn({ target, err: ctx.ports.redactor.redact(String(err)) }, 'could not report the failed backup in the incidents channel'));
+  });
 }
 
 const statusIcon: Record<BackupRecord['status'], ReplyStatus> = { complete: 'ok', failed: 'error', running: 'pending' };

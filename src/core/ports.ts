@@ -300,13 +300,32 @@ export interface BackupRunner {
   remove(destination: BackupDestinationConfig, location: string): Promise<void>;
 }
 
-/** A failed or skipped backup, for the incidents channel. */
-export interface BackupReport {
+/** A failed or skipped backup, for the incidents channel. Already redacted. */
+export interface BackupProblem {
   kind: 'failed' | 'skipped';
   target: string;
   title: string;
   text: string;
   context?: string;
+}
+
+/** The problems of one target on one UTC day: what that day's report message shows. */
+export interface BackupReportDay {
+  target: string;
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  failed: number;
+  skipped: number;
+  firstAt: Date;
+  latestAt: Date;
+  /** The problem with the latest time (a slow replica's older slot does not replace it). */
+  latest: BackupProblem;
+}
+
+export interface BackupReportRepository {
+  /** Counts the problem into its target's day (one statement: replicas never lose a count) and returns the day. */
+  add(problem: BackupProblem, day: string, at: Date): Promise<BackupReportDay>;
+  get(target: string, day: string): Promise<BackupReportDay | null>;
 }
 
 /** One backup this process is running (from before its lease is taken until its lease is released). */
@@ -321,8 +340,8 @@ export interface RunningBackupJob {
 }
 
 /**
- * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it, and
- * where failures are reported. Shared by /backup now and the scheduler; main.ts builds one per app.
+ * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it.
+ * Shared by /backup now and the scheduler; main.ts builds one per app.
  */
 export interface BackupJobs {
   /** True once shutdown began: no new backup starts. */
@@ -336,8 +355,6 @@ export interface BackupJobs {
   register(job: RunningBackupJob): void;
   /** The jobs running now. */
   running(): RunningBackupJob[];
-  /** Posts to the incidents channel; unset in processes without chat platforms (`firebreak run`). */
-  reporter: ((report: BackupReport) => Promise<void>) | undefined;
 }
 
 // ── metrics and logging ─────────────────────────────────────────────────────

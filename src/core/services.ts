@@ -1,6 +1,7 @@
 import type {
   ActionRunner,
   BackupJobs,
+  BackupReportRepository,
   BackupRepository,
   BackupRunner,
   Coordination,
@@ -14,6 +15,7 @@ import type {
 } from './ports.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
+import type { MessageRefRepository } from './message-refs.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
 
@@ -40,12 +42,14 @@ export interface Ports {
   /** Custom actions from `actions:` in the config (argv and HTTP templates). */
   actions?: ActionRunner;
   /**
-   * Backups: records in the store, the runner for pg_dump/psql/S3 and this process's running
-   * jobs (shutdown waits for them; the scheduler installs the reporter), all wired together.
+   * Backups: records in the store, the runner for pg_dump/psql/S3, this process's running jobs
+   * (shutdown waits for them) and the day's problems per target (the report in the incidents channel).
    */
-  backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs };
+  backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs; reports: BackupReportRepository };
   /** Platform id → chat port: where domain services post, update and create channels on their own. */
   chat: ChatDirectory;
+  /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
+  messageRefs: MessageRefRepository;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { FirebreakConfig } from '../config/schema.js';
-import type { ChatPlatformPort } from '../core/chat-port.js';
 import type { Actor } from '../core/identity.js';
-import type { Reply } from '../core/reply.js';
 import type { Ports } from '../core/services.js';
-import { failAbandonedBackups, runBackupJob, stopBackupJobs } from '../commands/backup-jobs.js';
-import type { BackupReport } from '../core/ports.js';
-import { formatBytes, formatDuration } from '../commands/backup-format.js';
+import { stopBackupJobs } from '../backups/backup-jobs.js';
+import { reportBackupProblem } from '../backups/backup-report.js';
+import { failAbandonedBackups } from '../backups/backup-sweep.js';
+import { runBackupJob } from '../backups/run-backup-job.js';
+import { formatBytes, formatDuration } from '../backups/backup-format.js';
 
 export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', name: 'scheduler' };
 
@@ -41,11 +41,7 @@ export class BackupScheduler {
   constructor(
     private readonly config: FirebreakConfig,
     private readonly ports: Ports,
-    private readonly chat: readonly ChatPlatformPort[] = [],
-  ) {
-    // A failed /backup now is reported in the incidents channel too, through these chat platforms.
-    if (chat.length > 0 && ports.backups) ports.backups.jobs.reporter = (r) => this.post(r);
-  }
+  ) {}
 
   /**
    * The backup service's start: sweeps rows a crashed process left "running" (in the background,
@@ -140,7 +136,7 @@ export class BackupScheduler {
       this.ports.logger.warn({ target, slot }, msg);
       await this.ports.timeline.record({ ...base, outcome: 'skipped', output: msg });
       // A skipped slot means no backup this time: the people who watch failures should know.
-      await this.post({ kind: 'skipped', target, title: `Scheduled backup of ${target} skipped`, text: msg, context: `Slot ${slot} · /backup list shows recent backups; /backup now ${target} retries` });
+      await reportBackupProblem(this.config, this.ports, { kind: 'skipped', target, title: `Scheduled backup of ${target} skipped`, text: msg, context: slotContext(target, slot) }, new Date(slot));
       return 'busy';
     }
     const { record, result } = job;
@@ -162,22 +158,12 @@ export class BackupScheduler {
     return 'ran';
   }
 
-  /** A failed scheduled backup goes to the incidents channel; without a chat platform, to the log. */
+  /** A failed scheduled backup goes into the day's report in the incidents channel (backups/backup-report.ts). */
   private report(target: string, slot: string, text: string): Promise<void> {
-    return this.post({ kind: 'failed', target, title: `Scheduled backup of ${target} failed`, text, context: `Slot ${slot} · /backup list shows recent backups; /backup now ${target} retries` });
+    return reportBackupProblem(this.config, this.ports, { kind: 'failed', target, title: `Scheduled backup of ${target} failed`, text, context: slotContext(target, slot) }, new Date(slot));
   }
+}
 
-  private async post(r: BackupReport): Promise<void> {
-    const reply: Reply = { title: r.title, status: r.kind === 'failed' ? 'error' : 'warning', text: r.text, context: r.context };
-    const channel = this.config.chat.incidents_channel;
-    if (this.chat.length === 0) {
-      this.ports.logger.error({ target: r.target, channel }, `BACKUP ${r.kind.toUpperCase()} (no chat platform to report it in #${channel}): ${r.text}`);
-      return;
-    }
-    for (const platform of this.chat) {
-      await platform.postMessage({ name: channel }, reply).catch((err: unknown) =>
-        this.ports.logger.error({ target: r.target, platform: platform.platform, err: this.ports.redactor.redact(String(err)) }, `could not report "${r.title}" in #${channel}: ${r.text}`),
-      );
-    }
-  }
+function slotContext(target: string, slot: string): string {
+  return `Slot ${slot} · /backup list shows recent backups; /backup now ${target} retries`;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main.js';
 import type { Logger } from '../../src/core/ports.js';
-import { runBackupJob } from '../../src/commands/backup-jobs.js';
+import { runBackupJob } from '../../src/backups/run-backup-job.js';
 import { S3ObjectStore } from '../../src/integrations/backup/object-store.js';
 import { streamBackup } from '../../src/integrations/backup/stream-backup.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';

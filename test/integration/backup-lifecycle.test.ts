@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LeaseInfo, LeaseRepository } from '../../src/core/ports.js';
-import { backupLeaseKey, runBackupJob, stopBackupJobs } from '../../src/commands/backup-jobs.js';
+import { stopBackupJobs } from '../../src/backups/backup-jobs.js';
+import { backupLeaseKey } from '../../src/backups/backup-targets.js';
+import { runBackupJob } from '../../src/backups/run-backup-job.js';
 import { BackupScheduler } from '../../src/scheduler/backup-scheduler.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 import { alice, bob, consoleChan, testApp } from '../support/app.js';
@@ -243,7 +245,8 @@ backups:
     busy: { type: command, argv: ["node", "-e", "process.stdout.write('x')"] }
 `);
     const chat = new RecordingChat();
-    const scheduler = new BackupScheduler(a.loaded.config, a.ports, [chat]);
+    a.chat.register(chat);
+    const scheduler = new BackupScheduler(a.loaded.config, a.ports);
     const r = await a.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/backup now broken' } });
     expect(r.status).toBe('failed');
     expect(chat.posted).toHaveLength(1);

@@ -3,9 +3,10 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatPlatformDirectory } from '../../src/core/chat-directory.js';
 import type { Logger } from '../../src/core/ports.js';
 import type { App } from '../../src/main.js';
-import { runBackupJob } from '../../src/commands/backup-jobs.js';
+import { runBackupJob } from '../../src/backups/run-backup-job.js';
 import { BackupScheduler } from '../../src/scheduler/backup-scheduler.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
@@ -128,7 +129,8 @@ backups:
 `);
     apps.push(app);
     const chat = new RecordingChat();
-    expect(await new BackupScheduler(app.loaded.config, app.ports, [chat]).fire('broken', new Date('2026-11-25T03:00:00Z'))).toBe('failed');
+    app.chat.register(chat);
+    expect(await new BackupScheduler(app.loaded.config, app.ports).fire('broken', new Date('2026-11-25T03:00:00Z'))).toBe('failed');
     expect(chat.posted).toHaveLength(1);
     expect(chat.posted[0]!.channel).toBe('ops-incidents');
     expect(chat.posted[0]!.reply.title).toBe('Scheduled backup of broken failed');
@@ -140,7 +142,8 @@ backups:
 
     const logged: string[] = [];
     const logger: Logger = { debug() {}, info() {}, warn() {}, error: (_o, msg) => void logged.push(msg ?? '') };
-    expect(await new BackupScheduler(app.loaded.config, { ...app.ports, logger }).fire('broken', new Date('2026-11-25T04:00:00Z'))).toBe('failed');
+    const noChat = { ...app.ports, logger, chat: new ChatPlatformDirectory() };
+    expect(await new BackupScheduler(app.loaded.config, noChat).fire('broken', new Date('2026-11-25T04:00:00Z'))).toBe('failed');
     expect(logged.some((m) => m.startsWith('BACKUP FAILED (no chat platform to report it in #ops-incidents): Backup bk-') && m.includes('exited with 3'))).toBe(true);
     expect((await app.ports.backups!.records.list({ target: 'broken' })).map((r) => r.status)).toEqual(['failed', 'failed']);
   });

@@ -1,0 +1,34 @@
+import type { FirebreakConfig } from '../config/schema.js';
+import type { BackupRecord } from '../core/ports.js';
+import type { Ports } from '../core/services.js';
+
+/**
+ * Deletes complete backups of a target older than retention_days: the object first, then the
+ * record, so a record never points at nothing. Running and failed rows are left alone.
+ * Call it only while holding the target's backup lease (runBackupJob does).
+ */
+export async function applyRetention(
+  config: FirebreakConfig,
+  ports: Ports,
+  targetName: string,
+  now: Date = new Date(),
+): Promise<{ deleted: BackupRecord[]; problems: string[] }> {
+  const days = config.backups.retention_days;
+  const destination = config.backups.destination;
+  const backups = ports.backups;
+  if (!days || !destination || !backups) return { deleted: [], problems: [] };
+  const before = new Date(now.getTime() - days * 86_400_000);
+  const old = await backups.records.completeOlderThan(targetName, before);
+  const deleted: BackupRecord[] = [];
+  const problems: string[] = [];
+  for (const r of old) {
+    try {
+      if (r.location) await backups.runner.remove(destination, r.location);
+      await backups.records.delete(r.id);
+      deleted.push(r);
+    } catch (err) {
+      problems.push(`${r.id}: ${ports.redactor.redact((err as Error).message)}`);
+    }
+  }
+  return { deleted, problems };
+}
