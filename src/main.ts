@@ -9,11 +9,13 @@ import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
+import type { ConsoleMessageStore } from './core/console-messages.js';
 import { Dispatcher } from './core/dispatcher.js';
 import type { Coordination, Logger } from './core/ports.js';
 import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
+import { ConsoleChatPort } from './chat/console/console-chat-port.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
 import type { DiscordChat } from './chat/discord/discord-chat.js';
 import type { SlackChatPort } from './chat/slack/slack-chat-port.js';
@@ -31,6 +33,7 @@ import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
+import { SqlConsoleMessageRepository } from './store/console-message-repository.js';
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { openStore } from './store/open-store.js';
@@ -43,6 +46,8 @@ export interface App {
   db: Db;
   coordination: Coordination;
   ports: Ports;
+  /** The console platform's messages: what `firebreak console` shows (ports.chat has the port over them). */
+  consoleMessages: ConsoleMessageStore;
   dispatcher: Dispatcher;
   metrics: PromMetrics;
   logger: Logger;
@@ -81,6 +86,9 @@ export async function buildApp(
   }
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
+  // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
+  const consoleMessages = new SqlConsoleMessageRepository(db);
+  chat.register(new ConsoleChatPort(consoleMessages));
   const ports: Ports = {
     registry,
     timeline: new SqlTimelineRepository(db),
@@ -104,6 +112,7 @@ export async function buildApp(
     db,
     coordination,
     ports,
+    consoleMessages,
     dispatcher,
     metrics,
     logger,
@@ -138,7 +147,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   const chat: Running['chat'] = {};
   try {
     const token = newConsoleToken();
-    registerRemoteConsole(router, app.dispatcher, token);
+    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
     if (runtime.discord.applicationId || runtime.discord.publicKey) {
       // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
       const { startDiscord } = await import('./chat/discord/start-discord.js');
