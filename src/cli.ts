@@ -111,11 +111,7 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       );
       return { ...result, exitCode: exitCodeFor(result.status) };
     },
-    async changes(as, since) {
-      if (since === undefined) return { version: await app.consoleMessages.currentVersion(), messages: [] };
-      const messages = await app.consoleMessages.changesSince(since, as);
-      return { version: messages.at(-1)?.version ?? since, messages };
-    },
+    changes: async (as, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, as)),
     close: () => app.close(),
   };
 }

@@ -33,6 +33,11 @@ export interface ConsoleMessage {
   version: number;
 }
 
+export interface ConsoleChanges {
+  version: number;
+  messages: ConsoleMessage[];
+}
+
 export interface NewConsoleMessage {
   channelId: string | null;
   threadParentId?: number | null;
@@ -57,9 +62,10 @@ export interface ConsoleMessageStore {
   message(id: number): Promise<ConsoleMessage | null>;
   /**
    * Messages posted or changed after `version` that `viewer` may see (public ones and their own
-   * private ones), oldest change first, at most `limit`.
+   * private ones), oldest change first, at most `limit`; and the version to ask from next time
+   * (past other people's private messages, so they are not looked at again).
    */
-  changesSince(version: number, viewer: string, limit?: number): Promise<ConsoleMessage[]>;
+  changesSince(version: number, viewer: string, limit?: number): Promise<ConsoleChanges>;
   /** The clock now: a reader that starts here is shown only what changes from now on. */
   currentVersion(): Promise<number>;
 }

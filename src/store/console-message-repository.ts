@@ -1,4 +1,4 @@
-import type { ConsoleChannel, ConsoleMessage, ConsoleMessageStore, NewConsoleMessage } from '../core/console-messages.js';
+import type { ConsoleChanges, ConsoleChannel, ConsoleMessage, ConsoleMessageStore, NewConsoleMessage } from '../core/console-messages.js';
 import type { Reply } from '../core/reply.js';
 import type { Db } from './db.js';
 
@@ -122,13 +122,18 @@ export class SqlConsoleMessageRepository implements ConsoleMessageStore {
     return rows[0] ? toMessage(rows[0]) : null;
   }
 
-  async changesSince(version: number, viewer: string, limit = 200): Promise<ConsoleMessage[]> {
+  async changesSince(version: number, viewer: string, limit = 200): Promise<ConsoleChanges> {
+    // The clock first: versions follow commit order, so every message up to it is committed and
+    // visible to the next statement, and a reader may move its cursor to it when the page is not full.
+    const clock = await this.currentVersion();
     const rows = await this.db.query<MessageRow>(
-      `WITH m AS (SELECT * FROM console_messages WHERE version > $1 AND (private_to IS NULL OR private_to = $2) ORDER BY version LIMIT $3)
+      `WITH m AS (SELECT * FROM console_messages
+                  WHERE version > $1 AND version <= $2 AND (private_to IS NULL OR private_to = $3) ORDER BY version LIMIT $4)
        ${WITH_CHANNEL_NAME} ORDER BY m.version`,
-      [version, viewer, limit],
+      [version, clock, viewer, limit],
     );
-    return rows.map(toMessage);
+    const messages = rows.map(toMessage);
+    return { messages, version: messages.length === limit ? messages.at(-1)!.version : Math.max(clock, version) };
   }
 
   async currentVersion(): Promise<number> {

@@ -12,6 +12,7 @@ import { openPostgres } from '../../src/store/postgres-db.js';
 import { silentLogger, testApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
 
+const changes = async (app: Awaited<ReturnType<typeof testApp>>, since: number, viewer: string) => (await app.consoleMessages.changesSince(since, viewer)).messages;
 const card = (title: string, extra: Partial<Reply> = {}): Reply => ({ title, status: 'info', ...extra });
 
 describe('the console chat platform on PGlite', () => {
@@ -35,16 +36,16 @@ describe('the console chat platform on PGlite', () => {
     expect(again.channelId).toBe(ref.channelId);
     await port.updateMessage(ref, card('Backup complete (verified)'));
 
-    const changes = await app.consoleMessages.changesSince(before, 'alice');
-    expect(changes.map((m) => [m.id, m.channel?.name, m.reply.title])).toEqual([
+    const seen = await changes(app, before, 'alice');
+    expect(seen.map((m) => [m.id, m.channel?.name, m.reply.title])).toEqual([
       [Number(again.messageId), 'incidents', 'Second'],
       [Number(ref.messageId), 'incidents', 'Backup complete (verified)'],
     ]);
-    const updated = changes[1]!;
-    expect(updated.version).toBeGreaterThan(changes[0]!.version);
-    expect(updated.createdVersion).toBeLessThan(changes[0]!.version);
+    const updated = seen[1]!;
+    expect(updated.version).toBeGreaterThan(seen[0]!.version);
+    expect(updated.createdVersion).toBeLessThan(seen[0]!.version);
     // A reader that had seen the second post sees only the update.
-    expect((await app.consoleMessages.changesSince(changes[0]!.version, 'alice')).map((m) => m.reply.title)).toEqual(['Backup complete (verified)']);
+    expect((await changes(app, seen[0]!.version, 'alice')).map((m) => m.reply.title)).toEqual(['Backup complete (verified)']);
     await expect(port.updateMessage({ platform: 'console', channelId: ref.channelId, messageId: '999999' }, card('x'))).rejects.toThrow('There is no console message 999999 to update');
   });
 
@@ -64,13 +65,16 @@ describe('the console chat platform on PGlite', () => {
     const incidents = await port.postMessage({ name: 'incidents' }, card('Public'));
     await port.sendPrivate('alice', card('Only for alice'), { channelId: incidents.channelId });
     await port.sendPrivate('alice', card('A direct note'));
-    const forAlice = await app.consoleMessages.changesSince(before, 'alice');
+    const forAlice = await changes(app, before, 'alice');
     expect(forAlice.map((m) => [m.reply.title, m.channel?.name ?? null, m.privateTo])).toEqual([
       ['Public', 'incidents', null],
       ['Only for alice', 'incidents', 'alice'],
       ['A direct note', null, 'alice'],
     ]);
-    expect((await app.consoleMessages.changesSince(before, 'bob')).map((m) => m.reply.title)).toEqual(['Public']);
+    const forBob = await app.consoleMessages.changesSince(before, 'bob');
+    expect(forBob.messages.map((m) => m.reply.title)).toEqual(['Public']);
+    // Past alice's private messages: bob's next poll does not look at them again.
+    expect(forBob.version).toBe(await app.consoleMessages.currentVersion());
   });
 
   it('createChannel gives a taken name -2, -3 (archived names stay taken); topic, invites, pins and archiving are stored', async () => {
@@ -155,14 +159,14 @@ describe('console message versions on PostgreSQL', () => {
       const reader = (async () => {
         while (posting) {
           const batch = await repo.changesSince(since, 'alice');
-          for (const m of batch) seen.add(m.id);
-          since = batch.at(-1)?.version ?? since;
+          for (const m of batch.messages) seen.add(m.id);
+          since = batch.version;
         }
       })();
       const refs = await Promise.all(Array.from({ length: 150 }, (_, i) => port.postMessage({ name: 'incidents' }, card(`alert ${i}`))));
       posting = false;
       await reader;
-      for (const m of await repo.changesSince(since, 'alice')) seen.add(m.id);
+      for (const m of (await repo.changesSince(since, 'alice')).messages) seen.add(m.id);
       expect([...seen].sort((a, b) => a - b)).toEqual(refs.map((r) => Number(r.messageId)).sort((a, b) => a - b));
     } finally {
       await db.close();

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { z } from 'zod';
-import type { ConsoleMessage } from '../../core/console-messages.js';
+import type { ConsoleChanges } from '../../core/console-messages.js';
 import type { Reply } from '../../core/reply.js';
 import { MAX_BODY_BYTES } from '../../http/server.js';
 import { REMOTE_CHANGES_PATH, REMOTE_PATH, type ServerInfo } from './remote-endpoint.js';
@@ -122,7 +122,7 @@ const changesSchema = z.object({
     }),
   ),
 });
-export type ConsoleChanges = { version: number; messages: ConsoleMessage[] };
+export type { ConsoleChanges };
 
 /**
  * The console platform's messages posted or changed since `since` that `as` may see, from the

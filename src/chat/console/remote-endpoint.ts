@@ -121,7 +121,6 @@ export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispat
     if (!parsed.success) return json(400, { error: parsed.error.issues[0]?.message ?? 'The console request is not valid.' });
     const { as, since } = parsed.data;
     if (since === undefined) return json(200, { version: await deps.messages.currentVersion(), messages: [] });
-    const messages = await deps.messages.changesSince(since, as, CHANGES_PAGE);
-    return json(200, { version: messages.at(-1)?.version ?? since, messages });
+    return json(200, await deps.messages.changesSince(since, as, CHANGES_PAGE));
   });
 }
