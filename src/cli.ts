@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { readRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
-import { consoleActor, consoleChannel } from './chat/console/console-identity.js';
-import { forwardToServer } from './chat/console/remote-client.js';
+import { ConsoleFeed } from './chat/console/console-feed.js';
+import { consoleActor, consoleChannelFor } from './chat/console/console-identity.js';
+import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
+import { renderFeedMessage } from './chat/console/render-feed.js';
 import { renderPlaced } from './chat/console/render-placed.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
@@ -47,8 +49,15 @@ function loadOrExit(runtime: RuntimeEnv): LoadedConfig {
 
 /** One way to run a console invocation: in-process, or through a running server that holds the store. */
 interface ConsoleSession {
-  run(input: InvocationInput, as: string, yes: boolean): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
+  /** `channelId`: the console channel of the posted message whose button is pressed. */
+  run(input: InvocationInput, as: string, yes: boolean, channelId?: string): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
+  /** What the system posted to the console platform since `since` (omitted: just the current version). */
+  changes(as: string, since?: number): Promise<ConsoleChanges>;
   close(): Promise<void>;
+}
+
+function unknownChannel(channelId: string | undefined): DispatchResult & { exitCode: number } {
+  return { invocationId: '', status: 'invalid', reply: errorReply('Unknown console channel', `There is no console channel ${channelId}; press a button shown in this console.`), placement: { kind: 'private' }, exitCode: 2 };
 }
 
 /** `--as ""` would otherwise run as a nameless user in-process, and be refused by a running server. */
@@ -69,8 +78,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
         fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
       return {
-        async run(input, as, yes) {
-          const body = input.kind === 'action' ? { as, actionId: input.actionId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
+        async run(input, as, yes, channelId) {
+          const body = input.kind === 'action' ? { as, actionId: input.actionId, channelId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
           const outcome = await forwardToServer(info, body);
           switch (outcome.kind) {
             case 'result':
@@ -84,6 +93,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
               return fail(outcome.message, 1);
           }
         },
+        // Read again each time: a restarted server has a new port and token, and the console keeps showing its messages.
+        changes: (as, since) => fetchConsoleChanges(readServerInfo(dataDir) ?? info, as, since),
         close: async () => {},
       };
     }
@@ -91,13 +102,16 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   return {
-    async run(input, as, yes) {
+    async run(input, as, yes, channelId) {
+      const channel = await consoleChannelFor(app.consoleMessages, channelId);
+      if (!channel) return unknownChannel(channelId);
       const result = await app.dispatcher.dispatch(
-        { actor: consoleActor(as), channel: consoleChannel, input, autoConfirm: yes },
+        { actor: consoleActor(as), channel, input, autoConfirm: yes },
         { progress: async (reply) => void process.stderr.write(`… ${reply.title}\n`) },
       );
       return { ...result, exitCode: exitCodeFor(result.status) };
     },
+    changes: async (as, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, as)),
     close: () => app.close(),
   };
 }
@@ -132,20 +146,56 @@ async function cmdConsole(argv: string[]): Promise<number> {
   const loaded = loadOrExit(runtime);
   const session = await openConsoleSession(runtime, loaded);
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `firebreak (${as})> ` });
-  process.stdout.write(`Firebreak console as ${as}. Type /help for commands, !ACTION_ID to press a button, exit to quit.\n`);
-  rl.prompt();
-  for await (const line of rl) {
-    const text = line.trim();
-    if (text === 'exit' || text === 'quit') break;
-    if (text !== '') {
-      const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
-      const result = await session.run(input, as, false);
-      process.stdout.write(`${renderPlaced(result)}\n`);
+  let busy = false;
+  // Printed while the person may be typing: above the prompt, which is drawn again with what they typed so far.
+  const show = (text: string) => {
+    if (rl.terminal && !busy) {
+      clearLine(process.stdout, 0);
+      cursorTo(process.stdout, 0);
+      process.stdout.write(`${text}\n`);
+      rl.prompt(true);
+    } else {
+      process.stdout.write(`${text}\n`);
     }
-    rl.prompt();
+  };
+  // A button shown on a posted message runs in that message's channel; the latest card showing an action id wins.
+  const buttonChannels = new Map<string, string | undefined>();
+  const feed = await ConsoleFeed.open((since) => session.changes(as, since), {
+    show(changes) {
+      for (const { message, isNew } of changes) {
+        for (const b of message.reply.buttons ?? []) buttonChannels.set(b.actionId, message.channel?.id);
+        show(renderFeedMessage(message, isNew));
+      }
+    },
+    problem(message) {
+      show(message === null ? '(console messages are shown again)' : `(posted messages cannot be shown for now: ${message})`);
+    },
+  });
+  process.stdout.write(`Firebreak console as ${as}. Type /help for commands, !ACTION_ID to press a button, exit to quit.\n`);
+  process.stdout.write('Messages the system posts to the console (when no Slack or Discord is configured) appear here as they arrive.\n');
+  rl.prompt();
+  try {
+    for await (const line of rl) {
+      const text = line.trim();
+      if (text === 'exit' || text === 'quit') break;
+      if (text !== '') {
+        busy = true;
+        try {
+          const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
+          const result = await session.run(input, as, false, input.kind === 'action' ? buttonChannels.get(input.actionId) : undefined);
+          for (const b of result.reply.buttons ?? []) buttonChannels.delete(b.actionId);
+          process.stdout.write(`${renderPlaced(result)}\n`);
+        } finally {
+          busy = false;
+        }
+      }
+      rl.prompt();
+    }
+  } finally {
+    rl.close();
+    await feed.stop();
+    await session.close();
   }
-  rl.close();
-  await session.close();
   return 0;
 }
 

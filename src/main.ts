@@ -12,11 +12,13 @@ import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
+import type { ConsoleMessageStore } from './core/console-messages.js';
 import { Dispatcher } from './core/dispatcher.js';
 import type { Coordination, Logger } from './core/ports.js';
 import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
+import { ConsoleChatPort } from './chat/console/console-chat-port.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
 import type { DiscordChat } from './chat/discord/discord-chat.js';
 import type { SlackChatPort } from './chat/slack/slack-chat-port.js';
@@ -34,6 +36,7 @@ import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
+import { SqlConsoleMessageRepository } from './store/console-message-repository.js';
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
@@ -51,6 +54,8 @@ export interface App {
   ports: Ports;
   /** The same directory as ports.chat, with register(): platforms add themselves when they start. */
   chat: ChatPlatformDirectory;
+  /** The console platform's messages: what `firebreak console` shows (ports.chat has the port over them). */
+  consoleMessages: ConsoleMessageStore;
   dispatcher: Dispatcher;
   metrics: PromMetrics;
   logger: Logger;
@@ -89,6 +94,9 @@ export async function buildApp(
   }
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
+  // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
+  const consoleMessages = new SqlConsoleMessageRepository(db);
+  chat.register(new ConsoleChatPort(consoleMessages));
   const ports: Ports = {
     registry,
     buttons: new ButtonRegistry(coreButtons),
@@ -116,6 +124,7 @@ export async function buildApp(
     coordination,
     ports,
     chat,
+    consoleMessages,
     dispatcher,
     metrics,
     logger,
@@ -150,7 +159,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   const chat: Running['chat'] = {};
   try {
     const token = newConsoleToken();
-    registerRemoteConsole(router, app.dispatcher, token);
+    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
     if (runtime.discord.applicationId || runtime.discord.publicKey) {
       // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
       const { startDiscord } = await import('./chat/discord/start-discord.js');

@@ -1,9 +1,10 @@
 import { request } from 'node:http';
 import { z } from 'zod';
 import type { Placement } from '../../core/placement.js';
+import type { ConsoleChanges } from '../../core/console-messages.js';
 import type { Reply } from '../../core/reply.js';
 import { MAX_BODY_BYTES } from '../../http/server.js';
-import { REMOTE_PATH, type ServerInfo } from './remote-endpoint.js';
+import { REMOTE_CHANGES_PATH, REMOTE_PATH, type ServerInfo } from './remote-endpoint.js';
 
 /**
  * Only connecting is timed: a loopback server that is up accepts at once, while the command itself
@@ -11,12 +12,14 @@ import { REMOTE_PATH, type ServerInfo } from './remote-endpoint.js';
  */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
+const replySchema = z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v);
+
 export const remoteResultSchema = z.object({
   invocationId: z.string(),
   status: z.enum(['ok', 'failed', 'invalid', 'denied', 'pending', 'cancelled']),
-  reply: z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v),
+  reply: replySchema,
   placement: z.custom<Placement>((v) => typeof v === 'object' && v !== null && 'kind' in v).optional(),
-  sourceUpdate: z.custom<Reply>((v) => typeof v === 'object' && v !== null && 'title' in v).optional(),
+  sourceUpdate: replySchema.optional(),
   exitCode: z.number().int(),
 });
 export type RemoteResult = z.infer<typeof remoteResultSchema>;
@@ -34,6 +37,8 @@ export interface RemoteRequest {
   as: string;
   text?: string;
   actionId?: string;
+  /** The console channel of the posted message whose button is pressed. */
+  channelId?: string;
   yes: boolean;
 }
 
@@ -101,4 +106,60 @@ function interpret(status: number, text: string): RemoteOutcome {
   const said = errorBodySchema.safeParse(json);
   if (status >= 400 && status < 500) return { kind: 'refused', message: said.success ? said.data.error : `The running Firebreak server refused the command (HTTP ${status}).` };
   return { kind: 'server-error', message: `The running Firebreak server failed to run the command (HTTP ${status})${said.success ? `: ${said.data.error}` : '.'}` };
+}
+
+const changesSchema = z.object({
+  version: z.number().int().nonnegative(),
+  messages: z.array(
+    z.object({
+      id: z.number().int(),
+      channel: z.object({ id: z.string(), name: z.string() }).nullable(),
+      threadParentId: z.number().int().nullable(),
+      privateTo: z.string().nullable(),
+      reply: replySchema,
+      pinned: z.boolean(),
+      createdAt: z.coerce.date(),
+      updatedAt: z.coerce.date(),
+      createdVersion: z.number().int(),
+      version: z.number().int(),
+    }),
+  ),
+});
+export type { ConsoleChanges };
+
+/**
+ * The console platform's messages posted or changed since `since` that `as` may see, from the
+ * running server (omit `since` for just the current version). A poll, so the whole request is timed;
+ * failures are thrown as one sentence.
+ */
+export async function fetchConsoleChanges(info: ServerInfo, as: string, since?: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ConsoleChanges> {
+  let res: Response;
+  try {
+    res = await fetch(`http://127.0.0.1:${info.port}${REMOTE_CHANGES_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-firebreak-token': info.token },
+      body: JSON.stringify({ as, since }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : cause === 'ECONNREFUSED' ? 'connection refused' : (err as Error).message;
+    throw new Error(`Cannot reach the running Firebreak server on port ${info.port}: ${why}.`);
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    const said = errorBodySchema.safeParse(safeJson(text));
+    throw new Error(`The running Firebreak server did not send the console's messages (HTTP ${res.status})${said.success ? `: ${said.data.error}` : '.'}`);
+  }
+  const parsed = changesSchema.safeParse(safeJson(text));
+  if (!parsed.success) throw new Error('The running Firebreak server sent messages this version of firebreak does not understand; are both the same version?');
+  return parsed.data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -2,11 +2,12 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { ConsoleMessageStore } from '../../core/console-messages.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { exitCodeFor } from '../../core/outcome.js';
-import type { Router } from '../../http/router.js';
+import type { HttpRequest, HttpResponse, Router } from '../../http/router.js';
 import { isLoopback, json } from '../../http/server.js';
-import { consoleActor, consoleChannel } from './console-identity.js';
+import { consoleActor, consoleChannelFor } from './console-identity.js';
 
 /**
  * While `firebreak start` holds the embedded store, `firebreak run` and `console` in another
@@ -14,6 +15,10 @@ import { consoleActor, consoleChannel } from './console-identity.js';
  * caller must read a token from the data dir: being on the machine is not enough.
  */
 export const REMOTE_PATH = '/internal/console/run';
+/** What the console platform's messages did since a version: `firebreak console` polls it to show posts as they arrive. */
+export const REMOTE_CHANGES_PATH = '/internal/console/changes';
+/** Changes per answer; a console that fell further behind gets the rest on its next poll. */
+export const CHANGES_PAGE = 200;
 
 /** How `--as` may name the console user; the CLI checks the same rule before running in-process or forwarding. */
 export const consoleUserSchema = z
@@ -29,7 +34,15 @@ export const remoteRequestSchema = z.object({
   // the same sentence, exit code and timeline row as in-process, which a 400 here would not give.
   text: z.string().optional(),
   actionId: z.string().max(200).optional(),
+  /** The console channel of the posted message whose button was pressed. */
+  channelId: z.string().min(1).max(100).optional(),
   yes: z.boolean().default(false),
+});
+
+export const remoteChangesRequestSchema = z.object({
+  as: consoleUserSchema,
+  /** Omitted: only the current version comes back, the point a new console starts showing from. */
+  since: z.number().int().nonnegative().optional(),
 });
 
 export interface ServerInfo {
@@ -67,31 +80,47 @@ export function readServerInfo(dataDir: string): ServerInfo | null {
   }
 }
 
-export function registerRemoteConsole(router: Router, dispatcher: Dispatcher, token: string): void {
+/** The caller's request body, or the answer that refuses it: loopback, the data dir's token, JSON. */
+function checkCaller(req: HttpRequest, expected: Buffer): { body: unknown } | { refusal: HttpResponse } {
+  if (!isLoopback(req.remoteAddress)) return { refusal: json(403, { error: 'The console endpoint only accepts connections from this machine.' }) };
+  const given = Buffer.from(String(req.headers['x-firebreak-token'] ?? ''));
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return { refusal: json(401, { error: "The console token does not match the running server's: is FIREBREAK_DATA_DIR the same as the server's?" }) };
+  }
+  try {
+    return { body: JSON.parse(req.rawBody.toString('utf8')) };
+  } catch {
+    return { refusal: json(400, { error: 'The console request must be JSON.' }) };
+  }
+}
+
+export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore }, token: string): void {
   const expected = Buffer.from(token);
   router.add('POST', REMOTE_PATH, async (req) => {
-    if (!isLoopback(req.remoteAddress)) return json(403, { error: 'The console endpoint only accepts connections from this machine.' });
-    const given = Buffer.from(String(req.headers['x-firebreak-token'] ?? ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return json(401, { error: "The console token does not match the running server's: is FIREBREAK_DATA_DIR the same as the server's?" });
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(req.rawBody.toString('utf8'));
-    } catch {
-      return json(400, { error: 'The console request must be JSON.' });
-    }
-    const parsed = remoteRequestSchema.safeParse(body);
+    const caller = checkCaller(req, expected);
+    if ('refusal' in caller) return caller.refusal;
+    const parsed = remoteRequestSchema.safeParse(caller.body);
     if (!parsed.success) return json(400, { error: parsed.error.issues[0]?.message ?? 'The console request is not valid.' });
     // Empty text is still text: the parser answers it ("Empty command …") and the timeline records it.
     if ((parsed.data.text === undefined) === (parsed.data.actionId === undefined)) return json(400, { error: 'The console request needs exactly one of "text" or "actionId".' });
     const r = parsed.data;
-    const result = await dispatcher.dispatch({
+    const channel = await consoleChannelFor(deps.messages, r.channelId);
+    if (!channel) return json(400, { error: `There is no console channel ${r.channelId}; press a button shown in this console.` });
+    const result = await deps.dispatcher.dispatch({
       actor: consoleActor(r.as),
-      channel: consoleChannel,
+      channel,
       input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
       autoConfirm: r.yes,
     });
     return json(200, { ...result, exitCode: exitCodeFor(result.status) });
+  });
+  router.add('POST', REMOTE_CHANGES_PATH, async (req) => {
+    const caller = checkCaller(req, expected);
+    if ('refusal' in caller) return caller.refusal;
+    const parsed = remoteChangesRequestSchema.safeParse(caller.body);
+    if (!parsed.success) return json(400, { error: parsed.error.issues[0]?.message ?? 'The console request is not valid.' });
+    const { as, since } = parsed.data;
+    if (since === undefined) return json(200, { version: await deps.messages.currentVersion(), messages: [] });
+    return json(200, await deps.messages.changesSince(since, as, CHANGES_PAGE));
   });
 }
