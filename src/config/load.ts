@@ -119,12 +119,28 @@ export function currentOsUser(): string {
   }
 }
 
-export function loadConfig(runtime: RuntimeEnv, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/** Reads a config file; a file that cannot be read is a ConfigError naming it, like any other problem. */
+function readConfigFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'is a directory, not a config file' : `cannot be read (${(err as Error).message})`;
+    throw new ConfigError(path, [{ path: '(file)', message }]);
+  }
+}
+
+/**
+ * `file` is a path the person named (e.g. `firebreak config check FILE`): it is the config, and a
+ * missing one is an error, never a reason to fall back to the built-in default.
+ */
+export function loadConfig(runtime: RuntimeEnv, env: NodeJS.ProcessEnv = process.env, file?: string): LoadedConfig {
+  if (file !== undefined) return parseConfigText(readConfigFile(file), file, env);
   if (!existsSync(runtime.configPath)) {
     if (runtime.configPathExplicit) {
       throw new ConfigError(runtime.configPath, [{ path: '(file)', message: 'FIREBREAK_CONFIG points to a file that does not exist' }]);
     }
     return builtInDefaultConfig(runtime);
   }
-  return parseConfigText(readFileSync(runtime.configPath, 'utf8'), runtime.configPath, env);
+  return parseConfigText(readConfigFile(runtime.configPath), runtime.configPath, env);
 }

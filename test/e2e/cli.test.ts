@@ -95,6 +95,30 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
   });
 });
 
+describe('firebreak config check FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-check-'));
+  const env = { PATH: process.env.PATH ?? '' };
+
+  it('checks the named file, not the default, and says which file it checked', async () => {
+    writeFileSync(join(dir, 'staging.yml'), 'services:\n  api: {}\n  web: {}\n');
+    const ok = await firebreak(['config', 'check', 'staging.yml'], dir, env);
+    expect(ok.stdout).toBe('staging.yml: OK — 2 services, 0 datastores, 0 actions, 0 roles');
+    expect(ok.code).toBe(0);
+
+    writeFileSync(join(dir, 'broken.yml'), 'services:\n  api:\n    helth: {}\n');
+    const bad = await firebreak(['config', 'check', 'broken.yml'], dir, env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('broken.yml: 1 problem:\n  services.api.helth: unknown key');
+  });
+
+  it('a named file that does not exist is an error (exit 2), not the built-in default', async () => {
+    const r = await firebreak(['config', 'check', 'nope.yml'], dir, env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('nope.yml: 1 problem:\n  (file): the file does not exist');
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('firebreak run while firebreak start holds the embedded store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-remote-'));
   let server: ReturnType<typeof execa>;
