@@ -111,6 +111,13 @@ describe('firebreak config check FILE', () => {
     expect(bad.stderr).toBe('broken.yml: 1 problem:\n  services.api.helth: unknown key');
   });
 
+  it('a YAML syntax error prints the place, the message, the line and a caret', async () => {
+    writeFileSync(join(dir, 'typo.yml'), 'services:\n  api:\n    image: x: y\n');
+    const r = await firebreak(['config', 'check', 'typo.yml'], dir, env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('typo.yml:3:12: Nested mappings are not allowed in compact mappings\n      image: x: y\n             ^');
+  });
+
   it('a named file that does not exist is an error (exit 2), not the built-in default', async () => {
     const r = await firebreak(['config', 'check', 'nope.yml'], dir, env);
     expect(r.code).toBe(2);
