@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ActionConfig, FirebreakConfig } from '../config/schema.js';
 import { formatArgv } from '../core/argv-display.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';
@@ -102,7 +103,8 @@ export const runCommand = defineCommand({
   mutating: true,
   async run(ctx, args) {
     if (args.action === undefined || args.action === '') return listActions(ctx.config);
-    const name = args.action;
+    // Action names are lowercase config keys; `/run Reset-Circuit` means reset-circuit.
+    const name = args.action.toLowerCase();
     const action = Object.hasOwn(ctx.config.actions, name) ? ctx.config.actions[name] : undefined;
     if (!action) {
       const known = actionNames(ctx.config);
@@ -111,7 +113,7 @@ export const runCommand = defineCommand({
         reply: {
           title: 'Unknown action',
           status: 'error',
-          text: known.length > 0 ? `There is no action "${truncate(name, 40)}". Actions: ${known.join(', ')}.` : `There is no action "${truncate(name, 40)}": no custom actions are configured.`,
+          text: known.length > 0 ? `There is no action "${truncate(args.action, 40)}".${didYouMean(name, known)} Actions: ${known.join(', ')}.` : `There is no action "${truncate(args.action, 40)}": no custom actions are configured.`,
           ephemeral: true,
         },
       };
