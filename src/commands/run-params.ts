@@ -72,14 +72,26 @@ export function checkParamValues(actionName: string, action: ActionConfig, given
 /** Parses `key=value` words as typed after `/run NAME`, then validates them. */
 export function parseParamWords(actionName: string, action: ActionConfig, words: readonly string[]): ParamCheck {
   const given = new Map<string, string>();
-  for (const w of words) {
+  let lastKey: string | undefined;
+  for (const [i, w] of words.entries()) {
     const eq = w.indexOf('=');
     if (eq <= 0) {
+      // `summary=litellm down`: the chat split the value at its space. Show the quoting the parser understands.
+      if (lastKey !== undefined) {
+        const loose: string[] = [];
+        for (const x of words.slice(i)) {
+          if (x.indexOf('=') > 0) break;
+          loose.push(x);
+        }
+        const value = [given.get(lastKey), ...loose].join(' ');
+        return { ok: false, message: `${shown(w)} is not key=value. Values with spaces need quotes: ${lastKey}=${JSON.stringify(truncate(value, 60))}. Usage: ${actionUsage(actionName, action)}` };
+      }
       return { ok: false, message: `${shown(w)} is not key=value. Usage: ${actionUsage(actionName, action)}` };
     }
     const key = w.slice(0, eq);
     if (given.has(key)) return { ok: false, message: `${truncate(key, 40)} is given twice; give it once. Usage: ${actionUsage(actionName, action)}` };
     given.set(key, w.slice(eq + 1));
+    lastKey = key;
   }
   return checkParamValues(actionName, action, given);
 }

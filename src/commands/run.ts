@@ -3,7 +3,7 @@ import type { ActionConfig, FirebreakConfig } from '../config/schema.js';
 import { formatArgv } from '../core/argv-display.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
-import { truncate } from '../core/parser.js';
+import { ParseError, splitWords, truncate } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';
 import type { ReplyField } from '../core/reply.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
@@ -118,7 +118,14 @@ export const runCommand = defineCommand({
         },
       };
     }
-    const words = typeof args.params === 'string' ? args.params.split(/\s+/).filter(Boolean) : (args.params ?? []);
+    let words: readonly string[];
+    try {
+      // Discord sends the params as one string: split it as chat text is split, quotes included.
+      words = typeof args.params === 'string' ? splitWords(args.params) : (args.params ?? []);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: err.message, ephemeral: true } };
+    }
     const checked = parseParamWords(name, action, words);
     if (!checked.ok) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: checked.message, ephemeral: true } };
     const values = checked.values;
