@@ -7,6 +7,7 @@ import { consoleActor, consoleChannel } from './chat/console/console-identity.js
 import { forwardToServer } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderPlaced } from './chat/console/render-placed.js';
+import { progressPrinter } from './chat/console/render-text.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
@@ -93,10 +94,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   return {
     async run(input, as, yes) {
-      const result = await app.dispatcher.dispatch(
-        { actor: consoleActor(as), channel: consoleChannel, input, autoConfirm: yes },
-        { progress: async (reply) => void process.stderr.write(`… ${reply.title}\n`) },
-      );
+      const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
+      const result = await app.dispatcher.dispatch({ actor: consoleActor(as), channel: consoleChannel, input, autoConfirm: yes }, { progress: async (reply) => printProgress(reply) });
       return { ...result, exitCode: exitCodeFor(result.status) };
     },
     close: () => app.close(),

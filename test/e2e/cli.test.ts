@@ -95,6 +95,19 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
   });
 });
 
+describe('firebreak run: progress and result of an operation with output', () => {
+  it('prints each progress state once on stderr, and the output as an indented block on stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-progress-'));
+    const script = "for (const l of ['Restarting litellm', 'deployment 42 live', 'done']) console.log(l)";
+    writeFileSync(join(dir, 'firebreak.yml'), `roles:\n  responders: ["console:alice"]\nservices:\n  litellm:\n    deploy: { kind: commands, restart: [node, -e, "${script}"] }\n`);
+    const r = await firebreak(['run', '/restart litellm', '--as', 'alice', '--yes'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n')).toEqual(['… Running: Restart litellm?', '… Restarting litellm…']);
+    expect(r.stdout).toMatch(/^litellm restarted in [\d.]+ m?s\n {4}Restarting litellm\n {4}deployment 42 live\n {4}done\n {2}node -e /);
+    expect(r.stdout).not.toContain('$ ');
+  });
+});
+
 describe('firebreak config check FILE', () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-check-'));
   const env = { PATH: process.env.PATH ?? '' };
