@@ -9,6 +9,7 @@ import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './cha
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
 import { renderPlaced } from './chat/console/render-placed.js';
+import { progressPrinter } from './chat/console/render-text.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
@@ -25,7 +26,8 @@ const USAGE = `Usage: firebreak <command>
   run --action ACTION_ID [--as USER]
                                 press a button (e.g. confirm:… printed under a card)
   console [--as USER]           interactive console
-  config check                  validate the config; list every problem with its path
+  config check [FILE]           validate FILE (default: FIREBREAK_CONFIG or ./firebreak.yml);
+                                list every problem with its path
   migrate                       apply database migrations
   discord register [--guild ID] create/update the Discord slash commands (guild: at once; global: up to an hour)
 
@@ -38,9 +40,9 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-function loadOrExit(runtime: RuntimeEnv): LoadedConfig {
+function loadOrExit(runtime: RuntimeEnv, file?: string): LoadedConfig {
   try {
-    return loadConfig(runtime);
+    return loadConfig(runtime, process.env, file);
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message, 2);
     throw err;
@@ -105,10 +107,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
     async run(input, as, yes, channelId) {
       const channel = await consoleChannelFor(app.consoleMessages, channelId);
       if (!channel) return unknownChannel(channelId);
-      const result = await app.dispatcher.dispatch(
-        { actor: consoleActor(as), channel, input, autoConfirm: yes },
-        { progress: async (reply) => void process.stderr.write(`… ${reply.title}\n`) },
-      );
+      const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
+      const result = await app.dispatcher.dispatch({ actor: consoleActor(as), channel, input, autoConfirm: yes }, { progress: async (reply) => printProgress(reply) });
       return { ...result, exitCode: exitCodeFor(result.status) };
     },
     changes: async (as, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, as)),
@@ -200,9 +200,10 @@ async function cmdConsole(argv: string[]): Promise<number> {
 }
 
 async function cmdConfig(argv: string[]): Promise<number> {
-  if (argv[0] !== 'check') throw new UsageError('Usage: firebreak config check');
+  const [sub, file, ...extra] = argv;
+  if (sub !== 'check' || extra.length > 0) throw new UsageError('Usage: firebreak config check [FILE]');
   const runtime = readRuntimeEnv();
-  const loaded = loadOrExit(runtime);
+  const loaded = loadOrExit(runtime, file);
   const c = loaded.config;
   process.stdout.write(
     `${loaded.source}: OK — ${Object.keys(c.services).length} services, ${Object.keys(c.datastores).length} datastores, ${Object.keys(c.actions).length} actions, ${Object.keys(c.roles).length} roles\n`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FirebreakConfig } from '../config/schema.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
 import type { BackupRecord } from '../core/ports.js';
@@ -35,7 +36,7 @@ function noTargets(ctx: CommandContext): Outcome {
 function unknownTarget(config: FirebreakConfig, name: string): Outcome {
   return {
     status: 'invalid',
-    reply: { title: 'Unknown backup target', status: 'error', text: `There is no backup target "${truncate(name, 40)}". Targets: ${targetNames(config).join(', ')}.`, ephemeral: true },
+    reply: { title: 'Unknown backup target', status: 'error', text: `There is no backup target "${truncate(name, 40)}".${didYouMean(name, targetNames(config))} Targets: ${targetNames(config).join(', ')}.`, ephemeral: true },
   };
 }
 
@@ -269,8 +270,9 @@ export const backupCommand = defineCommand({
   ]),
   mutating: true,
   async run(ctx, args) {
-    if (args.subcommand === 'now') return backupNow(ctx, args.target);
-    if (args.subcommand === 'list') return listBackups(ctx, args.target);
+    // Target names are lowercase config keys; `/backup now Postgres` means postgres.
+    if (args.subcommand === 'now') return backupNow(ctx, args.target?.toLowerCase());
+    if (args.subcommand === 'list') return listBackups(ctx, args.target?.toLowerCase());
     return planRestore(ctx, args.id);
   },
   async execute(ctx, step) {

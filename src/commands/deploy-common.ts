@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FirebreakConfig, ServiceConfig } from '../config/schema.js';
 import { formatArgv } from '../core/argv-display.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
 import type { DeployConfig, DeployOperation, DeployPort, DeployRunResult, DeployState, DeployTarget } from '../core/ports.js';
@@ -27,6 +28,15 @@ export function failed(title: string, text: string): Outcome {
   return { status: 'failed', reply: { title, status: 'error', text } };
 }
 
+/**
+ * The config's own key for a typed service name. Keys are lowercase (the schema says so), and
+ * people type `/status API` as often as `/status api`: both mean the same service.
+ */
+export function serviceKey(config: FirebreakConfig, typed: string): string | undefined {
+  const key = typed.toLowerCase();
+  return Object.hasOwn(config.services, key) ? key : undefined;
+}
+
 export type Resolved = { ok: true; name: string; service: ServiceConfig; deploy: DeployConfig; port: DeployPort } | { ok: false; outcome: Outcome };
 
 /**
@@ -37,14 +47,17 @@ export function resolveService(ctx: CommandContext, command: string, typed: stri
   const known = deployableServices(ctx.config);
   const knownText = known.length > 0 ? `Services you can ${verb}: ${known.join(', ')}.` : 'No service has a deploy config yet (services.NAME.deploy).';
   if (typed === undefined || typed === '') return { ok: false, outcome: invalid(`/${command}: which service?`, `Name a service: /${command} SERVICE. ${knownText}`) };
-  const service = Object.hasOwn(ctx.config.services, typed) ? ctx.config.services[typed] : undefined;
-  if (!service) return { ok: false, outcome: invalid('Unknown service', `There is no service called "${truncate(typed, 40)}". ${knownText}`) };
+  const name = serviceKey(ctx.config, typed);
+  const service = name === undefined ? undefined : ctx.config.services[name];
+  if (name === undefined || !service) {
+    return { ok: false, outcome: invalid('Unknown service', `There is no service called "${truncate(typed, 40)}".${didYouMean(typed, known)} ${knownText}`) };
+  }
   if (!service.deploy) {
-    return { ok: false, outcome: invalid(`${typed} has no deploy config`, `${typed} has no deploy config (services.${typed}.deploy), so Firebreak cannot ${verb} it. ${knownText}`) };
+    return { ok: false, outcome: invalid(`${name} has no deploy config`, `${name} has no deploy config (services.${name}.deploy), so Firebreak cannot ${verb} it. ${knownText}`) };
   }
   const port = ctx.ports.deploy;
   if (!port) return { ok: false, outcome: failed(`/${command} is not available`, 'Deploy operations are not available in this Firebreak process (no deploy runner is wired). Nothing was run.') };
-  return { ok: true, name: typed, service, deploy: service.deploy, port };
+  return { ok: true, name, service, deploy: service.deploy, port };
 }
 
 /** A whole number typed by a person; anything else (signs, decimals, words, huge numbers) is refused. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckConfig, FirebreakConfig } from '../config/schema.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { actionIds } from '../core/dispatcher.js';
 import { defineCommand } from '../core/spec.js';
 import type { ReplyRow } from '../core/reply.js';
@@ -34,19 +35,22 @@ export const healthCommand = defineCommand({
   async run(ctx, args) {
     const all = healthTargets(ctx.config);
     let targets = all;
-    if (args.service !== undefined) {
-      targets = all.filter((t) => t.name === args.service);
+    // Names in the config are lowercase; `/health API` means api.
+    const only = args.service?.toLowerCase();
+    if (only !== undefined) {
+      targets = all.filter((t) => t.name === only);
       if (targets.length === 0) {
-        const known = all.map((t) => t.name).join(', ') || '(none configured)';
-        const noCheck = args.service in ctx.config.services;
+        const names = all.map((t) => t.name);
+        const known = names.join(', ') || '(none configured)';
+        const noCheck = Object.hasOwn(ctx.config.services, only);
         return {
           status: 'invalid',
           reply: {
             title: 'Unknown service',
             status: 'error',
             text: noCheck
-              ? `${args.service} has no health check configured (services.${args.service}.health). Checked services: ${known}.`
-              : `There is no service or datastore called "${args.service}". Known: ${known}.`,
+              ? `${only} has no health check configured (services.${only}.health). Checked services: ${known}.`
+              : `There is no service or datastore called "${args.service}".${didYouMean(only, names)} Known: ${known}.`,
             ephemeral: true,
           },
         };
@@ -76,7 +80,7 @@ export const healthCommand = defineCommand({
         status: allOk ? 'ok' : 'error',
         rows,
         text: allOk ? undefined : `Failing: ${failed.join(', ')}`,
-        buttons: [{ actionId: actionIds.run(args.service ? `/health ${args.service}` : '/health'), label: 'Re-check' }],
+        buttons: [{ actionId: actionIds.run(only ? `/health ${only}` : '/health'), label: 'Re-check' }],
       },
     };
   },

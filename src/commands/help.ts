@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { didYouMean } from '../core/did-you-mean.js';
 import { defineCommand } from '../core/spec.js';
 
 export const helpCommand = defineCommand({
@@ -16,7 +17,7 @@ export const helpCommand = defineCommand({
       if (!spec) {
         return {
           status: 'invalid',
-          reply: { title: 'Unknown command', status: 'error', text: `There is no /${name}. Commands: ${specs.map((s) => `/${s.name}`).join(', ')}.`, ephemeral: true },
+          reply: { title: 'Unknown command', status: 'error', text: `There is no /${name}.${didYouMean(name, specs.map((s) => s.name), '/')} Commands: ${specs.map((s) => `/${s.name}`).join(', ')}.`, ephemeral: true },
         };
       }
       const lines = [spec.summary, `Usage: ${spec.usage}`];

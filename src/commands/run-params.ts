@@ -1,5 +1,6 @@
 import type { ActionConfig, ActionParamConfig } from '../config/schema.js';
 import type { ActionParamValues } from '../core/ports.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import { truncate } from '../core/parser.js';
 
 /** Longest value any param accepts, whatever its pattern says: a param is a name or a number, not a document. */
@@ -30,7 +31,7 @@ function checkValue(name: string, p: ActionParamConfig, value: string): { ok: tr
   }
   if (p.type === 'enum') {
     if (p.values.includes(value)) return { ok: true, value };
-    return { ok: false, message: `${name} must be one of ${p.values.join(', ')}; got ${shown(value)}.` };
+    return { ok: false, message: `${name} must be one of ${p.values.join(', ')}; got ${shown(value)}.${didYouMean(value, p.values, `${name}=`)}` };
   }
   if (p.type === 'int') {
     const n = /^-?\d{1,15}$/.test(value) ? Number(value) : NaN;
@@ -51,7 +52,7 @@ export function checkParamValues(actionName: string, action: ActionConfig, given
   for (const key of given.keys()) {
     if (!Object.hasOwn(action.params, key)) {
       const known = declared.length > 0 ? `its params are ${declared.join(', ')}` : 'it takes no params';
-      return { ok: false, message: `${actionName} has no param "${truncate(key, 40)}"; ${known}. Usage: ${actionUsage(actionName, action)}` };
+      return { ok: false, message: `${actionName} has no param "${truncate(key, 40)}"; ${known}.${didYouMean(key, declared)} Usage: ${actionUsage(actionName, action)}` };
     }
   }
   const values: Record<string, string | number> = {};
@@ -71,14 +72,26 @@ export function checkParamValues(actionName: string, action: ActionConfig, given
 /** Parses `key=value` words as typed after `/run NAME`, then validates them. */
 export function parseParamWords(actionName: string, action: ActionConfig, words: readonly string[]): ParamCheck {
   const given = new Map<string, string>();
-  for (const w of words) {
+  let lastKey: string | undefined;
+  for (const [i, w] of words.entries()) {
     const eq = w.indexOf('=');
     if (eq <= 0) {
+      // `summary=litellm down`: the chat split the value at its space. Show the quoting the parser understands.
+      if (lastKey !== undefined) {
+        const loose: string[] = [];
+        for (const x of words.slice(i)) {
+          if (x.indexOf('=') > 0) break;
+          loose.push(x);
+        }
+        const value = [given.get(lastKey), ...loose].join(' ');
+        return { ok: false, message: `${shown(w)} is not key=value. Values with spaces need quotes: ${lastKey}=${JSON.stringify(truncate(value, 60))}. Usage: ${actionUsage(actionName, action)}` };
+      }
       return { ok: false, message: `${shown(w)} is not key=value. Usage: ${actionUsage(actionName, action)}` };
     }
     const key = w.slice(0, eq);
     if (given.has(key)) return { ok: false, message: `${truncate(key, 40)} is given twice; give it once. Usage: ${actionUsage(actionName, action)}` };
     given.set(key, w.slice(eq + 1));
+    lastKey = key;
   }
   return checkParamValues(actionName, action, given);
 }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { ActionConfig, FirebreakConfig } from '../config/schema.js';
 import { formatArgv } from '../core/argv-display.js';
+import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
-import { truncate } from '../core/parser.js';
+import { ParseError, splitWords, truncate } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';
 import type { ReplyField } from '../core/reply.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
@@ -102,7 +103,8 @@ export const runCommand = defineCommand({
   mutating: true,
   async run(ctx, args) {
     if (args.action === undefined || args.action === '') return listActions(ctx.config);
-    const name = args.action;
+    // Action names are lowercase config keys; `/run Reset-Circuit` means reset-circuit.
+    const name = args.action.toLowerCase();
     const action = Object.hasOwn(ctx.config.actions, name) ? ctx.config.actions[name] : undefined;
     if (!action) {
       const known = actionNames(ctx.config);
@@ -111,12 +113,19 @@ export const runCommand = defineCommand({
         reply: {
           title: 'Unknown action',
           status: 'error',
-          text: known.length > 0 ? `There is no action "${truncate(name, 40)}". Actions: ${known.join(', ')}.` : `There is no action "${truncate(name, 40)}": no custom actions are configured.`,
+          text: known.length > 0 ? `There is no action "${truncate(args.action, 40)}".${didYouMean(name, known)} Actions: ${known.join(', ')}.` : `There is no action "${truncate(args.action, 40)}": no custom actions are configured.`,
           ephemeral: true,
         },
       };
     }
-    const words = typeof args.params === 'string' ? args.params.split(/\s+/).filter(Boolean) : (args.params ?? []);
+    let words: readonly string[];
+    try {
+      // Discord sends the params as one string: split it as chat text is split, quotes included.
+      words = typeof args.params === 'string' ? splitWords(args.params) : (args.params ?? []);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: err.message, ephemeral: true } };
+    }
     const checked = parseParamWords(name, action, words);
     if (!checked.ok) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: checked.message, ephemeral: true } };
     const values = checked.values;

@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FirebreakConfig } from './schema.js';
 import { interpolateEnv, referencedVariables, type InterpolationProblem } from './interpolate.js';
@@ -9,6 +9,19 @@ import type { RuntimeEnv } from './env.js';
 export interface ConfigProblem {
   path: string;
   message: string;
+  /** Where a YAML syntax error is: line and column (1-based), and the text there with a caret under it. */
+  at?: { line: number; col: number; excerpt: string };
+}
+
+function formatProblems(source: string, problems: readonly ConfigProblem[]): string {
+  // A syntax error is about text, not a config path: say it the way editors and compilers do
+  // (file:line:col), so the place can be opened directly, with the line and the caret yaml gives.
+  if (problems.length > 0 && problems.every((p) => p.at)) {
+    return problems
+      .map((p) => `${source}:${p.at!.line}:${p.at!.col}: ${p.message}${p.at!.excerpt ? `\n${p.at!.excerpt.replace(/^/gm, '  ')}` : ''}`)
+      .join('\n');
+  }
+  return `${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`;
 }
 
 export class ConfigError extends Error {
@@ -16,9 +29,22 @@ export class ConfigError extends Error {
     readonly source: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`);
+    super(formatProblems(source, problems));
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * yaml's pretty message is "WHAT at line L, column C:\n\nCONTEXT\n" where CONTEXT is the line (and
+ * sometimes the one before) with a caret under the column; keep all of it, in our own layout.
+ */
+function yamlProblem(error: YAMLError): ConfigProblem {
+  const pos = error.linePos?.[0];
+  const [head = '', ...rest] = error.message.split('\n\n');
+  const message = head.replace(/ at line \d+, column \d+:?$/, '').trim() || 'YAML syntax error';
+  if (!pos) return { path: '(file)', message };
+  const excerpt = rest.join('\n\n').replace(/\n+$/, '');
+  return { path: `line ${pos.line}, column ${pos.col}`, message, at: { line: pos.line, col: pos.col, excerpt } };
 }
 
 export interface LoadedConfig {
@@ -78,10 +104,7 @@ function deepFreeze<T>(value: T): T {
 export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): LoadedConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] ?? 'YAML syntax error' })),
-    );
+    throw new ConfigError(source, doc.errors.map(yamlProblem));
   }
   const raw: unknown = doc.toJS() ?? {};
   const interpolationProblems: InterpolationProblem[] = [];
@@ -119,12 +142,28 @@ export function currentOsUser(): string {
   }
 }
 
-export function loadConfig(runtime: RuntimeEnv, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/** Reads a config file; a file that cannot be read is a ConfigError naming it, like any other problem. */
+function readConfigFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'is a directory, not a config file' : `cannot be read (${(err as Error).message})`;
+    throw new ConfigError(path, [{ path: '(file)', message }]);
+  }
+}
+
+/**
+ * `file` is a path the person named (e.g. `firebreak config check FILE`): it is the config, and a
+ * missing one is an error, never a reason to fall back to the built-in default.
+ */
+export function loadConfig(runtime: RuntimeEnv, env: NodeJS.ProcessEnv = process.env, file?: string): LoadedConfig {
+  if (file !== undefined) return parseConfigText(readConfigFile(file), file, env);
   if (!existsSync(runtime.configPath)) {
     if (runtime.configPathExplicit) {
       throw new ConfigError(runtime.configPath, [{ path: '(file)', message: 'FIREBREAK_CONFIG points to a file that does not exist' }]);
     }
     return builtInDefaultConfig(runtime);
   }
-  return parseConfigText(readFileSync(runtime.configPath, 'utf8'), runtime.configPath, env);
+  return parseConfigText(readConfigFile(runtime.configPath), runtime.configPath, env);
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AnyCommandSpec, ParamSpec, RawArgs } from './spec.js';
-import type { ParsedText } from './parser.js';
+import { didYouMean } from './did-you-mean.js';
+import { truncate, type ParsedText } from './parser.js';
 
 export class ArgsError extends Error {
   override name = 'ArgsError';
@@ -23,7 +24,7 @@ export function rawArgsFromText(spec: AnyCommandSpec, parsed: ParsedText): RawAr
       throw new ArgsError(`/${spec.name} needs one of: ${names.join(', ')}. Usage: ${spec.usage}`);
     }
     if (!names.includes(first.toLowerCase())) {
-      throw new ArgsError(`/${spec.name} has no "${first}"; use one of: ${names.join(', ')}.`);
+      throw new ArgsError(`/${spec.name} has no "${truncate(first, 40)}".${didYouMean(first, names, `/${spec.name} `)} Use one of: ${names.join(', ')}.`);
     }
     raw.subcommand = first.toLowerCase();
   }

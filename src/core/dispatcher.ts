@@ -5,6 +5,7 @@ import { authorize } from './authorize.js';
 import type { ButtonEnv } from './button-handlers.js';
 import { commandContext, runSafely } from './command-context.js';
 import { ConfirmationFlow } from './confirmation-flow.js';
+import { didYouMean } from './did-you-mean.js';
 import { noSink, type DispatchResult, type Invocation, type InvocationInput, type ReplySink } from './invocation.js';
 import { InvocationRecorder } from './invocation-recorder.js';
 import { ParseError, parseCommandText, truncate } from './parser.js';
@@ -132,6 +133,6 @@ export class Dispatcher {
   }
 
   private unknownCommandText(name: string): string {
-    return `Unknown command /${truncate(name, 40)}. Commands: ${this.ports.registry.names().map((n) => `/${n}`).join(', ')}.`;
+    return `Unknown command /${truncate(name, 40)}.${didYouMean(name, this.ports.registry.names(), '/')} Commands: ${this.ports.registry.names().map((n) => `/${n}`).join(', ')}.`;
   }
 }

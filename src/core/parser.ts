@@ -48,7 +48,8 @@ export function parseCommandText(input: string): ParsedText {
   return { command, positionals, flags };
 }
 
-function splitWords(text: string): string[] {
+/** The word splitting of chat text on its own, for text that arrives in one piece (a Discord option). */
+export function splitWords(text: string): string[] {
   const words: string[] = [];
   let current = '';
   let inWord = false;

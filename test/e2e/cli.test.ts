@@ -95,6 +95,50 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
   });
 });
 
+describe('firebreak run: progress and result of an operation with output', () => {
+  it('prints each progress state once on stderr, and the output as an indented block on stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-progress-'));
+    const script = "for (const l of ['Restarting litellm', 'deployment 42 live', 'done']) console.log(l)";
+    writeFileSync(join(dir, 'firebreak.yml'), `roles:\n  responders: ["console:alice"]\nservices:\n  litellm:\n    deploy: { kind: commands, restart: [node, -e, "${script}"] }\n`);
+    const r = await firebreak(['run', '/restart litellm', '--as', 'alice', '--yes'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(0);
+    expect(r.stderr.split('\n')).toEqual(['… Running: Restart litellm?', '… Restarting litellm…']);
+    expect(r.stdout).toMatch(/^litellm restarted in [\d.]+ m?s\n {4}Restarting litellm\n {4}deployment 42 live\n {4}done\n {2}node -e /);
+    expect(r.stdout).not.toContain('$ ');
+  });
+});
+
+describe('firebreak config check FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-check-'));
+  const env = { PATH: process.env.PATH ?? '' };
+
+  it('checks the named file, not the default, and says which file it checked', async () => {
+    writeFileSync(join(dir, 'staging.yml'), 'services:\n  api: {}\n  web: {}\n');
+    const ok = await firebreak(['config', 'check', 'staging.yml'], dir, env);
+    expect(ok.stdout).toBe('staging.yml: OK — 2 services, 0 datastores, 0 actions, 0 roles');
+    expect(ok.code).toBe(0);
+
+    writeFileSync(join(dir, 'broken.yml'), 'services:\n  api:\n    helth: {}\n');
+    const bad = await firebreak(['config', 'check', 'broken.yml'], dir, env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('broken.yml: 1 problem:\n  services.api.helth: unknown key');
+  });
+
+  it('a YAML syntax error prints the place, the message, the line and a caret', async () => {
+    writeFileSync(join(dir, 'typo.yml'), 'services:\n  api:\n    image: x: y\n');
+    const r = await firebreak(['config', 'check', 'typo.yml'], dir, env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('typo.yml:3:12: Nested mappings are not allowed in compact mappings\n      image: x: y\n             ^');
+  });
+
+  it('a named file that does not exist is an error (exit 2), not the built-in default', async () => {
+    const r = await firebreak(['config', 'check', 'nope.yml'], dir, env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('nope.yml: 1 problem:\n  (file): the file does not exist');
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('firebreak run while firebreak start holds the embedded store', () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-remote-'));
   let server: ReturnType<typeof execa>;

@@ -347,6 +347,18 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect(r.reply.code).toBe(`POST ${recorder.url}/api/admin/providers/anthropic/reset-circuit`);
   });
 
+  it('the quoting that hint shows works, in chat text and in a Discord params option', async () => {
+    const typed = await app.dispatcher.dispatch(inv(alice, '/run switch-model alias=x weight=5 target=gpt-4o-mini note="litellm is down"'));
+    expect(typed.status).toBe('pending');
+    expect(typed.reply.fields).toContainEqual({ label: 'note', value: 'litellm is down' });
+    const option = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'options', command: 'run', args: { action: 'switch-model', params: 'alias=x weight=5 target=gpt-4o-mini note="litellm is down"' } } });
+    expect(option.status).toBe('pending');
+    expect(option.reply.fields).toContainEqual({ label: 'note', value: 'litellm is down' });
+    const unbalanced = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'options', command: 'run', args: { action: 'switch-model', params: 'note="litellm' } } });
+    expect(unbalanced.status).toBe('invalid');
+    expect(unbalanced.reply.text).toBe('Unbalanced double quote: close the quoted text.');
+  });
+
   const usageReset = 'Usage: /run reset-circuit provider=openai|anthropic';
   const usageSwitch = 'Usage: /run switch-model alias=/[a-z0-9-]{1,40}/ weight=1–100 target=gpt-4o-mini|claude-3-5-haiku [note=/[a-z ]{1,40}/]';
   const badInputs: [string, string, string][] = [
@@ -359,6 +371,7 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     ['prototype key as param', '/run reset-circuit provider=openai __proto__=x', `reset-circuit has no param "__proto__"; its params are provider. ${usageReset}`],
     ['duplicated key', '/run reset-circuit provider=openai provider=anthropic', `provider is given twice; give it once. ${usageReset}`],
     ['word without =', '/run reset-circuit openai', `"openai" is not key=value. ${usageReset}`],
+    ['value with spaces, unquoted', '/run switch-model alias=x note=litellm is down weight=5 target=gpt-4o-mini', `"is" is not key=value. Values with spaces need quotes: note="litellm is down". ${usageSwitch}`],
     ['unknown flag', '/run reset-circuit provider=openai --force', 'Usage: /run [ACTION] [key=value …]'],
     ['string with shell separator', '/run switch-model "alias=api; rm -rf /" weight=5 target=gpt-4o-mini', `alias must match [a-z0-9-]{1,40}; got "api; rm -rf /". ${usageSwitch}`],
     ['command substitution', '/run switch-model alias=$(id) weight=5 target=gpt-4o-mini', `alias must match [a-z0-9-]{1,40}; got "$(id)". ${usageSwitch}`],

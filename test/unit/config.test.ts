@@ -90,11 +90,6 @@ describe('config validation', () => {
       yaml: 'actions:\n  purge:\n    role: dbas\n    argv: [purge]',
       expected: [{ path: 'actions.purge.role', message: 'role "dbas" is not defined under roles' }],
     },
-    {
-      name: 'YAML syntax error',
-      yaml: 'services: [unclosed',
-      expected: [{ path: /^line 1$/, message: /Flow sequence/ }],
-    },
   ];
 
   it.each(table)('$name → path and message', ({ yaml, env, expected }) => {
@@ -102,6 +97,30 @@ describe('config validation', () => {
     for (const e of expected) {
       expect(got).toContainEqual({ path: e.path instanceof RegExp ? expect.stringMatching(e.path) : e.path, message: typeof e.message === 'string' ? e.message : expect.stringMatching(e.message) });
     }
+  });
+
+  it('a YAML syntax error keeps the whole message, the line and the caret, at file:line:col', () => {
+    let error: unknown;
+    try {
+      parseConfigText('services:\n  api:\n    image: x: y\n', 'firebreak.yml', {});
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe('firebreak.yml:3:12: Nested mappings are not allowed in compact mappings\n      image: x: y\n             ^');
+    expect((error as ConfigError).problems).toEqual([
+      { path: 'line 3, column 12', message: 'Nested mappings are not allowed in compact mappings', at: { line: 3, col: 12, excerpt: '    image: x: y\n           ^' } },
+    ]);
+  });
+
+  it('an unclosed flow sequence: the message, the line and the caret', () => {
+    let error: unknown;
+    try {
+      parseConfigText('services: [unclosed', 'f.yml', {});
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).message).toMatch(/^f\.yml:1:20: Flow sequence in block collection must be sufficiently indented and end with a \]\n  services: \[unclosed\n {21}\^/);
   });
 
   it('lists every problem at once, not just the first', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderText } from '../../src/chat/console/render-text.js';
+import { progressPrinter, renderText } from '../../src/chat/console/render-text.js';
 import type { Reply } from '../../src/core/reply.js';
 
 describe('console text renderer', () => {
@@ -34,5 +34,20 @@ describe('console text renderer', () => {
     expect(lines[1]).toBe('  ✅ a     tcp    2 ms                 port open');
     expect(lines[2]).toBe('  ❌ bb    http   connection refused   http://b/');
     expect(lines[3]).toBe(`  ❌ ccc   http   ${long}   http://c/`);
+  });
+
+  it('shows output as a block indented under the card, with no "$ " that reads as a typed command', () => {
+    const text = renderText({ title: 'litellm restarted in 1.4 s', status: 'ok', code: 'Restarting litellm\n\ndone', context: 'railway restart --service litellm --yes' });
+    expect(text).toBe(['litellm restarted in 1.4 s', '    Restarting litellm', '', '    done', '  railway restart --service litellm --yes'].join('\n'));
+  });
+
+  it('prints each progress state once: updates that only add output lines do not repeat the line', () => {
+    const printed: string[] = [];
+    const progress = progressPrinter((line) => printed.push(line));
+    progress({ title: 'Running: Restart litellm?', status: 'pending', code: 'railway restart --service litellm' });
+    for (const code of ['Restarting', 'Restarting\nlive', 'Restarting\nlive\ndone']) progress({ title: 'Restarting litellm…', status: 'pending', code });
+    progress({ title: 'Backing up pg… 1.0 MB gzipped so far', status: 'pending' });
+    progress({ title: 'Backing up pg… 2.0 MB gzipped so far', status: 'pending' });
+    expect(printed).toEqual(['… Running: Restart litellm?', '… Restarting litellm…', '… Backing up pg… 1.0 MB gzipped so far', '… Backing up pg… 2.0 MB gzipped so far']);
   });
 });

@@ -31,13 +31,27 @@ export function renderText(reply: Reply): string {
   }
   for (const f of reply.fields ?? []) lines.push(`  ${f.label}: ${f.value}`);
   if (reply.text) lines.push(...reply.text.split('\n').map((l) => `  ${l}`));
-  if (reply.code) {
-    lines.push('  $ ' + reply.code.split('\n')[0]);
-    for (const l of reply.code.split('\n').slice(1)) lines.push(`    ${l}`);
-  }
+  // A block indented under the card, as Markdown would: a "$ " in front made a tool's first output
+  // line ("$ Restarting litellm") look like a command someone typed.
+  if (reply.code) for (const l of reply.code.split('\n')) lines.push(`    ${l}`.trimEnd());
   if (reply.context) lines.push(`  ${reply.context}`);
   if (reply.buttons && reply.buttons.length > 0) {
     lines.push(`  Buttons: ${reply.buttons.map((b) => `[${b.label}] ${b.actionId}`).join('   ')}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * Progress for a terminal. A chat message is edited in place, but a terminal can only append, and
+ * a running operation sends an update for every line of its output (with the same title): print
+ * each new state once, as "… TITLE". The output itself comes with the result.
+ */
+export function progressPrinter(write: (line: string) => void): (reply: Reply) => void {
+  let last: string | undefined;
+  return (reply) => {
+    const line = `… ${reply.title}`;
+    if (line === last) return;
+    last = line;
+    write(line);
+  };
 }
