@@ -147,6 +147,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
         coordination: app.coordination,
         rest: createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }),
         logger: silentLogger,
+        redactor: app.ports.redactor,
         deferAfterMs: 200,
         tokenLifetimeMs,
       });
@@ -368,6 +369,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
       coordination: down,
       rest: createDiscordRest({ apiUrl: fake.apiUrl }),
       logger: silentLogger,
+      redactor: app.ports.redactor,
     });
     const server = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
     try {

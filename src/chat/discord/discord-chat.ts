@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ChatPlatformPort, MessageRef } from '../../core/chat-port.js';
 import type { ChannelRef } from '../../core/identity.js';
 import type { Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { DISCORD_PLATFORM } from './interactions-endpoint.js';
 import { renderDiscord } from './render-discord.js';
@@ -28,6 +29,8 @@ export class DiscordChat implements ChatPlatformPort {
   constructor(
     private readonly rest: REST,
     private readonly logger: Logger,
+    /** Alerts, summaries and reports carry tool output and config values: masked in the renderer. */
+    private readonly redactor: Redactor,
     opts: { guildId?: string } = {},
   ) {
     this.guildId = opts.guildId;
@@ -40,13 +43,13 @@ export class DiscordChat implements ChatPlatformPort {
 
   async postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef> {
     const channelId = 'id' in channel ? channel.id : await this.channelIdByName(channel.name);
-    const { flags: _ephemeralIsForInteractionsOnly, ...body } = renderDiscord(reply);
+    const { flags: _ephemeralIsForInteractionsOnly, ...body } = renderDiscord(reply, this.redactor);
     const msg = messageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body }));
     return { platform: DISCORD_PLATFORM, channelId: msg.channel_id, messageId: msg.id };
   }
 
   async updateMessage(ref: MessageRef, reply: Reply): Promise<void> {
-    const { flags: _ignored, ...body } = renderDiscord(reply);
+    const { flags: _ignored, ...body } = renderDiscord(reply, this.redactor);
     await this.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body });
   }
 

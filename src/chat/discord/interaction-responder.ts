@@ -1,6 +1,7 @@
 import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { renderDiscord, type DiscordMessage } from './render-discord.js';
 
@@ -34,6 +35,8 @@ export interface InteractionResponderOptions {
   what: string;
   /** How long the interaction token is used before switching to the bot token; injectable for tests. */
   tokenLifetimeMs?: number;
+  /** Masks secrets in every body this sends (see renderDiscord). */
+  redactor: Redactor;
 }
 
 function errText(err: unknown): string {
@@ -45,11 +48,6 @@ function tokenExpired(err: unknown): boolean {
   return err instanceof DiscordAPIError && (err.status === 401 || err.code === INVALID_WEBHOOK_TOKEN || err.code === UNKNOWN_WEBHOOK);
 }
 
-/** flags cannot change on an edit and a channel message cannot be ephemeral; the deferral decided. */
-function editBody(reply: Reply): MessageBody {
-  const { flags: _ignored, ...body } = renderDiscord(reply);
-  return body;
-}
 
 /**
  * After a deferred answer (type 5 or 6), everything the user sees next goes through the
@@ -89,6 +87,12 @@ export class InteractionResponder {
     this.original = opts.messageId ? { channelId: opts.channelId, messageId: opts.messageId } : null;
   }
 
+  /** flags cannot change on an edit and a channel message cannot be ephemeral; the deferral decided. */
+  private editBody(reply: Reply): MessageBody {
+    const { flags: _ignored, ...body } = renderDiscord(reply, this.opts.redactor);
+    return body;
+  }
+
   /** Called once Discord has our deferred answer; progress seen before it is shown now. */
   startDeferred(acknowledged: Promise<void>): void {
     this.deferred = true;
@@ -118,7 +122,7 @@ export class InteractionResponder {
     this.pendingProgress = null;
     const send = async () => {
       if (!reply.ephemeral) {
-        const body = editBody(reply);
+        const body = this.editBody(reply);
         await this.deliver(body, { ...body, ...this.mention('here is the result of your command; Firebreak could no longer update its original message.') });
         return;
       }
@@ -140,7 +144,7 @@ export class InteractionResponder {
     try {
       // A deferred message cannot turn ephemeral, so a slash command's public "thinking…"
       // message is removed; a clicked card is left as it was.
-      await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply), auth: false });
+      await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply, this.opts.redactor), auth: false });
     } catch (err) {
       if (tokenExpired(err)) this.markRefused(err);
       else this.logger.warn({ err: errText(err) }, 'Discord: the private follow-up failed; sending the result by direct message');
@@ -159,7 +163,7 @@ export class InteractionResponder {
       .then(async () => {
         const latest = this.pendingProgress;
         this.pendingProgress = null;
-        if (latest) await this.deliver(editBody(latest));
+        if (latest) await this.deliver(this.editBody(latest));
       })
       .catch((err: unknown) => {
         this.logger.warn({ err: errText(err) }, 'Discord: progress update failed; the result will still be sent');
@@ -202,7 +206,7 @@ export class InteractionResponder {
   private async sendDirectMessage(reply: Reply): Promise<boolean> {
     try {
       const dm = dmChannelSchema.parse(await this.rest.post(Routes.userChannels(), { body: { recipient_id: this.opts.askerId } }));
-      await this.rest.post(Routes.channelMessages(dm.id), { body: { ...editBody(reply), allowed_mentions: { parse: [] } } });
+      await this.rest.post(Routes.channelMessages(dm.id), { body: { ...this.editBody(reply), allowed_mentions: { parse: [] } } });
       return true;
     } catch (err) {
       this.logger.warn({ err: errText(err), asker: this.opts.askerId }, 'Discord: could not send a private result by direct message; the channel gets a pointer to the timeline');

@@ -4,6 +4,7 @@ import type { DispatchResult, Invocation, InvocationInput } from '../../core/dis
 import type { Actor, ChannelRef } from '../../core/identity.js';
 import { parseCommandText } from '../../core/parser.js';
 import type { Coordination, Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { CommandRegistry } from '../../core/registry.js';
 import type { Reply } from '../../core/reply.js';
 import type { RawArgs } from '../../core/spec.js';
@@ -35,6 +36,8 @@ export interface DiscordInteractionsDeps {
   coordination: Coordination;
   rest: REST;
   logger: Logger;
+  /** Masks secrets in every message body sent to Discord (see renderDiscord). */
+  redactor: Redactor;
   deferAfterMs?: number;
   /** How long an interaction token is used before results go through the bot token (default 14 min). */
   tokenLifetimeMs?: number;
@@ -156,9 +159,10 @@ function ephemeralText(content: string): unknown {
 }
 
 /** The answer when the dispatch finished in time: a new message, or the clicked card updated in place. */
-function immediateResponse(isComponent: boolean, reply: Reply): unknown {
-  if (isComponent && !reply.ephemeral) return { type: InteractionResponseType.UpdateMessage, data: renderDiscord(reply) };
-  return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply) };
+function immediateResponse(isComponent: boolean, reply: Reply, redactor: Redactor): unknown {
+  const data = renderDiscord(reply, redactor);
+  if (isComponent && !reply.ephemeral) return { type: InteractionResponseType.UpdateMessage, data };
+  return { type: InteractionResponseType.ChannelMessageWithSource, data };
 }
 
 /**
@@ -222,6 +226,7 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
       messageId: isComponent ? i.message?.id : undefined,
       what: whatOf(i),
       tokenLifetimeMs: deps.tokenLifetimeMs,
+      redactor: deps.redactor,
     });
     const dispatching = deps.dispatcher.dispatch(inv, { progress: (reply) => responder.progress(reply) });
     let timer: NodeJS.Timeout | undefined;
@@ -230,7 +235,7 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
       new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deferAfterMs))),
     ]);
     clearTimeout(timer);
-    if (first) return json(200, immediateResponse(isComponent, first.reply));
+    if (first) return json(200, immediateResponse(isComponent, first.reply, deps.redactor));
 
     // Slow: acknowledge now, then edit the message when the dispatch finishes.
     const acknowledged = send(res, { type: isComponent ? InteractionResponseType.DeferredMessageUpdate : InteractionResponseType.DeferredChannelMessageWithSource });

@@ -8,6 +8,7 @@ import {
   type APIComponentInMessageActionRow,
   type APIEmbed,
 } from 'discord.js';
+import type { Redactor } from '../../core/redact.js';
 import { statusEmoji, type Reply, type ReplyButton, type ReplyStatus } from '../../core/reply.js';
 
 /** The body of a message we send or edit: what interaction callbacks, webhooks and channel messages share. */
@@ -60,8 +61,11 @@ function description(reply: Reply): string | undefined {
  * The Discord renderer: one embed coloured by status, the card's buttons in action rows
  * (five a row, destructive ones red). Denials and usage errors are ephemeral (flag 64).
  * Discord has no confirm dialog on buttons; the confirmation card is itself that step.
+ * Every message body Firebreak sends to Discord is made here, so secrets are masked here, once,
+ * before anything is cut to Discord's limits.
  */
-export function renderDiscord(reply: Reply): DiscordMessage {
+export function renderDiscord(unmasked: Reply, redactor: Redactor): DiscordMessage {
+  const reply = redactor.redactValue(unmasked);
   const embed = new EmbedBuilder().setTitle(cut(`${statusEmoji[reply.status]} ${reply.title}`, LIMITS.title)).setColor(statusColour[reply.status]);
   const desc = description(reply);
   if (desc) embed.setDescription(desc);

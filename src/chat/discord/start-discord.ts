@@ -47,7 +47,7 @@ export function startDiscord(
     return null;
   }
   const rest = createDiscordRest({ botToken, apiUrl });
-  const chat = new DiscordChat(rest, deps.logger);
+  const chat = new DiscordChat(rest, deps.logger, deps.ports.redactor);
   const interactions = registerDiscordInteractions(router, {
     publicKey,
     applicationId,
@@ -56,6 +56,7 @@ export function startDiscord(
     coordination: deps.ports.coordination,
     rest,
     logger: deps.logger,
+    redactor: deps.ports.redactor,
     deferAfterMs: deps.deferAfterMs,
     tokenLifetimeMs: deps.tokenLifetimeMs,
     onGuild: (g) => chat.learnGuild(g),

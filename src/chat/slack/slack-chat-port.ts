@@ -1,5 +1,6 @@
 import type { ChatPlatformPort, MessageRef } from '../../core/chat-port.js';
 import type { ChannelRef } from '../../core/identity.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { renderBlocks } from './render-blocks.js';
 import { SlackCallError, type SlackApi } from './slack-api.js';
@@ -13,18 +14,20 @@ export class SlackChatPort implements ChatPlatformPort {
 
   constructor(
     private readonly api: SlackApi,
+    /** Alerts, incident summaries and reports carry tool output and config values: masked in the renderer. */
+    private readonly redactor: Redactor,
     /** Resolves when in-flight interactions and queued messages are done (shutdown, tests). */
     readonly idle: () => Promise<void> = () => api.pacer.idle(),
   ) {}
 
   async postMessage(channel: { id: string } | { name: string }, reply: Reply): Promise<MessageRef> {
     const id = 'id' in channel ? channel.id : await this.channelId(channel.name);
-    const r = await this.api.postMessage(id, renderBlocks(reply, {}, this.api.logger));
+    const r = await this.api.postMessage(id, renderBlocks(reply, {}, { redactor: this.redactor, log: this.api.logger }));
     return { platform: SLACK_PLATFORM, channelId: r.channel, messageId: r.ts };
   }
 
   async updateMessage(ref: MessageRef, reply: Reply): Promise<void> {
-    await this.api.updateMessage(ref.channelId, ref.messageId, renderBlocks(reply, {}, this.api.logger));
+    await this.api.updateMessage(ref.channelId, ref.messageId, renderBlocks(reply, {}, { redactor: this.redactor, log: this.api.logger }));
   }
 
   async createChannel(name: string, opts: { topic?: string } = {}): Promise<ChannelRef> {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Dispatcher, Invocation, ReplySink } from '../../core/dispatcher.js';
 import type { Coordination, Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
-import { escapeMrkdwn, renderBlocks, type RenderMeta } from './render-blocks.js';
+import { renderBlocks, type RenderMeta, type SlackMessage } from './render-blocks.js';
 import { explainSlackError, SlackCallError, type SlackApi } from './slack-api.js';
 import { SLACK_PLATFORM } from './slack-chat-port.js';
 import { ChannelNames } from './channel-names.js';
@@ -43,6 +44,8 @@ export interface InteractionDeps {
   dispatcher: Dispatcher;
   coordination: Coordination;
   logger: Logger;
+  /** Masks secrets in every message this sends, what people typed included. */
+  redactor: Redactor;
   api: SlackApi;
   users: UserNames;
   channels: ChannelNames;
@@ -107,7 +110,7 @@ export class SlackInteractions {
       target: { kind: 'new', channel: c.channel_id },
       userId: c.user_id,
       responseUrl: c.response_url,
-      meta: { by: `<@${c.user_id}> ran \`${escapeMrkdwn(commandText)}\`` },
+      meta: { by: { userId: c.user_id, did: 'ran', what: commandText } },
       runningTitle: `Running ${commandText}…`,
     });
   }
@@ -134,7 +137,7 @@ export class SlackInteractions {
       input: { kind: 'action', actionId: action.action_id },
     };
     const target: Target = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
-    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: `<@${b.user.id}> pressed ${escapeMrkdwn(label)}` }, runningTitle: `${label}: running…` });
+    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: { userId: b.user.id, did: 'pressed', what: label } }, runningTitle: `${label}: running…` });
   }
 
   /** First delivery wins; repeats are dropped. If we cannot tell, we run nothing and say so. */
@@ -154,9 +157,14 @@ export class SlackInteractions {
     }
   }
 
+  /** The one way this class turns a Reply into a Slack message: masked and escaped in the renderer. */
+  private render(reply: Reply, meta: RenderMeta): SlackMessage {
+    return renderBlocks(reply, meta, { redactor: this.deps.redactor, log: this.deps.logger });
+  }
+
   private async deliver(d: Delivery): Promise<void> {
     const { api } = this.deps;
-    const render = (reply: Reply) => renderBlocks(reply, d.meta, this.deps.logger);
+    const render = (reply: Reply) => this.render(reply, d.meta);
     // The message progress and the result go to; for a new target it is posted on first need.
     let message: Promise<{ channel: string; ts: string }> | null =
       d.target.kind === 'existing' ? Promise.resolve({ channel: d.target.channel, ts: d.target.ts }) : null;
@@ -205,7 +213,7 @@ export class SlackInteractions {
 
   /** Only the person who asked sees it: through the response_url when there is one. */
   private async ephemeral(d: Delivery, reply: Reply): Promise<void> {
-    const msg = renderBlocks(reply, d.meta, this.deps.logger);
+    const msg = this.render(reply, d.meta);
     if (d.responseUrl) {
       await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...msg });
       return;
@@ -229,6 +237,6 @@ export class SlackInteractions {
     if (!d.responseUrl) return;
     // The person still gets the result, only to them, with what went wrong on top.
     const shown: Reply = { ...reply, context: [problem, reply.context].filter(Boolean).join(' · '), buttons: undefined };
-    await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...renderBlocks(shown, d.meta, this.deps.logger) }).catch(() => {});
+    await this.deps.api.respond(d.responseUrl, { response_type: 'ephemeral', replace_original: false, ...this.render(shown, d.meta) }).catch(() => {});
   }
 }
