@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discordCommands } from '../../src/chat/discord/command-definitions.js';
-import { renderDiscord } from '../../src/chat/discord/render-discord.js';
+import { quietMassMentions, renderDiscord } from '../../src/chat/discord/render-discord.js';
 import { commands } from '../../src/commands/index.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { Redactor } from '../../src/core/redact.js';
@@ -86,7 +86,20 @@ services:
 });
 
 const confirmId = 'confirm:4f1c2a9b8e7d6c5b4a39';
+/** What a hostile user or tool output might say: a mass mention, a user and a role mention, two kinds of disguised link. */
+const HOSTILE = '<!channel> <@U123> <@111111111111111111> <@&222> <https://evil|click> [click](https://evil) & @everyone @here';
 const replies: Record<string, Reply> = {
+  // Nothing in it pings (allowed_mentions is empty; embeds never ping) and the masked link shows as typed.
+  'hostile-text': {
+    title: `Run note with msg=${HOSTILE}?`,
+    status: 'pending',
+    rows: [{ status: 'error', cells: ['@here', HOSTILE] }],
+    fields: [{ label: '@everyone', value: HOSTILE }],
+    text: HOSTILE,
+    code: HOSTILE,
+    context: `Requested by ${HOSTILE}`,
+    buttons: [{ actionId: 'confirm:0123456789abcdef0123', label: HOSTILE, style: 'danger' }],
+  },
   'health-ok': {
     title: 'Health — 3 of 3 checks OK (checked in 212 ms)',
     status: 'ok',
@@ -171,6 +184,17 @@ describe('Reply → Discord embeds and action rows', () => {
     expect(renderDiscord(replies['health-failed']!, plain).embeds[0]!.color).toBe(0xe01e5a);
     expect(renderDiscord(replies.denial!, plain).flags).toBe(64);
     expect(renderDiscord(replies['health-ok']!, plain).flags).toBeUndefined();
+  });
+
+  it('typed text cannot ping or disguise a link: no mentions allowed, masked links broken, mass mentions quieted in content', () => {
+    const m = renderDiscord(replies['hostile-text']!, plain);
+    expect(m.allowed_mentions).toEqual({ parse: [] });
+    expect(m.content).toBeUndefined();
+    // Where Discord renders markdown: the title, the description outside the code block, field values.
+    const embed = m.embeds[0]!;
+    const rendered = [embed.title, embed.description!.replace(/```[\s\S]*```/, ''), ...embed.fields!.map((f) => f.value)];
+    for (const text of rendered) expect(text).toContain('[click]\u200b(https://evil)');
+    expect(quietMassMentions('@everyone and @here, not @herein')).toBe('@\u200beveryone and @\u200bhere, not @herein');
   });
 
   it('never lets command output ping anyone, and keeps long output within embed limits', () => {

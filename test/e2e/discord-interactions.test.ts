@@ -379,4 +379,14 @@ backups:
     expect(posted.embeds[0]!.title).toContain('Alert: api down');
     expect(posted.components).toHaveLength(1);
   });
+
+  it('a typed @everyone, user or role mention pings no one: every message body it sent allows no mentions', async () => {
+    const r = await post(command('run', [{ name: 'action', type: 3, value: '@everyone <@&222> <@222222222222222222>' }]));
+    expect(r.body.data!.embeds![0]!.description).toContain('@everyone <@&222> <@222222222222222222>');
+    expect((r.body.data as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
+    // Everything this suite made Firebreak send: edits, follow-ups, channel posts (interaction answers are checked above).
+    const bodies = fake.calls.map((c) => c.body as { content?: string; embeds?: unknown[]; allowed_mentions?: unknown } | undefined).filter((b) => b && (b.content !== undefined || b.embeds !== undefined));
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const b of bodies) expect(b!.allowed_mentions).toEqual({ parse: [] });
+  });
 });

@@ -26,6 +26,21 @@ actions:
     timeout_s: 20
 `;
 
+/** Every mrkdwn text object in some blocks. */
+function mrkdwnOf(blocks: unknown): string[] {
+  const out: string[] = [];
+  const go = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(go);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.type === 'mrkdwn' && typeof o.text === 'string') out.push(o.text);
+      Object.values(o).forEach(go);
+    }
+  };
+  go(blocks);
+  return out;
+}
+
 /** Slack sends &, < and > in typed text as HTML entities. */
 const asSlackSends = (typed: string) => typed.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -71,5 +86,19 @@ describe('Slack: what people type is masked and escaped in everything Firebreak 
     expect(sent).not.toContain(SECRET);
     // Nor a cut-off piece of it.
     expect(sent).not.toContain(SECRET.slice(0, 12));
+  });
+
+  it('a typed <!channel>, <@U…> or <url|link> reaches the channel card escaped, so it neither pings nor links', async () => {
+    const channel = { id: 'CINCMENTION', name: 'inc-mention' };
+    await rig.slash('/run', asSlackSends('note msg="hi <!channel> <!here> <@UBOB> <https://evil|click> & co"'), { channel });
+    const card = await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    const typed = '&lt;!channel&gt; &lt;!here&gt; &lt;@UBOB&gt; &lt;https://evil|click&gt; &amp; co';
+    // The notification text, the card's fields and Firebreak's own line about who ran it.
+    expect(card.args.text).toBe(`⏳ Run note with msg=hi ${typed}?`);
+    expect(JSON.stringify(card.args.blocks)).toContain(`*msg*\\nhi ${typed}`);
+    expect(contextOf(card.args.blocks as unknown[])).toMatch(new RegExp(` · <@UALICE> ran \`/run note msg="hi ${typed.replace(/[|.]/g, '\\$&')}"\`$`));
+    // Slack parses markup only in mrkdwn (plain_text headers and buttons show it as typed).
+    const mrkdwn = [String(card.args.text), ...mrkdwnOf(card.args.blocks)].join('\n').replace('<@UALICE>', '');
+    expect(mrkdwn).not.toMatch(/<[!@]|<https:/);
   });
 });

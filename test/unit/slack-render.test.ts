@@ -12,6 +12,8 @@ import type { Reply } from '../../src/core/reply.js';
  */
 const dir = new URL('../golden/slack/', import.meta.url);
 const plain = { redactor: new Redactor() };
+/** What a hostile user or tool output might say: a mass mention, a user and a role mention, two kinds of disguised link. */
+const HOSTILE = '<!channel> <@U123> <@&222> <https://evil|click> [click](https://evil) & @everyone @here';
 
 const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
   'health-ok': {
@@ -141,6 +143,21 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
     reply: { title: 'Cancelled: Roll back api from revision 14 to 13?', status: 'info', text: 'Cancelled by Bob B. Nothing was run.' },
     meta: { by: { userId: 'U0BOB', did: 'pressed', what: 'Cancel' } },
   },
+  // Typed and tool text in every part of a card: escaped wherever it is mrkdwn (plain_text shows it as
+  // typed and parses nothing); the one real mention is Firebreak's own, of the person who ran it.
+  'hostile-text': {
+    reply: {
+      title: `Run note with msg=${HOSTILE}?`,
+      status: 'pending',
+      rows: [{ status: 'error', cells: ['<!here>', HOSTILE] }],
+      fields: [{ label: '<!channel>', value: HOSTILE }],
+      text: HOSTILE,
+      code: HOSTILE,
+      context: `Requested by ${HOSTILE}`,
+      buttons: [{ actionId: 'confirm:0123456789abcdef0123', label: HOSTILE, style: 'danger', confirm: { title: 'Are you sure?', text: HOSTILE, confirm: 'Run', deny: 'Back' } }],
+    },
+    meta: { by: { userId: 'U024BE7LH', did: 'ran', what: `/run note msg="${HOSTILE}"` } },
+  },
 };
 
 describe('Block Kit golden files (test/golden/slack/)', () => {
@@ -183,6 +200,23 @@ describe('Block Kit limits and escaping', () => {
     expect(json).not.toContain('<!channel>');
     expect(json).toContain('&lt;!channel&gt; &amp; &lt;https://evil|click&gt;');
     expect(json).toContain('&lt;@U1&gt;');
+  });
+
+  it('no mrkdwn Firebreak sends, the notification text included, holds a typed mention or link; its own mention of the asker stays one', () => {
+    const { reply, meta } = shapes['hostile-text']!;
+    const message = renderBlocks(reply, meta ?? {}, plain);
+    const mrkdwn: string[] = [message.text];
+    walk(message.blocks, (o) => {
+      if (o.type === 'mrkdwn') mrkdwn.push(o.text as string);
+    });
+    expect(mrkdwn.length).toBeGreaterThan(5);
+    const context = mrkdwn.at(-1)!;
+    expect(context).toMatch(/ · <@U024BE7LH> ran `\/run note msg="&lt;!channel&gt; /);
+    for (const text of [...mrkdwn.slice(0, -1), context.replace('<@U024BE7LH>', '')]) {
+      expect(text).not.toMatch(/<[!@#]|<https?:/);
+      expect(text).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    }
+    expect(message.text).toContain('&lt;!channel&gt;');
   });
 
   it('stays within Slack limits for huge replies: ≤ 50 blocks, texts and ids cut, overlong action ids dropped', () => {

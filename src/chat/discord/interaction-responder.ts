@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
-import { renderDiscord, type DiscordMessage } from './render-discord.js';
+import { quietMassMentions, renderDiscord, type DiscordMessage } from './render-discord.js';
 
 /**
  * Discord lets an interaction token edit its messages for 15 minutes. We stop using it a minute
@@ -214,10 +214,10 @@ export class InteractionResponder {
     }
   }
 
-  /** Content that pings only the asker. */
+  /** Content that pings only the asker: the one mention Firebreak makes on purpose. */
   private mention(text: string): Pick<MessageBody, 'content' | 'allowed_mentions'> {
     const { askerId } = this.opts;
-    return { content: `<@${askerId}> ${text}`, allowed_mentions: { parse: [], users: [askerId] } };
+    return { content: `<@${askerId}> ${quietMassMentions(text)}`, allowed_mentions: { parse: [], users: [askerId] } };
   }
 
   /**

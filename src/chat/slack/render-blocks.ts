@@ -157,5 +157,6 @@ export function renderBlocks(unmasked: Reply, meta: RenderMeta, opts: RenderOpti
     blocks.length = 0;
     blocks.push(...keep, { type: 'context', elements: [{ type: 'mrkdwn', text: 'Output shortened: Slack shows at most 50 blocks.' }] }, ...tail);
   }
-  return { text: cut(reply.text ? `${title}: ${reply.text}` : title, 3000), blocks };
+  // The fallback text is mrkdwn too, and it is what notifications are made of: a <!channel> there would ping.
+  return { text: cut(escapeMrkdwn(reply.text ? `${title}: ${reply.text}` : title), 3000), blocks };
 }

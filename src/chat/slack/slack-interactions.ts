@@ -204,7 +204,8 @@ export class SlackInteractions {
       await this.ephemeral(d, reply);
       // A "running…" message we put up must not stay there forever.
       if (shown && d.target.kind !== 'ephemeral-card') {
-        await show({ title: `${d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to <@${d.userId}>.` });
+        // The context line already mentions who asked; text is escaped, so it names them instead.
+        await show({ title: `${d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to ${d.inv.actor.name}.` });
       }
     } catch (err) {
       await this.tellUser(d, err, reply);
