@@ -174,7 +174,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     if (slackMode(runtime.slack) !== 'off') {
       // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
       const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, logger: app.logger, router });
+      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, logger: app.logger, redactor: app.ports.redactor, router });
       if (slack) {
         chat.slack = slack.chat;
         app.chat.register(slack.chat);

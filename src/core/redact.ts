@@ -18,19 +18,49 @@ const PATTERNS: [RegExp, string][] = [
   [/((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)([^\s"',&]{3,})/gi, '$1***'],
 ];
 
+/** A secret is masked even when it was cut short; a shorter piece of one tells too little to matter. */
+const MIN_SECRET_LENGTH = 4;
+
 export class Redactor {
   private readonly values: string[];
 
   constructor(secretValues: readonly string[] = []) {
     // Longest first so a secret containing another is masked whole.
-    this.values = [...new Set(secretValues.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
+    this.values = [...new Set(secretValues.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {
     let out = text;
     for (const v of this.values) out = out.split(v).join('***');
+    out = this.maskCutSecrets(out);
     for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
     return out;
+  }
+
+  /**
+   * A typed secret that a length limit cut short ("got \"q7Zr-note-val…\"", a 150-character header)
+   * is still most of the secret: the start of one right before an ellipsis is masked too.
+   */
+  private maskCutSecrets(text: string): string {
+    if (this.values.length === 0 || !text.includes('…')) return text;
+    let out = '';
+    let from = 0;
+    for (let i = text.indexOf('…'); i >= 0; i = text.indexOf('…', i + 1)) {
+      let longest = 0;
+      for (const v of this.values) {
+        for (let k = Math.min(v.length - 1, i - from); k >= MIN_SECRET_LENGTH && k > longest; k--) {
+          if (text.startsWith(v.slice(0, k), i - k)) {
+            longest = k;
+            break;
+          }
+        }
+      }
+      if (longest > 0) {
+        out += `${text.slice(from, i - longest)}***`;
+        from = i;
+      }
+    }
+    return out + text.slice(from);
   }
 
   redactArgv(argv: readonly string[]): string[] {

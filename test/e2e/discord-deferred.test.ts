@@ -147,8 +147,9 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
         registry,
         coordination: app.coordination,
         rest: createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }),
-        chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger),
+        chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger, app.ports.redactor),
         logger: silentLogger,
+        redactor: app.ports.redactor,
         deferAfterMs: 200,
         tokenLifetimeMs,
       });
@@ -369,8 +370,9 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
       registry,
       coordination: down,
       rest: createDiscordRest({ apiUrl: fake.apiUrl }),
-      chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl }), silentLogger),
+      chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl }), silentLogger, app.ports.redactor),
       logger: silentLogger,
+      redactor: app.ports.redactor,
     });
     const server = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
     try {

@@ -2,9 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discordCommands } from '../../src/chat/discord/command-definitions.js';
-import { renderDiscord } from '../../src/chat/discord/render-discord.js';
+import { quietMassMentions, renderDiscord } from '../../src/chat/discord/render-discord.js';
 import { commands } from '../../src/commands/index.js';
 import { CommandRegistry } from '../../src/core/registry.js';
+import { Redactor } from '../../src/core/redact.js';
 import type { Reply } from '../../src/core/reply.js';
 import { configFrom } from '../support/app.js';
 
@@ -14,6 +15,7 @@ import { configFrom } from '../support/app.js';
  *   UPDATE_GOLDEN=1 npx vitest run test/e2e/discord-golden.test.ts
  */
 const GOLDEN = resolve('test/golden/discord');
+const plain = new Redactor();
 
 function golden(name: string, value: unknown): void {
   const file = join(GOLDEN, name);
@@ -85,7 +87,20 @@ services:
 });
 
 const confirmId = 'confirm:4f1c2a9b8e7d6c5b4a39';
+/** What a hostile user or tool output might say: a mass mention, a user and a role mention, two kinds of disguised link. */
+const HOSTILE = '<!channel> <@U123> <@111111111111111111> <@&222> <https://evil|click> [click](https://evil) & @everyone @here';
 const replies: Record<string, Reply> = {
+  // Nothing in it pings (allowed_mentions is empty; embeds never ping) and the masked link shows as typed.
+  'hostile-text': {
+    title: `Run note with msg=${HOSTILE}?`,
+    status: 'pending',
+    rows: [{ status: 'error', cells: ['@here', HOSTILE] }],
+    fields: [{ label: '@everyone', value: HOSTILE }],
+    text: HOSTILE,
+    code: HOSTILE,
+    context: `Requested by ${HOSTILE}`,
+    buttons: [{ actionId: 'confirm:0123456789abcdef0123', label: HOSTILE, style: 'danger' }],
+  },
   'health-ok': {
     title: 'Health — 3 of 3 checks OK (checked in 212 ms)',
     status: 'ok',
@@ -155,25 +170,36 @@ const replies: Record<string, Reply> = {
 
 describe('Reply → Discord embeds and action rows', () => {
   for (const [name, reply] of Object.entries(replies)) {
-    it(`renders ${name} like the golden file`, () => golden(`reply-${name}.json`, renderDiscord(reply)));
+    it(`renders ${name} like the golden file`, () => golden(`reply-${name}.json`, renderDiscord(reply, plain)));
   }
 
   it('puts at most five buttons in a row, destructive ones red, and colours by status', () => {
-    const m = renderDiscord(replies['alert-many-buttons']!);
+    const m = renderDiscord(replies['alert-many-buttons']!, plain);
     expect(m.components.map((r) => r.components.length)).toEqual([5, 2]);
-    const conf = renderDiscord(replies.confirmation!);
+    const conf = renderDiscord(replies.confirmation!, plain);
     const [confirm, cancel] = conf.components[0]!.components as { style: number; custom_id: string }[];
     expect(confirm!.style).toBe(4);
     expect(confirm!.custom_id).toBe(confirmId);
     expect(cancel!.style).toBe(2);
     expect(conf.embeds[0]!.color).toBe(0x99aab5);
-    expect(renderDiscord(replies['health-failed']!).embeds[0]!.color).toBe(0xe01e5a);
-    expect(renderDiscord(replies.denial!).flags).toBe(64);
-    expect(renderDiscord(replies['health-ok']!).flags).toBeUndefined();
+    expect(renderDiscord(replies['health-failed']!, plain).embeds[0]!.color).toBe(0xe01e5a);
+    expect(renderDiscord(replies.denial!, plain).flags).toBe(64);
+    expect(renderDiscord(replies['health-ok']!, plain).flags).toBeUndefined();
+  });
+
+  it('typed text cannot ping or disguise a link: no mentions allowed, masked links broken, mass mentions quieted in content', () => {
+    const m = renderDiscord(replies['hostile-text']!, plain);
+    expect(m.allowed_mentions).toEqual({ parse: [] });
+    expect(m.content).toBeUndefined();
+    // Where Discord renders markdown: the title, the description outside the code block, field values.
+    const embed = m.embeds[0]!;
+    const rendered = [embed.title, embed.description!.replace(/```[\s\S]*```/, ''), ...embed.fields!.map((f) => f.value)];
+    for (const text of rendered) expect(text).toContain('[click]\u200b(https://evil)');
+    expect(quietMassMentions('@everyone and @here, not @herein')).toBe('@\u200beveryone and @\u200bhere, not @herein');
   });
 
   it('never lets command output ping anyone, and keeps long output within embed limits', () => {
-    const m = renderDiscord({ title: 'x', status: 'error', text: '@everyone look', code: 'line\n'.repeat(5000) });
+    const m = renderDiscord({ title: 'x', status: 'error', text: '@everyone look', code: 'line\n'.repeat(5000) }, plain);
     expect(m.allowed_mentions).toEqual({ parse: [] });
     expect(m.embeds[0]!.description!.length).toBeLessThanOrEqual(4096);
     expect(m.embeds[0]!.description).toMatch(/```$/);

@@ -17,6 +17,8 @@ const mallory = { id: '333333333333333333', username: 'mallory' };
 const incidents = { id: '500000000000000001', name: 'incidents' };
 const random = { id: '500000000000000002', name: 'random' };
 const IMG = 'ghcr.io/acme/conduit-api';
+/** From the environment, so Firebreak knows it is a secret; long enough to be cut in a usage error. */
+const SECRET = 'q7Zr-note-value-5b1d4a6f8e0c93a7e2f1d0c9';
 
 interface Callback {
   type: number;
@@ -65,6 +67,20 @@ actions:
     description: Print a greeting
     argv: [node, -e, "console.log('hello from the action')"]
     timeout_s: 20
+  note:
+    description: Writes a note (asks first); its env holds a secret
+    params:
+      msg: { type: string, pattern: "[A-Za-z0-9-]+" }
+    argv: [node, -e, "console.log('noted', process.argv[1])", "{msg}"]
+    env: { NOTE_TOKEN: "\${NOTE_TOKEN}" }
+    timeout_s: 20
+  slow-note:
+    description: Writes a note without asking, slowly enough to be deferred
+    confirm: false
+    params:
+      msg: { type: string, pattern: "[A-Za-z0-9-]+" }
+    argv: [node, -e, "setTimeout(() => console.log('noted', process.argv[1]), 1500)", "{msg}"]
+    timeout_s: 20
 backups:
   targets:
     appdata: { type: command, argv: [node, -e, "process.stdout.write('x')"], extension: txt, timeout_s: 30 }
@@ -76,7 +92,7 @@ backups:
         dataDir,
         discord: { applicationId: APP_ID, publicKey: signer.publicKeyHex, botToken: BOT_TOKEN, apiUrl: fake.apiUrl },
       }),
-      configFrom(yaml),
+      configFrom(yaml, { NOTE_TOKEN: SECRET }),
       { host: '127.0.0.1' },
     );
     endpoint = `http://127.0.0.1:${running.http.port}/discord/interactions`;
@@ -310,6 +326,25 @@ backups:
     expect(r.body.data!.embeds![0]!.description).toMatch(/no-such-action|say-hello/);
   });
 
+  it('a typed secret never reaches Discord: not in a card, a deferred edit or a usage error that quotes it', async () => {
+    const params = (value: string) => [{ name: 'action', type: 3, value: value.split(' ')[0] }, { name: 'params', type: 3, value: value.split(' ')[1] }];
+    const calls = fake.calls.length;
+    const card = await post(command('run', params(`note msg=${SECRET}`)));
+    expect(card.body.data!.embeds![0]!.title).toBe('⏳ Run note with msg=***?');
+    const slowRun = command('run', params(`slow-note msg=${SECRET}`));
+    const deferred = await post(slowRun);
+    expect(deferred.body).toEqual({ type: 5 });
+    const edit = await fake.waitFor((c) => editsOf(slowRun.token)(c) && /slow-note: done/.test(JSON.stringify(c.body)), 30_000);
+    expect(JSON.stringify(edit.body)).toContain('noted ***');
+    // The value is quoted cut to 40 characters: what is left of it is still masked.
+    const usage = await post(command('run', params(`note msg=${SECRET}#`)));
+    expect(usage.body.data!.flags).toBe(64);
+    expect(usage.body.data!.embeds![0]!.description).toContain('got "***…"');
+    const sent = JSON.stringify([card.body, deferred.body, usage.body, fake.calls.slice(calls).map((c) => c.body)]);
+    expect(sent).not.toContain(SECRET);
+    expect(sent).not.toContain(SECRET.slice(0, 12));
+  });
+
   it('runs a repeated interaction once', async () => {
     const i = command('help');
     const before = await timelineCount();
@@ -343,5 +378,15 @@ backups:
     const posted = fake.calls.find((c) => c.method === 'POST' && c.route === `/channels/${incidents.id}/messages`)!.body as { embeds: { title: string }[]; components: unknown[] };
     expect(posted.embeds[0]!.title).toContain('Alert: api down');
     expect(posted.components).toHaveLength(1);
+  });
+
+  it('a typed @everyone, user or role mention pings no one: every message body it sent allows no mentions', async () => {
+    const r = await post(command('run', [{ name: 'action', type: 3, value: '@everyone <@&222> <@222222222222222222>' }]));
+    expect(r.body.data!.embeds![0]!.description).toContain('@everyone <@&222> <@222222222222222222>');
+    expect((r.body.data as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
+    // Everything this suite made Firebreak send: edits, follow-ups, channel posts (interaction answers are checked above).
+    const bodies = fake.calls.map((c) => c.body as { content?: string; embeds?: unknown[]; allowed_mentions?: unknown } | undefined).filter((b) => b && (b.content !== undefined || b.embeds !== undefined));
+    expect(bodies.length).toBeGreaterThan(5);
+    for (const b of bodies) expect(b!.allowed_mentions).toEqual({ parse: [] });
   });
 });

@@ -119,7 +119,8 @@ export function slashPayload(fake: SlackFake, command: string, text: string, cha
 export async function startSlackRig(
   yaml: string,
   mode: 'http' | 'socket' = 'http',
-  opts: { botToken?: string; appToken?: string; fake?: SlackFake; databaseUrl?: string; redisUrl?: string } = {},
+  /** `env` is what the config's ${VAR}s read (and so what Firebreak must keep secret). */
+  opts: { botToken?: string; appToken?: string; fake?: SlackFake; databaseUrl?: string; redisUrl?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SlackRig> {
   const ownFake = !opts.fake;
   const fake = opts.fake ?? (await startDefaultFake());
@@ -135,7 +136,7 @@ export async function startSlackRig(
   });
   let running: Running;
   try {
-    running = await startFirebreak(runtime, configFrom(yaml), { host: '127.0.0.1' });
+    running = await startFirebreak(runtime, configFrom(yaml, opts.env), { host: '127.0.0.1' });
   } catch (err) {
     if (ownFake) await fake.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { PermissionFlagsBits } from 'discord.js';
+import { Redactor } from '../../src/core/redact.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelNameError } from '../../src/chat/channel-slug.js';
 import { DiscordChat } from '../../src/chat/discord/discord-chat.js';
@@ -25,7 +26,7 @@ let chat: DiscordChat;
 
 beforeAll(async () => {
   fake = await startFakeDiscordApi({ botToken: BOT_TOKEN, guildId: GUILD, channels: [incidents, taken] });
-  chat = new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger);
+  chat = new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger, new Redactor([]));
   const directory = new ChatPlatformDirectory();
   directory.register(chat);
   discord = directory.get('discord')!;

@@ -1,3 +1,4 @@
+import { Redactor } from '../../src/core/redact.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelNameError } from '../../src/chat/channel-slug.js';
 import { SlackApi } from '../../src/chat/slack/slack-api.js';
@@ -30,7 +31,7 @@ const logger: Logger = { debug() {}, info() {}, warn() {}, error: (_o, msg) => v
 beforeAll(async () => {
   fake = await startSlackFake({ botToken: BOT_TOKEN, users: [ALICE, BOB], channels: [INCIDENTS, TAKEN, LONG_TAKEN, ...FULL], perChannelMs: 50 });
   const directory = new ChatPlatformDirectory();
-  directory.register(new SlackChatPort(new SlackApi({ token: BOT_TOKEN, apiUrl: fake.apiUrl, logger, paceIntervalMs: 60 })));
+  directory.register(new SlackChatPort(new SlackApi({ token: BOT_TOKEN, apiUrl: fake.apiUrl, logger, paceIntervalMs: 60 }), new Redactor([])));
   slack = directory.get('slack')!;
 });
 afterAll(() => fake?.close());

@@ -52,6 +52,10 @@ describe('redaction', () => {
     ['the key is s3cr3t-value.', 'the key is ***.'],
     ['password=swordfish&user=x', 'password=***&user=x'],
     ['{"api_key": "sk-abcdefghijklmnopqrstuv"}', '{"api_key": "***"}'],
+    // cut short by a length limit: the part that is left is still masked
+    ['msg must match [a-z]+; got "s3cr3t-v…".', 'msg must match [a-z]+; got "***…".'],
+    ['Running /run note msg=s3cr3t-valu…', 'Running /run note msg=***…'],
+    ['too short to tell: s3c… and the whole s3cr3t-value…', 'too short to tell: s3c… and the whole ***…'],
   ])('%s', (input, expected) => {
     expect(r.redact(input)).toBe(expected);
   });

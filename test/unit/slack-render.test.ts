@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderBlocks, slackLimits, type Block, type RenderMeta } from '../../src/chat/slack/render-blocks.js';
 import { nameSchema } from '../../src/config/schema.js';
 import { actionIds } from '../../src/core/dispatcher.js';
+import { Redactor } from '../../src/core/redact.js';
 import type { Reply } from '../../src/core/reply.js';
 
 /**
@@ -10,6 +11,9 @@ import type { Reply } from '../../src/core/reply.js';
  * test/golden/slack/. After an intended change, regenerate with UPDATE_GOLDEN=1 and review the diff.
  */
 const dir = new URL('../golden/slack/', import.meta.url);
+const plain = { redactor: new Redactor() };
+/** What a hostile user or tool output might say: a mass mention, a user and a role mention, two kinds of disguised link. */
+const HOSTILE = '<!channel> <@U123> <@&222> <https://evil|click> [click](https://evil) & @everyone @here';
 
 const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
   'health-ok': {
@@ -23,7 +27,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
       ],
       buttons: [{ actionId: 'run:/health', label: 'Re-check' }],
     },
-    meta: { by: '<@U024BE7LH> ran `/health`' },
+    meta: { by: { userId: 'U024BE7LH', did: 'ran', what: '/health' } },
   },
   'health-failed': {
     reply: {
@@ -36,7 +40,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
       text: 'Failing: gateway',
       buttons: [{ actionId: 'run:/health', label: 'Re-check' }],
     },
-    meta: { by: '<@U024BE7LH> ran `/health`' },
+    meta: { by: { userId: 'U024BE7LH', did: 'ran', what: '/health' } },
   },
   confirmation: {
     reply: {
@@ -53,7 +57,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
         { actionId: 'cancel:3f9c0a1b2c3d4e5f6a7b', label: 'Cancel' },
       ],
     },
-    meta: { by: '<@U024BE7LH> ran `/rollback api`' },
+    meta: { by: { userId: 'U024BE7LH', did: 'ran', what: '/rollback api' } },
   },
   'action-result': {
     reply: {
@@ -63,7 +67,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
       code: 'deployment.apps/api rolled back\nWaiting for rollout to finish: 2 of 3 updated replicas are available...\ndeployment "api" successfully rolled out',
       context: 'Requested by Alice A · confirmed by Bob B',
     },
-    meta: { by: '<@U0BOB> pressed Roll back' },
+    meta: { by: { userId: 'U0BOB', did: 'pressed', what: 'Roll back' } },
   },
   'error-denial': {
     reply: {
@@ -72,7 +76,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
       text: 'Firebreak commands run only in #incidents and incident channels (#inc-…). Nothing was run.',
       ephemeral: true,
     },
-    meta: { by: '<@U024BE7LH> ran `/health`' },
+    meta: { by: { userId: 'U024BE7LH', did: 'ran', what: '/health' } },
   },
   'usage-error': {
     reply: { title: '/scale: invalid arguments', status: 'error', text: 'replicas: api allows 2–30 replicas. Usage: /scale SERVICE REPLICAS', ephemeral: true },
@@ -90,7 +94,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
       ephemeral: true,
     },
   },
-  running: { reply: { title: 'Running /backup now…', status: 'pending' }, meta: { by: '<@U024BE7LH> ran `/backup now`' } },
+  running: { reply: { title: 'Running /backup now…', status: 'pending' }, meta: { by: { userId: 'U024BE7LH', did: 'ran', what: '/backup now' } } },
   // A second /rollback while the first runs: the lease holder, privately, as a warning (not an error).
   'already-running': {
     reply: {
@@ -99,7 +103,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
       text: 'Roll back api from revision 14 to 13? is already running, started by Alice A at 2026-11-25T14:02:11.000Z. Nothing was run; try again when it has finished.',
       ephemeral: true,
     },
-    meta: { by: '<@U0BOB> ran `/rollback api`' },
+    meta: { by: { userId: 'U0BOB', did: 'ran', what: '/rollback api' } },
   },
   // A restore needs a second person: the card says so in a text line between the fields and the command.
   'restore-confirmation': {
@@ -123,7 +127,7 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
         { actionId: 'cancel:7c1e2d3f4a5b6c7d8e9f', label: 'Cancel' },
       ],
     },
-    meta: { by: '<@U024BE7LH> ran `/backup restore bk-1a2b3c4d`' },
+    meta: { by: { userId: 'U024BE7LH', did: 'ran', what: '/backup restore bk-1a2b3c4d' } },
   },
   // The card after Confirm while the step runs: what runs (code) and who confirmed (context).
   progress: {
@@ -133,18 +137,33 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
       context: 'Confirmed by Bob B',
       code: 'kubectl --context prod -n shop rollout undo deployment/api --to-revision=13',
     },
-    meta: { by: '<@U0BOB> pressed Roll back' },
+    meta: { by: { userId: 'U0BOB', did: 'pressed', what: 'Roll back' } },
   },
   cancelled: {
     reply: { title: 'Cancelled: Roll back api from revision 14 to 13?', status: 'info', text: 'Cancelled by Bob B. Nothing was run.' },
-    meta: { by: '<@U0BOB> pressed Cancel' },
+    meta: { by: { userId: 'U0BOB', did: 'pressed', what: 'Cancel' } },
+  },
+  // Typed and tool text in every part of a card: escaped wherever it is mrkdwn (plain_text shows it as
+  // typed and parses nothing); the one real mention is Firebreak's own, of the person who ran it.
+  'hostile-text': {
+    reply: {
+      title: `Run note with msg=${HOSTILE}?`,
+      status: 'pending',
+      rows: [{ status: 'error', cells: ['<!here>', HOSTILE] }],
+      fields: [{ label: '<!channel>', value: HOSTILE }],
+      text: HOSTILE,
+      code: HOSTILE,
+      context: `Requested by ${HOSTILE}`,
+      buttons: [{ actionId: 'confirm:0123456789abcdef0123', label: HOSTILE, style: 'danger', confirm: { title: 'Are you sure?', text: HOSTILE, confirm: 'Run', deny: 'Back' } }],
+    },
+    meta: { by: { userId: 'U024BE7LH', did: 'ran', what: `/run note msg="${HOSTILE}"` } },
   },
 };
 
 describe('Block Kit golden files (test/golden/slack/)', () => {
   it.each(Object.keys(shapes))('%s', (name) => {
     const { reply, meta } = shapes[name]!;
-    const rendered = renderBlocks(reply, meta);
+    const rendered = renderBlocks(reply, meta ?? {}, plain);
     const file = new URL(`${name}.json`, dir);
     const text = `${JSON.stringify(rendered, null, 2)}\n`;
     if (process.env.UPDATE_GOLDEN === '1') {
@@ -168,7 +187,7 @@ function walk(blocks: Block[], visit: (b: Record<string, unknown>) => void): voi
 
 describe('Block Kit limits and escaping', () => {
   it('destructive buttons are danger-styled with a confirm dialog; others are plain', () => {
-    const { blocks } = renderBlocks(shapes.confirmation!.reply);
+    const { blocks } = renderBlocks(shapes.confirmation!.reply, {}, plain);
     const actions = blocks.find((b) => b.type === 'actions') as unknown as { elements: Record<string, unknown>[] };
     expect(actions.elements[0]).toMatchObject({ style: 'danger', confirm: { style: 'danger', confirm: { text: 'Roll back' }, deny: { text: 'Back' } } });
     expect(actions.elements[1]).not.toHaveProperty('confirm');
@@ -176,11 +195,28 @@ describe('Block Kit limits and escaping', () => {
   });
 
   it('user and tool text cannot become links or mentions', () => {
-    const { blocks } = renderBlocks({ title: 't', status: 'error', text: '<!channel> & <https://evil|click>', code: '<@U1>' });
+    const { blocks } = renderBlocks({ title: 't', status: 'error', text: '<!channel> & <https://evil|click>', code: '<@U1>' }, {}, plain);
     const json = JSON.stringify(blocks);
     expect(json).not.toContain('<!channel>');
     expect(json).toContain('&lt;!channel&gt; &amp; &lt;https://evil|click&gt;');
     expect(json).toContain('&lt;@U1&gt;');
+  });
+
+  it('no mrkdwn Firebreak sends, the notification text included, holds a typed mention or link; its own mention of the asker stays one', () => {
+    const { reply, meta } = shapes['hostile-text']!;
+    const message = renderBlocks(reply, meta ?? {}, plain);
+    const mrkdwn: string[] = [message.text];
+    walk(message.blocks, (o) => {
+      if (o.type === 'mrkdwn') mrkdwn.push(o.text as string);
+    });
+    expect(mrkdwn.length).toBeGreaterThan(5);
+    const context = mrkdwn.at(-1)!;
+    expect(context).toMatch(/ · <@U024BE7LH> ran `\/run note msg="&lt;!channel&gt; /);
+    for (const text of [...mrkdwn.slice(0, -1), context.replace('<@U024BE7LH>', '')]) {
+      expect(text).not.toMatch(/<[!@#]|<https?:/);
+      expect(text).not.toMatch(/&(?!amp;|lt;|gt;)/);
+    }
+    expect(message.text).toContain('&lt;!channel&gt;');
   });
 
   it('stays within Slack limits for huge replies: ≤ 50 blocks, texts and ids cut, overlong action ids dropped', () => {
@@ -197,7 +233,7 @@ describe('Block Kit limits and escaping', () => {
         { actionId: 'ok', label: 'L'.repeat(200) },
       ],
     };
-    const { blocks, text } = renderBlocks(reply);
+    const { blocks, text } = renderBlocks(reply, {}, plain);
     expect(blocks.length).toBeLessThanOrEqual(slackLimits.blocks);
     expect(text.length).toBeLessThanOrEqual(3000);
     expect(blocks.at(-1)?.type).toBe('actions');
@@ -219,7 +255,7 @@ describe('Block Kit limits and escaping', () => {
     const { blocks } = renderBlocks(
       { title: 'Roll back api?', status: 'pending', buttons: [{ actionId: `confirm:${'x'.repeat(300)}`, label: 'Roll back', style: 'danger' }, { actionId: 'cancel:1', label: 'Cancel' }] },
       {},
-      { error: (obj, msg) => void errors.push({ obj, msg }) },
+      { ...plain, log: { error: (obj, msg) => void errors.push({ obj, msg }) } },
     );
     const ids = blocks.filter((b) => b.type === 'actions').flatMap((b) => (b.elements as { action_id: string }[]).map((e) => e.action_id));
     expect(ids).toEqual(['cancel:1']);
@@ -238,7 +274,7 @@ describe('Block Kit limits and escaping', () => {
       expect(id.length).toBeLessThanOrEqual(slackLimits.actionId);
     }
     const errors: unknown[] = [];
-    const { blocks } = renderBlocks({ title: 't', status: 'ok', buttons: longest.map((actionId) => ({ actionId, label: 'b' })) }, {}, { error: (o) => void errors.push(o) });
+    const { blocks } = renderBlocks({ title: 't', status: 'ok', buttons: longest.map((actionId) => ({ actionId, label: 'b' })) }, {}, { ...plain, log: { error: (o) => void errors.push(o) } });
     expect(blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements as unknown[])).toHaveLength(3);
     expect(errors).toEqual([]);
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../../core/chat-port.js';
 import type { ChannelRef } from '../../core/identity.js';
 import type { Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './discord-channel-name.js';
 import { DiscordOperationError, explainDiscordError } from './discord-errors.js';
@@ -46,6 +47,8 @@ export class DiscordChat implements ChatPlatformPort {
   constructor(
     private readonly rest: REST,
     private readonly logger: Logger,
+    /** Alerts, summaries and reports carry tool output and config values: masked in the renderer. */
+    private readonly redactor: Redactor,
     opts: { guildId?: string } = {},
   ) {
     this.guildId = opts.guildId;
@@ -64,13 +67,13 @@ export class DiscordChat implements ChatPlatformPort {
   async postMessage(channel: ChannelTarget, reply: Reply): Promise<MessageRef> {
     return this.op('post the message', async () => {
       const channelId = 'id' in channel ? channel.id : await this.channelIdByName(channel.name);
-      const msg = messageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body: messageBody(reply) }));
+      const msg = messageSchema.parse(await this.rest.post(Routes.channelMessages(channelId), { body: messageBody(reply, this.redactor) }));
       return { platform: DISCORD_PLATFORM, channelId: msg.channel_id, messageId: msg.id };
     });
   }
 
   async updateMessage(ref: MessageRef, reply: Reply): Promise<void> {
-    await this.op('update the message', () => this.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body: messageBody(reply) }));
+    await this.op('update the message', () => this.rest.patch(Routes.channelMessage(ref.channelId, ref.messageId), { body: messageBody(reply, this.redactor) }));
   }
 
   /**
@@ -80,7 +83,7 @@ export class DiscordChat implements ChatPlatformPort {
   async replyInThread(parent: MessageRef, reply: Reply): Promise<MessageRef> {
     return this.op('reply to the message', async () => {
       const body = {
-        ...messageBody(reply),
+        ...messageBody(reply, this.redactor),
         // A reply pings the parent's author by default; Firebreak's replies ping no one.
         allowed_mentions: { parse: [], replied_user: false },
         message_reference: { message_id: parent.messageId, fail_if_not_exists: false },
@@ -98,7 +101,7 @@ export class DiscordChat implements ChatPlatformPort {
         dm = userSchema.parse(await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })).id;
         this.dmByUser.set(userId, dm);
       }
-      await this.rest.post(Routes.channelMessages(dm), { body: messageBody(reply) });
+      await this.rest.post(Routes.channelMessages(dm), { body: messageBody(reply, this.redactor) });
     });
   }
 
@@ -220,8 +223,8 @@ export class DiscordChat implements ChatPlatformPort {
 }
 
 /** A channel message body: renderDiscord's, without the ephemeral flag that only interactions have. */
-function messageBody(reply: Reply) {
-  const { flags: _ephemeralIsForInteractionsOnly, ...body } = renderDiscord(reply);
+function messageBody(reply: Reply, redactor: Redactor) {
+  const { flags: _ephemeralIsForInteractionsOnly, ...body } = renderDiscord(reply, redactor);
   return body;
 }
 

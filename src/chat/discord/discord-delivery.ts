@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import type { DeliveryAdapter } from '../../core/delivery.js';
 import type { DispatchResult } from '../../core/invocation.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import type { DiscordChat } from './discord-chat.js';
 import type { InteractionResponder } from './interaction-responder.js';
@@ -37,6 +38,7 @@ export class DiscordDelivery implements DeliveryAdapter {
     private readonly res: ServerResponse,
     private readonly responder: InteractionResponder,
     private readonly chat: DiscordChat,
+    private readonly redactor: Redactor,
     private readonly source: { isComponent: boolean; channelId: string; messageId?: string },
   ) {
     this.acknowledged = new Promise((r) => (this.ack = r));
@@ -104,14 +106,14 @@ export class DiscordDelivery implements DeliveryAdapter {
     switch (placement.kind) {
       case 'replace':
         return isComponent && !reply.ephemeral
-          ? { type: InteractionResponseType.UpdateMessage, data: renderDiscord(reply) }
-          : { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply) };
+          ? { type: InteractionResponseType.UpdateMessage, data: renderDiscord(reply, this.redactor) }
+          : { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply, this.redactor) };
       case 'new':
-        return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply) };
+        return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply, this.redactor) };
       case 'private':
-        return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord({ ...reply, ephemeral: true }) };
+        return { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord({ ...reply, ephemeral: true }, this.redactor) };
       case 'thread':
-        return isComponent ? null : { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply) };
+        return isComponent ? null : { type: InteractionResponseType.ChannelMessageWithSource, data: renderDiscord(reply, this.redactor) };
       case 'channel':
         return null;
     }

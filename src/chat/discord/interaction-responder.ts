@@ -1,8 +1,9 @@
 import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
 import type { Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
-import { renderDiscord, type DiscordMessage } from './render-discord.js';
+import { quietMassMentions, renderDiscord, type DiscordMessage } from './render-discord.js';
 
 /**
  * Discord lets an interaction token edit its messages for 15 minutes. We stop using it a minute
@@ -34,6 +35,8 @@ export interface InteractionResponderOptions {
   what: string;
   /** How long the interaction token is used before switching to the bot token; injectable for tests. */
   tokenLifetimeMs?: number;
+  /** Masks secrets in every body this sends (see renderDiscord). */
+  redactor: Redactor;
 }
 
 function errText(err: unknown): string {
@@ -45,11 +48,6 @@ function tokenExpired(err: unknown): boolean {
   return err instanceof DiscordAPIError && (err.status === 401 || err.code === INVALID_WEBHOOK_TOKEN || err.code === UNKNOWN_WEBHOOK);
 }
 
-/** flags cannot change on an edit and a channel message cannot be ephemeral; the deferral decided. */
-function editBody(reply: Reply): MessageBody {
-  const { flags: _ignored, ...body } = renderDiscord(reply);
-  return body;
-}
 
 /**
  * After a deferred answer (type 5 or 6), everything the user sees next goes through the
@@ -86,6 +84,12 @@ export class InteractionResponder {
     this.original = opts.messageId ? { channelId: opts.channelId, messageId: opts.messageId } : null;
   }
 
+  /** flags cannot change on an edit and a channel message cannot be ephemeral; the deferral decided. */
+  private editBody(reply: Reply): MessageBody {
+    const { flags: _ignored, ...body } = renderDiscord(reply, this.opts.redactor);
+    return body;
+  }
+
   /** Called once Discord has our deferred answer; resolves when `@original` is known. */
   async deferred(acknowledged: Promise<void>): Promise<void> {
     await acknowledged;
@@ -101,24 +105,24 @@ export class InteractionResponder {
 
   /** A progress state in `@original`; may be dropped (the caller logs it), the result never is. */
   progress(reply: Reply): Promise<void> {
-    return this.deliver(editBody(reply));
+    return this.deliver(this.editBody(reply));
   }
 
   /** `@original` becomes this for everyone (the clicked card's source update). */
   updateOriginal(reply: Reply): Promise<void> {
-    const body = editBody(reply);
+    const body = this.editBody(reply);
     return this.deliver(body, body);
   }
 
   /** A public result in `@original`, else (token and bot both failed) as a new message mentioning the asker. */
   async publicResult(reply: Reply): Promise<void> {
-    const body = editBody(reply);
+    const body = this.editBody(reply);
     await this.deliver(body, { ...body, ...this.mention('here is the result of your command; Firebreak could no longer update its original message.') });
   }
 
   /** A public result as a new message beside the clicked card (a follow-up while the token lasts, else as the bot). */
   async newMessage(reply: Reply): Promise<void> {
-    const body = editBody(reply);
+    const body = this.editBody(reply);
     if (this.tokenUsable()) {
       try {
         await this.rest.post(Routes.webhook(this.applicationId, this.token), { body, auth: false });
@@ -150,7 +154,7 @@ export class InteractionResponder {
     try {
       // A deferred message cannot turn ephemeral, so a slash command's public "thinking…"
       // message is removed; a clicked card is left as it was.
-      await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply), auth: false });
+      await this.rest.post(Routes.webhook(this.applicationId, this.token), { body: renderDiscord(reply, this.opts.redactor), auth: false });
     } catch (err) {
       if (tokenExpired(err)) this.markRefused(err);
       else this.logger.warn({ err: errText(err) }, 'Discord: the private follow-up failed; sending the result by direct message');
@@ -200,7 +204,7 @@ export class InteractionResponder {
   private async sendDirectMessage(reply: Reply): Promise<boolean> {
     try {
       const dm = dmChannelSchema.parse(await this.rest.post(Routes.userChannels(), { body: { recipient_id: this.opts.askerId } }));
-      await this.rest.post(Routes.channelMessages(dm.id), { body: { ...editBody(reply), allowed_mentions: { parse: [] } } });
+      await this.rest.post(Routes.channelMessages(dm.id), { body: { ...this.editBody(reply), allowed_mentions: { parse: [] } } });
       return true;
     } catch (err) {
       this.logger.warn({ err: errText(err), asker: this.opts.askerId }, 'Discord: could not send a private result by direct message; the channel gets a pointer to the timeline');
@@ -208,10 +212,10 @@ export class InteractionResponder {
     }
   }
 
-  /** Content that pings only the asker. */
+  /** Content that pings only the asker: the one mention Firebreak makes on purpose. */
   private mention(text: string): Pick<MessageBody, 'content' | 'allowed_mentions'> {
     const { askerId } = this.opts;
-    return { content: `<@${askerId}> ${text}`, allowed_mentions: { parse: [], users: [askerId] } };
+    return { content: `<@${askerId}> ${quietMassMentions(text)}`, allowed_mentions: { parse: [], users: [askerId] } };
   }
 
   /**

@@ -4,6 +4,7 @@ import type { DispatchResult, Invocation, InvocationInput } from '../../core/dis
 import type { Actor, ChannelRef } from '../../core/identity.js';
 import { parseCommandText } from '../../core/parser.js';
 import type { Coordination, Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { CommandRegistry } from '../../core/registry.js';
 import type { Reply } from '../../core/reply.js';
 import type { RawArgs } from '../../core/spec.js';
@@ -40,6 +41,8 @@ export interface DiscordInteractionsDeps {
   /** Where placements beyond the interaction's own messages go (threads, other channels). */
   chat: DiscordChat;
   logger: Logger;
+  /** Masks secrets in every message body sent to Discord (see renderDiscord). */
+  redactor: Redactor;
   deferAfterMs?: number;
   /** How long an interaction token is used before results go through the bot token (default 14 min). */
   tokenLifetimeMs?: number;
@@ -183,8 +186,9 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
       messageId: isComponent ? i.message?.id : undefined,
       what: whatOf(i),
       tokenLifetimeMs: deps.tokenLifetimeMs,
+      redactor: deps.redactor,
     });
-    const delivery = new DiscordDelivery(res, responder, deps.chat, { isComponent, channelId: inv.channel.id, messageId: isComponent ? i.message?.id : undefined });
+    const delivery = new DiscordDelivery(res, responder, deps.chat, deps.redactor, { isComponent, channelId: inv.channel.id, messageId: isComponent ? i.message?.id : undefined });
     // Tracked, not fire-and-forget: shutdown waits for the result to reach Discord (the delivery
     // resolves after the whole chain, progress included) before the store closes.
     const label = `${whatOf(i)} by ${inv.actor.name} (interaction ${i.id})`;

@@ -8,6 +8,7 @@ import {
   type APIComponentInMessageActionRow,
   type APIEmbed,
 } from 'discord.js';
+import type { Redactor } from '../../core/redact.js';
 import { statusEmoji, type Reply, type ReplyButton, type ReplyStatus } from '../../core/reply.js';
 
 /** The body of a message we send or edit: what interaction callbacks, webhooks and channel messages share. */
@@ -16,7 +17,7 @@ export interface DiscordMessage {
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIComponentInMessageActionRow>[];
   flags?: number;
-  /** Output of commands may contain "@everyone"; a reply never pings anyone. */
+  /** Output of commands and typed text may contain "@everyone", "<@&role>" or "<@id>": a reply never pings anyone. */
   allowed_mentions: { parse: [] };
 }
 
@@ -35,6 +36,20 @@ function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
+/**
+ * Reply text comes from people, tools and alerts. Mentions in it never ping (embeds do not, and every
+ * body says allowed_mentions: { parse: [] }), but a masked link "[click](https://evil)" would show a
+ * harmless word for any URL: an invisible space between "]" and "(" leaves it as typed.
+ */
+function asText(s: string): string {
+  return s.replaceAll('](', ']\u200b(');
+}
+
+/** "@everyone" and "@here" in message content read as typed but cannot ping, whatever allowed_mentions says. */
+export function quietMassMentions(s: string): string {
+  return s.replace(/@(everyone|here)\b/g, '@\u200b$1');
+}
+
 function buttonStyle(b: ReplyButton): ButtonStyle {
   if (b.style === 'danger') return ButtonStyle.Danger;
   if (b.style === 'primary') return ButtonStyle.Primary;
@@ -44,9 +59,9 @@ function buttonStyle(b: ReplyButton): ButtonStyle {
 function description(reply: Reply): string | undefined {
   const parts: string[] = [];
   if (reply.rows && reply.rows.length > 0) {
-    parts.push(reply.rows.map((r) => `${statusEmoji[r.status]} ${r.cells.map((c, i) => (i === 0 ? `**${c}**` : c)).filter((c) => c !== '').join(' · ')}`).join('\n'));
+    parts.push(reply.rows.map((r) => `${statusEmoji[r.status]} ${r.cells.map((c, i) => (i === 0 ? `**${asText(c)}**` : asText(c))).filter((c) => c !== '').join(' · ')}`).join('\n'));
   }
-  if (reply.text) parts.push(reply.text);
+  if (reply.text) parts.push(asText(reply.text));
   if (reply.code) {
     // Leave room for the fences; a code excerpt is the part worth trimming.
     const room = LIMITS.description - parts.join('\n\n').length - 12;
@@ -60,14 +75,17 @@ function description(reply: Reply): string | undefined {
  * The Discord renderer: one embed coloured by status, the card's buttons in action rows
  * (five a row, destructive ones red). Denials and usage errors are ephemeral (flag 64).
  * Discord has no confirm dialog on buttons; the confirmation card is itself that step.
+ * Every message body Firebreak sends to Discord is made here, so secrets are masked here, once,
+ * before anything is cut to Discord's limits.
  */
-export function renderDiscord(reply: Reply): DiscordMessage {
-  const embed = new EmbedBuilder().setTitle(cut(`${statusEmoji[reply.status]} ${reply.title}`, LIMITS.title)).setColor(statusColour[reply.status]);
+export function renderDiscord(unmasked: Reply, redactor: Redactor): DiscordMessage {
+  const reply = redactor.redactValue(unmasked);
+  const embed = new EmbedBuilder().setTitle(cut(`${statusEmoji[reply.status]} ${asText(reply.title)}`, LIMITS.title)).setColor(statusColour[reply.status]);
   const desc = description(reply);
   if (desc) embed.setDescription(desc);
   const fields = (reply.fields ?? []).slice(0, LIMITS.fields);
   if (fields.length > 0) {
-    embed.addFields(fields.map((f) => ({ name: cut(f.label || '—', LIMITS.fieldName), value: cut(f.value || '—', LIMITS.fieldValue), inline: f.value.length <= 40 })));
+    embed.addFields(fields.map((f) => ({ name: cut(asText(f.label) || '—', LIMITS.fieldName), value: cut(asText(f.value) || '—', LIMITS.fieldValue), inline: f.value.length <= 40 })));
   }
   if (reply.context) embed.setFooter({ text: cut(reply.context, LIMITS.footer) });
 

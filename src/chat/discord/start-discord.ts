@@ -47,7 +47,7 @@ export function startDiscord(
     return null;
   }
   const rest = createDiscordRest({ botToken, apiUrl });
-  const chat = new DiscordChat(rest, deps.logger);
+  const chat = new DiscordChat(rest, deps.logger, deps.ports.redactor);
   const interactions = registerDiscordInteractions(router, {
     publicKey,
     applicationId,
@@ -57,6 +57,7 @@ export function startDiscord(
     rest,
     chat,
     logger: deps.logger,
+    redactor: deps.ports.redactor,
     deferAfterMs: deps.deferAfterMs,
     tokenLifetimeMs: deps.tokenLifetimeMs,
     onGuild: (g) => chat.learnGuild(g),

@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import { statusEmoji, type Reply, type ReplyButton } from '../../core/reply.js';
 
 /** Block Kit JSON as Slack takes it. Kept loose on purpose: Slack validates it; golden files pin it. */
@@ -27,15 +28,28 @@ export const slackLimits = {
 } as const;
 
 export interface RenderMeta {
-  /** Who did what, as mrkdwn, appended to the context line: "<@U1> ran `/health api`". */
-  by?: string;
+  /**
+   * Who did what, appended to the context line: "<@U1> ran `/health api`", "<@U1> pressed Confirm".
+   * `what` is what the person typed or the label they pressed: masked and escaped like the reply.
+   */
+  by?: { userId: string; did: 'ran' | 'pressed'; what: string };
+}
+
+export interface RenderOptions {
+  /** Every text of the message is masked with it before it is escaped and cut: what people typed too. */
+  redactor: Redactor;
+  /** Hears about anything that had to be left out rather than cut (a button whose id is too long). */
+  log?: Pick<Logger, 'error'>;
 }
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
-/** mrkdwn treats &, < and > as markup; user and tool text must not become links or mentions. */
+/**
+ * mrkdwn treats &, < and > as markup (`<!channel>`, `<@U1>`, `<https://evil|click>`); user and tool
+ * text must not become links or mentions. plain_text (headers, buttons, dialogs) shows them as typed.
+ */
 export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -82,11 +96,20 @@ function linesToSections(lines: string[]): Block[] {
   return out;
 }
 
+/** The context line's "<@U1> ran `…`": the mention is Firebreak's own, so it is added after escaping. */
+function byLine(by: NonNullable<RenderMeta['by']>, redactor: Redactor): string {
+  const what = escapeMrkdwn(redactor.redact(by.what));
+  return `<@${escapeMrkdwn(by.userId)}> ${by.did} ${by.did === 'ran' ? `\`${what}\`` : what}`;
+}
+
 /**
  * The Slack renderer: the neutral Reply as Block Kit (header, rows, fields, text, code, context, buttons).
- * `log` hears about anything that had to be left out rather than cut (a button whose id is too long).
+ * Every Slack message Firebreak sends is made here, so this is where secrets are masked and user text
+ * is escaped, once, for everything the message shows.
  */
-export function renderBlocks(reply: Reply, meta: RenderMeta = {}, log?: Pick<Logger, 'error'>): SlackMessage {
+export function renderBlocks(unmasked: Reply, meta: RenderMeta, opts: RenderOptions): SlackMessage {
+  const { redactor, log } = opts;
+  const reply = redactor.redactValue(unmasked);
   const blocks: Block[] = [];
   const title = `${statusEmoji[reply.status]} ${reply.title}`;
   blocks.push({ type: 'header', text: plain(title, slackLimits.headerText) });
@@ -118,7 +141,7 @@ export function renderBlocks(reply: Reply, meta: RenderMeta = {}, log?: Pick<Log
     const body = code.length <= max ? code : `…${code.slice(code.length - max + 1)}`;
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${body}\`\`\`` } });
   }
-  const context = [reply.context ? escapeMrkdwn(reply.context) : null, meta.by ?? null].filter(
+  const context = [reply.context ? escapeMrkdwn(reply.context) : null, meta.by ? byLine(meta.by, redactor) : null].filter(
     (s): s is string => !!s,
   );
   if (context.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(context.join(' · '), slackLimits.contextText) }] });
@@ -134,5 +157,6 @@ export function renderBlocks(reply: Reply, meta: RenderMeta = {}, log?: Pick<Log
     blocks.length = 0;
     blocks.push(...keep, { type: 'context', elements: [{ type: 'mrkdwn', text: 'Output shortened: Slack shows at most 50 blocks.' }] }, ...tail);
   }
-  return { text: cut(reply.text ? `${title}: ${reply.text}` : title, 3000), blocks };
+  // The fallback text is mrkdwn too, and it is what notifications are made of: a <!channel> there would ping.
+  return { text: cut(escapeMrkdwn(reply.text ? `${title}: ${reply.text}` : title), 3000), blocks };
 }

@@ -1,5 +1,6 @@
 import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../../core/chat-port.js';
 import type { ChannelRef } from '../../core/identity.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { renderBlocks } from './render-blocks.js';
 import { SlackCallError, type CallOptions, type SlackApi } from './slack-api.js';
@@ -27,6 +28,8 @@ export class SlackChatPort implements ChatPlatformPort {
 
   constructor(
     private readonly api: SlackApi,
+    /** Alerts, incident summaries and reports carry tool output and config values: masked in the renderer. */
+    private readonly redactor: Redactor,
     /** Resolves when in-flight interactions and queued messages are done (shutdown, tests). */
     readonly idle: () => Promise<void> = () => api.pacer.idle(),
   ) {}
@@ -143,7 +146,7 @@ export class SlackChatPort implements ChatPlatformPort {
   }
 
   private render(reply: Reply) {
-    return renderBlocks(reply, {}, this.api.logger);
+    return renderBlocks(reply, {}, { redactor: this.redactor, log: this.api.logger });
   }
 
   /** The DM channel with a user (conversations.open, needs im:write); opened once, then cached. */

@@ -1,6 +1,7 @@
 import type { DeliveryAdapter } from '../../core/delivery.js';
 import type { DispatchResult, Invocation } from '../../core/invocation.js';
 import type { Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { ChannelNames } from './channel-names.js';
 import { renderBlocks, type RenderMeta } from './render-blocks.js';
@@ -32,6 +33,7 @@ export class SlackDelivery implements DeliveryAdapter {
   constructor(
     private readonly api: SlackApi,
     private readonly chat: SlackChatPort,
+    private readonly redactor: Redactor,
     private readonly logger: Logger,
     private readonly d: SlackDeliveryRequest,
   ) {
@@ -54,8 +56,9 @@ export class SlackDelivery implements DeliveryAdapter {
     return this.result(result);
   }
 
+  /** The one way a Reply becomes a Slack message here: masked and escaped in the renderer. */
   private render(reply: Reply) {
-    return renderBlocks(reply, this.d.meta, this.logger);
+    return renderBlocks(reply, this.d.meta, { redactor: this.redactor, log: this.logger });
   }
 
   private show(reply: Reply): Promise<void> {
@@ -110,7 +113,7 @@ export class SlackDelivery implements DeliveryAdapter {
           await this.ephemeral(reply);
           // A "running…" message we put up must not stay there forever.
           if (this.shown && this.d.target.kind !== 'ephemeral-card') {
-            await this.show({ title: `${this.d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to <@${this.d.userId}>.` });
+            await this.show({ title: `${this.d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to ${this.d.inv.actor.name}.` });
           }
           return;
       }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
 import type { Dispatcher, Invocation } from '../../core/dispatcher.js';
 import type { Coordination, Logger } from '../../core/ports.js';
-import { escapeMrkdwn } from './render-blocks.js';
+import type { Redactor } from '../../core/redact.js';
 import type { SlackApi } from './slack-api.js';
 import { SLACK_PLATFORM, type SlackChatPort } from './slack-chat-port.js';
 import type { ChannelNames } from './channel-names.js';
@@ -44,6 +44,8 @@ export interface InteractionDeps {
   dispatcher: Dispatcher;
   coordination: Coordination;
   logger: Logger;
+  /** Masks secrets in every message this sends, what people typed included. */
+  redactor: Redactor;
   api: SlackApi;
   users: UserNames;
   channels: ChannelNames;
@@ -96,7 +98,7 @@ export class SlackInteractions {
       target: { kind: 'new', channel: c.channel_id },
       userId: c.user_id,
       responseUrl: c.response_url,
-      meta: { by: `<@${c.user_id}> ran \`${escapeMrkdwn(commandText)}\`` },
+      meta: { by: { userId: c.user_id, did: 'ran', what: commandText } },
       runningTitle: `Running ${commandText}…`,
     });
   }
@@ -123,7 +125,7 @@ export class SlackInteractions {
       input: { kind: 'action', actionId: action.action_id },
     };
     const target: SlackTarget = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
-    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: `<@${b.user.id}> pressed ${escapeMrkdwn(label)}` }, runningTitle: `${label}: running…` });
+    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: { userId: b.user.id, did: 'pressed', what: label } }, runningTitle: `${label}: running…` });
   }
 
   /** First delivery wins; repeats are dropped. If we cannot tell, we run nothing and say so. */
@@ -144,7 +146,7 @@ export class SlackInteractions {
   }
 
   private deliver(d: SlackDeliveryRequest): Promise<void> {
-    return deliverInvocation((sink) => this.deps.dispatcher.dispatch(d.inv, sink), new SlackDelivery(this.deps.api, this.deps.chat, this.deps.logger, d), {
+    return deliverInvocation((sink) => this.deps.dispatcher.dispatch(d.inv, sink), new SlackDelivery(this.deps.api, this.deps.chat, this.deps.redactor, this.deps.logger, d), {
       fastReplyMs: this.deps.fastReplyMs,
       logger: this.deps.logger,
       what: d.runningTitle,

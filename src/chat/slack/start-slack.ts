@@ -1,6 +1,7 @@
 import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { Coordination, Logger } from '../../core/ports.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Router } from '../../http/router.js';
 import { ChannelNames } from './channel-names.js';
 import { RouterReceiver } from './router-receiver.js';
@@ -18,6 +19,8 @@ export interface SlackDeps {
   dispatcher: Dispatcher;
   coordination: Coordination;
   logger: Logger;
+  /** Masks secrets in every message Firebreak sends to Slack. */
+  redactor: Redactor;
   router: Router;
   /** Test knobs: pacing interval and the "answer at once" window. */
   paceIntervalMs?: number;
@@ -60,8 +63,8 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination });
   let interactions: SlackInteractions | null = null;
-  const chat = new SlackChatPort(api, () => interactions?.drain() ?? api.pacer.idle());
-  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
+  const chat = new SlackChatPort(api, deps.redactor, () => interactions?.drain() ?? api.pacer.idle());
+  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
   const handled = interactions;
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
