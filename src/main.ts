@@ -69,13 +69,15 @@ export async function buildApp(
   const db = opts.db ?? (await openStore(runtime));
   let coordination: Coordination = new MemoryCoordination();
   if (runtime.redisUrl) {
-    const redis = new RedisCoordination(runtime.redisUrl);
+    const redis = new RedisCoordination(runtime.redisUrl, { logger });
     // Redis being down is exactly when people need /health: start anyway, keep reconnecting, and
     // let /readyz and the commands that need deduplication say so (they refuse rather than risk
     // running twice).
-    await redis.connect().catch((err: unknown) =>
-      logger.error({ err: redactor.redact(err instanceof Error ? err.message : String(err)) }, 'Redis is unreachable; retrying in the background. /readyz reports not ready and chat deliveries are refused until it answers'),
-    );
+    await redis.connect().catch((err: unknown) => {
+      // The cause (WRONGPASS, ECONNREFUSED…) is in the message; the reconnect loop does not log it again.
+      const why = redactor.redact(err instanceof Error ? err.message : String(err));
+      logger.error({ err: why }, `Redis is unreachable: ${why}. Retrying in the background; /readyz reports not ready and chat deliveries are refused until it answers.`);
+    });
     coordination = redis;
   }
   const registry = new CommandRegistry(commands);

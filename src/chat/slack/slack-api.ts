@@ -29,6 +29,7 @@ export function explainSlackError(code: string, channel?: string): string {
     case 'invalid_auth':
     case 'not_authed':
     case 'token_revoked':
+    case 'token_expired':
     case 'account_inactive':
       return `Slack rejected Firebreak's bot token (${code}): an admin must set a valid SLACK_BOT_TOKEN (xoxb-…) and restart Firebreak.`;
     case 'missing_scope':
@@ -45,6 +46,15 @@ function errorCode(err: unknown): string {
     if (e.code === webApi.ErrorCode.HTTPError) return 'http_error';
   }
   return 'request_failed';
+}
+
+/** Slack error codes that mean the bot token itself is refused. */
+export const TOKEN_REFUSED_CODES: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+
+function slackCallError(method: string, channel: string | undefined, err: unknown): SlackCallError {
+  const code = errorCode(err);
+  const message = code === 'request_failed' ? `Firebreak could not reach Slack (${method}): ${(err as Error).message}` : explainSlackError(code, channel);
+  return new SlackCallError(method, code, message);
 }
 
 export interface SlackApiOptions {
@@ -99,16 +109,20 @@ export class SlackApi {
     } catch (err) {
       // Rate limits go back to the pacer untouched: it waits for Retry-After and tries again.
       if ((err as { code?: unknown })?.code === webApi.ErrorCode.RateLimitedError) throw err;
-      const code = errorCode(err);
-      const message = code === 'request_failed' ? `Firebreak could not reach Slack (${method}): ${(err as Error).message}` : explainSlackError(code, channel);
-      this.logger.error({ method, channel, slackError: code }, `Slack ${method} failed: ${message}`);
-      throw new SlackCallError(method, code, message);
+      const failure = slackCallError(method, channel, err);
+      this.logger.error({ method, channel, slackError: failure.code }, `Slack ${method} failed: ${failure.message}`);
+      throw failure;
     }
   }
 
+  /** Not through call(): start-up reports the outcome itself, in one line. */
   async authTest(): Promise<{ userId?: string; botId?: string; team?: string }> {
-    const r = await this.call('auth.test', undefined, () => this.client.auth.test());
-    return { userId: r.user_id, botId: r.bot_id, team: r.team };
+    try {
+      const r = await this.client.auth.test();
+      return { userId: r.user_id, botId: r.bot_id, team: r.team };
+    } catch (err) {
+      throw slackCallError('auth.test', undefined, err);
+    }
   }
 
   postMessage(channel: string, msg: SlackMessage): Promise<{ channel: string; ts: string }> {

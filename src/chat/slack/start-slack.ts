@@ -4,7 +4,7 @@ import type { Coordination, Logger } from '../../core/ports.js';
 import type { Router } from '../../http/router.js';
 import { ChannelNames } from './channel-names.js';
 import { RouterReceiver } from './router-receiver.js';
-import { SlackApi } from './slack-api.js';
+import { SlackApi, SlackCallError, TOKEN_REFUSED_CODES } from './slack-api.js';
 import { slackMode, type SlackEnv } from './slack-mode.js';
 import { SlackChatPort } from './slack-chat-port.js';
 import { SlackInteractions } from './slack-interactions.js';
@@ -64,10 +64,17 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
   let auth: { userId?: string; botId?: string; team?: string } = {};
+  let authChecked = false;
   try {
     auth = await api.authTest();
-  } catch {
-    logger.error({}, 'Slack: SLACK_BOT_TOKEN was rejected or Slack is unreachable; commands will be acknowledged but answers cannot be posted until this is fixed.');
+    authChecked = true;
+  } catch (err) {
+    const code = err instanceof SlackCallError ? err.code : 'request_failed';
+    if (TOKEN_REFUSED_CODES.has(code)) {
+      logger.error({ slackError: code }, `Slack refused the bot token (${code}): set a valid SLACK_BOT_TOKEN (xoxb-…) and restart Firebreak. Until then commands are acknowledged but answers cannot be posted.`);
+    } else {
+      logger.error({ slackError: code }, `Slack could not check SLACK_BOT_TOKEN: ${(err as Error).message}. Commands are acknowledged; answers are posted once Slack answers.`);
+    }
   }
   const botToken = env.botToken;
   const slackApiUrl = api.client.slackApiUrl;
@@ -121,7 +128,8 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   );
   const connected = await Promise.race([started, new Promise<null>((r) => setTimeout(() => r(null), START_WAIT_MS).unref())]);
   if (connected === null) logger.warn({ mode }, `Slack Socket Mode is still connecting after ${START_WAIT_MS / 1000} s; it keeps retrying.`);
-  if (connected) logger.info({ mode, team: auth.team, apiUrl: env.apiUrl ? slackApiUrl : undefined }, `Slack connected (${mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${SLACK_EVENTS_PATH}`})`);
+  // "Connected" only when Slack accepted the token: the line above already said what is wrong.
+  if (connected && authChecked) logger.info({ mode, team: auth.team, apiUrl: env.apiUrl ? slackApiUrl : undefined }, `Slack connected (${mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${SLACK_EVENTS_PATH}`})`);
   return {
     mode,
     chat,
