@@ -7,6 +7,7 @@ import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
+import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { Dispatcher } from './core/dispatcher.js';
 import type { Coordination, Logger } from './core/ports.js';
@@ -30,6 +31,7 @@ import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
+import { SqlDeliveryClaimRepository } from './store/delivery-claim-repository.js';
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { openStore } from './store/open-store.js';
@@ -71,22 +73,24 @@ export async function buildApp(
   if (runtime.redisUrl) {
     const redis = new RedisCoordination(runtime.redisUrl, { logger });
     // Redis being down is exactly when people need /health: start anyway, keep reconnecting, and
-    // let /readyz and the commands that need deduplication say so (they refuse rather than risk
-    // running twice).
+    // let /readyz say so. Chat deliveries go on: read-only ones without the duplicate check,
+    // mutating ones deduplicated in the store (FallbackDeliveryClaims).
     await redis.connect().catch((err: unknown) => {
       // The cause (WRONGPASS, ECONNREFUSED…) is in the message; the reconnect loop does not log it again.
       const why = redactor.redact(err instanceof Error ? err.message : String(err));
-      logger.error({ err: why }, `Redis is unreachable: ${why}. Retrying in the background; /readyz reports not ready and chat deliveries are refused until it answers.`);
+      logger.error({ err: why }, `Redis is unreachable: ${why}. Retrying in the background; /readyz reports not ready until it answers, and mutating chat commands are deduplicated in the database meanwhile.`);
     });
     coordination = redis;
   }
   const registry = new CommandRegistry(commands);
+  const timeline = new SqlTimelineRepository(db);
   const ports: Ports = {
     registry,
-    timeline: new SqlTimelineRepository(db),
+    timeline,
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
+    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, timeline, redactor, logger }),
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
@@ -151,7 +155,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     if (slackMode(runtime.slack) !== 'off') {
       // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
       const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, logger: app.logger, router });
+      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, deliveries: app.ports.deliveries, logger: app.logger, router });
       if (slack) {
         chat.slack = slack.chat;
         closers.push(() => slack.close());

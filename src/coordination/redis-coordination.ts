@@ -36,7 +36,9 @@ export class RedisCoordination implements Coordination {
   constructor(url: string, private readonly opts: RedisCoordinationOptions = {}) {
     this.prefix = opts.prefix ?? 'firebreak:';
     this.where = describeRedisUrl(url);
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    // No offline queue: while Redis is down a command fails at once, every time, instead of waiting
+    // in ioredis's queue for a reconnect and then running seconds later (or not at all).
+    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
     this.redis.on('error', (err: Error) => {
       this.lastError = err;
       // connect() reports the first cause itself.

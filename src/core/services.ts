@@ -11,6 +11,7 @@ import type {
   Logger,
   TimelineRepository,
 } from './ports.js';
+import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
 
@@ -24,6 +25,8 @@ export interface Ports {
   leases: LeaseRepository;
   confirmations: ConfirmationRepository;
   coordination: Coordination;
+  /** Runs each chat delivery once: in Redis, and in the store for mutating ones (see FallbackDeliveryClaims). */
+  deliveries: DeliveryClaims;
   health: HealthProber;
   redactor: Redactor;
   logger: Logger;

@@ -73,7 +73,7 @@ describe('start-up logs name the real cause, once', () => {
     cleanups.push(() => app.close());
     const slack = await startSlack(
       { botToken: 'xoxb-a-revoked-token', signingSecret: 'secret', apiUrl: fake.apiUrl },
-      { dispatcher: app.dispatcher, coordination: app.coordination, logger, router: new Router() },
+      { dispatcher: app.dispatcher, coordination: app.coordination, deliveries: app.ports.deliveries, logger, router: new Router() },
     );
     cleanups.push(() => slack!.close());
     expect(fake.callsOf('auth.test').map((c) => c.error)).toEqual(['invalid_auth']);
@@ -91,7 +91,7 @@ describe('start-up logs name the real cause, once', () => {
     cleanups.push(() => fake.close());
     const app = await testApp('');
     cleanups.push(() => app.close());
-    const slack = await startSlack({ botToken: 'xoxb-the-right-token', signingSecret: 'secret', apiUrl: fake.apiUrl }, { dispatcher: app.dispatcher, coordination: app.coordination, logger, router: new Router() });
+    const slack = await startSlack({ botToken: 'xoxb-the-right-token', signingSecret: 'secret', apiUrl: fake.apiUrl }, { dispatcher: app.dispatcher, coordination: app.coordination, deliveries: app.ports.deliveries, logger, router: new Router() });
     cleanups.push(() => slack!.close());
     expect(logger.lines.map((l) => l.msg)).toContain('Slack connected (HTTP at POST /slack/events)');
     expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);

@@ -1,5 +1,6 @@
 import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Dispatcher } from '../../core/dispatcher.js';
+import type { DeliveryClaims } from '../../core/delivery-claims.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import type { Router } from '../../http/router.js';
 import { ChannelNames } from './channel-names.js';
@@ -16,7 +17,10 @@ const START_WAIT_MS = 10_000;
 
 export interface SlackDeps {
   dispatcher: Dispatcher;
+  /** Paces messages per channel across replicas. */
   coordination: Coordination;
+  /** Runs each delivery once (retries, redelivered envelopes, double clicks). */
+  deliveries: DeliveryClaims;
   logger: Logger;
   router: Router;
   /** Test knobs: pacing interval and the "answer at once" window. */
@@ -59,7 +63,7 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   const { logger } = deps;
   if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination });
-  const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, api, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
+  const interactions = new SlackInteractions({ dispatcher: deps.dispatcher, deliveries: deps.deliveries, logger, api, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
   const chat = new SlackChatPort(api, () => interactions.drain());
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
