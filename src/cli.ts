@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { readRuntimeEnv, type RuntimeEnv } from './config/env.js';
+import { EnvError, readRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
 import { ConsoleFeed } from './chat/console/console-feed.js';
 import { consoleActor, consoleChannelFor } from './chat/console/console-identity.js';
@@ -13,7 +13,8 @@ import { progressPrinter } from './chat/console/render-text.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
-import { buildApp, startFirebreak, type App } from './main.js';
+import { ListenError } from './http/server.js';
+import { buildApp, startFirebreak, type App, type Running } from './main.js';
 import { lockHolder } from './store/data-dir-lock.js';
 import { openStore } from './store/open-store.js';
 import { loadMigrations } from './store/migrate.js';
@@ -248,7 +249,17 @@ async function cmdDiscord(argv: string[]): Promise<number> {
 async function cmdStart(): Promise<number> {
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
-  const running = await startFirebreak(runtime, loaded);
+  let running: Running;
+  try {
+    running = await startFirebreak(runtime, loaded);
+  } catch (err) {
+    // The port is what a person can change; the stack would not help them.
+    if (err instanceof ListenError) {
+      const fix = err.code === 'EADDRINUSE' ? 'stop the other process or set PORT to a free port' : err.code === 'EACCES' ? 'set PORT to a port above 1023' : 'check PORT';
+      fail(`Firebreak cannot start: ${err.message}; ${fix}.`, 1);
+    }
+    throw err;
+  }
   process.stderr.write(
     `Firebreak is running on http://localhost:${running.http.port} (store: ${running.app.db.description}; config: ${loaded.source}).\n` +
       `In another terminal: npx firebreak run "/health"\n`,
@@ -297,7 +308,7 @@ main(process.argv.slice(2)).then(
       const option = /'([^']+)'/.exec((err as Error).message)?.[1] ?? 'that option';
       fail(`Unknown option ${option}; firebreak --help lists the commands and their options.`, 2);
     }
-    if (err instanceof UsageError || code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message, 2);
+    if (err instanceof UsageError || err instanceof EnvError || code?.startsWith('ERR_PARSE_ARGS')) fail((err as Error).message, 2);
     fail(`firebreak: ${(err as Error).message}`, 1);
   },
 );

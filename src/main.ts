@@ -8,6 +8,7 @@ import type { LoadedConfig } from './config/load.js';
 import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
+import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
@@ -37,6 +38,7 @@ import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
 import { SqlConsoleMessageRepository } from './store/console-message-repository.js';
+import { SqlDeliveryClaimRepository } from './store/delivery-claim-repository.js';
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
@@ -83,13 +85,15 @@ export async function buildApp(
   const db = opts.db ?? (await openStore(runtime));
   let coordination: Coordination = new MemoryCoordination();
   if (runtime.redisUrl) {
-    const redis = new RedisCoordination(runtime.redisUrl);
+    const redis = new RedisCoordination(runtime.redisUrl, { logger });
     // Redis being down is exactly when people need /health: start anyway, keep reconnecting, and
-    // let /readyz and the commands that need deduplication say so (they refuse rather than risk
-    // running twice).
-    await redis.connect().catch((err: unknown) =>
-      logger.error({ err: redactor.redact(err instanceof Error ? err.message : String(err)) }, 'Redis is unreachable; retrying in the background. /readyz reports not ready and chat deliveries are refused until it answers'),
-    );
+    // let /readyz say so. Chat deliveries go on: read-only ones without the duplicate check,
+    // mutating ones deduplicated in the store (FallbackDeliveryClaims).
+    await redis.connect().catch((err: unknown) => {
+      // The cause (WRONGPASS, ECONNREFUSED…) is in the message; the reconnect loop does not log it again.
+      const why = redactor.redact(err instanceof Error ? err.message : String(err));
+      logger.error({ err: why }, `Redis is unreachable: ${why}. Retrying in the background; /readyz reports not ready until it answers, and mutating chat commands are deduplicated in the database meanwhile.`);
+    });
     coordination = redis;
   }
   const registry = new CommandRegistry(commands);
@@ -97,14 +101,16 @@ export async function buildApp(
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages));
+  const timeline = new TimelineRecorder(new SqlTimelineRepository(db), redactor);
   const ports: Ports = {
     registry,
     buttons: new ButtonRegistry(coreButtons),
-    timeline: new TimelineRecorder(new SqlTimelineRepository(db), redactor),
+    timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
+    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, timeline, redactor, logger }),
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
@@ -174,7 +180,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     if (slackMode(runtime.slack) !== 'off') {
       // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
       const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, logger: app.logger, redactor: app.ports.redactor, router });
+      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, deliveries: app.ports.deliveries, logger: app.logger, redactor: app.ports.redactor, router });
       if (slack) {
         chat.slack = slack.chat;
         app.chat.register(slack.chat);

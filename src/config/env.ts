@@ -5,12 +5,27 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/** A variable with a value Firebreak cannot use: one sentence naming it, what it must be and what it got. */
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 /** The process environment Firebreak reads, validated once. Empty strings count as unset. */
 export const runtimeEnvSchema = z.object({
   FIREBREAK_CONFIG: optionalString,
   FIREBREAK_DATA_DIR: optionalString,
-  PORT: optionalString.pipe(z.string().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().max(65535)).optional()),
-  LOG_LEVEL: optionalString.pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional()),
+  // 0 (any free port) is accepted for tests, but not advertised.
+  PORT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\s*\d{1,5}\s*$/)
+      .transform(Number)
+      .pipe(z.number().int().max(65535))
+      .optional(),
+  ),
+  LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()),
   DATABASE_URL: optionalString,
   REDIS_URL: optionalString,
   SLACK_BOT_TOKEN: optionalString,
@@ -22,6 +37,12 @@ export const runtimeEnvSchema = z.object({
   DISCORD_PUBLIC_KEY: optionalString,
   DISCORD_API_URL: optionalString,
 });
+
+/** What each validated variable must be, for the error sentence. The others are free text. */
+const EXPECTED: Record<string, string> = {
+  PORT: 'a port number (1–65535)',
+  LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
+};
 
 export interface RuntimeEnv {
   configPath: string;
@@ -38,8 +59,8 @@ export interface RuntimeEnv {
 export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
   const parsed = runtimeEnvSchema.safeParse(env);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new Error(`environment variable ${String(first?.path[0] ?? '?')}: ${first?.message ?? 'invalid'}`);
+    const name = String(parsed.error.issues[0]?.path[0] ?? '?');
+    throw new EnvError(`${name} must be ${EXPECTED[name] ?? 'valid'}, got ${JSON.stringify(String(env[name]).slice(0, 40))}.`);
   }
   const e = parsed.data;
   return {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Coordination } from '../core/ports.js';
+import type { Coordination, Logger } from '../core/ports.js';
 
 export function describeRedisUrl(url: string): string {
   try {
@@ -10,30 +10,80 @@ export function describeRedisUrl(url: string): string {
   }
 }
 
+export interface RedisCoordinationOptions {
+  /** Key prefix, so tests and several Firebreaks can share one Redis. */
+  prefix?: string;
+  /** Told once per cause when Redis stops answering (and once when it answers again). */
+  logger?: Logger;
+}
+
 /** Shared across replicas: a dedupe key is claimed with SET NX PX, so exactly one replica wins. */
 export class RedisCoordination implements Coordination {
   readonly kind = 'redis' as const;
   private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly where: string;
+  /**
+   * Redis's or the socket's own reason for the last failure (WRONGPASS, ECONNREFUSED…). ioredis
+   * reports it only as an 'error' event; connect() and commands fail with "Connection is closed."
+   * or "Stream isn't writeable", which say nothing a person can act on.
+   */
+  private lastError: Error | null = null;
+  /** The cause already logged: the reconnect loop repeats it every few hundred ms. */
+  private reported: string | null = null;
+  private connecting = false;
 
-  constructor(url: string, private readonly prefix = 'firebreak:') {
-    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    this.redis.on('error', () => {}); // surfaced through ping() and failed commands, not as crashes
+  constructor(url: string, private readonly opts: RedisCoordinationOptions = {}) {
+    this.prefix = opts.prefix ?? 'firebreak:';
+    this.where = describeRedisUrl(url);
+    // No offline queue: while Redis is down a command fails at once, every time, instead of waiting
+    // in ioredis's queue for a reconnect and then running seconds later (or not at all).
+    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+    this.redis.on('error', (err: Error) => {
+      this.lastError = err;
+      // connect() reports the first cause itself.
+      if (this.connecting || err.message === this.reported) return;
+      this.reported = err.message;
+      this.opts.logger?.error({ redis: this.where, err: err.message }, `Redis at ${this.where} is unreachable: ${err.message}. Retrying in the background.`);
+    });
+    this.redis.on('ready', () => {
+      if (this.reported !== null) this.opts.logger?.info({ redis: this.where }, `Redis at ${this.where} answers again`);
+      this.reported = null;
+      this.lastError = null;
+    });
   }
 
   async connect(): Promise<this> {
-    await this.redis.connect().catch((err: Error) => {
-      throw new Error(`cannot connect to Redis at ${describeRedisUrl(this.redis.options.host ? `redis://${this.redis.options.host}:${this.redis.options.port}` : '')}: ${err.message}`);
-    });
+    this.connecting = true;
+    try {
+      await this.redis.connect();
+    } catch (err) {
+      const cause = this.lastError ?? (err as Error);
+      this.reported = cause.message;
+      throw new Error(`cannot connect to Redis at ${this.where}: ${cause.message}`, { cause });
+    } finally {
+      this.connecting = false;
+    }
     return this;
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
-    const res = await this.redis.set(`${this.prefix}dedupe:${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX');
+    const res = await this.command(() => this.redis.set(`${this.prefix}dedupe:${key}`, '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX'));
     return res === 'OK';
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await this.command(() => this.redis.ping());
+  }
+
+  /** A failed command names Redis's own reason when the connection is down, not ioredis's "Stream isn't writeable". */
+  private async command<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (this.redis.status !== 'ready' && this.lastError) throw new Error(`Redis at ${this.where} is unreachable: ${this.lastError.message}`, { cause: err });
+      throw err;
+    }
   }
 
   /** For other coordination features (rate limits, schedulers) built on the same connection. */

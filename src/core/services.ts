@@ -16,6 +16,7 @@ import type {
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
+import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
 
@@ -34,6 +35,8 @@ export interface Ports {
   leases: LeaseRepository;
   confirmations: ConfirmationRepository;
   coordination: Coordination;
+  /** Runs each chat delivery once: in Redis, and in the store for mutating ones (see FallbackDeliveryClaims). */
+  deliveries: DeliveryClaims;
   health: HealthProber;
   redactor: Redactor;
   logger: Logger;

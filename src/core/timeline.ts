@@ -11,6 +11,8 @@ export const TIMELINE_KINDS = [
   'command',
   'command.invalid',
   'command.denied',
+  /** A delivery refused because neither Redis nor the store could say whether it already ran. */
+  'command.refused',
   'button',
   // confirmations of mutating steps
   'confirmation.requested',

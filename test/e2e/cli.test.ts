@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -136,6 +137,34 @@ describe('firebreak config check FILE', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('nope.yml: 1 problem:\n  (file): the file does not exist');
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('firebreak start: start-up errors say what to do', () => {
+  it('a taken port: one line naming the port and PORT, nonzero exit, no stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-port-'));
+    // Taken on every address, as another service on the port would be.
+    const other = createServer();
+    await new Promise<void>((r) => other.listen(0, r));
+    const port = (other.address() as AddressInfo).port;
+    try {
+      const r = await firebreak(['start'], dir, { PORT: String(port), PATH: process.env.PATH ?? '' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`Firebreak cannot start: port ${port} is already in use; stop the other process or set PORT to a free port.`);
+    } finally {
+      other.close();
+    }
+  });
+
+  it.each([
+    ['PORT=abc', { PORT: 'abc' }, 'PORT must be a port number (1–65535), got "abc".'],
+    ['PORT=70000', { PORT: '70000' }, 'PORT must be a port number (1–65535), got "70000".'],
+    ['LOG_LEVEL=loud', { LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud".'],
+  ])('%s exits 2 with one sentence', async (_name, env, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-env-'));
+    const r = await firebreak(['start'], dir, { ...env, PATH: process.env.PATH ?? '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(message);
   });
 });
 

@@ -9,6 +9,8 @@ import { defineCommand, type AnyCommandSpec } from '../../src/core/spec.js';
 import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import type { Coordination } from '../../src/core/ports.js';
+import { FallbackDeliveryClaims } from '../../src/coordination/fallback-claims.js';
+import { SqlDeliveryClaimRepository } from '../../src/store/delivery-claim-repository.js';
 import type { App } from '../../src/main.js';
 import { startFakeDiscordApi, type DiscordCall, type FakeDiscordApi } from '../fakes/discord-api.js';
 import { buttonInteraction, commandInteraction, discordSigner, type DiscordSigner } from '../fakes/discord-signing.js';
@@ -145,7 +147,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
         applicationId: APP_ID,
         dispatcher: new Dispatcher(app.loaded.config, ports, app.metrics),
         registry,
-        coordination: app.coordination,
+        deliveries: app.ports.deliveries,
         rest: createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }),
         chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger, app.ports.redactor),
         logger: silentLogger,
@@ -353,42 +355,83 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     expect(executions).toContain('late');
   });
 
-  it('answers privately that nothing was run when the duplicate check itself fails (coordination down), instead of a 500', async () => {
+  describe('with Redis unreachable', () => {
     const down: Coordination = {
       kind: 'redis',
-      claimOnce: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      claimOnce: () => Promise.reject(new Error('Redis at 127.0.0.1:6379 is unreachable: connect ECONNREFUSED 127.0.0.1:6379')),
       ping: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
       close: () => Promise.resolve(),
     };
     const dispatched: string[] = [];
-    const dispatcher = new Dispatcher(app.loaded.config, { ...app.ports, registry }, app.metrics);
-    const router = new Router();
-    registerDiscordInteractions(router, {
-      publicKey: signer.publicKeyHex,
-      applicationId: APP_ID,
-      dispatcher: { dispatch: (inv, sink) => (dispatched.push(inv.input.kind), dispatcher.dispatch(inv, sink)) },
-      registry,
-      coordination: down,
-      rest: createDiscordRest({ apiUrl: fake.apiUrl }),
-      chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl }), silentLogger, app.ports.redactor),
-      logger: silentLogger,
-      redactor: app.ports.redactor,
-    });
-    const server = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
-    try {
-      const before = (await app.ports.timeline.list({ limit: 10_000 })).length;
-      const body = JSON.stringify(commandInteraction(APP_ID, 'deploy', [{ name: 'service', type: 3, value: 'api' }], { user: alice, channel: incidents }));
-      const res = await fetch(`http://127.0.0.1:${server.port}/discord/interactions`, { method: 'POST', headers: signer.headers(body), body });
-      expect(res.status).toBe(200);
-      const answer = (await res.json()) as { type: number; data: { content: string; flags: number } };
-      expect(answer.type).toBe(4);
-      expect(answer.data.flags).toBe(64);
-      expect(answer.data.content).toMatch(/^Firebreak could not check whether this interaction was already delivered.*nothing was run/);
-      expect(dispatched).toEqual([]);
-      expect((await app.ports.timeline.list({ limit: 10_000 })).length).toBe(before);
-    } finally {
-      await server.close();
+
+    /** The endpoint with Redis down and the given store for delivery keys. */
+    async function endpointWith(store: { claim(key: string, ttlMs: number): Promise<boolean> }): Promise<RunningServer> {
+      const ports = { ...app.ports, registry };
+      const dispatcher = new Dispatcher(app.loaded.config, ports, app.metrics);
+      const router = new Router();
+      registerDiscordInteractions(router, {
+        publicKey: signer.publicKeyHex,
+        applicationId: APP_ID,
+        dispatcher: { dispatch: (inv, sink) => (dispatched.push(inv.input.kind === 'options' ? inv.input.command : inv.input.kind), dispatcher.dispatch(inv, sink)) },
+        registry,
+        deliveries: new FallbackDeliveryClaims({ coordination: down, store, registry, timeline: app.ports.timeline, redactor: app.ports.redactor, logger: silentLogger }),
+        rest: createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }),
+        chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger, app.ports.redactor),
+        logger: silentLogger,
+        redactor: app.ports.redactor,
+        deferAfterMs: 5000,
+      });
+      return startHttpServer(router, 0, silentLogger, '127.0.0.1');
     }
+
+    it('a read-only command still answers; a retried mutating command and a retried Confirm run once (delivery keys in the store)', async () => {
+      const server = await endpointWith(new SqlDeliveryClaimRepository(app.db));
+      dispatched.length = 0;
+      try {
+        const health = await post(commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents }), server);
+        expect(health.type).toBe(4);
+        expect(health.data!.embeds![0]!.title).toMatch(/Health — /);
+
+        // Discord redelivers the same interaction (same id): one confirmation card, then "already received".
+        const bump = commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'redis-down' }], { user: alice, channel: incidents });
+        const card = await post(bump, server);
+        expect(card.data!.embeds![0]!.title).toContain('Bump redis-down?');
+        const again = await post(bump, server);
+        expect(again.data!.flags).toBe(64);
+        expect((again.data as { content?: string }).content).toBe('Firebreak already received this interaction; it runs once.');
+
+        const confirm = buttonInteraction(APP_ID, card.data!.components![0]!.components[0]!.custom_id, { user: bob, channel: incidents });
+        const done = await post(confirm, server);
+        expect(done.data!.embeds![0]!.title).toContain('Bumped redis-down');
+        await post(confirm, server);
+        expect(executions.filter((e) => e === 'redis-down')).toEqual(['redis-down']);
+        expect(dispatched).toEqual(['health', 'bump', 'action']);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('when the store cannot take the key either: a mutating command is refused privately, recorded, and not run', async () => {
+      const server = await endpointWith({ claim: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) });
+      dispatched.length = 0;
+      try {
+        const payload = commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'nowhere' }], { user: alice, channel: incidents });
+        const answer = await post(payload, server);
+        expect(answer.type).toBe(4);
+        expect(answer.data!.flags).toBe(64);
+        expect((answer.data as { content?: string }).content).toMatch(/^Firebreak could not check whether this interaction was already delivered.*nothing was run/);
+        expect(dispatched).toEqual([]);
+        const refused = (await app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.kind === 'command.refused');
+        expect(refused).toHaveLength(1);
+        expect(refused[0]).toMatchObject({ command: 'bump', outcome: 'refused', actor: { id: alice.id }, channel: { id: incidents.id }, detail: { delivery: `discord:interaction:${payload.id}` } });
+        expect(String(refused[0]!.detail.reason)).toContain('connect ECONNREFUSED 127.0.0.1:5432');
+        // A read-only one is not refused: it runs without the check.
+        const health = await post(commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents }), server);
+        expect(health.data!.embeds![0]!.title).toMatch(/Health/);
+      } finally {
+        await server.close();
+      }
+    });
   });
 
   it('turns sub-command options, integers, booleans and a rest text box into the raw args the text parser would build', async () => {

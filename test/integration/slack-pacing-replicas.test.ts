@@ -8,7 +8,7 @@ import { REDIS_URL } from '../support/postgres.js';
 describe('Slack pacing across replicas (shared Redis)', () => {
   const replicas: RedisCoordination[] = [];
   beforeAll(async () => {
-    for (let i = 0; i < 2; i++) replicas.push(await new RedisCoordination(REDIS_URL, `firebreak-test-${randomUUID()}:`).connect());
+    for (let i = 0; i < 2; i++) replicas.push(await new RedisCoordination(REDIS_URL, { prefix: `firebreak-test-${randomUUID()}:` }).connect());
   });
   afterAll(async () => {
     for (const r of replicas) await r.close();

@@ -3,7 +3,8 @@ import { InteractionResponseType, MessageFlags, type REST } from 'discord.js';
 import type { DispatchResult, Invocation, InvocationInput } from '../../core/dispatcher.js';
 import type { Actor, ChannelRef } from '../../core/identity.js';
 import { parseCommandText } from '../../core/parser.js';
-import type { Coordination, Logger } from '../../core/ports.js';
+import type { DeliveryClaims } from '../../core/delivery-claims.js';
+import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { CommandRegistry } from '../../core/registry.js';
 import type { Reply } from '../../core/reply.js';
@@ -36,7 +37,8 @@ export interface DiscordInteractionsDeps {
   applicationId: string;
   dispatcher: { dispatch(inv: Invocation, sink?: { progress(reply: Reply): Promise<void> }): Promise<DispatchResult> };
   registry: CommandRegistry;
-  coordination: Coordination;
+  /** Runs each interaction once: Redis, with the store for mutating ones when Redis is unreachable. */
+  deliveries: DeliveryClaims;
   rest: REST;
   /** Where placements beyond the interaction's own messages go (threads, other channels). */
   chat: DiscordChat;
@@ -168,16 +170,13 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     }
 
     // Retries and double deliveries carry the same interaction id: run it once.
-    let firstDelivery: boolean;
-    try {
-      firstDelivery = await deps.coordination.claimOnce(`discord:interaction:${i.id}`, DEDUPE_TTL_MS);
-    } catch (err) {
-      // Without the dedupe check (e.g. Redis is down) running could run it twice; not running is
-      // the safe side. A 500 would only show "This interaction failed", so say what happened.
-      deps.logger.error({ err: err instanceof Error ? err.message : String(err), interaction: i.id }, 'Discord: could not check for a duplicate delivery; nothing was run');
-      return json(200, ephemeralText('Firebreak could not check whether this interaction was already delivered (its coordination store is unreachable), so nothing was run; try again in a moment.'));
+    const claim = await deps.deliveries.claim({ key: `discord:interaction:${i.id}`, ttlMs: DEDUPE_TTL_MS, input: inv.input, actor: inv.actor, channel: inv.channel });
+    if (!claim.run) {
+      // A mutating interaction nobody could check is not run (running could run it twice); a 500
+      // would only show "This interaction failed", so say what happened.
+      if (claim.why === 'unavailable') return json(200, ephemeralText('Firebreak could not check whether this interaction was already delivered (neither Redis nor its database answered), so nothing was run; try again in a moment.'));
+      return json(200, ephemeralText('Firebreak already received this interaction; it runs once.'));
     }
-    if (!firstDelivery) return json(200, ephemeralText('Firebreak already received this interaction; it runs once.'));
 
     const isComponent = i.type === InteractionKind.MessageComponent;
     const responder = new InteractionResponder(deps.rest, deps.applicationId, i.token, deps.logger, {

@@ -53,7 +53,7 @@ export function startDiscord(
     applicationId,
     dispatcher: deps.dispatcher,
     registry: deps.ports.registry,
-    coordination: deps.ports.coordination,
+    deliveries: deps.ports.deliveries,
     rest,
     chat,
     logger: deps.logger,

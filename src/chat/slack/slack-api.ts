@@ -32,6 +32,7 @@ export function explainSlackError(code: string, channel?: string): string {
     case 'invalid_auth':
     case 'not_authed':
     case 'token_revoked':
+    case 'token_expired':
     case 'account_inactive':
       return `Slack rejected Firebreak's bot token (${code}): an admin must set a valid SLACK_BOT_TOKEN (xoxb-…) and restart Firebreak.`;
     case 'restricted_action':
@@ -72,6 +73,15 @@ function rateLimitWaitMs(err: unknown): number | null {
   const e = err as { code?: unknown; retryAfter?: unknown } | null;
   if (e?.code !== webApi.ErrorCode.RateLimitedError) return null;
   return typeof e.retryAfter === 'number' ? Math.max(1, e.retryAfter) * 1000 : 1000;
+}
+
+/** Slack error codes that mean the bot token itself is refused. */
+export const TOKEN_REFUSED_CODES: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+
+function slackCallError(method: string, channel: string | undefined, err: unknown): SlackCallError {
+  const code = errorCode(err);
+  const message = code === 'request_failed' ? `Firebreak could not reach Slack (${method}): ${(err as Error).message}` : explainSlackError(code, channel);
+  return new SlackCallError(method, code, message);
 }
 
 export interface SlackApiOptions {
@@ -139,18 +149,22 @@ export class SlackApi {
           this.logger.error({ method, channel, slackError: 'ratelimited' }, message);
           throw new SlackCallError(method, 'ratelimited', message);
         }
-        const code = errorCode(err);
-        const message = code === 'request_failed' ? `Firebreak could not reach Slack (${method}): ${(err as Error).message}` : explainSlackError(code, channel);
-        if (opts.expected?.includes(code)) this.logger.debug({ method, channel, slackError: code }, `Slack ${method}: ${code}`);
-        else this.logger.error({ method, channel, slackError: code }, `Slack ${method} failed: ${message}`);
-        throw new SlackCallError(method, code, message);
+        const failure = slackCallError(method, channel, err);
+        if (opts.expected?.includes(failure.code)) this.logger.debug({ method, channel, slackError: failure.code }, `Slack ${method}: ${failure.code}`);
+        else this.logger.error({ method, channel, slackError: failure.code }, `Slack ${method} failed: ${failure.message}`);
+        throw failure;
       }
     }
   }
 
+  /** Not through call(): start-up reports the outcome itself, in one line. */
   async authTest(): Promise<{ userId?: string; botId?: string; team?: string }> {
-    const r = await this.call('auth.test', undefined, () => this.client.auth.test());
-    return { userId: r.user_id, botId: r.bot_id, team: r.team };
+    try {
+      const r = await this.client.auth.test();
+      return { userId: r.user_id, botId: r.bot_id, team: r.team };
+    } catch (err) {
+      throw slackCallError('auth.test', undefined, err);
+    }
   }
 
   /** With `threadTs`, a reply in that message's thread. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
+import type { ChatDelivery, DeliveryClaims } from '../../core/delivery-claims.js';
 import type { Dispatcher, Invocation } from '../../core/dispatcher.js';
-import type { Coordination, Logger } from '../../core/ports.js';
+import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { SlackApi } from './slack-api.js';
 import { SLACK_PLATFORM, type SlackChatPort } from './slack-chat-port.js';
@@ -42,7 +43,8 @@ export type BlockActions = z.infer<typeof blockActionsSchema>;
 
 export interface InteractionDeps {
   dispatcher: Dispatcher;
-  coordination: Coordination;
+  /** Runs each delivery once: Redis, with the store for mutating ones when Redis is unreachable. */
+  deliveries: DeliveryClaims;
   logger: Logger;
   /** Masks secrets in every message this sends, what people typed included. */
   redactor: Redactor;
@@ -83,10 +85,11 @@ export class SlackInteractions {
       return;
     }
     const c = parsed.data;
-    if (!(await this.claim(`slack:delivery:command:${c.trigger_id}`, DELIVERY_TTL_MS, c.response_url))) return;
     // Slack sends &, < and > in the typed text as HTML entities; the parser wants what was typed.
     const typed = c.text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
     const commandText = `${c.command} ${typed}`.trim();
+    const delivery = { input: { kind: 'text', text: commandText }, actor: { platform: SLACK_PLATFORM, id: c.user_id, name: c.user_name ?? c.user_id }, channel: { platform: SLACK_PLATFORM, id: c.channel_id, name: c.channel_name } } as const;
+    if (!(await this.claim({ ...delivery, key: `slack:delivery:command:${c.trigger_id}`, ttlMs: DELIVERY_TTL_MS }, c.response_url))) return;
     const inv: Invocation = {
       actor: { platform: SLACK_PLATFORM, id: c.user_id, name: await this.deps.users.name(c.user_id, c.user_name) },
       // "privategroup" (a private channel) is not a name the guards can allow: look the real one up.
@@ -115,9 +118,10 @@ export class SlackInteractions {
     const ts = b.container.message_ts ?? b.message?.ts;
     if (!channelId) return;
     // A retried delivery carries the same action_ts; a fresh click of the same button does not.
-    const delivery = `slack:delivery:action:${channelId}:${ts ?? '-'}:${action.action_id}:${b.user.id}:${action.action_ts ?? b.trigger_id ?? '-'}`;
-    if (!(await this.claim(delivery, DELIVERY_TTL_MS, b.response_url))) return;
-    if (!(await this.claim(`slack:click:${channelId}:${ts ?? '-'}:${action.action_id}:${b.user.id}`, DOUBLE_CLICK_MS, b.response_url))) return;
+    const delivery = { input: { kind: 'action', actionId: action.action_id }, actor: { platform: SLACK_PLATFORM, id: b.user.id, name: b.user.name ?? b.user.username ?? b.user.id }, channel: { platform: SLACK_PLATFORM, id: channelId, name: b.channel?.name ?? '' } } as const;
+    const deliveryKey = `slack:delivery:action:${channelId}:${ts ?? '-'}:${action.action_id}:${b.user.id}:${action.action_ts ?? b.trigger_id ?? '-'}`;
+    if (!(await this.claim({ ...delivery, key: deliveryKey, ttlMs: DELIVERY_TTL_MS }, b.response_url))) return;
+    if (!(await this.claim({ ...delivery, key: `slack:click:${channelId}:${ts ?? '-'}:${action.action_id}:${b.user.id}`, ttlMs: DOUBLE_CLICK_MS }, b.response_url))) return;
     const label = action.text?.text ?? action.action_id;
     const inv: Invocation = {
       actor: { platform: SLACK_PLATFORM, id: b.user.id, name: await this.deps.users.name(b.user.id, b.user.name ?? b.user.username) },
@@ -128,21 +132,16 @@ export class SlackInteractions {
     await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: { userId: b.user.id, did: 'pressed', what: label } }, runningTitle: `${label}: running…` });
   }
 
-  /** First delivery wins; repeats are dropped. If we cannot tell, we run nothing and say so. */
-  private async claim(key: string, ttlMs: number, responseUrl: string | undefined): Promise<boolean> {
-    try {
-      const first = await this.deps.coordination.claimOnce(key, ttlMs);
-      if (!first) this.deps.logger.info({ key }, 'Ignored a repeated Slack delivery');
-      return first;
-    } catch (err) {
-      this.deps.logger.error({ err, key }, 'Could not check a Slack delivery for duplicates');
-      if (responseUrl) {
-        await this.deps.api
-          .respond(responseUrl, { response_type: 'ephemeral', replace_original: false, text: 'Firebreak could not check whether this request was already handled (its coordination store is unavailable), so nothing was run. Try again in a minute.' })
-          .catch(() => {});
-      }
-      return false;
+  /** First delivery wins; repeats are dropped. If a mutating one cannot be checked, nothing runs and the person is told. */
+  private async claim(delivery: ChatDelivery, responseUrl: string | undefined): Promise<boolean> {
+    const claim = await this.deps.deliveries.claim(delivery);
+    if (claim.run) return true;
+    if (claim.why === 'unavailable' && responseUrl) {
+      await this.deps.api
+        .respond(responseUrl, { response_type: 'ephemeral', replace_original: false, text: 'Firebreak could not check whether this request was already handled (neither Redis nor its database answered), so nothing was run. Try again in a minute.' })
+        .catch(() => {});
     }
+    return false;
   }
 
   private deliver(d: SlackDeliveryRequest): Promise<void> {

@@ -1,11 +1,12 @@
 import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Dispatcher } from '../../core/dispatcher.js';
+import type { DeliveryClaims } from '../../core/delivery-claims.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Router } from '../../http/router.js';
 import { ChannelNames } from './channel-names.js';
 import { RouterReceiver } from './router-receiver.js';
-import { SlackApi } from './slack-api.js';
+import { SlackApi, SlackCallError, TOKEN_REFUSED_CODES } from './slack-api.js';
 import { slackMode, type SlackEnv } from './slack-mode.js';
 import { SlackChatPort } from './slack-chat-port.js';
 import { SlackInteractions } from './slack-interactions.js';
@@ -17,7 +18,10 @@ const START_WAIT_MS = 10_000;
 
 export interface SlackDeps {
   dispatcher: Dispatcher;
+  /** Paces messages per channel across replicas. */
   coordination: Coordination;
+  /** Runs each delivery once (retries, redelivered envelopes, double clicks). */
+  deliveries: DeliveryClaims;
   logger: Logger;
   /** Masks secrets in every message Firebreak sends to Slack. */
   redactor: Redactor;
@@ -64,15 +68,22 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination });
   let interactions: SlackInteractions | null = null;
   const chat = new SlackChatPort(api, deps.redactor, () => interactions?.drain() ?? api.pacer.idle());
-  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, coordination: deps.coordination, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
+  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, deliveries: deps.deliveries, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
   const handled = interactions;
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
   let auth: { userId?: string; botId?: string; team?: string } = {};
+  let authChecked = false;
   try {
     auth = await api.authTest();
-  } catch {
-    logger.error({}, 'Slack: SLACK_BOT_TOKEN was rejected or Slack is unreachable; commands will be acknowledged but answers cannot be posted until this is fixed.');
+    authChecked = true;
+  } catch (err) {
+    const code = err instanceof SlackCallError ? err.code : 'request_failed';
+    if (TOKEN_REFUSED_CODES.has(code)) {
+      logger.error({ slackError: code }, `Slack refused the bot token (${code}): set a valid SLACK_BOT_TOKEN (xoxb-…) and restart Firebreak. Until then commands are acknowledged but answers cannot be posted.`);
+    } else {
+      logger.error({ slackError: code }, `Slack could not check SLACK_BOT_TOKEN: ${(err as Error).message}. Commands are acknowledged; answers are posted once Slack answers.`);
+    }
   }
   const botToken = env.botToken;
   const slackApiUrl = api.client.slackApiUrl;
@@ -126,7 +137,8 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   );
   const connected = await Promise.race([started, new Promise<null>((r) => setTimeout(() => r(null), START_WAIT_MS).unref())]);
   if (connected === null) logger.warn({ mode }, `Slack Socket Mode is still connecting after ${START_WAIT_MS / 1000} s; it keeps retrying.`);
-  if (connected) logger.info({ mode, team: auth.team, apiUrl: env.apiUrl ? slackApiUrl : undefined }, `Slack connected (${mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${SLACK_EVENTS_PATH}`})`);
+  // "Connected" only when Slack accepted the token: the line above already said what is wrong.
+  if (connected && authChecked) logger.info({ mode, team: auth.team, apiUrl: env.apiUrl ? slackApiUrl : undefined }, `Slack connected (${mode === 'socket' ? 'Socket Mode' : `HTTP at POST ${SLACK_EVENTS_PATH}`})`);
   return {
     mode,
     chat,
