@@ -1,3 +1,4 @@
+import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { z } from 'zod';
 
 /** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
@@ -336,6 +337,7 @@ export const configSchema = z
       .strict()
       .default({ ttl_s: 600 }),
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
+    alerts: alertsSchema.default(defaultAlertsConfig),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,0 +1,46 @@
+import type { Actor } from '../core/identity.js';
+import type { AlertGroup, AlertNotification, StoredAlert } from './model.js';
+
+/** What one ingested notification changed. */
+export interface IngestResult {
+  group: AlertGroup;
+  /** False for a repeat (an HA twin, a retry): nothing was stored, no message changes. */
+  stored: boolean;
+  /** The group's status changed (firing → resolved, or it fired again). */
+  transition: 'opened' | 'updated' | 'resolved' | 'refired' | 'none';
+}
+
+/** Where a notification's group goes: the route's channel and index, severity override. */
+export interface GroupRouting {
+  channel: string;
+  route: number | null;
+  severity: string | null;
+}
+
+/**
+ * The alert groups and their alerts (src/store implements it). Every method that changes a group
+ * bumps its version, records its timeline event and marks its card dirty in the outbox, all in one
+ * transaction, so a crash between "stored" and "posted" delays the card and never loses it.
+ */
+export interface AlertStore {
+  /**
+   * Stores a notification once (dedupe on groupKey + status + fingerprints + startsAt/endsAt,
+   * never externalURL), for the given chat platforms' cards. Throws when the store fails: the
+   * webhook then answers 503 and Alertmanager retries.
+   */
+  ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult>;
+  get(id: string): Promise<AlertGroup | null>;
+  alerts(groupId: string, limit?: number): Promise<StoredAlert[]>;
+  /** Firing groups, newest first; `service` filters by the service label. */
+  firing(filter?: { service?: string; limit?: number }): Promise<AlertGroup[]>;
+  /** Null when it was already acknowledged (the current group is returned in `group`). */
+  acknowledge(id: string, by: Actor, platforms: readonly string[]): Promise<{ group: AlertGroup; first: boolean } | null>;
+  setSilence(id: string, silence: { id: string; until: Date; by: Actor }, platforms: readonly string[]): Promise<AlertGroup | null>;
+  /** Marks an escalation step done; false when another replica did it first (exactly once). */
+  markEscalated(id: string, step: number, platforms: readonly string[]): Promise<boolean>;
+  /** Firing, unacknowledged groups that fired at or before `firedBefore` (escalation candidates). */
+  unacknowledgedFiring(firedBefore: Date): Promise<AlertGroup[]>;
+}
+
+/** The outbox key of a group's card (also its stored message ref key). */
+export const groupMessageKey = (groupId: string) => `alert-group:${groupId}`;
