@@ -14,10 +14,8 @@ import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
 import { ListenError } from './http/server.js';
-import { buildApp, startFirebreak, type App, type Running } from './main.js';
+import { buildApp, migrateStore, registerDiscordCommandsFor, startFirebreak, type App, type Running } from './main.js';
 import { lockHolder } from './store/data-dir-lock.js';
-import { openStore } from './store/open-store.js';
-import { loadMigrations } from './store/migrate.js';
 
 const USAGE = `Usage: firebreak <command>
 
@@ -213,17 +211,9 @@ async function cmdConfig(argv: string[]): Promise<number> {
 }
 
 async function cmdMigrate(): Promise<number> {
-  const runtime = readRuntimeEnv();
-  const db = await openStore(runtime, { migrate: false });
-  try {
-    const { migrate } = await import('./store/migrate.js');
-    const applied = await migrate(db);
-    const total = loadMigrations().length;
-    process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${db.description}.\n` : `${db.description} is up to date (${total} migrations).\n`);
-    return 0;
-  } finally {
-    await db.close();
-  }
+  const { applied, total, store } = await migrateStore(readRuntimeEnv());
+  process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${store}.\n` : `${store} is up to date (${total} migrations).\n`);
+  return 0;
 }
 
 async function cmdDiscord(argv: string[]): Promise<number> {
@@ -232,17 +222,10 @@ async function cmdDiscord(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: rest, options: { guild: { type: 'string' } } });
   if (values.guild !== undefined && !/^\d{5,25}$/.test(values.guild)) throw new UsageError(`--guild takes the server's numeric id (Developer Mode → right-click the server → Copy Server ID), not "${values.guild}".`);
   const runtime = readRuntimeEnv();
-  const { applicationId, botToken, apiUrl } = runtime.discord;
+  const { applicationId, botToken } = runtime.discord;
   if (!applicationId || !botToken) fail('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN (Discord Developer Portal → your application).', 2);
   const loaded = loadOrExit(runtime);
-  const { CommandRegistry } = await import('./core/registry.js');
-  const { commands } = await import('./commands/index.js');
-  const { discordCommands } = await import('./chat/discord/command-definitions.js');
-  const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
-  const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
-  const defs = discordCommands(new CommandRegistry(commands), loaded.config);
-  const result = await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, values.guild);
-  process.stdout.write(`${describeRegistration(result)}\n`);
+  process.stdout.write(`${await registerDiscordCommandsFor(runtime, loaded, values.guild)}\n`);
   return 0;
 }
 
