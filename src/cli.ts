@@ -8,6 +8,7 @@ import { consoleActor, consoleChannelFor } from './chat/console/console-identity
 import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
+import { placeOnConsole } from './chat/console/console-delivery.js';
 import { renderPlaced } from './chat/console/render-placed.js';
 import { progressPrinter } from './chat/console/render-text.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
@@ -50,11 +51,17 @@ function loadOrExit(runtime: RuntimeEnv, file?: string): LoadedConfig {
 
 /** One way to run a console invocation: in-process, or through a running server that holds the store. */
 interface ConsoleSession {
-  /** `channelId`: the console channel of the posted message whose button is pressed. */
-  run(input: InvocationInput, as: string, yes: boolean, channelId?: string): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
+  /** `source`: the posted message whose button is pressed (its channel is where it runs). */
+  run(input: InvocationInput, as: string, yes: boolean, source?: ButtonSource): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
   /** What the system posted to the console platform since `since` (omitted: just the current version). */
   changes(as: string, since?: number): Promise<ConsoleChanges>;
   close(): Promise<void>;
+}
+
+/** Where a button shown in the console came from: a posted message in a console channel. */
+interface ButtonSource {
+  channelId?: string;
+  messageId?: string;
 }
 
 function unknownChannel(channelId: string | undefined): DispatchResult & { exitCode: number } {
@@ -79,8 +86,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
         fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
       return {
-        async run(input, as, yes, channelId) {
-          const body = input.kind === 'action' ? { as, actionId: input.actionId, channelId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
+        async run(input, as, yes, source) {
+          const body = input.kind === 'action' ? { as, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
           const outcome = await forwardToServer(info, body);
           switch (outcome.kind) {
             case 'result':
@@ -103,11 +110,14 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   return {
-    async run(input, as, yes, channelId) {
-      const channel = await consoleChannelFor(app.consoleMessages, channelId);
-      if (!channel) return unknownChannel(channelId);
+    async run(input, as, yes, source) {
+      const channel = await consoleChannelFor(app.consoleMessages, source?.channelId);
+      if (!channel) return unknownChannel(source?.channelId);
       const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
       const result = await app.dispatcher.dispatch({ actor: consoleActor(as), channel, input, autoConfirm: yes }, { progress: async (reply) => printProgress(reply) });
+      if (source?.messageId) {
+        await placeOnConsole(app.chat.get('console')!, { platform: 'console', channelId: channel.id, messageId: source.messageId }, channel.id, result).catch(() => {});
+      }
       return { ...result, exitCode: exitCodeFor(result.status) };
     },
     changes: async (as, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, as)),
@@ -157,12 +167,13 @@ async function cmdConsole(argv: string[]): Promise<number> {
       process.stdout.write(`${text}\n`);
     }
   };
-  // A button shown on a posted message runs in that message's channel; the latest card showing an action id wins.
-  const buttonChannels = new Map<string, string | undefined>();
+  // A button shown on a posted message runs in that message's channel, and its placement updates that
+  // message; the latest card showing an action id wins.
+  const buttonSources = new Map<string, ButtonSource>();
   const feed = await ConsoleFeed.open((since) => session.changes(as, since), {
     show(changes) {
       for (const { message, isNew } of changes) {
-        for (const b of message.reply.buttons ?? []) buttonChannels.set(b.actionId, message.channel?.id);
+        for (const b of message.reply.buttons ?? []) buttonSources.set(b.actionId, { channelId: message.channel?.id, messageId: String(message.id) });
         show(renderFeedMessage(message, isNew));
       }
     },
@@ -181,8 +192,8 @@ async function cmdConsole(argv: string[]): Promise<number> {
         busy = true;
         try {
           const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
-          const result = await session.run(input, as, false, input.kind === 'action' ? buttonChannels.get(input.actionId) : undefined);
-          for (const b of result.reply.buttons ?? []) buttonChannels.delete(b.actionId);
+          const result = await session.run(input, as, false, input.kind === 'action' ? buttonSources.get(input.actionId) : undefined);
+          for (const b of result.reply.buttons ?? []) buttonSources.delete(b.actionId);
           process.stdout.write(`${renderPlaced(result)}\n`);
         } finally {
           busy = false;

@@ -174,7 +174,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   let loopbackOnly = false;
   try {
     const token = newConsoleToken();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
+    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics }).loopbackOnly;
     for (const module of PLATFORM_MODULES) {
       if (!module.enabled(runtime)) continue;
