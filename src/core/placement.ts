@@ -36,3 +36,11 @@ export function placementOf(reply: Reply, placement?: Placement): Placement {
   if (placement) return placement;
   return reply.ephemeral ? { kind: 'private' } : { kind: 'replace' };
 }
+
+/**
+ * What the invoker sees of a channel placement that names no pointer, where a platform must show
+ * something (a typed command's answer): only to them, naming the channel by the name it was given.
+ */
+export function defaultPointer(channel: ChannelTarget): Reply {
+  return { title: 'name' in channel ? `Posted in #${channel.name.replace(/^#/, '')}` : 'Posted in another channel', status: 'info', ephemeral: true };
+}

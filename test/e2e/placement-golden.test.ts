@@ -11,12 +11,12 @@ import { CommandRegistry } from '../../src/core/registry.js';
 import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import type { App } from '../../src/main.js';
-import { startFakeDiscordApi, type FakeDiscordApi } from '../fakes/discord-api.js';
+import { startFakeDiscordApi, type DiscordCall, type FakeDiscordApi } from '../fakes/discord-api.js';
 import { buttonInteraction, commandInteraction, discordSigner, type DiscordSigner } from '../fakes/discord-signing.js';
 import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
 import { blockActionsBody, signSlack, slashCommandBody } from '../fakes/slack-signing.js';
 import { alice as consoleAlice, consoleChan, silentLogger, testApp } from '../support/app.js';
-import { expectGolden, PLACE_CHANNEL, PLACE_KINDS, placeButton, placeCommand, placementCard, release, Tokens, type PlaceKind } from '../support/placements.js';
+import { expectedSeen, expectGolden, PLACE_CHANNEL, PLACE_KINDS, placeButton, placeCommand, placementCard, release, Tokens, type PlaceKind, type Seen } from '../support/placements.js';
 import { clickPayload } from './slack-harness.js';
 
 /**
@@ -86,6 +86,30 @@ describe('placements on Slack (signed HTTP against the fake Slack)', () => {
     return tokens.scrub({ web_api: webApi, response_url: responseUrl }, /\b\d{10}\.\d{6}\b/g, 'ts') as Record<string, unknown>;
   }
 
+  const headerOf = (blocks: unknown) => ((blocks as { type: string; text?: { text: string } }[] | undefined) ?? []).find((b) => b.type === 'header')?.text?.text ?? '(no header)';
+  const mark = () => ({ calls: fake.calls.length, responses: fake.responsePosts.length, ephemerals: fake.ephemerals.length, messages: new Set(fake.messages.keys()) });
+
+  /** What each person sees now, from the fake's messages: new ones in each channel, and what went only to the invoker. */
+  function seenOnSlack(marks: ReturnType<typeof mark>, cardTs?: string): Seen {
+    const seen: Seen = { everyone: [], thread: [], placed: [], invoker: [] };
+    if (cardTs) seen.card = headerOf(fake.messages.get(`${INCIDENTS.id}:${cardTs}`)!.blocks);
+    for (const [key, m] of fake.messages) {
+      if (marks.messages.has(key)) continue;
+      if (m.channel === PLACED.id) seen.placed.push(headerOf(m.blocks));
+      else if (m.channel === INCIDENTS.id && m.thread_ts === cardTs && cardTs) seen.thread.push(headerOf(m.blocks));
+      else if (m.channel === INCIDENTS.id && !m.thread_ts) seen.everyone.push(headerOf(m.blocks));
+      else throw new Error(`unexpected message in ${m.channel}`);
+    }
+    for (const p of fake.responsePosts.slice(marks.responses)) {
+      expect(p.body.response_type, 'a response_url post is only ever ephemeral here').toBe('ephemeral');
+      seen.invoker.push(headerOf(p.body.blocks));
+    }
+    for (const e of fake.ephemerals.slice(marks.ephemerals)) seen.invoker.push(headerOf(e.blocks));
+    return seen;
+  }
+  /** Slack keeps a typed command's "running…" message; when the result went elsewhere it says so. */
+  const leftover = (arg: string) => (/^slow-(private|channel-quiet)$/.test(arg) ? `ℹ️ /place ${arg} finished` : undefined);
+
   /** A deferred case shows "running…" before its result: wait for that, then let the result come. */
   async function settle(arg: string, marks: { calls: number }) {
     if (arg.startsWith('slow-')) {
@@ -95,16 +119,18 @@ describe('placements on Slack (signed HTTP against the fake Slack)', () => {
     await slack.idle();
   }
 
-  async function click(arg: string) {
+  async function click(arg: string, opts: { withMessage?: boolean } = {}) {
     const card = await slack.chat.postMessage({ id: INCIDENTS.id }, placementCard(arg));
     await slack.idle();
     const shown = fake.messages.get(`${INCIDENTS.id}:${card.messageId}`)!;
     const payload = clickPayload(fake, `place:${arg}`, { channel: INCIDENTS.id, ts: card.messageId }, { user: ALICE, label: 'Press' });
     // As Slack sends it: the clicked message with what it shows.
-    payload.message = { type: 'message', ts: card.messageId, text: shown.text, blocks: shown.blocks };
-    const marks = { calls: fake.calls.length, responses: fake.responsePosts.length };
+    if (opts.withMessage !== false) payload.message = { type: 'message', ts: card.messageId, text: shown.text, blocks: shown.blocks };
+    else delete payload.message;
+    const marks = mark();
     await post(blockActionsBody(payload));
     await settle(arg, marks);
+    if (opts.withMessage !== false) expect(seenOnSlack(marks, card.messageId)).toEqual(expectedSeen(arg, { clicked: true }));
     const tokens = new Tokens({ [card.messageId]: 'card-ts' });
     const now = fake.messages.get(`${INCIDENTS.id}:${card.messageId}`)!;
     return { ...received(marks, tokens), card_now: tokens.scrub({ text: now.text, blocks: now.blocks }, /\b\d{10}\.\d{6}\b/g, 'ts') };
@@ -112,9 +138,10 @@ describe('placements on Slack (signed HTTP against the fake Slack)', () => {
 
   async function typed(arg: string) {
     const trigger = `trigger-${arg}-${Date.now()}`;
-    const marks = { calls: fake.calls.length, responses: fake.responsePosts.length };
+    const marks = mark();
     await post(slashCommandBody({ command: '/place', text: arg, user_id: ALICE.id, user_name: ALICE.name, channel_id: INCIDENTS.id, channel_name: INCIDENTS.name, trigger_id: trigger, response_url: fake.responseUrl(trigger) }));
     await settle(arg, marks);
+    expect(seenOnSlack(marks)).toEqual(expectedSeen(arg, { clicked: false, leftover: leftover(arg) }));
     return received(marks, new Tokens());
   }
 
@@ -123,6 +150,13 @@ describe('placements on Slack (signed HTTP against the fake Slack)', () => {
     for (const v of clickVariants(kind)) golden[`click ${v}`] = await click(v);
     for (const v of typedVariants(kind)) golden[`/place ${v}`] = await typed(v);
     expectGolden(`slack/placement-${kind}.json`, golden);
+  });
+
+  it('a slow click whose payload did not carry the card leaves a "finished" note on it, not "working…"', async () => {
+    const r = await click('slow-thread', { withMessage: false });
+    const blocks = (r.card_now as { blocks: { type: string; text?: { text: string } }[] }).blocks;
+    expect(headerOf(blocks)).toBe('ℹ️ Press finished');
+    expect(blocks.find((b) => b.type === 'section')?.text?.text).toBe('The result is in the thread.');
   });
 });
 
@@ -178,10 +212,36 @@ describe('placements on Discord (signed interactions against the fake Discord)',
     if (arg.startsWith('slow-')) await release(arg);
     expect(await endpoint.drain(10_000)).toEqual([]);
     const tokens = new Tokens({ [payload.token]: 'token', [APP_ID]: 'app', ...known });
-    const rest = fake.calls.slice(before).map((c) => ({ method: c.method, route: c.route, status: c.status, ...(c.body === undefined || c.body === null ? {} : { body: c.body }) }));
-    return { tokens, result: { response, rest } };
+    const calls = fake.calls.slice(before);
+    const rest = calls.map((c) => ({ method: c.method, route: c.route, status: c.status, ...(c.body === undefined || c.body === null ? {} : { body: c.body }) }));
+    return { tokens, calls, result: { response, rest } };
   }
   const scrub = (tokens: Tokens, v: unknown) => tokens.scrub(v, /\b\d{17,20}\b/g, 'id');
+  type Body = { flags?: number; embeds?: { title?: string }[]; message_reference?: unknown } | undefined;
+  const titleOf = (b: unknown) => (b as Body)?.embeds?.[0]?.title ?? '(no embed)';
+  const privateBody = (b: unknown) => (((b as Body)?.flags ?? 0) & 64) === 64;
+
+  /**
+   * What each person sees now: the interaction's own answer, follow-ups (ephemeral or not), channel
+   * messages by where they went, and a typed command's @original as it ended (unless deleted).
+   */
+  function seenOnDiscord(payload: { token: string }, response: { type?: number; data?: unknown }, calls: DiscordCall[], cardId?: string): Seen {
+    const seen: Seen = { everyone: [], thread: [], placed: [], invoker: [] };
+    if (cardId) seen.card = titleOf(response.type === 7 ? response.data : fake.messages.get(cardId)?.body);
+    if (response.type === 4) (privateBody(response.data) ? seen.invoker : seen.everyone).push(titleOf(response.data));
+    for (const c of calls) {
+      if (c.method !== 'POST' || c.status !== 200) continue;
+      if (c.route === `/webhooks/${APP_ID}/${payload.token}`) (privateBody(c.body) ? seen.invoker : seen.everyone).push(titleOf(c.body));
+      else if (c.route === `/channels/${placed.id}/messages`) seen.placed.push(titleOf(c.body));
+      else if (c.route === `/channels/${incidents.id}/messages`) ((c.body as Body)?.message_reference ? seen.thread : seen.everyone).push(titleOf(c.body));
+      else if (/^\/channels\/\d+\/messages$/.test(c.route)) seen.invoker.push(titleOf(c.body)); // a direct message
+    }
+    // A typed command's deferred "thinking…" message is public; it ends as whatever was last put in it.
+    const original = response.type === 5 ? fake.originalIdOf(payload.token) : undefined;
+    const shown = original ? fake.messages.get(original) : undefined;
+    if (shown) seen.everyone.unshift(titleOf(shown.body));
+    return seen;
+  }
 
   async function click(arg: string) {
     const card = await chat.postMessage({ id: incidents.id }, placementCard(arg));
@@ -189,7 +249,8 @@ describe('placements on Discord (signed interactions against the fake Discord)',
     const payload = buttonInteraction(APP_ID, `place:${arg}`, { user: alice, channel: incidents, messageId: card.messageId });
     // As Discord sends it: the clicked message with what it shows.
     payload.message = { ...payload.message, ...shown, id: card.messageId, channel_id: incidents.id };
-    const { tokens, result } = await interact(payload, arg, { [card.messageId]: 'card' });
+    const { tokens, calls, result } = await interact(payload, arg, { [card.messageId]: 'card' });
+    expect(seenOnDiscord(payload, result.response as { type?: number }, calls, card.messageId)).toEqual(expectedSeen(arg, { clicked: true }));
     // Discord applies an UPDATE_MESSAGE answer (type 7) to the clicked card itself; the fake never sees that answer.
     const answer = result.response as { type?: number; data?: unknown };
     const cardNow = answer.type === 7 ? answer.data : (fake.messages.get(card.messageId)?.body ?? '(deleted)');
@@ -198,7 +259,8 @@ describe('placements on Discord (signed interactions against the fake Discord)',
 
   async function typed(arg: string) {
     const payload = commandInteraction(APP_ID, 'place', [{ name: 'case', type: 3, value: arg }], { user: alice, channel: incidents });
-    const { tokens, result } = await interact(payload, arg, {});
+    const { tokens, calls, result } = await interact(payload, arg, {});
+    expect(seenOnDiscord(payload, result.response as { type?: number }, calls)).toEqual(expectedSeen(arg, { clicked: false }));
     return scrub(tokens, result);
   }
 

@@ -90,6 +90,54 @@ export const placeCommand = defineCommand({
   },
 });
 
+/**
+ * What each person sees once a case is delivered, by title: the clicked card now, new messages in
+ * #incidents for everyone, replies under the card, what landed in the other channel, and what only
+ * the invoker sees. Every platform must come to the same, so one expectation serves them all.
+ */
+export interface Seen {
+  card?: string;
+  everyone: string[];
+  thread: string[];
+  placed: string[];
+  invoker: string[];
+}
+
+export function expectedSeen(arg: string, o: { clicked: boolean; leftover?: string }): Seen {
+  const { kind, src } = parseArg(arg);
+  const reply = `✅ Placed ${kind}`;
+  const pointer = `ℹ️ Posted in #${PLACE_CHANNEL}`;
+  const seen: Seen = { everyone: [], thread: [], placed: [], invoker: [] };
+  // The card keeps its face unless it is updated (for everyone) or is what the reply replaces.
+  if (o.clicked) seen.card = src ? '✅ Placement card' : kind === 'replace' ? reply : 'ℹ️ Placement card';
+  switch (kind) {
+    case 'replace':
+      if (!o.clicked || src) seen.everyone.push(reply);
+      break;
+    case 'new':
+      seen.everyone.push(reply);
+      break;
+    case 'thread':
+      (o.clicked ? seen.thread : seen.everyone).push(reply);
+      break;
+    case 'private':
+      seen.invoker.push(reply);
+      break;
+    case 'channel':
+      seen.placed.push(reply);
+      seen.everyone.push(pointer);
+      break;
+    case 'channel-quiet':
+      seen.placed.push(reply);
+      // A typed command answers its invoker; a click may leave it at the card.
+      if (!o.clicked && !o.leftover) seen.invoker.push(pointer);
+      break;
+  }
+  // Where a typed command's public "running…" message cannot become the result, it says it finished.
+  if (o.leftover) seen.everyone.unshift(o.leftover);
+  return seen;
+}
+
 /** The card every click case presses: one button, for its case. */
 export function placementCard(arg: string): Reply {
   return { title: 'Placement card', status: 'info', text: 'A card in #incidents, as an alert card would be.', buttons: [{ actionId: `place:${arg}`, label: 'Press' }] };
