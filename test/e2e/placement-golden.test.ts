@@ -243,14 +243,15 @@ describe('placements on Discord (signed interactions against the fake Discord)',
     return seen;
   }
 
-  async function click(arg: string) {
+  async function click(arg: string, opts: { withMessage?: boolean } = {}) {
     const card = await chat.postMessage({ id: incidents.id }, placementCard(arg));
     const shown = fake.messages.get(card.messageId)!.body as object;
     const payload = buttonInteraction(APP_ID, `place:${arg}`, { user: alice, channel: incidents, messageId: card.messageId });
     // As Discord sends it: the clicked message with what it shows.
-    payload.message = { ...payload.message, ...shown, id: card.messageId, channel_id: incidents.id };
+    if (opts.withMessage !== false) payload.message = { ...payload.message, ...shown, id: card.messageId, channel_id: incidents.id };
+    else payload.message = { id: card.messageId } as typeof payload.message;
     const { tokens, calls, result } = await interact(payload, arg, { [card.messageId]: 'card' });
-    expect(seenOnDiscord(payload, result.response as { type?: number }, calls, card.messageId)).toEqual(expectedSeen(arg, { clicked: true }));
+    if (opts.withMessage !== false) expect(seenOnDiscord(payload, result.response as { type?: number }, calls, card.messageId)).toEqual(expectedSeen(arg, { clicked: true }));
     // Discord applies an UPDATE_MESSAGE answer (type 7) to the clicked card itself; the fake never sees that answer.
     const answer = result.response as { type?: number; data?: unknown };
     const cardNow = answer.type === 7 ? answer.data : (fake.messages.get(card.messageId)?.body ?? '(deleted)');
@@ -269,6 +270,11 @@ describe('placements on Discord (signed interactions against the fake Discord)',
     for (const v of clickVariants(kind)) golden[`click ${v}`] = await click(v);
     for (const v of typedVariants(kind)) golden[`/place ${v}`] = await typed(v);
     expectGolden(`discord/placement-${kind}.json`, golden);
+  });
+
+  it('a slow click whose payload did not carry the card leaves a "done" note on it, not "working…"', async () => {
+    const r = (await click('slow-thread', { withMessage: false })) as { card_now: { embeds: { title: string; description?: string }[]; components: unknown[] } };
+    expect(r.card_now.embeds.map((e) => [e.title, e.description])).toEqual([['ℹ️ Done', 'The result is in the thread.']]);
   });
 });
 

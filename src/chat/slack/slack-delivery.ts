@@ -1,6 +1,6 @@
 import type { DeliveryAdapter } from '../../core/delivery.js';
 import type { DispatchResult, Invocation } from '../../core/invocation.js';
-import { defaultPointer } from '../../core/placement.js';
+import { defaultPointer, whereItWent } from '../../core/placement.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
@@ -155,16 +155,7 @@ export class SlackDelivery implements DeliveryAdapter {
       await this.api.updateMessage(source.channel, source.ts, this.d.sourceShown);
       return;
     }
-    const p = result.placement;
-    const where =
-      p.kind === 'private'
-        ? `The result was shown only to ${this.d.inv.actor.name}.`
-        : p.kind === 'thread'
-          ? 'The result is in the thread.'
-          : p.kind === 'channel'
-            ? `The result was posted in ${'name' in p.channel ? `#${p.channel.name.replace(/^#/, '')}` : 'another channel'}.`
-            : 'The result was posted below.';
-    await this.show({ title: this.d.finishedTitle, status: 'info', text: where });
+    await this.show({ title: this.d.finishedTitle, status: 'info', text: whereItWent(result.placement, this.d.inv.actor.name) });
   }
 
   /** Only the person who asked sees it: through the response_url when there is one. */
