@@ -288,10 +288,12 @@ describe('placements on the console (renderPlaced, as firebreak run and console 
     const sections: string[] = [];
     for (const v of [kind, `${kind}+src`]) {
       const r = await dispatcher.dispatch({ actor: consoleAlice, channel: consoleChan, input: { kind: 'action', actionId: `place:${v}` } });
-      sections.push(`$ !place:${v}\n${renderPlaced(r)}`);
+      sections.push(`$ !place:${v}\n${renderPlaced(r, { clicked: true })}`);
     }
-    const r = await dispatcher.dispatch({ actor: consoleAlice, channel: consoleChan, input: { kind: 'text', text: `/place ${kind}` } });
-    sections.push(`$ /place ${kind}\n${renderPlaced(r)}`);
+    for (const v of [kind, `${kind}+src`]) {
+      const r = await dispatcher.dispatch({ actor: consoleAlice, channel: consoleChan, input: { kind: 'text', text: `/place ${v}` } });
+      sections.push(`$ /place ${v}\n${renderPlaced(r, { clicked: false })}`);
+    }
     expectGolden(`console/placement-${kind}.txt`, sections.join('\n\n'));
   });
 });
