@@ -141,7 +141,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
     const result = await session.run(input, as, values.yes ?? false);
-    process.stdout.write(`${renderPlaced(result)}\n`);
+    process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
     return result.exitCode;
   } finally {
     await session.close();
@@ -194,7 +194,7 @@ async function cmdConsole(argv: string[]): Promise<number> {
           const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
           const result = await session.run(input, as, false, input.kind === 'action' ? buttonSources.get(input.actionId) : undefined);
           for (const b of result.reply.buttons ?? []) buttonSources.delete(b.actionId);
-          process.stdout.write(`${renderPlaced(result)}\n`);
+          process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
         } finally {
           busy = false;
         }
