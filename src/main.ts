@@ -50,6 +50,7 @@ import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
+import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
 
 /** The chat platforms `firebreak start` may start; the console is in every process (buildApp). */
@@ -108,7 +109,9 @@ export async function buildApp(
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages));
-  const timeline = new TimelineRecorder(new SqlTimelineRepository(db), redactor);
+  const timelineRepo = new SqlTimelineRepository(db);
+  const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
+  const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const ports: Ports = {
     registry,
     buttons: new ButtonRegistry(coreButtons),
@@ -143,6 +146,8 @@ export async function buildApp(
     metrics,
     logger,
     async close() {
+      // What the store could not take during an outage gets one last chance before it closes.
+      await kept.close();
       await coordination.close();
       if (!opts.db) await db.close();
     },
