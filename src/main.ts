@@ -32,6 +32,7 @@ import { ConfiguredActionRunner } from './integrations/actions/action-runner.js'
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
+import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
@@ -71,6 +72,8 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.slack.appToken,
     runtime.discord.botToken,
     runtime.discord.publicKey,
+    // A routing key written into the YAML as it is (not through ${VAR}) is a secret all the same.
+    loaded.config.alerts.pagerduty?.routing_key,
   ].filter((v): v is string => !!v);
   return new Redactor([...loaded.secrets, ...envSecrets]);
 }
@@ -117,6 +120,7 @@ export async function buildApp(
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
     messageRefs: new SqlMessageRefRepository(db),
+    ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     redactor,
     logger,
     storeDescription: db.description,

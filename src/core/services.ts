@@ -16,6 +16,7 @@ import type {
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
+import type { PagingPort } from './paging-port.js';
 import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
@@ -53,6 +54,8 @@ export interface Ports {
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
   messageRefs: MessageRefRepository;
+  /** PagerDuty (alerts.pagerduty), for escalation steps that page and for keeping the page in step with the card. */
+  paging?: PagingPort;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }
