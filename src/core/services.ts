@@ -13,6 +13,7 @@ import type {
   Timeline,
   Transactor,
 } from './ports.js';
+import type { AlertStore } from '../alerts/alert-store.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
@@ -54,6 +55,8 @@ export interface Ports {
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
   messageRefs: MessageRefRepository;
+  /** Alert groups and their cards' state (Alertmanager, Grafana, the health watch). */
+  alerts: AlertStore;
   /** PagerDuty (alerts.pagerduty), for escalation steps that page and for keeping the page in step with the card. */
   paging?: PagingPort;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
