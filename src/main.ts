@@ -36,6 +36,7 @@ import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
+import { EscalationJob } from './alerts/escalation.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -203,6 +204,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
+    // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
+    const escalation = new EscalationJob(loaded.config, app.ports);
+    if (escalation.start()) closers.push(() => escalation.stop());
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();

@@ -4,7 +4,8 @@ import { SlackApi } from '../../src/chat/slack/slack-api.js';
 import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
 import { PagerDutyEvents } from '../../src/integrations/pagerduty/events-client.js';
 import { Redactor } from '../../src/core/redact.js';
-import { AlertStoreStandIn } from '../support/alert-store-standin.js';
+import { fireGroup, type TestAlert } from '../support/alerts.js';
+import { SqlAlertStore } from '../../src/store/alert-repository.js';
 import { alice, silentLogger, testApp } from '../support/app.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../fakes/pagerduty.js';
 import { startSlackFake, type FakeMessage, type SlackFake } from '../fakes/slack-api.js';
@@ -20,8 +21,8 @@ import { createTestDatabase } from '../support/postgres.js';
 import { RecordingChat } from '../fakes/recording-chat.js';
 
 /**
- * Escalation against the fake Slack and the fake PagerDuty, with an injected clock: what the
- * incidents channel shows, what PagerDuty holds, what the timeline records.
+ * Escalation against the fake Slack and the fake PagerDuty, with an injected clock, on the SQL
+ * AlertStore: what the incidents channel shows, what PagerDuty holds, what the timeline records.
  */
 const KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';
 const BOT_TOKEN = 'xoxb-escalation-test';
@@ -32,7 +33,6 @@ const at = (min: number) => new Date(T0.getTime() + min * 60_000);
 let pd: FakePagerDuty;
 let slack: SlackFake;
 let app: App;
-let store: AlertStoreStandIn;
 let ports: EscalationPorts;
 
 const yaml = (pdUrl: string) => `
@@ -50,8 +50,7 @@ beforeAll(async () => {
   slack = await startSlackFake({ botToken: BOT_TOKEN, channels: [INCIDENTS], perChannelMs: 0 });
   app = await testApp(yaml(pd.url));
   app.chat.register(new SlackChatPort(new SlackApi({ token: BOT_TOKEN, apiUrl: slack.apiUrl, logger: silentLogger, paceIntervalMs: 0 }), new Redactor([])));
-  store = new AlertStoreStandIn(app.db);
-  ports = { ...app.ports, alerts: store };
+  ports = app.ports;
 });
 afterAll(async () => {
   await app?.close();
@@ -63,11 +62,12 @@ afterAll(async () => {
 const channelTexts = (alertname: string) =>
   [...slack.messages.values()].filter((m: FakeMessage) => m.channel === INCIDENTS.id && (m.text ?? '').includes(alertname)).map((m) => m.text ?? '');
 const pdEvents = (group: { groupKey: string }) => pd.events.filter((e) => e.dedup_key === pagingDedupKey(group)).map((e) => e.event_action);
+const fire = (a: TestAlert) => fireGroup(app.ports.alerts, app.loaded.config, a, ['slack']);
 const paged = async (groupId: string) => (await app.ports.timeline.list({ invocationId: `alert-group:${groupId}` })).filter((e) => e.kind === 'alert.paged');
 
 describe('escalation', () => {
   it('does each step once, in the order they fall due: the mention after 5 min, PagerDuty after 15; a step for other severities never', async () => {
-    const group = await store.createGroup({ alertname: 'ProviderDown', service: 'api', severity: 'warning', firstFiredAt: T0, annotations: { summary: 'openai returns 503' } });
+    const group = await fire({ alertname: 'ProviderDown', service: 'api', severity: 'warning', firstFiredAt: T0, summary: 'openai returns 503' });
     let now = at(4);
     const job = new EscalationJob(app.loaded.config, ports, { now: () => now });
     expect(await job.tick()).toEqual([]);
@@ -92,12 +92,17 @@ describe('escalation', () => {
       severity: 'warning',
       timestamp: T0.toISOString(),
     });
-    expect((await store.get(group.id))?.escalated).toEqual([1, 0]);
-    expect((await paged(group.id)).map((e) => [e.detail.action, e.outcome])).toEqual([['trigger', 'ok']]);
+    expect((await app.ports.alerts.get(group.id))?.escalated).toEqual([1, 0]);
+    const events = await app.ports.timeline.list({ invocationId: `alert-group:${group.id}` });
+    expect(events.filter((e) => e.kind === 'alert.escalated' || e.kind === 'alert.paged').map((e) => [e.kind, e.detail.step ?? null, e.outcome])).toEqual([
+      ['alert.escalated', 1, 'ok'],
+      ['alert.escalated', 0, 'ok'],
+      ['alert.paged', 0, 'ok'],
+    ]);
   });
 
   it('a group that fired long before Firebreak looked gets its due steps at once, still in order', async () => {
-    const group = await store.createGroup({ alertname: 'PoolExhausted', severity: 'critical', firstFiredAt: T0 });
+    const group = await fire({ alertname: 'PoolExhausted', severity: 'critical', firstFiredAt: T0 });
     const done = await new EscalationJob(app.loaded.config, ports, { now: () => at(30) }).tick();
     expect(done.map((d) => d.step)).toEqual([2, 1, 0]);
     expect(channelTexts('PoolExhausted').map((t) => t.match(/<[!@][^>]*>/g))).toEqual([['<@U0CRIT>'], ['<!subteam^S0ONCALL>', '<@U0BOB>'], null]);
@@ -105,12 +110,12 @@ describe('escalation', () => {
   });
 
   it('acknowledge stops the steps to come, and acknowledges the page in PagerDuty', async () => {
-    const group = await store.createGroup({ alertname: 'MemoryHigh', severity: 'error', firstFiredAt: T0 });
+    const group = await fire({ alertname: 'MemoryHigh', severity: 'error', firstFiredAt: T0 });
     let now = at(15);
     const job = new EscalationJob(app.loaded.config, ports, { now: () => now });
     await job.tick();
     expect(pd.incidents.get(pagingDedupKey(group))).toBe('triggered');
-    const ack = await store.acknowledge(group.id, alice);
+    const ack = await app.ports.alerts.acknowledge(group.id, alice, ['slack']);
     expect(await syncPaging(ports, app.loaded.config, ack!.group)).toBe('acknowledged');
     expect(pd.incidents.get(pagingDedupKey(group))).toBe('acknowledged');
     const before = channelTexts('MemoryHigh').length;
@@ -119,8 +124,8 @@ describe('escalation', () => {
     expect(channelTexts('MemoryHigh')).toHaveLength(before);
 
     // Acknowledged before the first step: nothing is ever said or paged.
-    const early = await store.createGroup({ alertname: 'DiskFull', severity: 'error', firstFiredAt: T0 });
-    await store.acknowledge(early.id, alice);
+    const early = await fire({ alertname: 'DiskFull', severity: 'error', firstFiredAt: T0 });
+    await app.ports.alerts.acknowledge(early.id, alice, ['slack']);
     now = at(60);
     await job.tick();
     expect(channelTexts('DiskFull')).toEqual([]);
@@ -128,22 +133,22 @@ describe('escalation', () => {
   });
 
   it('resolution resolves the page; a group that was never paged is not sent to PagerDuty', async () => {
-    const group = await store.createGroup({ alertname: 'GatewayErrors', firstFiredAt: T0 });
+    const group = await fire({ alertname: 'GatewayErrors', firstFiredAt: T0 });
     await new EscalationJob(app.loaded.config, ports, { now: () => at(16) }).tick();
-    expect(await syncPaging(ports, app.loaded.config, await store.resolveGroup(group.id, at(20)))).toBe('resolved');
+    expect(await syncPaging(ports, app.loaded.config, await group.resolve(at(20)))).toBe('resolved');
     expect(pd.incidents.get(pagingDedupKey(group))).toBe('resolved');
     expect(pdEvents(group)).toEqual(['trigger', 'resolve']);
 
-    const quiet = await store.createGroup({ alertname: 'BriefBlip', firstFiredAt: T0 });
+    const quiet = await fire({ alertname: 'BriefBlip', firstFiredAt: T0 });
     await new EscalationJob(app.loaded.config, ports, { now: () => at(6) }).tick();
     const requests = pd.requests.length;
-    expect(await syncPaging(ports, app.loaded.config, await store.resolveGroup(quiet.id, at(7)))).toBe('not-paged');
+    expect(await syncPaging(ports, app.loaded.config, await quiet.resolve(at(7)))).toBe('not-paged');
     expect(pd.requests.length).toBe(requests);
   });
 
   it('a page PagerDuty refuses is said in the channel in one sentence and recorded; a 429 is retried and pages once', async () => {
     const refused = { ...ports, paging: new PagerDutyEvents({ routingKey: 'X'.repeat(32), apiUrl: pd.url, sleep: async () => {} }) };
-    const group = await store.createGroup({ alertname: 'QueueStuck', severity: 'critical', firstFiredAt: T0 });
+    const group = await fire({ alertname: 'QueueStuck', severity: 'critical', firstFiredAt: T0 });
     await new EscalationJob(app.loaded.config, refused, { now: () => at(15) }).tick();
     const texts = channelTexts('QueueStuck');
     expect(texts.at(-1)).toBe(
@@ -156,14 +161,14 @@ describe('escalation', () => {
     expect(await new EscalationJob(app.loaded.config, refused, { now: () => at(16) }).tick()).toEqual([]);
 
     const throttled = { ...ports, paging: new PagerDutyEvents({ routingKey: KEY, apiUrl: pd.url, sleep: async () => {} }) };
-    const second = await store.createGroup({ alertname: 'CacheDown', firstFiredAt: T0 });
+    const second = await fire({ alertname: 'CacheDown', firstFiredAt: T0 });
     pd.rateLimitNext(2);
     await new EscalationJob(app.loaded.config, throttled, { now: () => at(15) }).tick();
     expect(pdEvents(second)).toEqual(['trigger']);
     expect(channelTexts('CacheDown').at(-1)).toContain('Paged PagerDuty');
 
     // PagerDuty cannot be told of the acknowledgement: the channel hears it, so someone does it by hand.
-    const ack = await store.acknowledge(second.id, alice);
+    const ack = await app.ports.alerts.acknowledge(second.id, alice, ['slack']);
     expect(await syncPaging(refused, app.loaded.config, ack!.group)).toBe('failed');
     expect(channelTexts('CacheDown').at(-1)).toBe(
       '❌ PagerDuty was not told that CacheDown was acknowledged by alice: PagerDuty refused the routing key (400 Invalid routing key); alerts.pagerduty.routing_key must be the integration key of an Events API v2 integration. Acknowledge the PagerDuty incident for CacheDown by hand.',
@@ -197,7 +202,7 @@ describe('escalation with two replicas on one PostgreSQL', () => {
       directory.register(chat);
       const redactor = new Redactor([]);
       const replicaPorts: EscalationPorts = {
-        alerts: new AlertStoreStandIn(db),
+        alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
         chat: directory,
         timeline: new TimelineRecorder(new SqlTimelineRepository(db), redactor),
         messageRefs: new SqlMessageRefRepository(db),
@@ -208,8 +213,7 @@ describe('escalation with two replicas on one PostgreSQL', () => {
       return replicaPorts;
     };
     const [a, b] = dbs.map(replica) as [EscalationPorts, EscalationPorts];
-    const seed = new AlertStoreStandIn(dbs[0]!);
-    const groups = await Promise.all(Array.from({ length: 20 }, (_, i) => seed.createGroup({ alertname: `Race${i}`, severity: 'warning', firstFiredAt: T0 })));
+    const groups = await Promise.all(Array.from({ length: 20 }, (_, i) => fireGroup(a.alerts, app.loaded.config, { alertname: `Race${i}`, severity: 'warning', firstFiredAt: T0 }, ['recording'])));
     let now = at(5);
     const jobs = [new EscalationJob(app.loaded.config, a, { now: () => now }), new EscalationJob(app.loaded.config, b, { now: () => now })];
     for (const minute of [5, 5, 16, 16, 30]) {
@@ -220,10 +224,10 @@ describe('escalation with two replicas on one PostgreSQL', () => {
       const posts = chat.posted.filter((p) => p.reply.title.startsWith(`${g.alertname} unacknowledged`)).map((p) => p.reply.context?.slice(0, 22));
       expect(posts, g.alertname).toEqual(['Escalation step 1 of 2', 'Escalation step 2 of 2']);
       expect(pdEvents(g), g.alertname).toEqual(['trigger']);
-      expect((await seed.get(g.id))?.escalated).toEqual([1, 0]);
+      expect((await a.alerts.get(g.id))?.escalated).toEqual([1, 0]);
+      // Each step recorded once, whichever replica claimed it.
+      const escalated = (await a.timeline.list({ invocationId: `alert-group:${g.id}` })).filter((e) => e.kind === 'alert.escalated');
+      expect(escalated.map((e) => e.detail.step)).toEqual([1, 0]);
     }
-    // Every claim was won exactly once, by one replica or the other.
-    const [ca, cb] = [a, b].map((p) => (p.alerts as AlertStoreStandIn).claims.length);
-    expect(ca! + cb!).toBe(40);
   });
 });
