@@ -37,6 +37,9 @@ import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { EscalationJob } from './alerts/escalation.js';
+import { HealthWatch } from './alerts/health-watch.js';
+import { ingestNotification } from './alerts/ingest.js';
+import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -207,6 +210,16 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
     const escalation = new EscalationJob(loaded.config, app.ports);
     if (escalation.start()) closers.push(() => escalation.stop());
+    // And the health watch: each interval is claimed once; its counters are in the store, so any replica carries on.
+    const watch = new HealthWatch(loaded.config, {
+      health: app.ports.health,
+      coordination: app.coordination,
+      logger: app.logger,
+      redactor: app.ports.redactor,
+      store: new SqlHealthWatchRepository(app.db),
+      ingest: (n) => ingestNotification(app.ports, loaded.config, n),
+    });
+    if (watch.start()) closers.push(() => watch.stop());
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();
