@@ -21,10 +21,11 @@ import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
 import { ConsoleChatPort } from './chat/console/console-chat-port.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
-import type { DiscordChat } from './chat/discord/discord-chat.js';
-import type { SlackChatPort } from './chat/slack/slack-chat-port.js';
-import { slackMode } from './chat/slack/slack-mode.js';
-import { registerAlertWebhooks } from './http/alert-webhooks.js';
+import { discordPlatform } from './chat/discord/platform.js';
+import { slackPlatform } from './chat/slack/platform.js';
+import type { PlatformModule, StartedPlatform } from './core/platform-module.js';
+import type { PlatformId } from './core/platforms.js';
+import { LOOPBACK_ONLY_WARNING, registerAlertWebhooks } from './http/alert-webhooks.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
@@ -49,11 +50,15 @@ import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { openStore } from './store/open-store.js';
+import { loadMigrations, migrate } from './store/migrate.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { TimelineRecorder } from './core/timeline.js';
+
+/** The chat platforms `firebreak start` may start; the console is in every process (buildApp). */
+const PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
 
 export interface App {
   runtime: RuntimeEnv;
@@ -155,8 +160,8 @@ export async function buildApp(
 export interface Running {
   app: App;
   http: RunningServer;
-  /** Chat platforms Firebreak can post to on its own (alerts, incident channels); set when configured. */
-  chat: { discord?: DiscordChat; slack?: SlackChatPort };
+  /** The chat platforms that started (Slack, Discord), by id; each is also in app.chat. */
+  platforms: ReadonlyMap<PlatformId, StartedPlatform>;
   close(): Promise<void>;
 }
 
@@ -173,31 +178,20 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   });
   const closers: (() => Promise<void> | void)[] = [];
   let http: RunningServer;
-  const chat: Running['chat'] = {};
+  const platforms = new Map<PlatformId, StartedPlatform>();
+  let loopbackOnly = false;
   try {
     const token = newConsoleToken();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
-    registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics });
-    if (runtime.discord.applicationId || runtime.discord.publicKey) {
-      // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
-      const { startDiscord } = await import('./chat/discord/start-discord.js');
-      const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
-      if (discord) {
-        chat.discord = discord.chat;
-        app.chat.register(discord.chat);
-        // Deferred results still on their way to Discord are waited for before the store closes.
-        closers.push(() => discord.drain());
-      }
-    }
-    if (slackMode(runtime.slack) !== 'off') {
-      // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
-      const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, deliveries: app.ports.deliveries, logger: app.logger, redactor: app.ports.redactor, router });
-      if (slack) {
-        chat.slack = slack.chat;
-        app.chat.register(slack.chat);
-        closers.push(() => slack.close());
-      }
+    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
+    loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics }).loopbackOnly;
+    for (const module of PLATFORM_MODULES) {
+      if (!module.enabled(runtime)) continue;
+      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router });
+      if (!started) continue;
+      platforms.set(started.id, started);
+      app.chat.register(started.chat);
+      // Results still on their way to the platform are delivered before the store closes.
+      closers.push(() => started.close());
     }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
@@ -229,10 +223,11 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     { port: http.port, store: app.db.description, coordination: app.coordination.kind, config: loaded.source },
     `Firebreak listening on :${http.port}`,
   );
+  if (loopbackOnly) app.logger.warn({}, LOOPBACK_ONLY_WARNING);
   return {
     app,
     http,
-    chat,
+    platforms,
     async close() {
       for (const c of closers.reverse()) await c();
       await http.close();
@@ -241,3 +236,26 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   };
 }
 
+
+/** `firebreak migrate`: applies what is missing; says what it applied and how many there are. */
+export async function migrateStore(runtime: RuntimeEnv): Promise<{ applied: Awaited<ReturnType<typeof migrate>>; total: number; store: string }> {
+  const db = await openStore(runtime, { migrate: false });
+  try {
+    const applied = await migrate(db);
+    return { applied, total: loadMigrations().length, store: db.description };
+  } finally {
+    await db.close();
+  }
+}
+
+/** `firebreak discord register`: the slash commands generated from this config's command specs; returns what changed, as a sentence. */
+export async function registerDiscordCommandsFor(runtime: RuntimeEnv, loaded: LoadedConfig, guild: string | undefined): Promise<string> {
+  const { applicationId, botToken, apiUrl } = runtime.discord;
+  if (!applicationId || !botToken) throw new Error('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN.');
+  // Loaded here only: discord.js adds startup time every other CLI command would pay.
+  const { discordCommands } = await import('./chat/discord/command-definitions.js');
+  const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
+  const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
+  const defs = discordCommands(new CommandRegistry(commands), loaded.config);
+  return describeRegistration(await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, guild));
+}
