@@ -132,6 +132,15 @@ describe('escalation', () => {
     expect(pdEvents(early)).toEqual([]);
   });
 
+  it('a silenced group is not escalated while the silence lasts, and is after it ends', async () => {
+    const group = await fire({ alertname: 'NoisyButKnown', firstFiredAt: T0 });
+    await app.ports.alerts.setSilence(group.id, { id: 'sil-1', until: at(30), by: alice }, ['slack']);
+    expect(await new EscalationJob(app.loaded.config, ports, { now: () => at(20) }).tick()).toEqual([]);
+    expect(channelTexts('NoisyButKnown')).toEqual([]);
+    const after = await new EscalationJob(app.loaded.config, ports, { now: () => at(31) }).tick();
+    expect(after.filter((d) => d.groupId === group.id).map((d) => d.step)).toEqual([1, 0]);
+  });
+
   it('resolution resolves the page; a group that was never paged is not sent to PagerDuty', async () => {
     const group = await fire({ alertname: 'GatewayErrors', firstFiredAt: T0 });
     await new EscalationJob(app.loaded.config, ports, { now: () => at(16) }).tick();
