@@ -34,8 +34,13 @@ import { ConfiguredActionRunner } from './integrations/actions/action-runner.js'
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
+import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
+import { EscalationJob } from './alerts/escalation.js';
+import { HealthWatch } from './alerts/health-watch.js';
+import { ingestNotification } from './alerts/ingest.js';
+import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -79,6 +84,8 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.slack.appToken,
     runtime.discord.botToken,
     runtime.discord.publicKey,
+    // A routing key written into the YAML as it is (not through ${VAR}) is a secret all the same.
+    loaded.config.alerts.pagerduty?.routing_key,
   ].filter((v): v is string => !!v);
   return new Redactor([...loaded.secrets, ...envSecrets]);
 }
@@ -128,6 +135,7 @@ export async function buildApp(
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
     messageRefs: new SqlMessageRefRepository(db),
+    ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     redactor,
     logger,
     storeDescription: db.description,
@@ -198,6 +206,19 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
+    // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
+    const escalation = new EscalationJob(loaded.config, app.ports);
+    if (escalation.start()) closers.push(() => escalation.stop());
+    // And the health watch: each interval is claimed once; its counters are in the store, so any replica carries on.
+    const watch = new HealthWatch(loaded.config, {
+      health: app.ports.health,
+      coordination: app.coordination,
+      logger: app.logger,
+      redactor: app.ports.redactor,
+      store: new SqlHealthWatchRepository(app.db),
+      ingest: (n) => ingestNotification(app.ports, loaded.config, n),
+    });
+    if (watch.start()) closers.push(() => watch.stop());
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();

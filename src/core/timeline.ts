@@ -34,6 +34,8 @@ export const TIMELINE_KINDS = [
   'alert.acknowledged',
   'alert.silenced',
   'alert.escalated',
+  /** A call to the pager (trigger, acknowledge, resolve) and whether it got through. */
+  'alert.paged',
   'alert.resolved',
   'incident.declared',
   'incident.status',
