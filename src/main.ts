@@ -25,6 +25,7 @@ import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/
 import type { DiscordChat } from './chat/discord/discord-chat.js';
 import type { SlackChatPort } from './chat/slack/slack-chat-port.js';
 import { slackMode } from './chat/slack/slack-mode.js';
+import { registerAlertWebhooks } from './http/alert-webhooks.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
@@ -48,6 +49,7 @@ import { openStore } from './store/open-store.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
+import { SqlAlertStore } from './store/alert-repository.js';
 import { TimelineRecorder } from './core/timeline.js';
 
 export interface App {
@@ -110,6 +112,7 @@ export async function buildApp(
     buttons: new ButtonRegistry([...coreButtons, silenceButton]),
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
+    alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
@@ -170,6 +173,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   try {
     const token = newConsoleToken();
     registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
+    registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics });
     if (runtime.discord.applicationId || runtime.discord.publicKey) {
       // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
       const { startDiscord } = await import('./chat/discord/start-discord.js');

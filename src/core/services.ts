@@ -13,6 +13,7 @@ import type {
   Timeline,
   Transactor,
 } from './ports.js';
+import type { AlertStore } from '../alerts/alert-store.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
@@ -59,6 +60,8 @@ export interface Ports {
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
   messageRefs: MessageRefRepository;
+  /** Alert groups and their cards' state (Alertmanager, Grafana, the health watch). */
+  alerts: AlertStore;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

@@ -1,10 +1,12 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandMetrics } from '../core/ports.js';
+import type { AlertWebhookMetrics } from './alert-webhooks.js';
 
-export class PromMetrics implements CommandMetrics {
+export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   readonly registry = new Registry();
   private readonly commands: Counter<'command' | 'outcome'>;
   private readonly duration: Histogram<'command'>;
+  private readonly alerts: Counter<'source'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -21,6 +23,16 @@ export class PromMetrics implements CommandMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [this.registry],
     });
+    this.alerts = new Counter({
+      name: 'firebreak_alerts_received_total',
+      help: 'Alerts received in webhook notifications, by source (repeats included)',
+      labelNames: ['source'],
+      registers: [this.registry],
+    });
+  }
+
+  alertsReceived(source: string, count: number): void {
+    this.alerts.inc({ source }, count);
   }
 
   observeCommand(command: string, outcome: string, seconds: number): void {

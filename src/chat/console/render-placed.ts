@@ -18,7 +18,8 @@ function where(p: Placement): string | null {
     case 'thread':
       return '(in thread)';
     case 'private':
-      return '(only you)';
+      // The terminal is the one person's own: a private reply is simply the reply.
+      return null;
     case 'channel':
       return `(posted in #${'name' in p.channel ? p.channel.name : p.channel.id})`;
   }
