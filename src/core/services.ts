@@ -21,7 +21,6 @@ import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
 import type { SilencePort } from './silence-port.js';
-import type { AlertStore } from '../alerts/alert-store.js';
 
 /**
  * Everything a command may use, handed in by main.ts. New capabilities (deploy, actions,
@@ -52,8 +51,6 @@ export interface Ports {
    * (shutdown waits for them) and the day's problems per target (the report in the incidents channel).
    */
   backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs; reports: BackupReportRepository };
-  /** Alert groups and their alerts (src/store/alert-repository.ts). */
-  alerts?: AlertStore;
   /** Alertmanager's silences API; set when alerts.alertmanager_url is configured (the Silence button). */
   silences?: SilencePort;
   /** Platform id → chat port: where domain services post, update and create channels on their own. */

@@ -37,7 +37,6 @@ export const silenceButton: ButtonHandler = {
       env.recorder.finish(invocationId, inv, null, label, outcome, { button: true, detail: { group: groupId, ...detail } });
 
     if (!hasRole(env.config, inv.actor, SILENCE_ROLE)) return finish(roleDenied('Silence', SILENCE_ROLE, inv.actor));
-    if (!ports.alerts) return finish(refusal('invalid', 'Alerts are not set up', 'This Firebreak keeps no alert groups, so there is nothing to silence.'));
     const group = groupId ? await ports.alerts.get(groupId) : null;
     if (!group) return finish(refusal('invalid', 'Unknown alert group', 'This alert group does not exist (any more); nothing was silenced.'));
     if (group.source !== 'alertmanager') {
@@ -73,6 +72,7 @@ export const silenceButton: ButtonHandler = {
     const matched = Object.entries(group.commonLabels)
       .filter(([, v]) => v !== '')
       .map(([k, v]) => `${k}=${v}`)
+      .sort()
       .join(', ');
     const reply: Reply = {
       title: `Silenced for 1 h (silence ${created.id.slice(0, 4)}…)`,

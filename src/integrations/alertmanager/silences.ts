@@ -37,6 +37,8 @@ export class AlertmanagerSilences implements SilencePort {
   async create(req: SilenceRequest): Promise<SilenceResult> {
     const matchers = Object.entries(req.matchers)
       .filter(([, value]) => value !== '')
+      // By name: the same group always asks for the same silence, however its labels were stored.
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
     if (matchers.length === 0) return { ok: false, problem: 'A silence needs at least one label to match, and this group has none in common; nothing was silenced.' };
     const body = JSON.stringify({ matchers, startsAt: req.startsAt.toISOString(), endsAt: req.endsAt.toISOString(), createdBy: req.createdBy, comment: req.comment });
