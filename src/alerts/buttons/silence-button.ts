@@ -80,10 +80,10 @@ export const silenceButton: ButtonHandler = {
       text: `Alertmanager silence ${created.id} on ${ports.silences.target} matches ${matched} until ${hhmm(endsAt)}.`,
       ephemeral: true,
     };
-    // TODO(lead, when src/alerts/alert-card.ts from H-B is on main): also return
-    // `sourceUpdate: renderAlertCard(updatedGroup, await ports.alerts.alerts(group.id), env.config)`
-    // (updatedGroup = what setSilence returned) so the clicked card shows "Silenced by … until …" for
-    // everyone at once; until then the card catches up through the outbox that setSilence marks dirty.
+    // TODO(lead, when H-B's src/alerts/alert-card.ts is on main): keep setSilence's returned group and add
+    //   sourceUpdate: renderAlertCard(silenced, await ports.alerts.alerts(group.id), env.config, now)
+    // to the outcome below, so the clicked card shows "Silenced until … by …" for everyone at once;
+    // until then the card catches up through the outbox row setSilence marks dirty.
     return finish({ status: 'ok', reply, placement: { kind: 'private' } }, { silence: created.id, until: endsAt.toISOString() });
   },
 };
