@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHttpRecorder, type HttpRecorder } from '../fakes/http-recorder.js';
+import { startSlackFake } from '../fakes/slack-api.js';
 import { alertmanagerBinary, pushAll, startAlertmanager, startAlertmanagerPair, type RunningAlertmanager } from '../support/alertmanager.js';
 
 /**
@@ -72,5 +73,22 @@ describe.skipIf(!alertmanagerBinary())('real Alertmanager (prometheus-alertmanag
     expect(a!.groupKey).toBe(b!.groupKey);
     expect(a!.alerts.map((x) => [x.fingerprint, x.startsAt])).toEqual(b!.alerts.map((x) => [x.fingerprint, x.startsAt]));
     expect(new Set([a!.externalURL, b!.externalURL])).toEqual(new Set(pair.map((am) => am.url)));
+  });
+
+  it("Alertmanager's own Slack receiver posts to the fake Slack's incoming webhook, which allows one message per second per channel", async () => {
+    const fake = await startSlackFake({ botToken: 'xoxb-unused' });
+    cleanup.push(() => fake.close());
+    const am = await startAlertmanager({ slack: { apiUrl: fake.incomingWebhookUrl('CINCIDENTS'), channel: '#incidents' }, groupInterval: '1m' });
+    cleanup.push(() => am.stop());
+    await am.push(['api', 'worker', 'gateway'].map((service) => ({ labels: { alertname: 'ProviderDown', service } })));
+    const hooks = await fake.waitFor(() => {
+      const c = fake.callsOf('incoming-webhook');
+      return c.length >= 3 ? c : null;
+    }, 20_000);
+    // The three groups flush together: one gets through, the others get Slack's 429 (Alertmanager gives up until group_interval).
+    expect(hooks.map((c) => c.status).sort()).toEqual([200, 429, 429]);
+    const [posted] = [...fake.messages.values()];
+    expect(posted?.channel).toBe('CINCIDENTS');
+    expect(JSON.stringify(posted?.attachments)).toMatch(/\[FIRING:1\] ProviderDown (api|worker|gateway)/);
   });
 });
