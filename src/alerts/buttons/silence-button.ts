@@ -40,7 +40,7 @@ export const silenceButton: ButtonHandler = {
     const group = groupId ? await ports.alerts.get(groupId) : null;
     if (!group) return finish(refusal('invalid', 'Unknown alert group', 'This alert group does not exist (any more); nothing was silenced.'));
     if (group.source !== 'alertmanager') {
-      const where = group.source === 'grafana' ? 'Grafana alerts are silenced in Grafana (the silence link on the card)' : "Firebreak's own health watch has no silences";
+      const where = group.source === 'grafana' ? 'Grafana alerts are silenced in Grafana itself' : "Firebreak's own health watch has no silences";
       return finish(refusal('invalid', 'Cannot silence here', `${where}; Silence works for Alertmanager alerts. Nothing was silenced.`));
     }
     if (!ports.silences) {
