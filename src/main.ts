@@ -12,6 +12,7 @@ import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
+import { silenceButton } from './alerts/buttons/silence-button.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
 import type { ConsoleMessageStore } from './core/console-messages.js';
 import { Dispatcher } from './core/dispatcher.js';
@@ -31,6 +32,7 @@ import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
 import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
+import { AlertmanagerSilences } from './integrations/alertmanager/silences.js';
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
@@ -121,7 +123,8 @@ export async function buildApp(
   const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const ports: Ports = {
     registry,
-    buttons: new ButtonRegistry(coreButtons),
+    // Domains' buttons beside the core's; each is one handler per action-id prefix.
+    buttons: new ButtonRegistry([...coreButtons, silenceButton]),
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
@@ -136,6 +139,7 @@ export async function buildApp(
     chat,
     messageRefs: new SqlMessageRefRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
+    ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
     redactor,
     logger,
     storeDescription: db.description,

@@ -21,6 +21,7 @@ import type { PagingPort } from './paging-port.js';
 import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
+import type { SilencePort } from './silence-port.js';
 
 /**
  * Everything a command may use, handed in by main.ts. New capabilities (deploy, actions,
@@ -51,6 +52,8 @@ export interface Ports {
    * (shutdown waits for them) and the day's problems per target (the report in the incidents channel).
    */
   backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs; reports: BackupReportRepository };
+  /** Alertmanager's silences API; set when alerts.alertmanager_url is configured (the Silence button). */
+  silences?: SilencePort;
   /** Platform id → chat port: where domain services post, update and create channels on their own. */
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
