@@ -49,6 +49,12 @@ import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { TimelineRecorder } from './core/timeline.js';
+import type { FirebreakConfig } from './config/schema.js';
+import { PostmortemDirectory } from './integrations/directory/postmortem-files.js';
+import { GitHubIssues } from './integrations/github/issues-client.js';
+import { JiraIssues } from './integrations/jira/issues-client.js';
+import type { TicketSystem } from './postmortems/ticket-system.js';
+import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-repository.js';
 
 export interface App {
   runtime: RuntimeEnv;
@@ -73,8 +79,24 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.slack.appToken,
     runtime.discord.botToken,
     runtime.discord.publicKey,
+    // Ticket tokens may be written into the config itself rather than taken from ${VAR}.
+    loaded.config.postmortems.github?.token,
+    loaded.config.postmortems.jira?.token,
   ].filter((v): v is string => !!v);
   return new Redactor([...loaded.secrets, ...envSecrets]);
+}
+
+/** The ticket systems `postmortems:` configures, in a fixed order (GitHub, Jira, directory). */
+export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
+  const pm = config.postmortems;
+  const systems: TicketSystem[] = [];
+  if (pm.github) systems.push(new GitHubIssues({ repo: pm.github.repo, token: pm.github.token, labels: pm.github.labels, apiUrl: pm.github.api_url }));
+  if (pm.jira) {
+    const j = pm.jira;
+    systems.push(new JiraIssues({ url: j.url, project: j.project, issueType: j.issue_type, subtaskType: j.subtask_type, email: j.email, token: j.token, labels: j.labels }));
+  }
+  if (pm.directory) systems.push(new PostmortemDirectory(pm.directory.path));
+  return systems;
 }
 
 export async function buildApp(
@@ -120,6 +142,8 @@ export async function buildApp(
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
     messageRefs: new SqlMessageRefRepository(db),
+    // drafts: the draft builder's store provides the latest draft for Retry once it is wired.
+    tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
     logger,
     storeDescription: db.description,
