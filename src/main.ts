@@ -53,6 +53,7 @@ import type { FirebreakConfig } from './config/schema.js';
 import { PostmortemDirectory } from './integrations/directory/postmortem-files.js';
 import { GitHubIssues } from './integrations/github/issues-client.js';
 import { JiraIssues } from './integrations/jira/issues-client.js';
+import { postmortemRetryButton } from './postmortems/retry-button.js';
 import type { TicketSystem } from './postmortems/ticket-system.js';
 import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-repository.js';
 
@@ -128,7 +129,7 @@ export async function buildApp(
   const timeline = new TimelineRecorder(new SqlTimelineRepository(db), redactor);
   const ports: Ports = {
     registry,
-    buttons: new ButtonRegistry(coreButtons),
+    buttons: new ButtonRegistry([...coreButtons, postmortemRetryButton]),
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
