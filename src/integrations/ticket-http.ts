@@ -27,7 +27,9 @@ export interface TicketRequest {
   body?: unknown;
 }
 
-const RATE_LIMITED = (res: Response) => res.status === 429 || (res.status === 403 && res.headers.get('x-ratelimit-remaining') === '0');
+/** A 429, or GitHub's 403 for its primary (x-ratelimit-remaining: 0) and secondary (Retry-After) rate limits. */
+export const rateLimited = (res: { status: number; headers: Headers }) =>
+  res.status === 429 || (res.status === 403 && (res.headers.get('x-ratelimit-remaining') === '0' || res.headers.has('retry-after')));
 
 /**
  * One JSON request to a ticket system, retried once when it may succeed a moment later: a 429 (or
@@ -41,7 +43,7 @@ export async function ticketRequest(req: TicketRequest, opts: TicketHttpOptions 
   const sleep = opts.sleep ?? ((ms: number) => delay(ms));
   const creates = req.method === 'POST';
   let res = await send(req, timeoutMs);
-  const retryable = RATE_LIMITED(res) || (res.status >= 500 && (!creates || res.status === 503));
+  const retryable = rateLimited(res) || (res.status >= 500 && (!creates || res.status === 503));
   if (retryable) {
     const wait = retryAfterMs(res.headers) ?? 1000;
     if (wait <= maxWait) {

@@ -117,7 +117,7 @@ describe('post-mortem tickets against GitHub and Jira fakes and a directory', ()
     expect(body).toMatch(/\| a line of the timeline \|\n\n… \(cut to fit GitHub's 65,536-character limit; the full draft is in Firebreak\)$/);
   });
 
-  it('retries once after a 429 (honouring Retry-After) and an update after a 502, but never a create after a 502', async () => {
+  it('retries once after a 429 (honouring Retry-After) and an update after a 502, never a create after a 502, and does not wait out a long Retry-After', async () => {
     const id = await incident();
     github.requests.length = 0;
     const before = github.issues.get('acme/shop')!.length;
@@ -136,6 +136,12 @@ describe('post-mortem tickets against GitHub and Jira fakes and a directory', ()
     const [failed] = await fileDraft(ports(gh()), other, sampleDraft());
     expect(failed!.sentence).toBe('GitHub failed (502 Server Error); press Retry later.');
     expect(calls(github, 'POST')).toHaveLength(3);
+
+    // A Retry-After longer than is worth waiting in a chat command: said, not waited for.
+    github.failNext(403, { message: 'You have exceeded a secondary rate limit.' }, { headers: { 'retry-after': '600' } });
+    const [limited] = await fileDraft(ports(gh()), other, sampleDraft());
+    expect(limited!.sentence).toBe('GitHub is rate limiting this token (403 You have exceeded a secondary rate limit); press Retry in 10 min.');
+    expect(calls(github, 'POST')).toHaveLength(4);
   });
 
   it('files a Jira issue whose description is the ADF (table and code block kept) and each action item as a sub-task, once', async () => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TicketError, type FiledTicket, type TicketDraft, type TicketSystem } from '../../postmortems/ticket-system.js';
-import { oneLine, retryHint, ticketRequest, type TicketHttpOptions, type TicketResponse } from '../ticket-http.js';
+import { oneLine, rateLimited, retryHint, ticketRequest, type TicketHttpOptions, type TicketResponse } from '../ticket-http.js';
 
 /** GitHub refuses a longer issue body with 422 ("body is too long (maximum is 65536 characters)"). */
 export const GITHUB_BODY_LIMIT = 65_536;
@@ -89,13 +89,13 @@ export class GitHubIssues implements TicketSystem {
 
   private refusal(res: TicketResponse, op: 'create' | 'update', repo: string, ref?: string): TicketError {
     const body = errorSchema.safeParse(res.json);
-    const message = (body.success ? body.data.message : undefined) ?? (res.text.slice(0, 200) || 'no message');
+    const message = ((body.success ? body.data.message : undefined) ?? (res.text.slice(0, 200) || 'no message')).replace(/\.$/, '');
     const details = body.success
       ? (body.data.errors ?? []).map((e) => (typeof e === 'string' ? e : (e.message ?? [e.field, e.code].filter(Boolean).join(' ')))).filter((s) => s.length > 0)
       : [];
     const said = `${res.status} ${message}${details.length > 0 ? `: ${details.join('; ')}` : ''}`;
     if (res.status === 401) return new TicketError(`GitHub refused the token (${said}): set a valid GITHUB_TOKEN with issues:write on ${repo}.`);
-    if (res.status === 429 || (res.status === 403 && res.headers.get('x-ratelimit-remaining') === '0')) {
+    if (rateLimited(res)) {
       return new TicketError(`GitHub is rate limiting this token (${res.status} ${message}); ${retryHint(res.headers)}.`);
     }
     if (res.status === 403) return new TicketError(`GitHub did not let the token write issues on ${repo} (${said}): give it issues:write there (fine-grained: Issues read and write; classic: repo).`);
