@@ -59,6 +59,13 @@ import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
+import type { FirebreakConfig } from './config/schema.js';
+import { PostmortemDirectory } from './integrations/directory/postmortem-files.js';
+import { GitHubIssues } from './integrations/github/issues-client.js';
+import { JiraIssues } from './integrations/jira/issues-client.js';
+import { postmortemRetryButton } from './postmortems/retry-button.js';
+import type { TicketSystem } from './postmortems/ticket-system.js';
+import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-repository.js';
 
 /** The chat platforms `firebreak start` may start; the console is in every process (buildApp). */
 const PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
@@ -88,8 +95,24 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.discord.publicKey,
     // A routing key written into the YAML as it is (not through ${VAR}) is a secret all the same.
     loaded.config.alerts.pagerduty?.routing_key,
+    // Ticket tokens may be written into the config itself rather than taken from ${VAR}.
+    loaded.config.postmortems.github?.token,
+    loaded.config.postmortems.jira?.token,
   ].filter((v): v is string => !!v);
   return new Redactor([...loaded.secrets, ...envSecrets]);
+}
+
+/** The ticket systems `postmortems:` configures, in a fixed order (GitHub, Jira, directory). */
+export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
+  const pm = config.postmortems;
+  const systems: TicketSystem[] = [];
+  if (pm.github) systems.push(new GitHubIssues({ repo: pm.github.repo, token: pm.github.token, labels: pm.github.labels, apiUrl: pm.github.api_url }));
+  if (pm.jira) {
+    const j = pm.jira;
+    systems.push(new JiraIssues({ url: j.url, project: j.project, issueType: j.issue_type, subtaskType: j.subtask_type, email: j.email, token: j.token, labels: j.labels }));
+  }
+  if (pm.directory) systems.push(new PostmortemDirectory(pm.directory.path));
+  return systems;
 }
 
 export async function buildApp(
@@ -124,7 +147,7 @@ export async function buildApp(
   const ports: Ports = {
     registry,
     // Domains' buttons beside the core's; each is one handler per action-id prefix.
-    buttons: new ButtonRegistry([...coreButtons, silenceButton]),
+    buttons: new ButtonRegistry([...coreButtons, silenceButton, postmortemRetryButton]),
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
@@ -140,6 +163,8 @@ export async function buildApp(
     messageRefs: new SqlMessageRefRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
+    // drafts: the draft builder's store provides the latest draft for Retry once it is wired.
+    tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
     logger,
     storeDescription: db.description,

@@ -1,4 +1,5 @@
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
+import { postmortemsSchema } from './postmortems-schema.js';
 import { z } from 'zod';
 import { PLATFORM_IDS } from '../core/platforms.js';
 
@@ -339,6 +340,8 @@ export const configSchema = z
       .default({ ttl_s: 600 }),
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
     alerts: alertsSchema.default(defaultAlertsConfig),
+    /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
+    postmortems: postmortemsSchema.default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -14,6 +14,7 @@ import type {
   Transactor,
 } from './ports.js';
 import type { AlertStore } from '../alerts/alert-store.js';
+import type { PostmortemTicketing } from '../postmortems/ticket-filing.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
@@ -62,6 +63,8 @@ export interface Ports {
   alerts: AlertStore;
   /** PagerDuty (alerts.pagerduty), for escalation steps that page and for keeping the page in step with the card. */
   paging?: PagingPort;
+  /** Post-mortem tickets: the systems in `postmortems:` (GitHub, Jira, a directory) and what was filed with them. */
+  tickets?: PostmortemTicketing;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }
