@@ -366,6 +366,15 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['actions', name, 'role'], message: `role "${action.role}" is not defined under roles` });
       }
     }
+    // A route's runbook button would otherwise be a dead button on the card at 3 a.m.
+    for (const [r, route] of cfg.alerts.routes.entries()) {
+      for (const [i, line] of route.actions.entries()) {
+        const name = line.trim().split(/\s+/)[0] ?? '';
+        if (!Object.hasOwn(cfg.actions, name)) {
+          ctx.addIssue({ code: 'custom', path: ['alerts', 'routes', r, 'actions', i], message: `"${name}" is not an action under actions:` });
+        }
+      }
+    }
   });
 
 export type FirebreakConfig = z.infer<typeof configSchema>;

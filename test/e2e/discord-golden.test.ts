@@ -35,6 +35,8 @@ const example = configFrom(readFileSync('firebreak.example.yml', 'utf8'), {
   LITELLM_DB_PASSWORD: 'ldp-example',
   RAILWAY_TOKEN: 'rw-example',
   GITHUB_TOKEN: 'gh-example',
+  ALERTS_TOKEN: 'alerts-token-example-1234',
+  PAGERDUTY_ROUTING_KEY: 'pd-example',
 }).config;
 
 describe('Discord application commands generated from the command specs', () => {
