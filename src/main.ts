@@ -21,7 +21,7 @@ import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
 import { ConsoleChatPort } from './chat/console/console-chat-port.js';
-import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
+import { consolePlatform } from './chat/console/platform.js';
 import { discordPlatform } from './chat/discord/platform.js';
 import { slackPlatform } from './chat/slack/platform.js';
 import type { PlatformModule, StartedPlatform } from './core/platform-module.js';
@@ -67,8 +67,8 @@ import { postmortemRetryButton } from './postmortems/retry-button.js';
 import type { TicketSystem } from './postmortems/ticket-system.js';
 import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-repository.js';
 
-/** The chat platforms `firebreak start` may start; the console is in every process (buildApp). */
-const PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
+/** The chat platforms `firebreak start` starts when their environment turns them on; the console always starts. */
+const CHAT_PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
 
 export interface App {
   runtime: RuntimeEnv;
@@ -138,23 +138,24 @@ export async function buildApp(
   }
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
+  // Domains' buttons beside the core's; each is one handler per action-id prefix.
+  const buttons = new ButtonRegistry([...coreButtons, silenceButton, postmortemRetryButton]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
-  chat.register(new ConsoleChatPort(consoleMessages));
+  chat.register(new ConsoleChatPort(consoleMessages, redactor));
   const timelineRepo = new SqlTimelineRepository(db);
   const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
   const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const ports: Ports = {
     registry,
-    // Domains' buttons beside the core's; each is one handler per action-id prefix.
-    buttons: new ButtonRegistry([...coreButtons, silenceButton, postmortemRetryButton]),
+    buttons,
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
-    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, timeline, redactor, logger }),
+    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, buttons, timeline, redactor, logger }),
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
@@ -215,21 +216,20 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   const platforms = new Map<PlatformId, StartedPlatform>();
   let loopbackOnly = false;
   try {
-    const token = newConsoleToken();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics }).loopbackOnly;
-    for (const module of PLATFORM_MODULES) {
+    for (const module of [consolePlatform(app.consoleMessages), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;
-      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router });
+      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind });
       if (!started) continue;
       platforms.set(started.id, started);
-      app.chat.register(started.chat);
+      // The console's port is already there (every process has it); Slack's and Discord's join it now.
+      if (started.id !== 'console') app.chat.register(started.chat);
       // Results still on their way to the platform are delivered before the store closes.
       closers.push(() => started.close());
     }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
-    if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
+    for (const started of platforms.values()) started.listening?.(http.port);
     // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
     // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);

@@ -14,6 +14,7 @@ export interface PlatformContext {
   logger: Logger;
   /** The one HTTP server's routes: platforms that receive webhooks add theirs. */
   router: Router;
+  storeKind: 'postgres' | 'pglite';
 }
 
 /** A started platform: its chat port (registered in the chat directory) and how to stop it. */
@@ -22,6 +23,8 @@ export interface StartedPlatform {
   readonly chat: ChatPlatformPort;
   /** Resolves when work in flight and queued messages are done (tests). */
   idle(): Promise<void>;
+  /** Told the HTTP port once the server listens. */
+  listening?(port: number): void;
   /** Shutdown: stop taking requests and deliver what is in flight, before the store closes. */
   close(): Promise<void>;
 }
