@@ -2,6 +2,8 @@
 // and PGlite's synchronous file I/O) never runs on the thread that acknowledges Slack and Discord.
 // Plain JavaScript on purpose: a worker thread does not inherit the tsx loader bin/firebreak.js
 // registers, and vitest does not transform it either. The protocol is in pglite-db.ts.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -15,6 +17,15 @@ const { dataDir, settings } = workerData;
 // does not grow a buffer pool of the default size.
 const options = { startParams: [...PGlite.defaultStartParams, ...settings], initDbStartParams: settings };
 const ROLLBACK = Symbol('rollback');
+
+// When the machine is short of CPU, the thread that acknowledges chat platforms goes first and the
+// store waits: a slower timeline write is harmless, a late ack is a platform timeout. Linux only
+// (a thread's own nice value, through its id in /proc/thread-self); elsewhere it stays as it is.
+try {
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+} catch {
+  // no procfs, or not allowed: the store runs at the process's priority
+}
 
 /** @type {PGlite | undefined} */
 let db;
