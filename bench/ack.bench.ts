@@ -47,7 +47,9 @@ function percentile(sorted: number[], p: number): number {
 
 function summarize(samples: Sample[]) {
   const ok = samples.filter((s) => s.status === 200).map((s) => s.ms).sort((a, b) => a - b);
-  return { n: samples.length, failed: samples.length - ok.length, p50: percentile(ok, 50), p90: percentile(ok, 90), p99: percentile(ok, 99), max: ok.at(-1) ?? NaN };
+  // Status 0 is a request that got no HTTP answer at all (reset, refused).
+  const failures = [...new Set(samples.filter((s) => s.status !== 200).map((s) => s.status))].join('/');
+  return { n: samples.length, failed: samples.length - ok.length, failures, p50: percentile(ok, 50), p90: percentile(ok, 90), p99: percentile(ok, 99), max: ok.at(-1) ?? NaN };
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
@@ -245,7 +247,7 @@ export function printAckResults(results: AckResult[]): void {
     ] as const;
     for (const [name, s, rss, cpu] of rows) {
       console.log(
-        `  ${r.store.padEnd(10)} ${name.padEnd(10)} ${f(s.p50).padStart(9)} ${f(s.p90).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.max).padStart(10)} ${String(s.failed).padStart(7)}  ${mb(rss).padStart(8)}  ${cpu.mainThread.toFixed(2)} ms, ${cpu.process.toFixed(2)} ms`,
+        `  ${r.store.padEnd(10)} ${name.padEnd(10)} ${f(s.p50).padStart(9)} ${f(s.p90).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.max).padStart(10)} ${`${s.failed}${s.failed > 0 ? ` (${s.failures})` : ''}`.padStart(7)}  ${mb(rss).padStart(8)}  ${cpu.mainThread.toFixed(2)} ms, ${cpu.process.toFixed(2)} ms`,
       );
     }
     console.log(
