@@ -3,9 +3,23 @@
  * the same text on every machine (and a golden file can pin it).
  */
 
+const DAY_MS = 86_400_000;
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+let cachedDay = NaN;
+let cachedDayText = '';
+
 /** "2026-11-25 10:08:40" (UTC; the draft says so once per table). */
 export function utc(at: Date): string {
-  return at.toISOString().slice(0, 19).replace('T', ' ');
+  // A draft writes tens of thousands of these, mostly on one day: the date part is made once.
+  const ms = at.getTime();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay || !Number.isFinite(ms)) {
+    if (!Number.isFinite(ms)) return 'invalid date';
+    cachedDay = day;
+    cachedDayText = at.toISOString().slice(0, 10);
+  }
+  const s = Math.floor((ms - day * DAY_MS) / 1000);
+  return `${cachedDayText} ${TWO[Math.floor(s / 3600)]}:${TWO[Math.floor(s / 60) % 60]}:${TWO[s % 60]}`;
 }
 
 /** "180 ms", "4.2 s", "3 min 10 s", "2 h 05 min", "1 d 3 h". */
@@ -20,7 +34,8 @@ export function duration(ms: number): string {
 
 /** One line of at most `max` characters: a table cell or a heading cannot hold more. */
 export function oneLine(text: string, max: number): string {
-  const t = text.replace(/\s+/g, ' ').trim();
+  // Most text is one line already; only what is not pays for the rewrite.
+  const t = /\s\s|[^\S ]|^ | $/.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
   return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
 }
 
@@ -29,8 +44,8 @@ export function oneLine(text: string, max: number): string {
  * characters, saying how much was cut. The timeline already keeps output short; this keeps the
  * draft's size bounded per command however much a row holds.
  */
-export function outputExcerpt(text: string, maxLines = 20, maxChars = 1500): string {
-  const t = text.replace(/\r\n?/g, '\n').trimEnd();
+export function outputExcerpt(text: string, maxLines = 12, maxChars = 1000): string {
+  const t = (text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text).trimEnd();
   let start = t.length;
   for (let i = 0; i < maxLines && start > 0; i++) start = Math.max(0, t.lastIndexOf('\n', start - 1));
   start = Math.max(start, t.length - maxChars);

@@ -32,8 +32,10 @@ function escapeChar(m: string): string {
 }
 
 /** Text as Markdown that shows exactly that text, inline (in a paragraph, list item or table cell). */
+const ANY_SPECIAL = /[\\`*_[\]|~$<>&@\r\n]/;
+
 export function escapeMarkdown(text: string): string {
-  return text.replace(SPECIAL, escapeChar);
+  return ANY_SPECIAL.test(text) ? text.replace(SPECIAL, escapeChar) : text;
 }
 
 /** A line that would start a heading, list, quote or rule is kept a plain line. */
@@ -56,7 +58,12 @@ function inline(parts: readonly Inline[]): string {
 /** Backticks one longer than the longest run inside, at least three. */
 export function fenceFor(text: string): string {
   let longest = 0;
-  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
+  for (let i = text.indexOf('`'); i >= 0; ) {
+    let j = i;
+    while (text.charCodeAt(j) === 96) j++;
+    longest = Math.max(longest, j - i);
+    i = text.indexOf('`', j);
+  }
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
