@@ -347,7 +347,7 @@ export async function scriptedIncident(): Promise<DraftInput> {
       }),
     ],
     actionItems,
-    draftUrl: 'https://firebreak.example.com/incidents/INC-7/postmortem.md?exp=1764669005&sig=3q2-7w',
+    draftUrl: 'https://firebreak.example.com/incidents/INC-7/postmortem.md?exp=1796207405&sig=3q2-7w',
     now: new Date(T('10:30:05')),
   };
 }
