@@ -1,5 +1,6 @@
 import type { DraftInput } from './draft-input.js';
-import { draftDocument, type Block, type DraftDocument, type Inline } from './draft-document.js';
+import { draftDocument, fitDocument, type Block, type DraftDocument, type Inline } from './draft-document.js';
+import type { DraftOptions } from './draft-markdown.js';
 
 /**
  * The draft as Atlassian Document Format (Jira Cloud REST v3 descriptions), the same document the
@@ -105,7 +106,13 @@ export function renderAdf(doc: DraftDocument): AdfDoc {
   return { version: 1, type: 'doc', content: doc.blocks.map(renderBlock) };
 }
 
-/** The post-mortem draft of an incident as a Jira ADF document. Pure, like buildDraft. */
-export function buildDraftAdf(input: DraftInput): AdfDoc {
-  return renderAdf(draftDocument(input));
+/**
+ * The post-mortem draft of an incident as a Jira ADF document. Pure, like buildDraft; maxChars
+ * counts the document's JSON.
+ */
+export function buildDraftAdf(input: DraftInput, opts: DraftOptions = {}): AdfDoc {
+  const doc = draftDocument(input);
+  if (opts.maxChars === undefined) return renderAdf(doc);
+  const overhead = JSON.stringify(renderAdf({ ...doc, blocks: [] })).length;
+  return renderAdf(fitDocument(doc, opts.maxChars - overhead, (b) => JSON.stringify(renderBlock(b)).length + 1, input.draftUrl));
 }

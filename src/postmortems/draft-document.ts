@@ -354,3 +354,90 @@ export function draftDocument(input: DraftInput): DraftDocument {
   for (const [title, hint] of FOR_PEOPLE) blocks.push({ type: 'heading', level: 2, text: title }, { type: 'prompt', hint });
   return { title: draftTitle(incident), blocks };
 }
+
+/**
+ * The document cut to fit a size limit (a GitHub issue body holds 65,536 characters, a Jira
+ * description less), as `measure` counts it. The summary, key times, participants, action items
+ * and the sections for people are always kept. Then, as far as they fit and in this order: the
+ * table of what we ran and the alerts, the timeline's rows, each run's details. Rows and details
+ * are kept from the start, in order, and a sentence says how many were left out and where they are.
+ */
+export function fitDocument(doc: DraftDocument, maxChars: number, measure: (b: Block) => number, fullDraftUrl?: string): DraftDocument {
+  const blocks = doc.blocks;
+  const sizes = blocks.map(measure);
+  const sum = (from: number, to: number) => sizes.slice(from, to).reduce((a, c) => a + c, 0);
+  if (sum(0, blocks.length) <= maxChars) return doc;
+  const isH2 = (b: Block, text?: string) => b.type === 'heading' && b.level === 2 && (text === undefined || b.text === text);
+  const from = blocks.findIndex((b) => isH2(b, 'What we ran'));
+  const to = blocks.findIndex((b) => isH2(b, 'Participants'));
+  if (from < 0 || to < from) return doc;
+  const notice = (what: string): Block => ({
+    type: 'paragraph',
+    content: fullDraftUrl ? [`${what} did not fit here; the `, { link: fullDraftUrl, text: 'full draft' }, ' has everything.'] : [`${what} did not fit here; the full draft has everything.`],
+  });
+  const NOTICE = measure(notice('The details of 999999 more runs'));
+
+  // Units of the middle part: a block, or a run's details (its heading and what follows it).
+  interface Unit { start: number; end: number; rank: number; size: number; rows?: number }
+  const units: Unit[] = [];
+  let section = '';
+  for (let i = from; i < to; ) {
+    const b = blocks[i]!;
+    let end = i + 1;
+    if (b.type === 'heading' && b.level === 3) while (end < to && blocks[end]!.type !== 'heading') end++;
+    if (b.type === 'heading' && b.level === 2) section = b.text;
+    const rank = isH2(b) ? 0 : section === 'Timeline' ? 2 : b.type === 'heading' && b.level === 3 ? 3 : 1;
+    units.push({ start: i, end, rank, size: sum(i, end) });
+    i = end;
+  }
+  // Room for the sentences saying what was left out (one per table and one for the runs' details).
+  let budget = maxChars - sum(0, from) - sum(to, blocks.length) - 4 * NOTICE;
+  const kept = new Map<Unit, number | true>();
+  for (const rank of [0, 1, 2, 3]) {
+    let stopped = false;
+    for (const u of units) {
+      if (u.rank !== rank || stopped) continue;
+      const b = blocks[u.start]!;
+      if (u.size + NOTICE <= budget || rank === 0) {
+        kept.set(u, true);
+        budget -= u.size;
+      } else if (b.type === 'table') {
+        const empty = measure({ ...b, rows: [] });
+        let used = empty;
+        let n = 0;
+        while (n < b.rows.length && used + NOTICE < budget) {
+          const size = measure({ ...b, rows: [b.rows[n]!] }) - empty;
+          if (used + size + NOTICE > budget) break;
+          used += size;
+          n++;
+        }
+        if (n > 0) kept.set(u, n);
+        budget -= (n > 0 ? used : 0) + NOTICE;
+        stopped = true;
+      } else {
+        budget -= NOTICE;
+        stopped = true;
+      }
+    }
+  }
+  const middle: Block[] = [];
+  let skippedRuns = 0;
+  const flush = () => {
+    if (skippedRuns > 0) middle.push(notice(`The details of ${skippedRuns} more run${skippedRuns === 1 ? '' : 's'}`));
+    skippedRuns = 0;
+  };
+  for (const u of units) {
+    const b = blocks[u.start]!;
+    const k = kept.get(u);
+    if (u.rank === 0) flush();
+    if (k === true) middle.push(...blocks.slice(u.start, u.end));
+    else if (b.type === 'table') {
+      const n = k ?? 0;
+      if (n > 0) middle.push({ ...b, rows: b.rows.slice(0, n) });
+      const left = b.rows.length - n;
+      middle.push(notice(`${left} more row${left === 1 ? '' : 's'} of this table`));
+    } else if (u.rank === 3) skippedRuns++;
+  }
+  flush();
+  return { ...doc, blocks: [...blocks.slice(0, from), ...middle, ...blocks.slice(to)] };
+}

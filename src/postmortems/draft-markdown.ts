@@ -1,5 +1,5 @@
 import type { DraftInput } from './draft-input.js';
-import { draftDocument, type Block, type DraftDocument, type Inline } from './draft-document.js';
+import { draftDocument, fitDocument, type Block, type DraftDocument, type Inline } from './draft-document.js';
 
 /**
  * The draft as GitHub-flavoured Markdown. Every string in it came from chat, alerts or tools, and
@@ -110,7 +110,23 @@ export function renderMarkdown(doc: DraftDocument): string {
   return out.join('');
 }
 
+export interface DraftOptions {
+  /**
+   * At most this many characters (a GitHub issue body holds 65,536): rows and run details that do
+   * not fit are left out, saying so and linking the full draft (input.draftUrl).
+   */
+  maxChars?: number;
+}
+
 /** The post-mortem draft of an incident, as Markdown, from what its timeline recorded. Pure. */
-export function buildDraft(input: DraftInput): string {
-  return renderMarkdown(draftDocument(input));
+export function buildDraft(input: DraftInput, opts: DraftOptions = {}): string {
+  const doc = draftDocument(input);
+  if (opts.maxChars === undefined) return renderMarkdown(doc);
+  const measure = (b: Block): number => {
+    const out: string[] = ['\n'];
+    renderBlock(b, out);
+    return out.reduce((n, part) => n + part.length, 0);
+  };
+  // Each block is measured with the blank line before it; the first has none.
+  return renderMarkdown(fitDocument(doc, opts.maxChars + 1, measure, input.draftUrl));
 }

@@ -235,3 +235,29 @@ describe('key times and their sources', () => {
     expect(kt.detected.source).toBe('first alert received (HighErrorRate, from alertmanager)');
   });
 });
+
+describe('a draft cut to fit a ticket (maxChars)', () => {
+  it('keeps the summary, key times, participants, action items and the sections for people, and says what was left out', async () => {
+    const input = await scriptedIncident();
+    const full = buildDraft(input);
+    expect(buildDraft(input, { maxChars: full.length })).toBe(full);
+    const md = buildDraft(input, { maxChars: 5000 });
+    expect(md.length).toBeLessThanOrEqual(5000);
+    for (const h of ['## Summary', '## Key times', '## What we ran', '## Timeline', '## Participants', '## Action items', '## Impact', '## Lessons']) expect(md).toContain(`\n${h}\n`);
+    expect(md).toContain('- [ ] Add a canary step to the api deploy pipeline');
+    expect(md).toMatch(/more rows? of this table did not fit here; the \[full draft\]\(<https:\/\/firebreak\.example\.com\/incidents\/INC-7\/postmortem\.md\?exp=/);
+    // Kept rows are the first ones, in order.
+    const kept = tableUnder(md, '## Timeline');
+    expect(kept.map((r) => r[2])).toEqual(tableUnder(full, '## Timeline').slice(0, kept.length).map((r) => r[2]));
+  });
+
+  it('an incident with thousands of events fits a GitHub issue body, and its ADF fits as JSON', async () => {
+    const s = new Script();
+    s.at('10:00:00');
+    for (let i = 0; i < 3000; i++) await s.record({ kind: 'note', actor: i % 2 ? alice : bob, text: `note ${i}: the error rate is ${i % 50}% | still looking` });
+    const input: DraftInput = { incident: baseIncident(), events: s.repo.events, alerts: [alertGroup()], actionItems: [], draftUrl: 'https://fb.example.com/x', now: new Date(T('11:00:00')) };
+    expect(buildDraft(input).length).toBeGreaterThan(65_536);
+    expect(buildDraft(input, { maxChars: 65_536 }).length).toBeLessThanOrEqual(65_536);
+    expect(JSON.stringify(buildDraftAdf(input, { maxChars: 32_000 })).length).toBeLessThanOrEqual(32_000);
+  });
+});
