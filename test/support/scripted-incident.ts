@@ -11,7 +11,7 @@ import { InvocationRecorder, type FinishedOutcome } from '../../src/core/invocat
 import type { Invocation } from '../../src/core/invocation.js';
 import { roleDenied } from '../../src/core/authorize.js';
 import { Redactor } from '../../src/core/redact.js';
-import { TimelineRecorder, type TimelineEvent, type TimelineEventInput, type TimelineRepository } from '../../src/core/timeline.js';
+import { TimelineRecorder, type TimelineEvent, type TimelineEventInput, type TimelineFilter, type TimelineRepository } from '../../src/core/timeline.js';
 import type { ActionItem, Incident } from '../../src/incidents/model.js';
 import type { DraftInput } from '../../src/postmortems/draft-input.js';
 
@@ -47,8 +47,10 @@ export class ScriptedTimeline implements TimelineRepository {
     return row;
   }
 
-  async list(): Promise<TimelineEvent[]> {
-    return this.events;
+  async list(filter: TimelineFilter = {}): Promise<TimelineEvent[]> {
+    return this.events
+      .filter((e) => (filter.incidentId === undefined || e.incidentId === filter.incidentId) && (filter.invocationId === undefined || e.invocationId === filter.invocationId))
+      .slice(0, filter.limit ?? 1000);
   }
 }
 

@@ -1,0 +1,55 @@
+import type { AlertStore } from '../alerts/alert-store.js';
+import type { Timeline, TimelineEvent } from '../core/timeline.js';
+import type { ActionItem, Incident } from '../incidents/model.js';
+import type { DraftInput } from './draft-input.js';
+
+/** What a draft is loaded from: the incident store's reads (I-1's IncidentStore has these). */
+export interface IncidentReads {
+  get(id: string): Promise<Incident | null>;
+  actionItems(incidentId: string): Promise<ActionItem[]>;
+}
+
+/** Enough for the 50,000-event incident the draft is benchmarked with, and then some. */
+const MAX_EVENTS = 200_000;
+
+/**
+ * The timeline a draft reads: the incident's own events, and those of its alert groups. The alert
+ * that opened an incident was received (and maybe acknowledged) before the incident existed, so its
+ * rows carry no incident id; without them "detected" would fall back to the declaration. Alert
+ * rows after the incident resolved are left out.
+ */
+export async function draftEvents(timeline: Timeline, incident: Incident): Promise<TimelineEvent[]> {
+  const lists = await Promise.all([
+    timeline.list({ incidentId: incident.id, limit: MAX_EVENTS }),
+    ...incident.alertGroups.map((g) => timeline.list({ invocationId: `alert-group:${g}`, limit: MAX_EVENTS })),
+  ]);
+  const byId = new Map<number, TimelineEvent>();
+  // An alert group's later life (it fires again next week) is not this incident's.
+  const until = incident.resolvedAt?.getTime() ?? Infinity;
+  for (const list of lists) for (const e of list) if (e.incidentId === incident.id || e.at.getTime() <= until) byId.set(e.id, e);
+  // Row ids follow commit order; two rows of one transaction share a time.
+  return [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.id - b.id);
+}
+
+/** A DraftSource for GET /incidents/:id/postmortem.md and for filing: everything as it is now. */
+export function storeDraftSource(deps: { incidents: IncidentReads; timeline: Timeline; alerts: Pick<AlertStore, 'get'>; draftUrl?: (incidentId: string) => string; now?: () => Date }) {
+  return {
+    async load(incidentId: string): Promise<DraftInput | null> {
+      const incident = await deps.incidents.get(incidentId);
+      if (!incident) return null;
+      const [events, groups, actionItems] = await Promise.all([
+        draftEvents(deps.timeline, incident),
+        Promise.all(incident.alertGroups.map((g) => deps.alerts.get(g))),
+        deps.incidents.actionItems(incident.id),
+      ]);
+      return {
+        incident,
+        events,
+        alerts: groups.filter((g) => g !== null),
+        actionItems,
+        draftUrl: deps.draftUrl?.(incident.id),
+        now: (deps.now ?? (() => new Date()))(),
+      };
+    },
+  };
+}
