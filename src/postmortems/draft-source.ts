@@ -31,23 +31,27 @@ export async function draftEvents(timeline: Timeline, incident: Incident): Promi
   return [...byId.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.id - b.id);
 }
 
-/** A DraftSource for GET /incidents/:id/postmortem.md and for filing: everything as it is now. */
-export function storeDraftSource(deps: { incidents: IncidentReads; timeline: Timeline; alerts: Pick<AlertStore, 'get'>; draftUrl?: (incidentId: string) => string; now?: () => Date }) {
+/**
+ * A DraftSource for GET /incidents/:id/postmortem.md and for filing: everything as it is now.
+ * draftUrl makes the link to the full draft (signedUrl with the link secret, which is async).
+ */
+export function storeDraftSource(deps: { incidents: IncidentReads; timeline: Timeline; alerts: Pick<AlertStore, 'get'>; draftUrl?: (incidentId: string) => string | Promise<string>; now?: () => Date }) {
   return {
     async load(incidentId: string): Promise<DraftInput | null> {
       const incident = await deps.incidents.get(incidentId);
       if (!incident) return null;
-      const [events, groups, actionItems] = await Promise.all([
+      const [events, groups, actionItems, draftUrl] = await Promise.all([
         draftEvents(deps.timeline, incident),
         Promise.all(incident.alertGroups.map((g) => deps.alerts.get(g))),
         deps.incidents.actionItems(incident.id),
+        deps.draftUrl?.(incident.id),
       ]);
       return {
         incident,
         events,
         alerts: groups.filter((g) => g !== null),
         actionItems,
-        draftUrl: deps.draftUrl?.(incident.id),
+        draftUrl,
         now: (deps.now ?? (() => new Date()))(),
       };
     },
