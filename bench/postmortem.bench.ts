@@ -9,7 +9,7 @@
  * its square, and each excerpt is cut to a bounded size however much a row holds.
  *
  * Env: BENCH_EVENTS (default 50000), BENCH_RUNS (default 5). Run with `npm run bench`
- * (BENCH_ONLY=postmortem runs only this one). Run under `node --expose-gc` for steadier heap numbers.
+ * (BENCH_ONLY=postmortem runs only this one; bench/run.ts gives it --expose-gc for steadier heap numbers).
  */
 import type { AlertGroup } from '../src/alerts/model.js';
 import type { Actor, ChannelRef } from '../src/core/identity.js';
