@@ -1,16 +1,8 @@
 import type { Logger } from '../core/ports.js';
-import type { DraftInput } from '../postmortems/draft-input.js';
 import { buildDraft } from '../postmortems/draft-markdown.js';
+import type { DraftSource } from '../postmortems/draft-source.js';
 import { verify } from '../web/signed-links.js';
 import type { HttpResponse, Router } from './router.js';
-
-/**
- * Where the route gets a draft's input from: the incident, its timeline (with its alert groups'
- * events), alert groups and action items, as they are now. Null when there is no such incident.
- */
-export interface DraftSource {
-  load(incidentId: string): Promise<DraftInput | null>;
-}
 
 export interface PostmortemRouteDeps {
   source: DraftSource;

@@ -3,6 +3,14 @@ import type { Timeline, TimelineEvent } from '../core/timeline.js';
 import type { ActionItem, Incident } from '../incidents/model.js';
 import type { DraftInput } from './draft-input.js';
 
+/**
+ * Where a draft's input comes from: the incident, its timeline (with its alert groups' events),
+ * alert groups and action items, as they are now. Null when there is no such incident.
+ */
+export interface DraftSource {
+  load(incidentId: string): Promise<DraftInput | null>;
+}
+
 /** What a draft is loaded from: the incident store's reads (I-1's IncidentStore has these). */
 export interface IncidentReads {
   get(id: string): Promise<Incident | null>;
@@ -35,7 +43,7 @@ export async function draftEvents(timeline: Timeline, incident: Incident): Promi
  * A DraftSource for GET /incidents/:id/postmortem.md and for filing: everything as it is now.
  * draftUrl makes the link to the full draft (signedUrl with the link secret, which is async).
  */
-export function storeDraftSource(deps: { incidents: IncidentReads; timeline: Timeline; alerts: Pick<AlertStore, 'get'>; draftUrl?: (incidentId: string) => string | Promise<string>; now?: () => Date }) {
+export function storeDraftSource(deps: { incidents: IncidentReads; timeline: Timeline; alerts: Pick<AlertStore, 'get'>; draftUrl?: (incidentId: string) => string | Promise<string>; now?: () => Date }): DraftSource {
   return {
     async load(incidentId: string): Promise<DraftInput | null> {
       const incident = await deps.incidents.get(incidentId);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
-import { registerPostmortemRoutes, type DraftSource } from '../../src/http/postmortem-routes.js';
+import { registerPostmortemRoutes } from '../../src/http/postmortem-routes.js';
+import type { DraftSource } from '../../src/postmortems/draft-source.js';
 import type { DraftInput } from '../../src/postmortems/draft-input.js';
 import { buildDraft } from '../../src/postmortems/draft-markdown.js';
 import type { Db } from '../../src/store/db.js';
