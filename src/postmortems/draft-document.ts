@@ -6,7 +6,7 @@ import type { DraftInput } from './draft-input.js';
 import { duration, oneLine, outputExcerpt, utc } from './draft-format.js';
 import { detailName, detailString, severityChange, statusTo } from './event-detail.js';
 import { keyTimes, type KeyTime } from './key-times.js';
-import { collectRuns, type Run } from './what-we-ran.js';
+import { collectRuns, isIncidentBookkeeping, type Run } from './what-we-ran.js';
 
 /**
  * The draft as a small neutral document, rendered to Markdown (draft-markdown.ts) and to Jira's
@@ -213,28 +213,40 @@ function alertsSection(alerts: readonly AlertGroup[], events: readonly TimelineE
   return blocks;
 }
 
+/** Incident rows start with the incident's id ("INC-7 identified → monitoring"); the draft is about it already. */
+function withoutId(text: string, id: string): string {
+  return text.startsWith(`${id} `) ? text.slice(id.length + 1) : text.startsWith(`${id}: `) ? text.slice(id.length + 2) : text;
+}
+
 function describe(e: TimelineEvent, incident: Incident, runOf: ReadonlyMap<string, number>): { who: string; what: string } {
-  const text = e.text ?? '';
+  const text = withoutId(e.text ?? '', incident.id);
   const who = e.actor.name;
   const ref = runOf.has(e.invocationId) ? ` (run ${runOf.get(e.invocationId)})` : '';
   switch (e.kind) {
-    case 'incident.declared':
-      return { who, what: `Declared the incident: ${text || incident.title}` };
+    case 'incident.declared': {
+      const severity = detailString(e, 'severity');
+      return { who, what: `Declared the incident: ${detailString(e, 'title') ?? (text || incident.title)}${severity ? ` (${sev(severity)})` : ''}` };
+    }
     case 'incident.status': {
       const to = statusTo(e);
-      const note = detailString(e, 'note') ?? (text.toLowerCase() !== to ? text : '');
-      return { who, what: `${to ? `Status → ${to}` : 'Status changed'}${note ? `: ${note}` : ''}` };
+      // The note is in detail when the row has one; older rows have only the text.
+      const note = 'note' in e.detail ? (detailString(e, 'note') ?? '') : /→/.test(text) || text.toLowerCase() === to ? '' : text;
+      return { who, what: `${to ? `Status → ${to}` : `Status changed: ${text}`}${to && note ? `: ${note}` : ''}` };
     }
     case 'incident.severity': {
       const c = severityChange(e);
-      return { who, what: c.to ? `Severity ${c.from ? `${sev(c.from)} → ` : '→ '}${sev(c.to)}${text ? `: ${text}` : ''}` : `Severity changed: ${text}` };
+      return { who, what: c.to ? `Severity ${c.from ? `${sev(c.from)} → ` : '→ '}${sev(c.to)}` : `Severity changed: ${text}` };
     }
-    case 'incident.role':
-      return { who, what: `Role: ${text}` };
+    case 'incident.role': {
+      const role = detailString(e, 'role');
+      if (!role) return { who, what: `Role: ${text}` };
+      const from = detailName(e, 'from');
+      return { who, what: `${role[0]!.toUpperCase()}${role.slice(1)} → ${detailName(e, 'to') ?? 'unassigned'}${from ? ` (was ${from})` : ''}` };
+    }
     case 'incident.update':
       return { who, what: `Status update: ${text}` };
     case 'incident.action-item':
-      return { who, what: `Action item: ${text}` };
+      return { who, what: `Action item: ${detailString(e, 'text') ?? text.replace(/^action item: /, '')}` };
     case 'note':
       return { who, what: `Note: ${text}` };
     case 'message.marked': {
@@ -278,6 +290,7 @@ function timelineSection(input: DraftInput, runs: readonly Run[], runOf: Readonl
       progress++;
       continue;
     }
+    if (isIncidentBookkeeping(e)) continue;
     const d = describe(e, input.incident, runOf);
     rows.push([utc(e.at), oneLine(d.who, 80), oneLine(d.what, CELL)]);
   }

@@ -11,10 +11,10 @@ export interface DraftSource {
   load(incidentId: string): Promise<DraftInput | null>;
 }
 
-/** What a draft is loaded from: the incident store's reads (I-1's IncidentStore has these). */
+/** What a draft is loaded from: the incident store's reads (IncidentStore has them). */
 export interface IncidentReads {
   get(id: string): Promise<Incident | null>;
-  actionItems(incidentId: string): Promise<ActionItem[]>;
+  listActionItems(incidentId: string): Promise<ActionItem[]>;
 }
 
 /** Enough for the 50,000-event incident the draft is benchmarked with, and then some. */
@@ -51,7 +51,7 @@ export function storeDraftSource(deps: { incidents: IncidentReads; timeline: Tim
       const [events, groups, actionItems, draftUrl] = await Promise.all([
         draftEvents(deps.timeline, incident),
         Promise.all(incident.alertGroups.map((g) => deps.alerts.get(g))),
-        deps.incidents.actionItems(incident.id),
+        deps.incidents.listActionItems(incident.id),
         deps.draftUrl?.(incident.id),
       ]);
       return {

@@ -17,6 +17,15 @@ const RUN_KINDS: ReadonlySet<string> = new Set([
   'backup.restore.started',
 ]);
 
+/**
+ * A successful `/incident …` command or incident-card click: its own event (the status change, the
+ * note, the role) is on the timeline already, and it is not something that was run on a system.
+ * A denied or failed one is still listed.
+ */
+export function isIncidentBookkeeping(e: TimelineEvent): boolean {
+  return (e.kind === 'command' || e.kind === 'button') && e.command === 'incident' && e.outcome === 'ok';
+}
+
 /** Rows that carry what the person typed or clicked (an action's own rows carry the step's title). */
 const REQUEST_KINDS = new Set(['command', 'command.invalid', 'command.denied', 'command.refused', 'button', 'confirmation.requested']);
 
@@ -71,7 +80,7 @@ export function collectRuns(events: readonly TimelineEvent[]): { runs: Run[]; ru
   const runOf = new Map<string, number>();
   const byConfirmation = new Map<string, string>();
   for (const e of events) {
-    if (!RUN_KINDS.has(e.kind)) continue;
+    if (!RUN_KINDS.has(e.kind) || isIncidentBookkeeping(e)) continue;
     const confirmation = detailString(e, 'confirmation');
     let key = e.invocationId;
     if (e.kind === 'confirmation.cancelled' && confirmation && byConfirmation.has(confirmation)) key = byConfirmation.get(confirmation)!;

@@ -140,9 +140,9 @@ export class Script {
   }
 
   /** A command's one outcome row, exactly as InvocationRecorder.finish writes it. */
-  async outcome(actor: Actor, command: string | null, text: string, outcome: FinishedOutcome, opts: { invocationId?: string; durationMs?: number; plannedArgv?: string[]; detail?: Record<string, string> } = {}): Promise<string> {
+  async outcome(actor: Actor, command: string | null, text: string, outcome: FinishedOutcome, opts: { invocationId?: string; durationMs?: number; plannedArgv?: string[]; detail?: Record<string, string>; button?: boolean } = {}): Promise<string> {
     const id = opts.invocationId ?? this.newInvocation();
-    const event = this.recorder.event(id, this.inv(actor), command, text, outcome, { plannedArgv: opts.plannedArgv, detail: opts.detail });
+    const event = this.recorder.event(id, this.inv(actor), command, text, outcome, { plannedArgv: opts.plannedArgv, detail: opts.detail, button: opts.button });
     await this.timeline.record({ ...event, durationMs: event.durationMs ?? opts.durationMs ?? null });
     return id;
   }
@@ -181,6 +181,13 @@ export class Script {
     });
   }
 
+  /** An `/incident …` command: its domain row, then the command's own outcome row (one invocation). */
+  async incidentCommand(actor: Actor, typed: string, title: string, row: Pick<TimelineEventInput, 'kind' | 'text' | 'detail'>): Promise<void> {
+    const invocationId = this.newInvocation();
+    await this.timeline.record({ invocationId, incidentId: this.incidentId, channel: incChannel, actor, command: 'incident', outcome: 'ok', ...row });
+    await this.outcome(actor, 'incident', typed, { status: 'ok', reply: { title, status: 'ok' } }, { invocationId, durationMs: 40 });
+  }
+
   async cancel(actor: Actor, command: string, planTitle: string, confirmation: string): Promise<void> {
     await this.outcome(actor, command, `(cancel) ${planTitle}`, { status: 'cancelled', reply: { title: `Cancelled: ${planTitle}`, status: 'info', text: `Cancelled by ${actor.name}. Nothing was run.` } }, { detail: { confirmation } });
   }
@@ -210,11 +217,12 @@ export async function scriptedIncident(): Promise<DraftInput> {
     detail: { group: 'g1', groupKey: '{}:{alertname="HighErrorRate"}', transition: 'opened', alerts: 2, severity: 'critical', channel: 'alerts' },
   });
   s.at('10:01:10');
-  await s.record({ kind: 'incident.declared', actor: bob, text: 'checkout 5xx', detail: { severity: 'sev3', source: 'alert-group:g1' } });
+  // The incident rows below are shaped as the incident store records them (text and detail).
+  await s.record({ kind: 'incident.declared', actor: bob, text: 'INC-7 declared: checkout 5xx (sev3)', detail: { title: 'checkout 5xx', severity: 'sev3', source: 'alert-group:g1', lead: null, service: 'api', alertGroups: ['g1'] } });
   s.at('10:02:00');
   await s.record({ invocationId: 'alert-group:g1', kind: 'alert.acknowledged', actor: bob, text: 'HighErrorRate acknowledged by bob', outcome: 'ok', detail: { group: 'g1', groupKey: '{}:{alertname="HighErrorRate"}' } });
   s.at('10:03:00');
-  await s.record({ kind: 'incident.role', actor: alice, text: 'lead → alice', detail: { role: 'lead', to: { platform: 'slack', id: alice.id, name: 'alice' } } });
+  await s.record({ kind: 'incident.role', actor: alice, text: 'INC-7 lead: alice', detail: { role: 'lead', from: null, to: 'alice', toId: 'slack:U01ALICE' } });
   s.at('10:03:20');
   await s.record({
     invocationId: 'alert-group:g2',
@@ -225,13 +233,20 @@ export async function scriptedIncident(): Promise<DraftInput> {
     detail: { group: 'g2', groupKey: '{}:{alertname="CheckoutLatencyHigh"}', transition: 'opened', alerts: 1, severity: 'warning', channel: 'alerts' },
   });
   s.at('10:04:00');
-  await s.record({ kind: 'incident.severity', actor: alice, text: 'customers cannot pay', detail: { from: 'sev3', to: 'sev2' } });
+  await s.record({ kind: 'incident.severity', actor: alice, text: 'INC-7 sev3 → sev2', detail: { from: 'sev3', to: 'sev2' } });
   s.at('10:05:00');
   await s.outcome(bob, 'status', '/status api', { status: 'ok', reply: { title: 'api: 3/3 ready, revision 14 (api:2.14.0)', status: 'ok' } }, { durationMs: 412 });
   s.at('10:05:30');
-  await s.record({ kind: 'incident.status', actor: alice, text: 'bad deploy of api 2.14.0', detail: { from: 'investigating', to: 'identified' } });
+  await s.incidentCommand(alice, '/incident status identified "bad deploy of api 2.14.0"', 'INC-7 is identified', {
+    kind: 'incident.status',
+    text: 'INC-7 investigating → identified: bad deploy of api 2.14.0',
+    detail: { from: 'investigating', to: 'identified', note: 'bad deploy of api 2.14.0' },
+  });
   s.at('10:06:00');
-  await s.record({ kind: 'note', actor: carol, text: 'Error rate 38% on /checkout | started right after the 09:55 deploy of api 2.14.0' });
+  await s.incidentCommand(carol, '/incident note "Error rate 38% on /checkout | started right after the 09:55 deploy of api 2.14.0"', "Noted on INC-7's timeline", {
+    kind: 'note',
+    text: 'Error rate 38% on /checkout | started right after the 09:55 deploy of api 2.14.0',
+  });
   s.at('10:06:30');
   await s.record({
     kind: 'message.marked',
@@ -295,9 +310,16 @@ export async function scriptedIncident(): Promise<DraftInput> {
   }, { invocationId: flush });
 
   s.at('10:12:00');
-  await s.record({ kind: 'incident.status', actor: alice, text: 'error rate back under 1%', detail: { from: 'identified', to: 'monitoring' } });
+  await s.incidentCommand(alice, '/incident status monitoring "error rate back under 1%"', 'INC-7 is monitoring', {
+    kind: 'incident.status',
+    text: 'INC-7 identified → monitoring: error rate back under 1%',
+    detail: { from: 'identified', to: 'monitoring', note: 'error rate back under 1%' },
+  });
   s.at('10:13:00');
-  await s.record({ kind: 'incident.update', actor: carol, text: 'Checkout errors are back to baseline after the rollback; we are monitoring.' });
+  await s.incidentCommand(carol, '/incident update "Checkout errors are back to baseline after the rollback; we are monitoring."', 'Status update posted', {
+    kind: 'incident.update',
+    text: 'Checkout errors are back to baseline after the rollback; we are monitoring.',
+  });
 
   const again = { title: 'Roll back api from revision 13 (api:2.13.2) to 12 (api:2.13.1)?', argv: ['kubectl', '--context', 'prod', '-n', 'shop', 'rollout', 'undo', 'deployment/api', '--to-revision=12'] };
   s.at('10:15:00');
@@ -317,11 +339,14 @@ export async function scriptedIncident(): Promise<DraftInput> {
     detail: { group: 'g1', groupKey: '{}:{alertname="HighErrorRate"}', transition: 'resolved', alerts: 2, severity: 'critical', channel: 'alerts' },
   });
   s.at('10:22:00');
-  await s.record({ kind: 'incident.action-item', actor: alice, text: 'Add a canary step to the api deploy pipeline' });
+  await s.record({ kind: 'incident.action-item', actor: alice, text: 'INC-7 action item: Add a canary step to the api deploy pipeline', detail: { item: '1', text: 'Add a canary step to the api deploy pipeline' } });
   s.at('10:23:00');
-  await s.record({ kind: 'incident.action-item', actor: carol, text: 'Alert on checkout p99 latency, not only 5xx | owner: carol' });
+  await s.record({ kind: 'incident.action-item', actor: carol, text: 'INC-7 action item: Alert on checkout p99 latency, not only 5xx | owner: carol', detail: { item: '2', text: 'Alert on checkout p99 latency, not only 5xx | owner: carol' } });
   s.at('10:30:00');
-  await s.record({ kind: 'incident.status', actor: alice, text: 'error rate normal for 15 min', detail: { from: 'monitoring', to: 'resolved' } });
+  // Resolved from the summary card's button: the click's own row, and the status change.
+  const resolve = s.newInvocation();
+  await s.record({ invocationId: resolve, kind: 'incident.status', actor: alice, text: 'INC-7 monitoring → resolved', detail: { from: 'monitoring', to: 'resolved', note: null } });
+  await s.outcome(alice, 'incident', '(button Resolve) INC-7', { status: 'ok', reply: { title: 'INC-7 resolved', status: 'ok' } }, { invocationId: resolve, durationMs: 35, button: true });
 
   const actionItems: ActionItem[] = [
     { id: '1', incidentId: 'INC-7', text: 'Add a canary step to the api deploy pipeline', by: alice, at: new Date(T('10:22:00')), done: false },

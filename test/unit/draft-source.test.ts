@@ -18,7 +18,7 @@ describe('loading a draft from the stores', () => {
     await s.record({ invocationId: 'alert-group:g1', incidentId: null, kind: 'alert.received', actor: alertmanager, text: 'fired again later' });
     const incident = baseIncident({ alertGroups: ['g1'] });
     const source = storeDraftSource({
-      incidents: { get: async (id) => (id === 'INC-7' ? incident : null), actionItems: async () => [] },
+      incidents: { get: async (id) => (id === 'INC-7' ? incident : null), listActionItems: async () => [] },
       timeline: s.timeline,
       alerts: { get: async (id) => (id === 'g1' ? alertGroup() : null) },
       draftUrl: (id) => `https://fb.example.com/incidents/${id}/postmortem.md`,
