@@ -23,7 +23,7 @@ if (chosen.length === 0) {
 let failed = 0;
 for (const file of chosen) {
   console.log(`\n### ${file}`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, file)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(here, file)], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

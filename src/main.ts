@@ -93,6 +93,7 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.slack.appToken,
     runtime.discord.botToken,
     runtime.discord.publicKey,
+    runtime.linkSecret,
     // A routing key written into the YAML as it is (not through ${VAR}) is a secret all the same.
     loaded.config.alerts.pagerduty?.routing_key,
     // Ticket tokens may be written into the config itself rather than taken from ${VAR}.
