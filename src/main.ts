@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
+import { alertButtons } from './alerts/buttons/index.js';
 import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
@@ -104,7 +105,7 @@ export async function buildApp(
   const timeline = new TimelineRecorder(new SqlTimelineRepository(db), redactor);
   const ports: Ports = {
     registry,
-    buttons: new ButtonRegistry(coreButtons),
+    buttons: new ButtonRegistry([...coreButtons, ...alertButtons]),
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),

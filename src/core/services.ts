@@ -13,6 +13,7 @@ import type {
   Timeline,
   Transactor,
 } from './ports.js';
+import type { AlertStore } from '../alerts/alert-store.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
@@ -49,6 +50,8 @@ export interface Ports {
    * (shutdown waits for them) and the day's problems per target (the report in the incidents channel).
    */
   backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs; reports: BackupReportRepository };
+  /** Alert groups and their alerts (the cards, Acknowledge, /alerts); optional until every entry point wires the store. */
+  alerts?: AlertStore;
   /** Platform id → chat port: where domain services post, update and create channels on their own. */
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
