@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
 import { alertButtons } from './alerts/buttons/index.js';
+import { OutboxWorker, type OutboxWorkerOptions } from './alerts/outbox-worker.js';
 import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
@@ -44,6 +45,7 @@ import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { openStore } from './store/open-store.js';
+import { countFiringGroups, SqlDigestRepository, SqlOutboxRepository } from './store/outbox-repository.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
@@ -123,6 +125,7 @@ export async function buildApp(
     storeDescription: db.description,
   };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
+  metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);
   return {
     runtime,
@@ -147,7 +150,19 @@ export interface Running {
   http: RunningServer;
   /** Chat platforms Firebreak can post to on its own (alerts, incident channels); set when configured. */
   chat: { discord?: DiscordChat; slack?: SlackChatPort };
+  /** Posts and updates alert cards; null without an alert store. poke() it after storing alerts. */
+  alertOutbox: OutboxWorker | null;
   close(): Promise<void>;
+}
+
+/**
+ * The alert outbox worker of an app, as `firebreak start` runs it on every replica (null when the
+ * app has no alert store). Options are test knobs (poll interval, claim and lease times).
+ */
+export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {}): OutboxWorker | null {
+  const alerts = app.ports.alerts;
+  if (!alerts) return null;
+  return new OutboxWorker(app.loaded.config, { ...app.ports, alerts }, new SqlOutboxRepository(app.db), new SqlDigestRepository(app.db), app.metrics, opts);
 }
 
 /** `firebreak start`: the HTTP server, every configured chat platform and the scheduler. */
@@ -164,13 +179,14 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   const closers: (() => Promise<void> | void)[] = [];
   let http: RunningServer;
   const chat: Running['chat'] = {};
+  let alertOutbox: OutboxWorker | null = null;
   try {
     const token = newConsoleToken();
     registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
     if (runtime.discord.applicationId || runtime.discord.publicKey) {
       // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
       const { startDiscord } = await import('./chat/discord/start-discord.js');
-      const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
+      const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, onRateLimited: () => app.metrics.chatRateLimited('discord') });
       if (discord) {
         chat.discord = discord.chat;
         app.chat.register(discord.chat);
@@ -181,7 +197,15 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     if (slackMode(runtime.slack) !== 'off') {
       // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
       const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, deliveries: app.ports.deliveries, logger: app.logger, redactor: app.ports.redactor, router });
+      const slack = await startSlack(runtime.slack, {
+        dispatcher: app.dispatcher,
+        coordination: app.coordination,
+        deliveries: app.ports.deliveries,
+        logger: app.logger,
+        redactor: app.ports.redactor,
+        router,
+        onRateLimited: () => app.metrics.chatRateLimited('slack'),
+      });
       if (slack) {
         chat.slack = slack.chat;
         app.chat.register(slack.chat);
@@ -196,6 +220,14 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
+    // Every replica works the alert outbox; it stops (finishing the message it is sending) before
+    // the chat platforms drain, and what it leaves is taken up by the other replicas at once.
+    alertOutbox = buildAlertOutboxWorker(app);
+    if (alertOutbox) {
+      const worker = alertOutbox;
+      worker.start();
+      closers.push(() => worker.stop());
+    }
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();
@@ -209,6 +241,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     app,
     http,
     chat,
+    alertOutbox,
     async close() {
       for (const c of closers.reverse()) await c();
       await http.close();

@@ -1,10 +1,14 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandMetrics } from '../core/ports.js';
 
 export class PromMetrics implements CommandMetrics {
   readonly registry = new Registry();
   private readonly commands: Counter<'command' | 'outcome'>;
   private readonly duration: Histogram<'command'>;
+  private readonly chatMessages: Counter<'platform' | 'op'>;
+  private readonly rateLimited: Counter<'platform'>;
+  /** Read at each scrape from the store, so every replica reports the same number. */
+  private firingGroups: (() => Promise<number>) | null = null;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -21,6 +25,46 @@ export class PromMetrics implements CommandMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [this.registry],
     });
+    this.chatMessages = new Counter({
+      name: 'firebreak_chat_messages_total',
+      help: 'Alert cards and storm digests shown, by platform and op: post (a new message), update (edited in place), skip (it already showed that)',
+      labelNames: ['platform', 'op'],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'firebreak_chat_rate_limited_total',
+      help: 'Chat API calls held back by a rate limit (a 429 from Slack, a spent Discord bucket), by platform; each was waited out and sent',
+      labelNames: ['platform'],
+      registers: [this.registry],
+    });
+    const firing = () => this.firingGroups;
+    new Gauge({
+      name: 'firebreak_alert_groups_firing',
+      help: 'Alert groups firing now (across every replica: read from the store)',
+      registers: [this.registry],
+      async collect() {
+        const read = firing();
+        // A store that does not answer leaves the last value rather than failing the whole scrape.
+        if (!read) return;
+        try {
+          this.set(await read());
+        } catch {
+          /* kept */
+        }
+      },
+    });
+  }
+
+  chatMessage(platform: string, op: 'post' | 'update' | 'skip'): void {
+    this.chatMessages.inc({ platform, op });
+  }
+
+  chatRateLimited(platform: string): void {
+    this.rateLimited.inc({ platform });
+  }
+
+  observeAlertGroupsFiring(read: () => Promise<number>): void {
+    this.firingGroups = read;
   }
 
   observeCommand(command: string, outcome: string, seconds: number): void {
