@@ -12,9 +12,9 @@ export const MAX_DIGEST_PAGES = 10;
 
 /**
  * Rows per page, within each platform's message limits: a Discord embed description holds 4,000
- * characters (30 rows of at most ~120), a Slack message 50 blocks of 3,000.
+ * characters (20 rows of at most ~175, with page 1's totals), a Slack message 50 blocks of 3,000.
  */
-const ROWS_PER_PAGE: Record<string, number> = { discord: 30 };
+const ROWS_PER_PAGE: Record<string, number> = { discord: 20 };
 const DEFAULT_ROWS_PER_PAGE = 80;
 
 export function digestRowsPerPage(platform: string): number {
