@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OutboxWorker } from '../../src/alerts/outbox-worker.js';
+import { buildAlertOutboxWorker } from '../../src/main.js';
+import { TestAlertStore } from '../support/sql-alert-store.js';
+import { ALICE, BOB, buttonsOf, headerOf, INCIDENTS, startSlackRig, type SlackRig } from './slack-harness.js';
+
+/**
+ * Acknowledge end to end on Slack: the outbox worker posts the card in #incidents, Bob presses
+ * Acknowledge on it (a signed block_actions request), and the card says so for everyone while
+ * Bob alone is told; Alice's later press is told Bob was first.
+ */
+describe('Acknowledge on a Slack alert card', () => {
+  let rig: SlackRig;
+  let worker: OutboxWorker;
+  let store: TestAlertStore;
+
+  beforeAll(async () => {
+    rig = await startSlackRig(`
+chat: { incidents_channel: incidents }
+roles: { responders: ["slack:${ALICE.id}", "slack:${BOB.id}"] }
+`);
+    store = new TestAlertStore(rig.running.app.db, ['slack']);
+    rig.running.app.ports.alerts = store;
+    worker = buildAlertOutboxWorker(rig.running.app, { pollMs: 50 })!;
+    worker.start();
+  }, 60_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await rig?.close();
+  });
+
+  const cardMessage = () => [...rig.fake.messages.values()].find((m) => m.channel === INCIDENTS.id && headerOf(m.blocks) === '❌ Firing: ProviderDown (api)');
+  const acknowledgedBy = (name: string) => () => {
+    const m = cardMessage();
+    return m && JSON.stringify(m.blocks).includes(`*Acknowledged*\\nby ${name} at `) ? m : undefined;
+  };
+
+  it('updates the card for everyone, tells the presser privately, and a second press who was first', async () => {
+    const g = await store.put({ key: 'slack-ack', alertname: 'ProviderDown', service: 'api', severity: 'critical' });
+    const card = await rig.fake.waitFor(cardMessage, 20_000);
+    expect(buttonsOf(card.blocks).map((b) => b.action_id)).toEqual([`ack:${g.id}`]);
+
+    await rig.press(`ack:${g.id}`, { channel: INCIDENTS.id, ts: card.ts }, { user: BOB, label: 'Acknowledge' });
+    const acked = await rig.fake.waitFor(acknowledgedBy('Bob B'), 20_000);
+    expect(acked.ts).toBe(card.ts);
+    expect(buttonsOf(acked.blocks)).toEqual([]);
+    const told = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => JSON.stringify(p.body.blocks).includes('You acknowledged ProviderDown (api)')), 20_000);
+    expect(told.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+
+    await rig.press(`ack:${g.id}`, { channel: INCIDENTS.id, ts: card.ts }, { user: ALICE, label: 'Acknowledge' });
+    const second = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => JSON.stringify(p.body.blocks).includes('Already acknowledged')), 20_000);
+    expect(JSON.stringify(second.body.blocks)).toMatch(/ProviderDown \(api\) was acknowledged by Bob B at \d\d:\d\d UTC\./);
+    expect((await store.get(g.id))?.acknowledged?.by).toMatchObject({ platform: 'slack', id: BOB.id });
+    // Still one card in the channel, whichever way it was updated (the click, then the outbox).
+    await rig.slack.idle();
+    expect([...rig.fake.messages.values()].filter((m) => m.channel === INCIDENTS.id && headerOf(m.blocks).includes('ProviderDown'))).toHaveLength(1);
+  }, 60_000);
+});
