@@ -23,9 +23,11 @@ import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
 import { ConsoleChatPort } from './chat/console/console-chat-port.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
-import type { DiscordChat } from './chat/discord/discord-chat.js';
-import type { SlackChatPort } from './chat/slack/slack-chat-port.js';
-import { slackMode } from './chat/slack/slack-mode.js';
+import { discordPlatform } from './chat/discord/platform.js';
+import { slackPlatform } from './chat/slack/platform.js';
+import type { PlatformModule, StartedPlatform } from './core/platform-module.js';
+import type { PlatformId } from './core/platforms.js';
+import { LOOPBACK_ONLY_WARNING, registerAlertWebhooks } from './http/alert-webhooks.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
@@ -34,8 +36,13 @@ import { ConfiguredActionRunner } from './integrations/actions/action-runner.js'
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
+import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
+import { EscalationJob } from './alerts/escalation.js';
+import { HealthWatch } from './alerts/health-watch.js';
+import { ingestNotification } from './alerts/ingest.js';
+import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -46,10 +53,16 @@ import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { openStore } from './store/open-store.js';
 import { countFiringGroups, SqlDigestRepository, SqlOutboxRepository } from './store/outbox-repository.js';
+import { loadMigrations, migrate } from './store/migrate.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
+import { SqlAlertStore } from './store/alert-repository.js';
+import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
+
+/** The chat platforms `firebreak start` may start; the console is in every process (buildApp). */
+const PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
 
 export interface App {
   runtime: RuntimeEnv;
@@ -74,6 +87,8 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.slack.appToken,
     runtime.discord.botToken,
     runtime.discord.publicKey,
+    // A routing key written into the YAML as it is (not through ${VAR}) is a secret all the same.
+    loaded.config.alerts.pagerduty?.routing_key,
   ].filter((v): v is string => !!v);
   return new Redactor([...loaded.secrets, ...envSecrets]);
 }
@@ -104,12 +119,15 @@ export async function buildApp(
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages));
-  const timeline = new TimelineRecorder(new SqlTimelineRepository(db), redactor);
+  const timelineRepo = new SqlTimelineRepository(db);
+  const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
+  const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const ports: Ports = {
     registry,
     buttons: new ButtonRegistry([...coreButtons, ...alertButtons]),
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
+    alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
@@ -120,6 +138,7 @@ export async function buildApp(
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
     messageRefs: new SqlMessageRefRepository(db),
+    ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     redactor,
     logger,
     storeDescription: db.description,
@@ -139,6 +158,8 @@ export async function buildApp(
     metrics,
     logger,
     async close() {
+      // What the store could not take during an outage gets one last chance before it closes.
+      await kept.close();
       await coordination.close();
       if (!opts.db) await db.close();
     },
@@ -148,21 +169,19 @@ export async function buildApp(
 export interface Running {
   app: App;
   http: RunningServer;
-  /** Chat platforms Firebreak can post to on its own (alerts, incident channels); set when configured. */
-  chat: { discord?: DiscordChat; slack?: SlackChatPort };
-  /** Posts and updates alert cards; null without an alert store. poke() it after storing alerts. */
-  alertOutbox: OutboxWorker | null;
+  /** The chat platforms that started (Slack, Discord), by id; each is also in app.chat. */
+  platforms: ReadonlyMap<PlatformId, StartedPlatform>;
+  /** Posts and updates alert cards on every replica; poke() it after storing alerts. */
+  alertOutbox: OutboxWorker;
   close(): Promise<void>;
 }
 
 /**
- * The alert outbox worker of an app, as `firebreak start` runs it on every replica (null when the
- * app has no alert store). Options are test knobs (poll interval, claim and lease times).
+ * The alert outbox worker of an app, as `firebreak start` runs it on every replica. Options are
+ * test knobs (poll interval, claim and lease times).
  */
-export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {}): OutboxWorker | null {
-  const alerts = app.ports.alerts;
-  if (!alerts) return null;
-  return new OutboxWorker(app.loaded.config, { ...app.ports, alerts }, new SqlOutboxRepository(app.db), new SqlDigestRepository(app.db), app.metrics, opts);
+export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {}): OutboxWorker {
+  return new OutboxWorker(app.loaded.config, app.ports, new SqlOutboxRepository(app.db), new SqlDigestRepository(app.db), app.metrics, opts);
 }
 
 /** `firebreak start`: the HTTP server, every configured chat platform and the scheduler. */
@@ -178,39 +197,21 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   });
   const closers: (() => Promise<void> | void)[] = [];
   let http: RunningServer;
-  const chat: Running['chat'] = {};
-  let alertOutbox: OutboxWorker | null = null;
+  const platforms = new Map<PlatformId, StartedPlatform>();
+  let loopbackOnly = false;
+  const alertOutbox = buildAlertOutboxWorker(app);
   try {
     const token = newConsoleToken();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
-    if (runtime.discord.applicationId || runtime.discord.publicKey) {
-      // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
-      const { startDiscord } = await import('./chat/discord/start-discord.js');
-      const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, onRateLimited: () => app.metrics.chatRateLimited('discord') });
-      if (discord) {
-        chat.discord = discord.chat;
-        app.chat.register(discord.chat);
-        // Deferred results still on their way to Discord are waited for before the store closes.
-        closers.push(() => discord.drain());
-      }
-    }
-    if (slackMode(runtime.slack) !== 'off') {
-      // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
-      const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, {
-        dispatcher: app.dispatcher,
-        coordination: app.coordination,
-        deliveries: app.ports.deliveries,
-        logger: app.logger,
-        redactor: app.ports.redactor,
-        router,
-        onRateLimited: () => app.metrics.chatRateLimited('slack'),
-      });
-      if (slack) {
-        chat.slack = slack.chat;
-        app.chat.register(slack.chat);
-        closers.push(() => slack.close());
-      }
+    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
+    loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics }).loopbackOnly;
+    for (const module of PLATFORM_MODULES) {
+      if (!module.enabled(runtime)) continue;
+      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
+      if (!started) continue;
+      platforms.set(started.id, started);
+      app.chat.register(started.chat);
+      // Results still on their way to the platform are delivered before the store closes.
+      closers.push(() => started.close());
     }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
@@ -220,14 +221,23 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
+    // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
+    const escalation = new EscalationJob(loaded.config, app.ports);
+    if (escalation.start()) closers.push(() => escalation.stop());
+    // And the health watch: each interval is claimed once; its counters are in the store, so any replica carries on.
+    const watch = new HealthWatch(loaded.config, {
+      health: app.ports.health,
+      coordination: app.coordination,
+      logger: app.logger,
+      redactor: app.ports.redactor,
+      store: new SqlHealthWatchRepository(app.db),
+      ingest: (n) => ingestNotification(app.ports, loaded.config, n),
+    });
+    if (watch.start()) closers.push(() => watch.stop());
     // Every replica works the alert outbox; it stops (finishing the message it is sending) before
     // the chat platforms drain, and what it leaves is taken up by the other replicas at once.
-    alertOutbox = buildAlertOutboxWorker(app);
-    if (alertOutbox) {
-      const worker = alertOutbox;
-      worker.start();
-      closers.push(() => worker.stop());
-    }
+    alertOutbox.start();
+    closers.push(() => alertOutbox.stop());
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();
@@ -237,10 +247,11 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     { port: http.port, store: app.db.description, coordination: app.coordination.kind, config: loaded.source },
     `Firebreak listening on :${http.port}`,
   );
+  if (loopbackOnly) app.logger.warn({}, LOOPBACK_ONLY_WARNING);
   return {
     app,
     http,
-    chat,
+    platforms,
     alertOutbox,
     async close() {
       for (const c of closers.reverse()) await c();
@@ -250,3 +261,26 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   };
 }
 
+
+/** `firebreak migrate`: applies what is missing; says what it applied and how many there are. */
+export async function migrateStore(runtime: RuntimeEnv): Promise<{ applied: Awaited<ReturnType<typeof migrate>>; total: number; store: string }> {
+  const db = await openStore(runtime, { migrate: false });
+  try {
+    const applied = await migrate(db);
+    return { applied, total: loadMigrations().length, store: db.description };
+  } finally {
+    await db.close();
+  }
+}
+
+/** `firebreak discord register`: the slash commands generated from this config's command specs; returns what changed, as a sentence. */
+export async function registerDiscordCommandsFor(runtime: RuntimeEnv, loaded: LoadedConfig, guild: string | undefined): Promise<string> {
+  const { applicationId, botToken, apiUrl } = runtime.discord;
+  if (!applicationId || !botToken) throw new Error('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN.');
+  // Loaded here only: discord.js adds startup time every other CLI command would pay.
+  const { discordCommands } = await import('./chat/discord/command-definitions.js');
+  const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
+  const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
+  const defs = discordCommands(new CommandRegistry(commands), loaded.config);
+  return describeRegistration(await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, guild));
+}

@@ -7,6 +7,8 @@ import { compareGroups, cut, duration, groupStatus, utcTime } from './alert-form
 import type { AlertGroup } from './model.js';
 import { MAX_ACTION_ID } from './runbook-buttons.js';
 
+/** Groups read for the list: all of them in any storm worth counting (the first line counts them). */
+export const LIST_LIMIT = 10_000;
 /** Groups listed one per row; the rest are counted. */
 export const LIST_ROWS = 25;
 /** Acknowledge buttons: with Refresh, two Discord rows. */

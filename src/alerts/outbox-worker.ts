@@ -21,7 +21,6 @@ import type { ChatPlatformPort } from '../core/chat-port.js';
 import { renderedHash, showMessage, type ShowOutcome } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
 import type { Ports } from '../core/services.js';
-import type { AlertStore } from './alert-store.js';
 import { groupMessageKey } from './alert-store.js';
 import { currentCard } from './current-card.js';
 import type { AlertGroup } from './model.js';
@@ -86,7 +85,7 @@ export class OutboxWorker {
 
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports & { alerts: AlertStore },
+    private readonly ports: Ports,
     private readonly outbox: OutboxStore,
     private readonly digests: DigestStore,
     private readonly metrics: OutboxMetrics,

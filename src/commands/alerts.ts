@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { renderAlertsList } from '../alerts/alerts-list.js';
+import { LIST_LIMIT, renderAlertsList } from '../alerts/alerts-list.js';
 import { defineCommand } from '../core/spec.js';
 
 export const alertsCommand = defineCommand({
@@ -10,11 +10,7 @@ export const alertsCommand = defineCommand({
   args: z.object({ service: z.string().min(1).max(63).regex(/^\S+$/, 'must be one word, a service label such as api').optional() }),
   mutating: false,
   async run(ctx, args) {
-    const store = ctx.ports.alerts;
-    if (!store) {
-      return { status: 'failed', reply: { title: '/alerts is not available', status: 'error', text: 'Alerts are not available in this Firebreak process (no alert store is wired).' } };
-    }
-    const firing = await store.firing(args.service ? { service: args.service } : {});
+    const firing = await ctx.ports.alerts.firing({ ...(args.service ? { service: args.service } : {}), limit: LIST_LIMIT });
     return { status: 'ok', reply: renderAlertsList(firing, args.service, new Date()) };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Label matchers of a route: equality, or a full-match regular expression (`match_re`). */
+/** Label matchers of a route: equality, or a full-match regular expression (`match_re`). The first route that matches wins. */
 const labelsSchema = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name'), z.string());
 
 const routeSchema = z
@@ -29,8 +29,6 @@ const routeSchema = z
     actions: z.array(z.string().min(1)).default([]),
     /** Declares an incident of this severity when the group first fires (incidents, a later issue). */
     incident: z.string().regex(/^(sev[1-4]|P[1-4])$/i, 'must be sev1–sev4 (or P1–P4)').optional(),
-    /** Stop here (default) or let later routes add their actions too. */
-    continue: z.boolean().default(false),
   })
   .strict();
 export type AlertRouteConfig = z.infer<typeof routeSchema>;

@@ -1,5 +1,6 @@
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { z } from 'zod';
+import { PLATFORM_IDS } from '../core/platforms.js';
 
 /** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
 export const nameSchema = z
@@ -297,7 +298,7 @@ export type BackupsConfig = z.infer<typeof backupsSchema>;
  */
 const roleMemberSchema = z.string().superRefine((m, ctx) => {
   if (m === '*') return;
-  const match = /^(slack|discord|console):(\S+)$/.exec(m);
+  const match = new RegExp(`^(${PLATFORM_IDS.join('|')}):(\\S+)$`).exec(m);
   if (!match) {
     ctx.addIssue({ code: 'custom', message: `"${m}" is not a member: write "*", slack:MEMBER_ID, discord:USER_ID_OR_USERNAME or console:OS_USER` });
   } else if (match[1] === 'slack' && !/^[UW][A-Z0-9]{2,}$/.test(match[2]!)) {

@@ -16,6 +16,14 @@ import type { AnyCommandSpec, RawArgs } from './spec.js';
 export type { DispatchResult, Invocation, InvocationInput, ReplySink } from './invocation.js';
 export { actionIds } from './confirmation-card.js';
 
+/** Connection-level failures of the store (PostgreSQL down, restarting, unreachable). */
+function storeOutage(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P03', '08000', '08003', '08006'].includes(code) || /connect ECONNREFUSED|Connection terminated|terminating connection|database system is (starting up|shutting down)/i.test(message);
+}
+
 /**
  * The one pipeline every platform calls: parse → authorize → (plan → confirm → lease) → run → record.
  * Buttons go to the handler registered for their prefix. Every path, including refusals, ends in
@@ -67,16 +75,16 @@ export class Dispatcher {
         result = r.result;
       }
     } catch (err) {
-      // Reaching here means the store failed to record: say so rather than pretend it worked.
+      // Reaching here means the store failed before anything ran (what ran is kept, see KeptRecords).
+      // The details are for the log; the person, alone, gets words.
       const msg = this.ports.redactor.redact(err instanceof Error ? err.message : String(err));
       this.ports.logger.error({ err: msg, invocationId }, 'dispatch failed');
       result = this.recorder.result(invocationId, {
         status: 'failed',
-        reply: {
-          title: 'Firebreak could not complete this command',
-          status: 'error',
-          text: `Internal error: ${msg}. Nothing further was run; check the Firebreak logs (invocation ${invocationId}).`,
-        },
+        placement: { kind: 'private' },
+        reply: storeOutage(err)
+          ? { title: "Firebreak's database is unreachable", status: 'error', text: `Nothing was run. Try again in a minute; the details are in Firebreak's log (invocation ${invocationId}).`, ephemeral: true }
+          : { title: 'Firebreak could not complete this command', status: 'error', text: `Nothing further was run; the details are in Firebreak's log (invocation ${invocationId}).`, ephemeral: true },
       });
     }
     this.recorder.end(invocationId);

@@ -17,6 +17,7 @@ import type { AlertStore } from '../alerts/alert-store.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
+import type { PagingPort } from './paging-port.js';
 import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
@@ -50,12 +51,14 @@ export interface Ports {
    * (shutdown waits for them) and the day's problems per target (the report in the incidents channel).
    */
   backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs; reports: BackupReportRepository };
-  /** Alert groups and their alerts (the cards, Acknowledge, /alerts); optional until every entry point wires the store. */
-  alerts?: AlertStore;
   /** Platform id → chat port: where domain services post, update and create channels on their own. */
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
   messageRefs: MessageRefRepository;
+  /** Alert groups and their cards' state (Alertmanager, Grafana, the health watch). */
+  alerts: AlertStore;
+  /** PagerDuty (alerts.pagerduty), for escalation steps that page and for keeping the page in step with the card. */
+  paging?: PagingPort;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandMetrics } from '../core/ports.js';
+import type { AlertWebhookMetrics } from './alert-webhooks.js';
 
-export class PromMetrics implements CommandMetrics {
+export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   readonly registry = new Registry();
   private readonly commands: Counter<'command' | 'outcome'>;
   private readonly duration: Histogram<'command'>;
@@ -9,6 +10,7 @@ export class PromMetrics implements CommandMetrics {
   private readonly rateLimited: Counter<'platform'>;
   /** Read at each scrape from the store, so every replica reports the same number. */
   private firingGroups: (() => Promise<number>) | null = null;
+  private readonly alerts: Counter<'source'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -35,6 +37,12 @@ export class PromMetrics implements CommandMetrics {
       name: 'firebreak_chat_rate_limited_total',
       help: 'Chat API calls held back by a rate limit (a 429 from Slack, a spent Discord bucket), by platform; each was waited out and sent',
       labelNames: ['platform'],
+      registers: [this.registry],
+    });
+    this.alerts = new Counter({
+      name: 'firebreak_alerts_received_total',
+      help: 'Alerts received in webhook notifications, by source (repeats included)',
+      labelNames: ['source'],
       registers: [this.registry],
     });
     const firing = () => this.firingGroups;
@@ -65,6 +73,10 @@ export class PromMetrics implements CommandMetrics {
 
   observeAlertGroupsFiring(read: () => Promise<number>): void {
     this.firingGroups = read;
+  }
+
+  alertsReceived(source: string, count: number): void {
+    this.alerts.inc({ source }, count);
   }
 
   observeCommand(command: string, outcome: string, seconds: number): void {

@@ -23,21 +23,6 @@ function prefixPattern(prefix: string): string {
 }
 
 /**
- * Marks a message dirty in the outbox: inserts its row, or bumps the version of the row already
- * there so a storm of changes coalesces into one send of the latest state. A row backing off after
- * a failure becomes due at once (something new is to be shown); a due row keeps its place in line.
- * Meant to run inside the transaction that changed what the message shows.
- */
-export async function markDirty(q: Queryable, key: string, platform: string, channel: string): Promise<void> {
-  await q.query(
-    `INSERT INTO outbox (message_key, platform, channel) VALUES ($1, $2, $3)
-     ON CONFLICT (message_key, platform) DO UPDATE
-       SET version = outbox.version + 1, due_at = LEAST(outbox.due_at, now()), channel = EXCLUDED.channel`,
-    [key, platform, channel],
-  );
-}
-
-/**
  * The outbox table as the worker uses it. Every state change is one conditional statement, and
  * claims use FOR UPDATE SKIP LOCKED, which PostgreSQL and PGlite both have; the database's clock
  * decides expiry, so replicas with skewed clocks agree.

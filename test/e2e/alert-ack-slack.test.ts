@@ -1,31 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OutboxWorker } from '../../src/alerts/outbox-worker.js';
-import { buildAlertOutboxWorker } from '../../src/main.js';
-import { TestAlertStore } from '../support/sql-alert-store.js';
+import { ingestGroup } from '../support/alert-groups.js';
 import { ALICE, BOB, buttonsOf, headerOf, INCIDENTS, startSlackRig, type SlackRig } from './slack-harness.js';
 
 /**
- * Acknowledge end to end on Slack: the outbox worker posts the card in #incidents, Bob presses
+ * Acknowledge end to end on Slack, through firebreak start: a stored alert's card is posted in
+ * #incidents by the outbox worker, Bob presses
  * Acknowledge on it (a signed block_actions request), and the card says so for everyone while
  * Bob alone is told; Alice's later press is told Bob was first.
  */
 describe('Acknowledge on a Slack alert card', () => {
   let rig: SlackRig;
-  let worker: OutboxWorker;
-  let store: TestAlertStore;
 
   beforeAll(async () => {
     rig = await startSlackRig(`
 chat: { incidents_channel: incidents }
 roles: { responders: ["slack:${ALICE.id}", "slack:${BOB.id}"] }
 `);
-    store = new TestAlertStore(rig.running.app.db, ['slack']);
-    rig.running.app.ports.alerts = store;
-    worker = buildAlertOutboxWorker(rig.running.app, { pollMs: 50 })!;
-    worker.start();
   }, 60_000);
   afterAll(async () => {
-    await worker?.stop();
     await rig?.close();
   });
 
@@ -36,7 +28,7 @@ roles: { responders: ["slack:${ALICE.id}", "slack:${BOB.id}"] }
   };
 
   it('updates the card for everyone, tells the presser privately, and a second press who was first', async () => {
-    const g = await store.put({ key: 'slack-ack', alertname: 'ProviderDown', service: 'api', severity: 'critical' });
+    const g = await ingestGroup(rig.running.app, { key: 'slack-ack', alertname: 'ProviderDown', service: 'api', severity: 'critical' });
     const card = await rig.fake.waitFor(cardMessage, 20_000);
     expect(buttonsOf(card.blocks).map((b) => b.action_id)).toEqual([`ack:${g.id}`]);
 
@@ -50,7 +42,7 @@ roles: { responders: ["slack:${ALICE.id}", "slack:${BOB.id}"] }
     await rig.press(`ack:${g.id}`, { channel: INCIDENTS.id, ts: card.ts }, { user: ALICE, label: 'Acknowledge' });
     const second = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => JSON.stringify(p.body.blocks).includes('Already acknowledged')), 20_000);
     expect(JSON.stringify(second.body.blocks)).toMatch(/ProviderDown \(api\) was acknowledged by Bob B at \d\d:\d\d UTC\./);
-    expect((await store.get(g.id))?.acknowledged?.by).toMatchObject({ platform: 'slack', id: BOB.id });
+    expect((await rig.running.app.ports.alerts.get(g.id))?.acknowledged?.by).toMatchObject({ platform: 'slack', id: BOB.id });
     // Still one card in the channel, whichever way it was updated (the click, then the outbox).
     await rig.slack.idle();
     expect([...rig.fake.messages.values()].filter((m) => m.channel === INCIDENTS.id && headerOf(m.blocks).includes('ProviderDown'))).toHaveLength(1);

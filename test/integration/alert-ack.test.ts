@@ -1,17 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelRef } from '../../src/core/identity.js';
 import { alice, bob, consoleChan, testApp } from '../support/app.js';
-import { TestAlertStore } from '../support/sql-alert-store.js';
+import { ingestGroup } from '../support/alert-groups.js';
 
 /** Acknowledge on a card and on the /alerts list, through the dispatcher as every platform calls it. */
 describe('the Acknowledge button', () => {
   let app: Awaited<ReturnType<typeof testApp>>;
-  let store: TestAlertStore;
 
   beforeAll(async () => {
     app = await testApp('chat: { incidents_channel: incidents }\n');
-    store = new TestAlertStore(app.db);
-    app.ports.alerts = store;
   });
   afterAll(() => app.close());
 
@@ -19,7 +16,7 @@ describe('the Acknowledge button', () => {
   const outboxRow = async (id: string) => (await app.db.query<{ version: number }>('SELECT version FROM outbox WHERE message_key = $1', [`alert-group:${id}`]))[0];
 
   it('records who acknowledged, updates the clicked card for everyone, tells the clicker privately, and marks the card dirty', async () => {
-    const g = await store.put({ key: 'ack-1', alertname: 'ProviderDown', service: 'api', severity: 'critical' });
+    const g = await ingestGroup(app, { key: 'ack-1', alertname: 'ProviderDown', service: 'api', severity: 'critical' });
     const before = (await outboxRow(g.id))!.version;
     const r = await press(`ack:${g.id}`);
     expect(r.status).toBe('ok');
@@ -28,27 +25,27 @@ describe('the Acknowledge button', () => {
     expect(r.sourceUpdate?.title).toBe('Firing: ProviderDown (api)');
     expect(r.sourceUpdate?.fields).toContainEqual({ label: 'Acknowledged', value: expect.stringMatching(/^by alice at \d\d:\d\d UTC$/) });
     expect(r.sourceUpdate?.buttons?.map((b) => b.actionId) ?? []).not.toContain(`ack:${g.id}`);
-    expect((await store.get(g.id))?.acknowledged?.by).toMatchObject({ id: 'alice' });
+    expect((await app.ports.alerts.get(g.id))?.acknowledged?.by).toMatchObject({ id: 'alice' });
     expect((await outboxRow(g.id))!.version).toBeGreaterThan(before);
     const [event] = await app.ports.timeline.list({ invocationId: r.invocationId });
     expect(event).toMatchObject({ kind: 'button', actor: { id: 'alice' }, detail: { group: g.id, first: true } });
   });
 
   it('a second press says who was first, and changes nothing', async () => {
-    const g = await store.put({ key: 'ack-2', alertname: 'HighLatency', service: 'litellm' });
+    const g = await ingestGroup(app, { key: 'ack-2', alertname: 'HighLatency', service: 'litellm' });
     await press(`ack:${g.id}`, alice);
     const version = (await outboxRow(g.id))!.version;
     const r = await press(`ack:${g.id}`, bob);
     expect(r.reply.title).toBe('Already acknowledged');
     expect(r.reply.text).toMatch(/^HighLatency \(litellm\) was acknowledged by alice at \d\d:\d\d UTC\.$/);
     expect(r.placement).toEqual({ kind: 'private' });
-    expect((await store.get(g.id))?.acknowledged?.by.id).toBe('alice');
+    expect((await app.ports.alerts.get(g.id))?.acknowledged?.by.id).toBe('alice');
     expect((await outboxRow(g.id))!.version).toBe(version);
   });
 
   it('pressed on the /alerts list, the list is shown again, filtered as it was', async () => {
-    const g = await store.put({ key: 'ack-3', alertname: 'PoolExhausted', service: 'db-proxy' });
-    await store.put({ key: 'ack-3b', alertname: 'Other', service: 'web' });
+    const g = await ingestGroup(app, { key: 'ack-3', alertname: 'PoolExhausted', service: 'db-proxy' });
+    await ingestGroup(app, { key: 'ack-3b', alertname: 'Other', service: 'web' });
     const r = await press(`ack:${g.id} list db-proxy`);
     expect(r.reply.title).toBe('You acknowledged PoolExhausted (db-proxy)');
     expect(r.sourceUpdate?.title).toBe('1 group firing, 1 alert for db-proxy');
@@ -56,13 +53,13 @@ describe('the Acknowledge button', () => {
   });
 
   it('refuses outside allowed channels, and a group that does not exist, with one sentence each, recorded', async () => {
-    const g = await store.put({ key: 'ack-4', alertname: 'DiskFull' });
+    const g = await ingestGroup(app, { key: 'ack-4', alertname: 'DiskFull' });
     const random: ChannelRef = { platform: 'slack', id: 'C0RANDOM', name: 'random' };
     const denied = await press(`ack:${g.id}`, { platform: 'slack', id: 'UALICE', name: 'alice' }, random);
     expect(denied.status).toBe('denied');
     expect(denied.reply.title).toBe('Acknowledge is not allowed in #random');
     expect(denied.placement).toEqual({ kind: 'private' });
-    expect((await store.get(g.id))?.acknowledged).toBeNull();
+    expect((await app.ports.alerts.get(g.id))?.acknowledged).toBeNull();
 
     const missing = await press('ack:999999');
     expect(missing).toMatchObject({ status: 'invalid', reply: { title: 'No such alert group' } });

@@ -7,7 +7,7 @@ import { buildAlertOutboxWorker, buildApp, type App } from '../../src/main.js';
 import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
 import { configFrom, silentLogger, testRuntime } from '../support/app.js';
 import { createTestDatabase, REDIS_URL } from '../support/postgres.js';
-import { TestAlertStore } from '../support/sql-alert-store.js';
+import { ingestGroup, type GroupSpec } from '../support/alert-groups.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -27,7 +27,6 @@ const KNOBS = { pollMs: 40, claimMs: 3000, laneLeaseMs: 3000, stormWindowMs: 100
 
 interface Replica {
   app: App;
-  store: TestAlertStore;
   worker: OutboxWorker;
   slack: SlackApi;
 }
@@ -44,11 +43,9 @@ describe('alert cards from three replicas on one PostgreSQL + Redis', () => {
       const app = await buildApp(testRuntime({ databaseUrl: db.url, redisUrl: REDIS_URL }), configFrom(CONFIG), { logger: silentLogger, defaultMetrics: false });
       const slack = new SlackApi({ token: BOT_TOKEN, apiUrl: fake.apiUrl, logger: silentLogger, paceIntervalMs: 60, coordination: app.coordination, onRateLimited: () => app.metrics.chatRateLimited('slack') });
       app.chat.register(new SlackChatPort(slack, app.ports.redactor));
-      const store = new TestAlertStore(app.db, ['slack']);
-      app.ports.alerts = store;
-      const worker = buildAlertOutboxWorker(app, { ...KNOBS, workerId: `replica-${i}` })!;
+      const worker = buildAlertOutboxWorker(app, { ...KNOBS, workerId: `replica-${i}` });
       worker.start();
-      replicas.push({ app, store, worker, slack });
+      replicas.push({ app, worker, slack });
     }
   }, 60_000);
 
@@ -66,19 +63,19 @@ describe('alert cards from three replicas on one PostgreSQL + Redis', () => {
     [...fake.messages.values()].filter((m) => m.channel === CHANNEL.id).map((m) => (m.blocks?.[0] as { text?: { text?: string } } | undefined)?.text?.text ?? '');
   const callsIn = (method: string) => fake.calls.filter((c) => c.method === method && c.args.channel === CHANNEL.id);
   const outboxEmpty = async () => (await replicas[0]!.app.db.query<{ n: number }>("SELECT count(*)::integer AS n FROM outbox WHERE message_key LIKE 'alert-group:%'"))[0]!.n === 0;
-  /** Every replica stores the same change, at once. */
-  const everywhere = (put: (s: TestAlertStore) => Promise<unknown>) => Promise.all(replicas.map((r) => put(r.store)));
+  /** Every replica receives the same notification at once (a load balancer, Alertmanager's retries, HA twins). */
+  const everywhere = (g: GroupSpec) => Promise.all(replicas.map((r) => ingestGroup(r.app, g)));
 
   it('the same changes received by every replica: one message per group transition, no 429s', async () => {
     const n = 8;
     const names = Array.from({ length: n }, (_, i) => `Replicated${i}`);
-    for (const name of names) await everywhere((s) => s.put({ key: `rep-${name}`, alertname: name, service: 'api', severity: 'warning', channel: CHANNEL.name }));
+    for (const name of names) await everywhere({ key: `rep-${name}`, alertname: name, service: 'api', severity: 'warning' });
     await waitFor(async () => (await outboxEmpty()) && names.every((name) => headers().includes(`⚠️ Firing: ${name} (api)`)));
     const posts = callsIn('chat.postMessage').filter((c) => c.status === 200);
     expect(posts).toHaveLength(n);
     expect(callsIn('chat.update')).toHaveLength(0);
 
-    for (const name of names) await everywhere((s) => s.put({ key: `rep-${name}`, alertname: name, service: 'api', channel: CHANNEL.name, alerts: [{ fingerprint: 'fp1', status: 'resolved' }] }));
+    for (const name of names) await everywhere({ key: `rep-${name}`, alertname: name, service: 'api', severity: 'warning', alerts: [{ fingerprint: 'fp1', status: 'resolved' }] });
     await waitFor(async () => (await outboxEmpty()) && names.every((name) => headers().includes(`✅ Resolved: ${name} (api)`)));
     expect(callsIn('chat.postMessage').filter((c) => c.status === 200)).toHaveLength(n);
     expect(callsIn('chat.update').filter((c) => c.status === 200)).toHaveLength(n);
@@ -89,7 +86,7 @@ describe('alert cards from three replicas on one PostgreSQL + Redis', () => {
     const n = 45;
     const names = Array.from({ length: n }, (_, i) => `Storm${i}`);
     const postsBefore = callsIn('chat.postMessage').length;
-    await Promise.all(names.map((name, i) => replicas[i % 3]!.store.put({ key: `storm-${name}`, alertname: name, severity: i % 5 === 0 ? 'critical' : 'warning', channel: CHANNEL.name })));
+    await Promise.all(names.map((name, i) => ingestGroup(replicas[i % 3]!.app, { key: `storm-${name}`, alertname: name, severity: i % 5 === 0 ? 'critical' : 'warning' })));
 
     // The digest goes up before the cards could all be posted: every group is on a card or on it.
     const digest = await waitFor(() => [...fake.messages.values()].find((m) => m.channel === CHANNEL.id && /Alert storm in #/.test(JSON.stringify(m.blocks?.[0]))));
@@ -120,7 +117,7 @@ describe('alert cards from three replicas on one PostgreSQL + Redis', () => {
   it('counts a 429 that Slack answers, waits it out, and still shows the card', async () => {
     const r = replicas[0]!;
     fake.rateLimitNext('chat.postMessage', 1);
-    await r.store.put({ key: 'rate-limited', alertname: 'RateLimited', channel: CHANNEL.name });
+    await ingestGroup(r.app, { key: 'rate-limited', alertname: 'RateLimited' });
     await waitFor(async () => (await outboxEmpty()) && headers().some((h) => h.endsWith('Firing: RateLimited')));
     const limited = await Promise.all(replicas.map((x) => x.app.metrics.registry.getSingleMetricAsString('firebreak_chat_rate_limited_total')));
     expect(limited.reduce((n, text) => n + Number(/platform="slack"\} (\d+)/.exec(text)?.[1] ?? 0), 0)).toBe(1);

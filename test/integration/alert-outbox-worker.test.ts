@@ -10,7 +10,7 @@ import { openPglite } from '../../src/store/pglite-db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { testApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { TestAlertStore } from '../support/sql-alert-store.js';
+import { ingestGroup } from '../support/alert-groups.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -78,15 +78,12 @@ for (const backend of backends) {
   describe(`alert outbox worker on ${backend.name}`, () => {
     let store: { db: Db; close(): Promise<void> };
     let app: Awaited<ReturnType<typeof testApp>>;
-    let alerts: TestAlertStore;
     let port: HookedPort;
     let worker: OutboxWorker | null = null;
 
     beforeAll(async () => {
       store = await backend.open();
       app = await testApp(CONFIG, { db: store.db });
-      alerts = new TestAlertStore(app.db);
-      app.ports.alerts = alerts;
       port = new HookedPort(app.ports.chat.get('console')!);
       app.chat.register(port);
     });
@@ -97,7 +94,7 @@ for (const backend of backends) {
     });
 
     const start = () => {
-      worker = buildAlertOutboxWorker(app, KNOBS)!;
+      worker = buildAlertOutboxWorker(app, KNOBS);
       worker.start();
       return worker;
     };
@@ -118,12 +115,12 @@ for (const backend of backends) {
 
     it('posts one card per group in its channel, then updates that card in place when the group resolves', async () => {
       start();
-      const g = await alerts.put({ key: `${backend.name}-one`, alertname: 'ProviderDown', service: 'api', severity: 'critical' });
+      const g = await ingestGroup(app, { key: `${backend.name}-one`, alertname: 'ProviderDown', service: 'api', severity: 'critical' });
       const posted = await waitFor(() => cardOf(g.id));
       expect(posted).toMatchObject({ channel: { name: 'incidents' }, reply: { title: 'Firing: ProviderDown (api)', status: 'error' } });
       await waitFor(async () => (await outboxRows(g.id)).length === 0);
 
-      await alerts.put({ key: `${backend.name}-one`, alertname: 'ProviderDown', service: 'api', alerts: [{ fingerprint: 'fp1', status: 'resolved' }] });
+      await ingestGroup(app, { key: `${backend.name}-one`, alertname: 'ProviderDown', service: 'api', alerts: [{ fingerprint: 'fp1', status: 'resolved' }] });
       const resolved = await waitFor(async () => {
         const m = await cardOf(g.id);
         return m?.reply.status === 'ok' ? m : null;
@@ -138,12 +135,12 @@ for (const backend of backends) {
     it('coalesces: ten changes while it was away become one update showing the latest', async () => {
       start();
       const key = `${backend.name}-coalesce`;
-      const g = await alerts.put({ key, alertname: 'Flapping', alerts: [{ fingerprint: 'fp0', status: 'firing' }] });
+      const g = await ingestGroup(app, { key, alertname: 'Flapping', alerts: [{ fingerprint: 'fp0', status: 'firing' }] });
       await waitFor(async () => (await outboxRows(g.id)).length === 0);
       await stop();
       const before = await sends();
       for (let i = 1; i <= 10; i++) {
-        await alerts.put({ key, alertname: 'Flapping', alerts: Array.from({ length: i + 1 }, (_, j) => ({ fingerprint: `fp${j}`, status: 'firing' as const })) });
+        await ingestGroup(app, { key, alertname: 'Flapping', alerts: Array.from({ length: i + 1 }, (_, j) => ({ fingerprint: `fp${j}`, status: 'firing' as const })) });
       }
       // One row for the card, whatever the number of changes: its version counts them.
       expect((await outboxRows(g.id)).map((r) => r.version)).toEqual([10]);
@@ -166,10 +163,10 @@ for (const backend of backends) {
         if (raced || op !== 'post' || !reply.title.includes('Racing')) return;
         raced = true;
         // The webhook's transaction commits between the worker's render and the platform's answer.
-        await alerts.put({ key, alertname: 'Racing', alerts: [{ fingerprint: 'fp1', status: 'resolved' }] });
+        await ingestGroup(app, { key, alertname: 'Racing', alerts: [{ fingerprint: 'fp1', status: 'resolved' }] });
       };
       start();
-      const g = await alerts.put({ key, alertname: 'Racing' });
+      const g = await ingestGroup(app, { key, alertname: 'Racing' });
       const shown = await waitFor(async () => {
         const m = await cardOf(g.id);
         return m?.reply.status === 'ok' && (await outboxRows(g.id)).length === 0 ? m : null;
@@ -181,7 +178,7 @@ for (const backend of backends) {
     });
 
     it("takes over a crashed worker's row once its claim expires, and its lane once the lease expires", async () => {
-      const g = await alerts.put({ key: `${backend.name}-crash`, alertname: 'Orphaned' });
+      const g = await ingestGroup(app, { key: `${backend.name}-crash`, alertname: 'Orphaned' });
       // A replica claimed the row and the lane, then died without a word.
       await app.db.query("UPDATE outbox SET claimed_by = 'dead-replica', claimed_until = now() + interval '1200 milliseconds' WHERE message_key = $1", [`alert-group:${g.id}`]);
       const expiry = (await app.db.query<{ claimed_until: Date }>('SELECT claimed_until FROM outbox WHERE message_key = $1', [`alert-group:${g.id}`]))[0]!.claimed_until;
@@ -197,7 +194,7 @@ for (const backend of backends) {
     it('in a storm keeps a digest of every waiting group, paces cards to the budget, catches up, then says the storm is over', async () => {
       const n = 40;
       const groups = [];
-      for (let i = 0; i < n; i++) groups.push(await alerts.put({ key: `${backend.name}-storm-${i}`, alertname: `Storm${i}`, service: `svc${i % 4}`, severity: i % 3 === 0 ? 'critical' : 'warning' }));
+      for (let i = 0; i < n; i++) groups.push(await ingestGroup(app, { key: `${backend.name}-storm-${i}`, alertname: `Storm${i}`, service: `svc${i % 4}`, severity: i % 3 === 0 ? 'critical' : 'warning' }));
       const sentAt: number[] = [];
       port.before = async () => void sentAt.push(Date.now());
       start();

@@ -5,7 +5,7 @@ import type { FinishedOutcome } from '../../core/invocation-recorder.js';
 import { truncate } from '../../core/parser.js';
 import type { Reply } from '../../core/reply.js';
 import { cut, groupName, utcTime } from '../alert-format.js';
-import { renderAlertsList } from '../alerts-list.js';
+import { LIST_LIMIT, renderAlertsList } from '../alerts-list.js';
 import { currentCard } from '../current-card.js';
 import type { AlertGroup } from '../model.js';
 
@@ -39,9 +39,6 @@ async function acknowledge(click: ButtonClick, env: ButtonEnv): Promise<Dispatch
   }
   const [, id = '', fromList, service] = m;
   const store = env.ports.alerts;
-  if (!store) {
-    return finish({ status: 'failed', reply: { title: 'Nothing was acknowledged', status: 'error', text: 'Alerts are not available in this Firebreak process (no alert store is wired).', ephemeral: true } });
-  }
   const platforms = env.ports.chat.announcers().map((p) => p.platform);
   const result = await store.acknowledge(id, inv.actor, platforms);
   const group = result?.group ?? (await store.get(id));
@@ -49,7 +46,7 @@ async function acknowledge(click: ButtonClick, env: ButtonEnv): Promise<Dispatch
     return finish({ status: 'invalid', reply: { title: 'No such alert group', status: 'error', text: `There is no alert group ${id} (any more). Use /alerts to list what is firing.`, ephemeral: true } }, { group: id });
   }
   const now = env.now();
-  const sourceUpdate = fromList !== undefined ? renderAlertsList(await store.firing(service ? { service } : {}), service, now) : (await currentCard(store, env.config, id, now))?.reply;
+  const sourceUpdate = fromList !== undefined ? renderAlertsList(await store.firing({ ...(service ? { service } : {}), limit: LIST_LIMIT }), service, now) : (await currentCard(store, env.config, id, now))?.reply;
   const first = result?.first === true;
   return finish(privately(first ? acknowledgedReply(group) : notAcknowledgedReply(group, inv.actor.id), sourceUpdate), { group: id, first });
 }

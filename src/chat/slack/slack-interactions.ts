@@ -35,7 +35,8 @@ export const blockActionsSchema = z.object({
   team: z.object({ id: z.string().min(1) }).nullish(),
   channel: z.object({ id: z.string().min(1), name: z.string().optional() }).optional(),
   container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional(), is_ephemeral: z.boolean().optional() }).default({}),
-  message: z.object({ ts: z.string() }).optional(),
+  /** The clicked message as Slack shows it (absent for an ephemeral one). */
+  message: z.object({ ts: z.string(), text: z.string().optional(), blocks: z.array(z.object({ type: z.string() }).passthrough()).optional() }).optional(),
   response_url: z.string().url().optional(),
   actions: z.array(z.object({ action_id: z.string().min(1), action_ts: z.string().optional(), text: z.object({ text: z.string() }).optional() })).min(1),
 });
@@ -103,6 +104,7 @@ export class SlackInteractions {
       responseUrl: c.response_url,
       meta: { by: { userId: c.user_id, did: 'ran', what: commandText } },
       runningTitle: `Running ${commandText}…`,
+      finishedTitle: `${commandText} finished`,
     });
   }
 
@@ -129,7 +131,17 @@ export class SlackInteractions {
       input: { kind: 'action', actionId: action.action_id },
     };
     const target: SlackTarget = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
-    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: { userId: b.user.id, did: 'pressed', what: label } }, runningTitle: `${label}: running…` });
+    const shown = b.message?.blocks ? { text: b.message.text ?? '', blocks: b.message.blocks } : undefined;
+    await this.deliver({
+      inv,
+      target,
+      userId: b.user.id,
+      responseUrl: b.response_url,
+      meta: { by: { userId: b.user.id, did: 'pressed', what: label } },
+      runningTitle: `${label}: running…`,
+      finishedTitle: `${label} finished`,
+      ...(shown && target.kind === 'existing' ? { sourceShown: shown } : {}),
+    });
   }
 
   /** First delivery wins; repeats are dropped. If a mutating one cannot be checked, nothing runs and the person is told. */

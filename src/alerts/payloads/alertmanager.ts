@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { AlertNotification, IncomingAlert } from '../model.js';
+
+const stringMap = z.record(z.string(), z.string());
+
+/** Alertmanager writes 0001-01-01T00:00:00Z for "not set". */
+const UNSET_TIME_BEFORE = Date.UTC(1971, 0, 1);
+export const timeOrNull = (s: string | null | undefined): Date | null => {
+  if (!s) return null;
+  const t = Date.parse(s);
+  return Number.isFinite(t) && t >= UNSET_TIME_BEFORE ? new Date(t) : null;
+};
+const timestamp = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an RFC 3339 time');
+
+/**
+ * Alertmanager's webhook payload, version 4 (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
+ * Unknown fields are accepted: newer versions add some.
+ */
+export const alertmanagerPayloadSchema = z
+  .object({
+    version: z.literal('4'),
+    groupKey: z.string().min(1),
+    truncatedAlerts: z.number().int().min(0).default(0),
+    status: z.enum(['firing', 'resolved']),
+    receiver: z.string().default(''),
+    groupLabels: stringMap.default({}),
+    commonLabels: stringMap.default({}),
+    commonAnnotations: stringMap.default({}),
+    externalURL: z.string().default(''),
+    alerts: z
+      .array(
+        z
+          .object({
+            status: z.enum(['firing', 'resolved']),
+            labels: stringMap,
+            annotations: stringMap.default({}),
+            startsAt: timestamp,
+            endsAt: z.string().default(''),
+            generatorURL: z.string().default(''),
+            fingerprint: z.string().min(1),
+          })
+          .loose(),
+      )
+      .min(1),
+  })
+  .loose();
+export type AlertmanagerPayload = z.infer<typeof alertmanagerPayloadSchema>;
+
+export function fromAlertmanager(p: AlertmanagerPayload): AlertNotification {
+  const alerts: IncomingAlert[] = p.alerts.map((a) => ({
+    fingerprint: a.fingerprint,
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: new Date(a.startsAt),
+    endsAt: a.status === 'resolved' ? timeOrNull(a.endsAt) : null,
+    generatorUrl: a.generatorURL || null,
+  }));
+  return {
+    source: 'alertmanager',
+    groupKey: p.groupKey,
+    status: p.status,
+    receiver: p.receiver || null,
+    groupLabels: p.groupLabels,
+    commonLabels: p.commonLabels,
+    commonAnnotations: p.commonAnnotations,
+    externalUrl: p.externalURL || null,
+    alerts,
+  };
+}

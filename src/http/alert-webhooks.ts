@@ -1,0 +1,76 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import { ingestNotification } from '../alerts/ingest.js';
+import type { AlertNotification } from '../alerts/model.js';
+import { alertmanagerPayloadSchema, fromAlertmanager } from '../alerts/payloads/alertmanager.js';
+import { fromGrafana, grafanaPayloadSchema } from '../alerts/payloads/grafana.js';
+import type { FirebreakConfig } from '../config/schema.js';
+import type { Logger } from '../core/ports.js';
+import type { Ports } from '../core/services.js';
+import type { HttpRequest, HttpResponse, Router } from './router.js';
+import { json } from './server.js';
+
+export const ALERTMANAGER_WEBHOOK_PATH = '/webhooks/alertmanager';
+export const GRAFANA_WEBHOOK_PATH = '/webhooks/grafana';
+
+export interface AlertWebhookMetrics {
+  alertsReceived(source: string, count: number): void;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The first problem of a body, as "alerts.0.startsAt: must be an RFC 3339 time". */
+function firstProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'the body is not a valid payload';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/**
+ * POST /webhooks/alertmanager and /webhooks/grafana. 2xx only once the alerts are stored (and their
+ * cards marked to be shown); a store failure is 503 so the sender retries, and the retry is stored
+ * once (dedupe). Bad JSON or shape: 400 naming the first bad field.
+ */
+export function registerAlertWebhooks(router: Router, deps: { config: FirebreakConfig; ports: Ports; logger: Logger; metrics: AlertWebhookMetrics }): { loopbackOnly: boolean } {
+  const token = deps.config.alerts.token;
+  const handle = async <S extends z.ZodType>(req: HttpRequest, source: 'alertmanager' | 'grafana', schema: S, normalize: (p: z.infer<S>) => AlertNotification): Promise<HttpResponse> => {
+    if (token) {
+      const auth = req.headers.authorization ?? '';
+      const given = /^Bearer (.+)$/i.exec(auth)?.[1] ?? '';
+      if (!sameSecret(given, token)) return json(401, { error: 'missing or wrong bearer token (alerts.token); set http_config.authorization in the sender' });
+    } else if (!LOOPBACK.has(req.remoteAddress)) {
+      return json(403, { error: 'this Firebreak accepts alert webhooks from loopback only; set alerts.token and send it as a bearer token' });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      return json(400, { error: 'body must be JSON' });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return json(400, { error: firstProblem(parsed.error) });
+    const notification = normalize(parsed.data);
+    deps.metrics.alertsReceived(source, notification.alerts.length);
+    try {
+      const result = await ingestNotification(deps.ports, deps.config, notification);
+      return json(200, { status: 'ok', stored: result.stored, group: result.group.id });
+    } catch (err) {
+      deps.logger.error({ err: deps.ports.redactor.redact(err instanceof Error ? err.message : String(err)), source, groupKey: notification.groupKey }, 'Could not store an alert notification; answered 503 so the sender retries');
+      return json(503, { error: 'Firebreak could not store the alerts right now; retry' });
+    }
+  };
+  router.add('POST', ALERTMANAGER_WEBHOOK_PATH, (req) => handle(req, 'alertmanager', alertmanagerPayloadSchema, fromAlertmanager));
+  router.add('POST', GRAFANA_WEBHOOK_PATH, (req) => handle(req, 'grafana', grafanaPayloadSchema, fromGrafana));
+  return { loopbackOnly: !token };
+}
+
+/** Said once the server listens (a start that fails says only why it failed). */
+export const LOOPBACK_ONLY_WARNING =
+  'Alert webhooks accept requests from this machine only (loopback): set alerts.token in the config to accept Alertmanager or Grafana from elsewhere (Authorization: Bearer <token>).';

@@ -1,0 +1,274 @@
+import type { AlertStore, GroupRouting, IngestResult } from '../alerts/alert-store.js';
+import { groupMessageKey } from '../alerts/alert-store.js';
+import { notificationDedupeKey } from '../alerts/dedupe-key.js';
+import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, StoredAlert } from '../alerts/model.js';
+import type { Actor } from '../core/identity.js';
+import type { Timeline, TimelineRepository } from '../core/timeline.js';
+import type { Db, Queryable } from './db.js';
+import { SqlTimelineRepository } from './timeline-repository.js';
+
+interface GroupRow {
+  id: string;
+  group_key: string;
+  source: AlertSource;
+  status: AlertStatus;
+  alertname: string;
+  service: string | null;
+  severity: string | null;
+  channel: string;
+  route: number | null;
+  common_labels: Record<string, string>;
+  common_annotations: Record<string, string>;
+  first_fired_at: Date;
+  last_change_at: Date;
+  resolved_at: Date | null;
+  acknowledged: { by: Actor; at: string } | null;
+  silence: { id: string; until: string; by: string } | null;
+  escalated: number[];
+  incident_id: string | null;
+  version: number;
+  firing_count: number | string;
+  resolved_count: number | string;
+  inserted?: boolean;
+}
+
+interface AlertRow {
+  fingerprint: string;
+  status: AlertStatus;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  starts_at: Date;
+  ends_at: Date | null;
+  generator_url: string | null;
+  dashboard_url: string | null;
+  panel_url: string | null;
+  values: Record<string, number> | null;
+  seen: number;
+}
+
+const SELECT_GROUP = `SELECT g.*,
+  (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing_count,
+  (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'resolved') AS resolved_count
+  FROM alert_groups g`;
+
+function toGroup(r: GroupRow): AlertGroup {
+  const ack: Acknowledgement | null = r.acknowledged ? { by: r.acknowledged.by, at: new Date(r.acknowledged.at) } : null;
+  return {
+    id: String(r.id),
+    groupKey: r.group_key,
+    source: r.source,
+    status: r.status,
+    alertname: r.alertname,
+    service: r.service,
+    severity: r.severity,
+    channel: r.channel,
+    route: r.route,
+    commonLabels: r.common_labels ?? {},
+    commonAnnotations: r.common_annotations ?? {},
+    firstFiredAt: new Date(r.first_fired_at),
+    lastChangeAt: new Date(r.last_change_at),
+    resolvedAt: r.resolved_at ? new Date(r.resolved_at) : null,
+    acknowledged: ack,
+    silence: r.silence ? { id: r.silence.id, until: new Date(r.silence.until), by: r.silence.by } : null,
+    escalated: r.escalated ?? [],
+    incidentId: r.incident_id,
+    version: r.version,
+    firingCount: Number(r.firing_count ?? 0),
+    resolvedCount: Number(r.resolved_count ?? 0),
+  };
+}
+
+function toAlert(r: AlertRow): StoredAlert {
+  return {
+    fingerprint: r.fingerprint,
+    status: r.status,
+    labels: r.labels,
+    annotations: r.annotations ?? {},
+    startsAt: new Date(r.starts_at),
+    endsAt: r.ends_at ? new Date(r.ends_at) : null,
+    generatorUrl: r.generator_url,
+    dashboardUrl: r.dashboard_url,
+    panelUrl: r.panel_url,
+    values: r.values,
+    seen: r.seen,
+  };
+}
+
+// Postgres rejects NUL in text and jsonb; alert text never needs it.
+const clean = <T>(v: T): T => JSON.parse(JSON.stringify(v).replace(/\\u0000/g, '')) as T;
+
+const SYSTEM = (source: string): Actor => ({ platform: 'system', id: source, name: source });
+
+/**
+ * Alert groups in PostgreSQL or PGlite. Each change and what it causes (its timeline event, its
+ * card marked dirty in the outbox) commit together in one transaction.
+ */
+export class SqlAlertStore implements AlertStore {
+  constructor(
+    private readonly db: Db,
+    private readonly recorder: (repo: TimelineRepository) => Timeline,
+  ) {}
+
+  ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult> {
+    const dedupeKey = notificationDedupeKey(n);
+    const labels = { ...n.groupLabels, ...n.commonLabels };
+    const first = n.alerts[0]!;
+    const alertname = labels.alertname ?? first.labels.alertname ?? '(unnamed alert)';
+    const service = labels.service ?? (n.alerts.every((a) => a.labels.service === first.labels.service) ? (first.labels.service ?? null) : null);
+    const firedAt = new Date(Math.min(...n.alerts.map((a) => a.startsAt.getTime())));
+    return this.db.transaction(async (q) => {
+      // Inserted, or locked for this transaction: two replicas receiving the same group serialize here.
+      const [upserted] = await q.query<GroupRow>(
+        `INSERT INTO alert_groups (group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+         ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
+         RETURNING *, (xmax = 0) AS inserted, 0 AS firing_count, 0 AS resolved_count`,
+        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt],
+      );
+      const before = toGroup(upserted!);
+      const inserted = upserted!.inserted === true;
+      const fresh = await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING dedupe_key`, [dedupeKey, before.id]);
+      if (fresh.length === 0) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
+
+      for (const a of n.alerts) {
+        await q.query(
+          `INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values")
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
+             starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
+             panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + 1, updated_at = now()`,
+          [before.id, a.fingerprint, a.status, clean(a.labels), clean(a.annotations), a.startsAt, a.endsAt, a.generatorUrl, a.dashboardUrl ?? null, a.panelUrl ?? null, a.values ? clean(a.values) : null],
+        );
+      }
+      const transition: IngestResult['transition'] = inserted
+        ? n.status === 'firing'
+          ? 'opened'
+          : 'resolved'
+        : before.status === 'firing' && n.status === 'resolved'
+          ? 'resolved'
+          : before.status === 'resolved' && n.status === 'firing'
+            ? 'refired'
+            : 'updated';
+      // A group that fires again is a new episode: it needs a new acknowledgement and escalates again.
+      const refired = transition === 'refired';
+      await q.query(
+        `UPDATE alert_groups SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
+           last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
+           first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
+           acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
+           escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
+           version = version + CASE WHEN $10 THEN 0 ELSE 1 END
+         WHERE id = $1`,
+        [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted],
+      );
+      await this.markDirty(q, before.id, routing.channel, platforms);
+      const group = (await this.getIn(q, before.id))!;
+      await this.recorder(new SqlTimelineRepository(q)).record({
+        invocationId: `alert-group:${group.id}`,
+        incidentId: group.incidentId,
+        kind: n.status === 'resolved' ? 'alert.resolved' : 'alert.received',
+        actor: SYSTEM(n.source),
+        text: `${alertname}${service ? ` (${service})` : ''}: ${group.firingCount} firing, ${group.resolvedCount} resolved — ${n.source}`,
+        outcome: n.status,
+        detail: { group: group.id, groupKey: n.groupKey, transition, alerts: n.alerts.length, severity: group.severity, channel: group.channel },
+      });
+      return { group, stored: true, transition };
+    });
+  }
+
+  async get(id: string): Promise<AlertGroup | null> {
+    return this.getIn(this.db, id);
+  }
+
+  async alerts(groupId: string, limit = 50): Promise<StoredAlert[]> {
+    const rows = await this.db.query<AlertRow>(`SELECT * FROM alerts WHERE group_id = $1 ORDER BY (status = 'firing') DESC, starts_at ASC LIMIT $2`, [groupId, limit]);
+    return rows.map(toAlert);
+  }
+
+  async firing(filter: { service?: string; limit?: number } = {}): Promise<AlertGroup[]> {
+    const params: unknown[] = [filter.limit ?? 100];
+    let where = `g.status = 'firing'`;
+    if (filter.service) {
+      params.push(filter.service);
+      where += ` AND g.service = $2`;
+    }
+    const rows = await this.db.query<GroupRow>(`${SELECT_GROUP} WHERE ${where} ORDER BY g.first_fired_at DESC LIMIT $1`, params);
+    return rows.map(toGroup);
+  }
+
+  acknowledge(id: string, by: Actor, platforms: readonly string[]): Promise<{ group: AlertGroup; first: boolean } | null> {
+    return this.db.transaction(async (q) => {
+      const ack = { by: { platform: by.platform, id: by.id, name: by.name }, at: new Date().toISOString() };
+      const changed = await q.query<{ id: string; channel: string }>(
+        `UPDATE alert_groups SET acknowledged = $2, version = version + 1 WHERE id = $1 AND acknowledged IS NULL RETURNING id, channel`,
+        [id, JSON.stringify(ack)],
+      );
+      const group = await this.getIn(q, id);
+      if (!group) return null;
+      if (changed.length === 0) return { group, first: false };
+      await this.markDirty(q, id, group.channel, platforms);
+      await this.recordChange(q, group, 'alert.acknowledged', by, `${group.alertname} acknowledged by ${by.name}`);
+      return { group, first: true };
+    });
+  }
+
+  setSilence(id: string, silence: { id: string; until: Date; by: Actor }, platforms: readonly string[]): Promise<AlertGroup | null> {
+    return this.db.transaction(async (q) => {
+      const value = { id: silence.id, until: silence.until.toISOString(), by: silence.by.name };
+      const changed = await q.query(`UPDATE alert_groups SET silence = $2, version = version + 1 WHERE id = $1 RETURNING id`, [id, JSON.stringify(value)]);
+      if (changed.length === 0) return null;
+      const group = (await this.getIn(q, id))!;
+      await this.markDirty(q, id, group.channel, platforms);
+      await this.recordChange(q, group, 'alert.silenced', silence.by, `${group.alertname} silenced until ${value.until} by ${silence.by.name} (silence ${silence.id})`, { silence: silence.id, until: value.until });
+      return group;
+    });
+  }
+
+  markEscalated(id: string, step: number, platforms: readonly string[]): Promise<boolean> {
+    return this.db.transaction(async (q) => {
+      const changed = await q.query(
+        `UPDATE alert_groups SET escalated = escalated || $2::jsonb, version = version + 1
+         WHERE id = $1 AND status = 'firing' AND acknowledged IS NULL AND NOT (escalated @> $2::jsonb) RETURNING id`,
+        [id, JSON.stringify([step])],
+      );
+      if (changed.length === 0) return false;
+      const group = (await this.getIn(q, id))!;
+      await this.markDirty(q, id, group.channel, platforms);
+      await this.recordChange(q, group, 'alert.escalated', SYSTEM('escalation'), `${group.alertname}: escalation step ${step + 1}`, { step });
+      return true;
+    });
+  }
+
+  async unacknowledgedFiring(firedBefore: Date): Promise<AlertGroup[]> {
+    const rows = await this.db.query<GroupRow>(`${SELECT_GROUP} WHERE g.status = 'firing' AND g.acknowledged IS NULL AND g.first_fired_at <= $1 ORDER BY g.first_fired_at ASC LIMIT 1000`, [firedBefore]);
+    return rows.map(toGroup);
+  }
+
+  private async getIn(q: Queryable, id: string): Promise<AlertGroup | null> {
+    const [row] = await q.query<GroupRow>(`${SELECT_GROUP} WHERE g.id = $1`, [id]);
+    return row ? toGroup(row) : null;
+  }
+
+  /** The card must be shown again: one outbox row per platform, a newer change only bumps it. */
+  private async markDirty(q: Queryable, groupId: string, channel: string, platforms: readonly string[]): Promise<void> {
+    for (const platform of platforms) {
+      await q.query(
+        `INSERT INTO outbox (message_key, platform, channel) VALUES ($1, $2, $3)
+         ON CONFLICT (message_key, platform) DO UPDATE SET version = outbox.version + 1, channel = EXCLUDED.channel, due_at = LEAST(outbox.due_at, now())`,
+        [groupMessageKey(groupId), platform, channel],
+      );
+    }
+  }
+
+  private async recordChange(q: Queryable, group: AlertGroup, kind: 'alert.acknowledged' | 'alert.silenced' | 'alert.escalated', actor: Actor, text: string, detail: Record<string, string | number> = {}): Promise<void> {
+    await this.recorder(new SqlTimelineRepository(q)).record({
+      invocationId: `alert-group:${group.id}`,
+      incidentId: group.incidentId,
+      kind,
+      actor,
+      text,
+      outcome: 'ok',
+      detail: { group: group.id, groupKey: group.groupKey, ...detail },
+    });
+  }
+}
