@@ -203,7 +203,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   try {
     const token = newConsoleToken();
     registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
-    loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics }).loopbackOnly;
+    loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
     for (const module of PLATFORM_MODULES) {
       if (!module.enabled(runtime)) continue;
       const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
@@ -231,7 +231,11 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       logger: app.logger,
       redactor: app.ports.redactor,
       store: new SqlHealthWatchRepository(app.db),
-      ingest: (n) => ingestNotification(app.ports, loaded.config, n),
+      ingest: async (n) => {
+        const result = await ingestNotification(app.ports, loaded.config, n);
+        if (result.stored) alertOutbox.poke();
+        return result;
+      },
     });
     if (watch.start()) closers.push(() => watch.stop());
     // Every replica works the alert outbox; it stops (finishing the message it is sending) before

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestGroup } from '../support/alert-groups.js';
 import { ALICE, BOB, buttonsOf, headerOf, INCIDENTS, startSlackRig, type SlackRig } from './slack-harness.js';
 
 /**
- * Acknowledge end to end on Slack, through firebreak start: a stored alert's card is posted in
- * #incidents by the outbox worker, Bob presses
+ * An alert end to end on Slack, through firebreak start: Alertmanager's webhook (payload v4) is
+ * stored, the outbox worker posts its card in #incidents, Bob presses
  * Acknowledge on it (a signed block_actions request), and the card says so for everyone while
  * Bob alone is told; Alice's later press is told Bob was first.
  */
@@ -27,9 +26,27 @@ roles: { responders: ["slack:${ALICE.id}", "slack:${BOB.id}"] }
     return m && JSON.stringify(m.blocks).includes(`*Acknowledged*\\nby ${name} at `) ? m : undefined;
   };
 
-  it('updates the card for everyone, tells the presser privately, and a second press who was first', async () => {
-    const g = await ingestGroup(rig.running.app, { key: 'slack-ack', alertname: 'ProviderDown', service: 'api', severity: 'critical' });
+  it('a webhook becomes a card; Acknowledge updates it for everyone, tells the presser privately, and a second press who was first', async () => {
+    const labels = { alertname: 'ProviderDown', service: 'api', severity: 'critical', provider: 'openai' };
+    const res = await fetch(`http://127.0.0.1:${rig.running.http.port}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        version: '4',
+        groupKey: '{}:{alertname="ProviderDown"}',
+        status: 'firing',
+        receiver: 'firebreak',
+        groupLabels: { alertname: 'ProviderDown' },
+        commonLabels: labels,
+        commonAnnotations: { summary: 'Provider openai is failing' },
+        externalURL: 'http://alertmanager:9093',
+        alerts: [{ status: 'firing', labels, annotations: { summary: 'Provider openai is failing' }, startsAt: new Date().toISOString(), endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph', fingerprint: 'c0ffee' }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const g = { id: String(((await res.json()) as { group: string | number }).group) };
     const card = await rig.fake.waitFor(cardMessage, 20_000);
+    expect(JSON.stringify(card.blocks)).toContain('Provider openai is failing');
     expect(buttonsOf(card.blocks).map((b) => b.action_id)).toEqual([`ack:${g.id}`]);
 
     await rig.press(`ack:${g.id}`, { channel: INCIDENTS.id, ts: card.ts }, { user: BOB, label: 'Acknowledge' });
