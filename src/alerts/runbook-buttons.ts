@@ -2,8 +2,9 @@
  * The runbook buttons of an alert group: the route's `actions` ("disable-provider
  * provider={{labels.provider}}") with their placeholders filled from the alert, the service's own
  * custom actions, and Status / Restart / Rollback when the `service` label names a configured
- * service. Each is a command button (`run:/run …`, `run:/rollback api`), so pressing it goes
- * through the same roles, confirmation card and lease as typing it.
+ * service. Each is a command button (`act:/run …`, `act:/rollback api`), so pressing it goes
+ * through the same roles, confirmation card and lease as typing it; its answer goes in the card's
+ * thread (see buttons/act-button.ts), so the card itself stays.
  */
 import { checkParamValues } from '../commands/run-params.js';
 import type { FirebreakConfig } from '../config/schema.js';
@@ -98,7 +99,7 @@ export function runbookButtons(config: FirebreakConfig, group: AlertGroup, alert
   const v = valuesOf(group, alerts);
   const out: ReplyButton[] = [];
   const add = (text: string, label: string, style?: ReplyButton['style']) => {
-    const actionId = `run:${text}`;
+    const actionId = `act:${text}`;
     if (actionId.length > MAX_ACTION_ID || out.some((b) => b.actionId === actionId)) return;
     out.push({ actionId, label: cut(label, 60), ...(style ? { style } : {}) });
   };

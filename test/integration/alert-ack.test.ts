@@ -68,4 +68,14 @@ describe('the Acknowledge button', () => {
     const events = await app.ports.timeline.list({ invocationId: denied.invocationId });
     expect(events.map((e) => e.kind)).toEqual(['command.denied']);
   });
+
+  it("a runbook button (act:) is its command typed by clicking, answered in the card's thread instead of replacing the card", async () => {
+    const act = await press('act:/alerts');
+    expect(act).toMatchObject({ status: 'ok', placement: { kind: 'thread' } });
+    expect((await app.ports.timeline.list({ invocationId: act.invocationId })).map((e) => [e.kind, e.command])).toEqual([['command', 'alerts']]);
+    // The same command as a run: button replaces what it was pressed on, as Re-check does.
+    expect((await press('run:/alerts')).placement).toEqual({ kind: 'replace' });
+    // A refusal stays private either way.
+    expect((await press('act:/rollback nope')).placement).toEqual({ kind: 'private' });
+  });
 });

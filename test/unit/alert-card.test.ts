@@ -80,13 +80,13 @@ describe('the alert card', () => {
     expect(ids(card)).toEqual([
       'ack:42',
       'silence:42',
-      'run:/run disable-provider provider=openai',
-      'run:/run reset-circuit provider=openai',
-      'run:/status api',
-      'run:/restart api',
-      'run:/rollback api',
+      'act:/run disable-provider provider=openai',
+      'act:/run reset-circuit provider=openai',
+      'act:/status api',
+      'act:/restart api',
+      'act:/rollback api',
     ]);
-    expect(card.buttons?.find((b) => b.actionId === 'run:/rollback api')?.style).toBe('danger');
+    expect(card.buttons?.find((b) => b.actionId === 'act:/rollback api')?.style).toBe('danger');
   });
 
   it('acknowledged: says by whom and when, and Acknowledge is gone', () => {
@@ -126,11 +126,11 @@ describe('the alert card', () => {
     const noCommonProvider = groupFixture({ commonLabels: { alertname: 'ProviderDown', service: 'api' } });
     const withModel = alerts.map((a) => ({ ...a, labels: { ...a.labels, provider: 'anthropic', model: 'gpt-4o' } }));
     expect(ids(renderAlertCard(noCommonProvider, withModel, config, now))).toEqual(
-      expect.arrayContaining(['run:/run disable-provider provider=anthropic', 'run:/run switch-fallback-model alias=gpt-4o target=gpt-4o-mini']),
+      expect.arrayContaining(['act:/run disable-provider provider=anthropic', 'act:/run switch-fallback-model alias=gpt-4o target=gpt-4o-mini']),
     );
     // Not one of the enum's values: /run would only refuse it, so there is no button.
     const unknown = groupFixture({ commonLabels: { alertname: 'ProviderDown', provider: 'mistral' } });
-    expect(ids(renderAlertCard(unknown, [], config, now)).filter((id) => id.startsWith('run:/run'))).toEqual([]);
+    expect(ids(renderAlertCard(unknown, [], config, now)).filter((id) => id.startsWith('act:/run'))).toEqual([]);
     // A label value that is not one plain word never becomes part of a typed command.
     const hostile = groupFixture({ commonLabels: { alertname: 'ProviderDown', provider: 'openai --all' }, service: null });
     expect(ids(renderAlertCard(hostile, [{ ...alerts[0]!, labels: { provider: 'openai; rm -rf /' } }], config, now))).toEqual(['ack:42', 'silence:42']);
@@ -148,7 +148,7 @@ describe('the alert card', () => {
     expect(ids(card).every((id) => id.length <= 90)).toBe(true);
     expect(ids(card).some((id) => id.includes('note'))).toBe(false);
     const short = renderAlertCard(groupFixture({ commonLabels: { ...groupFixture().commonLabels, long } }), alerts, cfg, now);
-    expect(ids(short)).toContain(`run:/run note m=${long}`);
+    expect(ids(short)).toContain(`act:/run note m=${long}`);
   });
 
   it('keeps label and annotation text as plain text: Slack escapes it, so it cannot mention or link', () => {
