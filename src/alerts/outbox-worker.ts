@@ -46,13 +46,18 @@ export interface OutboxWorkerOptions {
   stormWindowMs?: number;
   /** During a storm the digest is refreshed this often (then its pages take the next slots). */
   digestRefreshMs?: number;
+  /** …and sooner, but not more often than this, when a group on neither the digest nor its own card is waiting. */
+  digestMinMs?: number;
   /** Longest wait before a failed send is tried again. */
   maxBackoffMs?: number;
   workerId?: string;
   now?: () => Date;
 }
 
-const DEFAULTS = { pollMs: 500, claimMs: 60_000, laneLeaseMs: 30_000, stormWindowMs: 20_000, digestRefreshMs: 20_000, maxBackoffMs: 300_000 };
+const DEFAULTS = { pollMs: 500, claimMs: 60_000, laneLeaseMs: 30_000, stormWindowMs: 20_000, digestRefreshMs: 20_000, digestMinMs: 5_000, maxBackoffMs: 300_000 };
+
+/** Waiting cards read for the digest: more than its pages can list, so its count of the rest is right. */
+const DIGEST_READ_LIMIT = MAX_DIGEST_PAGES * 100 + 1000;
 
 class GroupGone extends Error {}
 
@@ -69,6 +74,10 @@ interface LaneState {
   /** The next budget slot this replica may use in this lane (local pacing, also when Redis is down). */
   nextSlot: number;
   digestRefreshAt: number;
+  digestRefreshedAt: number;
+  /** Cards on the digest as last shown, and cards known to be posted: both are visible. */
+  listed: Set<string>;
+  carded: Set<string>;
   lost: boolean;
 }
 
@@ -159,7 +168,7 @@ export class OutboxWorker {
     const holderId = `${this.workerId}:${key}`;
     const lease = await this.ports.leases.acquire(leaseKey, { id: holderId, actorName: `outbox worker ${this.workerId}`, description: `alert cards for #${lane.channel} on ${lane.platform}` }, this.o.laneLeaseMs);
     if (!lease.acquired) return;
-    const state: LaneState = { lane, port, leaseKey, holderId, renewedAt: Date.now(), nextSlot: 0, digestRefreshAt: 0, lost: false };
+    const state: LaneState = { lane, port, leaseKey, holderId, renewedAt: Date.now(), nextSlot: 0, digestRefreshAt: 0, digestRefreshedAt: 0, listed: new Set(), carded: new Set(), lost: false };
     const run = this.runLane(state).finally(() => this.lanes.delete(key));
     this.lanes.set(key, run);
   }
@@ -197,9 +206,11 @@ export class OutboxWorker {
         await this.closeDigest(st, digest);
         return 'progress';
       }
-      if (Date.now() >= st.digestRefreshAt) {
+      const now = Date.now();
+      if (now >= st.digestRefreshAt || (now >= st.digestRefreshedAt + this.o.digestMinMs && (await this.someoneInvisible(st)))) {
         await this.refreshDigest(st, digest);
-        st.digestRefreshAt = Date.now() + this.o.digestRefreshMs;
+        st.digestRefreshedAt = Date.now();
+        st.digestRefreshAt = st.digestRefreshedAt + this.o.digestRefreshMs;
         return 'progress';
       }
     }
@@ -246,9 +257,22 @@ export class OutboxWorker {
     }
   }
 
+  /** A waiting card whose group is neither on the digest nor on a card of its own yet. */
+  private async someoneInvisible(st: LaneState): Promise<boolean> {
+    for (const row of await this.outbox.pending(st.lane, GROUP_KEY_PREFIX, DIGEST_READ_LIMIT)) {
+      if (st.listed.has(row.key) || st.carded.has(row.key)) continue;
+      if ((await this.ports.messageRefs.get(row.key, st.port.platform))?.ref) {
+        st.carded.add(row.key);
+        continue;
+      }
+      return true;
+    }
+    return false;
+  }
+
   /** The waiting groups, as the store has them now. */
   private async waitingGroups(lane: OutboxLane): Promise<AlertGroup[]> {
-    const rows = await this.outbox.pending(lane, GROUP_KEY_PREFIX, MAX_DIGEST_PAGES * 100 + 1000);
+    const rows = await this.outbox.pending(lane, GROUP_KEY_PREFIX, DIGEST_READ_LIMIT);
     const groups: AlertGroup[] = [];
     for (const r of rows) {
       const g = await this.ports.alerts.get(r.key.slice(GROUP_KEY_PREFIX.length));
@@ -260,6 +284,7 @@ export class OutboxWorker {
   private async refreshDigest(st: LaneState, digest: DigestState): Promise<void> {
     const { lane, port } = st;
     const plan = planDigest(await this.waitingGroups(lane), port.platform);
+    st.listed = new Set(plan.groups.slice(0, plan.pages * plan.rowsPerPage).map((g) => groupMessageKey(g.id)));
     const now = this.now();
     const last = Math.max(plan.pages, digest.pages);
     for (let page = 1; page <= last && !this.stopping; page++) {

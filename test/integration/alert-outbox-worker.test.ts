@@ -222,5 +222,23 @@ for (const backend of backends) {
       port.before = null;
       await stop();
     }, 60_000);
+
+    it('puts a group that arrives mid-storm on the digest at once, not at the next full refresh', async () => {
+      const first = [];
+      for (let i = 0; i < 30; i++) first.push(await ingestGroup(app, { key: `${backend.name}-wave1-${i}`, alertname: `WaveOne${i}` }));
+      // The digest is refreshed in full only once an hour here; what brings a newcomer on is that it is invisible.
+      worker = buildAlertOutboxWorker(app, { ...KNOBS, digestRefreshMs: 3_600_000, digestMinMs: 200 });
+      worker.start();
+      const storm = (await app.db.query<{ storm: number }>("SELECT storm FROM alert_digests WHERE platform = 'console' AND channel = 'incidents'"))[0]?.storm ?? 0;
+      const key = `alert-digest:incidents:${storm + 1}:1`;
+      await waitFor(async () => (await app.ports.messageRefs.get(key, 'console'))?.ref);
+      await ingestGroup(app, { key: `${backend.name}-wave2`, alertname: 'LateComer' });
+      await waitFor(async () => {
+        const ref = (await app.ports.messageRefs.get(key, 'console'))?.ref;
+        const digest = ref ? await app.consoleMessages.message(Number(ref.messageId)) : null;
+        return digest?.reply.rows?.some((r) => r.cells[0] === 'LateComer');
+      });
+      await stop();
+    }, 60_000);
   });
 }
