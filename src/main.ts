@@ -14,6 +14,7 @@ import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
+import { silenceButton } from './alerts/buttons/silence-button.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
 import type { ConsoleMessageStore } from './core/console-messages.js';
 import { Dispatcher } from './core/dispatcher.js';
@@ -22,7 +23,7 @@ import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
 import { ConsoleChatPort } from './chat/console/console-chat-port.js';
-import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
+import { consolePlatform } from './chat/console/platform.js';
 import { discordPlatform } from './chat/discord/platform.js';
 import { slackPlatform } from './chat/slack/platform.js';
 import type { PlatformModule, StartedPlatform } from './core/platform-module.js';
@@ -33,6 +34,7 @@ import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
 import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
+import { AlertmanagerSilences } from './integrations/alertmanager/silences.js';
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
@@ -60,9 +62,16 @@ import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
+import type { FirebreakConfig } from './config/schema.js';
+import { PostmortemDirectory } from './integrations/directory/postmortem-files.js';
+import { GitHubIssues } from './integrations/github/issues-client.js';
+import { JiraIssues } from './integrations/jira/issues-client.js';
+import { postmortemRetryButton } from './postmortems/retry-button.js';
+import type { TicketSystem } from './postmortems/ticket-system.js';
+import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-repository.js';
 
-/** The chat platforms `firebreak start` may start; the console is in every process (buildApp). */
-const PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
+/** The chat platforms `firebreak start` starts when their environment turns them on; the console always starts. */
+const CHAT_PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
 
 export interface App {
   runtime: RuntimeEnv;
@@ -87,10 +96,27 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.slack.appToken,
     runtime.discord.botToken,
     runtime.discord.publicKey,
+    runtime.linkSecret,
     // A routing key written into the YAML as it is (not through ${VAR}) is a secret all the same.
     loaded.config.alerts.pagerduty?.routing_key,
+    // Ticket tokens may be written into the config itself rather than taken from ${VAR}.
+    loaded.config.postmortems.github?.token,
+    loaded.config.postmortems.jira?.token,
   ].filter((v): v is string => !!v);
   return new Redactor([...loaded.secrets, ...envSecrets]);
+}
+
+/** The ticket systems `postmortems:` configures, in a fixed order (GitHub, Jira, directory). */
+export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
+  const pm = config.postmortems;
+  const systems: TicketSystem[] = [];
+  if (pm.github) systems.push(new GitHubIssues({ repo: pm.github.repo, token: pm.github.token, labels: pm.github.labels, apiUrl: pm.github.api_url }));
+  if (pm.jira) {
+    const j = pm.jira;
+    systems.push(new JiraIssues({ url: j.url, project: j.project, issueType: j.issue_type, subtaskType: j.subtask_type, email: j.email, token: j.token, labels: j.labels }));
+  }
+  if (pm.directory) systems.push(new PostmortemDirectory(pm.directory.path));
+  return systems;
 }
 
 export async function buildApp(
@@ -116,22 +142,24 @@ export async function buildApp(
   }
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
+  // Domains' buttons beside the core's; each is one handler per action-id prefix.
+  const buttons = new ButtonRegistry([...coreButtons, ...alertButtons, silenceButton, postmortemRetryButton]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
-  chat.register(new ConsoleChatPort(consoleMessages));
+  chat.register(new ConsoleChatPort(consoleMessages, redactor));
   const timelineRepo = new SqlTimelineRepository(db);
   const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
   const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const ports: Ports = {
     registry,
-    buttons: new ButtonRegistry([...coreButtons, ...alertButtons]),
+    buttons,
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
-    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, timeline, redactor, logger }),
+    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, buttons, timeline, redactor, logger }),
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
@@ -139,6 +167,9 @@ export async function buildApp(
     chat,
     messageRefs: new SqlMessageRefRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
+    ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
+    // drafts: the draft builder's store provides the latest draft for Retry once it is wired.
+    tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
     logger,
     storeDescription: db.description,
@@ -201,21 +232,20 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   let loopbackOnly = false;
   const alertOutbox = buildAlertOutboxWorker(app);
   try {
-    const token = newConsoleToken();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
-    for (const module of PLATFORM_MODULES) {
+    for (const module of [consolePlatform(app.consoleMessages), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;
-      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
+      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
       if (!started) continue;
       platforms.set(started.id, started);
-      app.chat.register(started.chat);
+      // The console's port is already there (every process has it); Slack's and Discord's join it now.
+      if (started.id !== 'console') app.chat.register(started.chat);
       // Results still on their way to the platform are delivered before the store closes.
       closers.push(() => started.close());
     }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
-    if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
+    for (const started of platforms.values()) started.listening?.(http.port);
     // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
     // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);

@@ -119,7 +119,7 @@ export async function runEscalation(config: FirebreakConfig, ports: EscalationPo
   const earliest = Math.min(...steps.map((s) => s.after_min));
   let groups: AlertGroup[];
   try {
-    groups = await ports.alerts.unacknowledgedFiring(new Date(now.getTime() - earliest * 60_000));
+    groups = await ports.alerts.unacknowledgedFiring(new Date(now.getTime() - earliest * 60_000), config.alerts.escalation.length);
   } catch (err) {
     ports.logger.error({ err: ports.redactor.redact(String(err)) }, `escalation could not read the firing alert groups: ${ports.redactor.redact(String(err))}; it tries again on the next tick`);
     return [];

@@ -1,4 +1,5 @@
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
+import { postmortemsSchema } from './postmortems-schema.js';
 import { z } from 'zod';
 import { PLATFORM_IDS } from '../core/platforms.js';
 
@@ -339,6 +340,8 @@ export const configSchema = z
       .default({ ttl_s: 600 }),
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
     alerts: alertsSchema.default(defaultAlertsConfig),
+    /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
+    postmortems: postmortemsSchema.default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -361,6 +364,15 @@ export const configSchema = z
       // The defaults (responders, admins) may be left undefined on purpose: nobody but admins may run it then.
       if (action.role !== 'responders' && action.role !== 'admins' && !Object.hasOwn(cfg.roles, action.role)) {
         ctx.addIssue({ code: 'custom', path: ['actions', name, 'role'], message: `role "${action.role}" is not defined under roles` });
+      }
+    }
+    // A route's runbook button would otherwise be a dead button on the card at 3 a.m.
+    for (const [r, route] of cfg.alerts.routes.entries()) {
+      for (const [i, line] of route.actions.entries()) {
+        const name = line.trim().split(/\s+/)[0] ?? '';
+        if (!Object.hasOwn(cfg.actions, name)) {
+          ctx.addIssue({ code: 'custom', path: ['alerts', 'routes', r, 'actions', i], message: `"${name}" is not an action under actions:` });
+        }
       }
     }
   });

@@ -137,7 +137,7 @@ export class ConfirmationFlow {
     try {
       await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? formatArgv(redactor.redactArgv(c.plan.argv)) : undefined });
       const ctx = commandContext(this.config, this.ports, c.invocationId, inv, `/${c.command}`, sink);
-      outcome = await runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan));
+      outcome = await runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan), 'execute');
     } finally {
       stopRenewing();
     }

@@ -6,6 +6,7 @@ import type { ButtonEnv } from './button-handlers.js';
 import { commandContext, runSafely } from './command-context.js';
 import { ConfirmationFlow } from './confirmation-flow.js';
 import { didYouMean } from './did-you-mean.js';
+import { isStoreOutage } from './store-outage.js';
 import { noSink, type DispatchResult, type Invocation, type InvocationInput, type ReplySink } from './invocation.js';
 import { InvocationRecorder } from './invocation-recorder.js';
 import { ParseError, parseCommandText, truncate } from './parser.js';
@@ -16,13 +17,6 @@ import type { AnyCommandSpec, RawArgs } from './spec.js';
 export type { DispatchResult, Invocation, InvocationInput, ReplySink } from './invocation.js';
 export { actionIds } from './confirmation-card.js';
 
-/** Connection-level failures of the store (PostgreSQL down, restarting, unreachable). */
-function storeOutage(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const message = typeof e?.message === 'string' ? e.message : '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P03', '08000', '08003', '08006'].includes(code) || /connect ECONNREFUSED|Connection terminated|terminating connection|database system is (starting up|shutting down)/i.test(message);
-}
 
 /**
  * The one pipeline every platform calls: parse → authorize → (plan → confirm → lease) → run → record.
@@ -84,7 +78,7 @@ export class Dispatcher {
       result = this.recorder.result(invocationId, {
         status: 'failed',
         placement: { kind: 'private' },
-        reply: storeOutage(err)
+        reply: isStoreOutage(err)
           ? { title: "Firebreak's database is unreachable", status: 'error', text: `Nothing was run. Try again in a minute; the details are in Firebreak's log (invocation ${invocationId}).`, ephemeral: true }
           : { title: 'Firebreak could not complete this command', status: 'error', text: `Nothing further was run; the details are in Firebreak's log (invocation ${invocationId}).`, ephemeral: true },
       });

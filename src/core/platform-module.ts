@@ -16,6 +16,7 @@ export interface PlatformContext {
   router: Router;
   /** Told of every rate limit the platform's API meets (firebreak_chat_rate_limited_total); the call is waited out and sent. */
   onRateLimited?: () => void;
+  storeKind: 'postgres' | 'pglite';
 }
 
 /** A started platform: its chat port (registered in the chat directory) and how to stop it. */
@@ -24,6 +25,8 @@ export interface StartedPlatform {
   readonly chat: ChatPlatformPort;
   /** Resolves when work in flight and queued messages are done (tests). */
   idle(): Promise<void>;
+  /** Told the HTTP port once the server listens. */
+  listening?(port: number): void;
   /** Shutdown: stop taking requests and deliver what is in flight, before the store closes. */
   close(): Promise<void>;
 }

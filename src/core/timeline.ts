@@ -2,6 +2,7 @@ import type { Actor, ChannelRef } from './identity.js';
 import type { JsonValue } from './outcome.js';
 import type { KeptRecords } from './kept-records.js';
 import type { Redactor } from './redact.js';
+import { isStoreOutage } from './store-outage.js';
 
 /**
  * Every kind of timeline event. Closed, so a post-mortem can rely on what it reads and a typo
@@ -122,7 +123,8 @@ export class TimelineRecorder implements Timeline {
       await this.repo.append(event);
       return 'recorded';
     } catch (err) {
-      if (!this.kept) throw err;
+      // Only an outage waits: an event the store refuses for what it is would block the queue forever.
+      if (!this.kept || !isStoreOutage(err)) throw err;
       this.kept.keep(event);
       return 'kept';
     }

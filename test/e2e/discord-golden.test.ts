@@ -34,6 +34,9 @@ const example = configFrom(readFileSync('firebreak.example.yml', 'utf8'), {
   LITELLM_MASTER_KEY: 'lk-example',
   LITELLM_DB_PASSWORD: 'ldp-example',
   RAILWAY_TOKEN: 'rw-example',
+  GITHUB_TOKEN: 'gh-example',
+  ALERTS_TOKEN: 'alerts-token-example-1234',
+  PAGERDUTY_ROUTING_KEY: 'pd-example',
 }).config;
 
 describe('Discord application commands generated from the command specs', () => {

@@ -22,6 +22,19 @@ describe('console: a button pressed on a posted message honours its placement fo
 
   const stored = async () => (await app.consoleMessages.changesSince(0, 'alice')).messages.map((m) => [m.channel?.name, m.threadParentId === null ? 'top' : 'thread', m.reply.title, m.reply.context ?? '']);
 
+  it('what it stores is masked like everything that leaves Firebreak', async () => {
+    const secret = await testApp('actions:\n  a:\n    http: { url: "http://127.0.0.1:9/x", headers: { X-Key: "${KEY}" } }\n', { env: { KEY: 'sk-live-very-secret' } });
+    try {
+      const console = secret.chat.get('console')!;
+      await console.postMessage({ name: 'incidents' }, { title: 'tool said sk-live-very-secret', status: 'error', code: 'token=sk-live-very-secret' });
+      const [m] = (await secret.consoleMessages.changesSince(0, 'alice')).messages;
+      expect(JSON.stringify(m!.reply)).not.toContain('sk-live-very-secret');
+      expect(m!.reply.title).toBe('tool said ***');
+    } finally {
+      await secret.close();
+    }
+  });
+
   it('a source update changes the card in place; the private reply is not stored', async () => {
     await placeOnConsole(port, ref, ref.channelId, result({ sourceUpdate: { ...card, context: 'Acknowledged by alice' } }));
     expect(await stored()).toEqual([['incidents', 'top', 'ProviderDown (litellm)', 'Acknowledged by alice']]);

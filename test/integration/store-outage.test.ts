@@ -54,6 +54,11 @@ actions:
   slow:
     argv: [node, -e, "setTimeout(() => console.log('slow done'), 1500)"]
     timeout_s: 30
+services:
+  litellm:
+    deploy:
+      kind: commands
+      restart: [node, -e, "setTimeout(() => console.log('restarted'), 1500)"]
 `,
       { db },
     );
@@ -96,5 +101,25 @@ actions:
     await until('the lease to be released', async () => (await raw.query("SELECT 1 FROM leases WHERE key = 'action:slow'")).length === 0);
     const again = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/run slow' } });
     expect(again.status).toBe('pending');
+  }, 90_000);
+
+  it('a confirmed /restart the same: the card says it finished, the timeline gets it once the store is back', async () => {
+    const card = await app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/restart litellm' } });
+    expect(card.status).toBe('pending');
+    const confirm = card.reply.buttons!.find((b) => b.actionId.startsWith('confirm:'))!.actionId;
+    const before = (await raw.query("SELECT 1 FROM timeline_events WHERE kind = 'action.started'")).length;
+    const running = app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'action', actionId: confirm } });
+    await until('the restart to start', async () => (await raw.query("SELECT 1 FROM timeline_events WHERE kind = 'action.started'")).length > before);
+    db.down = true;
+    const done = await running;
+    db.down = false;
+    expect(done.status).toBe('ok');
+    expect(done.reply.title).toMatch(/^litellm restarted/);
+    expect(done.reply.context).toContain(NOT_RECORDED_YET);
+    const rows = await until('the restart to be recorded', async () => {
+      const r = await raw.query<{ command: string; exit_code: number }>("SELECT command, exit_code FROM timeline_events WHERE kind = 'action.finished' AND command = 'restart'");
+      return r.length > 0 ? r : null;
+    });
+    expect(rows).toEqual([{ command: 'restart', exit_code: 0 }]);
   }, 90_000);
 });

@@ -161,7 +161,7 @@ export class DiscordChat implements ChatPlatformPort {
 
   /** Cut to Discord's 1024 characters. Discord allows two channel edits (topic or name) per 10 minutes; the REST client waits. */
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.op('set the channel topic', () => this.rest.patch(Routes.channel(channelId), { body: { topic: cut(topic, DISCORD_TOPIC_MAX) } }));
+    await this.op('set the channel topic', () => this.rest.patch(Routes.channel(channelId), { body: { topic: cut(this.redactor.redact(topic), DISCORD_TOPIC_MAX) } }));
   }
 
   async pinMessage(ref: MessageRef): Promise<void> {
