@@ -17,6 +17,7 @@ export const slackPlatform: PlatformModule = {
       logger: ctx.logger,
       redactor: ctx.ports.redactor,
       router: ctx.router,
+      onRateLimited: ctx.onRateLimited,
     });
     if (!slack) return null;
     return { id: 'slack', chat: slack.chat, idle: () => slack.idle(), close: () => slack.close() };
