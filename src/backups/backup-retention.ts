@@ -1,5 +1,5 @@
 import type { FirebreakConfig } from '../config/schema.js';
-import type { BackupRecord } from '../core/ports.js';
+import type { BackupRecord, TimelineEventInput } from '../core/ports.js';
 import type { Ports } from '../core/services.js';
 
 /**
@@ -11,6 +11,8 @@ export async function applyRetention(
   config: FirebreakConfig,
   ports: Ports,
   targetName: string,
+  /** The timeline event of one deletion: written in the transaction that deletes the record. */
+  expiredEvent: (r: BackupRecord) => TimelineEventInput,
   now: Date = new Date(),
 ): Promise<{ deleted: BackupRecord[]; problems: string[] }> {
   const days = config.backups.retention_days;
@@ -24,7 +26,10 @@ export async function applyRetention(
   for (const r of old) {
     try {
       if (r.location) await backups.runner.remove(destination, r.location);
-      await backups.records.delete(r.id);
+      await ports.transactor.atomically(async (tx) => {
+        await tx.backups.delete(r.id);
+        await tx.timeline.record(expiredEvent(r));
+      });
       deleted.push(r);
     } catch (err) {
       problems.push(`${r.id}: ${ports.redactor.redact((err as Error).message)}`);

@@ -94,19 +94,17 @@ export async function runBackupJob(
     // Retention after a good backup (while backups fail, the old ones are all there is), and under
     // this lease: a restore holds the same lease, so an object is never deleted while it downloads.
     if (!result.ok) return { kind: 'done', record: done, result, expired: [], retentionProblems: [] };
-    const kept = await applyRetention(config, ports, req.target);
     const actor = req.actor ?? { platform: 'system', id: req.requestedBy, name: req.requestedBy };
-    for (const r of kept.deleted) {
-      await ports.timeline.record({
-        invocationId: req.invocationId ?? randomUUID(),
-        kind: 'backup.expired',
-        actor,
-        command: 'backup',
-        text: `deleted ${r.id} of ${req.target} (older than ${config.backups.retention_days} days)`,
-        outcome: 'ok',
-        detail: { backup: r.id, location: r.location ?? '' },
-      });
-    }
+    const invocationId = req.invocationId ?? randomUUID();
+    const kept = await applyRetention(config, ports, req.target, (r) => ({
+      invocationId,
+      kind: 'backup.expired',
+      actor,
+      command: 'backup',
+      text: `deleted ${r.id} of ${req.target} (older than ${config.backups.retention_days} days)`,
+      outcome: 'ok',
+      detail: { backup: r.id, location: r.location ?? '' },
+    }));
     if (kept.problems.length > 0) ports.logger.warn({ target: req.target, problems: kept.problems }, `retention of ${req.target} could not delete some backups`);
     return { kind: 'done', record: done, result, expired: kept.deleted, retentionProblems: kept.problems };
   };

@@ -5,6 +5,7 @@
 import type { CheckConfig } from '../config/schema.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { PlannedStep } from './outcome.js';
+import type { BackupRepository } from './backup-port.js';
 import type { Timeline } from './timeline.js';
 
 // ── timeline (see timeline.ts) and transactions ─────────────────────────────
@@ -16,6 +17,7 @@ export interface TxPorts {
   timeline: Timeline;
   confirmations: ConfirmationRepository;
   leases: LeaseRepository;
+  backups: BackupRepository;
 }
 
 /** Runs `fn` in one store transaction (PGlite: exclusive; PostgreSQL: one pooled client). */

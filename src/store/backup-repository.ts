@@ -1,5 +1,5 @@
 import type { BackupRecord, BackupRepository, BackupStatus } from '../core/ports.js';
-import type { Db } from './db.js';
+import type { Queryable } from './db.js';
 
 interface Row {
   id: string;
@@ -35,7 +35,7 @@ function toRecord(r: Row): BackupRecord {
 }
 
 export class SqlBackupRepository implements BackupRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Queryable) {}
 
   async start(input: { id: string; target: string; trigger: string; requestedBy: string; location: string }): Promise<BackupRecord | null> {
     const rows = await this.db.query<Row>(

@@ -1,4 +1,5 @@
 import type { Timeline, Transactor, TxPorts } from '../core/ports.js';
+import { SqlBackupRepository } from './backup-repository.js';
 import { SqlConfirmationRepository } from './confirmation-repository.js';
 import type { Db } from './db.js';
 import { SqlLeaseRepository } from './lease-repository.js';
@@ -22,6 +23,7 @@ export class SqlTransactor implements Transactor {
         timeline: this.recorder(new SqlTimelineRepository(q)),
         confirmations: new SqlConfirmationRepository(q),
         leases: new SqlLeaseRepository(q),
+        backups: new SqlBackupRepository(q),
       }),
     );
   }
