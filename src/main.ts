@@ -48,6 +48,7 @@ import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
+import { SqlIncidentStore } from './store/incident-repository.js';
 import { TimelineRecorder } from './core/timeline.js';
 
 export interface App {
@@ -110,6 +111,7 @@ export async function buildApp(
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
+    incidents: new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor)),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,

@@ -1,4 +1,5 @@
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
+import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { z } from 'zod';
 
 /** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
@@ -323,9 +324,14 @@ export const configSchema = z
           .object({ slack: z.array(z.string().min(1)).min(1).optional(), discord: z.array(z.string().regex(/^\d{5,25}$/, 'must be a Discord server (guild) id')).min(1).optional() })
           .strict()
           .default({}),
+        /** Discord specifics: the category (channel id) new incident channels are created under. */
+        discord: z
+          .object({ incident_category: z.string().regex(/^\d{5,25}$/, 'must be a Discord category (channel) id').optional() })
+          .strict()
+          .default({}),
       })
       .strict()
-      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-', workspaces: {} }),
+      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-', workspaces: {}, discord: {} }),
     /** role name → members: "platform:userId", "platform:username" or "*" (see roleMemberSchema). */
     roles: z.record(nameSchema, z.array(roleMemberSchema)).default({}),
     services: z.record(nameSchema, serviceSchema).default({}),
@@ -338,6 +344,7 @@ export const configSchema = z
       .default({ ttl_s: 600 }),
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
     alerts: alertsSchema.default(defaultAlertsConfig),
+    incidents: incidentsSchema.default(defaultIncidentsConfig),
   })
   .strict()
   .superRefine((cfg, ctx) => {

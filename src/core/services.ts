@@ -14,6 +14,7 @@ import type {
   Transactor,
 } from './ports.js';
 import type { AlertStore } from '../alerts/alert-store.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
@@ -56,6 +57,8 @@ export interface Ports {
   messageRefs: MessageRefRepository;
   /** Alert groups and their cards' state (Alertmanager, Grafana, the health watch). */
   alerts: AlertStore;
+  /** Incidents: declared once per source, their roles, channel and action items; each change is a timeline event. */
+  incidents: IncidentStore;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

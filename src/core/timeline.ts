@@ -40,6 +40,9 @@ export const TIMELINE_KINDS = [
   'incident.role',
   'incident.update',
   'incident.action-item',
+  /** Where the incident runs: its own channel, or the incidents channel while creating one fails. */
+  'incident.channel',
+  'incident.alert-linked',
   'note',
   'message.marked',
 ] as const;
