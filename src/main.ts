@@ -12,6 +12,7 @@ import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
+import { incidentButtons } from './incidents/buttons/index.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
 import type { ConsoleMessageStore } from './core/console-messages.js';
 import { Dispatcher } from './core/dispatcher.js';
@@ -107,7 +108,7 @@ export async function buildApp(
   const timeline = new TimelineRecorder(new SqlTimelineRepository(db), redactor);
   const ports: Ports = {
     registry,
-    buttons: new ButtonRegistry(coreButtons),
+    buttons: new ButtonRegistry([...coreButtons, ...incidentButtons]),
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),

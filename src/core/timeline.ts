@@ -78,6 +78,8 @@ export interface TimelineFilter {
   invocationId?: string;
   incidentId?: string;
   limit?: number;
+  /** The newest `limit` events instead of the oldest (still returned oldest first). */
+  newest?: boolean;
 }
 
 /** Storage of timeline rows (src/store). Only the TimelineRecorder appends. */

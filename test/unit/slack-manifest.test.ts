@@ -52,12 +52,15 @@ describe('manifest.yml ↔ command registry', () => {
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
   });
 
-  it('gives every command with params a usage hint, and lets Firebreak parse the raw text', () => {
+  it('gives every command with params a usage hint, and lets Firebreak parse the raw text (escaped only where it names people)', () => {
+    const namesPeople = (spec: (typeof commands)[number]) => [...spec.params, ...(spec.subcommands ?? []).flatMap((s) => s.params)].some((p) => p.type === 'user');
     for (const spec of commands) {
       const entry = manifest.features.slash_commands.find((c) => c.command === `/${spec.name}`)!;
       if (spec.params.length > 0 || spec.subcommands) expect(entry.usage_hint, `/${spec.name} usage_hint`).toBeTruthy();
-      expect(entry.should_escape ?? false, `/${spec.name} should_escape`).toBe(false);
+      // Escaped, Slack sends "@bob" as <@U024BE7LH|bob>: the member id invites and roles need.
+      expect(entry.should_escape ?? false, `/${spec.name} should_escape`).toBe(namesPeople(spec));
     }
+    expect(manifest.features.slash_commands.find((c) => c.command === '/incident')?.should_escape).toBe(true);
   });
 
   it.each(Object.entries(REQUIRED_SCOPES))('has the %s scope (%s)', (scope) => {

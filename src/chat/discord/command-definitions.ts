@@ -24,10 +24,11 @@ interface OptionHost {
   addStringOption: (fn: Parameters<SlashCommandSubcommandBuilder['addStringOption']>[0]) => unknown;
   addIntegerOption: (fn: Parameters<SlashCommandSubcommandBuilder['addIntegerOption']>[0]) => unknown;
   addBooleanOption: (fn: Parameters<SlashCommandSubcommandBuilder['addBooleanOption']>[0]) => unknown;
+  addUserOption: (fn: Parameters<SlashCommandSubcommandBuilder['addUserOption']>[0]) => unknown;
 }
 
 function addParam(host: OptionHost, p: ParamSpec, config: FirebreakConfig): void {
-  const desc = description(p.rest ? `${p.description} (space-separated, e.g. key=value key2=value2)` : p.description);
+  const desc = description(p.rest === true ? `${p.description} (space-separated, e.g. key=value key2=value2)` : p.description);
   const required = !!p.required;
   if (p.rest || p.type === 'string') {
     host.addStringOption((o) => {
@@ -47,6 +48,8 @@ function addParam(host: OptionHost, p: ParamSpec, config: FirebreakConfig): void
       if (max !== undefined) o.setMaxValue(max);
       return o;
     });
+  } else if (p.type === 'user') {
+    host.addUserOption((o) => o.setName(p.name).setDescription(desc).setRequired(required));
   } else {
     host.addBooleanOption((o) => o.setName(p.name).setDescription(desc).setRequired(required));
   }

@@ -41,6 +41,8 @@ export const interactionSchema = z.object({
       options: z.array(commandOptionSchema).optional(),
       custom_id: z.string().max(100).optional(),
       component_type: z.number().int().optional(),
+      /** The users a user option (or a message command's message) refers to, by id. */
+      resolved: z.object({ users: z.record(z.string(), userSchema).optional() }).passthrough().optional(),
     })
     .optional(),
   message: z.object({ id: z.string() }).optional(),

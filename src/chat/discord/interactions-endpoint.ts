@@ -86,7 +86,13 @@ function channelOf(i: Interaction): ChannelRef {
 }
 
 /** Options as Discord sends them → the same RawArgs the text parser builds. */
-export function rawArgsFromOptions(registry: CommandRegistry, command: string, options: readonly CommandOption[] = []): RawArgs {
+export function rawArgsFromOptions(
+  registry: CommandRegistry,
+  command: string,
+  options: readonly CommandOption[] = [],
+  /** Who a user option names (Discord sends the id as the value, the user here). */
+  resolvedUsers: Readonly<Record<string, { username: string; global_name?: string | null }>> = {},
+): RawArgs {
   const raw: RawArgs = {};
   let params = registry.get(command)?.params ?? [];
   let opts = options;
@@ -99,7 +105,12 @@ export function rawArgsFromOptions(registry: CommandRegistry, command: string, o
   for (const o of opts) {
     if (o.value === undefined) continue;
     const spec = params.find((p) => p.name === o.name);
-    if (spec?.rest) {
+    if (spec?.type === 'user') {
+      // The same mention text Slack sends, so commands read people one way: <@ID|name>.
+      const id = String(o.value);
+      const user = resolvedUsers[id];
+      raw[o.name] = user ? `<@${id}|${user.username}>` : `<@${id}>`;
+    } else if (spec?.rest === true) {
       // One text box holds every remaining word; split it the way chat text is split (quotes group).
       const parsed = parseCommandText(`/x ${String(o.value)}`);
       raw[o.name] = [...parsed.positionals, ...Object.entries(parsed.flags).map(([k, v]) => (v === true ? `--${k}` : `--${k}=${v}`))];
@@ -115,7 +126,7 @@ function invocationOf(i: Interaction, registry: CommandRegistry): Invocation {
   if (i.type === InteractionKind.ApplicationCommand) {
     const name = i.data?.name;
     if (!name) throw new InteractionInputError('application command without a name');
-    input = { kind: 'options', command: name, args: rawArgsFromOptions(registry, name, i.data?.options) };
+    input = { kind: 'options', command: name, args: rawArgsFromOptions(registry, name, i.data?.options, i.data?.resolved?.users) };
   } else {
     const customId = i.data?.custom_id;
     if (!customId) throw new InteractionInputError('component interaction without a custom_id');
