@@ -60,7 +60,7 @@ async function target(ctx: CommandContext, given: string | undefined): Promise<I
   }
   return invalid(
     'Which incident?',
-    `#${ctx.channel.name || ctx.channel.id} is not an incident's channel: run this in the incident's own channel, or name it with --incident INC-42 (/incident list shows the open ones).`,
+    `#${ctx.channel.name || ctx.channel.id} is not an incident's channel: run this in the incident's own channel, or name it with --incident=INC-42 (/incident list shows the open ones).`,
   );
 }
 

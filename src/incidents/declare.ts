@@ -186,7 +186,7 @@ export function declaredReply(d: Declared, by: Actor, config: IncidentDeps['conf
     reply: {
       title: `${i.id} declared, running in #${here}`,
       status: 'warning',
-      text: [d.channelProblem, `Until that is fixed ${i.id} runs in #${here}: run /incident commands there with --incident ${i.id}; /incident channel --incident ${i.id} creates its channel once it is fixed.`, problems]
+      text: [d.channelProblem, `Until that is fixed ${i.id} runs in #${here}: run /incident commands there with --incident=${i.id}; /incident channel --incident=${i.id} creates its channel once it is fixed.`, problems]
         .filter(Boolean)
         .join(' '),
       ephemeral: true,

@@ -4,7 +4,7 @@ import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { ChannelNames } from './channel-names.js';
-import { renderBlocks, type RenderMeta } from './render-blocks.js';
+import { renderBlocks, type RenderMeta, type SlackMessage } from './render-blocks.js';
 import { explainSlackError, SlackCallError, type SlackApi } from './slack-api.js';
 import type { SlackChatPort } from './slack-chat-port.js';
 
@@ -18,6 +18,8 @@ export interface SlackDeliveryRequest {
   responseUrl?: string;
   meta: RenderMeta;
   runningTitle: string;
+  /** The clicked message as it was, for putting it back (see restoreSource). */
+  original?: SlackMessage;
 }
 
 /**
@@ -97,22 +99,28 @@ export class SlackDelivery implements DeliveryAdapter {
         case 'new':
           // A typed command's own message is the new one; a clicked card stays (or got its update).
           if (this.d.target.kind === 'new') await this.show(reply);
-          else await this.api.postMessage(this.d.inv.channel.id, this.render(reply));
+          else {
+            await this.api.postMessage(this.d.inv.channel.id, this.render(reply));
+            await this.restoreSource(result);
+          }
           return;
         case 'thread': {
           const parent = source ?? (this.message ? await this.message : null);
           if (parent) await this.chat.replyInThread({ platform: 'slack', channelId: parent.channel, messageId: parent.ts }, reply);
           else await this.show(reply);
+          await this.restoreSource(result);
           return;
         }
         case 'channel':
           await this.chat.postMessage(placement.channel, reply);
           if (placement.pointer) await (placement.pointer.ephemeral ? this.ephemeral(placement.pointer) : this.show(placement.pointer));
+          await this.restoreSource(result);
           return;
         case 'private':
           await this.ephemeral(reply);
-          // A "running…" message we put up must not stay there forever.
-          if (this.shown && this.d.target.kind !== 'ephemeral-card') {
+          // A "running…" message we put up must not stay there forever: the clicked card as it was
+          // (or as its source update made it), else a note that the result went to one person.
+          if (this.shown && this.d.target.kind !== 'ephemeral-card' && !result.sourceUpdate && !(await this.restoreSource(result))) {
             await this.show({ title: `${this.d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to ${this.d.inv.actor.name}.` });
           }
           return;
@@ -120,6 +128,18 @@ export class SlackDelivery implements DeliveryAdapter {
     } catch (err) {
       await this.tellUser(err, reply);
     }
+  }
+
+  /**
+   * A slow click showed "running…" in the clicked card; when the result went somewhere else and did
+   * not update the card, the card is put back as it was (a long-lived card — an alert, an incident's
+   * summary — must not stay "running…"). True when it did.
+   */
+  private async restoreSource(result: DispatchResult): Promise<boolean> {
+    const source = this.source();
+    if (!this.shown || result.sourceUpdate || !source || !this.d.original) return false;
+    await this.api.updateMessage(source.channel, source.ts, this.d.original);
+    return true;
   }
 
   /** Only the person who asked sees it: through the response_url when there is one. */

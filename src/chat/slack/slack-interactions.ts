@@ -7,6 +7,7 @@ import type { Redactor } from '../../core/redact.js';
 import type { SlackApi } from './slack-api.js';
 import { SLACK_PLATFORM, type SlackChatPort } from './slack-chat-port.js';
 import type { ChannelNames } from './channel-names.js';
+import type { SlackMessage } from './render-blocks.js';
 import { SlackDelivery, type SlackDeliveryRequest, type SlackTarget } from './slack-delivery.js';
 import type { UserNames } from './user-names.js';
 
@@ -35,7 +36,8 @@ export const blockActionsSchema = z.object({
   team: z.object({ id: z.string().min(1) }).nullish(),
   channel: z.object({ id: z.string().min(1), name: z.string().optional() }).optional(),
   container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional(), is_ephemeral: z.boolean().optional() }).default({}),
-  message: z.object({ ts: z.string() }).optional(),
+  /** The clicked message as Slack shows it: put back when a slow click's "running…" replaced it and the result goes elsewhere. */
+  message: z.object({ ts: z.string(), text: z.string().optional(), blocks: z.array(z.unknown()).optional() }).optional(),
   response_url: z.string().url().optional(),
   actions: z.array(z.object({ action_id: z.string().min(1), action_ts: z.string().optional(), text: z.object({ text: z.string() }).optional() })).min(1),
 });
@@ -129,7 +131,9 @@ export class SlackInteractions {
       input: { kind: 'action', actionId: action.action_id },
     };
     const target: SlackTarget = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
-    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: { userId: b.user.id, did: 'pressed', what: label } }, runningTitle: `${label}: running…` });
+    // Slack's own blocks of the message, sent back to it verbatim.
+    const original = b.message?.blocks ? { text: b.message.text ?? '', blocks: b.message.blocks as SlackMessage['blocks'] } : undefined;
+    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: { userId: b.user.id, did: 'pressed', what: label } }, runningTitle: `${label}: running…`, original });
   }
 
   /** First delivery wins; repeats are dropped. If a mutating one cannot be checked, nothing runs and the person is told. */

@@ -4,6 +4,8 @@ import type { FinishedOutcome } from '../../core/invocation-recorder.js';
 import type { Placement } from '../../core/placement.js';
 import type { Reply } from '../../core/reply.js';
 import type { Acting, ActResult } from '../incident-actions.js';
+import { linkedAlerts } from '../incident-messages.js';
+import { announcementCard, summaryCard } from '../summary-card.js';
 
 /** Who clicked, as the incident actions see it. */
 export function actingOf(click: ButtonClick, env: ButtonEnv): Acting {
@@ -17,10 +19,10 @@ export function finishClick(click: ButtonClick, env: ButtonEnv, label: string, o
 
 /**
  * A change made by clicking: said in a new message everyone in the channel sees (the card itself is
- * updated in place by the change). Refusals and "nothing to change" go only to the clicker; a
- * picker the clicker was shown becomes `pickerDone`.
+ * updated in place by the change). Refusals and "nothing to change" go only to the clicker; the
+ * clicked message becomes `sourceUpdate` (a picker says it is done; a card shows its latest face).
  */
-export function changeOutcome(r: ActResult, pickerDone?: Reply): FinishedOutcome {
+export function changeOutcome(r: ActResult, sourceUpdate?: Reply): FinishedOutcome {
   if (!r.ok && !r.incident) return { status: 'invalid', reply: { ...r.reply, ephemeral: true } };
   const placement: Placement = r.reply.ephemeral ? { kind: 'private' } : { kind: 'new' };
   return {
@@ -28,6 +30,22 @@ export function changeOutcome(r: ActResult, pickerDone?: Reply): FinishedOutcome
     reply: r.reply,
     placement,
     incidentId: r.incident?.id ?? null,
-    ...(pickerDone ? { sourceUpdate: pickerDone } : {}),
+    ...(sourceUpdate ? { sourceUpdate } : {}),
   };
+}
+
+/**
+ * The clicked summary card (or announcement) as the store has it now. A click's result goes
+ * elsewhere (a new message, a private picker); returning the card's own face as the source update
+ * keeps a platform that showed "running…" in the card while the click was handled (Slack) from
+ * leaving it so.
+ */
+export async function summaryFace(env: ButtonEnv, incidentId: string): Promise<Reply | undefined> {
+  const i = await env.ports.incidents.get(incidentId).catch(() => null);
+  return i ? summaryCard(i, await linkedAlerts(env.ports, i)) : undefined;
+}
+
+export async function announcementFace(env: ButtonEnv, incidentId: string): Promise<Reply | undefined> {
+  const i = await env.ports.incidents.get(incidentId).catch(() => null);
+  return i ? announcementCard(i) : undefined;
 }

@@ -1,6 +1,6 @@
 import type { ButtonHandler } from '../../core/button-handlers.js';
 import { joinIncident } from '../incident-actions.js';
-import { actingOf, finishClick } from './button-outcome.js';
+import { actingOf, announcementFace, finishClick } from './button-outcome.js';
 
 /**
  * `inc-join:INC-42` (Join on the announcement): the clicker is invited to the incident's channel
@@ -13,6 +13,7 @@ export const joinButton: ButtonHandler = {
   async handle(click, env) {
     const r = await joinIncident(actingOf(click, env), click.arg);
     if (!r.incident) return finishClick(click, env, 'Join', { status: 'invalid', reply: r.reply });
-    return finishClick(click, env, 'Join', { status: r.ok ? 'ok' : 'failed', reply: { ...r.reply, ephemeral: true }, placement: { kind: 'private' }, incidentId: r.incident.id });
+    const face = await announcementFace(env, r.incident.id);
+    return finishClick(click, env, 'Join', { status: r.ok ? 'ok' : 'failed', reply: { ...r.reply, ephemeral: true }, placement: { kind: 'private' }, incidentId: r.incident.id, ...(face ? { sourceUpdate: face } : {}) });
   },
 };

@@ -1,6 +1,6 @@
 import type { ButtonHandler } from '../../core/button-handlers.js';
 import { changeStatus } from '../incident-actions.js';
-import { actingOf, changeOutcome, finishClick } from './button-outcome.js';
+import { actingOf, changeOutcome, finishClick, summaryFace } from './button-outcome.js';
 
 /** `inc-resolve:INC-42` (Resolve on the summary card; the platform asks once more first). */
 export const resolveButton: ButtonHandler = {
@@ -9,6 +9,6 @@ export const resolveButton: ButtonHandler = {
   metricLabel: '(incident resolve)',
   async handle(click, env) {
     const r = await changeStatus(actingOf(click, env), click.arg, 'resolved', null);
-    return finishClick(click, env, 'Resolve', changeOutcome(r));
+    return finishClick(click, env, 'Resolve', changeOutcome(r, await summaryFace(env, click.arg)));
   },
 };

@@ -2,7 +2,7 @@ import type { ButtonHandler } from '../../core/button-handlers.js';
 import { changeSeverity, noSuchIncident } from '../incident-actions.js';
 import { parseSeverity } from '../model.js';
 import { severityLabel, severityPicker } from '../summary-card.js';
-import { actingOf, changeOutcome, finishClick } from './button-outcome.js';
+import { actingOf, changeOutcome, finishClick, summaryFace } from './button-outcome.js';
 
 /** `inc-sev:INC-42` (Change severity): a picker for the clicker. `inc-sev:INC-42:1`: sets SEV1. */
 export const severityButton: ButtonHandler = {
@@ -14,7 +14,7 @@ export const severityButton: ButtonHandler = {
     if (to === undefined) {
       const i = await env.ports.incidents.get(id);
       if (!i) return finishClick(click, env, 'Change severity', { status: 'invalid', reply: noSuchIncident(id).reply });
-      return finishClick(click, env, 'Change severity', { status: 'ok', reply: severityPicker(i), placement: { kind: 'private' }, incidentId: i.id });
+      return finishClick(click, env, 'Change severity', { status: 'ok', reply: severityPicker(i), placement: { kind: 'private' }, incidentId: i.id, sourceUpdate: await summaryFace(env, i.id) });
     }
     const severity = parseSeverity(to);
     if (!severity) {

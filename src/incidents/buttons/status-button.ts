@@ -2,7 +2,7 @@ import type { ButtonHandler } from '../../core/button-handlers.js';
 import { changeStatus, noSuchIncident } from '../incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../model.js';
 import { statusPicker } from '../summary-card.js';
-import { actingOf, changeOutcome, finishClick } from './button-outcome.js';
+import { actingOf, changeOutcome, finishClick, summaryFace } from './button-outcome.js';
 
 /**
  * `inc-status:INC-42` (Update status on the summary card, Reopen): the clicker gets a picker of the
@@ -17,7 +17,7 @@ export const statusButton: ButtonHandler = {
     if (to === undefined) {
       const i = await env.ports.incidents.get(id);
       if (!i) return finishClick(click, env, 'Update status', { status: 'invalid', reply: noSuchIncident(id).reply });
-      return finishClick(click, env, 'Update status', { status: 'ok', reply: statusPicker(i), placement: { kind: 'private' }, incidentId: i.id });
+      return finishClick(click, env, 'Update status', { status: 'ok', reply: statusPicker(i), placement: { kind: 'private' }, incidentId: i.id, sourceUpdate: await summaryFace(env, i.id) });
     }
     if (!INCIDENT_STATUSES.includes(to as IncidentStatus)) {
       return finishClick(click, env, 'Update status', { status: 'invalid', reply: { title: 'Unknown status', status: 'error', text: `"${to}" is not a status; this button may come from an older version.`, ephemeral: true } });
