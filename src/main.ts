@@ -36,6 +36,7 @@ import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
+import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -50,6 +51,7 @@ import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { SqlIncidentStore } from './store/incident-repository.js';
+import { reminderPolicy } from './incidents/reminder-policy.js';
 import { TimelineRecorder } from './core/timeline.js';
 
 export interface App {
@@ -112,7 +114,7 @@ export async function buildApp(
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
-    incidents: new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor)),
+    incidents: new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor), { reminders: reminderPolicy(loaded.config.incidents) }),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
@@ -202,6 +204,10 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
+    // Every replica looks for due incident reminders; each is claimed (and so sent) by one.
+    const reminders = new IncidentReminderScheduler(loaded.config, app.ports);
+    reminders.start();
+    closers.push(() => reminders.stop());
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();

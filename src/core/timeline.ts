@@ -43,6 +43,8 @@ export const TIMELINE_KINDS = [
   /** Where the incident runs: its own channel, or the incidents channel while creating one fails. */
   'incident.channel',
   'incident.alert-linked',
+  /** A reminder the system posted (a status update due, a lead missing). */
+  'incident.reminder',
   'note',
   'message.marked',
 ] as const;

@@ -112,12 +112,12 @@ export async function assignRole(a: Acting, id: string, role: RoleName, person: 
   return result;
 }
 
-async function record(a: Acting, i: Incident, kind: 'note' | 'incident.update', text: string, detail: Record<string, string> = {}): Promise<void> {
-  await a.deps.ports.timeline.record({ invocationId: a.invocationId, incidentId: i.id, kind, actor: a.actor, channel: a.channel, command: 'incident', text, outcome: 'ok', detail });
+async function recordNote(a: Acting, i: Incident, text: string): Promise<void> {
+  await a.deps.ports.timeline.record({ invocationId: a.invocationId, incidentId: i.id, kind: 'note', actor: a.actor, channel: a.channel, command: 'incident', text, outcome: 'ok' });
 }
 
 export async function addNote(a: Acting, i: Incident, text: string): Promise<ActResult> {
-  await record(a, i, 'note', text);
+  await recordNote(a, i, text);
   return { ok: true, incident: i, reply: { title: `Noted on ${i.id}'s timeline`, status: 'ok', text: `${a.actor.name}: ${text}` } };
 }
 
@@ -133,7 +133,8 @@ export async function addActionItem(a: Acting, i: Incident, text: string): Promi
  */
 export async function postUpdate(a: Acting, i: Incident, text: string): Promise<ActResult> {
   const { config, ports } = a.deps;
-  await record(a, i, 'incident.update', text);
+  // Recorded with the next status reminder counted from now.
+  if (!(await ports.incidents.recordUpdate(i.id, text, ctxOf(a)))) return noSuchIncident(i.id);
   const update: Reply = { title: `${i.id} update (${severityLabel(i.severity)}, ${i.status}): ${i.title}`, status: 'info', text, context: `by ${a.actor.name}${i.channel?.own ? ` · #${i.channel.name}` : ''}` };
   const port = i.channel ? ports.chat.get(i.channel.platform) : undefined;
   const problems: string[] = [];

@@ -1,5 +1,6 @@
 import type { Actor, ChannelRef } from '../core/identity.js';
 import type { ActionItem, Incident, IncidentChannel, IncidentRoles, IncidentStatus, Severity } from './model.js';
+import type { DueReminder } from './reminder-policy.js';
 
 /** Who made a change and as part of which invocation: its timeline event says so. */
 export interface ChangeContext {
@@ -62,6 +63,19 @@ export interface IncidentStore {
   linkAlertGroup(id: string, groupId: string, ctx: ChangeContext, platforms?: readonly string[]): Promise<IncidentChange | null>;
   addActionItem(id: string, text: string, ctx: ChangeContext): Promise<ActionItem | null>;
   listActionItems(id: string): Promise<ActionItem[]>;
+  /** A status update (`/incident update`): its event, and the next status reminder counted from now. False when there is no such incident. */
+  recordUpdate(id: string, text: string, ctx: ChangeContext): Promise<boolean>;
+  /**
+   * Reminders due at `now` that nobody holds, claimed for `holdMs` under `claimId` (FOR UPDATE SKIP
+   * LOCKED: two replicas never claim one). A claim that expires unsent is claimed again.
+   */
+  claimDueReminders(now: Date, claimId: string, holdMs: number, limit?: number): Promise<DueReminder[]>;
+  /**
+   * The claimed reminder was sent (or is moot): a lead nudge is done, a status reminder is due again
+   * one interval later. `sent` (null when nothing was posted) becomes its timeline event. False when
+   * the claim was lost meanwhile (a change rescheduled it).
+   */
+  finishReminder(r: DueReminder, claimId: string, now: Date, sent: { text: string; lead: string | null } | null): Promise<boolean>;
 }
 
 /** The stored message ref key of an incident's pinned summary card. */

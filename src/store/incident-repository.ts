@@ -4,6 +4,7 @@ import type { JsonValue } from '../core/outcome.js';
 import type { Timeline, TimelineKind, TimelineRepository } from '../core/timeline.js';
 import type { ChangeContext, DeclareInput, DeclareResult, IncidentChange, IncidentStore, RoleName } from '../incidents/incident-store.js';
 import type { ActionItem, Incident, IncidentChannel, IncidentRoles, IncidentStatus, Severity } from '../incidents/model.js';
+import { noReminders, type DueReminder, type ReminderKind, type ReminderPolicy } from '../incidents/reminder-policy.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
 
@@ -72,7 +73,19 @@ interface Mutation {
   set: string;
   params: unknown[];
   event: EventFields;
+  /** A status change or severity change: the next status reminder counts from now. */
+  restartsStatusClock?: boolean;
 }
+
+interface ReminderRow {
+  id: number | string;
+  incident_id: string;
+  kind: ReminderKind;
+  due_at: Date;
+}
+
+const MINUTE = 60_000;
+const SYSTEM: Actor = { platform: 'system', id: 'reminders', name: 'Firebreak' };
 
 const OPEN_FIRST = `ORDER BY declared_at DESC, number DESC`;
 
@@ -82,10 +95,18 @@ const OPEN_FIRST = `ORDER BY declared_at DESC, number DESC`;
  * bump and its timeline event commit together.
  */
 export class SqlIncidentStore implements IncidentStore {
+  private readonly policy: ReminderPolicy;
+  private readonly now: () => Date;
+
   constructor(
     private readonly db: Db,
     private readonly recorder: (repo: TimelineRepository) => Timeline,
-  ) {}
+    /** When reminders fall due (incidents.reminders) and the clock they are counted on. */
+    opts: { reminders?: ReminderPolicy; now?: () => Date } = {},
+  ) {
+    this.policy = opts.reminders ?? noReminders;
+    this.now = opts.now ?? (() => new Date());
+  }
 
   async declare(input: DeclareInput, ctx: ChangeContext): Promise<DeclareResult> {
     // Read first: a repeat (the common case of a retry) then takes no number from the sequence.
@@ -105,6 +126,7 @@ export class SqlIncidentStore implements IncidentStore {
       if (!inserted) return { incident: (await this.bySource(q, input.source))!, created: false };
       const incident = toIncident(inserted);
       for (const g of groups) await this.linkGroupRow(q, incident.id, g, []);
+      await this.syncReminders(q, incident, true);
       await this.record(q, incident, ctx, {
         kind: 'incident.declared',
         text: `${incident.id} declared: ${incident.title} (${incident.severity})`,
@@ -139,6 +161,7 @@ export class SqlIncidentStore implements IncidentStore {
         : {
             set: `status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END`,
             params: [status],
+            restartsStatusClock: true,
             event: {
               kind: 'incident.status',
               text: `${id} ${before.status} → ${status}${note ? `: ${clean(note)}` : ''}`,
@@ -152,7 +175,7 @@ export class SqlIncidentStore implements IncidentStore {
     return this.change(id, ctx, (before) =>
       before.severity === severity
         ? null
-        : { set: `severity = $2`, params: [severity], event: { kind: 'incident.severity', text: `${id} ${before.severity} → ${severity}`, detail: { from: before.severity, to: severity } } },
+        : { set: `severity = $2`, params: [severity], restartsStatusClock: true, event: { kind: 'incident.severity', text: `${id} ${before.severity} → ${severity}`, detail: { from: before.severity, to: severity } } },
     );
   }
 
@@ -224,6 +247,85 @@ export class SqlIncidentStore implements IncidentStore {
     return rows.map(toActionItem);
   }
 
+  recordUpdate(id: string, text: string, ctx: ChangeContext): Promise<boolean> {
+    return this.db.transaction(async (q) => {
+      const incident = await this.lock(q, id);
+      if (!incident) return false;
+      await this.syncReminders(q, incident, true);
+      await this.record(q, incident, ctx, { kind: 'incident.update', text: clean(text), detail: {} });
+      return true;
+    });
+  }
+
+  async claimDueReminders(now: Date, claimId: string, holdMs: number, limit = 20): Promise<DueReminder[]> {
+    const rows = await this.db.query<ReminderRow>(
+      `UPDATE incident_reminders SET claim_id = $2, claimed_until = $3
+       WHERE id IN (
+         SELECT id FROM incident_reminders
+         WHERE sent_at IS NULL AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+         ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING id, incident_id, kind, due_at`,
+      [now, claimId, new Date(now.getTime() + holdMs), limit],
+    );
+    return rows.map((r) => ({ id: String(r.id), incidentId: r.incident_id, kind: r.kind, dueAt: new Date(r.due_at) }));
+  }
+
+  finishReminder(r: DueReminder, claimId: string, now: Date, sent: { text: string; lead: string | null } | null): Promise<boolean> {
+    return this.db.transaction(async (q) => {
+      const incident = await this.lock(q, r.incidentId);
+      const minutes = incident && r.kind === 'status-update' ? this.policy.statusUpdateMin(incident.severity) : 0;
+      const done = await q.query(
+        minutes > 0
+          ? `UPDATE incident_reminders SET due_at = $3, claim_id = NULL, claimed_until = NULL WHERE id = $1 AND claim_id = $2 RETURNING id`
+          : `UPDATE incident_reminders SET sent_at = $3, claim_id = NULL, claimed_until = NULL WHERE id = $1 AND claim_id = $2 RETURNING id`,
+        [r.id, claimId, minutes > 0 ? new Date(now.getTime() + minutes * MINUTE) : now],
+      );
+      if (done.length === 0) return false;
+      if (incident && sent) {
+        await this.record(q, incident, { actor: SYSTEM, invocationId: `reminder:${r.id}:${r.dueAt.toISOString()}`, channel: incident.channel ? { platform: incident.channel.platform, id: incident.channel.id, name: incident.channel.name } : null }, {
+          kind: 'incident.reminder',
+          text: sent.text,
+          detail: { reminder: r.kind, due: r.dueAt.toISOString(), lead: sent.lead },
+        });
+      }
+      return true;
+    });
+  }
+
+  /**
+   * The incident's due reminders after a change, in its transaction: none once resolved; the status
+   * reminder one interval from now when the change restarts that clock (else kept); the lead nudge
+   * while nobody leads.
+   */
+  private async syncReminders(q: Queryable, i: Incident, restartStatusClock: boolean): Promise<void> {
+    if (i.status === 'resolved') {
+      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1`, [i.id]);
+      return;
+    }
+    const statusMin = this.policy.statusUpdateMin(i.severity);
+    if (statusMin > 0) {
+      const due = new Date(this.now().getTime() + statusMin * MINUTE);
+      await q.query(
+        restartStatusClock
+          ? `INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'status-update', $2)
+             ON CONFLICT (incident_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, sent_at = NULL, claim_id = NULL, claimed_until = NULL`
+          : `INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'status-update', $2) ON CONFLICT (incident_id, kind) DO NOTHING`,
+        [i.id, due],
+      );
+    } else {
+      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1 AND kind = 'status-update'`, [i.id]);
+    }
+    const nudgeMin = this.policy.leadNudgeMin();
+    if (!i.roles.lead && nudgeMin > 0) {
+      await q.query(`INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'lead-nudge', $2) ON CONFLICT (incident_id, kind) DO NOTHING`, [
+        i.id,
+        new Date(i.declaredAt.getTime() + nudgeMin * MINUTE),
+      ]);
+    } else if (i.roles.lead) {
+      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1 AND kind = 'lead-nudge' AND sent_at IS NULL`, [i.id]);
+    }
+  }
+
   private async bySource(q: Queryable, source: string): Promise<Incident | null> {
     const [row] = await q.query<IncidentRow>(`SELECT * FROM incidents WHERE source = $1`, [source]);
     return row ? toIncident(row) : null;
@@ -244,6 +346,7 @@ export class SqlIncidentStore implements IncidentStore {
       const [row] = await q.query<IncidentRow>(`UPDATE incidents SET ${m.set}, version = version + 1 WHERE id = $1 RETURNING *`, [id, ...m.params]);
       const incident = toIncident(row!);
       if (also) await also(q, incident);
+      await this.syncReminders(q, incident, m.restartsStatusClock ?? false);
       await this.record(q, incident, ctx, m.event);
       return { before, incident, changed: true };
     });
