@@ -237,10 +237,10 @@ async function cmdDiscord(argv: string[]): Promise<number> {
   const loaded = loadOrExit(runtime);
   const { CommandRegistry } = await import('./core/registry.js');
   const { commands } = await import('./commands/index.js');
-  const { discordCommands } = await import('./chat/discord/command-definitions.js');
+  const { discordApplicationCommands } = await import('./chat/discord/command-definitions.js');
   const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
   const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
-  const defs = discordCommands(new CommandRegistry(commands), loaded.config);
+  const defs = discordApplicationCommands(new CommandRegistry(commands), loaded.config);
   const result = await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, values.guild);
   process.stdout.write(`${describeRegistration(result)}\n`);
   return 0;

@@ -189,7 +189,15 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     if (slackMode(runtime.slack) !== 'off') {
       // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
       const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, { dispatcher: app.dispatcher, coordination: app.coordination, deliveries: app.ports.deliveries, logger: app.logger, redactor: app.ports.redactor, router });
+      const slack = await startSlack(runtime.slack, {
+        dispatcher: app.dispatcher,
+        coordination: app.coordination,
+        deliveries: app.ports.deliveries,
+        logger: app.logger,
+        redactor: app.ports.redactor,
+        router,
+        incidentChannel: async (platform, channelId) => (await app.ports.incidents.byChannel(platform, channelId)) !== null,
+      });
       if (slack) {
         chat.slack = slack.chat;
         app.chat.register(slack.chat);

@@ -10,6 +10,7 @@ import {
   assignRole,
   changeSeverity,
   changeStatus,
+  markMessage,
   noSuchIncident,
   normalizeIncidentId,
   postUpdate,
@@ -173,6 +174,16 @@ export const incidentCommand = defineCommand({
     { name: 'list', summary: 'The open incidents, anywhere', params: [] },
     { name: 'resolve', summary: 'Resolve the incident (starts its post-mortem)', params: [textParam('What fixed it (optional)', false), incidentParam] },
     { name: 'channel', summary: 'Create the incident’s own channel (when creating it failed)', params: [incidentParam] },
+    {
+      name: 'mark',
+      summary: 'Add a chat message to the timeline (what 📌 and Add to timeline do)',
+      params: [
+        textParam('The message’s text'),
+        { name: 'message', description: 'The chat message’s id (Slack ts, Discord message id)', type: 'string' },
+        { name: 'author', description: 'Who wrote it', type: 'user' },
+        incidentParam,
+      ],
+    },
   ],
   params: [],
   args: z.discriminatedUnion('subcommand', [
@@ -188,6 +199,7 @@ export const incidentCommand = defineCommand({
     z.object({ subcommand: z.literal('list') }),
     z.object({ subcommand: z.literal('resolve'), text: text('the note').optional(), incident: incidentArg }),
     z.object({ subcommand: z.literal('channel'), incident: incidentArg }),
+    z.object({ subcommand: z.literal('mark'), text: text('the message'), message: z.string().max(40).optional(), author: z.string().max(120).optional(), incident: incidentArg }),
   ]),
   // Not a deploy: no confirmation card. Mutating so a retried delivery is deduplicated even with Redis down.
   mutating: true,
@@ -228,6 +240,10 @@ export const incidentCommand = defineCommand({
         return timeline(ctx, i, args.count);
       case 'channel':
         return retryChannel(ctx, i);
+      case 'mark': {
+        const author = args.author ? parsePerson(args.author, ctx.actor) : null;
+        return outcomeOf(await markMessage(a, i, { text: plainText(args.text), messageId: args.message ?? null, author: author?.ok ? author.person : null }), i.id);
+      }
     }
   },
 });

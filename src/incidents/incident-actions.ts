@@ -166,3 +166,23 @@ export async function joinIncident(a: Acting, id: string): Promise<ActResult> {
   }
   return { ok: true, incident: i, reply: { title: `You joined #${channel.name}`, status: 'ok', text: `${i.id}: ${i.title}`, ephemeral: true } };
 }
+
+/**
+ * A chat message someone marked for the timeline (📌 on Slack, the Add to timeline shortcut or
+ * Discord message command, `/incident mark`): its text, who wrote it and where, as `message.marked`.
+ */
+export async function markMessage(a: Acting, i: Incident, m: { text: string; messageId: string | null; author: Actor | null }): Promise<ActResult> {
+  await a.deps.ports.timeline.record({
+    invocationId: a.invocationId,
+    incidentId: i.id,
+    kind: 'message.marked',
+    actor: a.actor,
+    channel: a.channel,
+    command: 'incident',
+    text: m.text,
+    outcome: 'ok',
+    detail: { message: m.messageId, author: m.author?.name ?? null, authorId: m.author ? `${m.author.platform}:${m.author.id}` : null },
+  });
+  const by = m.author ? ` by ${m.author.name}` : '';
+  return { ok: true, incident: i, reply: { title: `📌 Added to ${i.id}'s timeline`, status: 'ok', text: `The message${by}: ${m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text}`, ephemeral: true } };
+}

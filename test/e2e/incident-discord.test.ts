@@ -115,11 +115,24 @@ actions:
     // The lead, picked from Discord's member list: the option is bob's id, the user is in `resolved`.
     const lead = commandInteraction(APP_ID, 'incident', sub('lead', [{ name: 'person', type: 6, value: bob.id }]), { user: alice, channel: inc });
     (lead.data as Record<string, unknown>).resolved = { users: { [bob.id]: { id: bob.id, username: 'bob', global_name: 'Bob' } } };
+    // Each command is answered (and recorded) before the next, as in a conversation.
+    const answered = (text: string) => until(async () => ((await running.app.ports.timeline.list({ incidentId: incident.id })).some((e) => e.kind === 'command' && e.text === text) ? true : undefined));
     await post(lead);
-    await until(() => (fake.channel(channel.id)!.topic?.includes('lead @bob') ? true : undefined));
+    await answered(`/incident lead <@${bob.id}|bob>`);
+    expect(fake.channel(channel.id)!.topic).toBe('SEV1 · investigating · lead @bob · Checkout 5xx');
 
     await post(commandInteraction(APP_ID, 'incident', sub('status', [str('status', 'monitoring'), str('text', 'rolled back; errors at 0.1%')]), { user: bob, channel: inc }));
-    await until(() => (fake.channel(channel.id)!.topic?.startsWith('SEV1 · monitoring') ? true : undefined));
+    await answered('/incident status monitoring "rolled back; errors at 0.1%"');
+    expect(fake.channel(channel.id)!.topic).toBe('SEV1 · monitoring · lead @bob · Checkout 5xx');
+    // Right-click a message → Apps → Add to timeline (a message command: no gateway needed).
+    const said = '1300000000000000777';
+    const mark = commandInteraction(APP_ID, 'Add to timeline', [], { user: alice, channel: inc });
+    mark.data = { id: '1300000000000000778', name: 'Add to timeline', type: 3, target_id: said, resolved: { messages: { [said]: { id: said, channel_id: inc.id, content: 'p99 back under 300 ms', author: { id: bob.id, username: 'bob' } } } } } as never;
+    const marked = await post(mark);
+    expect(marked.body.type).toBe(4);
+    expect((marked.body.data as { flags?: number }).flags).toBe(64);
+    expect(marked.body.data!.embeds![0]!.title).toBe(`✅ 📌 Added to ${incident.id}'s timeline`);
+
     await post(buttonInteraction(APP_ID, `inc-resolve:${incident.id}`, { user: bob, channel: inc, messageId: card.id }));
     await until(() => (fake.channel(channel.id)!.topic?.startsWith('SEV1 · resolved') ? true : undefined));
     await until(() => (titleOf(fake.messages.get(announcement.id)!).includes(`Resolved ${incident.id}`) ? true : undefined));
@@ -139,9 +152,12 @@ actions:
       'command alice',
       'incident.status bob',
       'command bob',
+      'message.marked alice',
+      'command alice',
       'incident.status bob',
       'button bob',
     ]);
+    expect(events.find((e) => e.kind === 'message.marked')).toMatchObject({ text: 'p99 back under 300 ms', detail: { message: said, author: 'bob', authorId: `discord:${bob.id}` } });
     expect(events.find((e) => e.kind === 'incident.role')!.detail).toMatchObject({ role: 'lead', from: 'alice', to: 'bob', toId: `discord:${bob.id}` });
     expect(events.find((e) => e.kind === 'action.finished')!.output).toContain('hello from the action');
   });

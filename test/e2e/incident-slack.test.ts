@@ -74,10 +74,14 @@ actions:
     await rig.press(confirm.action_id, { channel: channelId, ts: confirmation.ts }, { user: BOB, channelName: channel.name, label: 'Run' });
     await rig.fake.waitFor(() => /say-hi/.test(headerOf(rig.fake.messages.get(`${channelId}:${confirmation.ts}`)?.blocks)) && /done|✅/.test(headerOf(rig.fake.messages.get(`${channelId}:${confirmation.ts}`)?.blocks)) || undefined, RESULT_WAIT_MS);
 
+    // Each command is answered (and recorded) before the next is typed, as in a conversation.
+    const answered = (text: string) => until(async () => ((await rig.running.app.ports.timeline.list({ incidentId: incident.id })).some((e) => e.kind === 'command' && e.text === text) ? true : undefined));
     await rig.command('/incident', `lead <@${BOB.id}|bob>`, { channel, user: ALICE });
-    await rig.fake.waitFor(() => (rig.fake.channel(channelId)!.topic.includes('lead @bob') ? true : undefined), RESULT_WAIT_MS);
+    await answered(`/incident lead <@${BOB.id}|bob>`);
+    expect(rig.fake.channel(channelId)!.topic).toBe('SEV2 · investigating · lead @bob · Checkout 5xx');
     await rig.command('/incident', 'status monitoring "rolled back; error rate back to 0.1%"', { channel, user: BOB });
-    await rig.fake.waitFor(() => (rig.fake.channel(channelId)!.topic.startsWith('SEV2 · monitoring') ? true : undefined), RESULT_WAIT_MS);
+    await answered('/incident status monitoring "rolled back; error rate back to 0.1%"');
+    expect(rig.fake.channel(channelId)!.topic).toBe('SEV2 · monitoring · lead @bob · Checkout 5xx');
     await rig.press(`inc-resolve:${incident!.id}`, { channel: channelId, ts: card.ts }, { user: BOB, channelName: channel.name, label: 'Resolve' });
     await rig.fake.waitFor(() => (rig.fake.channel(channelId)!.topic.startsWith('SEV2 · resolved') ? true : undefined), RESULT_WAIT_MS);
     await rig.slack.idle();
@@ -145,5 +149,52 @@ actions:
     expect((await rig.running.app.ports.alerts.get(groupId))!.incidentId).toBe(incident.id);
     // A slow click showed "running…" in the alert card; it is put back as it was.
     expect(rig.fake.messages.get(`${INCIDENTS.id}:${posted.messageId}`)!.blocks).toEqual(alertCard.blocks);
+  });
+
+  it('📌 on a message in the incident channel, and the Add to timeline shortcut, put the message on the timeline once', async () => {
+    await rig.command('/incident', 'declare "queue backlog" sev3', { channel: INCIDENTS });
+    const incident = await until(async () => (await rig.running.app.ports.incidents.listOpen()).find((i) => i.title === 'queue backlog' && i.channel?.own));
+    const channelId = incident.channel!.id;
+    const said = rig.fake.addMessage(channelId, { user: BOB.id, text: 'consumer lag is 40k; scaling the workers' });
+    const event = (id: string, reaction: string, channel: string, ts: string) =>
+      JSON.stringify({ type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: id, event_time: 1, event: { type: 'reaction_added', user: ALICE.id, reaction, item: { type: 'message', channel, ts }, item_user: BOB.id, event_ts: '1.1' } });
+    const send = async (body: string) => expect((await rig.post(body, { contentType: 'application/json' })).status).toBe(200);
+    await send(event('Ev1', 'pushpin', channelId, said));
+    await send(event('Ev1', 'pushpin', channelId, said)); // Slack's retry of the same event
+    await send(event('Ev2', '+1', channelId, said));
+    const elsewhere = rig.fake.addMessage(INCIDENTS.id, { user: BOB.id, text: 'lunch?' });
+    await send(event('Ev3', 'pushpin', INCIDENTS.id, elsewhere));
+    await rig.fake.waitFor(() => rig.fake.ephemerals.find((e) => e.user === ALICE.id && e.channel === channelId && headerOf(e.blocks).includes('Added to')), RESULT_WAIT_MS);
+
+    const later = rig.fake.addMessage(channelId, { user: ALICE.id, text: 'root cause: the retry storm from <https://grafana.example/d/q|the queue dashboard>' });
+    const trigger = `${Date.now()}.shortcut`;
+    const shortcut = {
+      type: 'message_action',
+      callback_id: 'add_to_timeline',
+      trigger_id: trigger,
+      response_url: rig.fake.responseUrl(trigger),
+      team: { id: 'T1' },
+      user: { id: BOB.id, name: BOB.name },
+      channel: { id: channelId, name: incident.channel!.name },
+      message: { type: 'message', ts: later, text: 'root cause: the retry storm from <https://grafana.example/d/q|the queue dashboard>', user: ALICE.id },
+    };
+    expect((await rig.post(`payload=${encodeURIComponent(JSON.stringify(shortcut))}`)).status).toBe(200);
+    const answer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger), RESULT_WAIT_MS);
+    expect(answer.body.response_type).toBe('ephemeral');
+    expect(headerOf(answer.body.blocks as unknown[])).toBe(`✅ 📌 Added to ${incident.id}'s timeline`);
+
+    const marked = await until(async () => {
+      const m = (await rig.running.app.ports.timeline.list({ incidentId: incident.id })).filter((e) => e.kind === 'message.marked');
+      return m.length >= 2 ? m : undefined;
+    });
+    await rig.slack.idle();
+    const all = (await rig.running.app.ports.timeline.list({ incidentId: incident.id })).filter((e) => e.kind === 'message.marked');
+    expect(all.map((e) => [e.actor.id, e.text, e.detail.message, e.detail.author])).toEqual([
+      [ALICE.id, 'consumer lag is 40k; scaling the workers', said, 'Bob B'],
+      [BOB.id, 'root cause: the retry storm from the queue dashboard (https://grafana.example/d/q)', later, 'Alice A'],
+    ]);
+    expect(marked).toHaveLength(2);
+    // 📌 outside an incident's channel is just an emoji: nothing recorded anywhere.
+    expect((await rig.running.app.ports.timeline.list({ limit: 5000 })).filter((e) => e.channel?.id === INCIDENTS.id && e.text?.includes('lunch'))).toEqual([]);
   });
 });

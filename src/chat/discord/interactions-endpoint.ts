@@ -12,6 +12,7 @@ import type { RawArgs } from '../../core/spec.js';
 import type { Router } from '../../http/router.js';
 import { json } from '../../http/server.js';
 import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
+import { ADD_TO_TIMELINE } from './command-definitions.js';
 import type { DiscordChat } from './discord-chat.js';
 import { DiscordDelivery, ephemeralText } from './discord-delivery.js';
 import { InteractionResponder } from './interaction-responder.js';
@@ -31,6 +32,7 @@ const DEFAULT_DEFER_AFTER_MS = 1000;
 const MAX_SIGNATURE_AGE_MS = 10 * 60_000;
 const DEDUPE_TTL_MS = 2 * MAX_SIGNATURE_AGE_MS + 60_000;
 const SUB_COMMAND = 1;
+const MESSAGE_COMMAND = 3;
 
 export interface DiscordInteractionsDeps {
   publicKey: string;
@@ -121,9 +123,23 @@ export function rawArgsFromOptions(
   return raw;
 }
 
+/** A Discord message command (type 3), by its name, as the command it stands for. */
+function messageCommandInput(i: Interaction): InvocationInput | null {
+  if (i.data?.type !== MESSAGE_COMMAND) return null;
+  if (i.data.name !== ADD_TO_TIMELINE) throw new InteractionInputError(`message command "${i.data.name ?? ''}" is not one Firebreak registers`);
+  const target = i.data.target_id;
+  const message = target ? i.data.resolved?.messages?.[target] : undefined;
+  if (!target || !message) throw new InteractionInputError('message command without its message');
+  const author = message.author ? { author: `<@${message.author.id}|${message.author.username}>` } : {};
+  return { kind: 'options', command: 'incident', args: { subcommand: 'mark', text: message.content || '(a message without text)', message: target, ...author } };
+}
+
 function invocationOf(i: Interaction, registry: CommandRegistry): Invocation {
   let input: InvocationInput;
-  if (i.type === InteractionKind.ApplicationCommand) {
+  const marked = messageCommandInput(i);
+  if (marked) {
+    input = marked;
+  } else if (i.type === InteractionKind.ApplicationCommand) {
     const name = i.data?.name;
     if (!name) throw new InteractionInputError('application command without a name');
     input = { kind: 'options', command: name, args: rawArgsFromOptions(registry, name, i.data?.options, i.data?.resolved?.users) };
