@@ -8,16 +8,15 @@ import { consoleActor, consoleChannelFor } from './chat/console/console-identity
 import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
+import { placeOnConsole } from './chat/console/console-delivery.js';
 import { renderPlaced } from './chat/console/render-placed.js';
 import { progressPrinter } from './chat/console/render-text.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
 import { ListenError } from './http/server.js';
-import { buildApp, startFirebreak, type App, type Running } from './main.js';
+import { buildApp, migrateStore, registerDiscordCommandsFor, startFirebreak, type App, type Running } from './main.js';
 import { lockHolder } from './store/data-dir-lock.js';
-import { openStore } from './store/open-store.js';
-import { loadMigrations } from './store/migrate.js';
 
 const USAGE = `Usage: firebreak <command>
 
@@ -52,11 +51,17 @@ function loadOrExit(runtime: RuntimeEnv, file?: string): LoadedConfig {
 
 /** One way to run a console invocation: in-process, or through a running server that holds the store. */
 interface ConsoleSession {
-  /** `channelId`: the console channel of the posted message whose button is pressed. */
-  run(input: InvocationInput, as: string, yes: boolean, channelId?: string): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
+  /** `source`: the posted message whose button is pressed (its channel is where it runs). */
+  run(input: InvocationInput, as: string, yes: boolean, source?: ButtonSource): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
   /** What the system posted to the console platform since `since` (omitted: just the current version). */
   changes(as: string, since?: number): Promise<ConsoleChanges>;
   close(): Promise<void>;
+}
+
+/** Where a button shown in the console came from: a posted message in a console channel. */
+interface ButtonSource {
+  channelId?: string;
+  messageId?: string;
 }
 
 function unknownChannel(channelId: string | undefined): DispatchResult & { exitCode: number } {
@@ -81,8 +86,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
         fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
       return {
-        async run(input, as, yes, channelId) {
-          const body = input.kind === 'action' ? { as, actionId: input.actionId, channelId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
+        async run(input, as, yes, source) {
+          const body = input.kind === 'action' ? { as, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
           const outcome = await forwardToServer(info, body);
           switch (outcome.kind) {
             case 'result':
@@ -105,11 +110,14 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   return {
-    async run(input, as, yes, channelId) {
-      const channel = await consoleChannelFor(app.consoleMessages, channelId);
-      if (!channel) return unknownChannel(channelId);
+    async run(input, as, yes, source) {
+      const channel = await consoleChannelFor(app.consoleMessages, source?.channelId);
+      if (!channel) return unknownChannel(source?.channelId);
       const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
       const result = await app.dispatcher.dispatch({ actor: consoleActor(as), channel, input, autoConfirm: yes }, { progress: async (reply) => printProgress(reply) });
+      if (source?.messageId) {
+        await placeOnConsole(app.chat.get('console')!, { platform: 'console', channelId: channel.id, messageId: source.messageId }, channel.id, result).catch(() => {});
+      }
       return { ...result, exitCode: exitCodeFor(result.status) };
     },
     changes: async (as, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, as)),
@@ -133,7 +141,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
     const result = await session.run(input, as, values.yes ?? false);
-    process.stdout.write(`${renderPlaced(result)}\n`);
+    process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
     return result.exitCode;
   } finally {
     await session.close();
@@ -159,12 +167,13 @@ async function cmdConsole(argv: string[]): Promise<number> {
       process.stdout.write(`${text}\n`);
     }
   };
-  // A button shown on a posted message runs in that message's channel; the latest card showing an action id wins.
-  const buttonChannels = new Map<string, string | undefined>();
+  // A button shown on a posted message runs in that message's channel, and its placement updates that
+  // message; the latest card showing an action id wins.
+  const buttonSources = new Map<string, ButtonSource>();
   const feed = await ConsoleFeed.open((since) => session.changes(as, since), {
     show(changes) {
       for (const { message, isNew } of changes) {
-        for (const b of message.reply.buttons ?? []) buttonChannels.set(b.actionId, message.channel?.id);
+        for (const b of message.reply.buttons ?? []) buttonSources.set(b.actionId, { channelId: message.channel?.id, messageId: String(message.id) });
         show(renderFeedMessage(message, isNew));
       }
     },
@@ -183,9 +192,9 @@ async function cmdConsole(argv: string[]): Promise<number> {
         busy = true;
         try {
           const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
-          const result = await session.run(input, as, false, input.kind === 'action' ? buttonChannels.get(input.actionId) : undefined);
-          for (const b of result.reply.buttons ?? []) buttonChannels.delete(b.actionId);
-          process.stdout.write(`${renderPlaced(result)}\n`);
+          const result = await session.run(input, as, false, input.kind === 'action' ? buttonSources.get(input.actionId) : undefined);
+          for (const b of result.reply.buttons ?? []) buttonSources.delete(b.actionId);
+          process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
         } finally {
           busy = false;
         }
@@ -213,17 +222,9 @@ async function cmdConfig(argv: string[]): Promise<number> {
 }
 
 async function cmdMigrate(): Promise<number> {
-  const runtime = readRuntimeEnv();
-  const db = await openStore(runtime, { migrate: false });
-  try {
-    const { migrate } = await import('./store/migrate.js');
-    const applied = await migrate(db);
-    const total = loadMigrations().length;
-    process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${db.description}.\n` : `${db.description} is up to date (${total} migrations).\n`);
-    return 0;
-  } finally {
-    await db.close();
-  }
+  const { applied, total, store } = await migrateStore(readRuntimeEnv());
+  process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${store}.\n` : `${store} is up to date (${total} migrations).\n`);
+  return 0;
 }
 
 async function cmdDiscord(argv: string[]): Promise<number> {
@@ -232,17 +233,10 @@ async function cmdDiscord(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: rest, options: { guild: { type: 'string' } } });
   if (values.guild !== undefined && !/^\d{5,25}$/.test(values.guild)) throw new UsageError(`--guild takes the server's numeric id (Developer Mode → right-click the server → Copy Server ID), not "${values.guild}".`);
   const runtime = readRuntimeEnv();
-  const { applicationId, botToken, apiUrl } = runtime.discord;
+  const { applicationId, botToken } = runtime.discord;
   if (!applicationId || !botToken) fail('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN (Discord Developer Portal → your application).', 2);
   const loaded = loadOrExit(runtime);
-  const { CommandRegistry } = await import('./core/registry.js');
-  const { commands } = await import('./commands/index.js');
-  const { discordApplicationCommands } = await import('./chat/discord/command-definitions.js');
-  const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
-  const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
-  const defs = discordApplicationCommands(new CommandRegistry(commands), loaded.config);
-  const result = await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, values.guild);
-  process.stdout.write(`${describeRegistration(result)}\n`);
+  process.stdout.write(`${await registerDiscordCommandsFor(runtime, loaded, values.guild)}\n`);
   return 0;
 }
 

@@ -12,7 +12,9 @@ import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
+import { silenceButton } from './alerts/buttons/silence-button.js';
 import { incidentButtons } from './incidents/buttons/index.js';
+import { reminderPolicy } from './incidents/reminder-policy.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
 import type { ConsoleMessageStore } from './core/console-messages.js';
 import { Dispatcher } from './core/dispatcher.js';
@@ -21,22 +23,29 @@ import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
 import { ConsoleChatPort } from './chat/console/console-chat-port.js';
-import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './chat/console/remote-endpoint.js';
-import type { DiscordChat } from './chat/discord/discord-chat.js';
-import type { SlackChatPort } from './chat/slack/slack-chat-port.js';
-import { slackMode } from './chat/slack/slack-mode.js';
-import { registerAlertWebhooks } from './http/alert-webhooks.js';
+import { consolePlatform } from './chat/console/platform.js';
+import { discordPlatform } from './chat/discord/platform.js';
+import { slackPlatform } from './chat/slack/platform.js';
+import type { PlatformModule, StartedPlatform } from './core/platform-module.js';
+import type { PlatformId } from './core/platforms.js';
+import { LOOPBACK_ONLY_WARNING, registerAlertWebhooks } from './http/alert-webhooks.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
 import { ConfiguredActionRunner } from './integrations/actions/action-runner.js';
+import { AlertmanagerSilences } from './integrations/alertmanager/silences.js';
 import { ServiceDeployer } from './integrations/deploy/deployer.js';
 import { StreamingBackupRunner } from './integrations/backup/backup-runner.js';
 import { NetworkHealthProber } from './integrations/health/health-prober.js';
+import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
+import { EscalationJob } from './alerts/escalation.js';
+import { HealthWatch } from './alerts/health-watch.js';
+import { ingestNotification } from './alerts/ingest.js';
+import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -46,13 +55,24 @@ import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { openStore } from './store/open-store.js';
+import { loadMigrations, migrate } from './store/migrate.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { SqlIncidentStore } from './store/incident-repository.js';
-import { reminderPolicy } from './incidents/reminder-policy.js';
+import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
+import type { FirebreakConfig } from './config/schema.js';
+import { PostmortemDirectory } from './integrations/directory/postmortem-files.js';
+import { GitHubIssues } from './integrations/github/issues-client.js';
+import { JiraIssues } from './integrations/jira/issues-client.js';
+import { postmortemRetryButton } from './postmortems/retry-button.js';
+import type { TicketSystem } from './postmortems/ticket-system.js';
+import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-repository.js';
+
+/** The chat platforms `firebreak start` starts when their environment turns them on; the console always starts. */
+const CHAT_PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
 
 export interface App {
   runtime: RuntimeEnv;
@@ -77,8 +97,27 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     runtime.slack.appToken,
     runtime.discord.botToken,
     runtime.discord.publicKey,
+    runtime.linkSecret,
+    // A routing key written into the YAML as it is (not through ${VAR}) is a secret all the same.
+    loaded.config.alerts.pagerduty?.routing_key,
+    // Ticket tokens may be written into the config itself rather than taken from ${VAR}.
+    loaded.config.postmortems.github?.token,
+    loaded.config.postmortems.jira?.token,
   ].filter((v): v is string => !!v);
   return new Redactor([...loaded.secrets, ...envSecrets]);
+}
+
+/** The ticket systems `postmortems:` configures, in a fixed order (GitHub, Jira, directory). */
+export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
+  const pm = config.postmortems;
+  const systems: TicketSystem[] = [];
+  if (pm.github) systems.push(new GitHubIssues({ repo: pm.github.repo, token: pm.github.token, labels: pm.github.labels, apiUrl: pm.github.api_url }));
+  if (pm.jira) {
+    const j = pm.jira;
+    systems.push(new JiraIssues({ url: j.url, project: j.project, issueType: j.issue_type, subtaskType: j.subtask_type, email: j.email, token: j.token, labels: j.labels }));
+  }
+  if (pm.directory) systems.push(new PostmortemDirectory(pm.directory.path));
+  return systems;
 }
 
 export async function buildApp(
@@ -104,13 +143,17 @@ export async function buildApp(
   }
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
+  // Domains' buttons beside the core's; each is one handler per action-id prefix.
+  const buttons = new ButtonRegistry([...coreButtons, silenceButton, postmortemRetryButton, ...incidentButtons]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
-  chat.register(new ConsoleChatPort(consoleMessages));
-  const timeline = new TimelineRecorder(new SqlTimelineRepository(db), redactor);
+  chat.register(new ConsoleChatPort(consoleMessages, redactor));
+  const timelineRepo = new SqlTimelineRepository(db);
+  const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
+  const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const ports: Ports = {
     registry,
-    buttons: new ButtonRegistry([...coreButtons, ...incidentButtons]),
+    buttons,
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
@@ -118,13 +161,17 @@ export async function buildApp(
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
-    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, timeline, redactor, logger }),
+    deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, buttons, timeline, redactor, logger }),
     health: new NetworkHealthProber(storeProbe(db), redactor),
     actions: new ConfiguredActionRunner(),
     deploy: new ServiceDeployer(),
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
     messageRefs: new SqlMessageRefRepository(db),
+    ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
+    ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
+    // drafts: the draft builder's store provides the latest draft for Retry once it is wired.
+    tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
     logger,
     storeDescription: db.description,
@@ -143,6 +190,8 @@ export async function buildApp(
     metrics,
     logger,
     async close() {
+      // What the store could not take during an outage gets one last chance before it closes.
+      await kept.close();
       await coordination.close();
       if (!opts.db) await db.close();
     },
@@ -152,8 +201,8 @@ export async function buildApp(
 export interface Running {
   app: App;
   http: RunningServer;
-  /** Chat platforms Firebreak can post to on its own (alerts, incident channels); set when configured. */
-  chat: { discord?: DiscordChat; slack?: SlackChatPort };
+  /** The chat platforms that started (Slack, Discord), by id; each is also in app.chat. */
+  platforms: ReadonlyMap<PlatformId, StartedPlatform>;
   close(): Promise<void>;
 }
 
@@ -170,48 +219,41 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   });
   const closers: (() => Promise<void> | void)[] = [];
   let http: RunningServer;
-  const chat: Running['chat'] = {};
+  const platforms = new Map<PlatformId, StartedPlatform>();
+  let loopbackOnly = false;
   try {
-    const token = newConsoleToken();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
-    registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics });
-    if (runtime.discord.applicationId || runtime.discord.publicKey) {
-      // Loaded only when configured: discord.js adds startup time every other CLI command would pay.
-      const { startDiscord } = await import('./chat/discord/start-discord.js');
-      const discord = startDiscord(router, { runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger });
-      if (discord) {
-        chat.discord = discord.chat;
-        app.chat.register(discord.chat);
-        // Deferred results still on their way to Discord are waited for before the store closes.
-        closers.push(() => discord.drain());
-      }
-    }
-    if (slackMode(runtime.slack) !== 'off') {
-      // Loaded only when configured, like Discord: Bolt is heavy for `firebreak run`.
-      const { startSlack } = await import('./chat/slack/start-slack.js');
-      const slack = await startSlack(runtime.slack, {
-        dispatcher: app.dispatcher,
-        coordination: app.coordination,
-        deliveries: app.ports.deliveries,
-        logger: app.logger,
-        redactor: app.ports.redactor,
-        router,
-        incidentChannel: async (platform, channelId) => (await app.ports.incidents.byChannel(platform, channelId)) !== null,
-      });
-      if (slack) {
-        chat.slack = slack.chat;
-        app.chat.register(slack.chat);
-        closers.push(() => slack.close());
-      }
+    loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics }).loopbackOnly;
+    for (const module of [consolePlatform(app.consoleMessages), ...CHAT_PLATFORM_MODULES]) {
+      if (!module.enabled(runtime)) continue;
+      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind });
+      if (!started) continue;
+      platforms.set(started.id, started);
+      // The console's port is already there (every process has it); Slack's and Discord's join it now.
+      if (started.id !== 'console') app.chat.register(started.chat);
+      // Results still on their way to the platform are delivered before the store closes.
+      closers.push(() => started.close());
     }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
-    if (app.db.kind === 'pglite') closers.push(writeServerInfo(resolve(runtime.dataDir), http.port, token).remove);
+    for (const started of platforms.values()) started.listening?.(http.port);
     // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
     // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
     closers.push(() => backupScheduler.stop());
+    // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
+    const escalation = new EscalationJob(loaded.config, app.ports);
+    if (escalation.start()) closers.push(() => escalation.stop());
+    // And the health watch: each interval is claimed once; its counters are in the store, so any replica carries on.
+    const watch = new HealthWatch(loaded.config, {
+      health: app.ports.health,
+      coordination: app.coordination,
+      logger: app.logger,
+      redactor: app.ports.redactor,
+      store: new SqlHealthWatchRepository(app.db),
+      ingest: (n) => ingestNotification(app.ports, loaded.config, n),
+    });
+    if (watch.start()) closers.push(() => watch.stop());
     // Every replica looks for due incident reminders; each is claimed (and so sent) by one.
     const reminders = new IncidentReminderScheduler(loaded.config, app.ports);
     reminders.start();
@@ -225,10 +267,11 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     { port: http.port, store: app.db.description, coordination: app.coordination.kind, config: loaded.source },
     `Firebreak listening on :${http.port}`,
   );
+  if (loopbackOnly) app.logger.warn({}, LOOPBACK_ONLY_WARNING);
   return {
     app,
     http,
-    chat,
+    platforms,
     async close() {
       for (const c of closers.reverse()) await c();
       await http.close();
@@ -237,3 +280,26 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   };
 }
 
+
+/** `firebreak migrate`: applies what is missing; says what it applied and how many there are. */
+export async function migrateStore(runtime: RuntimeEnv): Promise<{ applied: Awaited<ReturnType<typeof migrate>>; total: number; store: string }> {
+  const db = await openStore(runtime, { migrate: false });
+  try {
+    const applied = await migrate(db);
+    return { applied, total: loadMigrations().length, store: db.description };
+  } finally {
+    await db.close();
+  }
+}
+
+/** `firebreak discord register`: the slash commands generated from this config's command specs; returns what changed, as a sentence. */
+export async function registerDiscordCommandsFor(runtime: RuntimeEnv, loaded: LoadedConfig, guild: string | undefined): Promise<string> {
+  const { applicationId, botToken, apiUrl } = runtime.discord;
+  if (!applicationId || !botToken) throw new Error('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN.');
+  // Loaded here only: discord.js adds startup time every other CLI command would pay.
+  const { discordApplicationCommands } = await import('./chat/discord/command-definitions.js');
+  const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
+  const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
+  const defs = discordApplicationCommands(new CommandRegistry(commands), loaded.config);
+  return describeRegistration(await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, guild));
+}

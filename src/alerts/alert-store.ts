@@ -38,8 +38,11 @@ export interface AlertStore {
   setSilence(id: string, silence: { id: string; until: Date; by: Actor }, platforms: readonly string[]): Promise<AlertGroup | null>;
   /** Marks an escalation step done; false when another replica did it first (exactly once). */
   markEscalated(id: string, step: number, platforms: readonly string[]): Promise<boolean>;
-  /** Firing, unacknowledged groups that fired at or before `firedBefore` (escalation candidates). */
-  unacknowledgedFiring(firedBefore: Date): Promise<AlertGroup[]>;
+  /**
+   * Firing, unacknowledged groups that fired at or before `firedBefore` and have fewer than
+   * `stepCount` escalation steps done (escalation candidates; fully escalated groups never crowd out new ones).
+   */
+  unacknowledgedFiring(firedBefore: Date, stepCount?: number): Promise<AlertGroup[]>;
 }
 
 /** The outbox key of a group's card (also its stored message ref key). */

@@ -2,13 +2,17 @@ import type { FirebreakConfig } from '../config/schema.js';
 import type { Ports } from '../core/services.js';
 import type { IngestResult } from './alert-store.js';
 import type { AlertNotification } from './model.js';
+import { syncPaging } from './escalation.js';
 import { routeFor } from './routing.js';
 
 /**
  * Every source's way in (webhooks, the health watch): route the group, store the notification
  * once, and mark its card dirty for the platforms that announce, all in one transaction.
  */
-export function ingestNotification(ports: Ports, config: FirebreakConfig, n: AlertNotification): Promise<IngestResult> {
+export async function ingestNotification(ports: Ports, config: FirebreakConfig, n: AlertNotification): Promise<IngestResult> {
   const platforms = ports.chat.announcers().map((p) => p.platform);
-  return ports.alerts.ingest(n, routeFor(config, n), platforms);
+  const result = await ports.alerts.ingest(n, routeFor(config, n), platforms);
+  // A paged group that resolved resolves its page too; not awaited, so PagerDuty's retries never hold up the 2xx.
+  if (result.stored && result.transition === 'resolved') void syncPaging(ports, config, result.group);
+  return result;
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
 import type { BackupProgress, BackupRecord, BackupRunner, BackupRunResult, LeaseInfo, RunningBackupJob } from '../core/ports.js';
-import { keepLeaseAlive } from '../core/lease-keeper.js';
+import { keepLeaseAlive, releaseLease } from '../core/lease-keeper.js';
 import type { Ports } from '../core/services.js';
 import { applyRetention } from './backup-retention.js';
 import { backupLeaseKey, configuredTarget, newBackupId } from './backup-targets.js';
@@ -115,7 +115,7 @@ export async function runBackupJob(
   const whole = (async (): Promise<BackupJobOutcome> => {
     const lease = await ports.leases.acquire(key, { id, actorName: req.requestedBy, description: `Backup of ${req.target}` }, ttl);
     if (!lease.acquired) return { kind: 'busy', heldBy: lease.heldBy };
-    const release = () => ports.leases.release(key, id).catch((err: unknown) => ports.logger.warn({ err: String(err), lease: key }, 'lease release failed; it will expire'));
+    const release = () => releaseLease(ports.leases, { key, holderId: id, ttlMs: ttl }, ports.logger);
     if (jobs.stopping) {
       // Shutdown began while the lease was being taken: start nothing.
       await release();

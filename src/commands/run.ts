@@ -6,6 +6,7 @@ import type { Outcome } from '../core/outcome.js';
 import { ParseError, splitWords, truncate } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';
 import type { ReplyField } from '../core/reply.js';
+import { releaseLease } from '../core/lease-keeper.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
 import { checkParamValues, paramHint, parseParamWords } from './run-params.js';
 
@@ -86,7 +87,7 @@ async function runWithoutConfirmation(ctx: CommandContext, name: string, action:
     await ctx.record('action.started', { argv, detail: { action: name } });
     return await perform(ctx, name, action, values);
   } finally {
-    await ctx.ports.leases.release(key, holder.id).catch((err: unknown) => ctx.ports.logger.warn({ err: String(err), lease: key }, 'lease release failed; it will expire'));
+    await releaseLease(ctx.ports.leases, { key, holderId: holder.id, ttlMs: action.timeout_s * 1000 + 30_000 }, ctx.ports.logger);
   }
 }
 

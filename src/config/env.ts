@@ -36,13 +36,20 @@ export const runtimeEnvSchema = z.object({
   DISCORD_APPLICATION_ID: optionalString,
   DISCORD_PUBLIC_KEY: optionalString,
   DISCORD_API_URL: optionalString,
+  FIREBREAK_PUBLIC_URL: optionalString.pipe(z.string().trim().regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/i).optional()),
+  FIREBREAK_LINK_SECRET: optionalString.pipe(z.string().min(32).optional()),
 });
 
 /** What each validated variable must be, for the error sentence. The others are free text. */
 const EXPECTED: Record<string, string> = {
   PORT: 'a port number (1–65535)',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}`,
+  FIREBREAK_PUBLIC_URL: 'an http(s) URL without query, such as https://firebreak.example.com',
+  FIREBREAK_LINK_SECRET: 'at least 32 characters (e.g. the output of openssl rand -base64 32)',
 };
+
+/** Variables whose value must not appear in an error: their length is said instead. */
+const SECRET_VARS = new Set(['FIREBREAK_LINK_SECRET']);
 
 export interface RuntimeEnv {
   configPath: string;
@@ -54,20 +61,26 @@ export interface RuntimeEnv {
   redisUrl: string | undefined;
   slack: { botToken?: string; signingSecret?: string; appToken?: string; apiUrl?: string };
   discord: { botToken?: string; applicationId?: string; publicKey?: string; apiUrl?: string };
+  /** The base of links posted in chat (no trailing slash); default http://localhost:PORT. */
+  publicUrl: string;
+  /** Signs those links; unset → a secret generated once and kept in the store. */
+  linkSecret: string | undefined;
 }
 
 export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {
   const parsed = runtimeEnvSchema.safeParse(env);
   if (!parsed.success) {
     const name = String(parsed.error.issues[0]?.path[0] ?? '?');
-    throw new EnvError(`${name} must be ${EXPECTED[name] ?? 'valid'}, got ${JSON.stringify(String(env[name]).slice(0, 40))}.`);
+    const got = SECRET_VARS.has(name) ? `${String(env[name]).length} characters` : JSON.stringify(String(env[name]).slice(0, 40));
+    throw new EnvError(`${name} must be ${EXPECTED[name] ?? 'valid'}, got ${got}.`);
   }
   const e = parsed.data;
+  const port = e.PORT ?? 3000;
   return {
     configPath: e.FIREBREAK_CONFIG ?? './firebreak.yml',
     configPathExplicit: e.FIREBREAK_CONFIG !== undefined,
     dataDir: e.FIREBREAK_DATA_DIR ?? './.firebreak',
-    port: e.PORT ?? 3000,
+    port,
     logLevel: e.LOG_LEVEL ?? 'info',
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -78,5 +91,7 @@ export function readRuntimeEnv(env: NodeJS.ProcessEnv = process.env): RuntimeEnv
       publicKey: e.DISCORD_PUBLIC_KEY,
       apiUrl: e.DISCORD_API_URL,
     },
+    publicUrl: (e.FIREBREAK_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    linkSecret: e.FIREBREAK_LINK_SECRET,
   };
 }

@@ -1,6 +1,8 @@
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
+import { postmortemsSchema } from './postmortems-schema.js';
 import { z } from 'zod';
+import { PLATFORM_IDS } from '../core/platforms.js';
 
 /** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
 export const nameSchema = z
@@ -298,7 +300,7 @@ export type BackupsConfig = z.infer<typeof backupsSchema>;
  */
 const roleMemberSchema = z.string().superRefine((m, ctx) => {
   if (m === '*') return;
-  const match = /^(slack|discord|console):(\S+)$/.exec(m);
+  const match = new RegExp(`^(${PLATFORM_IDS.join('|')}):(\\S+)$`).exec(m);
   if (!match) {
     ctx.addIssue({ code: 'custom', message: `"${m}" is not a member: write "*", slack:MEMBER_ID, discord:USER_ID_OR_USERNAME or console:OS_USER` });
   } else if (match[1] === 'slack' && !/^[UW][A-Z0-9]{2,}$/.test(match[2]!)) {
@@ -345,6 +347,8 @@ export const configSchema = z
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
     alerts: alertsSchema.default(defaultAlertsConfig),
     incidents: incidentsSchema.default(defaultIncidentsConfig),
+    /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
+    postmortems: postmortemsSchema.default({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -367,6 +371,15 @@ export const configSchema = z
       // The defaults (responders, admins) may be left undefined on purpose: nobody but admins may run it then.
       if (action.role !== 'responders' && action.role !== 'admins' && !Object.hasOwn(cfg.roles, action.role)) {
         ctx.addIssue({ code: 'custom', path: ['actions', name, 'role'], message: `role "${action.role}" is not defined under roles` });
+      }
+    }
+    // A route's runbook button would otherwise be a dead button on the card at 3 a.m.
+    for (const [r, route] of cfg.alerts.routes.entries()) {
+      for (const [i, line] of route.actions.entries()) {
+        const name = line.trim().split(/\s+/)[0] ?? '';
+        if (!Object.hasOwn(cfg.actions, name)) {
+          ctx.addIssue({ code: 'custom', path: ['alerts', 'routes', r, 'actions', i], message: `"${name}" is not an action under actions:` });
+        }
       }
     }
   });

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { deliveryMutates, type ChatDelivery, type DeliveryClaim, type DeliveryClaimStore, type DeliveryClaims } from '../core/delivery-claims.js';
 import type { Coordination, Logger, Timeline } from '../core/ports.js';
 import type { Redactor } from '../core/redact.js';
+import type { ButtonRegistry } from '../core/button-handlers.js';
 import type { CommandRegistry } from '../core/registry.js';
 
 export interface FallbackClaimsDeps {
   coordination: Coordination;
   store: DeliveryClaimStore;
   registry: CommandRegistry;
+  buttons: ButtonRegistry;
   timeline: Timeline;
   redactor: Redactor;
   logger: Logger;
@@ -34,7 +36,7 @@ export class FallbackDeliveryClaims implements DeliveryClaims {
       coordinationError = err;
     }
     if (first === false) return this.repeat(d);
-    if (!deliveryMutates(this.deps.registry, d.input)) {
+    if (!deliveryMutates(this.deps.registry, this.deps.buttons, d.input)) {
       if (first === null) logger.debug({ key: d.key, err: message(coordinationError) }, 'Running a read-only delivery without the duplicate check (coordination unreachable)');
       return { run: true };
     }

@@ -3,6 +3,7 @@ import { hasRole } from './guards.js';
 import type { Invocation, ReplySink } from './invocation.js';
 import type { Outcome } from './outcome.js';
 import type { Ports } from './services.js';
+import { isStoreOutage } from './store-outage.js';
 import type { AnyCommandSpec, CommandContext } from './spec.js';
 
 /** What a command's run or execute sees of its invocation. */
@@ -34,13 +35,21 @@ export function commandContext(config: FirebreakConfig, ports: Ports, invocation
   };
 }
 
-/** A command that throws fails with its message (redacted, logged); it never takes the pipeline down. */
-export async function runSafely(ports: Ports, spec: AnyCommandSpec, fn: () => Promise<Outcome>): Promise<Outcome> {
+/**
+ * A command that throws fails with its message (redacted, logged); it never takes the pipeline down.
+ * A store outage is said only to the person, in words: its details (hosts, ports) are for the log.
+ * `stage` says whether a confirmed step may have started changing things.
+ */
+export async function runSafely(ports: Ports, spec: AnyCommandSpec, fn: () => Promise<Outcome>, stage: 'run' | 'execute' = 'run'): Promise<Outcome> {
   try {
     return await fn();
   } catch (err) {
     const msg = ports.redactor.redact(err instanceof Error ? err.message : String(err));
     ports.logger.error({ err: msg, command: spec.name }, 'command threw');
+    if (isStoreOutage(err)) {
+      const what = stage === 'run' ? 'Nothing was run.' : `/${spec.name} stopped when the database went away; check the target before running it again.`;
+      return { status: 'failed', placement: { kind: 'private' }, reply: { title: "Firebreak's database is unreachable", status: 'error', text: `${what} The details are in Firebreak's log.`, ephemeral: true } };
+    }
     return { status: 'failed', reply: { title: `/${spec.name} failed`, status: 'error', text: msg } };
   }
 }

@@ -7,7 +7,8 @@ import { confirmationCard } from './confirmation-card.js';
 import { hasRole } from './guards.js';
 import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
 import type { InvocationRecorder } from './invocation-recorder.js';
-import { keepLeaseAlive } from './lease-keeper.js';
+import { keepLeaseAlive, releaseLease } from './lease-keeper.js';
+import { NOT_RECORDED_YET } from './not-recorded.js';
 import type { Outcome, PlannedStep } from './outcome.js';
 import { truncate } from './parser.js';
 import type { Confirmation } from './ports.js';
@@ -124,9 +125,7 @@ export class ConfirmationFlow {
       if (!decided) return await this.undecided(invocationId, inv, id, 'confirm');
       return await this.executeUnderLease(inv, spec, decided, sink);
     } finally {
-      await this.ports.leases.release(c.plan.lease, id).catch((err: unknown) =>
-        this.ports.logger.warn({ err: this.ports.redactor.redact(String(err)), lease: c.plan.lease }, 'lease release failed; it will expire'),
-      );
+      await releaseLease(this.ports.leases, { key: c.plan.lease, holderId: id, ttlMs: LEASE_TTL_MS }, this.ports.logger);
     }
   }
 
@@ -138,13 +137,14 @@ export class ConfirmationFlow {
     try {
       await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? formatArgv(redactor.redactArgv(c.plan.argv)) : undefined });
       const ctx = commandContext(this.config, this.ports, c.invocationId, inv, `/${c.command}`, sink);
-      outcome = await runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan));
+      outcome = await runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan), 'execute');
     } finally {
       stopRenewing();
     }
     if (outcome.status === 'confirm') throw new Error(`/${c.command} planned another step from execute; that is not supported`);
     const execution = 'execution' in outcome ? outcome.execution : undefined;
-    await this.ports.timeline.record({
+    // It ran: an unreachable store must not turn that into "nothing was run". The event waits in memory.
+    const recorded = await this.ports.timeline.recordOrKeep({
       invocationId: c.invocationId,
       incidentId: inv.incidentId ?? null,
       channel: inv.channel,
@@ -159,7 +159,10 @@ export class ConfirmationFlow {
       durationMs: Math.round(execution?.durationMs ?? performance.now() - started),
       detail: { confirmation: c.id, confirmedBy: inv.actor.name, title: outcome.reply.title },
     });
-    const reply: Reply = { ...outcome.reply, context: [outcome.reply.context, `Requested by ${c.requestedBy.name} · confirmed by ${inv.actor.name}`].filter(Boolean).join(' · ') };
+    const reply: Reply = {
+      ...outcome.reply,
+      context: [outcome.reply.context, `Requested by ${c.requestedBy.name} · confirmed by ${inv.actor.name}`, recorded === 'kept' ? NOT_RECORDED_YET : null].filter(Boolean).join(' · '),
+    };
     return this.recorder.result(c.invocationId, { ...outcome, reply });
   }
 

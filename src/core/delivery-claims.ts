@@ -1,6 +1,7 @@
 import type { InvocationInput } from './dispatcher.js';
 import type { Actor, ChannelRef } from './identity.js';
 import { parseCommandText } from './parser.js';
+import type { ButtonRegistry } from './button-handlers.js';
 import type { CommandRegistry } from './registry.js';
 
 /** One chat delivery (a slash command, a button click) that a platform may deliver more than once. */
@@ -35,15 +36,17 @@ export interface DeliveryClaimStore {
 
 /**
  * Whether running this delivery twice could change something. Read-only commands (/health,
- * /status) answered twice are harmless; confirm and cancel buttons and buttons of unknown kinds
- * count as mutating, a "run:" button as the command it types.
+ * /status) answered twice are harmless; a command button (`run:/health`) counts as the command it
+ * types; every other button (confirm, cancel, acknowledge, unknown kinds) counts as mutating.
  */
-export function deliveryMutates(registry: CommandRegistry, input: InvocationInput): boolean {
+export function deliveryMutates(registry: CommandRegistry, buttons: ButtonRegistry, input: InvocationInput): boolean {
   switch (input.kind) {
     case 'options':
       return registry.get(input.command)?.mutating ?? false;
-    case 'action':
-      return input.actionId.startsWith('run:') ? deliveryMutates(registry, { kind: 'text', text: input.actionId.slice('run:'.length) }) : true;
+    case 'action': {
+      const button = buttons.resolve(input.actionId);
+      return button?.handler.kind === 'command' ? deliveryMutates(registry, buttons, { kind: 'text', text: button.handler.commandText(button.arg) }) : true;
+    }
     case 'text':
       try {
         return registry.get(parseCommandText(input.text).command)?.mutating ?? false;

@@ -7,6 +7,7 @@ import type { ButtonEnv } from './button-handlers.js';
 import { commandContext, runSafely } from './command-context.js';
 import { ConfirmationFlow } from './confirmation-flow.js';
 import { didYouMean } from './did-you-mean.js';
+import { isStoreOutage } from './store-outage.js';
 import { noSink, type DispatchResult, type Invocation, type InvocationInput, type ReplySink } from './invocation.js';
 import { InvocationRecorder } from './invocation-recorder.js';
 import { ParseError, parseCommandText, truncate } from './parser.js';
@@ -16,6 +17,7 @@ import type { AnyCommandSpec, RawArgs } from './spec.js';
 
 export type { DispatchResult, Invocation, InvocationInput, ReplySink } from './invocation.js';
 export { actionIds } from './confirmation-card.js';
+
 
 /**
  * The one pipeline every platform calls: parse → authorize → (plan → confirm → lease) → run → record.
@@ -73,16 +75,16 @@ export class Dispatcher {
         result = r.result;
       }
     } catch (err) {
-      // Reaching here means the store failed to record: say so rather than pretend it worked.
+      // Reaching here means the store failed before anything ran (what ran is kept, see KeptRecords).
+      // The details are for the log; the person, alone, gets words.
       const msg = this.ports.redactor.redact(err instanceof Error ? err.message : String(err));
       this.ports.logger.error({ err: msg, invocationId }, 'dispatch failed');
       result = this.recorder.result(invocationId, {
         status: 'failed',
-        reply: {
-          title: 'Firebreak could not complete this command',
-          status: 'error',
-          text: `Internal error: ${msg}. Nothing further was run; check the Firebreak logs (invocation ${invocationId}).`,
-        },
+        placement: { kind: 'private' },
+        reply: isStoreOutage(err)
+          ? { title: "Firebreak's database is unreachable", status: 'error', text: `Nothing was run. Try again in a minute; the details are in Firebreak's log (invocation ${invocationId}).`, ephemeral: true }
+          : { title: 'Firebreak could not complete this command', status: 'error', text: `Nothing further was run; the details are in Firebreak's log (invocation ${invocationId}).`, ephemeral: true },
       });
     }
     this.recorder.end(invocationId);

@@ -3,6 +3,7 @@ import type { Execution, FinalStatus, JsonValue } from './outcome.js';
 import { placementOf, type Placement } from './placement.js';
 import type { Timeline, TimelineEventInput, TimelineKind } from './timeline.js';
 import type { Redactor } from './redact.js';
+import { NOT_RECORDED_YET } from './not-recorded.js';
 import type { Reply } from './reply.js';
 
 /** An outcome as it is recorded and returned: the status, the reply and where it goes. */
@@ -82,7 +83,16 @@ export class InvocationRecorder {
 
   /** Records the outcome (durably, before the user is told) and shapes the result. */
   async finish(invocationId: string, inv: Invocation, command: string | null, text: string, outcome: FinishedOutcome, opts: FinishOptions = {}): Promise<DispatchResult> {
-    await this.timeline.record(this.event(invocationId, inv, command, text, outcome, opts));
+    const event = this.event(invocationId, inv, command, text, outcome, opts);
+    // Something outside ran (a tool, a request): its outcome is told truthfully even if the store is away.
+    if (outcome.execution) {
+      if ((await this.timeline.recordOrKeep(event)) === 'kept') {
+        const context = [outcome.reply.context, NOT_RECORDED_YET].filter(Boolean).join(' · ');
+        return this.result(invocationId, { ...outcome, reply: { ...outcome.reply, context } });
+      }
+      return this.result(invocationId, outcome);
+    }
+    await this.timeline.record(event);
     return this.result(invocationId, outcome);
   }
 

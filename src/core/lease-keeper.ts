@@ -1,3 +1,4 @@
+import pRetry from 'p-retry';
 import type { LeaseRepository, Logger } from './ports.js';
 
 /**
@@ -24,4 +25,22 @@ export function keepLeaseAlive(
   }, Math.max(250, Math.floor(lease.ttlMs / 3)));
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Releases a lease; when the store does not answer (an outage), keeps trying in the background
+ * until the lease would have expired anyway, so the target is free again as soon as the store is
+ * back instead of "already running" for a minute while nothing runs.
+ */
+export async function releaseLease(leases: LeaseRepository, lease: { key: string; holderId: string; ttlMs: number }, logger: Logger): Promise<void> {
+  try {
+    await leases.release(lease.key, lease.holderId);
+    return;
+  } catch (err) {
+    logger.warn({ err: err instanceof Error ? err.message : String(err), lease: lease.key }, 'lease release failed; retrying until it would have expired');
+  }
+  void pRetry(() => leases.release(lease.key, lease.holderId), { retries: Number.POSITIVE_INFINITY, minTimeout: 250, maxTimeout: 5_000, maxRetryTime: lease.ttlMs, unref: true }).then(
+    () => logger.info({ lease: lease.key }, 'lease released after the store answered again'),
+    () => logger.warn({ lease: lease.key }, 'lease release kept failing; it expires on its own'),
+  );
 }

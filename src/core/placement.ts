@@ -36,3 +36,25 @@ export function placementOf(reply: Reply, placement?: Placement): Placement {
   if (placement) return placement;
   return reply.ephemeral ? { kind: 'private' } : { kind: 'replace' };
 }
+
+/**
+ * What the invoker sees of a channel placement that names no pointer, where a platform must show
+ * something (a typed command's answer): only to them, naming the channel by the name it was given.
+ */
+export function defaultPointer(channel: ChannelTarget): Reply {
+  return { title: 'name' in channel ? `Posted in #${channel.name.replace(/^#/, '')}` : 'Posted in another channel', status: 'info', ephemeral: true };
+}
+
+/** One sentence for a message that showed "running…" when the result went elsewhere: where it is. */
+export function whereItWent(placement: Placement, actorName: string): string {
+  switch (placement.kind) {
+    case 'private':
+      return `The result was shown only to ${actorName}.`;
+    case 'thread':
+      return 'The result is in the thread.';
+    case 'channel':
+      return `The result was posted in ${'name' in placement.channel ? `#${placement.channel.name.replace(/^#/, '')}` : 'another channel'}.`;
+    default:
+      return 'The result was posted below.';
+  }
+}

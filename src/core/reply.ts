@@ -24,6 +24,20 @@ export interface ReplyButton {
   confirm?: { title: string; text: string; confirm: string; deny: string };
 }
 
+/**
+ * Someone Firebreak pings on purpose (an escalation step's on-call). Reply text is escaped so it can
+ * never ping; these are the only mentions a message makes. Each renderer shows the ones of its own
+ * platform, in that platform's syntax, after escaping everything else, and drops ids that do not look
+ * like that platform's ids.
+ */
+export interface ReplyMention {
+  /** "slack", "discord", "console": a Reply sent to every announcer carries each platform's own. */
+  platform: string;
+  /** A person, or a group of them: a Slack user group (S…), a Discord role. */
+  kind: 'user' | 'group';
+  id: string;
+}
+
 export interface Reply {
   title: string;
   status: ReplyStatus;
@@ -35,6 +49,8 @@ export interface Reply {
   /** A short trailing line: the exact command that ran, who confirmed, timings. */
   context?: string;
   buttons?: ReplyButton[];
+  /** People and groups to notify (see ReplyMention); shown in a line of their own. */
+  mentions?: ReplyMention[];
   /** Only the invoking user should see it (denials, usage errors). */
   ephemeral?: boolean;
 }
@@ -49,4 +65,9 @@ export const statusEmoji: Record<ReplyStatus, string> = {
 
 export function errorReply(title: string, text: string): Reply {
   return { title, status: 'error', text, ephemeral: true };
+}
+
+/** The mentions of a Reply meant for `platform`. */
+export function mentionsFor(reply: Reply, platform: string): ReplyMention[] {
+  return (reply.mentions ?? []).filter((m) => m.platform === platform);
 }

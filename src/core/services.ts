@@ -15,12 +15,15 @@ import type {
 } from './ports.js';
 import type { AlertStore } from '../alerts/alert-store.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
+import type { PostmortemTicketing } from '../postmortems/ticket-filing.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
+import type { PagingPort } from './paging-port.js';
 import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
+import type { SilencePort } from './silence-port.js';
 
 /**
  * Everything a command may use, handed in by main.ts. New capabilities (deploy, actions,
@@ -51,6 +54,8 @@ export interface Ports {
    * (shutdown waits for them) and the day's problems per target (the report in the incidents channel).
    */
   backups?: { records: BackupRepository; runner: BackupRunner; jobs: BackupJobs; reports: BackupReportRepository };
+  /** Alertmanager's silences API; set when alerts.alertmanager_url is configured (the Silence button). */
+  silences?: SilencePort;
   /** Platform id → chat port: where domain services post, update and create channels on their own. */
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */
@@ -59,6 +64,10 @@ export interface Ports {
   alerts: AlertStore;
   /** Incidents: declared once per source, their roles, channel and action items; each change is a timeline event. */
   incidents: IncidentStore;
+  /** PagerDuty (alerts.pagerduty), for escalation steps that page and for keeping the page in step with the card. */
+  paging?: PagingPort;
+  /** Post-mortem tickets: the systems in `postmortems:` (GitHub, Jira, a directory) and what was filed with them. */
+  tickets?: PostmortemTicketing;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

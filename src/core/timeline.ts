@@ -1,6 +1,8 @@
 import type { Actor, ChannelRef } from './identity.js';
 import type { JsonValue } from './outcome.js';
+import type { KeptRecords } from './kept-records.js';
 import type { Redactor } from './redact.js';
+import { isStoreOutage } from './store-outage.js';
 
 /**
  * Every kind of timeline event. Closed, so a post-mortem can rely on what it reads and a typo
@@ -33,6 +35,8 @@ export const TIMELINE_KINDS = [
   'alert.acknowledged',
   'alert.silenced',
   'alert.escalated',
+  /** A call to the pager (trigger, acknowledge, resolve) and whether it got through. */
+  'alert.paged',
   'alert.resolved',
   'incident.declared',
   'incident.status',
@@ -65,9 +69,11 @@ export interface TimelineEventInput {
   output?: string | null;
   durationMs?: number | null;
   detail?: { [key: string]: JsonValue };
+  /** When it happened, if not now: an event kept while the store was away keeps its own time. */
+  at?: Date;
 }
 
-export interface TimelineEvent extends Required<Omit<TimelineEventInput, 'detail' | 'channel' | 'kind'>> {
+export interface TimelineEvent extends Required<Omit<TimelineEventInput, 'detail' | 'channel' | 'kind' | 'at'>> {
   id: number;
   at: Date;
   /** A kind of TIMELINE_KINDS; rows written by older versions may hold others. */
@@ -92,7 +98,13 @@ export interface TimelineRepository {
 
 /** The timeline as the rest of the code sees it: record (always redacted) and read. */
 export interface Timeline {
+  /** Throws when the store fails: for events written before something runs (then nothing runs). */
   record(event: TimelineEventInput): Promise<TimelineEvent>;
+  /**
+   * For what already happened (a tool ran): when the store is unreachable the event is kept in
+   * memory and written once it answers, so the outcome is told truthfully now and recorded later.
+   */
+  recordOrKeep(event: TimelineEventInput): Promise<'recorded' | 'kept'>;
   list(filter?: TimelineFilter): Promise<TimelineEvent[]>;
 }
 
@@ -104,17 +116,36 @@ export class TimelineRecorder implements Timeline {
   constructor(
     private readonly repo: TimelineRepository,
     private readonly redactor: Redactor,
+    /** Where events of things that already happened wait while the store is away; absent (inside a transaction): recordOrKeep throws like record. */
+    private readonly kept?: KeptRecords,
   ) {}
 
   record(e: TimelineEventInput): Promise<TimelineEvent> {
+    return this.repo.append(this.redacted(e));
+  }
+
+  async recordOrKeep(e: TimelineEventInput): Promise<'recorded' | 'kept'> {
+    const event = this.redacted(e);
+    try {
+      await this.repo.append(event);
+      return 'recorded';
+    } catch (err) {
+      // Only an outage waits: an event the store refuses for what it is would block the queue forever.
+      if (!this.kept || !isStoreOutage(err)) throw err;
+      this.kept.keep(event);
+      return 'kept';
+    }
+  }
+
+  private redacted(e: TimelineEventInput): TimelineEventInput {
     const r = this.redactor;
-    return this.repo.append({
+    return {
       ...e,
       text: e.text == null ? e.text : r.redact(e.text),
       argv: e.argv == null ? e.argv : r.redactArgv(e.argv),
       output: e.output == null ? e.output : r.redact(e.output),
       detail: e.detail ? r.redactValue(e.detail) : {},
-    });
+    };
   }
 
   list(filter?: TimelineFilter): Promise<TimelineEvent[]> {

@@ -38,11 +38,8 @@ function firstProblem(error: z.ZodError): string {
  * cards marked to be shown); a store failure is 503 so the sender retries, and the retry is stored
  * once (dedupe). Bad JSON or shape: 400 naming the first bad field.
  */
-export function registerAlertWebhooks(router: Router, deps: { config: FirebreakConfig; ports: Ports; logger: Logger; metrics: AlertWebhookMetrics }): void {
+export function registerAlertWebhooks(router: Router, deps: { config: FirebreakConfig; ports: Ports; logger: Logger; metrics: AlertWebhookMetrics }): { loopbackOnly: boolean } {
   const token = deps.config.alerts.token;
-  if (!token) {
-    deps.logger.warn({}, 'Alert webhooks accept requests from this machine only (loopback): set alerts.token in the config to accept Alertmanager or Grafana from elsewhere (Authorization: Bearer <token>).');
-  }
   const handle = async <S extends z.ZodType>(req: HttpRequest, source: 'alertmanager' | 'grafana', schema: S, normalize: (p: z.infer<S>) => AlertNotification): Promise<HttpResponse> => {
     if (token) {
       const auth = req.headers.authorization ?? '';
@@ -71,4 +68,9 @@ export function registerAlertWebhooks(router: Router, deps: { config: FirebreakC
   };
   router.add('POST', ALERTMANAGER_WEBHOOK_PATH, (req) => handle(req, 'alertmanager', alertmanagerPayloadSchema, fromAlertmanager));
   router.add('POST', GRAFANA_WEBHOOK_PATH, (req) => handle(req, 'grafana', grafanaPayloadSchema, fromGrafana));
+  return { loopbackOnly: !token };
 }
+
+/** Said once the server listens (a start that fails says only why it failed). */
+export const LOOPBACK_ONLY_WARNING =
+  'Alert webhooks accept requests from this machine only (loopback): set alerts.token in the config to accept Alertmanager or Grafana from elsewhere (Authorization: Bearer <token>).';

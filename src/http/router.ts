@@ -25,6 +25,15 @@ interface Route {
   handler: (req: HttpRequest & { params: Record<string, string> }, res: ServerResponse) => Promise<HttpResponse | void>;
 }
 
+/** A malformed escape (`%E0%A4%A`) is kept as sent: decodeURIComponent would throw in the request listener. */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** Tiny method + path router; `:name` segments become params. Platforms add their own routes. */
 export class Router {
   private readonly routes: Route[] = [];
@@ -48,7 +57,7 @@ export class Router {
       pathMatched = true;
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
-      route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1] ?? '')));
+      route.keys.forEach((k, i) => (params[k] = decodeSegment(m[i + 1] ?? '')));
       return { route, params };
     }
     return pathMatched ? 'method-not-allowed' : null;

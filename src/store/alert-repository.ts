@@ -239,12 +239,17 @@ export class SqlAlertStore implements AlertStore {
     });
   }
 
-  async unacknowledgedFiring(firedBefore: Date): Promise<AlertGroup[]> {
-    const rows = await this.db.query<GroupRow>(`${SELECT_GROUP} WHERE g.status = 'firing' AND g.acknowledged IS NULL AND g.first_fired_at <= $1 ORDER BY g.first_fired_at ASC LIMIT 1000`, [firedBefore]);
+  async unacknowledgedFiring(firedBefore: Date, stepCount = Number.MAX_SAFE_INTEGER): Promise<AlertGroup[]> {
+    const rows = await this.db.query<GroupRow>(
+      `${SELECT_GROUP} WHERE g.status = 'firing' AND g.acknowledged IS NULL AND g.first_fired_at <= $1 AND jsonb_array_length(g.escalated) < $2 ORDER BY g.first_fired_at ASC LIMIT 1000`,
+      [firedBefore, Math.min(stepCount, 2_147_483_647)],
+    );
     return rows.map(toGroup);
   }
 
   private async getIn(q: Queryable, id: string): Promise<AlertGroup | null> {
+    // Ids come from button action ids anyone could forge: not a number is simply no group.
+    if (!/^\d{1,18}$/.test(id)) return null;
     const [row] = await q.query<GroupRow>(`${SELECT_GROUP} WHERE g.id = $1`, [id]);
     return row ? toGroup(row) : null;
   }

@@ -1,27 +1,141 @@
-import { PGlite } from '@electric-sql/pglite';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
 import type { Db, Queryable } from './db.js';
 
 /**
- * Embedded PostgreSQL. PGlite is a single session: one instance, queries serialized by PGlite
- * itself, transactions exclusive. No advisory locks or LISTEN/NOTIFY are used anywhere.
+ * PostgreSQL settings for the embedded store, added to PGlite's own start parameters. PGlite's
+ * defaults are a server's (shared_buffers 128MB, maintenance_work_mem 64MB): its WASM memory starts
+ * at 128 MB, grows to hold them and never shrinks. Firebreak's database is small (timeline, leases,
+ * outbox) and the OS page cache still holds the files, so a small buffer pool costs nothing we
+ * measured (README, "The embedded store"). work_mem stays at PostgreSQL's default (4MB).
+ */
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '16MB',
+  maintenance_work_mem: '16MB',
+  temp_buffers: '2MB',
+};
+
+const WORKER_URL = new URL('./pglite-worker.mjs', import.meta.url);
+
+type Request =
+  | { op: 'open' | 'begin' | 'close' }
+  | { op: 'query'; sql: string; params: unknown[]; tx?: number }
+  | { op: 'exec'; sql: string; tx?: number }
+  | { op: 'commit' | 'rollback'; tx: number };
+
+const responseSchema = z.union([
+  z.object({ id: z.number(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: z.number(), ok: z.literal(false), error: z.looseObject({ message: z.string(), name: z.string().optional(), code: z.string().optional() }) }),
+]);
+
+/** An Error as the caller would have had it on this thread: message, SQLSTATE `code`, detail, constraint … */
+function toError(e: { message: string } & Record<string, unknown>): Error {
+  return Object.assign(new Error(e.message), e);
+}
+
+/** The thread that owns the PGlite instance, and the request/response messages to it. */
+class PgliteThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  private nextId = 1;
+  private dead: Error | null = null;
+
+  constructor(dataDir: string | undefined) {
+    const settings = Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    this.worker = new Worker(WORKER_URL, { workerData: { dataDir, settings } });
+    // Idle, the thread must not keep the process alive (no more than PGlite on this thread did);
+    // while a request is out, it must, or `firebreak run` could exit in the middle of a query.
+    this.worker.unref();
+    this.worker.on('message', (raw: unknown) => {
+      const m = responseSchema.safeParse(raw);
+      if (!m.success) return;
+      const waiter = this.pending.get(m.data.id);
+      if (!waiter) return;
+      this.pending.delete(m.data.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (m.data.ok) waiter.resolve(m.data.result);
+      else waiter.reject(toError(m.data.error));
+    });
+    this.worker.on('error', (err) => this.stop(new Error(`the embedded store (PGlite) failed: ${err.message}`)));
+    this.worker.on('exit', (code) => this.stop(new Error(`the embedded store (PGlite) stopped (its thread exited with code ${code})`)));
+  }
+
+  private stop(reason: Error): void {
+    this.dead ??= reason;
+    for (const w of this.pending.values()) w.reject(reason);
+    this.pending.clear();
+  }
+
+  call<T>(req: Request): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      try {
+        this.worker.postMessage({ id, ...req });
+      } catch (err) {
+        // A parameter that cannot be sent (a function, a class instance with private state …).
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.size === 1) this.worker.ref();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.dead) await this.call({ op: 'close' });
+    this.dead ??= new Error('the embedded store is closed');
+    await this.worker.terminate();
+  }
+}
+
+async function startThread(dataDir: string | undefined): Promise<PgliteThread> {
+  const thread = new PgliteThread(dataDir);
+  try {
+    await thread.call({ op: 'open' });
+  } catch (err) {
+    await thread.close().catch(() => {});
+    throw err;
+  }
+  return thread;
+}
+
+/**
+ * Embedded PostgreSQL on a worker thread of its own, so nothing the store does delays the event
+ * loop that answers chat platforms. PGlite is a single session: queries are serialized on that
+ * thread, and a transaction holds it exclusively until it commits or rolls back (a query from
+ * outside waits for it). No advisory locks or LISTEN/NOTIFY are used anywhere.
  * `dataDir` undefined keeps everything in memory (tests).
  */
 export async function openPglite(dataDir?: string): Promise<Db> {
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-  const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
-    async query<R extends object>(sql: string, params?: unknown[]) {
-      const res = await q.query<R>(sql, params as unknown[]);
-      return res.rows;
-    },
-    async exec(sql: string) {
-      await q.exec(sql);
-    },
+  if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    // Creating a database runs initdb in a second PGlite instance, which PGlite never frees: on a
+    // thread of its own that then ends, its memory is given back before the store opens for good.
+    await (await startThread(dataDir)).close();
+  }
+  const thread = await startThread(dataDir);
+  const queryable = (tx?: number): Queryable => ({
+    query: <R extends object>(sql: string, params: unknown[] = []) => thread.call<R[]>({ op: 'query', sql, params, tx }),
+    exec: (sql: string) => thread.call<void>({ op: 'exec', sql, tx }),
   });
   return {
     kind: 'pglite',
     description: dataDir ? `embedded (${dataDir})` : 'embedded (in memory)',
-    ...wrap(db),
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+    ...queryable(),
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const tx = await thread.call<number>({ op: 'begin' });
+      let out: T;
+      try {
+        out = await fn(queryable(tx));
+      } catch (err) {
+        await thread.call({ op: 'rollback', tx }).catch(() => {});
+        throw err;
+      }
+      await thread.call({ op: 'commit', tx });
+      return out;
+    },
+    close: () => thread.close(),
   };
 }

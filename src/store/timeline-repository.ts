@@ -55,8 +55,8 @@ export class SqlTimelineRepository implements TimelineRepository {
     const rows = await this.db.query<Row>(
       `INSERT INTO timeline_events
         (invocation_id, incident_id, kind, platform, actor_id, actor_name, channel_id, channel_name,
-         command, text, argv, exit_code, outcome, output, duration_ms, detail)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
+         command, text, argv, exit_code, outcome, output, duration_ms, detail, at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16, COALESCE($17::timestamptz, now()))
        RETURNING *`,
       [
         e.invocationId,
@@ -75,6 +75,7 @@ export class SqlTimelineRepository implements TimelineRepository {
         clean(e.output),
         e.durationMs == null ? null : Math.round(e.durationMs),
         JSON.stringify(e.detail ?? {}),
+        e.at ?? null,
       ],
     );
     return toEvent(rows[0] as Row);
@@ -93,7 +94,7 @@ export class SqlTimelineRepository implements TimelineRepository {
     }
     params.push(filter.limit ?? 1000);
     const rows = await this.db.query<Row>(
-      `SELECT * FROM timeline_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id ${filter.newest ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
+      `SELECT * FROM timeline_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${filter.newest ? 'at DESC, id DESC' : 'at ASC, id ASC'} LIMIT $${params.length}`,
       params,
     );
     const events = rows.map(toEvent);

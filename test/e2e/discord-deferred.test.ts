@@ -374,7 +374,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
         applicationId: APP_ID,
         dispatcher: { dispatch: (inv, sink) => (dispatched.push(inv.input.kind === 'options' ? inv.input.command : inv.input.kind), dispatcher.dispatch(inv, sink)) },
         registry,
-        deliveries: new FallbackDeliveryClaims({ coordination: down, store, registry, timeline: app.ports.timeline, redactor: app.ports.redactor, logger: silentLogger }),
+        deliveries: new FallbackDeliveryClaims({ coordination: down, store, registry, buttons: app.ports.buttons, timeline: app.ports.timeline, redactor: app.ports.redactor, logger: silentLogger }),
         rest: createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }),
         chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger, app.ports.redactor),
         logger: silentLogger,

@@ -34,6 +34,9 @@ const example = configFrom(readFileSync('firebreak.example.yml', 'utf8'), {
   LITELLM_MASTER_KEY: 'lk-example',
   LITELLM_DB_PASSWORD: 'ldp-example',
   RAILWAY_TOKEN: 'rw-example',
+  GITHUB_TOKEN: 'gh-example',
+  ALERTS_TOKEN: 'alerts-token-example-1234',
+  PAGERDUTY_ROUTING_KEY: 'pd-example',
 }).config;
 
 describe('Discord application commands generated from the command specs', () => {
@@ -167,6 +170,19 @@ const replies: Record<string, Reply> = {
       { actionId: 'run:/health api', label: 'Re-check' },
     ],
   },
+  // An escalation step: the on-call role and a user are pinged through content, and allowed_mentions
+  // names exactly them; the hostile text in the embed still pings no one.
+  'escalation-mention': {
+    title: 'ProviderDown unacknowledged for 5 min',
+    status: 'warning',
+    text: `⏰ Escalation step 1 of 2. ${HOSTILE}`,
+    mentions: [
+      { platform: 'discord', kind: 'group', id: '222222222222222222' },
+      { platform: 'discord', kind: 'user', id: '111111111111111111' },
+      { platform: 'discord', kind: 'user', id: '1> @everyone <@2' },
+      { platform: 'slack', kind: 'group', id: 'S0ONCALL' },
+    ],
+  },
 };
 
 describe('Reply → Discord embeds and action rows', () => {
@@ -197,6 +213,13 @@ describe('Reply → Discord embeds and action rows', () => {
     const rendered = [embed.title, embed.description!.replace(/```[\s\S]*```/, ''), ...embed.fields!.map((f) => f.value)];
     for (const text of rendered) expect(text).toContain('[click]\u200b(https://evil)');
     expect(quietMassMentions('@everyone and @here, not @herein')).toBe('@\u200beveryone and @\u200bhere, not @herein');
+  });
+
+  it("a Reply's own mentions ping through content, allowed by id and nothing else", () => {
+    const m = renderDiscord(replies['escalation-mention']!, plain);
+    expect(m.content).toBe('<@111111111111111111> <@&222222222222222222>');
+    expect(m.allowed_mentions).toEqual({ parse: [], users: ['111111111111111111'], roles: ['222222222222222222'] });
+    expect(JSON.stringify(m)).not.toContain('S0ONCALL');
   });
 
   it('never lets command output ping anyone, and keeps long output within embed limits', () => {

@@ -359,7 +359,7 @@ backups:
   });
 
   it('posts, updates and pins messages and creates channels through the chat port', async () => {
-    const chat = running.chat.discord!;
+    const chat = running.platforms.get('discord')!.chat;
     const ref = await chat.postMessage({ name: 'incidents' }, { title: 'Alert: api down', status: 'error', buttons: [{ actionId: 'ack:1', label: 'Acknowledge' }] });
     expect(ref.channelId).toBe(incidents.id);
     await chat.updateMessage(ref, { title: 'Alert: api resolved', status: 'ok' });

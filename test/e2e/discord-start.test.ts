@@ -63,7 +63,7 @@ describe('Discord start-up with a malformed DISCORD_PUBLIC_KEY', () => {
       { host: '127.0.0.1' },
     );
     try {
-      expect(running.chat.discord).toBeUndefined();
+      expect(running.platforms.get('discord')).toBeUndefined();
       const health = await fetch(`http://127.0.0.1:${running.http.port}/healthz`);
       expect(health.status).toBe(200);
       const discord = await fetch(`http://127.0.0.1:${running.http.port}${DISCORD_INTERACTIONS_PATH}`, { method: 'POST', body: '{}' });

@@ -135,7 +135,7 @@ actions:
        VALUES ('{}:{alertname="HighErrorRate"}', 'alertmanager', 'firing', 'HighErrorRate', 'api', 'critical', 'incidents', '{"summary":"5xx above 5%"}', now(), now()) RETURNING id`,
     );
     const groupId = String(group!.id);
-    const posted = await rig.slack.postMessage({ id: INCIDENTS.id }, { title: 'HighErrorRate on api', status: 'error', buttons: [{ actionId: `inc-open:${groupId}`, label: 'Open incident' }] });
+    const posted = await rig.slack.chat.postMessage({ id: INCIDENTS.id }, { title: 'HighErrorRate on api', status: 'error', buttons: [{ actionId: `inc-open:${groupId}`, label: 'Open incident' }] });
     const alertCard = rig.fake.messages.get(`${INCIDENTS.id}:${posted.messageId}`)!;
     const ref = { channel: INCIDENTS.id, ts: posted.messageId };
     await rig.press(`inc-open:${groupId}`, ref, { user: ALICE, label: 'Open incident', blocks: alertCard.blocks });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFirebreak, type Running } from '../../src/main.js';
-import type { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
+import type { StartedPlatform } from '../../src/core/platform-module.js';
 import { configFrom, testRuntime } from '../support/app.js';
 import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
 import { blockActionsBody, signSlack, slashCommandBody } from '../fakes/slack-signing.js';
@@ -56,7 +56,7 @@ actions:
 export interface SlackRig {
   fake: SlackFake;
   running: Running;
-  slack: SlackChatPort;
+  slack: StartedPlatform;
   eventsUrl: string;
   /** Posts a correctly signed request to POST /slack/events. */
   post(body: string, opts?: { headers?: Record<string, string>; contentType?: string; sign?: boolean }): Promise<Response>;
@@ -144,7 +144,7 @@ export async function startSlackRig(
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
-  const slack = running.chat.slack;
+  const slack = running.platforms.get('slack');
   if (!slack) throw new Error('Slack did not start');
   const eventsUrl = `http://127.0.0.1:${running.http.port}/slack/events`;
   const post: SlackRig['post'] = (body, o = {}) =>

@@ -246,7 +246,7 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
   });
 
   it('ChatPlatformPort: post by channel name, update, create an incident channel with a topic, invite, pin', async () => {
-    const port = rig.slack;
+    const port = rig.slack.chat;
     const ref = await port.postMessage({ name: '#incidents' }, { title: 'Alert: api 5xx', status: 'warning' });
     expect(ref).toMatchObject({ platform: 'slack', channelId: INCIDENTS.id });
     await port.updateMessage(ref, { title: 'Resolved: api 5xx', status: 'ok' });

@@ -16,6 +16,11 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * message to someone not in a channel it created is user_not_in_channel. conversations.open gives
  * each user one DM channel (D…). conversations.history / replies read back what was posted (and
  * what people wrote, `addMessage`). `failNext` makes the next call of a method answer an error.
+ *
+ * Incoming webhooks (what Alertmanager's own slack_configs post to): POST /services/T1/B<channel>/…
+ * with a JSON body (text, blocks or attachments) posts into that channel under the same one message
+ * per second per channel (429 + Retry-After beyond it), answering "ok" as Slack does. Recorded as
+ * calls of method "incoming-webhook".
  */
 export interface RecordedCall {
   method: string;
@@ -43,6 +48,8 @@ export interface FakeMessage {
   thread_ts?: string;
   /** Who wrote it: the bot, unless a test added a person's message (addMessage). */
   user?: string;
+  /** Legacy attachments (incoming webhooks: Alertmanager's Slack receiver sends these). */
+  attachments?: unknown[];
 }
 
 export interface FakeEphemeral {
@@ -105,6 +112,8 @@ export interface SlackFake {
   failNext(method: string, error: string): void;
   /** A response_url the fake answers; posts to it are recorded under `id`. */
   responseUrl(id: string): string;
+  /** An incoming-webhook URL that posts into this channel (Alertmanager's slack_configs api_url). */
+  incomingWebhookUrl(channelId: string): string;
   callsOf(method: string, okOnly?: boolean): RecordedCall[];
   /** The next call of `method` gets 429 with this Retry-After (seconds). */
   rateLimitNext(method: string, retryAfterS: number): void;
@@ -336,6 +345,27 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     }
   }
 
+  /** Slack's incoming webhook: text answers, not JSON; the channel is the webhook's, whatever the body says. */
+  function incomingWebhook(channel: string, args: Record<string, unknown>): { status: number; body: string; headers?: Record<string, string> } {
+    if (!channelExists(channel)) return { status: 404, body: 'channel_not_found' };
+    if (archived.has(channel)) return { status: 410, body: 'channel_is_archived' };
+    const hasContent = typeof args.text === 'string' || Array.isArray(args.blocks) || Array.isArray(args.attachments);
+    if (!hasContent) return { status: 400, body: 'no_text' };
+    const now = Date.now();
+    const last = lastMessageAt.get(channel);
+    if (last !== undefined && now - last < perChannelMs) return { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } };
+    lastMessageAt.set(channel, now);
+    const ts = nextTs();
+    messages.set(`${channel}:${ts}`, {
+      channel,
+      ts,
+      text: typeof args.text === 'string' ? args.text : undefined,
+      blocks: Array.isArray(args.blocks) ? (args.blocks as unknown[]) : undefined,
+      attachments: Array.isArray(args.attachments) ? (args.attachments as unknown[]) : undefined,
+    });
+    return { status: 200, body: 'ok' };
+  }
+
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -353,6 +383,13 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       if (req.method === 'POST' && respM) {
         responsePosts.push({ id: decodeURIComponent(respM[1]!), body: args });
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        return;
+      }
+      const hookM = /^\/services\/[^/]+\/B([A-Z0-9]+)\/[^/]+$/.exec(url.pathname);
+      if (req.method === 'POST' && hookM) {
+        const out = incomingWebhook(hookM[1]!, args);
+        calls.push({ method: 'incoming-webhook', args, status: out.status, error: out.status === 200 ? undefined : out.body, at: Date.now() });
+        res.writeHead(out.status, { 'content-type': 'text/html', ...(out.headers ?? {}) }).end(out.body);
         return;
       }
       const apiM = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
@@ -431,6 +468,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     },
     failNext: (method, error) => void failNext.set(method, error),
     responseUrl: (id) => `${url}/response/${encodeURIComponent(id)}`,
+    incomingWebhookUrl: (channelId) => `${url}/services/T1/B${channelId}/fake-incoming-webhook-secret`,
     callsOf: (method, okOnly = false) => calls.filter((c) => c.method === method && (!okOnly || (c.status === 200 && !c.error))),
     rateLimitNext: (method, s) => void forced.set(method, s),
     socketConnections: () => sockets.size,

@@ -109,7 +109,7 @@ describe("the running server's console endpoint", () => {
   beforeAll(async () => {
     app = await testApp('');
     const router = new Router();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages }, token);
+    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
     http = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
   });
   afterAll(async () => {

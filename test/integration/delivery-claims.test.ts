@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
+import { ButtonRegistry } from '../../src/core/button-handlers.js';
+import { coreButtons } from '../../src/core/buttons/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
 import { FallbackDeliveryClaims } from '../../src/coordination/fallback-claims.js';
@@ -18,6 +20,7 @@ import { silentLogger } from '../support/app.js';
 import { REDIS_URL } from '../support/postgres.js';
 
 const registry = new CommandRegistry(commands);
+const buttons = new ButtonRegistry(coreButtons);
 
 async function closedPort(): Promise<number> {
   const probe = createServer();
@@ -41,7 +44,7 @@ describe('which deliveries count as mutating', () => {
     ['an unknown command', { kind: 'text', text: '/frobnicate' }, false],
     ['unparseable text', { kind: 'text', text: '/health "api' }, false],
   ])('%s → %s', (_name, input, mutating) => {
-    expect(deliveryMutates(registry, input)).toBe(mutating);
+    expect(deliveryMutates(registry, buttons, input)).toBe(mutating);
   });
 });
 
@@ -60,7 +63,7 @@ describe('delivery claims across Redis going down and coming back (one store, as
     const store = new SqlDeliveryClaimRepository(db);
     up = await new RedisCoordination(REDIS_URL, { prefix: `firebreak-test-${randomUUID()}:` }).connect();
     down = new RedisCoordination(`redis://127.0.0.1:${await closedPort()}`);
-    const deps = { store, registry, timeline, redactor: new Redactor([]), logger: silentLogger };
+    const deps = { store, registry, buttons, timeline, redactor: new Redactor([]), logger: silentLogger };
     withRedis = new FallbackDeliveryClaims({ ...deps, coordination: up });
     withoutRedis = new FallbackDeliveryClaims({ ...deps, coordination: down });
   });

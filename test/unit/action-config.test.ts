@@ -132,6 +132,18 @@ describe('the example config’s runbook actions', () => {
   const { config } = parseConfigText(text, 'firebreak.example.yml', env);
   const runner = new ConfiguredActionRunner();
 
+  it('routes runbook 001’s Alert Response Matrix to cards with its fixes as buttons', () => {
+    const byAlert = Object.fromEntries(config.alerts.routes.map((r) => [r.match.alertname ?? r.match_re.alertname, { severity: r.severity, actions: r.actions.map((a) => a.split(' ')[0]) }]));
+    expect(byAlert).toEqual({
+      ProviderDown: { severity: 'critical', actions: ['disable-provider', 'reset-circuit'] },
+      HighErrorRate: { severity: 'high', actions: ['switch-fallback-model'] },
+      DatabaseConnectionPoolExhausted: { severity: 'high', actions: ['kill-idle-connections'] },
+      HighMemoryUsage: { severity: 'medium', actions: ['flush-cache'] },
+      'DiskUsageHigh|CertificateExpiring': { severity: 'low', actions: [] },
+    });
+    expect(config.alerts.escalation.map((s) => [s.after_min, s.pagerduty])).toEqual([[5, false], [15, true]]);
+  });
+
   it('loads with its variables set and has the runbooks’ fixes', () => {
     expect(Object.keys(config.actions)).toEqual(expect.arrayContaining(['reset-circuit', 'disable-provider', 'switch-fallback-model', 'kill-idle-connections']));
   });

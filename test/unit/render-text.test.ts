@@ -36,6 +36,18 @@ describe('console text renderer', () => {
     expect(lines[3]).toBe(`  ❌ ccc   http   ${long}   http://c/`);
   });
 
+  it("shows the console's own mentions under the title, and no other platform's", () => {
+    const text = renderText({
+      title: 'ProviderDown unacknowledged for 5 min',
+      status: 'warning',
+      mentions: [
+        { platform: 'console', kind: 'user', id: 'bob' },
+        { platform: 'slack', kind: 'group', id: 'S0ONCALL' },
+      ],
+    });
+    expect(text.split('\n')).toEqual(['⚠️ ProviderDown unacknowledged for 5 min', '  @bob']);
+  });
+
   it('shows output as a block indented under the card, with no "$ " that reads as a typed command', () => {
     const text = renderText({ title: 'litellm restarted in 1.4 s', status: 'ok', code: 'Restarting litellm\n\ndone', context: 'railway restart --service litellm --yes' });
     expect(text).toBe(['litellm restarted in 1.4 s', '    Restarting litellm', '', '    done', '  railway restart --service litellm --yes'].join('\n'));

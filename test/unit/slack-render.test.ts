@@ -158,6 +158,21 @@ const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
     },
     meta: { by: { userId: 'U024BE7LH', did: 'ran', what: `/run note msg="${HOSTILE}"` } },
   },
+  // An escalation step: the on-call user group and a member are pinged (Firebreak's own mentions),
+  // hostile text beside them still is not; other platforms' mentions and ids that are not Slack ids are left out.
+  'escalation-mention': {
+    reply: {
+      title: 'ProviderDown unacknowledged for 5 min',
+      status: 'warning',
+      text: `⏰ Escalation step 1 of 2. ${HOSTILE}`,
+      mentions: [
+        { platform: 'slack', kind: 'group', id: 'S0ONCALL' },
+        { platform: 'slack', kind: 'user', id: 'U024BE7LH' },
+        { platform: 'slack', kind: 'user', id: 'U1> <!channel' },
+        { platform: 'discord', kind: 'group', id: '222222222222222222' },
+      ],
+    },
+  },
 };
 
 describe('Block Kit golden files (test/golden/slack/)', () => {
@@ -217,6 +232,18 @@ describe('Block Kit limits and escaping', () => {
       expect(text).not.toMatch(/&(?!amp;|lt;|gt;)/);
     }
     expect(message.text).toContain('&lt;!channel&gt;');
+  });
+
+  it("a Reply's own mentions are Slack mentions (members <@U…>, user groups <!subteam^S…>) in the blocks and the notification text; nothing else pings", () => {
+    const message = renderBlocks(shapes['escalation-mention']!.reply, {}, plain);
+    const pinged = (s: string) => s.match(/<[!@][^>]*>/g) ?? [];
+    expect(pinged(message.text)).toEqual(['<!subteam^S0ONCALL>', '<@U024BE7LH>']);
+    const mrkdwn: string[] = [];
+    walk(message.blocks, (o) => {
+      if (o.type === 'mrkdwn') mrkdwn.push(o.text as string);
+    });
+    expect(mrkdwn.flatMap(pinged)).toEqual(['<!subteam^S0ONCALL>', '<@U024BE7LH>']);
+    expect(JSON.stringify(message)).not.toContain('222222222222222222');
   });
 
   it('stays within Slack limits for huge replies: ≤ 50 blocks, texts and ids cut, overlong action ids dropped', () => {

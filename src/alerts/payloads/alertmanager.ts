@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AlertNotification, IncomingAlert } from '../model.js';
 
-const stringMap = z.record(z.string(), z.string());
+export const stringMap = z.record(z.string(), z.string());
 
 /** Alertmanager writes 0001-01-01T00:00:00Z for "not set". */
 const UNSET_TIME_BEFORE = Date.UTC(1971, 0, 1);
@@ -10,39 +10,39 @@ export const timeOrNull = (s: string | null | undefined): Date | null => {
   const t = Date.parse(s);
   return Number.isFinite(t) && t >= UNSET_TIME_BEFORE ? new Date(t) : null;
 };
-const timestamp = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an RFC 3339 time');
+export const timestamp = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an RFC 3339 time');
 
 /**
  * Alertmanager's webhook payload, version 4 (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config).
  * Unknown fields are accepted: newer versions add some.
  */
-export const alertmanagerPayloadSchema = z
+/** One alert as Alertmanager sends it; Grafana sends the same fields and more (see grafana.ts). */
+export const alertmanagerAlertSchema = z
   .object({
-    version: z.literal('4'),
-    groupKey: z.string().min(1),
-    truncatedAlerts: z.number().int().min(0).default(0),
     status: z.enum(['firing', 'resolved']),
-    receiver: z.string().default(''),
-    groupLabels: stringMap.default({}),
-    commonLabels: stringMap.default({}),
-    commonAnnotations: stringMap.default({}),
-    externalURL: z.string().default(''),
-    alerts: z
-      .array(
-        z
-          .object({
-            status: z.enum(['firing', 'resolved']),
-            labels: stringMap,
-            annotations: stringMap.default({}),
-            startsAt: timestamp,
-            endsAt: z.string().default(''),
-            generatorURL: z.string().default(''),
-            fingerprint: z.string().min(1),
-          })
-          .loose(),
-      )
-      .min(1),
+    labels: stringMap,
+    annotations: stringMap.default({}),
+    startsAt: timestamp,
+    endsAt: z.string().default(''),
+    generatorURL: z.string().default(''),
+    fingerprint: z.string().min(1),
   })
+  .loose();
+
+/** The notification's envelope, shared by Alertmanager (version 4) and Grafana (version 1). */
+export const notificationEnvelope = {
+  groupKey: z.string().min(1),
+  truncatedAlerts: z.number().int().min(0).default(0),
+  status: z.enum(['firing', 'resolved']),
+  receiver: z.string().default(''),
+  groupLabels: stringMap.default({}),
+  commonLabels: stringMap.default({}),
+  commonAnnotations: stringMap.default({}),
+  externalURL: z.string().default(''),
+};
+
+export const alertmanagerPayloadSchema = z
+  .object({ version: z.literal('4'), ...notificationEnvelope, alerts: z.array(alertmanagerAlertSchema).min(1) })
   .loose();
 export type AlertmanagerPayload = z.infer<typeof alertmanagerPayloadSchema>;
 

@@ -1,9 +1,6 @@
 import { z } from 'zod';
 import type { AlertNotification, IncomingAlert } from '../model.js';
-import { timeOrNull } from './alertmanager.js';
-
-const stringMap = z.record(z.string(), z.string());
-const timestamp = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an RFC 3339 time');
+import { alertmanagerAlertSchema, notificationEnvelope, timeOrNull } from './alertmanager.js';
 
 /**
  * Grafana's webhook contact point payload (version "1"): Alertmanager's shape plus dashboard,
@@ -12,34 +9,19 @@ const timestamp = z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must
 export const grafanaPayloadSchema = z
   .object({
     version: z.literal('1'),
-    groupKey: z.string().min(1),
-    status: z.enum(['firing', 'resolved']),
-    receiver: z.string().default(''),
+    ...notificationEnvelope,
     orgId: z.number().int().optional(),
-    groupLabels: stringMap.default({}),
-    commonLabels: stringMap.default({}),
-    commonAnnotations: stringMap.default({}),
-    externalURL: z.string().default(''),
     title: z.string().optional(),
     message: z.string().optional(),
     alerts: z
       .array(
-        z
-          .object({
-            status: z.enum(['firing', 'resolved']),
-            labels: stringMap,
-            annotations: stringMap.default({}),
-            startsAt: timestamp,
-            endsAt: z.string().default(''),
-            generatorURL: z.string().default(''),
-            fingerprint: z.string().min(1),
-            silenceURL: z.string().default(''),
-            dashboardURL: z.string().default(''),
-            panelURL: z.string().default(''),
-            values: z.record(z.string(), z.number()).nullish(),
-            valueString: z.string().optional(),
-          })
-          .loose(),
+        alertmanagerAlertSchema.extend({
+          silenceURL: z.string().default(''),
+          dashboardURL: z.string().default(''),
+          panelURL: z.string().default(''),
+          values: z.record(z.string(), z.number()).nullish(),
+          valueString: z.string().optional(),
+        }),
       )
       .min(1),
   })

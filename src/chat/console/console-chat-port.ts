@@ -2,6 +2,7 @@ import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../../core/cha
 import type { ConsoleChannel, ConsoleMessage, ConsoleMessageStore } from '../../core/console-messages.js';
 import { CONSOLE_PLATFORM } from '../../core/guards.js';
 import type { ChannelRef } from '../../core/identity.js';
+import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 
 /** One sentence a person can act on, like the other platforms' errors. */
@@ -21,16 +22,24 @@ const MAX_CHANNEL_NAME = 80;
 export class ConsoleChatPort implements ChatPlatformPort {
   readonly platform = CONSOLE_PLATFORM;
 
-  constructor(private readonly store: ConsoleMessageStore) {}
+  constructor(
+    private readonly store: ConsoleMessageStore,
+    /** What is stored is what `firebreak console` shows: masked like everything that leaves Firebreak. */
+    private readonly redactor?: Redactor,
+  ) {}
+
+  private masked(reply: Reply): Reply {
+    return this.redactor ? this.redactor.redactValue(reply) : reply;
+  }
 
   async postMessage(target: ChannelTarget, reply: Reply): Promise<MessageRef> {
     const channel = 'id' in target ? await this.existing(target.id) : await this.store.ensureChannel(namedChannel(target.name));
     this.open(channel);
-    return refOf(await this.store.post({ channelId: channel.id, reply }));
+    return refOf(await this.store.post({ channelId: channel.id, reply: this.masked(reply) }));
   }
 
   async updateMessage(ref: MessageRef, reply: Reply): Promise<void> {
-    const updated = await this.store.update(this.messageId(ref), reply);
+    const updated = await this.store.update(this.messageId(ref), this.masked(reply));
     if (!updated) throw new ConsoleChatError(`There is no console message ${ref.messageId} to update; it may belong to another store.`);
   }
 
@@ -39,13 +48,13 @@ export class ConsoleChatPort implements ChatPlatformPort {
     if (!message?.channel) throw new ConsoleChatError(`There is no console message ${parent.messageId} in a channel to reply under.`);
     this.open(await this.existing(message.channel.id));
     // One level of threads, as on Slack: a reply to a reply joins the first message's thread.
-    return refOf(await this.store.post({ channelId: message.channel.id, threadParentId: message.threadParentId ?? message.id, reply }));
+    return refOf(await this.store.post({ channelId: message.channel.id, threadParentId: message.threadParentId ?? message.id, reply: this.masked(reply) }));
   }
 
   async sendPrivate(userId: string, reply: Reply, opts: { channelId?: string } = {}): Promise<void> {
     if (userId.trim() === '') throw new ConsoleChatError('A private console message needs the user it is for.');
     const channelId = opts.channelId !== undefined ? (await this.existing(opts.channelId)).id : null;
-    await this.store.post({ channelId, privateTo: userId, reply });
+    await this.store.post({ channelId, privateTo: userId, reply: this.masked(reply) });
   }
 
   async createChannel(name: string, opts: { topic?: string; private?: boolean } = {}): Promise<ChannelRef> {
@@ -58,7 +67,7 @@ export class ConsoleChatPort implements ChatPlatformPort {
   }
 
   async setTopic(channelId: string, topic: string): Promise<void> {
-    if (!(await this.store.setTopic(channelId, topic))) throw noChannel(channelId);
+    if (!(await this.store.setTopic(channelId, this.redactor ? this.redactor.redact(topic) : topic))) throw noChannel(channelId);
   }
 
   async pinMessage(ref: MessageRef): Promise<void> {

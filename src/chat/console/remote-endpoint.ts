@@ -3,7 +3,9 @@ import { readFileSync, writeFileSync, unlinkSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { ConsoleMessageStore } from '../../core/console-messages.js';
+import type { ChatPlatformPort } from '../../core/chat-port.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
+import { placeOnConsole } from './console-delivery.js';
 import { exitCodeFor } from '../../core/outcome.js';
 import type { HttpRequest, HttpResponse, Router } from '../../http/router.js';
 import { isLoopback, json } from '../../http/server.js';
@@ -36,6 +38,8 @@ export const remoteRequestSchema = z.object({
   actionId: z.string().max(200).optional(),
   /** The console channel of the posted message whose button was pressed. */
   channelId: z.string().min(1).max(100).optional(),
+  /** The posted message whose button was pressed: placement updates it (or threads under it) for everyone. */
+  messageId: z.string().min(1).max(40).optional(),
   yes: z.boolean().default(false),
 });
 
@@ -94,7 +98,7 @@ function checkCaller(req: HttpRequest, expected: Buffer): { body: unknown } | { 
   }
 }
 
-export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore }, token: string): void {
+export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort }, token: string): void {
   const expected = Buffer.from(token);
   router.add('POST', REMOTE_PATH, async (req) => {
     const caller = checkCaller(req, expected);
@@ -112,6 +116,11 @@ export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispat
       input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
       autoConfirm: r.yes,
     });
+    if (r.actionId !== undefined && r.messageId !== undefined) {
+      await placeOnConsole(deps.port, { platform: 'console', channelId: channel.id, messageId: r.messageId }, channel.id, result).catch(() => {
+        // The presser still gets the result; the stored card stays as it was (it may have been removed).
+      });
+    }
     return json(200, { ...result, exitCode: exitCodeFor(result.status) });
   });
   router.add('POST', REMOTE_CHANGES_PATH, async (req) => {

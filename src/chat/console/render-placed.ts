@@ -9,14 +9,15 @@ export interface PlacedResult {
   sourceUpdate?: Reply;
 }
 
-function where(p: Placement): string | null {
+function where(p: Placement, clicked: boolean): string | null {
   switch (p.kind) {
     case 'replace':
       return null;
+    // A typed command's answer is a message of its own already, with nothing to reply under.
     case 'new':
-      return '(new message)';
+      return clicked ? '(new message)' : null;
     case 'thread':
-      return '(in thread)';
+      return clicked ? '(in thread)' : null;
     case 'private':
       // The terminal is the one person's own: a private reply is simply the reply.
       return null;
@@ -29,18 +30,17 @@ const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n'
 
 /**
  * The console platform honours every placement by saying it: a terminal has one stream, so the
- * clicked card's new face comes first, then the reply under a label naming where it went.
+ * clicked card's new face comes first, then the reply under a label naming where it went. A typed
+ * command has no card: a source update does not apply, and thread or new is simply its answer.
  */
-export function renderPlaced(r: PlacedResult): string {
+export function renderPlaced(r: PlacedResult, opts: { clicked: boolean }): string {
   const parts: string[] = [];
-  if (r.sourceUpdate) parts.push(`(card updated)\n${indent(renderText(r.sourceUpdate))}`);
+  const sourceUpdate = opts.clicked ? r.sourceUpdate : undefined;
+  if (sourceUpdate) parts.push(`(card updated)\n${indent(renderText(sourceUpdate))}`);
   const placement = r.placement ?? (r.reply.ephemeral ? { kind: 'private' as const } : { kind: 'replace' as const });
-  const label = where(placement);
-  if (placement.kind === 'channel') {
-    parts.push(`${label}\n${indent(renderText(r.reply))}`);
-    if (placement.pointer) parts.push(renderText(placement.pointer));
-  } else {
-    parts.push(label ? `${label}\n${indent(renderText(r.reply))}` : renderText(r.reply));
-  }
+  // The card became the source update, so a replacing reply is a message of its own.
+  const label = sourceUpdate && placement.kind === 'replace' ? '(new message)' : where(placement, opts.clicked);
+  parts.push(label ? `${label}\n${indent(renderText(r.reply))}` : renderText(r.reply));
+  if (placement.kind === 'channel' && placement.pointer) parts.push(renderText(placement.pointer));
   return parts.join('\n');
 }

@@ -1,4 +1,4 @@
-import { statusEmoji, type Reply } from '../../core/reply.js';
+import { mentionsFor, statusEmoji, type Reply } from '../../core/reply.js';
 
 /**
  * A cell longer than this does not widen its column: it overflows on its own row. Otherwise one long
@@ -16,6 +16,8 @@ export function renderText(reply: Reply): string {
   const lines: string[] = [];
   const prefix = reply.status === 'error' || reply.status === 'pending' || reply.status === 'warning' ? `${statusEmoji[reply.status]} ` : '';
   lines.push(`${prefix}${reply.title}`);
+  const mentions = mentionsFor(reply, 'console');
+  if (mentions.length > 0) lines.push(`  ${mentions.map((m) => `@${m.id}`).join(' ')}`);
   if (reply.rows && reply.rows.length > 0) {
     const widths: number[] = [];
     for (const row of reply.rows) {

@@ -82,10 +82,11 @@ export class DiscordChat implements ChatPlatformPort {
    */
   async replyInThread(parent: MessageRef, reply: Reply): Promise<MessageRef> {
     return this.op('reply to the message', async () => {
+      const rendered = messageBody(reply, this.redactor);
       const body = {
-        ...messageBody(reply, this.redactor),
-        // A reply pings the parent's author by default; Firebreak's replies ping no one.
-        allowed_mentions: { parse: [], replied_user: false },
+        ...rendered,
+        // A reply pings the parent's author by default; Firebreak's replies ping only the reply's own mentions.
+        allowed_mentions: { ...rendered.allowed_mentions, replied_user: false },
         message_reference: { message_id: parent.messageId, fail_if_not_exists: false },
       };
       const msg = messageSchema.parse(await this.rest.post(Routes.channelMessages(parent.channelId), { body }));
@@ -160,7 +161,7 @@ export class DiscordChat implements ChatPlatformPort {
 
   /** Cut to Discord's 1024 characters. Discord allows two channel edits (topic or name) per 10 minutes; the REST client waits. */
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.op('set the channel topic', () => this.rest.patch(Routes.channel(channelId), { body: { topic: cut(topic, DISCORD_TOPIC_MAX) } }));
+    await this.op('set the channel topic', () => this.rest.patch(Routes.channel(channelId), { body: { topic: cut(this.redactor.redact(topic), DISCORD_TOPIC_MAX) } }));
   }
 
   async pinMessage(ref: MessageRef): Promise<void> {

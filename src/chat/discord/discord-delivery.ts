@@ -2,10 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { InteractionResponseType, MessageFlags } from 'discord.js';
 import type { DeliveryAdapter } from '../../core/delivery.js';
 import type { DispatchResult } from '../../core/invocation.js';
+import { defaultPointer, whereItWent } from '../../core/placement.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import type { DiscordChat } from './discord-chat.js';
-import type { InteractionResponder } from './interaction-responder.js';
+import type { InteractionResponder, ShownMessage } from './interaction-responder.js';
 import { renderDiscord } from './render-discord.js';
 
 /** Answers the interaction's HTTP request once; resolves when Discord has the bytes. */
@@ -30,6 +31,8 @@ export function ephemeralText(content: string): unknown {
  */
 export class DiscordDelivery implements DeliveryAdapter {
   private answered = false;
+  /** Progress was shown in `@original`: for a click that is the card, which must not keep it. */
+  private covered = false;
   private ack: (() => void) | null = null;
   /** Resolves when the HTTP request has its answer, whichever path sent it. */
   readonly acknowledged: Promise<void>;
@@ -39,7 +42,9 @@ export class DiscordDelivery implements DeliveryAdapter {
     private readonly responder: InteractionResponder,
     private readonly chat: DiscordChat,
     private readonly redactor: Redactor,
-    private readonly source: { isComponent: boolean; channelId: string; messageId?: string },
+    /** Who clicked or typed, named where a covered card says where the result went. */
+    private readonly actorName: string,
+    private readonly source: { isComponent: boolean; channelId: string; messageId?: string; shown?: ShownMessage },
   ) {
     this.acknowledged = new Promise((r) => (this.ack = r));
   }
@@ -54,14 +59,25 @@ export class DiscordDelivery implements DeliveryAdapter {
   async defer(progress: Reply | null): Promise<void> {
     const sent = this.respond({ type: this.source.isComponent ? InteractionResponseType.DeferredMessageUpdate : InteractionResponseType.DeferredChannelMessageWithSource });
     await this.responder.deferred(sent);
-    if (progress) await this.responder.progress(progress);
+    if (progress) await this.progress(progress);
   }
 
   progress(reply: Reply): Promise<void> {
+    this.covered = true;
     return this.responder.progress(reply);
   }
 
   async finish(result: DispatchResult): Promise<void> {
+    await this.place(result);
+    // Progress showed on the clicked card (everyone's), and neither the result nor an update replaced it.
+    const { isComponent } = this.source;
+    if (isComponent && this.covered && !result.sourceUpdate && result.placement.kind !== 'replace') {
+      if (this.source.shown) await this.responder.restoreOriginal(this.source.shown);
+      else await this.responder.updateOriginal({ title: 'Done', status: 'info', text: whereItWent(result.placement, this.actorName) });
+    }
+  }
+
+  private async place(result: DispatchResult): Promise<void> {
     const { reply, placement, sourceUpdate } = result;
     const { isComponent } = this.source;
     if (sourceUpdate && isComponent) await this.responder.updateOriginal(sourceUpdate);
@@ -83,7 +99,8 @@ export class DiscordDelivery implements DeliveryAdapter {
         return;
       case 'channel': {
         const posted = await this.chat.postMessage(placement.channel, reply);
-        const pointer = placement.pointer ?? (isComponent ? null : { title: `Posted in <#${posted.channelId}>`, status: 'info' as const, ephemeral: true });
+        // A slash command must be answered; the mention is a link in an embed's text (not in its title).
+        const pointer = placement.pointer ?? (isComponent ? null : { ...defaultPointer(placement.channel), text: `<#${posted.channelId}>` });
         if (!pointer) return;
         if (pointer.ephemeral) await this.responder.privateResult(pointer, { replaceOriginal: !isComponent });
         else if (isComponent) await this.responder.newMessage(pointer);

@@ -21,6 +21,14 @@ const dmChannelSchema = z.object({ id: z.string().min(1) });
 /** A message body as sent in an edit or a channel post: never ephemeral (see editBody). */
 type MessageBody = Omit<DiscordMessage, 'flags'> & { allowed_mentions?: { parse: string[]; users?: string[] } };
 
+/** A clicked message as Discord sent it with the click: our own rendering, echoed back. */
+export interface ShownMessage {
+  content?: string;
+  embeds: Record<string, unknown>[];
+  components: Record<string, unknown>[];
+}
+type RestoreBody = ShownMessage & { allowed_mentions: { parse: [] } };
+
 export interface InteractionResponderOptions {
   /** Who asked: mentioned in a new message when the original cannot be edited any more. */
   askerId: string;
@@ -112,6 +120,17 @@ export class InteractionResponder {
   updateOriginal(reply: Reply): Promise<void> {
     const body = this.editBody(reply);
     return this.deliver(body, body);
+  }
+
+  /**
+   * `@original` (the clicked card) shows what it showed before the progress that covered it, when the
+   * result went elsewhere. Failing leaves the progress showing, which is logged, not thrown.
+   */
+  async restoreOriginal(shown: ShownMessage): Promise<void> {
+    const body: RestoreBody = { ...shown, allowed_mentions: { parse: [] } };
+    await this.deliver(body).catch((err: unknown) => {
+      this.logger.warn({ err: errText(err) }, 'Discord: could not put the clicked message back after showing progress on it');
+    });
   }
 
   /** A public result in `@original`, else (token and bot both failed) as a new message mentioning the asker. */
@@ -223,7 +242,7 @@ export class InteractionResponder {
    * bot. `lastResort` (final results only) is posted as a new channel message when neither can edit;
    * progress without it may be dropped.
    */
-  private async deliver(body: MessageBody, lastResort?: MessageBody): Promise<void> {
+  private async deliver(body: MessageBody | RestoreBody, lastResort?: MessageBody): Promise<void> {
     const final = lastResort !== undefined;
     if (this.tokenUsable()) {
       try {

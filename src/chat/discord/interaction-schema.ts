@@ -54,7 +54,15 @@ export const interactionSchema = z.object({
         .optional(),
     })
     .optional(),
-  message: z.object({ id: z.string() }).optional(),
+  /** For a click: the message the button is on, as Discord shows it (put back after progress covered it). */
+  message: z
+    .object({
+      id: z.string(),
+      content: z.string().optional(),
+      embeds: z.array(z.record(z.string(), z.unknown())).optional(),
+      components: z.array(z.record(z.string(), z.unknown())).optional(),
+    })
+    .optional(),
 });
 
 export type Interaction = z.infer<typeof interactionSchema>;

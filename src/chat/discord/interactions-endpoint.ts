@@ -214,7 +214,10 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
       tokenLifetimeMs: deps.tokenLifetimeMs,
       redactor: deps.redactor,
     });
-    const delivery = new DiscordDelivery(res, responder, deps.chat, deps.redactor, { isComponent, channelId: inv.channel.id, messageId: isComponent ? i.message?.id : undefined });
+    // Discord sends the clicked message whole; without its embeds and components there is nothing to put back.
+    const m = isComponent ? i.message : undefined;
+    const shown = m?.embeds && m.components ? { content: m.content, embeds: m.embeds, components: m.components } : undefined;
+    const delivery = new DiscordDelivery(res, responder, deps.chat, deps.redactor, inv.actor.name, { isComponent, channelId: inv.channel.id, messageId: isComponent ? i.message?.id : undefined, shown });
     // Tracked, not fire-and-forget: shutdown waits for the result to reach Discord (the delivery
     // resolves after the whole chain, progress included) before the store closes.
     const label = `${whatOf(i)} by ${inv.actor.name} (interaction ${i.id})`;

@@ -9,7 +9,7 @@ import {
   type APIEmbed,
 } from 'discord.js';
 import type { Redactor } from '../../core/redact.js';
-import { statusEmoji, type Reply, type ReplyButton, type ReplyStatus } from '../../core/reply.js';
+import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyStatus } from '../../core/reply.js';
 
 /** The body of a message we send or edit: what interaction callbacks, webhooks and channel messages share. */
 export interface DiscordMessage {
@@ -17,8 +17,11 @@ export interface DiscordMessage {
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIComponentInMessageActionRow>[];
   flags?: number;
-  /** Output of commands and typed text may contain "@everyone", "<@&role>" or "<@id>": a reply never pings anyone. */
-  allowed_mentions: { parse: [] };
+  /**
+   * Output of commands and typed text may contain "@everyone", "<@&role>" or "<@id>": nothing is
+   * parsed for pings. Only the Reply's own mentions are allowed, by id (they are in `content`).
+   */
+  allowed_mentions: { parse: []; users?: string[]; roles?: string[] };
 }
 
 export const statusColour: Record<ReplyStatus, number> = {
@@ -30,7 +33,10 @@ export const statusColour: Record<ReplyStatus, number> = {
 };
 
 /** Discord's limits, a little under so an ellipsis fits. */
-const LIMITS = { title: 256, description: 4000, fieldName: 256, fieldValue: 1024, fields: 25, footer: 2048, buttonLabel: 80, buttonsPerRow: 5, rows: 5 };
+const LIMITS = { title: 256, description: 4000, fieldName: 256, fieldValue: 1024, fields: 25, footer: 2048, buttonLabel: 80, buttonsPerRow: 5, rows: 5, allowedMentions: 100 };
+
+/** A Discord snowflake: the only thing a mention of ours may contain. */
+const DISCORD_ID = /^\d{5,25}$/;
 
 function cut(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
@@ -100,6 +106,15 @@ export function renderDiscord(unmasked: Reply, redactor: Redactor): DiscordMessa
     components.push(row.toJSON());
   }
   const message: DiscordMessage = { embeds: [embed.toJSON()], components, allowed_mentions: { parse: [] } };
+  // Mentions in embeds never ping, so Firebreak's own go in content, and allowed_mentions names exactly them.
+  const mentions = mentionsFor(reply, 'discord').filter((m) => DISCORD_ID.test(m.id));
+  const users = [...new Set(mentions.filter((m) => m.kind === 'user').map((m) => m.id))].slice(0, LIMITS.allowedMentions);
+  const roles = [...new Set(mentions.filter((m) => m.kind === 'group').map((m) => m.id))].slice(0, LIMITS.allowedMentions);
+  if (users.length + roles.length > 0) {
+    message.content = [...users.map((id) => `<@${id}>`), ...roles.map((id) => `<@&${id}>`)].join(' ');
+    if (users.length > 0) message.allowed_mentions.users = users;
+    if (roles.length > 0) message.allowed_mentions.roles = roles;
+  }
   if (reply.ephemeral) message.flags = MessageFlags.Ephemeral;
   return message;
 }

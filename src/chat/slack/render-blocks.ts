@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
-import { statusEmoji, type Reply, type ReplyButton } from '../../core/reply.js';
+import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyMention } from '../../core/reply.js';
 
 /** Block Kit JSON as Slack takes it. Kept loose on purpose: Slack validates it; golden files pin it. */
 export type Block = { type: string; [key: string]: unknown };
@@ -103,6 +103,17 @@ function byLine(by: NonNullable<RenderMeta['by']>, redactor: Redactor): string {
 }
 
 /**
+ * Firebreak's own mentions in Slack's syntax: a member `<@U…>` (or W… on Enterprise Grid), a user
+ * group `<!subteam^S…>`. Anything else is dropped: the id goes into mrkdwn unescaped, so it must be
+ * nothing but an id.
+ */
+function slackMention(m: ReplyMention): string | null {
+  if (m.kind === 'user' && /^[UW][A-Z0-9]{2,20}$/.test(m.id)) return `<@${m.id}>`;
+  if (m.kind === 'group' && /^S[A-Z0-9]{2,20}$/.test(m.id)) return `<!subteam^${m.id}>`;
+  return null;
+}
+
+/**
  * The Slack renderer: the neutral Reply as Block Kit (header, rows, fields, text, code, context, buttons).
  * Every Slack message Firebreak sends is made here, so this is where secrets are masked and user text
  * is escaped, once, for everything the message shows.
@@ -113,6 +124,12 @@ export function renderBlocks(unmasked: Reply, meta: RenderMeta, opts: RenderOpti
   const blocks: Block[] = [];
   const title = `${statusEmoji[reply.status]} ${reply.title}`;
   blocks.push({ type: 'header', text: plain(title, slackLimits.headerText) });
+  // Added after escaping (they are ours), right under the header and in the notification text.
+  const mentions = mentionsFor(reply, 'slack')
+    .map(slackMention)
+    .filter((m): m is string => m !== null)
+    .join(' ');
+  if (mentions) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(mentions, slackLimits.sectionText) } });
 
   if (reply.rows && reply.rows.length > 0) {
     // Slack has no aligned table in messages: one line per row, first cell bold, the rest separated.
@@ -158,5 +175,6 @@ export function renderBlocks(unmasked: Reply, meta: RenderMeta, opts: RenderOpti
     blocks.push(...keep, { type: 'context', elements: [{ type: 'mrkdwn', text: 'Output shortened: Slack shows at most 50 blocks.' }] }, ...tail);
   }
   // The fallback text is mrkdwn too, and it is what notifications are made of: a <!channel> there would ping.
-  return { text: cut(escapeMrkdwn(reply.text ? `${title}: ${reply.text}` : title), 3000), blocks };
+  const fallback = escapeMrkdwn(reply.text ? `${title}: ${reply.text}` : title);
+  return { text: mentions ? `${cut(fallback, Math.max(100, 3000 - mentions.length - 1))} ${mentions}` : cut(fallback, 3000), blocks };
 }

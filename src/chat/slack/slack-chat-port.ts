@@ -123,7 +123,7 @@ export class SlackChatPort implements ChatPlatformPort {
 
   /** Cut to Slack's 250 characters, with an ellipsis. */
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.api.call('conversations.setTopic', channelId, () => this.api.client.conversations.setTopic({ channel: channelId, topic: cut(topic, SLACK_TOPIC_MAX) }), CHANNEL_OP);
+    await this.api.call('conversations.setTopic', channelId, () => this.api.client.conversations.setTopic({ channel: channelId, topic: cut(this.redactor.redact(topic), SLACK_TOPIC_MAX) }), CHANNEL_OP);
   }
 
   async pinMessage(ref: MessageRef): Promise<void> {

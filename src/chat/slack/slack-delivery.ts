@@ -1,5 +1,6 @@
 import type { DeliveryAdapter } from '../../core/delivery.js';
 import type { DispatchResult, Invocation } from '../../core/invocation.js';
+import { defaultPointer, whereItWent } from '../../core/placement.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
@@ -18,8 +19,10 @@ export interface SlackDeliveryRequest {
   responseUrl?: string;
   meta: RenderMeta;
   runningTitle: string;
-  /** The clicked message as it was, for putting it back (see restoreSource). */
-  original?: SlackMessage;
+  /** What a "running…" message says once the result went elsewhere: "/backup list finished". */
+  finishedTitle: string;
+  /** The clicked card as Slack showed it, to put back when progress covered it and the result went elsewhere. */
+  sourceShown?: SlackMessage;
 }
 
 /**
@@ -31,6 +34,8 @@ export class SlackDelivery implements DeliveryAdapter {
   /** The message progress and the result go to; for a new target it is posted on first need. */
   private message: Promise<{ channel: string; ts: string }> | null;
   private shown = false;
+  /** The result (or its pointer) went into that message, so nothing "running…" is left in it. */
+  private landed = false;
 
   constructor(
     private readonly api: SlackApi,
@@ -84,62 +89,73 @@ export class SlackDelivery implements DeliveryAdapter {
 
   private async result(result: DispatchResult): Promise<void> {
     const { reply, placement } = result;
+    const t = this.d.target;
+    // "Running…" or progress is showing in the message the result would replace (the clicked card, or a
+    // typed command's own message): unless the result lands there, it must not stay.
+    const covered = this.shown;
+    let settled = false;
     try {
       const source = this.source();
       if (result.sourceUpdate) {
         if (source) await this.api.updateMessage(source.channel, source.ts, this.render(result.sourceUpdate));
-        else if (this.d.target.kind === 'ephemeral-card') await this.show(result.sourceUpdate);
+        else if (t.kind === 'ephemeral-card') await this.show(result.sourceUpdate);
+        settled = source !== null || t.kind === 'ephemeral-card';
       }
       switch (placement.kind) {
         case 'replace':
           // The clicked card became the source update; the reply is a message of its own then.
           if (result.sourceUpdate && source) await this.api.postMessage(source.channel, this.render(reply));
-          else await this.show(reply);
-          return;
+          else await this.settle(reply);
+          break;
         case 'new':
           // A typed command's own message is the new one; a clicked card stays (or got its update).
-          if (this.d.target.kind === 'new') await this.show(reply);
-          else {
-            await this.api.postMessage(this.d.inv.channel.id, this.render(reply));
-            await this.restoreSource(result);
-          }
-          return;
-        case 'thread': {
-          const parent = source ?? (this.message ? await this.message : null);
-          if (parent) await this.chat.replyInThread({ platform: 'slack', channelId: parent.channel, messageId: parent.ts }, reply);
-          else await this.show(reply);
-          await this.restoreSource(result);
-          return;
-        }
-        case 'channel':
+          if (t.kind === 'new') await this.settle(reply);
+          else await this.api.postMessage(this.d.inv.channel.id, this.render(reply));
+          break;
+        case 'thread':
+          // A typed command has no message to reply under: its own message is the answer.
+          if (source) await this.chat.replyInThread({ platform: 'slack', channelId: source.channel, messageId: source.ts }, reply);
+          else await this.settle(reply);
+          break;
+        case 'channel': {
           await this.chat.postMessage(placement.channel, reply);
-          if (placement.pointer) await (placement.pointer.ephemeral ? this.ephemeral(placement.pointer) : this.show(placement.pointer));
-          await this.restoreSource(result);
-          return;
+          // A typed command must answer something (a "running…" message will say where it went); a
+          // click may leave only the source update.
+          const pointer = placement.pointer ?? (t.kind === 'new' && !covered ? defaultPointer(placement.channel) : null);
+          if (!pointer) break;
+          if (pointer.ephemeral) await this.ephemeral(pointer);
+          else if (t.kind === 'new') await this.settle(pointer);
+          // The pointer is for the channel; the clicked card stays the card (or its update).
+          else await this.api.postMessage(this.d.inv.channel.id, this.render(pointer));
+          break;
+        }
         case 'private':
           await this.ephemeral(reply);
-          // A "running…" message we put up must not stay there forever: the clicked card as it was
-          // (or as its source update made it), else a note that the result went to one person.
-          if (this.shown && this.d.target.kind !== 'ephemeral-card' && !result.sourceUpdate && !(await this.restoreSource(result))) {
-            await this.show({ title: `${this.d.runningTitle.replace(/…$/, '')} finished`, status: 'info', text: `The result was shown only to ${this.d.inv.actor.name}.` });
-          }
-          return;
+          break;
       }
+      if (covered && !settled && !this.landed) await this.uncover(result);
     } catch (err) {
       await this.tellUser(err, reply);
     }
   }
 
+  /** The result goes into the message "running…" was in (or is the typed command's first message). */
+  private settle(reply: Reply): Promise<void> {
+    this.landed = true;
+    return this.show(reply);
+  }
+
   /**
-   * A slow click showed "running…" in the clicked card; when the result went somewhere else and did
-   * not update the card, the card is put back as it was (a long-lived card — an alert, an incident's
-   * summary — must not stay "running…"). True when it did.
+   * The result went elsewhere, so what covered the message goes: a clicked card shows what it showed
+   * before (Slack sent it with the click), else the message says the work finished and where its result is.
    */
-  private async restoreSource(result: DispatchResult): Promise<boolean> {
+  private async uncover(result: DispatchResult): Promise<void> {
     const source = this.source();
-    if (!this.shown || result.sourceUpdate || !source || !this.d.original) return false;
-    await this.api.updateMessage(source.channel, source.ts, this.d.original);
-    return true;
+    if (source && this.d.sourceShown) {
+      await this.api.updateMessage(source.channel, source.ts, this.d.sourceShown);
+      return;
+    }
+    await this.show({ title: this.d.finishedTitle, status: 'info', text: whereItWent(result.placement, this.d.inv.actor.name) });
   }
 
   /** Only the person who asked sees it: through the response_url when there is one. */

@@ -7,7 +7,6 @@ import type { Redactor } from '../../core/redact.js';
 import type { SlackApi } from './slack-api.js';
 import { SLACK_PLATFORM, type SlackChatPort } from './slack-chat-port.js';
 import type { ChannelNames } from './channel-names.js';
-import type { SlackMessage } from './render-blocks.js';
 import { SlackDelivery, type SlackDeliveryRequest, type SlackTarget } from './slack-delivery.js';
 import type { UserNames } from './user-names.js';
 
@@ -36,8 +35,8 @@ export const blockActionsSchema = z.object({
   team: z.object({ id: z.string().min(1) }).nullish(),
   channel: z.object({ id: z.string().min(1), name: z.string().optional() }).optional(),
   container: z.object({ message_ts: z.string().optional(), channel_id: z.string().optional(), is_ephemeral: z.boolean().optional() }).default({}),
-  /** The clicked message as Slack shows it: put back when a slow click's "running…" replaced it and the result goes elsewhere. */
-  message: z.object({ ts: z.string(), text: z.string().optional(), blocks: z.array(z.unknown()).optional() }).optional(),
+  /** The clicked message as Slack shows it (absent for an ephemeral one). */
+  message: z.object({ ts: z.string(), text: z.string().optional(), blocks: z.array(z.object({ type: z.string() }).passthrough()).optional() }).optional(),
   response_url: z.string().url().optional(),
   actions: z.array(z.object({ action_id: z.string().min(1), action_ts: z.string().optional(), text: z.object({ text: z.string() }).optional() })).min(1),
 });
@@ -135,6 +134,7 @@ export class SlackInteractions {
       responseUrl: c.response_url,
       meta: { by: { userId: c.user_id, did: 'ran', what: commandText } },
       runningTitle: `Running ${commandText}…`,
+      finishedTitle: `${commandText} finished`,
     });
   }
 
@@ -161,9 +161,17 @@ export class SlackInteractions {
       input: { kind: 'action', actionId: action.action_id },
     };
     const target: SlackTarget = b.container.is_ephemeral || !ts ? { kind: 'ephemeral-card' } : { kind: 'existing', channel: channelId, ts };
-    // Slack's own blocks of the message, sent back to it verbatim.
-    const original = b.message?.blocks ? { text: b.message.text ?? '', blocks: b.message.blocks as SlackMessage['blocks'] } : undefined;
-    await this.deliver({ inv, target, userId: b.user.id, responseUrl: b.response_url, meta: { by: { userId: b.user.id, did: 'pressed', what: label } }, runningTitle: `${label}: running…`, original });
+    const shown = b.message?.blocks ? { text: b.message.text ?? '', blocks: b.message.blocks } : undefined;
+    await this.deliver({
+      inv,
+      target,
+      userId: b.user.id,
+      responseUrl: b.response_url,
+      meta: { by: { userId: b.user.id, did: 'pressed', what: label } },
+      runningTitle: `${label}: running…`,
+      finishedTitle: `${label} finished`,
+      ...(shown && target.kind === 'existing' ? { sourceShown: shown } : {}),
+    });
   }
 
   /** The Add to timeline shortcut on a message: the message goes on the channel's incident timeline; the person is told privately. */
@@ -176,7 +184,7 @@ export class SlackInteractions {
     const s = parsed.data;
     const inv = await this.markInvocation(s.user.id, s.user.name ?? s.user.username, s.channel.id, s.channel.name, s.team?.id, s.message);
     if (!(await this.claim({ input: inv.input, actor: inv.actor, channel: inv.channel, key: `slack:delivery:shortcut:${s.trigger_id}`, ttlMs: DELIVERY_TTL_MS }, s.response_url))) return;
-    await this.deliver({ inv, target: { kind: 'ephemeral-card' }, userId: s.user.id, responseUrl: s.response_url, meta: {}, runningTitle: 'Adding to the timeline…' });
+    await this.deliver({ inv, target: { kind: 'ephemeral-card' }, userId: s.user.id, responseUrl: s.response_url, meta: {}, runningTitle: 'Adding to the timeline…', finishedTitle: 'Added to the timeline' });
   }
 
   /**
@@ -199,7 +207,7 @@ export class SlackInteractions {
     }
     const inv = await this.markInvocation(event.user, undefined, channelId, undefined, team_id, { ts, text: message.text, user: message.user ?? event.item_user });
     if (!(await this.claim({ input: inv.input, actor: inv.actor, channel: inv.channel, key: `slack:delivery:event:${event_id}`, ttlMs: DELIVERY_TTL_MS }, undefined))) return;
-    await this.deliver({ inv, target: { kind: 'ephemeral-card' }, userId: event.user, meta: {}, runningTitle: 'Adding to the timeline…' });
+    await this.deliver({ inv, target: { kind: 'ephemeral-card' }, userId: event.user, meta: {}, runningTitle: 'Adding to the timeline…', finishedTitle: 'Added to the timeline' });
   }
 
   /** `/incident mark` for a Slack message, as the person who marked it, in the message's channel. */

@@ -1,0 +1,319 @@
+/**
+ * Alert storm benchmark (not a test): 10,000 alerts in 350 groups, as 500 Alertmanager webhooks of
+ * 20 alerts, into one Firebreak (`firebreak start` in this process: HTTP server, Slack over HTTP,
+ * the outbox worker) whose Slack is the fake Slack enforcing one message per second per channel
+ * with 429 + Retry-After. Then, when prometheus-alertmanager is installed, the same alerts through
+ * Alertmanager's own Slack receiver (slack_configs → the fake's incoming webhook), side by side.
+ * Run with `npm run bench` (BENCH_ONLY=alert-storm for this one alone).
+ *
+ * Reported per side: ingestion rate (Firebreak: alerts in 2xx-answered webhooks per second),
+ * time to the first message, time until every group is visible (its own card, or named on a
+ * message such as the storm digest), messages posted / updated, 429s, and for Firebreak the
+ * alerts and groups stored (0 lost).
+ *
+ * Env: BENCH_STORE (postgres | embedded, default postgres; BENCH_DATABASE_URL is the admin URL),
+ * BENCH_OBSERVE_S (how long each side is watched after its first request, default 90),
+ * BENCH_CONCURRENCY (webhooks in flight, default 16), BENCH_AM_GROUP_WAIT / BENCH_AM_GROUP_INTERVAL
+ * (Alertmanager's route timings, default 1s / 1m: it retries a 429'd notification only at the next
+ * group_interval), BENCH_SKIP_ALERTMANAGER=1.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { startFirebreak } from '../src/main.js';
+import { configFrom, testRuntime } from '../test/support/app.js';
+import { startSlackFake, type SlackFake } from '../test/fakes/slack-api.js';
+import { alertmanagerBinary, startAlertmanager, type PushedAlert } from '../test/support/alertmanager.js';
+
+const ALERTS = 10_000;
+const GROUPS = 350;
+const PER_WEBHOOK = 20;
+const WEBHOOKS = ALERTS / PER_WEBHOOK;
+const ALERTNAMES = ['ProviderDown', 'HighLatency', 'HighErrorRate', 'PostgresConnectionsHigh', 'RedisMemoryHigh', 'PodCrashLooping', 'QueueBacklog', 'DiskFilling', 'CertExpiring', 'LangfuseIngestionLag', 'TokenBudgetExceeded', 'CircuitOpen', 'ReplicaLag', 'HighMemoryUsage'];
+const SEVERITIES = ['critical', 'warning', 'warning', 'info'];
+const TOKEN = 'bench-alerts-token-0123456789abcdef';
+const BOT_TOKEN = 'xoxb-bench-bot-token-1234567890';
+const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+const CHANNEL = { id: 'CINCIDENTS', name: 'incidents' };
+
+const STORE = process.env.BENCH_STORE ?? 'postgres';
+const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const OBSERVE_MS = Number(process.env.BENCH_OBSERVE_S ?? 90) * 1000;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+interface Group {
+  alertname: string;
+  service: string;
+  severity: string;
+}
+
+/** 350 distinct groups: 14 alert names × 25 services (two-digit, so no name is part of another). */
+const groups: Group[] = Array.from({ length: GROUPS }, (_, i) => ({
+  alertname: ALERTNAMES[i % ALERTNAMES.length]!,
+  service: `svc-${String(Math.floor(i / ALERTNAMES.length)).padStart(2, '0')}`,
+  severity: SEVERITIES[i % SEVERITIES.length]!,
+}));
+/** Webhook w is for group w % 350: the first 150 groups get two notifications, the rest one. */
+const groupOf = (w: number) => w % GROUPS;
+
+function alertsOf(w: number, startsAt: Date): PushedAlert[] {
+  const g = groups[groupOf(w)]!;
+  return Array.from({ length: PER_WEBHOOK }, (_, i) => ({
+    labels: { alertname: g.alertname, service: g.service, severity: g.severity, instance: `${g.service}-${w}-${i}:9100` },
+    annotations: { summary: `${g.alertname} on ${g.service}`, description: `instance ${g.service}-${w}-${i} is affected` },
+    startsAt,
+    generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
+  }));
+}
+
+/** The webhook body Alertmanager 0.25 sends (test/fixtures/alerts/alertmanager-0.25-firing.json). */
+function webhookBody(w: number, startsAt: Date): string {
+  const g = groups[groupOf(w)]!;
+  const alerts = alertsOf(w, startsAt).map((a, i) => ({
+    status: 'firing',
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: startsAt.toISOString(),
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: a.generatorURL,
+    fingerprint: `${w.toString(16).padStart(8, '0')}${i.toString(16).padStart(8, '0')}`,
+  }));
+  return JSON.stringify({
+    receiver: 'firebreak',
+    status: 'firing',
+    alerts,
+    groupLabels: { alertname: g.alertname, service: g.service },
+    commonLabels: { alertname: g.alertname, service: g.service, severity: g.severity },
+    commonAnnotations: { summary: `${g.alertname} on ${g.service}` },
+    externalURL: 'http://alertmanager.example:9093',
+    version: '4',
+    groupKey: `{}:{alertname="${g.alertname}", service="${g.service}"}`,
+    truncatedAlerts: 0,
+  });
+}
+
+interface SideResult {
+  side: string;
+  ingestSeconds: number | null;
+  ingestRate: number | null;
+  retries: number | null;
+  firstMessageS: number | null;
+  allVisibleS: number | null;
+  visibleAtEnd: number;
+  ownCardsAtEnd: number;
+  posted: number;
+  updated: number;
+  rateLimited: number;
+  alertsStored: number | null;
+  groupsStored: number | null;
+  observedS: number;
+}
+
+/** Everything the channel shows, as text: a group is visible when its name is on some message. */
+function channelText(fake: SlackFake): string[] {
+  return [...fake.messages.values()].filter((m) => m.channel === CHANNEL.id).map((m) => JSON.stringify([m.text ?? '', m.blocks ?? [], m.attachments ?? []]));
+}
+
+/**
+ * Watches the channel until every group is named on a message (and, for Firebreak, has its own
+ * card) or the observation time is over. `name` is how the side writes a group's name.
+ */
+async function observe(fake: SlackFake, t0: number, name: (g: Group) => string, ownCard: (text: string, g: Group) => boolean, done: () => boolean) {
+  const seen = new Set<number>();
+  let allVisibleAt: number | null = null;
+  let firstAt: number | null = null;
+  let own = 0;
+  for (;;) {
+    const texts = channelText(fake);
+    if (firstAt === null && texts.length > 0) {
+      firstAt = Math.min(...fake.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'incoming-webhook') && c.status === 200 && !c.error).map((c) => c.at));
+    }
+    own = 0;
+    for (let i = 0; i < GROUPS; i++) {
+      const n = name(groups[i]!);
+      const on = texts.filter((t) => t.includes(n));
+      if (on.length > 0) seen.add(i);
+      if (on.some((t) => ownCard(t, groups[i]!))) own++;
+    }
+    if (allVisibleAt === null && seen.size === GROUPS) allVisibleAt = Date.now();
+    const elapsed = Date.now() - t0;
+    if ((own === GROUPS && done()) || elapsed > OBSERVE_MS) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { firstAt, allVisibleAt, visible: seen.size, own };
+}
+
+function count(fake: SlackFake) {
+  const ok = (m: string) => fake.callsOf(m, true).length;
+  return {
+    posted: ok('chat.postMessage') + fake.calls.filter((c) => c.method === 'incoming-webhook' && c.status === 200).length,
+    updated: ok('chat.update'),
+    rateLimited: fake.calls.filter((c) => c.status === 429).length,
+  };
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function firebreakSide(): Promise<SideResult> {
+  const fake = await startSlackFake({ botToken: BOT_TOKEN, channels: [CHANNEL] });
+  const dataDir = mkdtempSync(join(tmpdir(), 'fb-storm-'));
+  let dbName: string | null = null;
+  let databaseUrl: string | undefined;
+  if (STORE === 'postgres') {
+    dbName = `fb_storm_${randomBytes(4).toString('hex')}`;
+    await admin((c) => c.query(`CREATE DATABASE ${dbName}`));
+    const u = new URL(ADMIN);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.toString();
+  }
+  const runtime = testRuntime({ port: 0, dataDir, databaseUrl, logLevel: process.env.BENCH_LOG ?? 'silent', slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, apiUrl: fake.apiUrl } });
+  const running = await startFirebreak(runtime, configFrom(`chat:\n  incidents_channel: ${CHANNEL.name}\nalerts:\n  token: ${TOKEN}\n`), { host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${running.http.port}/webhooks/alertmanager`;
+  try {
+    const startsAt = new Date();
+    const bodies = Array.from({ length: WEBHOOKS }, (_, w) => webhookBody(w, startsAt));
+    let next = 0;
+    let retries = 0;
+    const t0 = Date.now();
+    // Like Alertmanager: a webhook that is not answered 2xx is sent again.
+    const worker = async () => {
+      for (;;) {
+        const w = next++;
+        if (w >= WEBHOOKS) return;
+        for (let attempt = 0; ; attempt++) {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: bodies[w] }).catch(() => null);
+          await res?.text();
+          if (res && res.status >= 200 && res.status < 300) break;
+          if (res && res.status >= 400 && res.status < 500) throw new Error(`webhook ${w} answered ${res.status}`);
+          retries++;
+          await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+        }
+      }
+    };
+    const ingesting = Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    let ingestedAt: number | null = null;
+    void ingesting.then(() => (ingestedAt = Date.now()));
+    const seen = await observe(
+      fake,
+      t0,
+      (g) => `${g.alertname} (${g.service})`,
+      (text, g) => text.includes(`Firing: ${g.alertname} (${g.service})`),
+      () => ingestedAt !== null,
+    );
+    await ingesting;
+    const observedS = (Date.now() - t0) / 1000;
+    const [alerts] = await running.app.db.query<{ n: string | number }>('SELECT count(*) AS n FROM alerts');
+    const [grp] = await running.app.db.query<{ n: string | number }>('SELECT count(*) AS n FROM alert_groups');
+    const ingestSeconds = ((ingestedAt ?? Date.now()) - t0) / 1000;
+    return {
+      side: `Firebreak (${STORE === 'postgres' ? 'PostgreSQL' : 'embedded PGlite'})`,
+      ingestSeconds,
+      ingestRate: ALERTS / ingestSeconds,
+      retries,
+      firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
+      allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
+      visibleAtEnd: seen.visible,
+      ownCardsAtEnd: seen.own,
+      ...count(fake),
+      alertsStored: Number(alerts?.n ?? 0),
+      groupsStored: Number(grp?.n ?? 0),
+      observedS,
+    };
+  } finally {
+    await running.close();
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (dbName) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`));
+  }
+}
+
+async function alertmanagerSide(): Promise<SideResult> {
+  const fake = await startSlackFake({ botToken: BOT_TOKEN, channels: [CHANNEL] });
+  const am = await startAlertmanager({
+    slack: { apiUrl: fake.incomingWebhookUrl(CHANNEL.id), channel: `#${CHANNEL.name}` },
+    groupWait: process.env.BENCH_AM_GROUP_WAIT ?? '1s',
+    groupInterval: process.env.BENCH_AM_GROUP_INTERVAL ?? '1m',
+    repeatInterval: '4h',
+  });
+  try {
+    const startsAt = new Date();
+    const t0 = Date.now();
+    // The same 500 batches of 20, pushed as Prometheus would (POST /api/v2/alerts).
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (;;) {
+          const w = next++;
+          if (w >= WEBHOOKS) return;
+          await am.push(alertsOf(w, startsAt));
+        }
+      }),
+    );
+    const pushSeconds = (Date.now() - t0) / 1000;
+    // Its default Slack title: "[FIRING:n] <group label values>".
+    const seen = await observe(fake, t0, (g) => `${g.alertname} ${g.service}`, () => true, () => true);
+    return {
+      side: 'Alertmanager 0.25 slack_configs',
+      ingestSeconds: pushSeconds,
+      ingestRate: ALERTS / pushSeconds,
+      retries: null,
+      firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
+      allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
+      visibleAtEnd: seen.visible,
+      ownCardsAtEnd: seen.own,
+      ...count(fake),
+      alertsStored: null,
+      groupsStored: null,
+      observedS: (Date.now() - t0) / 1000,
+    };
+  } finally {
+    await am.stop();
+    await fake.close();
+  }
+}
+
+const fmt = (v: number | null, digits = 1, unit = '') => (v === null ? '—' : `${v.toFixed(digits)}${unit}`);
+
+function report(results: SideResult[]): void {
+  const rows: [string, (r: SideResult) => string][] = [
+    ['ingestion (webhooks answered 2xx / alerts pushed)', (r) => `${fmt(r.ingestSeconds, 2, ' s')} · ${fmt(r.ingestRate, 0, ' alerts/s')}`],
+    ['webhook retries (non-2xx)', (r) => (r.retries === null ? '—' : String(r.retries))],
+    ['first message in #incidents', (r) => fmt(r.firstMessageS, 2, ' s')],
+    [`every group visible (own card or named on a message)`, (r) => (r.allVisibleS === null ? `not within ${r.observedS.toFixed(0)} s` : fmt(r.allVisibleS, 1, ' s'))],
+    [`groups visible at the end`, (r) => `${r.visibleAtEnd} / ${GROUPS}`],
+    [`groups with their own message at the end`, (r) => `${r.ownCardsAtEnd} / ${GROUPS}`],
+    ['messages posted / updated', (r) => `${r.posted} / ${r.updated}`],
+    ['429s from Slack', (r) => String(r.rateLimited)],
+    ['alerts / groups stored', (r) => (r.alertsStored === null ? '—' : `${r.alertsStored} / ${r.groupsStored} (lost: ${ALERTS - r.alertsStored})`)],
+    ['observed for', (r) => `${r.observedS.toFixed(0)} s`],
+  ];
+  const width = Math.max(...rows.map(([l]) => l.length));
+  console.log(`\nAlert storm: ${ALERTS} alerts in ${GROUPS} groups (${WEBHOOKS} webhooks of ${PER_WEBHOOK}), one channel, fake Slack at 1 message/s/channel`);
+  console.log(`${''.padEnd(width)}  ${results.map((r) => r.side.padEnd(36)).join('')}`);
+  for (const [label, cell] of rows) console.log(`${label.padEnd(width)}  ${results.map((r) => cell(r).padEnd(36)).join('')}`);
+  console.log('\nTargets (issue 10): every group visible within 60 s, 0 alerts lost, 0 429s, first card ≤ 2 s, ingestion ≥ 2,000 alerts/s.');
+}
+
+async function main(): Promise<void> {
+  const results: SideResult[] = [await firebreakSide()];
+  if (process.env.BENCH_SKIP_ALERTMANAGER !== '1') {
+    if (alertmanagerBinary()) results.push(await alertmanagerSide());
+    else console.log('\n(prometheus-alertmanager is not installed: the Alertmanager side is skipped; apt-get install -y prometheus-alertmanager)');
+  }
+  report(results);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

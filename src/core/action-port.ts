@@ -1,0 +1,36 @@
+import type { ActionConfig } from '../config/schema.js';
+
+// ── custom actions ──────────────────────────────────────────────────────────
+
+/** Param values of a custom action, already validated against its spec (ints are numbers). */
+export type ActionParamValues = { readonly [name: string]: string | number };
+
+export interface ActionRequest {
+  name: string;
+  action: ActionConfig;
+  values: ActionParamValues;
+}
+
+export interface ActionResult {
+  ok: boolean;
+  /** What ran: the filled argv, or [METHOD, URL] for an HTTP action. Not yet redacted. */
+  argv: string[];
+  /** The process exit code (argv actions); null for HTTP actions, timeouts and missing programs. */
+  exitCode: number | null;
+  /** The response status (HTTP actions). */
+  httpStatus?: number;
+  durationMs: number;
+  /** Trimmed stdout/stderr or response body. Not yet redacted: the core redacts on the way out. */
+  output: string;
+  /** One sentence when it did not succeed. */
+  problem?: string;
+}
+
+/** Runs the config's custom actions (argv or HTTP templates). The only thing that performs them. */
+export interface ActionRunner {
+  /** The exact command line or request line `run` would perform, for the confirmation card. */
+  describe(req: ActionRequest): string[];
+  /** One sentence when these values cannot be sent safely (a URL path segment they would make "." or ".."); null when they can. */
+  refusal(req: ActionRequest): string | null;
+  run(req: ActionRequest): Promise<ActionResult>;
+}

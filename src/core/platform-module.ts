@@ -1,0 +1,42 @@
+import type { RuntimeEnv } from '../config/env.js';
+import type { Router } from '../http/router.js';
+import type { ChatPlatformPort } from './chat-port.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { PlatformId } from './platforms.js';
+import type { Logger } from './ports.js';
+import type { Ports } from './services.js';
+
+/** What a platform gets when it starts: the one dispatcher, the ports, the shared HTTP router. */
+export interface PlatformContext {
+  runtime: RuntimeEnv;
+  dispatcher: Dispatcher;
+  ports: Ports;
+  logger: Logger;
+  /** The one HTTP server's routes: platforms that receive webhooks add theirs. */
+  router: Router;
+  storeKind: 'postgres' | 'pglite';
+}
+
+/** A started platform: its chat port (registered in the chat directory) and how to stop it. */
+export interface StartedPlatform {
+  readonly id: PlatformId;
+  readonly chat: ChatPlatformPort;
+  /** Resolves when work in flight and queued messages are done (tests). */
+  idle(): Promise<void>;
+  /** Told the HTTP port once the server listens. */
+  listening?(port: number): void;
+  /** Shutdown: stop taking requests and deliver what is in flight, before the store closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * One chat platform, as src/chat/<platform>/platform.ts exports it. main.ts starts the list;
+ * a new platform is a folder exporting one of these.
+ */
+export interface PlatformModule {
+  readonly id: PlatformId;
+  /** Whether the environment turns it on (its tokens are set). */
+  enabled(runtime: RuntimeEnv): boolean;
+  /** Null when it is configured but cannot start (a malformed key): said in the log, the rest of Firebreak runs. */
+  start(ctx: PlatformContext): Promise<StartedPlatform | null>;
+}

@@ -1,0 +1,129 @@
+// The embedded store's own thread: it owns the one PGlite instance, so PostgreSQL's work (WASM,
+// and PGlite's synchronous file I/O) never runs on the thread that acknowledges Slack and Discord.
+// Plain JavaScript on purpose: a worker thread does not inherit the tsx loader bin/firebreak.js
+// registers, and vitest does not transform it either. The protocol is in pglite-db.ts.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+if (!parentPort) throw new Error('pglite-worker.mjs runs as a worker thread of pglite-db.ts');
+const port = parentPort;
+
+/** @type {{ dataDir: string | undefined, settings: string[] }} */
+const { dataDir, settings } = workerData;
+// PGlite's start parameters replace its defaults rather than add to them. initdb (a new data
+// directory) gets the settings too: it writes them into postgresql.conf, and its own run then
+// does not grow a buffer pool of the default size.
+const options = { startParams: [...PGlite.defaultStartParams, ...settings], initDbStartParams: settings };
+const ROLLBACK = Symbol('rollback');
+
+// When the machine is short of CPU, the thread that acknowledges chat platforms goes first and the
+// store waits: a slower timeline write is harmless, a late ack is a platform timeout. Linux only
+// (a thread's own nice value, through its id in /proc/thread-self); elsewhere it stays as it is.
+try {
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10);
+} catch {
+  // no procfs, or not allowed: the store runs at the process's priority
+}
+
+/** @type {PGlite | undefined} */
+let db;
+/** Open transactions by id: PGlite's transaction callback stays pending until commit or rollback. */
+const txs = new Map();
+
+function reply(id, result) {
+  try {
+    port.postMessage({ id, ok: true, result });
+  } catch (err) {
+    // A value the thread boundary cannot carry must fail that one call, not the whole store.
+    fail(id, err);
+  }
+}
+
+// Everything a caller may act on (PostgreSQL's SQLSTATE `code`, detail, constraint …) survives the
+// thread boundary; structured clone would keep only the message of an Error.
+function fail(id, err) {
+  const error = { message: err instanceof Error ? err.message : String(err), name: err instanceof Error ? err.name : 'Error' };
+  if (err && typeof err === 'object') {
+    for (const [k, v] of Object.entries(err)) {
+      if (typeof v === 'string' || typeof v === 'number') error[k] = v;
+    }
+  }
+  port.postMessage({ id, ok: false, error });
+}
+
+/** Starts `fn` now (arrival order is the order PGlite queues it in) and answers with its outcome. */
+function run(id, fn, result) {
+  let p;
+  try {
+    p = fn();
+  } catch (err) {
+    return fail(id, err);
+  }
+  p.then((r) => reply(id, result(r)), (err) => fail(id, err));
+}
+
+function target(m) {
+  if (m.tx === undefined) return db;
+  const t = txs.get(m.tx);
+  if (!t) throw new Error(`transaction ${m.tx} is already closed`);
+  return t.tx;
+}
+
+function begin(id) {
+  if (!db) return fail(id, new Error('the embedded store is not open'));
+  db.transaction(
+    (tx) =>
+      new Promise((resolve, reject) => {
+        txs.set(id, { tx, resolve, reject, endId: undefined });
+        reply(id, id);
+      }),
+  ).then(
+    () => {
+      const t = txs.get(id);
+      txs.delete(id);
+      reply(t.endId, null);
+    },
+    (err) => {
+      const t = txs.get(id);
+      txs.delete(id);
+      // BEGIN itself failed: the callback never ran, so the caller is still waiting for its id.
+      if (!t) return fail(id, err);
+      if (err === ROLLBACK) reply(t.endId, null);
+      else fail(t.endId, err);
+    },
+  );
+}
+
+function end(m, commit) {
+  const t = txs.get(m.tx);
+  if (!t) return fail(m.id, new Error(`transaction ${m.tx} is already closed`));
+  t.endId = m.id;
+  if (commit) t.resolve();
+  else t.reject(ROLLBACK);
+}
+
+port.on('message', (m) => {
+  switch (m.op) {
+    case 'open':
+      return run(m.id, async () => {
+        db = dataDir ? await PGlite.create(dataDir, options) : await PGlite.create(options);
+      }, () => null);
+    case 'query':
+      // Outside a transaction PGlite queues it behind any open one, as the single session it is.
+      return run(m.id, () => target(m).query(m.sql, m.params), (res) => res.rows);
+    case 'exec':
+      return run(m.id, () => target(m).exec(m.sql), () => null);
+    case 'begin':
+      return begin(m.id);
+    case 'commit':
+      return end(m, true);
+    case 'rollback':
+      return end(m, false);
+    case 'close':
+      return run(m.id, async () => db?.close(), () => null);
+    default:
+      fail(m.id, new Error(`unknown store operation ${String(m.op)}`));
+  }
+});

@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/store/db.js';
+import { openPglite } from '../../src/store/pglite-db.js';
+
+describe('the embedded store runs on a thread of its own', () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await openPglite();
+  });
+  afterAll(() => db.close());
+
+  it('keeps the event loop free while PostgreSQL works: a timer set during a 1 s query fires before it returns', async () => {
+    const order: string[] = [];
+    const query = db.query('SELECT pg_sleep(1)').then(() => order.push('query returned'));
+    const timer = new Promise<void>((resolve) => setTimeout(() => resolve(void order.push('timer fired')), 50));
+    await Promise.all([query, timer]);
+    expect(order).toEqual(['timer fired', 'query returned']);
+  });
+
+  it("keeps PostgreSQL's error code and details across the thread, so callers can act on a unique violation", async () => {
+    await db.exec('CREATE TABLE pglite_thread_keys (k text PRIMARY KEY)');
+    await db.query('INSERT INTO pglite_thread_keys VALUES ($1)', ['a']);
+    const err = await db.query('INSERT INTO pglite_thread_keys VALUES ($1)', ['a']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toMatchObject({ message: 'duplicate key value violates unique constraint "pglite_thread_keys_pkey"', code: '23505', constraint: 'pglite_thread_keys_pkey' });
+  });
+
+  it('holds the single session for a transaction: a query from outside sees its rows only after it commits, and a rollback leaves nothing', async () => {
+    await db.exec('CREATE TABLE pglite_thread_tx (n int)');
+    const { outside } = await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO pglite_thread_tx VALUES (1)');
+      const outside = db.query<{ n: number }>('SELECT count(*)::int AS n FROM pglite_thread_tx');
+      await tx.query('INSERT INTO pglite_thread_tx VALUES (2)');
+      return { outside };
+    });
+    expect(await outside).toEqual([{ n: 2 }]);
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO pglite_thread_tx VALUES (3)');
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await db.query('SELECT n FROM pglite_thread_tx ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('a closed store says so instead of hanging', async () => {
+    const other = await openPglite();
+    await other.close();
+    await expect(other.query('SELECT 1')).rejects.toThrow('the embedded store is closed');
+  });
+});
+
+describe('the embedded store is sized for Firebreak, not for a database server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fb-pglite-settings-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a new data directory, and every open of it, uses a 16MB buffer pool instead of PostgreSQL’s 128MB', async () => {
+    for (let open = 0; open < 2; open++) {
+      const db = await openPglite(join(dir, 'pgdata'));
+      try {
+        expect(await db.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
+        expect(await db.query('SHOW maintenance_work_mem')).toEqual([{ maintenance_work_mem: '16MB' }]);
+      } finally {
+        await db.close();
+      }
+    }
+  });
+});
