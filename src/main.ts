@@ -5,6 +5,8 @@
 import { resolve } from 'node:path';
 import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
+import { alertButtons } from './alerts/buttons/index.js';
+import { OutboxWorker, type OutboxWorkerOptions } from './alerts/outbox-worker.js';
 import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
@@ -55,6 +57,7 @@ import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { openStore } from './store/open-store.js';
+import { countFiringGroups, SqlDigestRepository, SqlOutboxRepository } from './store/outbox-repository.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
@@ -144,7 +147,7 @@ export async function buildApp(
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
   // Domains' buttons beside the core's; each is one handler per action-id prefix.
-  const buttons = new ButtonRegistry([...coreButtons, silenceButton, postmortemRetryButton, ...incidentButtons]);
+  const buttons = new ButtonRegistry([...coreButtons, ...alertButtons, silenceButton, postmortemRetryButton, ...incidentButtons]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages, redactor));
@@ -177,6 +180,7 @@ export async function buildApp(
     storeDescription: db.description,
   };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
+  metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);
   return {
     runtime,
@@ -203,7 +207,17 @@ export interface Running {
   http: RunningServer;
   /** The chat platforms that started (Slack, Discord), by id; each is also in app.chat. */
   platforms: ReadonlyMap<PlatformId, StartedPlatform>;
+  /** Posts and updates alert cards on every replica; poke() it after storing alerts. */
+  alertOutbox: OutboxWorker;
   close(): Promise<void>;
+}
+
+/**
+ * The alert outbox worker of an app, as `firebreak start` runs it on every replica. Options are
+ * test knobs (poll interval, claim and lease times).
+ */
+export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {}): OutboxWorker {
+  return new OutboxWorker(app.loaded.config, app.ports, new SqlOutboxRepository(app.db), new SqlDigestRepository(app.db), app.metrics, opts);
 }
 
 /** `firebreak start`: the HTTP server, every configured chat platform and the scheduler. */
@@ -221,11 +235,12 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   let http: RunningServer;
   const platforms = new Map<PlatformId, StartedPlatform>();
   let loopbackOnly = false;
+  const alertOutbox = buildAlertOutboxWorker(app);
   try {
-    loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics }).loopbackOnly;
+    loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
     for (const module of [consolePlatform(app.consoleMessages), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;
-      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind });
+      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
       if (!started) continue;
       platforms.set(started.id, started);
       // The console's port is already there (every process has it); Slack's and Discord's join it now.
@@ -251,9 +266,17 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       logger: app.logger,
       redactor: app.ports.redactor,
       store: new SqlHealthWatchRepository(app.db),
-      ingest: (n) => ingestNotification(app.ports, loaded.config, n),
+      ingest: async (n) => {
+        const result = await ingestNotification(app.ports, loaded.config, n);
+        if (result.stored) alertOutbox.poke();
+        return result;
+      },
     });
     if (watch.start()) closers.push(() => watch.stop());
+    // Every replica works the alert outbox; it stops (finishing the message it is sending) before
+    // the chat platforms drain, and what it leaves is taken up by the other replicas at once.
+    alertOutbox.start();
+    closers.push(() => alertOutbox.stop());
     // Every replica looks for due incident reminders; each is claimed (and so sent) by one.
     const reminders = new IncidentReminderScheduler(loaded.config, app.ports);
     reminders.start();
@@ -272,6 +295,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     app,
     http,
     platforms,
+    alertOutbox,
     async close() {
       for (const c of closers.reverse()) await c();
       await http.close();

@@ -1,4 +1,5 @@
 import type { AnyCommandSpec } from '../core/spec.js';
+import { alertsCommand } from './alerts.js';
 import { backupCommand } from './backup.js';
 import { healthCommand } from './health.js';
 import { helpCommand } from './help.js';
@@ -10,4 +11,4 @@ import { scaleCommand } from './scale.js';
 import { statusCommand } from './status.js';
 
 /** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
-export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, incidentCommand];
+export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand];

@@ -19,10 +19,22 @@ const refused = (status: Refusal['status'], title: string, text: string, replySt
 
 /** Workspace, channel and role checks for a command; null when it may run. */
 export function authorize(config: FirebreakConfig, inv: Invocation, spec: AnyCommandSpec): Refusal | null {
+  const where = authorizeChannel(config, inv, `/${spec.name}`);
+  if (where) return where;
+  const role = spec.role;
+  if (role && !hasRole(config, inv.actor, role)) return roleDenied(`/${spec.name}`, role, inv.actor);
+  return null;
+}
+
+/**
+ * Workspace and channel checks alone, for what anyone in an allowed channel may do (a command
+ * without a role, a button such as Acknowledge). `what` names it: "/health", "Acknowledge".
+ */
+export function authorizeChannel(config: FirebreakConfig, inv: Invocation, what: string): Refusal | null {
   if (!workspaceAllowed(config, inv.channel)) {
     return refused(
       'denied',
-      `/${spec.name} is not available here`,
+      `${what} is not available here`,
       `This Firebreak serves other ${inv.channel.platform === 'discord' ? 'servers' : 'workspaces'} (chat.workspaces in its config). Nothing was run.`,
     );
   }
@@ -31,14 +43,12 @@ export function authorize(config: FirebreakConfig, inv: Invocation, spec: AnyCom
     if (inv.channel.name === '') {
       return refused(
         'denied',
-        `/${spec.name} cannot tell which channel this is`,
+        `${what} cannot tell which channel this is`,
         `Firebreak could not read this channel's name, so it cannot check that commands are allowed here. In a private channel, invite it first (/invite @firebreak). Nothing was run.`,
       );
     }
-    return refused('denied', `/${spec.name} is not allowed in #${inv.channel.name}`, `Firebreak commands run only in ${allowedChannelsText(config)}. Nothing was run.`);
+    return refused('denied', `${what} is not allowed in #${inv.channel.name}`, `Firebreak commands run only in ${allowedChannelsText(config)}. Nothing was run.`);
   }
-  const role = spec.role;
-  if (role && !hasRole(config, inv.actor, role)) return roleDenied(`/${spec.name}`, role, inv.actor);
   return null;
 }
 

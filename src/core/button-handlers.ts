@@ -2,6 +2,7 @@ import type { FirebreakConfig } from '../config/schema.js';
 import type { ConfirmationFlow } from './confirmation-flow.js';
 import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
 import type { InvocationRecorder } from './invocation-recorder.js';
+import type { Placement } from './placement.js';
 import type { Ports } from './services.js';
 
 /** One click, as a handler sees it: `arg` is the action id after `prefix:`. */
@@ -24,7 +25,16 @@ export interface ButtonEnv {
 
 export type ButtonHandler =
   /** A command typed by clicking (`run:/health`): dispatched as that text, counted under its command. */
-  | { readonly prefix: string; readonly kind: 'command'; commandText(arg: string): string }
+  | {
+      readonly prefix: string;
+      readonly kind: 'command';
+      commandText(arg: string): string;
+      /**
+       * Where the command's answer goes when it would replace the clicked message (the default):
+       * a card that must stay, such as an alert card, has its runbook buttons answered in its thread.
+       */
+      readonly placement?: Placement;
+    }
   | {
       readonly prefix: string;
       readonly kind: 'handler';

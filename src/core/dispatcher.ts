@@ -49,7 +49,9 @@ export class Dispatcher {
     const button = inv.input.kind === 'action' ? this.ports.buttons.resolve(inv.input.actionId) : null;
     // A command button is that command typed by clicking: it is that command, counted under its name.
     if (button?.handler.kind === 'command') {
-      return this.dispatch({ ...inv, input: { kind: 'text', text: button.handler.commandText(button.arg) } }, sink);
+      const result = await this.dispatch({ ...inv, input: { kind: 'text', text: button.handler.commandText(button.arg) } }, sink);
+      const placement = button.handler.placement;
+      return placement && result.placement.kind === 'replace' && !result.sourceUpdate ? { ...result, placement } : result;
     }
     const invocationId = randomUUID();
     const started = performance.now();

@@ -14,6 +14,8 @@ export interface PlatformContext {
   logger: Logger;
   /** The one HTTP server's routes: platforms that receive webhooks add theirs. */
   router: Router;
+  /** Told of every rate limit the platform's API meets (firebreak_chat_rate_limited_total); the call is waited out and sent. */
+  onRateLimited?: () => void;
   storeKind: 'postgres' | 'pglite';
 }
 

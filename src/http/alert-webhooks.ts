@@ -38,7 +38,17 @@ function firstProblem(error: z.ZodError): string {
  * cards marked to be shown); a store failure is 503 so the sender retries, and the retry is stored
  * once (dedupe). Bad JSON or shape: 400 naming the first bad field.
  */
-export function registerAlertWebhooks(router: Router, deps: { config: FirebreakConfig; ports: Ports; logger: Logger; metrics: AlertWebhookMetrics }): { loopbackOnly: boolean } {
+export function registerAlertWebhooks(
+  router: Router,
+  deps: {
+    config: FirebreakConfig;
+    ports: Ports;
+    logger: Logger;
+    metrics: AlertWebhookMetrics;
+    /** Something new was stored: the outbox worker looks at once rather than at its next poll. */
+    onStored?: () => void;
+  },
+): { loopbackOnly: boolean } {
   const token = deps.config.alerts.token;
   const handle = async <S extends z.ZodType>(req: HttpRequest, source: 'alertmanager' | 'grafana', schema: S, normalize: (p: z.infer<S>) => AlertNotification): Promise<HttpResponse> => {
     if (token) {
@@ -60,6 +70,7 @@ export function registerAlertWebhooks(router: Router, deps: { config: FirebreakC
     deps.metrics.alertsReceived(source, notification.alerts.length);
     try {
       const result = await ingestNotification(deps.ports, deps.config, notification);
+      if (result.stored) deps.onStored?.();
       return json(200, { status: 'ok', stored: result.stored, group: result.group.id });
     } catch (err) {
       deps.logger.error({ err: deps.ports.redactor.redact(err instanceof Error ? err.message : String(err)), source, groupKey: notification.groupKey }, 'Could not store an alert notification; answered 503 so the sender retries');

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CommandMetrics } from '../core/ports.js';
 import type { AlertWebhookMetrics } from './alert-webhooks.js';
 
@@ -6,6 +6,10 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   readonly registry = new Registry();
   private readonly commands: Counter<'command' | 'outcome'>;
   private readonly duration: Histogram<'command'>;
+  private readonly chatMessages: Counter<'platform' | 'op'>;
+  private readonly rateLimited: Counter<'platform'>;
+  /** Read at each scrape from the store, so every replica reports the same number. */
+  private firingGroups: (() => Promise<number>) | null = null;
   private readonly alerts: Counter<'source'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -23,12 +27,52 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers: [this.registry],
     });
+    this.chatMessages = new Counter({
+      name: 'firebreak_chat_messages_total',
+      help: 'Alert cards and storm digests shown, by platform and op: post (a new message), update (edited in place), skip (it already showed that)',
+      labelNames: ['platform', 'op'],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'firebreak_chat_rate_limited_total',
+      help: 'Chat API calls held back by a rate limit (a 429 from Slack, a spent Discord bucket), by platform; each was waited out and sent',
+      labelNames: ['platform'],
+      registers: [this.registry],
+    });
     this.alerts = new Counter({
       name: 'firebreak_alerts_received_total',
       help: 'Alerts received in webhook notifications, by source (repeats included)',
       labelNames: ['source'],
       registers: [this.registry],
     });
+    const firing = () => this.firingGroups;
+    new Gauge({
+      name: 'firebreak_alert_groups_firing',
+      help: 'Alert groups firing now (across every replica: read from the store)',
+      registers: [this.registry],
+      async collect() {
+        const read = firing();
+        // A store that does not answer leaves the last value rather than failing the whole scrape.
+        if (!read) return;
+        try {
+          this.set(await read());
+        } catch {
+          /* kept */
+        }
+      },
+    });
+  }
+
+  chatMessage(platform: string, op: 'post' | 'update' | 'skip'): void {
+    this.chatMessages.inc({ platform, op });
+  }
+
+  chatRateLimited(platform: string): void {
+    this.rateLimited.inc({ platform });
+  }
+
+  observeAlertGroupsFiring(read: () => Promise<number>): void {
+    this.firingGroups = read;
   }
 
   alertsReceived(source: string, count: number): void {

@@ -1,3 +1,4 @@
+import { RESTEvents } from 'discord.js';
 import type { RuntimeEnv } from '../../config/env.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import type { Logger } from '../../core/ports.js';
@@ -30,7 +31,17 @@ import { discordPublicKey } from './verify-signature.js';
  */
 export function startDiscord(
   router: Router,
-  deps: { runtime: RuntimeEnv; dispatcher: Dispatcher; ports: Ports; logger: Logger; deferAfterMs?: number; tokenLifetimeMs?: number; drainTimeoutMs?: number },
+  deps: {
+    runtime: RuntimeEnv;
+    dispatcher: Dispatcher;
+    ports: Ports;
+    logger: Logger;
+    /** Told of every 429 discord.js meets (firebreak_chat_rate_limited_total); it waits them out itself. */
+    onRateLimited?: () => void;
+    deferAfterMs?: number;
+    tokenLifetimeMs?: number;
+    drainTimeoutMs?: number;
+  },
 ): StartedDiscord | null {
   const { applicationId, publicKey, botToken, apiUrl } = deps.runtime.discord;
   if (!applicationId || !publicKey) {
@@ -47,6 +58,8 @@ export function startDiscord(
     return null;
   }
   const rest = createDiscordRest({ botToken, apiUrl });
+  const onRateLimited = deps.onRateLimited;
+  if (onRateLimited) rest.on(RESTEvents.RateLimited, () => onRateLimited());
   const chat = new DiscordChat(rest, deps.logger, deps.ports.redactor);
   const interactions = registerDiscordInteractions(router, {
     publicKey,

@@ -17,6 +17,7 @@ export const slackPlatform: PlatformModule = {
       logger: ctx.logger,
       redactor: ctx.ports.redactor,
       router: ctx.router,
+      onRateLimited: ctx.onRateLimited,
       // 📌 counts only in an incident's own channel.
       incidentChannel: async (platform, channelId) => (await ctx.ports.incidents.byChannel(platform, channelId)) !== null,
     });

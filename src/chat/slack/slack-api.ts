@@ -92,6 +92,8 @@ export interface SlackApiOptions {
   paceIntervalMs?: number;
   /** Shared with the other replicas (Redis), so the per-channel pace holds for all of them together. */
   coordination?: Coordination;
+  /** Told of every 429 Slack answers (for firebreak_chat_rate_limited_total); the call is waited out and sent again. */
+  onRateLimited?: () => void;
 }
 
 /**
@@ -103,9 +105,11 @@ export class SlackApi {
   readonly client: InstanceType<typeof webApi.WebClient>;
   readonly pacer: ChannelPacer;
   readonly logger: Logger;
+  private readonly onRateLimited: () => void;
 
   constructor(opts: SlackApiOptions) {
     this.logger = opts.logger;
+    this.onRateLimited = opts.onRateLimited ?? (() => {});
     this.client = new webApi.WebClient(opts.token, {
       slackApiUrl: opts.apiUrl ? (opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`) : undefined,
       rejectRateLimitedCalls: true,
@@ -116,7 +120,10 @@ export class SlackApi {
     this.pacer = new ChannelPacer({
       intervalMs: opts.paceIntervalMs,
       retryAfterMs: rateLimitWaitMs,
-      onRateLimited: (channel, waitMs) => this.logger.warn({ channel, waitMs }, 'Slack rate-limited messages to this channel; waiting as Retry-After says'),
+      onRateLimited: (channel, waitMs) => {
+        this.onRateLimited();
+        this.logger.warn({ channel, waitMs }, 'Slack rate-limited messages to this channel; waiting as Retry-After says');
+      },
       ...(opts.coordination
         ? {
             claimSlot: (channel: string, ms: number) => opts.coordination!.claimOnce(`slack:pace:${channel}`, ms),
@@ -140,6 +147,7 @@ export class SlackApi {
         const waitMs = rateLimitWaitMs(err);
         if (waitMs !== null) {
           if (!opts.waitOutRateLimits) throw err;
+          this.onRateLimited();
           if (attempt <= RATE_LIMIT_RETRIES) {
             this.logger.warn({ method, channel, waitMs }, `Slack rate-limited ${method}; waiting as Retry-After says`);
             await sleep(waitMs);

@@ -26,6 +26,8 @@ export interface SlackDeps {
   /** Masks secrets in every message Firebreak sends to Slack. */
   redactor: Redactor;
   router: Router;
+  /** Told of every 429 from Slack (firebreak_chat_rate_limited_total). */
+  onRateLimited?: () => void;
   /** Whether a channel is an incident's own (for 📌); main.ts asks the incident store. */
   incidentChannel?: (platform: string, channelId: string) => Promise<boolean>;
   /** Test knobs: pacing interval and the "answer at once" window. */
@@ -67,7 +69,7 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   if (mode === 'off') return null;
   const { logger } = deps;
   if (!env.botToken) throw new Error('SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: Socket Mode needs both (xapp-… and xoxb-…).');
-  const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination });
+  const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination, onRateLimited: deps.onRateLimited });
   let interactions: SlackInteractions | null = null;
   const chat = new SlackChatPort(api, deps.redactor, () => interactions?.drain() ?? api.pacer.idle());
   interactions = new SlackInteractions({ dispatcher: deps.dispatcher, deliveries: deps.deliveries, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs, incidentChannel: deps.incidentChannel });

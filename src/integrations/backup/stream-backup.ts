@@ -64,6 +64,9 @@ export async function streamBackup(opts: {
   });
   const tap = new HashTap((bytes) => opts.onProgress?.({ bytes }));
   const body = new PassThrough();
+  // We destroy it ourselves to fail the upload; a store that already stopped reading it (its own
+  // failure came first) no longer listens, and the error must not become an uncaught exception.
+  body.on('error', () => {});
   tap.pipe(body, { end: false });
 
   let uploadError: Error | null = null;
