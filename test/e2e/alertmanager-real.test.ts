@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeMessage, SlackFake } from '../fakes/slack-api.js';
 import {
-  alertmanagerBinary,
   pushAll,
   resolveAll,
   startAlertmanager,
@@ -23,7 +21,6 @@ import { ALICE, INCIDENTS, buttonsOf, headerOf, startDefaultFake, startSlackRig,
  * Skipped where Alertmanager is not installed (.ci/run installs it), and until the outbox worker
  * that posts the cards (src/alerts/outbox-worker.ts) is in the tree.
  */
-const outboxWorkerLanded = existsSync(new URL('../../src/alerts/outbox-worker.ts', import.meta.url));
 const TOKEN = 'e2e-alerts-token-0123456789abcdef';
 const DEADLINE_MS = 20_000;
 
@@ -84,7 +81,7 @@ const alert = (alertname: string, service: string, labels: Record<string, string
   generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
 });
 
-describe.skipIf(!alertmanagerBinary() || !outboxWorkerLanded)('real Alertmanager → Firebreak → Slack', () => {
+describe('real Alertmanager → Firebreak → Slack', () => {
   let fake: SlackFake;
   let rig: SlackRig;
   let single: RunningAlertmanager;

@@ -65,6 +65,14 @@ const pdEvents = (group: { groupKey: string }) => pd.events.filter((e) => e.dedu
 const fire = (a: TestAlert) => fireGroup(app.ports.alerts, app.loaded.config, a, ['slack']);
 const paged = async (groupId: string) => (await app.ports.timeline.list({ invocationId: `alert-group:${groupId}` })).filter((e) => e.kind === 'alert.paged');
 
+async function waitFor(ok: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('escalation', () => {
   it('does each step once, in the order they fall due: the mention after 5 min, PagerDuty after 15; a step for other severities never', async () => {
     const group = await fire({ alertname: 'ProviderDown', service: 'api', severity: 'warning', firstFiredAt: T0, summary: 'openai returns 503' });
@@ -107,6 +115,15 @@ describe('escalation', () => {
     expect(done.map((d) => d.step)).toEqual([2, 1, 0]);
     expect(channelTexts('PoolExhausted').map((t) => t.match(/<[!@][^>]*>/g))).toEqual([['<@U0CRIT>'], ['<!subteam^S0ONCALL>', '<@U0BOB>'], null]);
     expect(pdEvents(group)).toEqual(['trigger']);
+  });
+
+  it('pressing Acknowledge on the card acknowledges the page in PagerDuty', async () => {
+    const group = await fire({ alertname: 'DiskFilling', severity: 'error', firstFiredAt: T0 });
+    await new EscalationJob(app.loaded.config, ports, { now: () => at(15) }).tick();
+    expect(pd.incidents.get(pagingDedupKey(group))).toBe('triggered');
+    const r = await app.dispatcher.dispatch({ actor: alice, channel: { platform: 'console', id: 'console', name: 'console' }, input: { kind: 'action', actionId: `ack:${group.id}` } });
+    expect(r.reply.title).toBe('You acknowledged DiskFilling');
+    await waitFor(() => pd.incidents.get(pagingDedupKey(group)) === 'acknowledged');
   });
 
   it('acknowledge stops the steps to come, and acknowledges the page in PagerDuty', async () => {

@@ -7,6 +7,7 @@ import type { Reply } from '../../core/reply.js';
 import { cut, groupName, utcTime } from '../alert-format.js';
 import { LIST_LIMIT, renderAlertsList } from '../alerts-list.js';
 import { currentCard } from '../current-card.js';
+import { syncPaging } from '../escalation.js';
 import type { AlertGroup } from '../model.js';
 
 /** `42` on a card; `42 list [SERVICE]` on the /alerts list, which is shown again after the click. */
@@ -48,6 +49,8 @@ async function acknowledge(click: ButtonClick, env: ButtonEnv): Promise<Dispatch
   const now = env.now();
   const sourceUpdate = fromList !== undefined ? renderAlertsList(await store.firing({ ...(service ? { service } : {}), limit: LIST_LIMIT }), service, now) : (await currentCard(store, env.config, id, now))?.reply;
   const first = result?.first === true;
+  // A paged group's page is acknowledged too; not awaited, so PagerDuty's retries never hold up the card.
+  if (first) void syncPaging(env.ports, env.config, group);
   return finish(privately(first ? acknowledgedReply(group) : notAcknowledgedReply(group, inv.actor.id), sourceUpdate), { group: id, first });
 }
 

@@ -1,3 +1,4 @@
+import { currentCard } from '../current-card.js';
 import type { ButtonClick, ButtonEnv, ButtonHandler } from '../../core/button-handlers.js';
 import { roleDenied } from '../../core/authorize.js';
 import { hasRole } from '../../core/guards.js';
@@ -80,10 +81,8 @@ export const silenceButton: ButtonHandler = {
       text: `Alertmanager silence ${created.id} on ${ports.silences.target} matches ${matched} until ${hhmm(endsAt)}.`,
       ephemeral: true,
     };
-    // TODO(lead, when H-B's src/alerts/alert-card.ts is on main): keep setSilence's returned group and add
-    //   sourceUpdate: renderAlertCard(silenced, await ports.alerts.alerts(group.id), env.config, now)
-    // to the outcome below, so the clicked card shows "Silenced until … by …" for everyone at once;
-    // until then the card catches up through the outbox row setSilence marks dirty.
-    return finish({ status: 'ok', reply, placement: { kind: 'private' } }, { silence: created.id, until: endsAt.toISOString() });
+    // The clicked card shows "Silenced until … by …" for everyone at once (the outbox catches up the rest).
+    const sourceUpdate = (await currentCard(ports.alerts, env.config, group.id, now))?.reply;
+    return finish({ status: 'ok', reply, placement: { kind: 'private' }, ...(sourceUpdate ? { sourceUpdate } : {}) }, { silence: created.id, until: endsAt.toISOString() });
   },
 };
