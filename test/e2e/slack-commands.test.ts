@@ -202,6 +202,13 @@ backups:
       expect(JSON.stringify(list.body.blocks)).toContain(id!);
       expect(JSON.stringify(list.body.blocks)).toContain('by Alice A');
     },
+    async alerts() {
+      const channel = channelFor('alerts');
+      await rig.command('/alerts', '', { channel });
+      const card = await cardIn(channel.id, /^(?!⏳)/);
+      expect(headerOf(card.blocks)).toBe('✅ 0 groups firing, 0 alerts');
+      expect(await commandsRecorded(channel.id)).toEqual(['command:ok']);
+    },
     async incident() {
       const channel = channelFor('incident');
       const { trigger } = await rig.command('/incident', 'declare "payments slow" sev3', { channel });
@@ -220,7 +227,7 @@ backups:
   });
 
   // Ordered so the cluster's state is known to each step: status reads it, then scale, rollback, restart change it.
-  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'backup', 'incident'])(
+  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'backup', 'alerts', 'incident'])(
     '/%s with real arguments gets its real result',
     async (name) => {
       const privateBefore = rig.fake.responsePosts.length;
