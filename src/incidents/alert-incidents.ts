@@ -47,7 +47,8 @@ export function alertIncidentDraft(config: FirebreakConfig, group: AlertGroup): 
 
 export function declareForAlertGroup(deps: IncidentDeps, group: AlertGroup, who: { by: Actor; lead: Actor | null; platform: string; invocationId: string; from: ChannelRef | null }): Promise<Declared> {
   const draft = alertIncidentDraft(deps.config, group);
-  return declareIncident(deps, { source: `alert-group:${group.id}`, ...draft, alertGroups: [group.id], declaredBy: who.by, lead: who.lead, platform: who.platform, invocationId: who.invocationId, from: who.from });
+  const cardPlatforms = deps.ports.chat.announcers().map((p) => p.platform);
+  return declareIncident(deps, { source: `alert-group:${group.id}`, ...draft, alertGroups: [group.id], cardPlatforms, declaredBy: who.by, lead: who.lead, platform: who.platform, invocationId: who.invocationId, from: who.from });
 }
 
 /**

@@ -28,6 +28,8 @@ export interface DeclareRequest {
   severity: Severity;
   service?: string | null;
   alertGroups?: string[];
+  /** Where those groups' cards are shown (they are shown again, naming the incident). */
+  cardPlatforms?: readonly string[];
   declaredBy: Actor;
   /** The person declaring leads until someone else takes it; null for the system (an alert route). */
   lead: Actor | null;
@@ -64,7 +66,7 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
   const { ports, config } = deps;
   const ctx: ChangeContext = { actor: req.declaredBy, invocationId: req.invocationId, channel: req.from };
   const { incident: stored, created } = await ports.incidents.declare(
-    { source: req.source, title: req.title, severity: req.severity, declaredBy: req.declaredBy, lead: req.lead, service: req.service ?? null, alertGroups: req.alertGroups },
+    { source: req.source, title: req.title, severity: req.severity, declaredBy: req.declaredBy, lead: req.lead, service: req.service ?? null, alertGroups: req.alertGroups, cardPlatforms: req.cardPlatforms },
     ctx,
   );
   if (!created) return { incident: stored, created: false, channelProblem: null, problems: [] };

@@ -21,6 +21,8 @@ export interface DeclareInput {
   lead: Actor | null;
   service?: string | null;
   alertGroups?: string[];
+  /** Where the linked alert groups' cards are shown: marked for an update (outbox) so they say which incident. */
+  cardPlatforms?: readonly string[];
 }
 
 export interface DeclareResult {

@@ -125,7 +125,7 @@ export class SqlIncidentStore implements IncidentStore {
       // Another replica inserted it first; ON CONFLICT waited for its commit, so it is visible now.
       if (!inserted) return { incident: (await this.bySource(q, input.source))!, created: false };
       const incident = toIncident(inserted);
-      for (const g of groups) await this.linkGroupRow(q, incident.id, g, []);
+      for (const g of groups) await this.linkGroupRow(q, incident.id, g, input.cardPlatforms ?? []);
       await this.syncReminders(q, incident, true);
       await this.record(q, incident, ctx, {
         kind: 'incident.declared',

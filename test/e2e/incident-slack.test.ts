@@ -129,7 +129,7 @@ actions:
     expect(notes.map((e) => e.text)).toEqual(['p99 at 4 s']);
   });
 
-  it('Open incident on an alert card declares one incident per alert group, however often it is pressed; the card stays as it was', async () => {
+  it('Open incident on an alert card declares one incident per alert group, however often it is pressed; the card then names it', async () => {
     const [group] = await rig.running.app.db.query<{ id: string }>(
       `INSERT INTO alert_groups (group_key, source, status, alertname, service, severity, channel, common_annotations, first_fired_at, last_change_at)
        VALUES ('{}:{alertname="HighErrorRate"}', 'alertmanager', 'firing', 'HighErrorRate', 'api', 'critical', 'incidents', '{"summary":"5xx above 5%"}', now(), now()) RETURNING id`,
@@ -147,8 +147,11 @@ actions:
     expect((await rig.running.app.ports.incidents.listOpen()).filter((i) => i.source === `alert-group:${groupId}`)).toHaveLength(1);
     expect(rig.fake.callsOf('conversations.create', true).filter((c) => String(c.args.name).includes('higherrorrate'))).toHaveLength(1);
     expect((await rig.running.app.ports.alerts.get(groupId))!.incidentId).toBe(incident.id);
-    // A slow click showed "running…" in the alert card; it is put back as it was.
-    expect(rig.fake.messages.get(`${INCIDENTS.id}:${posted.messageId}`)!.blocks).toEqual(alertCard.blocks);
+    // The clicked card is the alert's card again (never "running…"), naming the incident, without the button.
+    const now = rig.fake.messages.get(`${INCIDENTS.id}:${posted.messageId}`)!;
+    expect(headerOf(now.blocks)).toContain('HighErrorRate');
+    expect(JSON.stringify(now.blocks)).toContain(incident.id);
+    expect(buttonsOf(now.blocks).map((b) => b.action_id)).not.toContain(`inc-open:${groupId}`);
   });
 
   it('📌 on a message in the incident channel, and the Add to timeline shortcut, put the message on the timeline once', async () => {

@@ -1,3 +1,4 @@
+import { authorizeChannel, type Refusal } from '../../core/authorize.js';
 import type { ButtonClick, ButtonEnv } from '../../core/button-handlers.js';
 import type { DispatchResult } from '../../core/invocation.js';
 import type { FinishedOutcome } from '../../core/invocation-recorder.js';
@@ -10,6 +11,11 @@ import { announcementCard, summaryCard } from '../summary-card.js';
 /** Who clicked, as the incident actions see it. */
 export function actingOf(click: ButtonClick, env: ButtonEnv): Acting {
   return { deps: { config: env.config, ports: env.ports }, actor: click.inv.actor, invocationId: click.invocationId, channel: click.inv.channel };
+}
+
+/** Incident buttons work where commands do: allowed channels and incidents' own channels. */
+export function refusedHere(click: ButtonClick, env: ButtonEnv, label: string): Refusal | null {
+  return authorizeChannel(env.config, click.inv, label);
 }
 
 /** Ends the click with its one recorded outcome (a "button" event on the incident's timeline). */

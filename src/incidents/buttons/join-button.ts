@@ -1,6 +1,6 @@
 import type { ButtonHandler } from '../../core/button-handlers.js';
 import { joinIncident } from '../incident-actions.js';
-import { actingOf, announcementFace, finishClick } from './button-outcome.js';
+import { actingOf, announcementFace, finishClick, refusedHere } from './button-outcome.js';
 
 /**
  * `inc-join:INC-42` (Join on the announcement): the clicker is invited to the incident's channel
@@ -11,6 +11,8 @@ export const joinButton: ButtonHandler = {
   kind: 'handler',
   metricLabel: '(incident join)',
   async handle(click, env) {
+    const refused = refusedHere(click, env, 'Join');
+    if (refused) return finishClick(click, env, 'Join', refused);
     const r = await joinIncident(actingOf(click, env), click.arg);
     if (!r.incident) return finishClick(click, env, 'Join', { status: 'invalid', reply: r.reply });
     const face = await announcementFace(env, r.incident.id);

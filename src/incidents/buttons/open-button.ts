@@ -1,7 +1,8 @@
+import { currentCard } from '../../alerts/current-card.js';
 import type { ButtonHandler } from '../../core/button-handlers.js';
 import { declareForAlertGroup } from '../alert-incidents.js';
 import { declaredReply } from '../declare.js';
-import { finishClick } from './button-outcome.js';
+import { finishClick, refusedHere } from './button-outcome.js';
 
 /**
  * `inc-open:<alertGroupId>` (Open incident on an alert card): declares the incident for that alert
@@ -13,6 +14,8 @@ export const openIncidentButton: ButtonHandler = {
   kind: 'handler',
   metricLabel: '(incident open)',
   async handle(click, env) {
+    const refused = refusedHere(click, env, 'Open incident');
+    if (refused) return finishClick(click, env, 'Open incident', refused);
     const group = /^\d{1,18}$/.test(click.arg) ? await env.ports.alerts.get(click.arg) : null;
     if (!group) {
       return finishClick(click, env, 'Open incident', {
@@ -28,6 +31,8 @@ export const openIncidentButton: ButtonHandler = {
       from: click.inv.channel,
     });
     const { reply, placement } = declaredReply(d, click.inv.actor, env.config);
-    return finishClick(click, env, 'Open incident', { status: 'ok', reply, placement, incidentId: d.incident.id });
+    // The clicked alert card names its incident now (and loses the button) for everyone.
+    const card = await currentCard(env.ports.alerts, env.config, group.id, env.now());
+    return finishClick(click, env, 'Open incident', { status: 'ok', reply, placement, incidentId: d.incident.id, ...(card ? { sourceUpdate: card.reply } : {}) });
   },
 };

@@ -2,7 +2,7 @@ import type { ButtonHandler } from '../../core/button-handlers.js';
 import { changeSeverity, noSuchIncident } from '../incident-actions.js';
 import { parseSeverity } from '../model.js';
 import { severityLabel, severityPicker } from '../summary-card.js';
-import { actingOf, changeOutcome, finishClick, summaryFace } from './button-outcome.js';
+import { actingOf, changeOutcome, finishClick, summaryFace, refusedHere } from './button-outcome.js';
 
 /** `inc-sev:INC-42` (Change severity): a picker for the clicker. `inc-sev:INC-42:1`: sets SEV1. */
 export const severityButton: ButtonHandler = {
@@ -10,6 +10,8 @@ export const severityButton: ButtonHandler = {
   kind: 'handler',
   metricLabel: '(incident severity)',
   async handle(click, env) {
+    const refused = refusedHere(click, env, 'Change severity');
+    if (refused) return finishClick(click, env, 'Change severity', refused);
     const [id = '', to] = click.arg.split(':');
     if (to === undefined) {
       const i = await env.ports.incidents.get(id);

@@ -2,7 +2,7 @@ import type { ButtonHandler } from '../../core/button-handlers.js';
 import { changeStatus, noSuchIncident } from '../incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../model.js';
 import { statusPicker } from '../summary-card.js';
-import { actingOf, changeOutcome, finishClick, summaryFace } from './button-outcome.js';
+import { actingOf, changeOutcome, finishClick, summaryFace, refusedHere } from './button-outcome.js';
 
 /**
  * `inc-status:INC-42` (Update status on the summary card, Reopen): the clicker gets a picker of the
@@ -13,6 +13,8 @@ export const statusButton: ButtonHandler = {
   kind: 'handler',
   metricLabel: '(incident status)',
   async handle(click, env) {
+    const refused = refusedHere(click, env, 'Update status');
+    if (refused) return finishClick(click, env, 'Update status', refused);
     const [id = '', to] = click.arg.split(':');
     if (to === undefined) {
       const i = await env.ports.incidents.get(id);
