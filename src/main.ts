@@ -15,6 +15,8 @@ import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
 import { silenceButton } from './alerts/buttons/silence-button.js';
+import { incidentButtons } from './incidents/buttons/index.js';
+import { reminderPolicy } from './incidents/reminder-policy.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
 import type { ConsoleMessageStore } from './core/console-messages.js';
 import { Dispatcher } from './core/dispatcher.js';
@@ -41,6 +43,7 @@ import { NetworkHealthProber } from './integrations/health/health-prober.js';
 import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
+import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
 import { EscalationJob } from './alerts/escalation.js';
 import { HealthWatch } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
@@ -60,6 +63,7 @@ import { storeProbe } from './store/store-probe.js';
 import { SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
+import { SqlIncidentStore } from './store/incident-repository.js';
 import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
 import type { FirebreakConfig } from './config/schema.js';
@@ -143,7 +147,7 @@ export async function buildApp(
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
   // Domains' buttons beside the core's; each is one handler per action-id prefix.
-  const buttons = new ButtonRegistry([...coreButtons, ...alertButtons, silenceButton, postmortemRetryButton]);
+  const buttons = new ButtonRegistry([...coreButtons, ...alertButtons, silenceButton, postmortemRetryButton, ...incidentButtons]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages, redactor));
@@ -156,6 +160,7 @@ export async function buildApp(
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
+    incidents: new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor), { reminders: reminderPolicy(loaded.config.incidents) }),
     leases: new SqlLeaseRepository(db),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
@@ -272,6 +277,10 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // the chat platforms drain, and what it leaves is taken up by the other replicas at once.
     alertOutbox.start();
     closers.push(() => alertOutbox.stop());
+    // Every replica looks for due incident reminders; each is claimed (and so sent) by one.
+    const reminders = new IncidentReminderScheduler(loaded.config, app.ports);
+    reminders.start();
+    closers.push(() => reminders.stop());
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();
@@ -312,9 +321,9 @@ export async function registerDiscordCommandsFor(runtime: RuntimeEnv, loaded: Lo
   const { applicationId, botToken, apiUrl } = runtime.discord;
   if (!applicationId || !botToken) throw new Error('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN.');
   // Loaded here only: discord.js adds startup time every other CLI command would pay.
-  const { discordCommands } = await import('./chat/discord/command-definitions.js');
+  const { discordApplicationCommands } = await import('./chat/discord/command-definitions.js');
   const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
   const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
-  const defs = discordCommands(new CommandRegistry(commands), loaded.config);
+  const defs = discordApplicationCommands(new CommandRegistry(commands), loaded.config);
   return describeRegistration(await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, guild));
 }

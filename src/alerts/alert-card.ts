@@ -18,6 +18,8 @@ export const MAX_CARD_BUTTONS = 10;
 export const alertActionIds = {
   ack: (groupId: string) => `ack:${groupId}`,
   silence: (groupId: string) => `silence:${groupId}`,
+  /** Open incident: src/incidents/buttons/open-button.ts declares the group's incident (one per group). */
+  openIncident: (groupId: string) => `inc-open:${groupId}`,
 };
 
 function link(url: string | null | undefined): string | null {
@@ -97,6 +99,7 @@ function stateFields(group: AlertGroup, now: Date): ReplyField[] {
   if (group.status === 'resolved' && group.resolvedAt) {
     fields.push({ label: 'Resolved', value: `${utcTime(group.resolvedAt, start)}, fired for ${duration(group.resolvedAt.getTime() - start.getTime())}` });
   }
+  if (group.incidentId) fields.push({ label: 'Incident', value: cut(group.incidentId, 20) });
   const ack = group.acknowledged;
   if (ack) fields.push({ label: 'Acknowledged', value: `by ${cut(ack.by.name, 60)} at ${utcTime(ack.at, start)}` });
   const silence = group.silence;
@@ -111,6 +114,8 @@ function buttons(group: AlertGroup, alerts: readonly StoredAlert[], config: Fire
   const out: ReplyButton[] = [];
   const firing = group.status === 'firing';
   if (firing && !group.acknowledged) out.push({ actionId: alertActionIds.ack(group.id), label: 'Acknowledge', style: 'primary' });
+  // Once the group belongs to an incident, the card says which instead.
+  if (firing && !group.incidentId) out.push({ actionId: alertActionIds.openIncident(group.id), label: 'Open incident' });
   // Only Alertmanager's alerts can be silenced through its API; Grafana and the health watch have their own.
   const silenced = group.silence !== null && group.silence.until.getTime() > now.getTime();
   if (firing && !silenced && group.source === 'alertmanager' && config.alerts.alertmanager_url) {

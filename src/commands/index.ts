@@ -3,6 +3,7 @@ import { alertsCommand } from './alerts.js';
 import { backupCommand } from './backup.js';
 import { healthCommand } from './health.js';
 import { helpCommand } from './help.js';
+import { incidentCommand } from './incident.js';
 import { restartCommand } from './restart.js';
 import { rollbackCommand } from './rollback.js';
 import { runCommand } from './run.js';
@@ -10,4 +11,4 @@ import { scaleCommand } from './scale.js';
 import { statusCommand } from './status.js';
 
 /** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
-export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand];
+export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand];

@@ -1,4 +1,5 @@
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
+import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { postmortemsSchema } from './postmortems-schema.js';
 import { z } from 'zod';
 import { PLATFORM_IDS } from '../core/platforms.js';
@@ -325,9 +326,14 @@ export const configSchema = z
           .object({ slack: z.array(z.string().min(1)).min(1).optional(), discord: z.array(z.string().regex(/^\d{5,25}$/, 'must be a Discord server (guild) id')).min(1).optional() })
           .strict()
           .default({}),
+        /** Discord specifics: the category (channel id) new incident channels are created under. */
+        discord: z
+          .object({ incident_category: z.string().regex(/^\d{5,25}$/, 'must be a Discord category (channel) id').optional() })
+          .strict()
+          .default({}),
       })
       .strict()
-      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-', workspaces: {} }),
+      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-', workspaces: {}, discord: {} }),
     /** role name → members: "platform:userId", "platform:username" or "*" (see roleMemberSchema). */
     roles: z.record(nameSchema, z.array(roleMemberSchema)).default({}),
     services: z.record(nameSchema, serviceSchema).default({}),
@@ -340,6 +346,7 @@ export const configSchema = z
       .default({ ttl_s: 600 }),
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
     alerts: alertsSchema.default(defaultAlertsConfig),
+    incidents: incidentsSchema.default(defaultIncidentsConfig),
     /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
     postmortems: postmortemsSchema.default({}),
   })

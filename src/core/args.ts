@@ -31,7 +31,10 @@ export function rawArgsFromText(spec: AnyCommandSpec, parsed: ParsedText): RawAr
   const params = paramsFor(spec, raw);
   for (const p of params) {
     if (p.rest) {
-      raw[p.name] = words.splice(0);
+      const rest = words.splice(0);
+      if (p.rest === 'text') {
+        if (rest.length > 0) raw[p.name] = rest.join(' ');
+      } else raw[p.name] = rest;
       break;
     }
     const w = words.shift();

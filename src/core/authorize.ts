@@ -38,7 +38,8 @@ export function authorizeChannel(config: FirebreakConfig, inv: Invocation, what:
       `This Firebreak serves other ${inv.channel.platform === 'discord' ? 'servers' : 'workspaces'} (chat.workspaces in its config). Nothing was run.`,
     );
   }
-  if (!channelAllowed(config, inv.channel)) {
+  // An incident's own channel is always allowed, whatever its name became on the platform.
+  if (!channelAllowed(config, inv.channel) && !inv.incidentId) {
     if (inv.channel.name === '') {
       return refused(
         'denied',

@@ -31,7 +31,7 @@ export interface ChatPlatformPort {
    * Creates a channel named as close to `name` as the platform allows (see channelNameFor); a
    * taken name gets `-2`, `-3`… The returned ref carries the name actually created.
    */
-  createChannel(name: string, opts?: { topic?: string; private?: boolean }): Promise<ChannelRef>;
+  createChannel(name: string, opts?: { topic?: string; private?: boolean; /** Discord: the category to create it under; others ignore it. */ parentId?: string }): Promise<ChannelRef>;
   inviteToChannel(channelId: string, userIds: string[]): Promise<void>;
   setTopic(channelId: string, topic: string): Promise<void>;
   pinMessage(ref: MessageRef): Promise<void>;

@@ -14,6 +14,7 @@ export function commandContext(config: FirebreakConfig, ports: Ports, invocation
     actor: inv.actor,
     channel: inv.channel,
     invocationId,
+    incidentId: inv.incidentId ?? null,
     commandText: text,
     ports,
     hasRole: (role) => hasRole(config, inv.actor, role),

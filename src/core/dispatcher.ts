@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import { ArgsError, rawArgsFromText, textFromRawArgs, validateArgs } from './args.js';
 import { authorize } from './authorize.js';
+import { ChannelIncidents } from './channel-incidents.js';
 import type { ButtonEnv } from './button-handlers.js';
 import { commandContext, runSafely } from './command-context.js';
 import { ConfirmationFlow } from './confirmation-flow.js';
@@ -27,6 +28,7 @@ export class Dispatcher {
   private readonly recorder: InvocationRecorder;
   private readonly confirmations: ConfirmationFlow;
   private readonly env: ButtonEnv;
+  private readonly channelIncidents: ChannelIncidents;
 
   constructor(
     private readonly config: FirebreakConfig,
@@ -37,9 +39,13 @@ export class Dispatcher {
     this.recorder = new InvocationRecorder(ports.timeline, ports.redactor);
     this.confirmations = new ConfirmationFlow(config, ports, this.recorder, now);
     this.env = { config, ports, recorder: this.recorder, confirmations: this.confirmations, now };
+    this.channelIncidents = new ChannelIncidents((platform, channelId) => ports.incidents.byChannel(platform, channelId), ports.logger);
   }
 
   async dispatch(inv: Invocation, sink: ReplySink = noSink): Promise<DispatchResult> {
+    // Everything done in an incident's own channel is on its timeline: every event of this
+    // invocation carries the incident (the same command elsewhere does not).
+    if (inv.incidentId === undefined) inv = { ...inv, incidentId: await this.channelIncidents.incidentOf(inv.channel.platform, inv.channel.id) };
     const button = inv.input.kind === 'action' ? this.ports.buttons.resolve(inv.input.actionId) : null;
     // A command button is that command typed by clicking: it is that command, counted under its name.
     if (button?.handler.kind === 'command') {

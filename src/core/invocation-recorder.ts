@@ -13,6 +13,8 @@ export interface FinishedOutcome {
   execution?: Execution;
   placement?: Placement;
   sourceUpdate?: Reply;
+  /** The incident it acted on, when the invocation's channel did not say. */
+  incidentId?: string | null;
 }
 
 export interface FinishOptions {
@@ -64,7 +66,7 @@ export class InvocationRecorder {
     const argv = ex?.argv ?? opts.plannedArgv;
     return {
       invocationId,
-      incidentId: inv.incidentId ?? null,
+      incidentId: outcome.incidentId ?? inv.incidentId ?? null,
       kind: kindFor(outcome.status, opts.button ?? false),
       actor: inv.actor,
       channel: inv.channel,

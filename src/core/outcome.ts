@@ -39,7 +39,8 @@ export interface PlannedStep {
 
 export type Outcome =
   /** placement: where the reply goes (default: replace, or private when ephemeral); sourceUpdate: the clicked card's new face. */
-  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution; placement?: Placement; sourceUpdate?: Reply }
+  /** incidentId: the incident it acted on, when the channel did not say (a declare in #incidents, a Join click): its events carry it. */
+  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution; placement?: Placement; sourceUpdate?: Reply; incidentId?: string | null }
   | { status: 'invalid' | 'denied'; reply: Reply }
   | { status: 'confirm'; plan: PlannedStep };
 

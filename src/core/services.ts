@@ -14,6 +14,7 @@ import type {
   Transactor,
 } from './ports.js';
 import type { AlertStore } from '../alerts/alert-store.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
 import type { PostmortemTicketing } from '../postmortems/ticket-filing.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
@@ -61,6 +62,8 @@ export interface Ports {
   messageRefs: MessageRefRepository;
   /** Alert groups and their cards' state (Alertmanager, Grafana, the health watch). */
   alerts: AlertStore;
+  /** Incidents: declared once per source, their roles, channel and action items; each change is a timeline event. */
+  incidents: IncidentStore;
   /** PagerDuty (alerts.pagerduty), for escalation steps that page and for keeping the page in step with the card. */
   paging?: PagingPort;
   /** Post-mortem tickets: the systems in `postmortems:` (GitHub, Jira, a directory) and what was filed with them. */

@@ -13,15 +13,19 @@ import type { Ports } from './services.js';
 export interface ParamSpec {
   name: string;
   description: string;
-  type: 'string' | 'integer' | 'boolean';
+  /** `user`: a person (Discord offers its member picker; in text, a mention such as Slack's `<@U123|alice>`). */
+  type: 'string' | 'integer' | 'boolean' | 'user';
   required?: boolean;
   /** Known values from config (service names…): Discord offers them as choices. */
   choices?: (config: FirebreakConfig) => string[];
   /** Bounds of an integer: fixed, or read from config like `choices` (e.g. replica bounds of the services). */
   min?: ParamBound;
   max?: ParamBound;
-  /** Collects every remaining positional word as a string[] (e.g. `k=v` pairs of /run). */
-  rest?: boolean;
+  /**
+   * Collects every remaining positional word: as a string[] (`true`, e.g. `k=v` pairs of /run), or
+   * as one free text joined by spaces (`'text'`, e.g. a note), so it needs no quotes.
+   */
+  rest?: boolean | 'text';
 }
 
 /** A number, or a function of the config; undefined from the function means "no bound". */
@@ -46,6 +50,8 @@ export interface CommandContext {
   readonly actor: Actor;
   readonly channel: ChannelRef;
   readonly invocationId: string;
+  /** The incident whose own channel this runs in (every event of the invocation carries it), else null. */
+  readonly incidentId: string | null;
   /** The text as typed (or reconstructed from Discord options), for the timeline and cards. */
   readonly commandText: string;
   readonly ports: Ports;

@@ -44,6 +44,11 @@ export const TIMELINE_KINDS = [
   'incident.role',
   'incident.update',
   'incident.action-item',
+  /** Where the incident runs: its own channel, or the incidents channel while creating one fails. */
+  'incident.channel',
+  'incident.alert-linked',
+  /** A reminder the system posted (a status update due, a lead missing). */
+  'incident.reminder',
   'note',
   'message.marked',
 ] as const;
@@ -81,6 +86,8 @@ export interface TimelineFilter {
   invocationId?: string;
   incidentId?: string;
   limit?: number;
+  /** The newest `limit` events instead of the oldest (still returned oldest first). */
+  newest?: boolean;
 }
 
 /** Storage of timeline rows (src/store). Only the TimelineRecorder appends. */

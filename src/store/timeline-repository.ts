@@ -94,9 +94,10 @@ export class SqlTimelineRepository implements TimelineRepository {
     }
     params.push(filter.limit ?? 1000);
     const rows = await this.db.query<Row>(
-      `SELECT * FROM timeline_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at ASC, id ASC LIMIT $${params.length}`,
+      `SELECT * FROM timeline_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${filter.newest ? 'at DESC, id DESC' : 'at ASC, id ASC'} LIMIT $${params.length}`,
       params,
     );
-    return rows.map(toEvent);
+    const events = rows.map(toEvent);
+    return filter.newest ? events.reverse() : events;
   }
 }

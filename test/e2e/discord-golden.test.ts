@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discordCommands } from '../../src/chat/discord/command-definitions.js';
+import { discordCommands, discordMessageCommands } from '../../src/chat/discord/command-definitions.js';
 import { quietMassMentions, renderDiscord } from '../../src/chat/discord/render-discord.js';
 import { commands } from '../../src/commands/index.js';
 import { CommandRegistry } from '../../src/core/registry.js';
@@ -45,6 +45,7 @@ describe('Discord application commands generated from the command specs', () => 
   it('matches the golden file for every registered command (firebreak.example.yml)', () => {
     expect(defs.map((d) => d.name)).toEqual(commands.map((c) => c.name));
     golden('commands.json', defs);
+    golden('message-commands.json', discordMessageCommands());
   });
 
   it('keeps within Discord limits: required options first, ≤ 25 choices, descriptions ≤ 100 chars', () => {

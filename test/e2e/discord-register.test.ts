@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { discordCommands } from '../../src/chat/discord/command-definitions.js';
+import { discordApplicationCommands } from '../../src/chat/discord/command-definitions.js';
 import { commands } from '../../src/commands/index.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { startFakeDiscordApi, type FakeDiscordApi } from '../fakes/discord-api.js';
@@ -13,6 +13,8 @@ const BIN = resolve('bin/firebreak.js');
 const APP_ID = '1200000000000000001';
 const GUILD = '900000000000000001';
 const TOKEN = 'register-bot-token-abc';
+/** How the report names a command: /name, or a message command's name in quotes. */
+const shown = (c: { name: string }) => (c.name.includes(' ') ? `"${c.name}"` : `/${c.name}`);
 const CONFIG = `
 chat: { incidents_channel: incidents }
 services:
@@ -24,7 +26,7 @@ services:
 describe('firebreak discord register (child process against the fake Discord API)', () => {
   let fake: FakeDiscordApi;
   const dir = mkdtempSync(join(tmpdir(), 'fb-discord-register-'));
-  const expected = discordCommands(new CommandRegistry(commands), configFrom(CONFIG).config);
+  const expected = discordApplicationCommands(new CommandRegistry(commands), configFrom(CONFIG).config);
 
   beforeAll(async () => {
     fake = await startFakeDiscordApi({ botToken: TOKEN, guildId: GUILD });
@@ -49,7 +51,8 @@ describe('firebreak discord register (child process against the fake Discord API
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Registered ${expected.length} Discord commands in guild ${GUILD}.`);
-    expect(r.stdout).toContain(`added:     ${expected.map((c) => `/${c.name}`).join(', ')}`);
+    expect(r.stdout).toContain(`added:     ${expected.map(shown).join(', ')}`);
+    expect(expected.at(-1)).toMatchObject({ name: 'Add to timeline', type: 3 });
     const put = fake.calls.find((c) => c.method === 'PUT' && c.route === `/applications/${APP_ID}/guilds/${GUILD}/commands`)!;
     expect(put.headers.authorization).toBe(`Bot ${TOKEN}`);
     expect(put.body).toEqual(expected);
@@ -65,7 +68,7 @@ describe('firebreak discord register (child process against the fake Discord API
     expect(r.stdout).toContain('added:     none');
     expect(r.stdout).toContain(`updated:   /${expected[0]!.name}`);
     expect(r.stdout).toContain('removed:   /obsolete');
-    expect(r.stdout).toContain(`unchanged: ${expected.slice(1).map((c) => `/${c.name}`).join(', ')}`);
+    expect(r.stdout).toContain(`unchanged: ${expected.slice(1).map(shown).join(', ')}`);
     expect((fake.commands.get(scope) as { name: string }[]).map((c) => c.name)).toEqual(expected.map((c) => c.name));
   });
 
@@ -79,8 +82,8 @@ describe('firebreak discord register (child process against the fake Discord API
     current[4]!.integration_types = [1];
     const r = await run(['--guild', GUILD]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`updated:   ${expected.slice(1, 5).map((c) => `/${c.name}`).join(', ')}`);
-    expect(r.stdout).toContain(`unchanged: ${[expected[0]!, ...expected.slice(5)].map((c) => `/${c.name}`).join(', ')}`);
+    expect(r.stdout).toContain(`updated:   ${expected.slice(1, 5).map(shown).join(', ')}`);
+    expect(r.stdout).toContain(`unchanged: ${[expected[0]!, ...expected.slice(5)].map(shown).join(', ')}`);
   });
 
   it('reports nothing as updated on an app with User Install enabled, where Discord fills integration_types [0, 1]', async () => {
@@ -89,7 +92,7 @@ describe('firebreak discord register (child process against the fake Discord API
     const r = await run(['--guild', GUILD]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('updated:   none');
-    expect(r.stdout).toContain(`unchanged: ${expected.map((c) => `/${c.name}`).join(', ')}`);
+    expect(r.stdout).toContain(`unchanged: ${expected.map(shown).join(', ')}`);
   });
 
   it('registers globally without --guild', async () => {

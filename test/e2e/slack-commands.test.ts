@@ -202,6 +202,24 @@ backups:
       expect(JSON.stringify(list.body.blocks)).toContain(id!);
       expect(JSON.stringify(list.body.blocks)).toContain('by Alice A');
     },
+    async alerts() {
+      const channel = channelFor('alerts');
+      await rig.command('/alerts', '', { channel });
+      const card = await cardIn(channel.id, /^(?!⏳)/);
+      expect(headerOf(card.blocks)).toBe('✅ 0 groups firing, 0 alerts');
+      expect(await commandsRecorded(channel.id)).toEqual(['command:ok']);
+    },
+    async incident() {
+      const channel = channelFor('incident');
+      const { trigger } = await rig.command('/incident', 'declare "payments slow" sev3', { channel });
+      const pointer = await privateAnswer(trigger);
+      expect(pointer.body.response_type).toBe('ephemeral');
+      expect(headerOf(pointer.body.blocks as unknown[])).toMatch(/^✅ INC-\d+ declared: #inc-\d{8}-payments-slow$/);
+      const incident = (await rig.running.app.ports.incidents.listOpen()).find((i) => i.title === 'payments slow')!;
+      const card = await cardIn(incident.channel!.id, /payments slow/);
+      await rig.fake.waitFor(() => rig.fake.channel(incident.channel!.id)!.pins.has(card.ts) || undefined, RESULT_WAIT_MS);
+      expect(rig.fake.channel(incident.channel!.id)!.topic).toBe('SEV3 · investigating · lead @Alice A · payments slow');
+    },
   };
 
   it('drives every command in the registry (and no command is left out)', () => {
@@ -209,7 +227,7 @@ backups:
   });
 
   // Ordered so the cluster's state is known to each step: status reads it, then scale, rollback, restart change it.
-  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'backup'])(
+  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'backup', 'alerts', 'incident'])(
     '/%s with real arguments gets its real result',
     async (name) => {
       const privateBefore = rig.fake.responsePosts.length;

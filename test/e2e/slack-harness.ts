@@ -79,6 +79,8 @@ export interface ClickOptions {
   channelName?: string | null;
   actionTs?: string;
   label?: string;
+  /** The clicked message's blocks, as Slack includes them in the payload. */
+  blocks?: unknown[];
 }
 
 let seq = 0;
@@ -212,7 +214,7 @@ export function clickPayload(
     trigger_id: trigger,
     container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
     channel: o.channelName === null ? { id: message.channel } : { id: message.channel, name: o.channelName ?? INCIDENTS.name },
-    message: { type: 'message', ts: message.ts, text: '' },
+    message: { type: 'message', ts: message.ts, text: '', ...(o.blocks ? { blocks: o.blocks } : {}) },
     response_url: fake.responseUrl(trigger),
     actions: [{ type: 'button', action_id: actionId, block_id: 'b1', text: { type: 'plain_text', text: o.label ?? actionId }, action_ts: o.actionTs ?? `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}` }],
   };

@@ -14,7 +14,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * archived channels included). It keeps each channel's members (for the channels it created),
  * topic, pins and archived state; posting to an archived channel is is_archived, an ephemeral
  * message to someone not in a channel it created is user_not_in_channel. conversations.open gives
- * each user one DM channel (D…). `failNext` makes the next call of a method answer an error.
+ * each user one DM channel (D…). conversations.history / replies read back what was posted (and
+ * what people wrote, `addMessage`). `failNext` makes the next call of a method answer an error.
  *
  * Incoming webhooks (what Alertmanager's own slack_configs post to): POST /services/T1/B<channel>/…
  * with a JSON body (text, blocks or attachments) posts into that channel under the same one message
@@ -45,6 +46,8 @@ export interface FakeMessage {
   blocks?: unknown[];
   /** The parent's ts for a thread reply. */
   thread_ts?: string;
+  /** Who wrote it: the bot, unless a test added a person's message (addMessage). */
+  user?: string;
   /** Legacy attachments (incoming webhooks: Alertmanager's Slack receiver sends these). */
   attachments?: unknown[];
 }
@@ -103,6 +106,8 @@ export interface SlackFake {
   channel(id: string): FakeChannel | undefined;
   /** The DM channel conversations.open gave this user, if any. */
   dmChannelOf(userId: string): string | undefined;
+  /** A message a person wrote in a channel (not through the API), e.g. to be 📌'd; returns its ts. */
+  addMessage(channel: string, m: { user: string; text: string; thread_ts?: string }): string;
   /** The next call of `method` answers `{ok:false, error}` (HTTP 200), as Slack does. */
   failNext(method: string, error: string): void;
   /** A response_url the fake answers; posts to it are recorded under `id`. */
@@ -310,6 +315,26 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
         const listed = [...channels].filter(([id]) => !(excludeArchived && archived.has(id)));
         return { status: 200, body: { ok: true, channels: listed.map(([id, name]) => ({ id, name, is_archived: archived.has(id) })), response_metadata: { next_cursor: '' } } };
       }
+      case 'conversations.history': {
+        // Newest first, top-level messages only (thread replies are in conversations.replies), as Slack.
+        if (!channelExists(channel)) return fail('channel_not_found');
+        if (notIn.has(channel)) return fail('not_in_channel');
+        const latest = typeof args.latest === 'string' ? args.latest : undefined;
+        const inclusive = args.inclusive === true || args.inclusive === 'true';
+        const limit = Number(args.limit ?? 100);
+        const found = [...messages.values()]
+          .filter((m) => m.channel === channel && !m.thread_ts && (latest === undefined || (inclusive ? m.ts <= latest : m.ts < latest)))
+          .sort((a, b) => (a.ts < b.ts ? 1 : -1))
+          .slice(0, limit);
+        return { status: 200, body: { ok: true, messages: found.map((m) => ({ type: 'message', ts: m.ts, text: m.text ?? '', user: m.user ?? BOT_USER })), has_more: false } };
+      }
+      case 'conversations.replies': {
+        if (!channelExists(channel)) return fail('channel_not_found');
+        const ts = String(args.ts ?? '');
+        const found = [...messages.values()].filter((m) => m.channel === channel && (m.ts === ts || m.thread_ts === ts)).sort((a, b) => (a.ts < b.ts ? -1 : 1));
+        if (found.length === 0) return fail('thread_not_found');
+        return { status: 200, body: { ok: true, messages: found.map((m) => ({ type: 'message', ts: m.ts, text: m.text ?? '', user: m.user ?? BOT_USER, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) })) } };
+      }
       case 'users.info': {
         const u = users.get(String(args.user));
         if (!u) return fail('user_not_found');
@@ -436,6 +461,11 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       return { id, name, private: privateChannels.has(id), archived: archived.has(id), topic: topics.get(id) ?? '', ...(m ? { members: new Set(m) } : {}), pins: new Set(pins.get(id) ?? []) };
     },
     dmChannelOf: (userId) => dms.get(userId),
+    addMessage(channel, m) {
+      const ts = nextTs();
+      messages.set(`${channel}:${ts}`, { channel, ts, text: m.text, user: m.user, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}) });
+      return ts;
+    },
     failNext: (method, error) => void failNext.set(method, error),
     responseUrl: (id) => `${url}/response/${encodeURIComponent(id)}`,
     incomingWebhookUrl: (channelId) => `${url}/services/T1/B${channelId}/fake-incoming-webhook-secret`,

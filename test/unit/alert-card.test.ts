@@ -79,6 +79,7 @@ describe('the alert card', () => {
     // switch-fallback-model needs {{labels.model}}, which these alerts do not have: no button.
     expect(ids(card)).toEqual([
       'ack:42',
+      'inc-open:42',
       'silence:42',
       'act:/run disable-provider provider=openai',
       'act:/run reset-circuit provider=openai',
@@ -87,6 +88,13 @@ describe('the alert card', () => {
       'act:/rollback api',
     ]);
     expect(card.buttons?.find((b) => b.actionId === 'act:/rollback api')?.style).toBe('danger');
+  });
+
+  it('in an incident: says which, and Open incident is gone', () => {
+    const card = renderAlertCard(groupFixture({ incidentId: 'INC-7' }), alerts, config, now);
+    expect(card.fields).toContainEqual({ label: 'Incident', value: 'INC-7' });
+    expect(ids(card)).not.toContain('inc-open:42');
+    expect(ids(renderAlertCard(groupFixture({ status: 'resolved' }), alerts, config, now))).not.toContain('inc-open:42');
   });
 
   it('acknowledged: says by whom and when, and Acknowledge is gone', () => {
@@ -133,7 +141,7 @@ describe('the alert card', () => {
     expect(ids(renderAlertCard(unknown, [], config, now)).filter((id) => id.startsWith('act:/run'))).toEqual([]);
     // A label value that is not one plain word never becomes part of a typed command.
     const hostile = groupFixture({ commonLabels: { alertname: 'ProviderDown', provider: 'openai --all' }, service: null });
-    expect(ids(renderAlertCard(hostile, [{ ...alerts[0]!, labels: { provider: 'openai; rm -rf /' } }], config, now))).toEqual(['ack:42', 'silence:42']);
+    expect(ids(renderAlertCard(hostile, [{ ...alerts[0]!, labels: { provider: 'openai; rm -rf /' } }], config, now))).toEqual(['ack:42', 'inc-open:42', 'silence:42']);
   });
 
   it('leaves off a button whose action id would not fit Discord (90 characters)', () => {

@@ -1,14 +1,23 @@
 import {
+  ApplicationCommandType,
+  ContextMenuCommandBuilder,
   InteractionContextType,
   SlashCommandBuilder,
   SlashCommandSubcommandBuilder,
+  type RESTPostAPIApplicationCommandsJSONBody,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
+  type RESTPostAPIContextMenuApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { FirebreakConfig } from '../../config/schema.js';
 import type { CommandRegistry } from '../../core/registry.js';
 import { resolveBound, type AnyCommandSpec, type ParamSpec } from '../../core/spec.js';
 
 export type DiscordCommandJson = RESTPostAPIChatInputApplicationCommandsJSONBody;
+/** Any application command: a slash command or a message command (right-click a message → Apps). */
+export type DiscordApplicationCommandJson = RESTPostAPIApplicationCommandsJSONBody;
+
+/** The message command that adds a message to its incident channel's timeline (like Slack's 📌 and shortcut). */
+export const ADD_TO_TIMELINE = 'Add to timeline';
 
 /** Discord's limits: descriptions 1–100 chars, at most 25 choices per option. */
 const MAX_DESCRIPTION = 100;
@@ -24,10 +33,11 @@ interface OptionHost {
   addStringOption: (fn: Parameters<SlashCommandSubcommandBuilder['addStringOption']>[0]) => unknown;
   addIntegerOption: (fn: Parameters<SlashCommandSubcommandBuilder['addIntegerOption']>[0]) => unknown;
   addBooleanOption: (fn: Parameters<SlashCommandSubcommandBuilder['addBooleanOption']>[0]) => unknown;
+  addUserOption: (fn: Parameters<SlashCommandSubcommandBuilder['addUserOption']>[0]) => unknown;
 }
 
 function addParam(host: OptionHost, p: ParamSpec, config: FirebreakConfig): void {
-  const desc = description(p.rest ? `${p.description} (space-separated, e.g. key=value key2=value2)` : p.description);
+  const desc = description(p.rest === true ? `${p.description} (space-separated, e.g. key=value key2=value2)` : p.description);
   const required = !!p.required;
   if (p.rest || p.type === 'string') {
     host.addStringOption((o) => {
@@ -47,6 +57,8 @@ function addParam(host: OptionHost, p: ParamSpec, config: FirebreakConfig): void
       if (max !== undefined) o.setMaxValue(max);
       return o;
     });
+  } else if (p.type === 'user') {
+    host.addUserOption((o) => o.setName(p.name).setDescription(desc).setRequired(required));
   } else {
     host.addBooleanOption((o) => o.setName(p.name).setDescription(desc).setRequired(required));
   }
@@ -77,4 +89,14 @@ export function discordCommandFor(spec: AnyCommandSpec, config: FirebreakConfig)
 /** Every registered command, generated from the same specs that drive the text parser and /help. */
 export function discordCommands(registry: CommandRegistry, config: FirebreakConfig): DiscordCommandJson[] {
   return registry.list().map((spec) => discordCommandFor(spec, config));
+}
+
+/** Message commands: right-click a message → Apps → Add to timeline. Over interactions, no gateway needed. */
+export function discordMessageCommands(): RESTPostAPIContextMenuApplicationCommandsJSONBody[] {
+  return [new ContextMenuCommandBuilder().setName(ADD_TO_TIMELINE).setType(ApplicationCommandType.Message).setContexts(InteractionContextType.Guild).toJSON()];
+}
+
+/** What `firebreak discord register` registers: every slash command, then the message commands. */
+export function discordApplicationCommands(registry: CommandRegistry, config: FirebreakConfig): DiscordApplicationCommandJson[] {
+  return [...discordCommands(registry, config), ...discordMessageCommands()];
 }

@@ -41,6 +41,17 @@ export const interactionSchema = z.object({
       options: z.array(commandOptionSchema).optional(),
       custom_id: z.string().max(100).optional(),
       component_type: z.number().int().optional(),
+      /** 1 a slash command, 3 a message command (then target_id is the message). */
+      type: z.number().int().optional(),
+      target_id: z.string().optional(),
+      /** The users a user option refers to, and a message command's message, by id. */
+      resolved: z
+        .object({
+          users: z.record(z.string(), userSchema).optional(),
+          messages: z.record(z.string(), z.object({ id: z.string(), content: z.string().default(''), author: userSchema.optional() })).optional(),
+        })
+        .passthrough()
+        .optional(),
     })
     .optional(),
   /** For a click: the message the button is on, as Discord shows it (put back after progress covered it). */

@@ -12,6 +12,7 @@ import type { RawArgs } from '../../core/spec.js';
 import type { Router } from '../../http/router.js';
 import { json } from '../../http/server.js';
 import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
+import { ADD_TO_TIMELINE } from './command-definitions.js';
 import type { DiscordChat } from './discord-chat.js';
 import { DiscordDelivery, ephemeralText } from './discord-delivery.js';
 import { InteractionResponder } from './interaction-responder.js';
@@ -31,6 +32,7 @@ const DEFAULT_DEFER_AFTER_MS = 1000;
 const MAX_SIGNATURE_AGE_MS = 10 * 60_000;
 const DEDUPE_TTL_MS = 2 * MAX_SIGNATURE_AGE_MS + 60_000;
 const SUB_COMMAND = 1;
+const MESSAGE_COMMAND = 3;
 
 export interface DiscordInteractionsDeps {
   publicKey: string;
@@ -86,7 +88,13 @@ function channelOf(i: Interaction): ChannelRef {
 }
 
 /** Options as Discord sends them → the same RawArgs the text parser builds. */
-export function rawArgsFromOptions(registry: CommandRegistry, command: string, options: readonly CommandOption[] = []): RawArgs {
+export function rawArgsFromOptions(
+  registry: CommandRegistry,
+  command: string,
+  options: readonly CommandOption[] = [],
+  /** Who a user option names (Discord sends the id as the value, the user here). */
+  resolvedUsers: Readonly<Record<string, { username: string; global_name?: string | null }>> = {},
+): RawArgs {
   const raw: RawArgs = {};
   let params = registry.get(command)?.params ?? [];
   let opts = options;
@@ -99,7 +107,12 @@ export function rawArgsFromOptions(registry: CommandRegistry, command: string, o
   for (const o of opts) {
     if (o.value === undefined) continue;
     const spec = params.find((p) => p.name === o.name);
-    if (spec?.rest) {
+    if (spec?.type === 'user') {
+      // The same mention text Slack sends, so commands read people one way: <@ID|name>.
+      const id = String(o.value);
+      const user = resolvedUsers[id];
+      raw[o.name] = user ? `<@${id}|${user.username}>` : `<@${id}>`;
+    } else if (spec?.rest === true) {
       // One text box holds every remaining word; split it the way chat text is split (quotes group).
       const parsed = parseCommandText(`/x ${String(o.value)}`);
       raw[o.name] = [...parsed.positionals, ...Object.entries(parsed.flags).map(([k, v]) => (v === true ? `--${k}` : `--${k}=${v}`))];
@@ -110,12 +123,26 @@ export function rawArgsFromOptions(registry: CommandRegistry, command: string, o
   return raw;
 }
 
+/** A Discord message command (type 3), by its name, as the command it stands for. */
+function messageCommandInput(i: Interaction): InvocationInput | null {
+  if (i.data?.type !== MESSAGE_COMMAND) return null;
+  if (i.data.name !== ADD_TO_TIMELINE) throw new InteractionInputError(`message command "${i.data.name ?? ''}" is not one Firebreak registers`);
+  const target = i.data.target_id;
+  const message = target ? i.data.resolved?.messages?.[target] : undefined;
+  if (!target || !message) throw new InteractionInputError('message command without its message');
+  const author = message.author ? { author: `<@${message.author.id}|${message.author.username}>` } : {};
+  return { kind: 'options', command: 'incident', args: { subcommand: 'mark', text: message.content || '(a message without text)', message: target, ...author } };
+}
+
 function invocationOf(i: Interaction, registry: CommandRegistry): Invocation {
   let input: InvocationInput;
-  if (i.type === InteractionKind.ApplicationCommand) {
+  const marked = messageCommandInput(i);
+  if (marked) {
+    input = marked;
+  } else if (i.type === InteractionKind.ApplicationCommand) {
     const name = i.data?.name;
     if (!name) throw new InteractionInputError('application command without a name');
-    input = { kind: 'options', command: name, args: rawArgsFromOptions(registry, name, i.data?.options) };
+    input = { kind: 'options', command: name, args: rawArgsFromOptions(registry, name, i.data?.options, i.data?.resolved?.users) };
   } else {
     const customId = i.data?.custom_id;
     if (!customId) throw new InteractionInputError('component interaction without a custom_id');

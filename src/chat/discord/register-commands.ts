@@ -1,6 +1,6 @@
 import { DiscordAPIError, Routes, type REST } from 'discord.js';
 import { z } from 'zod';
-import type { DiscordCommandJson } from './command-definitions.js';
+import type { DiscordApplicationCommandJson } from './command-definitions.js';
 
 export interface RegisterResult {
   scope: string;
@@ -52,7 +52,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(comparable(a, COMMAND_KE
  * a bulk PUT, so commands removed from Firebreak disappear from Discord too.
  * Guild commands appear at once; global ones can take up to an hour to reach every client.
  */
-export async function registerDiscordCommands(rest: REST, applicationId: string, commands: DiscordCommandJson[], guildId?: string): Promise<RegisterResult> {
+export async function registerDiscordCommands(rest: REST, applicationId: string, commands: DiscordApplicationCommandJson[], guildId?: string): Promise<RegisterResult> {
   const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
   const existing = existingSchema.parse(await rest.get(route).catch((err: unknown) => Promise.reject(explain(err, guildId))));
   const before = new Map(existing.map((c) => [c.name, c]));
@@ -84,7 +84,8 @@ function explain(err: unknown, guildId: string | undefined): Error {
 }
 
 export function describeRegistration(r: RegisterResult): string {
-  const list = (names: string[]) => (names.length ? names.map((n) => `/${n}`).join(', ') : 'none');
+  // A message command is named like "Add to timeline": no slash in front of it.
+  const list = (names: string[]) => (names.length ? names.map((n) => (/\s/.test(n) ? `"${n}"` : `/${n}`)).join(', ') : 'none');
   const total = r.added.length + r.updated.length + r.unchanged.length;
   return [
     `Registered ${total} Discord commands ${r.scope}.`,

@@ -18,6 +18,8 @@ export const slackPlatform: PlatformModule = {
       redactor: ctx.ports.redactor,
       router: ctx.router,
       onRateLimited: ctx.onRateLimited,
+      // 📌 counts only in an incident's own channel.
+      incidentChannel: async (platform, channelId) => (await ctx.ports.incidents.byChannel(platform, channelId)) !== null,
     });
     if (!slack) return null;
     return { id: 'slack', chat: slack.chat, idle: () => slack.idle(), close: () => slack.close() };

@@ -175,6 +175,20 @@ export class SlackApi {
     }
   }
 
+  /**
+   * The text and author of one message (a thread reply too), for 📌: conversations.history, then
+   * conversations.replies for a reply in a thread. Needs channels:history / groups:history. Null when Slack has no such message.
+   */
+  async messageAt(channel: string, ts: string): Promise<{ text: string; user?: string } | null> {
+    const opts: CallOptions = { waitOutRateLimits: true };
+    const h = await this.call('conversations.history', channel, () => this.client.conversations.history({ channel, latest: ts, inclusive: true, limit: 1 }), opts);
+    const top = h.messages?.find((m) => m.ts === ts);
+    if (top) return { text: top.text ?? '', user: top.user };
+    const r = await this.call('conversations.replies', channel, () => this.client.conversations.replies({ channel, ts, latest: ts, inclusive: true, limit: 1 }), opts);
+    const reply = r.messages?.find((m) => m.ts === ts);
+    return reply ? { text: reply.text ?? '', user: reply.user } : null;
+  }
+
   /** With `threadTs`, a reply in that message's thread. */
   postMessage(channel: string, msg: SlackMessage, opts: { threadTs?: string } = {}): Promise<{ channel: string; ts: string }> {
     return this.pacer.run(channel, null, () =>

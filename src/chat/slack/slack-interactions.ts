@@ -42,6 +42,34 @@ export const blockActionsSchema = z.object({
 });
 export type BlockActions = z.infer<typeof blockActionsSchema>;
 
+/** The "Add to timeline" message shortcut (manifest: callback_id add_to_timeline). */
+export const messageShortcutSchema = z.object({
+  type: z.literal('message_action'),
+  callback_id: z.string(),
+  trigger_id: z.string().min(1),
+  response_url: z.string().url().optional(),
+  user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
+  team: z.object({ id: z.string().min(1) }).nullish(),
+  channel: z.object({ id: z.string().min(1), name: z.string().optional() }),
+  message: z.object({ ts: z.string().min(1), text: z.string().default(''), user: z.string().optional() }),
+});
+
+/** An Events API callback carrying reaction_added. */
+export const reactionAddedSchema = z.object({
+  event_id: z.string().min(1),
+  team_id: z.string().optional(),
+  event: z.object({
+    type: z.literal('reaction_added'),
+    user: z.string().min(1),
+    reaction: z.string(),
+    item: z.object({ type: z.string(), channel: z.string().optional(), ts: z.string().optional() }),
+    item_user: z.string().optional(),
+  }),
+});
+
+/** 📌: Slack's name for the reaction that marks a message for the incident's timeline. */
+export const TIMELINE_REACTION = 'pushpin';
+
 export interface InteractionDeps {
   dispatcher: Dispatcher;
   /** Runs each delivery once: Redis, with the store for mutating ones when Redis is unreachable. */
@@ -56,6 +84,8 @@ export interface InteractionDeps {
   chat: SlackChatPort;
   /** A dispatch that finishes within this answers with the card at once; slower ones show "running…" first. */
   fastReplyMs?: number;
+  /** Whether a channel is an incident's own: only there does 📌 add a message to a timeline (elsewhere it is just a pin emoji). */
+  incidentChannel?: (platform: string, channelId: string) => Promise<boolean>;
 }
 
 /**
@@ -142,6 +172,55 @@ export class SlackInteractions {
       finishedTitle: `${label} finished`,
       ...(shown && target.kind === 'existing' ? { sourceShown: shown } : {}),
     });
+  }
+
+  /** The Add to timeline shortcut on a message: the message goes on the channel's incident timeline; the person is told privately. */
+  async messageShortcut(body: unknown): Promise<void> {
+    const parsed = messageShortcutSchema.safeParse(body);
+    if (!parsed.success) {
+      this.deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'Ignored a malformed Slack message shortcut');
+      return;
+    }
+    const s = parsed.data;
+    const inv = await this.markInvocation(s.user.id, s.user.name ?? s.user.username, s.channel.id, s.channel.name, s.team?.id, s.message);
+    if (!(await this.claim({ input: inv.input, actor: inv.actor, channel: inv.channel, key: `slack:delivery:shortcut:${s.trigger_id}`, ttlMs: DELIVERY_TTL_MS }, s.response_url))) return;
+    await this.deliver({ inv, target: { kind: 'ephemeral-card' }, userId: s.user.id, responseUrl: s.response_url, meta: {}, runningTitle: 'Adding to the timeline…', finishedTitle: 'Added to the timeline' });
+  }
+
+  /**
+   * 📌 on a message in an incident's own channel: the message (read back from Slack: the event does
+   * not carry it) goes on the timeline; the person who reacted is told privately. Any other
+   * reaction, or 📌 anywhere else, is left alone.
+   */
+  async reactionAdded(body: unknown): Promise<void> {
+    const parsed = reactionAddedSchema.safeParse(body);
+    if (!parsed.success) return;
+    const { event, event_id, team_id } = parsed.data;
+    const channelId = event.item.channel;
+    const ts = event.item.ts;
+    if (event.reaction !== TIMELINE_REACTION || event.item.type !== 'message' || !channelId || !ts) return;
+    if (!(await this.deps.incidentChannel?.(SLACK_PLATFORM, channelId).catch(() => false))) return;
+    const message = await this.deps.api.messageAt(channelId, ts).catch(() => null);
+    if (!message) {
+      this.deps.logger.warn({ channel: channelId, ts }, 'Slack: could not read the 📌 message (channels:history / groups:history); it was not added to the timeline');
+      return;
+    }
+    const inv = await this.markInvocation(event.user, undefined, channelId, undefined, team_id, { ts, text: message.text, user: message.user ?? event.item_user });
+    if (!(await this.claim({ input: inv.input, actor: inv.actor, channel: inv.channel, key: `slack:delivery:event:${event_id}`, ttlMs: DELIVERY_TTL_MS }, undefined))) return;
+    await this.deliver({ inv, target: { kind: 'ephemeral-card' }, userId: event.user, meta: {}, runningTitle: 'Adding to the timeline…', finishedTitle: 'Added to the timeline' });
+  }
+
+  /** `/incident mark` for a Slack message, as the person who marked it, in the message's channel. */
+  private async markInvocation(userId: string, userName: string | undefined, channelId: string, channelName: string | undefined, team: string | undefined, m: { ts: string; text: string; user?: string }): Promise<Invocation> {
+    return {
+      actor: { platform: SLACK_PLATFORM, id: userId, name: await this.deps.users.name(userId, userName) },
+      channel: { platform: SLACK_PLATFORM, id: channelId, name: await this.deps.channels.name(channelId, channelName), ...(team ? { workspace: team } : {}) },
+      input: {
+        kind: 'options',
+        command: 'incident',
+        args: { subcommand: 'mark', text: m.text || '(a message without text)', message: m.ts, ...(m.user ? { author: `<@${m.user}|${await this.deps.users.name(m.user, undefined)}>` } : {}) },
+      },
+    };
   }
 
   /** First delivery wins; repeats are dropped. If a mutating one cannot be checked, nothing runs and the person is told. */

@@ -28,6 +28,8 @@ export interface SlackDeps {
   router: Router;
   /** Told of every 429 from Slack (firebreak_chat_rate_limited_total). */
   onRateLimited?: () => void;
+  /** Whether a channel is an incident's own (for 📌); main.ts asks the incident store. */
+  incidentChannel?: (platform: string, channelId: string) => Promise<boolean>;
   /** Test knobs: pacing interval and the "answer at once" window. */
   paceIntervalMs?: number;
   fastReplyMs?: number;
@@ -70,7 +72,7 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination, onRateLimited: deps.onRateLimited });
   let interactions: SlackInteractions | null = null;
   const chat = new SlackChatPort(api, deps.redactor, () => interactions?.drain() ?? api.pacer.idle());
-  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, deliveries: deps.deliveries, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs });
+  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, deliveries: deps.deliveries, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs, incidentChannel: deps.incidentChannel });
   const handled = interactions;
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
@@ -116,6 +118,14 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   app.action(/.*/, async ({ ack, body }) => {
     await ack();
     handled.track('Slack button click', handled.blockActions(body));
+  });
+  app.shortcut('add_to_timeline', async ({ ack, body }) => {
+    await ack();
+    handled.track('Slack Add to timeline', handled.messageShortcut(body));
+  });
+  // Bolt acknowledges events itself; the work runs after, like every other request.
+  app.event('reaction_added', async ({ body }) => {
+    handled.track('Slack reaction', handled.reactionAdded(body));
   });
   app.error(async (err) => {
     logger.error({ err: err.message }, 'Slack request handling failed');

@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import type { Outcome } from '../core/outcome.js';
+import { truncate } from '../core/parser.js';
+import type { Reply } from '../core/reply.js';
+import { defineCommand, type CommandContext, type ParamSpec } from '../core/spec.js';
+import { declaredReply, declareIncident, openOwnChannel } from '../incidents/declare.js';
+import {
+  addActionItem,
+  addNote,
+  assignRole,
+  changeSeverity,
+  changeStatus,
+  markMessage,
+  noSuchIncident,
+  normalizeIncidentId,
+  postUpdate,
+  type Acting,
+  type ActResult,
+} from '../incidents/incident-actions.js';
+import { incidentsChannelName } from '../incidents/incident-messages.js';
+import { ROLE_NAMES, type RoleName } from '../incidents/incident-store.js';
+import { parsePerson, personName, plainText } from '../incidents/mentions.js';
+import { INCIDENT_STATUSES, parseSeverity, type Incident, type IncidentStatus } from '../incidents/model.js';
+import { formatUtc, severityLabel } from '../incidents/summary-card.js';
+import { timelineLine } from '../incidents/timeline-lines.js';
+
+const MAX_TITLE = 150;
+const MAX_TEXT = 1500;
+const TIMELINE_DEFAULT = 15;
+
+const incidentParam: ParamSpec = { name: 'incident', description: 'The incident, e.g. INC-42 (default: this channel’s)', type: 'string' };
+const textParam = (description: string, required = true, name = 'text'): ParamSpec => ({ name, description, type: 'string', rest: 'text', required });
+const severityChoices = () => ['sev1', 'sev2', 'sev3', 'sev4'];
+
+const text = (what: string) => z.string({ message: `${what} is required` }).min(1, `${what} is required`).max(MAX_TEXT, `${what} is at most ${MAX_TEXT} characters`);
+const incidentArg = z.string().max(20).optional();
+
+/** A trailing `sev2` / `P2` after the title is its severity (bare digits are not: "rollout 2" is a title). */
+function splitTitle(title: string): { title: string; severity: string | undefined } {
+  const m = /^(.*\S)\s+((?:sev|p)[1-4])$/i.exec(title.trim());
+  return m ? { title: m[1]!, severity: m[2] } : { title: title.trim(), severity: undefined };
+}
+
+function invalid(title: string, textLine: string): Outcome {
+  return { status: 'invalid', reply: { title, status: 'error', text: textLine, ephemeral: true } };
+}
+
+const acting = (ctx: CommandContext): Acting => ({ deps: { config: ctx.config, ports: ctx.ports }, actor: ctx.actor, invocationId: ctx.invocationId, channel: ctx.channel });
+
+/** The incident a subcommand acts on: the one named, else the one whose channel this is. */
+async function target(ctx: CommandContext, given: string | undefined): Promise<Incident | Outcome> {
+  if (given !== undefined) {
+    const id = normalizeIncidentId(given);
+    if (!id) return invalid('Not an incident id', `"${truncate(given, 20)}" is not an incident id: they look like INC-42.`);
+    const found = await ctx.ports.incidents.get(id);
+    return found ?? { status: 'invalid', reply: noSuchIncident(id).reply };
+  }
+  if (ctx.incidentId) {
+    const found = await ctx.ports.incidents.get(ctx.incidentId);
+    if (found) return found;
+  }
+  return invalid(
+    'Which incident?',
+    `#${ctx.channel.name || ctx.channel.id} is not an incident's channel: run this in the incident's own channel, or name it with --incident=INC-42 (/incident list shows the open ones).`,
+  );
+}
+
+const isIncident = (x: Incident | Outcome): x is Incident => 'declaredAt' in x;
+
+/** An incident action's result as the command's outcome: public in the channel, private when the reply says so. */
+function outcomeOf(r: ActResult, incidentId: string): Outcome {
+  if (!r.ok && !r.incident) return { status: 'invalid', reply: r.reply };
+  return { status: r.ok ? 'ok' : 'failed', reply: r.reply, incidentId };
+}
+
+async function declare(ctx: CommandContext, args: { title: string; severity?: string }): Promise<Outcome> {
+  const split = splitTitle(plainText(args.title));
+  const sevText = args.severity ?? split.severity;
+  const severity = sevText === undefined ? ctx.config.incidents.default_severity : parseSeverity(sevText);
+  if (!severity) return invalid('Unknown severity', `"${truncate(sevText ?? '', 10)}" is not a severity: use sev1–sev4 (or P1–P4).`);
+  if (split.title.length > MAX_TITLE) return invalid('Title too long', `The title is ${split.title.length} characters; keep it under ${MAX_TITLE} (details go in /incident note).`);
+  const d = await declareIncident(
+    { config: ctx.config, ports: ctx.ports },
+    {
+      source: `invocation:${ctx.invocationId}`,
+      title: split.title,
+      severity,
+      declaredBy: ctx.actor,
+      lead: ctx.actor,
+      platform: ctx.channel.platform,
+      invocationId: ctx.invocationId,
+      from: ctx.channel,
+    },
+  );
+  const { reply, placement } = declaredReply(d, ctx.actor, ctx.config);
+  return { status: 'ok', reply, placement, incidentId: d.incident.id };
+}
+
+async function list(ctx: CommandContext): Promise<Outcome> {
+  const open = await ctx.ports.incidents.listOpen(25);
+  if (open.length === 0) return { status: 'ok', reply: { title: 'No open incidents', status: 'ok', text: 'Declare one with /incident declare "title" [sev1–sev4].', ephemeral: true } };
+  return {
+    status: 'ok',
+    reply: {
+      title: `Open incidents (${open.length})`,
+      status: 'info',
+      rows: open.map((i) => ({
+        status: i.severity === 'sev1' ? 'error' : i.severity === 'sev2' ? 'warning' : 'info',
+        cells: [i.id, severityLabel(i.severity), i.status, truncate(i.title, 60), i.channel ? `#${i.channel.name}` : '—', `lead ${personName(i.roles.lead)}`, formatUtc(i.declaredAt)],
+      })),
+      ephemeral: true,
+    },
+  };
+}
+
+async function timeline(ctx: CommandContext, i: Incident, count: number | undefined): Promise<Outcome> {
+  const events = await ctx.ports.timeline.list({ incidentId: i.id, limit: count ?? TIMELINE_DEFAULT, newest: true });
+  const reply: Reply = {
+    title: `${i.id} timeline (last ${events.length})`,
+    status: 'info',
+    text: events.length > 0 ? events.map(timelineLine).join('\n') : 'Nothing recorded yet.',
+    context: 'The post-mortem is drafted from the whole timeline.',
+    ephemeral: true,
+  };
+  return { status: 'ok', reply, incidentId: i.id };
+}
+
+async function retryChannel(ctx: CommandContext, i: Incident): Promise<Outcome> {
+  if (i.channel?.own) return { status: 'ok', reply: { title: `${i.id} has its channel`, status: 'info', text: `#${i.channel.name}.`, ephemeral: true }, incidentId: i.id };
+  const port = ctx.ports.chat.get(ctx.channel.platform);
+  if (!port) return { status: 'failed', reply: { title: 'No chat platform', status: 'error', text: `${ctx.channel.platform} is not connected in this Firebreak process.` } };
+  const problems: string[] = [];
+  const opened = await openOwnChannel({ config: ctx.config, ports: ctx.ports }, port, i, { actor: ctx.actor, invocationId: ctx.invocationId, channel: ctx.channel }, problems);
+  if (opened.problem) return { status: 'failed', reply: { title: `${i.id} still runs in #${incidentsChannelName(ctx.config)}`, status: 'error', text: opened.problem, ephemeral: true }, incidentId: i.id };
+  const channel = opened.incident.channel!;
+  return {
+    status: 'ok',
+    reply: { title: `${i.id} moved to #${channel.name}`, status: problems.length ? 'warning' : 'ok', text: problems.length ? problems.join(' ') : 'Its card is pinned there; the people are invited.' },
+    incidentId: i.id,
+  };
+}
+
+export const incidentCommand = defineCommand({
+  name: 'incident',
+  summary: 'Declare and run an incident: its channel, status, severity, roles, notes, updates and timeline',
+  usage:
+    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | resolve | channel',
+  subcommands: [
+    {
+      name: 'declare',
+      summary: 'Declare an incident: its own channel, people invited, a pinned summary',
+      params: [textParam('What is wrong, e.g. checkout 5xx (a trailing sev2 or P2 sets the severity)', true, 'title'), { name: 'severity', description: 'sev1–sev4 (default from the config)', type: 'string', choices: severityChoices }],
+    },
+    {
+      name: 'status',
+      summary: 'Set the status: investigating, identified, monitoring, resolved',
+      params: [{ name: 'status', description: 'The new status', type: 'string', required: true, choices: () => [...INCIDENT_STATUSES] }, textParam('What changed (optional)', false), incidentParam],
+    },
+    { name: 'sev', summary: 'Change the severity', params: [{ name: 'severity', description: 'sev1–sev4 (or 1–4, P1–P4)', type: 'string', required: true, choices: severityChoices }, incidentParam] },
+    { name: 'lead', summary: 'Hand the lead to someone', params: [{ name: 'person', description: 'Who leads now', type: 'user', required: true }, incidentParam] },
+    {
+      name: 'role',
+      summary: 'Give someone a role: comms, scribe (or lead)',
+      params: [
+        { name: 'role', description: 'comms, scribe or lead', type: 'string', required: true, choices: () => ['comms', 'scribe', 'lead'] },
+        { name: 'person', description: 'Who takes it', type: 'user', required: true },
+        incidentParam,
+      ],
+    },
+    { name: 'note', summary: 'Add a note to the timeline', params: [textParam('The note'), incidentParam] },
+    { name: 'update', summary: 'Post a status update here and in the incidents channel', params: [textParam('The update for everyone following the incident'), incidentParam] },
+    { name: 'action', summary: 'Add an action item for the post-mortem', params: [textParam('The follow-up to do'), incidentParam] },
+    { name: 'timeline', summary: 'The last events on the timeline', params: [{ name: 'count', description: 'How many (default 15)', type: 'integer', min: 1, max: 50 }, incidentParam] },
+    { name: 'list', summary: 'The open incidents, anywhere', params: [] },
+    { name: 'resolve', summary: 'Resolve the incident (starts its post-mortem)', params: [textParam('What fixed it (optional)', false), incidentParam] },
+    { name: 'channel', summary: 'Create the incident’s own channel (when creating it failed)', params: [incidentParam] },
+    {
+      name: 'mark',
+      summary: 'Add a chat message to the timeline (what 📌 and Add to timeline do)',
+      params: [
+        textParam('The message’s text'),
+        { name: 'message', description: 'The chat message’s id (Slack ts, Discord message id)', type: 'string' },
+        { name: 'author', description: 'Who wrote it', type: 'user' },
+        incidentParam,
+      ],
+    },
+  ],
+  params: [],
+  args: z.discriminatedUnion('subcommand', [
+    z.object({ subcommand: z.literal('declare'), title: text('a title'), severity: z.string().max(10).optional() }),
+    z.object({ subcommand: z.literal('status'), status: z.string({ message: 'a status is required' }).max(20), text: text('the note').optional(), incident: incidentArg }),
+    z.object({ subcommand: z.literal('sev'), severity: z.string({ message: 'a severity is required' }).max(10), incident: incidentArg }),
+    z.object({ subcommand: z.literal('lead'), person: z.string({ message: 'who leads is required (@someone)' }).max(120), incident: incidentArg }),
+    z.object({ subcommand: z.literal('role'), role: z.string({ message: 'a role is required: comms, scribe or lead' }).max(20), person: z.string({ message: 'who takes the role is required (@someone)' }).max(120), incident: incidentArg }),
+    z.object({ subcommand: z.literal('note'), text: text('the note'), incident: incidentArg }),
+    z.object({ subcommand: z.literal('update'), text: text('the update'), incident: incidentArg }),
+    z.object({ subcommand: z.literal('action'), text: text('the action item'), incident: incidentArg }),
+    z.object({ subcommand: z.literal('timeline'), count: z.coerce.number({ message: 'count must be a number' }).int().min(1).max(50).optional(), incident: incidentArg }),
+    z.object({ subcommand: z.literal('list') }),
+    z.object({ subcommand: z.literal('resolve'), text: text('the note').optional(), incident: incidentArg }),
+    z.object({ subcommand: z.literal('channel'), incident: incidentArg }),
+    z.object({ subcommand: z.literal('mark'), text: text('the message'), message: z.string().max(40).optional(), author: z.string().max(120).optional(), incident: incidentArg }),
+  ]),
+  // Not a deploy: no confirmation card. Mutating so a retried delivery is deduplicated even with Redis down.
+  mutating: true,
+  async run(ctx, args) {
+    if (args.subcommand === 'declare') return declare(ctx, args);
+    if (args.subcommand === 'list') return list(ctx);
+    const i = await target(ctx, args.incident);
+    if (!isIncident(i)) return i;
+    const a = acting(ctx);
+    switch (args.subcommand) {
+      case 'status': {
+        const status = args.status.toLowerCase() as IncidentStatus;
+        if (!INCIDENT_STATUSES.includes(status)) return invalid('Unknown status', `"${truncate(args.status, 20)}" is not a status: use ${INCIDENT_STATUSES.join(', ')}.`);
+        return outcomeOf(await changeStatus(a, i.id, status, args.text ? plainText(args.text) : null), i.id);
+      }
+      case 'resolve':
+        return outcomeOf(await changeStatus(a, i.id, 'resolved', args.text ? plainText(args.text) : null), i.id);
+      case 'sev': {
+        const severity = parseSeverity(args.severity);
+        if (!severity) return invalid('Unknown severity', `"${truncate(args.severity, 10)}" is not a severity: use 1–4 (sev1–sev4, P1–P4).`);
+        return outcomeOf(await changeSeverity(a, i.id, severity), i.id);
+      }
+      case 'lead':
+      case 'role': {
+        const role = (args.subcommand === 'lead' ? 'lead' : args.role.toLowerCase()) as RoleName;
+        if (!ROLE_NAMES.includes(role)) return invalid('Unknown role', `"${truncate(role, 20)}" is not a role: use comms, scribe or lead.`);
+        const person = parsePerson(args.person, ctx.actor);
+        if (!person.ok) return invalid('Who?', person.problem);
+        return outcomeOf(await assignRole(a, i.id, role, person.person), i.id);
+      }
+      case 'note':
+        return outcomeOf(await addNote(a, i, plainText(args.text)), i.id);
+      case 'update':
+        return outcomeOf(await postUpdate(a, i, plainText(args.text)), i.id);
+      case 'action':
+        return outcomeOf(await addActionItem(a, i, plainText(args.text)), i.id);
+      case 'timeline':
+        return timeline(ctx, i, args.count);
+      case 'channel':
+        return retryChannel(ctx, i);
+      case 'mark': {
+        const author = args.author ? parsePerson(args.author, ctx.actor) : null;
+        return outcomeOf(await markMessage(a, i, { text: plainText(args.text), messageId: args.message ?? null, author: author?.ok ? author.person : null }), i.id);
+      }
+    }
+  },
+});

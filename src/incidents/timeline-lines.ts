@@ -1,0 +1,25 @@
+import type { TimelineEvent } from '../core/timeline.js';
+
+const MAX_LINE = 160;
+
+/** What an event says in one line, e.g. "command /rollback api", "incident.status INC-3 investigating → identified". */
+function what(e: TimelineEvent): string {
+  const body = e.text ?? e.command ?? '';
+  switch (e.kind) {
+    case 'command':
+    case 'command.invalid':
+    case 'command.denied':
+    case 'button':
+      return `${body}${e.outcome && e.outcome !== 'ok' ? ` (${e.outcome})` : ''}`;
+    case 'action.finished':
+      return `finished ${body}${e.exitCode !== null ? `, exit ${e.exitCode}` : ''}${e.outcome ? ` (${e.outcome})` : ''}`;
+    default:
+      return body;
+  }
+}
+
+/** `14:02:07 alice · incident.status · INC-3 investigating → identified` (UTC), for /incident timeline. */
+export function timelineLine(e: TimelineEvent): string {
+  const line = `${e.at.toISOString().slice(11, 19)} ${e.actor.name} · ${e.kind} · ${what(e)}`.replace(/\s+/g, ' ').trim();
+  return line.length <= MAX_LINE ? line : `${line.slice(0, MAX_LINE - 1)}…`;
+}

@@ -1,0 +1,44 @@
+import type { FirebreakConfig } from '../config/schema.js';
+import type { Ports } from '../core/services.js';
+import { sendDueReminders } from '../incidents/reminders.js';
+
+/** How often each replica looks for due reminders; a reminder is at most this late. */
+export const REMINDER_POLL_MS = 30_000;
+
+/**
+ * Incident reminders on every replica: a look every 30 s for what fell due (each reminder is
+ * claimed by one replica, so however many run, it is sent once). Due times live in the store, so a
+ * restart neither loses nor repeats them.
+ */
+export class IncidentReminderScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly config: FirebreakConfig,
+    private readonly ports: Ports,
+    private readonly now: () => Date = () => new Date(),
+    private readonly pollMs = REMINDER_POLL_MS,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.pollMs);
+    this.timer.unref();
+  }
+
+  /** One pass now (also what the timer runs); never throws. */
+  tick(): Promise<unknown> {
+    this.running = this.running.then(() =>
+      sendDueReminders({ config: this.config, ports: this.ports }, this.now()).catch((err: unknown) =>
+        this.ports.logger.warn({ err: this.ports.redactor.redact(String(err)) }, 'incident reminders: this pass failed; the next one retries'),
+      ),
+    );
+    return this.running;
+  }
+
+  /** Stops polling and waits for a pass in progress (before the store closes). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,385 @@
+import { groupMessageKey } from '../alerts/alert-store.js';
+import type { Actor } from '../core/identity.js';
+import type { JsonValue } from '../core/outcome.js';
+import type { Timeline, TimelineKind, TimelineRepository } from '../core/timeline.js';
+import type { ChangeContext, DeclareInput, DeclareResult, IncidentChange, IncidentStore, RoleName } from '../incidents/incident-store.js';
+import type { ActionItem, Incident, IncidentChannel, IncidentRoles, IncidentStatus, Severity } from '../incidents/model.js';
+import { noReminders, type DueReminder, type ReminderKind, type ReminderPolicy } from '../incidents/reminder-policy.js';
+import type { Db, Queryable } from './db.js';
+import { SqlTimelineRepository } from './timeline-repository.js';
+
+interface IncidentRow {
+  id: string;
+  number: number;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  roles: IncidentRoles;
+  declared_by: Actor;
+  declared_at: Date;
+  source: string;
+  channel: IncidentChannel | null;
+  alert_groups: string[];
+  service: string | null;
+  resolved_at: Date | null;
+  version: number;
+}
+
+interface ActionItemRow {
+  id: number | string;
+  incident_id: string;
+  text: string;
+  by_actor: Actor;
+  at: Date;
+  done: boolean;
+}
+
+function toIncident(r: IncidentRow): Incident {
+  return {
+    id: r.id,
+    title: r.title,
+    severity: r.severity,
+    status: r.status,
+    roles: { lead: r.roles?.lead ?? null, comms: r.roles?.comms ?? null, scribe: r.roles?.scribe ?? null },
+    declaredBy: r.declared_by,
+    declaredAt: new Date(r.declared_at),
+    source: r.source,
+    channel: r.channel,
+    alertGroups: r.alert_groups ?? [],
+    service: r.service,
+    resolvedAt: r.resolved_at ? new Date(r.resolved_at) : null,
+    version: r.version,
+  };
+}
+
+function toActionItem(r: ActionItemRow): ActionItem {
+  return { id: String(r.id), incidentId: r.incident_id, text: r.text, by: r.by_actor, at: new Date(r.at), done: r.done };
+}
+
+/** An actor as stored: what identifies and names them, nothing a platform added. */
+const actorJson = (a: Actor | null): Actor | null => (a ? { platform: a.platform, id: a.id, name: a.name, ...(a.handle !== undefined ? { handle: a.handle } : {}) } : null);
+
+// Postgres rejects NUL in text and jsonb; chat text never needs it.
+const clean = (s: string) => s.replace(/\u0000/g, '');
+
+interface EventFields {
+  kind: TimelineKind;
+  text: string;
+  detail: { [key: string]: JsonValue };
+}
+
+/** What a change does to the row: SET clauses over $2… (the id is $1), and the event that records it. */
+interface Mutation {
+  set: string;
+  params: unknown[];
+  event: EventFields;
+  /** A status change or severity change: the next status reminder counts from now. */
+  restartsStatusClock?: boolean;
+}
+
+interface ReminderRow {
+  id: number | string;
+  incident_id: string;
+  kind: ReminderKind;
+  due_at: Date;
+}
+
+const MINUTE = 60_000;
+const SYSTEM: Actor = { platform: 'system', id: 'reminders', name: 'Firebreak' };
+
+const OPEN_FIRST = `ORDER BY declared_at DESC, number DESC`;
+
+/**
+ * Incidents in PostgreSQL or PGlite. A change locks the row (FOR UPDATE), so two replicas changing
+ * one incident serialize and each sees the other's result as its "before"; the change, its version
+ * bump and its timeline event commit together.
+ */
+export class SqlIncidentStore implements IncidentStore {
+  private readonly policy: ReminderPolicy;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Db,
+    private readonly recorder: (repo: TimelineRepository) => Timeline,
+    /** When reminders fall due (incidents.reminders) and the clock they are counted on. */
+    opts: { reminders?: ReminderPolicy; now?: () => Date } = {},
+  ) {
+    this.policy = opts.reminders ?? noReminders;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  async declare(input: DeclareInput, ctx: ChangeContext): Promise<DeclareResult> {
+    // Read first: a repeat (the common case of a retry) then takes no number from the sequence.
+    const existing = await this.bySource(this.db, input.source);
+    if (existing) return { incident: existing, created: false };
+    return this.db.transaction(async (q) => {
+      const roles = { lead: actorJson(input.lead), comms: null, scribe: null };
+      const groups = input.alertGroups ?? [];
+      const [inserted] = await q.query<IncidentRow>(
+        `INSERT INTO incidents (id, number, title, severity, status, roles, declared_by, source, service, alert_groups)
+         SELECT 'INC-' || n, n, $1, $2, 'investigating', $3, $4, $5, $6, $7 FROM (SELECT nextval('incident_numbers')::integer AS n) s
+         ON CONFLICT (source) DO NOTHING
+         RETURNING *`,
+        [clean(input.title), input.severity, JSON.stringify(roles), JSON.stringify(actorJson(input.declaredBy)), input.source, input.service ?? null, JSON.stringify(groups)],
+      );
+      // Another replica inserted it first; ON CONFLICT waited for its commit, so it is visible now.
+      if (!inserted) return { incident: (await this.bySource(q, input.source))!, created: false };
+      const incident = toIncident(inserted);
+      for (const g of groups) await this.linkGroupRow(q, incident.id, g, input.cardPlatforms ?? []);
+      await this.syncReminders(q, incident, true);
+      await this.record(q, incident, ctx, {
+        kind: 'incident.declared',
+        text: `${incident.id} declared: ${incident.title} (${incident.severity})`,
+        detail: { title: incident.title, severity: incident.severity, source: incident.source, lead: input.lead?.name ?? null, service: incident.service, alertGroups: groups },
+      });
+      return { incident, created: true };
+    });
+  }
+
+  async get(id: string): Promise<Incident | null> {
+    const [row] = await this.db.query<IncidentRow>(`SELECT * FROM incidents WHERE id = $1`, [id]);
+    return row ? toIncident(row) : null;
+  }
+
+  async byChannel(platform: string, channelId: string): Promise<Incident | null> {
+    const [row] = await this.db.query<IncidentRow>(
+      `SELECT * FROM incidents WHERE (channel ->> 'platform') = $1 AND (channel ->> 'id') = $2 AND (channel ->> 'own') = 'true' ${OPEN_FIRST} LIMIT 1`,
+      [platform, channelId],
+    );
+    return row ? toIncident(row) : null;
+  }
+
+  async listOpen(limit = 50): Promise<Incident[]> {
+    const rows = await this.db.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'resolved' ${OPEN_FIRST} LIMIT $1`, [limit]);
+    return rows.map(toIncident);
+  }
+
+  setStatus(id: string, status: IncidentStatus, ctx: ChangeContext, note?: string | null): Promise<IncidentChange | null> {
+    return this.change(id, ctx, (before) =>
+      before.status === status
+        ? null
+        : {
+            set: `status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END`,
+            params: [status],
+            restartsStatusClock: true,
+            event: {
+              kind: 'incident.status',
+              text: `${id} ${before.status} → ${status}${note ? `: ${clean(note)}` : ''}`,
+              detail: { from: before.status, to: status, note: note ? clean(note) : null },
+            },
+          },
+    );
+  }
+
+  setSeverity(id: string, severity: Severity, ctx: ChangeContext): Promise<IncidentChange | null> {
+    return this.change(id, ctx, (before) =>
+      before.severity === severity
+        ? null
+        : { set: `severity = $2`, params: [severity], restartsStatusClock: true, event: { kind: 'incident.severity', text: `${id} ${before.severity} → ${severity}`, detail: { from: before.severity, to: severity } } },
+    );
+  }
+
+  setRole(id: string, role: RoleName, holder: Actor | null, ctx: ChangeContext): Promise<IncidentChange | null> {
+    return this.change(id, ctx, (before) => {
+      const current = before.roles[role];
+      if ((current === null && holder === null) || (current && holder && current.platform === holder.platform && current.id === holder.id)) return null;
+      return {
+        set: `roles = roles || jsonb_build_object($2::text, $3::jsonb)`,
+        params: [role, JSON.stringify(actorJson(holder))],
+        event: {
+          kind: 'incident.role',
+          text: holder ? `${id} ${role}: ${holder.name}${current ? ` (was ${current.name})` : ''}` : `${id} ${role}: unassigned (was ${current?.name ?? 'nobody'})`,
+          detail: { role, from: current?.name ?? null, to: holder?.name ?? null, toId: holder ? `${holder.platform}:${holder.id}` : null },
+        },
+      };
+    });
+  }
+
+  setChannel(id: string, channel: IncidentChannel, ctx: ChangeContext): Promise<IncidentChange | null> {
+    return this.change(id, ctx, (before) => {
+      const c = before.channel;
+      if (c && c.platform === channel.platform && c.id === channel.id && c.own === channel.own && c.name === channel.name) return null;
+      return {
+        set: `channel = $2`,
+        params: [JSON.stringify({ platform: channel.platform, id: channel.id, name: channel.name, own: channel.own })],
+        event: {
+          kind: 'incident.channel',
+          text: channel.own ? `${id} runs in #${channel.name}` : `${id} runs in #${channel.name} (its own channel could not be created)`,
+          detail: { platform: channel.platform, channelId: channel.id, name: channel.name, own: channel.own },
+        },
+      };
+    });
+  }
+
+  linkAlertGroup(id: string, groupId: string, ctx: ChangeContext, platforms: readonly string[] = []): Promise<IncidentChange | null> {
+    return this.change(
+      id,
+      ctx,
+      (before) =>
+        before.alertGroups.includes(groupId)
+          ? null
+          : {
+              set: `alert_groups = alert_groups || jsonb_build_array($2::text)`,
+              params: [groupId],
+              event: { kind: 'incident.alert-linked', text: `${id}: alert group ${groupId} linked`, detail: { group: groupId } },
+            },
+      (q, incident) => this.linkGroupRow(q, incident.id, groupId, platforms),
+    );
+  }
+
+  async addActionItem(id: string, text: string, ctx: ChangeContext): Promise<ActionItem | null> {
+    return this.db.transaction(async (q) => {
+      const incident = await this.lock(q, id);
+      if (!incident) return null;
+      const [row] = await q.query<ActionItemRow>(`INSERT INTO incident_action_items (incident_id, text, by_actor) VALUES ($1, $2, $3) RETURNING *`, [
+        id,
+        clean(text),
+        JSON.stringify(actorJson(ctx.actor)),
+      ]);
+      const item = toActionItem(row!);
+      await this.record(q, incident, ctx, { kind: 'incident.action-item', text: `${id} action item: ${item.text}`, detail: { item: item.id, text: item.text } });
+      return item;
+    });
+  }
+
+  async listActionItems(id: string): Promise<ActionItem[]> {
+    const rows = await this.db.query<ActionItemRow>(`SELECT * FROM incident_action_items WHERE incident_id = $1 ORDER BY id ASC`, [id]);
+    return rows.map(toActionItem);
+  }
+
+  recordUpdate(id: string, text: string, ctx: ChangeContext): Promise<boolean> {
+    return this.db.transaction(async (q) => {
+      const incident = await this.lock(q, id);
+      if (!incident) return false;
+      await this.syncReminders(q, incident, true);
+      await this.record(q, incident, ctx, { kind: 'incident.update', text: clean(text), detail: {} });
+      return true;
+    });
+  }
+
+  async claimDueReminders(now: Date, claimId: string, holdMs: number, limit = 20): Promise<DueReminder[]> {
+    const rows = await this.db.query<ReminderRow>(
+      `UPDATE incident_reminders SET claim_id = $2, claimed_until = $3
+       WHERE id IN (
+         SELECT id FROM incident_reminders
+         WHERE sent_at IS NULL AND due_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+         ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING id, incident_id, kind, due_at`,
+      [now, claimId, new Date(now.getTime() + holdMs), limit],
+    );
+    return rows.map((r) => ({ id: String(r.id), incidentId: r.incident_id, kind: r.kind, dueAt: new Date(r.due_at) }));
+  }
+
+  finishReminder(r: DueReminder, claimId: string, now: Date, sent: { text: string; lead: string | null } | null): Promise<boolean> {
+    return this.db.transaction(async (q) => {
+      const incident = await this.lock(q, r.incidentId);
+      const minutes = incident && r.kind === 'status-update' ? this.policy.statusUpdateMin(incident.severity) : 0;
+      const done = await q.query(
+        minutes > 0
+          ? `UPDATE incident_reminders SET due_at = $3, claim_id = NULL, claimed_until = NULL WHERE id = $1 AND claim_id = $2 RETURNING id`
+          : `UPDATE incident_reminders SET sent_at = $3, claim_id = NULL, claimed_until = NULL WHERE id = $1 AND claim_id = $2 RETURNING id`,
+        [r.id, claimId, minutes > 0 ? new Date(now.getTime() + minutes * MINUTE) : now],
+      );
+      if (done.length === 0) return false;
+      if (incident && sent) {
+        await this.record(q, incident, { actor: SYSTEM, invocationId: `reminder:${r.id}:${r.dueAt.toISOString()}`, channel: incident.channel ? { platform: incident.channel.platform, id: incident.channel.id, name: incident.channel.name } : null }, {
+          kind: 'incident.reminder',
+          text: sent.text,
+          detail: { reminder: r.kind, due: r.dueAt.toISOString(), lead: sent.lead },
+        });
+      }
+      return true;
+    });
+  }
+
+  /**
+   * The incident's due reminders after a change, in its transaction: none once resolved; the status
+   * reminder one interval from now when the change restarts that clock (else kept); the lead nudge
+   * while nobody leads.
+   */
+  private async syncReminders(q: Queryable, i: Incident, restartStatusClock: boolean): Promise<void> {
+    if (i.status === 'resolved') {
+      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1`, [i.id]);
+      return;
+    }
+    const statusMin = this.policy.statusUpdateMin(i.severity);
+    if (statusMin > 0) {
+      const due = new Date(this.now().getTime() + statusMin * MINUTE);
+      await q.query(
+        restartStatusClock
+          ? `INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'status-update', $2)
+             ON CONFLICT (incident_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, sent_at = NULL, claim_id = NULL, claimed_until = NULL`
+          : `INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'status-update', $2) ON CONFLICT (incident_id, kind) DO NOTHING`,
+        [i.id, due],
+      );
+    } else {
+      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1 AND kind = 'status-update'`, [i.id]);
+    }
+    const nudgeMin = this.policy.leadNudgeMin();
+    if (!i.roles.lead && nudgeMin > 0) {
+      await q.query(`INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'lead-nudge', $2) ON CONFLICT (incident_id, kind) DO NOTHING`, [
+        i.id,
+        new Date(i.declaredAt.getTime() + nudgeMin * MINUTE),
+      ]);
+    } else if (i.roles.lead) {
+      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1 AND kind = 'lead-nudge' AND sent_at IS NULL`, [i.id]);
+    }
+  }
+
+  private async bySource(q: Queryable, source: string): Promise<Incident | null> {
+    const [row] = await q.query<IncidentRow>(`SELECT * FROM incidents WHERE source = $1`, [source]);
+    return row ? toIncident(row) : null;
+  }
+
+  private async lock(q: Queryable, id: string): Promise<Incident | null> {
+    const [row] = await q.query<IncidentRow>(`SELECT * FROM incidents WHERE id = $1 FOR UPDATE`, [id]);
+    return row ? toIncident(row) : null;
+  }
+
+  /** Locks, decides, updates with a version bump, records: one transaction. */
+  private change(id: string, ctx: ChangeContext, mutate: (before: Incident) => Mutation | null, also?: (q: Queryable, incident: Incident) => Promise<void>): Promise<IncidentChange | null> {
+    return this.db.transaction(async (q) => {
+      const before = await this.lock(q, id);
+      if (!before) return null;
+      const m = mutate(before);
+      if (!m) return { before, incident: before, changed: false };
+      const [row] = await q.query<IncidentRow>(`UPDATE incidents SET ${m.set}, version = version + 1 WHERE id = $1 RETURNING *`, [id, ...m.params]);
+      const incident = toIncident(row!);
+      if (also) await also(q, incident);
+      await this.syncReminders(q, incident, m.restartsStatusClock ?? false);
+      await this.record(q, incident, ctx, m.event);
+      return { before, incident, changed: true };
+    });
+  }
+
+  /** The alert group points back at the incident, and its card is shown again (the outbox) to say so. */
+  private async linkGroupRow(q: Queryable, incidentId: string, groupId: string, platforms: readonly string[]): Promise<void> {
+    if (!/^\d+$/.test(groupId)) return;
+    const [group] = await q.query<{ channel: string }>(
+      `UPDATE alert_groups SET incident_id = $1, version = version + 1 WHERE id = $2::bigint AND incident_id IS DISTINCT FROM $1 RETURNING channel`,
+      [incidentId, groupId],
+    );
+    if (!group) return;
+    for (const platform of platforms) {
+      await q.query(
+        `INSERT INTO outbox (message_key, platform, channel) VALUES ($1, $2, $3)
+         ON CONFLICT (message_key, platform) DO UPDATE SET version = outbox.version + 1, channel = EXCLUDED.channel, due_at = LEAST(outbox.due_at, now())`,
+        [groupMessageKey(groupId), platform, group.channel],
+      );
+    }
+  }
+
+  private async record(q: Queryable, incident: Incident, ctx: ChangeContext, e: EventFields): Promise<void> {
+    await this.recorder(new SqlTimelineRepository(q)).record({
+      invocationId: ctx.invocationId,
+      incidentId: incident.id,
+      kind: e.kind,
+      actor: ctx.actor,
+      channel: ctx.channel ?? null,
+      command: 'incident',
+      text: e.text,
+      outcome: 'ok',
+      detail: { ...e.detail, version: incident.version },
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelRef } from '../../src/core/identity.js';
+import type { App } from '../../src/main.js';
+import { startFakePagerDuty, type FakePagerDuty } from '../fakes/pagerduty.js';
+import { alice, testApp } from '../support/app.js';
+
+const KEY = 'R0UTINGKEY0123456789abcdef012345';
+const config = (url: string, key: string) => `
+alerts:
+  pagerduty: { routing_key: "${key}", api_url: "${url}" }
+incidents:
+  paging: { severities: [sev1] }
+`;
+
+/** Paging on declare and resolve, against a local PagerDuty Events API v2. */
+describe('incidents page on-call', () => {
+  let pd: FakePagerDuty;
+  let app: App;
+  let incidents: ChannelRef;
+  beforeAll(async () => {
+    pd = await startFakePagerDuty({ routingKey: KEY });
+    app = await testApp(config(pd.url, KEY));
+    const c = await app.consoleMessages.ensureChannel('incidents');
+    incidents = { platform: 'console', id: c.id, name: c.name };
+  });
+  afterAll(async () => {
+    await app?.close();
+    await pd?.close();
+  });
+
+  const run = (a: App, channel: ChannelRef, text: string) => a.dispatcher.dispatch({ actor: alice, channel, input: { kind: 'text', text } });
+
+  it('a sev1 declare triggers with the incident id as dedup_key, resolving resolves it; other severities do not page', async () => {
+    await run(app, incidents, '/incident declare "payments down" P1');
+    await run(app, incidents, '/incident declare "slow search" sev3');
+    const [sev1] = (await app.ports.incidents.listOpen()).filter((i) => i.title === 'payments down');
+    expect(pd.events).toHaveLength(1);
+    expect(pd.events[0]).toMatchObject({ event_action: 'trigger', dedup_key: sev1!.id, payload: { summary: `${sev1!.id} (SEV1): payments down`, source: 'firebreak', severity: 'critical' } });
+    expect(pd.incidents.get(sev1!.id)).toBe('triggered');
+    const channel = { platform: 'console', id: sev1!.channel!.id, name: sev1!.channel!.name };
+    const resolved = await run(app, channel, '/incident resolve');
+    expect(resolved.reply.status).toBe('ok');
+    expect(pd.incidents.get(sev1!.id)).toBe('resolved');
+    expect(pd.events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
+  });
+
+  it('a page PagerDuty refuses is said in the incident channel; the incident is declared all the same', async () => {
+    const wrong = await testApp(config(pd.url, 'WRONG0KEY0123456789abcdef0123456'));
+    try {
+      const c = await wrong.consoleMessages.ensureChannel('incidents');
+      const declared = await run(wrong, { platform: 'console', id: c.id, name: c.name }, '/incident declare "db primary gone" sev1');
+      expect(declared.status).toBe('ok');
+      const [incident] = await wrong.ports.incidents.listOpen();
+      expect(incident!.channel!.own).toBe(true);
+      const said = (await wrong.consoleMessages.changesSince(0, 'x', 100)).messages.filter((m) => m.channel?.id === incident!.channel!.id).map((m) => m.reply);
+      expect(said).toContainEqual(expect.objectContaining({ title: `${incident!.id}: on-call was not paged`, text: expect.stringContaining('On-call was not paged through PagerDuty') }));
+      expect(JSON.stringify(declared.placement)).toContain('On-call was not paged');
+    } finally {
+      await wrong.close();
+    }
+  });
+});
