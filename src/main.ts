@@ -56,6 +56,13 @@ import { SqlDeliveryClaimRepository } from './store/delivery-claim-repository.js
 import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
+import { SqlLinkSecretRepository } from './store/link-secret-repository.js';
+import { linkSecret, postmortemPath, signedUrl } from './web/signed-links.js';
+import { storeDraftSource, type DraftSource } from './postmortems/draft-source.js';
+import { postmortemDrafts } from './postmortems/ticket-draft.js';
+import { postmortemService } from './postmortems/postmortem-service.js';
+import { reactToAlert } from './incidents/alert-incidents.js';
+import { registerPostmortemRoutes } from './http/postmortem-routes.js';
 import { openStore } from './store/open-store.js';
 import { countFiringGroups, SqlDigestRepository, SqlOutboxRepository } from './store/outbox-repository.js';
 import { loadMigrations, migrate } from './store/migrate.js';
@@ -78,6 +85,8 @@ import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-reposit
 const CHAT_PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
 
 export interface App {
+  /** Where GET /incidents/:id/postmortem.md gets its draft and verifies its link. */
+  drafts: { source: DraftSource; secret: () => Promise<string> };
   runtime: RuntimeEnv;
   loaded: LoadedConfig;
   db: Db;
@@ -179,6 +188,13 @@ export async function buildApp(
     logger,
     storeDescription: db.description,
   };
+  // Post-mortems: drafted from the store on every request, linked with a signature every replica verifies.
+  const linkSecretOf = linkSecret(runtime.linkSecret, new SqlLinkSecretRepository(db));
+  const draftUrl = async (id: string) => signedUrl(runtime.publicUrl, postmortemPath(id), await linkSecretOf(), new Date());
+  const drafts = storeDraftSource({ incidents: ports.incidents, timeline: ports.timeline, alerts: ports.alerts, draftUrl });
+  if (ports.tickets) ports.tickets.drafts = postmortemDrafts(drafts);
+  ports.postmortems = postmortemService({ ports, source: drafts, draftUrl });
+  ports.alertReactions = (result) => reactToAlert({ config: loaded.config, ports }, result);
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);
@@ -190,6 +206,7 @@ export async function buildApp(
     ports,
     chat,
     consoleMessages,
+    drafts: { source: drafts, secret: linkSecretOf },
     dispatcher,
     metrics,
     logger,
@@ -237,6 +254,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   let loopbackOnly = false;
   const alertOutbox = buildAlertOutboxWorker(app);
   try {
+    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger });
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
     for (const module of [consolePlatform(app.consoleMessages), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;

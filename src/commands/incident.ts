@@ -174,6 +174,7 @@ export const incidentCommand = defineCommand({
     { name: 'list', summary: 'The open incidents, anywhere', params: [] },
     { name: 'resolve', summary: 'Resolve the incident (starts its post-mortem)', params: [textParam('What fixed it (optional)', false), incidentParam] },
     { name: 'channel', summary: 'Create the incident’s own channel (when creating it failed)', params: [incidentParam] },
+    { name: 'postmortem', summary: 'Draft the post-mortem again from the timeline as it is now (updates its ticket)', params: [incidentParam] },
     {
       name: 'mark',
       summary: 'Add a chat message to the timeline (what 📌 and Add to timeline do)',
@@ -199,6 +200,7 @@ export const incidentCommand = defineCommand({
     z.object({ subcommand: z.literal('list') }),
     z.object({ subcommand: z.literal('resolve'), text: text('the note').optional(), incident: incidentArg }),
     z.object({ subcommand: z.literal('channel'), incident: incidentArg }),
+    z.object({ subcommand: z.literal('postmortem'), incident: incidentArg }),
     z.object({ subcommand: z.literal('mark'), text: text('the message'), message: z.string().max(40).optional(), author: z.string().max(120).optional(), incident: incidentArg }),
   ]),
   // Not a deploy: no confirmation card. Mutating so a retried delivery is deduplicated even with Redis down.
@@ -240,6 +242,11 @@ export const incidentCommand = defineCommand({
         return timeline(ctx, i, args.count);
       case 'channel':
         return retryChannel(ctx, i);
+      case 'postmortem': {
+        const drafted = await ctx.ports.postmortems?.draft(i.id);
+        if (!drafted) return invalid('No post-mortem', 'Post-mortems are not set up in this Firebreak.');
+        return { status: 'ok', reply: drafted.problems.length > 0 ? { ...drafted.reply, context: drafted.problems.join(' ') } : drafted.reply, incidentId: i.id };
+      }
       case 'mark': {
         const author = args.author ? parsePerson(args.author, ctx.actor) : null;
         return outcomeOf(await markMessage(a, i, { text: plainText(args.text), messageId: args.message ?? null, author: author?.ok ? author.person : null }), i.id);

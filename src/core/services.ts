@@ -13,9 +13,10 @@ import type {
   Timeline,
   Transactor,
 } from './ports.js';
-import type { AlertStore } from '../alerts/alert-store.js';
+import type { AlertStore, IngestResult } from '../alerts/alert-store.js';
 import type { IncidentStore } from '../incidents/incident-store.js';
 import type { PostmortemTicketing } from '../postmortems/ticket-filing.js';
+import type { PostmortemService } from '../postmortems/postmortem-service.js';
 import type { ButtonRegistry } from './button-handlers.js';
 import type { ChatDirectory } from './chat-port.js';
 import type { MessageRefRepository } from './message-refs.js';
@@ -68,6 +69,10 @@ export interface Ports {
   paging?: PagingPort;
   /** Post-mortem tickets: the systems in `postmortems:` (GitHub, Jira, a directory) and what was filed with them. */
   tickets?: PostmortemTicketing;
+  /** Run after an alert notification is stored (main.ts wires the incidents' reactions). */
+  alertReactions?: (result: IngestResult) => Promise<void>;
+  /** Drafts, files and shows an incident's post-mortem (resolve, /incident postmortem). */
+  postmortems?: PostmortemService;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
 }

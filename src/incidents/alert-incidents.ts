@@ -1,3 +1,4 @@
+import type { IngestResult } from '../alerts/alert-store.js';
 /**
  * Incidents from alerts: the Open incident button on an alert card, an alert route with
  * `incident: sev1` (declared by the system when the group first fires), and later alert groups of
@@ -77,4 +78,16 @@ export async function linkToOpenIncident(deps: IncidentDeps, group: AlertGroup):
   const change = await deps.ports.incidents.linkAlertGroup(open.id, group.id, { actor: ALERTS_ACTOR, invocationId: `alert-group:${group.id}` }, platforms);
   if (change?.changed) await refreshIncident(deps, change.before, change.incident);
   return change?.incident ?? null;
+}
+
+/**
+ * The incidents' reaction to a stored alert notification: a group that opened (or fired again) on a
+ * route with `incident:` declares its incident (once per group, whichever replica); any firing group
+ * joins the open incident of its service.
+ */
+export async function reactToAlert(deps: IncidentDeps, result: IngestResult): Promise<void> {
+  const { group, transition } = result;
+  if (group.status !== 'firing') return;
+  if ((transition === 'opened' || transition === 'refired') && (await declareFromRoute(deps, group))) return;
+  await linkToOpenIncident(deps, group);
 }

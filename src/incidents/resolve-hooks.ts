@@ -7,10 +7,13 @@ import type { IncidentDeps } from './incident-messages.js';
 import type { Incident } from './model.js';
 
 /**
- * LEAD: wire the post-mortem here (issue 12): build the draft from the incident's timeline and file
- * its ticket. Left a no-op by the incidents core so the two can land separately. It must not throw
- * for a failure a person can fix: return the sentence to post in the incident's channel instead.
+ * The post-mortem: drafted from the incident's timeline, filed as its ticket(s), and shown as a card
+ * in the incident's channel. A failure a person can fix (a refused token) is a sentence, not a throw;
+ * the draft is stored either way (it is rebuilt from the timeline) and the card offers Retry.
  */
-export async function onResolved(_incident: Incident, _deps: IncidentDeps): Promise<string | null> {
-  return null;
+export async function onResolved(incident: Incident, deps: IncidentDeps): Promise<string | null> {
+  const pm = deps.ports.postmortems;
+  if (!pm) return null;
+  const r = await pm.draft(incident.id);
+  return r && r.problems.length > 0 ? r.problems.join(' ') : null;
 }

@@ -1,0 +1,55 @@
+import type { Ports } from '../core/services.js';
+import { showMessage } from '../core/posted-messages.js';
+import type { Reply } from '../core/reply.js';
+import type { Incident } from '../incidents/model.js';
+import { keyTimeRows } from './draft-card.js';
+import type { DraftSource } from './draft-source.js';
+import { ticketParts } from './retry-button.js';
+import { ticketDraft } from './ticket-draft.js';
+import { fileDraft, type FilingOutcome } from './ticket-filing.js';
+
+/** Drafts an incident's post-mortem from its timeline as it is now, files it and shows it in the incident's channel. */
+export interface PostmortemService {
+  draft(incidentId: string): Promise<{ reply: Reply; problems: string[] } | null>;
+}
+
+export const postmortemMessageKey = (incidentId: string) => `incident:${incidentId}:postmortem`;
+
+/**
+ * The loop's last step: the draft (built from the store on every call, so `/incident postmortem`
+ * regenerates it), its signed link, the tickets (filed once across replicas, later updated in
+ * place — never a second), and one card in the incident's channel, updated in place.
+ */
+export function postmortemService(deps: { ports: Ports; source: DraftSource; draftUrl: (incidentId: string) => Promise<string> }): PostmortemService {
+  const { ports, source } = deps;
+  return {
+    async draft(incidentId) {
+      const input = await source.load(incidentId);
+      if (!input) return null;
+      const url = await deps.draftUrl(incidentId);
+      const tickets = ports.tickets;
+      const outcomes: FilingOutcome[] = tickets && tickets.systems.length > 0 ? await fileDraft({ systems: tickets.systems, tickets: tickets.tickets, redactor: ports.redactor, logger: ports.logger }, incidentId, ticketDraft({ ...input, draftUrl: url })) : [];
+      const parts = ticketParts(incidentId, outcomes);
+      const reply: Reply = {
+        title: `Post-mortem draft: ${input.incident.id} ${input.incident.title}`,
+        status: outcomes.some((o) => o.status === 'failed') ? 'warning' : 'info',
+        text: `The draft is built from the timeline: what was run, by whom, with what result. Write impact, root cause and lessons in ${outcomes.find((o) => o.ticket)?.ticket?.url ?? 'the draft'}.\nFull draft: ${url}`,
+        fields: [...keyTimeRows(input), ...parts.fields],
+        buttons: parts.buttons,
+      };
+      const problems = outcomes.filter((o) => o.status === 'failed' || o.status === 'busy').map((o) => o.sentence);
+      await showInChannel(ports, input.incident, reply).catch((err: unknown) => {
+        problems.push(`Firebreak could not post the post-mortem card: ${ports.redactor.redact(err instanceof Error ? err.message : String(err))}`);
+      });
+      return { reply, problems };
+    },
+  };
+}
+
+async function showInChannel(ports: Ports, i: Incident, reply: Reply): Promise<void> {
+  const channel = i.channel;
+  if (!channel) return;
+  const port = ports.chat.get(channel.platform);
+  if (!port) return;
+  await showMessage(ports.messageRefs, postmortemMessageKey(i.id), port, { id: channel.id }, reply);
+}
