@@ -53,7 +53,7 @@ export function declareForAlertGroup(deps: IncidentDeps, group: AlertGroup, who:
 }
 
 /**
- * LEAD: call when a group first fires (ingest's transition "opened"): declares its incident when the
+ * Called (through reactToAlert) when a group first fires: declares its incident when the
  * matched route says `incident: sevN`, on the first platform that speaks for the system. Null when
  * the route declares none.
  */
@@ -65,7 +65,7 @@ export async function declareFromRoute(deps: IncidentDeps, group: AlertGroup): P
 }
 
 /**
- * LEAD: call for a group that fired while an incident is open for its service: the group is linked
+ * Called (through reactToAlert) for a group that fired while an incident is open for its service: the group is linked
  * to that incident (its later events carry the incident id, the summary card lists it). Posting the
  * group's card into the incident channel is the alert card's (outbox) business: it can read
  * group.incidentId. Returns the incident it joined, or null.
