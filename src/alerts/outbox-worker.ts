@@ -283,9 +283,9 @@ export class OutboxWorker {
 
   private async refreshDigest(st: LaneState, digest: DigestState): Promise<void> {
     const { lane, port } = st;
-    const plan = planDigest(await this.waitingGroups(lane), port.platform);
-    st.listed = new Set(plan.groups.slice(0, plan.pages * plan.rowsPerPage).map((g) => groupMessageKey(g.id)));
     const now = this.now();
+    const plan = planDigest(await this.waitingGroups(lane), port.platform, now);
+    st.listed = new Set(plan.groups.slice(0, plan.listed).map((g) => groupMessageKey(g.id)));
     const last = Math.max(plan.pages, digest.pages);
     for (let page = 1; page <= last && !this.stopping; page++) {
       await this.showDigestPage(st, digestKey(lane.channel, digest.storm, page), renderDigestPage(plan, page, lane.channel, this.config.alerts.cards_per_minute, now));

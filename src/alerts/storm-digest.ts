@@ -10,15 +10,26 @@ import type { AlertGroup } from './model.js';
 /** Pages per storm: past that the last page counts the rest and /alerts lists them. */
 export const MAX_DIGEST_PAGES = 10;
 
-/**
- * Rows per page, within each platform's message limits: a Discord embed description holds 4,000
- * characters (20 rows of at most ~175, with page 1's totals), a Slack message 50 blocks of 3,000.
- */
-const ROWS_PER_PAGE: Record<string, number> = { discord: 20 };
-const DEFAULT_ROWS_PER_PAGE = 80;
+/** Rows per page elsewhere, within a Slack message's 50 blocks of 3,000 characters. */
+const SLACK_ROWS_PER_PAGE = 80;
 
-export function digestRowsPerPage(platform: string): number {
-  return ROWS_PER_PAGE[platform] ?? DEFAULT_ROWS_PER_PAGE;
+/**
+ * On Discord a page is one embed: 6,000 characters in all, the description (4,096) first and then
+ * fields of 1,024 (renderDiscord flows rows that do not fit the description into fields). So a
+ * page takes rows up to this many characters, as renderDiscord shows them ("❌ **name** · …" on one
+ * line), leaving the rest of the 6,000 for the title, page 1's totals, the footer and each field's
+ * unused tail. Rows are compact there (shorter cuts, no "UTC"), so even with every cell at its
+ * longest 350 groups fit on the ten pages; with names of a usual length 60–70 fit on a page.
+ */
+const DISCORD_PAGE_CHARS = 5_400;
+/** Page 1's title and totals text; the other pages' titles are shorter. */
+const DISCORD_PAGE1_EXTRA = 400;
+
+/** What renderDiscord makes of a row: status emoji (≤ 2), a space, the bold marks, separators, newline. */
+function discordRowChars(r: ReplyRow): number {
+  const text = r.cells.join(' · ');
+  // Its masked-link guard adds an invisible space for each "](".
+  return text.length + 8 + (text.split('](').length - 1);
 }
 
 /** The message key of one page of one storm's digest in a channel. */
@@ -30,28 +41,52 @@ export interface DigestPlan {
   /** The waiting groups, in the order the digest lists them. */
   groups: AlertGroup[];
   pages: number;
-  rowsPerPage: number;
+  /** Page i+1's rows, in order; together the first `listed` groups. */
+  pageRows: ReplyRow[][];
+  /** How many groups (from the start of `groups`) some page lists. */
+  listed: number;
   /** Waiting groups that no page has room for. */
   unlisted: number;
 }
 
-export function planDigest(waiting: readonly AlertGroup[], platform: string): DigestPlan {
+export function planDigest(waiting: readonly AlertGroup[], platform: string, now: Date): DigestPlan {
   const groups = [...waiting].sort(compareGroups);
-  const rowsPerPage = digestRowsPerPage(platform);
-  const pages = Math.max(1, Math.min(MAX_DIGEST_PAGES, Math.ceil(groups.length / rowsPerPage)));
-  return { groups, pages, rowsPerPage, unlisted: Math.max(0, groups.length - pages * rowsPerPage) };
+  const discord = platform === 'discord';
+  const rows = groups.map((g) => row(g, now, discord));
+  const pageRows: ReplyRow[][] = [];
+  let next = 0;
+  while (pageRows.length < MAX_DIGEST_PAGES && (next < rows.length || pageRows.length === 0)) {
+    const page: ReplyRow[] = [];
+    if (discord) {
+      let room = DISCORD_PAGE_CHARS - (pageRows.length === 0 ? DISCORD_PAGE1_EXTRA : 0);
+      while (next < rows.length && discordRowChars(rows[next]!) <= room) {
+        room -= discordRowChars(rows[next]!);
+        page.push(rows[next++]!);
+      }
+    } else {
+      while (next < rows.length && page.length < SLACK_ROWS_PER_PAGE) page.push(rows[next++]!);
+    }
+    pageRows.push(page);
+  }
+  return { groups, pages: pageRows.length, pageRows, listed: next, unlisted: groups.length - next };
 }
 
-function row(g: AlertGroup, now: Date): ReplyRow {
+/**
+ * One group on one line. Discord's is compact (its pages hold characters, not blocks): shorter
+ * cuts, and the start time without the year and "UTC" (the group's own card has them in full).
+ */
+function row(g: AlertGroup, now: Date, compact: boolean): ReplyRow {
+  const [name, service, severity, ackBy] = compact ? [32, 20, 10, 16] : [40, 24, 12, 20];
+  const since = utcTime(g.firstFiredAt, now);
   return {
     status: groupStatus(g),
     cells: [
-      cut(g.alertname || 'alert', 40),
-      g.service ? cut(g.service, 24) : '—',
-      g.severity ? cut(g.severity, 12) : '—',
+      cut(g.alertname || 'alert', name),
+      g.service ? cut(g.service, service) : '—',
+      g.severity ? cut(g.severity, severity) : '—',
       g.status === 'resolved' ? `resolved (${g.resolvedCount})` : countsText(g),
-      `since ${utcTime(g.firstFiredAt, now)}`,
-      ...(g.acknowledged ? [`ack ${cut(g.acknowledged.by.name, 20)}`] : []),
+      `since ${compact ? since.replace(/ UTC$/, '').replace(/^\d{4}-/, '') : since}`,
+      ...(g.acknowledged ? [`ack ${cut(g.acknowledged.by.name, ackBy)}`] : []),
     ],
   };
 }
@@ -73,11 +108,13 @@ export function renderDigestPage(plan: DigestPlan, page: number, channel: string
   if (page > plan.pages) {
     return { title: `Alert storm in ${where} (page ${page})`, status: 'info', text: 'Nothing more on this page: the pages above list every group still waiting for its own card.' };
   }
-  const slice = plan.groups.slice((page - 1) * plan.rowsPerPage, page * plan.rowsPerPage);
+  const rows = plan.pageRows[page - 1] ?? [];
+  const start = plan.pageRows.slice(0, page - 1).reduce((n, r) => n + r.length, 0);
+  const slice = plan.groups.slice(start, start + rows.length);
   const reply: Reply = {
     title: page === 1 ? `Alert storm in ${where}: ${plural(plan.groups.length, 'group')} waiting for their own card${pageNote}` : `Alert storm in ${where}${pageNote}`,
     status: worst(slice.length > 0 ? slice : plan.groups),
-    rows: slice.map((g) => row(g, now)),
+    rows,
   };
   if (page === 1) {
     const firing = plan.groups.filter((g) => g.status === 'firing');

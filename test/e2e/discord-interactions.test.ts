@@ -165,6 +165,7 @@ backups:
   const opt = (name: string, value: string | number) => ({ name, type: typeof value === 'number' ? 4 : 3, value });
   const drives: Record<string, Drive> = {
     health: { options: [opt('service', 'api')], title: /^✅ Health — 1 of 1 check OK/ },
+    alerts: { options: [opt('service', 'api')], title: /^✅ 0 groups firing, 0 alerts for api$/, check: (card) => expect(card.embeds![0]!.description).toBe('Nothing is firing for api.') },
     help: { options: [], title: /Firebreak commands/ },
     run: { options: [opt('action', 'say-hello')], title: /say-hello/ },
     backup: {

@@ -17,7 +17,7 @@ describe('the storm digest', () => {
       groupFixture({ id: '4', alertname: 'Resolved', severity: 'critical', status: 'resolved', resolvedAt: at(0), firingCount: 0, resolvedCount: 2, firstFiredAt: at(2) }),
       groupFixture({ id: '5', alertname: 'NoSeverity', severity: null, firstFiredAt: at(3) }),
     ];
-    const page = renderDigestPage(planDigest(groups, 'slack'), 1, 'incidents', 50, now);
+    const page = renderDigestPage(planDigest(groups, 'slack', now), 1, 'incidents', 50, now);
     expect(page.rows?.map((r) => [r.status, r.cells[0]])).toEqual([
       ['error', 'Critical'],
       ['warning', 'NewWarning'],
@@ -33,22 +33,65 @@ describe('the storm digest', () => {
     expect(page.buttons).toEqual([{ actionId: 'run:/alerts', label: 'List firing' }]);
   });
 
-  it('pages to fit Discord (an embed of 4,000 characters) even with the longest names, and counts what no page has room for', () => {
+  /** The digest's pages as Discord gets them, each checked against Discord's embed limits. */
+  function discordPages(plan: ReturnType<typeof planDigest>) {
+    return Array.from({ length: plan.pages }, (_, i) => {
+      const reply = renderDigestPage(plan, i + 1, 'incidents', 50, now);
+      const message = renderDiscord(reply, new Redactor());
+      expect(message.embeds).toHaveLength(1);
+      const e = message.embeds[0]!;
+      const fields = e.fields ?? [];
+      expect(e.title!.length).toBeLessThanOrEqual(256);
+      expect(e.description!.length).toBeLessThanOrEqual(4096);
+      expect(fields.length).toBeLessThanOrEqual(25);
+      for (const f of fields) {
+        expect(f.name.length).toBeGreaterThan(0);
+        expect(f.value.length).toBeLessThanOrEqual(1024);
+      }
+      const total = e.title!.length + e.description!.length + (e.footer?.text.length ?? 0) + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+      expect(total).toBeLessThanOrEqual(6000);
+      const shown = [e.description!, ...fields.map((f) => f.value)].join('\n');
+      // Nothing on a page was cut off or left out for want of room.
+      expect(shown).not.toMatch(/… and \d+ more/);
+      return { reply, shown };
+    });
+  }
+
+  it('shows all 350 groups of a storm on Discord, each on one line, within Discord\'s embed limits', () => {
+    const services = ['api', 'checkout', 'payments-gateway', 'search', 'worker'];
+    const groups = Array.from({ length: 350 }, (_, i) =>
+      groupFixture({
+        id: String(i),
+        alertname: `HighErrorRate${String(i).padStart(3, '0')}`,
+        service: services[i % services.length]!,
+        severity: ['critical', 'warning', 'info'][i % 3]!,
+        firstFiredAt: at(i % 90),
+        ...(i % 7 === 0 ? { acknowledged: { by: { platform: 'discord', id: '1', name: 'alice' }, at: now } } : {}),
+      }),
+    );
+    const plan = planDigest(groups, 'discord', now);
+    expect(plan.unlisted).toBe(0);
+    expect(plan.pages).toBeLessThan(MAX_DIGEST_PAGES);
+    const shown = discordPages(plan).map((p) => p.shown).join('\n');
+    for (const g of groups) expect(shown).toContain(`**${g.alertname}** · ${g.service} · ${g.severity}`);
+    expect(renderDigestPage(plan, plan.pages, 'incidents', 50, now).context).toBeUndefined();
+  });
+
+  it('pages to fit Discord even with every cell at its longest: still all of 350 groups; past the pages the rest are counted', () => {
     const long = 'x'.repeat(200);
-    const groups = Array.from({ length: 400 }, (_, i) => groupFixture({ id: String(i), alertname: `${long}${i}`, service: long, severity: long, acknowledged: { by: { platform: 'discord', id: '1', name: long }, at: now } }));
-    const plan = planDigest(groups, 'discord');
+    const groups = Array.from({ length: 400 }, (_, i) =>
+      groupFixture({ id: String(i), alertname: `Alert${i}-${long}`, service: long, severity: long, firingCount: 999, resolvedCount: 999, firstFiredAt: new Date('2026-11-24T23:59:00Z'), acknowledged: { by: { platform: 'discord', id: '1', name: long }, at: now } }),
+    );
+    const plan = planDigest(groups, 'discord', now);
     expect(plan.pages).toBe(MAX_DIGEST_PAGES);
-    expect(plan.unlisted).toBe(400 - MAX_DIGEST_PAGES * 20);
-    for (let p = 1; p <= plan.pages; p++) {
-      const reply = renderDigestPage(plan, p, 'incidents', 50, now);
-      expect(reply.rows).toHaveLength(20);
-      const embed = renderDiscord(reply, new Redactor()).embeds[0]!;
-      // Discord cuts a longer description; within it, nothing is cut off.
-      expect(embed.description!.length).toBeLessThan(4000);
-      expect(embed.description).toContain(reply.rows!.at(-1)!.cells.slice(1).join(" · "));
-    }
-    expect(renderDigestPage(plan, plan.pages, 'incidents', 50, now).context).toBe('and 200 more groups: /alerts lists every firing group');
-    const slack = planDigest(groups, 'slack');
+    expect(plan.listed).toBeGreaterThanOrEqual(350);
+    expect(plan.listed + plan.unlisted).toBe(400);
+    const pages = discordPages(plan);
+    const shown = pages.map((p) => p.shown).join('\n');
+    for (const { reply } of pages) for (const r of reply.rows!) expect(shown).toContain(`**${r.cells[0]}** · ${r.cells.slice(1).join(' · ')}`);
+    for (const g of plan.groups.slice(0, 350)) expect(shown).toContain(`**Alert${g.id}-x`);
+    expect(renderDigestPage(plan, plan.pages, 'incidents', 50, now).context).toBe(`and ${plan.unlisted} more groups: /alerts lists every firing group`);
+    const slack = planDigest(groups, 'slack', now);
     expect(slack.pages).toBe(5);
     const blocks = renderBlocks(renderDigestPage(slack, 1, 'incidents', 50, now), {}, { redactor: new Redactor() }).blocks;
     expect(blocks.length).toBeLessThanOrEqual(slackLimits.blocks);
@@ -56,7 +99,7 @@ describe('the storm digest', () => {
   });
 
   it('a page the storm has shrunk away from says so; the end says how long it lasted', () => {
-    const plan = planDigest([groupFixture()], 'slack');
+    const plan = planDigest([groupFixture()], 'slack', now);
     expect(renderDigestPage(plan, 2, 'incidents', 50, now)).toMatchObject({ title: 'Alert storm in #incidents (page 2)', status: 'info' });
     expect(renderDigestOver(1, 'incidents', at(6), now)).toMatchObject({ title: 'Alert storm in #incidents is over', status: 'ok', text: 'Every group is on its own card now. It lasted 6 min (from 14:14 UTC).' });
   });
