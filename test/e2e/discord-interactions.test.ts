@@ -188,7 +188,6 @@ backups:
       title: /Scale api 3 → 5 replicas \(allowed 2–30\)\?/,
       confirm: { label: 'Scale', result: /^✅ api scaled 3 → 5 replicas/, changed: () => expect(kube.deployment('conduit', 'conduit-api')).toMatchObject({ replicas: 5, ready: 5 }) },
     },
-    alerts: { options: [], title: /^✅ 0 groups firing, 0 alerts/ },
     // The whole incident conversation is test/e2e/incident-discord.test.ts.
     incident: { options: [{ name: 'list', type: 1, options: [] }], title: /^✅ No open incidents/ },
     restart: {
