@@ -182,7 +182,7 @@ export async function buildApp(
     messageRefs: new SqlMessageRefRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
-    // drafts: the draft builder's store provides the latest draft for Retry once it is wired.
+    // drafts (for Retry) is set below, from the same draft source the post-mortem route reads.
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
     logger,

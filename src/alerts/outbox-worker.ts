@@ -227,7 +227,8 @@ export class OutboxWorker {
 
   private async sendCard(st: LaneState, row: OutboxRow): Promise<void> {
     const store = this.ports.alerts;
-    const groupId = row.key.slice(GROUP_KEY_PREFIX.length);
+    // `alert-group:42` or its copy in the incident channel, `alert-group:42@incident`.
+    const groupId = row.key.slice(GROUP_KEY_PREFIX.length).split('@')[0]!;
     const render = async (): Promise<Reply> => {
       const card = await currentCard(store, this.config, groupId, this.now());
       if (!card) throw new GroupGone(`alert group ${groupId} is gone`);
@@ -275,7 +276,7 @@ export class OutboxWorker {
     const rows = await this.outbox.pending(lane, GROUP_KEY_PREFIX, DIGEST_READ_LIMIT);
     const groups: AlertGroup[] = [];
     for (const r of rows) {
-      const g = await this.ports.alerts.get(r.key.slice(GROUP_KEY_PREFIX.length));
+      const g = await this.ports.alerts.get(r.key.slice(GROUP_KEY_PREFIX.length).split('@')[0]!);
       if (g) groups.push(g);
     }
     return groups;

@@ -245,7 +245,14 @@ export const incidentCommand = defineCommand({
       case 'postmortem': {
         const drafted = await ctx.ports.postmortems?.draft(i.id);
         if (!drafted) return invalid('No post-mortem', 'Post-mortems are not set up in this Firebreak.');
-        return { status: 'ok', reply: drafted.problems.length > 0 ? { ...drafted.reply, context: drafted.problems.join(' ') } : drafted.reply, incidentId: i.id };
+        // The card itself was updated in place in the incident's channel; the asker gets a pointer, not a second copy.
+        const link = /Full draft: (\S+)/.exec(drafted.reply.text ?? '')?.[1];
+        return {
+          status: 'ok',
+          placement: { kind: 'private' },
+          reply: { title: `${i.id}: post-mortem drafted again from the timeline`, status: drafted.problems.length > 0 ? 'warning' : 'ok', text: [link ? `Full draft: ${link}` : null, ...drafted.problems].filter(Boolean).join('\n'), ephemeral: true },
+          incidentId: i.id,
+        };
       }
       case 'mark': {
         const author = args.author ? parsePerson(args.author, ctx.actor) : null;

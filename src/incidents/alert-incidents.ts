@@ -88,6 +88,7 @@ export async function linkToOpenIncident(deps: IncidentDeps, group: AlertGroup):
 export async function reactToAlert(deps: IncidentDeps, result: IngestResult): Promise<void> {
   const { group, transition } = result;
   if (group.status !== 'firing') return;
-  if ((transition === 'opened' || transition === 'refired') && (await declareFromRoute(deps, group))) return;
-  await linkToOpenIncident(deps, group);
+  // An incident already open for its service takes it; only otherwise does a route declare a new one.
+  if (await linkToOpenIncident(deps, group)) return;
+  if (transition === 'opened' || transition === 'refired') await declareFromRoute(deps, group);
 }

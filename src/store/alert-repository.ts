@@ -1,11 +1,11 @@
 import type { AlertStore, GroupRouting, IngestResult } from '../alerts/alert-store.js';
-import { groupMessageKey } from '../alerts/alert-store.js';
 import { notificationDedupeKey } from '../alerts/dedupe-key.js';
 import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, StoredAlert } from '../alerts/model.js';
 import type { Actor } from '../core/identity.js';
 import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
+import { markGroupDirty } from './alert-outbox.js';
 
 interface GroupRow {
   id: string;
@@ -255,14 +255,8 @@ export class SqlAlertStore implements AlertStore {
   }
 
   /** The card must be shown again: one outbox row per platform, a newer change only bumps it. */
-  private async markDirty(q: Queryable, groupId: string, channel: string, platforms: readonly string[]): Promise<void> {
-    for (const platform of platforms) {
-      await q.query(
-        `INSERT INTO outbox (message_key, platform, channel) VALUES ($1, $2, $3)
-         ON CONFLICT (message_key, platform) DO UPDATE SET version = outbox.version + 1, channel = EXCLUDED.channel, due_at = LEAST(outbox.due_at, now())`,
-        [groupMessageKey(groupId), platform, channel],
-      );
-    }
+  private markDirty(q: Queryable, groupId: string, channel: string, platforms: readonly string[]): Promise<void> {
+    return markGroupDirty(q, groupId, channel, platforms);
   }
 
   private async recordChange(q: Queryable, group: AlertGroup, kind: 'alert.acknowledged' | 'alert.silenced' | 'alert.escalated', actor: Actor, text: string, detail: Record<string, string | number> = {}): Promise<void> {

@@ -1,4 +1,4 @@
-import { groupMessageKey } from '../alerts/alert-store.js';
+import { markGroupDirty } from './alert-outbox.js';
 import type { Actor } from '../core/identity.js';
 import type { JsonValue } from '../core/outcome.js';
 import type { Timeline, TimelineKind, TimelineRepository } from '../core/timeline.js';
@@ -360,13 +360,7 @@ export class SqlIncidentStore implements IncidentStore {
       [incidentId, groupId],
     );
     if (!group) return;
-    for (const platform of platforms) {
-      await q.query(
-        `INSERT INTO outbox (message_key, platform, channel) VALUES ($1, $2, $3)
-         ON CONFLICT (message_key, platform) DO UPDATE SET version = outbox.version + 1, channel = EXCLUDED.channel, due_at = LEAST(outbox.due_at, now())`,
-        [groupMessageKey(groupId), platform, group.channel],
-      );
-    }
+    await markGroupDirty(q, groupId, group.channel, platforms);
   }
 
   private async record(q: Queryable, incident: Incident, ctx: ChangeContext, e: EventFields): Promise<void> {

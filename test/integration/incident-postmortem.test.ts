@@ -78,6 +78,22 @@ describe('alert → incident → action → resolve → post-mortem, on the cons
     expect(incident).toMatchObject({ severity: 'sev1', alertGroups: [fired.group.id] });
     const channel: ChannelRef = { platform: 'console', id: incident.channel!.id, name: incident.channel!.name };
 
+    // A later alert of the same service joins the incident, and its card is queued for the incident's channel too.
+    const later = await ingestNotification(app.ports, app.loaded.config, {
+      source: 'alertmanager',
+      groupKey: '{}:{alertname="HighErrorRate"}',
+      status: 'firing',
+      receiver: 'firebreak',
+      groupLabels: { alertname: 'HighErrorRate' },
+      commonLabels: { alertname: 'HighErrorRate', service: 'litellm' },
+      commonAnnotations: {},
+      externalUrl: null,
+      alerts: [{ fingerprint: 'f2', status: 'firing', labels: { alertname: 'HighErrorRate', service: 'litellm' }, annotations: {}, startsAt: new Date(), endsAt: null, generatorUrl: null }],
+    });
+    await until('the later alert to join', async () => (await app.ports.alerts.get(later.group.id))?.incidentId === incident.id);
+    const queued = await app.db.query<{ message_key: string; channel: string }>("SELECT message_key, channel FROM outbox WHERE message_key LIKE '%@incident'");
+    expect(queued).toEqual([{ message_key: `alert-group:${later.group.id}@incident`, channel: channel.name }]);
+
     // A fix run in the incident's channel, confirmed by a second person: on the incident's timeline.
     const card = await app.dispatcher.dispatch({ actor: alice, channel, input: { kind: 'text', text: '/run disable-provider provider=openai' } });
     const confirm = card.reply.buttons!.find((b) => b.actionId.startsWith('confirm:'))!;
@@ -108,7 +124,8 @@ describe('alert → incident → action → resolve → post-mortem, on the cons
     // Regenerating updates the same card and the same file, never a second of either.
     await app.dispatcher.dispatch({ actor: alice, channel, input: { kind: 'text', text: '/incident note "late finding: the retry storm doubled the load"' } });
     const again = await app.dispatcher.dispatch({ actor: alice, channel, input: { kind: 'text', text: '/incident postmortem' } });
-    expect(again.reply.title).toBe(pmCard.reply.title);
+    expect(again.placement).toEqual({ kind: 'private' });
+    expect(again.reply.title).toBe(`${incident.id}: post-mortem drafted again from the timeline`);
     expect(readdirSync(dir)).toEqual([`${incident.id}.md`]);
     expect(readFileSync(join(dir, `${incident.id}.md`), 'utf8')).toContain('late finding');
     expect((await messagesIn(channel.id)).filter((m) => m.reply.title.startsWith('Post-mortem draft:'))).toHaveLength(1);
