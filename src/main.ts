@@ -59,7 +59,6 @@ import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { SqlLinkSecretRepository } from './store/link-secret-repository.js';
 import { linkSecret, postmortemPath, signedUrl } from './web/signed-links.js';
 import { storeDraftSource, type DraftSource } from './postmortems/draft-source.js';
-import { postmortemDrafts } from './postmortems/ticket-draft.js';
 import { postmortemService } from './postmortems/postmortem-service.js';
 import { reactToAlert } from './incidents/alert-incidents.js';
 import { registerPostmortemRoutes } from './http/postmortem-routes.js';
@@ -182,7 +181,6 @@ export async function buildApp(
     messageRefs: new SqlMessageRefRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
-    // drafts (for Retry) is set below, from the same draft source the post-mortem route reads.
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
     logger,
@@ -192,7 +190,6 @@ export async function buildApp(
   const linkSecretOf = linkSecret(runtime.linkSecret, new SqlLinkSecretRepository(db));
   const draftUrl = async (id: string) => signedUrl(runtime.publicUrl, postmortemPath(id), await linkSecretOf(), new Date());
   const drafts = storeDraftSource({ incidents: ports.incidents, timeline: ports.timeline, alerts: ports.alerts, draftUrl });
-  if (ports.tickets) ports.tickets.drafts = postmortemDrafts(drafts);
   ports.postmortems = postmortemService({ ports, source: drafts, draftUrl });
   ports.alertReactions = (result) => reactToAlert({ config: loaded.config, ports }, result);
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });

@@ -3,7 +3,7 @@ import { roleDenied } from '../core/authorize.js';
 import { hasRole } from '../core/guards.js';
 import type { JsonValue } from '../core/outcome.js';
 import type { Reply, ReplyButton, ReplyField } from '../core/reply.js';
-import { fileDraft, type FilingOutcome } from './ticket-filing.js';
+import type { FilingOutcome } from './ticket-filing.js';
 
 export const RETRY_PREFIX = 'pm-retry';
 /** Who may file again: the people who run the incident. */
@@ -47,23 +47,23 @@ export const postmortemRetryButton: ButtonHandler = {
     if (!ticketing || ticketing.systems.length === 0) {
       return finish('invalid', { title: 'No ticket system', status: 'error', text: 'No ticket system is configured (postmortems: in the Firebreak config), so there is nothing to retry; nothing was filed.', ephemeral: true });
     }
-    const draft = await ticketing.drafts?.latest(incidentId);
-    if (!draft) {
-      return finish('failed', { title: `No post-mortem draft of ${incidentId}`, status: 'error', text: `There is no post-mortem draft of ${incidentId} to file; run /incident postmortem in its channel first.` });
-    }
-    const outcomes = await fileDraft({ systems: ticketing.systems, tickets: ticketing.tickets, redactor: env.ports.redactor, logger: env.ports.logger }, incidentId, draft);
-    const failed = outcomes.filter((o) => o.status === 'failed' || o.status === 'busy');
-    const { fields, buttons } = ticketParts(incidentId, outcomes);
-    return finish(
-      failed.length === 0 ? 'ok' : 'failed',
+    // Retry drafts again from the timeline, files, and the card it was pressed on becomes the new one
+    // for everyone; the presser is told privately.
+    const r = await env.ports.postmortems?.draft(incidentId);
+    if (!r) return finish('invalid', { title: 'Unknown incident', status: 'error', text: `There is no incident ${incidentId}; nothing was filed.`, ephemeral: true });
+    const ok = r.problems.length === 0;
+    return env.recorder.finish(
+      click.invocationId,
+      click.inv,
+      null,
+      text,
       {
-        title: failed.length === 0 ? `Post-mortem of ${incidentId} filed` : `Post-mortem of ${incidentId}: ${failed.length} of ${outcomes.length} ticket${outcomes.length === 1 ? '' : 's'} not filed`,
-        status: failed.length === 0 ? 'ok' : 'error',
-        fields,
-        ...(buttons.length > 0 ? { buttons } : {}),
-        context: `Retried by ${click.inv.actor.name}`,
+        status: ok ? 'ok' : 'failed',
+        placement: { kind: 'private' },
+        sourceUpdate: r.reply,
+        reply: { title: ok ? `Post-mortem of ${incidentId} filed` : `Post-mortem of ${incidentId}: still not filed`, status: ok ? 'ok' : 'error', text: ok ? undefined : r.problems.join(' '), ephemeral: true },
       },
-      { tickets: outcomes.map((o) => ({ system: o.system, status: o.status, ref: o.ticket?.ref ?? null })) },
+      { button: true, detail: { incident: incidentId } },
     );
   },
 };

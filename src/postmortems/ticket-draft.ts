@@ -2,8 +2,6 @@ import { buildDraftAdf } from './draft-adf.js';
 import { draftTitle } from './draft-document.js';
 import type { DraftInput } from './draft-input.js';
 import { buildDraft } from './draft-markdown.js';
-import type { DraftSource } from './draft-source.js';
-import type { PostmortemDrafts } from './ticket-filing.js';
 import type { TicketDraft } from './ticket-system.js';
 
 /** GitHub refuses an issue body over 65,536 characters. */
@@ -24,15 +22,5 @@ export function ticketDraft(input: DraftInput): TicketDraft {
     markdown: buildDraft(input, { maxChars: MARKDOWN_LIMIT }),
     adf: buildDraftAdf(input, { maxChars: ADF_LIMIT }),
     actionItems: input.actionItems.map((a) => ({ id: a.id, text: a.text })),
-  };
-}
-
-/** The latest draft of an incident for filing and Retry (ports.tickets.drafts), from a DraftSource. */
-export function postmortemDrafts(source: DraftSource): PostmortemDrafts {
-  return {
-    async latest(incidentId) {
-      const input = await source.load(incidentId);
-      return input ? ticketDraft(input) : null;
-    },
   };
 }

@@ -5,17 +5,10 @@ import type { Redactor } from '../core/redact.js';
 import type { PostmortemTicketStore } from './ticket-store.js';
 import { TicketError, type FiledTicket, type TicketDraft, type TicketSystem } from './ticket-system.js';
 
-/** The latest post-mortem draft of an incident (what `/incident postmortem` would file), for Retry. */
-export interface PostmortemDrafts {
-  latest(incidentId: string): Promise<TicketDraft | null>;
-}
-
 /** What ports.tickets holds: the configured systems, the filed tickets and where Retry gets the draft. */
 export interface PostmortemTicketing {
   systems: readonly TicketSystem[];
   tickets: PostmortemTicketStore;
-  /** Unset until the draft builder's store is wired: Retry then says it has no draft. */
-  drafts?: PostmortemDrafts;
 }
 
 export interface FilingPorts {

@@ -74,7 +74,8 @@ describe('alert → incident → action → resolve → post-mortem, on the cons
     });
     expect(fired.transition).toBe('opened');
     // The route's `incident: sev1` declares it (once), with its own channel.
-    const incident = await until('the incident', async () => (await app.ports.incidents.listOpen())[0]);
+    // Declared in the background after the 2xx: wait until its channel exists too.
+    const incident = await until('the incident and its channel', async () => (await app.ports.incidents.listOpen()).find((i) => i.channel?.own));
     expect(incident).toMatchObject({ severity: 'sev1', alertGroups: [fired.group.id] });
     const channel: ChannelRef = { platform: 'console', id: incident.channel!.id, name: incident.channel!.name };
 
