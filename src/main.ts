@@ -2,7 +2,6 @@
  * Composition root: the only place concrete classes are built and wired together.
  * Everything else receives its collaborators through the ports in src/core.
  */
-import { resolve } from 'node:path';
 import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
 import { alertButtons } from './alerts/buttons/index.js';
@@ -14,7 +13,6 @@ import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
 import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
-import { silenceButton } from './alerts/buttons/silence-button.js';
 import { incidentButtons } from './incidents/buttons/index.js';
 import { reminderPolicy } from './incidents/reminder-policy.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
@@ -84,8 +82,6 @@ import { SqlPostmortemTicketRepository } from './store/postmortem-ticket-reposit
 const CHAT_PLATFORM_MODULES: readonly PlatformModule[] = [discordPlatform, slackPlatform];
 
 export interface App {
-  /** Where GET /incidents/:id/postmortem.md gets its draft and verifies its link. */
-  drafts: { source: DraftSource; secret: () => Promise<string> };
   runtime: RuntimeEnv;
   loaded: LoadedConfig;
   db: Db;
@@ -95,6 +91,8 @@ export interface App {
   chat: ChatPlatformDirectory;
   /** The console platform's messages: what `firebreak console` shows (ports.chat has the port over them). */
   consoleMessages: ConsoleMessageStore;
+  /** Where GET /incidents/:id/postmortem.md gets its draft and verifies its link. */
+  drafts: { source: DraftSource; secret: () => Promise<string> };
   dispatcher: Dispatcher;
   metrics: PromMetrics;
   logger: Logger;
@@ -155,7 +153,7 @@ export async function buildApp(
   const registry = new CommandRegistry(commands);
   const chat = new ChatPlatformDirectory();
   // Domains' buttons beside the core's; each is one handler per action-id prefix.
-  const buttons = new ButtonRegistry([...coreButtons, ...alertButtons, silenceButton, postmortemRetryButton, ...incidentButtons]);
+  const buttons = new ButtonRegistry([...coreButtons, ...alertButtons, postmortemRetryButton, ...incidentButtons]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages, redactor));
@@ -219,7 +217,7 @@ export async function buildApp(
 export interface Running {
   app: App;
   http: RunningServer;
-  /** The chat platforms that started (Slack, Discord), by id; each is also in app.chat. */
+  /** The platforms that started (the console, and Slack and Discord when configured), by id; each is in app.chat. */
   platforms: ReadonlyMap<PlatformId, StartedPlatform>;
   /** Posts and updates alert cards on every replica; poke() it after storing alerts. */
   alertOutbox: OutboxWorker;
@@ -264,7 +262,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
       closers.push(() => started.close());
     }
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
-    // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
+    // Platforms that need the port learn it now (the console writes where `firebreak run` finds the server).
     for (const started of platforms.values()) started.listening?.(http.port);
     // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
     // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
@@ -318,7 +316,6 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     },
   };
 }
-
 
 /** `firebreak migrate`: applies what is missing; says what it applied and how many there are. */
 export async function migrateStore(runtime: RuntimeEnv): Promise<{ applied: Awaited<ReturnType<typeof migrate>>; total: number; store: string }> {

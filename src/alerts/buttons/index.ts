@@ -1,6 +1,7 @@
 import type { ButtonHandler } from '../../core/button-handlers.js';
 import { ackButton } from './ack-button.js';
 import { actButton } from './act-button.js';
+import { silenceButton } from './silence-button.js';
 
-/** The alert cards' own buttons: Acknowledge and the runbook buttons (commands answered in the card's thread). */
-export const alertButtons: readonly ButtonHandler[] = [ackButton, actButton];
+/** The alert cards' own buttons: Acknowledge, Silence 1 h and the runbook buttons (commands answered in the card's thread). */
+export const alertButtons: readonly ButtonHandler[] = [ackButton, silenceButton, actButton];
