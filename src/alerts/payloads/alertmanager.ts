@@ -46,8 +46,11 @@ export const alertmanagerPayloadSchema = z
   .loose();
 export type AlertmanagerPayload = z.infer<typeof alertmanagerPayloadSchema>;
 
-export function fromAlertmanager(p: AlertmanagerPayload): AlertNotification {
-  const alerts: IncomingAlert[] = p.alerts.map((a) => ({
+type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
+
+/** One alert as both senders send it, normalized ("0001-01-01" ends and empty URLs are "not set"). */
+export function incomingAlert(a: AlertmanagerAlert): IncomingAlert {
+  return {
     fingerprint: a.fingerprint,
     status: a.status,
     labels: a.labels,
@@ -55,10 +58,23 @@ export function fromAlertmanager(p: AlertmanagerPayload): AlertNotification {
     startsAt: new Date(a.startsAt),
     endsAt: a.status === 'resolved' ? timeOrNull(a.endsAt) : null,
     generatorUrl: a.generatorURL || null,
-  }));
+  };
+}
+
+/** The envelope as both senders send it; `groupKey` is the sender's key as Firebreak stores it. */
+export interface NotificationEnvelope {
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+}
+
+export function notificationOf(source: AlertNotification['source'], groupKey: string, p: NotificationEnvelope, alerts: IncomingAlert[]): AlertNotification {
   return {
-    source: 'alertmanager',
-    groupKey: p.groupKey,
+    source,
+    groupKey,
     status: p.status,
     receiver: p.receiver || null,
     groupLabels: p.groupLabels,
@@ -67,4 +83,8 @@ export function fromAlertmanager(p: AlertmanagerPayload): AlertNotification {
     externalUrl: p.externalURL || null,
     alerts,
   };
+}
+
+export function fromAlertmanager(p: AlertmanagerPayload): AlertNotification {
+  return notificationOf('alertmanager', p.groupKey, p, p.alerts.map(incomingAlert));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AlertNotification, IncomingAlert } from '../model.js';
-import { alertmanagerAlertSchema, notificationEnvelope, timeOrNull } from './alertmanager.js';
+import { alertmanagerAlertSchema, incomingAlert, notificationEnvelope, notificationOf } from './alertmanager.js';
 
 /**
  * Grafana's webhook contact point payload (version "1"): Alertmanager's shape plus dashboard,
@@ -30,27 +30,12 @@ export type GrafanaPayload = z.infer<typeof grafanaPayloadSchema>;
 
 export function fromGrafana(p: GrafanaPayload): AlertNotification {
   const alerts: IncomingAlert[] = p.alerts.map((a) => ({
-    fingerprint: a.fingerprint,
-    status: a.status,
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: new Date(a.startsAt),
-    endsAt: a.status === 'resolved' ? timeOrNull(a.endsAt) : null,
-    generatorUrl: a.generatorURL || null,
+    ...incomingAlert(a),
     dashboardUrl: a.dashboardURL || null,
     panelUrl: a.panelURL || null,
     silenceUrl: a.silenceURL || null,
     values: a.values ?? null,
   }));
-  return {
-    source: 'grafana',
-    groupKey: `grafana:${p.orgId ?? 1}:${p.groupKey}`,
-    status: p.status,
-    receiver: p.receiver || null,
-    groupLabels: p.groupLabels,
-    commonLabels: p.commonLabels,
-    commonAnnotations: p.commonAnnotations,
-    externalUrl: p.externalURL || null,
-    alerts,
-  };
+  // Grafana's group keys are per organization; two orgs may use the same rules.
+  return notificationOf('grafana', `grafana:${p.orgId ?? 1}:${p.groupKey}`, p, alerts);
 }
