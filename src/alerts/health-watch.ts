@@ -5,7 +5,7 @@
  * check, routes, escalation), and resolves it when the check passes again. The counters live in
  * the store, so the replica that watches may change from one interval to the next.
  */
-import { healthTargets } from '../commands/health.js';
+import { healthTargets } from '../core/health-targets.js';
 import type { CheckConfig, FirebreakConfig } from '../config/schema.js';
 import type { Coordination, HealthProber, Logger } from '../core/ports.js';
 import type { Redactor } from '../core/redact.js';

@@ -1,22 +1,9 @@
 import { z } from 'zod';
-import type { CheckConfig, FirebreakConfig } from '../config/schema.js';
 import { didYouMean } from '../core/did-you-mean.js';
+import { healthTargets } from '../core/health-targets.js';
 import { actionIds } from '../core/dispatcher.js';
 import { defineCommand } from '../core/spec.js';
 import type { ReplyRow } from '../core/reply.js';
-
-interface Target {
-  name: string;
-  check: CheckConfig;
-}
-
-/** Everything /health knows how to check: services with a health check, then datastores. */
-export function healthTargets(config: FirebreakConfig): Target[] {
-  const targets: Target[] = [];
-  for (const [name, svc] of Object.entries(config.services)) if (svc.health) targets.push({ name, check: svc.health });
-  for (const [name, check] of Object.entries(config.datastores)) targets.push({ name, check });
-  return targets;
-}
 
 export const healthCommand = defineCommand({
   name: 'health',
