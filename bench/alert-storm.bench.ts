@@ -120,7 +120,7 @@ function channelText(fake: SlackFake): string[] {
  * Watches the channel until every group is named on a message (and, for Firebreak, has its own
  * card) or the observation time is over. `name` is how the side writes a group's name.
  */
-async function observe(fake: SlackFake, t0: number, name: (g: Group) => string, ownCard: (text: string, g: Group) => boolean, done: () => boolean) {
+async function observe(fake: SlackFake, t0: number, name: (g: Group) => string | string[], ownCard: (text: string, g: Group) => boolean, done: () => boolean) {
   const seen = new Set<number>();
   let allVisibleAt: number | null = null;
   let firstAt: number | null = null;
@@ -133,7 +133,8 @@ async function observe(fake: SlackFake, t0: number, name: (g: Group) => string, 
     own = 0;
     for (let i = 0; i < GROUPS; i++) {
       const n = name(groups[i]!);
-      const on = texts.filter((t) => t.includes(n));
+      const names = Array.isArray(n) ? n : [n];
+      const on = texts.filter((t) => names.some((x) => t.includes(x)));
       if (on.length > 0) seen.add(i);
       if (on.some((t) => ownCard(t, groups[i]!))) own++;
     }
@@ -206,7 +207,8 @@ async function firebreakSide(): Promise<SideResult> {
     const seen = await observe(
       fake,
       t0,
-      (g) => `${g.alertname} (${g.service})`,
+      // Its own card says "Firing: A (s)"; a storm digest row on Slack reads "*A* · s · …".
+      (g) => [`${g.alertname} (${g.service})`, `*${g.alertname}* · ${g.service} ·`],
       (text, g) => text.includes(`Firing: ${g.alertname} (${g.service})`),
       () => ingestedAt !== null,
     );
