@@ -76,15 +76,8 @@ export interface AlertGroup {
   resolvedCount: number;
 }
 
-/** An alert of a group as stored (latest state per fingerprint). */
-export interface StoredAlert {
-  fingerprint: string;
-  status: AlertStatus;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: Date;
-  endsAt: Date | null;
-  generatorUrl: string | null;
+/** An alert of a group as stored (latest state per fingerprint): what came in, links settled, and how often. */
+export interface StoredAlert extends Omit<IncomingAlert, 'dashboardUrl' | 'panelUrl' | 'silenceUrl' | 'values'> {
   dashboardUrl: string | null;
   panelUrl: string | null;
   values: Record<string, number> | null;

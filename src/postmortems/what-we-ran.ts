@@ -1,8 +1,8 @@
-import type { TimelineEvent } from '../core/timeline.js';
+import type { TimelineEvent, TimelineKind } from '../core/timeline.js';
 import { detailString } from './event-detail.js';
 
 /** Timeline kinds that belong to a typed command or a click, from the first attempt to the result. */
-const RUN_KINDS: ReadonlySet<string> = new Set([
+const RUN_KINDS: ReadonlySet<string> = new Set<TimelineKind>([
   'command',
   'command.invalid',
   'command.denied',
