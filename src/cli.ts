@@ -256,7 +256,7 @@ async function cmdStart(): Promise<number> {
   }
   process.stderr.write(
     `Firebreak is running on http://localhost:${running.http.port} (store: ${running.app.db.description}; config: ${loaded.source}).\n` +
-      `In another terminal: npx firebreak run "/health"\n`,
+      `In another terminal: npx --no-install firebreak run "/health"\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -9,7 +9,7 @@ import type { Db, Queryable } from './db.js';
  * defaults are a server's (shared_buffers 128MB, maintenance_work_mem 64MB): its WASM memory starts
  * at 128 MB, grows to hold them and never shrinks. Firebreak's database is small (timeline, leases,
  * outbox) and the OS page cache still holds the files, so a small buffer pool costs nothing we
- * measured (README, "The embedded store"). work_mem stays at PostgreSQL's default (4MB).
+ * measured (docs/production.md, "The embedded store"). work_mem stays at PostgreSQL's default (4MB).
  */
 export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
   shared_buffers: '16MB',

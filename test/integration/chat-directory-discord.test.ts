@@ -71,7 +71,7 @@ describe('Discord chat port: channels', () => {
   it('says what to fix when Discord refuses for lack of permissions', async () => {
     fake.failOnce('POST', /^\/guilds\/[^/]+\/channels$/, 403, { message: 'Missing Permissions', code: 50013 });
     await expect(discord.createChannel('inc-20261125-no-perms')).rejects.toThrow(
-      'Discord refused to create the channel #inc-20261125-no-perms: the bot is missing a permission (Missing Permissions): give it Manage Channels and Manage Roles, see the README (Discord setup).',
+      'Discord refused to create the channel #inc-20261125-no-perms: the bot is missing a permission (Missing Permissions): give it Manage Channels and Manage Roles, see Discord setup in docs/discord.md.',
     );
   });
 

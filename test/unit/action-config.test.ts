@@ -160,13 +160,13 @@ describe('the example config’s runbook actions', () => {
   });
 });
 
-describe('the README’s custom actions example', () => {
+describe('the custom actions example in docs/configuration.md', () => {
   it('is a config that loads and fills as documented', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('### Custom actions'));
+    const doc = readFileSync('docs/configuration.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## Custom actions'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const env = { CONDUIT_MASTER_KEY: 'mk-123456', LITELLM_MASTER_KEY: 'lk-123456', LITELLM_DB_PASSWORD: 'pw-123456' };
-    const { config } = parseConfigText(yaml, 'README.md', env);
+    const { config } = parseConfigText(yaml, 'docs/configuration.md', env);
     const sw = fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'gpt-4o', target: 'claude-3-5-haiku' });
     expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'claude-3-5-haiku' } });
     expect(JSON.parse(fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'a', weight: 7, target: 'gpt-4o-mini' }).body!)).toMatchObject({ weight: 7 });

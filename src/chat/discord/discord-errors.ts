@@ -21,7 +21,7 @@ const EXPLAINED: Record<number, string> = {
   30013: 'the server already has the most channels Discord allows (500): delete some',
   50001: 'the bot cannot see that channel (Missing Access): give it View Channels there',
   50007: 'that user does not accept direct messages from server members',
-  50013: 'the bot is missing a permission (Missing Permissions): give it Manage Channels and Manage Roles, see the README (Discord setup)',
+  50013: 'the bot is missing a permission (Missing Permissions): give it Manage Channels and Manage Roles, see Discord setup in docs/discord.md',
 };
 
 /** `err` from a REST call made to `what` ("create #inc-x", "pin the message") as one sentence. */
