@@ -3,6 +3,7 @@ import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
 import type { Reply } from '../core/reply.js';
 import { defineCommand, type CommandContext, type ParamSpec } from '../core/spec.js';
+import { subcommand, subcommandTable } from '../core/subcommands.js';
 import { declaredReply, declareIncident, openOwnChannel } from '../incidents/declare.js';
 import {
   addActionItem,
@@ -68,9 +69,41 @@ async function target(ctx: CommandContext, given: string | undefined): Promise<I
 const isIncident = (x: Incident | Outcome): x is Incident => 'declaredAt' in x;
 
 /** An incident action's result as the command's outcome: public in the channel, private when the reply says so. */
-function outcomeOf(r: ActResult, incidentId: string): Outcome {
+async function acted(result: Promise<ActResult>, incidentId: string): Promise<Outcome> {
+  const r = await result;
   if (!r.ok && !r.incident) return { status: 'invalid', reply: r.reply };
   return { status: r.ok ? 'ok' : 'failed', reply: r.reply, incidentId };
+}
+
+/** Runs a subcommand on its incident (named, or this channel's); "which incident?" otherwise. */
+async function onIncident(ctx: CommandContext, given: string | undefined, act: (i: Incident, a: Acting) => Promise<Outcome>): Promise<Outcome> {
+  const i = await target(ctx, given);
+  return isIncident(i) ? act(i, acting(ctx)) : i;
+}
+
+async function giveRole(ctx: CommandContext, a: Acting, i: Incident, roleText: string, personText: string): Promise<Outcome> {
+  const role = roleText as RoleName;
+  if (!ROLE_NAMES.includes(role)) return invalid('Unknown role', `"${truncate(role, 20)}" is not a role: use comms, scribe or lead.`);
+  const person = parsePerson(personText, ctx.actor);
+  if (!person.ok) return invalid('Who?', person.problem);
+  return acted(assignRole(a, i.id, role, person.person), i.id);
+}
+
+async function redraft(ctx: CommandContext, i: Incident): Promise<Outcome> {
+  const drafted = await ctx.ports.postmortems?.draft(i.id);
+  if (!drafted) return invalid('No post-mortem', 'Post-mortems are not set up in this Firebreak.');
+  // The card itself was updated in place in the incident's channel; the asker gets a pointer, not a second copy.
+  return {
+    status: 'ok',
+    placement: { kind: 'private' },
+    reply: {
+      title: `${i.id}: post-mortem drafted again from the timeline`,
+      status: drafted.problems.length > 0 ? 'warning' : 'ok',
+      text: [`Full draft: ${drafted.draftUrl}`, ...drafted.problems].join('\n'),
+      ephemeral: true,
+    },
+    incidentId: i.id,
+  };
 }
 
 async function declare(ctx: CommandContext, args: { title: string; severity?: string }): Promise<Outcome> {
@@ -140,124 +173,134 @@ async function retryChannel(ctx: CommandContext, i: Incident): Promise<Outcome> 
   };
 }
 
+/** Each subcommand once: what people see, how its arguments are checked, what it does. */
+const subcommands = subcommandTable([
+  subcommand({
+    name: 'declare',
+    summary: 'Declare an incident: its own channel, people invited, a pinned summary',
+    params: [textParam('What is wrong, e.g. checkout 5xx (a trailing sev2 or P2 sets the severity)', true, 'title'), { name: 'severity', description: 'sev1–sev4 (default from the config)', type: 'string', choices: severityChoices }],
+    args: { title: text('a title'), severity: z.string().max(10).optional() },
+    run: declare,
+  }),
+  subcommand({
+    name: 'status',
+    summary: 'Set the status: investigating, identified, monitoring, resolved',
+    params: [{ name: 'status', description: 'The new status', type: 'string', required: true, choices: () => [...INCIDENT_STATUSES] }, textParam('What changed (optional)', false), incidentParam],
+    args: { status: z.string({ message: 'a status is required' }).max(20), text: text('the note').optional(), incident: incidentArg },
+    run: (ctx, args) =>
+      onIncident(ctx, args.incident, (i, a) => {
+        const status = args.status.toLowerCase() as IncidentStatus;
+        if (!INCIDENT_STATUSES.includes(status)) return Promise.resolve(invalid('Unknown status', `"${truncate(args.status, 20)}" is not a status: use ${INCIDENT_STATUSES.join(', ')}.`));
+        return acted(changeStatus(a, i.id, status, args.text ? plainText(args.text) : null), i.id);
+      }),
+  }),
+  subcommand({
+    name: 'sev',
+    summary: 'Change the severity',
+    params: [{ name: 'severity', description: 'sev1–sev4 (or 1–4, P1–P4)', type: 'string', required: true, choices: severityChoices }, incidentParam],
+    args: { severity: z.string({ message: 'a severity is required' }).max(10), incident: incidentArg },
+    run: (ctx, args) =>
+      onIncident(ctx, args.incident, (i, a) => {
+        const severity = parseSeverity(args.severity);
+        if (!severity) return Promise.resolve(invalid('Unknown severity', `"${truncate(args.severity, 10)}" is not a severity: use 1–4 (sev1–sev4, P1–P4).`));
+        return acted(changeSeverity(a, i.id, severity), i.id);
+      }),
+  }),
+  subcommand({
+    name: 'lead',
+    summary: 'Hand the lead to someone',
+    params: [{ name: 'person', description: 'Who leads now', type: 'user', required: true }, incidentParam],
+    args: { person: z.string({ message: 'who leads is required (@someone)' }).max(120), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => giveRole(ctx, a, i, 'lead', args.person)),
+  }),
+  subcommand({
+    name: 'role',
+    summary: 'Give someone a role: comms, scribe (or lead)',
+    params: [
+      { name: 'role', description: 'comms, scribe or lead', type: 'string', required: true, choices: () => ['comms', 'scribe', 'lead'] },
+      { name: 'person', description: 'Who takes it', type: 'user', required: true },
+      incidentParam,
+    ],
+    args: { role: z.string({ message: 'a role is required: comms, scribe or lead' }).max(20), person: z.string({ message: 'who takes the role is required (@someone)' }).max(120), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => giveRole(ctx, a, i, args.role.toLowerCase(), args.person)),
+  }),
+  subcommand({
+    name: 'note',
+    summary: 'Add a note to the timeline',
+    params: [textParam('The note'), incidentParam],
+    args: { text: text('the note'), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(addNote(a, i, plainText(args.text)), i.id)),
+  }),
+  subcommand({
+    name: 'update',
+    summary: 'Post a status update here and in the incidents channel',
+    params: [textParam('The update for everyone following the incident'), incidentParam],
+    args: { text: text('the update'), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(postUpdate(a, i, plainText(args.text)), i.id)),
+  }),
+  subcommand({
+    name: 'action',
+    summary: 'Add an action item for the post-mortem',
+    params: [textParam('The follow-up to do'), incidentParam],
+    args: { text: text('the action item'), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(addActionItem(a, i, plainText(args.text)), i.id)),
+  }),
+  subcommand({
+    name: 'timeline',
+    summary: 'The last events on the timeline',
+    params: [{ name: 'count', description: 'How many (default 15)', type: 'integer', min: 1, max: 50 }, incidentParam],
+    args: { count: z.coerce.number({ message: 'count must be a number' }).int().min(1).max(50).optional(), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i) => timeline(ctx, i, args.count)),
+  }),
+  subcommand({ name: 'list', summary: 'The open incidents, anywhere', params: [], args: {}, run: (ctx) => list(ctx) }),
+  subcommand({
+    name: 'resolve',
+    summary: 'Resolve the incident (starts its post-mortem)',
+    params: [textParam('What fixed it (optional)', false), incidentParam],
+    args: { text: text('the note').optional(), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(changeStatus(a, i.id, 'resolved', args.text ? plainText(args.text) : null), i.id)),
+  }),
+  subcommand({
+    name: 'channel',
+    summary: 'Create the incident’s own channel (when creating it failed)',
+    params: [incidentParam],
+    args: { incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i) => retryChannel(ctx, i)),
+  }),
+  subcommand({
+    name: 'postmortem',
+    summary: 'Draft the post-mortem again from the timeline as it is now (updates its ticket)',
+    params: [incidentParam],
+    args: { incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i) => redraft(ctx, i)),
+  }),
+  subcommand({
+    name: 'mark',
+    summary: 'Add a chat message to the timeline (what 📌 and Add to timeline do)',
+    params: [
+      textParam('The message’s text'),
+      { name: 'message', description: 'The chat message’s id (Slack ts, Discord message id)', type: 'string' },
+      { name: 'author', description: 'Who wrote it', type: 'user' },
+      incidentParam,
+    ],
+    args: { text: text('the message'), message: z.string().max(40).optional(), author: z.string().max(120).optional(), incident: incidentArg },
+    run: (ctx, args) =>
+      onIncident(ctx, args.incident, (i, a) => {
+        const author = args.author ? parsePerson(args.author, ctx.actor) : null;
+        return acted(markMessage(a, i, { text: plainText(args.text), messageId: args.message ?? null, author: author?.ok ? author.person : null }), i.id);
+      }),
+  }),
+]);
+
 export const incidentCommand = defineCommand({
   name: 'incident',
   summary: 'Declare and run an incident: its channel, status, severity, roles, notes, updates and timeline',
   usage:
     '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | resolve | channel',
-  subcommands: [
-    {
-      name: 'declare',
-      summary: 'Declare an incident: its own channel, people invited, a pinned summary',
-      params: [textParam('What is wrong, e.g. checkout 5xx (a trailing sev2 or P2 sets the severity)', true, 'title'), { name: 'severity', description: 'sev1–sev4 (default from the config)', type: 'string', choices: severityChoices }],
-    },
-    {
-      name: 'status',
-      summary: 'Set the status: investigating, identified, monitoring, resolved',
-      params: [{ name: 'status', description: 'The new status', type: 'string', required: true, choices: () => [...INCIDENT_STATUSES] }, textParam('What changed (optional)', false), incidentParam],
-    },
-    { name: 'sev', summary: 'Change the severity', params: [{ name: 'severity', description: 'sev1–sev4 (or 1–4, P1–P4)', type: 'string', required: true, choices: severityChoices }, incidentParam] },
-    { name: 'lead', summary: 'Hand the lead to someone', params: [{ name: 'person', description: 'Who leads now', type: 'user', required: true }, incidentParam] },
-    {
-      name: 'role',
-      summary: 'Give someone a role: comms, scribe (or lead)',
-      params: [
-        { name: 'role', description: 'comms, scribe or lead', type: 'string', required: true, choices: () => ['comms', 'scribe', 'lead'] },
-        { name: 'person', description: 'Who takes it', type: 'user', required: true },
-        incidentParam,
-      ],
-    },
-    { name: 'note', summary: 'Add a note to the timeline', params: [textParam('The note'), incidentParam] },
-    { name: 'update', summary: 'Post a status update here and in the incidents channel', params: [textParam('The update for everyone following the incident'), incidentParam] },
-    { name: 'action', summary: 'Add an action item for the post-mortem', params: [textParam('The follow-up to do'), incidentParam] },
-    { name: 'timeline', summary: 'The last events on the timeline', params: [{ name: 'count', description: 'How many (default 15)', type: 'integer', min: 1, max: 50 }, incidentParam] },
-    { name: 'list', summary: 'The open incidents, anywhere', params: [] },
-    { name: 'resolve', summary: 'Resolve the incident (starts its post-mortem)', params: [textParam('What fixed it (optional)', false), incidentParam] },
-    { name: 'channel', summary: 'Create the incident’s own channel (when creating it failed)', params: [incidentParam] },
-    { name: 'postmortem', summary: 'Draft the post-mortem again from the timeline as it is now (updates its ticket)', params: [incidentParam] },
-    {
-      name: 'mark',
-      summary: 'Add a chat message to the timeline (what 📌 and Add to timeline do)',
-      params: [
-        textParam('The message’s text'),
-        { name: 'message', description: 'The chat message’s id (Slack ts, Discord message id)', type: 'string' },
-        { name: 'author', description: 'Who wrote it', type: 'user' },
-        incidentParam,
-      ],
-    },
-  ],
+  subcommands: subcommands.subcommands,
   params: [],
-  args: z.discriminatedUnion('subcommand', [
-    z.object({ subcommand: z.literal('declare'), title: text('a title'), severity: z.string().max(10).optional() }),
-    z.object({ subcommand: z.literal('status'), status: z.string({ message: 'a status is required' }).max(20), text: text('the note').optional(), incident: incidentArg }),
-    z.object({ subcommand: z.literal('sev'), severity: z.string({ message: 'a severity is required' }).max(10), incident: incidentArg }),
-    z.object({ subcommand: z.literal('lead'), person: z.string({ message: 'who leads is required (@someone)' }).max(120), incident: incidentArg }),
-    z.object({ subcommand: z.literal('role'), role: z.string({ message: 'a role is required: comms, scribe or lead' }).max(20), person: z.string({ message: 'who takes the role is required (@someone)' }).max(120), incident: incidentArg }),
-    z.object({ subcommand: z.literal('note'), text: text('the note'), incident: incidentArg }),
-    z.object({ subcommand: z.literal('update'), text: text('the update'), incident: incidentArg }),
-    z.object({ subcommand: z.literal('action'), text: text('the action item'), incident: incidentArg }),
-    z.object({ subcommand: z.literal('timeline'), count: z.coerce.number({ message: 'count must be a number' }).int().min(1).max(50).optional(), incident: incidentArg }),
-    z.object({ subcommand: z.literal('list') }),
-    z.object({ subcommand: z.literal('resolve'), text: text('the note').optional(), incident: incidentArg }),
-    z.object({ subcommand: z.literal('channel'), incident: incidentArg }),
-    z.object({ subcommand: z.literal('postmortem'), incident: incidentArg }),
-    z.object({ subcommand: z.literal('mark'), text: text('the message'), message: z.string().max(40).optional(), author: z.string().max(120).optional(), incident: incidentArg }),
-  ]),
+  args: subcommands.args,
   // Not a deploy: no confirmation card. Mutating so a retried delivery is deduplicated even with Redis down.
   mutating: true,
-  async run(ctx, args) {
-    if (args.subcommand === 'declare') return declare(ctx, args);
-    if (args.subcommand === 'list') return list(ctx);
-    const i = await target(ctx, args.incident);
-    if (!isIncident(i)) return i;
-    const a = acting(ctx);
-    switch (args.subcommand) {
-      case 'status': {
-        const status = args.status.toLowerCase() as IncidentStatus;
-        if (!INCIDENT_STATUSES.includes(status)) return invalid('Unknown status', `"${truncate(args.status, 20)}" is not a status: use ${INCIDENT_STATUSES.join(', ')}.`);
-        return outcomeOf(await changeStatus(a, i.id, status, args.text ? plainText(args.text) : null), i.id);
-      }
-      case 'resolve':
-        return outcomeOf(await changeStatus(a, i.id, 'resolved', args.text ? plainText(args.text) : null), i.id);
-      case 'sev': {
-        const severity = parseSeverity(args.severity);
-        if (!severity) return invalid('Unknown severity', `"${truncate(args.severity, 10)}" is not a severity: use 1–4 (sev1–sev4, P1–P4).`);
-        return outcomeOf(await changeSeverity(a, i.id, severity), i.id);
-      }
-      case 'lead':
-      case 'role': {
-        const role = (args.subcommand === 'lead' ? 'lead' : args.role.toLowerCase()) as RoleName;
-        if (!ROLE_NAMES.includes(role)) return invalid('Unknown role', `"${truncate(role, 20)}" is not a role: use comms, scribe or lead.`);
-        const person = parsePerson(args.person, ctx.actor);
-        if (!person.ok) return invalid('Who?', person.problem);
-        return outcomeOf(await assignRole(a, i.id, role, person.person), i.id);
-      }
-      case 'note':
-        return outcomeOf(await addNote(a, i, plainText(args.text)), i.id);
-      case 'update':
-        return outcomeOf(await postUpdate(a, i, plainText(args.text)), i.id);
-      case 'action':
-        return outcomeOf(await addActionItem(a, i, plainText(args.text)), i.id);
-      case 'timeline':
-        return timeline(ctx, i, args.count);
-      case 'channel':
-        return retryChannel(ctx, i);
-      case 'postmortem': {
-        const drafted = await ctx.ports.postmortems?.draft(i.id);
-        if (!drafted) return invalid('No post-mortem', 'Post-mortems are not set up in this Firebreak.');
-        // The card itself was updated in place in the incident's channel; the asker gets a pointer, not a second copy.
-        const link = /Full draft: (\S+)/.exec(drafted.reply.text ?? '')?.[1];
-        return {
-          status: 'ok',
-          placement: { kind: 'private' },
-          reply: { title: `${i.id}: post-mortem drafted again from the timeline`, status: drafted.problems.length > 0 ? 'warning' : 'ok', text: [link ? `Full draft: ${link}` : null, ...drafted.problems].filter(Boolean).join('\n'), ephemeral: true },
-          incidentId: i.id,
-        };
-      }
-      case 'mark': {
-        const author = args.author ? parsePerson(args.author, ctx.actor) : null;
-        return outcomeOf(await markMessage(a, i, { text: plainText(args.text), messageId: args.message ?? null, author: author?.ok ? author.person : null }), i.id);
-      }
-    }
-  },
+  run: subcommands.run,
 });

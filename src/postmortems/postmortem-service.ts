@@ -10,7 +10,8 @@ import { fileDraft, type FilingOutcome } from './ticket-filing.js';
 
 /** Drafts an incident's post-mortem from its timeline as it is now, files it and shows it in the incident's channel. */
 export interface PostmortemService {
-  draft(incidentId: string): Promise<{ reply: Reply; problems: string[] } | null>;
+  /** The card shown in the incident's channel, the signed link to the full draft, and what went wrong filing or showing it. */
+  draft(incidentId: string): Promise<{ reply: Reply; draftUrl: string; problems: string[] } | null>;
 }
 
 export const postmortemMessageKey = (incidentId: string) => `incident:${incidentId}:postmortem`;
@@ -41,7 +42,7 @@ export function postmortemService(deps: { ports: Ports; source: DraftSource; dra
       await showInChannel(ports, input.incident, reply).catch((err: unknown) => {
         problems.push(`Firebreak could not post the post-mortem card: ${ports.redactor.redact(err instanceof Error ? err.message : String(err))}`);
       });
-      return { reply, problems };
+      return { reply, draftUrl: url, problems };
     },
   };
 }
