@@ -1,48 +1,104 @@
+import type { z } from 'zod';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { ConfirmationFlow } from './confirmation-flow.js';
 import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
-import type { InvocationRecorder } from './invocation-recorder.js';
+import type { FinishedOutcome } from './invocation-recorder.js';
+import type { JsonValue } from './outcome.js';
 import type { Placement } from './placement.js';
+import type { Reply } from './reply.js';
 import type { Ports } from './services.js';
 
-/** One click, as a handler sees it: `arg` is the action id after `prefix:`. */
-export interface ButtonClick {
+/** One press, as a handler sees it: it got here only past the button's declared rules. */
+export interface ButtonPress<P> {
   invocationId: string;
   inv: Invocation;
   actionId: string;
+  /** The action id after `prefix:`, as the platform sent it. */
   arg: string;
+  /** `arg` as the button's payload schema parsed it. */
+  payload: P;
   sink: ReplySink;
 }
 
-/** What a handler may use besides the ports: the outcome recorder and the confirmation flow. */
+/** What a handler may use besides the ports. Recording is the dispatcher's, not the handler's. */
 export interface ButtonEnv {
   readonly config: FirebreakConfig;
   readonly ports: Ports;
-  readonly recorder: InvocationRecorder;
   readonly confirmations: ConfirmationFlow;
   now(): Date;
 }
 
-export type ButtonHandler =
-  /** A command typed by clicking (`run:/health`): dispatched as that text, counted under its command. */
-  | {
-      readonly prefix: string;
-      readonly kind: 'command';
-      commandText(arg: string): string;
-      /**
-       * Where the command's answer goes when it would replace the clicked message (the default):
-       * a card that must stay, such as an alert card, has its runbook buttons answered in its thread.
-       */
-      readonly placement?: Placement;
-    }
-  | {
-      readonly prefix: string;
-      readonly kind: 'handler';
-      /** The metric label of its clicks: fixed, so arbitrary action ids cannot mint series. */
-      readonly metricLabel: string;
-      /** Must end in exactly one recorded outcome (env.recorder.finish), like every invocation. */
-      handle(click: ButtonClick, env: ButtonEnv): Promise<DispatchResult>;
-    };
+/** How a press is written on the timeline: the same words whether it was refused or handled. */
+export interface ButtonRecord {
+  command: string | null;
+  text: string;
+  detail?: { [key: string]: JsonValue };
+}
+
+/** What a handler decided. The dispatcher records it as the press's one timeline row. */
+export interface ButtonOutcome extends FinishedOutcome {
+  /** Added to the record's own detail. */
+  detail?: { [key: string]: JsonValue };
+}
+
+/**
+ * The rules the dispatcher enforces before a handler runs: workspace and allowed channels unless
+ * `outsideAllowedChannels`, then `role` (when set), then the payload schema. A refusal is one
+ * private sentence and one recorded row (command.denied / command.invalid), like a command's.
+ */
+export interface ButtonRules<P> {
+  readonly prefix: string;
+  /** The metric label of its presses: fixed, so arbitrary action ids cannot mint series. */
+  readonly metricLabel: string;
+  /** The button as refusals name it: "Not allowed: Silence", "Acknowledge is not allowed in #random". */
+  readonly name: string;
+  readonly role?: string;
+  /** True for buttons whose own checks stand in for the channel rule (a confirmation card's). */
+  readonly outsideAllowedChannels: boolean;
+  /** Parses the text after `prefix:`; a failure is answered with `malformed`. */
+  readonly payload: z.ZodType<P, string>;
+  /** The sentence for a payload the schema refuses (a forged or outdated button). */
+  malformed?(arg: string): Reply;
+  /** Its timeline row; `payload` is absent when the press was refused before the schema parsed it. */
+  record?(arg: string, payload?: P): ButtonRecord;
+}
+
+/** A button handled in one step whose outcome the dispatcher records. */
+export interface DeclaredButton<P = unknown> extends ButtonRules<P> {
+  readonly kind: 'handler';
+  handle(press: ButtonPress<P>, env: ButtonEnv): Promise<ButtonOutcome>;
+}
+
+/**
+ * A button whose outcome its flow records itself, in the same transaction as what it decides
+ * (Confirm and Cancel: the confirmation's decision and its timeline row are one write).
+ */
+export interface SelfRecordingButton<P = unknown> extends ButtonRules<P> {
+  readonly kind: 'self-recording';
+  handle(press: ButtonPress<P>, env: ButtonEnv): Promise<DispatchResult>;
+}
+
+/** A command typed by clicking (`run:/health`): dispatched as that text, with that command's own rules. */
+export interface CommandButton {
+  readonly prefix: string;
+  readonly kind: 'command';
+  commandText(arg: string): string;
+  /**
+   * Where the command's answer goes when it would replace the clicked message (the default):
+   * a card that must stay, such as an alert card, has its runbook buttons answered in its thread.
+   */
+  readonly placement?: Placement;
+}
+
+export type RuledButton = DeclaredButton | SelfRecordingButton;
+export type ButtonHandler = CommandButton | RuledButton;
+
+/** Declares a button, typing `press.payload` from its schema (the registry holds it untyped). */
+export function defineButton<P>(b: DeclaredButton<P>): DeclaredButton;
+export function defineButton<P>(b: SelfRecordingButton<P>): SelfRecordingButton;
+export function defineButton<P>(b: DeclaredButton<P> | SelfRecordingButton<P>): RuledButton {
+  return b as RuledButton;
+}
 
 /** Action-id prefix → handler. A new kind of button is one file exporting a handler, listed in main.ts. */
 export class ButtonRegistry {

@@ -4,6 +4,7 @@ import { ArgsError, rawArgsFromText, textFromRawArgs, validateArgs } from './arg
 import { authorize } from './authorize.js';
 import { ChannelIncidents } from './channel-incidents.js';
 import type { ButtonEnv } from './button-handlers.js';
+import { pressButton } from './button-press.js';
 import { commandContext, runSafely } from './command-context.js';
 import { ConfirmationFlow } from './confirmation-flow.js';
 import { didYouMean } from './did-you-mean.js';
@@ -21,8 +22,8 @@ export { actionIds } from './confirmation-card.js';
 
 /**
  * The one pipeline every platform calls: parse → authorize → (plan → confirm → lease) → run → record.
- * Buttons go to the handler registered for their prefix. Every path, including refusals, ends in
- * exactly one recorded outcome for the invocation.
+ * Buttons go to the handler registered for their prefix, past the rules it declares (button-press.ts).
+ * Every path, including refusals, ends in exactly one recorded outcome for the invocation.
  */
 export class Dispatcher {
   private readonly recorder: InvocationRecorder;
@@ -38,7 +39,7 @@ export class Dispatcher {
   ) {
     this.recorder = new InvocationRecorder(ports.timeline, ports.redactor);
     this.confirmations = new ConfirmationFlow(config, ports, this.recorder, now);
-    this.env = { config, ports, recorder: this.recorder, confirmations: this.confirmations, now };
+    this.env = { config, ports, confirmations: this.confirmations, now };
     this.channelIncidents = new ChannelIncidents((platform, channelId) => ports.incidents.byChannel(platform, channelId), ports.logger);
   }
 
@@ -61,9 +62,9 @@ export class Dispatcher {
     try {
       if (inv.input.kind === 'action') {
         const actionId = inv.input.actionId;
-        if (button?.handler.kind === 'handler') {
+        if (button) {
           commandName = button.handler.metricLabel;
-          result = await button.handler.handle({ invocationId, inv, actionId, arg: button.arg, sink }, this.env);
+          result = await pressButton(button.handler, { invocationId, inv, actionId, arg: button.arg, sink }, this.env, this.recorder);
         } else {
           commandName = '(button)';
           result = await this.recorder.finish(invocationId, inv, null, `(button ${truncate(actionId, 60)})`, {

@@ -1,8 +1,6 @@
-import type { ButtonHandler } from '../core/button-handlers.js';
-import { roleDenied } from '../core/authorize.js';
-import { hasRole } from '../core/guards.js';
-import type { JsonValue } from '../core/outcome.js';
-import type { Reply, ReplyButton, ReplyField } from '../core/reply.js';
+import { z } from 'zod';
+import { defineButton, type ButtonOutcome } from '../core/button-handlers.js';
+import type { ReplyButton, ReplyField } from '../core/reply.js';
 import type { FilingOutcome } from './ticket-filing.js';
 
 export const RETRY_PREFIX = 'pm-retry';
@@ -29,41 +27,33 @@ export function ticketParts(incidentId: string, outcomes: readonly FilingOutcome
  * Safe to press twice or on two replicas: filing claims each ticket, so what was filed is updated
  * in place and what was not is filed once.
  */
-export const postmortemRetryButton: ButtonHandler = {
+export const postmortemRetryButton = defineButton({
   prefix: RETRY_PREFIX,
   kind: 'handler',
   metricLabel: '(pm-retry)',
-  async handle(click, env) {
-    const incidentId = click.arg;
-    const text = `(retry filing the post-mortem of ${incidentId})`;
-    const finish = (status: 'ok' | 'failed' | 'invalid' | 'denied', reply: Reply, detail: { [key: string]: JsonValue } = {}) =>
-      env.recorder.finish(click.invocationId, click.inv, null, text, { status, reply, placement: reply.ephemeral ? { kind: 'private' } : { kind: 'thread' } }, { button: true, detail: { incident: incidentId, ...detail } });
-
-    if (!hasRole(env.config, click.inv.actor, RETRY_ROLE)) return finish('denied', roleDenied('Retry filing the post-mortem', RETRY_ROLE, click.inv.actor).reply);
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/.test(incidentId)) {
-      return finish('invalid', { title: 'Unknown incident', status: 'error', text: 'This Retry button names no incident Firebreak knows; nothing was filed.', ephemeral: true });
-    }
+  name: 'Retry filing the post-mortem',
+  role: RETRY_ROLE,
+  // As it always was: the role is its rule, wherever the post-mortem card was posted.
+  outsideAllowedChannels: true,
+  payload: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/),
+  malformed: () => ({ title: 'Unknown incident', status: 'error', text: 'This Retry button names no incident Firebreak knows; nothing was filed.' }),
+  record: (incidentId) => ({ command: null, text: `(retry filing the post-mortem of ${incidentId})`, detail: { incident: incidentId } }),
+  async handle({ payload: incidentId }, env): Promise<ButtonOutcome> {
+    const refuse = (title: string, text: string): ButtonOutcome => ({ status: 'invalid', reply: { title, status: 'error', text, ephemeral: true }, placement: { kind: 'private' } });
     const ticketing = env.ports.tickets;
     if (!ticketing || ticketing.systems.length === 0) {
-      return finish('invalid', { title: 'No ticket system', status: 'error', text: 'No ticket system is configured (postmortems: in the Firebreak config), so there is nothing to retry; nothing was filed.', ephemeral: true });
+      return refuse('No ticket system', 'No ticket system is configured (postmortems: in the Firebreak config), so there is nothing to retry; nothing was filed.');
     }
     // Retry drafts again from the timeline, files, and the card it was pressed on becomes the new one
     // for everyone; the presser is told privately.
     const r = await env.ports.postmortems?.draft(incidentId);
-    if (!r) return finish('invalid', { title: 'Unknown incident', status: 'error', text: `There is no incident ${incidentId}; nothing was filed.`, ephemeral: true });
+    if (!r) return refuse('Unknown incident', `There is no incident ${incidentId}; nothing was filed.`);
     const ok = r.problems.length === 0;
-    return env.recorder.finish(
-      click.invocationId,
-      click.inv,
-      null,
-      text,
-      {
-        status: ok ? 'ok' : 'failed',
-        placement: { kind: 'private' },
-        sourceUpdate: r.reply,
-        reply: { title: ok ? `Post-mortem of ${incidentId} filed` : `Post-mortem of ${incidentId}: still not filed`, status: ok ? 'ok' : 'error', text: ok ? undefined : r.problems.join(' '), ephemeral: true },
-      },
-      { button: true, detail: { incident: incidentId } },
-    );
+    return {
+      status: ok ? 'ok' : 'failed',
+      placement: { kind: 'private' },
+      sourceUpdate: r.reply,
+      reply: { title: ok ? `Post-mortem of ${incidentId} filed` : `Post-mortem of ${incidentId}: still not filed`, status: ok ? 'ok' : 'error', text: ok ? undefined : r.problems.join(' '), ephemeral: true },
+    };
   },
-};
+});

@@ -1,31 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ButtonRegistry, type ButtonHandler } from '../../src/core/button-handlers.js';
+import { z } from 'zod';
+import { ButtonRegistry, defineButton } from '../../src/core/button-handlers.js';
 import { coreButtons } from '../../src/core/buttons/index.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
 import type { App } from '../../src/main.js';
 import { alice, consoleChan, testApp } from '../support/app.js';
 
 /** A button kind of the test's own: what a domain (alerts, incidents) adds in one file. */
-const ackButton: ButtonHandler = {
+const ackButton = defineButton({
   prefix: 'ack',
   kind: 'handler',
   metricLabel: '(ack)',
-  async handle(click, env) {
-    return env.recorder.finish(
-      click.invocationId,
-      click.inv,
-      null,
-      `(ack ${click.arg})`,
-      {
-        status: 'ok',
-        reply: { title: `Noted, ${click.inv.actor.name}`, status: 'info' },
-        placement: { kind: 'private' },
-        sourceUpdate: { title: `Group ${click.arg}`, status: 'ok', context: `Acknowledged by ${click.inv.actor.name}` },
-      },
-      { button: true, detail: { group: click.arg } },
-    );
+  name: 'Acknowledge',
+  outsideAllowedChannels: false,
+  payload: z.string(),
+  record: (arg) => ({ command: null, text: `(ack ${arg})`, detail: { group: arg } }),
+  async handle(press) {
+    return {
+      status: 'ok',
+      reply: { title: `Noted, ${press.inv.actor.name}`, status: 'info' },
+      placement: { kind: 'private' },
+      sourceUpdate: { title: `Group ${press.payload}`, status: 'ok', context: `Acknowledged by ${press.inv.actor.name}` },
+    };
   },
-};
+});
 
 describe('button handlers: a registry from action-id prefix to handler', () => {
   let app: App;

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { z } from 'zod';
-import type { ButtonHandler } from '../../src/core/button-handlers.js';
+import { defineButton } from '../../src/core/button-handlers.js';
 import type { Placement } from '../../src/core/placement.js';
 import type { Reply } from '../../src/core/reply.js';
 import { defineCommand } from '../../src/core/spec.js';
@@ -68,15 +68,19 @@ async function outcomeFor(arg: string, who: string, progress: (r: Reply) => Prom
   };
 }
 
-export const placeButton: ButtonHandler = {
+export const placeButton = defineButton({
   prefix: 'place',
   kind: 'handler',
   metricLabel: '(place)',
-  async handle(click, env) {
-    const outcome = await outcomeFor(click.arg, click.inv.actor.name, (r) => click.sink.progress(r));
-    return env.recorder.finish(click.invocationId, click.inv, null, `(place ${click.arg})`, { status: 'ok', ...outcome }, { button: true });
+  name: 'Place',
+  outsideAllowedChannels: true,
+  payload: z.string(),
+  record: (arg) => ({ command: null, text: `(place ${arg})` }),
+  async handle(press) {
+    const outcome = await outcomeFor(press.payload, press.inv.actor.name, (r) => press.sink.progress(r));
+    return { status: 'ok', ...outcome };
   },
-};
+});
 
 export const placeCommand = defineCommand({
   name: 'place',

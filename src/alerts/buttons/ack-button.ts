@@ -1,6 +1,6 @@
-import { authorizeChannel } from '../../core/authorize.js';
-import type { ButtonClick, ButtonEnv, ButtonHandler } from '../../core/button-handlers.js';
-import type { DispatchResult } from '../../core/invocation.js';
+import { z } from 'zod';
+import { defineButton, type ButtonEnv, type ButtonOutcome } from '../../core/button-handlers.js';
+import type { Invocation } from '../../core/invocation.js';
 import type { FinishedOutcome } from '../../core/invocation-recorder.js';
 import { truncate } from '../../core/parser.js';
 import type { Reply } from '../../core/reply.js';
@@ -11,7 +11,14 @@ import { syncPaging } from '../escalation.js';
 import type { AlertGroup } from '../model.js';
 
 /** `42` on a card; `42 list [SERVICE]` on the /alerts list, which is shown again after the click. */
-const ARG = /^(\d{1,19})(?:( list)(?: (\S{1,63}))?)?$/;
+const ackPayload = z
+  .string()
+  .regex(/^(\d{1,19})(?:( list)(?: (\S{1,63}))?)?$/)
+  .transform((arg) => {
+    const [id = '', list, service] = arg.split(' ');
+    return { id, fromList: list !== undefined, service };
+  });
+type AckPayload = z.infer<typeof ackPayload>;
 
 const privately = (reply: Reply, sourceUpdate?: Reply): FinishedOutcome => ({ status: 'ok', reply, placement: { kind: 'private' }, ...(sourceUpdate ? { sourceUpdate } : {}) });
 
@@ -21,37 +28,36 @@ const privately = (reply: Reply, sourceUpdate?: Reply): FinishedOutcome => ({ st
  * one transaction, so every card of the group, on every platform, says so soon after; the
  * clicked message shows it at once.
  */
-export const ackButton: ButtonHandler = {
+export const ackButton = defineButton({
   prefix: 'ack',
   kind: 'handler',
   metricLabel: '(ack)',
-  handle: (click, env) => acknowledge(click, env),
-};
+  name: 'Acknowledge',
+  outsideAllowedChannels: false,
+  payload: ackPayload,
+  malformed: () => ({
+    title: 'Unknown alert group',
+    status: 'error',
+    text: 'This Acknowledge button names no alert group Firebreak knows; it may come from an older version. Use /alerts to list what is firing.',
+  }),
+  record: (arg) => ({ command: null, text: `(button ack ${truncate(arg, 80)})` }),
+  handle: (press, env) => acknowledge(press.payload, press.inv, env),
+});
 
-async function acknowledge(click: ButtonClick, env: ButtonEnv): Promise<DispatchResult> {
-  const { inv, invocationId } = click;
-  const text = `(button ack ${truncate(click.arg, 80)})`;
-  const finish = (outcome: FinishedOutcome, detail: Record<string, string | boolean> = {}) => env.recorder.finish(invocationId, inv, null, text, outcome, { button: true, detail });
-  const refused = authorizeChannel(env.config, inv, 'Acknowledge');
-  if (refused) return finish(refused);
-  const m = ARG.exec(click.arg);
-  if (!m) {
-    return finish({ status: 'invalid', reply: { title: 'Unknown alert group', status: 'error', text: 'This Acknowledge button names no alert group Firebreak knows; it may come from an older version. Use /alerts to list what is firing.', ephemeral: true } });
-  }
-  const [, id = '', fromList, service] = m;
+async function acknowledge({ id, fromList, service }: AckPayload, inv: Invocation, env: ButtonEnv): Promise<ButtonOutcome> {
   const store = env.ports.alerts;
   const platforms = env.ports.chat.announcers().map((p) => p.platform);
   const result = await store.acknowledge(id, inv.actor, platforms);
   const group = result?.group ?? (await store.get(id));
   if (!group) {
-    return finish({ status: 'invalid', reply: { title: 'No such alert group', status: 'error', text: `There is no alert group ${id} (any more). Use /alerts to list what is firing.`, ephemeral: true } }, { group: id });
+    return { status: 'invalid', reply: { title: 'No such alert group', status: 'error', text: `There is no alert group ${id} (any more). Use /alerts to list what is firing.`, ephemeral: true }, detail: { group: id } };
   }
   const now = env.now();
-  const sourceUpdate = fromList !== undefined ? renderAlertsList(await store.firing({ ...(service ? { service } : {}), limit: LIST_LIMIT }), service, now) : (await currentCard(store, env.config, id, now))?.reply;
+  const sourceUpdate = fromList ? renderAlertsList(await store.firing({ ...(service ? { service } : {}), limit: LIST_LIMIT }), service, now) : (await currentCard(store, env.config, id, now))?.reply;
   const first = result?.first === true;
   // A paged group's page is acknowledged too; not awaited, so PagerDuty's retries never hold up the card.
   if (first) void syncPaging(env.ports, env.config, group);
-  return finish(privately(first ? acknowledgedReply(group) : notAcknowledgedReply(group, inv.actor.id), sourceUpdate), { group: id, first });
+  return { ...privately(first ? acknowledgedReply(group) : notAcknowledgedReply(group, inv.actor.id), sourceUpdate), detail: { group: id, first } };
 }
 
 function acknowledgedReply(group: AlertGroup): Reply {

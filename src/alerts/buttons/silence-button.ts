@@ -1,11 +1,8 @@
-import { currentCard } from '../current-card.js';
-import type { ButtonClick, ButtonEnv, ButtonHandler } from '../../core/button-handlers.js';
-import { roleDenied } from '../../core/authorize.js';
-import { hasRole } from '../../core/guards.js';
-import type { DispatchResult } from '../../core/invocation.js';
-import type { FinishedOutcome } from '../../core/invocation-recorder.js';
+import { z } from 'zod';
+import { defineButton, type ButtonOutcome } from '../../core/button-handlers.js';
 import { truncate } from '../../core/parser.js';
 import type { Reply } from '../../core/reply.js';
+import { currentCard } from '../current-card.js';
 
 /** How long the card's "Silence 1 h" silences for. */
 export const SILENCE_DURATION_MS = 60 * 60 * 1000;
@@ -14,10 +11,12 @@ export const SILENCE_ROLE = 'responders';
 
 export const silenceActionId = (groupId: string) => `silence:${groupId}`;
 
-const refusal = (status: 'invalid' | 'denied' | 'failed', title: string, text: string): FinishedOutcome => ({
+const refusal = (status: 'invalid' | 'failed', title: string, text: string): ButtonOutcome => ({
   status,
   reply: { title, status: status === 'failed' ? 'error' : 'warning', text, ephemeral: true },
 });
+
+const unknownGroup = refusal('invalid', 'Unknown alert group', 'This alert group does not exist (any more); nothing was silenced.');
 
 const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
 
@@ -26,35 +25,34 @@ const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
  * labels for one hour, then the group remembers it (alert.silenced, card marked dirty, one
  * transaction in the store). The clicker gets a private "Silenced for 1 h (silence 1b2c…)".
  */
-export const silenceButton: ButtonHandler = {
+export const silenceButton = defineButton({
   prefix: 'silence',
   kind: 'handler',
   metricLabel: '(silence)',
-  async handle(click: ButtonClick, env: ButtonEnv): Promise<DispatchResult> {
-    const { invocationId, inv, arg: groupId } = click;
+  name: 'Silence',
+  role: SILENCE_ROLE,
+  // As it always was: the role is Silence's rule, wherever its card was routed (alerts.channel, a route's).
+  outsideAllowedChannels: true,
+  payload: z.string().regex(/^\d{1,18}$/),
+  malformed: () => unknownGroup.reply,
+  record: (groupId) => ({ command: null, text: `(silence ${truncate(groupId, 40)})`, detail: { group: groupId } }),
+  async handle({ inv, payload: groupId }, env): Promise<ButtonOutcome> {
     const { ports } = env;
-    const label = `(silence ${truncate(groupId, 40)})`;
-    const finish = (outcome: FinishedOutcome, detail: Record<string, string> = {}) =>
-      env.recorder.finish(invocationId, inv, null, label, outcome, { button: true, detail: { group: groupId, ...detail } });
-
-    if (!hasRole(env.config, inv.actor, SILENCE_ROLE)) return finish(roleDenied('Silence', SILENCE_ROLE, inv.actor));
-    const group = groupId ? await ports.alerts.get(groupId) : null;
-    if (!group) return finish(refusal('invalid', 'Unknown alert group', 'This alert group does not exist (any more); nothing was silenced.'));
+    const group = await ports.alerts.get(groupId);
+    if (!group) return unknownGroup;
     if (group.source !== 'alertmanager') {
       const where = group.source === 'grafana' ? 'Grafana alerts are silenced in Grafana itself' : "Firebreak's own health watch has no silences";
-      return finish(refusal('invalid', 'Cannot silence here', `${where}; Silence works for Alertmanager alerts. Nothing was silenced.`));
+      return refusal('invalid', 'Cannot silence here', `${where}; Silence works for Alertmanager alerts. Nothing was silenced.`);
     }
     if (!ports.silences) {
-      return finish(refusal('invalid', 'Silence is not configured', 'Silence needs alerts.alertmanager_url in the Firebreak config (Alertmanager API v2); nothing was silenced.'));
+      return refusal('invalid', 'Silence is not configured', 'Silence needs alerts.alertmanager_url in the Firebreak config (Alertmanager API v2); nothing was silenced.');
     }
     const now = env.now();
     if (group.status === 'resolved') {
-      return finish(refusal('invalid', 'Already resolved', `${group.alertname} resolved${group.resolvedAt ? ` at ${hhmm(group.resolvedAt)}` : ''}; there is nothing to silence.`));
+      return refusal('invalid', 'Already resolved', `${group.alertname} resolved${group.resolvedAt ? ` at ${hhmm(group.resolvedAt)}` : ''}; there is nothing to silence.`);
     }
     if (group.silence && group.silence.until.getTime() > now.getTime()) {
-      return finish(refusal('invalid', 'Already silenced', `${group.silence.by} silenced it until ${hhmm(group.silence.until)} (silence ${group.silence.id}); nothing more was done.`), {
-        silence: group.silence.id,
-      });
+      return { ...refusal('invalid', 'Already silenced', `${group.silence.by} silenced it until ${hhmm(group.silence.until)} (silence ${group.silence.id}); nothing more was done.`), detail: { silence: group.silence.id } };
     }
 
     const endsAt = new Date(now.getTime() + SILENCE_DURATION_MS);
@@ -65,7 +63,7 @@ export const silenceButton: ButtonHandler = {
       createdBy: inv.actor.name,
       comment: `Silenced from Firebreak by ${inv.actor.name}`,
     });
-    if (!created.ok) return finish(refusal('failed', 'Silence failed', created.problem));
+    if (!created.ok) return refusal('failed', 'Silence failed', created.problem);
 
     const platforms = ports.chat.announcers().map((p) => p.platform);
     await ports.alerts.setSilence(group.id, { id: created.id, until: endsAt, by: inv.actor }, platforms);
@@ -83,6 +81,6 @@ export const silenceButton: ButtonHandler = {
     };
     // The clicked card shows "Silenced until … by …" for everyone at once (the outbox catches up the rest).
     const sourceUpdate = (await currentCard(ports.alerts, env.config, group.id, now))?.reply;
-    return finish({ status: 'ok', reply, placement: { kind: 'private' }, ...(sourceUpdate ? { sourceUpdate } : {}) }, { silence: created.id, until: endsAt.toISOString() });
+    return { status: 'ok', reply, placement: { kind: 'private' }, ...(sourceUpdate ? { sourceUpdate } : {}), detail: { silence: created.id, until: endsAt.toISOString() } };
   },
-};
+});

@@ -1,9 +1,13 @@
-import type { ButtonHandler } from '../button-handlers.js';
+import { z } from 'zod';
+import { defineButton } from '../button-handlers.js';
 
-/** Cancel on a confirmation card: decides it cancelled, exactly once across replicas. */
-export const cancelButton: ButtonHandler = {
+/** Cancel on a confirmation card: decides it cancelled, exactly once across replicas (the flow checks who may). */
+export const cancelButton = defineButton({
   prefix: 'cancel',
-  kind: 'handler',
+  kind: 'self-recording',
   metricLabel: '(cancel)',
-  handle: (click, env) => env.confirmations.cancel(click.invocationId, click.inv, click.arg),
-};
+  name: 'Cancel',
+  outsideAllowedChannels: true,
+  payload: z.string(),
+  handle: (press, env) => env.confirmations.cancel(press.invocationId, press.inv, press.payload),
+});

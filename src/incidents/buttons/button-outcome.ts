@@ -1,27 +1,40 @@
-import { authorizeChannel, type Refusal } from '../../core/authorize.js';
-import type { ButtonClick, ButtonEnv } from '../../core/button-handlers.js';
-import type { DispatchResult } from '../../core/invocation.js';
+import { z } from 'zod';
+import type { ButtonEnv, ButtonPress, ButtonRecord } from '../../core/button-handlers.js';
 import type { FinishedOutcome } from '../../core/invocation-recorder.js';
 import type { Placement } from '../../core/placement.js';
 import type { Reply } from '../../core/reply.js';
-import type { Acting, ActResult } from '../incident-actions.js';
+import { noSuchIncident, type Acting, type ActResult } from '../incident-actions.js';
 import { linkedAlerts } from '../incident-messages.js';
 import { announcementCard, summaryCard } from '../summary-card.js';
 
 /** Who clicked, as the incident actions see it. */
-export function actingOf(click: ButtonClick, env: ButtonEnv): Acting {
-  return { deps: { config: env.config, ports: env.ports }, actor: click.inv.actor, invocationId: click.invocationId, channel: click.inv.channel };
+export function actingOf(press: ButtonPress<unknown>, env: ButtonEnv): Acting {
+  return { deps: { config: env.config, ports: env.ports }, actor: press.inv.actor, invocationId: press.invocationId, channel: press.inv.channel };
 }
 
-/** Incident buttons work where commands do: allowed channels and incidents' own channels. */
-export function refusedHere(click: ButtonClick, env: ButtonEnv, label: string): Refusal | null {
-  return authorizeChannel(env.config, click.inv, label);
+/** A click's row: a "button" event on the incident's timeline, counted under /incident. */
+export const incidentRecord = (label: string, arg: string): ButtonRecord => ({ command: 'incident', text: `(button ${label}) ${arg}` });
+
+/** An incident id as cards carry it (`INC-42`); anything else names no incident, and is told so. */
+export const incidentIdPayload = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/);
+export const noSuchIncidentReply = (arg: string): Reply => noSuchIncident(arg).reply;
+
+/** `INC-42` (open the picker) or `INC-42:<choice>` (a picker's button), the choice parsed by `choice`. */
+export function pickerPayload<T>(choice: (to: string) => T | null) {
+  return z.string().transform((arg, ctx) => {
+    const [id = '', to] = arg.split(':');
+    if (to === undefined) return { id, to: undefined };
+    const chosen = choice(to);
+    if (chosen === null) {
+      ctx.addIssue({ code: 'custom', message: `"${to}" is not a choice of this button` });
+      return z.NEVER;
+    }
+    return { id, to: chosen };
+  });
 }
 
-/** Ends the click with its one recorded outcome (a "button" event on the incident's timeline). */
-export function finishClick(click: ButtonClick, env: ButtonEnv, label: string, outcome: FinishedOutcome): Promise<DispatchResult> {
-  return env.recorder.finish(click.invocationId, click.inv, 'incident', `(button ${label}) ${click.arg}`, outcome, { button: true });
-}
+/** The choice of a picker's button as sent (`INC-42:sev9` → `sev9`), for the sentence refusing it. */
+export const pickedText = (arg: string): string => arg.split(':')[1] ?? '';
 
 /**
  * A change made by clicking: said in a new message everyone in the channel sees (the card itself is

@@ -1,16 +1,19 @@
-import type { ButtonHandler } from '../../core/button-handlers.js';
+import { defineButton } from '../../core/button-handlers.js';
 import { assignRole } from '../incident-actions.js';
-import { actingOf, changeOutcome, finishClick, summaryFace, refusedHere } from './button-outcome.js';
+import { actingOf, changeOutcome, incidentIdPayload, incidentRecord, noSuchIncidentReply, summaryFace } from './button-outcome.js';
 
 /** `inc-lead:INC-42` (Take lead): the clicker leads now. */
-export const leadButton: ButtonHandler = {
+export const leadButton = defineButton({
   prefix: 'inc-lead',
   kind: 'handler',
   metricLabel: '(incident lead)',
-  async handle(click, env) {
-    const refused = refusedHere(click, env, 'Take lead');
-    if (refused) return finishClick(click, env, 'Take lead', refused);
-    const r = await assignRole(actingOf(click, env), click.arg, 'lead', click.inv.actor);
-    return finishClick(click, env, 'Take lead', changeOutcome(r, await summaryFace(env, click.arg)));
+  name: 'Take lead',
+  outsideAllowedChannels: false,
+  payload: incidentIdPayload,
+  malformed: noSuchIncidentReply,
+  record: (arg) => incidentRecord('Take lead', arg),
+  async handle(press, env) {
+    const r = await assignRole(actingOf(press, env), press.payload, 'lead', press.inv.actor);
+    return changeOutcome(r, await summaryFace(env, press.payload));
   },
-};
+});
