@@ -14,8 +14,8 @@ export type ChannelTarget = { id: string } | { name: string };
 /**
  * Who waits for an outbound message, which decides its place in a channel's queue where the platform
  * paces messages (Slack sends about one a second per channel, and an alert storm fills that queue).
- * - `person`: someone typed a command or pressed a button and watches for the answer. Filled by each
- *   platform's delivery for what it shows of an invocation: "running…", progress and the result.
+ * - `person`: someone typed a command or pressed a button and watches for the answer. Filled by the
+ *   Slack delivery for what it shows of an invocation: "running…", progress and the result.
  * - `system`: Firebreak speaks on its own: alert cards and the storm digest (filled by the outbox
  *   worker), reminders, reports, escalations. The default.
  * Honoured by the Slack pacer: a person's message goes before every system message waiting for the
