@@ -202,17 +202,17 @@ export class SlackApi {
       channel,
       null,
       () =>
-      this.call('chat.postMessage', channel, async () => {
-        const r = await this.client.chat.postMessage({
-          channel,
-          text: msg.text,
-          blocks: msg.blocks as never[],
-          unfurl_links: false,
-          unfurl_media: false,
-          ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
-        });
-        return { channel: r.channel ?? channel, ts: String(r.ts) };
-      }),
+        this.call('chat.postMessage', channel, async () => {
+          const r = await this.client.chat.postMessage({
+            channel,
+            text: msg.text,
+            blocks: msg.blocks as never[],
+            unfurl_links: false,
+            unfurl_media: false,
+            ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+          });
+          return { channel: r.channel ?? channel, ts: String(r.ts) };
+        }),
       opts.priority,
     );
   }

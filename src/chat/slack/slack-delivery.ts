@@ -36,9 +36,10 @@ const PERSON = { priority: 'person' } as const;
  *
  * Priority (OutboundPriority): everything shown for an invocation is a person's: "running…", the
  * progress (the one delivery path sends the result only after the last progress update landed, so
- * progress behind alert cards would hold the result back too) and the result. A public answer is a chat.postMessage (paced), not a response_url
- * post: it needs its ts, for progress and result edits (response_url allows 5 posts in 30 minutes)
- * and for clicks on its buttons, which edit it with chat.update from whichever replica gets them.
+ * progress behind alert cards would hold the result back too) and the result. A public answer is a
+ * chat.postMessage (paced), not a response_url post: it needs its ts, for progress and result edits
+ * (a response_url takes 5 posts in 30 minutes) and for clicks on its buttons, which edit it with
+ * chat.update on whichever replica gets them. Private answers go through the response_url (unpaced).
  */
 export class SlackDelivery implements DeliveryAdapter {
   /** The message progress and the result go to; for a new target it is posted on first need. */
