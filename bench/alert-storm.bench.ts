@@ -9,7 +9,9 @@
  * Reported per side: ingestion rate (Firebreak: alerts in 2xx-answered webhooks per second),
  * time to the first message, time until every group is visible (its own card, or named on a
  * message such as the storm digest), messages posted / updated, 429s, and for Firebreak the
- * alerts and groups stored (0 lost).
+ * alerts and groups stored (0 lost). For Firebreak also: a person types `/health` in the same
+ * channel every COMMAND_EVERY_MS while the storm is on, and the time from sending the slash command
+ * to its answer being shown (in the channel, or through its response_url) is reported as p50 / p99.
  *
  * Env: BENCH_STORE (postgres | embedded, default postgres; BENCH_DATABASE_URL is the admin URL),
  * BENCH_OBSERVE_S (how long each side is watched after its first request, default 90),
@@ -25,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { startFirebreak } from '../src/main.js';
 import { configFrom, testRuntime } from '../test/support/app.js';
 import { startSlackFake, type SlackFake } from '../test/fakes/slack-api.js';
+import { signSlack, slashCommandBody } from '../test/fakes/slack-signing.js';
 import { alertmanagerBinary, startAlertmanager, type PushedAlert } from '../test/support/alertmanager.js';
 
 const ALERTS = 10_000;
@@ -42,6 +45,12 @@ const STORE = process.env.BENCH_STORE ?? 'postgres';
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const OBSERVE_MS = Number(process.env.BENCH_OBSERVE_S ?? 90) * 1000;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** A person's commands during the storm: the first this long after the first webhook, then one every COMMAND_EVERY_MS. */
+const COMMAND_START_MS = 5_000;
+const COMMAND_EVERY_MS = 1_500;
+const COMMANDS = 30;
+/** How long an unanswered command is waited for after the last one was typed. */
+const COMMAND_WAIT_MS = 180_000;
 
 interface Group {
   alertname: string;
@@ -109,6 +118,8 @@ interface SideResult {
   alertsStored: number | null;
   groupsStored: number | null;
   observedS: number;
+  /** Seconds from each typed command to its answer (null: none within COMMAND_WAIT_MS); Firebreak only. */
+  commandAnswers: (number | null)[] | null;
 }
 
 /** Everything the channel shows, as text: a group is visible when its name is on some message. */
@@ -153,6 +164,54 @@ function count(fake: SlackFake) {
     updated: ok('chat.update'),
     rateLimited: fake.calls.filter((c) => c.status === 429).length,
   };
+}
+
+/**
+ * The first time the answer to the command typed by `userId` was shown: a message in the channel
+ * (posted, or a "Running…" message edited into the result) naming who ran it, or a post to its
+ * response_url. "Running…" itself is not the answer.
+ */
+function answeredAt(fake: SlackFake, userId: string, responseId: string): number | null {
+  const isAnswer = (body: unknown) => {
+    const text = JSON.stringify(body);
+    return text.includes(`<@${userId}>`) && !text.includes('Running /health');
+  };
+  const times = [
+    ...fake.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.status === 200 && !c.error && c.args.channel === CHANNEL.id && isAnswer(c.args)).map((c) => c.at),
+    ...fake.responsePosts.filter((p) => p.id === responseId && !JSON.stringify(p.body).includes('Running /health')).map((p) => p.at),
+  ];
+  return times.length > 0 ? Math.min(...times) : null;
+}
+
+/** A person in #incidents: types /health every COMMAND_EVERY_MS (signed as Slack signs it) and waits for each answer. */
+async function typeCommands(fake: SlackFake, eventsUrl: string, t0: number): Promise<(number | null)[]> {
+  const sent: { userId: string; responseId: string; at: number }[] = [];
+  for (let i = 0; i < COMMANDS; i++) {
+    const due = t0 + COMMAND_START_MS + i * COMMAND_EVERY_MS;
+    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+    const userId = `UPERSON${i}`;
+    const responseId = `bench-command-${i}`;
+    const body = slashCommandBody({ command: '/health', user_id: userId, user_name: `person${i}`, channel_id: CHANNEL.id, channel_name: CHANNEL.name, trigger_id: `bench.${i}.${randomBytes(4).toString('hex')}`, response_url: fake.responseUrl(responseId) });
+    const at = Date.now();
+    const res = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlack(SIGNING_SECRET, body) }, body });
+    await res.text();
+    if (res.status !== 200) throw new Error(`the slash command answered ${res.status}`);
+    sent.push({ userId, responseId, at });
+  }
+  const deadline = Date.now() + COMMAND_WAIT_MS;
+  while (Date.now() < deadline && sent.some((s) => answeredAt(fake, s.userId, s.responseId) === null)) await new Promise((r) => setTimeout(r, 200));
+  return sent.map((s) => {
+    const at = answeredAt(fake, s.userId, s.responseId);
+    return at === null ? null : (at - s.at) / 1000;
+  });
+}
+
+/** The q-quantile (nearest rank) of the answered ones; an unanswered command counts as the slowest. */
+function quantile(values: (number | null)[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = values.map((v) => v ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
+  const v = sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return Number.isFinite(v) ? v : null;
 }
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -202,6 +261,8 @@ async function firebreakSide(): Promise<SideResult> {
       }
     };
     const ingesting = Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const commands = typeCommands(fake, `http://127.0.0.1:${running.http.port}/slack/events`, t0);
+    commands.catch(() => {});
     let ingestedAt: number | null = null;
     void ingesting.then(() => (ingestedAt = Date.now()));
     const seen = await observe(
@@ -214,6 +275,7 @@ async function firebreakSide(): Promise<SideResult> {
     );
     await ingesting;
     const observedS = (Date.now() - t0) / 1000;
+    const commandAnswers = await commands;
     const [alerts] = await running.app.db.query<{ n: string | number }>('SELECT count(*) AS n FROM alerts');
     const [grp] = await running.app.db.query<{ n: string | number }>('SELECT count(*) AS n FROM alert_groups');
     const ingestSeconds = ((ingestedAt ?? Date.now()) - t0) / 1000;
@@ -230,6 +292,7 @@ async function firebreakSide(): Promise<SideResult> {
       alertsStored: Number(alerts?.n ?? 0),
       groupsStored: Number(grp?.n ?? 0),
       observedS,
+      commandAnswers,
     };
   } finally {
     await running.close();
@@ -277,6 +340,7 @@ async function alertmanagerSide(): Promise<SideResult> {
       alertsStored: null,
       groupsStored: null,
       observedS: (Date.now() - t0) / 1000,
+      commandAnswers: null,
     };
   } finally {
     await am.stop();
@@ -297,6 +361,15 @@ function report(results: SideResult[]): void {
     ['messages posted / updated', (r) => `${r.posted} / ${r.updated}`],
     ['429s from Slack', (r) => String(r.rateLimited)],
     ['alerts / groups stored', (r) => (r.alertsStored === null ? '—' : `${r.alertsStored} / ${r.groupsStored} (lost: ${ALERTS - r.alertsStored})`)],
+    [
+      `a person's /health answered during the storm (p50 / p99 / max of ${COMMANDS})`,
+      (r) => {
+        if (!r.commandAnswers) return '—';
+        const missing = r.commandAnswers.filter((v) => v === null).length;
+        const max = quantile(r.commandAnswers, 1);
+        return `${fmt(quantile(r.commandAnswers, 0.5), 2, ' s')} / ${fmt(quantile(r.commandAnswers, 0.99), 2, ' s')} / ${max === null ? `${missing} unanswered` : fmt(max, 2, ' s')}`;
+      },
+    ],
     ['observed for', (r) => `${r.observedS.toFixed(0)} s`],
   ];
   const width = Math.max(...rows.map(([l]) => l.length));

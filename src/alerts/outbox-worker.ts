@@ -235,7 +235,7 @@ export class OutboxWorker {
       return card.reply;
     };
     try {
-      const shown = await showMessage(this.ports.messageRefs, row.key, st.port, { name: row.channel }, render);
+      const shown = await showMessage(this.ports.messageRefs, row.key, st.port, { name: row.channel }, render, { priority: 'system' });
       this.metrics.chatMessage(st.port.platform, opOf(shown.outcome));
       if (shown.outcome === 'busy') {
         // Another replica is posting this card right now; it shows the latest state once posted.
@@ -313,7 +313,7 @@ export class OutboxWorker {
     }
     await this.takeSlot(st);
     try {
-      const shown = await showMessage(this.ports.messageRefs, key, st.port, { name: st.lane.channel }, reply);
+      const shown = await showMessage(this.ports.messageRefs, key, st.port, { name: st.lane.channel }, reply, { priority: 'system' });
       this.metrics.chatMessage(st.port.platform, opOf(shown.outcome));
     } catch (err) {
       this.ports.logger.error({ key, platform: st.port.platform, err: this.redact(err) }, `Could not show the alert storm digest in #${st.lane.channel} on ${st.port.platform}: ${this.redact(err)}`);

@@ -12,21 +12,41 @@ export interface MessageRef {
 export type ChannelTarget = { id: string } | { name: string };
 
 /**
+ * Who waits for an outbound message, which decides its place in a channel's queue where the platform
+ * paces messages (Slack sends about one a second per channel, and an alert storm fills that queue).
+ * - `person`: someone typed a command or pressed a button and watches for the answer. Filled by the
+ *   Slack delivery for what it shows of an invocation: "running…", progress and the result.
+ * - `system`: Firebreak speaks on its own: alert cards and the storm digest (filled by the outbox
+ *   worker), reminders, reports, escalations. The default.
+ * Honoured by the Slack pacer: a person's message goes before every system message waiting for the
+ * channel, on this replica and, through the shared slot, on the others; the storm digest absorbs the
+ * delay. Discord answers a person through the interaction's own response and webhook, which the
+ * channel's rate limit does not hold, so it has no queue to reorder; the console has no queue.
+ */
+export type OutboundPriority = 'person' | 'system';
+
+/** How one outbound message is sent; filled by whoever initiates it. */
+export interface SendOptions {
+  /** See OutboundPriority; 'system' when not given. */
+  priority?: OutboundPriority;
+}
+
+/**
  * What the core (alerts, incidents, scheduled jobs) may ask of a chat platform on its own
  * initiative, outside a user's request. Slack, Discord and the console implement it in src/chat/*.
  * Every method throws a ChatOperationError-like Error with one sentence a person can act on.
  */
 export interface ChatPlatformPort {
   readonly platform: string;
-  postMessage(channel: ChannelTarget, reply: Reply): Promise<MessageRef>;
-  updateMessage(ref: MessageRef, reply: Reply): Promise<void>;
+  postMessage(channel: ChannelTarget, reply: Reply, opts?: SendOptions): Promise<MessageRef>;
+  updateMessage(ref: MessageRef, reply: Reply, opts?: SendOptions): Promise<void>;
   /** A reply under `parent` (a Slack thread; a Discord reply to the message; the console indents it). */
-  replyInThread(parent: MessageRef, reply: Reply): Promise<MessageRef>;
+  replyInThread(parent: MessageRef, reply: Reply, opts?: SendOptions): Promise<MessageRef>;
   /**
    * Only this user sees it: an ephemeral message in `channelId` where the platform has them (Slack),
    * else a direct message (Discord), else the console's private line.
    */
-  sendPrivate(userId: string, reply: Reply, opts?: { channelId?: string }): Promise<void>;
+  sendPrivate(userId: string, reply: Reply, opts?: { channelId?: string } & SendOptions): Promise<void>;
   /**
    * Creates a channel named as close to `name` as the platform allows (see channelNameFor); a
    * taken name gets `-2`, `-3`… The returned ref carries the name actually created.

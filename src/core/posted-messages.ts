@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ChannelTarget, ChatPlatformPort, MessageRef } from './chat-port.js';
+import type { ChannelTarget, ChatPlatformPort, MessageRef, SendOptions } from './chat-port.js';
 import type { MessageRefRepository, StoredMessageRef } from './message-refs.js';
 import type { Reply } from './reply.js';
 
@@ -49,33 +49,34 @@ export async function showMessage(
   port: ChatPlatformPort,
   channel: ChannelTarget,
   content: MessageContent,
-  opts: { staleClaimMs?: number } = {},
+  opts: { staleClaimMs?: number } & SendOptions = {},
 ): Promise<ShowResult> {
   const render = typeof content === 'function' ? content : () => Promise.resolve(content);
+  const send: SendOptions = opts.priority ? { priority: opts.priority } : {};
   const platform = port.platform;
   const claimId = randomUUID();
   let stored = await refs.get(key, platform);
   if (!stored) {
-    if (await refs.claim(key, platform, claimId)) return post(refs, key, port, channel, render, claimId);
+    if (await refs.claim(key, platform, claimId)) return post(refs, key, port, channel, render, claimId, send);
     stored = await refs.get(key, platform);
     // Claimed and dropped again (that post failed) between our two reads: the next show posts.
     if (!stored) return { outcome: 'busy', ref: null };
   }
   if (!stored.ref) {
-    if (await refs.takeOverStaleClaim(key, platform, claimId, opts.staleClaimMs ?? STALE_CLAIM_MS)) return post(refs, key, port, channel, render, claimId);
+    if (await refs.takeOverStaleClaim(key, platform, claimId, opts.staleClaimMs ?? STALE_CLAIM_MS)) return post(refs, key, port, channel, render, claimId, send);
     return { outcome: 'busy', ref: null };
   }
-  return { outcome: await update(refs, port, stored, stored.ref, render), ref: stored.ref };
+  return { outcome: await update(refs, port, stored, stored.ref, render, send), ref: stored.ref };
 }
 
-async function post(refs: MessageRefRepository, key: string, port: ChatPlatformPort, channel: ChannelTarget, render: () => Promise<Reply>, claimId: string): Promise<ShowResult> {
+async function post(refs: MessageRefRepository, key: string, port: ChatPlatformPort, channel: ChannelTarget, render: () => Promise<Reply>, claimId: string, send: SendOptions): Promise<ShowResult> {
   const reply = await render().catch(async (err: unknown) => {
     await refs.dropClaim(key, port.platform, claimId);
     throw err;
   });
   let ref: MessageRef;
   try {
-    ref = await port.postMessage(channel, reply);
+    ref = await port.postMessage(channel, reply, send);
   } catch (err) {
     await refs.dropClaim(key, port.platform, claimId).catch(() => {});
     throw err;
@@ -87,11 +88,11 @@ async function post(refs: MessageRefRepository, key: string, port: ChatPlatformP
     );
   }
   // What changed while we posted (a replica that found the key claimed returned 'busy').
-  await update(refs, port, { key, platform: port.platform, ref, renderedHash: hash }, ref, render);
+  await update(refs, port, { key, platform: port.platform, ref, renderedHash: hash }, ref, render, send);
   return { outcome: 'posted', ref };
 }
 
-async function update(refs: MessageRefRepository, port: ChatPlatformPort, stored: StoredMessageRef, ref: MessageRef, render: () => Promise<Reply>): Promise<'updated' | 'unchanged'> {
+async function update(refs: MessageRefRepository, port: ChatPlatformPort, stored: StoredMessageRef, ref: MessageRef, render: () => Promise<Reply>, send: SendOptions): Promise<'updated' | 'unchanged'> {
   let expected = stored.renderedHash;
   // After a lost compare-and-set the platform may show either edit, ours or theirs: edit again.
   let mustEdit = false;
@@ -99,7 +100,7 @@ async function update(refs: MessageRefRepository, port: ChatPlatformPort, stored
     const reply = await render();
     const hash = renderedHash(reply);
     if (hash === expected && !mustEdit) return 'unchanged';
-    await port.updateMessage(ref, reply);
+    await port.updateMessage(ref, reply, send);
     if (await refs.recordRendered(stored.key, stored.platform, expected, hash)) return 'updated';
     mustEdit = true;
     expected = (await refs.get(stored.key, stored.platform))?.renderedHash ?? null;

@@ -18,6 +18,10 @@ import type { AddressInfo } from 'node:net';
  * /channels/ID, PUT …/permissions/ID); names over 100 chars, topics over 1024 and replies to a
  * message that is not there (unless fail_if_not_exists is false) get 400 Invalid Form Body (50035),
  * as on Discord. Pins are kept per channel; GET /users/@me is the bot user.
+ * With `channelMessageLimit`, posting messages in a channel (as the bot) is limited as Discord limits
+ * it: a bucket per channel of `count` messages per `windowMs`, told in X-RateLimit-* headers (which
+ * discord.js reads to wait before it runs into the limit) and answered 429 + Retry-After beyond it.
+ * Interaction responses and webhook follow-ups are not held by it, as on Discord.
  */
 export interface DiscordCall {
   method: string;
@@ -117,7 +121,13 @@ function channelFieldError(b: { name?: unknown; topic?: unknown }, creating: boo
   return undefined;
 }
 
-export async function startFakeDiscordApi(opts: { botToken: string; guildId?: string; botUserId?: string; channels?: { id: string; name: string }[] }): Promise<FakeDiscordApi> {
+export async function startFakeDiscordApi(opts: {
+  botToken: string;
+  guildId?: string;
+  botUserId?: string;
+  channels?: { id: string; name: string }[];
+  channelMessageLimit?: { count: number; windowMs: number };
+}): Promise<FakeDiscordApi> {
   const calls: DiscordCall[] = [];
   const commands = new Map<string, unknown[]>();
   const rules: RateLimitRule[] = [];
@@ -133,6 +143,27 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
   /** DM channel id by user id, and the users whose DMs are closed. */
   const dms = new Map<string, string>();
   const dmRefusers = new Set<string>();
+  const channelBuckets = new Map<string, { resetAt: number; used: number }>();
+
+  /** Takes one message from the channel's bucket: its X-RateLimit headers, or a 429 when it is empty. */
+  function takeFromBucket(channelId: string): { limited: boolean; headers: Record<string, string> } {
+    const limit = opts.channelMessageLimit;
+    if (!limit) return { limited: false, headers: {} };
+    const now = Date.now();
+    let b = channelBuckets.get(channelId);
+    if (!b || now >= b.resetAt) channelBuckets.set(channelId, (b = { resetAt: now + limit.windowMs, used: 0 }));
+    const limited = b.used >= limit.count;
+    if (!limited) b.used++;
+    const resetAfterS = Math.max(0.001, (b.resetAt - now) / 1000);
+    const headers: Record<string, string> = {
+      'x-ratelimit-bucket': `channel-messages-${channelId}`,
+      'x-ratelimit-limit': String(limit.count),
+      'x-ratelimit-remaining': String(limit.count - b.used),
+      'x-ratelimit-reset-after': resetAfterS.toFixed(3),
+      'x-ratelimit-reset': (b.resetAt / 1000).toFixed(3),
+    };
+    return limited ? { limited, headers: { ...headers, 'retry-after': resetAfterS.toFixed(3), 'x-ratelimit-scope': 'user' } } : { limited, headers };
+  }
 
   /**
    * The interaction's @original message, created on first use like Discord's deferred message.
@@ -250,13 +281,18 @@ export async function startFakeDiscordApi(opts: { botToken: string; guildId?: st
     }
     if ((m = /^\/channels\/([^/]+)\/messages$/.exec(route)) && method === 'POST') {
       if ([...dmRefusers].some((u) => dms.get(u) === m![1])) return { status: 403, body: { message: 'Cannot send messages to this user', code: 50007 } };
+      const bucket = takeFromBucket(m[1]!);
+      if (bucket.limited) {
+        const retryAfterS = Number(bucket.headers['retry-after']);
+        return { status: 429, headers: bucket.headers, body: { message: 'You are being rate limited.', retry_after: retryAfterS, global: false } };
+      }
       const ref = (body as { message_reference?: { message_id?: string; fail_if_not_exists?: boolean } } | null)?.message_reference;
       if (ref && messages.get(String(ref.message_id))?.channel_id !== m[1] && ref.fail_if_not_exists !== false) {
         return invalidForm('message_reference', 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE', 'Unknown message');
       }
       const msg = { id: snowflake(), channel_id: m[1]!, body };
       messages.set(msg.id, msg);
-      return { status: 200, body: shown(msg) };
+      return { status: 200, body: shown(msg), headers: bucket.headers };
     }
     if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') {
       const msg = messages.get(m[2]!);

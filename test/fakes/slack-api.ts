@@ -37,6 +37,8 @@ export interface RecordedCall {
 export interface ResponseUrlPost {
   id: string;
   body: Record<string, unknown>;
+  /** Date.now() when the fake received it. */
+  at: number;
 }
 
 export interface FakeMessage {
@@ -381,7 +383,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       }
       const respM = /^\/response\/([^/]+)$/.exec(url.pathname);
       if (req.method === 'POST' && respM) {
-        responsePosts.push({ id: decodeURIComponent(respM[1]!), body: args });
+        responsePosts.push({ id: decodeURIComponent(respM[1]!), body: args, at: Date.now() });
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;
       }

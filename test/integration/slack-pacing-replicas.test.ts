@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelPacer } from '../../src/chat/slack/channel-pacer.js';
+import { sharedPaceSlot } from '../../src/chat/slack/shared-pace-slot.js';
 import { RedisCoordination } from '../../src/coordination/redis-coordination.js';
 import { REDIS_URL } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
 
 /** Two replicas of Firebreak, each with its own pacer, sharing one Redis as they do in production. */
 describe('Slack pacing across replicas (shared Redis)', () => {
@@ -33,6 +35,24 @@ describe('Slack pacing across replicas (shared Redis)', () => {
     const sentAt: number[] = [];
     await Promise.all([a, b].map((p) => p.run('C-alone', null, async () => void sentAt.push(Date.now()))));
     expect(Math.abs(sentAt[0]! - sentAt[1]!)).toBeLessThan(150);
+  });
+
+  it("a person's message on one replica goes out while another replica still has a backlog of alert cards for the channel", async () => {
+    // As SlackApi wires it: the shared slot that tells a person's message from an alert card. Both
+    // replicas use the first one's key space, as two processes on one Redis do.
+    const paced = () => new ChannelPacer({ intervalMs: 300, retryAfterMs: () => null, claimSlot: sharedPaceSlot(replicas[0]!, 'slack:pace') });
+    const [a, b] = [paced(), paced()];
+    const sent: string[] = [];
+    // Replica A works an alert storm: eight cards queued for the channel at once.
+    const cards = Array.from({ length: 8 }, (_, i) => a.run('C-storm', null, async () => void sent.push(`card${i + 1}`), 'system'));
+    // A person's command lands on replica B while A's second card is on its way.
+    await waitFor(() => sent.length >= 2, 20_000, 'two cards sent');
+    const answer = b.run('C-storm', null, async () => void sent.push('answer'), 'person');
+    await Promise.all([...cards, answer]);
+    // Next after the card that held the slot when it came (or one more, if A had just taken the slot).
+    const cardsBefore = sent.indexOf('answer');
+    expect(cardsBefore, `sent: ${sent.join(', ')}`).toBeLessThanOrEqual(3);
+    expect(sent.length - cardsBefore - 1, `cards still waiting when the answer went: ${sent.join(', ')}`).toBeGreaterThanOrEqual(5);
   });
 
   it('when the shared claim fails (Redis down), the message still goes out, paced by its replica alone', async () => {

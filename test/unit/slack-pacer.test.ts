@@ -90,4 +90,57 @@ describe('ChannelPacer', () => {
     await expect(bad).rejects.toThrow('channel_not_found');
     expect(await good).toBe('ok');
   });
+
+  describe('a person first', () => {
+    const record = (sent: string[], v: string) => async () => {
+      sent.push(v);
+      await new Promise((r) => setTimeout(r, 2));
+      return v;
+    };
+
+    it("a person's message goes before every alert card waiting for the channel, after the one on its way", async () => {
+      const p = pacer(20);
+      const sent: string[] = [];
+      const cards = ['card1', 'card2', 'card3', 'card4', 'card5'].map((c) => p.run('C1', null, record(sent, c), 'system'));
+      const answer = p.run('C1', null, record(sent, 'answer'), 'person');
+      await Promise.all([...cards, answer]);
+      expect(sent).toEqual(['card1', 'answer', 'card2', 'card3', 'card4', 'card5']);
+    });
+
+    it("people's messages keep the order they came in, and a message without a priority is the system's", async () => {
+      const p = pacer(20);
+      const sent: string[] = [];
+      const all = [
+        p.run('C1', null, record(sent, 'card1')),
+        p.run('C1', null, record(sent, 'card2')),
+        p.run('C1', null, record(sent, 'alice'), 'person'),
+        p.run('C1', null, record(sent, 'card3')),
+        p.run('C1', null, record(sent, 'bob'), 'person'),
+      ];
+      await Promise.all(all);
+      expect(sent).toEqual(['card1', 'alice', 'bob', 'card2', 'card3']);
+    });
+
+    it('a queued update that a person now waits for moves up and sends only the latest content', async () => {
+      const p = pacer(20);
+      const sent: string[] = [];
+      const first = p.run('C1', null, record(sent, 'card1'));
+      const progress = p.run('C1', 'update:TS', record(sent, 'progress'), 'system');
+      const card2 = p.run('C1', null, record(sent, 'card2'));
+      const result = p.run('C1', 'update:TS', record(sent, 'result'), 'person');
+      expect(await Promise.all([first, progress, card2, result])).toEqual(['card1', 'result', 'card2', 'result']);
+      expect(sent).toEqual(['card1', 'result', 'card2']);
+    });
+
+    it('asks the shared slot with the priority of the message at the head of the queue, and sends the head once it has the slot', async () => {
+      const asked: string[] = [];
+      const p = new ChannelPacer({ intervalMs: 20, retryAfterMs: () => null, claimSlot: async (_ch, _ms, priority) => (asked.push(priority), true) });
+      const sent: string[] = [];
+      await p.run('C1', null, record(sent, 'card1'));
+      // Both come while the pacer waits out its interval: the answer is the head when it asks for the slot.
+      await Promise.all([p.run('C1', null, record(sent, 'card2')), p.run('C1', null, record(sent, 'answer'), 'person')]);
+      expect(sent).toEqual(['card1', 'answer', 'card2']);
+      expect(asked).toEqual(['system', 'person', 'system']);
+    });
+  });
 });

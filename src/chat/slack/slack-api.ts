@@ -1,7 +1,9 @@
 import { webApi } from '@slack/bolt';
+import type { OutboundPriority } from '../../core/chat-port.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import { ChannelPacer } from './channel-pacer.js';
 import type { SlackMessage } from './render-blocks.js';
+import { sharedPaceSlot } from './shared-pace-slot.js';
 
 /** A Slack Web API call that failed, with one sentence a person can act on. */
 export class SlackCallError extends Error {
@@ -65,6 +67,11 @@ export interface CallOptions {
   waitOutRateLimits?: boolean;
 }
 
+/** A message call's place in its channel's queue (see OutboundPriority); 'system' when not given. */
+export interface PacedOptions {
+  priority?: OutboundPriority;
+}
+
 /** Rate-limited calls outside the pacer are retried this often before the caller is told. */
 const RATE_LIMIT_RETRIES = 3;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -126,7 +133,7 @@ export class SlackApi {
       },
       ...(opts.coordination
         ? {
-            claimSlot: (channel: string, ms: number) => opts.coordination!.claimOnce(`slack:pace:${channel}`, ms),
+            claimSlot: sharedPaceSlot(opts.coordination, 'slack:pace'),
             onSlotError: (channel: string, err: unknown) => this.logger.warn({ channel, err: String(err) }, 'Slack pacing across replicas is unavailable (coordination store unreachable); pacing this replica alone'),
           }
         : {}),
@@ -190,41 +197,54 @@ export class SlackApi {
   }
 
   /** With `threadTs`, a reply in that message's thread. */
-  postMessage(channel: string, msg: SlackMessage, opts: { threadTs?: string } = {}): Promise<{ channel: string; ts: string }> {
-    return this.pacer.run(channel, null, () =>
-      this.call('chat.postMessage', channel, async () => {
-        const r = await this.client.chat.postMessage({
-          channel,
-          text: msg.text,
-          blocks: msg.blocks as never[],
-          unfurl_links: false,
-          unfurl_media: false,
-          ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
-        });
-        return { channel: r.channel ?? channel, ts: String(r.ts) };
-      }),
+  postMessage(channel: string, msg: SlackMessage, opts: { threadTs?: string } & PacedOptions = {}): Promise<{ channel: string; ts: string }> {
+    return this.pacer.run(
+      channel,
+      null,
+      () =>
+        this.call('chat.postMessage', channel, async () => {
+          const r = await this.client.chat.postMessage({
+            channel,
+            text: msg.text,
+            blocks: msg.blocks as never[],
+            unfurl_links: false,
+            unfurl_media: false,
+            ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
+          });
+          return { channel: r.channel ?? channel, ts: String(r.ts) };
+        }),
+      opts.priority,
     );
   }
 
   /** Coalesced per message: only the latest content of queued updates to the same ts is sent. */
-  updateMessage(channel: string, ts: string, msg: SlackMessage): Promise<void> {
-    return this.pacer.run(channel, `update:${ts}`, () =>
-      this.call('chat.update', channel, async () => {
-        await this.client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks as never[] });
-      }),
+  updateMessage(channel: string, ts: string, msg: SlackMessage, opts: PacedOptions = {}): Promise<void> {
+    return this.pacer.run(
+      channel,
+      `update:${ts}`,
+      () =>
+        this.call('chat.update', channel, async () => {
+          await this.client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks as never[] });
+        }),
+      opts.priority,
     );
   }
 
-  postEphemeral(channel: string, user: string, msg: SlackMessage, opts: CallOptions = {}): Promise<void> {
-    return this.pacer.run(channel, null, () =>
-      this.call(
-        'chat.postEphemeral',
-        channel,
-        async () => {
-          await this.client.chat.postEphemeral({ channel, user, text: msg.text, blocks: msg.blocks as never[] });
-        },
-        opts,
-      ),
+  postEphemeral(channel: string, user: string, msg: SlackMessage, opts: CallOptions & PacedOptions = {}): Promise<void> {
+    const { priority, ...call } = opts;
+    return this.pacer.run(
+      channel,
+      null,
+      () =>
+        this.call(
+          'chat.postEphemeral',
+          channel,
+          async () => {
+            await this.client.chat.postEphemeral({ channel, user, text: msg.text, blocks: msg.blocks as never[] });
+          },
+          call,
+        ),
+      priority,
     );
   }
 

@@ -1,4 +1,4 @@
-import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../../core/chat-port.js';
+import type { ChannelTarget, ChatPlatformPort, MessageRef, SendOptions } from '../../core/chat-port.js';
 import type { ChannelRef } from '../../core/identity.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
@@ -39,18 +39,19 @@ export class SlackChatPort implements ChatPlatformPort {
     return slackChannelName(desired);
   }
 
-  async postMessage(channel: ChannelTarget, reply: Reply): Promise<MessageRef> {
+  /** `opts.priority` places it in the channel's queue (see OutboundPriority), for every message method here. */
+  async postMessage(channel: ChannelTarget, reply: Reply, opts: SendOptions = {}): Promise<MessageRef> {
     const id = 'id' in channel ? channel.id : await this.channelId(channel.name);
-    const r = await this.api.postMessage(id, this.render(reply));
+    const r = await this.api.postMessage(id, this.render(reply), { priority: opts.priority });
     return { platform: SLACK_PLATFORM, channelId: r.channel, messageId: r.ts };
   }
 
-  async updateMessage(ref: MessageRef, reply: Reply): Promise<void> {
-    await this.api.updateMessage(ref.channelId, ref.messageId, this.render(reply));
+  async updateMessage(ref: MessageRef, reply: Reply, opts: SendOptions = {}): Promise<void> {
+    await this.api.updateMessage(ref.channelId, ref.messageId, this.render(reply), { priority: opts.priority });
   }
 
-  async replyInThread(parent: MessageRef, reply: Reply): Promise<MessageRef> {
-    const r = await this.api.postMessage(parent.channelId, this.render(reply), { threadTs: parent.messageId });
+  async replyInThread(parent: MessageRef, reply: Reply, opts: SendOptions = {}): Promise<MessageRef> {
+    const r = await this.api.postMessage(parent.channelId, this.render(reply), { threadTs: parent.messageId, priority: opts.priority });
     return { platform: SLACK_PLATFORM, channelId: r.channel, messageId: r.ts };
   }
 
@@ -59,11 +60,11 @@ export class SlackChatPort implements ChatPlatformPort {
    * not in the channel (or in a channel Firebreak cannot post to), so then, and without a channel,
    * it is a direct message from Firebreak: private either way.
    */
-  async sendPrivate(userId: string, reply: Reply, opts: { channelId?: string } = {}): Promise<void> {
+  async sendPrivate(userId: string, reply: Reply, opts: { channelId?: string } & SendOptions = {}): Promise<void> {
     const msg = this.render(reply);
     if (opts.channelId) {
       try {
-        await this.api.postEphemeral(opts.channelId, userId, msg, { expected: EPHEMERAL_UNDELIVERABLE });
+        await this.api.postEphemeral(opts.channelId, userId, msg, { expected: EPHEMERAL_UNDELIVERABLE, priority: opts.priority });
         return;
       } catch (err) {
         const code = codeOf(err);
@@ -71,7 +72,7 @@ export class SlackChatPort implements ChatPlatformPort {
         this.api.logger.info({ channel: opts.channelId, user: userId, slackError: code }, 'Slack: the private message cannot be shown in that channel; sending it as a direct message');
       }
     }
-    await this.api.postMessage(await this.directMessageChannel(userId), msg);
+    await this.api.postMessage(await this.directMessageChannel(userId), msg, { priority: opts.priority });
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { OutboundPriority } from '../../core/chat-port.js';
 import type { DeliveryAdapter } from '../../core/delivery.js';
 import type { DispatchResult, Invocation } from '../../core/invocation.js';
 import { defaultPointer, whereItWent } from '../../core/placement.js';
@@ -25,10 +26,20 @@ export interface SlackDeliveryRequest {
   sourceShown?: SlackMessage;
 }
 
+/** A person waits for the acknowledgement and the result: they go before alert cards in the channel's queue. */
+const PERSON = { priority: 'person' } as const;
+
 /**
  * Slack's side of the one delivery path. The request was acknowledged already (Bolt's ack), so
  * "answer" and "finish" are the same: show the result where its placement says. A deferral shows
  * the latest progress, or "Running /cmd…", in the message the result will replace.
+ *
+ * Priority (OutboundPriority): everything shown for an invocation is a person's: "running…", the
+ * progress (the one delivery path sends the result only after the last progress update landed, so
+ * progress behind alert cards would hold the result back too) and the result. A public answer is a
+ * chat.postMessage (paced), not a response_url post: it needs its ts, for progress and result edits
+ * (a response_url takes 5 posts in 30 minutes) and for clicks on its buttons, which edit it with
+ * chat.update on whichever replica gets them. Private answers go through the response_url (unpaced).
  */
 export class SlackDelivery implements DeliveryAdapter {
   /** The message progress and the result go to; for a new target it is posted on first need. */
@@ -52,11 +63,11 @@ export class SlackDelivery implements DeliveryAdapter {
   }
 
   defer(progress: Reply | null): Promise<void> {
-    return this.show(progress ?? { title: this.d.runningTitle, status: 'pending' });
+    return this.show(progress ?? { title: this.d.runningTitle, status: 'pending' }, 'person');
   }
 
   progress(reply: Reply): Promise<void> {
-    return this.show(reply);
+    return this.show(reply, 'person');
   }
 
   finish(result: DispatchResult): Promise<void> {
@@ -68,18 +79,18 @@ export class SlackDelivery implements DeliveryAdapter {
     return renderBlocks(reply, this.d.meta, { redactor: this.redactor, log: this.logger });
   }
 
-  private show(reply: Reply): Promise<void> {
+  private show(reply: Reply, priority: OutboundPriority): Promise<void> {
     this.shown = true;
     const t = this.d.target;
     if (t.kind === 'ephemeral-card') {
       return this.d.responseUrl ? this.api.respond(this.d.responseUrl, { replace_original: true, ...this.render(reply) }) : Promise.resolve();
     }
     if (!this.message) {
-      this.message = this.api.postMessage(t.channel, this.render(reply));
+      this.message = this.api.postMessage(t.channel, this.render(reply), { priority });
       this.message.catch(() => {}); // handled by whoever awaits it; this only marks it observed
       return this.message.then(() => undefined);
     }
-    return this.message.then((m) => this.api.updateMessage(m.channel, m.ts, this.render(reply)));
+    return this.message.then((m) => this.api.updateMessage(m.channel, m.ts, this.render(reply), { priority }));
   }
 
   /** The clicked card's message, when the click came from one everybody sees. */
@@ -97,28 +108,28 @@ export class SlackDelivery implements DeliveryAdapter {
     try {
       const source = this.source();
       if (result.sourceUpdate) {
-        if (source) await this.api.updateMessage(source.channel, source.ts, this.render(result.sourceUpdate));
-        else if (t.kind === 'ephemeral-card') await this.show(result.sourceUpdate);
+        if (source) await this.api.updateMessage(source.channel, source.ts, this.render(result.sourceUpdate), PERSON);
+        else if (t.kind === 'ephemeral-card') await this.show(result.sourceUpdate, 'person');
         settled = source !== null || t.kind === 'ephemeral-card';
       }
       switch (placement.kind) {
         case 'replace':
           // The clicked card became the source update; the reply is a message of its own then.
-          if (result.sourceUpdate && source) await this.api.postMessage(source.channel, this.render(reply));
+          if (result.sourceUpdate && source) await this.api.postMessage(source.channel, this.render(reply), PERSON);
           else await this.settle(reply);
           break;
         case 'new':
           // A typed command's own message is the new one; a clicked card stays (or got its update).
           if (t.kind === 'new') await this.settle(reply);
-          else await this.api.postMessage(this.d.inv.channel.id, this.render(reply));
+          else await this.api.postMessage(this.d.inv.channel.id, this.render(reply), PERSON);
           break;
         case 'thread':
           // A typed command has no message to reply under: its own message is the answer.
-          if (source) await this.chat.replyInThread({ platform: 'slack', channelId: source.channel, messageId: source.ts }, reply);
+          if (source) await this.chat.replyInThread({ platform: 'slack', channelId: source.channel, messageId: source.ts }, reply, PERSON);
           else await this.settle(reply);
           break;
         case 'channel': {
-          await this.chat.postMessage(placement.channel, reply);
+          await this.chat.postMessage(placement.channel, reply, PERSON);
           // A typed command must answer something (a "running…" message will say where it went); a
           // click may leave only the source update.
           const pointer = placement.pointer ?? (t.kind === 'new' && !covered ? defaultPointer(placement.channel) : null);
@@ -126,7 +137,7 @@ export class SlackDelivery implements DeliveryAdapter {
           if (pointer.ephemeral) await this.ephemeral(pointer);
           else if (t.kind === 'new') await this.settle(pointer);
           // The pointer is for the channel; the clicked card stays the card (or its update).
-          else await this.api.postMessage(this.d.inv.channel.id, this.render(pointer));
+          else await this.api.postMessage(this.d.inv.channel.id, this.render(pointer), PERSON);
           break;
         }
         case 'private':
@@ -142,7 +153,7 @@ export class SlackDelivery implements DeliveryAdapter {
   /** The result goes into the message "running…" was in (or is the typed command's first message). */
   private settle(reply: Reply): Promise<void> {
     this.landed = true;
-    return this.show(reply);
+    return this.show(reply, 'person');
   }
 
   /**
@@ -152,10 +163,10 @@ export class SlackDelivery implements DeliveryAdapter {
   private async uncover(result: DispatchResult): Promise<void> {
     const source = this.source();
     if (source && this.d.sourceShown) {
-      await this.api.updateMessage(source.channel, source.ts, this.d.sourceShown);
+      await this.api.updateMessage(source.channel, source.ts, this.d.sourceShown, PERSON);
       return;
     }
-    await this.show({ title: this.d.finishedTitle, status: 'info', text: whereItWent(result.placement, this.d.inv.actor.name) });
+    await this.show({ title: this.d.finishedTitle, status: 'info', text: whereItWent(result.placement, this.d.inv.actor.name) }, 'person');
   }
 
   /** Only the person who asked sees it: through the response_url when there is one. */
@@ -166,7 +177,7 @@ export class SlackDelivery implements DeliveryAdapter {
       return;
     }
     const channel = this.d.target.kind === 'ephemeral-card' ? this.d.inv.channel.id : this.d.target.channel;
-    await this.api.postEphemeral(channel, this.d.userId, msg);
+    await this.api.postEphemeral(channel, this.d.userId, msg, PERSON);
   }
 
   /** A Slack error where a person is waiting: they get one clear sentence (it is already logged). */
