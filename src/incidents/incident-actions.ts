@@ -142,7 +142,8 @@ export async function postUpdate(a: Acting, i: Incident, text: string): Promise<
   const targets = [...(i.channel?.own ? [{ target: incidentsChannel(config), name: here }] : []), ...config.incidents.stakeholder_channels.map((c) => ({ target: { name: c.replace(/^#/, '') }, name: c.replace(/^#/, '') }))];
   for (const t of targets) {
     if (!port) break;
-    await port.postMessage(t.target, update).catch((err: unknown) => problems.push(`Not posted in #${t.name}: ${ports.redactor.redact(err instanceof Error ? err.message : String(err))}`));
+    // A person's words for everyone following: ahead of alert cards waiting for #incidents in a storm.
+    await port.postMessage(t.target, update, { priority: 'person' }).catch((err: unknown) => problems.push(`Not posted in #${t.name}: ${ports.redactor.redact(err instanceof Error ? err.message : String(err))}`));
   }
   const posted = targets.length > 0 && port ? ` Also posted in ${targets.map((t) => `#${t.name}`).join(', ')}.` : '';
   return { ok: true, incident: i, reply: { ...update, status: problems.length ? 'warning' : 'info', context: [update.context, posted.trim(), ...problems].filter(Boolean).join(' · ') } };
