@@ -149,7 +149,10 @@ async function recordUnrecorded(refs: MessageRefRepository, key: string, port: C
     if (!stored) {
       // The claim is gone (dropped): claim the key again for the message already posted.
       const claimId = randomUUID();
-      recorded = (await refs.claim(key, platform, claimId)) && (await refs.recordPosted(key, platform, claimId, p.ref, p.hash));
+      if (await refs.claim(key, platform, claimId)) {
+        p.claimId = claimId; // should this record fail too, the next show records under the new claim
+        recorded = await refs.recordPosted(key, platform, claimId, p.ref, p.hash);
+      }
     }
   }
   unrecordedOf(refs).delete(slot(key, platform));
