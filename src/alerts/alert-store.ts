@@ -24,9 +24,10 @@ export interface GroupRouting {
  */
 export interface AlertStore {
   /**
-   * Stores a notification once (dedupe on groupKey + status + fingerprints + startsAt/endsAt,
-   * never externalURL), for the given chat platforms' cards. Throws when the store fails: the
-   * webhook then answers 503 and Alertmanager retries.
+   * Stores a notification once (dedupe on groupKey + status + fingerprints + startsAt/endsAt and
+   * what the alerts say: labels, annotations, values; never externalURL or links), for the given
+   * chat platforms' cards. A notification equal to the group's latest is a repeat; new content is an
+   * update. Throws when the store fails: the webhook then answers 503 and Alertmanager retries.
    */
   ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult>;
   get(id: string): Promise<AlertGroup | null>;

@@ -13,6 +13,11 @@ export interface IncomingAlert {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   startsAt: Date;
+  /**
+   * The sender's startsAt was no real time (before 1970, year 10000 on): startsAt is when Firebreak
+   * received it, and a later notification keeps the start first stored.
+   */
+  startsAtUnknown?: boolean;
   /** Null while firing (Alertmanager sends 0001-01-01 for "unset"). */
   endsAt: Date | null;
   generatorUrl: string | null;
@@ -77,7 +82,7 @@ export interface AlertGroup {
 }
 
 /** An alert of a group as stored (latest state per fingerprint): what came in, links settled, and how often. */
-export interface StoredAlert extends Omit<IncomingAlert, 'dashboardUrl' | 'panelUrl' | 'silenceUrl' | 'values'> {
+export interface StoredAlert extends Omit<IncomingAlert, 'startsAtUnknown' | 'dashboardUrl' | 'panelUrl' | 'silenceUrl' | 'values'> {
   dashboardUrl: string | null;
   panelUrl: string | null;
   values: Record<string, number> | null;

@@ -18,7 +18,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { ChatPlatformPort } from '../core/chat-port.js';
-import { renderedHash, showMessage, type ShowOutcome } from '../core/posted-messages.js';
+import { renderedHash, showMessage, STALE_CLAIM_MS, type ShowOutcome } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
 import type { Ports } from '../core/services.js';
 import { groupMessageKey } from './alert-store.js';
@@ -50,11 +50,13 @@ export interface OutboxWorkerOptions {
   digestMinMs?: number;
   /** Longest wait before a failed send is tried again. */
   maxBackoffMs?: number;
+  /** How long a card's unfinished post claim stands before another attempt posts it (tests shorten it). */
+  staleClaimMs?: number;
   workerId?: string;
   now?: () => Date;
 }
 
-const DEFAULTS = { pollMs: 500, claimMs: 60_000, laneLeaseMs: 30_000, stormWindowMs: 20_000, digestRefreshMs: 20_000, digestMinMs: 5_000, maxBackoffMs: 300_000 };
+const DEFAULTS = { pollMs: 500, claimMs: 60_000, laneLeaseMs: 30_000, stormWindowMs: 20_000, digestRefreshMs: 20_000, digestMinMs: 5_000, maxBackoffMs: 300_000, staleClaimMs: STALE_CLAIM_MS };
 
 /** Waiting cards read for the digest: more than its pages can list, so its count of the rest is right. */
 const DIGEST_READ_LIMIT = MAX_DIGEST_PAGES * 100 + 1000;
@@ -235,7 +237,7 @@ export class OutboxWorker {
       return card.reply;
     };
     try {
-      const shown = await showMessage(this.ports.messageRefs, row.key, st.port, { name: row.channel }, render, { priority: 'system' });
+      const shown = await showMessage(this.ports.messageRefs, row.key, st.port, { name: row.channel }, render, { priority: 'system', staleClaimMs: this.o.staleClaimMs });
       this.metrics.chatMessage(st.port.platform, opOf(shown.outcome));
       if (shown.outcome === 'busy') {
         // Another replica is posting this card right now; it shows the latest state once posted.

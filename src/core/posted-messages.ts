@@ -23,8 +23,33 @@ export interface ShowResult {
  * How long a claim may stay unfinished before another replica takes the key over and posts.
  * Longer than any post takes (pacing and 429 waits included), so only a poster that died mid-post
  * is overtaken; a poster that died after posting but before recording leaves a duplicate behind.
+ * (One that only failed to record, the store being down, remembers its post: see `unrecorded`.)
  */
 export const STALE_CLAIM_MS = 120_000;
+
+/** A message that was posted but whose ref could not be stored: where it is and under which claim. */
+interface UnrecordedPost {
+  claimId: string;
+  ref: MessageRef;
+  hash: string;
+}
+
+/** More than a replica could post while its store is down for long; the oldest are forgotten first. */
+const MAX_UNRECORDED = 1000;
+
+/**
+ * Posts whose ref write failed (the store went away between the post and its record), per replica
+ * (per refs repository) by key and platform. The next show of the key records the message already
+ * posted, before anything else, instead of taking over its own stale claim and posting a second one.
+ * Kept in memory only: the store is what just failed.
+ */
+const unrecorded = new WeakMap<MessageRefRepository, Map<string, UnrecordedPost>>();
+const unrecordedOf = (refs: MessageRefRepository) => {
+  let m = unrecorded.get(refs);
+  if (!m) unrecorded.set(refs, (m = new Map()));
+  return m;
+};
+const slot = (key: string, platform: string) => JSON.stringify([platform, key]);
 
 /** Attempts to record an update before giving up on ordering (each retry means another replica just updated it). */
 const MAX_UPDATE_ATTEMPTS = 5;
@@ -54,6 +79,11 @@ export async function showMessage(
   const render = typeof content === 'function' ? content : () => Promise.resolve(content);
   const send: SendOptions = opts.priority ? { priority: opts.priority } : {};
   const platform = port.platform;
+  const pending = unrecordedOf(refs).get(slot(key, platform));
+  if (pending) {
+    const adopted = await recordUnrecorded(refs, key, port, render, pending, send);
+    if (adopted) return adopted;
+  }
   const claimId = randomUUID();
   let stored = await refs.get(key, platform);
   if (!stored) {
@@ -82,7 +112,17 @@ async function post(refs: MessageRefRepository, key: string, port: ChatPlatformP
     throw err;
   }
   const hash = renderedHash(reply);
-  if (!(await refs.recordPosted(key, port.platform, claimId, ref, hash))) {
+  let recorded: boolean;
+  try {
+    recorded = await refs.recordPosted(key, port.platform, claimId, ref, hash);
+  } catch (err) {
+    // Posted, not recorded: the claim stays, and this replica records the post at the next show.
+    const pending = unrecordedOf(refs);
+    pending.set(slot(key, port.platform), { claimId, ref, hash });
+    if (pending.size > MAX_UNRECORDED) pending.delete(pending.keys().next().value!);
+    throw err;
+  }
+  if (!recorded) {
     throw new Error(
       `Posted "${reply.title}" (${key}) on ${port.platform}, but it took longer than ${STALE_CLAIM_MS / 1000} s and another replica took the key over: the message may appear twice.`,
     );
@@ -90,6 +130,36 @@ async function post(refs: MessageRefRepository, key: string, port: ChatPlatformP
   // What changed while we posted (a replica that found the key claimed returned 'busy').
   await update(refs, port, { key, platform: port.platform, ref, renderedHash: hash }, ref, render, send);
   return { outcome: 'posted', ref };
+}
+
+/**
+ * Records a post whose first record failed; null when the key went to another message meanwhile (a
+ * replica took the stale claim over and posted: ours stays as it is, and the key keeps theirs).
+ * Throws while the store is still down, the post still remembered.
+ */
+async function recordUnrecorded(refs: MessageRefRepository, key: string, port: ChatPlatformPort, render: () => Promise<Reply>, p: UnrecordedPost, send: SendOptions): Promise<ShowResult | null> {
+  const platform = port.platform;
+  let recorded = await refs.recordPosted(key, platform, p.claimId, p.ref, p.hash);
+  if (!recorded) {
+    const stored = await refs.get(key, platform);
+    if (stored?.ref && stored.ref.channelId === p.ref.channelId && stored.ref.messageId === p.ref.messageId) {
+      // The first write did commit; only its answer was lost.
+      unrecordedOf(refs).delete(slot(key, platform));
+      return { outcome: await update(refs, port, stored, stored.ref, render, send), ref: stored.ref };
+    }
+    if (!stored) {
+      // The claim is gone (dropped): claim the key again for the message already posted.
+      const claimId = randomUUID();
+      if (await refs.claim(key, platform, claimId)) {
+        p.claimId = claimId; // should this record fail too, the next show records under the new claim
+        recorded = await refs.recordPosted(key, platform, claimId, p.ref, p.hash);
+      }
+    }
+  }
+  unrecordedOf(refs).delete(slot(key, platform));
+  if (!recorded) return null;
+  await update(refs, port, { key, platform, ref: p.ref, renderedHash: p.hash }, p.ref, render, send);
+  return { outcome: 'posted', ref: p.ref };
 }
 
 async function update(refs: MessageRefRepository, port: ChatPlatformPort, stored: StoredMessageRef, ref: MessageRef, render: () => Promise<Reply>, send: SendOptions): Promise<'updated' | 'unchanged'> {

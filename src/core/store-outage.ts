@@ -11,3 +11,13 @@ export function isStoreOutage(err: unknown): boolean {
     /connect ECONNREFUSED|Connection terminated|terminating connection|database system is (starting up|shutting down)|Client has encountered a connection error/i.test(message)
   );
 }
+
+/**
+ * Whether the store refused a value itself (SQLSTATE class 22, data exception: bad encoding, a time
+ * out of range; class 54, program limit: an index entry too large). Such an error comes back on
+ * every retry of the same request, so it is the request's to fix, never a reason to retry.
+ */
+export function isRefusedValue(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|54)[0-9A-Z]{3}$/.test(code);
+}

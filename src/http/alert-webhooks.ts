@@ -6,6 +6,7 @@ import { alertmanagerPayloadSchema, fromAlertmanager } from '../alerts/payloads/
 import { fromGrafana, grafanaPayloadSchema } from '../alerts/payloads/grafana.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Logger } from '../core/ports.js';
+import { isRefusedValue } from '../core/store-outage.js';
 import type { Ports } from '../core/services.js';
 import type { HttpRequest, HttpResponse, Router } from './router.js';
 import { json } from './server.js';
@@ -36,7 +37,10 @@ function firstProblem(error: z.ZodError): string {
 /**
  * POST /webhooks/alertmanager and /webhooks/grafana. 2xx only once the alerts are stored (and their
  * cards marked to be shown); a store failure is 503 so the sender retries, and the retry is stored
- * once (dedupe). Bad JSON or shape: 400 naming the first bad field.
+ * once (dedupe). Bad JSON or shape: 400 naming the first bad field. Text the store cannot hold
+ * (NUL, lone surrogates, keys too long to index, times no calendar has) is made storable as the
+ * body is parsed (src/alerts/storable.ts), so a payload never fails on every retry; should the store
+ * still refuse a value, that is 400 too, because a retry of the same body would fail the same way.
  */
 export function registerAlertWebhooks(
   router: Router,
@@ -73,7 +77,12 @@ export function registerAlertWebhooks(
       if (result.stored) deps.onStored?.();
       return json(200, { status: 'ok', stored: result.stored, group: result.group.id });
     } catch (err) {
-      deps.logger.error({ err: deps.ports.redactor.redact(err instanceof Error ? err.message : String(err)), source, groupKey: notification.groupKey }, 'Could not store an alert notification; answered 503 so the sender retries');
+      const why = deps.ports.redactor.redact(err instanceof Error ? err.message : String(err));
+      if (isRefusedValue(err)) {
+        deps.logger.error({ err: why, source, groupKey: notification.groupKey }, 'The store refused a value of an alert notification; answered 400, a retry would fail the same way');
+        return json(400, { error: `Firebreak's database refused a value in this notification (${why}); a retry of the same body fails the same way` });
+      }
+      deps.logger.error({ err: why, source, groupKey: notification.groupKey }, 'Could not store an alert notification; answered 503 so the sender retries');
       return json(503, { error: 'Firebreak could not store the alerts right now; retry' });
     }
   };

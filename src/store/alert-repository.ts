@@ -1,5 +1,6 @@
 import type { AlertStore, GroupRouting, IngestResult } from '../alerts/alert-store.js';
-import { notificationDedupeKey } from '../alerts/dedupe-key.js';
+import { notificationDedupeKey, notificationStateKey } from '../alerts/dedupe-key.js';
+import { storableJson } from '../alerts/storable.js';
 import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, StoredAlert } from '../alerts/model.js';
 import type { Actor } from '../core/identity.js';
 import type { Timeline, TimelineRepository } from '../core/timeline.js';
@@ -29,6 +30,8 @@ interface GroupRow {
   version: number;
   firing_count: number | string;
   resolved_count: number | string;
+  last_dedupe_key?: string | null;
+  last_state_key?: string | null;
   inserted?: boolean;
 }
 
@@ -94,8 +97,9 @@ function toAlert(r: AlertRow): StoredAlert {
   };
 }
 
-// Postgres rejects NUL in text and jsonb; alert text never needs it.
-const clean = <T>(v: T): T => JSON.parse(JSON.stringify(v).replace(/\\u0000/g, '')) as T;
+// Postgres rejects NUL and lone surrogates in jsonb. The webhooks' payloads are cleaned as they are
+// parsed; this covers every other way in (the health watch), string by string, never on JSON text.
+const clean = storableJson;
 
 const SYSTEM = (source: string): Actor => ({ platform: 'system', id: source, name: source });
 
@@ -111,6 +115,7 @@ export class SqlAlertStore implements AlertStore {
 
   ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult> {
     const dedupeKey = notificationDedupeKey(n);
+    const stateKey = notificationStateKey(n);
     const labels = { ...n.groupLabels, ...n.commonLabels };
     const first = n.alerts[0]!;
     const alertname = labels.alertname ?? first.labels.alertname ?? '(unnamed alert)';
@@ -127,17 +132,22 @@ export class SqlAlertStore implements AlertStore {
       );
       const before = toGroup(upserted!);
       const inserted = upserted!.inserted === true;
-      const fresh = await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING dedupe_key`, [dedupeKey, before.id]);
-      if (fresh.length === 0) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
+      // The group's row is locked now, so its latest keys are the latest committed (see 104_alert_updates.sql).
+      const repeat =
+        upserted!.last_dedupe_key === dedupeKey ||
+        (upserted!.last_state_key !== stateKey && (await q.query(`SELECT 1 FROM alert_notifications WHERE dedupe_key = $1`, [dedupeKey])).length > 0);
+      if (repeat) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
+      await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now()`, [dedupeKey, before.id]);
 
       for (const a of n.alerts) {
+        // An unknown start ($12) keeps the start first stored, so each repeat does not move it to now.
         await q.query(
           `INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values")
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
-             starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
+             starts_at = CASE WHEN $12 THEN alerts.starts_at ELSE EXCLUDED.starts_at END, ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
              panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + 1, updated_at = now()`,
-          [before.id, a.fingerprint, a.status, clean(a.labels), clean(a.annotations), a.startsAt, a.endsAt, a.generatorUrl, a.dashboardUrl ?? null, a.panelUrl ?? null, a.values ? clean(a.values) : null],
+          [before.id, a.fingerprint, a.status, clean(a.labels), clean(a.annotations), a.startsAt, a.endsAt, a.generatorUrl, a.dashboardUrl ?? null, a.panelUrl ?? null, a.values ? clean(a.values) : null, a.startsAtUnknown === true],
         );
       }
       const transition: IngestResult['transition'] = inserted
@@ -157,9 +167,10 @@ export class SqlAlertStore implements AlertStore {
            first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
            acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
            escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
-           version = version + CASE WHEN $10 THEN 0 ELSE 1 END
+           version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
+           last_dedupe_key = $11, last_state_key = $12
          WHERE id = $1`,
-        [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted],
+        [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey],
       );
       await this.markDirty(q, before.id, routing.channel, platforms);
       const group = (await this.getIn(q, before.id))!;

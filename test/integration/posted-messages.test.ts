@@ -138,4 +138,28 @@ describe('stored message refs: post once, then update in place from any replica'
     expect(chat.posted).toHaveLength(1);
     expect((await b.get(k2, chat.platform))?.ref).toEqual({ platform: chat.platform, channelId: 'c', messageId: '1' });
   });
+
+  it('a post whose ref write fails is recorded by the next show, even once its claim is stale: never posted twice', async () => {
+    // The write fails before it reaches the store, or after it committed with its answer lost.
+    for (const lostAnswer of [false, true]) {
+      const k = key();
+      const chat = new RecordingChat();
+      let failNext = true;
+      const flaky: SqlMessageRefRepository = Object.assign(Object.create(a) as SqlMessageRefRepository, {
+        async recordPosted(...args: Parameters<SqlMessageRefRepository['recordPosted']>) {
+          if (!failNext) return a.recordPosted(...args);
+          failNext = false;
+          if (lostAnswer) await a.recordPosted(...args);
+          throw Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' });
+        },
+      });
+      await expect(showMessage(flaky, k, chat, channel, card(1))).rejects.toThrow('Connection terminated');
+      expect(chat.posted).toHaveLength(1);
+      const again = await showMessage(flaky, k, chat, channel, card(2), { staleClaimMs: 0 });
+      expect(again).toEqual({ outcome: lostAnswer ? 'updated' : 'posted', ref: { platform: chat.platform, channelId: 'c', messageId: '1' } });
+      expect(chat.posted).toHaveLength(1);
+      expect(chat.updated.map((u) => u.reply)).toEqual([card(2)]);
+      expect(await b.get(k, chat.platform)).toMatchObject({ ref: again.ref, renderedHash: renderedHash(card(2)) });
+    }
+  });
 });

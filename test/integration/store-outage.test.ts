@@ -1,31 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_RECORDED_YET } from '../../src/core/not-recorded.js';
-import type { Db, Queryable } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPglite } from '../../src/store/pglite-db.js';
 import type { App } from '../../src/main.js';
 import { alice, consoleChan, testApp } from '../support/app.js';
-
-/** The store as a connection that can go away: while `down`, every statement fails as pg's would. */
-class FlakyDb implements Db {
-  down = false;
-  readonly kind = 'pglite';
-  readonly description = 'flaky';
-  constructor(private readonly inner: Db) {}
-  private check(): void {
-    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:48729'), { code: 'ECONNREFUSED' });
-  }
-  private wrap(q: Queryable): Queryable {
-    return {
-      query: async (sql, params) => (this.check(), q.query(sql, params)),
-      exec: async (sql) => (this.check(), q.exec(sql)),
-    };
-  }
-  query: Db['query'] = async (sql, params) => (this.check(), this.inner.query(sql, params));
-  exec: Db['exec'] = async (sql) => (this.check(), this.inner.exec(sql));
-  transaction: Db['transaction'] = async (fn) => (this.check(), this.inner.transaction((tx) => fn(this.wrap(tx))));
-  close = () => this.inner.close();
-}
+import { FlakyDb } from '../support/flaky-db.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AlertNotification, IncomingAlert } from '../model.js';
-import { alertmanagerAlertSchema, incomingAlert, notificationEnvelope, notificationOf } from './alertmanager.js';
+import { alertmanagerAlertSchema, incomingAlert, notificationEnvelope, notificationOf, text } from './alertmanager.js';
 
 /**
  * Grafana's webhook contact point payload (version "1"): Alertmanager's shape plus dashboard,
@@ -11,16 +11,17 @@ export const grafanaPayloadSchema = z
     version: z.literal('1'),
     ...notificationEnvelope,
     orgId: z.number().int().optional(),
-    title: z.string().optional(),
-    message: z.string().optional(),
+    title: text.optional(),
+    message: text.optional(),
     alerts: z
       .array(
         alertmanagerAlertSchema.extend({
-          silenceURL: z.string().default(''),
-          dashboardURL: z.string().default(''),
-          panelURL: z.string().default(''),
-          values: z.record(z.string(), z.number()).nullish(),
-          valueString: z.string().optional(),
+          silenceURL: text.default(''),
+          dashboardURL: text.default(''),
+          panelURL: text.default(''),
+          // A value JSON cannot carry as a number (1e400 parses as Infinity) is left out, not the alert.
+          values: z.record(text, z.unknown()).transform(finiteValues).nullish(),
+          valueString: text.optional(),
         }),
       )
       .min(1),
@@ -28,9 +29,13 @@ export const grafanaPayloadSchema = z
   .loose();
 export type GrafanaPayload = z.infer<typeof grafanaPayloadSchema>;
 
-export function fromGrafana(p: GrafanaPayload): AlertNotification {
+function finiteValues(values: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+}
+
+export function fromGrafana(p: GrafanaPayload, receivedAt = new Date()): AlertNotification {
   const alerts: IncomingAlert[] = p.alerts.map((a) => ({
-    ...incomingAlert(a),
+    ...incomingAlert(a, receivedAt),
     dashboardUrl: a.dashboardURL || null,
     panelUrl: a.panelURL || null,
     silenceUrl: a.silenceURL || null,
