@@ -131,7 +131,7 @@ export async function runBackupJob(
         const done = end.late?.kind === 'finished' && end.late.value.kind === 'done' ? end.late.value.record : null;
         return { kind: 'interrupted', record: done, message: `Interrupted by shutdown: Firebreak was stopped while the backup of ${req.target} ran, so it was stopped part-way. It does not count as a backup (${id} is marked failed); run /backup now again.` };
       },
-    });
+    }, ports);
     switch (run.kind) {
       case 'done':
         return run.result;

@@ -97,7 +97,7 @@ async function runWithoutConfirmation(ctx: CommandContext, name: string, action:
       if (end.kind === 'threw') throw end.error;
       return { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: ${name}`, status: 'error', text: interruptedText(name), fields: paramFields(values) }, execution: { argv, durationMs: end.durationMs } };
     },
-  });
+  }, ctx.ports);
   switch (run.kind) {
     case 'done':
       return run.result;

@@ -121,7 +121,7 @@ export class ConfirmationFlow {
       },
       execute: (signal) => this.execute(inv, spec, decided!, sink, signal),
       finish: (end) => this.finishStep(inv, decided!, end),
-    });
+    }, this.ports);
     switch (run.kind) {
       case 'done':
         return run.result;

@@ -81,7 +81,8 @@ export class StepRunner {
     return this.inFlight.drain({ graceMs: opts.graceMs, recordMs: opts.recordMs ?? (this.opts.settleMs ?? SETTLE_AFTER_INTERRUPT_MS) + 5_000, cutShort: opts.cutShort });
   }
 
-  async run<T, R>(req: StepRequest<T, R>): Promise<StepRun<R>> {
+  /** `using`: the caller's leases and logger (its ports), when they differ from the ones the runner was built with. */
+  async run<T, R>(req: StepRequest<T, R>, using: { leases: LeaseRepository; logger: Logger } = this.deps): Promise<StepRun<R>> {
     if (req.authority) {
       const refusal = stepRefusal(req.authority.config, req.plan, { actor: req.actor, requestedBy: req.authority.requestedBy, what: req.authority.what });
       if (refusal) return { kind: 'refused', refusal };
@@ -89,7 +90,7 @@ export class StepRunner {
     if (this.inFlight.stopping) return { kind: 'stopping' };
     // Registered before the first await: a shutdown that begins while the lease is taken waits for it.
     const entry = this.inFlight.register(req.plan.title);
-    const { leases, logger } = this.deps;
+    const { leases, logger } = using;
     const lease = { key: req.plan.lease, holderId: req.id, ttlMs: req.leaseTtlMs };
     try {
       const got = await leases.acquire(lease.key, { id: req.id, actorName: req.actor.name, description: req.plan.title }, lease.ttlMs);
@@ -98,7 +99,7 @@ export class StepRunner {
         // Shutdown began while the lease was taken: start nothing (a confirmation stays pending).
         if (this.inFlight.stopping) return { kind: 'stopping' };
         if (!(await req.begin())) return { kind: 'not-begun' };
-        const end = await this.execute(req, entry);
+        const end = await this.execute(req, entry, using);
         return { kind: 'done', result: await req.finish(end) };
       } finally {
         await releaseLease(leases, lease, logger);
@@ -108,12 +109,12 @@ export class StepRunner {
     }
   }
 
-  private async execute<T, R>(req: StepRequest<T, R>, entry: StepEntry): Promise<StepEnd<T>> {
+  private async execute<T, R>(req: StepRequest<T, R>, entry: StepEntry, using: { leases: LeaseRepository; logger: Logger }): Promise<StepEnd<T>> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     const controller = new AbortController();
     const lost = req.onLeaseLost === 'abort' ? () => controller.abort(new Error(`the lease ${req.plan.lease} was lost`)) : undefined;
-    const stopRenewing = keepLeaseAlive(this.deps.leases, { key: req.plan.lease, holderId: req.id, ttlMs: req.leaseTtlMs }, this.deps.logger, lost);
+    const stopRenewing = keepLeaseAlive(using.leases, { key: req.plan.lease, holderId: req.id, ttlMs: req.leaseTtlMs }, using.logger, lost);
     try {
       // Interrupted while it was being begun: it never started, and says so rather than starting now.
       if (entry.interrupted) return { kind: 'interrupted', reason: 'shutdown', durationMs: 0 };
@@ -129,7 +130,7 @@ export class StepRunner {
       const late = await Promise.race([working, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.opts.settleMs ?? SETTLE_AFTER_INTERRUPT_MS)))]);
       clearTimeout(timer);
       if (!late) {
-        void working.then((w) => this.deps.logger.warn({ step: req.plan.title, ended: w.kind }, `"${req.plan.title}" ended after it was recorded as interrupted by shutdown`));
+        void working.then((w) => using.logger.warn({ step: req.plan.title, ended: w.kind }, `"${req.plan.title}" ended after it was recorded as interrupted by shutdown`));
       }
       return { kind: 'interrupted', reason: 'shutdown', durationMs, ...(late ? { late } : {}) };
     } finally {
