@@ -275,7 +275,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
-    closers.push(() => backupScheduler.stop());
+    // Running backups had shutdown.grace_s in the step drain and were interrupted after it; what is
+    // left here is their clean-up (a killed dump, an aborted upload), so a short wait bounds the exit.
+    closers.push(() => backupScheduler.stop({ graceMs: 2_000, abortWaitMs: 3_000 }));
     // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
     const escalation = new EscalationJob(loaded.config, app.ports);
     if (escalation.start()) closers.push(() => escalation.stop());
