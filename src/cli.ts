@@ -254,16 +254,40 @@ async function cmdStart(): Promise<number> {
     }
     throw err;
   }
+  const runningSteps = () => running.app.ports.steps.inFlight.running().length;
   process.stderr.write(
     `Firebreak is running on http://localhost:${running.http.port} (store: ${running.app.db.description}; config: ${loaded.source}).\n` +
       `In another terminal: npx --no-install firebreak run "/health"\n`,
   );
+  // Listeners stay registered for the whole drain. With `once`, the first signal removed ours and
+  // execa's signal-exit, then the only listener left, killed the running tools and re-raised the
+  // signal: the process died (143) with the step unrecorded and its lease held.
+  let cutShort!: () => void;
+  const hurry = new Promise<void>((resolve) => (cutShort = resolve));
+  let signals = 0;
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        const running = runningSteps();
+        process.stderr.write(
+          running > 0
+            ? `Firebreak is shutting down (${signal}): waiting up to ${loaded.config.shutdown.grace_s} s for ${running} running step(s); send ${signal} again to stop them now.\n`
+            : `Firebreak is shutting down (${signal}).\n`,
+        );
+        resolve();
+      } else if (signals === 2) {
+        process.stderr.write('Stopping running steps now; recording them as interrupted by shutdown.\n');
+        cutShort();
+      } else {
+        process.stderr.write('Exiting without waiting any longer.\n');
+        process.exit(1);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
-  await running.close();
+  await running.close({ cutShort: hurry });
   return 0;
 }
 

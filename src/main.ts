@@ -70,6 +70,7 @@ import { SqlAlertStore } from './store/alert-repository.js';
 import { SqlIncidentStore } from './store/incident-repository.js';
 import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
+import { StepRunner } from './core/step-runner.js';
 import type { FirebreakConfig } from './config/schema.js';
 import { PostmortemDirectory } from './integrations/directory/postmortem-files.js';
 import { GitHubIssues } from './integrations/github/issues-client.js';
@@ -160,6 +161,7 @@ export async function buildApp(
   const timelineRepo = new SqlTimelineRepository(db);
   const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
   const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
+  const leases = new SqlLeaseRepository(db);
   const ports: Ports = {
     registry,
     buttons,
@@ -167,7 +169,8 @@ export async function buildApp(
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
     incidents: new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor), { reminders: reminderPolicy(loaded.config.incidents) }),
-    leases: new SqlLeaseRepository(db),
+    leases,
+    steps: new StepRunner({ leases, logger }),
     confirmations: new SqlConfirmationRepository(db),
     coordination,
     deliveries: new FallbackDeliveryClaims({ coordination, store: new SqlDeliveryClaimRepository(db), registry, buttons, timeline, redactor, logger }),
@@ -221,7 +224,11 @@ export interface Running {
   platforms: ReadonlyMap<PlatformId, StartedPlatform>;
   /** Posts and updates alert cards on every replica; poke() it after storing alerts. */
   alertOutbox: OutboxWorker;
-  close(): Promise<void>;
+  /**
+   * Graceful shutdown: stop taking steps, let running ones finish within shutdown.grace_s (or until
+   * `cutShort` resolves: a second signal), record the rest as interrupted, then close everything.
+   */
+  close(opts?: { cutShort?: Promise<unknown> }): Promise<void>;
 }
 
 /**
@@ -268,7 +275,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
     const backupScheduler = new BackupScheduler(loaded.config, app.ports);
     backupScheduler.start();
-    closers.push(() => backupScheduler.stop());
+    // Running backups had shutdown.grace_s in the step drain and were interrupted after it; what is
+    // left here is their clean-up (a killed dump, an aborted upload), so a short wait bounds the exit.
+    closers.push(() => backupScheduler.stop({ graceMs: 2_000, abortWaitMs: 3_000 }));
     // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
     const escalation = new EscalationJob(loaded.config, app.ports);
     if (escalation.start()) closers.push(() => escalation.stop());
@@ -309,7 +318,16 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     http,
     platforms,
     alertOutbox,
-    async close() {
+    async close(opts = {}) {
+      // Steps first, while the store, the chat platforms and the HTTP server are all still there to
+      // record and deliver their outcome (also "interrupted by shutdown").
+      app.ports.backups?.jobs.beginStopping();
+      const grace_s = loaded.config.shutdown.grace_s;
+      const running = app.ports.steps.inFlight.running().map((s) => s.title);
+      if (running.length > 0) app.logger.info({ running, grace_s }, `shutting down: waiting up to ${grace_s} s for ${running.length} running step(s) to finish`);
+      const drained = await app.ports.steps.drain({ graceMs: grace_s * 1000, cutShort: opts.cutShort });
+      if (drained.interrupted.length > 0) app.logger.warn({ interrupted: drained.interrupted }, `shutting down: ${drained.interrupted.length} step(s) did not finish in time and were recorded as interrupted by shutdown`);
+      if (drained.abandoned.length > 0) app.logger.error({ abandoned: drained.abandoned }, 'shutting down: some interrupted steps could not be recorded in time; their leases expire on their own');
       for (const c of closers.reverse()) await c();
       await http.close();
       await app.close();

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
 import type { BackupProgress, BackupRecord, BackupRunner, BackupRunResult, LeaseInfo, RunningBackupJob } from '../core/ports.js';
-import { keepLeaseAlive, releaseLease } from '../core/lease-keeper.js';
 import type { Ports } from '../core/services.js';
 import { applyRetention } from './backup-retention.js';
 import { backupLeaseKey, configuredTarget, newBackupId } from './backup-targets.js';
@@ -17,6 +16,8 @@ export type BackupJobOutcome =
   | { kind: 'busy'; heldBy: LeaseInfo }
   /** A scheduled slot another replica already recorded. */
   | { kind: 'slot-taken' }
+  /** Shutdown's grace ran out while it ran: it was stopped part-way; `record` when it was marked failed in time. */
+  | { kind: 'interrupted'; record: BackupRecord | null; message: string }
   /** This process is shutting down: nothing was started. */
   | { kind: 'stopping'; message: string }
   | { kind: 'unavailable'; message: string };
@@ -108,26 +109,39 @@ export async function runBackupJob(
     if (kept.problems.length > 0) ports.logger.warn({ target: req.target, problems: kept.problems }, `retention of ${req.target} could not delete some backups`);
     return { kind: 'done', record: done, result, expired: kept.deleted, retentionProblems: kept.problems };
   };
-  // Registered before the first await (below, synchronously): a shutdown that begins while the
-  // lease is being taken waits for this job instead of closing the store under it.
+  // A step like any other (core's step runner): the target's lease, renewed while it runs, and in
+  // view of graceful shutdown, which interrupts it after the grace. A lost lease means someone else
+  // may hold the target (a restore): stop rather than write or expire beside it.
   const whole = (async (): Promise<BackupJobOutcome> => {
-    const lease = await ports.leases.acquire(key, { id, actorName: req.requestedBy, description: `Backup of ${req.target}` }, ttl);
-    if (!lease.acquired) return { kind: 'busy', heldBy: lease.heldBy };
-    const release = () => releaseLease(ports.leases, { key, holderId: id, ttlMs: ttl }, ports.logger);
-    if (jobs.stopping) {
+    const run = await ports.steps.run<BackupJobOutcome, BackupJobOutcome>({
+      id,
+      plan: { title: `Backup of ${req.target}`, lease: key, approval: 'none' },
+      actor: req.actor ?? { platform: 'system', id: req.requestedBy, name: req.requestedBy },
+      leaseTtlMs: ttl,
+      onLeaseLost: 'abort',
       // Shutdown began while the lease was being taken: start nothing.
-      await release();
-      return { kind: 'stopping', message: stoppingMessage };
-    }
-    // Renewed while the job runs: a stalled upload used to outlive a fixed lease, letting a second
-    // backup (or retention) of the same target start beside it. Lost anyway → someone else may hold
-    // the target (a restore): stop rather than write or expire beside it.
-    const stopRenewing = keepLeaseAlive(ports.leases, { key, holderId: id, ttlMs: ttl }, ports.logger, () => controller.abort(new Error(`the lease of backup ${id} was lost`)));
-    try {
-      return await work();
-    } finally {
-      stopRenewing();
-      await release();
+      begin: async () => !jobs.stopping,
+      execute: (signal) => {
+        signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+        return work();
+      },
+      finish: async (end) => {
+        if (end.kind === 'finished') return end.value;
+        if (end.kind === 'threw') throw end.error;
+        const done = end.late?.kind === 'finished' && end.late.value.kind === 'done' ? end.late.value.record : null;
+        return { kind: 'interrupted', record: done, message: `Interrupted by shutdown: Firebreak was stopped while the backup of ${req.target} ran, so it was stopped part-way. It does not count as a backup (${id} is marked failed); run /backup now again.` };
+      },
+    }, ports);
+    switch (run.kind) {
+      case 'done':
+        return run.result;
+      case 'busy':
+        return { kind: 'busy', heldBy: run.heldBy };
+      case 'refused':
+        throw new Error('a backup job has no role to refuse it');
+      case 'stopping':
+      case 'not-begun':
+        return { kind: 'stopping', message: stoppingMessage };
     }
   })();
   job.done = whole;

@@ -5,6 +5,7 @@ import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
 import type { BackupRecord } from '../core/ports.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';
+import { alreadyRunning, roleDenied } from '../core/authorize.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
 import { reportBackupProblem } from '../backups/backup-report.js';
 import { backupLeaseKey, configuredTarget } from '../backups/backup-targets.js';
@@ -40,18 +41,6 @@ function unknownTarget(config: FirebreakConfig, name: string): Outcome {
   };
 }
 
-function roleDenied(ctx: CommandContext, what: string, role: string): Outcome {
-  return {
-    status: 'denied',
-    reply: {
-      title: `Not allowed: ${what}`,
-      status: 'error',
-      text: `${what} needs the "${role}" role, which ${ctx.actor.name} does not have. Ask an admin to add "${ctx.actor.platform}:${ctx.actor.id}" to roles.${role} in the Firebreak config. Nothing was run.`,
-      ephemeral: true,
-    },
-  };
-}
-
 /**
  * /backup now runs at once, without a confirmation card: it reads the database and writes a new
  * object, it never overwrites or deletes anything, and the person typing it at 3 a.m. wants it
@@ -63,7 +52,7 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
   const name = requested ?? names[0]!;
   const target = configuredTarget(ctx.config, name);
   if (!target) return unknownTarget(ctx.config, name);
-  if (!ctx.hasRole(NOW_ROLE)) return roleDenied(ctx, '/backup now', NOW_ROLE);
+  if (!ctx.hasRole(NOW_ROLE)) return roleDenied('/backup now', NOW_ROLE, ctx.actor);
 
   await ctx.progress({ title: `Backing up ${name}…`, status: 'pending' });
   let lastProgress = performance.now();
@@ -81,9 +70,9 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
     },
   });
   if (job.kind === 'unavailable' || job.kind === 'stopping') return { status: 'failed', reply: { title: `${name} was not backed up`, status: 'error', text: job.message } };
-  if (job.kind === 'busy') {
-    const h = job.heldBy;
-    return { status: 'denied', reply: { title: 'Already running', status: 'warning', text: `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Try again when it has finished.`, ephemeral: true } };
+  if (job.kind === 'busy') return alreadyRunning(job.heldBy, null, { atOnce: true });
+  if (job.kind === 'interrupted') {
+    return { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: backup of ${name}`, status: 'error', text: job.message }, execution: { argv: ctx.ports.backups?.runner.describe(target) ?? [] } };
   }
   if (job.kind === 'slot-taken') return { status: 'failed', reply: { title: `${name} was not backed up`, status: 'error', text: 'A backup with this id already exists; run the command again.' } };
   const { record, result } = job;
@@ -177,7 +166,7 @@ async function planRestore(ctx: CommandContext, id: string | undefined): Promise
   if (!id) return { status: 'invalid', reply: { title: '/backup restore needs a backup id', status: 'error', text: 'Usage: /backup restore ID — find the id with /backup list.', ephemeral: true } };
   const backups = ctx.ports.backups;
   if (!backups) return { status: 'failed', reply: { title: 'Backups are not available', status: 'error', text: 'No backup store is wired in this Firebreak process. Nothing was restored.' } };
-  if (!ctx.hasRole(RESTORE_ROLE)) return roleDenied(ctx, '/backup restore', RESTORE_ROLE);
+  if (!ctx.hasRole(RESTORE_ROLE)) return roleDenied('/backup restore', RESTORE_ROLE, ctx.actor);
   const record = await backups.records.get(id);
   if (!record) return { status: 'invalid', reply: { title: 'Unknown backup', status: 'error', text: `There is no backup "${truncate(id, 40)}". See /backup list.`, ephemeral: true } };
   if (record.status !== 'complete' || !record.sha256 || !record.location) {

@@ -6,7 +6,8 @@ import type { Outcome } from '../core/outcome.js';
 import { ParseError, splitWords, truncate } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';
 import type { ReplyField } from '../core/reply.js';
-import { releaseLease } from '../core/lease-keeper.js';
+import { alreadyRunning } from '../core/authorize.js';
+import { interruptedText, shuttingDownReply } from '../core/step-plan.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
 import { checkParamValues, paramHint, parseParamWords } from './run-params.js';
 
@@ -53,12 +54,12 @@ function listActions(config: FirebreakConfig): Outcome {
 }
 
 /** Runs the action through the ActionRunner port and turns what happened into a reply and a timeline record. */
-async function perform(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues): Promise<Outcome> {
+async function perform(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, signal?: AbortSignal): Promise<Outcome> {
   const runner = ctx.ports.actions;
   if (!runner) {
     return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: 'Custom actions are not available in this Firebreak process (no action runner is wired). Nothing was run.' } };
   }
-  const r = await runner.run({ name, action, values });
+  const r = await runner.run({ name, action, values, ...(signal ? { signal } : {}) });
   const how = r.httpStatus !== undefined ? `HTTP ${r.httpStatus}` : r.exitCode !== null ? `exit ${r.exitCode}` : action.http ? 'no response' : 'no exit code';
   return {
     status: r.ok ? 'ok' : 'failed',
@@ -74,20 +75,40 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
   };
 }
 
-/** confirm: false — still one at a time per action, under the same lease key a confirmed run takes. */
+/**
+ * confirm: false — no card (approval "none"), but still a step: the action's role, one at a time per
+ * action under the same lease key a confirmed run takes, and drained by shutdown. Its start is
+ * `action.started`; its outcome is the command's own event, which the dispatcher records.
+ */
 async function runWithoutConfirmation(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, argv: string[]): Promise<Outcome> {
-  const key = `action:${name}`;
-  const holder = { id: ctx.invocationId, actorName: ctx.actor.name, description: `${name}` };
-  const lease = await ctx.ports.leases.acquire(key, holder, action.timeout_s * 1000 + 30_000);
-  if (!lease.acquired) {
-    const h = lease.heldBy;
-    return { status: 'denied', reply: { title: 'Already running', status: 'warning', text: `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Try again when it has finished.`, ephemeral: true } };
-  }
-  try {
-    await ctx.record('action.started', { argv, detail: { action: name } });
-    return await perform(ctx, name, action, values);
-  } finally {
-    await releaseLease(ctx.ports.leases, { key, holderId: holder.id, ttlMs: action.timeout_s * 1000 + 30_000 }, ctx.ports.logger);
+  const run = await ctx.ports.steps.run<Outcome, Outcome>({
+    id: ctx.invocationId,
+    plan: { title: name, argv, lease: `action:${name}`, role: action.role, approval: 'none' },
+    actor: ctx.actor,
+    authority: { config: ctx.config, what: `/run ${name}` },
+    leaseTtlMs: action.timeout_s * 1000 + 30_000,
+    begin: async () => {
+      await ctx.record('action.started', { argv, detail: { action: name } });
+      return true;
+    },
+    execute: (signal) => perform(ctx, name, action, values, signal),
+    finish: async (end) => {
+      if (end.kind === 'finished') return end.value;
+      if (end.kind === 'threw') throw end.error;
+      return { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: ${name}`, status: 'error', text: interruptedText(name), fields: paramFields(values) }, execution: { argv, durationMs: end.durationMs } };
+    },
+  }, ctx.ports);
+  switch (run.kind) {
+    case 'done':
+      return run.result;
+    case 'refused':
+      return run.refusal;
+    case 'busy':
+      return alreadyRunning(run.heldBy, null, { atOnce: true });
+    case 'stopping':
+      return { status: 'denied', reply: shuttingDownReply(name, 'run it again in a minute, when another Firebreak (or this one, restarted) takes it.') };
+    case 'not-begun':
+      throw new Error(`/run ${name} was not begun although its start was recorded`);
   }
 }
 
@@ -135,17 +156,6 @@ export const runCommand = defineCommand({
     const argv = ctx.ports.actions?.describe({ name, action, values });
     const shownParams = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
     if (!action.confirm) {
-      if (!ctx.hasRole(action.role)) {
-        return {
-          status: 'denied',
-          reply: {
-            title: `Not allowed: /run ${name}`,
-            status: 'error',
-            text: `/run ${name} needs the "${action.role}" role, which ${ctx.actor.name} does not have. Ask an admin to add "${ctx.actor.platform}:${ctx.actor.id}" to roles.${action.role} in the Firebreak config. Nothing was run.`,
-            ephemeral: true,
-          },
-        };
-      }
       return runWithoutConfirmation(ctx, name, action, values, argv ?? []);
     }
     return {
@@ -171,7 +181,7 @@ export const runCommand = defineCommand({
     // Checked again: the config may have changed between the request and the click.
     const checked = checkParamValues(name, action, new Map(Object.entries(values).map(([k, v]) => [k, String(v)])));
     if (!checked.ok) return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: `The params no longer fit the action's config: ${checked.message}` } };
-    return perform(ctx, name, action, checked.values);
+    return perform(ctx, name, action, checked.values, ctx.signal);
   },
 });
 

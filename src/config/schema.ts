@@ -344,6 +344,14 @@ export const configSchema = z
       .object({ ttl_s: z.number().int().min(10).max(86_400).default(600) })
       .strict()
       .default({ ttl_s: 600 }),
+    /**
+     * Graceful shutdown (SIGTERM, SIGINT): running steps get grace_s to finish before they are
+     * interrupted and recorded as such. The default stays under Kubernetes' 30 s before SIGKILL.
+     */
+    shutdown: z
+      .object({ grace_s: z.number().min(0).max(3600).default(25) })
+      .strict()
+      .default({ grace_s: 25 }),
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
     alerts: alertsSchema.default(defaultAlertsConfig),
     incidents: incidentsSchema.default(defaultIncidentsConfig),

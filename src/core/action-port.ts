@@ -9,6 +9,8 @@ export interface ActionRequest {
   name: string;
   action: ActionConfig;
   values: ActionParamValues;
+  /** Stops the action (its program is killed): shutdown interrupted the step. */
+  signal?: AbortSignal;
 }
 
 export interface ActionResult {

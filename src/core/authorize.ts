@@ -60,14 +60,19 @@ export function roleDenied(what: string, role: string, actor: Actor): Refusal {
   );
 }
 
-/** The target is leased: by this very confirmation (a double click) or by another operation. */
-export function alreadyRunning(h: LeaseInfo, c: Confirmation | null): Refusal {
+/**
+ * The target is leased: by this very confirmation (a double click) or by another operation. The one
+ * "already running, started by X" text; `atOnce` is a step that had no card (`/run` of a
+ * `confirm: false` action, `/backup now`), which says "try again" without repeating that nothing ran.
+ */
+export function alreadyRunning(h: LeaseInfo, own: Pick<Confirmation, 'id' | 'plan'> | null, opts: { atOnce?: boolean } = {}): Refusal {
+  const again = opts.atOnce ? 'Try again when it has finished.' : 'Nothing was run; try again when it has finished.';
   return refused(
     'denied',
     'Already running',
-    c && h.id === c.id
-      ? `${c.plan.title} is already running (confirmed by ${h.actorName} at ${h.acquiredAt.toISOString()}).`
-      : `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. Nothing was run; try again when it has finished.`,
+    own && h.id === own.id
+      ? `${own.plan.title} is already running (confirmed by ${h.actorName} at ${h.acquiredAt.toISOString()}).`
+      : `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. ${again}`,
     'warning',
   );
 }

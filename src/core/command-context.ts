@@ -7,7 +7,7 @@ import { isStoreOutage } from './store-outage.js';
 import type { AnyCommandSpec, CommandContext } from './spec.js';
 
 /** What a command's run or execute sees of its invocation. */
-export function commandContext(config: FirebreakConfig, ports: Ports, invocationId: string, inv: Invocation, text: string, sink: ReplySink): CommandContext {
+export function commandContext(config: FirebreakConfig, ports: Ports, invocationId: string, inv: Invocation, text: string, sink: ReplySink, signal?: AbortSignal): CommandContext {
   const command = text.replace(/^\//, '').split(/\s/)[0] ?? null;
   return {
     config,
@@ -17,6 +17,7 @@ export function commandContext(config: FirebreakConfig, ports: Ports, invocation
     incidentId: inv.incidentId ?? null,
     commandText: text,
     ports,
+    ...(signal ? { signal } : {}),
     hasRole: (role) => hasRole(config, inv.actor, role),
     progress: (reply) => sink.progress(ports.redactor.redactValue(reply)),
     record: async (kind, fields = {}) => {

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import { formatArgv } from './argv-display.js';
-import { alreadyRunning, roleDenied, type Refusal } from './authorize.js';
+import { alreadyRunning, type Refusal } from './authorize.js';
 import { commandContext, runSafely } from './command-context.js';
 import { confirmationCard } from './confirmation-card.js';
-import { hasRole } from './guards.js';
 import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
 import type { InvocationRecorder } from './invocation-recorder.js';
-import { keepLeaseAlive, releaseLease } from './lease-keeper.js';
 import { NOT_RECORDED_YET } from './not-recorded.js';
 import type { Outcome, PlannedStep } from './outcome.js';
 import { truncate } from './parser.js';
@@ -15,12 +13,15 @@ import type { Confirmation } from './ports.js';
 import type { Reply } from './reply.js';
 import type { Ports } from './services.js';
 import type { AnyCommandSpec } from './spec.js';
+import { interruptedText, shuttingDownReply, stepRefusal } from './step-plan.js';
+import type { StepEnd } from './step-runner.js';
 
 const LEASE_TTL_MS = 60_000;
 
 /**
- * Mutating steps: the card (plan stored), then Confirm (role, second person, lease, decide exactly
- * once, run under the lease, record) or Cancel. Every path ends in one recorded outcome.
+ * Mutating steps: the card (plan stored), then Confirm — through the step runner: role, second
+ * person, lease, decide exactly once, run under the lease, record — or Cancel. Every path ends in
+ * one recorded outcome.
  */
 export class ConfirmationFlow {
   constructor(
@@ -31,9 +32,8 @@ export class ConfirmationFlow {
   ) {}
 
   async request(invocationId: string, inv: Invocation, spec: AnyCommandSpec, text: string, plan: PlannedStep, sink: ReplySink): Promise<DispatchResult> {
-    if (!hasRole(this.config, inv.actor, plan.role)) {
-      return this.recorder.finish(invocationId, inv, spec.name, text, roleDenied(`/${spec.name}`, plan.role, inv.actor));
-    }
+    const refusal = stepRefusal(this.config, plan, { actor: inv.actor, what: `/${spec.name}` });
+    if (refusal) return this.recorder.finish(invocationId, inv, spec.name, text, refusal);
     // Busy now → say so instead of a card: a card drawn while another operation is changing the
     // target shows a state that is about to be wrong (a second /rollback would offer the bad image).
     const busy = await this.ports.leases.current(plan.lease);
@@ -99,50 +99,66 @@ export class ConfirmationFlow {
     const label = `(confirm) ${c.plan.title}`;
     const spec = this.ports.registry.get(c.command);
     if (!spec?.execute) throw new Error(`confirmation ${id} names /${c.command}, which cannot execute steps`);
-    if (!hasRole(this.config, inv.actor, c.plan.role)) {
-      return this.recorder.finish(invocationId, inv, c.command, label, roleDenied(`confirming /${c.command}`, c.plan.role, inv.actor));
-    }
-    if (c.plan.approval === 'second-person' && c.requestedBy.platform === inv.actor.platform && c.requestedBy.id === inv.actor.id) {
-      return this.recorder.finish(invocationId, inv, c.command, label, {
-        status: 'denied',
-        reply: { title: 'A second person must confirm', status: 'error', text: `${c.plan.title} was requested by you; someone else with the "${c.plan.role}" role must confirm it. Nothing was run.`, ephemeral: true },
-      });
-    }
-
-    // Lease before claiming, so a busy target leaves the confirmation usable for a later try.
-    const lease = await this.ports.leases.acquire(c.plan.lease, { id, actorName: inv.actor.name, description: c.plan.title }, LEASE_TTL_MS);
-    if (!lease.acquired) return this.recorder.finish(invocationId, inv, c.command, label, alreadyRunning(lease.heldBy, c));
-    try {
-      const base = { invocationId: c.invocationId, incidentId: inv.incidentId ?? null, channel: inv.channel, command: c.command, actor: inv.actor, text: c.plan.title, argv: c.plan.argv ?? null };
+    const base = { invocationId: c.invocationId, incidentId: inv.incidentId ?? null, channel: inv.channel, command: c.command, actor: inv.actor, text: c.plan.title, argv: c.plan.argv ?? null };
+    let decided: Confirmation | null = null;
+    // The lease is taken before the confirmation is claimed, so a busy target leaves it usable for a later try.
+    const run = await this.ports.steps.run({
+      id,
+      plan: c.plan,
+      actor: inv.actor,
+      authority: { config: this.config, requestedBy: c.requestedBy, what: `confirming /${c.command}` },
+      leaseTtlMs: LEASE_TTL_MS,
       // Decided and recorded together, and before anything runs: if this write fails, nothing runs.
-      const decided = await this.ports.transactor.atomically(async (tx) => {
-        const d = await tx.confirmations.decide(id, 'confirmed', inv.actor);
-        if (!d) return null;
-        await tx.timeline.record({ ...base, kind: 'confirmation.confirmed', detail: { confirmation: c.id, requestedBy: c.requestedBy.name } });
-        await tx.timeline.record({ ...base, kind: 'action.started' });
-        return d;
-      });
-      if (!decided) return await this.undecided(invocationId, inv, id, 'confirm');
-      return await this.executeUnderLease(inv, spec, decided, sink);
-    } finally {
-      await releaseLease(this.ports.leases, { key: c.plan.lease, holderId: id, ttlMs: LEASE_TTL_MS }, this.ports.logger);
+      begin: async () => {
+        decided = await this.ports.transactor.atomically(async (tx) => {
+          const d = await tx.confirmations.decide(id, 'confirmed', inv.actor);
+          if (!d) return null;
+          await tx.timeline.record({ ...base, kind: 'confirmation.confirmed', detail: { confirmation: c.id, requestedBy: c.requestedBy.name } });
+          await tx.timeline.record({ ...base, kind: 'action.started' });
+          return d;
+        });
+        return decided !== null;
+      },
+      execute: (signal) => this.execute(inv, spec, decided!, sink, signal),
+      finish: (end) => this.finishStep(inv, decided!, end),
+    }, this.ports);
+    switch (run.kind) {
+      case 'done':
+        return run.result;
+      case 'refused':
+        return this.recorder.finish(invocationId, inv, c.command, label, run.refusal);
+      case 'busy':
+        return this.recorder.finish(invocationId, inv, c.command, label, alreadyRunning(run.heldBy, c));
+      case 'stopping':
+        return this.recorder.finish(invocationId, inv, c.command, label, {
+          status: 'denied',
+          reply: shuttingDownReply(c.plan.title, 'the confirmation is still open: press it again in a minute, when another Firebreak (or this one, restarted) takes it.'),
+        });
+      case 'not-begun':
+        return this.undecided(invocationId, inv, id, 'confirm');
     }
   }
 
-  private async executeUnderLease(inv: Invocation, spec: AnyCommandSpec, c: Confirmation, sink: ReplySink): Promise<DispatchResult> {
+  private async execute(inv: Invocation, spec: AnyCommandSpec, c: Confirmation, sink: ReplySink, signal: AbortSignal): Promise<Outcome> {
     const redactor = this.ports.redactor;
-    const stopRenewing = keepLeaseAlive(this.ports.leases, { key: c.plan.lease, holderId: c.id, ttlMs: LEASE_TTL_MS }, this.ports.logger);
-    const started = performance.now();
+    await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? formatArgv(redactor.redactArgv(c.plan.argv)) : undefined });
+    const ctx = commandContext(this.config, this.ports, c.invocationId, inv, `/${c.command}`, sink, signal);
+    return runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan), 'execute');
+  }
+
+  /** The step's one `action.finished` event and the reply: what it did, or that shutdown interrupted it. */
+  private async finishStep(inv: Invocation, c: Confirmation, end: StepEnd<Outcome>): Promise<DispatchResult> {
+    if (end.kind === 'threw') throw end.error;
     let outcome: Outcome;
-    try {
-      await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? formatArgv(redactor.redactArgv(c.plan.argv)) : undefined });
-      const ctx = commandContext(this.config, this.ports, c.invocationId, inv, `/${c.command}`, sink);
-      outcome = await runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan), 'execute');
-    } finally {
-      stopRenewing();
+    if (end.kind === 'interrupted') {
+      const text = interruptedText(c.plan.title);
+      outcome = { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: ${c.plan.title}`, status: 'error', text } };
+    } else {
+      outcome = end.value;
     }
     if (outcome.status === 'confirm') throw new Error(`/${c.command} planned another step from execute; that is not supported`);
     const execution = 'execution' in outcome ? outcome.execution : undefined;
+    const interrupted = end.kind === 'interrupted';
     // It ran: an unreachable store must not turn that into "nothing was run". The event waits in memory.
     const recorded = await this.ports.timeline.recordOrKeep({
       invocationId: c.invocationId,
@@ -154,10 +170,10 @@ export class ConfirmationFlow {
       text: c.plan.title,
       argv: execution?.argv ?? c.plan.argv ?? null,
       exitCode: execution?.exitCode ?? null,
-      outcome: outcome.status,
-      output: execution?.output ?? null,
-      durationMs: Math.round(execution?.durationMs ?? performance.now() - started),
-      detail: { confirmation: c.id, confirmedBy: inv.actor.name, title: outcome.reply.title },
+      outcome: interrupted ? 'interrupted' : outcome.status,
+      output: interrupted ? (outcome.reply.text ?? null) : (execution?.output ?? null),
+      durationMs: Math.round(execution?.durationMs ?? end.durationMs),
+      detail: { confirmation: c.id, confirmedBy: inv.actor.name, title: outcome.reply.title, ...(interrupted ? { interrupted: 'shutdown' } : {}) },
     });
     const reply: Reply = {
       ...outcome.reply,

@@ -15,6 +15,8 @@ export interface FinishedOutcome {
   sourceUpdate?: Reply;
   /** The incident it acted on, when the invocation's channel did not say. */
   incidentId?: string | null;
+  /** The timeline's outcome, when it says more than the status (see Outcome). */
+  recordedAs?: 'interrupted';
 }
 
 export interface FinishOptions {
@@ -74,7 +76,7 @@ export class InvocationRecorder {
       text,
       argv: argv ?? null,
       exitCode: ex?.exitCode ?? null,
-      outcome: outcome.status,
+      outcome: outcome.recordedAs ?? outcome.status,
       output: ex?.output ? ex.output : outcome.status === 'ok' ? null : (outcome.reply.text ?? outcome.reply.title),
       durationMs: ex?.durationMs ?? this.elapsedMs(invocationId),
       detail: { ...(opts.detail ?? {}), title: outcome.reply.title },

@@ -1,5 +1,6 @@
 import type { Placement } from './placement.js';
 import type { Reply } from './reply.js';
+import type { Approval } from './step-plan.js';
 
 /** What ran outside the process, recorded verbatim (redacted) in the timeline. */
 export interface Execution {
@@ -29,8 +30,11 @@ export interface PlannedStep {
   lease: string;
   /** Role required to request and to confirm. */
   role: string;
-  /** "second-person": someone other than the requester must confirm (restores). */
-  approval?: 'self' | 'second-person';
+  /**
+   * Absent: `one` (the requester or anyone with the role confirms); "second-person" for restores.
+   * "self" is the older name of `one` (stored plans, callers). See Approval.
+   */
+  approval?: Exclude<Approval, 'none'> | 'self';
   /** A warning or remark the person confirming should read. */
   note?: string;
   /** What the Confirm button says. */
@@ -40,7 +44,8 @@ export interface PlannedStep {
 export type Outcome =
   /** placement: where the reply goes (default: replace, or private when ephemeral); sourceUpdate: the clicked card's new face. */
   /** incidentId: the incident it acted on, when the channel did not say (a declare in #incidents, a Join click): its events carry it. */
-  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution; placement?: Placement; sourceUpdate?: Reply; incidentId?: string | null }
+  /** recordedAs: the timeline's outcome when it says more than ok/failed ("interrupted": cut off by shutdown, outcome unknown). */
+  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution; placement?: Placement; sourceUpdate?: Reply; incidentId?: string | null; recordedAs?: 'interrupted' }
   | { status: 'invalid' | 'denied'; reply: Reply }
   | { status: 'confirm'; plan: PlannedStep };
 

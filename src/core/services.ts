@@ -25,6 +25,7 @@ import type { DeliveryClaims } from './delivery-claims.js';
 import type { CommandRegistry } from './registry.js';
 import type { Redactor } from './redact.js';
 import type { SilencePort } from './silence-port.js';
+import type { StepRunner } from './step-runner.js';
 
 /**
  * Everything a command may use, handed in by main.ts. New capabilities (deploy, actions,
@@ -39,6 +40,8 @@ export interface Ports {
   /** A state change and the event that records it, in one transaction. */
   transactor: Transactor;
   leases: LeaseRepository;
+  /** Runs every planned step (role → lease → execute → record → release); its in-flight steps are what shutdown drains. */
+  steps: StepRunner;
   confirmations: ConfirmationRepository;
   coordination: Coordination;
   /** Runs each chat delivery once: in Redis, and in the store for mutating ones (see FallbackDeliveryClaims). */

@@ -55,6 +55,8 @@ export interface CommandContext {
   /** The text as typed (or reconstructed from Discord options), for the timeline and cards. */
   readonly commandText: string;
   readonly ports: Ports;
+  /** A confirmed step's execute: aborted when shutdown interrupts it; pass it to the tools it runs so they stop. */
+  readonly signal?: AbortSignal;
   hasRole(role: string): boolean;
   /** Replaces the message the user sees (in place where the platform can). */
   progress(reply: Reply): Promise<void>;

@@ -14,7 +14,7 @@ export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', nam
 /** A slot key outlives any clock skew between replicas; one key per target and slot, so it stays small. */
 const SLOT_CLAIM_TTL_MS = 6 * 3600_000;
 
-export type SlotOutcome = 'ran' | 'failed' | 'not-elected' | 'busy' | 'slot-taken' | 'unavailable' | 'stopping';
+export type SlotOutcome = 'ran' | 'failed' | 'not-elected' | 'busy' | 'slot-taken' | 'unavailable' | 'stopping' | 'interrupted';
 
 /**
  * Shutdown bounds: a running backup gets this long to finish before it is stopped (inside the
@@ -138,6 +138,11 @@ export class BackupScheduler {
       // A skipped slot means no backup this time: the people who watch failures should know.
       await reportBackupProblem(this.config, this.ports, { kind: 'skipped', target, title: `Scheduled backup of ${target} skipped`, text: msg, context: slotContext(target, slot) }, new Date(slot));
       return 'busy';
+    }
+    if (job.kind === 'interrupted') {
+      await this.ports.timeline.record({ ...base, outcome: 'interrupted', output: job.message, detail: { slot, interrupted: 'shutdown', ...(job.record ? { backup: job.record.id } : {}) } });
+      await this.report(target, slot, job.message);
+      return 'interrupted';
     }
     const { record, result } = job;
     const redactor = this.ports.redactor;

@@ -3,6 +3,9 @@ import type { ConsoleMessageStore } from '../../core/console-messages.js';
 import type { PlatformModule } from '../../core/platform-module.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './remote-endpoint.js';
 
+/** How long shutdown waits for forwarded commands to answer; their steps were drained before this. */
+const FORWARDED_DRAIN_MS = 10_000;
+
 /**
  * The console as a platform module. Its chat port is in every process (buildApp registers it, so
  * `firebreak run` posts there too); started by `firebreak start`, it also takes commands and
@@ -17,17 +20,21 @@ export function consolePlatform(messages: ConsoleMessageStore): PlatformModule {
       const chat = ctx.ports.chat.get('console');
       if (!chat) throw new Error('the console chat port is not registered (buildApp registers it)');
       const token = newConsoleToken();
-      registerRemoteConsole(ctx.router, { dispatcher: ctx.dispatcher, messages, port: chat }, token);
+      const forwarded = registerRemoteConsole(ctx.router, { dispatcher: ctx.dispatcher, messages, port: chat, logger: ctx.logger }, token);
       let info: { remove(): void } | null = null;
       return {
         id: 'console',
         chat,
-        idle: async () => {},
+        idle: async () => void (await forwarded.drain()),
         // Only the embedded store is exclusive; with PostgreSQL, `firebreak run` opens its own connection.
         listening: (port) => {
           if (ctx.storeKind === 'pglite') info = writeServerInfo(resolve(ctx.runtime.dataDir), port, token);
         },
-        close: async () => info?.remove(),
+        // Forwarded commands still running (shutdown drained their steps first) get their reply out.
+        close: async () => {
+          await forwarded.drain(FORWARDED_DRAIN_MS);
+          info?.remove();
+        },
       };
     },
   };

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { ConsoleMessageStore } from '../../core/console-messages.js';
 import type { ChatPlatformPort } from '../../core/chat-port.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
+import { InFlightWork } from '../../core/delivery.js';
+import type { Logger } from '../../core/ports.js';
 import { placeOnConsole } from './console-delivery.js';
 import { exitCodeFor } from '../../core/outcome.js';
 import type { HttpRequest, HttpResponse, Router } from '../../http/router.js';
@@ -98,8 +100,14 @@ function checkCaller(req: HttpRequest, expected: Buffer): { body: unknown } | { 
   }
 }
 
-export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort }, token: string): void {
+/**
+ * The endpoints `firebreak run` and `firebreak console` forward to. The returned work is what
+ * shutdown waits for: a forwarded command's reply (also "interrupted by shutdown") reaches the
+ * person before the server closes its connections.
+ */
+export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort; logger?: Logger }, token: string): InFlightWork {
   const expected = Buffer.from(token);
+  const inFlight = new InFlightWork(deps.logger ?? { debug() {}, info() {}, warn() {}, error() {} });
   router.add('POST', REMOTE_PATH, async (req) => {
     const caller = checkCaller(req, expected);
     if ('refusal' in caller) return caller.refusal;
@@ -110,17 +118,22 @@ export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispat
     const r = parsed.data;
     const channel = await consoleChannelFor(deps.messages, r.channelId);
     if (!channel) return json(400, { error: `There is no console channel ${r.channelId}; press a button shown in this console.` });
-    const result = await deps.dispatcher.dispatch({
-      actor: consoleActor(r.as),
-      channel,
-      input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
-      autoConfirm: r.yes,
-    });
-    if (r.actionId !== undefined && r.messageId !== undefined) {
-      await placeOnConsole(deps.port, { platform: 'console', channelId: channel.id, messageId: r.messageId }, channel.id, result).catch(() => {
-        // The presser still gets the result; the stored card stays as it was (it may have been removed).
+    const answered = (async () => {
+      const result = await deps.dispatcher.dispatch({
+        actor: consoleActor(r.as),
+        channel,
+        input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
+        autoConfirm: r.yes,
       });
-    }
+      if (r.actionId !== undefined && r.messageId !== undefined) {
+        await placeOnConsole(deps.port, { platform: 'console', channelId: channel.id, messageId: r.messageId }, channel.id, result).catch(() => {
+          // The presser still gets the result; the stored card stays as it was (it may have been removed).
+        });
+      }
+      return result;
+    })();
+    inFlight.track(`console: ${r.actionId ?? truncateLabel(r.text ?? '')}`, answered.then(() => {}));
+    const result = await answered;
     return json(200, { ...result, exitCode: exitCodeFor(result.status) });
   });
   router.add('POST', REMOTE_CHANGES_PATH, async (req) => {
@@ -132,4 +145,9 @@ export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispat
     if (since === undefined) return json(200, { version: await deps.messages.currentVersion(), messages: [] });
     return json(200, await deps.messages.changesSince(since, as, CHANGES_PAGE));
   });
+  return inFlight;
+}
+
+function truncateLabel(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }

@@ -37,7 +37,7 @@ export class ConfiguredActionRunner implements ActionRunner {
       }
       return performHttpAction(filled, { timeoutMs, expectStatus: req.action.http.expect_status });
     }
-    const r = await runArgv(fillActionArgv(req.action, req.values), { timeoutMs, env: { ...req.action.env } });
+    const r = await runArgv(fillActionArgv(req.action, req.values), { timeoutMs, env: { ...req.action.env }, signal: req.signal });
     const problem = describeArgvFailure(r, timeoutMs);
     const output = [r.stdout, r.stderr].filter((s) => s.trim() !== '').join('\n');
     return { ok: problem === null, argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs, output: excerpt(output, 1500), problem: problem ?? undefined };

@@ -1,0 +1,134 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/store/pglite-db.js';
+import { waitFor } from '../support/wait.js';
+
+const BIN = resolve('bin/firebreak.js');
+const SLOW_TOOL = resolve('test/fakes/slow-tool.mjs');
+
+/**
+ * `firebreak start` as a real child process on the embedded store, a custom action whose tool takes
+ * its time, started with `firebreak run` (forwarded to the server, which holds the store), and a
+ * SIGTERM while the tool runs — what every Kubernetes rolling update does.
+ */
+describe('graceful shutdown while a step runs (child process, embedded store)', () => {
+  const dirs: string[] = [];
+  const servers: ResultPromise[] = [];
+
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.kill('SIGKILL');
+      await s.catch(() => {});
+    }
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  async function setUp(graceS: number) {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-shutdown-'));
+    dirs.push(dir);
+    const marker = join(dir, 'tool-started');
+    writeFileSync(
+      join(dir, 'firebreak.yml'),
+      `
+roles:
+  responders: ["console:oncall"]
+shutdown:
+  grace_s: ${graceS}
+actions:
+  slow-drain:
+    description: Drain a queue slowly
+    params:
+      seconds: { type: int, min: 1, max: 600 }
+    argv: [node, ${JSON.stringify(SLOW_TOOL)}, ${JSON.stringify(marker)}, "{seconds}"]
+    timeout_s: 600
+`,
+    );
+    const env = { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' };
+    const server = execa('node', [BIN, 'start'], { cwd: dir, env: { ...env, PORT: '0' }, extendEnv: false, reject: false });
+    servers.push(server);
+    let stderr = '';
+    server.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    await waitFor(() => stderr.includes('Firebreak is running'), 60_000, 'firebreak start to come up');
+    const run = (text: string) =>
+      execa('node', [BIN, 'run', text, '--as', 'oncall', '--yes'], { cwd: dir, env, extendEnv: false, reject: false, timeout: 120_000 }).then((r) => ({
+        code: r.exitCode,
+        stdout: String(r.stdout),
+        stderr: String(r.stderr),
+      }));
+    return { dir, marker, server, run, serverStderr: () => stderr };
+  }
+
+  async function stored(dir: string) {
+    const db = await openPglite(join(dir, 'data', 'pgdata'));
+    try {
+      const events = await db.query<{ kind: string; outcome: string | null; output: string | null; exit_code: number | null }>('SELECT kind, outcome, output, exit_code FROM timeline_events ORDER BY id');
+      const leases = await db.query<{ key: string }>('SELECT key FROM leases');
+      return { events, leases };
+    } finally {
+      await db.close();
+    }
+  }
+
+  it('a tool that outlives the grace: exit 0, recorded as interrupted by shutdown, the reply says so, the lease is released', async () => {
+    const { dir, marker, server, run, serverStderr } = await setUp(1);
+    const reply = run('/run slow-drain seconds=300');
+    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
+    const toolPid = Number(readFileSync(marker, 'utf8'));
+    server.kill('SIGTERM');
+    const exited = await server;
+    expect(exited.exitCode, serverStderr()).toBe(0);
+
+    const r = await reply;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Interrupted by shutdown: Run slow-drain with seconds=300?');
+    expect(r.stdout).toContain('its outcome is unknown: check the target before running it again.');
+
+    const { events, leases } = await stored(dir);
+    expect(events.map((e) => [e.kind, e.outcome])).toEqual([
+      ['confirmation.requested', 'pending'],
+      ['confirmation.confirmed', null],
+      ['action.started', null],
+      ['action.finished', 'interrupted'],
+    ]);
+    expect(events.at(-1)!.output).toMatch(/^Interrupted by shutdown: Firebreak was stopped while "Run slow-drain with seconds=300\?" ran/);
+    expect(leases).toEqual([]);
+    // The tool was stopped with the step, not left running on its own.
+    await waitFor(() => !isAlive(toolPid), 20_000, 'the tool to be stopped');
+  });
+
+  it('a tool that finishes within the grace: exit 0, and its real result is recorded and told', async () => {
+    const { dir, marker, server, run, serverStderr } = await setUp(120);
+    const reply = run('/run slow-drain seconds=3');
+    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
+    server.kill('SIGTERM');
+    const exited = await server;
+    expect(exited.exitCode, serverStderr()).toBe(0);
+
+    const r = await reply;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^slow-drain: done \(exit 0 in [\d.]+ s\)/);
+    expect(r.stdout).toContain('slept 3 s');
+
+    const { events, leases } = await stored(dir);
+    expect(events.map((e) => [e.kind, e.outcome])).toEqual([
+      ['confirmation.requested', 'pending'],
+      ['confirmation.confirmed', null],
+      ['action.started', null],
+      ['action.finished', 'ok'],
+    ]);
+    expect([events.at(-1)!.exit_code, events.at(-1)!.output]).toEqual([0, 'slept 3 s']);
+    expect(leases).toEqual([]);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
