@@ -8,6 +8,7 @@ import type { IngestResult } from '../alerts/alert-store.js';
 import type { AlertGroup } from '../alerts/model.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor, ChannelRef } from '../core/identity.js';
+import { incidentToJoin, mayJoinOpenIncident } from './alert-links.js';
 import { declareIncident, type Declared } from './declare.js';
 import type { IncidentDeps } from './incident-messages.js';
 import { refreshIncident } from './incident-messages.js';
@@ -71,8 +72,8 @@ export async function declareFromRoute(deps: IncidentDeps, group: AlertGroup): P
  * group.incidentId. Returns the incident it joined, or null.
  */
 export async function linkToOpenIncident(deps: IncidentDeps, group: AlertGroup): Promise<Incident | null> {
-  if (!group.service || group.incidentId) return null;
-  const open = (await deps.ports.incidents.listOpen()).find((i) => i.service === group.service);
+  if (!mayJoinOpenIncident(group)) return null;
+  const open = incidentToJoin(group, await deps.ports.incidents.listOpen());
   if (!open) return null;
   const platforms = deps.ports.chat.announcers().map((p) => p.platform);
   const change = await deps.ports.incidents.linkAlertGroup(open.id, group.id, { actor: ALERTS_ACTOR, invocationId: `alert-group:${group.id}` }, platforms);

@@ -7,6 +7,7 @@ import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
 import { markGroupDirty } from './alert-outbox.js';
+import { groupTransition, startsNewEpisode } from '../alerts/group-transitions.js';
 
 interface GroupRow {
   id: string;
@@ -150,17 +151,9 @@ export class SqlAlertStore implements AlertStore {
           [before.id, a.fingerprint, a.status, clean(a.labels), clean(a.annotations), a.startsAt, a.endsAt, a.generatorUrl, a.dashboardUrl ?? null, a.panelUrl ?? null, a.values ? clean(a.values) : null, a.startsAtUnknown === true],
         );
       }
-      const transition: IngestResult['transition'] = inserted
-        ? n.status === 'firing'
-          ? 'opened'
-          : 'resolved'
-        : before.status === 'firing' && n.status === 'resolved'
-          ? 'resolved'
-          : before.status === 'resolved' && n.status === 'firing'
-            ? 'refired'
-            : 'updated';
-      // A group that fires again is a new episode: it needs a new acknowledgement and escalates again.
-      const refired = transition === 'refired';
+      const transition = groupTransition(inserted ? null : before.status, n.status);
+      // A new episode (it fired again) clears the acknowledgement and escalation steps and restarts first_fired_at.
+      const refired = startsNewEpisode(transition);
       await q.query(
         `UPDATE alert_groups SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
            last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,

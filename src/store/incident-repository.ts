@@ -1,10 +1,12 @@
 import { markGroupDirty } from './alert-outbox.js';
 import type { Actor } from '../core/identity.js';
-import type { JsonValue } from '../core/outcome.js';
-import type { Timeline, TimelineKind, TimelineRepository } from '../core/timeline.js';
+import type { Timeline, TimelineRepository } from '../core/timeline.js';
+import { alertGroupLink } from '../incidents/alert-links.js';
+import { actionItemEvent, channelChange, declaredEvent, roleChange, severityChange, statusChange, updateEvent, type IncidentChangeDecision, type IncidentEvent } from '../incidents/incident-changes.js';
 import type { ChangeContext, DeclareInput, DeclareResult, IncidentChange, IncidentStore, RoleName } from '../incidents/incident-store.js';
 import type { ActionItem, Incident, IncidentChannel, IncidentRoles, IncidentStatus, Severity } from '../incidents/model.js';
 import { noReminders, type DueReminder, type ReminderKind, type ReminderPolicy } from '../incidents/reminder-policy.js';
+import { afterReminder, reminderPlan, reminderRecord } from '../incidents/reminder-schedule.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
 
@@ -62,19 +64,10 @@ const actorJson = (a: Actor | null): Actor | null => (a ? { platform: a.platform
 // Postgres rejects NUL in text and jsonb; chat text never needs it.
 const clean = (s: string) => s.replace(/\u0000/g, '');
 
-interface EventFields {
-  kind: TimelineKind;
-  text: string;
-  detail: { [key: string]: JsonValue };
-}
-
-/** What a change does to the row: SET clauses over $2… (the id is $1), and the event that records it. */
-interface Mutation {
+/** How a change is written to the row: SET clauses over $2… (the id is $1). */
+interface RowUpdate {
   set: string;
   params: unknown[];
-  event: EventFields;
-  /** A status change or severity change: the next status reminder counts from now. */
-  restartsStatusClock?: boolean;
 }
 
 interface ReminderRow {
@@ -84,15 +77,14 @@ interface ReminderRow {
   due_at: Date;
 }
 
-const MINUTE = 60_000;
-const SYSTEM: Actor = { platform: 'system', id: 'reminders', name: 'Firebreak' };
-
 const OPEN_FIRST = `ORDER BY declared_at DESC, number DESC`;
 
 /**
  * Incidents in PostgreSQL or PGlite. A change locks the row (FOR UPDATE), so two replicas changing
  * one incident serialize and each sees the other's result as its "before"; the change, its version
- * bump and its timeline event commit together.
+ * bump and its timeline event commit together. What a change means (no-op or not, its event, its
+ * reminders) is the incident domain's (incident-changes.ts, reminder-schedule.ts, alert-links.ts);
+ * this applies and records it.
  */
 export class SqlIncidentStore implements IncidentStore {
   private readonly policy: ReminderPolicy;
@@ -127,11 +119,7 @@ export class SqlIncidentStore implements IncidentStore {
       const incident = toIncident(inserted);
       for (const g of groups) await this.linkGroupRow(q, incident.id, g, input.cardPlatforms ?? []);
       await this.syncReminders(q, incident, true);
-      await this.record(q, incident, ctx, {
-        kind: 'incident.declared',
-        text: `${incident.id} declared: ${incident.title} (${incident.severity})`,
-        detail: { title: incident.title, severity: incident.severity, source: incident.source, lead: input.lead?.name ?? null, service: incident.service, alertGroups: groups },
-      });
+      await this.record(q, incident, ctx, declaredEvent(incident, input.lead, groups));
       return { incident, created: true };
     });
   }
@@ -155,59 +143,28 @@ export class SqlIncidentStore implements IncidentStore {
   }
 
   setStatus(id: string, status: IncidentStatus, ctx: ChangeContext, note?: string | null): Promise<IncidentChange | null> {
-    return this.change(id, ctx, (before) =>
-      before.status === status
-        ? null
-        : {
-            set: `status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END`,
-            params: [status],
-            restartsStatusClock: true,
-            event: {
-              kind: 'incident.status',
-              text: `${id} ${before.status} → ${status}${note ? `: ${clean(note)}` : ''}`,
-              detail: { from: before.status, to: status, note: note ? clean(note) : null },
-            },
-          },
-    );
+    // An empty note is none; a note's NULs are dropped (Postgres refuses them).
+    return this.change(id, ctx, (before) => statusChange(before, status, note ? clean(note) : null), {
+      set: `status = $2, resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END`,
+      params: [status],
+    });
   }
 
   setSeverity(id: string, severity: Severity, ctx: ChangeContext): Promise<IncidentChange | null> {
-    return this.change(id, ctx, (before) =>
-      before.severity === severity
-        ? null
-        : { set: `severity = $2`, params: [severity], restartsStatusClock: true, event: { kind: 'incident.severity', text: `${id} ${before.severity} → ${severity}`, detail: { from: before.severity, to: severity } } },
-    );
+    return this.change(id, ctx, (before) => severityChange(before, severity), { set: `severity = $2`, params: [severity] });
   }
 
   setRole(id: string, role: RoleName, holder: Actor | null, ctx: ChangeContext): Promise<IncidentChange | null> {
-    return this.change(id, ctx, (before) => {
-      const current = before.roles[role];
-      if ((current === null && holder === null) || (current && holder && current.platform === holder.platform && current.id === holder.id)) return null;
-      return {
-        set: `roles = roles || jsonb_build_object($2::text, $3::jsonb)`,
-        params: [role, JSON.stringify(actorJson(holder))],
-        event: {
-          kind: 'incident.role',
-          text: holder ? `${id} ${role}: ${holder.name}${current ? ` (was ${current.name})` : ''}` : `${id} ${role}: unassigned (was ${current?.name ?? 'nobody'})`,
-          detail: { role, from: current?.name ?? null, to: holder?.name ?? null, toId: holder ? `${holder.platform}:${holder.id}` : null },
-        },
-      };
+    return this.change(id, ctx, (before) => roleChange(before, role, holder), {
+      set: `roles = roles || jsonb_build_object($2::text, $3::jsonb)`,
+      params: [role, JSON.stringify(actorJson(holder))],
     });
   }
 
   setChannel(id: string, channel: IncidentChannel, ctx: ChangeContext): Promise<IncidentChange | null> {
-    return this.change(id, ctx, (before) => {
-      const c = before.channel;
-      if (c && c.platform === channel.platform && c.id === channel.id && c.own === channel.own && c.name === channel.name) return null;
-      return {
-        set: `channel = $2`,
-        params: [JSON.stringify({ platform: channel.platform, id: channel.id, name: channel.name, own: channel.own })],
-        event: {
-          kind: 'incident.channel',
-          text: channel.own ? `${id} runs in #${channel.name}` : `${id} runs in #${channel.name} (its own channel could not be created)`,
-          detail: { platform: channel.platform, channelId: channel.id, name: channel.name, own: channel.own },
-        },
-      };
+    return this.change(id, ctx, (before) => channelChange(before, channel), {
+      set: `channel = $2`,
+      params: [JSON.stringify({ platform: channel.platform, id: channel.id, name: channel.name, own: channel.own })],
     });
   }
 
@@ -215,14 +172,8 @@ export class SqlIncidentStore implements IncidentStore {
     return this.change(
       id,
       ctx,
-      (before) =>
-        before.alertGroups.includes(groupId)
-          ? null
-          : {
-              set: `alert_groups = alert_groups || jsonb_build_array($2::text)`,
-              params: [groupId],
-              event: { kind: 'incident.alert-linked', text: `${id}: alert group ${groupId} linked`, detail: { group: groupId } },
-            },
+      (before) => alertGroupLink(before, groupId),
+      { set: `alert_groups = alert_groups || jsonb_build_array($2::text)`, params: [groupId] },
       (q, incident) => this.linkGroupRow(q, incident.id, groupId, platforms),
     );
   }
@@ -237,7 +188,7 @@ export class SqlIncidentStore implements IncidentStore {
         JSON.stringify(actorJson(ctx.actor)),
       ]);
       const item = toActionItem(row!);
-      await this.record(q, incident, ctx, { kind: 'incident.action-item', text: `${id} action item: ${item.text}`, detail: { item: item.id, text: item.text } });
+      await this.record(q, incident, ctx, actionItemEvent(incident, item));
       return item;
     });
   }
@@ -252,7 +203,7 @@ export class SqlIncidentStore implements IncidentStore {
       const incident = await this.lock(q, id);
       if (!incident) return false;
       await this.syncReminders(q, incident, true);
-      await this.record(q, incident, ctx, { kind: 'incident.update', text: clean(text), detail: {} });
+      await this.record(q, incident, ctx, updateEvent(clean(text)));
       return true;
     });
   }
@@ -273,55 +224,45 @@ export class SqlIncidentStore implements IncidentStore {
   finishReminder(r: DueReminder, claimId: string, now: Date, sent: { text: string; lead: string | null } | null): Promise<boolean> {
     return this.db.transaction(async (q) => {
       const incident = await this.lock(q, r.incidentId);
-      const minutes = incident && r.kind === 'status-update' ? this.policy.statusUpdateMin(incident.severity) : 0;
+      const next = afterReminder(r, incident, this.policy, now);
       const done = await q.query(
-        minutes > 0
+        next.do === 'again'
           ? `UPDATE incident_reminders SET due_at = $3, claim_id = NULL, claimed_until = NULL WHERE id = $1 AND claim_id = $2 RETURNING id`
           : `UPDATE incident_reminders SET sent_at = $3, claim_id = NULL, claimed_until = NULL WHERE id = $1 AND claim_id = $2 RETURNING id`,
-        [r.id, claimId, minutes > 0 ? new Date(now.getTime() + minutes * MINUTE) : now],
+        [r.id, claimId, next.do === 'again' ? next.dueAt : next.sentAt],
       );
       if (done.length === 0) return false;
       if (incident && sent) {
-        await this.record(q, incident, { actor: SYSTEM, invocationId: `reminder:${r.id}:${r.dueAt.toISOString()}`, channel: incident.channel ? { platform: incident.channel.platform, id: incident.channel.id, name: incident.channel.name } : null }, {
-          kind: 'incident.reminder',
-          text: sent.text,
-          detail: { reminder: r.kind, due: r.dueAt.toISOString(), lead: sent.lead },
-        });
+        const { ctx, event } = reminderRecord(r, incident, sent);
+        await this.record(q, incident, ctx, event);
       }
       return true;
     });
   }
 
-  /**
-   * The incident's due reminders after a change, in its transaction: none once resolved; the status
-   * reminder one interval from now when the change restarts that clock (else kept); the lead nudge
-   * while nobody leads.
-   */
-  private async syncReminders(q: Queryable, i: Incident, restartStatusClock: boolean): Promise<void> {
-    if (i.status === 'resolved') {
+  /** The incident's due reminders after a change (reminderPlan decides), in its transaction. */
+  private async syncReminders(q: Queryable, i: Incident, restartsStatusClock: boolean): Promise<void> {
+    const plan = reminderPlan(i, this.policy, this.now(), restartsStatusClock);
+    if (plan.resolved) {
       await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1`, [i.id]);
       return;
     }
-    const statusMin = this.policy.statusUpdateMin(i.severity);
-    if (statusMin > 0) {
-      const due = new Date(this.now().getTime() + statusMin * MINUTE);
+    const status = plan.statusUpdate;
+    if (status.do === 'drop') {
+      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1 AND kind = 'status-update'`, [i.id]);
+    } else {
       await q.query(
-        restartStatusClock
+        status.do === 'restart'
           ? `INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'status-update', $2)
              ON CONFLICT (incident_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at, sent_at = NULL, claim_id = NULL, claimed_until = NULL`
           : `INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'status-update', $2) ON CONFLICT (incident_id, kind) DO NOTHING`,
-        [i.id, due],
+        [i.id, status.dueAt],
       );
-    } else {
-      await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1 AND kind = 'status-update'`, [i.id]);
     }
-    const nudgeMin = this.policy.leadNudgeMin();
-    if (!i.roles.lead && nudgeMin > 0) {
-      await q.query(`INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'lead-nudge', $2) ON CONFLICT (incident_id, kind) DO NOTHING`, [
-        i.id,
-        new Date(i.declaredAt.getTime() + nudgeMin * MINUTE),
-      ]);
-    } else if (i.roles.lead) {
+    const nudge = plan.leadNudge;
+    if (nudge.do === 'ensure') {
+      await q.query(`INSERT INTO incident_reminders (incident_id, kind, due_at) VALUES ($1, 'lead-nudge', $2) ON CONFLICT (incident_id, kind) DO NOTHING`, [i.id, nudge.dueAt]);
+    } else if (nudge.do === 'cancel-unsent') {
       await q.query(`DELETE FROM incident_reminders WHERE incident_id = $1 AND kind = 'lead-nudge' AND sent_at IS NULL`, [i.id]);
     }
   }
@@ -336,18 +277,27 @@ export class SqlIncidentStore implements IncidentStore {
     return row ? toIncident(row) : null;
   }
 
-  /** Locks, decides, updates with a version bump, records: one transaction. */
-  private change(id: string, ctx: ChangeContext, mutate: (before: Incident) => Mutation | null, also?: (q: Queryable, incident: Incident) => Promise<void>): Promise<IncidentChange | null> {
+  /**
+   * Locks, lets the domain decide on the incident as it is (null: no change), applies `update` with
+   * a version bump, syncs reminders, records the decided event: one transaction.
+   */
+  private change(
+    id: string,
+    ctx: ChangeContext,
+    decide: (before: Incident) => IncidentChangeDecision | null,
+    update: RowUpdate,
+    also?: (q: Queryable, incident: Incident) => Promise<void>,
+  ): Promise<IncidentChange | null> {
     return this.db.transaction(async (q) => {
       const before = await this.lock(q, id);
       if (!before) return null;
-      const m = mutate(before);
-      if (!m) return { before, incident: before, changed: false };
-      const [row] = await q.query<IncidentRow>(`UPDATE incidents SET ${m.set}, version = version + 1 WHERE id = $1 RETURNING *`, [id, ...m.params]);
+      const decision = decide(before);
+      if (!decision) return { before, incident: before, changed: false };
+      const [row] = await q.query<IncidentRow>(`UPDATE incidents SET ${update.set}, version = version + 1 WHERE id = $1 RETURNING *`, [id, ...update.params]);
       const incident = toIncident(row!);
       if (also) await also(q, incident);
-      await this.syncReminders(q, incident, m.restartsStatusClock ?? false);
-      await this.record(q, incident, ctx, m.event);
+      await this.syncReminders(q, incident, decision.restartsStatusClock);
+      await this.record(q, incident, ctx, decision.event);
       return { before, incident, changed: true };
     });
   }
@@ -363,7 +313,7 @@ export class SqlIncidentStore implements IncidentStore {
     await markGroupDirty(q, groupId, group.channel, platforms);
   }
 
-  private async record(q: Queryable, incident: Incident, ctx: ChangeContext, e: EventFields): Promise<void> {
+  private async record(q: Queryable, incident: Incident, ctx: ChangeContext, e: IncidentEvent): Promise<void> {
     await this.recorder(new SqlTimelineRepository(q)).record({
       invocationId: ctx.invocationId,
       incidentId: incident.id,
