@@ -5,6 +5,7 @@ import { alreadyRunning, roleDenied, type Refusal } from './authorize.js';
 import { commandContext, runSafely } from './command-context.js';
 import { confirmationCard } from './confirmation-card.js';
 import { hasRole } from './guards.js';
+import { notASecondPerson } from './second-person.js';
 import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
 import type { InvocationRecorder } from './invocation-recorder.js';
 import { keepLeaseAlive, releaseLease } from './lease-keeper.js';
@@ -102,10 +103,11 @@ export class ConfirmationFlow {
     if (!hasRole(this.config, inv.actor, c.plan.role)) {
       return this.recorder.finish(invocationId, inv, c.command, label, roleDenied(`confirming /${c.command}`, c.plan.role, inv.actor));
     }
-    if (c.plan.approval === 'second-person' && c.requestedBy.platform === inv.actor.platform && c.requestedBy.id === inv.actor.id) {
+    const samePerson = c.plan.approval === 'second-person' ? notASecondPerson(c.requestedBy, inv.actor, c.plan.title, c.plan.role) : null;
+    if (samePerson !== null) {
       return this.recorder.finish(invocationId, inv, c.command, label, {
         status: 'denied',
-        reply: { title: 'A second person must confirm', status: 'error', text: `${c.plan.title} was requested by you; someone else with the "${c.plan.role}" role must confirm it. Nothing was run.`, ephemeral: true },
+        reply: { title: 'A second person must confirm', status: 'error', text: samePerson, ephemeral: true },
       });
     }
 
