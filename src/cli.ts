@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { EnvError, readRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
 import { ConsoleFeed } from './chat/console/console-feed.js';
-import { consoleActor, consoleChannelFor } from './chat/console/console-identity.js';
+import { consoleActor, consoleChannelFor, consoleUserFor } from './chat/console/console-identity.js';
 import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
@@ -31,6 +31,9 @@ const USAGE = `Usage: firebreak <command>
   migrate                       apply database migrations
   discord register [--guild ID] create/update the Discord slash commands (guild: at once; global: up to an hour)
 
+The console user is your OS user; --as USER acts as another name only where the config sets
+console.allow_as: true (the built-in default does), and never counts as a second person.
+
 Exit codes: 0 done, 1 the command ran and failed, 2 bad input or denied.`;
 
 class UsageError extends Error {}
@@ -52,9 +55,9 @@ function loadOrExit(runtime: RuntimeEnv, file?: string): LoadedConfig {
 /** One way to run a console invocation: in-process, or through a running server that holds the store. */
 interface ConsoleSession {
   /** `source`: the posted message whose button is pressed (its channel is where it runs). */
-  run(input: InvocationInput, as: string, yes: boolean, source?: ButtonSource): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
+  run(input: InvocationInput, user: ConsoleUser, yes: boolean, source?: ButtonSource): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
   /** What the system posted to the console platform since `since` (omitted: just the current version). */
-  changes(as: string, since?: number): Promise<ConsoleChanges>;
+  changes(user: ConsoleUser, since?: number): Promise<ConsoleChanges>;
   close(): Promise<void>;
 }
 
@@ -68,12 +71,25 @@ function unknownChannel(channelId: string | undefined): DispatchResult & { exitC
   return { invocationId: '', status: 'invalid', reply: errorReply('Unknown console channel', `There is no console channel ${channelId}; press a button shown in this console.`), placement: { kind: 'private' }, exitCode: 2 };
 }
 
+/** Who runs a console session: the console user (`name`) and the OS account behind it. */
+interface ConsoleUser {
+  name: string;
+  osUser: string;
+}
+
 /** `--as ""` would otherwise run as a nameless user in-process, and be refused by a running server. */
-function consoleUser(as: string | undefined): string {
-  if (as === undefined) return currentOsUser();
+function checkAs(as: string | undefined): void {
+  if (as === undefined) return;
   const checked = consoleUserSchema.safeParse(as);
   if (!checked.success) throw new UsageError(checked.error.issues[0]?.message ?? '--as needs a user name, e.g. --as alice.');
-  return as;
+}
+
+/** The OS user, or `--as NAME` where the config allows it (console.allow_as); a running server checks its own config too. */
+function consoleUser(as: string | undefined, loaded: LoadedConfig): ConsoleUser {
+  const osUser = currentOsUser();
+  const user = consoleUserFor(as, osUser, loaded.config.console.allow_as);
+  if ('refusal' in user) throw new UsageError(user.refusal);
+  return { name: user.name, osUser };
 }
 
 async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Promise<ConsoleSession> {
@@ -86,8 +102,9 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
         fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
       return {
-        async run(input, as, yes, source) {
-          const body = input.kind === 'action' ? { as, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { as, text: input.kind === 'text' ? input.text : '', yes };
+        async run(input, user, yes, source) {
+          const who = { as: user.name, osUser: user.osUser };
+          const body = input.kind === 'action' ? { ...who, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { ...who, text: input.kind === 'text' ? input.text : '', yes };
           const outcome = await forwardToServer(info, body);
           switch (outcome.kind) {
             case 'result':
@@ -102,7 +119,7 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
           }
         },
         // Read again each time: a restarted server has a new port and token, and the console keeps showing its messages.
-        changes: (as, since) => fetchConsoleChanges(readServerInfo(dataDir) ?? info, as, since),
+        changes: (user, since) => fetchConsoleChanges(readServerInfo(dataDir) ?? info, { as: user.name, osUser: user.osUser }, since),
         close: async () => {},
       };
     }
@@ -110,17 +127,17 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   return {
-    async run(input, as, yes, source) {
+    async run(input, user, yes, source) {
       const channel = await consoleChannelFor(app.consoleMessages, source?.channelId);
       if (!channel) return unknownChannel(source?.channelId);
       const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
-      const result = await app.dispatcher.dispatch({ actor: consoleActor(as), channel, input, autoConfirm: yes }, { progress: async (reply) => printProgress(reply) });
+      const result = await app.dispatcher.dispatch({ actor: consoleActor(user.name, user.osUser), channel, input, autoConfirm: yes }, { progress: async (reply) => printProgress(reply) });
       if (source?.messageId) {
         await placeOnConsole(app.chat.get('console')!, { platform: 'console', channelId: channel.id, messageId: source.messageId }, channel.id, result).catch(() => {});
       }
       return { ...result, exitCode: exitCodeFor(result.status) };
     },
-    changes: async (as, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, as)),
+    changes: async (user, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, user.name)),
     close: () => app.close(),
   };
 }
@@ -134,13 +151,14 @@ async function cmdRun(argv: string[]): Promise<number> {
   if (values.action === undefined && positionals.length !== 1) {
     throw new UsageError('firebreak run takes the chat text as one quoted argument, e.g. firebreak run "/health".');
   }
-  const as = consoleUser(values.as);
+  checkAs(values.as);
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
+  const user = consoleUser(values.as, loaded);
   const session = await openConsoleSession(runtime, loaded);
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
-    const result = await session.run(input, as, values.yes ?? false);
+    const result = await session.run(input, user, values.yes ?? false);
     process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
     return result.exitCode;
   } finally {
@@ -150,9 +168,11 @@ async function cmdRun(argv: string[]): Promise<number> {
 
 async function cmdConsole(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { as: { type: 'string' } } });
-  const as = consoleUser(values.as);
+  checkAs(values.as);
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
+  const user = consoleUser(values.as, loaded);
+  const as = user.name;
   const session = await openConsoleSession(runtime, loaded);
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: `firebreak (${as})> ` });
   let busy = false;
@@ -170,7 +190,7 @@ async function cmdConsole(argv: string[]): Promise<number> {
   // A button shown on a posted message runs in that message's channel, and its placement updates that
   // message; the latest card showing an action id wins.
   const buttonSources = new Map<string, ButtonSource>();
-  const feed = await ConsoleFeed.open((since) => session.changes(as, since), {
+  const feed = await ConsoleFeed.open((since) => session.changes(user, since), {
     show(changes) {
       for (const { message, isNew } of changes) {
         for (const b of message.reply.buttons ?? []) buttonSources.set(b.actionId, { channelId: message.channel?.id, messageId: String(message.id) });
@@ -192,7 +212,7 @@ async function cmdConsole(argv: string[]): Promise<number> {
         busy = true;
         try {
           const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
-          const result = await session.run(input, as, false, input.kind === 'action' ? buttonSources.get(input.actionId) : undefined);
+          const result = await session.run(input, user, false, input.kind === 'action' ? buttonSources.get(input.actionId) : undefined);
           for (const b of result.reply.buttons ?? []) buttonSources.delete(b.actionId);
           process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
         } finally {

@@ -258,7 +258,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   try {
     registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger });
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
-    for (const module of [consolePlatform(app.consoleMessages), ...CHAT_PLATFORM_MODULES]) {
+    for (const module of [consolePlatform(app.consoleMessages, { allowAs: loaded.config.console.allow_as }), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;
       const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
       if (!started) continue;

@@ -130,15 +130,22 @@ export function builtInDefaultConfig(runtime: RuntimeEnv, consoleUser = currentO
   const datastores: Record<string, unknown> = { 'firebreak-store': { type: 'postgres' } };
   if (runtime.redisUrl) datastores.cache = { type: 'redis', url: runtime.redisUrl };
   const member = `console:${consoleUser}`;
-  const config = configSchema.parse({ datastores, roles: { responders: [member], admins: [member] } });
+  // --as is allowed here: only the OS user holds roles, so another name can try the read-only
+  // commands and nothing more. A real config opts in with console.allow_as.
+  const config = configSchema.parse({ datastores, roles: { responders: [member], admins: [member] }, console: { allow_as: true } });
   return { config: deepFreeze(config), source: 'built-in default', secrets: [] };
 }
 
+/**
+ * The OS account running this process: the console's one real identity. A uid with no passwd entry
+ * (containers run as an arbitrary uid) is named by its number, never by $USER, which anyone can set.
+ */
 export function currentOsUser(): string {
   try {
     return userInfo().username;
   } catch {
-    return process.env.USER ?? 'console';
+    const uid = process.getuid?.();
+    return uid === undefined ? 'console' : `uid-${uid}`;
   }
 }
 

@@ -357,6 +357,18 @@ export const configSchema = z
     incidents: incidentsSchema.default(defaultIncidentsConfig),
     /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
     postmortems: postmortemsSchema.default({}),
+    /** The console platform: `firebreak run` and `firebreak console`. */
+    console: z
+      .object({
+        /**
+         * Whether `--as NAME` may act as a console user other than the OS user: for demos and tests.
+         * Off, the console user is the OS account. Either way a second-person approval needs a
+         * different OS account than the requester's.
+         */
+        allow_as: z.boolean().default(false),
+      })
+      .strict()
+      .default({ allow_as: false }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -10,6 +10,11 @@ export interface Actor {
    * are free text anyone can set) leave it out and roles must use the id.
    */
   handle?: string;
+  /**
+   * Console only: the OS account that ran Firebreak, the console's one real identity (`--as` may
+   * have given the id another name). Two console actors with the same osUser are one person.
+   */
+  osUser?: string;
 }
 
 export interface ChannelRef {

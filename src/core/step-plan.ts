@@ -3,6 +3,7 @@ import { roleDenied, type Refusal } from './authorize.js';
 import { hasRole } from './guards.js';
 import type { Actor } from './identity.js';
 import type { Reply } from './reply.js';
+import { notASecondPerson } from './second-person.js';
 
 /**
  * Who must agree before a step runs:
@@ -37,11 +38,9 @@ export function approvalOf(plan: Pick<StepPlan, 'approval'>): Approval {
 export function stepRefusal(config: FirebreakConfig, plan: StepPlan, who: { actor: Actor; requestedBy?: Actor; what: string }): Refusal | null {
   if (plan.role !== undefined && !hasRole(config, who.actor, plan.role)) return roleDenied(who.what, plan.role, who.actor);
   const r = who.requestedBy;
-  if (approvalOf(plan) === 'second-person' && r && r.platform === who.actor.platform && r.id === who.actor.id) {
-    return {
-      status: 'denied',
-      reply: { title: 'A second person must confirm', status: 'error', text: `${plan.title} was requested by you; someone else with the "${plan.role}" role must confirm it. Nothing was run.`, ephemeral: true },
-    };
+  const samePerson = approvalOf(plan) === 'second-person' && r ? notASecondPerson(r, who.actor, plan.title, plan.role ?? 'required') : null;
+  if (samePerson !== null) {
+    return { status: 'denied', reply: { title: 'A second person must confirm', status: 'error', text: samePerson, ephemeral: true } };
   }
   return null;
 }

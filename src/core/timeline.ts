@@ -108,6 +108,11 @@ export interface Timeline {
   list(filter?: TimelineFilter): Promise<TimelineEvent[]>;
 }
 
+/** A console user named with `--as`: the OS account that really acted is kept with the event. */
+function withOsUser(actor: Actor, detail: { [key: string]: JsonValue }): { [key: string]: JsonValue } {
+  return actor.osUser !== undefined && actor.osUser !== actor.id ? { ...detail, osUser: actor.osUser } : detail;
+}
+
 /**
  * The one writer of timeline events. Everything that reaches the store passes the redactor here,
  * whoever recorded it, so a caller cannot forget to mask a secret in argv, output or detail.
@@ -144,7 +149,7 @@ export class TimelineRecorder implements Timeline {
       text: e.text == null ? e.text : r.redact(e.text),
       argv: e.argv == null ? e.argv : r.redactArgv(e.argv),
       output: e.output == null ? e.output : r.redact(e.output),
-      detail: e.detail ? r.redactValue(e.detail) : {},
+      detail: withOsUser(e.actor, e.detail ? r.redactValue(e.detail) : {}),
     };
   }
 

@@ -20,6 +20,16 @@ export interface AlertWebhookMetrics {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
+/** Headers a reverse proxy adds: their request came from elsewhere, whatever the socket says. */
+const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
+/** How often a refused proxied request is told in the log: once is enough to be seen, a flood is not logged whole. */
+const PROXY_WARNING_EVERY_MS = 10 * 60_000;
+
+function proxyHeaderOf(req: HttpRequest): string | null {
+  return PROXY_HEADERS.find((h) => req.headers[h] !== undefined) ?? null;
+}
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -54,6 +64,7 @@ export function registerAlertWebhooks(
   },
 ): { loopbackOnly: boolean } {
   const token = deps.config.alerts.token;
+  let proxyWarnedAt = -Infinity;
   const handle = async <S extends z.ZodType>(req: HttpRequest, source: 'alertmanager' | 'grafana', schema: S, normalize: (p: z.infer<S>) => AlertNotification): Promise<HttpResponse> => {
     if (token) {
       const auth = req.headers.authorization ?? '';
@@ -61,6 +72,20 @@ export function registerAlertWebhooks(
       if (!sameSecret(given, token)) return json(401, { error: 'missing or wrong bearer token (alerts.token); set http_config.authorization in the sender' });
     } else if (!LOOPBACK.has(req.remoteAddress)) {
       return json(403, { error: 'this Firebreak accepts alert webhooks from loopback only; set alerts.token and send it as a bearer token' });
+    } else {
+      // A reverse proxy on this machine connects from loopback for everyone it serves: without a
+      // token, the request's own origin is elsewhere and cannot be checked.
+      const header = proxyHeaderOf(req);
+      if (header !== null) {
+        if (Date.now() - proxyWarnedAt >= PROXY_WARNING_EVERY_MS) {
+          proxyWarnedAt = Date.now();
+          deps.logger.warn(
+            { source, header },
+            `Refused an alert webhook that came through a proxy (it carries ${header}): without alerts.token only senders on this machine are accepted, and behind a proxy every sender looks local. Set alerts.token and send it as a bearer token.`,
+          );
+        }
+        return json(403, { error: `this request came through a proxy (${header}); without alerts.token Firebreak accepts alert webhooks only from this machine: set alerts.token and send it as a bearer token` });
+      }
     }
     let body: unknown;
     try {
@@ -93,4 +118,4 @@ export function registerAlertWebhooks(
 
 /** Said once the server listens (a start that fails says only why it failed). */
 export const LOOPBACK_ONLY_WARNING =
-  'Alert webhooks accept requests from this machine only (loopback): set alerts.token in the config to accept Alertmanager or Grafana from elsewhere (Authorization: Bearer <token>).';
+  'Alert webhooks accept requests from this machine only (loopback), and refuse any that came through a proxy (X-Forwarded-For, Forwarded): set alerts.token in the config to accept Alertmanager or Grafana from elsewhere (Authorization: Bearer <token>).';

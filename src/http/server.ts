@@ -1,5 +1,6 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../core/ports.js';
+import { parseRequestTarget } from './request-target.js';
 import type { HttpRequest, Router } from './router.js';
 
 /** Bodies above this are refused before they are read whole: no webhook or interaction is near it. */
@@ -70,6 +71,85 @@ function refuseTooLarge(res: ServerResponse): void {
   res.end(TOO_LARGE_BODY);
 }
 
+const BAD_TARGET = JSON.stringify({ error: 'malformed request target' });
+
+/** A request-target that is not a path (`//[`, `http://[`, `*`): 400, and the connection is closed. */
+function refuseBadTarget(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BAD_TARGET), connection: 'close' });
+  res.end(BAD_TARGET);
+}
+
+/** An unexpected error is logged with the path and answered 500; the error itself never reaches the client. */
+function answerInternalError(logger: Logger, err: unknown, path: string | undefined, res: ServerResponse): void {
+  try {
+    logger.error({ err, path: path?.slice(0, 200) }, 'HTTP handler failed');
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal error' }));
+    } else if (!res.writableEnded) {
+      res.destroy();
+    }
+  } catch {
+    res.destroy();
+  }
+}
+
+function handleRequest(router: Router, logger: Logger, req: IncomingMessage, res: ServerResponse): void {
+  const target = parseRequestTarget(req.url);
+  if (target === null) {
+    refuseBadTarget(req, res);
+    return;
+  }
+  const match = router.match(req.method ?? 'GET', target.pathname);
+  if (match === null || match === 'method-not-allowed') {
+    req.resume();
+    res.writeHead(match === null ? 404 : 405, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: match === null ? 'not found' : 'method not allowed' }));
+    return;
+  }
+  let chunks: Buffer[] = [];
+  let size = 0;
+  // A declared length over the limit is refused before a byte of the body is read.
+  let tooLarge = Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
+  if (tooLarge) refuseTooLarge(res);
+  req.on('data', (c: Buffer) => {
+    if (tooLarge) return;
+    size += c.length;
+    if (size > MAX_BODY_BYTES) {
+      tooLarge = true;
+      chunks = [];
+      refuseTooLarge(res);
+      return;
+    }
+    chunks.push(c);
+  });
+  req.on('error', () => {});
+  req.on('end', () => {
+    if (tooLarge) return;
+    // Inside a promise, so a handler that throws before its first await is a 500 like any other.
+    Promise.resolve()
+      .then(() => {
+        const request: HttpRequest & { params: Record<string, string> } = {
+          method: req.method ?? 'GET',
+          path: target.pathname,
+          query: target.query,
+          headers: req.headers,
+          rawBody: Buffer.concat(chunks),
+          remoteAddress: req.socket.remoteAddress ?? '',
+          params: match.params,
+        };
+        return match.route.handler(request, res);
+      })
+      .then((out) => {
+        if (!out || res.headersSent) return;
+        res.writeHead(out.status, out.headers ?? {});
+        res.end(out.body ?? '');
+      })
+      .catch((err: unknown) => answerInternalError(logger, err, target.pathname, res));
+  });
+}
+
 /** The one HTTP server: webhooks, interactions, health and metrics all share it. */
 export async function startHttpServer(
   router: Router,
@@ -88,63 +168,21 @@ export async function startHttpServer(
       connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(t.requestTimeoutMs / 4))),
     },
     (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      const match = router.match(req.method ?? 'GET', url.pathname);
-      if (match === null || match === 'method-not-allowed') {
-        req.resume();
-        res.writeHead(match === null ? 404 : 405, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: match === null ? 'not found' : 'method not allowed' }));
-        return;
+      try {
+        handleRequest(router, logger, req, res);
+      } catch (err) {
+        // Nothing a client sends may end the process: whatever slipped through is this request's 500.
+        answerInternalError(logger, err, req.url, res);
       }
-      let chunks: Buffer[] = [];
-      let size = 0;
-      // A declared length over the limit is refused before a byte of the body is read.
-      let tooLarge = Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES;
-      if (tooLarge) refuseTooLarge(res);
-      req.on('data', (c: Buffer) => {
-        if (tooLarge) return;
-        size += c.length;
-        if (size > MAX_BODY_BYTES) {
-          tooLarge = true;
-          chunks = [];
-          refuseTooLarge(res);
-          return;
-        }
-        chunks.push(c);
-      });
-      req.on('error', () => {});
-      req.on('end', () => {
-        if (tooLarge) return;
-        const request: HttpRequest & { params: Record<string, string> } = {
-          method: req.method ?? 'GET',
-          path: url.pathname,
-          query: url.searchParams,
-          headers: req.headers,
-          rawBody: Buffer.concat(chunks),
-          remoteAddress: req.socket.remoteAddress ?? '',
-          params: match.params,
-        };
-        match.route
-          .handler(request, res)
-          .then((out) => {
-            if (!out || res.headersSent) return;
-            res.writeHead(out.status, out.headers ?? {});
-            res.end(out.body ?? '');
-          })
-          .catch((err: unknown) => {
-            logger.error({ err, path: url.pathname }, 'HTTP handler failed');
-            if (!res.headersSent) {
-              res.writeHead(500, { 'content-type': 'application/json' });
-              res.end(JSON.stringify({ error: 'internal error' }));
-            }
-          });
-      });
     },
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port, host)));
     server.listen(port, host, () => resolve());
   });
+  // Once listening, a server error (accept failing with EMFILE when file descriptors run out) is
+  // logged: without a listener it would be an unhandled 'error' event and end the process.
+  server.on('error', (err) => logger.error({ err }, 'HTTP server error'));
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   return {

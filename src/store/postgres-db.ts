@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isStoreOutage } from '../core/store-outage.js';
 import type { Db, Queryable } from './db.js';
 
 // bigint (count(*), bigserial) as JS numbers: our counts and ids stay far below 2^53.
@@ -38,16 +39,27 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     ...base,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const c = await pool.connect();
+      // A checked-out client has no listener of the pool's: when PostgreSQL drops the connection
+      // mid-transaction (restart, failover, pg_terminate_backend, idle_in_transaction_session_timeout)
+      // its 'error' event would be unhandled and end the process. Kept here, it fails the transaction.
+      let lost: Error | null = null;
+      const onError = (err: Error): void => {
+        lost ??= err;
+      };
+      c.on('error', onError);
       try {
         await c.query('BEGIN');
         const out = await fn(wrap(c as unknown as { query: pg.Pool['query'] }));
         await c.query('COMMIT');
         return out;
       } catch (err) {
-        await c.query('ROLLBACK').catch(() => {});
-        throw err;
+        if (lost === null) await c.query('ROLLBACK').catch(() => {});
+        // Whatever fn made of a failed query, a transaction whose connection is gone is an outage.
+        throw lost !== null && !isStoreOutage(err) ? lost : err;
       } finally {
-        c.release();
+        c.removeListener('error', onError);
+        // Released with the error, the pool destroys the broken client and the next transaction gets a new one.
+        c.release(lost ?? undefined);
       }
     },
     close: () => pool.end(),

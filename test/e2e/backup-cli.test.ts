@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -21,11 +22,13 @@ describe('firebreak run "/backup now|list|restore" + --action confirm (child pro
   let source: TestDb;
   let restored: TestDb;
 
-  const firebreak = (args: string[]) =>
+  /** `osAccount`: run as another OS account (uid/gid), as a second person on the same host would. */
+  const firebreak = (args: string[], osAccount?: { uid: number; gid: number }) =>
     execa(process.execPath, [BIN, ...args], {
       cwd: dir,
       reject: false,
       timeout: 90_000,
+      ...osAccount,
       env: {
         FIREBREAK_CONFIG: join(dir, 'firebreak.yml'),
         FIREBREAK_DATA_DIR: join(dir, 'data'),
@@ -42,9 +45,14 @@ describe('firebreak run "/backup now|list|restore" + --action confirm (child pro
     source = await createTestDatabase('fb_bkcli_src');
     restored = await createTestDatabase('fb_bkcli_dst');
     await seedDatabase(source.url, 500);
+    // The second person runs as another OS account: it reads the config and the backup files.
+    chmodSync(dir, 0o755);
     writeFileSync(
       join(dir, 'firebreak.yml'),
       `
+# The test names console users with --as; the second person is still another OS account.
+console:
+  allow_as: true
 roles:
   responders: ["console:alice"]
   admins: ["console:alice", "console:bob"]
@@ -91,7 +99,16 @@ backups:
     expect(self.stdout).toContain('someone else with the "admins" role must confirm it');
     expect(await tableCount(restored.url)).toBe(0);
 
-    const done = await firebreak(['run', '--action', confirm!, '--as', 'bob']);
+    // Nor can they by naming someone else: --as bob from the requester's own OS account is still them.
+    const osUser = userInfo().username;
+    const sameAccount = await firebreak(['run', '--action', confirm!, '--as', 'bob']);
+    expect(sameAccount.code).toBe(2);
+    expect(sameAccount.stdout).toContain(`A second person must confirm: you (OS user ${osUser}) requested this as alice, and --as does not make you someone else. Nothing was run.`);
+    expect(await tableCount(restored.url)).toBe(0);
+
+    // bob at his own OS account (here: nobody, uid 65534; switching accounts needs root, as CI runs).
+    if (process.getuid?.() !== 0) throw new Error('This test runs the second person as another OS account (uid 65534) and so must run as root, as .ci/run does.');
+    const done = await firebreak(['run', '--action', confirm!, '--as', 'bob'], { uid: 65534, gid: 65534 });
     expect(done.code, done.stdout + done.stderr).toBe(0);
     expect(done.stdout).toMatch(new RegExp(`^127\\.0\\.0\\.1:5432/${restored.name} restored from ${id} in .*: 3 tables, 1600 rows$`, 'm'));
     expect(done.stdout).toMatch(/^ {2}✅ customers +500 rows$/m);

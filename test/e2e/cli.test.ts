@@ -100,7 +100,7 @@ describe('firebreak run: progress and result of an operation with output', () =>
   it('prints each progress state once on stderr, and the output as an indented block on stdout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-progress-'));
     const script = "for (const l of ['Restarting litellm', 'deployment 42 live', 'done']) console.log(l)";
-    writeFileSync(join(dir, 'firebreak.yml'), `roles:\n  responders: ["console:alice"]\nservices:\n  litellm:\n    deploy: { kind: commands, restart: [node, -e, "${script}"] }\n`);
+    writeFileSync(join(dir, 'firebreak.yml'), `console:\n  allow_as: true\nroles:\n  responders: ["console:alice"]\nservices:\n  litellm:\n    deploy: { kind: commands, restart: [node, -e, "${script}"] }\n`);
     const r = await firebreak(['run', '/restart litellm', '--as', 'alice', '--yes'], dir, { PATH: process.env.PATH ?? '' });
     expect(r.code).toBe(0);
     expect(r.stderr.split('\n')).toEqual(['… Running: Restart litellm?', '… Restarting litellm…']);

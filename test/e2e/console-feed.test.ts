@@ -90,7 +90,7 @@ describe('firebreak console beside firebreak start on the embedded store', () =>
 
   beforeAll(async () => {
     // A backup target nobody listens on: /backup now fails, and the server reports it.
-    writeFileSync(join(dir, 'firebreak.yml'), `roles:\n  responders: ["console:alice"]\nbackups:\n  targets:\n    app: { type: postgres, url: "postgres://nobody@127.0.0.1:9/app" }\n  destination: { dir: "${join(dir, 'backups')}" }\n`);
+    writeFileSync(join(dir, 'firebreak.yml'), `console:\n  allow_as: true\nroles:\n  responders: ["console:alice"]\nbackups:\n  targets:\n    app: { type: postgres, url: "postgres://nobody@127.0.0.1:9/app" }\n  destination: { dir: "${join(dir, 'backups')}" }\n`);
     server = execa('node', [BIN, 'start'], { cwd: dir, env, extendEnv: false, reject: false });
     await new Promise<void>((resolveUp, reject) => {
       const timer = setTimeout(() => reject(new Error('firebreak start did not come up')), 60_000);

@@ -32,6 +32,9 @@ describe('firebreak run "/scale|/rollback|/status …" (child process, embedded 
     writeFileSync(
       join(dir, 'firebreak.yml'),
       `
+# The tests name console users with --as.
+console:
+  allow_as: true
 roles:
   responders: ["console:oncall"]
 services:

@@ -28,6 +28,9 @@ describe('firebreak run "/run …" (child process, embedded store)', () => {
     writeFileSync(
       join(dir, 'firebreak.yml'),
       `
+# The tests name console users with --as.
+console:
+  allow_as: true
 roles:
   responders: ["console:oncall"]
 actions:

@@ -105,11 +105,13 @@ describe("the running server's console endpoint", () => {
   let http: RunningServer;
   const token = newConsoleToken();
   const info = () => ({ pid: process.pid, port: http.port, token });
+  /** The OS user alice, as herself (no --as). */
+  const aliceAtHerDesk = { as: 'alice', osUser: 'alice' };
 
   beforeAll(async () => {
     app = await testApp('');
     const router = new Router();
-    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')! }, token);
+    registerRemoteConsole(router, { dispatcher: app.dispatcher, messages: app.consoleMessages, port: app.chat.get('console')!, allowAs: false }, token);
     http = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
   });
   afterAll(async () => {
@@ -118,26 +120,26 @@ describe("the running server's console endpoint", () => {
   });
 
   it('sends what was posted since a version, and a button pressed on it runs in its channel', async () => {
-    const start = await fetchConsoleChanges(info(), 'alice');
+    const start = await fetchConsoleChanges(info(), aliceAtHerDesk);
     expect(start.messages).toEqual([]);
     const port = app.ports.chat.get('console')!;
     const ref = await port.postMessage({ name: 'incidents' }, card('Backup failed', { buttons: [{ actionId: 'run:/help', label: 'Help' }] }));
     await port.sendPrivate('bob', card('Not for alice'));
 
-    const changes = await fetchConsoleChanges(info(), 'alice', start.version);
+    const changes = await fetchConsoleChanges(info(), aliceAtHerDesk, start.version);
     expect(changes.messages.map((m) => [m.id, m.channel?.name, m.reply.title, m.reply.buttons?.[0]?.actionId])).toEqual([[Number(ref.messageId), 'incidents', 'Backup failed', 'run:/help']]);
     expect(changes.messages[0]!.createdAt).toBeInstanceOf(Date);
-    expect((await fetchConsoleChanges(info(), 'alice', changes.version)).messages).toEqual([]);
+    expect((await fetchConsoleChanges(info(), aliceAtHerDesk, changes.version)).messages).toEqual([]);
 
-    const pressed = await forwardToServer(info(), { as: 'alice', actionId: 'run:/help', channelId: ref.channelId, yes: false });
+    const pressed = await forwardToServer(info(), { ...aliceAtHerDesk, actionId: 'run:/help', channelId: ref.channelId, yes: false });
     expect(pressed).toMatchObject({ kind: 'result', result: { status: 'ok', exitCode: 0 } });
     const [event] = await app.ports.timeline.list({ invocationId: pressed.kind === 'result' ? pressed.result.invocationId : '' });
     expect(event).toMatchObject({ actor: { id: 'alice' }, channel: { id: ref.channelId, name: 'incidents' }, text: '/help' });
   });
 
   it('refuses a wrong token and an unknown channel with one sentence', async () => {
-    await expect(fetchConsoleChanges({ ...info(), token: 'x'.repeat(48) }, 'alice', 0)).rejects.toThrow("The console token does not match the running server's");
-    expect(await forwardToServer(info(), { as: 'alice', actionId: 'run:/help', channelId: 'C999', yes: false })).toEqual({
+    await expect(fetchConsoleChanges({ ...info(), token: 'x'.repeat(48) }, aliceAtHerDesk, 0)).rejects.toThrow("The console token does not match the running server's");
+    expect(await forwardToServer(info(), { ...aliceAtHerDesk, actionId: 'run:/help', channelId: 'C999', yes: false })).toEqual({
       kind: 'refused',
       message: 'There is no console channel C999; press a button shown in this console.',
     });

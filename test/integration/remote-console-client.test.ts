@@ -24,7 +24,7 @@ describe('forwarding a console command to the running server', () => {
       setTimeout(() => res.end(JSON.stringify(reply)), 600);
     });
     server = s.server;
-    const out = await forwardToServer({ pid: 1, port: s.port, token: 'x'.repeat(48) }, { as: 'carol', text: '/health', yes: false }, 100);
+    const out = await forwardToServer({ pid: 1, port: s.port, token: 'x'.repeat(48) }, { as: 'carol', osUser: 'carol', text: '/health', yes: false }, 100);
     expect(out).toEqual({ kind: 'result', result: reply });
   });
 
@@ -35,7 +35,7 @@ describe('forwarding a console command to the running server', () => {
       setTimeout(() => req.socket.destroy(), 100);
     });
     server = s.server;
-    const out = await forwardToServer({ pid: 1, port: s.port, token: 'x'.repeat(48) }, { as: 'carol', text: '/rollback api', yes: true });
+    const out = await forwardToServer({ pid: 1, port: s.port, token: 'x'.repeat(48) }, { as: 'carol', osUser: 'carol', text: '/rollback api', yes: true });
     expect(out.kind).toBe('unreachable');
     expect('message' in out && out.message).toMatch(/was lost while the command ran .*it may have run\. Check the timeline before running it again\.$/);
   });
@@ -49,11 +49,11 @@ describe('forwarding a console command to the running server', () => {
     });
     server = s.server;
     const info = { pid: 1, port: s.port, token: 'x'.repeat(48) };
-    expect(await forwardToServer(info, { as: 'carol', text: '/health', yes: false })).toEqual({ kind: 'refused', message: "The console token does not match the running server's." });
+    expect(await forwardToServer(info, { as: 'carol', osUser: 'carol', text: '/health', yes: false })).toEqual({ kind: 'refused', message: "The console token does not match the running server's." });
     status = 500;
-    expect(await forwardToServer(info, { as: 'carol', text: '/health', yes: false })).toEqual({ kind: 'server-error', message: 'The running Firebreak server failed to run the command (HTTP 500).' });
+    expect(await forwardToServer(info, { as: 'carol', osUser: 'carol', text: '/health', yes: false })).toEqual({ kind: 'server-error', message: 'The running Firebreak server failed to run the command (HTTP 500).' });
     await new Promise((r) => s.server.close(r));
     server = undefined;
-    expect(await forwardToServer(info, { as: 'carol', text: '/health', yes: false })).toEqual({ kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${s.port}: connection refused.` });
+    expect(await forwardToServer(info, { as: 'carol', osUser: 'carol', text: '/health', yes: false })).toEqual({ kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${s.port}: connection refused.` });
   });
 });

@@ -12,7 +12,7 @@ const FORWARDED_DRAIN_MS = 10_000;
  * button presses from `firebreak run` / `firebreak console` on this machine (a loopback endpoint
  * with a token in the data dir), which is how they reach a server that holds the embedded store.
  */
-export function consolePlatform(messages: ConsoleMessageStore): PlatformModule {
+export function consolePlatform(messages: ConsoleMessageStore, opts: { allowAs: boolean }): PlatformModule {
   return {
     id: 'console',
     enabled: () => true,
@@ -20,7 +20,7 @@ export function consolePlatform(messages: ConsoleMessageStore): PlatformModule {
       const chat = ctx.ports.chat.get('console');
       if (!chat) throw new Error('the console chat port is not registered (buildApp registers it)');
       const token = newConsoleToken();
-      const forwarded = registerRemoteConsole(ctx.router, { dispatcher: ctx.dispatcher, messages, port: chat, logger: ctx.logger }, token);
+      const forwarded = registerRemoteConsole(ctx.router, { dispatcher: ctx.dispatcher, messages, port: chat, allowAs: opts.allowAs, logger: ctx.logger }, token);
       let info: { remove(): void } | null = null;
       return {
         id: 'console',

@@ -34,7 +34,10 @@ export type RemoteOutcome =
   | { kind: 'server-error'; message: string };
 
 export interface RemoteRequest {
+  /** The console user: the OS user or the `--as` name. */
   as: string;
+  /** The OS user running this firebreak. */
+  osUser: string;
   text?: string;
   actionId?: string;
   /** The console channel of the posted message whose button is pressed. */
@@ -128,17 +131,17 @@ const changesSchema = z.object({
 export type { ConsoleChanges };
 
 /**
- * The console platform's messages posted or changed since `since` that `as` may see, from the
+ * The console platform's messages posted or changed since `since` that `user` may see, from the
  * running server (omit `since` for just the current version). A poll, so the whole request is timed;
  * failures are thrown as one sentence.
  */
-export async function fetchConsoleChanges(info: ServerInfo, as: string, since?: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ConsoleChanges> {
+export async function fetchConsoleChanges(info: ServerInfo, user: { as: string; osUser: string }, since?: number, timeoutMs = CONNECT_TIMEOUT_MS): Promise<ConsoleChanges> {
   let res: Response;
   try {
     res = await fetch(`http://127.0.0.1:${info.port}${REMOTE_CHANGES_PATH}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-firebreak-token': info.token },
-      body: JSON.stringify({ as, since }),
+      body: JSON.stringify({ as: user.as, osUser: user.osUser, since }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {

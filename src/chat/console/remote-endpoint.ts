@@ -11,7 +11,7 @@ import { placeOnConsole } from './console-delivery.js';
 import { exitCodeFor } from '../../core/outcome.js';
 import type { HttpRequest, HttpResponse, Router } from '../../http/router.js';
 import { isLoopback, json } from '../../http/server.js';
-import { consoleActor, consoleChannelFor } from './console-identity.js';
+import { consoleActor, consoleChannelFor, consoleUserFor } from './console-identity.js';
 
 /**
  * While `firebreak start` holds the embedded store, `firebreak run` and `console` in another
@@ -33,7 +33,10 @@ export const consoleUserSchema = z
   .refine((s) => s.trim() !== '', '--as needs a user name, e.g. --as alice.');
 
 export const remoteRequestSchema = z.object({
+  /** The console user: the OS user, or an `--as` name (which the server's console.allow_as must allow). */
   as: consoleUserSchema,
+  /** The OS user who ran `firebreak run` (see checkCaller for why it is taken as given). */
+  osUser: consoleUserSchema,
   // No length limit here beyond the server's body cap: the dispatcher's parser rejects long text with
   // the same sentence, exit code and timeline row as in-process, which a 400 here would not give.
   text: z.string().optional(),
@@ -47,6 +50,7 @@ export const remoteRequestSchema = z.object({
 
 export const remoteChangesRequestSchema = z.object({
   as: consoleUserSchema,
+  osUser: consoleUserSchema,
   /** Omitted: only the current version comes back, the point a new console starts showing from. */
   since: z.number().int().nonnegative().optional(),
 });
@@ -86,7 +90,11 @@ export function readServerInfo(dataDir: string): ServerInfo | null {
   }
 }
 
-/** The caller's request body, or the answer that refuses it: loopback, the data dir's token, JSON. */
+/**
+ * The caller's request body, or the answer that refuses it: loopback, the data dir's token, JSON.
+ * The token is in a file only the data dir's owner can read (0600), so a caller is that OS user or
+ * root, who own the embedded store outright: the OS user a caller names is recorded as given.
+ */
 function checkCaller(req: HttpRequest, expected: Buffer): { body: unknown } | { refusal: HttpResponse } {
   if (!isLoopback(req.remoteAddress)) return { refusal: json(403, { error: 'The console endpoint only accepts connections from this machine.' }) };
   const given = Buffer.from(String(req.headers['x-firebreak-token'] ?? ''));
@@ -100,12 +108,22 @@ function checkCaller(req: HttpRequest, expected: Buffer): { body: unknown } | { 
   }
 }
 
+/** The server's own config decides whether `--as` is allowed, whatever the caller's config says. */
+function consoleUserOf(r: { as: string; osUser: string }, allowAs: boolean): { name: string } | { refusal: HttpResponse } {
+  const user = consoleUserFor(r.as, r.osUser, allowAs);
+  return 'refusal' in user ? { refusal: json(403, { error: user.refusal }) } : user;
+}
+
 /**
  * The endpoints `firebreak run` and `firebreak console` forward to. The returned work is what
  * shutdown waits for: a forwarded command's reply (also "interrupted by shutdown") reaches the
  * person before the server closes its connections.
  */
-export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort; logger?: Logger }, token: string): InFlightWork {
+export function registerRemoteConsole(
+  router: Router,
+  deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort; allowAs: boolean; logger?: Logger },
+  token: string,
+): InFlightWork {
   const expected = Buffer.from(token);
   const inFlight = new InFlightWork(deps.logger ?? { debug() {}, info() {}, warn() {}, error() {} });
   router.add('POST', REMOTE_PATH, async (req) => {
@@ -116,11 +134,13 @@ export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispat
     // Empty text is still text: the parser answers it ("Empty command …") and the timeline records it.
     if ((parsed.data.text === undefined) === (parsed.data.actionId === undefined)) return json(400, { error: 'The console request needs exactly one of "text" or "actionId".' });
     const r = parsed.data;
+    const user = consoleUserOf(r, deps.allowAs);
+    if ('refusal' in user) return user.refusal;
     const channel = await consoleChannelFor(deps.messages, r.channelId);
     if (!channel) return json(400, { error: `There is no console channel ${r.channelId}; press a button shown in this console.` });
     const answered = (async () => {
       const result = await deps.dispatcher.dispatch({
-        actor: consoleActor(r.as),
+        actor: consoleActor(user.name, r.osUser),
         channel,
         input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
         autoConfirm: r.yes,
@@ -141,7 +161,10 @@ export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispat
     if ('refusal' in caller) return caller.refusal;
     const parsed = remoteChangesRequestSchema.safeParse(caller.body);
     if (!parsed.success) return json(400, { error: parsed.error.issues[0]?.message ?? 'The console request is not valid.' });
-    const { as, since } = parsed.data;
+    const { since } = parsed.data;
+    const user = consoleUserOf(parsed.data, deps.allowAs);
+    if ('refusal' in user) return user.refusal;
+    const as = user.name;
     if (since === undefined) return json(200, { version: await deps.messages.currentVersion(), messages: [] });
     return json(200, await deps.messages.changesSince(since, as, CHANGES_PAGE));
   });

@@ -3,6 +3,9 @@ import pg from 'pg';
 /** Exact row counts of every user table, so a restore reports what it brought back. */
 export async function rowCounts(url: string): Promise<{ table: string; rows: number }[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // The database being counted may restart (it was just restored). A query that is running fails
+  // with the reason; a drop between queries is only an 'error' event, which unheard ends the process.
+  client.on('error', () => {});
   await client.connect();
   try {
     const tables = await client.query<{ schema: string; name: string }>(
