@@ -33,6 +33,8 @@ describe('graceful shutdown while a step runs (child process, embedded store)', 
     writeFileSync(
       join(dir, 'firebreak.yml'),
       `
+console:
+  allow_as: true
 roles:
   responders: ["console:oncall"]
 shutdown:
