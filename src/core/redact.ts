@@ -14,9 +14,28 @@ const PATTERNS: [RegExp, string][] = [
   [/\b(gh[pousr]_)[A-Za-z0-9]{20,}\b/g, '$1***'],
   [/\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
   [/\bsk-[A-Za-z0-9_-]{16,}\b/g, 'sk-***'],
-  // key=value / "key": "value" for well-known secret names
-  [/((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)([^\s"',&]{3,})/gi, '$1***'],
 ];
+
+/**
+ * key=value, key: value and "key": "value" for well-known secret names. Only the value is masked:
+ * - the name ends in one of them (PGPASSWORD, DB_PASSWORD, client-secret, x-api-key); `pwd` is not
+ *   one, as PWD and OLDPWD (the shell's working directory, in every `env` dump) are not passwords;
+ * - a quoted value is masked up to its closing quote; a bare one stops at whitespace, the quote and
+ *   separator characters and the shell's metacharacters, so `TOKEN=abc;curl … | jq` keeps `;curl … | jq`;
+ * - a reference ($GITHUB_TOKEN, ${VAR}, {{ secret }}) and an already masked *** are shown as they
+ *   are: they are not the secret, and they say where it came from.
+ */
+const KEY_VALUE =
+  /(?<![A-Za-z0-9_.-])((?:[A-Za-z0-9_.-]*?)(?:password|passwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*)(?:"([^"\n]{3,})"|'([^'\n]{3,})'|([^\s"'`,;&|<>(){}[\]]{3,}))/gi;
+const REFERENCE = /^(?:\$|\{\{|\*\*\*)/;
+
+function maskKeyValue(match: string, key: string, dq: string | undefined, sq: string | undefined, bare: string | undefined): string {
+  const value = dq ?? sq ?? bare ?? '';
+  if (REFERENCE.test(value)) return match;
+  if (dq !== undefined) return `${key}"***"`;
+  if (sq !== undefined) return `${key}'***'`;
+  return `${key}***`;
+}
 
 /** A secret is masked even when it was cut short; a shorter piece of one tells too little to matter. */
 const MIN_SECRET_LENGTH = 4;
@@ -34,7 +53,7 @@ export class Redactor {
     for (const v of this.values) out = out.split(v).join('***');
     out = this.maskCutSecrets(out);
     for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
-    return out;
+    return out.replace(KEY_VALUE, maskKeyValue);
   }
 
   /**
