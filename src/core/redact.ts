@@ -1,3 +1,5 @@
+import { stripBidiControls } from './bidi.js';
+
 /**
  * Masks secrets in any text before it is logged, shown or stored. Two layers: the exact values
  * the config took from the environment, and patterns for credentials that were never configured
@@ -48,8 +50,9 @@ export class Redactor {
     this.values = [...new Set(secretValues.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   }
 
+  /** The text masked, and without bidi override controls (bidi.ts): what may be shown, logged or stored. */
   redact(text: string): string {
-    let out = text;
+    let out = stripBidiControls(text);
     for (const v of this.values) out = out.split(v).join('***');
     out = this.maskCutSecrets(out);
     for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
