@@ -6,8 +6,9 @@ import { stripBidiControls } from './bidi.js';
  * (a token echoed by a tool, a password in a URL).
  */
 const PATTERNS: [RegExp, string][] = [
-  // user:password@ in URLs
-  [/(\b[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, '$1$2:***@'],
+  // user:password@ in URLs. The scheme starts where no scheme character precedes it: with \b it
+  // could start at every letter of "a-a-a-…", and 200,000 such characters took 30 s instead of 10 ms.
+  [/((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, '$1$2:***@'],
   // Slack tokens, Discord bot tokens, AWS keys, bearer tokens, GitHub tokens
   [/\bxox[abposr]-[A-Za-z0-9-]{6,}/g, 'xox*-***'],
   [/\bxapp-[A-Za-z0-9-]{6,}/g, 'xapp-***'],

@@ -47,6 +47,7 @@ describe('redaction', () => {
   const r = new Redactor(['s3cr3t-value']);
   it.each([
     ['postgres://app:hunter2@db:5432/x', 'postgres://app:***@db:5432/x'],
+    ['(clone git+ssh://deploy:hunter22@git.example/x)', '(clone git+ssh://deploy:***@git.example/x)'],
     ['slack xoxb-1234-5678-abcdefgh', 'slack xox*-***'],
     ['Authorization: Bearer abcdefghijklmnop', 'Authorization: Bearer ***'],
     ['the key is s3cr3t-value.', 'the key is ***.'],
