@@ -249,7 +249,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   let loopbackOnly = false;
   const alertOutbox = buildAlertOutboxWorker(app);
   try {
-    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger });
+    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger, redactor: app.ports.redactor });
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
     for (const module of [consolePlatform(app.consoleMessages), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;

@@ -90,10 +90,15 @@ export class Redactor {
     return argv.map((a) => this.redact(a));
   }
 
-  /** Deep copy with every string redacted; a cycle becomes "[Circular]" instead of a hang. */
+  /**
+   * Deep copy of arrays and plain objects with every string redacted; a cycle becomes "[Circular]"
+   * instead of a hang. Anything else (a Date, a Buffer) has no text of ours and is kept as it is.
+   */
   redactValue<T>(value: T, seen: WeakSet<object> = new WeakSet()): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (value === null || typeof value !== 'object') return value;
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
     if (seen.has(value)) return '[Circular]' as T;
     seen.add(value);
     let out: unknown;
