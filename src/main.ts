@@ -233,8 +233,9 @@ export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {})
 }
 
 /** `firebreak start`: the HTTP server, every configured chat platform and the scheduler. */
-export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string } = {}): Promise<Running> {
-  const app = await buildApp(runtime, loaded);
+export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger } = {}): Promise<Running> {
+  // `logger` is a test knob (to read what was logged); it must mask like createLogger does.
+  const app = await buildApp(runtime, loaded, opts.logger ? { logger: opts.logger } : {});
   const router = new Router();
   registerCoreRoutes(router, {
     metrics: app.metrics,
