@@ -5,8 +5,8 @@ import type { ChannelRef } from '../../core/identity.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
-import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './discord-channel-name.js';
 import { fitEscaped } from '../fit-escaped.js';
+import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './discord-channel-name.js';
 import { escapeDiscordMarkdown } from './discord-markdown.js';
 import { DiscordOperationError, explainDiscordError } from './discord-errors.js';
 import { DISCORD_PLATFORM } from './interactions-endpoint.js';
@@ -31,7 +31,6 @@ const BOT_ALLOW = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMess
 /** Everything that adds to an archived channel; reading stays allowed. */
 const POSTING =
   PermissionFlagsBits.SendMessages | PermissionFlagsBits.SendMessagesInThreads | PermissionFlagsBits.CreatePublicThreads | PermissionFlagsBits.CreatePrivateThreads;
-
 
 /**
  * The Discord side of ChatPlatformPort, for messages Firebreak sends on its own (alerts,
@@ -160,7 +159,7 @@ export class DiscordChat implements ChatPlatformPort {
     this.logger.info({ channelId, users: userIds.length }, 'Discord: granted incident responders access to the channel (Discord has no channel invites)');
   }
 
-  /** Cut to Discord's 1024 characters. Discord allows two channel edits (topic or name) per 10 minutes; the REST client waits. */
+  /** Masked, escaped, cut to Discord's 1024 characters. Discord allows two channel edits (topic or name) per 10 minutes; the REST client waits. */
   async setTopic(channelId: string, topic: string): Promise<void> {
     await this.op('set the channel topic', () => this.rest.patch(Routes.channel(channelId), { body: { topic: this.topicText(topic) } }));
   }

@@ -10,8 +10,8 @@ import {
   type APIEmbedField,
 } from 'discord.js';
 import type { Redactor } from '../../core/redact.js';
-import { escapeDiscordMarkdown } from './discord-markdown.js';
 import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyRow, type ReplyStatus } from '../../core/reply.js';
+import { escapeDiscordMarkdown } from './discord-markdown.js';
 
 /** The body of a message we send or edit: what interaction callbacks, webhooks and channel messages share. */
 export interface DiscordMessage {

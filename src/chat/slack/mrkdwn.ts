@@ -4,10 +4,10 @@
  * `&`, `<` and `>` are markup (`<!channel>`, `<@U1>`, `<https://evil|click>`, `<!subteam^S1>`): they
  * become entities. mrkdwn has no escape character for its formatting (`*bold*`, `_italic_`,
  * `~strike~`, `` `code` ``, a `>` quote at the start of a line), so a run of formatting characters
- * that could open or close a span (`*`, `**`, the mask `***`) gets a zero-width space on each side: whichever way Slack reads that
- * space (a letter or a blank), the character is then no delimiter. One inside a word
- * (`node_exporter`, `a*b`) cannot format and is left alone, so identifiers copy cleanly; so are URLs,
- * which Slack links as they are.
+ * that could open or close a span (`*`, `**`, the mask `***`) gets a zero-width space on each side:
+ * whichever way Slack reads that space (a letter or a blank), the run is then no delimiter. A run
+ * inside a word (`node_exporter`, `a*b`) cannot format and is left alone, so identifiers copy
+ * cleanly; so are URLs, which Slack links as they are.
  */
 const ZWSP = '\u200b';
 const URL_OR_FORMAT = /(https?:\/\/[^\s]+)|[*_~`]+/g;
