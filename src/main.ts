@@ -240,8 +240,9 @@ export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {})
 }
 
 /** `firebreak start`: the HTTP server, every configured chat platform and the scheduler. */
-export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string } = {}): Promise<Running> {
-  const app = await buildApp(runtime, loaded);
+export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger } = {}): Promise<Running> {
+  // `logger` is a test knob (to read what was logged); it must mask like createLogger does.
+  const app = await buildApp(runtime, loaded, opts.logger ? { logger: opts.logger } : {});
   const router = new Router();
   registerCoreRoutes(router, {
     metrics: app.metrics,
@@ -256,7 +257,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   let loopbackOnly = false;
   const alertOutbox = buildAlertOutboxWorker(app);
   try {
-    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger });
+    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger, redactor: app.ports.redactor });
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
     for (const module of [consolePlatform(app.consoleMessages, { allowAs: loaded.config.console.allow_as }), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ActionConfig, FirebreakConfig } from '../config/schema.js';
-import { formatArgv } from '../core/argv-display.js';
+import { displayArgv } from '../core/argv-display.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import { ParseError, splitWords, truncate } from '../core/parser.js';
@@ -69,7 +69,7 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
       text: r.problem,
       fields: paramFields(values),
       code: r.output || undefined,
-      context: formatArgv(r.argv),
+      context: displayArgv(r.argv, ctx.ports.redactor),
     },
     execution: { argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs, output: r.output },
   };

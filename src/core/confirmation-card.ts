@@ -1,4 +1,4 @@
-import { formatArgv } from './argv-display.js';
+import { displayArgv } from './argv-display.js';
 import type { Actor } from './identity.js';
 import type { PlannedStep } from './outcome.js';
 import type { Redactor } from './redact.js';
@@ -21,7 +21,7 @@ export function confirmationCard(id: string, plan: PlannedStep, requester: Actor
     title: plan.title,
     status: 'pending',
     fields: plan.fields,
-    code: plan.argv ? formatArgv(redactor.redactArgv(plan.argv)) : undefined,
+    code: plan.argv ? displayArgv(plan.argv, redactor) : undefined,
     text: [plan.note, who].filter(Boolean).join('\n') || undefined,
     context: `Requested by ${requester.name} · expires in ${minutesLeft} min`,
     buttons: [

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
-import { formatArgv } from './argv-display.js';
+import { displayArgv } from './argv-display.js';
 import { alreadyRunning, type Refusal } from './authorize.js';
 import { commandContext, runSafely } from './command-context.js';
 import { confirmationCard } from './confirmation-card.js';
@@ -141,7 +141,7 @@ export class ConfirmationFlow {
 
   private async execute(inv: Invocation, spec: AnyCommandSpec, c: Confirmation, sink: ReplySink, signal: AbortSignal): Promise<Outcome> {
     const redactor = this.ports.redactor;
-    await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? formatArgv(redactor.redactArgv(c.plan.argv)) : undefined });
+    await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? displayArgv(c.plan.argv, redactor) : undefined });
     const ctx = commandContext(this.config, this.ports, c.invocationId, inv, `/${c.command}`, sink, signal);
     return runSafely(this.ports, spec, () => spec.execute!(ctx, c.plan), 'execute');
   }

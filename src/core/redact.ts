@@ -1,11 +1,14 @@
+import { stripBidiControls } from './bidi.js';
+
 /**
  * Masks secrets in any text before it is logged, shown or stored. Two layers: the exact values
  * the config took from the environment, and patterns for credentials that were never configured
  * (a token echoed by a tool, a password in a URL).
  */
 const PATTERNS: [RegExp, string][] = [
-  // user:password@ in URLs
-  [/(\b[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, '$1$2:***@'],
+  // user:password@ in URLs. The scheme starts where no scheme character precedes it: with \b it
+  // could start at every letter of "a-a-a-…", and 200,000 such characters took 30 s instead of 10 ms.
+  [/((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/)([^\s:/@]*):([^\s@/]+)@/gi, '$1$2:***@'],
   // Slack tokens, Discord bot tokens, AWS keys, bearer tokens, GitHub tokens
   [/\bxox[abposr]-[A-Za-z0-9-]{6,}/g, 'xox*-***'],
   [/\bxapp-[A-Za-z0-9-]{6,}/g, 'xapp-***'],
@@ -14,9 +17,28 @@ const PATTERNS: [RegExp, string][] = [
   [/\b(gh[pousr]_)[A-Za-z0-9]{20,}\b/g, '$1***'],
   [/\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
   [/\bsk-[A-Za-z0-9_-]{16,}\b/g, 'sk-***'],
-  // key=value / "key": "value" for well-known secret names
-  [/((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*["']?)([^\s"',&]{3,})/gi, '$1***'],
 ];
+
+/**
+ * key=value, key: value and "key": "value" for well-known secret names. Only the value is masked:
+ * - the name ends in one of them (PGPASSWORD, DB_PASSWORD, client-secret, x-api-key); `pwd` is not
+ *   one, as PWD and OLDPWD (the shell's working directory, in every `env` dump) are not passwords;
+ * - a quoted value is masked up to its closing quote; a bare one stops at whitespace, the quote and
+ *   separator characters and the shell's metacharacters, so `TOKEN=abc;curl … | jq` keeps `;curl … | jq`;
+ * - a reference ($GITHUB_TOKEN, ${VAR}, {{ secret }}) and an already masked *** are shown as they
+ *   are: they are not the secret, and they say where it came from.
+ */
+const KEY_VALUE =
+  /(?<![A-Za-z0-9_.-])((?:[A-Za-z0-9_.-]*?)(?:password|passwd|secret|token|api[_-]?key|access[_-]?key)["']?\s*[:=]\s*)(?:"([^"\n]{3,})"|'([^'\n]{3,})'|([^\s"'`,;&|<>(){}[\]]{3,}))/gi;
+const REFERENCE = /^(?:\$|\{\{|\*\*\*)/;
+
+function maskKeyValue(match: string, key: string, dq: string | undefined, sq: string | undefined, bare: string | undefined): string {
+  const value = dq ?? sq ?? bare ?? '';
+  if (REFERENCE.test(value)) return match;
+  if (dq !== undefined) return `${key}"***"`;
+  if (sq !== undefined) return `${key}'***'`;
+  return `${key}***`;
+}
 
 /** A secret is masked even when it was cut short; a shorter piece of one tells too little to matter. */
 const MIN_SECRET_LENGTH = 4;
@@ -29,12 +51,13 @@ export class Redactor {
     this.values = [...new Set(secretValues.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
   }
 
+  /** The text masked, and without bidi override controls (bidi.ts): what may be shown, logged or stored. */
   redact(text: string): string {
-    let out = text;
+    let out = stripBidiControls(text);
     for (const v of this.values) out = out.split(v).join('***');
     out = this.maskCutSecrets(out);
     for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
-    return out;
+    return out.replace(KEY_VALUE, maskKeyValue);
   }
 
   /**
@@ -67,10 +90,15 @@ export class Redactor {
     return argv.map((a) => this.redact(a));
   }
 
-  /** Deep copy with every string redacted; a cycle becomes "[Circular]" instead of a hang. */
+  /**
+   * Deep copy of arrays and plain objects with every string redacted; a cycle becomes "[Circular]"
+   * instead of a hang. Anything else (a Date, a Buffer) has no text of ours and is kept as it is.
+   */
   redactValue<T>(value: T, seen: WeakSet<object> = new WeakSet()): T {
     if (typeof value === 'string') return this.redact(value) as T;
     if (value === null || typeof value !== 'object') return value;
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
     if (seen.has(value)) return '[Circular]' as T;
     seen.add(value);
     let out: unknown;

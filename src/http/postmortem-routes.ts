@@ -1,6 +1,8 @@
 import type { Logger } from '../core/ports.js';
+import type { Redactor } from '../core/redact.js';
 import { buildDraft } from '../postmortems/draft-markdown.js';
 import type { DraftSource } from '../postmortems/draft-source.js';
+import { maskDraftInput } from '../postmortems/masked-draft-input.js';
 import { verify } from '../web/signed-links.js';
 import type { HttpResponse, Router } from './router.js';
 
@@ -9,6 +11,8 @@ export interface PostmortemRouteDeps {
   /** The link-signing secret (signed-links.ts linkSecret()). */
   secret: () => Promise<string>;
   logger: Logger;
+  /** The same masking as chat: the link stays valid for 7 days in tickets and channels. */
+  redactor: Redactor;
   now?: () => Date;
 }
 
@@ -21,7 +25,8 @@ const text = (status: number, body: string): HttpResponse => ({
 /**
  * GET /incidents/:id/postmortem.md — the latest draft, built from the store on every request, for
  * whoever holds the signed link posted in chat. Unsigned, changed or expired links get 403 and one
- * sentence; nothing says whether the incident exists until the link is good.
+ * sentence; nothing says whether the incident exists until the link is good. Everything in it is
+ * masked like chat (maskDraftInput).
  */
 export function registerPostmortemRoutes(router: Router, deps: PostmortemRouteDeps): void {
   const now = deps.now ?? (() => new Date());
@@ -49,7 +54,7 @@ export function registerPostmortemRoutes(router: Router, deps: PostmortemRouteDe
         'referrer-policy': 'no-referrer',
         'x-content-type-options': 'nosniff',
       },
-      body: buildDraft(input),
+      body: buildDraft(maskDraftInput(input, deps.redactor)),
     };
   });
 }

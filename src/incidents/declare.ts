@@ -115,7 +115,8 @@ export async function openOwnChannel(
   problems: string[],
 ): Promise<{ incident: Incident; problem: string | null }> {
   const { config, ports } = deps;
-  const name = incidentChannelName({ prefix: config.chat.incident_channel_prefix, title: incident.title, declaredAt: incident.declaredAt, incidentId: incident.id });
+  // From the masked title: a channel's name is seen by the whole workspace and never masked after.
+  const name = incidentChannelName({ prefix: config.chat.incident_channel_prefix, title: ports.redactor.redact(incident.title), declaredAt: incident.declaredAt, incidentId: incident.id });
   let own: ChannelRef;
   try {
     own = await port.createChannel(name, {

@@ -1,3 +1,4 @@
+import { stripBidiControls } from '../core/bidi.js';
 import type { DraftInput } from './draft-input.js';
 import { draftDocument, fitDocument, type Block, type DraftDocument, type Inline } from './draft-document.js';
 import type { DraftOptions } from './draft-markdown.js';
@@ -53,7 +54,8 @@ export interface AdfDoc {
   content: AdfBlock[];
 }
 
-function text(t: string, marks?: AdfMark[]): AdfText[] {
+function text(raw: string, marks?: AdfMark[]): AdfText[] {
+  const t = stripBidiControls(raw);
   if (t === '') return [];
   return [marks ? { type: 'text', text: t, marks } : { type: 'text', text: t }];
 }

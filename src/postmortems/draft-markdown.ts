@@ -1,3 +1,4 @@
+import { stripBidiControls } from '../core/bidi.js';
 import type { DraftInput } from './draft-input.js';
 import { draftDocument, fitDocument, type Block, type DraftDocument, type Inline } from './draft-document.js';
 
@@ -34,7 +35,8 @@ function escapeChar(m: string): string {
 /** Text as Markdown that shows exactly that text, inline (in a paragraph, list item or table cell). */
 const ANY_SPECIAL = /[\\`*_[\]|~$<>&@\r\n]/;
 
-export function escapeMarkdown(text: string): string {
+export function escapeMarkdown(raw: string): string {
+  const text = stripBidiControls(raw);
   return ANY_SPECIAL.test(text) ? text.replace(SPECIAL, escapeChar) : text;
 }
 
@@ -91,8 +93,9 @@ function renderBlock(b: Block, out: string[]): void {
       for (const row of b.rows) out.push(`| ${row.map(cell).join(' | ')} |\n`);
       return;
     case 'code': {
-      const fence = fenceFor(b.text);
-      out.push(`${fence}\n${b.text}\n${fence}\n`);
+      const code = stripBidiControls(b.text);
+      const fence = fenceFor(code);
+      out.push(`${fence}\n${code}\n${fence}\n`);
       return;
     }
     case 'prompt':

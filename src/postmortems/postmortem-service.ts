@@ -3,6 +3,7 @@ import { showMessage } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
 import type { Incident } from '../incidents/model.js';
 import { keyTimeRows } from './draft-card.js';
+import { maskDraftInput } from './masked-draft-input.js';
 import type { DraftSource } from './draft-source.js';
 import { ticketParts } from './retry-button.js';
 import { ticketDraft } from './ticket-draft.js';
@@ -25,8 +26,10 @@ export function postmortemService(deps: { ports: Ports; source: DraftSource; dra
   const { ports, source } = deps;
   return {
     async draft(incidentId) {
-      const input = await source.load(incidentId);
-      if (!input) return null;
+      const loaded = await source.load(incidentId);
+      if (!loaded) return null;
+      // Masked before it is rendered, for the tickets and the card alike (masked-draft-input.ts).
+      const input = maskDraftInput(loaded, ports.redactor);
       const url = await deps.draftUrl(incidentId);
       const tickets = ports.tickets;
       const outcomes: FilingOutcome[] = tickets && tickets.systems.length > 0 ? await fileDraft({ systems: tickets.systems, tickets: tickets.tickets, redactor: ports.redactor, logger: ports.logger }, incidentId, ticketDraft({ ...input, draftUrl: url })) : [];

@@ -37,8 +37,10 @@ export function verify(path: string, query: URLSearchParams, secret: string, now
   if (exp === null || sig === null) return { ok: false, reason: 'unsigned', message: 'This link is not signed: open the link Firebreak posted in chat.' };
   const tampered: LinkCheck = { ok: false, reason: 'tampered', message: 'This link has been changed or is incomplete: open the link Firebreak posted in chat, exactly as posted.' };
   if (!/^\d{1,12}$/.test(exp) || !/^[A-Za-z0-9_-]{43}$/.test(sig)) return tampered;
-  const given = Buffer.from(sig, 'base64url');
-  const expected = mac(path, exp, secret);
+  // Compared as text, not as decoded bytes: the last of 43 characters carries 4 bits and the decoder
+  // ignores its other 2, so 4 spellings decode to the same MAC. Only the canonical one is ours.
+  const given = Buffer.from(sig, 'latin1');
+  const expected = Buffer.from(mac(path, exp, secret).toString('base64url'), 'latin1');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return tampered;
   const expiresAt = new Date(Number(exp) * 1000);
   if (expiresAt.getTime() <= now.getTime()) {

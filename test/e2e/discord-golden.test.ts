@@ -92,7 +92,7 @@ services:
 
 const confirmId = 'confirm:4f1c2a9b8e7d6c5b4a39';
 /** What a hostile user or tool output might say: a mass mention, a user and a role mention, two kinds of disguised link. */
-const HOSTILE = '<!channel> <@U123> <@111111111111111111> <@&222> <https://evil|click> [click](https://evil) & @everyone @here';
+const HOSTILE = '<!channel> <@U123> <@111111111111111111> <@&222> <https://evil|click> [click](https://evil) & @everyone @here *bold* _it_ ~struck~ `x` ||spoiler|| \u202Egnp.exe\u202C';
 const replies: Record<string, Reply> = {
   // Nothing in it pings (allowed_mentions is empty; embeds never ping) and the masked link shows as typed.
   'hostile-text': {

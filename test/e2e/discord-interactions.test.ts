@@ -333,7 +333,8 @@ backups:
     const params = (value: string) => [{ name: 'action', type: 3, value: value.split(' ')[0] }, { name: 'params', type: 3, value: value.split(' ')[1] }];
     const calls = fake.calls.length;
     const card = await post(command('run', params(`note msg=${SECRET}`)));
-    expect(card.body.data!.embeds![0]!.title).toBe('⏳ Run note with msg=***?');
+    // The mask is escaped Markdown like any text (Discord shows ***).
+    expect(card.body.data!.embeds![0]!.title).toBe('⏳ Run note with msg=\\*\\*\\*?');
     const slowRun = command('run', params(`slow-note msg=${SECRET}`));
     const deferred = await post(slowRun);
     expect(deferred.body).toEqual({ type: 5 });
@@ -342,7 +343,7 @@ backups:
     // The value is quoted cut to 40 characters: what is left of it is still masked.
     const usage = await post(command('run', params(`note msg=${SECRET}#`)));
     expect(usage.body.data!.flags).toBe(64);
-    expect(usage.body.data!.embeds![0]!.description).toContain('got "***…"');
+    expect(usage.body.data!.embeds![0]!.description).toContain('got "\\*\\*\\*…"');
     const sent = JSON.stringify([card.body, deferred.body, usage.body, fake.calls.slice(calls).map((c) => c.body)]);
     expect(sent).not.toContain(SECRET);
     expect(sent).not.toContain(SECRET.slice(0, 12));
@@ -385,7 +386,8 @@ backups:
 
   it('a typed @everyone, user or role mention pings no one: every message body it sent allows no mentions', async () => {
     const r = await post(command('run', [{ name: 'action', type: 3, value: '@everyone <@&222> <@222222222222222222>' }]));
-    expect(r.body.data!.embeds![0]!.description).toContain('@everyone <@&222> <@222222222222222222>');
+    // Shown as typed: the mentions are escaped, so Discord draws no mention pill either.
+    expect(r.body.data!.embeds![0]!.description).toContain('@everyone \\<@&222> \\<@222222222222222222>');
     expect((r.body.data as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
     // Everything this suite made Firebreak send: edits, follow-ups, channel posts (interaction answers are checked above).
     const bodies = fake.calls.map((c) => c.body as { content?: string; embeds?: unknown[]; allowed_mentions?: unknown } | undefined).filter((b) => b && (b.content !== undefined || b.embeds !== undefined));

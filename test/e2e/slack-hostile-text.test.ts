@@ -78,7 +78,8 @@ describe('Slack: what people type is masked and escaped in everything Firebreak 
     const { trigger } = await rig.slash('/run', `note msg=${SECRET}#`, { channel });
     const usage = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger));
     expect(usage.body.response_type).toBe('ephemeral');
-    expect(JSON.stringify(usage.body.blocks)).toContain('got \\"***…\\"');
+    // The mask is fenced by invisible zero-width spaces like any run of mrkdwn formatting characters.
+    expect(JSON.stringify(usage.body.blocks)).toContain('got \\"\u200b***\u200b…\\"');
     expect(contextOf(usage.body.blocks as unknown[])).toBe('<@UALICE> ran `/run note msg=***#`');
 
     await rig.slack.idle();

@@ -75,6 +75,14 @@ describe('Discord chat port: channels', () => {
     );
   });
 
+  it('a topic is masked and escaped like a message, when the channel is made and when it changes', async () => {
+    const chat2 = new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger, new Redactor(['hunter2-topic-secret']));
+    const ch = await chat2.createChannel('inc-20261125-hostile-topic', { topic: 'SEV2 · **bold** <@&222> ||hunter2-topic-secret|| \u202Egnp.exe' });
+    expect(fake.channel(ch.id)!.topic).toBe('SEV2 · \\*\\*bold\\*\\* \\<@&222> \\|\\|\\*\\*\\*\\|\\| gnp.exe');
+    await chat2.setTopic(ch.id, '# heading · ~~struck~~ · https://grafana.example/d/a_b');
+    expect(fake.channel(ch.id)!.topic).toBe('\\# heading · \\~\\~struck\\~\\~ · https://grafana.example/d/a_b');
+  });
+
   it('sets a topic, cut to Discord’s 1024 characters', async () => {
     const ch = await discord.createChannel('inc-20261125-topic');
     await discord.setTopic(ch.id, `sev1 · ${'checkout is down '.repeat(80)}`);

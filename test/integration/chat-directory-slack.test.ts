@@ -115,6 +115,15 @@ describe('Slack chat port: channels', () => {
     await slack.inviteToChannel(ch.id, [BOB.id]);
   });
 
+  it('a topic is escaped like a message: no markup, mentions or bidi overrides from a title reach it, and cutting never splits an entity', async () => {
+    const ch = await slack.createChannel('inc-20261125-hostile-topic', { topic: 'SEV2 · lead @bob · <script>x</script> <!subteam^S0ALL> *bold* \u202Egnp.exe' });
+    expect(fake.channel(ch.id)!.topic).toBe('SEV2 · lead @bob · &lt;script&gt;x&lt;/script&gt; &lt;!subteam^S0ALL&gt; \u200b*\u200bbold\u200b*\u200b gnp.exe');
+    await slack.setTopic(ch.id, `sev1 · ${'<&>'.repeat(100)}`);
+    const topic = fake.channel(ch.id)!.topic;
+    expect(topic.length).toBeLessThanOrEqual(250);
+    expect(topic).toMatch(/^sev1 · (&lt;&amp;&gt;)+(&lt;|&lt;&amp;)?…$/);
+  });
+
   it('sets a topic, cut to Slack’s 250 characters', async () => {
     const ch = await slack.createChannel('inc-20261125-topic');
     await slack.setTopic(ch.id, `sev1 · ${'checkout is down '.repeat(30)}`);

@@ -50,7 +50,7 @@ describe('alert → incident → action → resolve → post-mortem, on the cons
   beforeAll(async () => {
     app = await testApp(CONFIG);
     const router = new Router();
-    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: silentLogger });
+    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: silentLogger, redactor: app.ports.redactor });
     http = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
   });
   afterAll(async () => {

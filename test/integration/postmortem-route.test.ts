@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/core/redact.js';
 import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import { registerPostmortemRoutes } from '../../src/http/postmortem-routes.js';
@@ -34,6 +35,24 @@ describe('the link secret in the store', () => {
   });
 });
 
+/** A secret the config took from the environment, and two the redactor knows only by their shape. */
+const ENV_SECRET = 'q7Zr_env_value_9f3k';
+const GITHUB_TOKEN = 'ghp_abcdefghijklmnopqrstuvwxyz0123456789';
+const URL_PASSWORD = 'hunter2_in_url';
+
+/** The scripted incident with secrets where they are stored as typed: title, action items, alert annotations. */
+function withSecrets(input: DraftInput): DraftInput {
+  return {
+    ...input,
+    incident: { ...input.incident, id: 'INC-SECRET', title: `checkout down, key ${ENV_SECRET}` },
+    actionItems: [
+      ...input.actionItems,
+      { id: 'a-secret', incidentId: 'INC-SECRET', text: `rotate ${GITHUB_TOKEN} and postgres://app:${URL_PASSWORD}@db/x`, by: input.incident.declaredBy, at: input.now, done: false },
+    ],
+    alerts: input.alerts.map((g) => ({ ...g, commonAnnotations: { ...g.commonAnnotations, summary: `token=${ENV_SECRET}` } })),
+  };
+}
+
 describe('GET /incidents/:id/postmortem.md over HTTP', () => {
   let db: Db;
   let server: RunningServer;
@@ -51,13 +70,14 @@ describe('GET /incidents/:id/postmortem.md over HTTP', () => {
     const source: DraftSource = {
       async load(id) {
         loads.push(id);
+        if (id === 'INC-SECRET') return withSecrets(input);
         return id === 'INC-7' ? input : null;
       },
     };
     const secretOf = linkSecret(undefined, new SqlLinkSecretRepository(db));
     secret = await secretOf();
     const router = new Router();
-    registerPostmortemRoutes(router, { source, secret: secretOf, logger: silentLogger, now: () => clock });
+    registerPostmortemRoutes(router, { source, secret: secretOf, logger: silentLogger, redactor: new Redactor([ENV_SECRET]), now: () => clock });
     server = await startHttpServer(router, 0, silentLogger, '127.0.0.1');
     base = `http://127.0.0.1:${server.port}`;
   });
@@ -73,6 +93,20 @@ describe('GET /incidents/:id/postmortem.md over HTTP', () => {
     expect(res.headers.get('content-type')).toBe('text/markdown; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(await res.text()).toBe(buildDraft(input));
+  });
+
+  it('is masked like chat: secrets in the title, action items and alert annotations do not reach whoever holds the link', async () => {
+    const res = await fetch(signedUrl(base, postmortemPath('INC-SECRET'), secret, clock));
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    // The unmasked draft would show them (in Markdown, escaped: ghp\_…, q7Zr\_env…).
+    const unmasked = buildDraft(withSecrets(input));
+    expect(unmasked).toContain('rotate ghp\\_abcdefghijklmnopqrstuvwxyz0123456789');
+    for (const leak of [ENV_SECRET, GITHUB_TOKEN, URL_PASSWORD]) {
+      expect(body).not.toContain(leak);
+      expect(body).not.toContain(leak.replace(/_/g, '\\_'));
+    }
+    expect(body).toContain('- [ ] rotate ghp\\_\\*\\*\\* and postgres://app:\\*\\*\\*');
   });
 
   it('unsigned, tampered and expired links are 403 with one sentence, and load nothing', async () => {

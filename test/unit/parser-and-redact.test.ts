@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandText, ParseError } from '../../src/core/parser.js';
 import { Redactor } from '../../src/core/redact.js';
-import { formatArgv } from '../../src/core/argv-display.js';
+import { displayArgv, formatArgv } from '../../src/core/argv-display.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { Writable } from 'node:stream';
 
@@ -47,6 +47,7 @@ describe('redaction', () => {
   const r = new Redactor(['s3cr3t-value']);
   it.each([
     ['postgres://app:hunter2@db:5432/x', 'postgres://app:***@db:5432/x'],
+    ['(clone git+ssh://deploy:hunter22@git.example/x)', '(clone git+ssh://deploy:***@git.example/x)'],
     ['slack xoxb-1234-5678-abcdefgh', 'slack xox*-***'],
     ['Authorization: Bearer abcdefghijklmnop', 'Authorization: Bearer ***'],
     ['the key is s3cr3t-value.', 'the key is ***.'],
@@ -56,6 +57,15 @@ describe('redaction', () => {
     ['msg must match [a-z]+; got "s3cr3t-v…".', 'msg must match [a-z]+; got "***…".'],
     ['Running /run note msg=s3cr3t-valu…', 'Running /run note msg=***…'],
     ['too short to tell: s3c… and the whole s3cr3t-value…', 'too short to tell: s3c… and the whole ***…'],
+    // key=value masks the value only: not the rest of a shell string, not a reference, not PWD
+    ['export API_TOKEN=abc123;curl -s "$URL" | jq .', 'export API_TOKEN=***;curl -s "$URL" | jq .'],
+    ['PGPASSWORD=hunter22 pg_dump -h db app>out.sql', 'PGPASSWORD=*** pg_dump -h db app>out.sql'],
+    ['(token=abc123)&&echo done', '(token=***)&&echo done'],
+    ["client_secret='two words' --verbose", "client_secret='***' --verbose"],
+    ['{"password": "with spaces, commas", "user": "app"}', '{"password": "***", "user": "app"}'],
+    ['PWD=/srv/app OLDPWD=/root HOME=/root', 'PWD=/srv/app OLDPWD=/root HOME=/root'],
+    ['GITHUB_TOKEN=$GITHUB_TOKEN TOKEN=${VAR} secret={{ vault.key }}', 'GITHUB_TOKEN=$GITHUB_TOKEN TOKEN=${VAR} secret={{ vault.key }}'],
+    ['max_tokens=1024 token_type=bearer', 'max_tokens=1024 token_type=bearer'],
   ])('%s', (input, expected) => {
     expect(r.redact(input)).toBe(expected);
   });
@@ -118,6 +128,12 @@ describe('redaction', () => {
   it('shows argv as a person would type it', () => {
     expect(formatArgv(['kubectl', 'rollout', 'undo', 'deployment/api', '--to-revision=13'])).toBe('kubectl rollout undo deployment/api --to-revision=13');
     expect(formatArgv(['psql', '-c', "SELECT 'x'"])).toBe(`psql -c 'SELECT '\\''x'\\'''`);
+  });
+
+  it('shows a masked argv with only the secret values masked, each argument masked before it is quoted', () => {
+    expect(displayArgv(['sh', '-c', 'export API_TOKEN=abc123;curl -s "$URL" | jq .'], r)).toBe(`sh -c 'export API_TOKEN=***;curl -s "$URL" | jq .'`);
+    expect(displayArgv(['env', 'PWD=/srv/app', 'DB_PASSWORD=s3cr3t-value', 'ls'], r)).toBe("env PWD=/srv/app 'DB_PASSWORD=***' ls");
+    expect(displayArgv(['curl', '-u', "app:it's-s3cr3t-value", 'https://x'], r)).toBe(`curl -u 'app:it'\\''s-***' https://x`);
   });
 });
 

@@ -26,6 +26,23 @@ describe('signed links', () => {
     expect(verify('/incidents/INC-7/postmortem.md', q, 'x'.repeat(40), now)).toMatchObject({ ok: false, reason: 'tampered' });
   });
 
+  it('only the canonical spelling of the signature opens the link (the ignored bits of its last character count)', () => {
+    const link = sign('/incidents/INC-7/postmortem.md', new Date('2026-12-02T10:30:00Z'), SECRET);
+    const q = query(link);
+    const sig = q.get('sig')!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(sig.at(-1)!);
+    // The last of 43 characters holds 4 bits of the MAC in its top bits; its low 2 bits are padding.
+    const spellings = [0, 1, 2, 3].map((low) => `${sig.slice(0, -1)}${alphabet[(last & ~3) | low]}`);
+    expect(new Set(spellings.map((s) => Buffer.from(s, 'base64url').toString('hex'))).size).toBe(1);
+    const accepted = spellings.filter((s) => {
+      const other = new URLSearchParams(q);
+      other.set('sig', s);
+      return verify('/incidents/INC-7/postmortem.md', other, SECRET, now).ok;
+    });
+    expect(accepted).toEqual([sig]);
+  });
+
   it('unsigned and expired links say so in one sentence; an expired signature is still checked first', () => {
     expect(verify('/incidents/INC-7/postmortem.md', new URLSearchParams(), SECRET, now)).toEqual({ ok: false, reason: 'unsigned', message: 'This link is not signed: open the link Firebreak posted in chat.' });
     const q = query(sign('/incidents/INC-7/postmortem.md', new Date('2026-11-25T10:00:00Z'), SECRET));

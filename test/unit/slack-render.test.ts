@@ -12,8 +12,9 @@ import type { Reply } from '../../src/core/reply.js';
  */
 const dir = new URL('../golden/slack/', import.meta.url);
 const plain = { redactor: new Redactor() };
-/** What a hostile user or tool output might say: a mass mention, a user and a role mention, two kinds of disguised link. */
-const HOSTILE = '<!channel> <@U123> <@&222> <https://evil|click> [click](https://evil) & @everyone @here';
+/** What a hostile user or tool output might say: a mass mention, a user and a role mention, two kinds of disguised link,
+ * formatting, and a bidi override that would show "exe.png". */
+const HOSTILE = '<!channel> <@U123> <@&222> <https://evil|click> [click](https://evil) & @everyone @here *bold* _it_ ~struck~ `x` ||spoiler|| \u202Egnp.exe\u202C';
 
 const shapes: Record<string, { reply: Reply; meta?: RenderMeta }> = {
   'health-ok': {

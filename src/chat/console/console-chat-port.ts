@@ -58,7 +58,8 @@ export class ConsoleChatPort implements ChatPlatformPort {
   }
 
   async createChannel(name: string, opts: { topic?: string; private?: boolean } = {}): Promise<ChannelRef> {
-    const created = await this.store.createChannel(channelNameFor(name), opts);
+    const topic = opts.topic !== undefined && this.redactor ? this.redactor.redact(opts.topic) : opts.topic;
+    const created = await this.store.createChannel(channelNameFor(name), { ...opts, topic });
     return { platform: CONSOLE_PLATFORM, id: created.id, name: created.name };
   }
 

@@ -5,7 +5,9 @@ import type { ChannelRef } from '../../core/identity.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
+import { fitEscaped } from '../fit-escaped.js';
 import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './discord-channel-name.js';
+import { escapeDiscordMarkdown } from './discord-markdown.js';
 import { DiscordOperationError, explainDiscordError } from './discord-errors.js';
 import { DISCORD_PLATFORM } from './interactions-endpoint.js';
 import { renderDiscord } from './render-discord.js';
@@ -29,8 +31,6 @@ const BOT_ALLOW = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMess
 /** Everything that adds to an archived channel; reading stays allowed. */
 const POSTING =
   PermissionFlagsBits.SendMessages | PermissionFlagsBits.SendMessagesInThreads | PermissionFlagsBits.CreatePublicThreads | PermissionFlagsBits.CreatePrivateThreads;
-
-const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 /**
  * The Discord side of ChatPlatformPort, for messages Firebreak sends on its own (alerts,
@@ -135,7 +135,7 @@ export class DiscordChat implements ChatPlatformPort {
       const body = {
         name,
         type: ChannelType.GuildText,
-        ...(opts.topic ? { topic: cut(opts.topic, DISCORD_TOPIC_MAX) } : {}),
+        ...(opts.topic ? { topic: this.topicText(opts.topic) } : {}),
         ...(opts.parentId ? { parent_id: opts.parentId } : {}),
         ...(overwrites ? { permission_overwrites: overwrites } : {}),
       };
@@ -159,9 +159,14 @@ export class DiscordChat implements ChatPlatformPort {
     this.logger.info({ channelId, users: userIds.length }, 'Discord: granted incident responders access to the channel (Discord has no channel invites)');
   }
 
-  /** Cut to Discord's 1024 characters. Discord allows two channel edits (topic or name) per 10 minutes; the REST client waits. */
+  /** Masked, escaped, cut to Discord's 1024 characters. Discord allows two channel edits (topic or name) per 10 minutes; the REST client waits. */
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.op('set the channel topic', () => this.rest.patch(Routes.channel(channelId), { body: { topic: cut(this.redactor.redact(topic), DISCORD_TOPIC_MAX) } }));
+    await this.op('set the channel topic', () => this.rest.patch(Routes.channel(channelId), { body: { topic: this.topicText(topic) } }));
+  }
+
+  /** A topic renders Markdown and shows <@id> as a mention: masked and escaped like message text, then cut. */
+  private topicText(topic: string): string {
+    return fitEscaped(this.redactor.redact(topic), DISCORD_TOPIC_MAX, escapeDiscordMarkdown);
   }
 
   async pinMessage(ref: MessageRef): Promise<void> {

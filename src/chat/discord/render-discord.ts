@@ -11,6 +11,7 @@ import {
 } from 'discord.js';
 import type { Redactor } from '../../core/redact.js';
 import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyRow, type ReplyStatus } from '../../core/reply.js';
+import { escapeDiscordMarkdown } from './discord-markdown.js';
 
 /** The body of a message we send or edit: what interaction callbacks, webhooks and channel messages share. */
 export interface DiscordMessage {
@@ -47,11 +48,12 @@ function cut(s: string, max: number): string {
 
 /**
  * Reply text comes from people, tools and alerts. Mentions in it never ping (embeds do not, and every
- * body says allowed_mentions: { parse: [] }), but a masked link "[click](https://evil)" would show a
- * harmless word for any URL: an invisible space between "]" and "(" leaves it as typed.
+ * body says allowed_mentions: { parse: [] }), and its Markdown is escaped (discord-markdown.ts), so a
+ * note cannot bold, strike or hide part of a card. A masked link "[click](https://evil)" would show
+ * a harmless word for any URL: an invisible space between "]" and "(" leaves it as typed.
  */
 function asText(s: string): string {
-  return s.replaceAll('](', ']\u200b(');
+  return escapeDiscordMarkdown(s).replaceAll('](', ']\u200b(');
 }
 
 /** "@everyone" and "@here" in message content read as typed but cannot ping, whatever allowed_mentions says. */

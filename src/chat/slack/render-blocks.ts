@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyMention } from '../../core/reply.js';
+import { escapeMrkdwn, escapeMrkdwnCode, escapeMrkdwnInlineCode } from './mrkdwn.js';
 
 /** Block Kit JSON as Slack takes it. Kept loose on purpose: Slack validates it; golden files pin it. */
 export type Block = { type: string; [key: string]: unknown };
@@ -47,12 +48,10 @@ function cut(s: string, max: number): string {
 }
 
 /**
- * mrkdwn treats &, < and > as markup (`<!channel>`, `<@U1>`, `<https://evil|click>`); user and tool
- * text must not become links or mentions. plain_text (headers, buttons, dialogs) shows them as typed.
+ * User and tool text must not become links, mentions or formatting: escapeMrkdwn (mrkdwn.ts) for
+ * every mrkdwn text object. plain_text (headers, buttons, dialogs) shows it as typed.
  */
-export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export { escapeMrkdwn } from './mrkdwn.js';
 
 const plain = (text: string, max: number) => ({ type: 'plain_text', text: cut(text, max), emoji: true });
 
@@ -98,8 +97,8 @@ function linesToSections(lines: string[]): Block[] {
 
 /** The context line's "<@U1> ran `…`": the mention is Firebreak's own, so it is added after escaping. */
 function byLine(by: NonNullable<RenderMeta['by']>, redactor: Redactor): string {
-  const what = escapeMrkdwn(redactor.redact(by.what));
-  return `<@${escapeMrkdwn(by.userId)}> ${by.did} ${by.did === 'ran' ? `\`${what}\`` : what}`;
+  const what = redactor.redact(by.what);
+  return `<@${escapeMrkdwn(by.userId)}> ${by.did} ${by.did === 'ran' ? `\`${escapeMrkdwnInlineCode(what)}\`` : escapeMrkdwn(what)}`;
 }
 
 /**
@@ -152,7 +151,7 @@ export function renderBlocks(unmasked: Reply, meta: RenderMeta, opts: RenderOpti
   }
   if (reply.text) blocks.push(...linesToSections(escapeMrkdwn(reply.text).split('\n')));
   if (reply.code) {
-    const code = escapeMrkdwn(reply.code);
+    const code = escapeMrkdwnCode(reply.code);
     const max = slackLimits.sectionText - 8;
     // Keep the end of long output: the last lines are where a failure says what went wrong.
     const body = code.length <= max ? code : `…${code.slice(code.length - max + 1)}`;

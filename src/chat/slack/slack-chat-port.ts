@@ -2,6 +2,8 @@ import type { ChannelTarget, ChatPlatformPort, MessageRef, SendOptions } from '.
 import type { ChannelRef } from '../../core/identity.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
+import { fitEscaped } from '../fit-escaped.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 import { renderBlocks } from './render-blocks.js';
 import { SlackCallError, type CallOptions, type SlackApi } from './slack-api.js';
 import { slackChannelName, slackChannelNameCandidate } from './slack-channel-name.js';
@@ -122,9 +124,14 @@ export class SlackChatPort implements ChatPlatformPort {
     }
   }
 
-  /** Cut to Slack's 250 characters, with an ellipsis. */
+  /**
+   * Masked and escaped like a message (a topic shows `<!subteam^…>` as a mention and `<url|text>` as
+   * a link), then cut to Slack's 250 characters with an ellipsis — before escaping, so no entity is
+   * cut in half.
+   */
   async setTopic(channelId: string, topic: string): Promise<void> {
-    await this.api.call('conversations.setTopic', channelId, () => this.api.client.conversations.setTopic({ channel: channelId, topic: cut(this.redactor.redact(topic), SLACK_TOPIC_MAX) }), CHANNEL_OP);
+    const text = fitEscaped(this.redactor.redact(topic), SLACK_TOPIC_MAX, escapeMrkdwn);
+    await this.api.call('conversations.setTopic', channelId, () => this.api.client.conversations.setTopic({ channel: channelId, topic: text }), CHANNEL_OP);
   }
 
   async pinMessage(ref: MessageRef): Promise<void> {
