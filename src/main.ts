@@ -22,7 +22,7 @@ import type { Coordination, Logger } from './core/ports.js';
 import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
 import type { Ports } from './core/services.js';
-import { ConsoleChatPort } from './chat/console/console-chat-port.js';
+import { ConsoleChatPort } from './chat/console/chat-port.js';
 import { consolePlatform } from './chat/console/platform.js';
 import { discordPlatform } from './chat/discord/platform.js';
 import { slackPlatform } from './chat/slack/platform.js';
@@ -353,7 +353,7 @@ export async function registerDiscordCommandsFor(runtime: RuntimeEnv, loaded: Lo
   if (!applicationId || !botToken) throw new Error('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN.');
   // Loaded here only: discord.js adds startup time every other CLI command would pay.
   const { discordApplicationCommands } = await import('./chat/discord/command-definitions.js');
-  const { createDiscordRest } = await import('./chat/discord/discord-rest.js');
+  const { createDiscordRest } = await import('./chat/discord/api.js');
   const { registerDiscordCommands, describeRegistration } = await import('./chat/discord/register-commands.js');
   const defs = discordApplicationCommands(new CommandRegistry(commands), loaded.config);
   return describeRegistration(await registerDiscordCommands(createDiscordRest({ botToken, apiUrl }), applicationId, defs, guild));

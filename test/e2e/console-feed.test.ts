@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleChatPort } from '../../src/chat/console/console-chat-port.js';
+import { ConsoleChatPort } from '../../src/chat/console/chat-port.js';
 import type { Db } from '../../src/store/db.js';
 import { SqlConsoleMessageRepository } from '../../src/store/console-message-repository.js';
 import { migrate } from '../../src/store/migrate.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DiscordChat } from '../../src/chat/discord/discord-chat.js';
-import { createDiscordRest } from '../../src/chat/discord/discord-rest.js';
-import { rawArgsFromOptions, registerDiscordInteractions, type DiscordInteractions } from '../../src/chat/discord/interactions-endpoint.js';
+import { DiscordChat } from '../../src/chat/discord/chat-port.js';
+import { createDiscordRest } from '../../src/chat/discord/api.js';
+import { rawArgsFromOptions, registerDiscordInteractions, type DiscordInteractions } from '../../src/chat/discord/interactions.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { defineCommand, type AnyCommandSpec } from '../../src/core/spec.js';

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discordCommands, discordMessageCommands } from '../../src/chat/discord/command-definitions.js';
-import { quietMassMentions, renderDiscord } from '../../src/chat/discord/render-discord.js';
+import { quietMassMentions, renderDiscord } from '../../src/chat/discord/render.js';
 import { commands } from '../../src/commands/index.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { Redactor } from '../../src/core/redact.js';

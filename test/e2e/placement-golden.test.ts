@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPlaced } from '../../src/chat/console/render-placed.js';
-import { DiscordChat } from '../../src/chat/discord/discord-chat.js';
-import { createDiscordRest } from '../../src/chat/discord/discord-rest.js';
-import { registerDiscordInteractions, type DiscordInteractions } from '../../src/chat/discord/interactions-endpoint.js';
-import { startSlack, type RunningSlack } from '../../src/chat/slack/start-slack.js';
+import { DiscordChat } from '../../src/chat/discord/chat-port.js';
+import { createDiscordRest } from '../../src/chat/discord/api.js';
+import { registerDiscordInteractions, type DiscordInteractions } from '../../src/chat/discord/interactions.js';
+import { startSlack, type RunningSlack } from '../../src/chat/slack/start.js';
 import { ButtonRegistry } from '../../src/core/button-handlers.js';
 import { coreButtons } from '../../src/core/buttons/index.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';

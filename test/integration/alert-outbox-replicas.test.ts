@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboxWorker } from '../../src/alerts/outbox-worker.js';
-import { SlackApi } from '../../src/chat/slack/slack-api.js';
-import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
+import { SlackApi } from '../../src/chat/slack/api.js';
+import { SlackChatPort } from '../../src/chat/slack/chat-port.js';
 import { buildAlertOutboxWorker, buildApp, type App } from '../../src/main.js';
 import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
 import { configFrom, silentLogger, testRuntime } from '../support/app.js';

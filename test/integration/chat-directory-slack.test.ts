@@ -1,8 +1,8 @@
 import { Redactor } from '../../src/core/redact.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelNameError } from '../../src/chat/channel-slug.js';
-import { SlackApi } from '../../src/chat/slack/slack-api.js';
-import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
+import { SlackApi } from '../../src/chat/slack/api.js';
+import { SlackChatPort } from '../../src/chat/slack/chat-port.js';
 import { ChatPlatformDirectory } from '../../src/core/chat-directory.js';
 import type { ChatPlatformPort } from '../../src/core/chat-port.js';
 import type { Logger } from '../../src/core/ports.js';

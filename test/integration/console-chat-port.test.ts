@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleChatPort } from '../../src/chat/console/console-chat-port.js';
+import { ConsoleChatPort } from '../../src/chat/console/chat-port.js';
 import { fetchConsoleChanges, forwardToServer } from '../../src/chat/console/remote-client.js';
 import { newConsoleToken, registerRemoteConsole } from '../../src/chat/console/remote-endpoint.js';
 import type { ChatPlatformPort } from '../../src/core/chat-port.js';

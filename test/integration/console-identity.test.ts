@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { consoleActor, consoleUserFor } from '../../src/chat/console/console-identity.js';
+import { consoleActor, consoleUserFor } from '../../src/chat/console/identity.js';
 import { forwardToServer } from '../../src/chat/console/remote-client.js';
 import { newConsoleToken, registerRemoteConsole } from '../../src/chat/console/remote-endpoint.js';
 import { Dispatcher, type Invocation } from '../../src/core/dispatcher.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { placeOnConsole } from '../../src/chat/console/console-delivery.js';
+import { placeOnConsole } from '../../src/chat/console/delivery.js';
 import type { ChatPlatformPort, MessageRef } from '../../src/core/chat-port.js';
 import type { DispatchResult } from '../../src/core/invocation.js';
 import type { App } from '../../src/main.js';

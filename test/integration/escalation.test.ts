@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EscalationJob, pagingDedupKey, syncPaging, type EscalationPorts } from '../../src/alerts/escalation.js';
-import { SlackApi } from '../../src/chat/slack/slack-api.js';
-import { SlackChatPort } from '../../src/chat/slack/slack-chat-port.js';
+import { SlackApi } from '../../src/chat/slack/api.js';
+import { SlackChatPort } from '../../src/chat/slack/chat-port.js';
 import { PagerDutyEvents } from '../../src/integrations/pagerduty/events-client.js';
 import { Redactor } from '../../src/core/redact.js';
 import { fireGroup, type TestAlert } from '../support/alerts.js';

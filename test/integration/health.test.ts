@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/main.js';
-import { renderText } from '../../src/chat/console/render-text.js';
+import { renderText } from '../../src/chat/console/render.js';
 import { alice, consoleChan, testApp } from '../support/app.js';
 import { PG_ADMIN_URL, REDIS_URL } from '../support/postgres.js';
 

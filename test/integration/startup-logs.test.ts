@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSlack } from '../../src/chat/slack/start-slack.js';
+import { startSlack } from '../../src/chat/slack/start.js';
 import type { Logger } from '../../src/core/ports.js';
 import { Router } from '../../src/http/router.js';
 import { RedisCoordination } from '../../src/coordination/redis-coordination.js';

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderAlertCard } from '../../src/alerts/alert-card.js';
-import { renderDiscord } from '../../src/chat/discord/render-discord.js';
-import { renderBlocks } from '../../src/chat/slack/render-blocks.js';
+import { renderDiscord } from '../../src/chat/discord/render.js';
+import { renderBlocks } from '../../src/chat/slack/render.js';
 import { Redactor } from '../../src/core/redact.js';
 import type { Reply } from '../../src/core/reply.js';
 import { configFrom } from '../support/app.js';

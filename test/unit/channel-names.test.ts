@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelNameError } from '../../src/chat/channel-slug.js';
-import { discordChannelName, discordChannelNameCandidate } from '../../src/chat/discord/discord-channel-name.js';
-import { slackChannelName, slackChannelNameCandidate } from '../../src/chat/slack/slack-channel-name.js';
+import { discordChannelName, discordChannelNameCandidate } from '../../src/chat/discord/channel-name.js';
+import { slackChannelName, slackChannelNameCandidate } from '../../src/chat/slack/channel-name.js';
 
 /** Slack's rule for conversations.create, as its docs state it. */
 const SLACK_OK = /^[a-z0-9_-]{1,80}$/;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { renderAlertCard } from '../../src/alerts/alert-card.js';
-import { escapeDiscordMarkdown } from '../../src/chat/discord/discord-markdown.js';
-import { renderDiscord } from '../../src/chat/discord/render-discord.js';
+import { escapeDiscordMarkdown } from '../../src/chat/discord/markdown.js';
+import { renderDiscord } from '../../src/chat/discord/render.js';
 import { fitEscaped } from '../../src/chat/fit-escaped.js';
-import { escapeMrkdwn, escapeMrkdwnCode } from '../../src/chat/slack/mrkdwn.js';
-import { renderBlocks } from '../../src/chat/slack/render-blocks.js';
+import { escapeMrkdwn, escapeMrkdwnCode } from '../../src/chat/slack/markdown.js';
+import { renderBlocks } from '../../src/chat/slack/render.js';
 import { stripBidiControls } from '../../src/core/bidi.js';
 import { Redactor } from '../../src/core/redact.js';
 import { buildDraftAdf } from '../../src/postmortems/draft-adf.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { channelNameFor as consoleChannelName } from '../../src/chat/console/console-chat-port.js';
-import { discordChannelName, discordChannelNameCandidate } from '../../src/chat/discord/discord-channel-name.js';
-import { slackChannelName, slackChannelNameCandidate } from '../../src/chat/slack/slack-channel-name.js';
+import { channelNameFor as consoleChannelName } from '../../src/chat/console/chat-port.js';
+import { discordChannelName, discordChannelNameCandidate } from '../../src/chat/discord/channel-name.js';
+import { slackChannelName, slackChannelNameCandidate } from '../../src/chat/slack/channel-name.js';
 import { incidentChannelName } from '../../src/incidents/channel-name.js';
 
 const at = new Date('2026-11-25T23:59:00Z');

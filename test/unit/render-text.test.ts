@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressPrinter, renderText } from '../../src/chat/console/render-text.js';
+import { progressPrinter, renderText } from '../../src/chat/console/render.js';
 import type { Reply } from '../../src/core/reply.js';
 
 describe('console text renderer', () => {

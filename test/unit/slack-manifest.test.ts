@@ -57,7 +57,7 @@ describe('manifest.yml ↔ command registry', () => {
   it('subscribes to reaction_added and offers the Add to timeline message shortcut Firebreak handles', () => {
     expect(manifest.settings.event_subscriptions?.bot_events).toEqual(['reaction_added']);
     expect(manifest.features.shortcuts).toContainEqual(expect.objectContaining({ name: 'Add to timeline', type: 'message', callback_id: 'add_to_timeline' }));
-    const startSlack = readFileSync(new URL('../../src/chat/slack/start-slack.ts', import.meta.url), 'utf8');
+    const startSlack = readFileSync(new URL('../../src/chat/slack/start.ts', import.meta.url), 'utf8');
     expect(startSlack).toContain("app.shortcut('add_to_timeline'");
     expect(startSlack).toContain("app.event('reaction_added'");
   });

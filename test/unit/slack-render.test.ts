@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderBlocks, slackLimits, type Block, type RenderMeta } from '../../src/chat/slack/render-blocks.js';
+import { renderBlocks, slackLimits, type Block, type RenderMeta } from '../../src/chat/slack/render.js';
 import { nameSchema } from '../../src/config/schema.js';
 import { actionIds } from '../../src/core/dispatcher.js';
 import { Redactor } from '../../src/core/redact.js';

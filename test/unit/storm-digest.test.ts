@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DIGEST_PAGES, planDigest, renderDigestOver, renderDigestPage } from '../../src/alerts/storm-digest.js';
-import { renderDiscord } from '../../src/chat/discord/render-discord.js';
-import { renderBlocks, slackLimits } from '../../src/chat/slack/render-blocks.js';
+import { renderDiscord } from '../../src/chat/discord/render.js';
+import { renderBlocks, slackLimits } from '../../src/chat/slack/render.js';
 import { Redactor } from '../../src/core/redact.js';
 import { groupFixture } from '../support/alert-fixtures.js';
 

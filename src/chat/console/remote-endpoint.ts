@@ -7,11 +7,11 @@ import type { ChatPlatformPort } from '../../core/chat-port.js';
 import type { Dispatcher } from '../../core/dispatcher.js';
 import { InFlightWork } from '../../core/delivery.js';
 import type { Logger } from '../../core/ports.js';
-import { placeOnConsole } from './console-delivery.js';
+import { placeOnConsole } from './delivery.js';
 import { exitCodeFor } from '../../core/outcome.js';
 import type { HttpRequest, HttpResponse, Router } from '../../http/router.js';
 import { isLoopback, json } from '../../http/server.js';
-import { consoleActor, consoleChannelFor, consoleUserFor } from './console-identity.js';
+import { consoleActor, consoleChannelFor, consoleUserFor } from './identity.js';
 
 /**
  * While `firebreak start` holds the embedded store, `firebreak run` and `console` in another

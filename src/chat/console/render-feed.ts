@@ -1,5 +1,5 @@
 import type { ConsoleMessage } from '../../core/console-messages.js';
-import { renderText } from './render-text.js';
+import { renderText } from './render.js';
 
 /**
  * A message the system posted, as `firebreak console` shows it when it arrives: a header saying

@@ -1,6 +1,6 @@
 import type { Placement } from '../../core/placement.js';
 import type { Reply } from '../../core/reply.js';
-import { renderText } from './render-text.js';
+import { renderText } from './render.js';
 
 /** A result as the console shows it: where each part went, then the part. */
 export interface PlacedResult {

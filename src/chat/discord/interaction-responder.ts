@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
-import { quietMassMentions, renderDiscord, type DiscordMessage } from './render-discord.js';
+import { quietMassMentions, renderDiscord, type DiscordMessage } from './render.js';
 
 /**
  * Discord lets an interaction token edit its messages for 15 minutes. We stop using it a minute

@@ -8,7 +8,7 @@ export const discordPlatform: PlatformModule = {
   id: 'discord',
   enabled: (runtime) => !!(runtime.discord.applicationId || runtime.discord.publicKey),
   async start(ctx) {
-    const { startDiscord } = await import('./start-discord.js');
+    const { startDiscord } = await import('./start.js');
     const discord = startDiscord(ctx.router, { runtime: ctx.runtime, dispatcher: ctx.dispatcher, ports: ctx.ports, logger: ctx.logger, onRateLimited: ctx.onRateLimited });
     if (!discord) return null;
     return { id: 'discord', chat: discord.chat, idle: () => discord.drain(), close: () => discord.drain() };

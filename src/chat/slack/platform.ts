@@ -1,5 +1,5 @@
 import type { PlatformModule } from '../../core/platform-module.js';
-import { slackMode } from './slack-mode.js';
+import { slackMode } from './mode.js';
 
 /**
  * Slack as a platform module: on with SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET (HTTP) or
@@ -9,7 +9,7 @@ export const slackPlatform: PlatformModule = {
   id: 'slack',
   enabled: (runtime) => slackMode(runtime.slack) !== 'off',
   async start(ctx) {
-    const { startSlack } = await import('./start-slack.js');
+    const { startSlack } = await import('./start.js');
     const slack = await startSlack(ctx.runtime.slack, {
       dispatcher: ctx.dispatcher,
       coordination: ctx.ports.coordination,

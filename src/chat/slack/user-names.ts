@@ -1,4 +1,4 @@
-import type { SlackApi } from './slack-api.js';
+import type { SlackApi } from './api.js';
 
 const TTL_MS = 10 * 60_000;
 

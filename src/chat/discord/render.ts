@@ -11,7 +11,7 @@ import {
 } from 'discord.js';
 import type { Redactor } from '../../core/redact.js';
 import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyRow, type ReplyStatus } from '../../core/reply.js';
-import { escapeDiscordMarkdown } from './discord-markdown.js';
+import { escapeDiscordMarkdown } from './markdown.js';
 
 /** The body of a message we send or edit: what interaction callbacks, webhooks and channel messages share. */
 export interface DiscordMessage {

@@ -6,11 +6,11 @@ import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { fitEscaped } from '../fit-escaped.js';
-import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './discord-channel-name.js';
-import { escapeDiscordMarkdown } from './discord-markdown.js';
-import { DiscordOperationError, explainDiscordError } from './discord-errors.js';
-import { DISCORD_PLATFORM } from './interactions-endpoint.js';
-import { renderDiscord } from './render-discord.js';
+import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './channel-name.js';
+import { escapeDiscordMarkdown } from './markdown.js';
+import { DiscordOperationError, explainDiscordError } from './errors.js';
+import { DISCORD_PLATFORM } from './interactions.js';
+import { renderDiscord } from './render.js';
 
 const messageSchema = z.object({ id: z.string(), channel_id: z.string() });
 const channelSchema = z.object({ id: z.string(), name: z.string().nullish(), type: z.number() });

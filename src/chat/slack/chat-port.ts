@@ -3,10 +3,10 @@ import type { ChannelRef } from '../../core/identity.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { fitEscaped } from '../fit-escaped.js';
-import { escapeMrkdwn } from './mrkdwn.js';
-import { renderBlocks } from './render-blocks.js';
-import { SlackCallError, type CallOptions, type SlackApi } from './slack-api.js';
-import { slackChannelName, slackChannelNameCandidate } from './slack-channel-name.js';
+import { escapeMrkdwn } from './markdown.js';
+import { renderBlocks } from './render.js';
+import { SlackCallError, type CallOptions, type SlackApi } from './api.js';
+import { slackChannelName, slackChannelNameCandidate } from './channel-name.js';
 
 export const SLACK_PLATFORM = 'slack';
 

@@ -13,11 +13,11 @@ import type { Router } from '../../http/router.js';
 import { json } from '../../http/server.js';
 import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
 import { ADD_TO_TIMELINE } from './command-definitions.js';
-import type { DiscordChat } from './discord-chat.js';
-import { DiscordDelivery, ephemeralText } from './discord-delivery.js';
+import type { DiscordChat } from './chat-port.js';
+import { DiscordDelivery, ephemeralText } from './delivery.js';
 import { InteractionResponder } from './interaction-responder.js';
 import { interactionSchema, InteractionKind, type CommandOption, type Interaction } from './interaction-schema.js';
-import { renderDiscord } from './render-discord.js';
+import { renderDiscord } from './render.js';
 import { discordPublicKey, verifyDiscordSignature } from './verify-signature.js';
 
 export const DISCORD_PLATFORM = 'discord';

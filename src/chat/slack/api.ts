@@ -2,7 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { OutboundPriority } from '../../core/chat-port.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import { ChannelPacer } from './channel-pacer.js';
-import type { SlackMessage } from './render-blocks.js';
+import type { SlackMessage } from './render.js';
 import { sharedPaceSlot } from './shared-pace-slot.js';
 
 /** A Slack Web API call that failed, with one sentence a person can act on. */

@@ -4,12 +4,12 @@ import type { DeliveryClaims } from '../../core/delivery-claims.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Router } from '../../http/router.js';
-import { ChannelNames } from './channel-names.js';
+import { ChannelNames } from './channel-lookup.js';
 import { RouterReceiver } from './router-receiver.js';
-import { SlackApi, SlackCallError, TOKEN_REFUSED_CODES } from './slack-api.js';
-import { slackMode, type SlackEnv } from './slack-mode.js';
-import { SlackChatPort } from './slack-chat-port.js';
-import { SlackInteractions } from './slack-interactions.js';
+import { SlackApi, SlackCallError, TOKEN_REFUSED_CODES } from './api.js';
+import { slackMode, type SlackEnv } from './mode.js';
+import { SlackChatPort } from './chat-port.js';
+import { SlackInteractions } from './interactions.js';
 import { UserNames } from './user-names.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';

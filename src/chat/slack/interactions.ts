@@ -4,10 +4,10 @@ import type { ChatDelivery, DeliveryClaims } from '../../core/delivery-claims.js
 import type { Dispatcher, Invocation } from '../../core/dispatcher.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
-import type { SlackApi } from './slack-api.js';
-import { SLACK_PLATFORM, type SlackChatPort } from './slack-chat-port.js';
-import type { ChannelNames } from './channel-names.js';
-import { SlackDelivery, type SlackDeliveryRequest, type SlackTarget } from './slack-delivery.js';
+import type { SlackApi } from './api.js';
+import { SLACK_PLATFORM, type SlackChatPort } from './chat-port.js';
+import type { ChannelNames } from './channel-lookup.js';
+import { SlackDelivery, type SlackDeliveryRequest, type SlackTarget } from './delivery.js';
 import type { UserNames } from './user-names.js';
 
 /** Slack delivers at least once; a delivery key is remembered this long. */

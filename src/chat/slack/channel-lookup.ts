@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import type { SlackApi } from './slack-api.js';
+import type { SlackApi } from './api.js';
 
 const TTL_MS = 10 * 60_000;
 /** A failed look-up is retried sooner: the usual cause is that Firebreak was not invited yet, and people fix that. */

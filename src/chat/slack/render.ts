@@ -1,7 +1,7 @@
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyMention } from '../../core/reply.js';
-import { escapeMrkdwn, escapeMrkdwnCode, escapeMrkdwnInlineCode } from './mrkdwn.js';
+import { escapeMrkdwn, escapeMrkdwnCode, escapeMrkdwnInlineCode } from './markdown.js';
 
 /** Block Kit JSON as Slack takes it. Kept loose on purpose: Slack validates it; golden files pin it. */
 export type Block = { type: string; [key: string]: unknown };
@@ -51,7 +51,7 @@ function cut(s: string, max: number): string {
  * User and tool text must not become links, mentions or formatting: escapeMrkdwn (mrkdwn.ts) for
  * every mrkdwn text object. plain_text (headers, buttons, dialogs) shows it as typed.
  */
-export { escapeMrkdwn } from './mrkdwn.js';
+export { escapeMrkdwn } from './markdown.js';
 
 const plain = (text: string, max: number) => ({ type: 'plain_text', text: cut(text, max), emoji: true });
 

@@ -5,9 +5,9 @@ import type { DispatchResult } from '../../core/invocation.js';
 import { defaultPointer, whereItWent } from '../../core/placement.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
-import type { DiscordChat } from './discord-chat.js';
+import type { DiscordChat } from './chat-port.js';
 import type { InteractionResponder, ShownMessage } from './interaction-responder.js';
-import { renderDiscord } from './render-discord.js';
+import { renderDiscord } from './render.js';
 
 /** Answers the interaction's HTTP request once; resolves when Discord has the bytes. */
 export function sendInteractionResponse(res: ServerResponse, body: unknown): Promise<void> {

@@ -4,9 +4,9 @@ import type { Dispatcher } from '../../core/dispatcher.js';
 import type { Logger } from '../../core/ports.js';
 import type { Ports } from '../../core/services.js';
 import type { Router } from '../../http/router.js';
-import { DiscordChat } from './discord-chat.js';
-import { createDiscordRest } from './discord-rest.js';
-import { registerDiscordInteractions } from './interactions-endpoint.js';
+import { DiscordChat } from './chat-port.js';
+import { createDiscordRest } from './api.js';
+import { registerDiscordInteractions } from './interactions.js';
 
 /** How long shutdown waits for deferred results to reach Discord before giving up on them. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;

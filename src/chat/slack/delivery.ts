@@ -5,10 +5,10 @@ import { defaultPointer, whereItWent } from '../../core/placement.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
-import { ChannelNames } from './channel-names.js';
-import { renderBlocks, type RenderMeta, type SlackMessage } from './render-blocks.js';
-import { explainSlackError, SlackCallError, type SlackApi } from './slack-api.js';
-import type { SlackChatPort } from './slack-chat-port.js';
+import { ChannelNames } from './channel-lookup.js';
+import { renderBlocks, type RenderMeta, type SlackMessage } from './render.js';
+import { explainSlackError, SlackCallError, type SlackApi } from './api.js';
+import type { SlackChatPort } from './chat-port.js';
 
 /** Where the visible result goes: a new message, an existing one (a clicked card), or only the response_url. */
 export type SlackTarget = { kind: 'new'; channel: string } | { kind: 'existing'; channel: string; ts: string } | { kind: 'ephemeral-card' };
