@@ -60,7 +60,8 @@ export class BackgroundWorkers {
    * throws; calling it again returns the same report.
    */
   stop(opts: { withinMs?: number } = {}): Promise<WorkersStopReport> {
-    this.stopping ??= this.stopAll(performance.now() + (opts.withinMs ?? WORKERS_STOP_MS), opts.withinMs ?? WORKERS_STOP_MS);
+    const withinMs = opts.withinMs ?? WORKERS_STOP_MS;
+    this.stopping ??= this.stopAll(performance.now() + withinMs, withinMs);
     return this.stopping;
   }
 
@@ -76,7 +77,7 @@ export class BackgroundWorkers {
         report.late.push(w.name);
         this.logger.error(
           { worker: w.name, withinMs },
-          `shutting down: the ${w.name} worker did not stop within ${withinMs / 1000} s; going on without it (what it still holds is taken up by other replicas once its claims expire)`,
+          `shutting down: the ${w.name} worker was still stopping when the ${withinMs / 1000} s for stopping the background workers ran out; going on without it (what it still holds is taken up by other replicas once its claims expire)`,
         );
         continue;
       }

@@ -65,7 +65,7 @@ describe('background workers', () => {
     const errors = r.logged.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]!.obj).toMatchObject({ worker: 'outbox' });
-    expect(errors[0]!.msg).toContain('the outbox worker did not stop within 0.3 s');
+    expect(errors[0]!.msg).toContain('the outbox worker was still stopping when the 0.3 s for stopping the background workers ran out');
   });
 
   it('a worker whose stop fails is logged with the reason, and the rest are stopped', async () => {
