@@ -42,8 +42,9 @@ import { PagerDutyEvents } from './integrations/pagerduty/events-client.js';
 import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
-import { EscalationJob } from './alerts/escalation.js';
-import { HealthWatch } from './alerts/health-watch.js';
+import { BackgroundWorkers } from './scheduler/workers.js';
+import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
+import { HealthWatch, healthWatchConfigured } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
 import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
@@ -224,6 +225,8 @@ export interface Running {
   platforms: ReadonlyMap<PlatformId, StartedPlatform>;
   /** Posts and updates alert cards on every replica; poke() it after storing alerts. */
   alertOutbox: OutboxWorker;
+  /** The background workers this process runs (the alert outbox among them), started and stopped together. */
+  workers: BackgroundWorkers;
   /**
    * Graceful shutdown: stop taking steps, let running ones finish within shutdown.grace_s (or until
    * `cutShort` resolves: a second signal), record the rest as interrupted, then close everything.
@@ -244,7 +247,10 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   // `logger` is a test knob (to read what was logged); it must mask like createLogger does.
   const app = await buildApp(runtime, loaded, opts.logger ? { logger: opts.logger } : {});
   const router = new Router();
+  // From the first signal until exit: /readyz answers 503 so no new work is sent here during the drain.
+  let shuttingDown = false;
   registerCoreRoutes(router, {
+    shuttingDown: () => shuttingDown,
     metrics: app.metrics,
     readiness: [
       { name: 'store', check: async () => void (await app.db.query('SELECT 1')) },
@@ -256,6 +262,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   const platforms = new Map<PlatformId, StartedPlatform>();
   let loopbackOnly = false;
   const alertOutbox = buildAlertOutboxWorker(app);
+  let workers: BackgroundWorkers;
   try {
     registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger, redactor: app.ports.redactor });
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
@@ -272,38 +279,44 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     http = await startHttpServer(router, runtime.port, app.logger, opts.host);
     // Platforms that need the port learn it now (the console writes where `firebreak run` finds the server).
     for (const started of platforms.values()) started.listening?.(http.port);
-    // Every replica schedules; each slot is claimed once through the coordination (Redis with REDIS_URL).
-    // Its reports go to app.ports.chat's announcers, so any replica updates the day's report.
-    const backupScheduler = new BackupScheduler(loaded.config, app.ports);
-    backupScheduler.start();
-    // Running backups had shutdown.grace_s in the step drain and were interrupted after it; what is
-    // left here is their clean-up (a killed dump, an aborted upload), so a short wait bounds the exit.
-    closers.push(() => backupScheduler.stop({ graceMs: 2_000, abortWaitMs: 3_000 }));
-    // Every replica runs escalation too: AlertStore.markEscalated lets one of them do each step.
-    const escalation = new EscalationJob(loaded.config, app.ports);
-    if (escalation.start()) closers.push(() => escalation.stop());
-    // And the health watch: each interval is claimed once; its counters are in the store, so any replica carries on.
-    const watch = new HealthWatch(loaded.config, {
-      health: app.ports.health,
-      coordination: app.coordination,
-      logger: app.logger,
-      redactor: app.ports.redactor,
-      store: new SqlHealthWatchRepository(app.db),
-      ingest: async (n) => {
-        const result = await ingestNotification(app.ports, loaded.config, n);
-        if (result.stored) alertOutbox.poke();
-        return result;
-      },
-    });
-    if (watch.start()) closers.push(() => watch.stop());
-    // Every replica works the alert outbox; it stops (finishing the message it is sending) before
-    // the chat platforms drain, and what it leaves is taken up by the other replicas at once.
-    alertOutbox.start();
-    closers.push(() => alertOutbox.stop());
-    // Every replica looks for due incident reminders; each is claimed (and so sent) by one.
-    const reminders = new IncidentReminderScheduler(loaded.config, app.ports);
-    reminders.start();
-    closers.push(() => reminders.stop());
+    // The background workers: every replica runs each of them, and each piece of their work is
+    // claimed once across replicas. Started in this order; stopped in reverse after the step drain
+    // and before the chat platforms drain, within one deadline (src/scheduler/workers.ts).
+    workers = new BackgroundWorkers(
+      [
+        // Each backup slot is claimed once through the coordination (Redis with REDIS_URL); its
+        // reports go to app.ports.chat's announcers, so any replica updates the day's report.
+        new BackupScheduler(loaded.config, app.ports),
+        // AlertStore.markEscalated lets one replica do each escalation step.
+        ...(escalationConfigured(loaded.config) ? [new EscalationJob(loaded.config, app.ports)] : []),
+        // Each health-watch interval is claimed once; its counters are in the store, so any replica carries on.
+        ...(healthWatchConfigured(loaded.config)
+          ? [
+              new HealthWatch(loaded.config, {
+                health: app.ports.health,
+                coordination: app.coordination,
+                logger: app.logger,
+                redactor: app.ports.redactor,
+                store: new SqlHealthWatchRepository(app.db),
+                ingest: async (n) => {
+                  const result = await ingestNotification(app.ports, loaded.config, n);
+                  if (result.stored) alertOutbox.poke();
+                  return result;
+                },
+              }),
+            ]
+          : []),
+        // The alert outbox stops (finishing the message it is sending) before the chat platforms
+        // drain; what it leaves is taken up by the other replicas at once.
+        alertOutbox,
+        // Each due incident reminder is claimed (and so sent) by one replica.
+        new IncidentReminderScheduler(loaded.config, app.ports),
+      ],
+      app.logger,
+    );
+    // Pushed before start(): if a worker fails to start, the ones before it are stopped again.
+    closers.push(async () => void (await workers.stop()));
+    workers.start();
   } catch (err) {
     for (const c of closers.reverse()) await c();
     await app.close();
@@ -319,7 +332,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     http,
     platforms,
     alertOutbox,
+    workers,
     async close(opts = {}) {
+      shuttingDown = true;
       // Steps first, while the store, the chat platforms and the HTTP server are all still there to
       // record and deliver their outcome (also "interrupted by shutdown").
       app.ports.backups?.jobs.beginStopping();

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EscalationStepConfig } from '../config/alerts-schema.js';
+import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { ChannelTarget } from '../core/chat-port.js';
 import type { Actor } from '../core/identity.js';
@@ -42,6 +43,11 @@ export function mentionFromConfig(entry: string): ReplyMention {
   if (platform === 'slack') return { platform, kind: id.startsWith('S') ? 'group' : 'user', id };
   if (platform === 'discord' && id.startsWith('&')) return { platform, kind: 'group', id: id.slice(1) };
   return { platform, kind: 'user', id };
+}
+
+/** Whether escalation has anything to do: alerts.escalation lists at least one step. */
+export function escalationConfigured(config: FirebreakConfig): boolean {
+  return config.alerts.escalation.length > 0;
 }
 
 /** Whether a step is for this group's severity (an empty list: every severity). */
@@ -111,9 +117,10 @@ export interface StepDone {
 /**
  * One pass: every due step of every firing, unacknowledged, unsilenced group, claimed and done.
  * A step another replica claimed first stops this replica's work on that group for this pass, so
- * the steps of a group appear in order. Never throws; what failed is logged (and, for pages, said).
+ * the steps of a group appear in order. Once `stopping()` says so, no further step is claimed (the
+ * ones claimed are done). Never throws; what failed is logged (and, for pages, said).
  */
-export async function runEscalation(config: FirebreakConfig, ports: EscalationPorts, now: Date): Promise<StepDone[]> {
+export async function runEscalation(config: FirebreakConfig, ports: EscalationPorts, now: Date, opts: { stopping?: () => boolean } = {}): Promise<StepDone[]> {
   const steps = config.alerts.escalation;
   if (steps.length === 0) return [];
   const earliest = Math.min(...steps.map((s) => s.after_min));
@@ -131,6 +138,8 @@ export async function runEscalation(config: FirebreakConfig, ports: EscalationPo
       .map(async (group) => {
         const done: StepDone[] = [];
         for (const step of dueSteps(config, group, now)) {
+          // Shutting down: what is not claimed yet is left to the replicas that stay.
+          if (opts.stopping?.()) break;
           let claimed: boolean;
           try {
             claimed = await ports.alerts.markEscalated(group.id, step, platforms);
@@ -262,8 +271,10 @@ export async function syncPaging(ports: EscalationPorts, config: FirebreakConfig
  * The escalation job of one replica: a pass every `intervalMs` (a pass still running when the next
  * is due is not doubled). Every replica runs one; the store makes each step happen once.
  */
-export class EscalationJob {
+export class EscalationJob implements BackgroundWorker {
+  readonly name = 'escalation';
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private running: Promise<StepDone[]> | null = null;
   private readonly now: () => Date;
   private readonly intervalMs: number;
@@ -277,9 +288,10 @@ export class EscalationJob {
     this.intervalMs = opts.intervalMs ?? DEFAULT_ESCALATION_INTERVAL_MS;
   }
 
-  /** False (nothing scheduled) when alerts.escalation is empty. */
+  /** False (nothing scheduled) when alerts.escalation is empty; main.ts does not build the job then. */
   start(): boolean {
-    if (this.config.alerts.escalation.length === 0 || this.timer) return false;
+    if (!escalationConfigured(this.config) || this.timer) return false;
+    this.stopped = false;
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
     return true;
@@ -288,13 +300,15 @@ export class EscalationJob {
   /** One pass now (tests drive the job with this and an injected clock). */
   tick(): Promise<StepDone[]> {
     if (this.running) return this.running.then(() => []);
-    this.running = runEscalation(this.config, this.ports, this.now()).finally(() => {
+    this.running = runEscalation(this.config, this.ports, this.now(), { stopping: () => this.stopped }).finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  async stop(): Promise<void> {
+  /** Claims no further step; the steps already claimed are done (a claimed step cannot be handed back). */
+  async stop(_opts?: StopBy): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;

@@ -5,6 +5,7 @@
  * check, routes, escalation), and resolves it when the check passes again. The counters live in
  * the store, so the replica that watches may change from one interval to the next.
  */
+import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
 import { healthTargets } from '../core/health-targets.js';
 import type { CheckConfig, FirebreakConfig } from '../config/schema.js';
 import type { Coordination, HealthProber, Logger } from '../core/ports.js';
@@ -64,6 +65,11 @@ function targetsOf(config: FirebreakConfig): Target[] {
   return healthTargets(config).map((t) => ({ ...t, service: Object.hasOwn(config.services, t.name) }));
 }
 
+/** Whether the watch has anything to do: alerts.watch.enabled and at least one check to run. */
+export function healthWatchConfigured(config: FirebreakConfig): boolean {
+  return config.alerts.watch.enabled && targetsOf(config).length > 0;
+}
+
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 
 /** "api health check failing: connection refused (http://127.0.0.1:9/health)". */
@@ -118,7 +124,8 @@ export function watchNotification(
  * coordination (Redis with REDIS_URL), so one of them probes. Without an answer from Redis it
  * probes anyway: the store counts each interval once whoever reports it.
  */
-export class HealthWatch {
+export class HealthWatch implements BackgroundWorker {
+  readonly name = 'health watch';
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<WatchTick> | null = null;
   private stopped = false;
@@ -134,9 +141,9 @@ export class HealthWatch {
     this.intervalMs = opts.intervalMs ?? config.alerts.watch.interval_s * 1000;
   }
 
-  /** False when the watch is off (alerts.watch.enabled: false) or there is nothing to check. */
+  /** False when the watch is off (alerts.watch.enabled: false) or there is nothing to check; main.ts does not build it then. */
   start(): boolean {
-    if (!this.config.alerts.watch.enabled || targetsOf(this.config).length === 0 || this.timer) return false;
+    if (!healthWatchConfigured(this.config) || this.timer) return false;
     this.stopped = false;
     this.schedule();
     return true;
@@ -152,7 +159,8 @@ export class HealthWatch {
     this.timer.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Starts no further interval; the one being probed is finished and recorded (its slot is claimed already). */
+  async stop(_opts?: StopBy): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FirebreakConfig } from '../config/schema.js';
+import { msLeft, settlesWithin, type BackgroundWorker, type StopBy } from '../core/background-worker.js';
 import type { ChatPlatformPort } from '../core/chat-port.js';
 import { renderedHash, showMessage, STALE_CLAIM_MS, type ShowOutcome } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
@@ -56,6 +57,9 @@ export interface OutboxWorkerOptions {
   now?: () => Date;
 }
 
+/** What stop() keeps of its deadline to give the lanes and claims back after waiting for the sends in hand. */
+const HAND_BACK_MS = 1_000;
+
 const DEFAULTS = { pollMs: 500, claimMs: 60_000, laneLeaseMs: 30_000, stormWindowMs: 20_000, digestRefreshMs: 20_000, digestMinMs: 5_000, maxBackoffMs: 300_000, staleClaimMs: STALE_CLAIM_MS };
 
 /** Waiting cards read for the digest: more than its pages can list, so its count of the rest is right. */
@@ -83,11 +87,14 @@ interface LaneState {
   lost: boolean;
 }
 
-export class OutboxWorker {
+export class OutboxWorker implements BackgroundWorker {
+  readonly name = 'alert outbox';
   private readonly o: typeof DEFAULTS;
   private readonly workerId: string;
   private readonly now: () => Date;
   private readonly lanes = new Map<string, Promise<void>>();
+  /** The lanes being worked, for stop() to give back those still sending at its deadline. */
+  private readonly laneStates = new Map<string, LaneState>();
   private readonly stop$ = new AbortController();
   private wake$ = new AbortController();
   private loop: Promise<void> | null = null;
@@ -128,12 +135,20 @@ export class OutboxWorker {
 
   /**
    * Stops taking work, lets each lane finish the message it is sending, and gives back its lanes
-   * and claims, so another replica carries on at once.
+   * and claims, so another replica carries on at once. With a deadline, a send still going on just
+   * before it is not waited for: its lane and row are given back all the same, and its card's own
+   * post claim keeps another replica from posting it again meanwhile, as after a crash.
    */
-  async stop(): Promise<void> {
+  async stop(opts: Partial<StopBy> = {}): Promise<void> {
     this.stop$.abort();
-    await this.loop;
-    await Promise.allSettled([...this.lanes.values()]);
+    const inHand = (async () => {
+      await this.loop;
+      await Promise.allSettled([...this.lanes.values()]);
+    })();
+    if (opts.deadline === undefined) await inHand;
+    else if (!(await settlesWithin(inHand, msLeft(opts.deadline) - HAND_BACK_MS))) {
+      await Promise.allSettled([...this.laneStates.values()].map((st) => this.ports.leases.release(st.leaseKey, st.holderId)));
+    }
     await this.outbox.releaseAll(this.workerId).catch((err: unknown) => this.warnOnce('release', `Could not give back this replica's outbox claims at shutdown (${this.redact(err)}); they expire in ${this.o.claimMs / 1000} s.`));
   }
 
@@ -171,7 +186,11 @@ export class OutboxWorker {
     const lease = await this.ports.leases.acquire(leaseKey, { id: holderId, actorName: `outbox worker ${this.workerId}`, description: `alert cards for #${lane.channel} on ${lane.platform}` }, this.o.laneLeaseMs);
     if (!lease.acquired) return;
     const state: LaneState = { lane, port, leaseKey, holderId, renewedAt: Date.now(), nextSlot: 0, digestRefreshAt: 0, digestRefreshedAt: 0, listed: new Set(), carded: new Set(), lost: false };
-    const run = this.runLane(state).finally(() => this.lanes.delete(key));
+    const run = this.runLane(state).finally(() => {
+      this.lanes.delete(key);
+      this.laneStates.delete(key);
+    });
+    this.laneStates.set(key, state);
     this.lanes.set(key, run);
   }
 

@@ -7,10 +7,16 @@ export interface Readiness {
   check(): Promise<void>;
 }
 
-/** Liveness, readiness (store and Redis reachable) and Prometheus metrics. */
-export function registerCoreRoutes(router: Router, deps: { metrics: PromMetrics; readiness: Readiness[] }): void {
+/**
+ * Liveness, readiness (store and Redis reachable, not shutting down) and Prometheus metrics.
+ * `shuttingDown` is true from the first SIGTERM until exit: /readyz then answers 503 so a load
+ * balancer or Kubernetes sends no new work while running steps finish, and /healthz stays 200 so
+ * the process is not killed as hung meanwhile.
+ */
+export function registerCoreRoutes(router: Router, deps: { metrics: PromMetrics; readiness: Readiness[]; shuttingDown?: () => boolean }): void {
   router.add('GET', '/healthz', async () => json(200, { status: 'ok' }));
   router.add('GET', '/readyz', async () => {
+    if (deps.shuttingDown?.()) return json(503, { status: 'shutting down', checks: [] });
     const results = await Promise.all(
       deps.readiness.map(async (r) => {
         try {

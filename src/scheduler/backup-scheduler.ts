@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { FirebreakConfig } from '../config/schema.js';
+import { msLeft, type BackgroundWorker, type StopBy } from '../core/background-worker.js';
 import type { Actor } from '../core/identity.js';
 import type { Ports } from '../core/services.js';
 import { stopBackupJobs } from '../backups/backup-jobs.js';
@@ -23,6 +24,15 @@ export type SlotOutcome = 'ran' | 'failed' | 'not-elected' | 'busy' | 'slot-take
 export const SHUTDOWN_GRACE_MS = 15_000;
 export const SHUTDOWN_ABORT_WAIT_MS = 10_000;
 
+/**
+ * At `firebreak start`'s shutdown the step drain has already had shutdown.grace_s and interrupted
+ * the running backups; what is left is their clean-up (a killed dump, an aborted upload). It gets
+ * up to 2 s to finish on its own; then the jobs are stopped and get the rest of the deadline but
+ * the last second, which is kept for marking the records of jobs that still did not stop failed.
+ */
+const CLEAN_UP_GRACE_MS = 2_000;
+const MARK_FAILED_MS = 1_000;
+
 /** The schedule in force for a target: its own, else backups.schedule; "off" or none → not scheduled. */
 export function scheduleFor(config: FirebreakConfig, target: string): string | undefined {
   const own = config.backups.targets[target]?.schedule;
@@ -35,7 +45,8 @@ export function scheduleFor(config: FirebreakConfig, target: string): string | u
  * Coordination.claimOnce (Redis SET NX PX with REDIS_URL, in-process otherwise), so exactly one
  * replica backs up per slot. The backups table's unique (target, slot) index backs that up.
  */
-export class BackupScheduler {
+export class BackupScheduler implements BackgroundWorker {
+  readonly name = 'backup schedule';
   private readonly tasks: ScheduledTask[] = [];
 
   constructor(
@@ -86,11 +97,16 @@ export class BackupScheduler {
 
   /**
    * Stops the cron, then waits for running backups (scheduled and /backup now) so the store is not
-   * closed under them; after `graceMs` they are stopped and their records marked failed.
+   * closed under them; after `graceMs` they are stopped and their records marked failed, which
+   * `abortWaitMs` bounds. With a deadline (the background workers' stop) and no explicit bounds,
+   * the bounds are cut from the time left (CLEAN_UP_GRACE_MS).
    */
-  async stop(opts: { graceMs?: number; abortWaitMs?: number } = {}): Promise<void> {
+  async stop(opts: Partial<StopBy> & { graceMs?: number; abortWaitMs?: number } = {}): Promise<void> {
     for (const t of this.tasks.splice(0)) await t.destroy();
-    await stopBackupJobs(this.ports, { graceMs: opts.graceMs ?? SHUTDOWN_GRACE_MS, abortWaitMs: opts.abortWaitMs ?? SHUTDOWN_ABORT_WAIT_MS });
+    const left = opts.deadline === undefined ? undefined : msLeft(opts.deadline);
+    const graceMs = opts.graceMs ?? (left === undefined ? SHUTDOWN_GRACE_MS : Math.min(CLEAN_UP_GRACE_MS, Math.floor(left * 0.4)));
+    const abortWaitMs = opts.abortWaitMs ?? (left === undefined ? SHUTDOWN_ABORT_WAIT_MS : Math.max(0, left - graceMs - Math.min(MARK_FAILED_MS, Math.floor(left * 0.2))));
+    await stopBackupJobs(this.ports, { graceMs, abortWaitMs });
   }
 
   /** In view of shutdown (stop() waits for it); without a backups port there is nothing to wait for. */

@@ -1,4 +1,5 @@
 import type { FirebreakConfig } from '../config/schema.js';
+import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
 import type { Ports } from '../core/services.js';
 import { sendDueReminders } from '../incidents/reminders.js';
 
@@ -10,9 +11,11 @@ export const REMINDER_POLL_MS = 30_000;
  * claimed by one replica, so however many run, it is sent once). Due times live in the store, so a
  * restart neither loses nor repeats them.
  */
-export class IncidentReminderScheduler {
+export class IncidentReminderScheduler implements BackgroundWorker {
+  readonly name = 'incident reminders';
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly config: FirebreakConfig,
@@ -22,12 +25,14 @@ export class IncidentReminderScheduler {
   ) {}
 
   start(): void {
+    if (this.timer || this.stopped) return;
     this.timer = setInterval(() => void this.tick(), this.pollMs);
     this.timer.unref();
   }
 
-  /** One pass now (also what the timer runs); never throws. */
+  /** One pass now (also what the timer runs); never throws. Once stopped, no pass starts (claims nothing). */
   tick(): Promise<unknown> {
+    if (this.stopped) return this.running;
     this.running = this.running.then(() =>
       sendDueReminders({ config: this.config, ports: this.ports }, this.now()).catch((err: unknown) =>
         this.ports.logger.warn({ err: this.ports.redactor.redact(String(err)) }, 'incident reminders: this pass failed; the next one retries'),
@@ -36,9 +41,14 @@ export class IncidentReminderScheduler {
     return this.running;
   }
 
-  /** Stops polling and waits for a pass in progress (before the store closes). */
-  async stop(): Promise<void> {
+  /**
+   * Stops polling and waits for a pass in progress (before the store closes): the reminders it
+   * claimed are posted rather than left to expire, which would make them minutes late.
+   */
+  async stop(_opts?: StopBy): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    this.timer = undefined;
     await this.running;
   }
 }

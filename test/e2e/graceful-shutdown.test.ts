@@ -60,7 +60,8 @@ actions:
         stdout: String(r.stdout),
         stderr: String(r.stderr),
       }));
-    return { dir, marker, server, run, serverStderr: () => stderr };
+    const port = () => Number(/Firebreak is running on http:\/\/localhost:(\d+)/.exec(stderr)?.[1]);
+    return { dir, marker, server, run, serverStderr: () => stderr, port };
   }
 
   async function stored(dir: string) {
@@ -123,6 +124,38 @@ actions:
     ]);
     expect([events.at(-1)!.exit_code, events.at(-1)!.output]).toEqual([0, 'slept 3 s']);
     expect(leases).toEqual([]);
+  });
+
+  it('while running steps drain, /readyz answers 503 "shutting down" and /healthz 200, so a load balancer sends no new work', async () => {
+    const { marker, server, run, serverStderr, port } = await setUp(600);
+    const base = `http://127.0.0.1:${port()}`;
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const reply = run('/run slow-drain seconds=300');
+    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
+    const toolPid = Number(readFileSync(marker, 'utf8'));
+    server.kill('SIGTERM');
+
+    const readiness = await waitFor(
+      async () => {
+        const res = await fetch(`${base}/readyz`);
+        return res.status === 503 ? { status: res.status, body: await res.json() } : null;
+      },
+      20_000,
+      '/readyz to answer 503',
+    );
+    expect(readiness.body).toEqual({ status: 'shutting down', checks: [] });
+    const health = await fetch(`${base}/healthz`);
+    expect([health.status, await health.json()]).toEqual([200, { status: 'ok' }]);
+    // All of that while the step still runs: the drain (grace 600 s) is waiting for it.
+    expect(isAlive(toolPid)).toBe(true);
+    expect(server.exitCode).toBeNull();
+    expect(serverStderr()).toContain('waiting up to 600 s for 1 running step(s)');
+
+    // A second signal ends the drain; the process exits as usual.
+    server.kill('SIGTERM');
+    const exited = await server;
+    expect(exited.exitCode, serverStderr()).toBe(0);
+    expect((await reply).stdout).toContain('Interrupted by shutdown');
   });
 });
 

@@ -32,6 +32,10 @@ describe('HTTP server on PostgreSQL + Redis (production mode)', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('runs the background workers its config turns on, in start order: no escalation steps, so no escalation job', async () => {
+    expect(running.workers.names).toEqual(['backup schedule', 'health watch', 'alert outbox', 'incident reminders']);
+  });
+
   it('GET /readyz reports the store and Redis', async () => {
     const res = await fetch(`${base}/readyz`);
     expect(res.status).toBe(200);
