@@ -20,7 +20,7 @@ import type { FirebreakConfig } from '../config/schema.js';
 import type { ChatPlatformPort } from '../core/chat-port.js';
 import { renderedHash, showMessage, STALE_CLAIM_MS, type ShowOutcome } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
-import type { Ports } from '../core/services.js';
+import type { AlertsPorts } from './ports.js';
 import { groupMessageKey } from './alert-store.js';
 import { currentCard } from './current-card.js';
 import type { AlertGroup } from './model.js';
@@ -96,7 +96,7 @@ export class OutboxWorker {
 
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports,
+    private readonly ports: AlertsPorts,
     private readonly outbox: OutboxStore,
     private readonly digests: DigestStore,
     private readonly metrics: OutboxMetrics,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
-import type { Ports } from '../core/services.js';
+import type { BackupsPorts } from '../backups/ports.js';
 import { stopBackupJobs } from '../backups/backup-jobs.js';
 import { reportBackupProblem } from '../backups/backup-report.js';
 import { failAbandonedBackups } from '../backups/backup-sweep.js';
@@ -40,7 +40,7 @@ export class BackupScheduler {
 
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports,
+    private readonly ports: BackupsPorts,
   ) {}
 
   /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ConsoleMessageStore } from '../../core/console-messages.js';
 import type { ChatPlatformPort } from '../../core/chat-port.js';
-import type { Dispatcher } from '../../core/dispatcher.js';
+import type { InvocationDispatcher } from '../../core/invocation.js';
 import { InFlightWork } from '../../core/delivery.js';
 import type { Logger } from '../../core/ports.js';
 import { placeOnConsole } from './console-delivery.js';
@@ -105,7 +105,7 @@ function checkCaller(req: HttpRequest, expected: Buffer): { body: unknown } | { 
  * shutdown waits for: a forwarded command's reply (also "interrupted by shutdown") reaches the
  * person before the server closes its connections.
  */
-export function registerRemoteConsole(router: Router, deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort; logger?: Logger }, token: string): InFlightWork {
+export function registerRemoteConsole(router: Router, deps: { dispatcher: InvocationDispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort; logger?: Logger }, token: string): InFlightWork {
   const expected = Buffer.from(token);
   const inFlight = new InFlightWork(deps.logger ?? { debug() {}, info() {}, warn() {}, error() {} });
   router.add('POST', REMOTE_PATH, async (req) => {
