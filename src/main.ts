@@ -28,7 +28,7 @@ import { consolePlatform } from './chat/console/platform.js';
 import { discordPlatform } from './chat/discord/platform.js';
 import { slackPlatform } from './chat/slack/platform.js';
 import type { PlatformModule, StartedPlatform } from './chat/platform-module.js';
-import type { PlatformId } from './core/platforms.js';
+import type { PlatformId } from './config/platforms.js';
 import { LOOPBACK_ONLY_WARNING, registerAlertWebhooks } from './http/alert-webhooks.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';

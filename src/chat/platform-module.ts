@@ -2,7 +2,7 @@ import type { RuntimeEnv } from '../config/env.js';
 import type { ChatPlatformPort } from '../core/chat-port.js';
 import type { InvocationDispatcher } from '../core/invocation.js';
 import type { Logger } from '../core/logger.js';
-import type { PlatformId } from '../core/platforms.js';
+import type { PlatformId } from '../config/platforms.js';
 import type { CorePorts } from '../core/services.js';
 import type { Router } from '../http/router.js';
 

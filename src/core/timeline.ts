@@ -1,6 +1,5 @@
 import type { Actor, ChannelRef } from './identity.js';
 import type { JsonValue } from './outcome.js';
-import type { KeptRecords } from './kept-records.js';
 import type { Redactor } from './redact.js';
 import { isStoreOutage } from './store-outage.js';
 
@@ -108,6 +107,11 @@ export interface Timeline {
   list(filter?: TimelineFilter): Promise<TimelineEvent[]>;
 }
 
+/** Where an event that could not be written waits for the store (KeptRecords, kept-records.ts). */
+export interface EventKeeper {
+  keep(e: TimelineEventInput): void;
+}
+
 /**
  * The one writer of timeline events. Everything that reaches the store passes the redactor here,
  * whoever recorded it, so a caller cannot forget to mask a secret in argv, output or detail.
@@ -117,7 +121,7 @@ export class TimelineRecorder implements Timeline {
     private readonly repo: TimelineRepository,
     private readonly redactor: Redactor,
     /** Where events of things that already happened wait while the store is away; absent (inside a transaction): recordOrKeep throws like record. */
-    private readonly kept?: KeptRecords,
+    private readonly kept?: EventKeeper,
   ) {}
 
   record(e: TimelineEventInput): Promise<TimelineEvent> {

@@ -7,7 +7,7 @@ import type { Redactor } from '../../core/redact.js';
 import type { Reply } from '../../core/reply.js';
 import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './discord-channel-name.js';
 import { DiscordOperationError, explainDiscordError } from './discord-errors.js';
-import { DISCORD_PLATFORM } from './interactions-endpoint.js';
+import { DISCORD_PLATFORM } from './platform-id.js';
 import { renderDiscord } from './render-discord.js';
 
 const messageSchema = z.object({ id: z.string(), channel_id: z.string() });

@@ -16,11 +16,11 @@ import { ADD_TO_TIMELINE } from './command-definitions.js';
 import type { DiscordChat } from './discord-chat.js';
 import { DiscordDelivery, ephemeralText } from './discord-delivery.js';
 import { InteractionResponder } from './interaction-responder.js';
+import { DISCORD_PLATFORM } from './platform-id.js';
 import { interactionSchema, InteractionKind, type CommandOption, type Interaction } from './interaction-schema.js';
 import { renderDiscord } from './render-discord.js';
 import { discordPublicKey, verifyDiscordSignature } from './verify-signature.js';
 
-export const DISCORD_PLATFORM = 'discord';
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
 
 /** Discord gives 3 s for the first answer; past this we defer and edit the message later. */
