@@ -14,7 +14,6 @@ import type { Reply } from './reply.js';
 import type { ConfirmationDecisions } from './button-handlers.js';
 import type { CommandDescription } from './command-catalog.js';
 import type { PipelinePorts } from './pipeline-ports.js';
-import type { CorePorts } from './services.js';
 import type { AnyCommandSpec } from './spec.js';
 import { interruptedText, shuttingDownReply, stepRefusal } from './step-plan.js';
 import type { StepEnd } from './step-runner.js';

@@ -14,7 +14,6 @@ import { InvocationRecorder } from './invocation-recorder.js';
 import { ParseError, parseCommandText, truncate } from './parser.js';
 import type { CommandMetrics } from './ports.js';
 import type { PipelinePorts } from './pipeline-ports.js';
-import type { CorePorts } from './services.js';
 import type { AnyCommandSpec, RawArgs } from './spec.js';
 
 export type { DispatchResult, Invocation, InvocationDispatcher, InvocationInput, ReplySink } from './invocation.js';
