@@ -1,7 +1,9 @@
 /**
  * Composition root: the only place concrete classes are built and wired together.
- * Everything else receives its collaborators through the ports in src/core.
+ * Everything else receives its collaborators through ports: the core's (src/core/services.ts) and
+ * each room's, gathered in AppPorts (src/app/ports.ts).
  */
+import type { AppPorts } from './app/ports.js';
 import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
 import { alertButtons } from './alerts/buttons/index.js';
@@ -21,13 +23,12 @@ import { Dispatcher } from './core/dispatcher.js';
 import type { Coordination, Logger } from './core/ports.js';
 import { Redactor } from './core/redact.js';
 import { CommandRegistry } from './core/registry.js';
-import type { Ports } from './core/services.js';
 import { ConsoleChatPort } from './chat/console/chat-port.js';
 import { consolePlatform } from './chat/console/platform.js';
 import { discordPlatform } from './chat/discord/platform.js';
 import { slackPlatform } from './chat/slack/platform.js';
-import type { PlatformModule, StartedPlatform } from './core/platform-module.js';
-import type { PlatformId } from './core/platforms.js';
+import type { PlatformModule, StartedPlatform } from './chat/platform-module.js';
+import type { PlatformId } from './config/platforms.js';
 import { LOOPBACK_ONLY_WARNING, registerAlertWebhooks } from './http/alert-webhooks.js';
 import { registerCoreRoutes } from './http/core-routes.js';
 import { PromMetrics } from './http/metrics.js';
@@ -88,14 +89,14 @@ export interface App {
   loaded: LoadedConfig;
   db: Db;
   coordination: Coordination;
-  ports: Ports;
+  ports: AppPorts;
   /** The same directory as ports.chat, with register(): platforms add themselves when they start. */
   chat: ChatPlatformDirectory;
   /** The console platform's messages: what `firebreak console` shows (ports.chat has the port over them). */
   consoleMessages: ConsoleMessageStore;
   /** Where GET /incidents/:id/postmortem.md gets its draft and verifies its link. */
   drafts: { source: DraftSource; secret: () => Promise<string> };
-  dispatcher: Dispatcher;
+  dispatcher: Dispatcher<AppPorts>;
   metrics: PromMetrics;
   logger: Logger;
   close(): Promise<void>;
@@ -152,10 +153,10 @@ export async function buildApp(
     });
     coordination = redis;
   }
-  const registry = new CommandRegistry(commands);
+  const registry = new CommandRegistry<AppPorts>(commands);
   const chat = new ChatPlatformDirectory();
   // Domains' buttons beside the core's; each is one handler per action-id prefix.
-  const buttons = new ButtonRegistry([...coreButtons, ...alertButtons, postmortemRetryButton, ...incidentButtons]);
+  const buttons = new ButtonRegistry<AppPorts>([...coreButtons, ...alertButtons, postmortemRetryButton, ...incidentButtons]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages, redactor));
@@ -163,13 +164,17 @@ export async function buildApp(
   const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
   const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const leases = new SqlLeaseRepository(db);
-  const ports: Ports = {
+  const incidents = new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor), { reminders: reminderPolicy(loaded.config.incidents) });
+  // Built in dependency order, no field assigned later: the rooms' stores and the core's ports,
+  // then the post-mortem service over them, then the incidents' reactions to alerts over that.
+  const base = {
     registry,
     buttons,
     timeline,
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
-    incidents: new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor), { reminders: reminderPolicy(loaded.config.incidents) }),
+    incidents,
+    incidentChannels: incidents,
     leases,
     steps: new StepRunner({ leases, logger }),
     confirmations: new SqlConfirmationRepository(db),
@@ -191,9 +196,9 @@ export async function buildApp(
   // Post-mortems: drafted from the store on every request, linked with a signature every replica verifies.
   const linkSecretOf = linkSecret(runtime.linkSecret, new SqlLinkSecretRepository(db));
   const draftUrl = async (id: string) => signedUrl(runtime.publicUrl, postmortemPath(id), await linkSecretOf(), new Date());
-  const drafts = storeDraftSource({ incidents: ports.incidents, timeline: ports.timeline, alerts: ports.alerts, draftUrl });
-  ports.postmortems = postmortemService({ ports, source: drafts, draftUrl });
-  ports.alertReactions = (result) => reactToAlert({ config: loaded.config, ports }, result);
+  const drafts = storeDraftSource({ incidents: base.incidents, timeline: base.timeline, alerts: base.alerts, draftUrl });
+  const withPostmortems = { ...base, postmortems: postmortemService({ ports: base, source: drafts, draftUrl }) };
+  const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);

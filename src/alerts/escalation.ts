@@ -14,8 +14,8 @@ import type { ChannelTarget } from '../core/chat-port.js';
 import type { Actor } from '../core/identity.js';
 import { pageSeverity, type PagingPort } from '../core/paging-port.js';
 import type { Reply, ReplyMention } from '../core/reply.js';
-import type { Ports } from '../core/services.js';
-import { groupMessageKey, type AlertStore } from './alert-store.js';
+import type { AlertsPorts } from './ports.js';
+import { groupMessageKey } from './alert-store.js';
 import type { AlertGroup } from './model.js';
 
 export const ESCALATION_ACTOR: Actor = { platform: 'system', id: 'escalation', name: 'escalation' };
@@ -24,7 +24,7 @@ export const ESCALATION_ACTOR: Actor = { platform: 'system', id: 'escalation', n
 export const DEFAULT_ESCALATION_INTERVAL_MS = 5_000;
 
 /** What escalation uses: the alert store (the lead's ports.alerts), chat, timeline and the pager. */
-export type EscalationPorts = Pick<Ports, 'chat' | 'timeline' | 'logger' | 'redactor' | 'messageRefs' | 'paging'> & { alerts: AlertStore };
+export type EscalationPorts = Pick<AlertsPorts, 'chat' | 'timeline' | 'logger' | 'redactor' | 'messageRefs' | 'paging' | 'alerts'>;
 
 /**
  * The pager's key for a group: its group key, so one PagerDuty incident per alert group that stays

@@ -1,5 +1,5 @@
 import type { FirebreakConfig } from '../config/schema.js';
-import type { Ports } from '../core/services.js';
+import type { AlertsPorts } from './ports.js';
 import type { IngestResult } from './alert-store.js';
 import type { AlertNotification } from './model.js';
 import { syncPaging } from './escalation.js';
@@ -9,7 +9,7 @@ import { routeFor } from './routing.js';
  * Every source's way in (webhooks, the health watch): route the group, store the notification
  * once, and mark its card dirty for the platforms that announce, all in one transaction.
  */
-export async function ingestNotification(ports: Ports, config: FirebreakConfig, n: AlertNotification): Promise<IngestResult> {
+export async function ingestNotification(ports: AlertsPorts, config: FirebreakConfig, n: AlertNotification): Promise<IngestResult> {
   const platforms = ports.chat.announcers().map((p) => p.platform);
   const result = await ports.alerts.ingest(n, routeFor(config, n), platforms);
   // A paged group that resolved resolves its page too; not awaited, so PagerDuty's retries never hold up the 2xx.

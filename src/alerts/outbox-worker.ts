@@ -21,7 +21,7 @@ import { msLeft, settlesWithin, type BackgroundWorker, type StopBy } from '../co
 import type { ChatPlatformPort } from '../core/chat-port.js';
 import { renderedHash, showMessage, STALE_CLAIM_MS, type ShowOutcome } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
-import type { Ports } from '../core/services.js';
+import type { AlertsPorts } from './ports.js';
 import { groupMessageKey } from './alert-store.js';
 import { currentCard } from './current-card.js';
 import type { AlertGroup } from './model.js';
@@ -103,7 +103,7 @@ export class OutboxWorker implements BackgroundWorker {
 
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports,
+    private readonly ports: AlertsPorts,
     private readonly outbox: OutboxStore,
     private readonly digests: DigestStore,
     private readonly metrics: OutboxMetrics,

@@ -6,7 +6,7 @@
  * through the same roles, confirmation card and lease as typing it; its answer goes in the card's
  * thread (see buttons/act-button.ts), so the card itself stays.
  */
-import { checkParamValues } from '../commands/run-params.js';
+import { checkParamValues } from '../core/action-params.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { ReplyButton } from '../core/reply.js';
 import { cut } from './alert-format.js';

@@ -1,4 +1,4 @@
-import type { BackupRecord } from '../core/ports.js';
+import type { BackupRecord } from './backup-port.js';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

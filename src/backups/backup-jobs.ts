@@ -2,8 +2,8 @@
  * The backup jobs of one process and their shutdown. Shared by /backup now and the scheduler, so
  * shutdown waits for both kinds alike.
  */
-import type { BackupJobs, RunningBackupJob } from '../core/ports.js';
-import type { Ports } from '../core/services.js';
+import type { BackupJobs, RunningBackupJob } from './backup-port.js';
+import type { BackupsPorts } from './ports.js';
 
 /**
  * The backup jobs of one Firebreak process: what is running, so shutdown can wait for it.
@@ -58,7 +58,7 @@ export class InProcessBackupJobs implements BackupJobs {
  * killed, the upload aborted, the record marked failed by the job). If one still has not finished
  * after `abortWaitMs`, its record is marked failed here, so nothing stays "running" once the store closes.
  */
-export async function stopBackupJobs(ports: Ports, opts: { graceMs: number; abortWaitMs: number }): Promise<{ stopped: string[] }> {
+export async function stopBackupJobs(ports: BackupsPorts, opts: { graceMs: number; abortWaitMs: number }): Promise<{ stopped: string[] }> {
   const jobs = ports.backups?.jobs;
   if (!jobs) return { stopped: [] };
   jobs.beginStopping();

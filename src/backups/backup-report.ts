@@ -7,10 +7,10 @@
  */
 import type { FirebreakConfig } from '../config/schema.js';
 import type { ChatPlatformPort } from '../core/chat-port.js';
-import type { BackupProblem, BackupReportDay } from '../core/ports.js';
+import type { BackupProblem, BackupReportDay } from './backup-port.js';
 import { showMessage } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
-import type { Ports } from '../core/services.js';
+import type { BackupsPorts } from './ports.js';
 
 export function backupReportKey(target: string, day: string): string {
   return `backup-report:${target}:${day}`;
@@ -45,7 +45,7 @@ export function renderBackupReport(day: BackupReportDay): Reply {
  * Counts the problem into its day and shows the day's report on every announcer. Never throws:
  * a report that cannot be shown is logged with its text, so it is not lost.
  */
-export async function reportBackupProblem(config: FirebreakConfig, ports: Ports, problem: BackupProblem, at: Date = new Date()): Promise<void> {
+export async function reportBackupProblem(config: FirebreakConfig, ports: BackupsPorts, problem: BackupProblem, at: Date = new Date()): Promise<void> {
   const channel = config.chat.incidents_channel;
   const day = reportDay(at);
   const single: BackupReportDay = { target: problem.target, day, failed: problem.kind === 'failed' ? 1 : 0, skipped: problem.kind === 'skipped' ? 1 : 0, firstAt: at, latestAt: at, latest: problem };

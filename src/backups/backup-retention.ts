@@ -1,6 +1,7 @@
 import type { FirebreakConfig } from '../config/schema.js';
-import type { BackupRecord, TimelineEventInput } from '../core/ports.js';
-import type { Ports } from '../core/services.js';
+import type { TimelineEventInput } from '../core/ports.js';
+import type { BackupRecord } from './backup-port.js';
+import type { BackupsPorts } from './ports.js';
 
 /**
  * Deletes complete backups of a target older than retention_days: the object first, then the
@@ -9,7 +10,7 @@ import type { Ports } from '../core/services.js';
  */
 export async function applyRetention(
   config: FirebreakConfig,
-  ports: Ports,
+  ports: BackupsPorts,
   targetName: string,
   /** The timeline event of one deletion: written in the transaction that deletes the record. */
   expiredEvent: (r: BackupRecord) => TimelineEventInput,

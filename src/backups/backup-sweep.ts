@@ -1,6 +1,6 @@
 import type { FirebreakConfig } from '../config/schema.js';
-import type { BackupRecord } from '../core/ports.js';
-import type { Ports } from '../core/services.js';
+import type { BackupRecord } from './backup-port.js';
+import type { BackupsPorts } from './ports.js';
 import { backupLeaseKey } from './backup-targets.js';
 
 /** Margin past a target's timeout_s after which a "running" row cannot belong to a live backup. */
@@ -12,7 +12,7 @@ export const STALE_RUNNING_MARGIN_MS = 10 * 60_000;
  * as abandoned when it is older than its target's timeout_s plus a margin (the dump is killed at
  * timeout_s, and uploads time out) and its target's lease is not held by it.
  */
-export async function failAbandonedBackups(config: FirebreakConfig, ports: Ports, now: Date = new Date()): Promise<BackupRecord[]> {
+export async function failAbandonedBackups(config: FirebreakConfig, ports: BackupsPorts, now: Date = new Date()): Promise<BackupRecord[]> {
   const backups = ports.backups;
   if (!backups) return [];
   const swept: BackupRecord[] = [];

@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
-import type { BackupProgress, BackupRecord, BackupRunner, BackupRunResult, LeaseInfo, RunningBackupJob } from '../core/ports.js';
-import type { Ports } from '../core/services.js';
+import type { LeaseInfo } from '../core/ports.js';
+import type { BackupProgress, BackupRecord, BackupRunner, BackupRunResult, RunningBackupJob } from './backup-port.js';
+import type { BackupsPorts } from './ports.js';
 import { applyRetention } from './backup-retention.js';
 import { backupLeaseKey, configuredTarget, newBackupId } from './backup-targets.js';
 
@@ -32,7 +33,7 @@ type BackupRequest = Parameters<BackupRunner['backup']>[0];
 
 export async function runBackupJob(
   config: FirebreakConfig,
-  ports: Ports,
+  ports: BackupsPorts,
   req: {
     target: string;
     trigger: string;

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LIST_LIMIT, renderAlertsList } from '../alerts/alerts-list.js';
-import { defineCommand } from '../core/spec.js';
+import { defineAppCommand } from '../app/command.js';
 
-export const alertsCommand = defineCommand({
+export const alertsCommand = defineAppCommand({
   name: 'alerts',
   summary: 'List the firing alert groups: count, severity, since, who acknowledged them',
   usage: '/alerts [SERVICE]',

@@ -3,10 +3,10 @@ import type { FirebreakConfig } from '../config/schema.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
-import type { BackupRecord } from '../core/ports.js';
+import type { BackupRecord } from '../backups/backup-port.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';
 import { alreadyRunning, roleDenied } from '../core/authorize.js';
-import { defineCommand, type CommandContext } from '../core/spec.js';
+import { defineAppCommand, type AppCommandContext } from '../app/command.js';
 import { reportBackupProblem } from '../backups/backup-report.js';
 import { backupLeaseKey, configuredTarget } from '../backups/backup-targets.js';
 import { runBackupJob } from '../backups/run-backup-job.js';
@@ -20,7 +20,7 @@ function targetNames(config: FirebreakConfig): string[] {
   return Object.keys(config.backups.targets);
 }
 
-function noTargets(ctx: CommandContext): Outcome {
+function noTargets(ctx: AppCommandContext): Outcome {
   const embedded = ctx.ports.storeDescription.startsWith('embedded');
   return {
     status: 'failed',
@@ -46,7 +46,7 @@ function unknownTarget(config: FirebreakConfig, name: string): Outcome {
  * object, it never overwrites or deletes anything, and the person typing it at 3 a.m. wants it
  * started. It still needs the responders role and takes the target's lease, so two at once are refused.
  */
-async function backupNow(ctx: CommandContext, requested: string | undefined): Promise<Outcome> {
+async function backupNow(ctx: AppCommandContext, requested: string | undefined): Promise<Outcome> {
   const names = targetNames(ctx.config);
   if (names.length === 0) return noTargets(ctx);
   const name = requested ?? names[0]!;
@@ -110,7 +110,7 @@ async function backupNow(ctx: CommandContext, requested: string | undefined): Pr
  * scheduled one: the person who typed it may walk away, and the people who watch backups read that
  * channel. Not when it was typed there already. Best effort: the reply where it was typed is what counts.
  */
-async function reportManualFailure(ctx: CommandContext, target: string, text: string): Promise<void> {
+async function reportManualFailure(ctx: AppCommandContext, target: string, text: string): Promise<void> {
   const incidents = ctx.config.chat.incidents_channel.replace(/^#/, '');
   if (ctx.channel.name?.replace(/^#/, '') === incidents) return;
   await reportBackupProblem(ctx.config, ctx.ports, {
@@ -124,7 +124,7 @@ async function reportManualFailure(ctx: CommandContext, target: string, text: st
 
 const statusIcon: Record<BackupRecord['status'], ReplyStatus> = { complete: 'ok', failed: 'error', running: 'pending' };
 
-async function listBackups(ctx: CommandContext, requested: string | undefined): Promise<Outcome> {
+async function listBackups(ctx: AppCommandContext, requested: string | undefined): Promise<Outcome> {
   const backups = ctx.ports.backups;
   const names = targetNames(ctx.config);
   if (requested !== undefined && !configuredTarget(ctx.config, requested)) return unknownTarget(ctx.config, requested);
@@ -162,7 +162,7 @@ async function listBackups(ctx: CommandContext, requested: string | undefined): 
   };
 }
 
-async function planRestore(ctx: CommandContext, id: string | undefined): Promise<Outcome> {
+async function planRestore(ctx: AppCommandContext, id: string | undefined): Promise<Outcome> {
   if (!id) return { status: 'invalid', reply: { title: '/backup restore needs a backup id', status: 'error', text: 'Usage: /backup restore ID — find the id with /backup list.', ephemeral: true } };
   const backups = ctx.ports.backups;
   if (!backups) return { status: 'failed', reply: { title: 'Backups are not available', status: 'error', text: 'No backup store is wired in this Firebreak process. Nothing was restored.' } };
@@ -204,7 +204,7 @@ async function planRestore(ctx: CommandContext, id: string | undefined): Promise
 
 const restorePayload = z.object({ id: z.string() });
 
-async function executeRestore(ctx: CommandContext, payload: unknown): Promise<Outcome> {
+async function executeRestore(ctx: AppCommandContext, payload: unknown): Promise<Outcome> {
   const parsed = restorePayload.safeParse(payload);
   const backups = ctx.ports.backups;
   const destination = ctx.config.backups.destination;
@@ -242,7 +242,7 @@ async function executeRestore(ctx: CommandContext, payload: unknown): Promise<Ou
   };
 }
 
-export const backupCommand = defineCommand({
+export const backupCommand = defineAppCommand({
   name: 'backup',
   summary: 'Back up a configured database now, list backups, or restore one (admins, second person confirms)',
   usage: '/backup now [TARGET] | /backup list [TARGET] | /backup restore ID',

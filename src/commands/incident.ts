@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { Outcome } from '../core/outcome.js';
 import { truncate } from '../core/parser.js';
 import type { Reply } from '../core/reply.js';
-import { defineCommand, type CommandContext, type ParamSpec } from '../core/spec.js';
-import { subcommand, subcommandTable } from '../core/subcommands.js';
+import { appSubcommand, defineAppCommand, type AppCommandContext } from '../app/command.js';
+import type { ParamSpec } from '../core/spec.js';
+import { subcommandTable } from '../core/subcommands.js';
 import { declaredReply, declareIncident, openOwnChannel } from '../incidents/declare.js';
 import {
   addActionItem,
@@ -46,10 +47,10 @@ function invalid(title: string, textLine: string): Outcome {
   return { status: 'invalid', reply: { title, status: 'error', text: textLine, ephemeral: true } };
 }
 
-const acting = (ctx: CommandContext): Acting => ({ deps: { config: ctx.config, ports: ctx.ports }, actor: ctx.actor, invocationId: ctx.invocationId, channel: ctx.channel });
+const acting = (ctx: AppCommandContext): Acting => ({ deps: { config: ctx.config, ports: ctx.ports }, actor: ctx.actor, invocationId: ctx.invocationId, channel: ctx.channel });
 
 /** The incident a subcommand acts on: the one named, else the one whose channel this is. */
-async function target(ctx: CommandContext, given: string | undefined): Promise<Incident | Outcome> {
+async function target(ctx: AppCommandContext, given: string | undefined): Promise<Incident | Outcome> {
   if (given !== undefined) {
     const id = normalizeIncidentId(given);
     if (!id) return invalid('Not an incident id', `"${truncate(given, 20)}" is not an incident id: they look like INC-42.`);
@@ -76,12 +77,12 @@ async function acted(result: Promise<ActResult>, incidentId: string): Promise<Ou
 }
 
 /** Runs a subcommand on its incident (named, or this channel's); "which incident?" otherwise. */
-async function onIncident(ctx: CommandContext, given: string | undefined, act: (i: Incident, a: Acting) => Promise<Outcome>): Promise<Outcome> {
+async function onIncident(ctx: AppCommandContext, given: string | undefined, act: (i: Incident, a: Acting) => Promise<Outcome>): Promise<Outcome> {
   const i = await target(ctx, given);
   return isIncident(i) ? act(i, acting(ctx)) : i;
 }
 
-async function giveRole(ctx: CommandContext, a: Acting, i: Incident, roleText: string, personText: string): Promise<Outcome> {
+async function giveRole(ctx: AppCommandContext, a: Acting, i: Incident, roleText: string, personText: string): Promise<Outcome> {
   const role = roleText as RoleName;
   if (!ROLE_NAMES.includes(role)) return invalid('Unknown role', `"${truncate(role, 20)}" is not a role: use comms, scribe or lead.`);
   const person = parsePerson(personText, ctx.actor);
@@ -89,7 +90,7 @@ async function giveRole(ctx: CommandContext, a: Acting, i: Incident, roleText: s
   return acted(assignRole(a, i.id, role, person.person), i.id);
 }
 
-async function redraft(ctx: CommandContext, i: Incident): Promise<Outcome> {
+async function redraft(ctx: AppCommandContext, i: Incident): Promise<Outcome> {
   const drafted = await ctx.ports.postmortems?.draft(i.id);
   if (!drafted) return invalid('No post-mortem', 'Post-mortems are not set up in this Firebreak.');
   // The card itself was updated in place in the incident's channel; the asker gets a pointer, not a second copy.
@@ -106,7 +107,7 @@ async function redraft(ctx: CommandContext, i: Incident): Promise<Outcome> {
   };
 }
 
-async function declare(ctx: CommandContext, args: { title: string; severity?: string }): Promise<Outcome> {
+async function declare(ctx: AppCommandContext, args: { title: string; severity?: string }): Promise<Outcome> {
   const split = splitTitle(plainText(args.title));
   const sevText = args.severity ?? split.severity;
   const severity = sevText === undefined ? ctx.config.incidents.default_severity : parseSeverity(sevText);
@@ -129,7 +130,7 @@ async function declare(ctx: CommandContext, args: { title: string; severity?: st
   return { status: 'ok', reply, placement, incidentId: d.incident.id };
 }
 
-async function list(ctx: CommandContext): Promise<Outcome> {
+async function list(ctx: AppCommandContext): Promise<Outcome> {
   const open = await ctx.ports.incidents.listOpen(25);
   if (open.length === 0) return { status: 'ok', reply: { title: 'No open incidents', status: 'ok', text: 'Declare one with /incident declare "title" [sev1–sev4].', ephemeral: true } };
   return {
@@ -146,7 +147,7 @@ async function list(ctx: CommandContext): Promise<Outcome> {
   };
 }
 
-async function timeline(ctx: CommandContext, i: Incident, count: number | undefined): Promise<Outcome> {
+async function timeline(ctx: AppCommandContext, i: Incident, count: number | undefined): Promise<Outcome> {
   const events = await ctx.ports.timeline.list({ incidentId: i.id, limit: count ?? TIMELINE_DEFAULT, newest: true });
   const reply: Reply = {
     title: `${i.id} timeline (last ${events.length})`,
@@ -158,7 +159,7 @@ async function timeline(ctx: CommandContext, i: Incident, count: number | undefi
   return { status: 'ok', reply, incidentId: i.id };
 }
 
-async function retryChannel(ctx: CommandContext, i: Incident): Promise<Outcome> {
+async function retryChannel(ctx: AppCommandContext, i: Incident): Promise<Outcome> {
   if (i.channel?.own) return { status: 'ok', reply: { title: `${i.id} has its channel`, status: 'info', text: `#${i.channel.name}.`, ephemeral: true }, incidentId: i.id };
   const port = ctx.ports.chat.get(ctx.channel.platform);
   if (!port) return { status: 'failed', reply: { title: 'No chat platform', status: 'error', text: `${ctx.channel.platform} is not connected in this Firebreak process.` } };
@@ -175,14 +176,14 @@ async function retryChannel(ctx: CommandContext, i: Incident): Promise<Outcome> 
 
 /** Each subcommand once: what people see, how its arguments are checked, what it does. */
 const subcommands = subcommandTable([
-  subcommand({
+  appSubcommand({
     name: 'declare',
     summary: 'Declare an incident: its own channel, people invited, a pinned summary',
     params: [textParam('What is wrong, e.g. checkout 5xx (a trailing sev2 or P2 sets the severity)', true, 'title'), { name: 'severity', description: 'sev1–sev4 (default from the config)', type: 'string', choices: severityChoices }],
     args: { title: text('a title'), severity: z.string().max(10).optional() },
     run: declare,
   }),
-  subcommand({
+  appSubcommand({
     name: 'status',
     summary: 'Set the status: investigating, identified, monitoring, resolved',
     params: [{ name: 'status', description: 'The new status', type: 'string', required: true, choices: () => [...INCIDENT_STATUSES] }, textParam('What changed (optional)', false), incidentParam],
@@ -194,7 +195,7 @@ const subcommands = subcommandTable([
         return acted(changeStatus(a, i.id, status, args.text ? plainText(args.text) : null), i.id);
       }),
   }),
-  subcommand({
+  appSubcommand({
     name: 'sev',
     summary: 'Change the severity',
     params: [{ name: 'severity', description: 'sev1–sev4 (or 1–4, P1–P4)', type: 'string', required: true, choices: severityChoices }, incidentParam],
@@ -206,14 +207,14 @@ const subcommands = subcommandTable([
         return acted(changeSeverity(a, i.id, severity), i.id);
       }),
   }),
-  subcommand({
+  appSubcommand({
     name: 'lead',
     summary: 'Hand the lead to someone',
     params: [{ name: 'person', description: 'Who leads now', type: 'user', required: true }, incidentParam],
     args: { person: z.string({ message: 'who leads is required (@someone)' }).max(120), incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => giveRole(ctx, a, i, 'lead', args.person)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'role',
     summary: 'Give someone a role: comms, scribe (or lead)',
     params: [
@@ -224,57 +225,57 @@ const subcommands = subcommandTable([
     args: { role: z.string({ message: 'a role is required: comms, scribe or lead' }).max(20), person: z.string({ message: 'who takes the role is required (@someone)' }).max(120), incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => giveRole(ctx, a, i, args.role.toLowerCase(), args.person)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'note',
     summary: 'Add a note to the timeline',
     params: [textParam('The note'), incidentParam],
     args: { text: text('the note'), incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(addNote(a, i, plainText(args.text)), i.id)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'update',
     summary: 'Post a status update here and in the incidents channel',
     params: [textParam('The update for everyone following the incident'), incidentParam],
     args: { text: text('the update'), incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(postUpdate(a, i, plainText(args.text)), i.id)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'action',
     summary: 'Add an action item for the post-mortem',
     params: [textParam('The follow-up to do'), incidentParam],
     args: { text: text('the action item'), incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(addActionItem(a, i, plainText(args.text)), i.id)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'timeline',
     summary: 'The last events on the timeline',
     params: [{ name: 'count', description: 'How many (default 15)', type: 'integer', min: 1, max: 50 }, incidentParam],
     args: { count: z.coerce.number({ message: 'count must be a number' }).int().min(1).max(50).optional(), incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i) => timeline(ctx, i, args.count)),
   }),
-  subcommand({ name: 'list', summary: 'The open incidents, anywhere', params: [], args: {}, run: (ctx) => list(ctx) }),
-  subcommand({
+  appSubcommand({ name: 'list', summary: 'The open incidents, anywhere', params: [], args: {}, run: (ctx) => list(ctx) }),
+  appSubcommand({
     name: 'resolve',
     summary: 'Resolve the incident (starts its post-mortem)',
     params: [textParam('What fixed it (optional)', false), incidentParam],
     args: { text: text('the note').optional(), incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(changeStatus(a, i.id, 'resolved', args.text ? plainText(args.text) : null), i.id)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'channel',
     summary: 'Create the incident’s own channel (when creating it failed)',
     params: [incidentParam],
     args: { incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i) => retryChannel(ctx, i)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'postmortem',
     summary: 'Draft the post-mortem again from the timeline as it is now (updates its ticket)',
     params: [incidentParam],
     args: { incident: incidentArg },
     run: (ctx, args) => onIncident(ctx, args.incident, (i) => redraft(ctx, i)),
   }),
-  subcommand({
+  appSubcommand({
     name: 'mark',
     summary: 'Add a chat message to the timeline (what 📌 and Add to timeline do)',
     params: [
@@ -292,7 +293,7 @@ const subcommands = subcommandTable([
   }),
 ]);
 
-export const incidentCommand = defineCommand({
+export const incidentCommand = defineAppCommand({
   name: 'incident',
   summary: 'Declare and run an incident: its channel, status, severity, roles, notes, updates and timeline',
   usage:

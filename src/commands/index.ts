@@ -1,3 +1,4 @@
+import type { AppPorts } from '../app/ports.js';
 import type { AnyCommandSpec } from '../core/spec.js';
 import { alertsCommand } from './alerts.js';
 import { backupCommand } from './backup.js';
@@ -11,4 +12,4 @@ import { scaleCommand } from './scale.js';
 import { statusCommand } from './status.js';
 
 /** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
-export const commands: AnyCommandSpec[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand];
+export const commands: AnyCommandSpec<AppPorts>[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand];

@@ -9,7 +9,7 @@ import type { ReplyField } from '../core/reply.js';
 import { alreadyRunning } from '../core/authorize.js';
 import { interruptedText, shuttingDownReply } from '../core/step-plan.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
-import { checkParamValues, paramHint, parseParamWords } from './run-params.js';
+import { checkParamValues, paramHint, parseParamWords } from '../core/action-params.js';
 
 const payloadSchema = z.object({
   name: z.string(),

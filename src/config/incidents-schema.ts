@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSeverity, type Severity } from '../incidents/model.js';
+import { parseSeverity, type Severity } from './severity.js';
 
 /** sev1–sev4, with the runbooks' P1–P4 (and bare 1–4) accepted and stored as sevN. */
 export const severitySchema = z

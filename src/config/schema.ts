@@ -2,7 +2,7 @@ import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { postmortemsSchema } from './postmortems-schema.js';
 import { z } from 'zod';
-import { PLATFORM_IDS } from '../core/platforms.js';
+import { PLATFORM_IDS } from './platforms.js';
 
 /** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
 export const nameSchema = z

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { deliveryMutates, type ChatDelivery, type DeliveryClaim, type DeliveryClaimStore, type DeliveryClaims } from '../core/delivery-claims.js';
 import type { Coordination, Logger, Timeline } from '../core/ports.js';
 import type { Redactor } from '../core/redact.js';
-import type { ButtonRegistry } from '../core/button-handlers.js';
-import type { CommandRegistry } from '../core/registry.js';
+import type { ButtonCatalog } from '../core/button-catalog.js';
+import type { CommandCatalog } from '../core/command-catalog.js';
 
 export interface FallbackClaimsDeps {
   coordination: Coordination;
   store: DeliveryClaimStore;
-  registry: CommandRegistry;
-  buttons: ButtonRegistry;
+  registry: CommandCatalog;
+  buttons: ButtonCatalog;
   timeline: Timeline;
   redactor: Redactor;
   logger: Logger;

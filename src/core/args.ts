@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { AnyCommandSpec, ParamSpec, RawArgs } from './spec.js';
+import type { CommandDescription } from './command-catalog.js';
+import type { ParamSpec, RawArgs } from './params.js';
 import { didYouMean } from './did-you-mean.js';
 import { truncate, type ParsedText } from './parser.js';
 
@@ -7,14 +8,14 @@ export class ArgsError extends Error {
   override name = 'ArgsError';
 }
 
-function paramsFor(spec: AnyCommandSpec, raw: RawArgs): ParamSpec[] {
+function paramsFor(spec: CommandDescription, raw: RawArgs): ParamSpec[] {
   if (!spec.subcommands) return spec.params;
   const sub = spec.subcommands.find((s) => s.name === raw.subcommand);
   return sub ? sub.params : [];
 }
 
 /** Maps positional words onto the spec's params in order; extra words are an error, not ignored. */
-export function rawArgsFromText(spec: AnyCommandSpec, parsed: ParsedText): RawArgs {
+export function rawArgsFromText(spec: CommandDescription, parsed: ParsedText): RawArgs {
   const raw: RawArgs = {};
   const words = [...parsed.positionals];
   if (spec.subcommands) {
@@ -62,7 +63,7 @@ export function validateArgs<A>(spec: { name: string; usage: string; args: z.Zod
 }
 
 /** Rebuilds chat text from structured options (Discord) so the timeline reads the same everywhere. */
-export function textFromRawArgs(spec: AnyCommandSpec, raw: RawArgs): string {
+export function textFromRawArgs(spec: CommandDescription, raw: RawArgs): string {
   const parts = [`/${spec.name}`];
   if (spec.subcommands && typeof raw.subcommand === 'string') parts.push(raw.subcommand);
   for (const p of paramsFor(spec, raw)) {

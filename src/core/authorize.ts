@@ -4,7 +4,7 @@ import type { Actor } from './identity.js';
 import type { Invocation } from './invocation.js';
 import type { Confirmation, LeaseInfo } from './ports.js';
 import type { Reply } from './reply.js';
-import type { AnyCommandSpec } from './spec.js';
+import type { CommandDescription } from './command-catalog.js';
 
 /** A refusal before anything ran: always private to the person, always recorded. */
 export interface Refusal {
@@ -18,7 +18,7 @@ const refused = (status: Refusal['status'], title: string, text: string, replySt
 });
 
 /** Workspace, channel and role checks for a command; null when it may run. */
-export function authorize(config: FirebreakConfig, inv: Invocation, spec: AnyCommandSpec): Refusal | null {
+export function authorize(config: FirebreakConfig, inv: Invocation, spec: Pick<CommandDescription, 'name' | 'role'>): Refusal | null {
   const where = authorizeChannel(config, inv, `/${spec.name}`);
   if (where) return where;
   const role = spec.role;

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import type { FirebreakConfig } from '../config/schema.js';
-import type { ConfirmationFlow } from './confirmation-flow.js';
+import type { ButtonCatalog, CommandButton } from './button-catalog.js';
 import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
 import type { FinishedOutcome } from './invocation-recorder.js';
 import type { JsonValue } from './outcome.js';
-import type { Placement } from './placement.js';
 import type { Reply } from './reply.js';
-import type { Ports } from './services.js';
+import type { CorePorts } from './services.js';
+
+export type { ButtonCatalog, ButtonKind, CommandButton } from './button-catalog.js';
 
 /** One press, as a handler sees it: it got here only past the button's declared rules. */
 export interface ButtonPress<P> {
@@ -20,11 +21,21 @@ export interface ButtonPress<P> {
   sink: ReplySink;
 }
 
-/** What a handler may use besides the ports. Recording is the dispatcher's, not the handler's. */
-export interface ButtonEnv {
+/** What Confirm and Cancel ask of the confirmation flow (confirmation-flow.ts). */
+export interface ConfirmationDecisions {
+  confirm(invocationId: string, inv: Invocation, id: string, sink: ReplySink): Promise<DispatchResult>;
+  cancel(invocationId: string, inv: Invocation, id: string): Promise<DispatchResult>;
+}
+
+/**
+ * What a handler may use besides the press. Recording is the dispatcher's, not the handler's. `P`
+ * is the ports the handler needs (a domain room's own, e.g. `AlertsPorts`); the dispatcher's are a
+ * superset of every registered handler's.
+ */
+export interface ButtonEnv<P extends CorePorts = CorePorts> {
   readonly config: FirebreakConfig;
-  readonly ports: Ports;
-  readonly confirmations: ConfirmationFlow;
+  readonly ports: P;
+  readonly confirmations: ConfirmationDecisions;
   now(): Date;
 }
 
@@ -63,48 +74,43 @@ export interface ButtonRules<P> {
   record?(arg: string, payload?: P): ButtonRecord;
 }
 
-/** A button handled in one step whose outcome the dispatcher records. */
-export interface DeclaredButton<P = unknown> extends ButtonRules<P> {
+/** A button handled in one step whose outcome the dispatcher records. `E`: the ports it needs. */
+export interface DeclaredButton<P = unknown, E extends CorePorts = CorePorts> extends ButtonRules<P> {
   readonly kind: 'handler';
-  handle(press: ButtonPress<P>, env: ButtonEnv): Promise<ButtonOutcome>;
+  /** A field, not a method, so `E` is checked strictly where the button is registered. */
+  readonly handle: (press: ButtonPress<P>, env: ButtonEnv<E>) => Promise<ButtonOutcome>;
 }
 
 /**
  * A button whose outcome its flow records itself, in the same transaction as what it decides
  * (Confirm and Cancel: the confirmation's decision and its timeline row are one write).
  */
-export interface SelfRecordingButton<P = unknown> extends ButtonRules<P> {
+export interface SelfRecordingButton<P = unknown, E extends CorePorts = CorePorts> extends ButtonRules<P> {
   readonly kind: 'self-recording';
-  handle(press: ButtonPress<P>, env: ButtonEnv): Promise<DispatchResult>;
+  readonly handle: (press: ButtonPress<P>, env: ButtonEnv<E>) => Promise<DispatchResult>;
 }
 
-/** A command typed by clicking (`run:/health`): dispatched as that text, with that command's own rules. */
-export interface CommandButton {
-  readonly prefix: string;
-  readonly kind: 'command';
-  commandText(arg: string): string;
-  /**
-   * Where the command's answer goes when it would replace the clicked message (the default):
-   * a card that must stay, such as an alert card, has its runbook buttons answered in its thread.
-   */
-  readonly placement?: Placement;
+export type RuledButton<E extends CorePorts = CorePorts> = DeclaredButton<unknown, E> | SelfRecordingButton<unknown, E>;
+export type ButtonHandler<E extends CorePorts = CorePorts> = CommandButton | RuledButton<E>;
+
+/**
+ * Declares a button, typing `press.payload` from its schema (the registry holds it untyped) and
+ * `env.ports` as the ports it names (`E`, the core's by default).
+ */
+export function defineButton<P, E extends CorePorts = CorePorts>(b: DeclaredButton<P, E>): DeclaredButton<unknown, E>;
+export function defineButton<P, E extends CorePorts = CorePorts>(b: SelfRecordingButton<P, E>): SelfRecordingButton<unknown, E>;
+export function defineButton<P, E extends CorePorts = CorePorts>(b: DeclaredButton<P, E> | SelfRecordingButton<P, E>): RuledButton<E> {
+  return b as RuledButton<E>;
 }
 
-export type RuledButton = DeclaredButton | SelfRecordingButton;
-export type ButtonHandler = CommandButton | RuledButton;
+/**
+ * Action-id prefix → handler. A new kind of button is one file exporting a handler, listed in its
+ * room's buttons/index.ts. `E` is the ports the dispatcher gives every handler (see PipelinePorts).
+ */
+export class ButtonRegistry<E extends CorePorts = CorePorts> implements ButtonCatalog {
+  private readonly byPrefix = new Map<string, ButtonHandler<E>>();
 
-/** Declares a button, typing `press.payload` from its schema (the registry holds it untyped). */
-export function defineButton<P>(b: DeclaredButton<P>): DeclaredButton;
-export function defineButton<P>(b: SelfRecordingButton<P>): SelfRecordingButton;
-export function defineButton<P>(b: DeclaredButton<P> | SelfRecordingButton<P>): RuledButton {
-  return b as RuledButton;
-}
-
-/** Action-id prefix → handler. A new kind of button is one file exporting a handler, listed in main.ts. */
-export class ButtonRegistry {
-  private readonly byPrefix = new Map<string, ButtonHandler>();
-
-  constructor(handlers: readonly ButtonHandler[]) {
+  constructor(handlers: readonly ButtonHandler<E>[]) {
     for (const h of handlers) {
       if (!/^[a-z][a-z0-9-]*$/.test(h.prefix)) throw new Error(`button prefix "${h.prefix}" must be lowercase letters, digits and dashes`);
       if (this.byPrefix.has(h.prefix)) throw new Error(`button prefix "${h.prefix}:" is registered twice`);
@@ -113,7 +119,7 @@ export class ButtonRegistry {
   }
 
   /** The handler for an action id and the argument after its prefix; null for an unknown prefix. */
-  resolve(actionId: string): { handler: ButtonHandler; arg: string } | null {
+  resolve(actionId: string): { handler: ButtonHandler<E>; arg: string } | null {
     const sep = actionId.indexOf(':');
     const prefix = sep < 0 ? actionId : actionId.slice(0, sep);
     const handler = this.byPrefix.get(prefix);

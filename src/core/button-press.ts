@@ -5,10 +5,11 @@ import type { DispatchResult } from './invocation.js';
 import type { FinishedOutcome, InvocationRecorder } from './invocation-recorder.js';
 import { truncate } from './parser.js';
 import type { Reply } from './reply.js';
+import type { CorePorts } from './services.js';
 
-const defaultRecord = (button: RuledButton, arg: string): ButtonRecord => ({ command: null, text: `(button ${button.prefix} ${truncate(arg, 80)})` });
+const defaultRecord = (button: Pick<RuledButton, 'prefix'>, arg: string): ButtonRecord => ({ command: null, text: `(button ${button.prefix} ${truncate(arg, 80)})` });
 
-const defaultMalformed = (button: RuledButton): Reply => ({
+const defaultMalformed = (button: Pick<RuledButton, 'name'>): Reply => ({
   title: 'Unknown button',
   status: 'error',
   text: `This ${button.name} button names nothing Firebreak knows; it may come from an older version. Run the command again.`,
@@ -20,10 +21,10 @@ const defaultMalformed = (button: RuledButton): Reply => ({
  * button names is read, so a refused person learns nothing about the payload. Every path ends in
  * exactly one recorded row, written here (or by a self-recording flow, in its own transaction).
  */
-export async function pressButton(
-  button: RuledButton,
+export async function pressButton<P extends CorePorts>(
+  button: RuledButton<P>,
   press: Omit<ButtonPress<unknown>, 'payload'>,
-  env: ButtonEnv,
+  env: ButtonEnv<P>,
   recorder: InvocationRecorder,
 ): Promise<DispatchResult> {
   const { invocationId, inv, arg } = press;

@@ -1,4 +1,4 @@
-import type { Logger } from './ports.js';
+import type { Logger } from './logger.js';
 
 /** How long this process trusts what it looked up. A channel becomes an incident's only when it is new, so a stale "none" is harmless. */
 const TTL_MS = 30_000;

@@ -2,12 +2,13 @@ import type { FirebreakConfig } from '../config/schema.js';
 import { hasRole } from './guards.js';
 import type { Invocation, ReplySink } from './invocation.js';
 import type { Outcome } from './outcome.js';
-import type { Ports } from './services.js';
+import type { CorePorts } from './services.js';
 import { isStoreOutage } from './store-outage.js';
-import type { AnyCommandSpec, CommandContext } from './spec.js';
+import type { CommandDescription } from './command-catalog.js';
+import type { CommandContext } from './spec.js';
 
 /** What a command's run or execute sees of its invocation. */
-export function commandContext(config: FirebreakConfig, ports: Ports, invocationId: string, inv: Invocation, text: string, sink: ReplySink, signal?: AbortSignal): CommandContext {
+export function commandContext<P extends CorePorts>(config: FirebreakConfig, ports: P, invocationId: string, inv: Invocation, text: string, sink: ReplySink, signal?: AbortSignal): CommandContext<P> {
   const command = text.replace(/^\//, '').split(/\s/)[0] ?? null;
   return {
     config,
@@ -41,7 +42,7 @@ export function commandContext(config: FirebreakConfig, ports: Ports, invocation
  * A store outage is said only to the person, in words: its details (hosts, ports) are for the log.
  * `stage` says whether a confirmed step may have started changing things.
  */
-export async function runSafely(ports: Ports, spec: AnyCommandSpec, fn: () => Promise<Outcome>, stage: 'run' | 'execute' = 'run'): Promise<Outcome> {
+export async function runSafely(ports: Pick<CorePorts, 'redactor' | 'logger'>, spec: Pick<CommandDescription, 'name'>, fn: () => Promise<Outcome>, stage: 'run' | 'execute' = 'run'): Promise<Outcome> {
   try {
     return await fn();
   } catch (err) {

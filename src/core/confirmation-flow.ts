@@ -11,7 +11,9 @@ import type { Outcome, PlannedStep } from './outcome.js';
 import { truncate } from './parser.js';
 import type { Confirmation } from './ports.js';
 import type { Reply } from './reply.js';
-import type { Ports } from './services.js';
+import type { ConfirmationDecisions } from './button-handlers.js';
+import type { CommandDescription } from './command-catalog.js';
+import type { PipelinePorts } from './pipeline-ports.js';
 import type { AnyCommandSpec } from './spec.js';
 import { interruptedText, shuttingDownReply, stepRefusal } from './step-plan.js';
 import type { StepEnd } from './step-runner.js';
@@ -23,15 +25,15 @@ const LEASE_TTL_MS = 60_000;
  * person, lease, decide exactly once, run under the lease, record — or Cancel. Every path ends in
  * one recorded outcome.
  */
-export class ConfirmationFlow {
+export class ConfirmationFlow<P extends PipelinePorts<P>> implements ConfirmationDecisions {
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports,
+    private readonly ports: P,
     private readonly recorder: InvocationRecorder,
     private readonly now: () => Date,
   ) {}
 
-  async request(invocationId: string, inv: Invocation, spec: AnyCommandSpec, text: string, plan: PlannedStep, sink: ReplySink): Promise<DispatchResult> {
+  async request(invocationId: string, inv: Invocation, spec: Pick<CommandDescription, 'name'>, text: string, plan: PlannedStep, sink: ReplySink): Promise<DispatchResult> {
     const refusal = stepRefusal(this.config, plan, { actor: inv.actor, what: `/${spec.name}` });
     if (refusal) return this.recorder.finish(invocationId, inv, spec.name, text, refusal);
     // Busy now → say so instead of a card: a card drawn while another operation is changing the
@@ -139,7 +141,7 @@ export class ConfirmationFlow {
     }
   }
 
-  private async execute(inv: Invocation, spec: AnyCommandSpec, c: Confirmation, sink: ReplySink, signal: AbortSignal): Promise<Outcome> {
+  private async execute(inv: Invocation, spec: AnyCommandSpec<P>, c: Confirmation, sink: ReplySink, signal: AbortSignal): Promise<Outcome> {
     const redactor = this.ports.redactor;
     await sink.progress({ title: `Running: ${c.plan.title}`, status: 'pending', context: `Confirmed by ${inv.actor.name}`, code: c.plan.argv ? displayArgv(c.plan.argv, redactor) : undefined });
     const ctx = commandContext(this.config, this.ports, c.invocationId, inv, `/${c.command}`, sink, signal);

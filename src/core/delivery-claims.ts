@@ -1,8 +1,8 @@
-import type { InvocationInput } from './dispatcher.js';
+import type { ButtonCatalog } from './button-catalog.js';
+import type { CommandCatalog } from './command-catalog.js';
 import type { Actor, ChannelRef } from './identity.js';
+import type { InvocationInput } from './invocation.js';
 import { parseCommandText } from './parser.js';
-import type { ButtonRegistry } from './button-handlers.js';
-import type { CommandRegistry } from './registry.js';
 
 /** One chat delivery (a slash command, a button click) that a platform may deliver more than once. */
 export interface ChatDelivery {
@@ -39,7 +39,7 @@ export interface DeliveryClaimStore {
  * /status) answered twice are harmless; a command button (`run:/health`) counts as the command it
  * types; every other button (confirm, cancel, acknowledge, unknown kinds) counts as mutating.
  */
-export function deliveryMutates(registry: CommandRegistry, buttons: ButtonRegistry, input: InvocationInput): boolean {
+export function deliveryMutates(registry: CommandCatalog, buttons: ButtonCatalog, input: InvocationInput): boolean {
   switch (input.kind) {
     case 'options':
       return registry.get(input.command)?.mutating ?? false;

@@ -9,14 +9,14 @@ import { commandContext, runSafely } from './command-context.js';
 import { ConfirmationFlow } from './confirmation-flow.js';
 import { didYouMean } from './did-you-mean.js';
 import { isStoreOutage } from './store-outage.js';
-import { noSink, type DispatchResult, type Invocation, type InvocationInput, type ReplySink } from './invocation.js';
+import { noSink, type DispatchResult, type Invocation, type InvocationDispatcher, type InvocationInput, type ReplySink } from './invocation.js';
 import { InvocationRecorder } from './invocation-recorder.js';
 import { ParseError, parseCommandText, truncate } from './parser.js';
 import type { CommandMetrics } from './ports.js';
-import type { Ports } from './services.js';
+import type { PipelinePorts } from './pipeline-ports.js';
 import type { AnyCommandSpec, RawArgs } from './spec.js';
 
-export type { DispatchResult, Invocation, InvocationInput, ReplySink } from './invocation.js';
+export type { DispatchResult, Invocation, InvocationDispatcher, InvocationInput, ReplySink } from './invocation.js';
 export { actionIds } from './confirmation-card.js';
 
 
@@ -25,22 +25,22 @@ export { actionIds } from './confirmation-card.js';
  * Buttons go to the handler registered for their prefix, past the rules it declares (button-press.ts).
  * Every path, including refusals, ends in exactly one recorded outcome for the invocation.
  */
-export class Dispatcher {
+export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatcher {
   private readonly recorder: InvocationRecorder;
-  private readonly confirmations: ConfirmationFlow;
-  private readonly env: ButtonEnv;
+  private readonly confirmations: ConfirmationFlow<P>;
+  private readonly env: ButtonEnv<P>;
   private readonly channelIncidents: ChannelIncidents;
 
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports,
+    private readonly ports: P,
     private readonly metrics: CommandMetrics,
     now: () => Date = () => new Date(),
   ) {
     this.recorder = new InvocationRecorder(ports.timeline, ports.redactor);
     this.confirmations = new ConfirmationFlow(config, ports, this.recorder, now);
     this.env = { config, ports, confirmations: this.confirmations, now };
-    this.channelIncidents = new ChannelIncidents((platform, channelId) => ports.incidents.byChannel(platform, channelId), ports.logger);
+    this.channelIncidents = new ChannelIncidents((platform, channelId) => ports.incidentChannels.byChannel(platform, channelId), ports.logger);
   }
 
   async dispatch(inv: Invocation, sink: ReplySink = noSink): Promise<DispatchResult> {
@@ -102,7 +102,7 @@ export class Dispatcher {
     sink: ReplySink,
   ): Promise<{ command: string; result: DispatchResult }> {
     let text = input.kind === 'text' ? input.text : `/${input.command}`;
-    let spec: AnyCommandSpec | undefined;
+    let spec: AnyCommandSpec<P> | undefined;
     let raw: RawArgs;
     try {
       if (input.kind === 'text') {

@@ -2,7 +2,7 @@ import type { Actor, ChannelRef } from './identity.js';
 import type { FinalStatus } from './outcome.js';
 import type { Placement } from './placement.js';
 import type { Reply } from './reply.js';
-import type { RawArgs } from './spec.js';
+import type { RawArgs } from './params.js';
 
 export type InvocationInput =
   | { kind: 'text'; text: string }
@@ -33,6 +33,11 @@ export interface DispatchResult {
   placement: Placement;
   /** What the clicked message becomes for everyone, while `reply` goes where placed. */
   sourceUpdate?: Reply;
+}
+
+/** What a platform hands its invocations to: the Dispatcher, whatever ports it was built with. */
+export interface InvocationDispatcher {
+  dispatch(inv: Invocation, sink?: ReplySink): Promise<DispatchResult>;
 }
 
 export const noSink: ReplySink = { progress: async () => {} };

@@ -1,5 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
-import type { Logger } from './ports.js';
+import type { Logger } from './logger.js';
 import type { TimelineEventInput } from './timeline.js';
 
 /** How many events are kept while the store is away; past it the oldest kept are dropped (and logged). */

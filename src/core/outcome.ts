@@ -1,6 +1,6 @@
 import type { Placement } from './placement.js';
 import type { Reply } from './reply.js';
-import type { Approval } from './step-plan.js';
+import type { Approval } from './approval.js';
 
 /** What ran outside the process, recorded verbatim (redacted) in the timeline. */
 export interface Execution {

@@ -5,24 +5,26 @@
 import type { CheckConfig } from '../config/schema.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { PlannedStep } from './outcome.js';
-import type { BackupRepository } from './backup-port.js';
 import type { Timeline } from './timeline.js';
 
 // ── timeline (see timeline.ts) and transactions ─────────────────────────────
 
 export type { Timeline, TimelineEvent, TimelineEventInput, TimelineKind, TimelineRepository } from './timeline.js';
 
-/** What one transaction may touch: a state change and the timeline event that records it commit together. */
+/**
+ * What one transaction may touch in the core: a state change and the timeline event that records it
+ * commit together. A room with its own transactional repository widens it (`BackupsTx` in
+ * src/backups/ports.ts); the store's transactor gives every room's.
+ */
 export interface TxPorts {
   timeline: Timeline;
   confirmations: ConfirmationRepository;
   leases: LeaseRepository;
-  backups: BackupRepository;
 }
 
 /** Runs `fn` in one store transaction (PGlite: exclusive; PostgreSQL: one pooled client). */
-export interface Transactor {
-  atomically<T>(fn: (tx: TxPorts) => Promise<T>): Promise<T>;
+export interface Transactor<Tx extends TxPorts = TxPorts> {
+  atomically<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 // ── leases ──────────────────────────────────────────────────────────────────
@@ -100,20 +102,14 @@ export interface HealthProber {
   probe(check: CheckConfig): Promise<ProbeResult>;
 }
 
-// Deploys, custom actions and backups have their own files; re-exported so importers keep one place.
+// Deploys and custom actions have their own files; re-exported so importers keep one place.
 export type * from './deploy-port.js';
 export type * from './action-port.js';
-export type * from './backup-port.js';
 
-// ── metrics and logging ─────────────────────────────────────────────────────
+// ── metrics and logging (the Logger is a leaf: logger.ts) ──────────────────────
 
 export interface CommandMetrics {
   observeCommand(command: string, outcome: string, seconds: number): void;
 }
 
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { Logger } from './logger.js';

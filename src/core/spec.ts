@@ -1,51 +1,19 @@
-import type { z } from 'zod';
 import type { FirebreakConfig } from '../config/schema.js';
+import type { CommandDescription } from './command-catalog.js';
 import type { Actor, ChannelRef } from './identity.js';
 import type { Outcome, PlannedStep, JsonValue } from './outcome.js';
 import type { Reply } from './reply.js';
+import type { CorePorts } from './services.js';
 import type { TimelineKind } from './timeline.js';
-import type { Ports } from './services.js';
+
+export { resolveBound, type ParamBound, type ParamSpec, type RawArgs, type SubcommandSpec } from './params.js';
 
 /**
- * One parameter as people type it. The same list drives the text parser (positional order),
- * `/help`, Slack's usage hint and Discord's application command options.
+ * What a command's run or execute sees of its invocation. `P` is the ports it is given: the core's
+ * own by default; a command that uses a domain room's ports is typed with the application's
+ * (`AppPorts`, src/app/ports.ts) and registered with a dispatcher built with them.
  */
-export interface ParamSpec {
-  name: string;
-  description: string;
-  /** `user`: a person (Discord offers its member picker; in text, a mention such as Slack's `<@U123|alice>`). */
-  type: 'string' | 'integer' | 'boolean' | 'user';
-  required?: boolean;
-  /** Known values from config (service names…): Discord offers them as choices. */
-  choices?: (config: FirebreakConfig) => string[];
-  /** Bounds of an integer: fixed, or read from config like `choices` (e.g. replica bounds of the services). */
-  min?: ParamBound;
-  max?: ParamBound;
-  /**
-   * Collects every remaining positional word: as a string[] (`true`, e.g. `k=v` pairs of /run), or
-   * as one free text joined by spaces (`'text'`, e.g. a note), so it needs no quotes.
-   */
-  rest?: boolean | 'text';
-}
-
-/** A number, or a function of the config; undefined from the function means "no bound". */
-export type ParamBound = number | ((config: FirebreakConfig) => number | undefined);
-
-/** The bound for this config, whichever form the spec gives it in. */
-export function resolveBound(bound: ParamBound | undefined, config: FirebreakConfig): number | undefined {
-  return typeof bound === 'function' ? bound(config) : bound;
-}
-
-export interface SubcommandSpec {
-  name: string;
-  summary: string;
-  params: ParamSpec[];
-}
-
-/** Raw argument values before the command's zod schema sees them. */
-export type RawArgs = Record<string, string | string[] | boolean | undefined>;
-
-export interface CommandContext {
+export interface CommandContext<P extends CorePorts = CorePorts> {
   readonly config: FirebreakConfig;
   readonly actor: Actor;
   readonly channel: ChannelRef;
@@ -54,7 +22,7 @@ export interface CommandContext {
   readonly incidentId: string | null;
   /** The text as typed (or reconstructed from Discord options), for the timeline and cards. */
   readonly commandText: string;
-  readonly ports: Ports;
+  readonly ports: P;
   /** A confirmed step's execute: aborted when shutdown interrupts it; pass it to the tools it runs so they stop. */
   readonly signal?: AbortSignal;
   hasRole(role: string): boolean;
@@ -64,28 +32,21 @@ export interface CommandContext {
   record(kind: TimelineKind, fields?: { output?: string; argv?: string[]; detail?: { [key: string]: JsonValue } }): Promise<void>;
 }
 
-export interface CommandSpec<A = unknown> {
-  name: string;
-  summary: string;
-  /** e.g. "/scale SERVICE REPLICAS" */
-  usage: string;
-  /** Set when the first word selects an operation (`/backup now|list|restore`). */
-  subcommands?: SubcommandSpec[];
-  params: ParamSpec[];
-  /** Validates the raw args built from params (with `subcommand` when subcommands are set). */
-  args: z.ZodType<A>;
-  /** Role needed to run the command at all; undefined means anyone in an allowed channel. */
-  role?: string;
-  /** Changes something. Mutating steps go through confirmation and a lease (see PlannedStep). */
-  mutating: boolean;
-  run(ctx: CommandContext, args: A): Promise<Outcome>;
+/**
+ * `run` and `execute` are function-typed fields, not methods, so the ports they were written
+ * against are checked strictly: a command that needs `AppPorts` cannot land in a registry run
+ * with fewer.
+ */
+export interface CommandSpec<A = unknown, P extends CorePorts = CorePorts> extends CommandDescription<A> {
+  run: (ctx: CommandContext<P>, args: A) => Promise<Outcome>;
   /** Runs a step that `run` planned and a person confirmed. Called under the step's lease. */
-  execute?(ctx: CommandContext, step: PlannedStep): Promise<Outcome>;
+  execute?: (ctx: CommandContext<P>, step: PlannedStep) => Promise<Outcome>;
 }
 
 /** Erases the args type so specs of different commands share one registry. */
-export type AnyCommandSpec = CommandSpec<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type AnyCommandSpec<P extends CorePorts = CorePorts> = CommandSpec<any, P>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** A command that uses only the core's ports. One that needs a domain room's uses src/app/command.ts. */
 export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
 }

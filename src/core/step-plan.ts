@@ -1,17 +1,10 @@
 import type { FirebreakConfig } from '../config/schema.js';
 import { roleDenied, type Refusal } from './authorize.js';
 import { hasRole } from './guards.js';
+import { approvalOf, type Approval } from './approval.js';
 import type { Actor } from './identity.js';
 import type { Reply } from './reply.js';
 import { notASecondPerson } from './second-person.js';
-
-/**
- * Who must agree before a step runs:
- * - `none`: whoever asks runs it at once (they still need the role): `/run` of a `confirm: false` action, `/backup now`;
- * - `one`: a confirmation card, pressed by the requester or anyone else with the role;
- * - `second-person`: a card someone other than the requester (with the role) must press (restores).
- */
-export type Approval = 'none' | 'one' | 'second-person';
 
 /** What the step runner needs of any planned step; a confirmation's PlannedStep is one. */
 export interface StepPlan {
@@ -25,10 +18,6 @@ export interface StepPlan {
   role?: string;
   /** Absent: `one`. "self" is how plans stored by older versions say `one`. */
   approval?: Approval | 'self';
-}
-
-export function approvalOf(plan: Pick<StepPlan, 'approval'>): Approval {
-  return plan.approval === 'none' || plan.approval === 'second-person' ? plan.approval : 'one';
 }
 
 /**

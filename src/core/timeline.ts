@@ -1,6 +1,5 @@
 import type { Actor, ChannelRef } from './identity.js';
 import type { JsonValue } from './outcome.js';
-import type { KeptRecords } from './kept-records.js';
 import type { Redactor } from './redact.js';
 import { isStoreOutage } from './store-outage.js';
 
@@ -113,6 +112,11 @@ function withOsUser(actor: Actor, detail: { [key: string]: JsonValue }): { [key:
   return actor.osUser !== undefined && actor.osUser !== actor.id ? { ...detail, osUser: actor.osUser } : detail;
 }
 
+/** Where an event that could not be written waits for the store (KeptRecords, kept-records.ts). */
+export interface EventKeeper {
+  keep(e: TimelineEventInput): void;
+}
+
 /**
  * The one writer of timeline events. Everything that reaches the store passes the redactor here,
  * whoever recorded it, so a caller cannot forget to mask a secret in argv, output or detail.
@@ -122,7 +126,7 @@ export class TimelineRecorder implements Timeline {
     private readonly repo: TimelineRepository,
     private readonly redactor: Redactor,
     /** Where events of things that already happened wait while the store is away; absent (inside a transaction): recordOrKeep throws like record. */
-    private readonly kept?: KeptRecords,
+    private readonly kept?: EventKeeper,
   ) {}
 
   record(e: TimelineEventInput): Promise<TimelineEvent> {

@@ -7,7 +7,7 @@ import { fromGrafana, grafanaPayloadSchema } from '../alerts/payloads/grafana.js
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Logger } from '../core/ports.js';
 import { isRefusedValue } from '../core/store-outage.js';
-import type { Ports } from '../core/services.js';
+import type { AlertsPorts } from '../alerts/ports.js';
 import type { HttpRequest, HttpResponse, Router } from './router.js';
 import { json } from './server.js';
 
@@ -56,7 +56,7 @@ export function registerAlertWebhooks(
   router: Router,
   deps: {
     config: FirebreakConfig;
-    ports: Ports;
+    ports: AlertsPorts;
     logger: Logger;
     metrics: AlertWebhookMetrics;
     /** Something new was stored: the outbox worker looks at once rather than at its next poll. */

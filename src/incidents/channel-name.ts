@@ -1,4 +1,4 @@
-import { channelSlug } from '../chat/channel-slug.js';
+import { channelSlug } from '../core/channel-slug.js';
 
 /**
  * The strictest platform limit (Slack's 80 characters): one name fits everywhere, so an incident's

@@ -8,14 +8,14 @@ import type { FirebreakConfig } from '../config/schema.js';
 import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../core/chat-port.js';
 import { showMessage, type ShowResult } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
-import type { Ports } from '../core/services.js';
 import { announcementMessageKey, summaryMessageKey } from './incident-store.js';
 import type { Incident } from './model.js';
+import type { IncidentsPorts } from './ports.js';
 import { announcementCard, incidentTopic, summaryCard, type LinkedAlert } from './summary-card.js';
 
 export interface IncidentDeps {
   config: FirebreakConfig;
-  ports: Ports;
+  ports: IncidentsPorts;
 }
 
 /** While an incident runs in the incidents channel its card lives there, under its own key, so its own channel can get a fresh one later. */
@@ -34,7 +34,7 @@ export function incidentsChannelName(config: FirebreakConfig): string {
 }
 
 /** The alert groups the card lists, read now (a group may have resolved since it was linked). */
-export async function linkedAlerts(ports: Ports, i: Incident): Promise<LinkedAlert[]> {
+export async function linkedAlerts(ports: IncidentsPorts, i: Incident): Promise<LinkedAlert[]> {
   const out: LinkedAlert[] = [];
   for (const id of i.alertGroups.slice(0, 10)) {
     const g = await ports.alerts.get(id).catch(() => null);
@@ -44,19 +44,19 @@ export async function linkedAlerts(ports: Ports, i: Incident): Promise<LinkedAle
 }
 
 /** The card as the store has it now: what every replica renders, whoever changed the incident last. */
-function renderSummary(ports: Ports, id: string, fallback: Incident): () => Promise<Reply> {
+function renderSummary(ports: IncidentsPorts, id: string, fallback: Incident): () => Promise<Reply> {
   return async () => {
     const i = (await ports.incidents.get(id)) ?? fallback;
     return summaryCard(i, await linkedAlerts(ports, i));
   };
 }
 
-function renderAnnouncement(ports: Ports, id: string, fallback: Incident): () => Promise<Reply> {
+function renderAnnouncement(ports: IncidentsPorts, id: string, fallback: Incident): () => Promise<Reply> {
   return async () => announcementCard((await ports.incidents.get(id)) ?? fallback);
 }
 
 /** Posts (first time) or updates the summary card where the incident runs. */
-export function showSummary(ports: Ports, port: ChatPlatformPort, i: Incident, channel: ChannelTarget): Promise<ShowResult> {
+export function showSummary(ports: IncidentsPorts, port: ChatPlatformPort, i: Incident, channel: ChannelTarget): Promise<ShowResult> {
   return showMessage(ports.messageRefs, summaryKeyOf(i), port, channel, renderSummary(ports, i.id, i));
 }
 
@@ -65,7 +65,7 @@ export function showAnnouncement(deps: IncidentDeps, port: ChatPlatformPort, i: 
 }
 
 /** Where the summary card is, when it was posted (for pins and links). */
-export async function summaryRef(ports: Ports, i: Incident): Promise<MessageRef | null> {
+export async function summaryRef(ports: IncidentsPorts, i: Incident): Promise<MessageRef | null> {
   if (!i.channel) return null;
   return (await ports.messageRefs.get(summaryKeyOf(i), i.channel.platform))?.ref ?? null;
 }

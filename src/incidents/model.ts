@@ -3,16 +3,11 @@
  * as Actors. The post-mortem is built from an Incident and its timeline.
  */
 import type { Actor } from '../core/identity.js';
+import type { Severity } from '../config/severity.js';
 
-export type Severity = 'sev1' | 'sev2' | 'sev3' | 'sev4';
+export { parseSeverity, type Severity } from '../config/severity.js';
 export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
 export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['investigating', 'identified', 'monitoring', 'resolved'];
-
-/** `P1`–`P4` (runbook 003) are aliases of `sev1`–`sev4`; "1".."4" too. Null when it is neither. */
-export function parseSeverity(text: string): Severity | null {
-  const m = /^(?:sev|p)?([1-4])$/i.exec(text.trim());
-  return m ? (`sev${m[1]}` as Severity) : null;
-}
 
 /** Who holds which role: lead, comms, scribe (empty when unfilled). */
 export interface IncidentRoles {

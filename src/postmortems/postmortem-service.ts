@@ -1,19 +1,15 @@
-import type { Ports } from '../core/services.js';
 import { showMessage } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
 import type { Incident } from '../incidents/model.js';
 import { keyTimeRows } from './draft-card.js';
 import { maskDraftInput } from './masked-draft-input.js';
 import type { DraftSource } from './draft-source.js';
+import type { PostmortemService, PostmortemsPorts } from './ports.js';
 import { ticketParts } from './retry-button.js';
 import { ticketDraft } from './ticket-draft.js';
 import { fileDraft, type FilingOutcome } from './ticket-filing.js';
 
-/** Drafts an incident's post-mortem from its timeline as it is now, files it and shows it in the incident's channel. */
-export interface PostmortemService {
-  /** The card shown in the incident's channel, the signed link to the full draft, and what went wrong filing or showing it. */
-  draft(incidentId: string): Promise<{ reply: Reply; draftUrl: string; problems: string[] } | null>;
-}
+export type { PostmortemService } from './ports.js';
 
 export const postmortemMessageKey = (incidentId: string) => `incident:${incidentId}:postmortem`;
 
@@ -22,7 +18,7 @@ export const postmortemMessageKey = (incidentId: string) => `incident:${incident
  * regenerates it), its signed link, the tickets (filed once across replicas, later updated in
  * place — never a second), and one card in the incident's channel, updated in place.
  */
-export function postmortemService(deps: { ports: Ports; source: DraftSource; draftUrl: (incidentId: string) => Promise<string> }): PostmortemService {
+export function postmortemService(deps: { ports: PostmortemsPorts; source: DraftSource; draftUrl: (incidentId: string) => Promise<string> }): PostmortemService {
   const { ports, source } = deps;
   return {
     async draft(incidentId) {
@@ -50,7 +46,7 @@ export function postmortemService(deps: { ports: Ports; source: DraftSource; dra
   };
 }
 
-async function showInChannel(ports: Ports, i: Incident, reply: Reply): Promise<void> {
+async function showInChannel(ports: PostmortemsPorts, i: Incident, reply: Reply): Promise<void> {
   const channel = i.channel;
   if (!channel) return;
   const port = ports.chat.get(channel.platform);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineButton, type ButtonOutcome } from '../core/button-handlers.js';
+import { defineButton, type ButtonEnv, type ButtonOutcome } from '../core/button-handlers.js';
 import type { ReplyButton, ReplyField } from '../core/reply.js';
+import type { PostmortemsPorts } from './ports.js';
 import type { FilingOutcome } from './ticket-filing.js';
 
 export const RETRY_PREFIX = 'pm-retry';
@@ -38,7 +39,7 @@ export const postmortemRetryButton = defineButton({
   payload: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/),
   malformed: () => ({ title: 'Unknown incident', status: 'error', text: 'This Retry button names no incident Firebreak knows; nothing was filed.' }),
   record: (incidentId) => ({ command: null, text: `(retry filing the post-mortem of ${incidentId})`, detail: { incident: incidentId } }),
-  async handle({ payload: incidentId }, env): Promise<ButtonOutcome> {
+  async handle({ payload: incidentId }, env: ButtonEnv<PostmortemsPorts>): Promise<ButtonOutcome> {
     const refuse = (title: string, text: string): ButtonOutcome => ({ status: 'invalid', reply: { title, status: 'error', text, ephemeral: true }, placement: { kind: 'private' } });
     const ticketing = env.ports.tickets;
     if (!ticketing || ticketing.systems.length === 0) {

@@ -3,7 +3,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { FirebreakConfig } from '../config/schema.js';
 import { msLeft, type BackgroundWorker, type StopBy } from '../core/background-worker.js';
 import type { Actor } from '../core/identity.js';
-import type { Ports } from '../core/services.js';
+import type { BackupsPorts } from '../backups/ports.js';
 import { stopBackupJobs } from '../backups/backup-jobs.js';
 import { reportBackupProblem } from '../backups/backup-report.js';
 import { failAbandonedBackups } from '../backups/backup-sweep.js';
@@ -51,7 +51,7 @@ export class BackupScheduler implements BackgroundWorker {
 
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports,
+    private readonly ports: BackupsPorts,
   ) {}
 
   /**

@@ -1,6 +1,6 @@
 import type { FirebreakConfig } from '../config/schema.js';
 import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
-import type { Ports } from '../core/services.js';
+import type { IncidentsPorts } from '../incidents/ports.js';
 import { sendDueReminders } from '../incidents/reminders.js';
 
 /** How often each replica looks for due reminders; a reminder is at most this late. */
@@ -19,7 +19,7 @@ export class IncidentReminderScheduler implements BackgroundWorker {
 
   constructor(
     private readonly config: FirebreakConfig,
-    private readonly ports: Ports,
+    private readonly ports: IncidentsPorts,
     private readonly now: () => Date = () => new Date(),
     private readonly pollMs = REMINDER_POLL_MS,
   ) {}

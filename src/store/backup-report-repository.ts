@@ -1,4 +1,4 @@
-import type { BackupProblem, BackupReportDay, BackupReportRepository } from '../core/ports.js';
+import type { BackupProblem, BackupReportDay, BackupReportRepository } from '../backups/backup-port.js';
 import type { Db } from './db.js';
 
 interface Row {

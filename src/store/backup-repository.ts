@@ -1,4 +1,4 @@
-import type { BackupRecord, BackupRepository, BackupStatus } from '../core/ports.js';
+import type { BackupRecord, BackupRepository, BackupStatus } from '../backups/backup-port.js';
 import type { Queryable } from './db.js';
 
 interface Row {

@@ -1,8 +1,11 @@
-import type { LinkSecretStore } from '../web/signed-links.js';
 import type { Db } from './db.js';
 
-/** The one link-signing secret, in PostgreSQL or PGlite: the first writer's candidate wins. */
-export class SqlLinkSecretRepository implements LinkSecretStore {
+/**
+ * The one link-signing secret, in PostgreSQL or PGlite: the first writer's candidate wins. It is the
+ * `LinkSecretStore` of src/web/signed-links.ts (checked where main.ts hands it over; the store does
+ * not import the web room).
+ */
+export class SqlLinkSecretRepository {
   constructor(private readonly db: Db) {}
 
   async getOrCreate(candidate: string): Promise<string> {

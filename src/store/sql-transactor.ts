@@ -1,4 +1,5 @@
-import type { Timeline, Transactor, TxPorts } from '../core/ports.js';
+import type { BackupsTx } from '../backups/ports.js';
+import type { Timeline, Transactor } from '../core/ports.js';
 import { SqlBackupRepository } from './backup-repository.js';
 import { SqlConfirmationRepository } from './confirmation-repository.js';
 import type { Db } from './db.js';
@@ -11,13 +12,13 @@ import type { TimelineRepository } from '../core/timeline.js';
  * transaction's timeline repository in the recorder main.ts gives (it redacts), so events written
  * inside a transaction are masked like every other.
  */
-export class SqlTransactor implements Transactor {
+export class SqlTransactor implements Transactor<BackupsTx> {
   constructor(
     private readonly db: Db,
     private readonly recorder: (repo: TimelineRepository) => Timeline,
   ) {}
 
-  atomically<T>(fn: (tx: TxPorts) => Promise<T>): Promise<T> {
+  atomically<T>(fn: (tx: BackupsTx) => Promise<T>): Promise<T> {
     return this.db.transaction((q) =>
       fn({
         timeline: this.recorder(new SqlTimelineRepository(q)),

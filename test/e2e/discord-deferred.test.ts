@@ -11,6 +11,7 @@ import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import type { Coordination } from '../../src/core/ports.js';
 import { FallbackDeliveryClaims } from '../../src/coordination/fallback-claims.js';
 import { SqlDeliveryClaimRepository } from '../../src/store/delivery-claim-repository.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import { startFakeDiscordApi, type DiscordCall, type FakeDiscordApi } from '../fakes/discord-api.js';
 import { buttonInteraction, commandInteraction, discordSigner, type DiscordSigner } from '../fakes/discord-signing.js';
@@ -128,7 +129,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
   let fake: FakeDiscordApi;
   let http: RunningServer;
   let signer: DiscordSigner;
-  let registry: CommandRegistry;
+  let registry: CommandRegistry<AppPorts>;
   /** The same endpoint, but interaction tokens count as near expiry after 300 ms. */
   let shortLived: RunningServer;
   let handle: DiscordInteractions;

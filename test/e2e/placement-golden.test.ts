@@ -10,6 +10,7 @@ import { Dispatcher } from '../../src/core/dispatcher.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import { startFakeDiscordApi, type DiscordCall, type FakeDiscordApi } from '../fakes/discord-api.js';
 import { buttonInteraction, commandInteraction, discordSigner, type DiscordSigner } from '../fakes/discord-signing.js';
@@ -32,7 +33,7 @@ const YAML = 'chat:\n  incidents_channel: incidents\n';
 const clickVariants = (k: PlaceKind) => [k, `${k}+src`, `slow-${k}`, `slow-${k}+src`];
 const typedVariants = (k: PlaceKind) => [k, `slow-${k}`];
 
-async function placementApp(): Promise<{ app: App; dispatcher: Dispatcher }> {
+async function placementApp(): Promise<{ app: App; dispatcher: Dispatcher<AppPorts> }> {
   const app = await testApp(YAML);
   const ports = { ...app.ports, registry: new CommandRegistry([...app.ports.registry.list(), placeCommand]), buttons: new ButtonRegistry([...coreButtons, placeButton]) };
   return { app, dispatcher: new Dispatcher(app.loaded.config, ports, app.metrics) };
@@ -280,7 +281,7 @@ describe('placements on Discord (signed interactions against the fake Discord)',
 
 describe('placements on the console (renderPlaced, as firebreak run and console print them)', () => {
   let app: App;
-  let dispatcher: Dispatcher;
+  let dispatcher: Dispatcher<AppPorts>;
   beforeAll(async () => ({ app, dispatcher } = await placementApp()));
   afterAll(async () => app?.close());
 

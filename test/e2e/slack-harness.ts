@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFirebreak, type Running } from '../../src/main.js';
-import type { StartedPlatform } from '../../src/core/platform-module.js';
+import type { StartedPlatform } from '../../src/chat/platform-module.js';
 import { configFrom, testRuntime } from '../support/app.js';
 import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
 import { blockActionsBody, signSlack, slashCommandBody } from '../fakes/slack-signing.js';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ButtonRegistry, defineButton } from '../../src/core/button-handlers.js';
 import { coreButtons } from '../../src/core/buttons/index.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import { alice, consoleChan, testApp } from '../support/app.js';
 
@@ -27,7 +28,7 @@ const ackButton = defineButton({
 
 describe('button handlers: a registry from action-id prefix to handler', () => {
   let app: App;
-  let dispatcher: Dispatcher;
+  let dispatcher: Dispatcher<AppPorts>;
 
   beforeEach(async () => {
     app = await testApp('');

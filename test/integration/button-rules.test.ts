@@ -4,6 +4,7 @@ import { ButtonRegistry, defineButton } from '../../src/core/button-handlers.js'
 import { coreButtons } from '../../src/core/buttons/index.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
 import type { Actor, ChannelRef } from '../../src/core/identity.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import { alice, consoleChan, mallory, testApp } from '../support/app.js';
 
@@ -39,7 +40,7 @@ const random: ChannelRef = { platform: 'slack', id: 'C0RANDOM', name: 'random' }
 
 describe('button rules: the dispatcher checks, parses and records before a handler runs', () => {
   let app: App;
-  let dispatcher: Dispatcher;
+  let dispatcher: Dispatcher<AppPorts>;
 
   beforeEach(async () => {
     pressed.length = 0;

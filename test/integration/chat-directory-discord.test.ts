@@ -1,7 +1,7 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { Redactor } from '../../src/core/redact.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelNameError } from '../../src/chat/channel-slug.js';
+import { ChannelNameError } from '../../src/core/channel-slug.js';
 import { DiscordChat } from '../../src/chat/discord/chat-port.js';
 import { createDiscordRest } from '../../src/chat/discord/api.js';
 import { ChatPlatformDirectory } from '../../src/core/chat-directory.js';

@@ -1,6 +1,6 @@
 import { Redactor } from '../../src/core/redact.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelNameError } from '../../src/chat/channel-slug.js';
+import { ChannelNameError } from '../../src/core/channel-slug.js';
 import { SlackApi } from '../../src/chat/slack/api.js';
 import { SlackChatPort } from '../../src/chat/slack/chat-port.js';
 import { ChatPlatformDirectory } from '../../src/core/chat-directory.js';

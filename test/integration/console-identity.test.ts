@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppPorts } from '../../src/app/ports.js';
 import { z } from 'zod';
 import { consoleActor, consoleUserFor } from '../../src/chat/console/identity.js';
 import { forwardToServer } from '../../src/chat/console/remote-client.js';
@@ -39,7 +40,7 @@ roles:
 
 describe('the second person on the console is another OS account', () => {
   let app: App;
-  let dispatcher: Dispatcher;
+  let dispatcher: Dispatcher<AppPorts>;
   const executions: string[] = [];
   const ask = (actor: Actor): Invocation => ({ actor, channel: consoleChan, input: { kind: 'text', text: '/wipe' } });
   const press = (actor: Actor, actionId: string): Invocation => ({ actor, channel: consoleChan, input: { kind: 'action', actionId } });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Dispatcher, type Invocation } from '../../src/core/dispatcher.js';
 import { defineCommand, type AnyCommandSpec } from '../../src/core/spec.js';
 import { CommandRegistry } from '../../src/core/registry.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
 
@@ -37,8 +38,8 @@ roles:
 describe('dispatcher pipeline: confirm → lease → run → record', () => {
   let app: App;
   let executions: string[];
-  let dispatcher: Dispatcher;
-  let registry: CommandRegistry;
+  let dispatcher: Dispatcher<AppPorts>;
+  let registry: CommandRegistry<AppPorts>;
   const inv = (actor: typeof alice, text: string, extra: Partial<Invocation> = {}): Invocation => ({ actor, channel: consoleChan, input: { kind: 'text', text }, ...extra });
   const click = (actor: typeof alice, actionId: string): Invocation => ({ actor, channel: consoleChan, input: { kind: 'action', actionId } });
 

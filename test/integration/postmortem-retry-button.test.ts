@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dispatcher } from '../../src/core/dispatcher.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github-api.js';
 import { alice, consoleChan, mallory, testApp } from '../support/app.js';
@@ -10,7 +11,7 @@ const TOKEN = 'gh-tok-retry-4242aa';
 describe('the Retry button (pm-retry:<incident>) files the post-mortem again', () => {
   let github: FakeGitHub;
   let app: App;
-  let dispatcher: Dispatcher;
+  let dispatcher: Dispatcher<AppPorts>;
 
   beforeAll(async () => {
     // GitHub refuses the token at first (SSO not yet authorized for it), then accepts it.

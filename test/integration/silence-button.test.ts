@@ -6,6 +6,7 @@ import { alertmanagerPayloadSchema, fromAlertmanager } from '../../src/alerts/pa
 import { fromGrafana, grafanaPayloadSchema } from '../../src/alerts/payloads/grafana.js';
 import { Dispatcher } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import { startHttpRecorder, type HttpRecorder } from '../fakes/http-recorder.js';
 import { alice, consoleChan, mallory, testApp } from '../support/app.js';
@@ -26,7 +27,7 @@ const am4 = (name: string, groupKey?: string): AlertNotification => {
 describe('Silence button (silence:<groupId>)', () => {
   let am: HttpRecorder;
   let app: App;
-  let dispatcher: Dispatcher;
+  let dispatcher: Dispatcher<AppPorts>;
   const now = new Date('2026-12-01T09:30:00Z');
   const ids = { firing: '', grafana: '', resolved: '' };
 

@@ -8,6 +8,7 @@ import type { Actor } from '../../src/core/identity.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { defineCommand, type AnyCommandSpec } from '../../src/core/spec.js';
 import type { StepEnd, StepRequest } from '../../src/core/step-runner.js';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -69,7 +70,7 @@ describe.each([
   ['embedded PGlite', 'pglite'],
 ] as const)('step runner on %s', (_name, kind) => {
   const work: Work = { executions: [], gates: new Map(), throwFor: new Set() };
-  let replicas: { app: App; dispatcher: Dispatcher }[];
+  let replicas: { app: App; dispatcher: Dispatcher<AppPorts> }[];
   let dbs: Db[];
   let drop: (() => Promise<void>) | undefined;
   const inv = (actor: Actor, text: string, extra: Partial<Invocation> = {}): Invocation => ({ actor, channel: consoleChan, input: { kind: 'text', text }, ...extra });

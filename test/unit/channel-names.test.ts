@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelNameError } from '../../src/chat/channel-slug.js';
+import { ChannelNameError } from '../../src/core/channel-slug.js';
 import { discordChannelName, discordChannelNameCandidate } from '../../src/chat/discord/channel-name.js';
 import { slackChannelName, slackChannelNameCandidate } from '../../src/chat/slack/channel-name.js';
 

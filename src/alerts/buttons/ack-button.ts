@@ -9,6 +9,7 @@ import { LIST_LIMIT, renderAlertsList } from '../alerts-list.js';
 import { currentCard } from '../current-card.js';
 import { syncPaging } from '../escalation.js';
 import type { AlertGroup } from '../model.js';
+import type { AlertsPorts } from '../ports.js';
 
 /** `42` on a card; `42 list [SERVICE]` on the /alerts list, which is shown again after the click. */
 const ackPayload = z
@@ -41,10 +42,10 @@ export const ackButton = defineButton({
     text: 'This Acknowledge button names no alert group Firebreak knows; it may come from an older version. Use /alerts to list what is firing.',
   }),
   record: (arg) => ({ command: null, text: `(button ack ${truncate(arg, 80)})` }),
-  handle: (press, env) => acknowledge(press.payload, press.inv, env),
+  handle: (press, env: ButtonEnv<AlertsPorts>) => acknowledge(press.payload, press.inv, env),
 });
 
-async function acknowledge({ id, fromList, service }: AckPayload, inv: Invocation, env: ButtonEnv): Promise<ButtonOutcome> {
+async function acknowledge({ id, fromList, service }: AckPayload, inv: Invocation, env: ButtonEnv<AlertsPorts>): Promise<ButtonOutcome> {
   const store = env.ports.alerts;
   const platforms = env.ports.chat.announcers().map((p) => p.platform);
   const result = await store.acknowledge(id, inv.actor, platforms);

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { defineButton, type ButtonOutcome } from '../../core/button-handlers.js';
+import { defineButton, type ButtonEnv, type ButtonOutcome } from '../../core/button-handlers.js';
 import { truncate } from '../../core/parser.js';
 import type { Reply } from '../../core/reply.js';
 import { currentCard } from '../current-card.js';
+import type { AlertsPorts } from '../ports.js';
 
 /** How long the card's "Silence 1 h" silences for. */
 export const SILENCE_DURATION_MS = 60 * 60 * 1000;
@@ -36,7 +37,7 @@ export const silenceButton = defineButton({
   payload: z.string().regex(/^\d{1,18}$/),
   malformed: () => unknownGroup.reply,
   record: (groupId) => ({ command: null, text: `(silence ${truncate(groupId, 40)})`, detail: { group: groupId } }),
-  async handle({ inv, payload: groupId }, env): Promise<ButtonOutcome> {
+  async handle({ inv, payload: groupId }, env: ButtonEnv<AlertsPorts>): Promise<ButtonOutcome> {
     const { ports } = env;
     const group = await ports.alerts.get(groupId);
     if (!group) return unknownGroup;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ConsoleMessageStore } from '../../core/console-messages.js';
-import type { PlatformModule } from '../../core/platform-module.js';
+import type { PlatformModule } from '../platform-module.js';
 import { newConsoleToken, registerRemoteConsole, writeServerInfo } from './remote-endpoint.js';
 
 /** How long shutdown waits for forwarded commands to answer; their steps were drained before this. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { ConsoleMessageStore } from '../../core/console-messages.js';
 import type { ChatPlatformPort } from '../../core/chat-port.js';
-import type { Dispatcher } from '../../core/dispatcher.js';
+import type { InvocationDispatcher } from '../../core/invocation.js';
 import { InFlightWork } from '../../core/delivery.js';
 import type { Logger } from '../../core/ports.js';
 import { placeOnConsole } from './delivery.js';
@@ -121,7 +121,7 @@ function consoleUserOf(r: { as: string; osUser: string }, allowAs: boolean): { n
  */
 export function registerRemoteConsole(
   router: Router,
-  deps: { dispatcher: Dispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort; allowAs: boolean; logger?: Logger },
+  deps: { dispatcher: InvocationDispatcher; messages: ConsoleMessageStore; port: ChatPlatformPort; allowAs: boolean; logger?: Logger },
   token: string,
 ): InFlightWork {
   const expected = Buffer.from(token);

@@ -1,4 +1,4 @@
-import { ChannelNameError, channelSlug, unusableNameMessage, withNumberSuffix } from '../channel-slug.js';
+import { ChannelNameError, channelSlug, unusableNameMessage, withNumberSuffix } from '../../core/channel-slug.js';
 
 /** Discord's limit on channel names. */
 export const DISCORD_CHANNEL_NAME_MAX = 100;

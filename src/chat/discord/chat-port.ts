@@ -9,7 +9,7 @@ import { fitEscaped } from '../fit-escaped.js';
 import { DISCORD_CHANNEL_NAME_MAX, discordChannelName, discordChannelNameCandidate } from './channel-name.js';
 import { escapeDiscordMarkdown } from './markdown.js';
 import { DiscordOperationError, explainDiscordError } from './errors.js';
-import { DISCORD_PLATFORM } from './interactions.js';
+import { DISCORD_PLATFORM } from './platform-id.js';
 import { renderDiscord } from './render.js';
 
 const messageSchema = z.object({ id: z.string(), channel_id: z.string() });

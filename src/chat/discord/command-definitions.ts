@@ -9,8 +9,8 @@ import {
   type RESTPostAPIContextMenuApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { FirebreakConfig } from '../../config/schema.js';
-import type { CommandRegistry } from '../../core/registry.js';
-import { resolveBound, type AnyCommandSpec, type ParamSpec } from '../../core/spec.js';
+import type { CommandCatalog, CommandDescription } from '../../core/command-catalog.js';
+import { resolveBound, type ParamSpec } from '../../core/params.js';
 
 export type DiscordCommandJson = RESTPostAPIChatInputApplicationCommandsJSONBody;
 /** Any application command: a slash command or a message command (right-click a message → Apps). */
@@ -70,7 +70,7 @@ function requiredFirst(params: readonly ParamSpec[]): ParamSpec[] {
 }
 
 /** One command spec as a Discord chat-input application command. Builders validate names and limits. */
-export function discordCommandFor(spec: AnyCommandSpec, config: FirebreakConfig): DiscordCommandJson {
+export function discordCommandFor(spec: CommandDescription, config: FirebreakConfig): DiscordCommandJson {
   const b = new SlashCommandBuilder().setName(spec.name).setDescription(description(spec.summary)).setContexts(InteractionContextType.Guild);
   if (spec.subcommands && spec.subcommands.length > 0) {
     for (const sub of spec.subcommands) {
@@ -87,7 +87,7 @@ export function discordCommandFor(spec: AnyCommandSpec, config: FirebreakConfig)
 }
 
 /** Every registered command, generated from the same specs that drive the text parser and /help. */
-export function discordCommands(registry: CommandRegistry, config: FirebreakConfig): DiscordCommandJson[] {
+export function discordCommands(registry: CommandCatalog, config: FirebreakConfig): DiscordCommandJson[] {
   return registry.list().map((spec) => discordCommandFor(spec, config));
 }
 
@@ -97,6 +97,6 @@ export function discordMessageCommands(): RESTPostAPIContextMenuApplicationComma
 }
 
 /** What `firebreak discord register` registers: every slash command, then the message commands. */
-export function discordApplicationCommands(registry: CommandRegistry, config: FirebreakConfig): DiscordApplicationCommandJson[] {
+export function discordApplicationCommands(registry: CommandCatalog, config: FirebreakConfig): DiscordApplicationCommandJson[] {
   return [...discordCommands(registry, config), ...discordMessageCommands()];
 }

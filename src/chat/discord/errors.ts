@@ -1,5 +1,5 @@
 import { DiscordAPIError, HTTPError } from 'discord.js';
-import { ChannelNameError } from '../channel-slug.js';
+import { ChannelNameError } from '../../core/channel-slug.js';
 
 /** A Discord operation that failed, with one sentence a person can act on. */
 export class DiscordOperationError extends Error {

@@ -6,7 +6,7 @@ import { parseCommandText } from '../../core/parser.js';
 import type { DeliveryClaims } from '../../core/delivery-claims.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
-import type { CommandRegistry } from '../../core/registry.js';
+import type { CommandCatalog } from '../../core/command-catalog.js';
 import type { Reply } from '../../core/reply.js';
 import type { RawArgs } from '../../core/spec.js';
 import type { Router } from '../../http/router.js';
@@ -16,11 +16,11 @@ import { ADD_TO_TIMELINE } from './command-definitions.js';
 import type { DiscordChat } from './chat-port.js';
 import { DiscordDelivery, ephemeralText } from './delivery.js';
 import { InteractionResponder } from './interaction-responder.js';
+import { DISCORD_PLATFORM } from './platform-id.js';
 import { interactionSchema, InteractionKind, type CommandOption, type Interaction } from './interaction-schema.js';
 import { renderDiscord } from './render.js';
 import { discordPublicKey, verifyDiscordSignature } from './verify-signature.js';
 
-export const DISCORD_PLATFORM = 'discord';
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
 
 /** Discord gives 3 s for the first answer; past this we defer and edit the message later. */
@@ -38,7 +38,7 @@ export interface DiscordInteractionsDeps {
   publicKey: string;
   applicationId: string;
   dispatcher: { dispatch(inv: Invocation, sink?: { progress(reply: Reply): Promise<void> }): Promise<DispatchResult> };
-  registry: CommandRegistry;
+  registry: CommandCatalog;
   /** Runs each interaction once: Redis, with the store for mutating ones when Redis is unreachable. */
   deliveries: DeliveryClaims;
   rest: REST;
@@ -89,7 +89,7 @@ function channelOf(i: Interaction): ChannelRef {
 
 /** Options as Discord sends them → the same RawArgs the text parser builds. */
 export function rawArgsFromOptions(
-  registry: CommandRegistry,
+  registry: CommandCatalog,
   command: string,
   options: readonly CommandOption[] = [],
   /** Who a user option names (Discord sends the id as the value, the user here). */
@@ -134,7 +134,7 @@ function messageCommandInput(i: Interaction): InvocationInput | null {
   return { kind: 'options', command: 'incident', args: { subcommand: 'mark', text: message.content || '(a message without text)', message: target, ...author } };
 }
 
-function invocationOf(i: Interaction, registry: CommandRegistry): Invocation {
+function invocationOf(i: Interaction, registry: CommandCatalog): Invocation {
   let input: InvocationInput;
   const marked = messageCommandInput(i);
   if (marked) {

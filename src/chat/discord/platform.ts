@@ -1,4 +1,4 @@
-import type { PlatformModule } from '../../core/platform-module.js';
+import type { PlatformModule } from '../platform-module.js';
 
 /**
  * Discord as a platform module: on when DISCORD_APPLICATION_ID or DISCORD_PUBLIC_KEY is set (both

@@ -1,8 +1,8 @@
 import { RESTEvents } from 'discord.js';
 import type { RuntimeEnv } from '../../config/env.js';
-import type { Dispatcher } from '../../core/dispatcher.js';
+import type { InvocationDispatcher } from '../../core/invocation.js';
 import type { Logger } from '../../core/ports.js';
-import type { Ports } from '../../core/services.js';
+import type { CorePorts } from '../../core/services.js';
 import type { Router } from '../../http/router.js';
 import { DiscordChat } from './chat-port.js';
 import { createDiscordRest } from './api.js';
@@ -33,8 +33,8 @@ export function startDiscord(
   router: Router,
   deps: {
     runtime: RuntimeEnv;
-    dispatcher: Dispatcher;
-    ports: Ports;
+    dispatcher: InvocationDispatcher;
+    ports: CorePorts;
     logger: Logger;
     /** Told of every 429 discord.js meets (firebreak_chat_rate_limited_total); it waits them out itself. */
     onRateLimited?: () => void;

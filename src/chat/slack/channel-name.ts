@@ -1,4 +1,4 @@
-import { ChannelNameError, channelSlug, unusableNameMessage, withNumberSuffix } from '../channel-slug.js';
+import { ChannelNameError, channelSlug, unusableNameMessage, withNumberSuffix } from '../../core/channel-slug.js';
 
 /** Slack's limit on channel names (conversations.create answers invalid_name_maxlength above it). */
 export const SLACK_CHANNEL_NAME_MAX = 80;

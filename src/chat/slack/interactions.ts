@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { deliverInvocation, InFlightWork } from '../../core/delivery.js';
 import type { ChatDelivery, DeliveryClaims } from '../../core/delivery-claims.js';
-import type { Dispatcher, Invocation } from '../../core/dispatcher.js';
+import type { Invocation, InvocationDispatcher } from '../../core/invocation.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import type { SlackApi } from './api.js';
@@ -71,7 +71,7 @@ export const reactionAddedSchema = z.object({
 export const TIMELINE_REACTION = 'pushpin';
 
 export interface InteractionDeps {
-  dispatcher: Dispatcher;
+  dispatcher: InvocationDispatcher;
   /** Runs each delivery once: Redis, with the store for mutating ones when Redis is unreachable. */
   deliveries: DeliveryClaims;
   logger: Logger;

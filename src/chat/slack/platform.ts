@@ -1,4 +1,4 @@
-import type { PlatformModule } from '../../core/platform-module.js';
+import type { PlatformModule } from '../platform-module.js';
 import { slackMode } from './mode.js';
 
 /**
@@ -19,7 +19,7 @@ export const slackPlatform: PlatformModule = {
       router: ctx.router,
       onRateLimited: ctx.onRateLimited,
       // 📌 counts only in an incident's own channel.
-      incidentChannel: async (platform, channelId) => (await ctx.ports.incidents.byChannel(platform, channelId)) !== null,
+      incidentChannel: async (platform, channelId) => (await ctx.ports.incidentChannels.byChannel(platform, channelId)) !== null,
     });
     if (!slack) return null;
     return { id: 'slack', chat: slack.chat, idle: () => slack.idle(), close: () => slack.close() };

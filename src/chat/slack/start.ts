@@ -1,5 +1,5 @@
 import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
-import type { Dispatcher } from '../../core/dispatcher.js';
+import type { InvocationDispatcher } from '../../core/invocation.js';
 import type { DeliveryClaims } from '../../core/delivery-claims.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
@@ -17,7 +17,7 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 const START_WAIT_MS = 10_000;
 
 export interface SlackDeps {
-  dispatcher: Dispatcher;
+  dispatcher: InvocationDispatcher;
   /** Paces messages per channel across replicas. */
   coordination: Coordination;
   /** Runs each delivery once (retries, redelivered envelopes, double clicks). */

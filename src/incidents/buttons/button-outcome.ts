@@ -5,10 +5,14 @@ import type { Placement } from '../../core/placement.js';
 import type { Reply } from '../../core/reply.js';
 import { noSuchIncident, type Acting, type ActResult } from '../incident-actions.js';
 import { linkedAlerts } from '../incident-messages.js';
+import type { IncidentsPorts } from '../ports.js';
 import { announcementCard, summaryCard } from '../summary-card.js';
 
 /** Who clicked, as the incident actions see it. */
-export function actingOf(press: ButtonPress<unknown>, env: ButtonEnv): Acting {
+/** What an incident button's handler is given: the incidents' ports. */
+export type IncidentButtonEnv = ButtonEnv<IncidentsPorts>;
+
+export function actingOf(press: ButtonPress<unknown>, env: IncidentButtonEnv): Acting {
   return { deps: { config: env.config, ports: env.ports }, actor: press.inv.actor, invocationId: press.invocationId, channel: press.inv.channel };
 }
 
@@ -59,12 +63,12 @@ export function changeOutcome(r: ActResult, sourceUpdate?: Reply): FinishedOutco
  * keeps a platform that showed "running…" in the card while the click was handled (Slack) from
  * leaving it so.
  */
-export async function summaryFace(env: ButtonEnv, incidentId: string): Promise<Reply | undefined> {
+export async function summaryFace(env: IncidentButtonEnv, incidentId: string): Promise<Reply | undefined> {
   const i = await env.ports.incidents.get(incidentId).catch(() => null);
   return i ? summaryCard(i, await linkedAlerts(env.ports, i)) : undefined;
 }
 
-export async function announcementFace(env: ButtonEnv, incidentId: string): Promise<Reply | undefined> {
+export async function announcementFace(env: IncidentButtonEnv, incidentId: string): Promise<Reply | undefined> {
   const i = await env.ports.incidents.get(incidentId).catch(() => null);
   return i ? announcementCard(i) : undefined;
 }

@@ -1,4 +1,5 @@
 import type { ButtonHandler } from '../../core/button-handlers.js';
+import type { IncidentsPorts } from '../ports.js';
 import { joinButton } from './join-button.js';
 import { leadButton } from './lead-button.js';
 import { openIncidentButton } from './open-button.js';
@@ -7,4 +8,4 @@ import { severityButton } from './severity-button.js';
 import { statusButton } from './status-button.js';
 
 /** The incident domain's buttons (registered in main.ts next to the core's). */
-export const incidentButtons: readonly ButtonHandler[] = [joinButton, leadButton, statusButton, severityButton, resolveButton, openIncidentButton];
+export const incidentButtons: readonly ButtonHandler<IncidentsPorts>[] = [joinButton, leadButton, statusButton, severityButton, resolveButton, openIncidentButton];

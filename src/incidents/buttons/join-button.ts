@@ -1,6 +1,6 @@
 import { defineButton } from '../../core/button-handlers.js';
 import { joinIncident } from '../incident-actions.js';
-import { actingOf, announcementFace, incidentIdPayload, incidentRecord, noSuchIncidentReply } from './button-outcome.js';
+import { actingOf, announcementFace, incidentIdPayload, incidentRecord, noSuchIncidentReply, type IncidentButtonEnv } from './button-outcome.js';
 
 /**
  * `inc-join:INC-42` (Join on the announcement): the clicker is invited to the incident's channel
@@ -16,7 +16,7 @@ export const joinButton = defineButton({
   payload: incidentIdPayload,
   malformed: noSuchIncidentReply,
   record: (arg) => incidentRecord('Join', arg),
-  async handle(press, env) {
+  async handle(press, env: IncidentButtonEnv) {
     const r = await joinIncident(actingOf(press, env), press.payload);
     if (!r.incident) return { status: 'invalid', reply: r.reply };
     const face = await announcementFace(env, r.incident.id);

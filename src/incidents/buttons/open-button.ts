@@ -4,7 +4,7 @@ import { defineButton } from '../../core/button-handlers.js';
 import type { Reply } from '../../core/reply.js';
 import { declareForAlertGroup } from '../alert-incidents.js';
 import { declaredReply } from '../declare.js';
-import { incidentRecord } from './button-outcome.js';
+import { incidentRecord, type IncidentButtonEnv } from './button-outcome.js';
 
 const unknownAlert = (arg: string): Reply => ({
   title: 'Unknown alert',
@@ -27,7 +27,7 @@ export const openIncidentButton = defineButton({
   payload: z.string().regex(/^\d{1,18}$/),
   malformed: unknownAlert,
   record: (arg) => incidentRecord('Open incident', arg),
-  async handle(press, env) {
+  async handle(press, env: IncidentButtonEnv) {
     const group = await env.ports.alerts.get(press.payload);
     if (!group) return { status: 'invalid', reply: unknownAlert(press.payload) };
     const d = await declareForAlertGroup({ config: env.config, ports: env.ports }, group, {

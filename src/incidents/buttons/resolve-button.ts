@@ -1,6 +1,6 @@
 import { defineButton } from '../../core/button-handlers.js';
 import { changeStatus } from '../incident-actions.js';
-import { actingOf, changeOutcome, incidentIdPayload, incidentRecord, noSuchIncidentReply, summaryFace } from './button-outcome.js';
+import { actingOf, changeOutcome, incidentIdPayload, incidentRecord, noSuchIncidentReply, summaryFace, type IncidentButtonEnv } from './button-outcome.js';
 
 /** `inc-resolve:INC-42` (Resolve on the summary card; the platform asks once more first). */
 export const resolveButton = defineButton({
@@ -12,7 +12,7 @@ export const resolveButton = defineButton({
   payload: incidentIdPayload,
   malformed: noSuchIncidentReply,
   record: (arg) => incidentRecord('Resolve', arg),
-  async handle(press, env) {
+  async handle(press, env: IncidentButtonEnv) {
     const r = await changeStatus(actingOf(press, env), press.payload, 'resolved', null);
     return changeOutcome(r, await summaryFace(env, press.payload));
   },

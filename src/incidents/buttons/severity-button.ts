@@ -2,7 +2,7 @@ import { defineButton } from '../../core/button-handlers.js';
 import { changeSeverity, noSuchIncident } from '../incident-actions.js';
 import { parseSeverity } from '../model.js';
 import { severityLabel, severityPicker } from '../summary-card.js';
-import { actingOf, changeOutcome, incidentRecord, pickedText, pickerPayload, summaryFace } from './button-outcome.js';
+import { actingOf, changeOutcome, incidentRecord, pickedText, pickerPayload, summaryFace, type IncidentButtonEnv } from './button-outcome.js';
 
 /** `inc-sev:INC-42` (Change severity): a picker for the clicker. `inc-sev:INC-42:1`: sets SEV1. */
 export const severityButton = defineButton({
@@ -14,7 +14,7 @@ export const severityButton = defineButton({
   payload: pickerPayload(parseSeverity),
   malformed: (arg) => ({ title: 'Unknown severity', status: 'error', text: `"${pickedText(arg)}" is not a severity; this button may come from an older version.` }),
   record: (arg, p) => incidentRecord(p?.to ? `Set ${severityLabel(p.to)}` : 'Change severity', arg),
-  async handle(press, env) {
+  async handle(press, env: IncidentButtonEnv) {
     const { id, to } = press.payload;
     if (to === undefined) {
       const i = await env.ports.incidents.get(id);

@@ -2,7 +2,7 @@ import { defineButton } from '../../core/button-handlers.js';
 import { changeStatus, noSuchIncident } from '../incident-actions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../model.js';
 import { statusPicker } from '../summary-card.js';
-import { actingOf, changeOutcome, incidentRecord, pickedText, pickerPayload, summaryFace } from './button-outcome.js';
+import { actingOf, changeOutcome, incidentRecord, pickedText, pickerPayload, summaryFace, type IncidentButtonEnv } from './button-outcome.js';
 
 const parseStatus = (to: string): IncidentStatus | null => (INCIDENT_STATUSES.includes(to as IncidentStatus) ? (to as IncidentStatus) : null);
 
@@ -19,7 +19,7 @@ export const statusButton = defineButton({
   payload: pickerPayload(parseStatus),
   malformed: (arg) => ({ title: 'Unknown status', status: 'error', text: `"${pickedText(arg)}" is not a status; this button may come from an older version.` }),
   record: (arg, p) => incidentRecord(p?.to ? `Set ${p.to}` : 'Update status', arg),
-  async handle(press, env) {
+  async handle(press, env: IncidentButtonEnv) {
     const { id, to } = press.payload;
     if (to === undefined) {
       const i = await env.ports.incidents.get(id);

@@ -1,5 +1,5 @@
 import type { BackupDestinationConfig, BackupTargetConfig } from '../../config/schema.js';
-import type { BackupProgress, BackupRunner, BackupRunResult, RestoreRunResult } from '../../core/ports.js';
+import type { BackupProgress, BackupRunner, BackupRunResult, RestoreRunResult } from '../../backups/backup-port.js';
 import { dumpCommand, fileExtension, restoreCommand } from './dump-command.js';
 import { objectStoreFor } from './object-store.js';
 import { rowCounts } from './row-counts.js';

@@ -5,7 +5,7 @@ import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
 import { failureLine } from '../commands/failure-line.js';
 import { toolEnv } from '../tool-env.js';
-import type { BackupProgress, BackupRunResult } from '../../core/ports.js';
+import type { BackupProgress, BackupRunResult } from '../../backups/backup-port.js';
 import type { DumpCommand } from './dump-command.js';
 import { UploadLeftBehindError, type ObjectStore } from './object-store.js';
 

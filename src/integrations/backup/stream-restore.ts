@@ -9,7 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import { failureLine } from '../commands/failure-line.js';
 import { toolEnv } from '../tool-env.js';
-import type { RestoreRunResult } from '../../core/ports.js';
+import type { RestoreRunResult } from '../../backups/backup-port.js';
 import type { DumpCommand } from './dump-command.js';
 import type { ObjectStore } from './object-store.js';
 import { HashTap, tail } from './stream-backup.js';

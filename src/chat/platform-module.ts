@@ -1,16 +1,16 @@
 import type { RuntimeEnv } from '../config/env.js';
+import type { ChatPlatformPort } from '../core/chat-port.js';
+import type { InvocationDispatcher } from '../core/invocation.js';
+import type { Logger } from '../core/logger.js';
+import type { PlatformId } from '../config/platforms.js';
+import type { CorePorts } from '../core/services.js';
 import type { Router } from '../http/router.js';
-import type { ChatPlatformPort } from './chat-port.js';
-import type { Dispatcher } from './dispatcher.js';
-import type { PlatformId } from './platforms.js';
-import type { Logger } from './ports.js';
-import type { Ports } from './services.js';
 
 /** What a platform gets when it starts: the one dispatcher, the ports, the shared HTTP router. */
 export interface PlatformContext {
   runtime: RuntimeEnv;
-  dispatcher: Dispatcher;
-  ports: Ports;
+  dispatcher: InvocationDispatcher;
+  ports: CorePorts;
   logger: Logger;
   /** The one HTTP server's routes: platforms that receive webhooks add theirs. */
   router: Router;

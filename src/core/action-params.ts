@@ -1,7 +1,7 @@
 import type { ActionConfig, ActionParamConfig } from '../config/schema.js';
-import type { ActionParamValues } from '../core/ports.js';
-import { didYouMean } from '../core/did-you-mean.js';
-import { truncate } from '../core/parser.js';
+import type { ActionParamValues } from './ports.js';
+import { didYouMean } from './did-you-mean.js';
+import { truncate } from './parser.js';
 
 /** Longest value any param accepts, whatever its pattern says: a param is a name or a number, not a document. */
 const MAX_VALUE_LENGTH = 200;

@@ -1,0 +1,13 @@
+import type { CorePorts } from '../core/services.js';
+import type { AlertStore, IngestResult } from './alert-store.js';
+
+/** What the alerts room uses: the core's ports and its own store. */
+export interface AlertsPorts extends CorePorts {
+  /** Alert groups and their cards' state (Alertmanager, Grafana, the health watch). */
+  alerts: AlertStore;
+  /**
+   * Run after an alert notification is stored: the incidents' reactions (declare from a route,
+   * join an open incident). main.ts builds it from the incidents' ports before these.
+   */
+  alertReactions?: (result: IngestResult) => Promise<void>;
+}

@@ -1,0 +1,2 @@
+/** The platform id of everything Discord: actors, channels, the chat port. */
+export const DISCORD_PLATFORM = 'discord';
