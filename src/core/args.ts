@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { AnyCommandSpec, ParamSpec, RawArgs } from './spec.js';
 import { didYouMean } from './did-you-mean.js';
-import { truncate, type ParsedText } from './parser.js';
+import type { ParsedText } from './parser.js';
+import { cut } from './text-format.js';
 
 export class ArgsError extends Error {
   override name = 'ArgsError';
@@ -24,7 +25,7 @@ export function rawArgsFromText(spec: AnyCommandSpec, parsed: ParsedText): RawAr
       throw new ArgsError(`/${spec.name} needs one of: ${names.join(', ')}. Usage: ${spec.usage}`);
     }
     if (!names.includes(first.toLowerCase())) {
-      throw new ArgsError(`/${spec.name} has no "${truncate(first, 40)}".${didYouMean(first, names, `/${spec.name} `)} Use one of: ${names.join(', ')}.`);
+      throw new ArgsError(`/${spec.name} has no "${cut(first, 40)}".${didYouMean(first, names, `/${spec.name} `)} Use one of: ${names.join(', ')}.`);
     }
     raw.subcommand = first.toLowerCase();
   }
