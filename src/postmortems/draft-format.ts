@@ -1,6 +1,7 @@
 /**
- * How the draft writes times, durations and excerpts. UTC everywhere, so the same incident drafts
- * the same text on every machine (and a golden file can pin it).
+ * How the draft writes times and tool output excerpts (durations and one-line text are
+ * core/text-format.ts's 'span' style and oneLine). UTC everywhere, so the same incident drafts the
+ * same text on every machine (and a golden file can pin it).
  */
 
 const DAY_MS = 86_400_000;
