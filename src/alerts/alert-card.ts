@@ -6,7 +6,8 @@
  */
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Reply, ReplyButton, ReplyField } from '../core/reply.js';
-import { countsText, cut, duration, groupName, groupStatus, utcDateTime, utcTime } from './alert-format.js';
+import { cut, duration } from '../core/text-format.js';
+import { countsText, groupName, groupStatus, utcDateTime, utcTime } from './alert-format.js';
 import type { AlertGroup, StoredAlert } from './model.js';
 import { runbookButtons } from './runbook-buttons.js';
 
@@ -97,7 +98,7 @@ function stateFields(group: AlertGroup, now: Date): ReplyField[] {
     { label: 'Started', value: utcDateTime(start) },
   ];
   if (group.status === 'resolved' && group.resolvedAt) {
-    fields.push({ label: 'Resolved', value: `${utcTime(group.resolvedAt, start)}, fired for ${duration(group.resolvedAt.getTime() - start.getTime())}` });
+    fields.push({ label: 'Resolved', value: `${utcTime(group.resolvedAt, start)}, fired for ${duration(group.resolvedAt.getTime() - start.getTime(), 'age')}` });
   }
   if (group.incidentId) fields.push({ label: 'Incident', value: cut(group.incidentId, 20) });
   const ack = group.acknowledged;

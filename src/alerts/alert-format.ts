@@ -4,9 +4,8 @@
  * each platform's renderer.
  */
 import type { ReplyStatus } from '../core/reply.js';
+import { cut } from '../core/text-format.js';
 import type { AlertGroup } from './model.js';
-
-export const cut = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 /** Severity words seen in Alertmanager rules, Grafana and paging tools, most urgent first. */
 const SEVERITY_RANKS: readonly (readonly string[])[] = [
@@ -50,18 +49,6 @@ export function utcDateTime(d: Date): string {
 /** "14:02 UTC" on the day of `sameDayAs`, else the full date. */
 export function utcTime(d: Date, sameDayAs: Date): string {
   return d.toISOString().slice(0, 10) === sameDayAs.toISOString().slice(0, 10) ? `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC` : utcDateTime(d);
-}
-
-/** "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
-export function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`;
-  const d = Math.floor(h / 24);
-  return h % 24 === 0 ? `${d} d` : `${d} d ${h % 24} h`;
 }
 
 /** "3 firing, 1 resolved" (only the parts that are not zero; "none" when both are). */

@@ -3,7 +3,8 @@
  * for the first few that nobody has acknowledged. Pure, like the card.
  */
 import type { Reply, ReplyButton, ReplyRow } from '../core/reply.js';
-import { compareGroups, cut, duration, groupStatus, utcTime } from './alert-format.js';
+import { cut, duration } from '../core/text-format.js';
+import { compareGroups, groupStatus, utcTime } from './alert-format.js';
 import type { AlertGroup } from './model.js';
 import { MAX_ACTION_ID } from './runbook-buttons.js';
 
@@ -32,7 +33,7 @@ function row(g: AlertGroup, now: Date): ReplyRow {
       g.service ? cut(g.service, 40) : '—',
       g.severity ? cut(g.severity, 20) : 'no severity',
       `${g.firingCount} firing`,
-      `since ${utcTime(g.firstFiredAt, now)} (${duration(now.getTime() - g.firstFiredAt.getTime())})`,
+      `since ${utcTime(g.firstFiredAt, now)} (${duration(now.getTime() - g.firstFiredAt.getTime(), 'age')})`,
       g.acknowledged ? `acknowledged by ${cut(g.acknowledged.by.name, 40)}` : 'not acknowledged',
     ],
   };

@@ -15,6 +15,7 @@ import type { Actor } from '../core/identity.js';
 import { pageSeverity, type PagingPort } from '../core/paging-port.js';
 import type { Reply, ReplyMention } from '../core/reply.js';
 import type { AlertsPorts } from './ports.js';
+import { duration } from '../core/text-format.js';
 import { groupMessageKey } from './alert-store.js';
 import type { AlertGroup } from './model.js';
 
@@ -69,11 +70,6 @@ export function dueSteps(config: FirebreakConfig, group: AlertGroup, now: Date):
   return stepOrder(steps).filter((i) => !group.escalated.includes(i) && appliesTo(steps[i]!, group) && firing >= steps[i]!.after_min * 60_000);
 }
 
-function minutes(ms: number): string {
-  const m = Math.max(0, Math.floor(ms / 60_000));
-  return m < 120 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}
-
 function groupName(group: AlertGroup): string {
   return group.service ? `${group.alertname} (${group.service})` : group.alertname;
 }
@@ -95,10 +91,10 @@ export function escalationMessage(config: FirebreakConfig, group: AlertGroup, st
   lines.push(
     next === undefined
       ? 'Acknowledge it on the card.'
-      : `Acknowledge it on the card, or it escalates in ${minutes((steps[next]!.after_min - s.after_min) * 60_000)}${steps[next]!.pagerduty && !s.pagerduty ? ' to PagerDuty' : ''}.`,
+      : `Acknowledge it on the card, or it escalates in ${duration((steps[next]!.after_min - s.after_min) * 60_000, 'escalation')}${steps[next]!.pagerduty && !s.pagerduty ? ' to PagerDuty' : ''}.`,
   );
   return {
-    title: `${groupName(group)} unacknowledged for ${minutes(now.getTime() - group.firstFiredAt.getTime())}`,
+    title: `${groupName(group)} unacknowledged for ${duration(now.getTime() - group.firstFiredAt.getTime(), 'escalation')}`,
     status: page && !page.ok ? 'error' : 'warning',
     text: lines.join('\n'),
     mentions: s.mention.map(mentionFromConfig),
@@ -198,7 +194,7 @@ async function trigger(ports: EscalationPorts, group: AlertGroup, step: number, 
   const result = await attempt(paging, (p) =>
     p.trigger({
       dedupKey: key,
-      summary: `${groupName(group)} unacknowledged for ${minutes(now.getTime() - group.firstFiredAt.getTime())}${group.commonAnnotations.summary ? `: ${group.commonAnnotations.summary}` : ''}`,
+      summary: `${groupName(group)} unacknowledged for ${duration(now.getTime() - group.firstFiredAt.getTime(), 'escalation')}${group.commonAnnotations.summary ? `: ${group.commonAnnotations.summary}` : ''}`,
       source: group.service ?? 'firebreak',
       severity: pageSeverity(group.severity),
       timestamp: group.firstFiredAt,

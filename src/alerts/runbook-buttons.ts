@@ -9,7 +9,7 @@
 import { checkParamValues } from '../core/action-params.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { ReplyButton } from '../core/reply.js';
-import { cut } from './alert-format.js';
+import { cut } from '../core/text-format.js';
 import type { AlertGroup, StoredAlert } from './model.js';
 
 /** ReplyButton.actionId promises ≤ 90 characters (Discord's custom_id is 100 with our prefix). */

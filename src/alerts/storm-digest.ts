@@ -4,7 +4,8 @@
  * first, so no group is invisible while its own card waits its turn. Pure, like the card.
  */
 import type { Reply, ReplyRow, ReplyStatus } from '../core/reply.js';
-import { compareGroups, countsText, cut, duration, groupStatus, utcTime } from './alert-format.js';
+import { cut, duration } from '../core/text-format.js';
+import { compareGroups, countsText, groupStatus, utcTime } from './alert-format.js';
 import type { AlertGroup } from './model.js';
 
 /** Pages per storm: past that the last page counts the rest and /alerts lists them. */
@@ -131,6 +132,6 @@ export function renderDigestPage(plan: DigestPlan, page: number, channel: string
 export function renderDigestOver(page: number, channel: string, openedAt: Date | null, now: Date): Reply {
   const where = `#${cut(channel.replace(/^#/, ''), 60)}`;
   if (page > 1) return { title: `Alert storm in ${where} is over (page ${page})`, status: 'ok', text: 'Every group is on its own card now.' };
-  const lasted = openedAt ? ` It lasted ${duration(now.getTime() - openedAt.getTime())} (from ${utcTime(openedAt, now)}).` : '';
+  const lasted = openedAt ? ` It lasted ${duration(now.getTime() - openedAt.getTime(), 'age')} (from ${utcTime(openedAt, now)}).` : '';
   return { title: `Alert storm in ${where} is over`, status: 'ok', text: `Every group is on its own card now.${lasted}`, buttons: [{ actionId: 'run:/alerts', label: 'List firing' }] };
 }

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { FirebreakConfig } from '../config/schema.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
-import { truncate } from '../core/parser.js';
 import type { BackupRecord } from '../backups/backup-port.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';
 import { alreadyRunning, roleDenied } from '../core/authorize.js';
@@ -10,7 +9,8 @@ import { defineAppCommand, type AppCommandContext } from '../app/command.js';
 import { reportBackupProblem } from '../backups/backup-report.js';
 import { backupLeaseKey, configuredTarget } from '../backups/backup-targets.js';
 import { runBackupJob } from '../backups/run-backup-job.js';
-import { describeDatabaseUrl, describeRecord, formatBytes, formatDuration, formatTime } from '../backups/backup-format.js';
+import { describeDatabaseUrl, describeRecord, formatBytes, formatTime } from '../backups/backup-format.js';
+import { cut, duration } from '../core/text-format.js';
 
 const NOW_ROLE = 'responders';
 const RESTORE_ROLE = 'admins';
@@ -37,7 +37,7 @@ function noTargets(ctx: AppCommandContext): Outcome {
 function unknownTarget(config: FirebreakConfig, name: string): Outcome {
   return {
     status: 'invalid',
-    reply: { title: 'Unknown backup target', status: 'error', text: `There is no backup target "${truncate(name, 40)}".${didYouMean(name, targetNames(config))} Targets: ${targetNames(config).join(', ')}.`, ephemeral: true },
+    reply: { title: 'Unknown backup target', status: 'error', text: `There is no backup target "${cut(name, 40)}".${didYouMean(name, targetNames(config))} Targets: ${targetNames(config).join(', ')}.`, ephemeral: true },
   };
 }
 
@@ -91,7 +91,7 @@ async function backupNow(ctx: AppCommandContext, requested: string | undefined):
   return {
     status: 'ok',
     reply: {
-      title: `${name} backed up: ${formatBytes(result.sizeBytes)} gzipped in ${formatDuration(result.durationMs)}`,
+      title: `${name} backed up: ${formatBytes(result.sizeBytes)} gzipped in ${duration(result.durationMs, 'elapsed')}`,
       status: 'ok',
       fields: [
         { label: 'Backup', value: record.id },
@@ -140,9 +140,9 @@ async function listBackups(ctx: AppCommandContext, requested: string | undefined
           r.target,
           formatTime(r.startedAt),
           r.sizeBytes !== null && r.status === 'complete' ? formatBytes(r.sizeBytes) : '—',
-          r.durationMs !== null ? formatDuration(r.durationMs) : '—',
+          r.durationMs !== null ? duration(r.durationMs, 'elapsed') : '—',
           r.status,
-          r.status === 'failed' ? truncate(r.error ?? '', 120) : r.trigger.startsWith('schedule:') ? 'scheduled' : `by ${r.requestedBy}`,
+          r.status === 'failed' ? cut(r.error ?? '', 120) : r.trigger.startsWith('schedule:') ? 'scheduled' : `by ${r.requestedBy}`,
         ],
       });
     }
@@ -168,7 +168,7 @@ async function planRestore(ctx: AppCommandContext, id: string | undefined): Prom
   if (!backups) return { status: 'failed', reply: { title: 'Backups are not available', status: 'error', text: 'No backup store is wired in this Firebreak process. Nothing was restored.' } };
   if (!ctx.hasRole(RESTORE_ROLE)) return roleDenied('/backup restore', RESTORE_ROLE, ctx.actor);
   const record = await backups.records.get(id);
-  if (!record) return { status: 'invalid', reply: { title: 'Unknown backup', status: 'error', text: `There is no backup "${truncate(id, 40)}". See /backup list.`, ephemeral: true } };
+  if (!record) return { status: 'invalid', reply: { title: 'Unknown backup', status: 'error', text: `There is no backup "${cut(id, 40)}". See /backup list.`, ephemeral: true } };
   if (record.status !== 'complete' || !record.sha256 || !record.location) {
     return { status: 'invalid', reply: { title: 'Backup cannot be restored', status: 'error', text: `${record.id} is ${record.status}, not complete: only complete backups can be restored. Nothing was restored.`, ephemeral: true } };
   }
@@ -232,7 +232,7 @@ async function executeRestore(ctx: AppCommandContext, payload: unknown): Promise
   return {
     status: 'ok',
     reply: {
-      title: `${database} restored from ${record.id} in ${formatDuration(r.durationMs)}: ${r.tables.length} tables, ${total} rows`,
+      title: `${database} restored from ${record.id} in ${duration(r.durationMs, 'elapsed')}: ${r.tables.length} tables, ${total} rows`,
       status: 'ok',
       text: 'Checksum verified before restoring.',
       rows: r.tables.slice(0, 25).map((t) => ({ status: 'ok' as const, cells: [t.table, `${t.rows} rows`] })),

@@ -3,11 +3,11 @@ import type { FirebreakConfig, ServiceConfig } from '../config/schema.js';
 import { formatArgv } from '../core/argv-display.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
-import { truncate } from '../core/parser.js';
 import type { DeployConfig, DeployOperation, DeployPort, DeployRunResult, DeployState, DeployTarget } from '../core/ports.js';
 import { excerpt } from '../core/redact.js';
 import type { Reply } from '../core/reply.js';
 import type { CommandContext } from '../core/spec.js';
+import { cut } from '../core/text-format.js';
 
 /** The role every deploy operation needs, to request and to confirm. */
 export const DEPLOY_ROLE = 'responders';
@@ -50,7 +50,7 @@ export function resolveService(ctx: CommandContext, command: string, typed: stri
   const name = serviceKey(ctx.config, typed);
   const service = name === undefined ? undefined : ctx.config.services[name];
   if (name === undefined || !service) {
-    return { ok: false, outcome: invalid('Unknown service', `There is no service called "${truncate(typed, 40)}".${didYouMean(typed, known)} ${knownText}`) };
+    return { ok: false, outcome: invalid('Unknown service', `There is no service called "${cut(typed, 40)}".${didYouMean(typed, known)} ${knownText}`) };
   }
   if (!service.deploy) {
     return { ok: false, outcome: invalid(`${name} has no deploy config`, `${name} has no deploy config (services.${name}.deploy), so Firebreak cannot ${verb} it. ${knownText}`) };
@@ -63,10 +63,6 @@ export function resolveService(ctx: CommandContext, command: string, typed: stri
 /** A whole number typed by a person; anything else (signs, decimals, words, huge numbers) is refused. */
 export function wholeNumber(raw: string): number | null {
   return /^\d{1,7}$/.test(raw) ? Number(raw) : null;
-}
-
-export function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
 
 /** The tag part of an image ("ghcr.io/acme/api:v1.2.3" → "api:v1.2.3"), for titles; fields show it whole. */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Outcome } from '../core/outcome.js';
-import { truncate } from '../core/parser.js';
 import type { Reply } from '../core/reply.js';
 import { appSubcommand, defineAppCommand, type AppCommandContext } from '../app/command.js';
 import type { ParamSpec } from '../core/spec.js';
 import { subcommandTable } from '../core/subcommands.js';
+import { cut } from '../core/text-format.js';
 import { declaredReply, declareIncident, openOwnChannel } from '../incidents/declare.js';
 import {
   addActionItem,
@@ -53,7 +53,7 @@ const acting = (ctx: AppCommandContext): Acting => ({ deps: { config: ctx.config
 async function target(ctx: AppCommandContext, given: string | undefined): Promise<Incident | Outcome> {
   if (given !== undefined) {
     const id = normalizeIncidentId(given);
-    if (!id) return invalid('Not an incident id', `"${truncate(given, 20)}" is not an incident id: they look like INC-42.`);
+    if (!id) return invalid('Not an incident id', `"${cut(given, 20)}" is not an incident id: they look like INC-42.`);
     const found = await ctx.ports.incidents.get(id);
     return found ?? { status: 'invalid', reply: noSuchIncident(id).reply };
   }
@@ -84,7 +84,7 @@ async function onIncident(ctx: AppCommandContext, given: string | undefined, act
 
 async function giveRole(ctx: AppCommandContext, a: Acting, i: Incident, roleText: string, personText: string): Promise<Outcome> {
   const role = roleText as RoleName;
-  if (!ROLE_NAMES.includes(role)) return invalid('Unknown role', `"${truncate(role, 20)}" is not a role: use comms, scribe or lead.`);
+  if (!ROLE_NAMES.includes(role)) return invalid('Unknown role', `"${cut(role, 20)}" is not a role: use comms, scribe or lead.`);
   const person = parsePerson(personText, ctx.actor);
   if (!person.ok) return invalid('Who?', person.problem);
   return acted(assignRole(a, i.id, role, person.person), i.id);
@@ -111,7 +111,7 @@ async function declare(ctx: AppCommandContext, args: { title: string; severity?:
   const split = splitTitle(plainText(args.title));
   const sevText = args.severity ?? split.severity;
   const severity = sevText === undefined ? ctx.config.incidents.default_severity : parseSeverity(sevText);
-  if (!severity) return invalid('Unknown severity', `"${truncate(sevText ?? '', 10)}" is not a severity: use sev1–sev4 (or P1–P4).`);
+  if (!severity) return invalid('Unknown severity', `"${cut(sevText ?? '', 10)}" is not a severity: use sev1–sev4 (or P1–P4).`);
   if (split.title.length > MAX_TITLE) return invalid('Title too long', `The title is ${split.title.length} characters; keep it under ${MAX_TITLE} (details go in /incident note).`);
   const d = await declareIncident(
     { config: ctx.config, ports: ctx.ports },
@@ -140,7 +140,7 @@ async function list(ctx: AppCommandContext): Promise<Outcome> {
       status: 'info',
       rows: open.map((i) => ({
         status: i.severity === 'sev1' ? 'error' : i.severity === 'sev2' ? 'warning' : 'info',
-        cells: [i.id, severityLabel(i.severity), i.status, truncate(i.title, 60), i.channel ? `#${i.channel.name}` : '—', `lead ${personName(i.roles.lead)}`, formatUtc(i.declaredAt)],
+        cells: [i.id, severityLabel(i.severity), i.status, cut(i.title, 60), i.channel ? `#${i.channel.name}` : '—', `lead ${personName(i.roles.lead)}`, formatUtc(i.declaredAt)],
       })),
       ephemeral: true,
     },
@@ -191,7 +191,7 @@ const subcommands = subcommandTable([
     run: (ctx, args) =>
       onIncident(ctx, args.incident, (i, a) => {
         const status = args.status.toLowerCase() as IncidentStatus;
-        if (!INCIDENT_STATUSES.includes(status)) return Promise.resolve(invalid('Unknown status', `"${truncate(args.status, 20)}" is not a status: use ${INCIDENT_STATUSES.join(', ')}.`));
+        if (!INCIDENT_STATUSES.includes(status)) return Promise.resolve(invalid('Unknown status', `"${cut(args.status, 20)}" is not a status: use ${INCIDENT_STATUSES.join(', ')}.`));
         return acted(changeStatus(a, i.id, status, args.text ? plainText(args.text) : null), i.id);
       }),
   }),
@@ -203,7 +203,7 @@ const subcommands = subcommandTable([
     run: (ctx, args) =>
       onIncident(ctx, args.incident, (i, a) => {
         const severity = parseSeverity(args.severity);
-        if (!severity) return Promise.resolve(invalid('Unknown severity', `"${truncate(args.severity, 10)}" is not a severity: use 1–4 (sev1–sev4, P1–P4).`));
+        if (!severity) return Promise.resolve(invalid('Unknown severity', `"${cut(args.severity, 10)}" is not a severity: use 1–4 (sev1–sev4, P1–P4).`));
         return acted(changeSeverity(a, i.id, severity), i.id);
       }),
   }),

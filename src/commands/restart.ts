@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Outcome } from '../core/outcome.js';
 import { defineCommand } from '../core/spec.js';
-import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, seconds, shortImage, target, wordArg } from './deploy-common.js';
+import { duration } from '../core/text-format.js';
+import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, shortImage, target, wordArg } from './deploy-common.js';
 
 const payloadSchema = z.object({ service: z.string() });
 
@@ -45,8 +46,8 @@ export const restartCommand = defineCommand({
     const s = result.state;
     return finished(
       result,
-      { title: `${r.name} restarted${s && s.replicas !== null ? `: ${readyText(s)}` : ''} in ${seconds(result.durationMs)}`, text: s?.revision ? `Kubernetes records the restart as revision ${s.revision}.` : undefined },
-      `Restart of ${r.name} failed after ${seconds(result.durationMs)}`,
+      { title: `${r.name} restarted${s && s.replicas !== null ? `: ${readyText(s)}` : ''} in ${duration(result.durationMs, 'seconds')}`, text: s?.revision ? `Kubernetes records the restart as revision ${s.revision}.` : undefined },
+      `Restart of ${r.name} failed after ${duration(result.durationMs, 'seconds')}`,
     );
   },
 });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { Outcome } from '../core/outcome.js';
-import { truncate } from '../core/parser.js';
 import { defineCommand } from '../core/spec.js';
-import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, seconds, shortImage, target, wholeNumber, wordArg } from './deploy-common.js';
+import { cut, duration } from '../core/text-format.js';
+import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, shortImage, target, wholeNumber, wordArg } from './deploy-common.js';
 
 const payloadSchema = z.object({ service: z.string(), toRevision: z.number().int().positive().nullable(), fromRevision: z.number().int().nullable() });
 
@@ -23,7 +23,7 @@ export const rollbackCommand = defineCommand({
     let requested: number | null = null;
     if (args.revision !== undefined) {
       requested = wholeNumber(args.revision);
-      if (requested === null || requested < 1) return invalid('/rollback: invalid revision', `The revision must be a whole number such as 13, not "${truncate(args.revision, 30)}". /status ${r.name} lists them.`);
+      if (requested === null || requested < 1) return invalid('/rollback: invalid revision', `The revision must be a whole number such as 13, not "${cut(args.revision, 30)}". /status ${r.name} lists them.`);
     }
 
     if (r.deploy.kind === 'commands') {
@@ -115,11 +115,11 @@ export const rollbackCommand = defineCommand({
     return finished(
       result,
       {
-        title: `${r.name} rolled back to ${where}${s?.image ? ` (${shortImage(s.image)})` : ''}${ready} in ${seconds(result.durationMs)}`,
+        title: `${r.name} rolled back to ${where}${s?.image ? ` (${shortImage(s.image)})` : ''}${ready} in ${duration(result.durationMs, 'seconds')}`,
         text: s?.revision !== null && s?.revision !== undefined && to !== null && s.revision !== to ? `Kubernetes records the rollback as revision ${s.revision}.` : undefined,
         fields: s && s.image ? [{ label: 'Image', value: s.image }] : undefined,
       },
-      `Rollback of ${r.name} failed after ${seconds(result.durationMs)}`,
+      `Rollback of ${r.name} failed after ${duration(result.durationMs, 'seconds')}`,
     );
   },
 });

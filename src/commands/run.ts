@@ -3,13 +3,14 @@ import type { ActionConfig, FirebreakConfig } from '../config/schema.js';
 import { displayArgv } from '../core/argv-display.js';
 import { didYouMean } from '../core/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
-import { ParseError, splitWords, truncate } from '../core/parser.js';
+import { ParseError, splitWords } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';
 import type { ReplyField } from '../core/reply.js';
 import { alreadyRunning } from '../core/authorize.js';
 import { interruptedText, shuttingDownReply } from '../core/step-plan.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
 import { checkParamValues, paramHint, parseParamWords } from '../core/action-params.js';
+import { cut, duration } from '../core/text-format.js';
 
 const payloadSchema = z.object({
   name: z.string(),
@@ -18,10 +19,6 @@ const payloadSchema = z.object({
 
 function actionNames(config: FirebreakConfig): string[] {
   return Object.keys(config.actions);
-}
-
-function duration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function paramFields(values: ActionParamValues): ReplyField[] {
@@ -64,7 +61,7 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
   return {
     status: r.ok ? 'ok' : 'failed',
     reply: {
-      title: r.ok ? `${name}: done (${how} in ${duration(r.durationMs)})` : `${name} failed (${how} after ${duration(r.durationMs)})`,
+      title: r.ok ? `${name}: done (${how} in ${duration(r.durationMs, 'tenths')})` : `${name} failed (${how} after ${duration(r.durationMs, 'tenths')})`,
       status: r.ok ? 'ok' : 'error',
       text: r.problem,
       fields: paramFields(values),
@@ -135,7 +132,7 @@ export const runCommand = defineCommand({
         reply: {
           title: 'Unknown action',
           status: 'error',
-          text: known.length > 0 ? `There is no action "${truncate(args.action, 40)}".${didYouMean(name, known)} Actions: ${known.join(', ')}.` : `There is no action "${truncate(args.action, 40)}": no custom actions are configured.`,
+          text: known.length > 0 ? `There is no action "${cut(args.action, 40)}".${didYouMean(name, known)} Actions: ${known.join(', ')}.` : `There is no action "${cut(args.action, 40)}": no custom actions are configured.`,
           ephemeral: true,
         },
       };

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Outcome } from '../core/outcome.js';
-import { truncate } from '../core/parser.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import { defineCommand } from '../core/spec.js';
-import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, seconds, target, wholeNumber, wordArg } from './deploy-common.js';
+import { cut, duration } from '../core/text-format.js';
+import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, target, wholeNumber, wordArg } from './deploy-common.js';
 
 /** Bounds of every service /scale could act on (a deploy config and replica bounds). */
 function scalableBounds(config: FirebreakConfig): { min: number; max: number }[] {
@@ -46,7 +46,7 @@ export const scaleCommand = defineCommand({
     const range = `${bounds.min}–${bounds.max}`;
     if (args.replicas === undefined || args.replicas === '') return invalid('/scale: how many replicas?', `Say how many: /scale ${r.name} REPLICAS (${r.name} allows ${range} replicas).`);
     const replicas = wholeNumber(args.replicas);
-    if (replicas === null) return invalid('/scale: invalid replica count', `The replica count must be a whole number, not "${truncate(args.replicas, 30)}"; ${r.name} allows ${range} replicas.`);
+    if (replicas === null) return invalid('/scale: invalid replica count', `The replica count must be a whole number, not "${cut(args.replicas, 30)}"; ${r.name} allows ${range} replicas.`);
     if (replicas < bounds.min || replicas > bounds.max) return invalid('/scale: out of bounds', `${r.name} allows ${range} replicas; ${replicas} is outside that.`);
 
     let from: number | null = null;
@@ -90,8 +90,8 @@ export const scaleCommand = defineCommand({
     const s = result.state;
     return finished(
       result,
-      { title: `${r.name} scaled ${fromReplicas !== null ? `${fromReplicas} → ` : 'to '}${replicas} replicas${s && s.replicas !== null ? `, ${readyText(s)}` : ''} in ${seconds(result.durationMs)}` },
-      `Scaling ${r.name} failed after ${seconds(result.durationMs)}`,
+      { title: `${r.name} scaled ${fromReplicas !== null ? `${fromReplicas} → ` : 'to '}${replicas} replicas${s && s.replicas !== null ? `, ${readyText(s)}` : ''} in ${duration(result.durationMs, 'seconds')}` },
+      `Scaling ${r.name} failed after ${duration(result.durationMs, 'seconds')}`,
     );
   },
 });

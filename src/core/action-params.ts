@@ -1,7 +1,7 @@
 import type { ActionConfig, ActionParamConfig } from '../config/schema.js';
 import type { ActionParamValues } from './ports.js';
 import { didYouMean } from './did-you-mean.js';
-import { truncate } from './parser.js';
+import { cut } from './text-format.js';
 
 /** Longest value any param accepts, whatever its pattern says: a param is a name or a number, not a document. */
 const MAX_VALUE_LENGTH = 200;
@@ -9,7 +9,7 @@ const MAX_VALUE_LENGTH = 200;
 export type ParamCheck = { ok: true; values: ActionParamValues } | { ok: false; message: string };
 
 function shown(value: string): string {
-  return JSON.stringify(truncate(value, 40));
+  return JSON.stringify(cut(value, 40));
 }
 
 /** "provider=openai|anthropic", "n=1–30", "alias=^[a-z-]+$": what a person may type for one param. */
@@ -52,7 +52,7 @@ export function checkParamValues(actionName: string, action: ActionConfig, given
   for (const key of given.keys()) {
     if (!Object.hasOwn(action.params, key)) {
       const known = declared.length > 0 ? `its params are ${declared.join(', ')}` : 'it takes no params';
-      return { ok: false, message: `${actionName} has no param "${truncate(key, 40)}"; ${known}.${didYouMean(key, declared)} Usage: ${actionUsage(actionName, action)}` };
+      return { ok: false, message: `${actionName} has no param "${cut(key, 40)}"; ${known}.${didYouMean(key, declared)} Usage: ${actionUsage(actionName, action)}` };
     }
   }
   const values: Record<string, string | number> = {};
@@ -84,12 +84,12 @@ export function parseParamWords(actionName: string, action: ActionConfig, words:
           loose.push(x);
         }
         const value = [given.get(lastKey), ...loose].join(' ');
-        return { ok: false, message: `${shown(w)} is not key=value. Values with spaces need quotes: ${lastKey}=${JSON.stringify(truncate(value, 60))}. Usage: ${actionUsage(actionName, action)}` };
+        return { ok: false, message: `${shown(w)} is not key=value. Values with spaces need quotes: ${lastKey}=${JSON.stringify(cut(value, 60))}. Usage: ${actionUsage(actionName, action)}` };
       }
       return { ok: false, message: `${shown(w)} is not key=value. Usage: ${actionUsage(actionName, action)}` };
     }
     const key = w.slice(0, eq);
-    if (given.has(key)) return { ok: false, message: `${truncate(key, 40)} is given twice; give it once. Usage: ${actionUsage(actionName, action)}` };
+    if (given.has(key)) return { ok: false, message: `${cut(key, 40)} is given twice; give it once. Usage: ${actionUsage(actionName, action)}` };
     given.set(key, w.slice(eq + 1));
     lastKey = key;
   }

@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { CommandDescription } from './command-catalog.js';
 import type { ParamSpec, RawArgs } from './params.js';
 import { didYouMean } from './did-you-mean.js';
-import { truncate, type ParsedText } from './parser.js';
+import type { ParsedText } from './parser.js';
+import { cut } from './text-format.js';
 
 export class ArgsError extends Error {
   override name = 'ArgsError';
@@ -25,7 +26,7 @@ export function rawArgsFromText(spec: CommandDescription, parsed: ParsedText): R
       throw new ArgsError(`/${spec.name} needs one of: ${names.join(', ')}. Usage: ${spec.usage}`);
     }
     if (!names.includes(first.toLowerCase())) {
-      throw new ArgsError(`/${spec.name} has no "${truncate(first, 40)}".${didYouMean(first, names, `/${spec.name} `)} Use one of: ${names.join(', ')}.`);
+      throw new ArgsError(`/${spec.name} has no "${cut(first, 40)}".${didYouMean(first, names, `/${spec.name} `)} Use one of: ${names.join(', ')}.`);
     }
     raw.subcommand = first.toLowerCase();
   }

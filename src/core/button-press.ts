@@ -3,11 +3,11 @@ import type { ButtonEnv, ButtonPress, ButtonRecord, RuledButton } from './button
 import { hasRole } from './guards.js';
 import type { DispatchResult } from './invocation.js';
 import type { FinishedOutcome, InvocationRecorder } from './invocation-recorder.js';
-import { truncate } from './parser.js';
 import type { Reply } from './reply.js';
 import type { CorePorts } from './services.js';
+import { cut } from './text-format.js';
 
-const defaultRecord = (button: Pick<RuledButton, 'prefix'>, arg: string): ButtonRecord => ({ command: null, text: `(button ${button.prefix} ${truncate(arg, 80)})` });
+const defaultRecord = (button: Pick<RuledButton, 'prefix'>, arg: string): ButtonRecord => ({ command: null, text: `(button ${button.prefix} ${cut(arg, 80)})` });
 
 const defaultMalformed = (button: Pick<RuledButton, 'name'>): Reply => ({
   title: 'Unknown button',

@@ -8,7 +8,6 @@ import type { DispatchResult, Invocation, ReplySink } from './invocation.js';
 import type { InvocationRecorder } from './invocation-recorder.js';
 import { NOT_RECORDED_YET } from './not-recorded.js';
 import type { Outcome, PlannedStep } from './outcome.js';
-import { truncate } from './parser.js';
 import type { Confirmation } from './ports.js';
 import type { Reply } from './reply.js';
 import type { ConfirmationDecisions } from './button-handlers.js';
@@ -17,6 +16,7 @@ import type { PipelinePorts } from './pipeline-ports.js';
 import type { AnyCommandSpec } from './spec.js';
 import { interruptedText, shuttingDownReply, stepRefusal } from './step-plan.js';
 import type { StepEnd } from './step-runner.js';
+import { cut } from './text-format.js';
 
 const LEASE_TTL_MS = 60_000;
 
@@ -186,7 +186,7 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
 
   private async loadPending(invocationId: string, inv: Invocation, id: string, verb: string): Promise<Confirmation | DispatchResult> {
     const c = await this.ports.confirmations.get(id);
-    const label = `(${verb} ${truncate(id, 24)})`;
+    const label = `(${verb} ${cut(id, 24)})`;
     if (!c) {
       return this.recorder.finish(invocationId, inv, null, label, {
         status: 'invalid',
@@ -219,6 +219,6 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
    */
   private async undecided(invocationId: string, inv: Invocation, id: string, verb: string): Promise<DispatchResult> {
     const again = await this.loadPending(invocationId, inv, id, verb);
-    return 'plan' in again ? this.expired(invocationId, inv, again, `(${verb} ${truncate(id, 24)})`) : again;
+    return 'plan' in again ? this.expired(invocationId, inv, again, `(${verb} ${cut(id, 24)})`) : again;
   }
 }

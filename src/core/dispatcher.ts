@@ -11,10 +11,11 @@ import { didYouMean } from './did-you-mean.js';
 import { isStoreOutage } from './store-outage.js';
 import { noSink, type DispatchResult, type Invocation, type InvocationDispatcher, type InvocationInput, type ReplySink } from './invocation.js';
 import { InvocationRecorder } from './invocation-recorder.js';
-import { ParseError, parseCommandText, truncate } from './parser.js';
+import { ParseError, parseCommandText } from './parser.js';
 import type { CommandMetrics } from './ports.js';
 import type { PipelinePorts } from './pipeline-ports.js';
 import type { AnyCommandSpec, RawArgs } from './spec.js';
+import { cut } from './text-format.js';
 
 export type { DispatchResult, Invocation, InvocationDispatcher, InvocationInput, ReplySink } from './invocation.js';
 export { actionIds } from './confirmation-card.js';
@@ -67,7 +68,7 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
           result = await pressButton(button.handler, { invocationId, inv, actionId, arg: button.arg, sink }, this.env, this.recorder);
         } else {
           commandName = '(button)';
-          result = await this.recorder.finish(invocationId, inv, null, `(button ${truncate(actionId, 60)})`, {
+          result = await this.recorder.finish(invocationId, inv, null, `(button ${cut(actionId, 60)})`, {
             status: 'invalid',
             reply: { title: 'Unknown button', status: 'error', text: 'This button is not one Firebreak knows; it may come from an older version. Run the command again.', ephemeral: true },
           });
@@ -120,7 +121,7 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
       if (!(err instanceof ParseError || err instanceof ArgsError)) throw err;
       const name = spec?.name ?? null;
       const reply = { title: 'Invalid command', status: 'error' as const, text: err.message, ephemeral: true };
-      return { command: name ?? '(invalid)', result: await this.recorder.finish(invocationId, inv, name, truncate(text, 500), { status: 'invalid', reply }) };
+      return { command: name ?? '(invalid)', result: await this.recorder.finish(invocationId, inv, name, cut(text, 500), { status: 'invalid', reply }) };
     }
 
     const denied = authorize(this.config, inv, spec);
@@ -144,6 +145,6 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
   }
 
   private unknownCommandText(name: string): string {
-    return `Unknown command /${truncate(name, 40)}.${didYouMean(name, this.ports.registry.names(), '/')} Commands: ${this.ports.registry.names().map((n) => `/${n}`).join(', ')}.`;
+    return `Unknown command /${cut(name, 40)}.${didYouMean(name, this.ports.registry.names(), '/')} Commands: ${this.ports.registry.names().map((n) => `/${n}`).join(', ')}.`;
   }
 }

@@ -1,3 +1,5 @@
+import { cut } from './text-format.js';
+
 /** Longest chat text we accept; anything longer is a paste accident, not a command. */
 export const MAX_COMMAND_LENGTH = 2000;
 
@@ -30,7 +32,7 @@ export function parseCommandText(input: string): ParsedText {
   const first = words.shift() ?? '';
   const command = first.replace(/^\//, '').toLowerCase();
   if (!/^[a-z][a-z0-9-]{0,31}$/.test(command)) {
-    throw new ParseError(`"${truncate(first, 40)}" is not a command: commands look like /health. Type /help to see them.`);
+    throw new ParseError(`"${cut(first, 40)}" is not a command: commands look like /health. Type /help to see them.`);
   }
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
@@ -85,8 +87,4 @@ export function splitWords(text: string): string[] {
   if (quote) throw new ParseError(`Unbalanced ${quote === '"' ? 'double' : 'single'} quote: close the quoted text.`);
   if (inWord) words.push(current);
   return words;
-}
-
-export function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }

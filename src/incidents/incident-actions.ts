@@ -5,6 +5,7 @@
  */
 import type { Actor, ChannelRef } from '../core/identity.js';
 import type { Reply } from '../core/reply.js';
+import { cut } from '../core/text-format.js';
 import { refreshIncident, incidentsChannel, incidentsChannelName, type IncidentDeps } from './incident-messages.js';
 import type { ChangeContext, IncidentChange, RoleName } from './incident-store.js';
 import { personName } from './mentions.js';
@@ -185,5 +186,5 @@ export async function markMessage(a: Acting, i: Incident, m: { text: string; mes
     detail: { message: m.messageId, author: m.author?.name ?? null, authorId: m.author ? `${m.author.platform}:${m.author.id}` : null },
   });
   const by = m.author ? ` by ${m.author.name}` : '';
-  return { ok: true, incident: i, reply: { title: `📌 Added to ${i.id}'s timeline`, status: 'ok', text: `The message${by}: ${m.text.length > 200 ? `${m.text.slice(0, 199)}…` : m.text}`, ephemeral: true } };
+  return { ok: true, incident: i, reply: { title: `📌 Added to ${i.id}'s timeline`, status: 'ok', text: `The message${by}: ${cut(m.text, 200)}`, ephemeral: true } };
 }

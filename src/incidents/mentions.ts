@@ -1,4 +1,5 @@
 import type { Actor } from '../core/identity.js';
+import { cut } from '../core/text-format.js';
 
 export type PersonResult = { ok: true; person: Actor } | { ok: false; problem: string };
 
@@ -23,11 +24,11 @@ export function parsePerson(text: string, typedBy: Actor): PersonResult {
   if (typedBy.platform === 'console') {
     const name = t.replace(/^@/, '');
     if (/^[A-Za-z0-9._-]{1,64}$/.test(name)) return { ok: true, person: { platform: 'console', id: name, name, handle: name } };
-    return { ok: false, problem: `"${cut(t)}" is not a console user: name them by their user name, e.g. bob.` };
+    return { ok: false, problem: `"${cut(t, 40)}" is not a console user: name them by their user name, e.g. bob.` };
   }
   return {
     ok: false,
-    problem: `"${cut(t)}" is not a mention: pick the person from ${typedBy.platform === 'discord' ? 'Discord' : 'Slack'}'s @ list so Firebreak gets their member id (or write "me").`,
+    problem: `"${cut(t, 40)}" is not a mention: pick the person from ${typedBy.platform === 'discord' ? 'Discord' : 'Slack'}'s @ list so Firebreak gets their member id (or write "me").`,
   };
 }
 
@@ -52,4 +53,3 @@ export function plainText(text: string): string {
     .trim();
 }
 
-const cut = (s: string) => (s.length <= 40 ? s : `${s.slice(0, 39)}…`);

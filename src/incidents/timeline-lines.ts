@@ -1,3 +1,4 @@
+import { cut } from '../core/text-format.js';
 import type { TimelineEvent } from '../core/timeline.js';
 
 const MAX_LINE = 160;
@@ -21,5 +22,5 @@ function what(e: TimelineEvent): string {
 /** `14:02:07 alice · incident.status · INC-3 investigating → identified` (UTC), for /incident timeline. */
 export function timelineLine(e: TimelineEvent): string {
   const line = `${e.at.toISOString().slice(11, 19)} ${e.actor.name} · ${e.kind} · ${what(e)}`.replace(/\s+/g, ' ').trim();
-  return line.length <= MAX_LINE ? line : `${line.slice(0, MAX_LINE - 1)}…`;
+  return cut(line, MAX_LINE);
 }

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { duration } from '../core/text-format.js';
 import { TicketError } from '../postmortems/ticket-system.js';
 
 /** What a ticket system answered, with the body parsed when it was JSON (null otherwise). */
@@ -74,7 +75,7 @@ async function send(req: TicketRequest, timeoutMs: number): Promise<Response> {
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError') {
-      const s = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+      const s = duration(timeoutMs, 'seconds');
       throw new TicketError(
         req.method === 'POST'
           ? `${req.service} (${host}) did not answer within ${s}; the ticket may have been filed anyway, so look there before pressing Retry.`
@@ -104,11 +105,5 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | null 
 export function retryHint(headers: Headers): string {
   const ms = retryAfterMs(headers);
   if (ms === null) return 'press Retry shortly';
-  return ms < 90_000 ? `press Retry in ${Math.max(1, Math.ceil(ms / 1000))} s` : `press Retry in ${Math.ceil(ms / 60_000)} min`;
-}
-
-/** Cuts one-line text (titles, summaries) to a system's limit. */
-export function oneLine(text: string, max: number): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
+  return `press Retry in ${duration(ms, 'wait')}`;
 }

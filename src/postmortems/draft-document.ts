@@ -1,9 +1,10 @@
 import { formatArgv } from '../core/argv-display.js';
+import { duration, oneLine } from '../core/text-format.js';
 import type { TimelineEvent } from '../core/timeline.js';
 import type { AlertGroup } from '../alerts/model.js';
 import type { Incident } from '../incidents/model.js';
 import type { DraftInput } from './draft-input.js';
-import { duration, oneLine, outputExcerpt, utc } from './draft-format.js';
+import { outputExcerpt, utc } from './draft-format.js';
 import { detailName, detailString, severityChange, statusTo } from './event-detail.js';
 import { keyTimes, type KeyTime } from './key-times.js';
 import { collectRuns, isIncidentBookkeeping, type Run } from './what-we-ran.js';
@@ -76,9 +77,9 @@ function summary(input: DraftInput, kt: ReturnType<typeof keyTimes>): Block[] {
   const resolvedBy = kt.resolved.at ? ` — ${kt.resolved.source}` : '';
   const span =
     kt.started.at && kt.resolved.at
-      ? `${duration(Math.max(0, kt.resolved.at.getTime() - kt.started.at.getTime()))} (started → resolved)`
+      ? `${duration(Math.max(0, kt.resolved.at.getTime() - kt.started.at.getTime()), 'span')} (started → resolved)`
       : kt.started.at
-        ? `ongoing: ${duration(Math.max(0, now.getTime() - kt.started.at.getTime()))} so far`
+        ? `ongoing: ${duration(Math.max(0, now.getTime() - kt.started.at.getTime()), 'span')} so far`
         : NONE;
   const channel = incident.channel ? `#${incident.channel.name} (${incident.channel.platform}${incident.channel.own ? '' : ', the incidents channel: its own could not be created'})` : NONE;
   const item = (label: string, value: string): Inline[] => [{ strong: `${label}:` }, ` ${value}`];
@@ -105,7 +106,7 @@ function summary(input: DraftInput, kt: ReturnType<typeof keyTimes>): Block[] {
 
 function keyTimesSection(kt: ReturnType<typeof keyTimes>): Block[] {
   const row = (name: string, t: KeyTime): string[] => [name, at(t.at), t.source];
-  const span = (ms: number | null): string => (ms === null ? NONE : duration(ms));
+  const span = (ms: number | null): string => (ms === null ? NONE : duration(ms, 'span'));
   return [
     { type: 'heading', level: 2, text: 'Key times' },
     {
@@ -134,7 +135,7 @@ function runDetail(run: Run): Block[] {
   if (run.confirmed) facts.push(`confirmed by ${run.confirmed.by} at ${utc(run.confirmed.at)} UTC`);
   const result = [resultWords(run)];
   if (run.exitCode !== null) result.push(`exit code ${run.exitCode}`);
-  if (run.durationMs !== null) result.push(duration(run.durationMs));
+  if (run.durationMs !== null) result.push(duration(run.durationMs, 'span'));
   const said = run.resultTitle && !run.reply ? ` — “${oneLine(run.resultTitle, CELL)}”` : '';
   const blocks: Block[] = [
     { type: 'heading', level: 3, text: oneLine(`${run.n}. ${run.text}`, HEADING) },
@@ -171,7 +172,7 @@ function whatWeRan(runs: readonly Run[]): Block[] {
       r.confirmed?.by ?? '',
       resultWords(r),
       r.exitCode === null ? '' : String(r.exitCode),
-      r.durationMs === null ? '' : duration(r.durationMs),
+      r.durationMs === null ? '' : duration(r.durationMs, 'span'),
     ]),
   });
   for (const r of runs) blocks.push(...runDetail(r));

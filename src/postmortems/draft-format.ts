@@ -1,6 +1,7 @@
 /**
- * How the draft writes times, durations and excerpts. UTC everywhere, so the same incident drafts
- * the same text on every machine (and a golden file can pin it).
+ * How the draft writes times and tool output excerpts (durations and one-line text are
+ * core/text-format.ts's 'span' style and oneLine). UTC everywhere, so the same incident drafts the
+ * same text on every machine (and a golden file can pin it).
  */
 
 const DAY_MS = 86_400_000;
@@ -20,23 +21,6 @@ export function utc(at: Date): string {
   }
   const s = Math.floor((ms - day * DAY_MS) / 1000);
   return `${cachedDayText} ${TWO[Math.floor(s / 3600)]}:${TWO[Math.floor(s / 60) % 60]}:${TWO[s % 60]}`;
-}
-
-/** "180 ms", "4.2 s", "3 min 10 s", "2 h 05 min", "1 d 3 h". */
-export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)} s`;
-  const s = Math.floor(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-  return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
-}
-
-/** One line of at most `max` characters: a table cell or a heading cannot hold more. */
-export function oneLine(text: string, max: number): string {
-  // Most text is one line already; only what is not pays for the rewrite.
-  const t = /\s\s|[^\S ]|^ | $/.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
-  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/ports.js';
 import type { Redactor } from '../core/redact.js';
+import { cut } from '../core/text-format.js';
 import type { PostmortemTicketStore } from './ticket-store.js';
 import { TicketError, type FiledTicket, type TicketDraft, type TicketSystem } from './ticket-system.js';
 
@@ -141,8 +142,7 @@ async function fileItems(ports: FilingPorts, system: TicketSystem, incidentId: s
       created = await system.createItem(parent, item);
     } catch (err) {
       await ports.tickets.dropItemClaim(incidentId, system.system, item.id, claimId);
-      const text = item.text.length > 80 ? `${item.text.slice(0, 79)}…` : item.text;
-      return `${system.describe(parent.ref)} is filed, but the action item "${text}" could not be added: ${sentenceOf(ports, system, err)}`;
+      return `${system.describe(parent.ref)} is filed, but the action item "${cut(item.text, 80)}" could not be added: ${sentenceOf(ports, system, err)}`;
     }
     await ports.tickets.recordItemFiled(incidentId, system.system, item.id, claimId, created.ref);
   }

@@ -8,7 +8,8 @@ import { stopBackupJobs } from '../backups/backup-jobs.js';
 import { reportBackupProblem } from '../backups/backup-report.js';
 import { failAbandonedBackups } from '../backups/backup-sweep.js';
 import { runBackupJob } from '../backups/run-backup-job.js';
-import { formatBytes, formatDuration } from '../backups/backup-format.js';
+import { formatBytes } from '../backups/backup-format.js';
+import { duration } from '../core/text-format.js';
 
 export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', name: 'scheduler' };
 
@@ -175,7 +176,7 @@ export class BackupScheduler implements BackgroundWorker {
       await this.report(target, slot, `Backup ${record.id} of ${target} failed: ${redactor.redact(result.problem ?? 'unknown error')}. No backup was recorded for this slot.`);
       return 'failed';
     }
-    this.ports.logger.info({ target, slot, backup: record.id, bytes: result.sizeBytes }, `scheduled backup of ${target}: ${formatBytes(result.sizeBytes)} in ${formatDuration(result.durationMs)}`);
+    this.ports.logger.info({ target, slot, backup: record.id, bytes: result.sizeBytes }, `scheduled backup of ${target}: ${formatBytes(result.sizeBytes)} in ${duration(result.durationMs, 'elapsed')}`);
     return 'ran';
   }
 

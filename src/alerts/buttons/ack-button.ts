@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { defineButton, type ButtonEnv, type ButtonOutcome } from '../../core/button-handlers.js';
 import type { Invocation } from '../../core/invocation.js';
 import type { FinishedOutcome } from '../../core/invocation-recorder.js';
-import { truncate } from '../../core/parser.js';
 import type { Reply } from '../../core/reply.js';
-import { cut, groupName, utcTime } from '../alert-format.js';
+import { cut } from '../../core/text-format.js';
+import { groupName, utcTime } from '../alert-format.js';
 import { LIST_LIMIT, renderAlertsList } from '../alerts-list.js';
 import { currentCard } from '../current-card.js';
 import { syncPaging } from '../escalation.js';
@@ -41,7 +41,7 @@ export const ackButton = defineButton({
     status: 'error',
     text: 'This Acknowledge button names no alert group Firebreak knows; it may come from an older version. Use /alerts to list what is firing.',
   }),
-  record: (arg) => ({ command: null, text: `(button ack ${truncate(arg, 80)})` }),
+  record: (arg) => ({ command: null, text: `(button ack ${cut(arg, 80)})` }),
   handle: (press, env: ButtonEnv<AlertsPorts>) => acknowledge(press.payload, press.inv, env),
 });
 

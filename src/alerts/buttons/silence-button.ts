@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineButton, type ButtonEnv, type ButtonOutcome } from '../../core/button-handlers.js';
-import { truncate } from '../../core/parser.js';
 import type { Reply } from '../../core/reply.js';
+import { cut } from '../../core/text-format.js';
 import { currentCard } from '../current-card.js';
 import type { AlertsPorts } from '../ports.js';
 
@@ -36,7 +36,7 @@ export const silenceButton = defineButton({
   outsideAllowedChannels: true,
   payload: z.string().regex(/^\d{1,18}$/),
   malformed: () => unknownGroup.reply,
-  record: (groupId) => ({ command: null, text: `(silence ${truncate(groupId, 40)})`, detail: { group: groupId } }),
+  record: (groupId) => ({ command: null, text: `(silence ${cut(groupId, 40)})`, detail: { group: groupId } }),
   async handle({ inv, payload: groupId }, env: ButtonEnv<AlertsPorts>): Promise<ButtonOutcome> {
     const { ports } = env;
     const group = await ports.alerts.get(groupId);

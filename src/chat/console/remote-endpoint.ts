@@ -7,6 +7,7 @@ import type { ChatPlatformPort } from '../../core/chat-port.js';
 import type { InvocationDispatcher } from '../../core/invocation.js';
 import { InFlightWork } from '../../core/delivery.js';
 import type { Logger } from '../../core/ports.js';
+import { cut } from '../../core/text-format.js';
 import { placeOnConsole } from './delivery.js';
 import { exitCodeFor } from '../../core/outcome.js';
 import type { HttpRequest, HttpResponse, Router } from '../../http/router.js';
@@ -152,7 +153,7 @@ export function registerRemoteConsole(
       }
       return result;
     })();
-    inFlight.track(`console: ${r.actionId ?? truncateLabel(r.text ?? '')}`, answered.then(() => {}));
+    inFlight.track(`console: ${r.actionId ?? cut(r.text ?? '', 60)}`, answered.then(() => {}));
     const result = await answered;
     return json(200, { ...result, exitCode: exitCodeFor(result.status) });
   });
@@ -169,8 +170,4 @@ export function registerRemoteConsole(
     return json(200, await deps.messages.changesSince(since, as, CHANGES_PAGE));
   });
   return inFlight;
-}
-
-function truncateLabel(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }

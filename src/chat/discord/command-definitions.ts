@@ -11,6 +11,7 @@ import {
 import type { FirebreakConfig } from '../../config/schema.js';
 import type { CommandCatalog, CommandDescription } from '../../core/command-catalog.js';
 import { resolveBound, type ParamSpec } from '../../core/params.js';
+import { cut } from '../../core/text-format.js';
 
 export type DiscordCommandJson = RESTPostAPIChatInputApplicationCommandsJSONBody;
 /** Any application command: a slash command or a message command (right-click a message → Apps). */
@@ -24,8 +25,7 @@ const MAX_DESCRIPTION = 100;
 const MAX_CHOICES = 25;
 
 function description(text: string): string {
-  const t = text.trim() || '—';
-  return t.length <= MAX_DESCRIPTION ? t : `${t.slice(0, MAX_DESCRIPTION - 1)}…`;
+  return cut(text.trim() || '—', MAX_DESCRIPTION);
 }
 
 /** Only SlashCommandBuilder and its subcommand builder take options; both share these methods. */

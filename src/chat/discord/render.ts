@@ -11,6 +11,7 @@ import {
 } from 'discord.js';
 import type { Redactor } from '../../core/redact.js';
 import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyRow, type ReplyStatus } from '../../core/reply.js';
+import { cut } from '../../core/text-format.js';
 import { escapeDiscordMarkdown } from './markdown.js';
 
 /** The body of a message we send or edit: what interaction callbacks, webhooks and channel messages share. */
@@ -41,10 +42,6 @@ const ROW_FIELD_NAME = '\u200b';
 
 /** A Discord snowflake: the only thing a mention of ours may contain. */
 const DISCORD_ID = /^\d{5,25}$/;
-
-function cut(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
 
 /**
  * Reply text comes from people, tools and alerts. Mentions in it never ping (embeds do not, and every

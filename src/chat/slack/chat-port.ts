@@ -19,7 +19,6 @@ const CHANNEL_OP: CallOptions = { waitOutRateLimits: true };
 /** Why an ephemeral message cannot be shown in that channel; the user gets a direct message instead. */
 const EPHEMERAL_UNDELIVERABLE = ['user_not_in_channel', 'not_in_channel', 'channel_not_found', 'is_archived'];
 
-const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 const codeOf = (err: unknown) => (err instanceof SlackCallError ? err.code : undefined);
 
 /** What alerts, incidents and scheduled jobs ask of Slack on their own (not in reply to a user). */

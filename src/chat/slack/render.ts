@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyMention } from '../../core/reply.js';
+import { cut } from '../../core/text-format.js';
 import { escapeMrkdwn, escapeMrkdwnCode, escapeMrkdwnInlineCode } from './markdown.js';
 
 /** Block Kit JSON as Slack takes it. Kept loose on purpose: Slack validates it; golden files pin it. */
@@ -41,10 +42,6 @@ export interface RenderOptions {
   redactor: Redactor;
   /** Hears about anything that had to be left out rather than cut (a button whose id is too long). */
   log?: Pick<Logger, 'error'>;
-}
-
-function cut(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { cut } from '../../core/text-format.js';
+
 const MAX_LENGTH = 300;
 
 /**
@@ -13,5 +15,5 @@ export function failureLine(output: string): string {
     .map((l) => l.trim())
     .filter((l) => l !== '');
   const line = lines.find((l) => /\b(?:error|fatal|panic)\b/i.test(l)) ?? lines.find((l) => /[\p{L}\p{N}]/u.test(l)) ?? '';
-  return line.length <= MAX_LENGTH ? line : `${line.slice(0, MAX_LENGTH - 1)}…`;
+  return cut(line, MAX_LENGTH);
 }

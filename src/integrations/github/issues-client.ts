@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { oneLine } from '../../core/text-format.js';
 import { TicketError, type FiledTicket, type TicketDraft, type TicketSystem } from '../../postmortems/ticket-system.js';
-import { oneLine, rateLimited, retryHint, ticketRequest, type TicketHttpOptions, type TicketResponse } from '../ticket-http.js';
+import { rateLimited, retryHint, ticketRequest, type TicketHttpOptions, type TicketResponse } from '../ticket-http.js';
 
 /** GitHub refuses a longer issue body with 422 ("body is too long (maximum is 65536 characters)"). */
 export const GITHUB_BODY_LIMIT = 65_536;

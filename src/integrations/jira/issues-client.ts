@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { oneLine } from '../../core/text-format.js';
 import { TicketError, type FiledTicket, type TicketDraft, type TicketSystem } from '../../postmortems/ticket-system.js';
-import { oneLine, retryHint, ticketRequest, type TicketHttpOptions, type TicketResponse } from '../ticket-http.js';
+import { retryHint, ticketRequest, type TicketHttpOptions, type TicketResponse } from '../ticket-http.js';
 
 /** Jira refuses summaries of 255 characters or more, and line breaks in them. */
 const SUMMARY_LIMIT = 254;

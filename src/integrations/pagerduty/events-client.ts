@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { PagingError, type PageTrigger, type PagingPort } from '../../core/paging-port.js';
+import { cut, duration } from '../../core/text-format.js';
 
 /** PagerDuty's limits on an event (Events API v2): longer values are refused with 400. */
 const LIMITS = { summary: 1024, source: 255, dedupKey: 255 } as const;
@@ -34,7 +35,6 @@ class Retryable extends Error {
   }
 }
 
-const cut = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 /**
  * PagerDuty's Events API v2: trigger, acknowledge and resolve an incident by dedup_key. Retries are
@@ -105,7 +105,7 @@ export class PagerDutyEvents implements PagingPort {
       res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       const e = err as { name?: string; cause?: { code?: string } };
-      if (e.name === 'TimeoutError') throw new Retryable(`PagerDuty (${host}) did not answer within ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`}`);
+      if (e.name === 'TimeoutError') throw new Retryable(`PagerDuty (${host}) did not answer within ${duration(this.timeoutMs, 'seconds')}`);
       throw new Retryable(`PagerDuty (${host}) could not be reached: ${e.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (e.cause?.code ?? (err as Error).message)}`);
     }
     const text = await res.text().catch(() => '');
