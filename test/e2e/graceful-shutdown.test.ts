@@ -100,7 +100,7 @@ actions:
     expect(leases).toEqual([]);
     // The tool was stopped with the step, not left running on its own.
     await waitFor(() => !isAlive(toolPid), 20_000, 'the tool to be stopped');
-  });
+  }, 120_000);
 
   it('a tool that finishes within the grace: exit 0, and its real result is recorded and told', async () => {
     const { dir, marker, server, run, serverStderr } = await setUp(120);
@@ -124,7 +124,7 @@ actions:
     ]);
     expect([events.at(-1)!.exit_code, events.at(-1)!.output]).toEqual([0, 'slept 3 s']);
     expect(leases).toEqual([]);
-  });
+  }, 120_000);
 
   it('while running steps drain, /readyz answers 503 "shutting down" and /healthz 200, so a load balancer sends no new work', async () => {
     const { marker, server, run, serverStderr, port } = await setUp(600);
@@ -156,7 +156,7 @@ actions:
     const exited = await server;
     expect(exited.exitCode, serverStderr()).toBe(0);
     expect((await reply).stdout).toContain('Interrupted by shutdown');
-  });
+  }, 120_000);
 });
 
 function isAlive(pid: number): boolean {
