@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
 import { interpolateEnv, type InterpolationProblem } from '../../src/config/interpolate.js';
 
-/** The documentation: the README (the front page) and one file per topic in docs/ (not docs/_incoming, which is folded in later). */
+/** The documentation: the README (the front page) and one file per topic in docs/. */
 const docFiles = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 const docs = new Map(docFiles.map((f) => [f, readFileSync(f, 'utf8')]));
 

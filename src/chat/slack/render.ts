@@ -45,7 +45,7 @@ export interface RenderOptions {
 }
 
 /**
- * User and tool text must not become links, mentions or formatting: escapeMrkdwn (mrkdwn.ts) for
+ * User and tool text must not become links, mentions or formatting: escapeMrkdwn (markdown.ts) for
  * every mrkdwn text object. plain_text (headers, buttons, dialogs) shows it as typed.
  */
 export { escapeMrkdwn } from './markdown.js';
