@@ -109,10 +109,11 @@ actions:
     const reply = run('/run slow-drain seconds=300');
     await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
     const toolPid = Number(readFileSync(marker, 'utf8'));
-    server.kill('SIGTERM');
+    // process.kill, not server.kill: execa's kill() would SIGKILL the process 5 s later on its own.
+    process.kill(server.pid!, 'SIGTERM');
     await waitFor(() => serverStderr().includes('waiting up to 600 s for 1 running step(s); send SIGTERM again to stop them now'), 20_000, 'the drain to begin');
     expect(isAlive(toolPid)).toBe(true);
-    server.kill('SIGTERM');
+    process.kill(server.pid!, 'SIGTERM');
     const exited = await server;
     expect(exited.exitCode, serverStderr()).toBe(0);
     expect(serverStderr()).toContain('Stopping running steps now; recording them as interrupted by shutdown.');
