@@ -110,6 +110,16 @@ export async function runBackupJob(
     if (kept.problems.length > 0) ports.logger.warn({ target: req.target, problems: kept.problems }, `retention of ${req.target} could not delete some backups`);
     return { kind: 'done', record: done, result, expired: kept.deleted, retentionProblems: kept.problems };
   };
+  const markStopped = async (durationMs: number): Promise<BackupRecord | null> => {
+    try {
+      // Only a running row changes, so a failure the job recorded meanwhile keeps its own reason.
+      await backups.records.fail(id, 'Firebreak shut down while this backup was running and it did not stop in time; it is not a backup.', durationMs);
+      return await backups.records.get(id);
+    } catch (err) {
+      ports.logger.error({ backup: id, target: req.target, err: ports.redactor.redact(String(err)) }, `could not mark backup ${id} of ${req.target} failed after shutdown interrupted it; the start-up sweep will`);
+      return null;
+    }
+  };
   // A step like any other (core's step runner): the target's lease, renewed while it runs, and in
   // view of graceful shutdown, which interrupts it after the grace. A lost lease means someone else
   // may hold the target (a restore): stop rather than write or expire beside it.
@@ -129,7 +139,11 @@ export async function runBackupJob(
       finish: async (end) => {
         if (end.kind === 'finished') return end.value;
         if (end.kind === 'threw') throw end.error;
-        const done = end.late?.kind === 'finished' && end.late.value.kind === 'done' ? end.late.value.record : null;
+        const late = end.late?.kind === 'finished' && end.late.value.kind === 'done' ? end.late.value.record : null;
+        // The job did not wind up within the runner's short wait (a dump that ignores SIGTERM is only
+        // killed seconds later): mark its record failed here, while the store is still open, or it
+        // stayed "running" after exit and the message below was untrue.
+        const done = late ?? (await markStopped(end.durationMs));
         return { kind: 'interrupted', record: done, message: `Interrupted by shutdown: Firebreak was stopped while the backup of ${req.target} ran, so it was stopped part-way. It does not count as a backup (${id} is marked failed); run /backup now again.` };
       },
     }, ports);

@@ -102,6 +102,38 @@ actions:
     await waitFor(() => !isAlive(toolPid), 20_000, 'the tool to be stopped');
   }, 120_000);
 
+  it('a second SIGTERM during the drain interrupts the step at once: exit 0, recorded as interrupted by shutdown, the lease is released', async () => {
+    // A grace longer than this test's timeout: the process can only exit in time if the second
+    // signal cut the drain short, so no clock needs to be read to tell.
+    const { dir, marker, server, run, serverStderr } = await setUp(600);
+    const reply = run('/run slow-drain seconds=300');
+    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
+    const toolPid = Number(readFileSync(marker, 'utf8'));
+    // process.kill, not server.kill: execa's kill() would SIGKILL the process 5 s later on its own.
+    process.kill(server.pid!, 'SIGTERM');
+    await waitFor(() => serverStderr().includes('waiting up to 600 s for 1 running step(s); send SIGTERM again to stop them now'), 20_000, 'the drain to begin');
+    expect(isAlive(toolPid)).toBe(true);
+    process.kill(server.pid!, 'SIGTERM');
+    const exited = await server;
+    expect(exited.exitCode, serverStderr()).toBe(0);
+    expect(serverStderr()).toContain('Stopping running steps now; recording them as interrupted by shutdown.');
+
+    const r = await reply;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Interrupted by shutdown: Run slow-drain with seconds=300?');
+
+    const { events, leases } = await stored(dir);
+    expect(events.map((e) => [e.kind, e.outcome])).toEqual([
+      ['confirmation.requested', 'pending'],
+      ['confirmation.confirmed', null],
+      ['action.started', null],
+      ['action.finished', 'interrupted'],
+    ]);
+    expect(events.at(-1)!.output).toMatch(/^Interrupted by shutdown: Firebreak was stopped while "Run slow-drain with seconds=300\?" ran/);
+    expect(leases).toEqual([]);
+    await waitFor(() => !isAlive(toolPid), 20_000, 'the tool to be stopped');
+  }, 120_000);
+
   it('a tool that finishes within the grace: exit 0, and its real result is recorded and told', async () => {
     const { dir, marker, server, run, serverStderr } = await setUp(120);
     const reply = run('/run slow-drain seconds=3');
