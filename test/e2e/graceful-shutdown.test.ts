@@ -80,7 +80,7 @@ actions:
     const reply = run('/run slow-drain seconds=300');
     await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
     const toolPid = Number(readFileSync(marker, 'utf8'));
-    server.kill('SIGTERM');
+    process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
     const exited = await server;
     expect(exited.exitCode, serverStderr()).toBe(0);
 
@@ -138,7 +138,7 @@ actions:
     const { dir, marker, server, run, serverStderr } = await setUp(120);
     const reply = run('/run slow-drain seconds=3');
     await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
-    server.kill('SIGTERM');
+    process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
     const exited = await server;
     expect(exited.exitCode, serverStderr()).toBe(0);
 
@@ -165,7 +165,7 @@ actions:
     const reply = run('/run slow-drain seconds=300');
     await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
     const toolPid = Number(readFileSync(marker, 'utf8'));
-    server.kill('SIGTERM');
+    process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
 
     const readiness = await waitFor(
       async () => {
@@ -184,7 +184,7 @@ actions:
     expect(serverStderr()).toContain('waiting up to 600 s for 1 running step(s)');
 
     // A second signal ends the drain; the process exits as usual.
-    server.kill('SIGTERM');
+    process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
     const exited = await server;
     expect(exited.exitCode, serverStderr()).toBe(0);
     expect((await reply).stdout).toContain('Interrupted by shutdown');
