@@ -4,14 +4,11 @@ import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../../src/core
 import type { Reply } from '../../src/core/reply.js';
 import { buildAlertOutboxWorker } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
-import { openPostgres } from '../../src/store/postgres-db.js';
 import { ingestGroup } from '../support/alert-groups.js';
 import { testApp } from '../support/app.js';
 import { FlakyDb } from '../support/flaky-db.js';
-import { createTestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
+import { storeBackends } from '../support/store-backends.js';
 
 /**
  * The card was posted, then the store went away before its ref was written (1 of 435 cards in the
@@ -25,32 +22,7 @@ alerts: { cards_per_minute: 600 }
 `;
 const KNOBS = { pollMs: 40, claimMs: 1500, laneLeaseMs: 1500, maxBackoffMs: 500, staleClaimMs: 200 };
 
-type Backend = { name: string; open(): Promise<{ db: Db; close(): Promise<void> }> };
-const backends: Backend[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const db = await openPglite();
-      await migrate(db);
-      return { db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const t = await createTestDatabase('fb_refout');
-      const db = await openPostgres(t.url, { max: 4 });
-      await migrate(db);
-      return {
-        db,
-        async close() {
-          await db.close();
-          await t.drop();
-        },
-      };
-    },
-  },
-];
+const backends = storeBackends('fb_refout');
 
 /** The console port; `afterPost` runs once a post has reached the console, before anything is recorded. */
 class AfterPostPort implements ChatPlatformPort {

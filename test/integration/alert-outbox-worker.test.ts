@@ -5,13 +5,10 @@ import type { ConsoleMessage } from '../../src/core/console-messages.js';
 import type { Reply } from '../../src/core/reply.js';
 import { buildAlertOutboxWorker } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
-import { openPostgres } from '../../src/store/postgres-db.js';
 import { testApp } from '../support/app.js';
-import { createTestDatabase } from '../support/postgres.js';
 import { ingestGroup } from '../support/alert-groups.js';
 import { waitFor } from '../support/wait.js';
+import { storeBackends } from '../support/store-backends.js';
 
 /**
  * The outbox worker against the console platform (what it posts is kept in the store), on PGlite and
@@ -25,32 +22,7 @@ alerts: { cards_per_minute: 600 }
 `;
 const KNOBS = { pollMs: 40, claimMs: 1500, laneLeaseMs: 1500, stormWindowMs: 1000, digestRefreshMs: 400 };
 
-type Backend = { name: string; open(): Promise<{ db: Db; close(): Promise<void> }> };
-const backends: Backend[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const db = await openPglite();
-      await migrate(db);
-      return { db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const t = await createTestDatabase('fb_outbox');
-      const db = await openPostgres(t.url, { max: 4 });
-      await migrate(db);
-      return {
-        db,
-        async close() {
-          await db.close();
-          await t.drop();
-        },
-      };
-    },
-  },
-];
+const backends = storeBackends('fb_outbox');
 
 /** The console port, with a hook that runs before each post or update reaches it. */
 class HookedPort implements ChatPlatformPort {

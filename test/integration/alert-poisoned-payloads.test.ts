@@ -12,6 +12,7 @@ import { openPostgres } from '../../src/store/postgres-db.js';
 import { silentLogger, testApp } from '../support/app.js';
 import { createTestDatabase, PG_ADMIN_URL } from '../support/postgres.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { storeBackends } from '../support/store-backends.js';
 
 /**
  * Payloads whose trouble is their own content (a NUL, a lone surrogate, a key too long to index, a
@@ -26,33 +27,7 @@ alerts:
 `;
 
 type Json = Record<string, unknown>;
-type Backend = { name: string; open(): Promise<{ db: Db; close(): Promise<void> }> };
-
-const backends: Backend[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const db = await openPglite();
-      await migrate(db);
-      return { db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const t = await createTestDatabase('fb_poison');
-      const db = await openPostgres(t.url, { max: 4 });
-      await migrate(db);
-      return {
-        db,
-        async close() {
-          await db.close();
-          await t.drop();
-        },
-      };
-    },
-  },
-];
+const backends = storeBackends('fb_poison');
 
 let seq = 0;
 /** Text that does not compress (PostgreSQL compresses index entries, so a repeated pattern would fit). */

@@ -5,12 +5,9 @@ import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import { buildAlertOutboxWorker } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
-import { openPostgres } from '../../src/store/postgres-db.js';
 import { silentLogger, testApp } from '../support/app.js';
-import { createTestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
+import { storeBackends } from '../support/store-backends.js';
 
 /**
  * A repeat notification that says something new (a summary "disk 99%" after "disk 91%", Grafana's
@@ -26,32 +23,7 @@ alerts: { token: ${TOKEN}, cards_per_minute: 600 }
 const KNOBS = { pollMs: 40, claimMs: 1500, laneLeaseMs: 1500 };
 
 type Json = Record<string, unknown>;
-type Backend = { name: string; open(): Promise<{ db: Db; close(): Promise<void> }> };
-const backends: Backend[] = [
-  {
-    name: 'PGlite',
-    async open() {
-      const db = await openPglite();
-      await migrate(db);
-      return { db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const t = await createTestDatabase('fb_updates');
-      const db = await openPostgres(t.url, { max: 4 });
-      await migrate(db);
-      return {
-        db,
-        async close() {
-          await db.close();
-          await t.drop();
-        },
-      };
-    },
-  },
-];
+const backends = storeBackends('fb_updates');
 
 /** Alertmanager's body for one disk alert with this summary (Alertmanager copies it into commonAnnotations). */
 function diskFull(groupKey: string, summary: string, opts: { status?: 'firing' | 'resolved'; externalURL?: string } = {}): Json {
