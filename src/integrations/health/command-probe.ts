@@ -20,7 +20,9 @@ export async function probeCommand(check: CommandCheckConfig): Promise<ProbeResu
   const target = cut(check.argv.join(' '), 120);
   const r = await runArgv(check.argv, { timeoutMs: check.timeout_ms, env: check.env });
   const result = (ok: boolean, detail: string): ProbeResult => ({ ok, latencyMs: r.durationMs, target, detail });
-  if (r.notFound || r.timedOut || r.exitCode === null) return result(false, describeArgvFailure(r, check.timeout_ms) ?? `${program} was stopped`);
+  // The same words as the network probes' timeouts; describeArgvFailure counts in seconds.
+  if (r.timedOut) return result(false, `timeout after ${check.timeout_ms} ms (${program} was stopped)`);
+  if (r.notFound || r.exitCode === null) return result(false, describeArgvFailure(r, check.timeout_ms) ?? `${program} was stopped`);
   if (!check.expect_exit.includes(r.exitCode)) {
     const line = failureLine(r.stderr || r.stdout);
     const expected = check.expect_exit.length === 1 ? `${check.expect_exit[0]}` : `one of ${check.expect_exit.join(', ')}`;
