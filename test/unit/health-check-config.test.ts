@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { parseJsonPath, readJsonPath } from '../../src/config/json-path.js';
@@ -72,5 +73,27 @@ describe('the json check path reader', () => {
 
   it('refuses what it cannot read', () => {
     for (const bad of ['', 'a', '..a', '.a.', '.1a', '.a[-1]', '.a[x]', '.a[]', '.a[0', '.[\'a\']']) expect(parseJsonPath(bad).ok, bad).toBe(false);
+  });
+});
+
+describe('the documented health checks', () => {
+  it('the example in docs/configuration.md loads', () => {
+    const doc = readFileSync('docs/configuration.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## Health checks'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const { config } = parseConfigText(yaml, 'docs/configuration.md', { LITELLM_MASTER_KEY: 'lk-123456' });
+    expect(Object.fromEntries(Object.entries(config.datastores).map(([k, v]) => [k, v.type]))).toEqual({ 'api-cert': 'tls', 'health-monitor': 'json', 'litellm-endpoints': 'json', timescaledb: 'command', 'kafka-lag': 'command' });
+  });
+
+  it('the commented-out checks in firebreak.example.yml load once uncommented', () => {
+    const lines = readFileSync('firebreak.example.yml', 'utf8').split('\n');
+    const first = lines.findIndex((l) => l.startsWith('  # tls, json and command checks'));
+    const block: string[] = [];
+    for (const l of lines.slice(first + 1)) {
+      if (!l.startsWith('  # ')) break;
+      block.push(`  ${l.slice(4)}`);
+    }
+    const { config } = parseConfigText(`datastores:\n${block.join('\n')}\n`, 'firebreak.example.yml', {});
+    expect(Object.keys(config.datastores)).toEqual(['api-cert', 'health-monitor', 'timescaledb', 'kafka-lag']);
   });
 });
