@@ -18,7 +18,7 @@ const QUOTED = /^\[("(?:[^"\\]|\\.)*")\]/;
 /** The segments of `path`, or a sentence saying what is wrong with it. */
 export function parseJsonPath(path: string): { ok: true; segments: JsonPathSegment[] } | { ok: false; error: string } {
   if (path === '.') return { ok: true, segments: [] };
-  if (!path.startsWith('.') && !path.startsWith('[')) return { ok: false, error: `must start with "." (as in jq), e.g. ".${path}"` };
+  if (!path.startsWith('.')) return { ok: false, error: `must start with "." (as in jq), e.g. ".${path}"` };
   const segments: JsonPathSegment[] = [];
   let rest = path;
   while (rest !== '') {

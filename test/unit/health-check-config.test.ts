@@ -72,7 +72,7 @@ describe('the json check path reader', () => {
   });
 
   it('refuses what it cannot read', () => {
-    for (const bad of ['', 'a', '..a', '.a.', '.1a', '.a[-1]', '.a[x]', '.a[]', '.a[0', '.[\'a\']']) expect(parseJsonPath(bad).ok, bad).toBe(false);
+    for (const bad of ['', 'a', '..a', '.a.', '.1a', '.a[-1]', '.a[x]', '.a[]', '.a[0', '.[\'a\']', '[0]', '["a"]']) expect(parseJsonPath(bad).ok, bad).toBe(false);
   });
 });
 
