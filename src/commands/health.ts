@@ -49,24 +49,29 @@ export const healthCommand = defineCommand({
     const started = performance.now();
     const results = await Promise.all(targets.map(async (t) => ({ t, r: await ctx.ports.health.probe(t.check) })));
     const elapsed = Math.round(performance.now() - started);
-    const okCount = results.filter((x) => x.r.ok).length;
+    // A warning (a certificate expiring soon) is up, but not counted as OK and shown with its reason.
+    const okCount = results.filter((x) => x.r.ok && !x.r.warning).length;
     const rows: ReplyRow[] = results.map(({ t, r }) => ({
-      status: r.ok ? 'ok' : 'error',
-      cells: r.ok
-        ? [t.name, t.check.type, `${r.latencyMs} ms`, [r.target, r.detail].filter((s) => s && s !== '(embedded)' && s !== 'embedded PGlite').join(', ') || r.target]
-        : [t.name, t.check.type, r.detail, r.target],
+      status: !r.ok ? 'error' : r.warning ? 'warning' : 'ok',
+      cells:
+        r.ok && !r.warning
+          ? [t.name, t.check.type, `${r.latencyMs} ms`, [r.target, r.detail].filter((s) => s && s !== '(embedded)' && s !== 'embedded PGlite').join(', ') || r.target]
+          : [t.name, t.check.type, r.detail, r.target],
     }));
     // "(embedded)" alone reads better than "(embedded), embedded PGlite"
-    for (const [i, { r }] of results.entries()) if (r.ok && r.target === '(embedded)') rows[i]!.cells[3] = '(embedded)';
-    const allOk = okCount === results.length;
+    for (const [i, { r }] of results.entries()) if (r.ok && !r.warning && r.target === '(embedded)') rows[i]!.cells[3] = '(embedded)';
     const failed = results.filter((x) => !x.r.ok).map((x) => x.t.name);
+    const warned = results.filter((x) => x.r.ok && x.r.warning).map((x) => x.t.name);
+    const allOk = failed.length === 0;
+    const warnings = warned.length === 0 ? '' : `, ${warned.length} warning${warned.length === 1 ? '' : 's'}`;
+    const text = [failed.length > 0 ? `Failing: ${failed.join(', ')}` : '', warned.length > 0 ? `Warning: ${warned.join(', ')}` : ''].filter((l) => l !== '').join('\n');
     return {
       status: allOk ? 'ok' : 'failed',
       reply: {
-        title: `Health — ${okCount} of ${results.length} check${results.length === 1 ? '' : 's'} OK (checked in ${elapsed} ms)`,
-        status: allOk ? 'ok' : 'error',
+        title: `Health — ${okCount} of ${results.length} check${results.length === 1 ? '' : 's'} OK${warnings} (checked in ${elapsed} ms)`,
+        status: !allOk ? 'error' : warned.length > 0 ? 'warning' : 'ok',
         rows,
-        text: allOk ? undefined : `Failing: ${failed.join(', ')}`,
+        text: text === '' ? undefined : text,
         buttons: [{ actionId: actionIds.run(only ? `/health ${only}` : '/health'), label: 'Re-check' }],
       },
     };

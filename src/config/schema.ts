@@ -3,59 +3,16 @@ import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { postmortemsSchema } from './postmortems-schema.js';
 import { z } from 'zod';
 import { PLATFORM_IDS } from './platforms.js';
+import { checkSchema } from './health-schema.js';
 
 /** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
 export const nameSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_" (max 63 chars)');
 
-const timeoutMs = z.number().int().min(50).max(600_000);
-
-export const httpCheckSchema = z
-  .object({
-    type: z.literal('http'),
-    url: z.url(),
-    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-    expect_status: z.number().int().min(100).max(599).default(200),
-    body_contains: z.string().optional(),
-    headers: z.record(z.string(), z.string()).default({}),
-    timeout_ms: timeoutMs.default(2000),
-  })
-  .strict();
-
-export const postgresCheckSchema = z
-  .object({
-    type: z.literal('postgres'),
-    /** Absent: check Firebreak's own store (embedded PGlite or DATABASE_URL). */
-    url: z.string().optional(),
-    timeout_ms: timeoutMs.default(2000),
-  })
-  .strict();
-
-export const redisCheckSchema = z
-  .object({
-    type: z.literal('redis'),
-    url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
-    timeout_ms: timeoutMs.default(2000),
-  })
-  .strict();
-
-export const tcpCheckSchema = z
-  .object({
-    type: z.literal('tcp'),
-    host: z.string().min(1),
-    port: z.number().int().min(1).max(65535),
-    timeout_ms: timeoutMs.default(2000),
-  })
-  .strict();
-
-export const checkSchema = z.discriminatedUnion('type', [
-  httpCheckSchema,
-  postgresCheckSchema,
-  redisCheckSchema,
-  tcpCheckSchema,
-]);
-export type CheckConfig = z.infer<typeof checkSchema>;
+// The health checks live in health-schema.ts; re-exported so importers keep one place.
+export { checkSchema, commandCheckSchema, httpCheckSchema, jsonCheckSchema, postgresCheckSchema, redisCheckSchema, tcpCheckSchema, tlsCheckSchema } from './health-schema.js';
+export type { CheckConfig, CommandCheckConfig, JsonCheckConfig, TlsCheckConfig } from './health-schema.js';
 
 const replicasSchema = z
   .object({ min: z.number().int().min(0), max: z.number().int().min(0).max(1000) })

@@ -96,6 +96,11 @@ export interface ProbeResult {
   detail: string;
   /** Where it looked, without credentials: "http://127.0.0.1:9/health". */
   target: string;
+  /**
+   * Up, but not for long: a certificate that expires within warn_days. `ok` stays true (the health
+   * watch raises no alert for it); /health shows the row as a warning with `detail` as the reason.
+   */
+  warning?: boolean;
 }
 
 export interface HealthProber {

@@ -166,4 +166,19 @@ alerts: { watch: { enabled: false } }
     expect(on.start()).toBe(true);
     await on.stop();
   });
+
+  it('a warning (a certificate expiring soon) is not a failure: no alert however long it lasts', async () => {
+    const config = configFrom('datastores:\n  cert: { type: tls, host: api.example.com }\nalerts:\n  watch: { interval_s: 10, failure_threshold: 3 }\n').config;
+    const sent: AlertNotification[] = [];
+    // The prober's answer for a certificate 3 days from expiry (src/integrations/health/tls-probe.ts).
+    const health = { probe: async () => ({ ok: true, warning: true, latencyMs: 3, target: 'api.example.com:443', detail: 'certificate for api.example.com expires in 3 days (2026-12-10)' }) };
+    const clock = { t: T0 + 1000 * INTERVAL_MS };
+    const w = new HealthWatch(config, { health, coordination: new MemoryCoordination(), logger: silentLogger, redactor: app.ports.redactor, store: new SqlHealthWatchRepository(app.db), ingest: async (n) => void sent.push(n) }, { now: () => new Date(clock.t), intervalMs: INTERVAL_MS });
+    for (let i = 0; i < 5; i++) {
+      expect((await w.tick()).raised).toEqual([]);
+      clock.t += INTERVAL_MS;
+    }
+    expect(sent.filter((n) => n.alerts.some((a) => a.labels.check === 'cert'))).toEqual([]);
+    expect((await new SqlHealthWatchRepository(app.db).list()).find((c) => c.check === 'cert')).toMatchObject({ failures: 0, raised: false });
+  });
 });

@@ -33,7 +33,7 @@ describe('config validation', () => {
     {
       name: 'unknown check type',
       yaml: 'datastores:\n  ch: { type: mysql, url: "x" }',
-      expected: [{ path: 'datastores.ch.type', message: 'must be one of: http, postgres, redis, tcp' }],
+      expected: [{ path: 'datastores.ch.type', message: 'must be one of: http, postgres, redis, tcp, tls, json, command' }],
     },
     {
       name: 'missing environment variable',

@@ -5,6 +5,9 @@ import { probeHttp } from './http-probe.js';
 import { probePostgres } from './postgres-probe.js';
 import { probeRedis } from './redis-probe.js';
 import { probeTcp } from './tcp-probe.js';
+import { probeCommand } from './command-probe.js';
+import { probeJson } from './json-probe.js';
+import { probeTls } from './tls-probe.js';
 import { describeNetworkError, withTimeout } from './with-timeout.js';
 
 /** How to check Firebreak's own store without a second connection (PGlite allows only one). */
@@ -32,6 +35,12 @@ export class NetworkHealthProber implements HealthProber {
         return probeTcp(check);
       case 'redis':
         return probeRedis(check);
+      case 'tls':
+        return probeTls(check);
+      case 'json':
+        return probeJson(check);
+      case 'command':
+        return probeCommand(check);
       case 'postgres':
         if (check.url) return probePostgres({ url: check.url, timeout_ms: check.timeout_ms });
         return this.probeOwnStore(check.timeout_ms);

@@ -5,8 +5,8 @@ import type { httpCheckSchema } from '../../config/schema.js';
 import type { ProbeResult } from '../../core/ports.js';
 import { describeNetworkError, withTimeout } from './with-timeout.js';
 
-/** Enough to find a health marker; a probe must not buffer a huge page. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Enough to find a health marker or read a health document; a probe must not buffer a huge page. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export function stripCredentials(url: string): string {
   try {
@@ -37,17 +37,29 @@ export function basicAuthHeader(url: URL): string | undefined {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-interface HttpResponse {
+export interface HttpResponse {
   status: number;
   statusText: string;
   body: string;
+  /** The body was longer than MAX_BODY_BYTES and was cut there. */
+  truncated: boolean;
 }
+
+/** What a probe needs to send: the http check's fields, or the json check's with GET. */
+export interface HttpProbeRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+}
+
+/** How much of the body to read: none (the status is the answer), until a marker is seen, or all of it (JSON). */
+export type BodyWanted = { read: 'none' } | { read: 'until'; marker: string } | { read: 'all' };
 
 /**
  * node:http rather than fetch: fetch refuses URLs with credentials and the WHATWG "bad ports"
  * (6000, 6665–6669, 10080, …), and a health check must be able to reach whatever the service uses.
  */
-function send(check: z.infer<typeof httpCheckSchema>, signal: AbortSignal, onRequest: (destroy: () => void) => void): Promise<HttpResponse> {
+export function sendHttp(check: HttpProbeRequest, wanted: BodyWanted, signal: AbortSignal, onRequest: (destroy: () => void) => void): Promise<HttpResponse> {
   const url = new URL(check.url);
   const headers: Record<string, string> = { ...check.headers };
   const auth = basicAuthHeader(url);
@@ -62,25 +74,24 @@ function send(check: z.infer<typeof httpCheckSchema>, signal: AbortSignal, onReq
     const req = request(url, { method: check.method, headers, signal, agent: false }, (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const statusText = res.statusMessage ?? '';
-      const marker = check.method === 'HEAD' ? undefined : check.body_contains;
       // The status line is the answer unless the body is checked: a streaming endpoint (SSE) or a
       // large page must not read as a timeout because its body never ends.
-      if (marker === undefined) {
-        resolve({ status, statusText, body: '' });
+      if (wanted.read === 'none') {
+        resolve({ status, statusText, body: '', truncated: false });
         res.destroy();
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       const done = () => {
-        resolve({ status, statusText, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8') });
+        resolve({ status, statusText, body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString('utf8'), truncated: size >= MAX_BODY_BYTES });
         res.destroy();
       };
       res.on('data', (chunk: Buffer) => {
         chunks.push(chunk);
         size += chunk.length;
         // Stop reading once the marker is seen or enough has been read to judge.
-        if (size >= MAX_BODY_BYTES || Buffer.concat(chunks).includes(marker)) done();
+        if (size >= MAX_BODY_BYTES || (wanted.read === 'until' && Buffer.concat(chunks).includes(wanted.marker))) done();
       });
       res.once('end', done);
       res.once('error', reject);
@@ -100,7 +111,9 @@ export async function probeHttp(check: z.infer<typeof httpCheckSchema>): Promise
     return await withTimeout(
       check.timeout_ms,
       async (signal) => {
-        const res = await send(check, signal, (d) => (destroy = d));
+        const marker = check.method === 'HEAD' ? undefined : check.body_contains;
+        const wanted: BodyWanted = marker === undefined ? { read: 'none' } : { read: 'until', marker };
+        const res = await sendHttp(check, wanted, signal, (d) => (destroy = d));
         const ms = latency();
         if (res.status !== check.expect_status) {
           return { ok: false, latencyMs: ms, target, detail: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''} (expected ${check.expect_status})` };
