@@ -109,5 +109,5 @@ describe('Discord at shutdown', () => {
       await fake.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 });
