@@ -52,9 +52,7 @@ async function backupNow(ctx: AppCommandContext, requested: string | undefined):
   const name = requested ?? names[0]!;
   const target = configuredTarget(ctx.config, name);
   if (!target) return unknownTarget(ctx.config, name);
-  if (!ctx.hasRole(NOW_ROLE)) return roleDenied('/backup now', NOW_ROLE, ctx.actor);
 
-  await ctx.progress({ title: `Backing up ${name}…`, status: 'pending' });
   let lastProgress = performance.now();
   const job = await runBackupJob(ctx.config, ctx.ports, {
     target: name,
@@ -62,6 +60,11 @@ async function backupNow(ctx: AppCommandContext, requested: string | undefined):
     requestedBy: ctx.actor.name,
     actor: ctx.actor,
     invocationId: ctx.invocationId,
+    authority: { role: NOW_ROLE, what: '/backup now' },
+    onAuthorized: async () => {
+      lastProgress = performance.now();
+      await ctx.progress({ title: `Backing up ${name}…`, status: 'pending' });
+    },
     onProgress: ({ bytes }) => {
       const now = performance.now();
       if (now - lastProgress < PROGRESS_EVERY_MS) return;
@@ -70,6 +73,7 @@ async function backupNow(ctx: AppCommandContext, requested: string | undefined):
     },
   });
   if (job.kind === 'unavailable' || job.kind === 'stopping') return { status: 'failed', reply: { title: `${name} was not backed up`, status: 'error', text: job.message } };
+  if (job.kind === 'refused') return job.refusal;
   if (job.kind === 'busy') return alreadyRunning(job.heldBy, null, { atOnce: true });
   if (job.kind === 'interrupted') {
     return { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: backup of ${name}`, status: 'error', text: job.message }, execution: { argv: ctx.ports.backups?.runner.describe(target) ?? [] } };

@@ -141,6 +141,8 @@ export class BackupScheduler implements BackgroundWorker {
     const invocationId = randomUUID();
     const job = await runBackupJob(this.config, this.ports, { target, trigger: `schedule:${slot}`, requestedBy: SCHEDULER_ACTOR.name, actor: SCHEDULER_ACTOR, invocationId });
     const base = { invocationId, kind: 'backup.scheduled' as const, actor: SCHEDULER_ACTOR, command: 'backup', text: `scheduled backup of ${target} (${slot})` };
+    // It passes no authority: the system's own jobs have no role to lack.
+    if (job.kind === 'refused') throw new Error('a scheduled backup has no role to refuse it');
     if (job.kind === 'slot-taken') return 'slot-taken';
     if (job.kind === 'stopping') return 'stopping';
     if (job.kind === 'unavailable') {
