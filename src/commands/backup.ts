@@ -170,6 +170,9 @@ async function planRestore(ctx: AppCommandContext, id: string | undefined): Prom
   if (!id) return { status: 'invalid', reply: { title: '/backup restore needs a backup id', status: 'error', text: 'Usage: /backup restore ID — find the id with /backup list.', ephemeral: true } };
   const backups = ctx.ports.backups;
   if (!backups) return { status: 'failed', reply: { title: 'Backups are not available', status: 'error', text: 'No backup store is wired in this Firebreak process. Nothing was restored.' } };
+  // Before the record lookup, although ConfirmationFlow checks plan.role again at the card: the
+  // replies below say whether an id exists, its status and its target, which someone who may not
+  // restore has no need to learn, and without a plan (unknown or failed id) there is no role to check.
   if (!ctx.hasRole(RESTORE_ROLE)) return roleDenied('/backup restore', RESTORE_ROLE, ctx.actor);
   const record = await backups.records.get(id);
   if (!record) return { status: 'invalid', reply: { title: 'Unknown backup', status: 'error', text: `There is no backup "${cut(id, 40)}". See /backup list.`, ephemeral: true } };
