@@ -1,5 +1,6 @@
 import type { CorePorts } from '../core/services.js';
 import type { AlertStore, IngestResult } from './alert-store.js';
+import type { SilencePort } from './silence-port.js';
 
 /** What the alerts room uses: the core's ports and its own store. */
 export interface AlertsPorts extends CorePorts {
@@ -10,4 +11,6 @@ export interface AlertsPorts extends CorePorts {
    * join an open incident). main.ts builds it from the incidents' ports before these.
    */
   alertReactions?: (result: IngestResult) => Promise<void>;
+  /** Alertmanager's silences API; set when alerts.alertmanager_url is configured (the Silence button). */
+  silences?: SilencePort;
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
+import type { Refusal } from '../core/authorize.js';
 import type { LeaseInfo } from '../core/ports.js';
 import type { BackupProgress, BackupRecord, BackupRunner, BackupRunResult, RunningBackupJob } from './backup-port.js';
 import type { BackupsPorts } from './ports.js';
@@ -15,6 +16,8 @@ import { backupLeaseKey, configuredTarget, newBackupId } from './backup-targets.
 export type BackupJobOutcome =
   | { kind: 'done'; record: BackupRecord; result: BackupRunResult; expired: BackupRecord[]; retentionProblems: string[] }
   | { kind: 'busy'; heldBy: LeaseInfo }
+  /** The person who asked lacks the role; nothing was leased, run or recorded. */
+  | { kind: 'refused'; refusal: Refusal }
   /** A scheduled slot another replica already recorded. */
   | { kind: 'slot-taken' }
   /** Shutdown's grace ran out while it ran: it was stopped part-way; `record` when it was marked failed in time. */
@@ -45,6 +48,13 @@ export async function runBackupJob(
     now?: Date;
     /** Tests shorten it to show the lease is renewed. */
     leaseTtlMs?: number;
+    /**
+     * A person asked (/backup now): the role `actor` needs, checked by the step runner before the
+     * lease, and `what` the refusal names. Absent for the scheduler: the system's own jobs have no role.
+     */
+    authority?: { role: string; what: string };
+    /** Called once the role check passed, before the lease is taken. */
+    onAuthorized?: () => Promise<void>;
   },
 ): Promise<BackupJobOutcome> {
   const backups = ports.backups;
@@ -126,8 +136,12 @@ export async function runBackupJob(
   const whole = (async (): Promise<BackupJobOutcome> => {
     const run = await ports.steps.run<BackupJobOutcome, BackupJobOutcome>({
       id,
-      plan: { title: `Backup of ${req.target}`, lease: key, approval: 'none' },
+      plan: { title: `Backup of ${req.target}`, lease: key, approval: 'none', ...(req.authority ? { role: req.authority.role } : {}) },
       actor: req.actor ?? { platform: 'system', id: req.requestedBy, name: req.requestedBy },
+      ...(req.authority ? { authority: { config, what: req.authority.what } } : {}),
+      authorized: async () => {
+        await req.onAuthorized?.();
+      },
       leaseTtlMs: ttl,
       onLeaseLost: 'abort',
       // Shutdown began while the lease was being taken: start nothing.
@@ -153,7 +167,7 @@ export async function runBackupJob(
       case 'busy':
         return { kind: 'busy', heldBy: run.heldBy };
       case 'refused':
-        throw new Error('a backup job has no role to refuse it');
+        return { kind: 'refused', refusal: run.refusal };
       case 'stopping':
       case 'not-begun':
         return { kind: 'stopping', message: stoppingMessage };

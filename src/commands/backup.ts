@@ -52,9 +52,7 @@ async function backupNow(ctx: AppCommandContext, requested: string | undefined):
   const name = requested ?? names[0]!;
   const target = configuredTarget(ctx.config, name);
   if (!target) return unknownTarget(ctx.config, name);
-  if (!ctx.hasRole(NOW_ROLE)) return roleDenied('/backup now', NOW_ROLE, ctx.actor);
 
-  await ctx.progress({ title: `Backing up ${name}…`, status: 'pending' });
   let lastProgress = performance.now();
   const job = await runBackupJob(ctx.config, ctx.ports, {
     target: name,
@@ -62,6 +60,11 @@ async function backupNow(ctx: AppCommandContext, requested: string | undefined):
     requestedBy: ctx.actor.name,
     actor: ctx.actor,
     invocationId: ctx.invocationId,
+    authority: { role: NOW_ROLE, what: '/backup now' },
+    onAuthorized: async () => {
+      lastProgress = performance.now();
+      await ctx.progress({ title: `Backing up ${name}…`, status: 'pending' });
+    },
     onProgress: ({ bytes }) => {
       const now = performance.now();
       if (now - lastProgress < PROGRESS_EVERY_MS) return;
@@ -70,6 +73,7 @@ async function backupNow(ctx: AppCommandContext, requested: string | undefined):
     },
   });
   if (job.kind === 'unavailable' || job.kind === 'stopping') return { status: 'failed', reply: { title: `${name} was not backed up`, status: 'error', text: job.message } };
+  if (job.kind === 'refused') return job.refusal;
   if (job.kind === 'busy') return alreadyRunning(job.heldBy, null, { atOnce: true });
   if (job.kind === 'interrupted') {
     return { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: backup of ${name}`, status: 'error', text: job.message }, execution: { argv: ctx.ports.backups?.runner.describe(target) ?? [] } };
@@ -166,6 +170,9 @@ async function planRestore(ctx: AppCommandContext, id: string | undefined): Prom
   if (!id) return { status: 'invalid', reply: { title: '/backup restore needs a backup id', status: 'error', text: 'Usage: /backup restore ID — find the id with /backup list.', ephemeral: true } };
   const backups = ctx.ports.backups;
   if (!backups) return { status: 'failed', reply: { title: 'Backups are not available', status: 'error', text: 'No backup store is wired in this Firebreak process. Nothing was restored.' } };
+  // Before the record lookup, although ConfirmationFlow checks plan.role again at the card: the
+  // replies below say whether an id exists, its status and its target, which someone who may not
+  // restore has no need to learn, and without a plan (unknown or failed id) there is no role to check.
   if (!ctx.hasRole(RESTORE_ROLE)) return roleDenied('/backup restore', RESTORE_ROLE, ctx.actor);
   const record = await backups.records.get(id);
   if (!record) return { status: 'invalid', reply: { title: 'Unknown backup', status: 'error', text: `There is no backup "${cut(id, 40)}". See /backup list.`, ephemeral: true } };

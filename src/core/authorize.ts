@@ -61,6 +61,14 @@ export function roleDenied(what: string, role: string, actor: Actor): Refusal {
 }
 
 /**
+ * Who holds a lease and since when, as every "already running" text says it: "started by alice at
+ * 2026-11-25T03:00:00.000Z". The refusal below and the scheduler's skipped-slot note both use it.
+ */
+export function startedBy(h: Pick<LeaseInfo, 'actorName' | 'acquiredAt'>): string {
+  return `started by ${h.actorName} at ${h.acquiredAt.toISOString()}`;
+}
+
+/**
  * The target is leased: by this very confirmation (a double click) or by another operation. The one
  * "already running, started by X" text; `atOnce` is a step that had no card (`/run` of a
  * `confirm: false` action, `/backup now`), which says "try again" without repeating that nothing ran.
@@ -72,7 +80,7 @@ export function alreadyRunning(h: LeaseInfo, own: Pick<Confirmation, 'id' | 'pla
     'Already running',
     own && h.id === own.id
       ? `${own.plan.title} is already running (confirmed by ${h.actorName} at ${h.acquiredAt.toISOString()}).`
-      : `${h.description} is already running, started by ${h.actorName} at ${h.acquiredAt.toISOString()}. ${again}`,
+      : `${h.description} is already running, ${startedBy(h)}. ${again}`,
     'warning',
   );
 }

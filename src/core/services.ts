@@ -7,7 +7,6 @@ import type { MessageRefRepository } from './message-refs.js';
 import type { PagingPort } from './paging-port.js';
 import type { ActionRunner, ConfirmationRepository, Coordination, DeployPort, HealthProber, LeaseRepository, Timeline, Transactor } from './ports.js';
 import type { Redactor } from './redact.js';
-import type { SilencePort } from './silence-port.js';
 import type { StepRunner } from './step-runner.js';
 
 /** Which incident a channel is the own channel of (the incidents' store answers it; see channel-incidents.ts). */
@@ -45,8 +44,6 @@ export interface CorePorts {
   deploy?: DeployPort;
   /** Custom actions from `actions:` in the config (argv and HTTP templates). */
   actions?: ActionRunner;
-  /** Alertmanager's silences API; set when alerts.alertmanager_url is configured (the Silence button). */
-  silences?: SilencePort;
   /** Platform id → chat port: where domain services post, update and create channels on their own. */
   chat: ChatDirectory;
   /** What each long-lived message shows → where it was posted: any replica updates it in place (see posted-messages.ts). */

@@ -25,6 +25,11 @@ export interface StepRequest<T, R> {
   actor: Actor;
   /** Checks the plan's role and approval for `actor` first; absent for the system's own jobs. */
   authority?: { config: FirebreakConfig; requestedBy?: Actor; what: string };
+  /**
+   * Once the role and approval rules said yes, before shutdown and the lease are checked: tell the
+   * person it starts (/backup now's first progress line), which someone refused must never see.
+   */
+  authorized?(): Promise<void>;
   leaseTtlMs: number;
   /** `abort`: a lost lease (expired and taken by someone else) aborts the step's signal; default: logged only. */
   onLeaseLost?: 'abort' | 'warn';
@@ -87,6 +92,7 @@ export class StepRunner {
       const refusal = stepRefusal(req.authority.config, req.plan, { actor: req.actor, requestedBy: req.authority.requestedBy, what: req.authority.what });
       if (refusal) return { kind: 'refused', refusal };
     }
+    await req.authorized?.();
     if (this.inFlight.stopping) return { kind: 'stopping' };
     // Registered before the first await: a shutdown that begins while the lease is taken waits for it.
     const entry = this.inFlight.register(req.plan.title);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { FirebreakConfig } from '../config/schema.js';
 import { msLeft, type BackgroundWorker, type StopBy } from '../core/background-worker.js';
+import { startedBy } from '../core/authorize.js';
 import type { Actor } from '../core/identity.js';
 import type { BackupsPorts } from '../backups/ports.js';
 import { stopBackupJobs } from '../backups/backup-jobs.js';
@@ -141,6 +142,8 @@ export class BackupScheduler implements BackgroundWorker {
     const invocationId = randomUUID();
     const job = await runBackupJob(this.config, this.ports, { target, trigger: `schedule:${slot}`, requestedBy: SCHEDULER_ACTOR.name, actor: SCHEDULER_ACTOR, invocationId });
     const base = { invocationId, kind: 'backup.scheduled' as const, actor: SCHEDULER_ACTOR, command: 'backup', text: `scheduled backup of ${target} (${slot})` };
+    // It passes no authority: the system's own jobs have no role to lack.
+    if (job.kind === 'refused') throw new Error('a scheduled backup has no role to refuse it');
     if (job.kind === 'slot-taken') return 'slot-taken';
     if (job.kind === 'stopping') return 'stopping';
     if (job.kind === 'unavailable') {
@@ -149,7 +152,7 @@ export class BackupScheduler implements BackgroundWorker {
       return 'unavailable';
     }
     if (job.kind === 'busy') {
-      const msg = `${job.heldBy.description} was already running (started by ${job.heldBy.actorName} at ${job.heldBy.acquiredAt.toISOString()}), so the scheduled slot ${slot} was skipped.`;
+      const msg = `${job.heldBy.description} was already running (${startedBy(job.heldBy)}), so the scheduled slot ${slot} was skipped.`;
       this.ports.logger.warn({ target, slot }, msg);
       await this.ports.timeline.record({ ...base, outcome: 'skipped', output: msg });
       // A skipped slot means no backup this time: the people who watch failures should know.

@@ -8,6 +8,7 @@ import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
 import { markGroupDirty } from './alert-outbox.js';
 import { groupTransition, startsNewEpisode } from '../alerts/group-transitions.js';
+import { groupEvent, groupLabels, groupName } from '../alerts/group-events.js';
 
 interface GroupRow {
   id: string;
@@ -117,10 +118,9 @@ export class SqlAlertStore implements AlertStore {
   ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult> {
     const dedupeKey = notificationDedupeKey(n);
     const stateKey = notificationStateKey(n);
-    const labels = { ...n.groupLabels, ...n.commonLabels };
-    const first = n.alerts[0]!;
-    const alertname = labels.alertname ?? first.labels.alertname ?? '(unnamed alert)';
-    const service = labels.service ?? (n.alerts.every((a) => a.labels.service === first.labels.service) ? (first.labels.service ?? null) : null);
+    const labels = groupLabels(n);
+    const name = groupName(n);
+    const { alertname, service } = name;
     const firedAt = new Date(Math.min(...n.alerts.map((a) => a.startsAt.getTime())));
     return this.db.transaction(async (q) => {
       // Inserted, or locked for this transaction: two replicas receiving the same group serialize here.
@@ -167,12 +167,13 @@ export class SqlAlertStore implements AlertStore {
       );
       await this.markDirty(q, before.id, routing.channel, platforms);
       const group = (await this.getIn(q, before.id))!;
+      const event = groupEvent(n, name, group);
       await this.recorder(new SqlTimelineRepository(q)).record({
         invocationId: `alert-group:${group.id}`,
         incidentId: group.incidentId,
-        kind: n.status === 'resolved' ? 'alert.resolved' : 'alert.received',
+        kind: event.kind,
         actor: SYSTEM(n.source),
-        text: `${alertname}${service ? ` (${service})` : ''}: ${group.firingCount} firing, ${group.resolvedCount} resolved — ${n.source}`,
+        text: event.text,
         outcome: n.status,
         detail: { group: group.id, groupKey: n.groupKey, transition, alerts: n.alerts.length, severity: group.severity, channel: group.channel },
       });

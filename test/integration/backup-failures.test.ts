@@ -398,6 +398,28 @@ backups:
     }
   });
 
+  it('/backup now by someone without the role: refused by the step runner before any progress, lease or record', async () => {
+    const app = await testApp(`${roles}
+backups:
+  destination: { dir: "${dir}" }
+  targets:
+    pg: { type: postgres, url: "${source.url}" }
+`);
+    try {
+      const shown: string[] = [];
+      const sink = { progress: async (r: { title: string }) => void shown.push(r.title) };
+      const denied = await app.dispatcher.dispatch(text(mallory, '/backup now'), sink);
+      expect([denied.status, denied.reply.title]).toEqual(['denied', 'Not allowed: /backup now']);
+      expect(shown).toEqual([]);
+      expect(await app.ports.backups!.records.list({ target: 'pg', limit: 10 })).toEqual([]);
+      const ran = await app.dispatcher.dispatch(text(alice, '/backup now'), sink);
+      expect(ran.status).toBe('ok');
+      expect(shown[0]).toBe('Backing up pg…');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('embedded mode with no targets says so plainly', async () => {
     const app = await testApp(roles);
     try {

@@ -42,4 +42,21 @@ describe('architecture: the rooms import what docs/architecture.md says, and not
       ]),
     );
   });
+
+  it('reports a planted domain room running a program (execa) and a core file importing the Slack SDK, by rule name', { timeout: 60_000 }, async () => {
+    // Fake packages, so the rules meet real node_modules paths without the real ones' size.
+    for (const pkg of ['execa', '@slack/bolt']) {
+      plant(`node_modules/${pkg}/package.json`, JSON.stringify({ name: pkg, version: '0.0.0', main: 'index.js' }));
+      plant(`node_modules/${pkg}/index.js`, 'module.exports = {};\n');
+    }
+    plant('src/alerts/run-tool.ts', "import { execa } from 'execa';\nexport const run = execa;\n");
+    plant('src/core/slack-app.ts', "import { App } from '@slack/bolt';\nexport const app = App;\n");
+    const found = await violations(['src'], { tsPreCompilationDeps: true, baseDir: planted, doNotFollow: { path: 'node_modules' } });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'execa-pg-only-in-integrations-store: src/alerts/run-tool.ts → node_modules/execa/index.js',
+        'slack-sdk-only-in-chat-slack: src/core/slack-app.ts → node_modules/@slack/bolt/index.js',
+      ]),
+    );
+  });
 });

@@ -62,4 +62,10 @@ describe('duration', () => {
       expect(examples.map(([ms]) => duration(ms, style))).toEqual(examples.map(([, text]) => text));
     });
   }
+
+  it('"seconds" writes every backup timeout (timeout_s 10 to 86400, in ms) as the whole-second text it replaced', () => {
+    const differ: number[] = [];
+    for (let s = 10; s <= 86_400; s++) if (duration(s * 1000, 'seconds') !== `${Math.round((s * 1000) / 1000)} s`) differ.push(s);
+    expect(differ).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SilencePort, SilenceRequest, SilenceResult } from '../../core/silence-port.js';
+import type { SilencePort, SilenceRequest, SilenceResult } from '../../alerts/silence-port.js';
 
 /** A click waits for this; Alertmanager answers a silence in milliseconds when it is up. */
 const DEFAULT_TIMEOUT_MS = 5000;

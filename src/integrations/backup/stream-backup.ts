@@ -5,6 +5,7 @@ import { createGzip } from 'node:zlib';
 import { execa } from 'execa';
 import { failureLine } from '../commands/failure-line.js';
 import { toolEnv } from '../tool-env.js';
+import { duration } from '../../core/text-format.js';
 import type { BackupProgress, BackupRunResult } from '../../backups/backup-port.js';
 import type { DumpCommand } from './dump-command.js';
 import { UploadLeftBehindError, type ObjectStore } from './object-store.js';
@@ -40,6 +41,7 @@ export async function streamBackup(opts: {
   dump: DumpCommand;
   store: ObjectStore;
   location: string;
+  /** A target's timeout_s (at least 10) in ms: whole seconds, so the 'seconds' style writes "3600 s" as before. */
   timeoutMs: number;
   compressionLevel: number;
   onProgress?: (p: BackupProgress) => void;
@@ -92,7 +94,7 @@ export async function streamBackup(opts: {
   // A dump that had already exited 0 when the signal came was not stopped (execa may still flag the
   // cancel when the exit is reaped after the abort); what was stopped then is the upload, below.
   if (result.isCanceled && exitCode !== 0) problem = `${file} was stopped before it finished: ${reasonOf(opts.signal)}`;
-  else if (result.timedOut) problem = `${file} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped`;
+  else if (result.timedOut) problem = `${file} did not finish within ${duration(opts.timeoutMs, 'seconds')} and was stopped`;
   else if ((result as { code?: string }).code === 'ENOENT') problem = `${file} is not installed on this machine`;
   else if (uploadError) problem = (uploadError as Error).message;
   else if (exitCode !== 0) problem = `${file} exited with ${exitCode ?? result.signal ?? 'no exit code'}${stderr ? `: ${failureLine(stderr)}` : ''}`;

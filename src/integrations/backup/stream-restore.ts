@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import { failureLine } from '../commands/failure-line.js';
 import { toolEnv } from '../tool-env.js';
+import { duration } from '../../core/text-format.js';
 import type { RestoreRunResult } from '../../backups/backup-port.js';
 import type { DumpCommand } from './dump-command.js';
 import type { ObjectStore } from './object-store.js';
@@ -24,6 +25,7 @@ export async function streamRestore(opts: {
   store: ObjectStore;
   location: string;
   sha256: string;
+  /** A target's timeout_s (at least 10) in ms: whole seconds, so the 'seconds' style writes "3600 s" as before. */
   timeoutMs: number;
   onStage?: (stage: string) => void;
   countRows: () => Promise<{ table: string; rows: number }[]>;
@@ -78,7 +80,7 @@ export async function streamRestore(opts: {
     const exitCode = typeof result.exitCode === 'number' ? result.exitCode : null;
     const stderr = tail(typeof result.stderr === 'string' ? result.stderr : '');
     let problem: string | undefined;
-    if (result.timedOut) problem = `${bin} did not finish within ${Math.round(opts.timeoutMs / 1000)} s and was stopped; its transaction was rolled back`;
+    if (result.timedOut) problem = `${bin} did not finish within ${duration(opts.timeoutMs, 'seconds')} and was stopped; its transaction was rolled back`;
     else if ((result as { code?: string }).code === 'ENOENT') problem = `${bin} is not installed on this machine; nothing was restored`;
     else if (feedError && (feedError as NodeJS.ErrnoException).code !== 'EPIPE') {
       problem = `The backup could not be read to the end (${feedError.message}), so ${bin} was stopped before it could commit; its transaction was rolled back and nothing was restored`;

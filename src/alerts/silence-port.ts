@@ -1,6 +1,7 @@
 /**
  * Silencing alerts at their source (Alertmanager API v2). The Silence button depends on this port;
  * src/integrations/alertmanager implements it and main.ts wires it when alerts.alertmanager_url is set.
+ * In the alerts room, not the core: nothing but alerts silences anything.
  */
 export interface SilenceRequest {
   /** Label name → exact value; every alert carrying all of them is silenced. At least one. */
