@@ -94,7 +94,9 @@ actions:
     const channel = fake.channel(incident.channel!.id)!;
     expect(channel).toMatchObject({ name: `inc-${day}-checkout-5xx`, parent_id: CATEGORY, topic: 'SEV1 · investigating · lead @alice · Checkout 5xx' });
     // Discord has no invites: the declarer and the sev1 responder get access to the channel.
-    expect(channel.permission_overwrites.map((o) => o.id).sort()).toEqual([alice.id, oncall].sort());
+    // Access is granted after the channel exists: wait for both overwrites rather than reading them at once.
+    await until(() => (fake.channel(incident.channel!.id)!.permission_overwrites.length >= 2 ? true : undefined));
+    expect(fake.channel(incident.channel!.id)!.permission_overwrites.map((o) => o.id).sort()).toEqual([alice.id, oncall].sort());
     const card = await until(() => messagesIn(channel.id).find((m) => titleOf(m).includes(`${incident.id}: Checkout 5xx`)));
     await until(() => (fake.pinsOf(channel.id).includes(card.id) ? true : undefined));
     const announcement = await until(() => messagesIn(incidents.id).find((m) => titleOf(m).includes(`Incident ${incident.id} (SEV1)`)));
