@@ -22,7 +22,7 @@ const regexSource = z.string().min(1).superRefine((s, ctx) => {
 
 const lineCount = z.number().int().min(1).max(OUTPUT_LINES_MAX);
 
-const FILTER_KEYS = ['grep', 'head', 'tail', 'json', 'count', 'group'] as const;
+const FILTER_KEYS = ['grep', 'cut', 'head', 'tail', 'json', 'count', 'group'] as const;
 
 export const outputFilterSchema = z
   .object({
@@ -32,6 +32,21 @@ export const outputFilterSchema = z
         regexSource,
         z.object({ pattern: regexSource, invert: z.boolean().default(false), ignore_case: z.boolean().default(false) }).strict(),
       ])
+      .optional(),
+    /**
+     * Fields of each line, like `cut -d' ' -f5-`: "3", "2-", "2-4" (counted from 1). A line without
+     * the delimiter stays as it is. Drops what makes equal lines differ (timestamps) before `group`.
+     */
+    cut: z
+      .object({
+        delimiter: z.string().length(1, 'must be one character').default(' '),
+        fields: z.string().regex(/^[1-9]\d{0,3}(?:-(?:[1-9]\d{0,3})?)?$/, 'must be N, N- or N-M (fields counted from 1)'),
+      })
+      .strict()
+      .superRefine((c, ctx) => {
+        const [from, to] = c.fields.split('-').map(Number);
+        if (to !== undefined && to !== 0 && from !== undefined && to < from) ctx.addIssue({ code: 'custom', path: ['fields'], message: `ends before it starts (${c.fields})` });
+      })
       .optional(),
     head: lineCount.optional(),
     tail: lineCount.optional(),

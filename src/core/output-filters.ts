@@ -1,6 +1,6 @@
 /**
  * Output filters: what an action (or a procedure's `run:` step) shows of its output, instead of a
- * shell pipeline (`| grep ERROR | sort | uniq -c | sort -rn | head`). Pure text functions, applied
+ * shell pipeline (`| grep ERROR | cut -d' ' -f5- | sort | uniq -c | sort -rn | head`). Pure text functions, applied
  * in the order listed; core imports no room, so src/integrations and src/procedures both use them.
  */
 import type { OutputFilterConfig } from '../config/action-output-schema.js';
@@ -10,6 +10,7 @@ export type JsonPathStep = { key: string } | { index: number } | { each: true };
 
 export type OutputFilter =
   | { kind: 'grep'; pattern: RegExp; invert: boolean }
+  | { kind: 'cut'; delimiter: string; from: number; to: number | null }
   | { kind: 'head'; lines: number }
   | { kind: 'tail'; lines: number }
   | { kind: 'json'; path: JsonPathStep[]; source: string }
@@ -47,6 +48,11 @@ export function compileOutputFilters(configs: readonly OutputFilterConfig[]): Ou
       const g = typeof c.grep === 'string' ? { pattern: c.grep, invert: false, ignore_case: false } : c.grep;
       return { kind: 'grep', pattern: new RegExp(g.pattern, g.ignore_case ? 'i' : ''), invert: g.invert };
     }
+    if (c.cut !== undefined) {
+      const [from, to] = c.cut.fields.split('-');
+      const start = Number(from);
+      return { kind: 'cut', delimiter: c.cut.delimiter, from: start, to: to === undefined ? start : to === '' ? null : Number(to) };
+    }
     if (c.head !== undefined) return { kind: 'head', lines: c.head };
     if (c.tail !== undefined) return { kind: 'tail', lines: c.tail };
     if (c.json !== undefined) {
@@ -56,7 +62,7 @@ export function compileOutputFilters(configs: readonly OutputFilterConfig[]): Ou
     }
     if (c.count) return { kind: 'count' };
     if (c.group) return { kind: 'group' };
-    throw new Error('an output filter needs one of grep, head, tail, json, count, group');
+    throw new Error('an output filter needs one of grep, cut, head, tail, json, count, group');
   });
 }
 
@@ -118,6 +124,11 @@ function applyOne(input: string[], f: OutputFilter): string[] {
   switch (f.kind) {
     case 'grep':
       return input.filter((l) => f.pattern.test(l) !== f.invert);
+    case 'cut':
+      return input.map((l) => {
+        const parts = l.split(f.delimiter);
+        return parts.length === 1 ? l : parts.slice(f.from - 1, f.to ?? undefined).join(f.delimiter);
+      });
     case 'head':
       return input.slice(0, f.lines);
     case 'tail':

@@ -26,6 +26,15 @@ describe('output filters, each alone', () => {
     expect(applyOutputFilters('a\nb', [{ kind: 'tail', lines: 10 }])).toBe('a\nb');
   });
 
+  it('cut keeps fields like cut -d -f, and leaves a line without the delimiter alone', () => {
+    const cut = (fields: string, delimiter = ' '): OutputFilter => compileOutputFilters([{ cut: { fields, delimiter } }])[0]!;
+    expect(applyOutputFilters('a b c d\nsolo', [cut('2-')])).toBe('b c d\nsolo');
+    expect(applyOutputFilters('a b c d', [cut('2-3')])).toBe('b c');
+    expect(applyOutputFilters('a b c d', [cut('4')])).toBe('d');
+    expect(applyOutputFilters('a,b,c', [cut('2', ',')])).toBe('b');
+    expect(applyOutputFilters('a b', [cut('5-')])).toBe('');
+  });
+
   it('count counts lines, 0 for nothing', () => {
     expect(applyOutputFilters(LOG, [grep('ERROR'), { kind: 'count' }])).toBe('3');
     expect(applyOutputFilters('', [{ kind: 'count' }])).toBe('0');
@@ -59,15 +68,14 @@ describe('output filters, each alone', () => {
 });
 
 describe('output filters in order (runbook 002: grep ERROR | cut | sort | uniq -c | sort -rn)', () => {
-  it('grep then group then head', () => {
+  it('grep, cut, grep -v, group, head', () => {
     const { config } = parseConfigText(
-      'actions:\n  errors:\n    read_only: true\n    argv: [kubectl, logs]\n    output: [{ grep: "^ERROR " }, { grep: { pattern: "pool", invert: true } }, { group: true }, { head: 5 }]',
+      'actions:\n  errors:\n    read_only: true\n    argv: [kubectl, logs]\n    output: [{ grep: " ERROR " }, { cut: { fields: "2-" } }, { grep: { pattern: "pool", invert: true } }, { group: true }, { head: 5 }]',
       't.yml',
       {},
     );
     const filters = compileOutputFilters(config.actions.errors!.output);
-    const lines = LOG.split('\n').map((l) => l.slice(21));
-    expect(applyOutputFilters(lines.join('\n'), filters)).toBe('2 ERROR upstream timeout provider=openai');
+    expect(applyOutputFilters(LOG, filters)).toBe('2 ERROR upstream timeout provider=openai');
   });
 
   it('order matters: head before grep sees only the first lines', () => {
@@ -112,10 +120,12 @@ describe('read_only, output and expect_exit in the config', () => {
   const table: { name: string; yaml: string; path: string; message: string | RegExp }[] = [
     { name: 'bad grep regex', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ grep: "ERROR(" }]', path: 'actions.a.output[0].grep', message: /^is not a valid regular expression/ },
     { name: 'bad grep regex in the long form', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ grep: { pattern: "[", invert: true } }]', path: 'actions.a.output[0].grep.pattern', message: /^is not a valid regular expression/ },
+    { name: 'cut fields', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ cut: { fields: "0-" } }]', path: 'actions.a.output[0].cut.fields', message: 'must be N, N- or N-M (fields counted from 1)' },
+    { name: 'cut backwards', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ cut: { fields: "4-2" } }]', path: 'actions.a.output[0].cut.fields', message: 'ends before it starts (4-2)' },
     { name: 'head 0', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ head: 0 }]', path: 'actions.a.output[0].head', message: /1/ },
     { name: 'tail too many', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ tail: 5000 }]', path: 'actions.a.output[0].tail', message: /1000/ },
     { name: 'two filters in one item', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ grep: x, head: 3 }]', path: 'actions.a.output[0]', message: 'has grep and head; write one filter per list item (they apply in order)' },
-    { name: 'no filter', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{}]', path: 'actions.a.output[0]', message: 'needs one of grep, head, tail, json, count, group' },
+    { name: 'no filter', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{}]', path: 'actions.a.output[0]', message: 'needs one of grep, cut, head, tail, json, count, group' },
     { name: 'json path', yaml: 'actions:\n  a:\n    argv: [x]\n    output: [{ json: services }]', path: 'actions.a.output[0].json', message: 'must be a JSON path such as .services, .items[0].name or .items[].name' },
     { name: 'read_only with confirm', yaml: 'actions:\n  a:\n    read_only: true\n    confirm: true\n    argv: [x]', path: 'actions.a.confirm', message: /^a read_only action runs at once, without confirmation or lease/ },
     { name: 'expect_exit on http', yaml: 'actions:\n  a:\n    expect_exit: [0, 1]\n    http: { url: "https://x.example.com/" }', path: 'actions.a.expect_exit', message: /http\.expect_status/ },
