@@ -160,6 +160,14 @@ export function excerptStart(text: string, maxChars = 1500): string {
   return `${t.slice(0, maxChars)}\n… (${t.length - maxChars} more characters cut)`;
 }
 
+/** A timestamp at the start of a log line: ISO 8601 (`2026-03-01T10:00:02.123Z`, in brackets or not) or a time of day. */
+const LEADING_TIMESTAMP = /^\[?(?:\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?\]?\s+/;
+
+/** The line without its leading timestamp, so that the same message at different times groups as one. */
+export function withoutLeadingTimestamp(line: string): string {
+  return line.replace(LEADING_TIMESTAMP, '');
+}
+
 /** The longest regular expression a person may type (`/logs --grep`). */
 export const USER_REGEX_MAX = 200;
 
