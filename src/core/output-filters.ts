@@ -175,8 +175,9 @@ export const USER_REGEX_MAX = 200;
  * A regular expression typed in chat, compiled only when it cannot backtrack catastrophically on the
  * bounded text it meets: at most USER_REGEX_MAX characters, no backreferences, and no quantified
  * group that holds a quantifier or an alternation (`(a+)+`, `(a|aa)*`: the shapes whose matching
- * time grows exponentially with the line). Lines are cut before matching (see /logs). Returns the
- * regex or one sentence saying what to change.
+ * time grows exponentially with the line). What is left can still be polynomially slow (`.*.*.*x`),
+ * so /logs also cuts lines to 1000 characters and matches in a worker stopped after 2 s
+ * (src/integrations/kubernetes/log-grep.ts). Returns the regex or one sentence saying what to change.
  */
 export function compileUserRegex(source: string): { ok: true; regex: RegExp } | { ok: false; message: string } {
   if (source.length === 0) return { ok: false, message: 'The pattern is empty.' };
