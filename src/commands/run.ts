@@ -6,7 +6,7 @@ import type { Outcome } from '../core/outcome.js';
 import { ParseError, splitWords } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';
 import type { ReplyField } from '../core/reply.js';
-import { alreadyRunning } from '../core/authorize.js';
+import { alreadyRunning, roleDenied } from '../core/authorize.js';
 import { interruptedText, shuttingDownReply } from '../core/step-plan.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
 import { checkParamValues, paramHint, parseParamWords } from '../core/action-params.js';
@@ -41,13 +41,24 @@ function listActions(config: FirebreakConfig): Outcome {
           name,
           a.description ?? '',
           Object.entries(a.params).map(([n, p]) => paramHint(n, p)).join(' ') || '(no params)',
-          `needs ${a.role}${a.confirm ? '' : ', runs without confirmation'}`,
+          a.read_only ? `read-only${a.role ? `, needs ${a.role}` : ''}` : `needs ${mutatingRole(a)}${a.confirm ? '' : ', runs without confirmation'}`,
         ],
       })),
       context: 'Run one with /run NAME key=value …; int params take a whole number within the bounds, string params must match the pattern as a whole.',
       ephemeral: true,
     },
   };
+}
+
+/** The role a mutating action needs (the config fills "responders" when none is given; only read-only actions may have none). */
+function mutatingRole(action: ActionConfig): string {
+  return action.role ?? 'responders';
+}
+
+/** What an action that succeeded without output says: with filters or an expected non-zero exit, that nothing was found. */
+function emptyText(exitCode: number | null, filtered: boolean): string {
+  if (exitCode !== null && exitCode !== 0) return `Nothing found (exit ${exitCode}, which this action expects).`;
+  return filtered ? 'Nothing found: its output filters left no lines.' : 'It printed nothing.';
 }
 
 /** Runs the action through the ActionRunner port and turns what happened into a reply and a timeline record. */
@@ -63,13 +74,25 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
     reply: {
       title: r.ok ? `${name}: done (${how} in ${duration(r.durationMs, 'tenths')})` : `${name} failed (${how} after ${duration(r.durationMs, 'tenths')})`,
       status: r.ok ? 'ok' : 'error',
-      text: r.problem,
+      text: r.problem ?? (r.output.trim() === '' && (r.filtered || r.exitCode !== 0) ? emptyText(r.exitCode, r.filtered ?? false) : undefined),
       fields: paramFields(values),
       code: r.output || undefined,
       context: displayArgv(r.argv, ctx.ports.redactor),
     },
+    // The timeline keeps what chat showed (filtered, bounded) and the exit code.
     execution: { argv: r.argv, exitCode: r.exitCode, durationMs: r.durationMs, output: r.output },
+    detail: { action: name, readOnly: action.read_only },
   };
+}
+
+/**
+ * read_only: true — like /status: anyone in an allowed channel (or the action's own role, when the
+ * config names one), no card, no lease (reads run side by side), and no action.started, so the
+ * post-mortem never takes it as the mitigation; its outcome event says readOnly as well.
+ */
+async function runReadOnly(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues): Promise<Outcome> {
+  if (action.role && !ctx.hasRole(action.role)) return roleDenied(`/run ${name}`, action.role, ctx.actor);
+  return perform(ctx, name, action, values);
 }
 
 /**
@@ -80,7 +103,7 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
 async function runWithoutConfirmation(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, argv: string[]): Promise<Outcome> {
   const run = await ctx.ports.steps.run<Outcome, Outcome>({
     id: ctx.invocationId,
-    plan: { title: name, argv, lease: `action:${name}`, role: action.role, approval: 'none' },
+    plan: { title: name, argv, lease: `action:${name}`, role: mutatingRole(action), approval: 'none' },
     actor: ctx.actor,
     authority: { config: ctx.config, what: `/run ${name}` },
     leaseTtlMs: action.timeout_s * 1000 + 30_000,
@@ -152,6 +175,7 @@ export const runCommand = defineCommand({
     if (refusal) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: refusal, ephemeral: true } };
     const argv = ctx.ports.actions?.describe({ name, action, values });
     const shownParams = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (action.read_only) return runReadOnly(ctx, name, action, values);
     if (!action.confirm) {
       return runWithoutConfirmation(ctx, name, action, values, argv ?? []);
     }
@@ -164,7 +188,7 @@ export const runCommand = defineCommand({
         fields: [...(action.description ? [{ label: 'Action', value: action.description }] : []), ...paramFields(values)],
         argv,
         lease: `action:${name}`,
-        role: action.role,
+        role: mutatingRole(action),
         confirmLabel: 'Run',
       },
     };

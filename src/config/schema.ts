@@ -1,6 +1,7 @@
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { postmortemsSchema } from './postmortems-schema.js';
+import { expectExitSchema, outputFiltersSchema } from './action-output-schema.js';
 import { z } from 'zod';
 import { PLATFORM_IDS } from './platforms.js';
 import { checkSchema } from './health-schema.js';
@@ -104,8 +105,16 @@ export type ActionParamConfig = z.infer<typeof actionParamSchema>;
 export const actionSchema = z
   .object({
     description: z.string().optional(),
-    role: nameSchema.default('responders'),
-    confirm: z.boolean().default(true),
+    /** Absent: "responders", or for a read_only action no role (anyone in an allowed channel, like /status). */
+    role: nameSchema.optional(),
+    /** Absent: true, or false for a read_only action (which cannot ask). */
+    confirm: z.boolean().optional(),
+    /** Changes nothing: no role needed by default, no confirmation, no lease; not taken as the mitigation. */
+    read_only: z.boolean().default(false),
+    /** Filters over the output (stdout, or an HTTP body), in order; chat and the timeline keep what they leave. */
+    output: outputFiltersSchema.default([]),
+    /** Exit codes of an argv action that count as success. */
+    expect_exit: expectExitSchema.optional(),
     params: z.record(nameSchema, actionParamSchema).default({}),
     argv: argvTemplateSchema.optional(),
     /** Extra environment for an argv action: the place for secrets, which argv would show in `ps`. */
@@ -126,6 +135,10 @@ export const actionSchema = z
   .superRefine((a, ctx) => {
     if (!a.argv === !a.http) ctx.addIssue({ code: 'custom', message: 'needs exactly one of argv or http' });
     if (a.http && Object.keys(a.env).length > 0) ctx.addIssue({ code: 'custom', path: ['env'], message: 'is for argv actions; an http action sends headers' });
+    if (a.http && a.expect_exit) ctx.addIssue({ code: 'custom', path: ['expect_exit'], message: 'is for argv actions; an http action says which statuses count with http.expect_status' });
+    if (a.read_only && a.confirm === true) {
+      ctx.addIssue({ code: 'custom', path: ['confirm'], message: 'a read_only action runs at once, without confirmation or lease; remove confirm: true, or read_only if it changes something' });
+    }
     for (const [name, p] of Object.entries(a.params)) {
       if (!/^[a-z_]/.test(name)) ctx.addIssue({ code: 'custom', path: ['params', name], message: 'param names must start with a letter or "_" so {name} can refer to them' });
       if (p.type === 'int' && p.max < p.min) ctx.addIssue({ code: 'custom', path: ['params', name, 'max'], message: `must be ≥ min (${p.min})` });
@@ -169,7 +182,14 @@ export const actionSchema = z
         ctx.addIssue({ code: 'custom', path: ['http', 'url'], message: 'must be an http:// or https:// URL' });
       }
     }
-  });
+  })
+  // The defaults depend on read_only, so they are filled here rather than by .default().
+  .transform((a) => ({
+    ...a,
+    role: a.role ?? (a.read_only ? null : 'responders'),
+    confirm: a.confirm ?? !a.read_only,
+    expect_exit: a.expect_exit ?? [0],
+  }));
 export type ActionConfig = z.infer<typeof actionSchema>;
 
 const cronSchema = z
@@ -346,7 +366,7 @@ export const configSchema = z
     }
     for (const [name, action] of Object.entries(cfg.actions)) {
       // The defaults (responders, admins) may be left undefined on purpose: nobody but admins may run it then.
-      if (action.role !== 'responders' && action.role !== 'admins' && !Object.hasOwn(cfg.roles, action.role)) {
+      if (action.role !== null && action.role !== 'responders' && action.role !== 'admins' && !Object.hasOwn(cfg.roles, action.role)) {
         ctx.addIssue({ code: 'custom', path: ['actions', name, 'role'], message: `role "${action.role}" is not defined under roles` });
       }
     }

@@ -22,8 +22,13 @@ export interface ActionResult {
   /** The response status (HTTP actions). */
   httpStatus?: number;
   durationMs: number;
-  /** Trimmed stdout/stderr or response body. Not yet redacted: the core redacts on the way out. */
+  /**
+   * Trimmed stdout/stderr or response body; with output filters, what they leave of stdout or the
+   * body (and stderr when it failed). Not yet redacted: the core redacts on the way out.
+   */
   output: string;
+  /** The action's output filters were applied to `output`. */
+  filtered?: boolean;
   /** One sentence when it did not succeed. */
   problem?: string;
 }

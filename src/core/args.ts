@@ -19,6 +19,13 @@ function paramsFor(spec: CommandDescription, raw: RawArgs): ParamSpec[] {
 export function rawArgsFromText(spec: CommandDescription, parsed: ParsedText): RawArgs {
   const raw: RawArgs = {};
   const words = [...parsed.positionals];
+  // `--grep ERROR`: a bare flag of a param that takes a value takes the word after it.
+  const flagValues: Record<string, string> = {};
+  const allParams = [...spec.params, ...(spec.subcommands ?? []).flatMap((s) => s.params)];
+  const taken = Object.entries(parsed.flagNext ?? {})
+    .filter(([flag]) => parsed.flags[flag] === true && allParams.some((p) => p.name === flag && p.type !== 'boolean'))
+    .sort((a, b) => b[1] - a[1]);
+  for (const [flag, index] of taken) flagValues[flag] = words.splice(index, 1)[0]!;
   if (spec.subcommands) {
     const first = words.shift();
     const names = spec.subcommands.map((s) => s.name);
@@ -48,7 +55,7 @@ export function rawArgsFromText(spec: CommandDescription, parsed: ParsedText): R
   for (const [flag, value] of Object.entries(parsed.flags)) {
     const p = params.find((x) => x.name === flag);
     if (!p) throw new ArgsError(`/${spec.name} has no --${flag} option. Usage: ${spec.usage}`);
-    raw[flag] = value;
+    raw[flag] = flagValues[flag] ?? value;
   }
   return raw;
 }

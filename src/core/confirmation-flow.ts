@@ -175,7 +175,7 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
       outcome: interrupted ? 'interrupted' : outcome.status,
       output: interrupted ? (outcome.reply.text ?? null) : (execution?.output ?? null),
       durationMs: Math.round(execution?.durationMs ?? end.durationMs),
-      detail: { confirmation: c.id, confirmedBy: inv.actor.name, title: outcome.reply.title, ...(interrupted ? { interrupted: 'shutdown' } : {}) },
+      detail: { ...('detail' in outcome ? outcome.detail : {}), confirmation: c.id, confirmedBy: inv.actor.name, title: outcome.reply.title, ...(interrupted ? { interrupted: 'shutdown' } : {}) },
     });
     const reply: Reply = {
       ...outcome.reply,

@@ -64,6 +64,28 @@ export interface DeployRunResult {
   state?: DeployState;
 }
 
+/** What /logs asks for: the last lines of a service's pods. */
+export interface LogsQuery {
+  /** Only lines newer than this many seconds; null: as far back as the per-pod line cap reaches. */
+  sinceS: number | null;
+  /** The previous container of each pod (the one that crashed), as `kubectl logs --previous`. */
+  previous: boolean;
+  /** A pattern the caller checked with compileUserRegex (src/core/output-filters.ts); null: every line. */
+  grep: string | null;
+}
+
+export type LogsResult =
+  | {
+      ok: true;
+      /** The kubectl command that read them. Not yet redacted. */
+      argv: string[];
+      /** The lines read (after grep), each cut to a bounded length. Not yet redacted. */
+      lines: string[];
+      /** Lines read before grep. */
+      read: number;
+    }
+  | { ok: false; argv: string[]; problem: string };
+
 /** Reads and changes deployed services (kubectl or configured commands). The only thing that does. */
 export interface DeployPort {
   status(target: DeployTarget): Promise<DeployReadResult>;
@@ -71,4 +93,6 @@ export interface DeployPort {
   describe(target: DeployTarget, op: DeployOperation): string[] | null;
   /** Runs the operation and waits for the rollout to settle; each output line goes to onLine. */
   execute(target: DeployTarget, op: DeployOperation, onLine: (line: string) => void): Promise<DeployRunResult>;
+  /** The recent log lines of a service's pods (kubernetes kind only; otherwise a problem saying so). */
+  logs(target: DeployTarget, q: LogsQuery): Promise<LogsResult>;
 }

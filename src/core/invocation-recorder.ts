@@ -17,6 +17,8 @@ export interface FinishedOutcome {
   incidentId?: string | null;
   /** The timeline's outcome, when it says more than the status (see Outcome). */
   recordedAs?: 'interrupted';
+  /** More for the timeline event's detail (the outcome's own; FinishOptions.detail is the caller's). */
+  detail?: { [key: string]: JsonValue };
 }
 
 export interface FinishOptions {
@@ -79,7 +81,7 @@ export class InvocationRecorder {
       outcome: outcome.recordedAs ?? outcome.status,
       output: ex?.output ? ex.output : outcome.status === 'ok' ? null : (outcome.reply.text ?? outcome.reply.title),
       durationMs: ex?.durationMs ?? this.elapsedMs(invocationId),
-      detail: { ...(opts.detail ?? {}), title: outcome.reply.title },
+      detail: { ...(outcome.detail ?? {}), ...(opts.detail ?? {}), title: outcome.reply.title },
     };
   }
 

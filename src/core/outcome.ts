@@ -45,7 +45,8 @@ export type Outcome =
   /** placement: where the reply goes (default: replace, or private when ephemeral); sourceUpdate: the clicked card's new face. */
   /** incidentId: the incident it acted on, when the channel did not say (a declare in #incidents, a Join click): its events carry it. */
   /** recordedAs: the timeline's outcome when it says more than ok/failed ("interrupted": cut off by shutdown, outcome unknown). */
-  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution; placement?: Placement; sourceUpdate?: Reply; incidentId?: string | null; recordedAs?: 'interrupted' }
+  /** detail: more for the outcome's timeline event (e.g. readOnly: a read-only action, never taken as the mitigation). */
+  | { status: 'ok' | 'failed'; reply: Reply; execution?: Execution; placement?: Placement; sourceUpdate?: Reply; incidentId?: string | null; recordedAs?: 'interrupted'; detail?: { [key: string]: JsonValue } }
   | { status: 'invalid' | 'denied'; reply: Reply }
   | { status: 'confirm'; plan: PlannedStep };
 

@@ -7,6 +7,12 @@ export interface ParsedText {
   command: string;
   positionals: string[];
   flags: Record<string, string | true>;
+  /**
+   * For a bare `--flag` followed by a word: that word's index in `positionals`. Whether it is the
+   * flag's value (`--grep ERROR`) or a positional after a switch (`--previous api`) depends on the
+   * param's type, which only the command's spec knows (rawArgsFromText decides).
+   */
+  flagNext?: Record<string, number>;
 }
 
 export class ParseError extends Error {
@@ -36,18 +42,24 @@ export function parseCommandText(input: string): ParsedText {
   }
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
+  const flagNext: Record<string, number> = {};
+  const FLAG = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s;
   for (let i = 0; i < words.length; i++) {
     const w = words[i] as string;
-    const m = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/s.exec(w);
+    const m = FLAG.exec(w);
     if (m) {
       const name = m[1] as string;
       if (m[2] !== undefined) flags[name] = m[2];
-      else flags[name] = true;
+      else {
+        flags[name] = true;
+        const next = words[i + 1];
+        if (next !== undefined && !FLAG.test(next)) flagNext[name] = positionals.length;
+      }
       continue;
     }
     positionals.push(w);
   }
-  return { command, positionals, flags };
+  return { command, positionals, flags, ...(Object.keys(flagNext).length > 0 ? { flagNext } : {}) };
 }
 
 /** The word splitting of chat text on its own, for text that arrives in one piece (a Discord option). */

@@ -34,7 +34,8 @@ function between(from: KeyTime, to: KeyTime): number | null {
 /**
  * The first mutating action that succeeded: a confirmed step (`action.finished`, outcome ok), or an
  * action run without confirmation (`action.started`, then its `command` event with outcome ok).
- * Named by what was typed (the invocation's first event) and who asked and confirmed.
+ * A read-only action (`detail.readOnly`: a log grep, a status read) is never the mitigation, however
+ * it was run. Named by what was typed (the invocation's first event) and who asked and confirmed.
  */
 function firstSuccessfulAction(events: readonly TimelineEvent[]): { at: Date; label: string } | null {
   const firstOf = new Map<string, TimelineEvent>();
@@ -43,7 +44,7 @@ function firstSuccessfulAction(events: readonly TimelineEvent[]): { at: Date; la
     if (!firstOf.has(e.invocationId)) firstOf.set(e.invocationId, e);
     const confirmed = e.kind === 'action.finished' && e.outcome === 'ok';
     const unconfirmed = e.kind === 'command' && e.outcome === 'ok' && startedUnconfirmed.has(e.invocationId);
-    if (confirmed || unconfirmed) {
+    if ((confirmed || unconfirmed) && e.detail.readOnly !== true) {
       const first = firstOf.get(e.invocationId)!;
       // A confirmed step's first row is what was typed; an unconfirmed one's command row is.
       const typed = (e.kind === 'command' ? e.text : first.text) ?? (e.command ? `/${e.command}` : (e.text ?? e.kind));

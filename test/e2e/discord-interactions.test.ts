@@ -174,6 +174,11 @@ backups:
       check: (card) => expect(card.embeds![0]!.fields?.find((f) => f.name === 'Location')?.value).toContain(join(dataDir, 'backups')),
     },
     status: { options: [opt('service', 'api')], title: /^✅ api: revision 14, 3\/3 ready/ },
+    logs: {
+      options: [opt('service', 'api'), opt('grep', 'ERROR|panic'), { name: 'previous', type: 5, value: false }],
+      title: /api logs: 0 of 0 lines match \(0 distinct, last 1h\)$/,
+      check: (card) => expect(card.embeds![0]!.description).toBe('Nothing matched the pattern.'),
+    },
     rollback: {
       options: [opt('service', 'api')],
       title: /Roll back api from revision 14 \(conduit-api:v1\.2\.3\) to 13 \(conduit-api:v1\.2\.2\)\?/,

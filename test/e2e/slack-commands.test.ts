@@ -152,6 +152,19 @@ backups:
       expect(json).toContain(`${IMG}:v1.2.2`); // the previous revision in the history rows
       expect(await commandsRecorded(channel.id)).toEqual(['command:ok']);
     },
+    async logs() {
+      const channel = channelFor('logs');
+      kube.podLogs('conduit', 'conduit-api', 0, [
+        { text: '2026-12-07T10:00:01Z ERROR upstream timeout', ageS: 30 },
+        { text: '2026-12-07T10:00:02Z INFO ok', ageS: 20 },
+        { text: '2026-12-07T10:00:03Z ERROR upstream timeout', ageS: 10 },
+      ]);
+      await rig.command('/logs', 'api --grep ERROR', { channel });
+      const card = await cardIn(channel.id, /^(?!⏳)/);
+      expect(headerOf(card.blocks)).toMatch(/api logs: 2 of 3 lines match \(1 distinct, last 1h\)$/);
+      expect(JSON.stringify(card.blocks)).toContain('2 ERROR upstream timeout');
+      expect(await commandsRecorded(channel.id)).toEqual(['command:ok']);
+    },
     async scale() {
       const from = kube.deployment('conduit', 'conduit-api').replicas;
       expect(from).not.toBe(5);

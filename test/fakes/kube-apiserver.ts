@@ -2,7 +2,8 @@
  * A small fake Kubernetes API server that the real `kubectl` talks to through a generated
  * kubeconfig. It serves just enough of the API for Firebreak's deploy operations: discovery,
  * deployments (GET, LIST, WATCH, PATCH), the scale subresource, and replicasets with revision
- * annotations. A template change or a scale settles after `settleMs`, like a controller would,
+ * annotations, pods and their logs (`pods/NAME/log` with tailLines, sinceSeconds, limitBytes and
+ * previous, as the kubelet answers through the API server). A template change or a scale settles after `settleMs`, like a controller would,
  * so `kubectl rollout status` waits and then succeeds. Every request is recorded.
  */
 import { randomUUID } from 'node:crypto';
@@ -71,6 +72,11 @@ export interface FakeKube {
   revisions(namespace: string, name: string): { revision: number; image: string }[];
   /** Makes one of a deployment's pods crash-loop: not ready, `restarts` restarts, waiting in CrashLoopBackOff. */
   crashLoop(namespace: string, name: string, podIndex: number, restarts: number): void;
+  /**
+   * Log lines of one pod of a deployment (index as in /status's pod list), oldest first, each
+   * `ageS` seconds old; `previous` sets the crashed container's instead. Replaces what was set.
+   */
+  podLogs(namespace: string, name: string, podIndex: number, lines: { text: string; ageS: number }[], opts?: { previous?: boolean }): void;
   /** Makes every request answer 403 (no cluster access) or hang. */
   mode: 'ok' | 'forbidden' | 'hang';
   settleMs: number;
@@ -231,6 +237,8 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
   };
 
   const crashing = new Map<string, Map<number, number>>();
+  /** "ns/pod-name" → lines (current container) and previous (the crashed one's), with the time each was written. */
+  const logs = new Map<string, { current: { text: string; at: number }[]; previous?: { text: string; at: number }[] }>();
   /** The deployment's pods as the kubelet would report them: one per replica of the current template. */
   const podsJson = (d: Deployment): Obj[] => {
     const container = String(((d.template.spec as Obj).containers as Obj[])[0]?.name ?? 'app');
@@ -448,6 +456,27 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
       const items = inNs.map(rsJson).filter((o) => matchesSelector(((o.metadata as Obj).labels ?? {}) as Record<string, string>, selector));
       return send(res, 200, { kind: 'ReplicaSetList', apiVersion: 'apps/v1', metadata: { resourceVersion: String(resourceVersion) }, items });
     }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)(\/log)?$/.exec(path);
+    if (m && method === 'GET') {
+      const [, ns, podName, log] = m as unknown as [string, string, string, string | undefined];
+      const pod = [...deployments.values()].filter((d) => d.namespace === ns).flatMap(podsJson).find((p) => (p.metadata as Obj).name === podName);
+      if (!pod) return status(res, 404, 'NotFound', `pods "${podName}" not found`);
+      if (!log) return send(res, 200, pod);
+      const container = url.searchParams.get('container') ?? String(((pod.spec as Obj).containers as Obj[])[0]?.name);
+      const stored = logs.get(`${ns}/${podName}`);
+      const previous = url.searchParams.get('previous') === 'true';
+      if (previous && !stored?.previous) return status(res, 400, 'BadRequest', `previous terminated container "${container}" in pod "${podName}" not found`);
+      let lines = (previous ? stored?.previous : stored?.current) ?? [];
+      const since = url.searchParams.get('sinceSeconds');
+      if (since !== null) lines = lines.filter((l) => l.at >= Date.now() - Number(since) * 1000);
+      const tail = url.searchParams.get('tailLines');
+      if (tail !== null) lines = lines.slice(Math.max(0, lines.length - Number(tail)));
+      let text = lines.map((l) => `${l.text}\n`).join('');
+      const limit = url.searchParams.get('limitBytes');
+      if (limit !== null) text = Buffer.from(text).subarray(0, Number(limit)).toString('utf8');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return res.end(text);
+    }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
     if (m && method === 'GET') {
       const ns = m[1]!;
@@ -519,6 +548,16 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
       if (!d) throw new Error(`no deployment ${namespace}/${name}`);
       const restartedAt = ((d.template.metadata as Obj | undefined)?.annotations as Obj | undefined)?.['kubectl.kubernetes.io/restartedAt'];
       return { replicas: d.replicas, image: imageOf(d.template), revision: revisionOf(d), generation: d.generation, ready: d.readyReplicas, restartedAt: restartedAt === undefined ? undefined : String(restartedAt) };
+    },
+    podLogs(namespace, name, podIndex, lines, o = {}) {
+      const d = deployments.get(key(namespace, name));
+      if (!d) throw new Error(`no deployment ${namespace}/${name}`);
+      const podName = String((podsJson(d)[podIndex]!.metadata as Obj).name);
+      const entry = logs.get(`${namespace}/${podName}`) ?? { current: [] };
+      const stamped = lines.map((l) => ({ text: l.text, at: Date.now() - l.ageS * 1000 }));
+      if (o.previous) entry.previous = stamped;
+      else entry.current = stamped;
+      logs.set(`${namespace}/${podName}`, entry);
     },
     crashLoop(namespace, name, podIndex, restarts) {
       const k = key(namespace, name);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
 import { ConfiguredActionRunner } from '../../src/integrations/actions/action-runner.js';
+import { applyOutputFilters, compileOutputFilters } from '../../src/core/output-filters.js';
 import { fillHttpRequest, UnsafeParamError } from '../../src/integrations/actions/fill-action.js';
 
 function problems(yaml: string): { path: string; message: string }[] {
@@ -157,6 +158,22 @@ describe('the example config’s runbook actions', () => {
     const kill = runner.describe({ name: 'kill-idle-connections', action: config.actions['kill-idle-connections']!, values: { idle_minutes: 60 } });
     expect(config.actions['kill-idle-connections']!.env).toEqual({ PGPASSWORD: 'value-of-LITELLM_DB_PASSWORD' });
     expect(kill).toEqual(['psql', 'postgres://litellm@litellm-db:5432/litellm', '-c', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle' AND state_change < now() - interval '60 minutes'"]);
+  });
+});
+
+describe('the example config’s read-only diagnosis (runbook 002)', () => {
+  it('groups the error lines of kubectl logs by type, most frequent first', () => {
+    const text = readFileSync('firebreak.example.yml', 'utf8');
+    const env = Object.fromEntries([...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]!))].map((v) => [v, v.endsWith('_URL') ? (v.startsWith('REDIS') ? 'redis://cache:6379' : 'postgres://u:p@db:5432/app') : `value-of-${v}`]));
+    const action = parseConfigText(text, 'firebreak.example.yml', env).config.actions['langgraph-errors']!;
+    expect(action).toMatchObject({ read_only: true, confirm: false, role: null });
+    const logs = [
+      '2026-12-07 10:00:01 langgraph[1] ERROR upstream timeout provider=openai',
+      '2026-12-07 10:00:02 langgraph[1] INFO request ok',
+      '2026-12-07 10:00:03 langgraph[2] ERROR db pool exhausted',
+      '2026-12-07 10:00:04 langgraph[1] ERROR upstream timeout provider=openai',
+    ].join('\n');
+    expect(applyOutputFilters(logs, compileOutputFilters(action.output))).toBe('2 upstream timeout provider=openai\n1 db pool exhausted');
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandText, ParseError } from '../../src/core/parser.js';
+import { rawArgsFromText } from '../../src/core/args.js';
+import { logsCommand } from '../../src/commands/logs.js';
 import { Redactor } from '../../src/core/redact.js';
 import { displayArgv, formatArgv } from '../../src/core/argv-display.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -15,6 +17,15 @@ describe('chat text parser', () => {
     expect(parseCommandText('  /Health   api ').command).toBe('health');
     expect(parseCommandText('/run reset-circuit provider=openai').positionals).toEqual(['reset-circuit', 'provider=openai']);
     expect(parseCommandText('/x “curly quoted” can’t').positionals).toEqual(['curly quoted', 'can’t']);
+  });
+
+  it('a bare --flag of a param that takes a value takes the next word; a switch does not', () => {
+    const raw = (text: string) => rawArgsFromText(logsCommand, parseCommandText(text));
+    expect(raw('/logs --grep "ERROR x" api --previous')).toEqual({ service: 'api', grep: 'ERROR x', previous: true });
+    expect(raw('/logs api --previous --since 2h')).toEqual({ service: 'api', previous: true, since: '2h' });
+    expect(raw('/logs --previous api --grep=ERROR')).toEqual({ service: 'api', previous: true, grep: 'ERROR' });
+    // A value-taking flag at the end has no word to take: the command says it needs one.
+    expect(raw('/logs api --grep')).toEqual({ service: 'api', grep: true });
   });
 
   it('never interprets shell syntax: it is just text', () => {

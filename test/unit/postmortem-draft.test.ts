@@ -227,6 +227,28 @@ describe('key times and their sources', () => {
     expect(tableUnder(md, '## Key times')[3]).toEqual(['Mitigated', '2026-11-25 10:09:00', 'status → monitoring by carol']);
   });
 
+  it('a read-only action (a log grep) is never the mitigation, however its events were recorded', async () => {
+    const s = new Script();
+    s.at('10:01:10');
+    await s.record({ kind: 'incident.declared', actor: bob, text: 'checkout 5xx' });
+    // As /run records a read_only action: its outcome alone, marked readOnly.
+    s.at('10:02:00');
+    await s.outcome(alice, 'run', '/run errors', { status: 'ok', reply: { title: 'errors: done', status: 'ok' }, execution: { argv: ['grep', 'ERROR'], exitCode: 0, durationMs: 5, output: '3 ERROR timeout' }, detail: { action: 'errors', readOnly: true } });
+    // Started and finished like a step (a procedure's read-only step, an older process): still not the fix.
+    s.at('10:03:00');
+    const unconfirmed = s.newInvocation();
+    await s.record({ invocationId: unconfirmed, kind: 'action.started', actor: alice, command: 'run', argv: ['grep'], detail: { action: 'errors', readOnly: true } });
+    await s.outcome(alice, 'run', '/run errors', { status: 'ok', reply: { title: 'errors: done', status: 'ok' }, execution: { argv: ['grep'], exitCode: 1, durationMs: 5, output: '' }, detail: { action: 'errors', readOnly: true } }, { invocationId: unconfirmed });
+    s.at('10:04:00');
+    await s.record({ kind: 'action.finished', actor: bob, command: 'run', text: 'Run errors?', outcome: 'ok', detail: { action: 'errors', readOnly: true, confirmedBy: 'bob' } });
+    s.at('10:06:00');
+    const fix = s.newInvocation();
+    await s.record({ invocationId: fix, kind: 'action.started', actor: alice, command: 'run', argv: ['flush'], detail: { action: 'flush' } });
+    await s.outcome(alice, 'run', '/run flush-cache', { status: 'ok', reply: { title: 'flush-cache: done', status: 'ok' }, execution: { argv: ['flush'], exitCode: 0, durationMs: 10, output: '' }, detail: { action: 'flush-cache', readOnly: false } }, { invocationId: fix });
+    const kt = keyTimes({ incident: baseIncident(), events: s.repo.events, alerts: [] });
+    expect(kt.mitigated).toEqual({ at: new Date(T('10:06:00')), source: 'first successful mutating action: /run flush-cache (by alice)' });
+  });
+
   it('mitigated by the first successful mutating action when it came before status → monitoring', async () => {
     const kt = keyTimes(await scriptedIncident());
     expect(kt.mitigated).toEqual({ at: new Date(T('10:08:45')), source: 'first successful mutating action: /rollback api (requested by alice, confirmed by bob)' });

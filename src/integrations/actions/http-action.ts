@@ -1,5 +1,6 @@
 import type { ActionResult } from '../../core/ports.js';
 import { excerpt } from '../../core/redact.js';
+import { excerptStart } from '../../core/output-filters.js';
 import type { FilledHttpRequest } from './fill-action.js';
 
 /** Enough of a response to show what happened; the rest is not read (a runaway body is not our problem). */
@@ -44,7 +45,10 @@ function describeFetchError(err: unknown, req: FilledHttpRequest, timeoutMs: num
  * redirect would carry the action's credentials to wherever it points, so it counts as a status
  * the action did not expect.
  */
-export async function performHttpAction(req: FilledHttpRequest, opts: { timeoutMs: number; expectStatus: readonly number[] }): Promise<ActionResult> {
+export async function performHttpAction(
+  req: FilledHttpRequest,
+  opts: { timeoutMs: number; expectStatus: readonly number[]; /** The action's output filters, over the body. */ filter?: (body: string) => string },
+): Promise<ActionResult> {
   const argv = [req.method, req.url];
   const started = performance.now();
   const headers: Record<string, string> = { ...req.headers };
@@ -67,7 +71,9 @@ export async function performHttpAction(req: FilledHttpRequest, opts: { timeoutM
       exitCode: null,
       httpStatus: res.status,
       durationMs,
-      output: excerpt(text.trim() === '' ? statusLine : `${statusLine}\n${text}`, 1500),
+      // Filtered, the body alone (the status is in the result's title); otherwise the status line first.
+      output: opts.filter ? excerptStart(opts.filter(text), 1500) : excerpt(text.trim() === '' ? statusLine : `${statusLine}\n${text}`, 1500),
+      ...(opts.filter ? { filtered: true } : {}),
       problem: ok ? undefined : `The server answered ${statusLine}; this action expects ${opts.expectStatus.join(', ')}.`,
     };
   } catch (err) {

@@ -1,4 +1,4 @@
-import type { DeployOperation, DeployPort, DeployReadResult, DeployRunResult, DeployTarget } from '../../core/ports.js';
+import type { DeployOperation, DeployPort, DeployReadResult, DeployRunResult, DeployTarget, LogsQuery, LogsResult } from '../../core/ports.js';
 import { KubernetesDeployer, type KubectlOptions } from '../kubernetes/kubernetes-deployer.js';
 import { CommandDeployer } from './command-deployer.js';
 
@@ -21,5 +21,10 @@ export class ServiceDeployer implements DeployPort {
 
   execute(t: DeployTarget, op: DeployOperation, onLine: (line: string) => void): Promise<DeployRunResult> {
     return t.deploy.kind === 'kubernetes' ? this.kube.execute(t.deploy, op, onLine) : this.commands.execute(t.service, t.deploy, op, onLine);
+  }
+
+  async logs(t: DeployTarget, q: LogsQuery): Promise<LogsResult> {
+    if (t.deploy.kind === 'kubernetes') return this.kube.logs(t.deploy, q);
+    return { ok: false, argv: [], problem: `${t.service} is deployed with commands, so Firebreak cannot read its pods' logs; /logs is for services with a kubernetes deploy (a read_only action can show another tool's logs).` };
   }
 }

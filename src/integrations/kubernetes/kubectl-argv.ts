@@ -19,8 +19,18 @@ export function kubectlBase(kubectl: string, d: KubernetesDeploy, requestTimeout
 const ref = (d: KubernetesDeploy) => `deployment/${d.deployment}`;
 
 function listBySelector(base: string[], kind: 'replicasets' | 'pods', selector: Record<string, string>): string[] {
-  return [...base, 'get', kind, `--selector=${Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',')}`, '-o', 'json'];
+  return [...base, 'get', kind, `--selector=${selectorText(selector)}`, '-o', 'json'];
 }
+
+/** What `kubectl logs` reads per container: the newest lines, and never more than this many bytes. */
+export interface LogsLimits {
+  tailLines: number;
+  limitBytes: number;
+  sinceS: number | null;
+  previous: boolean;
+}
+
+const selectorText = (selector: Record<string, string>) => Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
 
 export const kubectlArgv = {
   getDeployment: (base: string[], d: KubernetesDeploy) => [...base, 'get', ref(d), '-o', 'json'],
@@ -37,5 +47,20 @@ export const kubectlArgv = {
     `--replicas=${replicas}`,
   ],
   restart: (base: string[], d: KubernetesDeploy) => [...base, 'rollout', 'restart', ref(d)],
+  /**
+   * The pods' logs by the deployment's own selector. `--tail` is explicit: with a selector kubectl
+   * would otherwise show 10 lines per pod. Each value is a number the caller bounded or config.
+   */
+  logs: (base: string[], d: KubernetesDeploy, selector: Record<string, string>, l: LogsLimits) => [
+    ...base,
+    'logs',
+    `--selector=${selectorText(selector)}`,
+    ...(d.container ? [`--container=${d.container}`] : []),
+    `--tail=${l.tailLines}`,
+    `--limit-bytes=${l.limitBytes}`,
+    '--max-log-requests=20',
+    ...(l.sinceS !== null ? [`--since=${l.sinceS}s`] : []),
+    ...(l.previous ? ['--previous'] : []),
+  ],
   rolloutStatus: (base: string[], d: KubernetesDeploy) => [...base, 'rollout', 'status', ref(d), `--timeout=${d.rollout_timeout_s}s`],
 };

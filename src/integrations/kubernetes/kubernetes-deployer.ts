@@ -1,8 +1,10 @@
 import { excerpt } from '../../core/redact.js';
-import type { DeployOperation, DeployPod, DeployReadResult, DeployRevision, DeployRunResult, DeployState } from '../../core/ports.js';
+import type { DeployOperation, DeployPod, DeployReadResult, DeployRevision, DeployRunResult, DeployState, LogsQuery, LogsResult } from '../../core/ports.js';
+import { cut } from '../../core/text-format.js';
 import { failureLine } from '../commands/failure-line.js';
 import { describeArgvFailure, runArgv, type ArgvResult } from '../commands/run-argv.js';
 import { kubectlArgv, kubectlBase, type KubernetesDeploy } from './kubectl-argv.js';
+import { grepWithin } from './log-grep.js';
 import { CHANGE_CAUSE, deploymentSchema, imageIn, podListSchema, REVISION, replicaSetListSchema, type KubeDeployment } from './kube-objects.js';
 
 export interface KubectlOptions {
@@ -32,6 +34,12 @@ export function kubectlProblem(r: ArgvResult, d: KubernetesDeploy, timeoutMs: nu
   if (/context deadline exceeded|Client.Timeout|timed out/.test(err)) return `kubectl timed out talking to the cluster for ${where(d)}: ${line}`;
   return `kubectl exited with code ${r.exitCode ?? 'unknown'}: ${line}`;
 }
+
+/** /logs bounds: lines and bytes per container, the length of a line kept, and how long a typed pattern may take. */
+export const LOGS_TAIL_LINES = 1000;
+const LOGS_LIMIT_BYTES = 512 * 1024;
+export const LOG_LINE_MAX = 1000;
+const LOG_GREP_TIMEOUT_MS = 2000;
 
 function parseJson(text: string): unknown {
   try {
@@ -99,6 +107,35 @@ export class KubernetesDeployer {
         .sort((a, b2) => b2.revision - a.revision);
     }
     return { ok: true, state: { ...this.stateOf(d, dep.data, history), ...(pods ? { pods } : {}) } };
+  }
+
+  /**
+   * The recent lines of the deployment's pods (read by its own selector), each cut to LOG_LINE_MAX
+   * characters, then the typed pattern applied in a worker that is stopped after 2 s.
+   */
+  async logs(d: KubernetesDeploy, q: LogsQuery): Promise<LogsResult> {
+    const b = this.base(d);
+    const env = { ...(d.env ?? {}) };
+    const getArgv = kubectlArgv.getDeployment(b, d);
+    const got = await runArgv(getArgv, { timeoutMs: this.processTimeoutMs, env });
+    const problem = kubectlProblem(got, d, this.processTimeoutMs);
+    if (problem) return { ok: false, problem, argv: getArgv };
+    const dep = deploymentSchema.safeParse(parseJson(got.stdout));
+    if (!dep.success) return { ok: false, problem: `kubectl printed something that is not the ${where(d)} (unexpected JSON).`, argv: getArgv };
+    const selector = dep.data.spec.selector.matchLabels ?? {};
+    if (Object.keys(selector).length === 0) return { ok: false, problem: `The ${where(d)} has no matchLabels selector, so Firebreak cannot tell which pods are its own.`, argv: getArgv };
+    const argv = kubectlArgv.logs(b, d, selector, { tailLines: LOGS_TAIL_LINES, limitBytes: LOGS_LIMIT_BYTES, sinceS: q.sinceS, previous: q.previous });
+    const r = await runArgv(argv, { timeoutMs: this.processTimeoutMs, env });
+    if (q.previous && r.exitCode !== 0 && /previous terminated container/.test(r.stderr)) {
+      return { ok: false, argv, problem: `A pod of the ${where(d)} has no previous container to read (it has not restarted since it started): ${failureLine(r.stderr)}` };
+    }
+    const logsProblem = kubectlProblem(r, d, this.processTimeoutMs);
+    if (logsProblem) return { ok: false, argv, problem: logsProblem };
+    const read = r.stdout === '' ? [] : r.stdout.replace(/\r\n/g, '\n').split('\n').map((l) => cut(l, LOG_LINE_MAX));
+    if (!q.grep) return { ok: true, argv, lines: read, read: read.length };
+    const g = await grepWithin(read, q.grep, LOG_GREP_TIMEOUT_MS);
+    if (!g.ok) return { ok: false, argv, problem: g.message };
+    return { ok: true, argv, lines: g.lines, read: read.length };
   }
 
   private stateOf(d: KubernetesDeploy, dep: KubeDeployment, history: DeployRevision[]): DeployState {
