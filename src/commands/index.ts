@@ -5,6 +5,7 @@ import { backupCommand } from './backup.js';
 import { healthCommand } from './health.js';
 import { helpCommand } from './help.js';
 import { incidentCommand } from './incident.js';
+import { procedureCommand } from './procedure.js';
 import { restartCommand } from './restart.js';
 import { rollbackCommand } from './rollback.js';
 import { runCommand } from './run.js';
@@ -12,4 +13,4 @@ import { scaleCommand } from './scale.js';
 import { statusCommand } from './status.js';
 
 /** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
-export const commands: AnyCommandSpec<AppPorts>[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand];
+export const commands: AnyCommandSpec<AppPorts>[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand, procedureCommand];
