@@ -94,8 +94,8 @@ function runPlan(run: ProcedureRun, p: ProcedureConfig, secondPerson: boolean): 
     payload: { run: run.id },
     title: `Run procedure ${run.procedure}${params ? ` with ${params}` : ''} (${run.steps.length} steps)?`,
     fields: [
-      ...run.steps.map((s, i) => ({ label: `${i + 1}. ${s.config.name ?? s.kind}`, value: shown(s) })),
-      ...run.onFailure.map((s, i) => ({ label: `on_failure ${i + 1}.`, value: shown(s) })),
+      ...run.steps.map((s, i) => ({ label: `${i + 1}.${s.config.name ? ` ${s.config.name}` : ''}`, value: shown(s) })),
+      ...run.onFailure.map((s, i) => ({ label: `on_failure ${i + 1}.${s.config.name ? ` ${s.config.name}` : ''}`, value: shown(s) })),
     ],
     note: [p.description, run.leases.length > 0 ? `Holds ${run.leases.join(', ')} for the whole run.` : ''].filter(Boolean).join(' '),
     lease: `procedure:${run.id}`,

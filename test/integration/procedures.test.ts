@@ -105,8 +105,8 @@ procedures:
     expect(card.reply.title).toBe('Run procedure cycle with replicas=3 (3 steps)?');
     expect(card.reply.fields?.map((f) => `${f.label} ${f.value}`)).toEqual([
       `1. stop /scale litellm 0 → node ${FAKE} ${log} scale litellm 0 FAIL_IF=${dir}/fail-0`,
-      `2. run /scale litellm 3 → node ${FAKE} ${log} scale litellm 3 FAIL_IF=${dir}/fail-3`,
-      '3. check check up',
+      `2. /scale litellm 3 → node ${FAKE} ${log} scale litellm 3 FAIL_IF=${dir}/fail-3`,
+      '3. check up',
     ]);
     expect(calls()).toEqual([]);
 
