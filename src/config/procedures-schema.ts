@@ -80,6 +80,9 @@ export const procedureSchema = z
     for (const list of ['steps', 'on_failure'] as const) {
       p[list].forEach((s, i) => {
         if (s.run !== undefined) check(s.run, [list, i, 'run']);
+        if (list === 'on_failure' && (s.approve !== undefined || s.manual !== undefined)) {
+          ctx.addIssue({ code: 'custom', path: [list, i], message: 'on_failure steps run unattended: use run, check or wait' });
+        }
       });
     }
   });

@@ -9,7 +9,7 @@ import type { ProcedureAction } from './card.js';
 import { isFinished, type ProcedureRun, type RunStep } from './model.js';
 import type { ProceduresPorts } from './ports.js';
 import { holdRunLeases, releaseRunLeases } from './run-leases.js';
-import { advance, failRun, finishRun, procedureOf, runOutcome } from './runner.js';
+import { advance, finishRun, procedureOf, runOutcome } from './runner.js';
 
 const refuse = (title: string, text: string): ButtonOutcome => ({ status: 'invalid', reply: { title, status: 'error', text, ephemeral: true } });
 
@@ -86,7 +86,7 @@ export async function pressProcedure<P extends ProceduresPorts & PipelinePorts<P
   const saved = await ports.procedureRuns.save(next);
   if (!saved) return decidedElsewhere(run);
   try {
-    const end = press.action === 'reject' ? await failRun(env, saved) : await advance(env, saved);
+    const end = await advance(env, saved, { failed: press.action === 'reject' });
     return { ...runOutcome(config, ports, end), detail: { run: run.id, step: press.step + 1 } };
   } catch (err) {
     // Leases are left to expire only if the store is gone; otherwise the card would say running forever.

@@ -5,6 +5,13 @@ import type { ProcedureRun } from './model.js';
 /** While this process runs steps: renewed every third of it; a dead process frees the services within a minute. */
 export const RUN_LEASE_TTL_MS = 60_000;
 
+/**
+ * The run's own key besides its services': held by whichever process runs its steps, from before it
+ * is saved as running until it stops, so a running run nobody holds is one whose process is gone.
+ */
+export const runKey = (runId: string) => `procedure-run:${runId}`;
+const keysOf = (run: ProcedureRun) => [runKey(run.id), ...run.leases];
+
 const holder = (run: ProcedureRun) => ({ id: run.id, actorName: run.requestedBy.name, description: `procedure ${run.procedure}` });
 
 /**
@@ -14,7 +21,7 @@ const holder = (run: ProcedureRun) => ({ id: run.id, actorName: run.requestedBy.
  */
 export async function holdRunLeases(leases: LeaseRepository, run: ProcedureRun, ttlMs = RUN_LEASE_TTL_MS): Promise<{ held: true } | { held: false; heldBy: LeaseInfo }> {
   const taken: string[] = [];
-  for (const key of run.leases) {
+  for (const key of keysOf(run)) {
     const got = await leases.acquire(key, holder(run), ttlMs);
     if (!got.acquired && !(got.heldBy.id === run.id && (await leases.renew(key, run.id, ttlMs)))) {
       for (const k of taken) await leases.release(k, run.id);
@@ -27,15 +34,15 @@ export async function holdRunLeases(leases: LeaseRepository, run: ProcedureRun, 
 
 /** Renews every lease of the run while its steps run here; returns the stop function. */
 export function keepRunLeasesAlive(leases: LeaseRepository, run: ProcedureRun, logger: Logger): () => void {
-  const stops = run.leases.map((key) => keepLeaseAlive(leases, { key, holderId: run.id, ttlMs: RUN_LEASE_TTL_MS }, logger));
+  const stops = keysOf(run).map((key) => keepLeaseAlive(leases, { key, holderId: run.id, ttlMs: RUN_LEASE_TTL_MS }, logger));
   return () => stops.forEach((s) => s());
 }
 
 /** Waiting for a person: the services stay held for as long as a confirmation would wait. */
 export async function extendRunLeases(leases: LeaseRepository, run: ProcedureRun, ttlMs: number): Promise<void> {
-  for (const key of run.leases) await leases.renew(key, run.id, ttlMs);
+  for (const key of keysOf(run)) await leases.renew(key, run.id, ttlMs);
 }
 
 export async function releaseRunLeases(leases: LeaseRepository, run: ProcedureRun, logger: Logger): Promise<void> {
-  for (const key of run.leases) await releaseLease(leases, { key, holderId: run.id, ttlMs: RUN_LEASE_TTL_MS }, logger);
+  for (const key of keysOf(run)) await releaseLease(leases, { key, holderId: run.id, ttlMs: RUN_LEASE_TTL_MS }, logger);
 }

@@ -61,54 +61,58 @@ async function persist<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv
  * all are through, one waits for a person, one fails (its on_failure steps run) or one is
  * interrupted. Every change is saved and shown on the card in place.
  */
-export async function advance<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv<P>, start: ProcedureRun): Promise<ProcedureRun> {
-  let run = start;
-  const stopRenewing = keepRunLeasesAlive(env.ports.leases, run, env.ports.logger);
+export async function advance<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv<P>, start: ProcedureRun, opts: { failed?: boolean } = {}): Promise<ProcedureRun> {
+  const stopRenewing = keepRunLeasesAlive(env.ports.leases, start, env.ports.logger);
+  let end: ProcedureRun;
   try {
-    while (run.current < run.steps.length) {
-      const i = run.current;
-      const step = run.steps[i]!;
-      if (step.state === 'ok' || step.state === 'skipped') {
-        run = { ...run, current: i + 1 };
-        continue;
-      }
-      if (step.kind === 'approve' || step.kind === 'manual') {
-        run = await persist(env, withStep({ ...run, status: 'waiting' }, 'steps', i, { state: 'waiting' }));
-        await extendRunLeases(env.ports.leases, run, env.config.confirmations.ttl_s * 1000);
-        return run;
-      }
-      let result: StepResult;
-      for (;;) {
-        run = await persist(env, withStep(run, 'steps', i, { state: 'running', attempts: run.steps[i]!.attempts + 1 }));
-        result = await executeStep(env, run, 'steps', i);
-        const attempts = run.steps[i]!.attempts;
-        if (result.ok || result.interrupted || attempts > step.config.retries) break;
-        await sleep(Math.min(1000 * 2 ** (attempts - 1), 30_000));
-      }
-      run = withStep(run, 'steps', i, { state: result.interrupted ? 'interrupted' : result.ok ? 'ok' : 'failed', durationMs: result.durationMs, excerpt: result.excerpt });
-      if (result.interrupted) return await persist(env, { ...run, status: 'interrupted' });
-      if (!result.ok && !step.config.continue_on_failure) return await failRun(env, run);
-      run = await persist(env, { ...run, current: i + 1 });
-    }
-    run = await persist(env, { ...run, status: 'done' }, false);
-    await finishRun(env, run);
-    return run;
+    end = opts.failed ? await failRun(env, start) : await runSteps(env, start);
   } finally {
     stopRenewing();
   }
+  if (end.status === 'done') {
+    await finishRun(env, end);
+  } else {
+    // Stopped for a person (a gate, a failure): the services stay held for as long as a confirmation waits.
+    await extendRunLeases(env.ports.leases, end, env.config.confirmations.ttl_s * 1000);
+  }
+  return end;
+}
+
+async function runSteps<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv<P>, start: ProcedureRun): Promise<ProcedureRun> {
+  let run = start;
+  while (run.current < run.steps.length) {
+    const i = run.current;
+    const step = run.steps[i]!;
+    if (step.state === 'ok' || step.state === 'skipped') {
+      run = { ...run, current: i + 1 };
+      continue;
+    }
+    if (step.kind === 'approve' || step.kind === 'manual') return await persist(env, withStep({ ...run, status: 'waiting' }, 'steps', i, { state: 'waiting' }));
+    let result: StepResult;
+    for (;;) {
+      run = await persist(env, withStep(run, 'steps', i, { state: 'running', attempts: run.steps[i]!.attempts + 1 }));
+      result = await executeStep(env, run, 'steps', i);
+      const attempts = run.steps[i]!.attempts;
+      if (result.ok || result.interrupted || attempts > step.config.retries) break;
+      await sleep(Math.min(1000 * 2 ** (attempts - 1), 30_000));
+    }
+    run = withStep(run, 'steps', i, { state: result.interrupted ? 'interrupted' : result.ok ? 'ok' : 'failed', durationMs: result.durationMs, excerpt: result.excerpt });
+    if (result.interrupted) return await persist(env, { ...run, status: 'interrupted' });
+    if (!result.ok && !step.config.continue_on_failure) return await failRun(env, run);
+    run = await persist(env, { ...run, current: i + 1 });
+  }
+  return await persist(env, { ...run, status: 'done' }, false);
 }
 
 /** The current step failed: the on_failure steps run (each best effort), then the card offers Retry / Skip / Abort. */
-export async function failRun<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv<P>, failed: ProcedureRun): Promise<ProcedureRun> {
+async function failRun<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv<P>, failed: ProcedureRun): Promise<ProcedureRun> {
   let run = await persist(env, failed);
   for (let j = 0; j < run.onFailure.length; j++) {
     run = await persist(env, withStep(run, 'onFailure', j, { state: 'running', attempts: run.onFailure[j]!.attempts + 1 }));
     const r = await executeStep(env, run, 'onFailure', j);
     run = withStep(run, 'onFailure', j, { state: r.interrupted ? 'interrupted' : r.ok ? 'ok' : 'failed', durationMs: r.durationMs, excerpt: r.excerpt });
   }
-  run = await persist(env, { ...run, status: 'failed' });
-  await extendRunLeases(env.ports.leases, run, env.config.confirmations.ttl_s * 1000);
-  return run;
+  return await persist(env, { ...run, status: 'failed' });
 }
 
 /** Done or aborted: the services are free again and the run's end is on the timeline. */

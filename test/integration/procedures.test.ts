@@ -203,6 +203,20 @@ procedures:
     expect(pressed).toEqual(expect.arrayContaining(['command.denied mallory (procedure approve)', 'button bob (procedure approve)', 'command.denied mallory (procedure done)', 'button alice (procedure done)']));
   });
 
+  it('Reject at a gate fails that step: the later steps do not run, the card offers Retry / Skip / Abort', async () => {
+    const r = await type(alice, '/procedure gated', true);
+    const rejected = await press(bob, button(r, 'Reject'));
+    expect(rejected.status).toBe('failed');
+    expect(states(rejected)).toEqual(['1. ✅ ok', '2. ❌ failed', '3. · not run yet', '4. · not run yet']);
+    expect(rejected.reply.rows![1]!.cells[4]).toBe('rejected by bob');
+    expect(rejected.reply.buttons?.map((b) => b.label)).toEqual(['Retry step', 'Skip step', 'Abort']);
+    // Still held while people decide.
+    expect(await app.ports.leases.current('service:litellm')).toMatchObject({ description: 'procedure gated' });
+    await press(alice, button(rejected, 'Abort'));
+    expect(calls()).toEqual(['scale litellm 0']);
+    expect(await app.ports.leases.current('service:litellm')).toBeNull();
+  });
+
   it('refuses bad input before anything runs, with the command’s own sentence', async () => {
     const cases: [string, RegExp][] = [
       ['/procedure cycle', /cycle needs replicas=…/],
@@ -227,7 +241,15 @@ procedures:
     expect(card.status).toBe('pending');
     // As a process that died while running step 1 would have left it.
     await app.ports.procedureRuns.save({ ...run, status: 'running', confirmedBy: alice, steps: run.steps.map((s, i) => (i === 0 ? { ...s, state: 'running', attempts: 1 } : s)) });
+    // A run another live process is running holds its run lease: left alone.
+    const live = await type(alice, '/procedure cycle replicas=2');
+    const liveRun = (await app.ports.procedureRuns.withStatus(['pending'])).find((x) => x.invocationId === live.invocationId)!;
+    const liveSaved = (await app.ports.procedureRuns.save({ ...liveRun, status: 'running', confirmedBy: alice }))!;
+    await app.ports.leases.acquire(`procedure-run:${liveRun.id}`, { id: liveRun.id, actorName: 'alice', description: 'procedure cycle' }, 60_000);
     expect(await markInterruptedRuns({ procedureRuns: app.ports.procedureRuns, leases: app.ports.leases, logger: app.logger })).toEqual([run.id]);
+    expect((await app.ports.procedureRuns.get(liveRun.id))!.status).toBe('running');
+    await app.ports.procedureRuns.save({ ...liveSaved, status: 'aborted' });
+    await app.ports.leases.release(`procedure-run:${liveRun.id}`, liveRun.id);
     const after = (await app.ports.procedureRuns.get(run.id))!;
     expect(after.status).toBe('interrupted');
     expect(after.steps[0]!.state).toBe('interrupted');

@@ -61,6 +61,8 @@ describe('procedures: in the config', () => {
       - run: "/scale litellm {count}"
       - { approve: "ok?", below_min: true }
       - run: "scale litellm 2"
+    on_failure:
+      - manual: "call someone"
 `);
     expect(found).toEqual(
       expect.arrayContaining([
@@ -69,6 +71,7 @@ describe('procedures: in the config', () => {
         { path: 'procedures.broken.steps[5].run', message: 'uses {count}, which is not a declared param' },
         { path: 'procedures.broken.steps[6].below_min', message: 'is only for a run: "/scale …" step' },
         { path: 'procedures.broken.steps[7].run', message: 'must be a chat command starting with "/"' },
+        { path: 'procedures.broken.on_failure[0]', message: 'on_failure steps run unattended: use run, check or wait' },
       ]),
     );
   });
