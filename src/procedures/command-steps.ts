@@ -9,6 +9,7 @@ import { ParseError, parseCommandText } from '../core/parser.js';
 import type { PipelinePorts } from '../core/pipeline-ports.js';
 import type { CorePorts } from '../core/services.js';
 import type { AnyCommandSpec } from '../core/spec.js';
+import { stepRefusal } from '../core/step-plan.js';
 
 /** Who a step is planned or run for: the run's requester (planning) or its confirmer (running). */
 export interface StepCaller {
@@ -55,7 +56,12 @@ export async function planCommand<P extends PipelinePorts<P>>(
   const ctx = commandContext(config, ports, who.invocationId, { ...who, input: { kind: 'text', text } }, text, noSink, undefined, { belowMin: opts.belowMin });
   const s = spec;
   const outcome = await runSafely(ports, spec, () => s.run(ctx, args));
-  if (outcome.status === 'confirm') return { kind: 'plan', spec, plan: outcome.plan };
+  if (outcome.status === 'confirm') {
+    // The plan's own role (a /run action's), as a typed request of it would be checked.
+    const refusal = stepRefusal(config, outcome.plan, { actor: who.actor, what: text });
+    if (refusal) return { kind: 'invalid', message: `${text}: ${refusal.reply.text ?? refusal.reply.title}` };
+    return { kind: 'plan', spec, plan: outcome.plan };
+  }
   if (outcome.status === 'invalid' || outcome.status === 'denied') return { kind: 'invalid', message: `${text}: ${outcome.reply.text ?? outcome.reply.title}` };
   // A mutating command that acted while planning would be a bug in it: say so rather than pretend.
   return { kind: 'invalid', message: `${text}: /${spec.name} did not plan a step (${outcome.reply.title}); it cannot be a procedure step.` };

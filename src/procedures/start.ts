@@ -1,5 +1,6 @@
 import type { FirebreakConfig } from '../config/schema.js';
-import { alreadyRunning } from '../core/authorize.js';
+import { alreadyRunning, roleDenied } from '../core/authorize.js';
+import { hasRole } from '../core/guards.js';
 import type { Actor } from '../core/identity.js';
 import type { ReplySink } from '../core/invocation.js';
 import type { Outcome } from '../core/outcome.js';
@@ -17,6 +18,9 @@ export async function startRun<P extends ProceduresPorts & PipelinePorts<P>>(con
   const run = await ports.procedureRuns.get(runId);
   if (!run) return { status: 'failed', reply: { title: 'Unknown procedure run', status: 'error', text: `There is no procedure run ${runId}. Nothing was run.` } };
   if (run.status !== 'pending') return { status: 'failed', reply: { title: 'Already started', status: 'info', text: `Procedure run ${runId} is ${run.status}. Nothing more was run.` } };
+  // The confirmer stands behind every step: each command step's own role, not only the procedure's.
+  const needs = run.steps.find((s) => s.role !== undefined && !hasRole(config, confirmer, s.role));
+  if (needs?.role) return roleDenied(`confirming procedure ${run.procedure} (step "${needs.label}")`, needs.role, confirmer);
   const held = await holdRunLeases(ports.leases, run);
   if (!held.held) return alreadyRunning(held.heldBy, null);
   const running = await ports.procedureRuns.save({ ...run, status: 'running', confirmedBy: confirmer });

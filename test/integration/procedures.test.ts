@@ -43,6 +43,11 @@ describe('/procedure: a runbook from one card', { timeout: 60_000 }, () => {
     app = await testApp(`
 roles:
   responders: ["console:alice", "console:bob"]
+  admins: ["console:root"]
+actions:
+  admin-only:
+    role: admins
+    argv: ["node", "${FAKE}", "${log}", "admin-only"]
 services:
   litellm:
     deploy:
@@ -81,6 +86,10 @@ procedures:
       - approve: "Smoke tests green?"
       - manual: "Railway dashboard → litellm → Pause"
       - run: "/scale litellm 2"
+  needs-admin:
+    description: A step only admins may run
+    steps:
+      - run: "/run admin-only"
   anyservice:
     description: Scales what it is told
     params:
@@ -230,6 +239,15 @@ procedures:
       expect(r.status, text).toBe('invalid');
       expect(r.reply.text, text).toMatch(message);
     }
+    // A step's own role: checked for the requester when planned, and for the confirmer.
+    const notAdmin = await type(alice, '/procedure needs-admin', true);
+    expect(notAdmin.status).toBe('invalid');
+    expect(notAdmin.reply.text).toContain('needs the "admins" role, which alice does not have');
+    const root: Actor = { platform: 'console', id: 'root', name: 'root' };
+    const card = await type(root, '/procedure needs-admin');
+    const confirmed = await press(bob, button(card, 'Run procedure'));
+    expect(confirmed.status).toBe('denied');
+    expect(confirmed.reply.text).toContain('needs the "admins" role, which bob does not have');
     // Only a procedure step may go below the minimum.
     expect((await type(alice, '/scale litellm 0', true)).status).toBe('invalid');
     expect(calls()).toEqual([]);
