@@ -86,6 +86,14 @@ procedures:
       - approve: "Smoke tests green?"
       - manual: "Railway dashboard → litellm → Pause"
       - run: "/scale litellm 2"
+  options:
+    description: retries, continue_on_failure, wait and timeout_s
+    steps:
+      - { name: tries twice, run: "/scale litellm 3", retries: 1, continue_on_failure: true }
+      - wait: { until: up, timeout_s: 5, every_s: 1 }
+      - { name: never passes, wait: { until: down, timeout_s: 2, every_s: 1 }, continue_on_failure: true }
+      - { name: cut short, wait: { until: down, timeout_s: 60, every_s: 1 }, timeout_s: 1, continue_on_failure: true }
+      - run: "/scale litellm 4"
   needs-admin:
     description: A step only admins may run
     steps:
@@ -224,6 +232,22 @@ procedures:
     await press(alice, button(rejected, 'Abort'));
     expect(calls()).toEqual(['scale litellm 0']);
     expect(await app.ports.leases.current('service:litellm')).toBeNull();
+  });
+
+  it('retries with backoff, goes on past a step marked continue_on_failure, waits, and cuts a step at its timeout_s', async () => {
+    writeFileSync(join(dir, 'fail-3'), '');
+    const r = await type(alice, '/procedure options', true);
+    unlinkSync(join(dir, 'fail-3'));
+    // Done, but not every step passed: exit 1 on the console.
+    expect(r.status).toBe('failed');
+    expect(r.reply.title).toBe('Procedure options: done, 3 steps failed (continue_on_failure)');
+    expect(states(r)).toEqual(['1. ❌ failed', '2. ✅ ok', '3. ❌ failed', '4. ❌ failed', '5. ✅ ok']);
+    const cells = r.reply.rows!.map((row) => row.cells[4]);
+    expect(cells[2]).toMatch(/down did not pass within 2 s/);
+    expect(cells[3]).toBe('Timed out after 1 s (timeout_s).');
+    expect(calls()).toEqual(['scale litellm 4']);
+    const tries = (await app.ports.timeline.list({ invocationId: r.invocationId })).filter((e) => e.kind === 'action.finished' && e.detail.step === '1');
+    expect(tries.map((e) => e.outcome)).toEqual(['failed', 'failed']);
   });
 
   it('refuses bad input before anything runs, with the command’s own sentence', async () => {
