@@ -57,7 +57,7 @@ export async function pressProcedure<P extends ProceduresPorts & PipelinePorts<P
   let next: ProcedureRun;
   switch (press.action) {
     case 'abort': {
-      const saved = await ports.procedureRuns.save({ ...run, status: 'aborted', steps: steps.map((s, i) => (i === run.current && s.state !== 'ok' ? { ...s, by: who, at } : s)) });
+      const saved = await ports.procedureRuns.save({ ...run, status: 'aborted', steps: steps.map((s, i) => (i === run.current && s.state !== 'ok' ? { ...s, by: who, at, excerpt: [s.excerpt, `aborted by ${who}`].filter(Boolean).join(' · ') } : s)) });
       if (!saved) return decidedElsewhere(run);
       await finishRun(env, saved);
       return { ...runOutcome(config, ports, saved), status: 'ok', detail: { run: run.id, step: press.step + 1 } };
@@ -89,13 +89,14 @@ export async function pressProcedure<P extends ProceduresPorts & PipelinePorts<P
     const end = await advance(env, saved, { failed: press.action === 'reject' });
     return { ...runOutcome(config, ports, end), detail: { run: run.id, step: press.step + 1 } };
   } catch (err) {
-    // Leases are left to expire only if the store is gone; otherwise the card would say running forever.
+    // The store failed mid-run: free the services now rather than hold them for a run nobody runs.
+    // The run stays saved as running; with its run lease gone, the start-up sweep marks it interrupted.
     if (!isFinished(saved)) await releaseRunLeases(ports.leases, saved, ports.logger).catch(() => {});
     throw err;
   }
 }
 
-async function decidedElsewhere(run: ProcedureRun): Promise<ButtonOutcome> {
+function decidedElsewhere(run: ProcedureRun): ButtonOutcome {
   return refuse('Already decided', `Someone else pressed a button on procedure run ${run.id} first. Nothing more was run.`);
 }
 
