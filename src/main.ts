@@ -18,6 +18,8 @@ import { coreButtons } from './core/buttons/index.js';
 import { incidentButtons } from './incidents/buttons/index.js';
 import { procedureButtons } from './procedures/buttons/index.js';
 import { markInterruptedRuns } from './procedures/sweep.js';
+import { procedureCommandProblems } from './procedures/check-commands.js';
+import { ConfigError } from './config/load.js';
 import { SqlProcedureRunRepository } from './store/procedure-run-repository.js';
 import { reminderPolicy } from './incidents/reminder-policy.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
@@ -135,11 +137,18 @@ export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
   return systems;
 }
 
+/** The config against the command registry: each procedure's `run:` steps name commands that exist. Throws a ConfigError. */
+export function checkProcedureCommands(loaded: LoadedConfig): void {
+  const problems = procedureCommandProblems(loaded.config, new CommandRegistry<AppPorts>(commands));
+  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+}
+
 export async function buildApp(
   runtime: RuntimeEnv,
   loaded: LoadedConfig,
   opts: { logger?: Logger; db?: Db; defaultMetrics?: boolean } = {},
 ): Promise<App> {
+  checkProcedureCommands(loaded);
   const redactor = buildRedactor(runtime, loaded);
   const logger = opts.logger ?? createLogger(runtime.logLevel, redactor);
   const db = opts.db ?? (await openStore(runtime));

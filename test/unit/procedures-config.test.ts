@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { checkProcedureCommands } from '../../src/main.js';
 
 const base = `
 services:
@@ -95,5 +96,31 @@ describe('procedures: in the config', () => {
 
   it('needs a description and at least one step', () => {
     expect(problems('  empty: { steps: [] }\n').map((p) => p.path)).toEqual(expect.arrayContaining(['procedures.empty.description', 'procedures.empty.steps']));
+  });
+
+  it('checks at load that every run step names a command Firebreak has', () => {
+    const loaded = parseConfigText(
+      `${base}  typos:
+    description: Names commands that do not exist
+    steps:
+      - run: "/scael litellm 0"
+      - run: "/procedure typos"
+    on_failure:
+      - run: "/scale litellm 1"
+`,
+      'test.yml',
+      {},
+    );
+    let err: unknown;
+    try {
+      checkProcedureCommands(loaded);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      { path: 'procedures.typos.steps[0].run', message: 'there is no command /scael. Did you mean /scale?' },
+      { path: 'procedures.typos.steps[1].run', message: 'a procedure cannot run another procedure' },
+    ]);
   });
 });
