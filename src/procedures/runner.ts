@@ -193,8 +193,10 @@ async function executeStep<P extends ProceduresPorts & PipelinePorts<P>>(env: Ru
       ...(authority ? { authority } : {}),
       leaseTtlMs: STEP_LEASE_TTL_MS,
       onLeaseLost: 'abort',
+      // A command step starts like a typed one (action.started, then action.finished); a check or a
+      // wait changes nothing, so its one procedure.step row at the end says all there is.
       begin: async () => {
-        await env.ports.timeline.record({ ...base, kind: 'action.started', argv: plan.argv ?? null, detail });
+        if (step.kind === 'run') await env.ports.timeline.record({ ...base, kind: 'action.started', argv: plan.argv ?? null, detail });
         return true;
       },
       execute: (signal) => (limit ? withTimeout(work, signal, limit) : work(signal)),

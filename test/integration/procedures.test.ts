@@ -143,7 +143,7 @@ procedures:
     );
     const events = await app.ports.timeline.list({ invocationId: card.invocationId });
     const steps = events.filter((e) => e.detail.procedure === 'cycle').map((e) => `${e.kind} ${e.detail.step} ${e.outcome ?? ''}`.trim());
-    expect(steps).toEqual(['action.started 1', 'action.finished 1 ok', 'action.started 2', 'action.finished 2 ok', 'action.started 3', 'procedure.step 3 ok', 'procedure.finished undefined ok']);
+    expect(steps).toEqual(['action.started 1', 'action.finished 1 ok', 'action.started 2', 'action.finished 2 ok', 'procedure.step 3 ok', 'procedure.finished undefined ok']);
   });
 
   it('stops at the first failed step, runs on_failure, never the later steps; Skip goes on from there', async () => {
