@@ -15,7 +15,7 @@ import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
 import { ListenError } from './http/server.js';
-import { buildApp, migrateStore, registerDiscordCommandsFor, startFirebreak, type App, type Running } from './main.js';
+import { buildApp, checkProcedureCommands, migrateStore, registerDiscordCommandsFor, startFirebreak, type App, type Running } from './main.js';
 import { lockHolder } from './store/data-dir-lock.js';
 
 const USAGE = `Usage: firebreak <command>
@@ -234,6 +234,12 @@ async function cmdConfig(argv: string[]): Promise<number> {
   if (sub !== 'check' || extra.length > 0) throw new UsageError('Usage: firebreak config check [FILE]');
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime, file);
+  try {
+    checkProcedureCommands(loaded);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, 2);
+    throw err;
+  }
   const c = loaded.config;
   process.stdout.write(
     `${loaded.source}: OK — ${Object.keys(c.services).length} services, ${Object.keys(c.datastores).length} datastores, ${Object.keys(c.actions).length} actions, ${Object.keys(c.roles).length} roles\n`,

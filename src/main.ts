@@ -16,6 +16,11 @@ import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
 import { incidentButtons } from './incidents/buttons/index.js';
+import { procedureButtons } from './procedures/buttons/index.js';
+import { markInterruptedRuns } from './procedures/sweep.js';
+import { procedureCommandProblems } from './procedures/check-commands.js';
+import { ConfigError } from './config/load.js';
+import { SqlProcedureRunRepository } from './store/procedure-run-repository.js';
 import { reminderPolicy } from './incidents/reminder-policy.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';
 import type { ConsoleMessageStore } from './core/console-messages.js';
@@ -132,11 +137,18 @@ export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
   return systems;
 }
 
+/** The config against the command registry: each procedure's `run:` steps name commands that exist. Throws a ConfigError. */
+export function checkProcedureCommands(loaded: LoadedConfig): void {
+  const problems = procedureCommandProblems(loaded.config, new CommandRegistry<AppPorts>(commands));
+  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+}
+
 export async function buildApp(
   runtime: RuntimeEnv,
   loaded: LoadedConfig,
   opts: { logger?: Logger; db?: Db; defaultMetrics?: boolean } = {},
 ): Promise<App> {
+  checkProcedureCommands(loaded);
   const redactor = buildRedactor(runtime, loaded);
   const logger = opts.logger ?? createLogger(runtime.logLevel, redactor);
   const db = opts.db ?? (await openStore(runtime));
@@ -156,7 +168,7 @@ export async function buildApp(
   const registry = new CommandRegistry<AppPorts>(commands);
   const chat = new ChatPlatformDirectory();
   // Domains' buttons beside the core's; each is one handler per action-id prefix.
-  const buttons = new ButtonRegistry<AppPorts>([...coreButtons, ...alertButtons, postmortemRetryButton, ...incidentButtons]);
+  const buttons = new ButtonRegistry<AppPorts>([...coreButtons, ...alertButtons, postmortemRetryButton, ...incidentButtons, ...procedureButtons<AppPorts>()]);
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages, redactor));
@@ -186,6 +198,7 @@ export async function buildApp(
     backups: { records: new SqlBackupRepository(db), runner: new StreamingBackupRunner(), jobs: new InProcessBackupJobs(), reports: new SqlBackupReportRepository(db) },
     chat,
     messageRefs: new SqlMessageRefRepository(db),
+    procedureRuns: new SqlProcedureRunRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
@@ -251,6 +264,10 @@ export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {})
 export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger } = {}): Promise<Running> {
   // `logger` is a test knob (to read what was logged); it must mask like createLogger does.
   const app = await buildApp(runtime, loaded, opts.logger ? { logger: opts.logger } : {});
+  // Procedure runs whose step was executing on a process that is gone: outcome unknown, the card asks.
+  await markInterruptedRuns({ procedureRuns: app.ports.procedureRuns, leases: app.ports.leases, logger: app.logger }).catch((err: unknown) =>
+    app.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check for interrupted procedure runs'),
+  );
   const router = new Router();
   // From the first signal until exit: /readyz answers 503 so no new work is sent here during the drain.
   let shuttingDown = false;

@@ -6,6 +6,7 @@ import type { Transactor } from '../core/ports.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { IncidentsPorts } from '../incidents/ports.js';
 import type { PostmortemsPorts } from '../postmortems/ports.js';
+import type { ProceduresPorts } from '../procedures/ports.js';
 
 /** One transaction of the store's transactor: every room's transactional repositories. */
 export type AppTx = BackupsTx;
@@ -15,7 +16,7 @@ export type AppTx = BackupsTx;
  * command or button may ask for any room's ports; a room's own code names only its own
  * (`AlertsPorts`, `IncidentsPorts`, …). Outside src/core, because it names every room.
  */
-export interface AppPorts extends AlertsPorts, IncidentsPorts, PostmortemsPorts, BackupsPorts, PipelinePorts<AppPorts> {
+export interface AppPorts extends AlertsPorts, IncidentsPorts, PostmortemsPorts, BackupsPorts, ProceduresPorts, PipelinePorts<AppPorts> {
   registry: CommandRegistry<AppPorts>;
   buttons: ButtonRegistry<AppPorts>;
   transactor: Transactor<AppTx>;

@@ -266,6 +266,10 @@ export const backupCommand = defineAppCommand({
   ]),
   mutating: true,
   async run(ctx, args) {
+    // A procedure step only plans, and /backup now has no plan: it runs at once.
+    if (args.subcommand === 'now' && ctx.procedureStep) {
+      return { status: 'invalid', reply: { title: '/backup now cannot be a procedure step', status: 'error', text: '/backup now runs at once and cannot be planned as a procedure step yet; take the backup before running the procedure.', ephemeral: true } };
+    }
     // Target names are lowercase config keys; `/backup now Postgres` means postgres.
     if (args.subcommand === 'now') return backupNow(ctx, args.target?.toLowerCase());
     if (args.subcommand === 'list') return listBackups(ctx, args.target?.toLowerCase());

@@ -175,8 +175,9 @@ export const runCommand = defineCommand({
     if (refusal) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: refusal, ephemeral: true } };
     const argv = ctx.ports.actions?.describe({ name, action, values });
     const shownParams = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
-    if (action.read_only) return runReadOnly(ctx, name, action, values);
-    if (!action.confirm) {
+    // A procedure step only plans: its run executes it later, under the procedure's card.
+    if (action.read_only && !ctx.procedureStep) return runReadOnly(ctx, name, action, values);
+    if (!action.confirm && !ctx.procedureStep) {
       return runWithoutConfirmation(ctx, name, action, values, argv ?? []);
     }
     return {

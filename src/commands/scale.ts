@@ -24,7 +24,8 @@ export function scaleReplicasMax(config: FirebreakConfig): number | undefined {
   return bounds.length > 0 ? Math.max(...bounds.map((b) => b.max)) : undefined;
 }
 
-const payloadSchema = z.object({ service: z.string(), replicas: z.number().int().nonnegative(), fromReplicas: z.number().int().nullable() });
+// belowMin: planned by a procedure step with below_min: true (a typed /scale never sets it).
+const payloadSchema = z.object({ service: z.string(), replicas: z.number().int().nonnegative(), fromReplicas: z.number().int().nullable(), belowMin: z.boolean().optional() });
 
 export const scaleCommand = defineCommand({
   name: 'scale',
@@ -47,7 +48,9 @@ export const scaleCommand = defineCommand({
     if (args.replicas === undefined || args.replicas === '') return invalid('/scale: how many replicas?', `Say how many: /scale ${r.name} REPLICAS (${r.name} allows ${range} replicas).`);
     const replicas = wholeNumber(args.replicas);
     if (replicas === null) return invalid('/scale: invalid replica count', `The replica count must be a whole number, not "${cut(args.replicas, 30)}"; ${r.name} allows ${range} replicas.`);
-    if (replicas < bounds.min || replicas > bounds.max) return invalid('/scale: out of bounds', `${r.name} allows ${range} replicas; ${replicas} is outside that.`);
+    // Only a procedure step that says below_min may go under the minimum (e.g. to 0 for a restore).
+    const belowMin = ctx.procedureStep?.belowMin === true;
+    if ((replicas < bounds.min && !belowMin) || replicas > bounds.max) return invalid('/scale: out of bounds', `${r.name} allows ${range} replicas; ${replicas} is outside that.`);
 
     let from: number | null = null;
     let fields = [{ label: 'Replicas', value: `→ ${replicas} (allowed ${range})` }];
@@ -55,7 +58,8 @@ export const scaleCommand = defineCommand({
       const read = await r.port.status(target(r));
       if (!read.ok) return failed(`Could not read ${r.name}`, `${read.problem} Nothing was changed.`);
       from = read.state.replicas;
-      if (from === replicas) return invalid(`${r.name} already has ${replicas} replicas`, `${r.name} already runs ${replicas} replicas (${readyText(read.state)}). Nothing to change.`);
+      // A procedure plans its later steps before the earlier ones ran: there, no change is not an error.
+      if (from === replicas && !ctx.procedureStep) return invalid(`${r.name} already has ${replicas} replicas`, `${r.name} already runs ${replicas} replicas (${readyText(read.state)}). Nothing to change.`);
       fields = [
         { label: 'Deployment', value: read.state.target },
         { label: 'Replicas', value: `${from ?? '?'} → ${replicas} (allowed ${range})` },
@@ -67,7 +71,7 @@ export const scaleCommand = defineCommand({
       status: 'confirm',
       plan: {
         action: 'scale',
-        payload: { service: r.name, replicas, fromReplicas: from },
+        payload: { service: r.name, replicas, fromReplicas: from, ...(belowMin ? { belowMin: true } : {}) },
         title: from !== null ? `Scale ${r.name} ${from} → ${replicas} replicas (allowed ${range})?` : `Scale ${r.name} to ${replicas} replicas (allowed ${range})?`,
         fields,
         argv: argv ?? undefined,
@@ -85,7 +89,7 @@ export const scaleCommand = defineCommand({
     const { replicas, fromReplicas } = p.data;
     // Checked again: the bounds may have changed between the request and the click.
     const b = r.service.replicas;
-    if (!b || replicas < b.min || replicas > b.max) return failed(`${r.name} was not scaled`, `${r.name} now allows ${b ? `${b.min}–${b.max}` : 'no'} replicas; ${replicas} no longer fits. Nothing was run.`);
+    if (!b || (replicas < b.min && !p.data.belowMin) || replicas > b.max) return failed(`${r.name} was not scaled`, `${r.name} now allows ${b ? `${b.min}–${b.max}` : 'no'} replicas; ${replicas} no longer fits. Nothing was run.`);
     const result = await runWithProgress(ctx, r, { kind: 'scale', replicas, expectCurrent: fromReplicas }, `Scaling ${r.name} to ${replicas} replicas…`);
     const s = result.state;
     return finished(

@@ -2,6 +2,7 @@ import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { postmortemsSchema } from './postmortems-schema.js';
 import { expectExitSchema, outputFiltersSchema } from './action-output-schema.js';
+import { procedureReferenceProblems, procedureSchema } from './procedures-schema.js';
 import { z } from 'zod';
 import { PLATFORM_IDS } from './platforms.js';
 import { checkSchema } from './health-schema.js';
@@ -317,6 +318,8 @@ export const configSchema = z
     /** Datastores and other dependencies that /health checks but that are not deployable services. */
     datastores: z.record(nameSchema, checkSchema).default({}),
     actions: z.record(nameSchema, actionSchema).default({}),
+    /** Runbooks as procedures: a sequence of steps run from one card (/procedure NAME). */
+    procedures: z.record(nameSchema, procedureSchema).default({}),
     confirmations: z
       .object({ ttl_s: z.number().int().min(10).max(86_400).default(600) })
       .strict()
@@ -370,6 +373,8 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['actions', name, 'role'], message: `role "${action.role}" is not defined under roles` });
       }
     }
+    const checks = [...Object.entries(cfg.services).filter(([, s]) => s.health).map(([n]) => n), ...Object.keys(cfg.datastores)];
+    for (const p of procedureReferenceProblems(cfg.procedures, { checks, services: cfg.services, roles: cfg.roles })) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     // A route's runbook button would otherwise be a dead button on the card at 3 a.m.
     for (const [r, route] of cfg.alerts.routes.entries()) {
       for (const [i, line] of route.actions.entries()) {

@@ -5,10 +5,10 @@ import type { Outcome } from './outcome.js';
 import type { CorePorts } from './services.js';
 import { isStoreOutage } from './store-outage.js';
 import type { CommandDescription } from './command-catalog.js';
-import type { CommandContext } from './spec.js';
+import type { CommandContext, ProcedureStepOptions } from './spec.js';
 
 /** What a command's run or execute sees of its invocation. */
-export function commandContext<P extends CorePorts>(config: FirebreakConfig, ports: P, invocationId: string, inv: Invocation, text: string, sink: ReplySink, signal?: AbortSignal): CommandContext<P> {
+export function commandContext<P extends CorePorts>(config: FirebreakConfig, ports: P, invocationId: string, inv: Invocation, text: string, sink: ReplySink, signal?: AbortSignal, procedureStep?: ProcedureStepOptions): CommandContext<P> {
   const command = text.replace(/^\//, '').split(/\s/)[0] ?? null;
   return {
     config,
@@ -19,6 +19,7 @@ export function commandContext<P extends CorePorts>(config: FirebreakConfig, por
     commandText: text,
     ports,
     ...(signal ? { signal } : {}),
+    ...(procedureStep ? { procedureStep } : {}),
     hasRole: (role) => hasRole(config, inv.actor, role),
     progress: (reply) => sink.progress(ports.redactor.redactValue(reply)),
     record: async (kind, fields = {}) => {

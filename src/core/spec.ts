@@ -25,11 +25,21 @@ export interface CommandContext<P extends CorePorts = CorePorts> {
   readonly ports: P;
   /** A confirmed step's execute: aborted when shutdown interrupts it; pass it to the tools it runs so they stop. */
   readonly signal?: AbortSignal;
+  /**
+   * Set when the command is planned or executed as a step of a procedure (src/procedures): `run`
+   * must only plan (return a PlannedStep or a refusal, never act at once), and `belowMin` lets a
+   * /scale step go below replicas.min. Absent for anything typed or clicked.
+   */
+  readonly procedureStep?: ProcedureStepOptions;
   hasRole(role: string): boolean;
   /** Replaces the message the user sees (in place where the platform can). */
   progress(reply: Reply): Promise<void>;
   /** Adds a timeline event to this invocation, e.g. a progress line of a long rollout. */
   record(kind: TimelineKind, fields?: { output?: string; argv?: string[]; detail?: { [key: string]: JsonValue } }): Promise<void>;
+}
+
+export interface ProcedureStepOptions {
+  belowMin: boolean;
 }
 
 /**

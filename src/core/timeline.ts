@@ -50,6 +50,10 @@ export const TIMELINE_KINDS = [
   'incident.reminder',
   'note',
   'message.marked',
+  // procedures (src/procedures): a step that is not a command (check, wait), and how a run ended.
+  // Command steps are action.started / action.finished like typed ones; presses are `button` rows.
+  'procedure.step',
+  'procedure.finished',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 

@@ -48,6 +48,12 @@ actions:
     description: A harmless mutating action (asks for confirmation)
     argv: [node, -e, "console.log('hi from the action')"]
     timeout_s: 20
+procedures:
+  bounce:
+    description: Scale api to 4, then check it
+    steps:
+      - run: "/scale api 4"
+      - check: api
 backups:
   targets:
     app-db: { type: command, argv: [node, -e, "process.stdout.write('x')"], extension: txt }
@@ -192,6 +198,15 @@ backups:
       expect(headerOf(final.blocks)).toMatch(new RegExp(`^✅ api restarted: ${after.replicas}/${after.replicas} ready in `));
       expect(JSON.stringify(final.blocks)).toContain(`Kubernetes records the restart as revision ${after.revision}.`);
     },
+    async procedure() {
+      // One card for the whole procedure; Confirm runs its steps and the same card shows each one done.
+      const { card, final } = await confirmAndRun('procedure', 'bounce', /^⏳ Run procedure bounce \(2 steps\)\?$/, /^✅ Procedure bounce: all 2 steps done$/);
+      expect(JSON.stringify(card.blocks)).toContain('/scale api 4');
+      const shown = JSON.stringify(final.blocks);
+      expect(shown).toContain('/scale api 4');
+      expect(shown).toContain('check api');
+      expect(kube.deployment('conduit', 'conduit-api')).toMatchObject({ replicas: 4 });
+    },
     async backup() {
       const channel = channelFor('backup');
       await rig.command('/backup', 'now', { channel });
@@ -240,7 +255,7 @@ backups:
   });
 
   // Ordered so the cluster's state is known to each step: status reads it, then scale, rollback, restart change it.
-  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'backup', 'alerts', 'incident'])(
+  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'procedure', 'backup', 'alerts', 'incident'])(
     '/%s with real arguments gets its real result',
     async (name) => {
       const privateBefore = rig.fake.responsePosts.length;

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { ProcedureConfig, ProcedureStepConfig } from '../config/procedures-schema.js';
+import type { FirebreakConfig } from '../config/schema.js';
+import { alreadyRunning } from '../core/authorize.js';
+import type { Outcome, PlannedStep } from '../core/outcome.js';
+import type { PipelinePorts } from '../core/pipeline-ports.js';
+import { planCommand, type StepCaller } from './command-steps.js';
+import type { ProcedureRun, RunStep } from './model.js';
+import { checkParams, fill } from './params.js';
+import type { ProceduresPorts } from './ports.js';
+import { stepWhat } from './card.js';
+
+const invalid = (title: string, text: string): Outcome => ({ status: 'invalid', reply: { title, status: 'error', text, ephemeral: true } });
+
+function label(s: ProcedureStepConfig, text: string | undefined): string {
+  return s.name ?? text ?? s.check ?? (s.wait ? `wait for ${s.wait.until}` : (s.approve ?? s.manual ?? ''));
+}
+
+/**
+ * `/procedure NAME k=v …`: every param and every step (on_failure too) checked before anything runs
+ * — each command step planned by its own command — then the run is stored, pending, and one
+ * confirmation card shows all of it. The first problem is one sentence.
+ */
+export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>>(
+  config: FirebreakConfig,
+  ports: P,
+  name: string,
+  p: ProcedureConfig,
+  words: readonly string[],
+  who: StepCaller,
+): Promise<Outcome> {
+  const checked = checkParams(name, p, words);
+  if (!checked.ok) return invalid(`/procedure ${name}: invalid params`, checked.message);
+  const values = checked.values;
+  const leases = new Set<string>();
+  let secondPerson = false;
+  const planList = async (list: ProcedureStepConfig[], what: string): Promise<RunStep[] | Outcome> => {
+    const out: RunStep[] = [];
+    for (const [i, s] of list.entries()) {
+      const base = { config: s, state: 'pending' as const, attempts: 0 };
+      if (s.run === undefined) {
+        const step: RunStep = { ...base, kind: s.check !== undefined ? 'check' : s.wait ? 'wait' : s.approve !== undefined ? 'approve' : 'manual', label: label(s, undefined) };
+        out.push(step);
+        continue;
+      }
+      const text = fill(s.run, values);
+      const planned = await planCommand(config, ports, text, who, { belowMin: s.below_min });
+      if (planned.kind === 'invalid') return invalid(`/procedure ${name}: ${what} ${i + 1} is invalid`, `${what} ${i + 1}: ${planned.message} Nothing was run.`);
+      const step: RunStep = { ...base, kind: 'run', text, label: label(s, text) };
+      if (planned.kind === 'plan') {
+        leases.add(planned.plan.lease);
+        if (planned.plan.approval === 'second-person') secondPerson = true;
+        Object.assign(step, { argv: planned.plan.argv, lease: planned.plan.lease, role: planned.plan.role, approval: planned.plan.approval });
+      }
+      out.push(step);
+    }
+    return out;
+  };
+  const steps = await planList(p.steps, 'step');
+  if (!Array.isArray(steps)) return steps;
+  const onFailure = await planList(p.on_failure, 'on_failure step');
+  if (!Array.isArray(onFailure)) return onFailure;
+  // A service busy now would stop the run at its first step: say so instead of a card.
+  for (const key of leases) {
+    const busy = await ports.leases.current(key);
+    if (busy) return alreadyRunning(busy, null);
+  }
+  const run: ProcedureRun = {
+    id: randomUUID().replace(/-/g, '').slice(0, 20),
+    procedure: name,
+    params: values,
+    steps,
+    onFailure,
+    status: 'pending',
+    current: 0,
+    leases: [...leases].sort(),
+    requestedBy: who.actor,
+    confirmedBy: null,
+    channel: who.channel,
+    invocationId: who.invocationId,
+    incidentId: who.incidentId,
+    version: 1,
+  };
+  await ports.procedureRuns.create(run);
+  return { status: 'confirm', plan: runPlan(run, p, secondPerson) };
+}
+
+/** The run as one confirmable step: every step with its exact command, one Confirm for all. */
+function runPlan(run: ProcedureRun, p: ProcedureConfig, secondPerson: boolean): PlannedStep {
+  const shown = (s: RunStep) => [stepWhat(s), s.argv ? `→ ${s.argv.join(' ')}` : ''].filter(Boolean).join(' ');
+  const params = Object.entries(run.params).map(([k, v]) => `${k}=${v}`).join(' ');
+  return {
+    action: 'procedure',
+    payload: { run: run.id },
+    title: `Run procedure ${run.procedure}${params ? ` with ${params}` : ''} (${run.steps.length} steps)?`,
+    fields: [
+      ...run.steps.map((s, i) => ({ label: `${i + 1}.${s.config.name ? ` ${s.config.name}` : ''}`, value: shown(s) })),
+      ...run.onFailure.map((s, i) => ({ label: `on_failure ${i + 1}.${s.config.name ? ` ${s.config.name}` : ''}`, value: shown(s) })),
+    ],
+    note: [p.description, run.leases.length > 0 ? `Holds ${run.leases.join(', ')} for the whole run.` : ''].filter(Boolean).join(' '),
+    lease: `procedure:${run.id}`,
+    role: p.role,
+    approval: secondPerson ? 'second-person' : 'one',
+    confirmLabel: 'Run procedure',
+  };
+}
