@@ -4,6 +4,7 @@ import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FirebreakConfig } from './schema.js';
 import { interpolateEnv, referencedVariables, type InterpolationProblem } from './interpolate.js';
+import { secretPartsOf } from './secret-values.js';
 import type { RuntimeEnv } from './env.js';
 
 export interface ConfigProblem {
@@ -51,7 +52,7 @@ export interface LoadedConfig {
   config: Readonly<FirebreakConfig>;
   /** The file it came from, or "built-in default". */
   source: string;
-  /** Values taken from the environment through ${VAR}: redacted wherever they would be shown. */
+  /** Values taken from the environment through ${VAR} (of a URL, its credentials: secret-values.ts): redacted wherever they would be shown. */
   secrets: string[];
 }
 
@@ -117,7 +118,8 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
     for (const p of zodProblems(parsed.error)) if (!known.has(p.path)) problems.push(p);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
-  const secrets = [...new Set(referencedVariables(text).map((name) => env[name]).filter((v): v is string => !!v && v.length >= 4))];
+  const values = referencedVariables(text).map((name) => env[name]).filter((v): v is string => !!v);
+  const secrets = [...new Set(values.flatMap(secretPartsOf).filter((v) => v.length >= 4))];
   return { config: deepFreeze(parsed.data), source, secrets };
 }
 
