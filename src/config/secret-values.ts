@@ -4,8 +4,12 @@
  * database a command touched ("pg_dump ***"), so only its credential parts are secret.
  */
 
-/** Query parameters that carry a credential (?token=, ?api_key=, ?sig=, X-Amz-Signature …). */
-const SECRET_PARAM = /token|key|secret|pass|pwd|auth|sig|credential|session|code/i;
+/**
+ * Query parameters that carry a credential (?token=, ?access_token=, ?api_key=, ?sig=,
+ * X-Amz-Signature …): the name is one, or ends in one after `_` or `-`. Not MongoDB's authSource or
+ * authMechanism, whose values (admin, SCRAM-SHA-256) are no secret.
+ */
+const SECRET_PARAM = /(?:^|[_-])(?:token|key|apikey|secret|password|passwd|pwd|pass|sig|signature|credential|auth)$/i;
 /**
  * A path segment that is itself a credential: a webhook's token (hooks.slack.com/services/T…/B…/XXXX,
  * discord.com/api/webhooks/ID/TOKEN). Long, and of letters and digits both; a database or a route

@@ -190,6 +190,10 @@ describe('masking only what is secret (issue 23, item 12)', () => {
     expect(query.redact('GET https://status.example/health?region=eu&access_token=Qx81kz0aLm failed: token Qx81kz0aLm expired')).toBe(
       'GET https://status.example/health?region=eu&access_token=*** failed: token *** expired',
     );
+    const mongo = redactorFor(datastore.replace('postgres', 'tcp').replace('url: ${APP_DATABASE_URL}', 'host: "${APP_DATABASE_URL}"\n    port: 1'), {
+      APP_DATABASE_URL: 'mongodb://db.internal/app?authSource=admin&authMechanism=SCRAM-SHA-256',
+    });
+    expect(mongo.redact('connected to db.internal/app as admin')).toBe('connected to db.internal/app as admin');
     const hook = redactorFor(datastore.replace('postgres', 'http'), { APP_DATABASE_URL: 'https://hooks.example/services/T0001/B0002/a8Kd93jfL20xQpWz' });
     expect(hook.redact('POST https://hooks.example/services/T0001/B0002/a8Kd93jfL20xQpWz')).toBe('POST https://hooks.example/services/T0001/B0002/***');
   });
