@@ -121,7 +121,9 @@ export function buildRedactor(runtime: RuntimeEnv, loaded: LoadedConfig): Redact
     loaded.config.postmortems.github?.token,
     loaded.config.postmortems.jira?.token,
   ].filter((v): v is string => !!v);
-  return new Redactor([...loaded.secrets, ...envSecrets]);
+  const c = loaded.config;
+  const names = [c.services, c.datastores, c.actions, c.backups.targets].flatMap((r) => Object.keys(r));
+  return new Redactor([...loaded.secrets, ...envSecrets], names);
 }
 
 /** The ticket systems `postmortems:` configures, in a fixed order (GitHub, Jira, directory). */

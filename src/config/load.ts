@@ -3,7 +3,8 @@ import { userInfo } from 'node:os';
 import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FirebreakConfig } from './schema.js';
-import { interpolateEnv, referencedVariables, type InterpolationProblem } from './interpolate.js';
+import { interpolateEnv, referencedVariables, variableUses, type InterpolationProblem } from './interpolate.js';
+import { secretPartsOf } from './secret-values.js';
 import type { RuntimeEnv } from './env.js';
 
 export interface ConfigProblem {
@@ -51,7 +52,7 @@ export interface LoadedConfig {
   config: Readonly<FirebreakConfig>;
   /** The file it came from, or "built-in default". */
   source: string;
-  /** Values taken from the environment through ${VAR}: redacted wherever they would be shown. */
+  /** Values taken from the environment through ${VAR} (of a URL, its credentials: secret-values.ts): redacted wherever they would be shown. */
   secrets: string[];
 }
 
@@ -100,6 +101,22 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Where a config names people: roles, incident responders, escalation mentions. */
+function isIdentityPath(path: readonly (string | number)[]): boolean {
+  const [a, b, , d] = path;
+  return a === 'roles' || (a === 'incidents' && b === 'responders') || (a === 'alerts' && b === 'escalation' && d === 'mention');
+}
+
+/**
+ * Variables used only where the config names people (`console:${USER}`): an identity is shown on
+ * every reply ("alice ran …"), so its value is no secret, and masked it would hide who did what.
+ */
+function identityVariables(raw: unknown): Set<string> {
+  const uses = variableUses(raw);
+  const elsewhere = new Set(uses.filter((u) => !isIdentityPath(u.path)).map((u) => u.name));
+  return new Set(uses.filter((u) => isIdentityPath(u.path) && !elsewhere.has(u.name)).map((u) => u.name));
+}
+
 /** Parses config text; every problem is collected, none is thrown away after the first. */
 export function parseConfigText(text: string, source: string, env: NodeJS.ProcessEnv): LoadedConfig {
   const doc = parseDocument(text, { prettyErrors: true });
@@ -117,7 +134,9 @@ export function parseConfigText(text: string, source: string, env: NodeJS.Proces
     for (const p of zodProblems(parsed.error)) if (!known.has(p.path)) problems.push(p);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
-  const secrets = [...new Set(referencedVariables(text).map((name) => env[name]).filter((v): v is string => !!v && v.length >= 4))];
+  const identities = identityVariables(raw);
+  const values = referencedVariables(text).filter((name) => !identities.has(name)).map((name) => env[name]).filter((v): v is string => !!v);
+  const secrets = [...new Set(values.flatMap(secretPartsOf).filter((v) => v.length >= 4))];
   return { config: deepFreeze(parsed.data), source, secrets };
 }
 

@@ -43,12 +43,22 @@ function maskKeyValue(match: string, key: string, dq: string | undefined, sq: st
 /** A secret is masked even when it was cut short; a shorter piece of one tells too little to matter. */
 const MIN_SECRET_LENGTH = 4;
 
+/** A name is a whole word: what precedes it is not a character a config name may contain. */
+const NAME_CHAR = /[A-Za-z0-9_.-]/;
+
 export class Redactor {
   private readonly values: string[];
+  private readonly names: ReadonlySet<string>;
 
-  constructor(secretValues: readonly string[] = []) {
+  /**
+   * `names` are the config's own names (services, datastores, actions, backup targets): public, and
+   * what Firebreak's titles end in ("Restarting litellm…"). One of them whole before an ellipsis is
+   * that name, not what a length limit left of a secret that happens to start with it.
+   */
+  constructor(secretValues: readonly string[] = [], names: Iterable<string> = []) {
     // Longest first so a secret containing another is masked whole.
     this.values = [...new Set(secretValues.filter((v) => v.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+    this.names = new Set(names);
   }
 
   /** The text masked, and without bidi override controls (bidi.ts): what may be shown, logged or stored. */
@@ -62,7 +72,9 @@ export class Redactor {
 
   /**
    * A typed secret that a length limit cut short ("got \"q7Zr-note-val…\"", a 150-character header)
-   * is still most of the secret: the start of one right before an ellipsis is masked too.
+   * is still most of the secret: the start of one right before an ellipsis is masked too. Titles
+   * Firebreak writes end in an ellipsis as well ("Restarting litellm…"), and a text alone does not
+   * say which ellipsis a cut made: a piece that is one of the config's names, whole, is that name.
    */
   private maskCutSecrets(text: string): string {
     if (this.values.length === 0 || !text.includes('…')) return text;
@@ -72,7 +84,7 @@ export class Redactor {
       let longest = 0;
       for (const v of this.values) {
         for (let k = Math.min(v.length - 1, i - from); k >= MIN_SECRET_LENGTH && k > longest; k--) {
-          if (text.startsWith(v.slice(0, k), i - k)) {
+          if (text.startsWith(v.slice(0, k), i - k) && !this.isName(text, i - k, i)) {
             longest = k;
             break;
           }
@@ -84,6 +96,11 @@ export class Redactor {
       }
     }
     return out + text.slice(from);
+  }
+
+  /** text[from, to) is one of the config's names, and a whole word there. */
+  private isName(text: string, from: number, to: number): boolean {
+    return this.names.has(text.slice(from, to)) && (from === 0 || !NAME_CHAR.test(text[from - 1]!));
   }
 
   redactArgv(argv: readonly string[]): string[] {
@@ -113,7 +130,7 @@ export class Redactor {
   }
 
   withValues(more: readonly string[]): Redactor {
-    return new Redactor([...this.values, ...more]);
+    return new Redactor([...this.values, ...more], this.names);
   }
 }
 

@@ -151,7 +151,8 @@ describe('the example config’s runbook actions', () => {
 
   it('fills them into the requests and commands the runbooks show', () => {
     const reset = config.actions['reset-circuit']!;
-    expect(runner.describe({ name: 'reset-circuit', action: reset, values: { provider: 'openai' } })).toEqual(['POST', 'https://admin.conduit.example.com/api/admin/providers/openai/reset-circuit']);
+    // As shipped the API is a local stand-in (CONDUIT_API_URL unset: its default).
+    expect(runner.describe({ name: 'reset-circuit', action: reset, values: { provider: 'openai' } })).toEqual(['POST', 'http://127.0.0.1:8080/api/admin/providers/openai/reset-circuit']);
     expect(fillHttpRequest(reset, { provider: 'openai' }).headers).toEqual({ 'X-Master-Key': 'value-of-CONDUIT_MASTER_KEY' });
     const sw = fillHttpRequest(config.actions['switch-fallback-model']!, { alias: 'gpt-4o', target: 'gpt-4o-mini' });
     expect(JSON.parse(sw.body!)).toEqual({ model_name: 'gpt-4o', litellm_params: { model: 'gpt-4o-mini' } });

@@ -147,6 +147,50 @@ datastores:
     expect(Object.isFrozen(loaded.config.services)).toBe(true);
   });
 
+  it('${VAR:-default} is the default when VAR is unset or empty, and a default is no secret', () => {
+    const yaml = 'datastores:\n  app: { type: postgres, url: "${APP_DB:-postgres://127.0.0.1:5432/app}" }\n';
+    for (const env of [{}, { APP_DB: '' }]) {
+      const loaded = parseConfigText(yaml, 't.yml', env);
+      expect(loaded.config.datastores.app).toMatchObject({ url: 'postgres://127.0.0.1:5432/app' });
+      expect(loaded.secrets).toEqual([]);
+    }
+    const set = parseConfigText(yaml, 't.yml', { APP_DB: 'postgres://app:Zk81-pass@db:5432/app' });
+    expect(set.config.datastores.app).toMatchObject({ url: 'postgres://app:Zk81-pass@db:5432/app' });
+    expect(set.secrets).toEqual(['Zk81-pass']);
+  });
+
+  it('a variable used only where the config names people is an identity, not a secret to mask', () => {
+    const yaml = 'roles:\n  responders: ["console:${USER}"]\ndatastores:\n  web: { type: tcp, host: "${HOST}", port: 80 }\n';
+    const loaded = parseConfigText(yaml, 't.yml', { USER: 'alice', HOST: 'web-internal' });
+    expect(loaded.config.roles.responders).toEqual(['console:alice']);
+    expect(loaded.secrets).toEqual(['web-internal']);
+    // Used elsewhere too, it is masked as before.
+    expect(parseConfigText(yaml.replace('${HOST}', '${USER}'), 't.yml', { USER: 'alice' }).secrets).toEqual(['alice']);
+  });
+
+  it('the example config runs locally as shipped: the console user holds both roles, its app database is not Firebreak\'s own', () => {
+    const text = readFileSync('firebreak.example.yml', 'utf8');
+    // With nothing set, only the credentials are missing (docs/configuration.md lists them).
+    expect(problems(text, {}).map((p) => /environment variable (\S+) is not set/.exec(p.message)?.[1]).sort()).toEqual(
+      ['ALERTS_TOKEN', 'CONDUIT_MASTER_KEY', 'CONDUIT_MASTER_KEY', 'GITHUB_TOKEN', 'LITELLM_DB_PASSWORD', 'LITELLM_MASTER_KEY', 'LITELLM_MASTER_KEY', 'PAGERDUTY_ROUTING_KEY', 'RAILWAY_TOKEN'],
+    );
+    const credentials = { RAILWAY_TOKEN: '-', CONDUIT_MASTER_KEY: '-', LITELLM_MASTER_KEY: '-', LITELLM_DB_PASSWORD: '-', PAGERDUTY_ROUTING_KEY: '-', GITHUB_TOKEN: '-', ALERTS_TOKEN: '0123456789abcdef' };
+    const { config, secrets } = parseConfigText(text, 'firebreak.example.yml', { ...credentials, USER: 'alice' });
+    expect(config.roles.responders).toContain('console:alice');
+    expect(config.roles.admins).toContain('console:alice');
+    expect(config.console.allow_as).toBe(true);
+    expect(secrets).not.toContain('alice');
+    expect(config.datastores.postgres).toMatchObject({ url: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect(config.backups.targets.postgres).toMatchObject({ url: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect(config.datastores.cache).toMatchObject({ url: 'redis://127.0.0.1:6379' });
+    expect(config.backups.destination).toMatchObject({ dir: './.firebreak/backups' });
+    const urls = Object.values(config.actions).flatMap((a) => (a.http ? [a.http.url] : []));
+    expect(urls.length).toBeGreaterThan(0);
+    for (const url of urls) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+    // Without USER (some containers), the console user is root's.
+    expect(parseConfigText(text, 'firebreak.example.yml', credentials).config.roles.admins).toContain('console:root');
+  });
+
   it('the example config loads whenever its variables are set (URLs to URLs of the right scheme)', () => {
     const text = readFileSync('firebreak.example.yml', 'utf8');
     const vars = [...new Set([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]!))];

@@ -5,6 +5,9 @@ import { logsCommand } from '../../src/commands/logs.js';
 import { Redactor } from '../../src/core/redact.js';
 import { displayArgv, formatArgv } from '../../src/core/argv-display.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { buildRedactor } from '../../src/main.js';
+import { parseConfigText } from '../../src/config/load.js';
+import { readRuntimeEnv } from '../../src/config/env.js';
 import { Writable } from 'node:stream';
 
 describe('chat text parser', () => {
@@ -145,6 +148,54 @@ describe('redaction', () => {
     expect(displayArgv(['sh', '-c', 'export API_TOKEN=abc123;curl -s "$URL" | jq .'], r)).toBe(`sh -c 'export API_TOKEN=***;curl -s "$URL" | jq .'`);
     expect(displayArgv(['env', 'PWD=/srv/app', 'DB_PASSWORD=s3cr3t-value', 'ls'], r)).toBe("env PWD=/srv/app 'DB_PASSWORD=***' ls");
     expect(displayArgv(['curl', '-u', "app:it's-s3cr3t-value", 'https://x'], r)).toBe(`curl -u 'app:it'\\''s-***' https://x`);
+  });
+});
+
+describe('masking only what is secret (issue 23, item 12)', () => {
+  /** The redactor Firebreak builds for this config and environment. */
+  function redactorFor(yaml: string, env: Record<string, string>): Redactor {
+    return buildRedactor(readRuntimeEnv({}), parseConfigText(yaml, 'firebreak.yml', env));
+  }
+  const services = `services:
+  litellm:
+    deploy: { kind: commands, restart: [railway, restart], env: { PGPASSWORD: "\${LITELLM_DB_PASSWORD}" } }
+`;
+
+  it('a secret that starts with a service name does not mask the service in a title that ends in an ellipsis', () => {
+    const r = redactorFor(services, { LITELLM_DB_PASSWORD: 'litellm-Zq93-db-pass' });
+    expect(r.redact('Restarting litellm…')).toBe('Restarting litellm…');
+    expect(r.redact('Running /restart litellm…')).toBe('Running /restart litellm…');
+    // A cut that leaves more than the name, or the name inside a longer word, is still masked.
+    expect(r.redact('got "litellm-Zq9…"')).toBe('got "***…"');
+    expect(r.redact('got "xlitellm…"')).toBe('got "x***…"');
+    expect(r.redact('PGPASSWORD=litellm-Zq93-db-pass')).toBe('PGPASSWORD=***');
+  });
+
+  const datastore = 'datastores:\n  app:\n    type: postgres\n    url: ${APP_DATABASE_URL}\n';
+
+  it('a URL from the environment without a credential is not masked: which database a command touches stays visible', () => {
+    const r = redactorFor(datastore, { APP_DATABASE_URL: 'postgres://db.internal:5432/shop' });
+    expect(r.redact('pg_dump postgres://db.internal:5432/shop')).toBe('pg_dump postgres://db.internal:5432/shop');
+  });
+
+  it('of a URL with user:password@ only the password is masked, wherever it appears', () => {
+    const r = redactorFor(datastore, { APP_DATABASE_URL: 'postgres://app:Pa%2F55word91@db.internal:5432/shop' });
+    expect(r.redact('connecting to postgres://app:Pa%2F55word91@db.internal:5432/shop')).toBe('connecting to postgres://app:***@db.internal:5432/shop');
+    // Decoded, as a tool gets it in PGPASSWORD and may echo it.
+    expect(r.redact('password is Pa/55word91 now')).toBe('password is *** now');
+  });
+
+  it('a URL with a token in its query string or its path still masks that token', () => {
+    const query = redactorFor(datastore.replace('postgres', 'http'), { APP_DATABASE_URL: 'https://status.example/health?region=eu&access_token=Qx81kz0aLm' });
+    expect(query.redact('GET https://status.example/health?region=eu&access_token=Qx81kz0aLm failed: token Qx81kz0aLm expired')).toBe(
+      'GET https://status.example/health?region=eu&access_token=*** failed: token *** expired',
+    );
+    const mongo = redactorFor(datastore.replace('postgres', 'tcp').replace('url: ${APP_DATABASE_URL}', 'host: "${APP_DATABASE_URL}"\n    port: 1'), {
+      APP_DATABASE_URL: 'mongodb://db.internal/app?authSource=admin&authMechanism=SCRAM-SHA-256',
+    });
+    expect(mongo.redact('connected to db.internal/app as admin')).toBe('connected to db.internal/app as admin');
+    const hook = redactorFor(datastore.replace('postgres', 'http'), { APP_DATABASE_URL: 'https://hooks.example/services/T0001/B0002/a8Kd93jfL20xQpWz' });
+    expect(hook.redact('POST https://hooks.example/services/T0001/B0002/a8Kd93jfL20xQpWz')).toBe('POST https://hooks.example/services/T0001/B0002/***');
   });
 });
 

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/commands/index.js';
-import { interpolateEnv, type InterpolationProblem } from '../../src/config/interpolate.js';
+import { variableUses } from '../../src/config/interpolate.js';
 
 /** The documentation: the README (the front page) and one file per topic in docs/. */
 const docFiles = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
@@ -12,9 +12,7 @@ const docs = new Map(docFiles.map((f) => [f, readFileSync(f, 'utf8')]));
 
 /** The variables the example config reads, found the way the loader finds them (comments do not count). */
 function exampleVariables(): string[] {
-  const problems: InterpolationProblem[] = [];
-  interpolateEnv(parseDocument(readFileSync('firebreak.example.yml', 'utf8')).toJS(), {}, problems);
-  return [...new Set(problems.map((p) => /environment variable (\S+) is not set/.exec(p.message)?.[1] ?? p.message))];
+  return [...new Set(variableUses(parseDocument(readFileSync('firebreak.example.yml', 'utf8')).toJS()).map((u) => u.name))];
 }
 
 /** A file's text from a heading to the next heading of the same or a higher level. */
@@ -76,7 +74,10 @@ describe('README and docs/', () => {
 
   it('list every environment variable the example config uses', () => {
     const vars = exampleVariables();
-    expect(vars).toEqual(expect.arrayContaining(['DATABASE_URL', 'CONDUIT_MASTER_KEY']));
+    expect(vars).toEqual(expect.arrayContaining(['APP_DATABASE_URL', 'CONDUIT_MASTER_KEY']));
+    // Firebreak's own store and coordination: the example's app database must not be them.
+    expect(vars).not.toContain('DATABASE_URL');
+    expect(vars).not.toContain('REDIS_URL');
     const table = section('docs/configuration.md', '## Environment variables the example config needs');
     const missing = vars.filter((v) => !table.includes(`| \`${v}\` |`));
     expect(missing, 'add them to "Environment variables the example config needs" in docs/configuration.md').toEqual([]);
