@@ -298,11 +298,12 @@ export const incidentCommand = defineAppCommand({
   name: 'incident',
   summary: 'Declare and run an incident: its channel, status, severity, roles, notes, updates and timeline',
   usage:
-    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | resolve | channel',
+    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | resolve | channel | postmortem | mark "text"',
   subcommands: subcommands.subcommands,
   params: [],
   args: subcommands.args,
   // Not a deploy: no confirmation card. Mutating so a retried delivery is deduplicated even with Redis down.
   mutating: true,
+  confirms: false,
   run: subcommands.run,
 });
