@@ -46,10 +46,14 @@ function ownLabels(a: StoredAlert, common: Record<string, string>): string {
     .join(' ');
 }
 
+function valuesText(a: StoredAlert): string {
+  return a.values ? Object.entries(a.values).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+}
+
 function alertLine(a: StoredAlert, group: AlertGroup): string {
   const summary = a.annotations.summary !== group.commonAnnotations.summary ? a.annotations.summary : undefined;
   const description = a.annotations.description !== group.commonAnnotations.description ? a.annotations.description : undefined;
-  const values = a.values ? Object.entries(a.values).map(([k, v]) => `${k}=${v}`).join(' ') : '';
+  const values = valuesText(a);
   const parts = [summary ?? description ?? '', ownLabels(a, group.commonLabels), values].filter((p) => p !== '');
   const text = parts.length > 0 ? parts.join(' · ') : a.fingerprint;
   return `• ${cut(text, 300)}${a.status === 'resolved' ? ' (resolved)' : ''}`;
@@ -66,6 +70,10 @@ function description(group: AlertGroup, alerts: readonly StoredAlert[]): string 
     for (const a of shown) lines.push(alertLine(a, group));
     const more = Math.max(total, alerts.length) - shown.length;
     if (more > 0) lines.push(`… and ${more} more`);
+  } else if (alerts.length === 1 && alerts[0]!.values) {
+    // One alert, described by the group's summary: its values (Grafana's B=93.1) still show.
+    const values = valuesText(alerts[0]!);
+    if (values) lines.push(cut(values, 300));
   }
   return lines.length > 0 ? lines.join('\n') : undefined;
 }

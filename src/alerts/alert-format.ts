@@ -57,6 +57,16 @@ export function countsText(group: Pick<AlertGroup, 'firingCount' | 'resolvedCoun
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
+/**
+ * The service column of a list: the service, else the health watch's check (datastores and TLS
+ * checks have no service, and their groups would all read "HealthCheckFailing —"), else "—".
+ */
+export function serviceCell(group: Pick<AlertGroup, 'service' | 'source' | 'commonLabels'>, max: number): string {
+  if (group.service) return cut(group.service, max);
+  const check = group.source === 'watch' ? group.commonLabels.check : undefined;
+  return check ? cut(`check ${check}`, max) : '—';
+}
+
 /** "HighErrorRate (api)": what a person calls the group. */
 export function groupName(group: Pick<AlertGroup, 'alertname' | 'service'>, max = 120): string {
   const name = cut(group.alertname || 'alert', max);

@@ -4,7 +4,7 @@
  */
 import type { Reply, ReplyButton, ReplyRow } from '../core/reply.js';
 import { cut, duration } from '../core/text-format.js';
-import { compareGroups, groupStatus, utcTime } from './alert-format.js';
+import { compareGroups, groupStatus, serviceCell, utcTime } from './alert-format.js';
 import type { AlertGroup } from './model.js';
 import { MAX_ACTION_ID } from './runbook-buttons.js';
 
@@ -30,7 +30,7 @@ function row(g: AlertGroup, now: Date): ReplyRow {
     status: groupStatus(g),
     cells: [
       cut(g.alertname || 'alert', 60),
-      g.service ? cut(g.service, 40) : '—',
+      serviceCell(g, 40),
       g.severity ? cut(g.severity, 20) : 'no severity',
       `${g.firingCount} firing`,
       `since ${utcTime(g.firstFiredAt, now)} (${duration(now.getTime() - g.firstFiredAt.getTime(), 'age')})`,

@@ -74,6 +74,11 @@ function groupName(group: AlertGroup): string {
   return group.service ? `${group.alertname} (${group.service})` : group.alertname;
 }
 
+/** The time left until the next step is due (not the gap between the steps: this step may have run late). */
+function escalatesIn(leftMs: number): string {
+  return leftMs < 60_000 ? 'within a minute' : `in ${duration(leftMs, 'escalation')}`;
+}
+
 export type PageResult = { ok: true } | { ok: false; problem: string } | null;
 
 /** The step's message in the group's channel: who is mentioned, what was paged, what comes next. */
@@ -91,7 +96,7 @@ export function escalationMessage(config: FirebreakConfig, group: AlertGroup, st
   lines.push(
     next === undefined
       ? 'Acknowledge it on the card.'
-      : `Acknowledge it on the card, or it escalates in ${duration((steps[next]!.after_min - s.after_min) * 60_000, 'escalation')}${steps[next]!.pagerduty && !s.pagerduty ? ' to PagerDuty' : ''}.`,
+      : `Acknowledge it on the card, or it escalates ${escalatesIn(group.firstFiredAt.getTime() + steps[next]!.after_min * 60_000 - now.getTime())}${steps[next]!.pagerduty && !s.pagerduty ? ' to PagerDuty' : ''}.`,
   );
   return {
     title: `${groupName(group)} unacknowledged for ${duration(now.getTime() - group.firstFiredAt.getTime(), 'escalation')}`,

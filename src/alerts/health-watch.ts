@@ -220,11 +220,17 @@ export class HealthWatch implements BackgroundWorker {
     return null;
   }
 
-  private async resolve(t: { name: string; service: boolean }, state: WatchedCheck, now: Date, intervalS: number, description?: string): Promise<void> {
+  /** `removed`: the check was taken out of the config, so it is not said to pass (it was never checked again). */
+  private async resolve(t: { name: string; service: boolean }, state: WatchedCheck, now: Date, intervalS: number, removed = false): Promise<void> {
     const firstFailureAt = state.firstFailureAt ?? now;
-    await this.deps.ingest(watchNotification(t, { firstFailureAt, summary: state.lastFailure ?? `${t.name} health check failing`, failures: 0 }, 'resolved', now, { intervalS, description }));
+    const summary = removed ? `${t.name} is no longer checked: it was removed from the configuration` : (state.lastFailure ?? `${t.name} health check failing`);
+    const description = removed ? `No longer checked since ${hhmm(now)} UTC: ${t.name} was removed from the configuration, so whether it passes is not known.` : undefined;
+    await this.deps.ingest(watchNotification(t, { firstFailureAt, summary, failures: 0 }, 'resolved', now, { intervalS, description }));
     await this.deps.store.setRaised(t.name, false);
-    this.deps.logger.info({ check: t.name }, `health watch: ${t.name} passes again; resolved its ${WATCH_ALERTNAME} alert`);
+    this.deps.logger.info(
+      { check: t.name },
+      removed ? `health watch: ${t.name} was removed from the configuration; resolved its ${WATCH_ALERTNAME} alert` : `health watch: ${t.name} passes again; resolved its ${WATCH_ALERTNAME} alert`,
+    );
   }
 
   /** A check taken out of the config while its alert was raised: resolved, or its card would stay red forever. */
@@ -234,7 +240,7 @@ export class HealthWatch implements BackgroundWorker {
     try {
       for (const s of await this.deps.store.list()) {
         if (!s.raised || names.has(s.check)) continue;
-        await this.resolve({ name: s.check, service: false }, s, now, Math.round(this.intervalMs / 1000), `No longer checked: ${s.check} was removed from the configuration.`);
+        await this.resolve({ name: s.check, service: false }, s, now, Math.round(this.intervalMs / 1000), true);
         resolved.push(s.check);
       }
     } catch (err) {

@@ -5,7 +5,7 @@
  */
 import type { Reply, ReplyRow, ReplyStatus } from '../core/reply.js';
 import { cut, duration } from '../core/text-format.js';
-import { compareGroups, countsText, groupStatus, utcTime } from './alert-format.js';
+import { compareGroups, countsText, groupStatus, serviceCell, utcTime } from './alert-format.js';
 import type { AlertGroup } from './model.js';
 
 /** Pages per storm: past that the last page counts the rest and /alerts lists them. */
@@ -83,7 +83,7 @@ function row(g: AlertGroup, now: Date, compact: boolean): ReplyRow {
     status: groupStatus(g),
     cells: [
       cut(g.alertname || 'alert', name),
-      g.service ? cut(g.service, service) : '—',
+      serviceCell(g, service),
       g.severity ? cut(g.severity, severity) : '—',
       g.status === 'resolved' ? `resolved (${g.resolvedCount})` : countsText(g),
       `since ${compact ? since.replace(/ UTC$/, '').replace(/^\d{4}-/, '') : since}`,

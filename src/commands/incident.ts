@@ -39,7 +39,7 @@ const incidentArg = z.string().max(20).optional();
 
 /** A trailing `sev2` / `P2` after the title is its severity (bare digits are not: "rollout 2" is a title). */
 function splitTitle(title: string): { title: string; severity: string | undefined } {
-  const m = /^(.*\S)\s+((?:sev|p)[1-4])$/i.exec(title.trim());
+  const m = /^(.*\S)\s+((?:sev|p)\d+)$/i.exec(title.trim());
   return m ? { title: m[1]!, severity: m[2] } : { title: title.trim(), severity: undefined };
 }
 
@@ -111,7 +111,8 @@ async function declare(ctx: AppCommandContext, args: { title: string; severity?:
   const split = splitTitle(plainText(args.title));
   const sevText = args.severity ?? split.severity;
   const severity = sevText === undefined ? ctx.config.incidents.default_severity : parseSeverity(sevText);
-  if (!severity) return invalid('Unknown severity', `"${cut(sevText ?? '', 10)}" is not a severity: use sev1–sev4 (or P1–P4).`);
+  // A trailing "sev9" is a severity attempt, refused rather than silently kept in the title.
+  if (!severity) return invalid('Unknown severity', `${cut(sevText ?? '', 10)} is not a severity (sev1–sev4, P1–P4).`);
   if (split.title.length > MAX_TITLE) return invalid('Title too long', `The title is ${split.title.length} characters; keep it under ${MAX_TITLE} (details go in /incident note).`);
   const d = await declareIncident(
     { config: ctx.config, ports: ctx.ports },
@@ -297,11 +298,12 @@ export const incidentCommand = defineAppCommand({
   name: 'incident',
   summary: 'Declare and run an incident: its channel, status, severity, roles, notes, updates and timeline',
   usage:
-    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | resolve | channel',
+    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | resolve | channel | postmortem | mark "text"',
   subcommands: subcommands.subcommands,
   params: [],
   args: subcommands.args,
   // Not a deploy: no confirmation card. Mutating so a retried delivery is deduplicated even with Redis down.
   mutating: true,
+  confirms: false,
   run: subcommands.run,
 });

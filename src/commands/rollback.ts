@@ -1,10 +1,26 @@
 import { z } from 'zod';
+import type { DeployRevision } from '../core/deploy-port.js';
 import type { Outcome } from '../core/outcome.js';
 import { defineCommand } from '../core/spec.js';
 import { cut, duration } from '../core/text-format.js';
 import { DEPLOY_ROLE, deployableServices, failed, finished, invalid, readyText, resolveService, runWithProgress, shortImage, target, wholeNumber, wordArg } from './deploy-common.js';
 
 const payloadSchema = z.object({ service: z.string(), toRevision: z.number().int().positive().nullable(), fromRevision: z.number().int().nullable() });
+
+/**
+ * What the card should warn about: the same image (nothing but other settings change), or an
+ * image newer than the current one (its replicaset was created later: typically the deploy a
+ * previous rollback left, so this "rollback" moves forward again).
+ */
+function rollbackNote(to: DeployRevision, current: DeployRevision | undefined, image: string | null): string | null {
+  if (to.image !== null && to.image === image) return `Revision ${to.revision} runs the same image as the current one; only the pod template's other settings change.`;
+  const toAt = to.createdAt ? Date.parse(to.createdAt) : NaN;
+  const currentAt = current?.createdAt ? Date.parse(current.createdAt) : NaN;
+  if (toAt > currentAt) {
+    return `Revision ${to.revision} (${shortImage(to.image)}) is newer than the current ${shortImage(image)}: this moves forward, to the image a rollback left. Name an older revision to go further back (/status lists them).`;
+  }
+  return null;
+}
 
 export const rollbackCommand = defineCommand({
   name: 'rollback',
@@ -53,7 +69,9 @@ export const rollbackCommand = defineCommand({
     if (!read.ok) return failed(`Could not read ${r.name}`, `${read.problem} Nothing was changed.`);
     const s = read.state;
     const current = s.history.find((h) => h.revision === s.revision);
-    const older = s.history.filter((h) => h.revision !== s.revision);
+    // Newest first by revision number, as `kubectl rollout undo` counts "previous": after a rollback
+    // the revision just left is the previous one, so its image may be newer than the current one.
+    const older = s.history.filter((h) => h.revision !== s.revision).sort((a, b) => b.revision - a.revision);
     // After a /restart or a config-only change the previous revision runs the same image, and
     // "rolling back" to it would change nothing that matters: offer the newest different image.
     let to = older.find((h) => h.image !== s.image) ?? older[0];
@@ -80,9 +98,7 @@ export const rollbackCommand = defineCommand({
           ...(to.changeCause || current?.changeCause ? [{ label: 'Change cause', value: `${current?.changeCause ?? '—'} → ${to.changeCause ?? '—'}` }] : []),
           { label: 'Replicas', value: readyText(s) },
         ],
-        ...(to.image !== null && to.image === s.image
-          ? { note: `Revision ${to.revision} runs the same image as the current one; only the pod template's other settings change.` }
-          : {}),
+        ...(rollbackNote(to, current, s.image) ? { note: rollbackNote(to, current, s.image)! } : {}),
         argv: argv ?? undefined,
         lease: `service:${r.name}`,
         role: DEPLOY_ROLE,

@@ -74,6 +74,8 @@ export const scaleCommand = defineCommand({
         payload: { service: r.name, replicas, fromReplicas: from, ...(belowMin ? { belowMin: true } : {}) },
         title: from !== null ? `Scale ${r.name} ${from} → ${replicas} replicas (allowed ${range})?` : `Scale ${r.name} to ${replicas} replicas (allowed ${range})?`,
         fields,
+        // Zero is allowed when the bounds allow it, but it is an outage, not a resize: say so before the click.
+        ...(replicas === 0 ? { note: `Scaling to 0 stops ${r.name}: no pod runs and it serves nothing until it is scaled up again.` } : {}),
         argv: argv ?? undefined,
         lease: `service:${r.name}`,
         role: DEPLOY_ROLE,

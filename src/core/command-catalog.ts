@@ -19,6 +19,8 @@ export interface CommandDescription<A = unknown> {
   role?: string;
   /** Changes something. Mutating steps go through confirmation and a lease (see PlannedStep). */
   mutating: boolean;
+  /** false: changes things at once, with no confirmation card (/incident); what /help says. */
+  confirms?: false;
 }
 
 /** The registered commands, read-only: what the core's ports carry (the registry implements it). */

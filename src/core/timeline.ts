@@ -46,6 +46,8 @@ export const TIMELINE_KINDS = [
   /** Where the incident runs: its own channel, or the incidents channel while creating one fails. */
   'incident.channel',
   'incident.alert-linked',
+  /** On-call was paged for the incident (declared or raised to a paging severity); resolving resolves only such a page. */
+  'incident.paged',
   /** A reminder the system posted (a status update due, a lead missing). */
   'incident.reminder',
   'note',

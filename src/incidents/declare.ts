@@ -93,7 +93,7 @@ export async function declareIncident(deps: IncidentDeps, req: DeclareRequest): 
   }
 
   if (pages(incident, deps)) {
-    const problem = await pageOnDeclare(incident, deps).catch((err: unknown) => `Paging failed: ${why(deps, err)}`);
+    const problem = await pageOnDeclare(incident, deps, ctx).catch((err: unknown) => `Paging failed: ${why(deps, err)}`);
     if (problem) {
       problems.push(problem);
       if (incident.channel) await port.postMessage({ id: incident.channel.id }, { title: `${incident.id}: on-call was not paged`, status: 'error', text: problem }).catch(() => {});

@@ -10,7 +10,7 @@ import { refreshIncident, incidentsChannel, incidentsChannelName, type IncidentD
 import type { ChangeContext, IncidentChange, RoleName } from './incident-store.js';
 import { personName } from './mentions.js';
 import type { Incident, IncidentStatus, Severity } from './model.js';
-import { resolvePage, pages } from './paging-hooks.js';
+import { pageOnDeclare, pages, resolvePage, wasPaged } from './paging-hooks.js';
 import { onResolved } from './resolve-hooks.js';
 import { severityLabel } from './summary-card.js';
 
@@ -59,7 +59,8 @@ async function resolved(a: Acting, i: Incident): Promise<string[]> {
     const p = await fn().catch((err: unknown) => `${what} failed: ${a.deps.ports.redactor.redact(err instanceof Error ? err.message : String(err))}`);
     if (p) problems.push(p);
   };
-  if (pages(i, a.deps)) await run(() => resolvePage(i, a.deps), 'Resolving the page');
+  // Whatever its severity now: a page sent at declare (or on a raise) is resolved, and none is claimed otherwise.
+  if (a.deps.ports.paging && (await wasPaged(i, a.deps).catch(() => true))) await run(() => resolvePage(i, a.deps), 'Resolving the page');
   await run(() => onResolved(i, a.deps), 'The post-mortem');
   return problems;
 }
@@ -81,13 +82,20 @@ export async function changeStatus(a: Acting, id: string, status: IncidentStatus
 
 export async function changeSeverity(a: Acting, id: string, severity: Severity): Promise<ActResult> {
   const change = await a.deps.ports.incidents.setSeverity(id, severity, ctxOf(a));
-  return afterChange(
+  const result = await afterChange(
     a,
     change,
     id,
     (i) => ({ title: `${i.id} is now ${severityLabel(severity)}`, status: 'info', text: `${a.actor.name} changed the severity from ${severityLabel(change!.before.severity)} to ${severityLabel(severity)}.` }),
     (i) => `${i.id} is already ${severityLabel(i.severity)}.`,
   );
+  // Raised into a paging severity (incidents.paging.severities) by this change: page as a declare at it would.
+  const i = result.incident;
+  if (!result.ok || !change?.changed || !i || i.status === 'resolved' || pages(change.before, a.deps) || !pages(i, a.deps)) return result;
+  if (await wasPaged(i, a.deps).catch(() => false)) return result;
+  const problem = await pageOnDeclare(i, a.deps, ctxOf(a)).catch((err: unknown) => `Paging failed: ${a.deps.ports.redactor.redact(err instanceof Error ? err.message : String(err))}`);
+  if (!problem) return { ...result, reply: { ...result.reply, context: [result.reply.context, `On-call was paged.`].filter(Boolean).join(' ') } };
+  return { ...result, reply: { ...result.reply, status: 'warning', context: [result.reply.context, problem].filter(Boolean).join(' ') } };
 }
 
 export async function assignRole(a: Acting, id: string, role: RoleName, person: Actor): Promise<ActResult> {

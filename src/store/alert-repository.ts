@@ -7,6 +7,7 @@ import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
 import { markGroupDirty } from './alert-outbox.js';
+import { nextNumber } from './counters.js';
 import { groupTransition, startsNewEpisode } from '../alerts/group-transitions.js';
 import { groupEvent, groupLabels, groupName } from '../alerts/group-events.js';
 
@@ -123,16 +124,20 @@ export class SqlAlertStore implements AlertStore {
     const { alertname, service } = name;
     const firedAt = new Date(Math.min(...n.alerts.map((a) => a.startsAt.getTime())));
     return this.db.transaction(async (q) => {
+      // A group's number is taken from the counter only when it is new, so numbers stay consecutive (120_counters.sql).
+      const [known] = await q.query<{ id: string | number }>(`SELECT id FROM alert_groups WHERE group_key = $1`, [n.groupKey]);
+      const counter = known ? null : await nextNumber(q, 'alert_groups');
       // Inserted, or locked for this transaction: two replicas receiving the same group serialize here.
       const [upserted] = await q.query<GroupRow>(
-        `INSERT INTO alert_groups (group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+        `INSERT INTO alert_groups (id, group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
+         VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
          ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
          RETURNING *, (xmax = 0) AS inserted, 0 AS firing_count, 0 AS resolved_count`,
-        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt],
+        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt, counter?.next ?? known!.id],
       );
       const before = toGroup(upserted!);
       const inserted = upserted!.inserted === true;
+      if (inserted) await counter?.take();
       // The group's row is locked now, so its latest keys are the latest committed (see 104_alert_updates.sql).
       const repeat =
         upserted!.last_dedupe_key === dedupeKey ||

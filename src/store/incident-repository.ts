@@ -7,6 +7,7 @@ import type { ChangeContext, DeclareInput, DeclareResult, IncidentChange, Incide
 import type { ActionItem, Incident, IncidentChannel, IncidentRoles, IncidentStatus, Severity } from '../incidents/model.js';
 import { noReminders, type DueReminder, type ReminderKind, type ReminderPolicy } from '../incidents/reminder-policy.js';
 import { afterReminder, reminderPlan, reminderRecord } from '../incidents/reminder-schedule.js';
+import { nextNumber } from './counters.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
 
@@ -101,21 +102,24 @@ export class SqlIncidentStore implements IncidentStore {
   }
 
   async declare(input: DeclareInput, ctx: ChangeContext): Promise<DeclareResult> {
-    // Read first: a repeat (the common case of a retry) then takes no number from the sequence.
+    // Read first: a repeat (the common case of a retry) then does not wait on the counter.
     const existing = await this.bySource(this.db, input.source);
     if (existing) return { incident: existing, created: false };
     return this.db.transaction(async (q) => {
       const roles = { lead: actorJson(input.lead), comms: null, scribe: null };
       const groups = input.alertGroups ?? [];
+      // The number is the counter's, taken in this transaction: a rolled-back declare or a crash leaves no gap (120_counters.sql).
+      const counter = await nextNumber(q, 'incidents');
       const [inserted] = await q.query<IncidentRow>(
         `INSERT INTO incidents (id, number, title, severity, status, roles, declared_by, source, service, alert_groups)
-         SELECT 'INC-' || n, n, $1, $2, 'investigating', $3, $4, $5, $6, $7 FROM (SELECT nextval('incident_numbers')::integer AS n) s
+         VALUES ('INC-' || $8::integer, $8, $1, $2, 'investigating', $3, $4, $5, $6, $7)
          ON CONFLICT (source) DO NOTHING
          RETURNING *`,
-        [clean(input.title), input.severity, JSON.stringify(roles), JSON.stringify(actorJson(input.declaredBy)), input.source, input.service ?? null, JSON.stringify(groups)],
+        [clean(input.title), input.severity, JSON.stringify(roles), JSON.stringify(actorJson(input.declaredBy)), input.source, input.service ?? null, JSON.stringify(groups), counter.next],
       );
       // Another replica inserted it first; ON CONFLICT waited for its commit, so it is visible now.
       if (!inserted) return { incident: (await this.bySource(q, input.source))!, created: false };
+      await counter.take();
       const incident = toIncident(inserted);
       for (const g of groups) await this.linkGroupRow(q, incident.id, g, input.cardPlatforms ?? []);
       await this.syncReminders(q, incident, true);

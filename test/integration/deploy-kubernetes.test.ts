@@ -23,7 +23,7 @@ services:
     replicas: { min: 2, max: 30 }
   worker:
     deploy: ${kube('conduit-worker')}
-    replicas: { min: 1, max: 10 }
+    replicas: { min: 0, max: 10 }
   ghost:
     deploy: ${kube('not-there')}
     replicas: { min: 1, max: 3 }
@@ -234,6 +234,23 @@ describe('deploy operations on Kubernetes, real kubectl against the fake API ser
     // Asking for the restart's twin explicitly is allowed, with a warning on the card.
     const twin = await send(app, '/rollback api 14');
     expect(twin.reply.text).toMatch(/runs the same image as the current one/);
+  });
+
+  it('after a rollback, /rollback offers the previous revision by number (the image just left) and warns that it moves forward', async () => {
+    expect((await send(app, '/rollback api 13', { yes: true })).status).toBe('ok');
+    expect(kube.deployment(NS, 'conduit-api')).toMatchObject({ revision: 15, image: `${IMG}:v1.2.2` });
+    const card = await send(app, '/rollback api');
+    expect(card.reply.title).toBe('Roll back api from revision 15 (conduit-api:v1.2.2) to 14 (conduit-api:v1.2.3)?');
+    expect(card.reply.text).toMatch(/^Revision 14 \(conduit-api:v1\.2\.3\) is newer than the current conduit-api:v1\.2\.2: this moves forward/);
+    // An older revision chosen by number carries no such warning.
+    expect((await send(app, '/rollback api 12')).reply.text ?? '').not.toMatch(/newer/);
+  });
+
+  it('/scale worker 0: the card warns that it stops the service; other counts carry no warning', async () => {
+    const stop = await send(app, '/scale worker 0');
+    expect(stop.status).toBe('pending');
+    expect(stop.reply.text).toBe('Scaling to 0 stops worker: no pod runs and it serves nothing until it is scaled up again.');
+    expect((await send(app, '/scale worker 3')).reply.text ?? '').not.toMatch(/stops/);
   });
 
   it('a responder role is needed: mallory is refused before the cluster is read', async () => {

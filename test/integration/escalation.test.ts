@@ -109,6 +109,16 @@ describe('escalation', () => {
     ]);
   });
 
+  it('a step done late says the time left until the next step, not the gap between them', async () => {
+    const group = await fire({ alertname: 'QueueStuck', service: 'jobs', severity: 'warning', firstFiredAt: T0, summary: 'queue not draining' });
+    const now = at(8);
+    await new EscalationJob(app.loaded.config, ports, { now: () => now }).tick();
+    expect(channelTexts('QueueStuck')).toEqual([
+      '⚠️ QueueStuck (jobs) unacknowledged for 8 min: queue not draining\nAcknowledge it on the card, or it escalates in 7 min to PagerDuty. <!subteam^S0ONCALL> <@U0BOB>',
+    ]);
+    await group.resolve(at(9)); // so the later tests' jobs leave it alone
+  });
+
   it('a group that fired long before Firebreak looked gets its due steps at once, still in order', async () => {
     const group = await fire({ alertname: 'PoolExhausted', severity: 'critical', firstFiredAt: T0 });
     const done = await new EscalationJob(app.loaded.config, ports, { now: () => at(30) }).tick();

@@ -181,4 +181,23 @@ alerts: { watch: { enabled: false } }
     expect(sent.filter((n) => n.alerts.some((a) => a.labels.check === 'cert'))).toEqual([]);
     expect((await new SqlHealthWatchRepository(app.db).list()).find((c) => c.check === 'cert')).toMatchObject({ failures: 0, raised: false });
   });
+  it('a raised check removed from the config is resolved as removed, never said to pass again', async () => {
+    const withGone = configFrom('datastores:\n  gone: { type: tcp, host: 127.0.0.2, port: 9 }\nalerts:\n  watch: { interval_s: 10, failure_threshold: 3 }\n').config;
+    const without = configFrom('datastores:\n  kept: { type: tcp, host: 127.0.0.1, port: 9 }\nalerts:\n  watch: { interval_s: 10, failure_threshold: 3 }\n').config;
+    const sent: AlertNotification[] = [];
+    const said: string[] = [];
+    const logger = { ...silentLogger, info: (_o: object, msg?: string) => void said.push(msg ?? '') };
+    const health = { probe: async (check: { host?: string }) => (check.host === '127.0.0.2' ? { ok: false, latencyMs: 1, target: '127.0.0.1:9', detail: 'connection refused' } : { ok: true, latencyMs: 1, target: '127.0.0.1:9', detail: 'ok' }) };
+    const clock = { t: T0 + 5000 * INTERVAL_MS };
+    const deps = (): HealthWatchDeps => ({ health: health as unknown as HealthWatchDeps['health'], coordination: new MemoryCoordination(), logger, redactor: app.ports.redactor, store: new SqlHealthWatchRepository(app.db), ingest: async (n) => void sent.push(n) });
+    const before = new HealthWatch(withGone, deps(), { now: () => new Date(clock.t), intervalMs: INTERVAL_MS });
+    for (let i = 0; i < 3; i++, clock.t += INTERVAL_MS) await before.tick();
+    expect(sent.at(-1)).toMatchObject({ status: 'firing', groupLabels: { check: 'gone' } });
+    const after = new HealthWatch(without, deps(), { now: () => new Date(clock.t), intervalMs: INTERVAL_MS });
+    expect((await after.tick()).resolved).toEqual(['gone']);
+    const resolved = sent.at(-1)!;
+    expect(resolved).toMatchObject({ status: 'resolved', commonAnnotations: { summary: 'gone is no longer checked: it was removed from the configuration' } });
+    expect(resolved.commonAnnotations.description).toContain('was removed from the configuration');
+    expect(said.filter((m) => m.includes('gone'))).toEqual(['health watch: gone was removed from the configuration; resolved its HealthCheckFailing alert']);
+  });
 });

@@ -44,6 +44,40 @@ describe('incidents page on-call', () => {
     expect(pd.events.map((e) => e.event_action)).toEqual(['trigger', 'resolve']);
   });
 
+  it('a trailing sev9 is refused, not kept in the title at the default severity', async () => {
+    const before = (await app.ports.incidents.listOpen()).length;
+    const out = await run(app, incidents, '/incident declare "x" sev9');
+    expect(out.status).toBe('invalid');
+    expect(out.reply.text).toBe('sev9 is not a severity (sev1–sev4, P1–P4).');
+    const p7 = await run(app, incidents, '/incident declare "disk full" P7');
+    expect(p7.reply.text).toBe('P7 is not a severity (sev1–sev4, P1–P4).');
+    expect(await app.ports.incidents.listOpen()).toHaveLength(before);
+  });
+
+  it('raising an incident to a paging severity pages; resolving an incident never paged resolves no page', async () => {
+    await run(app, incidents, '/incident declare "queue backlog" sev3');
+    await run(app, incidents, '/incident declare "cache misses" sev3');
+    const open = await app.ports.incidents.listOpen();
+    const raised = open.find((i) => i.title === 'queue backlog')!;
+    const quiet = open.find((i) => i.title === 'cache misses')!;
+    const here = (i: typeof raised) => ({ platform: 'console', id: i.channel!.id, name: i.channel!.name });
+    const sent = pd.events.length;
+
+    const up = await run(app, here(raised), '/incident sev sev1');
+    expect(up.reply).toMatchObject({ status: 'info' });
+    expect(up.reply.context).toContain('On-call was paged.');
+    expect(pd.events.slice(sent)).toEqual([expect.objectContaining({ event_action: 'trigger', dedup_key: raised.id, payload: expect.objectContaining({ summary: `${raised.id} (SEV1): queue backlog` }) })]);
+    // Lowered again, it still has a page out: resolving resolves it.
+    await run(app, here(raised), '/incident sev sev3');
+    await run(app, here(raised), '/incident resolve');
+    expect(pd.incidents.get(raised.id)).toBe('resolved');
+
+    const count = pd.events.length;
+    const resolved = await run(app, here(quiet), '/incident resolve');
+    expect(resolved.reply.status).toBe('ok');
+    expect(pd.events.length).toBe(count);
+  });
+
   it('a page PagerDuty refuses is said in the incident channel; the incident is declared all the same', async () => {
     const wrong = await testApp(config(pd.url, 'WRONG0KEY0123456789abcdef0123456'));
     try {
@@ -55,6 +89,10 @@ describe('incidents page on-call', () => {
       const said = (await wrong.consoleMessages.changesSince(0, 'x', 100)).messages.filter((m) => m.channel?.id === incident!.channel!.id).map((m) => m.reply);
       expect(said).toContainEqual(expect.objectContaining({ title: `${incident!.id}: on-call was not paged`, text: expect.stringContaining('On-call was not paged through PagerDuty') }));
       expect(JSON.stringify(declared.placement)).toContain('On-call was not paged');
+      // No page went out, so resolving does not try (and fail) to resolve one.
+      const resolved = await run(wrong, { platform: 'console', id: incident!.channel!.id, name: incident!.channel!.name }, '/incident resolve');
+      expect(resolved.reply).toMatchObject({ status: 'ok' });
+      expect(JSON.stringify(resolved.reply)).not.toContain('was not told');
     } finally {
       await wrong.close();
     }

@@ -5,7 +5,7 @@ import type { Queryable } from '../../src/store/db.js';
 export async function insertIncident(db: Queryable, id: string): Promise<void> {
   await db.query(
     `INSERT INTO incidents (id, number, title, severity, status, declared_by, source)
-     VALUES ($1, nextval('incident_numbers'), 'checkout 5xx', 'sev2', 'resolved', '{"platform":"console","id":"alice","name":"alice"}', $1)`,
+     VALUES ($1, next_number('incidents'), 'checkout 5xx', 'sev2', 'resolved', '{"platform":"console","id":"alice","name":"alice"}', $1)`,
     [id],
   );
 }

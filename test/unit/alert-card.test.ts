@@ -183,3 +183,11 @@ describe('the alert card', () => {
     expect(card.text?.split('\n').at(-1)).toBe('… and 37 more');
   });
 });
+
+describe('alert card values', () => {
+  it("a single Grafana alert described by the group's summary still shows its values", () => {
+    const group = groupFixture({ source: 'grafana', firingCount: 1, commonAnnotations: { summary: 'Disk almost full' } });
+    const one = alertFixture(1, { annotations: { summary: 'Disk almost full' }, values: { B: 93.1 } });
+    expect(renderAlertCard(group, [one], config, now).text).toBe('Disk almost full\nB=93.1');
+  });
+});

@@ -104,3 +104,13 @@ describe('the storm digest', () => {
     expect(renderDigestOver(1, 'incidents', at(6), now)).toMatchObject({ title: 'Alert storm in #incidents is over', status: 'ok', text: 'Every group is on its own card now. It lasted 6 min (from 14:14 UTC).' });
   });
 });
+
+describe('health-watch groups in the digest', () => {
+  it('name their check where a service would be, so two datastore checks are told apart', () => {
+    const watch = (check: string, id: string) =>
+      groupFixture({ id, source: 'watch', alertname: 'HealthCheckFailing', service: null, groupKey: `watch:${check}`, commonLabels: { alertname: 'HealthCheckFailing', check, severity: 'critical' } });
+    const when = new Date('2026-11-25T14:20:00Z');
+    const page = renderDigestPage(planDigest([watch('postgres', '1'), watch('redis', '2')], 'slack', when), 1, 'incidents', 50, when);
+    expect(page.rows!.map((r) => r.cells.slice(0, 2)).sort()).toEqual([['HealthCheckFailing', 'check postgres'], ['HealthCheckFailing', 'check redis']]);
+  });
+});
