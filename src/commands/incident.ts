@@ -39,7 +39,8 @@ const incidentArg = z.string().max(20).optional();
 
 /** A trailing `sev2` / `P2` after the title is its severity (bare digits are not: "rollout 2" is a title). */
 function splitTitle(title: string): { title: string; severity: string | undefined } {
-  const m = /^(.*\S)\s+((?:sev|p)\d+)$/i.exec(title.trim());
+  // `p99` and `p95` are percentiles in a title ("checkout latency p99"); P with one digit is a severity attempt.
+  const m = /^(.*\S)\s+(sev\d+|p\d)$/i.exec(title.trim());
   return m ? { title: m[1]!, severity: m[2] } : { title: title.trim(), severity: undefined };
 }
 

@@ -52,6 +52,10 @@ describe('incidents page on-call', () => {
     const p7 = await run(app, incidents, '/incident declare "disk full" P7');
     expect(p7.reply.text).toBe('P7 is not a severity (sev1–sev4, P1–P4).');
     expect(await app.ports.incidents.listOpen()).toHaveLength(before);
+    // A percentile is part of the title, not a severity.
+    const p99 = await run(app, incidents, '/incident declare "checkout latency p99"');
+    expect(p99.status).toBe('ok');
+    expect((await app.ports.incidents.listOpen()).some((i) => i.title === 'checkout latency p99')).toBe(true);
   });
 
   it('raising an incident to a paging severity pages; resolving an incident never paged resolves no page', async () => {
