@@ -63,6 +63,7 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
         },
         requestedBy: inv.actor,
         channel: inv.channel,
+        incidentId: inv.incidentId ?? null,
         expiresAt,
       });
       await tx.timeline.record(event);
@@ -95,9 +96,11 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
     return this.recorder.result(invocationId, outcome);
   }
 
-  async confirm(invocationId: string, inv: Invocation, id: string, sink: ReplySink): Promise<DispatchResult> {
-    const c = await this.loadPending(invocationId, inv, id, 'confirm');
+  async confirm(invocationId: string, press: Invocation, id: string, sink: ReplySink): Promise<DispatchResult> {
+    const c = await this.loadPending(invocationId, press, id, 'confirm');
     if (!('plan' in c)) return c;
+    // The step counts for the incident its request counted for, wherever Confirm is pressed.
+    const inv: Invocation = c.incidentId ? { ...press, incidentId: c.incidentId } : press;
     const label = `(confirm) ${c.plan.title}`;
     const spec = this.ports.registry.get(c.command);
     if (!spec?.execute) throw new Error(`confirmation ${id} names /${c.command}, which cannot execute steps`);

@@ -45,6 +45,7 @@ export const TIMELINE_KINDS = [
   'incident.action-item',
   /** Where the incident runs: its own channel, or the incidents channel while creating one fails. */
   'incident.channel',
+  'incident.service',
   'incident.alert-linked',
   /** A reminder the system posted (a status update due, a lead missing). */
   'incident.reminder',
