@@ -79,9 +79,11 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
     return this.confirm(invocationId, inv, id, sink);
   }
 
-  async cancel(invocationId: string, inv: Invocation, id: string): Promise<DispatchResult> {
-    const c = await this.loadPending(invocationId, inv, id, 'cancel');
+  async cancel(invocationId: string, press: Invocation, id: string): Promise<DispatchResult> {
+    const c = await this.loadPending(invocationId, press, id, 'cancel');
     if (!('plan' in c)) return c;
+    // Cancelled where the request counted: its incident's "what we ran" shows it cancelled, not waiting.
+    const inv: Invocation = c.incidentId ? { ...press, incidentId: c.incidentId } : press;
     const outcome = {
       status: 'cancelled' as const,
       reply: { title: `Cancelled: ${c.plan.title}`, status: 'info' as const, text: `Cancelled by ${inv.actor.name}. Nothing was run.` },

@@ -63,7 +63,18 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
     const button = inv.input.kind === 'action' ? this.ports.buttons.resolve(inv.input.actionId) : null;
     if (inv.enteredIncidentId !== undefined) {
       const id = normalizeIncidentId(inv.enteredIncidentId);
-      const entered = id === null ? null : await this.ports.incidentAttribution.get(id);
+      let entered: { id: string } | null;
+      try {
+        entered = id === null ? null : await this.ports.incidentAttribution.get(id);
+      } catch (err) {
+        // It cannot be checked: running it outside the incident would be the silent loss this rule is for.
+        this.ports.logger.error({ err: this.ports.redactor.redact(err instanceof Error ? err.message : String(err)) }, 'could not look up the entered incident');
+        return this.recorder.result(randomUUID(), {
+          status: 'failed',
+          placement: { kind: 'private' },
+          reply: { title: "Firebreak's database is unreachable", status: 'error', text: `Nothing was run: ${cut(inv.enteredIncidentId, 40)} could not be checked. Try again in a minute.`, ephemeral: true },
+        });
+      }
       if (!entered) return this.noSuchIncident(inv);
       inv = { ...inv, incidentId: entered.id, enteredIncidentId: undefined };
     } else if (inv.incidentId === undefined || inv.incidentId === null) {
