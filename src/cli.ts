@@ -6,6 +6,7 @@ import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './con
 import { ConsoleFeed } from './chat/console/feed.js';
 import { consoleActor, consoleChannelFor, consoleUserFor } from './chat/console/identity.js';
 import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
+import { enteredAfter } from './chat/console/entered-incident.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
 import { placeOnConsole } from './chat/console/delivery.js';
@@ -21,11 +22,12 @@ import { lockHolder } from './store/data-dir-lock.js';
 const USAGE = `Usage: firebreak <command>
 
   start                         HTTP server, chat platforms and scheduler
-  run "<chat text>" [--as USER] [--yes]
+  run "<chat text>" [--as USER] [--yes] [--incident INC-N]
                                 one command through the console platform
+                                (--incident: it counts for that incident)
   run --action ACTION_ID [--as USER]
                                 press a button (e.g. confirm:… printed under a card)
-  console [--as USER]           interactive console
+  console [--as USER]           interactive console (/incident use INC-N: what you run counts for it)
   config check [FILE]           validate FILE (default: FIREBREAK_CONFIG or ./firebreak.yml);
                                 list every problem with its path
   migrate                       apply database migrations
@@ -55,7 +57,7 @@ function loadOrExit(runtime: RuntimeEnv, file?: string): LoadedConfig {
 /** One way to run a console invocation: in-process, or through a running server that holds the store. */
 interface ConsoleSession {
   /** `source`: the posted message whose button is pressed (its channel is where it runs). */
-  run(input: InvocationInput, user: ConsoleUser, yes: boolean, source?: ButtonSource): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
+  run(input: InvocationInput, user: ConsoleUser, yes: boolean, source?: ButtonSource, incident?: string): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
   /** What the system posted to the console platform since `since` (omitted: just the current version). */
   changes(user: ConsoleUser, since?: number): Promise<ConsoleChanges>;
   close(): Promise<void>;
@@ -102,8 +104,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
         fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
       return {
-        async run(input, user, yes, source) {
-          const who = { as: user.name, osUser: user.osUser };
+        async run(input, user, yes, source, incident) {
+          const who = { as: user.name, osUser: user.osUser, ...(incident !== undefined ? { incident } : {}) };
           const body = input.kind === 'action' ? { ...who, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { ...who, text: input.kind === 'text' ? input.text : '', yes };
           const outcome = await forwardToServer(info, body);
           switch (outcome.kind) {
@@ -127,11 +129,12 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   return {
-    async run(input, user, yes, source) {
+    async run(input, user, yes, source, incident) {
       const channel = await consoleChannelFor(app.consoleMessages, source?.channelId);
       if (!channel) return unknownChannel(source?.channelId);
       const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
-      const result = await app.dispatcher.dispatch({ actor: consoleActor(user.name, user.osUser), channel, input, autoConfirm: yes }, { progress: async (reply) => printProgress(reply) });
+      const entered = incident !== undefined ? { enteredIncidentId: incident } : {};
+      const result = await app.dispatcher.dispatch({ actor: consoleActor(user.name, user.osUser), channel, input, autoConfirm: yes, ...entered }, { progress: async (reply) => printProgress(reply) });
       if (source?.messageId) {
         await placeOnConsole(app.chat.get('console')!, { platform: 'console', channelId: channel.id, messageId: source.messageId }, channel.id, result).catch(() => {});
       }
@@ -146,7 +149,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { as: { type: 'string' }, yes: { type: 'boolean', default: false }, action: { type: 'string' } },
+    options: { as: { type: 'string' }, yes: { type: 'boolean', default: false }, action: { type: 'string' }, incident: { type: 'string' } },
   });
   if (values.action === undefined && positionals.length !== 1) {
     throw new UsageError('firebreak run takes the chat text as one quoted argument, e.g. firebreak run "/health".');
@@ -158,7 +161,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   const session = await openConsoleSession(runtime, loaded);
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
-    const result = await session.run(input, user, values.yes ?? false);
+    const result = await session.run(input, user, values.yes ?? false, undefined, values.incident);
     process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
     return result.exitCode;
   } finally {
@@ -190,6 +193,7 @@ async function cmdConsole(argv: string[]): Promise<number> {
   // A button shown on a posted message runs in that message's channel, and its placement updates that
   // message; the latest card showing an action id wins.
   const buttonSources = new Map<string, ButtonSource>();
+  let entered: string | undefined;
   const feed = await ConsoleFeed.open((since) => session.changes(user, since), {
     show(changes) {
       for (const { message, isNew } of changes) {
@@ -212,8 +216,11 @@ async function cmdConsole(argv: string[]): Promise<number> {
         busy = true;
         try {
           const input: InvocationInput = text.startsWith('!') ? { kind: 'action', actionId: text.slice(1) } : { kind: 'text', text };
-          const result = await session.run(input, user, false, input.kind === 'action' ? buttonSources.get(input.actionId) : undefined);
+          const result = await session.run(input, user, false, input.kind === 'action' ? buttonSources.get(input.actionId) : undefined, entered);
           for (const b of result.reply.buttons ?? []) buttonSources.delete(b.actionId);
+          // `/incident use INC-7` succeeded: what is run from now on is sent with it (`off` leaves it).
+          if (input.kind === 'text' && result.status === 'ok') entered = enteredAfter(input.text, entered);
+          rl.setPrompt(`firebreak (${as}${entered ? ` · ${entered}` : ''})> `);
           process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
         } finally {
           busy = false;

@@ -188,7 +188,7 @@ export async function buildApp(
     transactor: new SqlTransactor(db, (repo) => new TimelineRecorder(repo, redactor)),
     alerts: new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, redactor)),
     incidents,
-    incidentChannels: incidents,
+    incidentAttribution: incidents,
     leases,
     steps: new StepRunner({ leases, logger }),
     confirmations: new SqlConfirmationRepository(db),

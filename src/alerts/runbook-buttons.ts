@@ -2,14 +2,15 @@
  * The runbook buttons of an alert group: the route's `actions` ("disable-provider
  * provider={{labels.provider}}") with their placeholders filled from the alert, the service's own
  * custom actions, and Status / Restart / Rollback when the `service` label names a configured
- * service. Each is a command button (`act:/run …`, `act:/rollback api`), so pressing it goes
+ * service. Each is a command button carrying the group (`act:42 /run …`, `act:42 /rollback api`), so pressing it goes
  * through the same roles, confirmation card and lease as typing it; its answer goes in the card's
- * thread (see buttons/act-button.ts), so the card itself stays.
+ * thread (see buttons/act-button.ts), so the card itself stays, and it counts for the group's incident.
  */
 import { checkParamValues } from '../core/action-params.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { ReplyButton } from '../core/reply.js';
 import { cut } from '../core/text-format.js';
+import { actActionId } from './buttons/act-button.js';
 import type { AlertGroup, StoredAlert } from './model.js';
 
 /** ReplyButton.actionId promises ≤ 90 characters (Discord's custom_id is 100 with our prefix). */
@@ -99,7 +100,7 @@ export function runbookButtons(config: FirebreakConfig, group: AlertGroup, alert
   const v = valuesOf(group, alerts);
   const out: ReplyButton[] = [];
   const add = (text: string, label: string, style?: ReplyButton['style']) => {
-    const actionId = `act:${text}`;
+    const actionId = actActionId(group.id, text);
     if (actionId.length > MAX_ACTION_ID || out.some((b) => b.actionId === actionId)) return;
     out.push({ actionId, label: cut(label, 60), ...(style ? { style } : {}) });
   };

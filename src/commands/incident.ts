@@ -10,6 +10,7 @@ import {
   addActionItem,
   addNote,
   assignRole,
+  changeService,
   changeSeverity,
   changeStatus,
   markMessage,
@@ -176,6 +177,26 @@ async function retryChannel(ctx: AppCommandContext, i: Incident): Promise<Outcom
   };
 }
 
+/** `/incident use INC-7` (console only): the console remembers it and sends it with every command; this checks it and says so. */
+async function use(ctx: AppCommandContext, given: string): Promise<Outcome> {
+  if (ctx.channel.platform !== 'console') {
+    return invalid('Only the console enters an incident', "In chat, work counts for an incident in its own channel, on its alert card, or by its service; see /help incident.");
+  }
+  if (given.toLowerCase() === 'off') {
+    return { status: 'ok', reply: { title: 'Left the incident', status: 'info', text: 'What you run in this console counts for an incident again only by its channel or service.', ephemeral: true } };
+  }
+  const i = await target(ctx, given);
+  if (!isIncident(i)) return i;
+  const resolved = i.status === 'resolved' ? ` It is resolved: its post-mortem is drafted again with what you add.` : '';
+  return {
+    status: 'ok',
+    reply: { title: `Working in ${i.id}`, status: 'info', text: `What you run in this console now counts for ${i.id} (its timeline and post-mortem), wherever it runs.${resolved} /incident use off leaves it.`, ephemeral: true },
+    incidentId: i.id,
+  };
+}
+
+const serviceName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'the service is a name like api or checkout-web');
+
 /** Each subcommand once: what people see, how its arguments are checked, what it does. */
 const subcommands = subcommandTable([
   appSubcommand({
@@ -257,6 +278,20 @@ const subcommands = subcommandTable([
   }),
   appSubcommand({ name: 'list', summary: 'The open incidents, anywhere', params: [], args: {}, run: (ctx) => list(ctx) }),
   appSubcommand({
+    name: 'use',
+    summary: 'Console: what you run next counts for this incident (off: leave it)',
+    params: [{ name: 'incident', description: 'The incident, e.g. INC-42, or off', type: 'string', required: true }],
+    args: { incident: z.string({ message: 'the incident is required' }).min(1).max(20) },
+    run: (ctx, args) => use(ctx, args.incident),
+  }),
+  appSubcommand({
+    name: 'service',
+    summary: 'Set the service it is about: mutating commands on it anywhere count for it',
+    params: [{ name: 'service', description: 'The service, e.g. api', type: 'string', required: true }, incidentParam],
+    args: { service: serviceName, incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(changeService(a, i.id, args.service.toLowerCase()), i.id)),
+  }),
+  appSubcommand({
     name: 'resolve',
     summary: 'Resolve the incident (starts its post-mortem)',
     params: [textParam('What fixed it (optional)', false), incidentParam],
@@ -299,12 +334,14 @@ export const incidentCommand = defineAppCommand({
   name: 'incident',
   summary: 'Declare and run an incident: its channel, status, severity, roles, notes, updates and timeline',
   usage:
-    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | resolve | channel | postmortem | mark "text"',
+    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | use INC-N | service SERVICE | resolve | channel | postmortem | mark "text"',
   subcommands: subcommands.subcommands,
   params: [],
   args: subcommands.args,
   // Not a deploy: no confirmation card. Mutating so a retried delivery is deduplicated even with Redis down.
   mutating: true,
   confirms: false,
+  // It acts on incidents, not on a service (`/incident service api` names one for later commands).
+  serviceOf: () => null,
   run: subcommands.run,
 });

@@ -143,6 +143,13 @@ export const runCommand = defineCommand({
   // Discord sends the rest as one string option; chat text arrives as words.
   args: z.object({ action: z.string().optional(), params: z.union([z.array(z.string()), z.string()]).optional() }),
   mutating: true,
+  // A mutating action listed under one service acts on it (an open incident about it counts it); a read-only one acts on none.
+  serviceOf(args, config) {
+    const name = args.action?.toLowerCase();
+    if (!name || !Object.hasOwn(config.actions, name) || config.actions[name]!.read_only) return null;
+    const owners = Object.entries(config.services).filter(([, svc]) => svc.actions.includes(name)).map(([service]) => service);
+    return owners.length === 1 ? owners[0]! : null;
+  },
   async run(ctx, args) {
     if (args.action === undefined || args.action === '') return listActions(ctx.config);
     // Action names are lowercase config keys; `/run Reset-Circuit` means reset-circuit.

@@ -5,6 +5,8 @@ export interface CommandButton {
   readonly prefix: string;
   readonly kind: 'command';
   commandText(arg: string): string;
+  /** The alert group of the card it is on, when the action id says: the click counts for that group's incident. */
+  alertGroup?(arg: string): string | null;
   /**
    * Where the command's answer goes when it would replace the clicked message (the default):
    * a card that must stay, such as an alert card, has its runbook buttons answered in its thread.

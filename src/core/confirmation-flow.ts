@@ -63,6 +63,7 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
         },
         requestedBy: inv.actor,
         channel: inv.channel,
+        incidentId: inv.incidentId ?? null,
         expiresAt,
       });
       await tx.timeline.record(event);
@@ -78,9 +79,11 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
     return this.confirm(invocationId, inv, id, sink);
   }
 
-  async cancel(invocationId: string, inv: Invocation, id: string): Promise<DispatchResult> {
-    const c = await this.loadPending(invocationId, inv, id, 'cancel');
+  async cancel(invocationId: string, press: Invocation, id: string): Promise<DispatchResult> {
+    const c = await this.loadPending(invocationId, press, id, 'cancel');
     if (!('plan' in c)) return c;
+    // Cancelled where the request counted: its incident's "what we ran" shows it cancelled, not waiting.
+    const inv: Invocation = c.incidentId ? { ...press, incidentId: c.incidentId } : press;
     const outcome = {
       status: 'cancelled' as const,
       reply: { title: `Cancelled: ${c.plan.title}`, status: 'info' as const, text: `Cancelled by ${inv.actor.name}. Nothing was run.` },
@@ -95,9 +98,11 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
     return this.recorder.result(invocationId, outcome);
   }
 
-  async confirm(invocationId: string, inv: Invocation, id: string, sink: ReplySink): Promise<DispatchResult> {
-    const c = await this.loadPending(invocationId, inv, id, 'confirm');
+  async confirm(invocationId: string, press: Invocation, id: string, sink: ReplySink): Promise<DispatchResult> {
+    const c = await this.loadPending(invocationId, press, id, 'confirm');
     if (!('plan' in c)) return c;
+    // The step counts for the incident its request counted for, wherever Confirm is pressed.
+    const inv: Invocation = c.incidentId ? { ...press, incidentId: c.incidentId } : press;
     const label = `(confirm) ${c.plan.title}`;
     const spec = this.ports.registry.get(c.command);
     if (!spec?.execute) throw new Error(`confirmation ${id} names /${c.command}, which cannot execute steps`);

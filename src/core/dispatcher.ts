@@ -16,6 +16,7 @@ import type { CommandMetrics } from './ports.js';
 import type { PipelinePorts } from './pipeline-ports.js';
 import type { AnyCommandSpec, RawArgs } from './spec.js';
 import { cut } from './text-format.js';
+import { normalizeIncidentId, serviceOf, withRecordedIn } from './attribution.js';
 
 export type { DispatchResult, Invocation, InvocationDispatcher, InvocationInput, ReplySink } from './invocation.js';
 export { actionIds } from './confirmation-card.js';
@@ -41,14 +42,48 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
     this.recorder = new InvocationRecorder(ports.timeline, ports.redactor);
     this.confirmations = new ConfirmationFlow(config, ports, this.recorder, now);
     this.env = { config, ports, confirmations: this.confirmations, now };
-    this.channelIncidents = new ChannelIncidents((platform, channelId) => ports.incidentChannels.byChannel(platform, channelId), ports.logger);
+    this.channelIncidents = new ChannelIncidents((platform, channelId) => ports.incidentAttribution.byChannel(platform, channelId), ports.logger);
+  }
+
+  /** A look-up of which incident work counts for; a failure is logged and attributes nothing (the command still runs). */
+  private async attribution(what: string, lookup: () => Promise<{ id: string } | null>): Promise<string | null> {
+    try {
+      return (await lookup())?.id ?? null;
+    } catch (err) {
+      this.ports.logger.warn({ what, err: err instanceof Error ? err.message : String(err) }, 'could not look up which incident this counts for; it runs without one');
+      return null;
+    }
   }
 
   async dispatch(inv: Invocation, sink: ReplySink = noSink): Promise<DispatchResult> {
-    // Everything done in an incident's own channel is on its timeline: every event of this
-    // invocation carries the incident (the same command elsewhere does not).
-    if (inv.incidentId === undefined) inv = { ...inv, incidentId: await this.channelIncidents.incidentOf(inv.channel.platform, inv.channel.id) };
+    // Which incident this counts for (docs/incidents.md): one entered explicitly (the console's
+    // `/incident use`, `firebreak run --incident`), else the channel's own, else the alert group of
+    // the card a button is on; a mutating command may still count by its service (dispatchCommand).
+    // Every event of this invocation carries it.
     const button = inv.input.kind === 'action' ? this.ports.buttons.resolve(inv.input.actionId) : null;
+    if (inv.enteredIncidentId !== undefined) {
+      const id = normalizeIncidentId(inv.enteredIncidentId);
+      let entered: { id: string } | null;
+      try {
+        entered = id === null ? null : await this.ports.incidentAttribution.get(id);
+      } catch (err) {
+        // It cannot be checked: running it outside the incident would be the silent loss this rule is for.
+        this.ports.logger.error({ err: this.ports.redactor.redact(err instanceof Error ? err.message : String(err)) }, 'could not look up the entered incident');
+        return this.recorder.result(randomUUID(), {
+          status: 'failed',
+          placement: { kind: 'private' },
+          reply: { title: "Firebreak's database is unreachable", status: 'error', text: `Nothing was run: ${cut(inv.enteredIncidentId, 40)} could not be checked. Try again in a minute.`, ephemeral: true },
+        });
+      }
+      if (!entered) return this.noSuchIncident(inv);
+      inv = { ...inv, incidentId: entered.id, enteredIncidentId: undefined };
+    } else if (inv.incidentId === undefined || inv.incidentId === null) {
+      let incidentId: string | null = inv.incidentId ?? null;
+      if (inv.incidentId === undefined) incidentId = await this.channelIncidents.incidentOf(inv.channel.platform, inv.channel.id);
+      const group = button?.handler.kind === 'command' ? (button.handler.alertGroup?.(button.arg) ?? null) : null;
+      if (incidentId === null && group !== null) incidentId = await this.attribution('alert group', () => this.ports.incidentAttribution.byAlertGroup(group));
+      inv = { ...inv, incidentId };
+    }
     // A command button is that command typed by clicking: it is that command, counted under its name.
     if (button?.handler.kind === 'command') {
       const result = await this.dispatch({ ...inv, input: { kind: 'text', text: button.handler.commandText(button.arg) } }, sink);
@@ -136,12 +171,34 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
       return { command: spec.name, result: await this.recorder.finish(invocationId, inv, spec.name, text, { status: 'invalid', reply }) };
     }
 
+    // A mutating command on a service an open incident is about counts for that incident too, and says so.
+    let byService: string | null = null;
+    if (!inv.incidentId && spec.mutating) {
+      const service = serviceOf(spec, args, this.config);
+      if (service !== null) byService = await this.attribution('service', () => this.ports.incidentAttribution.openByService(service));
+      if (byService !== null) inv = { ...inv, incidentId: byService };
+    }
     const ctx = commandContext(this.config, this.ports, invocationId, inv, text, sink);
     const outcome = await runSafely(this.ports, spec, () => spec.run(ctx, args));
     if (outcome.status !== 'confirm') {
-      return { command: spec.name, result: await this.recorder.finish(invocationId, inv, spec.name, text, outcome) };
+      const told = byService === null ? outcome : { ...outcome, reply: withRecordedIn(outcome.reply, byService) };
+      return { command: spec.name, result: await this.recorder.finish(invocationId, inv, spec.name, text, told) };
     }
-    return { command: spec.name, result: await this.confirmations.request(invocationId, inv, spec, text, outcome.plan, sink) };
+    const pending = await this.confirmations.request(invocationId, inv, spec, text, outcome.plan, sink);
+    return { command: spec.name, result: byService === null ? pending : { ...pending, reply: withRecordedIn(pending.reply, byService) } };
+  }
+
+  /** An entered incident that does not exist: nothing runs, and the refusal is recorded like any other. */
+  private async noSuchIncident(inv: Invocation): Promise<DispatchResult> {
+    const invocationId = randomUUID();
+    const name = cut(inv.enteredIncidentId ?? '', 40);
+    const text = inv.input.kind === 'text' ? cut(inv.input.text, 500) : inv.input.kind === 'action' ? `(button ${cut(inv.input.actionId, 60)})` : `/${inv.input.command}`;
+    const result = await this.recorder.finish(invocationId, { ...inv, incidentId: null }, null, text, {
+      status: 'invalid',
+      reply: { title: 'No such incident', status: 'error', text: `There is no incident ${name}, so nothing was run. /incident list shows the open ones; leave it out to run outside an incident.`, ephemeral: true },
+    });
+    this.metrics.observeCommand('(invalid)', result.status, 0);
+    return result;
   }
 
   private unknownCommandText(name: string): string {

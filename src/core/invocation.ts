@@ -17,7 +17,13 @@ export interface Invocation {
   input: InvocationInput;
   /** `firebreak run --yes`: confirm at once where this user may confirm alone. */
   autoConfirm?: boolean;
+  /** The incident it counts for; left out, the dispatcher decides (docs/incidents.md, "Which incident work counts for"). */
   incidentId?: string | null;
+  /**
+   * An incident the person entered by name (`firebreak run --incident INC-7`, the console's
+   * `/incident use`): it wins over every other rule; the dispatcher refuses one that does not exist.
+   */
+  enteredIncidentId?: string;
 }
 
 export interface ReplySink {

@@ -63,6 +63,8 @@ export interface Confirmation {
   plan: PlannedStep;
   requestedBy: Actor;
   channel: ChannelRef;
+  /** The incident the request counted for (none when left out): the confirmed step counts for it too. */
+  incidentId?: string | null;
   status: ConfirmationStatus;
   decidedBy: Actor | null;
   decidedAt: Date | null;

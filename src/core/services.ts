@@ -9,9 +9,19 @@ import type { ActionRunner, ConfirmationRepository, Coordination, DeployPort, He
 import type { Redactor } from './redact.js';
 import type { StepRunner } from './step-runner.js';
 
-/** Which incident a channel is the own channel of (the incidents' store answers it; see channel-incidents.ts). */
-export interface IncidentChannels {
+/**
+ * Which incident a piece of work counts for (the incidents' store answers it; the dispatcher asks,
+ * see channel-incidents.ts and docs/incidents.md "Which incident work counts for").
+ */
+export interface IncidentAttribution {
+  /** The incident whose own channel this is (open or resolved). */
   byChannel(platform: string, channelId: string): Promise<{ id: string } | null>;
+  /** The incident an alert group opened or joined (a card's buttons count for it, wherever the card is). */
+  byAlertGroup(groupId: string): Promise<{ id: string } | null>;
+  /** The open incident about a service (its own service or its alerts'); of several, the most severe, then the newest. */
+  openByService(service: string): Promise<{ id: string } | null>;
+  /** An incident by its id ("INC-7"), for entering it explicitly; null when there is none. */
+  get(id: string): Promise<{ id: string; status: string } | null>;
 }
 
 /**
@@ -35,8 +45,8 @@ export interface CorePorts {
   coordination: Coordination;
   /** Runs each chat delivery once: in Redis, and in the store for mutating ones (see FallbackDeliveryClaims). */
   deliveries: DeliveryClaims;
-  /** The incident whose own channel a command or click came from: its events carry it. */
-  incidentChannels: IncidentChannels;
+  /** Which incident a command or click counts for (channel, card, service): its events carry it. */
+  incidentAttribution: IncidentAttribution;
   health: HealthProber;
   redactor: Redactor;
   logger: Logger;

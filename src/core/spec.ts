@@ -51,6 +51,12 @@ export interface CommandSpec<A = unknown, P extends CorePorts = CorePorts> exten
   run: (ctx: CommandContext<P>, args: A) => Promise<Outcome>;
   /** Runs a step that `run` planned and a person confirmed. Called under the step's lease. */
   execute?: (ctx: CommandContext<P>, step: PlannedStep) => Promise<Outcome>;
+  /**
+   * The service a mutating invocation acts on, so it counts for the open incident about that
+   * service (see attribution.ts). Default: its `service` argument; null when it acts on none
+   * (a read-only `/run` action).
+   */
+  serviceOf?: (args: A, config: FirebreakConfig) => string | null;
 }
 
 /** Erases the args type so specs of different commands share one registry. */

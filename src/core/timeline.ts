@@ -45,6 +45,7 @@ export const TIMELINE_KINDS = [
   'incident.action-item',
   /** Where the incident runs: its own channel, or the incidents channel while creating one fails. */
   'incident.channel',
+  'incident.service',
   'incident.alert-linked',
   /** On-call was paged for the incident (declared or raised to a paging severity); resolving resolves only such a page. */
   'incident.paged',

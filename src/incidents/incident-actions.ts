@@ -31,11 +31,7 @@ export interface ActResult {
 
 const ctxOf = (a: Acting): ChangeContext => ({ actor: a.actor, invocationId: a.invocationId, channel: a.channel });
 
-/** "INC-42", "inc-42" or "42" → "INC-42"; null for anything else. */
-export function normalizeIncidentId(text: string): string | null {
-  const m = /^(?:inc-)?(\d{1,9})$/i.exec(text.trim());
-  return m ? `INC-${Number(m[1])}` : null;
-}
+export { normalizeIncidentId } from '../core/attribution.js';
 
 export function noSuchIncident(id: string): ActResult {
   return { ok: false, incident: null, reply: { title: 'Unknown incident', status: 'error', text: `There is no incident ${id}. /incident list shows the open ones.`, ephemeral: true } };
@@ -96,6 +92,22 @@ export async function changeSeverity(a: Acting, id: string, severity: Severity):
   const problem = await pageOnDeclare(i, a.deps, ctxOf(a)).catch((err: unknown) => `Paging failed: ${a.deps.ports.redactor.redact(err instanceof Error ? err.message : String(err))}`);
   if (!problem) return { ...result, reply: { ...result.reply, context: [result.reply.context, `On-call was paged.`].filter(Boolean).join(' ') } };
   return { ...result, reply: { ...result.reply, status: 'warning', context: [result.reply.context, problem].filter(Boolean).join(' ') } };
+}
+
+/** `/incident service api`: mutating commands on api, anywhere, count for it while it is open. */
+export async function changeService(a: Acting, id: string, service: string): Promise<ActResult> {
+  const change = await a.deps.ports.incidents.setService(id, service, ctxOf(a));
+  return afterChange(
+    a,
+    change,
+    id,
+    (i) => ({
+      title: `${i.id} is about ${service}`,
+      status: 'info',
+      text: `${a.actor.name} set its service${change!.before.service ? ` (was ${change!.before.service})` : ''}. While it is open, a mutating command on ${service} anywhere is recorded on ${i.id} too.`,
+    }),
+    (i) => `${i.id} is already about ${service}.`,
+  );
 }
 
 export async function assignRole(a: Acting, id: string, role: RoleName, person: Actor): Promise<ActResult> {

@@ -74,6 +74,19 @@ export function channelChange(before: Incident, channel: IncidentChannel): Incid
   };
 }
 
+/** Null when it is already about this service (names are compared as the config keys are: lowercase). */
+export function serviceChange(before: Incident, service: string): IncidentChangeDecision | null {
+  if (before.service?.toLowerCase() === service.toLowerCase()) return null;
+  return {
+    restartsStatusClock: false,
+    event: {
+      kind: 'incident.service',
+      text: before.service ? `${before.id} is about ${service} (was ${before.service})` : `${before.id} is about ${service}`,
+      detail: { service, was: before.service },
+    },
+  };
+}
+
 /** The event of a new incident: `lead` is who leads from the start, `alertGroups` the groups that opened it. */
 export function declaredEvent(incident: Incident, lead: Actor | null, alertGroups: readonly string[]): IncidentEvent {
   return {

@@ -54,6 +54,10 @@ export interface IncidentStore {
   get(id: string): Promise<Incident | null>;
   /** The incident whose own channel this is (open or resolved), or null. */
   byChannel(platform: string, channelId: string): Promise<Incident | null>;
+  /** The incident an alert group opened or joined (open or resolved), or null. */
+  byAlertGroup(groupId: string): Promise<Incident | null>;
+  /** The open incident about a service (its own `service` or a linked alert group's), the most severe, then the newest; or null. */
+  openByService(service: string): Promise<Incident | null>;
   /** Open incidents, newest first. */
   listOpen(limit?: number): Promise<Incident[]>;
   setStatus(id: string, status: IncidentStatus, ctx: ChangeContext, note?: string | null): Promise<IncidentChange | null>;
@@ -61,6 +65,8 @@ export interface IncidentStore {
   setRole(id: string, role: RoleName, holder: Actor | null, ctx: ChangeContext): Promise<IncidentChange | null>;
   /** Where it runs in chat: its own channel, or the incidents channel when creating one failed. */
   setChannel(id: string, channel: IncidentChannel, ctx: ChangeContext): Promise<IncidentChange | null>;
+  /** Sets the service it is about: mutating commands on it elsewhere count for it while it is open. */
+  setService(id: string, service: string, ctx: ChangeContext): Promise<IncidentChange | null>;
   /** Links an alert group (and marks the group's card for an update on these platforms). */
   linkAlertGroup(id: string, groupId: string, ctx: ChangeContext, platforms?: readonly string[]): Promise<IncidentChange | null>;
   addActionItem(id: string, text: string, ctx: ChangeContext): Promise<ActionItem | null>;

@@ -158,7 +158,7 @@ function runDetail(run: Run): Block[] {
 function whatWeRan(runs: readonly Run[]): Block[] {
   const blocks: Block[] = [{ type: 'heading', level: 2, text: 'What we ran' }];
   if (runs.length === 0) {
-    blocks.push({ type: 'paragraph', content: ['No commands or buttons were run in the incident channel.'] });
+    blocks.push({ type: 'paragraph', content: ['No commands or buttons were recorded for this incident (in its channel, on its alert cards, entered from the console or by its service).'] });
     return blocks;
   }
   blocks.push({

@@ -10,6 +10,7 @@ interface Row {
   plan: PlannedStep;
   requested_by: Actor;
   channel: ChannelRef;
+  incident_id: string | null;
   status: ConfirmationStatus;
   decided_by: Actor | null;
   decided_at: Date | null;
@@ -25,6 +26,7 @@ function toConfirmation(r: Row): Confirmation {
     plan: r.plan,
     requestedBy: r.requested_by,
     channel: r.channel,
+    incidentId: r.incident_id ?? null,
     status: r.status,
     decidedBy: r.decided_by,
     decidedAt: r.decided_at ? new Date(r.decided_at) : null,
@@ -38,9 +40,9 @@ export class SqlConfirmationRepository implements ConfirmationRepository {
 
   async create(c: Omit<Confirmation, 'status' | 'decidedBy' | 'decidedAt' | 'createdAt'>): Promise<void> {
     await this.db.query(
-      `INSERT INTO confirmations (id, invocation_id, command, plan, requested_by, channel, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [c.id, c.invocationId, c.command, JSON.stringify(c.plan), JSON.stringify(c.requestedBy), JSON.stringify(c.channel), c.expiresAt],
+      `INSERT INTO confirmations (id, invocation_id, command, plan, requested_by, channel, expires_at, incident_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [c.id, c.invocationId, c.command, JSON.stringify(c.plan), JSON.stringify(c.requestedBy), JSON.stringify(c.channel), c.expiresAt, c.incidentId ?? null],
     );
   }
 

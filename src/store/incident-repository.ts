@@ -2,7 +2,7 @@ import { markGroupDirty } from './alert-outbox.js';
 import type { Actor } from '../core/identity.js';
 import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import { alertGroupLink } from '../incidents/alert-links.js';
-import { actionItemEvent, channelChange, declaredEvent, roleChange, severityChange, statusChange, updateEvent, type IncidentChangeDecision, type IncidentEvent } from '../incidents/incident-changes.js';
+import { actionItemEvent, channelChange, declaredEvent, roleChange, serviceChange, severityChange, statusChange, updateEvent, type IncidentChangeDecision, type IncidentEvent } from '../incidents/incident-changes.js';
 import type { ChangeContext, DeclareInput, DeclareResult, IncidentChange, IncidentStore, RoleName } from '../incidents/incident-store.js';
 import type { ActionItem, Incident, IncidentChannel, IncidentRoles, IncidentStatus, Severity } from '../incidents/model.js';
 import { noReminders, type DueReminder, type ReminderKind, type ReminderPolicy } from '../incidents/reminder-policy.js';
@@ -141,6 +141,23 @@ export class SqlIncidentStore implements IncidentStore {
     return row ? toIncident(row) : null;
   }
 
+  async byAlertGroup(groupId: string): Promise<Incident | null> {
+    const [row] = await this.db.query<IncidentRow>(`SELECT * FROM incidents WHERE alert_groups @> jsonb_build_array($1::text) ${OPEN_FIRST} LIMIT 1`, [groupId]);
+    return row ? toIncident(row) : null;
+  }
+
+  async openByService(service: string): Promise<Incident | null> {
+    // sev1 sorts first; among equals the newest, so the choice is predictable (docs/incidents.md).
+    const [row] = await this.db.query<IncidentRow>(
+      `SELECT * FROM incidents i WHERE i.status <> 'resolved' AND (
+         lower(i.service) = lower($1)
+         OR EXISTS (SELECT 1 FROM alert_groups g WHERE i.alert_groups @> jsonb_build_array(g.id::text) AND lower(g.service) = lower($1)))
+       ORDER BY i.severity ASC, i.declared_at DESC, i.number DESC LIMIT 1`,
+      [service],
+    );
+    return row ? toIncident(row) : null;
+  }
+
   async listOpen(limit = 50): Promise<Incident[]> {
     const rows = await this.db.query<IncidentRow>(`SELECT * FROM incidents WHERE status <> 'resolved' ${OPEN_FIRST} LIMIT $1`, [limit]);
     return rows.map(toIncident);
@@ -170,6 +187,10 @@ export class SqlIncidentStore implements IncidentStore {
       set: `channel = $2`,
       params: [JSON.stringify({ platform: channel.platform, id: channel.id, name: channel.name, own: channel.own })],
     });
+  }
+
+  setService(id: string, service: string, ctx: ChangeContext): Promise<IncidentChange | null> {
+    return this.change(id, ctx, (before) => serviceChange(before, service), { set: `service = $2`, params: [service] });
   }
 
   linkAlertGroup(id: string, groupId: string, ctx: ChangeContext, platforms: readonly string[] = []): Promise<IncidentChange | null> {

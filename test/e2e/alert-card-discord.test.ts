@@ -143,7 +143,7 @@ actions:
     expect(buttonsOf(posted).map((b) => [b.custom_id, b.label])).toEqual([
       [`ack:${g.id}`, 'Acknowledge'],
       [`inc-open:${g.id}`, 'Open incident'],
-      ['act:/run disable-provider provider=openai', expect.stringContaining('disable-provider')],
+      [`act:${g.id} /run disable-provider provider=openai`, expect.stringContaining('disable-provider')],
     ]);
     expect(fieldOf(posted, 'Acknowledged')).toBeUndefined();
 
@@ -154,7 +154,7 @@ actions:
       return m && /^by bob at \d\d:\d\d/.test(fieldOf(bodyOf(m), 'Acknowledged') ?? '') ? m : undefined;
     }, 'the card never said "Acknowledged by bob"');
     expect(titleOf(bodyOf(acked))).toBe('❌ Firing: ProviderDown (api)');
-    expect(buttonsOf(bodyOf(acked)).map((b) => b.custom_id)).toEqual([`inc-open:${g.id}`, 'act:/run disable-provider provider=openai']);
+    expect(buttonsOf(bodyOf(acked)).map((b) => b.custom_id)).toEqual([`inc-open:${g.id}`, `act:${g.id} /run disable-provider provider=openai`]);
     // For Bob alone: an ephemeral note (never a channel message).
     await until(privateNote(first.interaction.token, first.answer, /You acknowledged ProviderDown \(api\)/), 'Bob was not told privately');
     expect(JSON.stringify(channelMessages().map((m) => m.body))).not.toContain('You acknowledged');

@@ -58,12 +58,12 @@ actions:
     const g = await webhook('{}:{alertname="ProviderDown"}', { alertname: 'ProviderDown', service: 'api', severity: 'critical', provider: 'openai' });
     const card = await rig.fake.waitFor(cardMessage, 20_000);
     expect(JSON.stringify(card.blocks)).toContain('Provider openai is failing');
-    expect(buttonsOf(card.blocks).map((b) => b.action_id)).toEqual([`ack:${g.id}`, `inc-open:${g.id}`, 'act:/run disable-provider provider=openai']);
+    expect(buttonsOf(card.blocks).map((b) => b.action_id)).toEqual([`ack:${g.id}`, `inc-open:${g.id}`, `act:${g.id} /run disable-provider provider=openai`]);
 
     await rig.press(`ack:${g.id}`, { channel: INCIDENTS.id, ts: card.ts }, { user: BOB, label: 'Acknowledge' });
     const acked = await rig.fake.waitFor(acknowledgedBy('Bob B'), 20_000);
     expect(acked.ts).toBe(card.ts);
-    expect(buttonsOf(acked.blocks).map((b) => b.action_id)).toEqual([`inc-open:${g.id}`, 'act:/run disable-provider provider=openai']);
+    expect(buttonsOf(acked.blocks).map((b) => b.action_id)).toEqual([`inc-open:${g.id}`, `act:${g.id} /run disable-provider provider=openai`]);
     const told = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => JSON.stringify(p.body.blocks).includes('You acknowledged ProviderDown (api)')), 20_000);
     expect(told.body).toMatchObject({ response_type: 'ephemeral', replace_original: false });
 

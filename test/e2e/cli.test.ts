@@ -214,6 +214,12 @@ describe('firebreak run while firebreak start holds the embedded store', () => {
     expect(r.stderr).toBe('--as needs a user name, e.g. --as alice.');
   });
 
+  it('forwarded --incident reaches the server: an incident it does not have is refused, exit 2, nothing run', async () => {
+    const r = await firebreak(['run', '/health', '--as', 'carol', '--incident', 'INC-5'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.stdout).toContain('There is no incident INC-5, so nothing was run.');
+    expect(r.code).toBe(2);
+  });
+
   it('the server recorded every forwarded invocation, bad input included', async () => {
     server.kill('SIGTERM');
     await server;
@@ -222,6 +228,8 @@ describe('firebreak run while firebreak start holds the embedded store', () => {
       ['command', 'ok', 'carol'],
       ['command.invalid', 'invalid', 'carol'],
       ['command.invalid', 'invalid', 'carol'],
+      ['command.invalid', 'invalid', 'carol'],
+      // --incident INC-5, which the server does not have.
       ['command.invalid', 'invalid', 'carol'],
     ]);
   });

@@ -60,6 +60,21 @@ actions:
     expect(JSON.parse(readFileSync(join(dir, 'argv.json'), 'utf8'))).toEqual(['--region', 'eu', '--keys=250']);
   });
 
+  it('--incident INC-N: the command counts for that incident (its timeline shows it); an unknown one exits 2 and runs nothing', async () => {
+    const declared = await firebreak(['run', '/incident declare "cache too hot"', '--as', 'oncall']);
+    expect(declared.code).toBe(0);
+    const id = /INC-\d+/.exec(declared.stdout)![0];
+    const r = await firebreak(['run', '/run flush-cache region=us keys=3', '--as', 'oncall', '--yes', '--incident', id]);
+    expect(r.code).toBe(0);
+    const timeline = await firebreak(['run', `/incident timeline --incident=${id}`, '--as', 'oncall']);
+    expect(timeline.stdout).toContain('flush-cache');
+    rmSync(join(dir, 'argv.json'), { force: true });
+    const unknown = await firebreak(['run', '/run flush-cache region=us keys=3', '--as', 'oncall', '--yes', '--incident', 'INC-404']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain('There is no incident INC-404, so nothing was run.');
+    expect(() => readFileSync(join(dir, 'argv.json'))).toThrow();
+  });
+
   it('bad input exits 2 and runs nothing', async () => {
     rmSync(join(dir, 'argv.json'), { force: true });
     const r = await firebreak(['run', '/run flush-cache region=eu keys=5000', '--as', 'oncall', '--yes']);

@@ -81,13 +81,13 @@ describe('the alert card', () => {
       'ack:42',
       'inc-open:42',
       'silence:42',
-      'act:/run disable-provider provider=openai',
-      'act:/run reset-circuit provider=openai',
-      'act:/status api',
-      'act:/restart api',
-      'act:/rollback api',
+      'act:42 /run disable-provider provider=openai',
+      'act:42 /run reset-circuit provider=openai',
+      'act:42 /status api',
+      'act:42 /restart api',
+      'act:42 /rollback api',
     ]);
-    expect(card.buttons?.find((b) => b.actionId === 'act:/rollback api')?.style).toBe('danger');
+    expect(card.buttons?.find((b) => b.actionId === 'act:42 /rollback api')?.style).toBe('danger');
   });
 
   it('in an incident: says which, and Open incident is gone', () => {
@@ -134,11 +134,11 @@ describe('the alert card', () => {
     const noCommonProvider = groupFixture({ commonLabels: { alertname: 'ProviderDown', service: 'api' } });
     const withModel = alerts.map((a) => ({ ...a, labels: { ...a.labels, provider: 'anthropic', model: 'gpt-4o' } }));
     expect(ids(renderAlertCard(noCommonProvider, withModel, config, now))).toEqual(
-      expect.arrayContaining(['act:/run disable-provider provider=anthropic', 'act:/run switch-fallback-model alias=gpt-4o target=gpt-4o-mini']),
+      expect.arrayContaining(['act:42 /run disable-provider provider=anthropic', 'act:42 /run switch-fallback-model alias=gpt-4o target=gpt-4o-mini']),
     );
     // Not one of the enum's values: /run would only refuse it, so there is no button.
     const unknown = groupFixture({ commonLabels: { alertname: 'ProviderDown', provider: 'mistral' } });
-    expect(ids(renderAlertCard(unknown, [], config, now)).filter((id) => id.startsWith('act:/run'))).toEqual([]);
+    expect(ids(renderAlertCard(unknown, [], config, now)).filter((id) => id.startsWith('act:42 /run'))).toEqual([]);
     // A label value that is not one plain word never becomes part of a typed command.
     const hostile = groupFixture({ commonLabels: { alertname: 'ProviderDown', provider: 'openai --all' }, service: null });
     expect(ids(renderAlertCard(hostile, [{ ...alerts[0]!, labels: { provider: 'openai; rm -rf /' } }], config, now))).toEqual(['ack:42', 'inc-open:42', 'silence:42']);
@@ -156,7 +156,7 @@ describe('the alert card', () => {
     expect(ids(card).every((id) => id.length <= 90)).toBe(true);
     expect(ids(card).some((id) => id.includes('note'))).toBe(false);
     const short = renderAlertCard(groupFixture({ commonLabels: { ...groupFixture().commonLabels, long } }), alerts, cfg, now);
-    expect(ids(short)).toContain(`act:/run note m=${long}`);
+    expect(ids(short)).toContain(`act:42 /run note m=${long}`);
   });
 
   it('keeps label and annotation text as plain text: Slack escapes it, so it cannot mention or link', () => {

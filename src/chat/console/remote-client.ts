@@ -43,6 +43,8 @@ export interface RemoteRequest {
   /** The console channel of the posted message whose button is pressed. */
   channelId?: string;
   yes: boolean;
+  /** The incident entered: what runs counts for it. */
+  incident?: string;
 }
 
 /** Sends one console invocation to the running server (see remote-endpoint.ts) and says what came back. */

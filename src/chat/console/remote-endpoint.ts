@@ -47,6 +47,8 @@ export const remoteRequestSchema = z.object({
   /** The posted message whose button was pressed: placement updates it (or threads under it) for everyone. */
   messageId: z.string().min(1).max(40).optional(),
   yes: z.boolean().default(false),
+  /** The incident entered (`firebreak run --incident`, the console's `/incident use`): the dispatcher checks it exists. */
+  incident: z.string().min(1).max(40).optional(),
 });
 
 export const remoteChangesRequestSchema = z.object({
@@ -145,6 +147,7 @@ export function registerRemoteConsole(
         channel,
         input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
         autoConfirm: r.yes,
+        ...(r.incident !== undefined ? { enteredIncidentId: r.incident } : {}),
       });
       if (r.actionId !== undefined && r.messageId !== undefined) {
         await placeOnConsole(deps.port, { platform: 'console', channelId: channel.id, messageId: r.messageId }, channel.id, result).catch(() => {

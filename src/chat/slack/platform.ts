@@ -19,7 +19,7 @@ export const slackPlatform: PlatformModule = {
       router: ctx.router,
       onRateLimited: ctx.onRateLimited,
       // 📌 counts only in an incident's own channel.
-      incidentChannel: async (platform, channelId) => (await ctx.ports.incidentChannels.byChannel(platform, channelId)) !== null,
+      incidentChannel: async (platform, channelId) => (await ctx.ports.incidentAttribution.byChannel(platform, channelId)) !== null,
     });
     if (!slack) return null;
     return { id: 'slack', chat: slack.chat, idle: () => slack.idle(), close: () => slack.close() };
