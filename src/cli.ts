@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { EnvError, readRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
 import { ConsoleFeed } from './chat/console/feed.js';
-import { consoleActor, consoleChannelFor, consoleUserFor } from './chat/console/identity.js';
+import { consoleActor, consoleChannel, consoleChannelFor, consoleUserFor } from './chat/console/identity.js';
 import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
@@ -14,9 +14,9 @@ import { progressPrinter } from './chat/console/render.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
-import { ListenError } from './http/server.js';
-import { buildApp, migrateStore, registerDiscordCommandsFor, startFirebreak, type App, type Running } from './main.js';
+import type { App, Running } from './main.js';
 import { lockHolder } from './store/data-dir-lock.js';
+import { helpWithoutStore } from './commands/help-without-store.js';
 
 const USAGE = `Usage: firebreak <command>
 
@@ -124,6 +124,9 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       };
     }
   }
+  // Loaded only here: the composition root pulls in the store, the chat SDKs and the AWS SDK, seconds
+  // that `--help`, `config check` and `run "/help"` need not pay.
+  const { buildApp } = await import('./main.js');
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   return {
@@ -155,6 +158,15 @@ async function cmdRun(argv: string[]): Promise<number> {
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
   const user = consoleUser(values.as, loaded);
+  // While a server holds the embedded store, /help goes to it like any command (its config decides --as).
+  const serverHoldsStore = !runtime.databaseUrl && lockHolder(resolve(runtime.dataDir)) !== null;
+  if (values.action === undefined && !serverHoldsStore) {
+    const help = helpWithoutStore(positionals[0] ?? '', loaded.config, consoleActor(user.name, user.osUser), consoleChannel);
+    if (help) {
+      process.stdout.write(`${renderPlaced({ ...help, placement: { kind: 'private' } }, { clicked: false })}\n`);
+      return exitCodeFor(help.status);
+    }
+  }
   const session = await openConsoleSession(runtime, loaded);
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
@@ -242,6 +254,7 @@ async function cmdConfig(argv: string[]): Promise<number> {
 }
 
 async function cmdMigrate(): Promise<number> {
+  const { migrateStore } = await import('./main.js');
   const { applied, total, store } = await migrateStore(readRuntimeEnv());
   process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${store}.\n` : `${store} is up to date (${total} migrations).\n`);
   return 0;
@@ -256,6 +269,7 @@ async function cmdDiscord(argv: string[]): Promise<number> {
   const { applicationId, botToken } = runtime.discord;
   if (!applicationId || !botToken) fail('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN (Discord Developer Portal → your application).', 2);
   const loaded = loadOrExit(runtime);
+  const { registerDiscordCommandsFor } = await import('./main.js');
   process.stdout.write(`${await registerDiscordCommandsFor(runtime, loaded, values.guild)}\n`);
   return 0;
 }
@@ -263,6 +277,7 @@ async function cmdDiscord(argv: string[]): Promise<number> {
 async function cmdStart(): Promise<number> {
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
+  const [{ startFirebreak }, { ListenError }] = await Promise.all([import('./main.js'), import('./http/server.js')]);
   let running: Running;
   try {
     running = await startFirebreak(runtime, loaded);

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -93,6 +93,43 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
     const ok = await firebreak(['config', 'check'], dir, { PATH: process.env.PATH ?? '' });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('built-in default: OK');
+  });
+});
+
+describe('commands that need no store load no store and no SDK', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-light-'));
+  // Records every module the CLI process resolves (test/support/record-imports.mjs).
+  async function loadedModules(args: string[], env: Record<string, string> = {}) {
+    const file = join(mkdtempSync(join(tmpdir(), 'firebreak-imports-')), 'imports.txt');
+    const r = await firebreak(args, dir, { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--import ${resolve('test/support/record-imports.mjs')}`, RECORD_IMPORTS_FILE: file, ...env });
+    return { ...r, modules: existsSync(file) ? readFileSync(file, 'utf8') : '' };
+  }
+  const HEAVY = /\/src\/main\.ts|@electric-sql\/pglite|\/src\/store\/pglite-db|@aws-sdk|@slack\/bolt|discord\.js|node_modules\/pg\/|ioredis|pino/;
+
+  it.each([[['--help']], [['config', 'check']], [['run', '/help']]])('firebreak %j loads none of the store, chat SDKs or AWS', async (args) => {
+    const r = await loadedModules(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.modules).toContain('/src/cli.ts'); // the recorder saw the CLI load
+    expect(r.modules.split('\n').filter((m) => HEAVY.test(m))).toEqual([]);
+  });
+
+  it('config check works with FIREBREAK_DATA_DIR where nothing can be written', async () => {
+    const r = await firebreak(['config', 'check'], dir, { FIREBREAK_DATA_DIR: '/proc/firebreak-cannot-write-here' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('OK');
+  });
+
+  it('run "/help" and "/help health" answer without creating the data dir', async () => {
+    const r = await firebreak(['run', '/help'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Firebreak commands\n(.|\n)*\/health \[SERVICE\]/);
+    const one = await firebreak(['run', '/help health'], dir, { PATH: process.env.PATH ?? '' });
+    expect(one.stdout).toContain('Usage: /health [SERVICE]');
+    const unknown = await firebreak(['run', '/help frob'], dir, { PATH: process.env.PATH ?? '' });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain('There is no /frob.');
+    expect(existsSync(join(dir, 'data'))).toBe(false);
   });
 });
 
