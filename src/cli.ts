@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { EnvError, readRuntimeEnv, type RuntimeEnv } from './config/env.js';
@@ -15,7 +16,7 @@ import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
 import type { App, Running } from './main.js';
-import { lockHolder } from './store/data-dir-lock.js';
+import { holderText, lockHeldBy, lockHolder } from './store/data-dir-lock.js';
 import { helpWithoutStore } from './commands/help-without-store.js';
 
 const USAGE = `Usage: firebreak <command>
@@ -95,11 +96,12 @@ function consoleUser(as: string | undefined, loaded: LoadedConfig): ConsoleUser 
 async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Promise<ConsoleSession> {
   if (!runtime.databaseUrl) {
     const dataDir = resolve(runtime.dataDir);
-    const holder = lockHolder(dataDir);
-    if (holder !== null && holder !== process.pid) {
+    const held = lockHeldBy(dataDir);
+    const holder = held?.pid ?? null;
+    if (held && holder !== process.pid) {
       const info = readServerInfo(dataDir);
       if (!info || info.pid !== holder) {
-        fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
+        fail(`The embedded store in ${dataDir} is in use by ${holderText(held.pid, held.command)}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
       return {
         async run(input, user, yes, source) {
@@ -127,8 +129,10 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   // Loaded only here: the composition root pulls in the store, the chat SDKs and the AWS SDK, seconds
   // that `--help`, `config check` and `run "/help"` need not pay.
   const { buildApp } = await import('./main.js');
+  const created = newStoreNotice(runtime);
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
+  created();
   return {
     async run(input, user, yes, source) {
       const channel = await consoleChannelFor(app.consoleMessages, source?.channelId);
@@ -142,6 +146,19 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
     },
     changes: async (user, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, user.name)),
     close: () => app.close(),
+  };
+}
+
+/**
+ * Call before opening the store; the function it returns says (on stderr) that the embedded store was
+ * just created, naming where. The data dir is relative to the current directory by default, and a CLI
+ * run from elsewhere would otherwise quietly work on a new, empty store.
+ */
+function newStoreNotice(runtime: RuntimeEnv): () => void {
+  const dataDir = resolve(runtime.dataDir);
+  const isNew = !runtime.databaseUrl && !existsSync(join(dataDir, 'pgdata'));
+  return () => {
+    if (isNew) process.stderr.write(`Created a new, empty embedded store in ${dataDir} (FIREBREAK_DATA_DIR; default ./data in the current directory).\n`);
   };
 }
 
@@ -255,7 +272,10 @@ async function cmdConfig(argv: string[]): Promise<number> {
 
 async function cmdMigrate(): Promise<number> {
   const { migrateStore } = await import('./main.js');
-  const { applied, total, store } = await migrateStore(readRuntimeEnv());
+  const runtime = readRuntimeEnv();
+  const created = newStoreNotice(runtime);
+  const { applied, total, store } = await migrateStore(runtime);
+  created();
   process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${store}.\n` : `${store} is up to date (${total} migrations).\n`);
   return 0;
 }
@@ -279,8 +299,10 @@ async function cmdStart(): Promise<number> {
   const loaded = loadOrExit(runtime);
   const [{ startFirebreak }, { ListenError }] = await Promise.all([import('./main.js'), import('./http/server.js')]);
   let running: Running;
+  const created = newStoreNotice(runtime);
   try {
     running = await startFirebreak(runtime, loaded);
+    created();
   } catch (err) {
     // The port is what a person can change; the stack would not help them.
     if (err instanceof ListenError) {

@@ -33,8 +33,20 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
 
   it('run "/health" prints the card from real checks and exits 0', async () => {
     const r = await firebreak(['run', '/health', '--as', 'alice'], dir, { PATH: process.env.PATH ?? '' });
+    // The first run in this directory created the store, and says where.
+    expect(r.stderr).toBe(`Created a new, empty embedded store in ${join(dir, 'data')} (FIREBREAK_DATA_DIR; default ./data in the current directory).`);
+    expect(r.stdout).toMatch(/^Health — 1 of 1 check OK \(checked in \d+ ms\)\n  ✅ firebreak-store   postgres   \d+ ms   embedded \((.+)\)\n/);
+    // The store row names the data dir: a run from another directory would show another one.
+    expect(/embedded \((.+)\)\n/.exec(r.stdout)?.[1]).toBe(join(dir, 'data'));
+    expect(r.code).toBe(0);
+  });
+
+  it('a second run on the same store says nothing about creating it', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'firebreak-cli-second-'));
+    const first = await firebreak(['run', '/health'], own, { PATH: process.env.PATH ?? '' });
+    expect(first.stderr).toContain('Created a new, empty embedded store in');
+    const r = await firebreak(['run', '/health'], own, { PATH: process.env.PATH ?? '' });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^Health — 1 of 1 check OK \(checked in \d+ ms\)\n  ✅ firebreak-store   postgres   \d+ ms   \(embedded\)\n/);
     expect(r.code).toBe(0);
   });
 
@@ -140,7 +152,9 @@ describe('firebreak run: progress and result of an operation with output', () =>
     writeFileSync(join(dir, 'firebreak.yml'), `console:\n  allow_as: true\nroles:\n  responders: ["console:alice"]\nservices:\n  litellm:\n    deploy: { kind: commands, restart: [node, -e, "${script}"] }\n`);
     const r = await firebreak(['run', '/restart litellm', '--as', 'alice', '--yes'], dir, { PATH: process.env.PATH ?? '' });
     expect(r.code).toBe(0);
-    expect(r.stderr.split('\n')).toEqual(['… Running: Restart litellm?', '… Restarting litellm…']);
+    const [created, ...progress] = r.stderr.split('\n');
+    expect(created).toMatch(/^Created a new, empty embedded store in /); // a fresh directory
+    expect(progress).toEqual(['… Running: Restart litellm?', '… Restarting litellm…']);
     expect(r.stdout).toMatch(/^litellm restarted in [\d.]+ m?s\n {4}Restarting litellm\n {4}deployment 42 live\n {4}done\n {2}node -e /);
     expect(r.stdout).not.toContain('$ ');
   });
@@ -203,6 +217,31 @@ describe('firebreak start: start-up errors say what to do', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(message);
   });
+});
+
+describe('firebreak start while a firebreak console holds the embedded store', () => {
+  it('fails with one line naming the console as the holder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-console-lock-'));
+    const env = { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', PORT: '0' };
+    const consoleProc = execa('node', [BIN, 'console'], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'pipe' });
+    try {
+      await new Promise<void>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error('firebreak console did not open')), 60_000);
+        consoleProc.stdout?.on('data', (d: Buffer) => {
+          if (d.toString().includes('Firebreak console as')) {
+            clearTimeout(timer);
+            done();
+          }
+        });
+      });
+      const r = await firebreak(['start'], dir, { PATH: process.env.PATH ?? '', PORT: '0' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`in use by process ${consoleProc.pid} \\(firebreak console\\); stop it`));
+    } finally {
+      consoleProc.stdin?.end('exit\n');
+      await consoleProc;
+    }
+  }, 120_000);
 });
 
 describe('firebreak run while firebreak start holds the embedded store', () => {
