@@ -6,7 +6,7 @@ import { EnvError, readRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
 import { ConsoleFeed } from './chat/console/feed.js';
 import { consoleActor, consoleChannel, consoleChannelFor, consoleUserFor } from './chat/console/identity.js';
-import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
+import { fetchConsoleChanges, forwardToCurrentServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
 import { placeOnConsole } from './chat/console/delivery.js';
@@ -103,11 +103,15 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       if (!info || info.pid !== holder) {
         fail(`The embedded store in ${dataDir} is in use by ${holderText(held.pid, held.command)}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
+      let server = info;
       return {
         async run(input, user, yes, source) {
           const who = { as: user.name, osUser: user.osUser };
           const body = input.kind === 'action' ? { ...who, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { ...who, text: input.kind === 'text' ? input.text : '', yes };
-          const outcome = await forwardToServer(info, body);
+          // A server restarted since this session began has a new token and port: re-read once and retry.
+          const sent = await forwardToCurrentServer(server, () => readServerInfo(dataDir), body);
+          server = sent.info;
+          const outcome = sent.outcome;
           switch (outcome.kind) {
             case 'result':
               return outcome.result;
