@@ -268,9 +268,13 @@ async function cmdConfig(argv: string[]): Promise<number> {
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime, file);
   const c = loaded.config;
-  process.stdout.write(
-    `${loaded.source}: OK — ${Object.keys(c.services).length} services, ${Object.keys(c.datastores).length} datastores, ${Object.keys(c.actions).length} actions, ${Object.keys(c.roles).length} roles\n`,
-  );
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const counts = [count(Object.keys(c.services).length, 'service'), count(Object.keys(c.datastores).length, 'datastore'), count(Object.keys(c.actions).length, 'action'), count(Object.keys(c.roles).length, 'role')];
+  process.stdout.write(`${loaded.source}: OK — ${counts.join(', ')}\n`);
+  // Valid, but only read-only commands will work for anyone: say so rather than let it look ready.
+  if (Object.keys(c.roles).length === 0) {
+    process.stderr.write('Warning: no roles are defined, so nobody can run commands that change things (roles: responders, admins; see docs/configuration.md).\n');
+  }
   return 0;
 }
 

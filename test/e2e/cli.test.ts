@@ -173,7 +173,19 @@ describe('firebreak config check FILE', () => {
     writeFileSync(join(dir, 'broken.yml'), 'services:\n  api:\n    helth: {}\n');
     const bad = await firebreak(['config', 'check', 'broken.yml'], dir, env);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('broken.yml: 1 problem:\n  services.api.helth: unknown key');
+    expect(bad.stderr).toBe('broken.yml: 1 problem:\n  services.api.helth: unknown key; did you mean health?');
+  });
+
+  it('counts in the singular where there is one, and warns when no roles are defined', async () => {
+    writeFileSync(join(dir, 'one.yml'), 'services:\n  api: {}\nroles:\n  responders: ["*"]\n');
+    const one = await firebreak(['config', 'check', 'one.yml'], dir, env);
+    expect(one.stdout).toBe('one.yml: OK — 1 service, 0 datastores, 0 actions, 1 role');
+    expect(one.stderr).toBe('');
+    writeFileSync(join(dir, 'empty.yml'), '');
+    const empty = await firebreak(['config', 'check', 'empty.yml'], dir, env);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe('empty.yml: OK — 0 services, 0 datastores, 0 actions, 0 roles');
+    expect(empty.stderr).toBe('Warning: no roles are defined, so nobody can run commands that change things (roles: responders, admins; see docs/configuration.md).');
   });
 
   it('a YAML syntax error prints the place, the message, the line and a caret', async () => {
