@@ -162,7 +162,7 @@ function newStoreNotice(runtime: RuntimeEnv): () => void {
   const dataDir = resolve(runtime.dataDir);
   const isNew = !runtime.databaseUrl && !existsSync(join(dataDir, 'pgdata'));
   return () => {
-    if (isNew) process.stderr.write(`Created a new, empty embedded store in ${dataDir} (FIREBREAK_DATA_DIR; default ./data in the current directory).\n`);
+    if (isNew) process.stderr.write(`Created a new, empty embedded store in ${dataDir} (FIREBREAK_DATA_DIR; default ./.firebreak in the current directory).\n`);
   };
 }
 

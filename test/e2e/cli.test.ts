@@ -34,7 +34,7 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
   it('run "/health" prints the card from real checks and exits 0', async () => {
     const r = await firebreak(['run', '/health', '--as', 'alice'], dir, { PATH: process.env.PATH ?? '' });
     // The first run in this directory created the store, and says where.
-    expect(r.stderr).toBe(`Created a new, empty embedded store in ${join(dir, 'data')} (FIREBREAK_DATA_DIR; default ./data in the current directory).`);
+    expect(r.stderr).toBe(`Created a new, empty embedded store in ${join(dir, 'data')} (FIREBREAK_DATA_DIR; default ./.firebreak in the current directory).`);
     expect(r.stdout).toMatch(/^Health — 1 of 1 check OK \(checked in \d+ ms\)\n  ✅ firebreak-store   postgres   \d+ ms   embedded \((.+)\)\n/);
     // The store row names the data dir: a run from another directory would show another one.
     expect(/embedded \((.+)\)\n/.exec(r.stdout)?.[1]).toBe(join(dir, 'data'));
