@@ -1,11 +1,12 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { clearLine, createInterface, cursorTo } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { EnvError, readRuntimeEnv, type RuntimeEnv } from './config/env.js';
 import { ConfigError, currentOsUser, loadConfig, type LoadedConfig } from './config/load.js';
 import { ConsoleFeed } from './chat/console/feed.js';
-import { consoleActor, consoleChannelFor, consoleUserFor } from './chat/console/identity.js';
-import { fetchConsoleChanges, forwardToServer, type ConsoleChanges } from './chat/console/remote-client.js';
+import { consoleActor, consoleChannel, consoleChannelFor, consoleUserFor } from './chat/console/identity.js';
+import { fetchConsoleChanges, forwardToCurrentServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { enteredAfter } from './chat/console/entered-incident.js';
 import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
@@ -15,9 +16,10 @@ import { progressPrinter } from './chat/console/render.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
-import { ListenError } from './http/server.js';
-import { buildApp, checkProcedureCommands, migrateStore, registerDiscordCommandsFor, startFirebreak, type App, type Running } from './main.js';
-import { lockHolder } from './store/data-dir-lock.js';
+import { checkProcedureCommands } from './app/procedure-commands.js';
+import type { App, Running } from './main.js';
+import { holderText, lockHeldBy, lockHolder } from './store/data-dir-lock.js';
+import { helpWithoutStore } from './commands/help-without-store.js';
 
 const USAGE = `Usage: firebreak <command>
 
@@ -97,17 +99,22 @@ function consoleUser(as: string | undefined, loaded: LoadedConfig): ConsoleUser 
 async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Promise<ConsoleSession> {
   if (!runtime.databaseUrl) {
     const dataDir = resolve(runtime.dataDir);
-    const holder = lockHolder(dataDir);
-    if (holder !== null && holder !== process.pid) {
+    const held = lockHeldBy(dataDir);
+    const holder = held?.pid ?? null;
+    if (held && holder !== process.pid) {
       const info = readServerInfo(dataDir);
       if (!info || info.pid !== holder) {
-        fail(`The embedded store in ${dataDir} is in use by process ${holder}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
+        fail(`The embedded store in ${dataDir} is in use by ${holderText(held.pid, held.command)}, which is not a Firebreak server this command can reach. Stop it, or set FIREBREAK_DATA_DIR to another directory.`, 1);
       }
+      let server = info;
       return {
         async run(input, user, yes, source, incident) {
           const who = { as: user.name, osUser: user.osUser, ...(incident !== undefined ? { incident } : {}) };
           const body = input.kind === 'action' ? { ...who, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { ...who, text: input.kind === 'text' ? input.text : '', yes };
-          const outcome = await forwardToServer(info, body);
+          // A server restarted since this session began has a new token and port: re-read once and retry.
+          const sent = await forwardToCurrentServer(server, () => readServerInfo(dataDir), body);
+          server = sent.info;
+          const outcome = sent.outcome;
           switch (outcome.kind) {
             case 'result':
               return outcome.result;
@@ -126,8 +133,13 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       };
     }
   }
+  // Loaded only here: the composition root pulls in the store, the chat SDKs and the AWS SDK, seconds
+  // that `--help`, `config check` and `run "/help"` need not pay.
+  const { buildApp } = await import('./main.js');
+  const created = newStoreNotice(runtime);
   // Logs go to stderr; keep them to warnings so the reply stays readable.
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
+  created();
   return {
     async run(input, user, yes, source, incident) {
       const channel = await consoleChannelFor(app.consoleMessages, source?.channelId);
@@ -145,6 +157,19 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   };
 }
 
+/**
+ * Call before opening the store; the function it returns says (on stderr) that the embedded store was
+ * just created, naming where. The data dir is relative to the current directory by default, and a CLI
+ * run from elsewhere would otherwise quietly work on a new, empty store.
+ */
+function newStoreNotice(runtime: RuntimeEnv): () => void {
+  const dataDir = resolve(runtime.dataDir);
+  const isNew = !runtime.databaseUrl && !existsSync(join(dataDir, 'pgdata'));
+  return () => {
+    if (isNew) process.stderr.write(`Created a new, empty embedded store in ${dataDir} (FIREBREAK_DATA_DIR; default ./.firebreak in the current directory).\n`);
+  };
+}
+
 async function cmdRun(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -158,6 +183,15 @@ async function cmdRun(argv: string[]): Promise<number> {
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
   const user = consoleUser(values.as, loaded);
+  // While a server holds the embedded store, /help goes to it like any command (its config decides --as).
+  const serverHoldsStore = !runtime.databaseUrl && lockHolder(resolve(runtime.dataDir)) !== null;
+  if (values.action === undefined && !serverHoldsStore) {
+    const help = helpWithoutStore(positionals[0] ?? '', loaded.config, consoleActor(user.name, user.osUser), consoleChannel);
+    if (help) {
+      process.stdout.write(`${renderPlaced({ ...help, placement: { kind: 'private' } }, { clicked: false })}\n`);
+      return exitCodeFor(help.status);
+    }
+  }
   const session = await openConsoleSession(runtime, loaded);
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
@@ -248,14 +282,22 @@ async function cmdConfig(argv: string[]): Promise<number> {
     throw err;
   }
   const c = loaded.config;
-  process.stdout.write(
-    `${loaded.source}: OK — ${Object.keys(c.services).length} services, ${Object.keys(c.datastores).length} datastores, ${Object.keys(c.actions).length} actions, ${Object.keys(c.roles).length} roles\n`,
-  );
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const counts = [count(Object.keys(c.services).length, 'service'), count(Object.keys(c.datastores).length, 'datastore'), count(Object.keys(c.actions).length, 'action'), count(Object.keys(c.roles).length, 'role')];
+  process.stdout.write(`${loaded.source}: OK — ${counts.join(', ')}\n`);
+  // Valid, but only read-only commands will work for anyone: say so rather than let it look ready.
+  if (Object.keys(c.roles).length === 0) {
+    process.stderr.write('Warning: no roles are defined, so nobody can run commands that change things (roles: responders, admins; see docs/configuration.md).\n');
+  }
   return 0;
 }
 
 async function cmdMigrate(): Promise<number> {
-  const { applied, total, store } = await migrateStore(readRuntimeEnv());
+  const { migrateStore } = await import('./main.js');
+  const runtime = readRuntimeEnv();
+  const created = newStoreNotice(runtime);
+  const { applied, total, store } = await migrateStore(runtime);
+  created();
   process.stdout.write(applied.length ? `Applied migrations ${applied.join(', ')} to ${store}.\n` : `${store} is up to date (${total} migrations).\n`);
   return 0;
 }
@@ -269,6 +311,7 @@ async function cmdDiscord(argv: string[]): Promise<number> {
   const { applicationId, botToken } = runtime.discord;
   if (!applicationId || !botToken) fail('firebreak discord register needs DISCORD_APPLICATION_ID and DISCORD_BOT_TOKEN (Discord Developer Portal → your application).', 2);
   const loaded = loadOrExit(runtime);
+  const { registerDiscordCommandsFor } = await import('./main.js');
   process.stdout.write(`${await registerDiscordCommandsFor(runtime, loaded, values.guild)}\n`);
   return 0;
 }
@@ -276,9 +319,12 @@ async function cmdDiscord(argv: string[]): Promise<number> {
 async function cmdStart(): Promise<number> {
   const runtime = readRuntimeEnv();
   const loaded = loadOrExit(runtime);
+  const [{ startFirebreak }, { ListenError }] = await Promise.all([import('./main.js'), import('./http/server.js')]);
   let running: Running;
+  const created = newStoreNotice(runtime);
   try {
     running = await startFirebreak(runtime, loaded);
+    created();
   } catch (err) {
     // The port is what a person can change; the stack would not help them.
     if (err instanceof ListenError) {

@@ -18,7 +18,7 @@ import { coreButtons } from './core/buttons/index.js';
 import { incidentButtons } from './incidents/buttons/index.js';
 import { procedureButtons } from './procedures/buttons/index.js';
 import { markInterruptedRuns } from './procedures/sweep.js';
-import { procedureCommandProblems } from './procedures/check-commands.js';
+import { checkProcedureCommands } from './app/procedure-commands.js';
 import { ConfigError } from './config/load.js';
 import { SqlProcedureRunRepository } from './store/procedure-run-repository.js';
 import { reminderPolicy } from './incidents/reminder-policy.js';
@@ -137,12 +137,6 @@ export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
   }
   if (pm.directory) systems.push(new PostmortemDirectory(pm.directory.path));
   return systems;
-}
-
-/** The config against the command registry: each procedure's `run:` steps name commands that exist. Throws a ConfigError. */
-export function checkProcedureCommands(loaded: LoadedConfig): void {
-  const problems = procedureCommandProblems(loaded.config, new CommandRegistry<AppPorts>(commands));
-  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
 }
 
 export async function buildApp(

@@ -55,11 +55,9 @@ export const healthCommand = defineCommand({
       status: !r.ok ? 'error' : r.warning ? 'warning' : 'ok',
       cells:
         r.ok && !r.warning
-          ? [t.name, t.check.type, `${r.latencyMs} ms`, [r.target, r.detail].filter((s) => s && s !== '(embedded)' && s !== 'embedded PGlite').join(', ') || r.target]
+          ? [t.name, t.check.type, `${r.latencyMs} ms`, [r.target, r.detail].filter((s) => s && s !== 'embedded PGlite').join(', ') || r.target]
           : [t.name, t.check.type, r.detail, r.target],
     }));
-    // "(embedded)" alone reads better than "(embedded), embedded PGlite"
-    for (const [i, { r }] of results.entries()) if (r.ok && !r.warning && r.target === '(embedded)') rows[i]!.cells[3] = '(embedded)';
     const failed = results.filter((x) => !x.r.ok).map((x) => x.t.name);
     const warned = results.filter((x) => x.r.ok && x.r.warning).map((x) => x.t.name);
     const allOk = failed.length === 0;

@@ -8,7 +8,8 @@ const port = z.number().int().min(1).max(65535);
 export const httpCheckSchema = z
   .object({
     type: z.literal('http'),
-    url: z.url(),
+    // The prober speaks HTTP only: ftp:// and the like would pass here and fail at every check.
+    url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
     method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
     expect_status: z.number().int().min(100).max(599).default(200),
     body_contains: z.string().optional(),

@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FirebreakConfig } from './schema.js';
+import { closestMatch } from '../core/did-you-mean.js';
 import { interpolateEnv, referencedVariables, variableUses, type InterpolationProblem } from './interpolate.js';
 import { secretPartsOf } from './secret-values.js';
 import type { RuntimeEnv } from './env.js';
@@ -65,6 +66,20 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(root)' : out;
 }
 
+/** The keys zod's schema allows at `path` (through optional, default, pipe, record, array and union), for "did you mean". */
+export function knownKeysAt(schema: z.core.$ZodType, path: readonly PropertyKey[]): string[] {
+  const def = schema._zod.def as unknown as { type: string; shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType; in?: z.core.$ZodType; valueType?: z.core.$ZodType; element?: z.core.$ZodType; options?: z.core.$ZodType[] };
+  if (def.innerType) return knownKeysAt(def.innerType, path);
+  if (def.type === 'pipe' && def.in) return knownKeysAt(def.in, path);
+  if (def.options) return [...new Set(def.options.flatMap((o) => knownKeysAt(o, path)))];
+  const [head, ...rest] = path;
+  if (head === undefined) return def.shape ? Object.keys(def.shape) : [];
+  if (def.shape) return typeof head === 'string' && def.shape[head] ? knownKeysAt(def.shape[head], rest) : [];
+  if (def.valueType) return knownKeysAt(def.valueType, rest);
+  if (def.element) return knownKeysAt(def.element, rest);
+  return [];
+}
+
 function zodProblems(error: z.ZodError): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const issue of error.issues) {
@@ -85,7 +100,11 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
       continue;
     }
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) problems.push({ path: formatPath([...issue.path, key]), message: 'unknown key' });
+      const known = knownKeysAt(configSchema, issue.path);
+      for (const key of issue.keys) {
+        const match = closestMatch(key, known);
+        problems.push({ path: formatPath([...issue.path, key]), message: match === undefined ? 'unknown key' : `unknown key; did you mean ${match}?` });
+      }
       continue;
     }
     problems.push({ path: formatPath(issue.path), message: issue.message });

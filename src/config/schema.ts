@@ -257,8 +257,8 @@ export const backupsSchema = z
   .object({
     targets: z.record(nameSchema, backupTargetSchema).default({}),
     destination: backupDestinationSchema.optional(),
-    /** Default schedule for every target (UTC); a target's own schedule wins. */
-    schedule: cronSchema.optional(),
+    /** Default schedule for every target (UTC); a target's own schedule wins; "off": only targets with their own. */
+    schedule: z.union([cronSchema, z.literal('off')]).optional(),
     /** Complete backups older than this are deleted (object and record) after each scheduled run. */
     retention_days: z.number().int().min(1).max(3650).optional(),
     /** gzip level: 1 is fastest, 9 smallest. */

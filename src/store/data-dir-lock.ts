@@ -1,6 +1,6 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 
 export class DataDirLockedError extends Error {
@@ -9,13 +9,29 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly pid: number,
     readonly host?: string,
+    readonly command?: string,
   ) {
     super(
       host === undefined
-        ? `the embedded store in ${dataDir} is in use by process ${pid}; stop it or set FIREBREAK_DATA_DIR to another directory`
-        : `the embedded store in ${dataDir} is locked by process ${pid} on host ${host}, which this machine cannot check; stop it there, or if that host is gone delete ${join(dataDir, 'firebreak.lock')}`,
+        ? `the embedded store in ${dataDir} is in use by ${holderText(pid, command)}; stop it or set FIREBREAK_DATA_DIR to another directory`
+        : `the embedded store in ${dataDir} is locked by ${holderText(pid, command)} on host ${host}, which this machine cannot check; stop it there, or if that host is gone delete ${join(dataDir, 'firebreak.lock')}`,
     );
   }
+}
+
+/** "process 123 (firebreak console)": the command says what to stop (a console left open, a server). */
+export function holderText(pid: number, command: string | undefined): string {
+  return command ? `process ${pid} (${command})` : `process ${pid}`;
+}
+
+/**
+ * What this process is, as a person typed it: "firebreak console" for bin/firebreak.js, else the
+ * script and its arguments. Recorded in the lock file so a refusal can name the holder.
+ */
+export function commandOf(argv: readonly string[]): string {
+  const [, script = '', ...args] = argv;
+  const name = basename(script).replace(/\.[cm]?[jt]s$/, '');
+  return [name, ...args].join(' ').slice(0, 200);
 }
 
 /**
@@ -32,6 +48,8 @@ const lockFileSchema = z.object({
   bootId: z.string().optional(),
   // Another host's pids mean nothing here (two pods on a shared volume are both pid 1).
   host: z.string().optional(),
+  // The holder's command line (commandOf), for the refusal: "process 123 (firebreak console)".
+  command: z.string().max(200).optional(),
 });
 type LockFile = z.infer<typeof lockFileSchema>;
 
@@ -98,7 +116,8 @@ export function lockHolder(dataDir: string): number | null {
   return lockHeldBy(dataDir)?.pid ?? null;
 }
 
-function lockHeldBy(dataDir: string): LockFile | null {
+/** Who holds the data dir (pid, and its command where the lock file records it), or null when it is free. */
+export function lockHeldBy(dataDir: string): LockFile | null {
   const file = resolve(dataDir, 'firebreak.lock');
   const lock = readLockFile(file);
   return lock !== null && isHeld(file, lock) ? lock : null;
@@ -138,7 +157,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
   const file = resolve(join(dataDir, 'firebreak.lock'));
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const content: LockFile & { startedAt: string } = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+      const content: LockFile & { startedAt: string } = { pid: process.pid, host: hostname(), command: commandOf(process.argv), startedAt: new Date().toISOString() };
       const procStart = processStartTime(process.pid);
       const boot = bootId();
       if (procStart !== undefined && boot !== undefined) Object.assign(content, { procStart, bootId: boot });
@@ -160,7 +179,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = lockHeldBy(dataDir);
-      if (holder !== null) throw new DataDirLockedError(dataDir, holder.pid, holder.host !== undefined && holder.host !== hostname() ? holder.host : undefined);
+      if (holder !== null) throw new DataDirLockedError(dataDir, holder.pid, holder.host !== undefined && holder.host !== hostname() ? holder.host : undefined, holder.command);
       try {
         unlinkSync(file); // stale: its process is gone (or it was a previous process with our pid)
       } catch {

@@ -16,7 +16,8 @@ export async function openStore(runtime: RuntimeEnv, opts: { migrate?: boolean }
     const release = acquireDataDirLock(dataDir);
     try {
       const inner = await openPglite(join(dataDir, 'pgdata'));
-      db = { ...inner, close: async () => { await inner.close(); release(); } };
+      // Named by the data dir (not pgdata inside it): what FIREBREAK_DATA_DIR is set to.
+      db = { ...inner, description: `embedded (${dataDir})`, close: async () => { await inner.close(); release(); } };
     } catch (err) {
       release();
       throw err;

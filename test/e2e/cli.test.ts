@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,8 +33,20 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
 
   it('run "/health" prints the card from real checks and exits 0', async () => {
     const r = await firebreak(['run', '/health', '--as', 'alice'], dir, { PATH: process.env.PATH ?? '' });
+    // The first run in this directory created the store, and says where.
+    expect(r.stderr).toBe(`Created a new, empty embedded store in ${join(dir, 'data')} (FIREBREAK_DATA_DIR; default ./.firebreak in the current directory).`);
+    expect(r.stdout).toMatch(/^Health — 1 of 1 check OK \(checked in \d+ ms\)\n  ✅ firebreak-store   postgres   \d+ ms   embedded \((.+)\)\n/);
+    // The store row names the data dir: a run from another directory would show another one.
+    expect(/embedded \((.+)\)\n/.exec(r.stdout)?.[1]).toBe(join(dir, 'data'));
+    expect(r.code).toBe(0);
+  });
+
+  it('a second run on the same store says nothing about creating it', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'firebreak-cli-second-'));
+    const first = await firebreak(['run', '/health'], own, { PATH: process.env.PATH ?? '' });
+    expect(first.stderr).toContain('Created a new, empty embedded store in');
+    const r = await firebreak(['run', '/health'], own, { PATH: process.env.PATH ?? '' });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^Health — 1 of 1 check OK \(checked in \d+ ms\)\n  ✅ firebreak-store   postgres   \d+ ms   \(embedded\)\n/);
     expect(r.code).toBe(0);
   });
 
@@ -96,6 +108,43 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
   });
 });
 
+describe('commands that need no store load no store and no SDK', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-light-'));
+  // Records every module the CLI process resolves (test/support/record-imports.mjs).
+  async function loadedModules(args: string[], env: Record<string, string> = {}) {
+    const file = join(mkdtempSync(join(tmpdir(), 'firebreak-imports-')), 'imports.txt');
+    const r = await firebreak(args, dir, { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--import ${resolve('test/support/record-imports.mjs')}`, RECORD_IMPORTS_FILE: file, ...env });
+    return { ...r, modules: existsSync(file) ? readFileSync(file, 'utf8') : '' };
+  }
+  const HEAVY = /\/src\/main\.ts|@electric-sql\/pglite|\/src\/store\/pglite-db|@aws-sdk|@slack\/bolt|discord\.js|node_modules\/pg\/|ioredis|pino/;
+
+  it.each([[['--help']], [['config', 'check']], [['run', '/help']]])('firebreak %j loads none of the store, chat SDKs or AWS', async (args) => {
+    const r = await loadedModules(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.modules).toContain('/src/cli.ts'); // the recorder saw the CLI load
+    expect(r.modules.split('\n').filter((m) => HEAVY.test(m))).toEqual([]);
+  });
+
+  it('config check works with FIREBREAK_DATA_DIR where nothing can be written', async () => {
+    const r = await firebreak(['config', 'check'], dir, { FIREBREAK_DATA_DIR: '/proc/firebreak-cannot-write-here' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('OK');
+  });
+
+  it('run "/help" and "/help health" answer without creating the data dir', async () => {
+    const r = await firebreak(['run', '/help'], dir, { PATH: process.env.PATH ?? '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Firebreak commands\n(.|\n)*\/health \[SERVICE\]/);
+    const one = await firebreak(['run', '/help health'], dir, { PATH: process.env.PATH ?? '' });
+    expect(one.stdout).toContain('Usage: /health [SERVICE]');
+    const unknown = await firebreak(['run', '/help frob'], dir, { PATH: process.env.PATH ?? '' });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain('There is no /frob.');
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+});
+
 describe('firebreak run: progress and result of an operation with output', () => {
   it('prints each progress state once on stderr, and the output as an indented block on stdout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-progress-'));
@@ -103,7 +152,9 @@ describe('firebreak run: progress and result of an operation with output', () =>
     writeFileSync(join(dir, 'firebreak.yml'), `console:\n  allow_as: true\nroles:\n  responders: ["console:alice"]\nservices:\n  litellm:\n    deploy: { kind: commands, restart: [node, -e, "${script}"] }\n`);
     const r = await firebreak(['run', '/restart litellm', '--as', 'alice', '--yes'], dir, { PATH: process.env.PATH ?? '' });
     expect(r.code).toBe(0);
-    expect(r.stderr.split('\n')).toEqual(['… Running: Restart litellm?', '… Restarting litellm…']);
+    const [created, ...progress] = r.stderr.split('\n');
+    expect(created).toMatch(/^Created a new, empty embedded store in /); // a fresh directory
+    expect(progress).toEqual(['… Running: Restart litellm?', '… Restarting litellm…']);
     expect(r.stdout).toMatch(/^litellm restarted in [\d.]+ m?s\n {4}Restarting litellm\n {4}deployment 42 live\n {4}done\n {2}node -e /);
     expect(r.stdout).not.toContain('$ ');
   });
@@ -122,7 +173,19 @@ describe('firebreak config check FILE', () => {
     writeFileSync(join(dir, 'broken.yml'), 'services:\n  api:\n    helth: {}\n');
     const bad = await firebreak(['config', 'check', 'broken.yml'], dir, env);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe('broken.yml: 1 problem:\n  services.api.helth: unknown key');
+    expect(bad.stderr).toBe('broken.yml: 1 problem:\n  services.api.helth: unknown key; did you mean health?');
+  });
+
+  it('counts in the singular where there is one, and warns when no roles are defined', async () => {
+    writeFileSync(join(dir, 'one.yml'), 'services:\n  api: {}\nroles:\n  responders: ["*"]\n');
+    const one = await firebreak(['config', 'check', 'one.yml'], dir, env);
+    expect(one.stdout).toBe('one.yml: OK — 1 service, 0 datastores, 0 actions, 1 role');
+    expect(one.stderr).toBe('');
+    writeFileSync(join(dir, 'empty.yml'), '');
+    const empty = await firebreak(['config', 'check', 'empty.yml'], dir, env);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toBe('empty.yml: OK — 0 services, 0 datastores, 0 actions, 0 roles');
+    expect(empty.stderr).toBe('Warning: no roles are defined, so nobody can run commands that change things (roles: responders, admins; see docs/configuration.md).');
   });
 
   it('a YAML syntax error prints the place, the message, the line and a caret', async () => {
@@ -166,6 +229,31 @@ describe('firebreak start: start-up errors say what to do', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(message);
   });
+});
+
+describe('firebreak start while a firebreak console holds the embedded store', () => {
+  it('fails with one line naming the console as the holder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-console-lock-'));
+    const env = { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', PORT: '0' };
+    const consoleProc = execa('node', [BIN, 'console'], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'pipe' });
+    try {
+      await new Promise<void>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error('firebreak console did not open')), 60_000);
+        consoleProc.stdout?.on('data', (d: Buffer) => {
+          if (d.toString().includes('Firebreak console as')) {
+            clearTimeout(timer);
+            done();
+          }
+        });
+      });
+      const r = await firebreak(['start'], dir, { PATH: process.env.PATH ?? '', PORT: '0' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`in use by process ${consoleProc.pid} \\(firebreak console\\); stop it`));
+    } finally {
+      consoleProc.stdin?.end('exit\n');
+      await consoleProc;
+    }
+  }, 120_000);
 });
 
 describe('firebreak run while firebreak start holds the embedded store', () => {

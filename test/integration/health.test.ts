@@ -67,7 +67,7 @@ datastores:
     expect(byName.worker).toMatchObject({ status: 'error', cells: ['worker', 'tcp', 'connection refused', `127.0.0.1:${closedPort}`] });
     expect(byName.postgres).toMatchObject({ status: 'ok', cells: ['postgres', 'postgres', expect.stringMatching(/ms$/), expect.stringMatching(/127\.0\.0\.1:5432\/postgres, \d+ connections/)] });
     expect(byName.cache).toMatchObject({ status: 'ok', cells: ['cache', 'redis', expect.stringMatching(/ms$/), expect.stringMatching(/^127\.0\.0\.1:6379, [\d.]+ [KMG]?B used$/)] });
-    expect(byName.store).toMatchObject({ status: 'ok', cells: ['store', 'postgres', expect.stringMatching(/ms$/), '(embedded)'] });
+    expect(byName.store).toMatchObject({ status: 'ok', cells: ['store', 'postgres', expect.stringMatching(/ms$/), 'embedded (in memory)'] }); // names where the store is (its data dir on disk)
     expect(byName['bad-pg']!.status).toBe('error');
     // the password in the URL is never shown
     expect(JSON.stringify(r.reply)).not.toContain('hunter22');

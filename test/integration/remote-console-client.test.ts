@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forwardToServer } from '../../src/chat/console/remote-client.js';
+import { forwardToCurrentServer, forwardToServer } from '../../src/chat/console/remote-client.js';
 
 /** A stand-in for `firebreak start`'s console endpoint, to see what the client makes of each answer. */
 function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; port: number }> {
@@ -57,3 +57,49 @@ describe('forwarding a console command to the running server', () => {
     expect(await forwardToServer(info, { as: 'carol', osUser: 'carol', text: '/health', yes: false })).toEqual({ kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${s.port}: connection refused.` });
   });
 });
+
+describe('a console left open while the server restarts', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+  });
+  const body = { as: 'carol', osUser: 'carol', text: '/health', yes: false };
+  // Answers only requests carrying its own token, as the real endpoint does.
+  async function server(token: string) {
+    const s = await listen((req, res) => {
+      req.resume();
+      if (req.headers['x-firebreak-token'] !== token) {
+        res.statusCode = 401;
+        res.end(JSON.stringify({ error: "The console token does not match the running server's: is FIREBREAK_DATA_DIR the same as the server's?" }));
+        return;
+      }
+      res.end(JSON.stringify(reply));
+    });
+    servers.push(s.server);
+    return s.port;
+  }
+
+  it('same port, new token: re-reads the token and runs the command', async () => {
+    const port = await server('n'.repeat(48));
+    const fresh = { pid: 2, port, token: 'n'.repeat(48) };
+    const sent = await forwardToCurrentServer({ pid: 1, port, token: 'o'.repeat(48) }, () => fresh, body);
+    expect(sent).toEqual({ outcome: { kind: 'result', result: reply }, info: fresh });
+  });
+
+  it('new port (the old one refuses connections): re-reads and runs the command on the new server', async () => {
+    const old = await listen(() => {});
+    const oldPort = old.port;
+    await new Promise((r) => old.server.close(r));
+    const fresh = { pid: 2, port: await server('n'.repeat(48)), token: 'n'.repeat(48) };
+    const sent = await forwardToCurrentServer({ pid: 1, port: oldPort, token: 'o'.repeat(48) }, () => fresh, body);
+    expect(sent.outcome).toEqual({ kind: 'result', result: reply });
+  });
+
+  it('a token that still does not match after re-reading says to restart the console', async () => {
+    const port = await server('n'.repeat(48));
+    const stale = { pid: 1, port, token: 'o'.repeat(48) };
+    const sent = await forwardToCurrentServer(stale, () => stale, body);
+    expect(sent.outcome).toEqual({ kind: 'refused', message: "The console token does not match the running server's, and the data dir holds no newer one: restart the console (with the same FIREBREAK_DATA_DIR as the server)." });
+  });
+});
+

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { builtInDefaultConfig, ConfigError, parseConfigText } from '../../src/config/load.js';
 import { readRuntimeEnv } from '../../src/config/env.js';
+import { scheduleFor } from '../../src/scheduler/backup-scheduler.js';
 
 function problems(yaml: string, env: NodeJS.ProcessEnv = {}): { path: string; message: string }[] {
   try {
@@ -23,7 +24,7 @@ describe('config validation', () => {
     {
       name: 'unknown key',
       yaml: 'services:\n  api:\n    helth: { type: http, url: "http://x" }',
-      expected: [{ path: 'services.api.helth', message: 'unknown key' }],
+      expected: [{ path: 'services.api.helth', message: 'unknown key; did you mean health?' }],
     },
     {
       name: 'bad URL in an http check',
@@ -90,7 +91,18 @@ describe('config validation', () => {
       yaml: 'actions:\n  purge:\n    role: dbas\n    argv: [purge]',
       expected: [{ path: 'actions.purge.role', message: 'role "dbas" is not defined under roles' }],
     },
+    { name: 'a misspelt top-level key', yaml: 'servics: {}', expected: [{ path: 'servics', message: 'unknown key; did you mean services?' }] },
+    { name: 'a misspelt key inside a record of unions', yaml: 'datastores:\n  c: { type: redis, url: "redis://h", timout_ms: 100 }', expected: [{ path: 'datastores.c.timout_ms', message: 'unknown key; did you mean timeout_ms?' }] },
+    { name: 'an unknown key like no known one', yaml: 'services:\n  api:\n    zzzzzz: 1', expected: [{ path: 'services.api.zzzzzz', message: 'unknown key' }] },
+    { name: 'an ftp:// URL in an http check', yaml: 'services:\n  api:\n    health: { type: http, url: "ftp://files.example.com/health" }', expected: [{ path: 'services.api.health.url', message: 'must be an http:// or https:// URL' }] },
   ];
+
+  it('backups.schedule: off is accepted at the top level (docs/backups.md), leaving only targets with their own schedule', () => {
+    const loaded = parseConfigText('backups:\n  destination: { dir: /tmp/b }\n  schedule: off\n  targets:\n    a: { type: command, argv: [echo], extension: txt }\n    b: { type: command, argv: [echo], extension: txt, schedule: "0 4 * * *" }', 't.yml', {});
+    expect(loaded.config.backups.schedule).toBe('off');
+    expect(scheduleFor(loaded.config, 'a')).toBeUndefined();
+    expect(scheduleFor(loaded.config, 'b')).toBe('0 4 * * *');
+  });
 
   it.each(table)('$name → path and message', ({ yaml, env, expected }) => {
     const got = problems(yaml, env);

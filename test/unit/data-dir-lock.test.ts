@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireDataDirLock, DataDirLockedError, lockHolder, parseProcStatStartTime, processStartTime } from '../../src/store/data-dir-lock.js';
+import { acquireDataDirLock, commandOf, DataDirLockedError, lockHeldBy, lockHolder, parseProcStatStartTime, processStartTime } from '../../src/store/data-dir-lock.js';
 
 describe('embedded data dir lock', () => {
   it('refuses a second holder while the first lives, with the pid in the message', () => {
@@ -27,6 +27,27 @@ describe('embedded data dir lock', () => {
     const release = acquireDataDirLock(dir);
     expect(lockHolder(dir)).toBe(process.pid);
     release();
+  });
+});
+
+describe('the lock names its holder', () => {
+  it('records the command of the process holding it, and a refusal names it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-lock-'));
+    const release = acquireDataDirLock(dir);
+    expect(lockHeldBy(dir)).toMatchObject({ pid: process.pid, command: commandOf(process.argv) });
+    release();
+    const child = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(dir, 'firebreak.lock'), JSON.stringify({ pid: child.pid, command: 'firebreak console' }));
+      expect(() => acquireDataDirLock(dir)).toThrow(`in use by process ${child.pid} (firebreak console); stop it`);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('says "firebreak console" for the CLI script, whatever the path it was run by', () => {
+    expect(commandOf(['/usr/bin/node', '/opt/app/bin/firebreak.js', 'console', '--as', 'alice'])).toBe('firebreak console --as alice');
+    expect(commandOf(['/usr/bin/node', '/usr/local/bin/firebreak', 'start'])).toBe('firebreak start');
   });
 });
 

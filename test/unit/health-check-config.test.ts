@@ -17,7 +17,7 @@ describe('tls, json and command health checks in the config', () => {
   it.each([
     ['an unknown type', 'datastores:\n  x: { type: https, host: a }', 'datastores.x.type', 'must be one of: http, postgres, redis, tcp, tls, json, command'],
     ['a tls check without a host', 'datastores:\n  x: { type: tls, port: 443 }', 'datastores.x.host', /expected string/i],
-    ['a tls check with a typo', 'datastores:\n  x: { type: tls, host: a, warn_day: 3 }', 'datastores.x.warn_day', 'unknown key'],
+    ['a tls check with a typo', 'datastores:\n  x: { type: tls, host: a, warn_day: 3 }', 'datastores.x.warn_day', 'unknown key; did you mean warn_days?'],
     ['insecure with a ca_file', 'datastores:\n  x: { type: tls, host: a, insecure: true, ca_file: /ca.pem }', 'datastores.x.ca_file', /has no effect with insecure: true/],
     ['a json path without a dot', 'datastores:\n  x: { type: json, url: "http://a/health", path: healthy_count, min: 1 }', 'datastores.x.path', 'must start with "." (as in jq), e.g. ".healthy_count"'],
     ['a json path jq pipes', 'datastores:\n  x: { type: json, url: "http://a/health", path: ".a | length", min: 1 }', 'datastores.x.path', /cannot be read at character 3/],

@@ -54,7 +54,7 @@ describe('postmortems: config', () => {
     expect(problems('postmortems:\n  github: { repo: a/b, token: "${GITHUB_TOKEN}" }')).toEqual([
       { path: 'postmortems.github.token', message: 'environment variable GITHUB_TOKEN is not set' },
     ]);
-    expect(problems('postmortems:\n  gitlab: { repo: a/b }')).toEqual([{ path: 'postmortems.gitlab', message: 'unknown key' }]);
+    expect(problems('postmortems:\n  gitlab: { repo: a/b }')).toEqual([{ path: 'postmortems.gitlab', message: 'unknown key; did you mean github?' }]);
   });
 
   it('accepts plain http on loopback only (the test fakes), https anywhere', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
-import { checkProcedureCommands } from '../../src/main.js';
+import { checkProcedureCommands } from '../../src/app/procedure-commands.js';
 
 const base = `
 services:

@@ -48,13 +48,41 @@ export interface RemoteRequest {
 }
 
 /** Sends one console invocation to the running server (see remote-endpoint.ts) and says what came back. */
-export function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<RemoteOutcome> {
+export async function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<RemoteOutcome> {
+  return (await send(info, body, connectTimeoutMs)).outcome;
+}
+
+/**
+ * forwardToServer for a session that outlives the server it first found (an open `firebreak console`):
+ * a restarted server has a new token (401) and often a new port (connection refused). Neither ran the
+ * command, so the server's info is read again (`reread`) and the command sent once more to the new one.
+ * Returns the info to use from now on.
+ */
+export async function forwardToCurrentServer(
+  info: ServerInfo,
+  reread: () => ServerInfo | null,
+  body: RemoteRequest,
+  connectTimeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<{ outcome: RemoteOutcome; info: ServerInfo }> {
+  const first = await send(info, body, connectTimeoutMs);
+  const tokenRefused = first.httpStatus === 401;
+  if (!tokenRefused && !(first.outcome.kind === 'unreachable' && !first.sent)) return { outcome: first.outcome, info };
+  const fresh = reread();
+  if (fresh && (fresh.token !== info.token || fresh.port !== info.port)) return { outcome: (await send(fresh, body, connectTimeoutMs)).outcome, info: fresh };
+  if (tokenRefused) {
+    return { outcome: { kind: 'refused', message: "The console token does not match the running server's, and the data dir holds no newer one: restart the console (with the same FIREBREAK_DATA_DIR as the server)." }, info };
+  }
+  return { outcome: first.outcome, info };
+}
+
+/** One attempt; `sent`: the connection was made (the server may have the command); httpStatus: its answer's status. */
+function send(info: ServerInfo, body: RemoteRequest, connectTimeoutMs: number): Promise<{ outcome: RemoteOutcome; sent: boolean; httpStatus?: number }> {
   const payload = Buffer.from(JSON.stringify(body));
   if (payload.length > MAX_BODY_BYTES) {
     // The server would drop the connection mid-upload rather than answer, so say it here.
-    return Promise.resolve({ kind: 'refused', message: `The command is too long to send to the running Firebreak server (${payload.length} bytes; at most ${MAX_BODY_BYTES}).` });
+    return Promise.resolve({ sent: false, outcome: { kind: 'refused', message: `The command is too long to send to the running Firebreak server (${payload.length} bytes; at most ${MAX_BODY_BYTES}).` } });
   }
-  return new Promise<RemoteOutcome>((resolve) => {
+  return new Promise((resolve) => {
     const controller = new AbortController();
     let sent = false;
     const connectTimer = setTimeout(() => controller.abort(), connectTimeoutMs);
@@ -72,8 +100,8 @@ export function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTi
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('error', (err) => resolve({ kind: 'unreachable', message: `The running Firebreak server on port ${info.port} closed the connection: ${err.message}` }));
-        res.once('end', () => resolve(interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+        res.once('error', (err) => resolve({ sent: true, outcome: { kind: 'unreachable', message: `The running Firebreak server on port ${info.port} closed the connection: ${err.message}` } }));
+        res.once('end', () => resolve({ sent: true, httpStatus: res.statusCode, outcome: interpret(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')) }));
       },
     );
     req.once('socket', (socket) =>
@@ -87,11 +115,11 @@ export function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTi
       if (sent) {
         // The server had the command: it may be running it right now. "Cannot reach" would invite
         // a retry that rolls back or restores a second time.
-        resolve({ kind: 'unreachable', message: `The connection to the running Firebreak server on port ${info.port} was lost while the command ran (${err.message}); it may have run. Check the timeline before running it again.` });
+        resolve({ sent: true, outcome: { kind: 'unreachable', message: `The connection to the running Firebreak server on port ${info.port} was lost while the command ran (${err.message}); it may have run. Check the timeline before running it again.` } });
         return;
       }
       const why = controller.signal.aborted ? `no connection within ${connectTimeoutMs / 1000} s` : err.code === 'ECONNREFUSED' ? 'connection refused' : err.message;
-      resolve({ kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${info.port}: ${why}.` });
+      resolve({ sent: false, outcome: { kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${info.port}: ${why}.` } });
     });
     req.end(payload);
   });

@@ -1,0 +1,14 @@
+import { commands } from '../commands/index.js';
+import { ConfigError, type LoadedConfig } from '../config/load.js';
+import { CommandRegistry } from '../core/registry.js';
+import { procedureCommandProblems } from '../procedures/check-commands.js';
+import type { AppPorts } from './ports.js';
+
+/**
+ * The config against the command registry: each procedure's `run:` steps name commands that exist.
+ * Throws a ConfigError. Kept out of main.ts so `firebreak config check` loads no store or SDK.
+ */
+export function checkProcedureCommands(loaded: LoadedConfig): void {
+  const problems = procedureCommandProblems(loaded.config, new CommandRegistry<AppPorts>(commands));
+  if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+}
