@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FirebreakConfig } from '../config/schema.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import type { BackupRecord } from '../backups/backup-port.js';
 import type { ReplyRow, ReplyStatus } from '../core/reply.js';

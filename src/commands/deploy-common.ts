@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FirebreakConfig, ServiceConfig } from '../config/schema.js';
 import { formatArgv } from '../core/argv-display.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import type { DeployConfig, DeployOperation, DeployPort, DeployRunResult, DeployState, DeployTarget } from '../core/ports.js';
 import { excerpt } from '../core/redact.js';

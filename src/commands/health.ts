@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import { healthTargets } from '../core/health-targets.js';
 import { actionIds } from '../core/dispatcher.js';
 import { defineCommand } from '../core/spec.js';

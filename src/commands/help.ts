@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { CommandCatalog } from '../core/command-catalog.js';
 import type { Reply } from '../core/reply.js';
 import { defineCommand } from '../core/spec.js';

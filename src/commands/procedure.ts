@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAppCommand } from '../app/command.js';
 import type { FirebreakConfig } from '../config/schema.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import { ParseError, splitWords } from '../core/parser.js';
 import { cut } from '../core/text-format.js';

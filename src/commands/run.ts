@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionConfig, FirebreakConfig } from '../config/schema.js';
 import { displayArgv } from '../core/argv-display.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { Outcome } from '../core/outcome.js';
 import { ParseError, splitWords } from '../core/parser.js';
 import type { ActionParamValues } from '../core/ports.js';

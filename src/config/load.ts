@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type FirebreakConfig } from './schema.js';
-import { closestMatch } from '../core/did-you-mean.js';
+import { closestMatch } from './did-you-mean.js';
 import { interpolateEnv, referencedVariables, variableUses, type InterpolationProblem } from './interpolate.js';
 import { secretPartsOf } from './secret-values.js';
 import type { RuntimeEnv } from './env.js';

@@ -1,6 +1,6 @@
 import type { ActionConfig, ActionParamConfig } from '../config/schema.js';
 import type { ActionParamValues } from './ports.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import { cut } from './text-format.js';
 
 /** Longest value any param accepts, whatever its pattern says: a param is a name or a number, not a document. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { CommandDescription } from './command-catalog.js';
 import type { ParamSpec, RawArgs } from './params.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { ParsedText } from './parser.js';
 import { cut } from './text-format.js';
 

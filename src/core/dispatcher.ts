@@ -7,7 +7,7 @@ import type { ButtonEnv } from './button-handlers.js';
 import { pressButton } from './button-press.js';
 import { commandContext, runSafely } from './command-context.js';
 import { ConfirmationFlow } from './confirmation-flow.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import { isStoreOutage } from './store-outage.js';
 import { noSink, type DispatchResult, type Invocation, type InvocationDispatcher, type InvocationInput, type ReplySink } from './invocation.js';
 import { InvocationRecorder } from './invocation-recorder.js';

@@ -1,6 +1,6 @@
 import type { FirebreakConfig } from '../config/schema.js';
 import type { CommandCatalog } from '../core/command-catalog.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import { ParseError, parseCommandText } from '../core/parser.js';
 import { PROCEDURE_PLACEHOLDER } from '../config/procedures-schema.js';
 

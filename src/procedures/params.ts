@@ -1,6 +1,6 @@
 import type { ProcedureConfig } from '../config/procedures-schema.js';
 import { PROCEDURE_PLACEHOLDER } from '../config/procedures-schema.js';
-import { didYouMean } from '../core/did-you-mean.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import { cut } from '../core/text-format.js';
 
 export type ParamCheck = { ok: true; values: Record<string, string> } | { ok: false; message: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestMatch, didYouMean, editDistance } from '../../src/core/did-you-mean.js';
+import { closestMatch, didYouMean, editDistance } from '../../src/config/did-you-mean.js';
 
 describe('did you mean', () => {
   it('counts a swap of two neighbours as one slip', () => {
