@@ -81,6 +81,12 @@ actions:
       msg: { type: string, pattern: "[A-Za-z0-9-]+" }
     argv: [node, -e, "setTimeout(() => console.log('noted', process.argv[1]), 1500)", "{msg}"]
     timeout_s: 20
+procedures:
+  greet:
+    description: Scale api to 4, then check it
+    steps:
+      - run: "/scale api 4"
+      - check: api
 backups:
   targets:
     appdata: { type: command, argv: [node, -e, "process.stdout.write('x')"], extension: txt, timeout_s: 30 }
@@ -192,6 +198,12 @@ backups:
       options: [opt('service', 'api'), opt('replicas', 5)],
       title: /Scale api 3 → 5 replicas \(allowed 2–30\)\?/,
       confirm: { label: 'Scale', result: /^✅ api scaled 3 → 5 replicas/, changed: () => expect(kube.deployment('conduit', 'conduit-api')).toMatchObject({ replicas: 5, ready: 5 }) },
+    },
+    // One card for the whole procedure; Confirm runs its steps and the same card shows each done.
+    procedure: {
+      options: [opt('name', 'greet')],
+      title: /Run procedure greet \(2 steps\)\?$/,
+      confirm: { label: 'Run procedure', result: /Procedure greet: all 2 steps done$/, changed: () => expect(kube.deployment('conduit', 'conduit-api')).toMatchObject({ replicas: 4 }) },
     },
     // The whole incident conversation is test/e2e/incident-discord.test.ts.
     incident: { options: [{ name: 'list', type: 1, options: [] }], title: /^✅ No open incidents/ },
