@@ -1,19 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
 import { ConfiguredActionRunner } from '../../src/integrations/actions/action-runner.js';
 import { applyOutputFilters, compileOutputFilters } from '../../src/core/output-filters.js';
 import { fillHttpRequest, UnsafeParamError } from '../../src/integrations/actions/fill-action.js';
+import { configProblems } from '../support/config-problems.js';
 
-function problems(yaml: string): { path: string; message: string }[] {
-  try {
-    parseConfigText(yaml, 'test.yml', {});
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config unexpectedly valid');
-}
+const problems = configProblems;
 
 describe('actions: config checked at load time', () => {
   const table: { name: string; yaml: string; path: string; message: string | RegExp }[] = [

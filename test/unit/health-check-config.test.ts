@@ -1,17 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
 import { parseJsonPath, readJsonPath } from '../../src/config/json-path.js';
+import { configProblems } from '../support/config-problems.js';
 
-function problems(yaml: string): { path: string; message: string }[] {
-  try {
-    parseConfigText(yaml, 'test.yml', {});
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config unexpectedly valid');
-}
+const problems = configProblems;
 
 describe('tls, json and command health checks in the config', () => {
   it.each([

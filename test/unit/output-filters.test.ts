@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/load.js';
 import { applyOutputFilters, compileOutputFilters, compileUserRegex, excerptStart, groupLines, parseJsonPath, type OutputFilter } from '../../src/core/output-filters.js';
+import { configProblems } from '../support/config-problems.js';
 
 const LOG = [
   '2026-03-01T10:00:01Z INFO request ok',
@@ -106,15 +107,7 @@ describe('a typed pattern (/logs --grep)', () => {
   });
 });
 
-function problems(yaml: string): { path: string; message: string }[] {
-  try {
-    parseConfigText(yaml, 'test.yml', {});
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('config unexpectedly valid');
-}
+const problems = configProblems;
 
 describe('read_only, output and expect_exit in the config', () => {
   const table: { name: string; yaml: string; path: string; message: string | RegExp }[] = [
