@@ -13,18 +13,11 @@ import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
 import { slashCommandBody, signSlack } from '../fakes/slack-signing.js';
 import { configFrom, testRuntime } from '../support/app.js';
 import { ALICE, BOB, INCIDENTS } from './slack-harness.js';
+import { waitFor } from '../support/wait.js';
 
-const WAIT_MS = 20_000;
+const WAIT_MS = 60_000; // generous: one Firebreak on PGlite with every sink, on a busy machine
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`not in time: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> => waitFor(probe, WAIT_MS, what);
 
 /**
  * The secrets of this run. Each is typed, received or printed somewhere below; `needle` is the part

@@ -7,6 +7,7 @@ import type { TimelineEvent } from '../../src/core/timeline.js';
 import type { App } from '../../src/main.js';
 import { buildDraft } from '../../src/postmortems/draft-markdown.js';
 import { alice, bob, consoleChan, testApp } from '../support/app.js';
+import { waitFor } from '../support/wait.js';
 
 const CONFIG = `
 roles:
@@ -61,15 +62,8 @@ describe('work done for an incident outside its channel', () => {
     expect((await typed(incidents, `/incident declare "${title}"`)).status).toBe('ok');
     return (await app.ports.incidents.listOpen()).find((i) => i.title === title)!.id;
   }
-  async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const until = <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000): Promise<T> => waitFor(fn, ms, what);
+
 
   it('the console enters an incident: `firebreak run --incident` lands on its timeline and in "what we ran"; an unknown one runs nothing', async () => {
     const id = await declare('Checkout slow');
