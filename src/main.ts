@@ -19,7 +19,6 @@ import { incidentButtons } from './incidents/buttons/index.js';
 import { procedureButtons } from './procedures/buttons/index.js';
 import { markInterruptedRuns } from './procedures/sweep.js';
 import { checkProcedureCommands } from './app/procedure-commands.js';
-import { ConfigError } from './config/load.js';
 import { SqlProcedureRunRepository } from './store/procedure-run-repository.js';
 import { reminderPolicy } from './incidents/reminder-policy.js';
 import { ChatPlatformDirectory } from './core/chat-directory.js';

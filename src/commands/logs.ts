@@ -16,7 +16,7 @@ function kubernetesServices(config: FirebreakConfig): string[] {
 }
 
 /** "90s", "15m", "1h", "2d" → seconds, or null. */
-export function parseSince(text: string): number | null {
+function parseSince(text: string): number | null {
   const m = /^(\d{1,6})([smhd])$/.exec(text.trim());
   if (!m) return null;
   const s = Number(m[1]) * UNIT_S[m[2] as keyof typeof UNIT_S];

@@ -8,6 +8,7 @@ import { cut } from '../core/text-format.js';
 import { usage } from '../procedures/params.js';
 import { planProcedure } from '../procedures/plan.js';
 import { startRun } from '../procedures/start.js';
+import { roleDenied } from '../core/authorize.js';
 
 const names = (config: FirebreakConfig) => Object.keys(config.procedures);
 const payloadSchema = z.object({ run: z.string() });
@@ -46,9 +47,7 @@ export const procedureCommand = defineAppCommand({
       const known = names(ctx.config);
       return { status: 'invalid', reply: { title: 'Unknown procedure', status: 'error', text: `There is no procedure "${cut(args.name, 40)}".${didYouMean(name, known)} Procedures: ${known.join(', ') || 'none configured'}.`, ephemeral: true } };
     }
-    if (!ctx.hasRole(p.role)) {
-      return { status: 'denied', reply: { title: `Not allowed: /procedure ${name}`, status: 'error', text: `/procedure ${name} needs the "${p.role}" role, which ${ctx.actor.name} does not have. Nothing was run.`, ephemeral: true } };
-    }
+    if (!ctx.hasRole(p.role)) return roleDenied(`/procedure ${name}`, p.role, ctx.actor);
     let words: readonly string[];
     try {
       words = typeof args.params === 'string' ? splitWords(args.params) : (args.params ?? []);

@@ -14,12 +14,12 @@ function scalableBounds(config: FirebreakConfig): { min: number; max: number }[]
  * Discord checks the number before Firebreak sees it, so it gets the widest range any service
  * allows: the smallest min and the largest max. Each service's own bounds are still checked in run.
  */
-export function scaleReplicasMin(config: FirebreakConfig): number {
+function scaleReplicasMin(config: FirebreakConfig): number {
   const bounds = scalableBounds(config);
   return bounds.length > 0 ? Math.min(...bounds.map((b) => b.min)) : 0;
 }
 
-export function scaleReplicasMax(config: FirebreakConfig): number | undefined {
+function scaleReplicasMax(config: FirebreakConfig): number | undefined {
   const bounds = scalableBounds(config);
   return bounds.length > 0 ? Math.max(...bounds.map((b) => b.max)) : undefined;
 }

@@ -5,6 +5,3 @@
 export const PLATFORM_IDS = ['slack', 'discord', 'console'] as const;
 export type PlatformId = (typeof PLATFORM_IDS)[number];
 
-export function isPlatformId(value: string): value is PlatformId {
-  return (PLATFORM_IDS as readonly string[]).includes(value);
-}

@@ -107,7 +107,7 @@ function select(values: unknown[], step: JsonPathStep): unknown[] {
 }
 
 /** The lines a JSON path selects; a body that is not JSON, or a path that is not there, says so in one line. */
-export function jsonLines(text: string, path: readonly JsonPathStep[], source: string): string[] {
+function jsonLines(text: string, path: readonly JsonPathStep[], source: string): string[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -169,7 +169,7 @@ export function withoutLeadingTimestamp(line: string): string {
 }
 
 /** The longest regular expression a person may type (`/logs --grep`). */
-export const USER_REGEX_MAX = 200;
+const USER_REGEX_MAX = 200;
 
 /**
  * A regular expression typed in chat, compiled only when it cannot backtrack catastrophically on the

@@ -5,7 +5,7 @@
  * latest state), so two replicas changing one incident at once both end on the newest rendering.
  */
 import type { FirebreakConfig } from '../config/schema.js';
-import type { ChannelTarget, ChatPlatformPort, MessageRef } from '../core/chat-port.js';
+import type { ChannelTarget, ChatPlatformPort } from '../core/chat-port.js';
 import { showMessage, type ShowResult } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
 import { announcementMessageKey, summaryMessageKey } from './incident-store.js';
@@ -62,12 +62,6 @@ export function showSummary(ports: IncidentsPorts, port: ChatPlatformPort, i: In
 
 export function showAnnouncement(deps: IncidentDeps, port: ChatPlatformPort, i: Incident): Promise<ShowResult> {
   return showMessage(deps.ports.messageRefs, announcementMessageKey(i.id), port, incidentsChannel(deps.config), renderAnnouncement(deps.ports, i.id, i));
-}
-
-/** Where the summary card is, when it was posted (for pins and links). */
-export async function summaryRef(ports: IncidentsPorts, i: Incident): Promise<MessageRef | null> {
-  if (!i.channel) return null;
-  return (await ports.messageRefs.get(summaryKeyOf(i), i.channel.platform))?.ref ?? null;
 }
 
 /**

@@ -2,11 +2,12 @@ import type { Redactor } from '../core/redact.js';
 import type { Reply, ReplyButton, ReplyRow, ReplyStatus } from '../core/reply.js';
 import { cut, duration, oneLine } from '../core/text-format.js';
 import type { ProcedureRun, RunStep, StepState } from './model.js';
+import { displayArgv } from '../core/argv-display.js';
 
 /** Button action ids on a procedure card: `procedure:ACTION:RUN:STEP` (run ids are 20 chars). */
 export const PROCEDURE_ACTIONS = ['approve', 'reject', 'done', 'retry', 'skip', 'abort'] as const;
 export type ProcedureAction = (typeof PROCEDURE_ACTIONS)[number];
-export const procedureActionId = (action: ProcedureAction, runId: string, step: number) => `procedure:${action}:${runId}:${step}`;
+const procedureActionId = (action: ProcedureAction, runId: string, step: number) => `procedure:${action}:${runId}:${step}`;
 
 const ROW: Record<StepState, { status: ReplyStatus; word: string }> = {
   pending: { status: 'info', word: '· not run yet' },
@@ -38,7 +39,7 @@ function row(s: RunStep, i: number, prefix: string, redactor: Redactor): ReplyRo
   const r = ROW[s.state];
   const took = s.durationMs !== undefined ? duration(s.durationMs, 'tenths') : '';
   const what = s.config.name ? `${s.config.name} (${stepWhat(s)})` : stepWhat(s);
-  const argv = s.argv && s.argv.length > 0 ? `→ ${redactor.redactArgv(s.argv).join(' ')}` : '';
+  const argv = s.argv && s.argv.length > 0 ? `→ ${displayArgv(s.argv, redactor)}` : '';
   return { status: r.status, cells: [`${prefix}${i + 1}.`, cut(what, 120), r.word, took, oneLine([argv, s.excerpt ? redactor.redact(s.excerpt) : ''].filter(Boolean).join(' · '), 200)] };
 }
 

@@ -9,6 +9,8 @@ import type { ProcedureRun, RunStep } from './model.js';
 import { checkParams, fill } from './params.js';
 import type { ProceduresPorts } from './ports.js';
 import { stepWhat } from './card.js';
+import { displayArgv } from '../core/argv-display.js';
+import type { Redactor } from '../core/redact.js';
 
 const invalid = (title: string, text: string): Outcome => ({ status: 'invalid', reply: { title, status: 'error', text, ephemeral: true } });
 
@@ -82,12 +84,12 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
     version: 1,
   };
   await ports.procedureRuns.create(run);
-  return { status: 'confirm', plan: runPlan(run, p, secondPerson) };
+  return { status: 'confirm', plan: runPlan(run, p, secondPerson, ports.redactor) };
 }
 
 /** The run as one confirmable step: every step with its exact command, one Confirm for all. */
-function runPlan(run: ProcedureRun, p: ProcedureConfig, secondPerson: boolean): PlannedStep {
-  const shown = (s: RunStep) => [stepWhat(s), s.argv ? `→ ${s.argv.join(' ')}` : ''].filter(Boolean).join(' ');
+function runPlan(run: ProcedureRun, p: ProcedureConfig, secondPerson: boolean, redactor: Redactor): PlannedStep {
+  const shown = (s: RunStep) => [stepWhat(s), s.argv ? `→ ${displayArgv(s.argv, redactor)}` : ''].filter(Boolean).join(' ');
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v}`).join(' ');
   return {
     action: 'procedure',

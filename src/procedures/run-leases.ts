@@ -3,7 +3,7 @@ import type { LeaseInfo, LeaseRepository, Logger } from '../core/ports.js';
 import type { ProcedureRun } from './model.js';
 
 /** While this process runs steps: renewed every third of it; a dead process frees the services within a minute. */
-export const RUN_LEASE_TTL_MS = 60_000;
+const RUN_LEASE_TTL_MS = 60_000;
 
 /**
  * The run's own key besides its services': held by whichever process runs its steps, from before it

@@ -15,7 +15,7 @@ import type { ProceduresPorts } from './ports.js';
 import { extendRunLeases, keepRunLeasesAlive, releaseRunLeases } from './run-leases.js';
 
 /** Where the runner works: the config, the ports, and the card's message (a press's or the confirmation's). */
-export interface RunEnv<P extends ProceduresPorts & PipelinePorts<P>> {
+interface RunEnv<P extends ProceduresPorts & PipelinePorts<P>> {
   config: FirebreakConfig;
   ports: P;
   sink: ReplySink;

@@ -142,7 +142,9 @@ export class SqlIncidentStore implements IncidentStore {
   }
 
   async byAlertGroup(groupId: string): Promise<Incident | null> {
-    const [row] = await this.db.query<IncidentRow>(`SELECT * FROM incidents WHERE alert_groups @> jsonb_build_array($1::text) ${OPEN_FIRST} LIMIT 1`, [groupId]);
+    // The group's own link (set with the incident's list in linkGroupRow): one primary-key lookup.
+    if (!/^\d+$/.test(groupId)) return null;
+    const [row] = await this.db.query<IncidentRow>(`SELECT i.* FROM alert_groups g JOIN incidents i ON i.id = g.incident_id WHERE g.id = $1::bigint`, [groupId]);
     return row ? toIncident(row) : null;
   }
 
@@ -151,7 +153,7 @@ export class SqlIncidentStore implements IncidentStore {
     const [row] = await this.db.query<IncidentRow>(
       `SELECT * FROM incidents i WHERE i.status <> 'resolved' AND (
          lower(i.service) = lower($1)
-         OR EXISTS (SELECT 1 FROM alert_groups g WHERE i.alert_groups @> jsonb_build_array(g.id::text) AND lower(g.service) = lower($1)))
+         OR EXISTS (SELECT 1 FROM alert_groups g WHERE g.incident_id = i.id AND lower(g.service) = lower($1)))
        ORDER BY i.severity ASC, i.declared_at DESC, i.number DESC LIMIT 1`,
       [service],
     );
