@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/store/pglite-db.js';
+import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
 
@@ -48,7 +49,7 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
     const r = await firebreak(['run', '/health'], own, { PATH: process.env.PATH ?? '' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-  });
+  }, 120_000);
 
   it.each([
     ['empty text', '', 'Empty command: type /help to see the commands.'],
@@ -237,15 +238,12 @@ describe('firebreak start while a firebreak console holds the embedded store', (
     const env = { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', PORT: '0' };
     const consoleProc = execa('node', [BIN, 'console'], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'pipe' });
     try {
-      await new Promise<void>((done, fail) => {
-        const timer = setTimeout(() => fail(new Error('firebreak console did not open')), 60_000);
-        consoleProc.stdout?.on('data', (d: Buffer) => {
-          if (d.toString().includes('Firebreak console as')) {
-            clearTimeout(timer);
-            done();
-          }
-        });
+      // Collected, not matched per chunk: the line may arrive split in two.
+      let stdoutText1 = '';
+      consoleProc.stdout?.on('data', (d: Buffer) => {
+        stdoutText1 += d.toString();
       });
+      await waitFor(() => stdoutText1.includes('Firebreak console as'), 60_000, 'firebreak console to open');
       const r = await firebreak(['start'], dir, { PATH: process.env.PATH ?? '', PORT: '0' });
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`in use by process ${consoleProc.pid} \\(firebreak console\\); stop it`));
@@ -262,16 +260,13 @@ describe('firebreak run while firebreak start holds the embedded store', () => {
 
   beforeAll(async () => {
     server = execa('node', [BIN, 'start'], { cwd: dir, env: { FIREBREAK_DATA_DIR: join(dir, 'data'), PORT: '0', LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' }, extendEnv: false, reject: false });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('firebreak start did not come up')), 30_000);
-      server.stderr?.on('data', (d: Buffer) => {
-        if (d.toString().includes('Firebreak is running')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
+    // Collected, not matched per chunk: the line may arrive split in two.
+    let stderrText2 = '';
+    server.stderr?.on('data', (d: Buffer) => {
+      stderrText2 += d.toString();
     });
-  });
+    await waitFor(() => stderrText2.includes('Firebreak is running'), 90_000, 'firebreak start to come up');
+  }, 120_000);
   afterAll(async () => {
     server.kill('SIGTERM');
     await server;

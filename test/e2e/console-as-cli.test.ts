@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
 const OS_USER = userInfo().username;
@@ -58,20 +59,17 @@ describe('firebreak run --as with a config that does not allow it', { timeout: 1
       extendEnv: false,
       reject: false,
     });
-    await new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error('firebreak start did not come up')), 60_000);
-      server.stderr?.on('data', (d: Buffer) => {
-        if (d.toString().includes('Firebreak is running')) {
-          clearTimeout(timer);
-          done();
-        }
-      });
+    // Collected, not matched per chunk: the line may arrive split in two.
+    let stderrText1 = '';
+    server.stderr?.on('data', (d: Buffer) => {
+      stderrText1 += d.toString();
     });
+    await waitFor(() => stderrText1.includes('Firebreak is running'), 60_000, 'firebreak start to come up');
     // This caller's config allows --as; the server holding the store does not.
     const r = await firebreak(['run', '/help', '--as', 'bob'], dir, demo);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain(REFUSED);
     const own = await firebreak(['run', '/help'], dir, demo);
     expect(own.code, own.stdout + own.stderr).toBe(0);
-  });
+  }, 120_000);
 });

@@ -17,11 +17,20 @@ const SLOW_TOOL = resolve('test/fakes/slow-tool.mjs');
 describe('graceful shutdown while a step runs (child process, embedded store)', () => {
   const dirs: string[] = [];
   const servers: ResultPromise[] = [];
+  /** Tools the steps started: not in the server's process group, so a failed test kills them itself. */
+  const tools: number[] = [];
 
   afterEach(async () => {
     for (const s of servers.splice(0)) {
       s.kill('SIGKILL');
       await s.catch(() => {});
+    }
+    for (const pid of tools.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone, as it should be
+      }
     }
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
@@ -80,6 +89,7 @@ actions:
     const reply = run('/run slow-drain seconds=300');
     await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
     const toolPid = Number(readFileSync(marker, 'utf8'));
+    tools.push(toolPid);
     process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
     const exited = await server;
     expect(exited.exitCode, serverStderr()).toBe(0);
@@ -109,6 +119,7 @@ actions:
     const reply = run('/run slow-drain seconds=300');
     await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
     const toolPid = Number(readFileSync(marker, 'utf8'));
+    tools.push(toolPid);
     // process.kill, not server.kill: execa's kill() would SIGKILL the process 5 s later on its own.
     process.kill(server.pid!, 'SIGTERM');
     await waitFor(() => serverStderr().includes('waiting up to 600 s for 1 running step(s); send SIGTERM again to stop them now'), 20_000, 'the drain to begin');
@@ -165,6 +176,7 @@ actions:
     const reply = run('/run slow-drain seconds=300');
     await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
     const toolPid = Number(readFileSync(marker, 'utf8'));
+    tools.push(toolPid);
     process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
 
     const readiness = await waitFor(

@@ -264,7 +264,7 @@ for (const backend of backends) {
   });
 }
 
-describe('a real outage still answers 503, so the sender retries', () => {
+describe('a real outage still answers 503, so the sender retries', { timeout: 90_000 }, () => {
   it('PGlite: the embedded store stopped', async () => {
     const db = await openPglite();
     await migrate(db);

@@ -33,7 +33,7 @@ function dyingDump(mb: number, code: number): string {
 
 const text = (actor: typeof alice, t: string) => ({ actor, channel: consoleChan, input: { kind: 'text' as const, text: t } });
 
-describe('backup failure paths: nothing recorded as complete, nothing left behind, a clear message, a timeline entry', () => {
+describe('backup failure paths: nothing recorded as complete, nothing left behind, a clear message, a timeline entry', { timeout: 90_000 }, () => {
   let s3: FakeS3;
   let dir: string;
   let source: TestDb;

@@ -9,7 +9,8 @@ import { PG_ADMIN_URL } from '../support/postgres.js';
 const tool = (...args: string[]) => ['node', 'test/fakes/health-tool.mjs', ...args];
 
 describe('command health checks (through the argv runner)', () => {
-  const probe = (c: Record<string, unknown>) => probeCommand(commandCheckSchema.parse({ type: 'command', ...c }));
+  // Node's own start-up can take seconds on a busy machine; the timeout test sets its own.
+  const probe = (c: Record<string, unknown>) => probeCommand(commandCheckSchema.parse({ type: 'command', timeout_ms: 15_000, ...c }));
 
   it('is up when the exit code is expected, and shows the first line it printed', async () => {
     const r = await probe({ argv: tool('--print', '127.0.0.1:5432 - accepting connections') });

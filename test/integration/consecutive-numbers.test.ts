@@ -50,5 +50,5 @@ describe('incident and alert-group numbers are consecutive', () => {
     } finally {
       await s.close();
     }
-  });
+  }, 120_000);
 });

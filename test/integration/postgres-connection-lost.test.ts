@@ -6,6 +6,7 @@ import type { Db } from '../../src/store/db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { configFrom, testRuntime } from '../support/app.js';
 import { createTestDatabase, PG_ADMIN_URL } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,11 +84,11 @@ describe('PostgreSQL drops the connection of an open transaction', () => {
         // Its failure is kept and rethrown below, as a caller awaiting it would see it.
         const slow = tx.query('SELECT pg_sleep(30)').then(() => null, (e: unknown) => e);
         // Once the sleep is running on the server, end its backend.
-        for (;;) {
-          const [s] = (await admin.query<{ wait_event: string | null }>('SELECT wait_event FROM pg_stat_activity WHERE pid = $1', [row!.pid])).rows;
-          if (s?.wait_event === 'PgSleep') break;
-          await new Promise((r) => setTimeout(r, 20));
-        }
+        await waitFor(
+          async () => (await admin.query<{ wait_event: string | null }>('SELECT wait_event FROM pg_stat_activity WHERE pid = $1', [row!.pid])).rows[0]?.wait_event === 'PgSleep',
+          20_000,
+          'pg_sleep to be running on the server',
+        );
         await terminate(row!.pid);
         throw (await slow) ?? new Error('the sleep finished although its backend was terminated');
       }),

@@ -40,7 +40,8 @@ describe('Slack pacing across replicas (shared Redis)', () => {
   it("a person's message on one replica goes out while another replica still has a backlog of alert cards for the channel", async () => {
     // As SlackApi wires it: the shared slot that tells a person's message from an alert card. Both
     // replicas use the first one's key space, as two processes on one Redis do.
-    const paced = () => new ChannelPacer({ intervalMs: 300, retryAfterMs: () => null, claimSlot: sharedPaceSlot(replicas[0]!, 'slack:pace') });
+    // A slot a second wide, so a busy machine's stall does not decide which card the answer follows.
+    const paced = () => new ChannelPacer({ intervalMs: 1000, retryAfterMs: () => null, claimSlot: sharedPaceSlot(replicas[0]!, 'slack:pace') });
     const [a, b] = [paced(), paced()];
     const sent: string[] = [];
     // Replica A works an alert storm: eight cards queued for the channel at once.
