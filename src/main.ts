@@ -17,7 +17,6 @@ import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
 import { incidentButtons } from './incidents/buttons/index.js';
 import { procedureButtons } from './procedures/buttons/index.js';
-import { markInterruptedRuns } from './procedures/sweep.js';
 import { checkProcedureCommands } from './app/procedure-commands.js';
 import { SqlProcedureRunRepository } from './store/procedure-run-repository.js';
 import { reminderPolicy } from './incidents/reminder-policy.js';
@@ -48,6 +47,7 @@ import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
 import { BackgroundWorkers } from './scheduler/workers.js';
+import { ProcedureRunSweeper } from './scheduler/procedure-run-sweeper.js';
 import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
 import { HealthWatch, healthWatchConfigured } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
@@ -259,10 +259,6 @@ export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {})
 export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger } = {}): Promise<Running> {
   // `logger` is a test knob (to read what was logged); it must mask like createLogger does.
   const app = await buildApp(runtime, loaded, opts.logger ? { logger: opts.logger } : {});
-  // Procedure runs whose step was executing on a process that is gone: outcome unknown, the card asks.
-  await markInterruptedRuns({ procedureRuns: app.ports.procedureRuns, leases: app.ports.leases, logger: app.logger }).catch((err: unknown) =>
-    app.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check for interrupted procedure runs'),
-  );
   const router = new Router();
   // From the first signal until exit: /readyz answers 503 so no new work is sent here during the drain.
   let shuttingDown = false;
@@ -328,6 +324,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         alertOutbox,
         // Each due incident reminder is claimed (and so sent) by one replica.
         new IncidentReminderScheduler(loaded.config, app.ports),
+        // Procedure runs whose process died (at start, then every 15 s): each marked interrupted by
+        // one replica, its card re-posted once through a stored message ref.
+        new ProcedureRunSweeper(loaded.config, app.ports),
       ],
       app.logger,
     );
