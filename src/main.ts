@@ -51,7 +51,10 @@ import { BackgroundWorkers } from './scheduler/workers.js';
 import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
 import { HealthWatch, healthWatchConfigured } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
+import type { AlertNotification } from './alerts/model.js';
 import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
+import { SqlWatchdogRepository } from './store/watchdog-repository.js';
+import { WatchdogWatch, pipelineSilentSince } from './alerts/watchdog.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -195,6 +198,7 @@ export async function buildApp(
     messageRefs: new SqlMessageRefRepository(db),
     procedureRuns: new SqlProcedureRunRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
+    ...(loaded.config.alerts.watchdog ? { watchdog: new SqlWatchdogRepository(db) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
@@ -209,6 +213,7 @@ export async function buildApp(
   const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
+  if (loaded.config.alerts.watchdog) metrics.observeWatchdog(() => new SqlWatchdogRepository(db).lastSeen());
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);
   return {
     runtime,
@@ -299,6 +304,12 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // The background workers: every replica runs each of them, and each piece of their work is
     // claimed once across replicas. Started in this order; stopped in reverse after the step drain
     // and before the chat platforms drain, within one deadline (src/scheduler/workers.ts).
+    const ingestAndPoke = async (n: AlertNotification) => {
+      const result = await ingestNotification(app.ports, loaded.config, n);
+      if (result.stored) alertOutbox.poke();
+      return result;
+    };
+    const watchdogStore = app.ports.watchdog;
     workers = new BackgroundWorkers(
       [
         // Each backup slot is claimed once through the coordination (Redis with REDIS_URL); its
@@ -315,14 +326,13 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
                 logger: app.logger,
                 redactor: app.ports.redactor,
                 store: new SqlHealthWatchRepository(app.db),
-                ingest: async (n) => {
-                  const result = await ingestNotification(app.ports, loaded.config, n);
-                  if (result.stored) alertOutbox.poke();
-                  return result;
-                },
+                ingest: ingestAndPoke,
+                ...(watchdogStore ? { pipelineSilentSince: () => pipelineSilentSince(loaded.config, watchdogStore) } : {}),
               }),
             ]
           : []),
+        // The Watchdog's absence is claimed in the store, so its silent alert is raised once.
+        ...(watchdogStore ? [new WatchdogWatch(loaded.config, { store: watchdogStore, logger: app.logger, redactor: app.ports.redactor, ingest: ingestAndPoke })] : []),
         // The alert outbox stops (finishing the message it is sending) before the chat platforms
         // drain; what it leaves is taken up by the other replicas at once.
         alertOutbox,
