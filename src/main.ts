@@ -34,7 +34,9 @@ import { slackPlatform } from './chat/slack/platform.js';
 import type { PlatformModule, StartedPlatform } from './chat/platform-module.js';
 import type { PlatformId } from './config/platforms.js';
 import { LOOPBACK_ONLY_WARNING, registerAlertWebhooks } from './http/alert-webhooks.js';
-import { registerCoreRoutes } from './http/core-routes.js';
+import { registerCoreRoutes, runReadiness, type Readiness } from './http/core-routes.js';
+import { HeartbeatScheduler } from './scheduler/heartbeat.js';
+import { pingHeartbeat } from './integrations/heartbeat/ping.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
@@ -271,19 +273,31 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   const router = new Router();
   // From the first signal until exit: /readyz answers 503 so no new work is sent here during the drain.
   let shuttingDown = false;
-  registerCoreRoutes(router, {
-    shuttingDown: () => shuttingDown,
-    metrics: app.metrics,
-    readiness: [
-      { name: 'store', check: async () => void (await app.db.query('SELECT 1')) },
-      ...(runtime.redisUrl ? [{ name: 'redis', check: () => app.coordination.ping() }] : []),
-    ],
-  });
+  const platforms = new Map<PlatformId, StartedPlatform>();
+  const alertOutbox = buildAlertOutboxWorker(app);
+  // What /readyz checks, and what the heartbeat (alerts.heartbeat) pings only while it all passes.
+  const readiness: Readiness[] = [
+    { name: 'store', check: async () => void (await app.db.query('SELECT 1')) },
+    ...(runtime.redisUrl ? [{ name: 'redis', check: () => app.coordination.ping() }] : []),
+    {
+      name: 'chat',
+      check: async () => {
+        const missing = CHAT_PLATFORM_MODULES.filter((m) => m.enabled(runtime) && !platforms.has(m.id)).map((m) => m.id);
+        if (missing.length > 0) throw new Error(`configured but not started: ${missing.join(', ')}`);
+      },
+    },
+    {
+      name: 'alert outbox',
+      check: async () => {
+        const problem = alertOutbox.problem();
+        if (problem) throw new Error(problem);
+      },
+    },
+  ];
+  registerCoreRoutes(router, { shuttingDown: () => shuttingDown, metrics: app.metrics, readiness });
   const closers: (() => Promise<void> | void)[] = [];
   let http: RunningServer;
-  const platforms = new Map<PlatformId, StartedPlatform>();
   let loopbackOnly = false;
-  const alertOutbox = buildAlertOutboxWorker(app);
   let workers: BackgroundWorkers;
   try {
     registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger, redactor: app.ports.redactor });
@@ -333,6 +347,22 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
           : []),
         // The Watchdog's absence is claimed in the store, so its silent alert is raised once.
         ...(watchdogStore ? [new WatchdogWatch(loaded.config, { store: watchdogStore, logger: app.logger, redactor: app.ports.redactor, ingest: ingestAndPoke })] : []),
+        // Each heartbeat slot is claimed once; it pings only while every readiness check passes.
+        ...(loaded.config.alerts.heartbeat
+          ? [
+              new HeartbeatScheduler(loaded.config, {
+                coordination: app.coordination,
+                healthy: async () => {
+                  if (shuttingDown) return { ok: false, failing: ['shutting down'] };
+                  const failing = (await runReadiness(readiness)).filter((r) => !r.ok).map((r) => `${r.name}: ${r.error ?? 'failing'}`);
+                  return failing.length === 0 ? { ok: true } : { ok: false, failing };
+                },
+                ping: pingHeartbeat,
+                logger: app.logger,
+                redactor: app.ports.redactor,
+              }),
+            ]
+          : []),
         // The alert outbox stops (finishing the message it is sending) before the chat platforms
         // drain; what it leaves is taken up by the other replicas at once.
         alertOutbox,
