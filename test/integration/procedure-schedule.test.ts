@@ -29,6 +29,7 @@ describe('scheduled procedures across two replicas', { timeout: 120_000 }, () =>
   let apps: App[];
   let schedulers: ProcedureScheduler<AppPorts>[];
   let up: Server;
+  let closedPort: number;
   const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as string[]).join(' ')) : []);
   /** What the system posted in #incidents (the console is the announcer: no Slack or Discord here). */
   const incidents = async (): Promise<Reply[]> =>
@@ -37,6 +38,10 @@ describe('scheduled procedures across two replicas', { timeout: 120_000 }, () =>
   beforeAll(async () => {
     up = createServer().listen(0, '127.0.0.1');
     await new Promise((r) => up.once('listening', r));
+    const closed = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => closed.once('listening', r));
+    closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
     t = await createTestDatabase('fb_proc_schedule');
     dbs = await Promise.all([0, 1].map(() => openPostgres(t.url)));
     await migrate(dbs[0]!);
@@ -49,6 +54,7 @@ services:
     replicas: { min: 1, max: 4 }
 datastores:
   up: { type: tcp, host: 127.0.0.1, port: ${(up.address() as AddressInfo).port} }
+  down: { type: tcp, host: 127.0.0.1, port: ${closedPort} }
 actions:
   disk-usage:
     description: How full the disks are
@@ -66,6 +72,13 @@ procedures:
     schedule: "0 4 * * *"
     steps:
       - run: "/scale litellm 2"
+  weekly-disk:
+    description: Disk usage, then a check that fails
+    schedule: "0 6 * * 1"
+    steps:
+      - run: "/run disk-usage"
+      - check: down
+      - run: "/run disk-usage"
   every-second:
     description: A check every second
     schedule: "* * * * * *"
@@ -104,10 +117,27 @@ procedures:
     expect(events.filter((e) => e.kind === 'procedure.finished' && e.detail.procedure === 'daily-check').map((e) => [e.actor.name, e.outcome])).toEqual([['schedule', 'ok']]);
   });
 
+  it('a read-only procedure that fails stops there: its report offers Retry / Skip / Abort and it holds nothing meanwhile', async () => {
+    const before = calls().length;
+    const o = await schedulers[0]!.fire('weekly-disk', new Date('2026-12-07T06:00:00.000Z'));
+    expect(o).toMatchObject({ kind: 'ran', ok: false });
+    expect(calls().slice(before)).toEqual(['disk-usage']);
+    const report = (await incidents()).find((r) => r.title.startsWith('Procedure weekly-disk'))!;
+    expect(report.title).toBe('Procedure weekly-disk: step 2 of 3 failed');
+    expect(report.status).toBe('error');
+    expect(report.buttons!.map((b) => b.label)).toEqual(['Retry step', 'Skip step', 'Abort']);
+    expect(await apps[0]!.ports.leases.current('action:disk-usage')).toBeNull();
+    // A person skips the failed check from the report: the rest runs.
+    const skipped = await apps[1]!.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'action', actionId: report.buttons![1]!.actionId } });
+    expect(skipped.reply.title).toBe('Procedure weekly-disk: all 3 steps done');
+    expect(calls().slice(before)).toEqual(['disk-usage', 'disk-usage']);
+  });
+
   it('a procedure that changes things posts its confirmation card on schedule, once, runs nothing, and a person confirms it', async () => {
+    const before = calls().length;
     const outcomes = await Promise.all(schedulers.map((s) => s.fire('nightly-restart', new Date('2026-12-07T04:00:00.000Z'))));
     expect(outcomes.map((o) => o.kind).sort()).toEqual(['card', 'slot-taken']);
-    expect(calls()).toEqual(['disk-usage']);
+    expect(calls().slice(before)).toEqual([]);
     const cards = (await incidents()).filter((r) => r.title.includes('nightly-restart'));
     expect(cards).toHaveLength(1);
     const card = cards[0]!;
@@ -119,10 +149,10 @@ procedures:
     // Someone without the role cannot; someone with it can, on either replica.
     const denied = await apps[0]!.dispatcher.dispatch({ actor: mallory, channel: consoleChan, input: { kind: 'action', actionId: confirm } });
     expect(denied.status).toBe('denied');
-    expect(calls()).toEqual(['disk-usage']);
+    expect(calls().slice(before)).toEqual([]);
     const done = await apps[1]!.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'action', actionId: confirm } });
     expect(done.reply.title).toBe('Procedure nightly-restart: all 1 steps done');
-    expect(calls()).toEqual(['disk-usage', 'scale litellm 2']);
+    expect(calls().slice(before)).toEqual(['scale litellm 2']);
   });
 
   it('through a real per-second cron on both replicas, each slot runs once and reports once', async () => {
