@@ -16,7 +16,7 @@ import { progressPrinter } from './chat/console/render.js';
 import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
-import { checkProcedureCommands } from './app/procedure-commands.js';
+import { checkProcedureCommands, procedureScheduleNotes } from './app/procedure-commands.js';
 import type { App, Running } from './main.js';
 import { holderText, lockHeldBy, lockHolder } from './store/data-dir-lock.js';
 import { helpWithoutStore } from './commands/help-without-store.js';
@@ -285,6 +285,8 @@ async function cmdConfig(argv: string[]): Promise<number> {
   const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
   const counts = [count(Object.keys(c.services).length, 'service'), count(Object.keys(c.datastores).length, 'datastore'), count(Object.keys(c.actions).length, 'action'), count(Object.keys(c.roles).length, 'role')];
   process.stdout.write(`${loaded.source}: OK — ${counts.join(', ')}\n`);
+  // Valid either way; a schedule that will only post a card should not be a surprise at 03:00.
+  for (const note of procedureScheduleNotes(loaded)) process.stdout.write(`Note: ${note}\n`);
   // Valid, but only read-only commands will work for anyone: say so rather than let it look ready.
   if (Object.keys(c.roles).length === 0) {
     process.stderr.write('Warning: no roles are defined, so nobody can run commands that change things (roles: responders, admins; see docs/configuration.md).\n');

@@ -50,6 +50,7 @@ import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
 import { BackgroundWorkers } from './scheduler/workers.js';
 import { ProcedureRunSweeper } from './scheduler/procedure-run-sweeper.js';
+import { ProcedureScheduler, proceduresScheduled } from './scheduler/procedure-scheduler.js';
 import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
 import { HealthWatch, healthWatchConfigured } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
@@ -367,6 +368,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         // Procedure runs whose process died (at start, then every 15 s): each marked interrupted by
         // one replica, its card re-posted once through a stored message ref.
         new ProcedureRunSweeper(loaded.config, app.ports),
+        // Each procedure slot is claimed once in the store: a read-only procedure runs and reports in
+        // the incidents channel, one that changes things posts its confirmation card there.
+        ...(proceduresScheduled(loaded.config) ? [new ProcedureScheduler<AppPorts>(loaded.config, app.ports)] : []),
       ],
       app.logger,
     );

@@ -2,6 +2,7 @@ import { commands } from '../commands/index.js';
 import { ConfigError, type LoadedConfig } from '../config/load.js';
 import { CommandRegistry } from '../core/registry.js';
 import { procedureCommandProblems } from '../procedures/check-commands.js';
+import { scheduleNotes } from '../procedures/read-only.js';
 import type { AppPorts } from './ports.js';
 
 /**
@@ -11,4 +12,9 @@ import type { AppPorts } from './ports.js';
 export function checkProcedureCommands(loaded: LoadedConfig): void {
   const problems = procedureCommandProblems(loaded.config, new CommandRegistry<AppPorts>(commands));
   if (problems.length > 0) throw new ConfigError(loaded.source, problems);
+}
+
+/** For `firebreak config check`: each scheduled procedure that will post a card rather than run, and which step is why. */
+export function procedureScheduleNotes(loaded: LoadedConfig): string[] {
+  return scheduleNotes(loaded.config, new CommandRegistry<AppPorts>(commands));
 }

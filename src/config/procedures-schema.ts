@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 /** `{name}` in a procedure step: filled from the procedure's validated params only. */
@@ -69,9 +70,26 @@ export const procedureSchema = z
     steps: z.array(procedureStepSchema).min(1),
     /** Run after the first failed step (each best effort), before the card offers Retry / Skip / Abort. */
     on_failure: z.array(procedureStepSchema).default([]),
+    /**
+     * Cron (UTC; 5 fields, or 6 with seconds). A read-only procedure runs unattended at each slot and
+     * posts its report in the incidents channel; one with any mutating step posts its confirmation
+     * card instead. Each slot once across replicas. With its params' defaults.
+     */
+    schedule: z
+      .string()
+      .min(1)
+      .refine((s) => cron.validate(s), 'is not a valid cron expression: write 5 fields (minute hour day month weekday), e.g. "0 3 * * *" for 03:00 UTC every day')
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {
+    if (p.schedule !== undefined) {
+      for (const [key, param] of Object.entries(p.params)) {
+        if (param.required && param.default === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['params', key], message: `has no default, but the procedure has a schedule and runs with its params' defaults: give ${key} a default` });
+        }
+      }
+    }
     const check = (text: string, path: (string | number)[]) => {
       for (const m of text.matchAll(PROCEDURE_PLACEHOLDER)) {
         if (!Object.hasOwn(p.params, m[1]!)) ctx.addIssue({ code: 'custom', path, message: `uses {${m[1]}}, which is not a declared param` });

@@ -106,7 +106,12 @@ export function procedureCard(run: ProcedureRun, role: string, redactor: Redacto
     text,
     rows,
     fields: params.length > 0 ? [{ label: 'Params', value: params.map(([k, v]) => `${k}=${v}`).join(' ') }] : undefined,
-    context: [`Run ${run.id}`, `requested by ${run.requestedBy.name}`, run.confirmedBy ? `confirmed by ${run.confirmedBy.name}` : null].filter(Boolean).join(' · '),
+    context: (run.unattended
+      ? [`Run ${run.id}`, `unattended (read-only): ${run.unattended.trigger}`]
+      : [`Run ${run.id}`, `requested by ${run.requestedBy.name}`, run.confirmedBy ? `confirmed by ${run.confirmedBy.name}` : null]
+    )
+      .filter(Boolean)
+      .join(' · '),
     buttons: buttons.length > 0 ? buttons : undefined,
   };
 }

@@ -36,7 +36,7 @@ export async function planCommand<P extends PipelinePorts<P>>(
   ports: P,
   text: string,
   who: StepCaller,
-  opts: { belowMin: boolean },
+  opts: { belowMin: boolean; /** Requested by the system (a schedule): no role to check for it. */ bySystem?: boolean },
 ): Promise<PlannedCommand<P>> {
   let spec: AnyCommandSpec<P> | undefined;
   let args: unknown;
@@ -50,7 +50,7 @@ export async function planCommand<P extends PipelinePorts<P>>(
     if (err instanceof ParseError || err instanceof ArgsError) return { kind: 'invalid', message: `${text}: ${err.message}` };
     throw err;
   }
-  const denied = authorize(config, { actor: who.actor, channel: who.channel, input: { kind: 'text', text } }, spec);
+  const denied = opts.bySystem ? null : authorize(config, { actor: who.actor, channel: who.channel, input: { kind: 'text', text } }, spec);
   if (denied) return { kind: 'invalid', message: `${text}: ${denied.reply.text ?? denied.reply.title}` };
   if (!spec.mutating) return { kind: 'read', spec, args };
   const ctx = commandContext(config, ports, who.invocationId, { ...who, input: { kind: 'text', text } }, text, noSink, undefined, { belowMin: opts.belowMin });
@@ -58,7 +58,7 @@ export async function planCommand<P extends PipelinePorts<P>>(
   const outcome = await runSafely(ports, spec, () => s.run(ctx, args));
   if (outcome.status === 'confirm') {
     // The plan's own role (a /run action's), as a typed request of it would be checked.
-    const refusal = stepRefusal(config, outcome.plan, { actor: who.actor, what: text });
+    const refusal = opts.bySystem ? null : stepRefusal(config, outcome.plan, { actor: who.actor, what: text });
     if (refusal) return { kind: 'invalid', message: `${text}: ${refusal.reply.text ?? refusal.reply.title}` };
     return { kind: 'plan', spec, plan: outcome.plan };
   }

@@ -33,7 +33,26 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
 ): Promise<Outcome> {
   const checked = checkParams(name, p, words);
   if (!checked.ok) return invalid(`/procedure ${name}: invalid params`, checked.message);
-  const values = checked.values;
+  const planned = await planRun(config, ports, name, p, checked.values, who);
+  if (!('run' in planned)) return planned;
+  await ports.procedureRuns.create(planned.run);
+  return { status: 'confirm', plan: runPlan(planned.run, p, planned.secondPerson, ports.redactor) };
+}
+
+/**
+ * A run of `p` with checked params, every step planned by its command (nothing runs, nothing is
+ * stored): pending, requested by `who`. `bySystem`: requested by the system (a schedule), whose
+ * config scheduled it; its roles are not checked here — a person who confirms or presses is.
+ */
+export async function planRun<P extends ProceduresPorts & PipelinePorts<P>>(
+  config: FirebreakConfig,
+  ports: P,
+  name: string,
+  p: ProcedureConfig,
+  values: Record<string, string>,
+  who: StepCaller,
+  opts: { bySystem?: boolean } = {},
+): Promise<{ run: ProcedureRun; secondPerson: boolean } | Outcome> {
   const leases = new Set<string>();
   let secondPerson = false;
   const planList = async (list: ProcedureStepConfig[], what: string): Promise<RunStep[] | Outcome> => {
@@ -46,7 +65,7 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
         continue;
       }
       const text = fill(s.run, values);
-      const planned = await planCommand(config, ports, text, who, { belowMin: s.below_min });
+      const planned = await planCommand(config, ports, text, who, { belowMin: s.below_min, bySystem: opts.bySystem ?? false });
       if (planned.kind === 'invalid') return invalid(`/procedure ${name}: ${what} ${i + 1} is invalid`, `${what} ${i + 1}: ${planned.message} Nothing was run.`);
       const step: RunStep = { ...base, kind: 'run', text, label: label(s, text) };
       if (planned.kind === 'plan') {
@@ -83,12 +102,11 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
     incidentId: who.incidentId,
     version: 1,
   };
-  await ports.procedureRuns.create(run);
-  return { status: 'confirm', plan: runPlan(run, p, secondPerson, ports.redactor) };
+  return { run, secondPerson };
 }
 
 /** The run as one confirmable step: every step with its exact command, one Confirm for all. */
-function runPlan(run: ProcedureRun, p: ProcedureConfig, secondPerson: boolean, redactor: Redactor): PlannedStep {
+export function runPlan(run: ProcedureRun, p: ProcedureConfig, secondPerson: boolean, redactor: Redactor): PlannedStep {
   const shown = (s: RunStep) => [stepWhat(s), s.argv ? `→ ${displayArgv(s.argv, redactor)}` : ''].filter(Boolean).join(' ');
   const params = Object.entries(run.params).map(([k, v]) => `${k}=${v}`).join(' ');
   return {

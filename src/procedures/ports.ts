@@ -11,6 +11,8 @@ export interface ProcedureRunStore {
    */
   save(run: ProcedureRun): Promise<ProcedureRun | null>;
   withStatus(statuses: RunStatus[]): Promise<ProcedureRun[]>;
+  /** True for the one caller that claims this scheduled slot (an ISO time) of the procedure; false for every other. */
+  claimSlot(procedure: string, slot: string): Promise<boolean>;
 }
 
 /** What the procedures room uses: the core's ports and its run store. */

@@ -155,12 +155,14 @@ async function executeStep<P extends ProceduresPorts & PipelinePorts<P>>(env: Ru
   if (step.kind === 'run') {
     const text = step.text ?? '';
     // Planned again now: the state it reads (a replica count) is the one before this step, not before the run.
-    const planned = await planCommand(env.config, env.ports, text, who, { belowMin });
+    // An unattended run's steps are read-only and the config scheduled them: the system has no role to lack.
+    const bySystem = run.unattended !== undefined;
+    const planned = await planCommand(env.config, env.ports, text, who, { belowMin, bySystem });
     if (planned.kind === 'invalid') return failed(planned.message);
     if (planned.kind === 'plan') {
       if (!run.leases.includes(planned.plan.lease)) return failed(`${text} now needs the lease ${planned.plan.lease}, which this run does not hold; run the procedure again.`);
       plan = { ...plan, title: `${n}: ${planned.plan.title}`, argv: planned.plan.argv, role: planned.plan.role, approval: planned.plan.approval };
-      authority = { config: env.config, requestedBy: run.requestedBy, what: `${n} (${text})` };
+      if (!bySystem) authority = { config: env.config, requestedBy: run.requestedBy, what: `${n} (${text})` };
     }
     work = async (signal) => {
       const o = await runCommand(env.config, env.ports, planned, text, who, { progress: async () => {} }, signal, { belowMin });

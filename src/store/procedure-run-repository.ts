@@ -10,7 +10,13 @@ interface Row {
 const toRun = (r: Row): ProcedureRun => ({ ...r.state, version: r.version });
 const stateOf = ({ version: _v, ...state }: ProcedureRun) => JSON.stringify(state);
 
+/** Slot claims older than this are deleted now and then: they only need to outlive the slot itself. */
+const SLOT_KEEP_DAYS = 30;
+const PRUNE_EVERY = 100;
+
 export class SqlProcedureRunRepository implements ProcedureRunStore {
+  private claims = 0;
+
   constructor(private readonly db: Queryable) {}
 
   async create(run: ProcedureRun): Promise<void> {
@@ -34,5 +40,11 @@ export class SqlProcedureRunRepository implements ProcedureRunStore {
   async withStatus(statuses: RunStatus[]): Promise<ProcedureRun[]> {
     const rows = await this.db.query<Row>('SELECT version, state FROM procedure_runs WHERE status = ANY($1::text[]) ORDER BY created_at', [statuses]);
     return rows.map(toRun);
+  }
+
+  async claimSlot(procedure: string, slot: string): Promise<boolean> {
+    if (++this.claims % PRUNE_EVERY === 0) await this.db.query(`DELETE FROM procedure_slots WHERE slot < now() - interval '${SLOT_KEEP_DAYS} days'`);
+    const rows = await this.db.query('INSERT INTO procedure_slots (procedure, slot) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING procedure', [procedure, slot]);
+    return rows.length > 0;
   }
 }

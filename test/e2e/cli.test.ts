@@ -189,6 +189,23 @@ describe('firebreak config check FILE', () => {
     expect(empty.stderr).toBe('Warning: no roles are defined, so nobody can run commands that change things (roles: responders, admins; see docs/configuration.md).');
   });
 
+  it('scheduled procedures: a bad cron is refused with its path; one that will only post a card gets a note naming the step', async () => {
+    const svc = 'roles:\n  responders: ["*"]\nservices:\n  litellm:\n    deploy: { kind: commands, scale: [echo, "{replicas}"] }\n    replicas: { min: 1, max: 4 }\n    health: { type: tcp, host: 127.0.0.1, port: 4000 }\n';
+    writeFileSync(join(dir, 'cron.yml'), `${svc}procedures:\n  daily:\n    description: Daily\n    schedule: "0 25 * * *"\n    steps:\n      - check: litellm\n`);
+    const bad = await firebreak(['config', 'check', 'cron.yml'], dir, env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('cron.yml: 1 problem:\n  procedures.daily.schedule: is not a valid cron expression: write 5 fields (minute hour day month weekday), e.g. "0 3 * * *" for 03:00 UTC every day');
+    writeFileSync(
+      join(dir, 'scheduled.yml'),
+      `${svc}procedures:\n  daily:\n    description: Only looks\n    schedule: "0 3 * * *"\n    steps:\n      - check: litellm\n      - run: "/health"\n  nightly:\n    description: Changes things\n    schedule: "0 4 * * *"\n    steps:\n      - check: litellm\n      - run: "/scale litellm 2"\n`,
+    );
+    const ok = await firebreak(['config', 'check', 'scheduled.yml'], dir, env);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe(
+      "scheduled.yml: OK — 1 service, 0 datastores, 0 actions, 1 role\nNote: procedure nightly's step 2 (/scale litellm 2) is not read-only (/scale changes things), so its schedule (0 4 * * *) posts a confirmation card in #incidents for a person to confirm instead of running it.",
+    );
+  });
+
   it('a YAML syntax error prints the place, the message, the line and a caret', async () => {
     writeFileSync(join(dir, 'typo.yml'), 'services:\n  api:\n    image: x: y\n');
     const r = await firebreak(['config', 'check', 'typo.yml'], dir, env);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from '../../src/config/load.js';
-import { checkProcedureCommands } from '../../src/app/procedure-commands.js';
+import { checkProcedureCommands, procedureScheduleNotes } from '../../src/app/procedure-commands.js';
 
 const base = `
 services:
@@ -121,6 +121,84 @@ describe('procedures: in the config', () => {
     expect((err as ConfigError).problems).toEqual([
       { path: 'procedures.typos.steps[0].run', message: 'there is no command /scael. Did you mean /scale?' },
       { path: 'procedures.typos.steps[1].run', message: 'a procedure cannot run another procedure' },
+    ]);
+  });
+
+  it('schedule: a cron expression, refused with its path when it is not one; a scheduled procedure needs defaults for its params', () => {
+    const ok = parseConfigText(`${base}  daily:\n    description: Daily check\n    schedule: "0 3 * * *"\n    steps:\n      - check: db\n`, 'test.yml', {});
+    expect(ok.config.procedures.daily!.schedule).toBe('0 3 * * *');
+    const found = problems(`  bad-cron:
+    description: Never due
+    schedule: "61 * * * *"
+    steps:
+      - check: db
+  words:
+    description: Not cron at all
+    schedule: "every day"
+    steps:
+      - check: db
+  needs-param:
+    description: Cannot be filled unattended
+    schedule: "0 3 * * *"
+    params:
+      replicas: { pattern: "[1-4]" }
+      fine: { pattern: "[a-z]+", default: "x" }
+    steps:
+      - run: "/scale litellm {replicas}"
+`);
+    const cronHelp = 'is not a valid cron expression: write 5 fields (minute hour day month weekday), e.g. "0 3 * * *" for 03:00 UTC every day';
+    expect(found).toEqual([
+      { path: 'procedures.bad-cron.schedule', message: cronHelp },
+      { path: 'procedures.words.schedule', message: cronHelp },
+      { path: 'procedures.needs-param.params.replicas', message: "has no default, but the procedure has a schedule and runs with its params' defaults: give replicas a default" },
+    ]);
+  });
+
+  it('config check says which step keeps a scheduled procedure from running unattended', () => {
+    const loaded = parseConfigText(
+      `${base.replace('procedures:', `actions:
+  disk-usage: { read_only: true, argv: ["df", "-h"] }
+  flush: { argv: ["redis-cli", "FLUSHALL"] }
+procedures:`)}  daily-check:
+    description: Only looks
+    schedule: "0 3 * * *"
+    steps:
+      - check: db
+      - wait: { until: litellm }
+      - run: "/health"
+      - run: "/run disk-usage"
+    on_failure:
+      - run: "/status litellm"
+  nightly-restart:
+    description: Changes things
+    schedule: "0 4 * * *"
+    steps:
+      - check: db
+      - run: "/scale litellm 2"
+  flush-weekly:
+    description: A mutating action in on_failure
+    schedule: "0 5 * * 1"
+    steps:
+      - check: db
+    on_failure:
+      - run: "/run flush"
+  asks:
+    description: A gate
+    schedule: "0 6 * * *"
+    steps:
+      - approve: "ok?"
+  unscheduled:
+    description: Changes things, but no schedule
+    steps:
+      - run: "/scale litellm 2"
+`,
+      'test.yml',
+      {},
+    );
+    expect(procedureScheduleNotes(loaded)).toEqual([
+      "procedure nightly-restart's step 2 (/scale litellm 2) is not read-only (/scale changes things), so its schedule (0 4 * * *) posts a confirmation card in #incidents for a person to confirm instead of running it.",
+      "procedure flush-weekly's on_failure step 1 (/run flush) is not read-only (action flush is not read_only: true), so its schedule (0 5 * * 1) posts a confirmation card in #incidents for a person to confirm instead of running it.",
+      "procedure asks's step 1 (approve: ok?) is not read-only (it waits for a person), so its schedule (0 6 * * *) posts a confirmation card in #incidents for a person to confirm instead of running it.",
     ]);
   });
 });
