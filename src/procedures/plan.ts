@@ -6,7 +6,8 @@ import type { Outcome, PlannedStep } from '../core/outcome.js';
 import type { PipelinePorts } from '../core/pipeline-ports.js';
 import { planCommand, type StepCaller } from './command-steps.js';
 import type { ProcedureRun, RunStep } from './model.js';
-import { checkParams, fill } from './params.js';
+import { fillStep, procedureOwner } from './params.js';
+import { parseParams } from '../core/action-params.js';
 import type { ProceduresPorts } from './ports.js';
 import { stepWhat } from './card.js';
 import { displayArgv } from '../core/argv-display.js';
@@ -31,9 +32,10 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
   words: readonly string[],
   who: StepCaller,
 ): Promise<Outcome> {
-  const checked = checkParams(name, p, words);
+  const checked = parseParams(procedureOwner(name, p), words, { oneWord: true });
   if (!checked.ok) return invalid(`/procedure ${name}: invalid params`, checked.message);
-  const values = checked.values;
+  const typed = checked.values;
+  const values = Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, String(v)]));
   const leases = new Set<string>();
   let secondPerson = false;
   const planList = async (list: ProcedureStepConfig[], what: string): Promise<RunStep[] | Outcome> => {
@@ -45,7 +47,7 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
         out.push(step);
         continue;
       }
-      const text = fill(s.run, values);
+      const text = fillStep(s.run, p, typed);
       const planned = await planCommand(config, ports, text, who, { belowMin: s.below_min });
       if (planned.kind === 'invalid') return invalid(`/procedure ${name}: ${what} ${i + 1} is invalid`, `${what} ${i + 1}: ${planned.message} Nothing was run.`);
       const step: RunStep = { ...base, kind: 'run', text, label: label(s, text) };
