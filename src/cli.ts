@@ -13,20 +13,24 @@ import { renderFeedMessage } from './chat/console/render-feed.js';
 import { placeOnConsole } from './chat/console/delivery.js';
 import { renderPlaced } from './chat/console/render-placed.js';
 import { progressPrinter } from './chat/console/render.js';
-import type { DispatchResult, InvocationInput } from './core/dispatcher.js';
+import type { DispatchResult, Invocation, InvocationInput } from './core/dispatcher.js';
 import { exitCodeFor } from './core/outcome.js';
 import { errorReply } from './core/reply.js';
 import { checkProcedureCommands, procedureScheduleNotes } from './app/procedure-commands.js';
 import type { App, Running } from './main.js';
 import { holderText, lockHeldBy, lockHolder } from './store/data-dir-lock.js';
 import { helpWithoutStore } from './commands/help-without-store.js';
+import { readHidden } from './chat/console/hidden-prompt.js';
+import type { SecretPrompt } from './core/secret-prompt.js';
 
 const USAGE = `Usage: firebreak <command>
 
   start                         HTTP server, chat platforms and scheduler
-  run "<chat text>" [--as USER] [--yes] [--incident INC-N]
+  run "<chat text>" [--as USER] [--yes] [--incident INC-N] [--secret NAME=ENV_VAR …]
                                 one command through the console platform
-                                (--incident: it counts for that incident)
+                                (--incident: it counts for that incident;
+                                --secret: a secret param's value from that environment
+                                variable; on a terminal, missing ones are asked, hidden)
   run --action ACTION_ID [--as USER]
                                 press a button (e.g. confirm:… printed under a card)
   console [--as USER]           interactive console (/incident use INC-N: what you run counts for it)
@@ -59,7 +63,7 @@ function loadOrExit(runtime: RuntimeEnv, file?: string): LoadedConfig {
 /** One way to run a console invocation: in-process, or through a running server that holds the store. */
 interface ConsoleSession {
   /** `source`: the posted message whose button is pressed (its channel is where it runs). */
-  run(input: InvocationInput, user: ConsoleUser, yes: boolean, source?: ButtonSource, incident?: string): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
+  run(input: InvocationInput, user: ConsoleUser, yes: boolean, source?: ButtonSource, incident?: string, secrets?: ReadonlyMap<string, string>): Promise<Omit<DispatchResult, 'placement'> & Partial<Pick<DispatchResult, 'placement'>> & { exitCode: number }>;
   /** What the system posted to the console platform since `since` (omitted: just the current version). */
   changes(user: ConsoleUser, since?: number): Promise<ConsoleChanges>;
   close(): Promise<void>;
@@ -108,9 +112,11 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       }
       let server = info;
       return {
-        async run(input, user, yes, source, incident) {
+        async run(input, user, yes, source, incident, secrets) {
           const who = { as: user.name, osUser: user.osUser, ...(incident !== undefined ? { incident } : {}) };
-          const body = input.kind === 'action' ? { ...who, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { ...who, text: input.kind === 'text' ? input.text : '', yes };
+          // The server is this machine's own (a token in the data dir): secrets go to it in the body, never in the text.
+          const given = secrets && secrets.size > 0 ? { secrets: Object.fromEntries(secrets) } : {};
+          const body = input.kind === 'action' ? { ...who, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { ...who, text: input.kind === 'text' ? input.text : '', yes, ...given };
           // A server restarted since this session began has a new token and port: re-read once and retry.
           const sent = await forwardToCurrentServer(server, () => readServerInfo(dataDir), body);
           server = sent.info;
@@ -141,12 +147,15 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
   const app: App = await buildApp({ ...runtime, logLevel: process.env.LOG_LEVEL ? runtime.logLevel : 'warn' }, loaded, { defaultMetrics: false });
   created();
   return {
-    async run(input, user, yes, source, incident) {
+    async run(input, user, yes, source, incident, secrets) {
       const channel = await consoleChannelFor(app.consoleMessages, source?.channelId);
       if (!channel) return unknownChannel(source?.channelId);
       const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
       const entered = incident !== undefined ? { enteredIncidentId: incident } : {};
-      const result = await app.dispatcher.dispatch({ actor: consoleActor(user.name, user.osUser), channel, input, autoConfirm: yes, ...entered }, { progress: async (reply) => printProgress(reply) });
+      const inv: Invocation = { actor: consoleActor(user.name, user.osUser), channel, input, autoConfirm: yes, ...entered };
+      const asked = await askSecrets(app.dispatcher.secretPrompt(inv), secrets);
+      if (asked === null) return fail('Cancelled: no secret was given, so nothing was run.', 2);
+      const result = await app.dispatcher.dispatch({ ...inv, ...(asked ? { secrets: asked } : {}) }, { progress: async (reply) => printProgress(reply) });
       if (source?.messageId) {
         await placeOnConsole(app.chat.get('console')!, { platform: 'console', channelId: channel.id, messageId: source.messageId }, channel.id, result).catch(() => {});
       }
@@ -170,12 +179,46 @@ function newStoreNotice(runtime: RuntimeEnv): () => void {
   };
 }
 
+/**
+ * `--secret NAME=ENV_VAR`: a secret param's value is read from that environment variable, so it is
+ * never on the command line (shell history, `ps`) nor in the chat text.
+ */
+function secretsFromEnv(specs: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const spec of specs) {
+    const m = /^([a-z_][a-z0-9_]*)=([A-Za-z_][A-Za-z0-9_]*)$/.exec(spec);
+    if (!m) throw new UsageError(`--secret takes NAME=ENV_VAR (the param, and the environment variable that holds its value), e.g. --secret new_key=OPENAI_NEW_KEY; got "${spec.slice(0, 40)}".`);
+    const value = process.env[m[2]!];
+    if (value === undefined || value === '') throw new UsageError(`--secret ${m[1]}=${m[2]}: the environment variable ${m[2]} is not set (or empty). Nothing was run.`);
+    out.set(m[1]!, value);
+  }
+  return out;
+}
+
+/**
+ * The secrets a command asks for: those given with --secret, and on a terminal the rest typed at a
+ * hidden prompt. undefined: nothing to ask; null: the person cancelled.
+ */
+async function askSecrets(prompt: SecretPrompt | null, given: ReadonlyMap<string, string> | undefined): Promise<ReadonlyMap<string, string> | undefined | null> {
+  if (!prompt) return given && given.size > 0 ? given : undefined;
+  const out = new Map(given ?? []);
+  for (const f of prompt.fields) {
+    // Without a terminal nothing is asked: the command itself says which --secret is missing.
+    if (out.has(f.name) || !process.stdin.isTTY) continue;
+    const value = await readHidden(`${prompt.title}: ${f.label} (not shown as you type): `);
+    if (value === null) return null;
+    if (value !== '') out.set(f.name, value);
+  }
+  return out;
+}
+
 async function cmdRun(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { as: { type: 'string' }, yes: { type: 'boolean', default: false }, action: { type: 'string' }, incident: { type: 'string' } },
+    options: { as: { type: 'string' }, yes: { type: 'boolean', default: false }, action: { type: 'string' }, incident: { type: 'string' }, secret: { type: 'string', multiple: true } },
   });
+  const secrets = secretsFromEnv(values.secret ?? []);
   if (values.action === undefined && positionals.length !== 1) {
     throw new UsageError('firebreak run takes the chat text as one quoted argument, e.g. firebreak run "/health".');
   }
@@ -195,7 +238,7 @@ async function cmdRun(argv: string[]): Promise<number> {
   const session = await openConsoleSession(runtime, loaded);
   try {
     const input: InvocationInput = values.action !== undefined ? { kind: 'action', actionId: values.action } : { kind: 'text', text: positionals[0] ?? '' };
-    const result = await session.run(input, user, values.yes ?? false, undefined, values.incident);
+    const result = await session.run(input, user, values.yes ?? false, undefined, values.incident, secrets);
     process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
     return result.exitCode;
   } finally {

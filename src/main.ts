@@ -147,11 +147,12 @@ export function ticketSystems(config: FirebreakConfig): TicketSystem[] {
 export async function buildApp(
   runtime: RuntimeEnv,
   loaded: LoadedConfig,
-  opts: { logger?: Logger; db?: Db; defaultMetrics?: boolean } = {},
+  opts: { logger?: Logger; logDestination?: NodeJS.WritableStream; db?: Db; defaultMetrics?: boolean } = {},
 ): Promise<App> {
   checkProcedureCommands(loaded);
   const redactor = buildRedactor(runtime, loaded);
-  const logger = opts.logger ?? createLogger(runtime.logLevel, redactor);
+  // The log shares the app's redactor, so secrets learned at run time (secret params) are masked there too.
+  const logger = opts.logger ?? createLogger(runtime.logLevel, redactor, opts.logDestination);
   const db = opts.db ?? (await openStore(runtime));
   let coordination: Coordination = new MemoryCoordination();
   if (runtime.redisUrl) {
@@ -264,9 +265,9 @@ export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {})
 }
 
 /** `firebreak start`: the HTTP server, every configured chat platform and the scheduler. */
-export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger } = {}): Promise<Running> {
-  // `logger` is a test knob (to read what was logged); it must mask like createLogger does.
-  const app = await buildApp(runtime, loaded, opts.logger ? { logger: opts.logger } : {});
+export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger; logDestination?: NodeJS.WritableStream } = {}): Promise<Running> {
+  // `logger` and `logDestination` are test knobs (to read what was logged); a logger must mask like createLogger does.
+  const app = await buildApp(runtime, loaded, { ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.logDestination ? { logDestination: opts.logDestination } : {}) });
   const router = new Router();
   // From the first signal until exit: /readyz answers 503 so no new work is sent here during the drain.
   let shuttingDown = false;

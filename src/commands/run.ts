@@ -9,20 +9,36 @@ import type { ReplyField } from '../core/reply.js';
 import { alreadyRunning, roleDenied } from '../core/authorize.js';
 import { interruptedText, shuttingDownReply } from '../core/step-plan.js';
 import { defineCommand, type CommandContext } from '../core/spec.js';
-import { checkParamValues, paramHint, parseParamWords } from '../core/action-params.js';
+import { checkParamValues, paramHint, parseParamWords, secretParams, shownParams } from '../core/action-params.js';
+import { openSecrets, sealSecrets, sealedSecretsSchema } from '../core/held-secrets.js';
+import type { SecretPrompt } from '../core/secret-prompt.js';
 import { cut, duration } from '../core/text-format.js';
 
 const payloadSchema = z.object({
   name: z.string(),
-  values: z.record(z.string(), z.union([z.string(), z.number()])),
+  values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** Secret params, encrypted; their key is held in coordination until Confirm (src/core/held-secrets.ts). */
+  sealed: sealedSecretsSchema.optional(),
 });
+
+/** What a card shows for a secret param: that it was given, never what. */
+const GIVEN_PRIVATELY = '•••••• (given privately)';
 
 function actionNames(config: FirebreakConfig): string[] {
   return Object.keys(config.actions);
 }
 
-function paramFields(values: ActionParamValues): ReplyField[] {
-  return Object.entries(values).map(([label, v]) => ({ label, value: String(v) }));
+function paramFields(values: ActionParamValues, secretNames: readonly string[] = []): ReplyField[] {
+  return [...Object.entries(values).map(([label, v]) => ({ label, value: String(v) })), ...secretNames.map((label) => ({ label, value: GIVEN_PRIVATELY }))];
+}
+
+/** The action's secret params as a private prompt, when it has any (see SecretPrompt). */
+function secretPromptOf(name: string, action: ActionConfig, commandText: string): SecretPrompt | null {
+  const fields = secretParams(action.params).map((n) => {
+    const p = action.params[n]!;
+    return { name: n, label: p.description ? `${n}: ${p.description}` : n, required: p.required };
+  });
+  return fields.length === 0 ? null : { title: name, commandText, fields };
 }
 
 function listActions(config: FirebreakConfig): Outcome {
@@ -41,7 +57,7 @@ function listActions(config: FirebreakConfig): Outcome {
           name,
           a.description ?? '',
           Object.entries(a.params).map(([n, p]) => paramHint(n, p)).join(' ') || '(no params)',
-          a.read_only ? `read-only${a.role ? `, needs ${a.role}` : ''}` : `needs ${mutatingRole(a)}${a.confirm ? '' : ', runs without confirmation'}`,
+          a.read_only ? `read-only${a.role ? `, needs ${a.role}` : ''}` : `needs ${mutatingRole(a)}${a.confirm === 'two_person' ? ', confirmed by a second person' : a.confirm ? '' : ', runs without confirmation'}`,
         ],
       })),
       context: 'Run one with /run NAME key=value …; int params take a whole number within the bounds, string params must match the pattern as a whole.',
@@ -62,12 +78,12 @@ function emptyText(exitCode: number | null, filtered: boolean): string {
 }
 
 /** Runs the action through the ActionRunner port and turns what happened into a reply and a timeline record. */
-async function perform(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, signal?: AbortSignal): Promise<Outcome> {
+async function perform(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, secrets: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<Outcome> {
   const runner = ctx.ports.actions;
   if (!runner) {
     return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: 'Custom actions are not available in this Firebreak process (no action runner is wired). Nothing was run.' } };
   }
-  const r = await runner.run({ name, action, values, ...(signal ? { signal } : {}) });
+  const r = await runner.run({ name, action, values, secrets, ...(signal ? { signal } : {}) });
   const how = r.httpStatus !== undefined ? `HTTP ${r.httpStatus}` : r.exitCode !== null ? `exit ${r.exitCode}` : action.http ? 'no response' : 'no exit code';
   return {
     status: r.ok ? 'ok' : 'failed',
@@ -75,7 +91,7 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
       title: r.ok ? `${name}: done (${how} in ${duration(r.durationMs, 'tenths')})` : `${name} failed (${how} after ${duration(r.durationMs, 'tenths')})`,
       status: r.ok ? 'ok' : 'error',
       text: r.problem ?? (r.output.trim() === '' && (r.filtered || r.exitCode !== 0) ? emptyText(r.exitCode, r.filtered ?? false) : undefined),
-      fields: paramFields(values),
+      fields: paramFields(values, Object.keys(secrets)),
       code: r.output || undefined,
       context: displayArgv(r.argv, ctx.ports.redactor),
     },
@@ -90,9 +106,9 @@ async function perform(ctx: CommandContext, name: string, action: ActionConfig, 
  * config names one), no card, no lease (reads run side by side), and no action.started, so the
  * post-mortem never takes it as the mitigation; its outcome event says readOnly as well.
  */
-async function runReadOnly(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues): Promise<Outcome> {
+async function runReadOnly(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, secrets: Readonly<Record<string, string>>): Promise<Outcome> {
   if (action.role && !ctx.hasRole(action.role)) return roleDenied(`/run ${name}`, action.role, ctx.actor);
-  return perform(ctx, name, action, values);
+  return perform(ctx, name, action, values, secrets);
 }
 
 /**
@@ -100,7 +116,7 @@ async function runReadOnly(ctx: CommandContext, name: string, action: ActionConf
  * action under the same lease key a confirmed run takes, and drained by shutdown. Its start is
  * `action.started`; its outcome is the command's own event, which the dispatcher records.
  */
-async function runWithoutConfirmation(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, argv: string[]): Promise<Outcome> {
+async function runWithoutConfirmation(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, secrets: Readonly<Record<string, string>>, argv: string[]): Promise<Outcome> {
   const run = await ctx.ports.steps.run<Outcome, Outcome>({
     id: ctx.invocationId,
     plan: { title: name, argv, lease: `action:${name}`, role: mutatingRole(action), approval: 'none' },
@@ -111,7 +127,7 @@ async function runWithoutConfirmation(ctx: CommandContext, name: string, action:
       await ctx.record('action.started', { argv, detail: { action: name } });
       return true;
     },
-    execute: (signal) => perform(ctx, name, action, values, signal),
+    execute: (signal) => perform(ctx, name, action, values, secrets, signal),
     finish: async (end) => {
       if (end.kind === 'finished') return end.value;
       if (end.kind === 'threw') throw end.error;
@@ -150,6 +166,11 @@ export const runCommand = defineCommand({
     const owners = Object.entries(config.services).filter(([, svc]) => svc.actions.includes(name)).map(([service]) => service);
     return owners.length === 1 ? owners[0]! : null;
   },
+  secretPrompt(args, config, commandText) {
+    const name = args.action?.toLowerCase();
+    if (!name || !Object.hasOwn(config.actions, name)) return null;
+    return secretPromptOf(name, config.actions[name]!, commandText);
+  },
   async run(ctx, args) {
     if (args.action === undefined || args.action === '') return listActions(ctx.config);
     // Action names are lowercase config keys; `/run Reset-Circuit` means reset-circuit.
@@ -175,28 +196,39 @@ export const runCommand = defineCommand({
       if (!(err instanceof ParseError)) throw err;
       return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: err.message, ephemeral: true } };
     }
-    const checked = parseParamWords(name, action, words);
-    if (!checked.ok) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: checked.message, ephemeral: true } };
-    const values = checked.values;
+    const checked = parseParamWords(name, action, words, { secrets: ctx.secrets });
+    if (!checked.ok) {
+      // A secret typed in the open is masked from here on: in this refusal's record, the logs, every later reply.
+      if (checked.exposed) ctx.ports.redactor.learn(checked.exposed);
+      return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: checked.message, ephemeral: true } };
+    }
+    const { values, secrets } = checked;
+    // Masked wherever it could show up: the tool's output, an error, a log line.
+    ctx.ports.redactor.learn(Object.values(secrets));
     const refusal = ctx.ports.actions?.refusal({ name, action, values });
     if (refusal) return { status: 'invalid', reply: { title: `/run ${name}: invalid params`, status: 'error', text: refusal, ephemeral: true } };
     const argv = ctx.ports.actions?.describe({ name, action, values });
-    const shownParams = Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ');
+    const shown = shownParams(values);
     // A procedure step only plans: its run executes it later, under the procedure's card.
-    if (action.read_only && !ctx.procedureStep) return runReadOnly(ctx, name, action, values);
+    if (action.read_only && !ctx.procedureStep) return runReadOnly(ctx, name, action, values, secrets);
     if (!action.confirm && !ctx.procedureStep) {
-      return runWithoutConfirmation(ctx, name, action, values, argv ?? []);
+      return runWithoutConfirmation(ctx, name, action, values, secrets, argv ?? []);
     }
+    const secretNames = Object.keys(secrets);
+    // Held until Confirm at most: the confirmation's own lifetime.
+    const sealed = secretNames.length > 0 ? await sealSecrets(ctx.ports.coordination, secrets, ctx.config.confirmations.ttl_s * 1000) : undefined;
     return {
       status: 'confirm',
       plan: {
         action: 'run',
-        payload: { name, values: { ...values } },
-        title: shownParams ? `Run ${name} with ${shownParams}?` : `Run ${name}?`,
-        fields: [...(action.description ? [{ label: 'Action', value: action.description }] : []), ...paramFields(values)],
+        payload: { name, values: { ...values }, ...(sealed ? { sealed: { ...sealed } } : {}) },
+        title: shown ? `Run ${name} with ${shown}?` : `Run ${name}?`,
+        fields: [...(action.description ? [{ label: 'Action', value: action.description }] : []), ...paramFields(values, secretNames)],
         argv,
         lease: `action:${name}`,
         role: mutatingRole(action),
+        // Restores and FLUSHDB: the requester cannot confirm their own (core's second-person rule).
+        approval: action.confirm === 'two_person' ? 'second-person' : 'one',
         confirmLabel: 'Run',
       },
     };
@@ -204,13 +236,18 @@ export const runCommand = defineCommand({
   async execute(ctx, step) {
     const payload = payloadSchema.safeParse(step.payload);
     if (!payload.success) return { status: 'failed', reply: { title: '/run: unreadable confirmation', status: 'error', text: 'This confirmation does not describe an action Firebreak can run. Nothing was run; run the command again.' } };
-    const { name, values } = payload.data;
+    const { name, values, sealed } = payload.data;
     const action = Object.hasOwn(ctx.config.actions, name) ? ctx.config.actions[name] : undefined;
     if (!action) return { status: 'failed', reply: { title: `${name} is no longer configured`, status: 'error', text: `The action "${name}" is not in the config any more. Nothing was run.` } };
+    const secrets = sealed ? await openSecrets(ctx.ports.coordination, sealed) : {};
+    if (secrets === null) {
+      return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: `The secret given for ${name} is no longer held (it is kept only until the confirmation expires, and only once). Nothing was run; run /run ${name} again and you will be asked for it again.` } };
+    }
+    ctx.ports.redactor.learn(Object.values(secrets));
     // Checked again: the config may have changed between the request and the click.
-    const checked = checkParamValues(name, action, new Map(Object.entries(values).map(([k, v]) => [k, String(v)])));
+    const checked = checkParamValues(name, action, new Map(Object.entries(values).map(([k, v]) => [k, String(v)])), { secrets: new Map(Object.entries(secrets)) });
     if (!checked.ok) return { status: 'failed', reply: { title: `${name} was not run`, status: 'error', text: `The params no longer fit the action's config: ${checked.message}` } };
-    return perform(ctx, name, action, checked.values, ctx.signal);
+    return perform(ctx, name, action, checked.values, checked.secrets, ctx.signal);
   },
 });
 

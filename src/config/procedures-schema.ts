@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { paramRuleProblems, paramRuleSchema, paramSchema, type ParamConfig } from './params-schema.js';
 
 /** `{name}` in a procedure step: filled from the procedure's validated params only. */
 export const PROCEDURE_PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
@@ -43,30 +44,16 @@ export const procedureStepSchema = z
   });
 export type ProcedureStepConfig = z.infer<typeof procedureStepSchema>;
 
-const procedureParamSchema = z
-  .object({
-    description: z.string().optional(),
-    required: z.boolean().default(true),
-    default: z.string().optional(),
-    /** The whole value must match; the default is one word of letters, digits, '.', '_' and '-'. */
-    pattern: z.string().min(1).default('[A-Za-z0-9._-]{1,64}'),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    try {
-      new RegExp(p.pattern);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: `is not a valid regular expression: ${(err as Error).message}` });
-    }
-  });
-export type ProcedureParamConfig = z.infer<typeof procedureParamSchema>;
+export type ProcedureParamConfig = ParamConfig;
 
 export const procedureSchema = z
   .object({
     description: z.string().min(1),
     /** Needed to request, confirm, approve gates and press the card's buttons. */
     role: z.string().min(1).default('responders'),
-    params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'param names are lowercase letters, digits and "_"'), procedureParamSchema).default({}),
+    params: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/, 'param names are lowercase letters, digits and "_"'), paramSchema).default({}),
+    /** Rules between params, e.g. [{ lte: [min, max] }]: refused with one sentence before anything runs. */
+    rules: z.array(paramRuleSchema).default([]),
     steps: z.array(procedureStepSchema).min(1),
     /** Run after the first failed step (each best effort), before the card offers Retry / Skip / Abort. */
     on_failure: z.array(procedureStepSchema).default([]),
@@ -89,6 +76,11 @@ export const procedureSchema = z
           ctx.addIssue({ code: 'custom', path: ['params', key], message: `has no default, but the procedure has a schedule and runs with its params' defaults: give ${key} a default` });
         }
       }
+    }
+    for (const r of paramRuleProblems(p.params, p.rules)) ctx.addIssue({ code: 'custom', path: r.path, message: r.message });
+    for (const [n, param] of Object.entries(p.params)) {
+      // A step's text is shown on the card and stored with the run: a secret would be in both.
+      if (param.type === 'string' && param.secret) ctx.addIssue({ code: 'custom', path: ['params', n, 'secret'], message: 'procedures cannot take secret params yet: a step\'s command is shown on the card and stored with the run; run the action that needs it with /run, which asks for it privately' });
     }
     const check = (text: string, path: (string | number)[]) => {
       for (const m of text.matchAll(PROCEDURE_PLACEHOLDER)) {

@@ -6,6 +6,7 @@ import { procedureReferenceProblems, procedureSchema } from './procedures-schema
 import { z } from 'zod';
 import { PLATFORM_IDS } from './platforms.js';
 import { checkSchema } from './health-schema.js';
+import { paramRuleProblems, paramRuleSchema, paramSchema, type ParamConfig } from './params-schema.js';
 
 /** Names that end up in argv, channel names and lease keys: no spaces, no shell metacharacters. */
 export const nameSchema = z
@@ -96,27 +97,27 @@ export type ServiceConfig = z.infer<typeof serviceSchema>;
 /** `{name}` in action templates; the same syntax as src/integrations/commands/fill-argv.ts fills. */
 const PLACEHOLDER = /\{([a-z_][a-z0-9_-]*)\}/gi;
 
-const actionParamSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('enum'), values: z.array(z.string().min(1)).min(1), required: z.boolean().default(true), description: z.string().optional() }).strict(),
-  z.object({ type: z.literal('int'), min: z.number().int(), max: z.number().int(), required: z.boolean().default(true), description: z.string().optional() }).strict(),
-  z.object({ type: z.literal('string'), pattern: z.string().min(1), required: z.boolean().default(true), description: z.string().optional() }).strict(),
-]);
-export type ActionParamConfig = z.infer<typeof actionParamSchema>;
+export type ActionParamConfig = ParamConfig;
 
 export const actionSchema = z
   .object({
     description: z.string().optional(),
     /** Absent: "responders", or for a read_only action no role (anyone in an allowed channel, like /status). */
     role: nameSchema.optional(),
-    /** Absent: true, or false for a read_only action (which cannot ask). */
-    confirm: z.boolean().optional(),
+    /**
+     * Absent: true, or false for a read_only action (which cannot ask). `two_person`: someone other
+     * than the requester (with the role) must press Confirm, as for restores (FLUSHDB, restore scripts).
+     */
+    confirm: z.union([z.boolean(), z.literal('two_person')]).optional(),
     /** Changes nothing: no role needed by default, no confirmation, no lease; not taken as the mitigation. */
     read_only: z.boolean().default(false),
     /** Filters over the output (stdout, or an HTTP body), in order; chat and the timeline keep what they leave. */
     output: outputFiltersSchema.default([]),
     /** Exit codes of an argv action that count as success. */
     expect_exit: expectExitSchema.optional(),
-    params: z.record(nameSchema, actionParamSchema).default({}),
+    params: z.record(nameSchema, paramSchema).default({}),
+    /** Rules between params, e.g. [{ lte: [min, max] }]: refused with one sentence before anything runs. */
+    rules: z.array(paramRuleSchema).default([]),
     argv: argvTemplateSchema.optional(),
     /** Extra environment for an argv action: the place for secrets, which argv would show in `ps`. */
     env: toolEnvSchema.default({}),
@@ -137,18 +138,24 @@ export const actionSchema = z
     if (!a.argv === !a.http) ctx.addIssue({ code: 'custom', message: 'needs exactly one of argv or http' });
     if (a.http && Object.keys(a.env).length > 0) ctx.addIssue({ code: 'custom', path: ['env'], message: 'is for argv actions; an http action sends headers' });
     if (a.http && a.expect_exit) ctx.addIssue({ code: 'custom', path: ['expect_exit'], message: 'is for argv actions; an http action says which statuses count with http.expect_status' });
-    if (a.read_only && a.confirm === true) {
-      ctx.addIssue({ code: 'custom', path: ['confirm'], message: 'a read_only action runs at once, without confirmation or lease; remove confirm: true, or read_only if it changes something' });
+    if (a.read_only && (a.confirm === true || a.confirm === 'two_person')) {
+      ctx.addIssue({ code: 'custom', path: ['confirm'], message: `a read_only action runs at once, without confirmation or lease; remove confirm: ${String(a.confirm)}, or read_only if it changes something` });
     }
-    for (const [name, p] of Object.entries(a.params)) {
+    for (const name of Object.keys(a.params)) {
       if (!/^[a-z_]/.test(name)) ctx.addIssue({ code: 'custom', path: ['params', name], message: 'param names must start with a letter or "_" so {name} can refer to them' });
-      if (p.type === 'int' && p.max < p.min) ctx.addIssue({ code: 'custom', path: ['params', name, 'max'], message: `must be ≥ min (${p.min})` });
-      if (p.type === 'string') {
-        try {
-          new RegExp(p.pattern);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', path: ['params', name, 'pattern'], message: `is not a valid regular expression: ${(err as Error).message}` });
-        }
+    }
+    for (const p of paramRuleProblems(a.params, a.rules)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    const secrets = new Set(Object.entries(a.params).filter(([, p]) => p.type === 'string' && p.secret).map(([n]) => n));
+    if (secrets.size > 0 && a.http) ctx.addIssue({ code: 'custom', path: ['params'], message: 'secret params are for argv actions, which receive them through env:; an http action cannot take one' });
+    // A secret reaches the tool through its environment only: argv is shown on cards, stored in the timeline and visible in `ps`.
+    a.argv?.forEach((part, i) => {
+      for (const m of part.matchAll(PLACEHOLDER)) {
+        if (secrets.has(m[1]!)) ctx.addIssue({ code: 'custom', path: ['argv', i], message: `uses the secret param {${m[1]}}; pass it through env: instead (e.g. env: { API_KEY: "{${m[1]}}" }), never argv` });
+      }
+    });
+    for (const [k, v] of Object.entries(a.env)) {
+      for (const m of v.matchAll(PLACEHOLDER)) {
+        if (!Object.hasOwn(a.params, m[1]!)) ctx.addIssue({ code: 'custom', path: ['env', k], message: `uses {${m[1]}}, which is not a declared param` });
       }
     }
     // Every {placeholder} must be a declared param: otherwise it would fail only when someone runs it at 3 a.m.

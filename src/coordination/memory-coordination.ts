@@ -14,9 +14,24 @@ export class MemoryCoordination implements Coordination {
     return true;
   }
 
+  private readonly held = new Map<string, { value: string; exp: number }>();
+
+  async hold(key: string, value: string, ttlMs: number): Promise<void> {
+    const now = Date.now();
+    for (const [k, h] of this.held) if (h.exp <= now) this.held.delete(k);
+    this.held.set(key, { value, exp: now + ttlMs });
+  }
+
+  async takeHeld(key: string): Promise<string | null> {
+    const h = this.held.get(key);
+    this.held.delete(key);
+    return h && h.exp > Date.now() ? h.value : null;
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.keys.clear();
+    this.held.clear();
   }
 }

@@ -72,6 +72,15 @@ export class RedisCoordination implements Coordination {
     return res === 'OK';
   }
 
+  async hold(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.command(() => this.redis.set(`${this.prefix}held:${key}`, value, 'PX', Math.max(1, Math.round(ttlMs))));
+  }
+
+  async takeHeld(key: string): Promise<string | null> {
+    // GETDEL (Redis ≥ 6.2): read and removed in one step, so two replicas cannot both use it.
+    return this.command(() => this.redis.getdel(`${this.prefix}held:${key}`));
+  }
+
   async ping(): Promise<void> {
     await this.command(() => this.redis.ping());
   }

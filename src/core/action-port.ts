@@ -2,13 +2,18 @@ import type { ActionConfig } from '../config/schema.js';
 
 // ── custom actions ──────────────────────────────────────────────────────────
 
-/** Param values of a custom action, already validated against its spec (ints are numbers). */
-export type ActionParamValues = { readonly [name: string]: string | number };
+/** Param values of a custom action, already validated against its spec (ints are numbers, bools booleans). Never secrets. */
+export type ActionParamValues = { readonly [name: string]: string | number | boolean };
 
 export interface ActionRequest {
   name: string;
   action: ActionConfig;
   values: ActionParamValues;
+  /**
+   * Secret params (`secret: true`), given privately: they reach the tool through its `env:` only,
+   * never argv, a card or the timeline.
+   */
+  secrets?: Readonly<Record<string, string>>;
   /** Stops the action (its program is killed): shutdown interrupted the step. */
   signal?: AbortSignal;
 }

@@ -20,6 +20,7 @@ export function commandContext<P extends CorePorts>(config: FirebreakConfig, por
     ports,
     ...(signal ? { signal } : {}),
     ...(procedureStep ? { procedureStep } : {}),
+    secrets: inv.secrets ?? new Map(),
     hasRole: (role) => hasRole(config, inv.actor, role),
     progress: (reply) => sink.progress(ports.redactor.redactValue(reply)),
     record: async (kind, fields = {}) => {

@@ -16,6 +16,7 @@ import type { CommandMetrics } from './ports.js';
 import type { PipelinePorts } from './pipeline-ports.js';
 import type { AnyCommandSpec, RawArgs } from './spec.js';
 import { cut } from './text-format.js';
+import type { SecretPrompt } from './secret-prompt.js';
 import { normalizeIncidentId, serviceOf, withRecordedIn } from './attribution.js';
 
 export type { DispatchResult, Invocation, InvocationDispatcher, InvocationInput, ReplySink } from './invocation.js';
@@ -187,6 +188,27 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
     }
     const pending = await this.confirmations.request(invocationId, inv, spec, text, outcome.plan, sink);
     return { command: spec.name, result: byService === null ? pending : { ...pending, reply: withRecordedIn(pending.reply, byService) } };
+  }
+
+  /**
+   * The private prompt a typed command needs before it can run (its secret params), or null. Nothing
+   * is recorded: a command that is refused (unknown, bad arguments, no access) is left to dispatch,
+   * which says so and records it.
+   */
+  secretPrompt(inv: Invocation): SecretPrompt | null {
+    if (inv.secrets !== undefined || inv.input.kind === 'action') return null;
+    try {
+      const input = inv.input;
+      const parsed = input.kind === 'text' ? parseCommandText(input.text) : null;
+      const spec = this.ports.registry.get(parsed ? parsed.command : input.kind === 'options' ? input.command : '');
+      if (!spec?.secretPrompt || authorize(this.config, inv, spec)) return null;
+      const raw = parsed ? rawArgsFromText(spec, parsed) : input.kind === 'options' ? input.args : {};
+      const text = input.kind === 'text' ? input.text : textFromRawArgs(spec, raw);
+      return spec.secretPrompt(validateArgs(spec, raw), this.config, text);
+    } catch (err) {
+      if (err instanceof ParseError || err instanceof ArgsError) return null;
+      throw err;
+    }
   }
 
   /** An entered incident that does not exist: nothing runs, and the refusal is recorded like any other. */

@@ -3,6 +3,7 @@ import type { FinalStatus } from './outcome.js';
 import type { Placement } from './placement.js';
 import type { Reply } from './reply.js';
 import type { RawArgs } from './params.js';
+import type { SecretPrompt } from './secret-prompt.js';
 
 export type InvocationInput =
   | { kind: 'text'; text: string }
@@ -26,6 +27,11 @@ export interface Invocation {
   enteredIncidentId?: string;
   /** The service the request acts on (attribution.ts serviceOf), set by the dispatcher; recorded for /timeline SERVICE. */
   service?: string | null;
+  /**
+   * Secret params given privately (a Slack or Discord modal, `firebreak run --secret`), by name:
+   * never part of the text, never recorded; the command takes them from its context.
+   */
+  secrets?: ReadonlyMap<string, string>;
 }
 
 export interface ReplySink {
@@ -46,6 +52,11 @@ export interface DispatchResult {
 /** What a platform hands its invocations to: the Dispatcher, whatever ports it was built with. */
 export interface InvocationDispatcher {
   dispatch(inv: Invocation, sink?: ReplySink): Promise<DispatchResult>;
+  /**
+   * The secrets this typed command needs asked for privately first (a modal, a hidden prompt), or
+   * null: then dispatch it as it is. Pure and quick, so a platform can ask before it acknowledges.
+   */
+  secretPrompt?(inv: Invocation): SecretPrompt | null;
 }
 
 export const noSink: ReplySink = { progress: async () => {} };

@@ -85,6 +85,10 @@ export interface Coordination {
   readonly kind: 'redis' | 'memory';
   /** True for the first caller with this key within ttl; false for every repeat (retries, double clicks). */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Keeps a short-lived value (a secret's key until Confirm) for ttl; never written to the store. */
+  hold(key: string, value: string, ttlMs: number): Promise<void>;
+  /** The held value, removed as it is read (one use); null when it expired or never was. */
+  takeHeld(key: string): Promise<string | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -46,8 +46,12 @@ const MIN_SECRET_LENGTH = 4;
 /** A name is a whole word: what precedes it is not a character a config name may contain. */
 const NAME_CHAR = /[A-Za-z0-9_.-]/;
 
+/** How many secrets given at run time (secret params) one process keeps masking; the oldest go first. */
+const MAX_LEARNED = 1000;
+
 export class Redactor {
-  private readonly values: string[];
+  private values: string[];
+  private readonly learned: string[] = [];
   private readonly names: ReadonlySet<string>;
 
   /**
@@ -127,6 +131,18 @@ export class Redactor {
     }
     seen.delete(value); // a value shared by two branches is not a cycle
     return out as T;
+  }
+
+  /**
+   * Masks these from now on, in this redactor and so in every sink that shares it (logs, replies,
+   * the timeline): a secret param given in a modal, or one typed in the channel by mistake.
+   */
+  learn(secrets: readonly string[]): void {
+    const fresh = secrets.filter((v) => v.length >= MIN_SECRET_LENGTH && !this.values.includes(v));
+    if (fresh.length === 0) return;
+    this.learned.push(...fresh);
+    const dropped = this.learned.length > MAX_LEARNED ? this.learned.splice(0, this.learned.length - MAX_LEARNED) : [];
+    this.values = [...this.values.filter((v) => !dropped.includes(v)), ...fresh].sort((a, b) => b.length - a.length);
   }
 
   withValues(more: readonly string[]): Redactor {

@@ -5,6 +5,7 @@ import type { Outcome, PlannedStep, JsonValue } from './outcome.js';
 import type { Reply } from './reply.js';
 import type { CorePorts } from './services.js';
 import type { TimelineKind } from './timeline.js';
+import type { SecretPrompt } from './secret-prompt.js';
 
 export { resolveBound, type ParamBound, type ParamSpec, type RawArgs, type SubcommandSpec } from './params.js';
 
@@ -31,6 +32,8 @@ export interface CommandContext<P extends CorePorts = CorePorts> {
    * /scale step go below replicas.min. Absent for anything typed or clicked.
    */
   readonly procedureStep?: ProcedureStepOptions;
+  /** Secret params given privately with this invocation (see Invocation.secrets); empty when none. */
+  readonly secrets: ReadonlyMap<string, string>;
   hasRole(role: string): boolean;
   /** Replaces the message the user sees (in place where the platform can). */
   progress(reply: Reply): Promise<void>;
@@ -57,6 +60,11 @@ export interface CommandSpec<A = unknown, P extends CorePorts = CorePorts> exten
    * (a read-only `/run` action).
    */
   serviceOf?: (args: A, config: FirebreakConfig) => string | null;
+  /**
+   * The secrets this invocation needs asked for privately before it is dispatched (a modal), or
+   * null. Pure and quick: platforms call it within their 3 s, before acknowledging.
+   */
+  secretPrompt?: (args: A, config: FirebreakConfig, commandText: string) => SecretPrompt | null;
 }
 
 /** Erases the args type so specs of different commands share one registry. */

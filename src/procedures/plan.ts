@@ -6,7 +6,9 @@ import type { Outcome, PlannedStep } from '../core/outcome.js';
 import type { PipelinePorts } from '../core/pipeline-ports.js';
 import { planCommand, type StepCaller } from './command-steps.js';
 import type { ProcedureRun, RunStep } from './model.js';
-import { checkParams, fill } from './params.js';
+import { fillStep, procedureOwner } from './params.js';
+import { parseParams } from '../core/action-params.js';
+import type { ActionParamValues } from '../core/ports.js';
 import type { ProceduresPorts } from './ports.js';
 import { stepWhat } from './card.js';
 import { displayArgv } from '../core/argv-display.js';
@@ -31,7 +33,7 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
   words: readonly string[],
   who: StepCaller,
 ): Promise<Outcome> {
-  const checked = checkParams(name, p, words);
+  const checked = parseParams(procedureOwner(name, p), words, { oneWord: true });
   if (!checked.ok) return invalid(`/procedure ${name}: invalid params`, checked.message);
   const planned = await planRun(config, ports, name, p, checked.values, who);
   if (!('run' in planned)) return planned;
@@ -49,10 +51,11 @@ export async function planRun<P extends ProceduresPorts & PipelinePorts<P>>(
   ports: P,
   name: string,
   p: ProcedureConfig,
-  values: Record<string, string>,
+  typed: ActionParamValues,
   who: StepCaller,
   opts: { bySystem?: boolean } = {},
 ): Promise<{ run: ProcedureRun; secondPerson: boolean } | Outcome> {
+  const values = Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, String(v)]));
   const leases = new Set<string>();
   let secondPerson = false;
   const planList = async (list: ProcedureStepConfig[], what: string): Promise<RunStep[] | Outcome> => {
@@ -64,7 +67,7 @@ export async function planRun<P extends ProceduresPorts & PipelinePorts<P>>(
         out.push(step);
         continue;
       }
-      const text = fill(s.run, values);
+      const text = fillStep(s.run, p, typed);
       const planned = await planCommand(config, ports, text, who, { belowMin: s.below_min, bySystem: opts.bySystem ?? false });
       if (planned.kind === 'invalid') return invalid(`/procedure ${name}: ${what} ${i + 1} is invalid`, `${what} ${i + 1}: ${planned.message} Nothing was run.`);
       const step: RunStep = { ...base, kind: 'run', text, label: label(s, text) };

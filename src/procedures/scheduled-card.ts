@@ -4,7 +4,8 @@ import { confirmationCard } from '../core/confirmation-card.js';
 import type { Actor } from '../core/identity.js';
 import type { PipelinePorts } from '../core/pipeline-ports.js';
 import type { Reply } from '../core/reply.js';
-import { checkParams } from './params.js';
+import { parseParams } from '../core/action-params.js';
+import { procedureOwner } from './params.js';
 import { planRun, runPlan } from './plan.js';
 import type { ProceduresPorts } from './ports.js';
 import { systemChannel } from './unattended-run.js';
@@ -26,7 +27,7 @@ export async function postScheduledConfirmation<P extends ProceduresPorts & Pipe
   const name = req.procedure;
   const p = Object.hasOwn(config.procedures, name) ? config.procedures[name] : undefined;
   if (!p) return { kind: 'refused', reply: { title: `Procedure ${name} is not configured`, status: 'error', text: `There is no procedure "${name}" in the config. Nothing was run.` } };
-  const checked = checkParams(name, p, []);
+  const checked = parseParams(procedureOwner(name, p), [], { oneWord: true });
   if (!checked.ok) return { kind: 'refused', reply: { title: `Scheduled procedure ${name}: no card`, status: 'error', text: checked.message } };
   const channel = systemChannel(config);
   const invocationId = randomUUID();

@@ -6,7 +6,8 @@ import type { PipelinePorts } from '../core/pipeline-ports.js';
 import { showMessage } from '../core/posted-messages.js';
 import type { Reply } from '../core/reply.js';
 import { isFinished, type ProcedureRun } from './model.js';
-import { checkParams } from './params.js';
+import { parseParams } from '../core/action-params.js';
+import { procedureOwner } from './params.js';
 import { planRun } from './plan.js';
 import type { ProceduresPorts } from './ports.js';
 import { firstNotReadOnlyStep, type NotReadOnlyStep } from './read-only.js';
@@ -53,7 +54,7 @@ export async function runUnattended<P extends ProceduresPorts & PipelinePorts<P>
   if (!p) return { kind: 'refused', reply: { title: `Procedure ${name} is not configured`, status: 'error', text: `There is no procedure "${name}" in the config. Nothing was run.` } };
   const step = firstNotReadOnlyStep(config, p, ports.registry);
   if (step) return { kind: 'not-read-only', step };
-  const checked = checkParams(name, p, []);
+  const checked = parseParams(procedureOwner(name, p), [], { oneWord: true });
   if (!checked.ok) return { kind: 'refused', reply: { title: `Procedure ${name} was not run`, status: 'error', text: checked.message } };
   const who = { actor: req.actor, channel: req.channel ?? systemChannel(config), invocationId: randomUUID(), incidentId: req.incidentId ?? null };
   const planned = await planRun(config, ports, name, p, checked.values, who, { bySystem: true });

@@ -360,6 +360,8 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     const down: Coordination = {
       kind: 'redis',
       claimOnce: () => Promise.reject(new Error('Redis at 127.0.0.1:6379 is unreachable: connect ECONNREFUSED 127.0.0.1:6379')),
+      hold: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+      takeHeld: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
       ping: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
       close: () => Promise.resolve(),
     };

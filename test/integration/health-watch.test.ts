@@ -134,7 +134,7 @@ describe('health watch', () => {
     expect(hits).toBe(1);
 
     // Redis down: each replica's claim fails, so both probe the next interval.
-    const down = { kind: 'redis' as const, claimOnce: () => Promise.reject(new Error('Redis at 127.0.0.1:6390 is unreachable: connect ECONNREFUSED')), ping: async () => {}, close: async () => {} };
+    const down = { kind: 'redis' as const, claimOnce: () => Promise.reject(new Error('Redis at 127.0.0.1:6390 is unreachable: connect ECONNREFUSED')), hold: async () => {}, takeHeld: async () => null, ping: async () => {}, close: async () => {} };
     clock.t += INTERVAL_MS;
     const [c, d] = [replica(clock, sent, down), replica(clock, sent, down)];
     hits = 0;

@@ -364,7 +364,7 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
   const badInputs: [string, string, string][] = [
     ['unknown action', '/run nope', 'There is no action "nope". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, bad-sql, failing-tool, quick-reset, admin-only.'],
     ['inherited property as action', '/run constructor', 'There is no action "constructor". Actions: reset-circuit, switch-model, lookup, reset-model, slow-reset, closed-port, echo-tool, tool-secret, env-tool, bad-sql, failing-tool, quick-reset, admin-only.'],
-    ['missing required param', '/run reset-circuit', `reset-circuit needs provider. ${usageReset}`],
+    ['missing required param', '/run reset-circuit', `reset-circuit needs provider=…. ${usageReset}`],
     ['enum value not allowed', '/run reset-circuit provider=azure', `provider must be one of openai, anthropic; got "azure". ${usageReset}`],
     ['shell text in an enum', '/run reset-circuit "provider=openai; rm -rf /"', `provider must be one of openai, anthropic; got "openai; rm -rf /". ${usageReset}`],
     ['unknown param', '/run reset-circuit provider=openai region=eu', `reset-circuit has no param "region"; its params are provider. ${usageReset}`],

@@ -86,7 +86,7 @@ describe('actions: config checked at load time', () => {
       name: 'unknown param type',
       yaml: 'actions:\n  a:\n    params: { f: { type: float } }\n    argv: [tool]',
       path: 'actions.a.params.f.type',
-      message: 'must be one of: enum, int, string',
+      message: 'must be one of: enum, int, string, bool',
     },
   ];
 

@@ -47,6 +47,8 @@ export const remoteRequestSchema = z.object({
   /** The posted message whose button was pressed: placement updates it (or threads under it) for everyone. */
   messageId: z.string().min(1).max(40).optional(),
   yes: z.boolean().default(false),
+  /** Secret params (`firebreak run --secret NAME=ENV_VAR`): passed beside the text, never in it. */
+  secrets: z.record(z.string().max(64), z.string().max(4000)).optional(),
   /** The incident entered (`firebreak run --incident`, the console's `/incident use`): the dispatcher checks it exists. */
   incident: z.string().min(1).max(40).optional(),
 });
@@ -147,6 +149,7 @@ export function registerRemoteConsole(
         channel,
         input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
         autoConfirm: r.yes,
+        ...(r.secrets ? { secrets: new Map(Object.entries(r.secrets)) } : {}),
         ...(r.incident !== undefined ? { enteredIncidentId: r.incident } : {}),
       });
       if (r.actionId !== undefined && r.messageId !== undefined) {

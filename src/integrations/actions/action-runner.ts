@@ -2,7 +2,7 @@ import type { ActionRequest, ActionResult, ActionRunner } from '../../core/ports
 import { excerpt } from '../../core/redact.js';
 import { applyOutputFilters, compileOutputFilters, excerptStart } from '../../core/output-filters.js';
 import { describeArgvFailure, runArgv } from '../commands/run-argv.js';
-import { fillActionArgv, fillHttpRequest, UnsafeParamError, type FilledHttpRequest } from './fill-action.js';
+import { fillActionArgv, fillActionEnv, fillHttpRequest, UnsafeParamError, type FilledHttpRequest } from './fill-action.js';
 import { performHttpAction } from './http-action.js';
 
 /** What chat shows and the timeline keeps of an action's output. */
@@ -44,7 +44,7 @@ export class ConfiguredActionRunner implements ActionRunner {
       }
       return performHttpAction(filled, { timeoutMs, expectStatus: req.action.http.expect_status, ...(filter ? { filter } : {}) });
     }
-    const r = await runArgv(fillActionArgv(req.action, req.values), { timeoutMs, env: { ...req.action.env }, signal: req.signal });
+    const r = await runArgv(fillActionArgv(req.action, req.values), { timeoutMs, env: fillActionEnv(req.action, req.values, req.secrets), signal: req.signal });
     // An exit code the action expects (grep's 1: nothing found) is an answer, not a failure.
     const expected = r.exitCode !== null && req.action.expect_exit.includes(r.exitCode) && !r.timedOut && !r.notFound;
     const problem = expected ? null : describeArgvFailure(r, timeoutMs);

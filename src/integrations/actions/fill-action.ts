@@ -1,6 +1,7 @@
 import type { ActionConfig } from '../../config/schema.js';
 import type { ActionParamValues } from '../../core/ports.js';
 import { fillTemplateString, placeholders } from '../commands/fill-argv.js';
+import { paramText } from '../../core/action-params.js';
 
 type HttpTemplate = NonNullable<ActionConfig['http']>;
 
@@ -25,13 +26,26 @@ const WHOLE_PLACEHOLDER = /^\{([a-z_][a-z0-9_-]*)\}$/i;
  */
 function textValues(action: ActionConfig, values: ActionParamValues, encode: (s: string) => string = (s) => s): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name of Object.keys(action.params)) out[name] = Object.hasOwn(values, name) ? encode(String(values[name])) : '';
+  for (const [name, p] of Object.entries(action.params)) out[name] = Object.hasOwn(values, name) ? encode(paramText(p, values[name])) : '';
   return out;
 }
 
+/** An element that is only `{name}` of an absent optional param, or of a bool that renders nothing (false, with a flag). */
 function isAbsent(action: ActionConfig, values: ActionParamValues, template: string): boolean {
   const m = WHOLE_PLACEHOLDER.exec(template);
-  return !!m && Object.hasOwn(action.params, m[1]!) && !Object.hasOwn(values, m[1]!);
+  if (!m || !Object.hasOwn(action.params, m[1]!)) return false;
+  return !Object.hasOwn(values, m[1]!) || paramText(action.params[m[1]!], values[m[1]!]) === '';
+}
+
+/**
+ * The action's `env:` with `{param}` filled: the one place a secret param reaches the tool (argv is
+ * shown on cards and in `ps`; config load refuses a secret there).
+ */
+export function fillActionEnv(action: ActionConfig, values: ActionParamValues, secrets: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const strings = { ...textValues(action, values), ...secrets };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(action.env)) out[k] = fillTemplateString(v, strings);
+  return out;
 }
 
 /** argv elements stay one argument each; an element that is only an absent optional param is left out. */
