@@ -10,6 +10,9 @@ import { parseDocument } from 'yaml';
 import type { DispatchResult } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
 import type { App } from '../../src/main.js';
+import type { Db } from '../../src/store/db.js';
+import { migrate } from '../../src/store/migrate.js';
+import { openPglite } from '../../src/store/pglite-db.js';
 import { startFakeKube, type FakeKube } from '../fakes/kube-apiserver.js';
 import { startFakeS3, type FakeS3 } from '../fakes/s3-server.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
@@ -58,6 +61,8 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
   let kube: FakeKube;
   let s3: FakeS3;
   const dbs: Awaited<ReturnType<typeof createTestDatabase>>[] = [];
+  // One embedded store for the five apps (one after another): opening and migrating PGlite is most of an app's start.
+  let store: Db;
 
   /** What the recording tool was called with, one "program args…" line per call. */
   const calls = (): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as string[]).join(' ')) : []);
@@ -72,6 +77,8 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
   };
 
   beforeAll(async () => {
+    store = await openPglite();
+    await migrate(store);
     mkdirSync(bin);
     shim('railway');
     shim('smoke-tests', 'echo "12 passed, 0 failed"');
@@ -110,6 +117,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     else process.env.KUBECONFIG = saved.KUBECONFIG;
     await kube?.close();
     await s3?.close();
+    await store?.close();
     http?.close();
     for (const d of dbs) await d.drop();
     rmSync(dir, { recursive: true, force: true });
@@ -137,7 +145,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     const doc = parseDocument(text(file));
     doc.set('roles', { responders: ['console:alice', 'console:bob'], admins: ['console:alice', 'console:bob'] });
     const yaml = doc.toString();
-    return testApp(yaml, { env: envFor(yaml, { MINIO_ACCESS_KEY: 'S3RVER', MINIO_SECRET_KEY: 'S3RVER', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', KUBE_CONTEXT: 'fake', ...given }) });
+    return testApp(yaml, { db: store, env: envFor(yaml, { MINIO_ACCESS_KEY: 'S3RVER', MINIO_SECRET_KEY: 'S3RVER', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', KUBE_CONTEXT: 'fake', ...given }) });
   }
 
   const dispatch = (app: App, actor: Actor, input: { kind: 'text'; text: string } | { kind: 'action'; actionId: string }) => app.dispatcher.dispatch({ actor, channel: consoleChan, input });
