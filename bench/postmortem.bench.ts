@@ -41,6 +41,7 @@ function makeInput(n: number): DraftInput {
       id,
       at: new Date(start + id * 1000),
       incidentId: 'INC-1',
+      service: null,
       channel,
       command: null,
       text: null,

@@ -17,7 +17,6 @@ import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
 import { incidentButtons } from './incidents/buttons/index.js';
 import { procedureButtons } from './procedures/buttons/index.js';
-import { markInterruptedRuns } from './procedures/sweep.js';
 import { checkProcedureCommands } from './app/procedure-commands.js';
 import { SqlProcedureRunRepository } from './store/procedure-run-repository.js';
 import { reminderPolicy } from './incidents/reminder-policy.js';
@@ -34,7 +33,9 @@ import { slackPlatform } from './chat/slack/platform.js';
 import type { PlatformModule, StartedPlatform } from './chat/platform-module.js';
 import type { PlatformId } from './config/platforms.js';
 import { LOOPBACK_ONLY_WARNING, registerAlertWebhooks } from './http/alert-webhooks.js';
-import { registerCoreRoutes } from './http/core-routes.js';
+import { registerCoreRoutes, runReadiness, type Readiness } from './http/core-routes.js';
+import { HeartbeatScheduler } from './scheduler/heartbeat.js';
+import { pingHeartbeat } from './integrations/heartbeat/ping.js';
 import { PromMetrics } from './http/metrics.js';
 import { Router } from './http/router.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
@@ -48,10 +49,14 @@ import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
 import { BackgroundWorkers } from './scheduler/workers.js';
+import { ProcedureRunSweeper } from './scheduler/procedure-run-sweeper.js';
 import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
 import { HealthWatch, healthWatchConfigured } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
+import type { AlertNotification } from './alerts/model.js';
 import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
+import { SqlWatchdogRepository } from './store/watchdog-repository.js';
+import { WatchdogWatch, pipelineSilentSince } from './alerts/watchdog.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
 import { SqlConfirmationRepository } from './store/confirmation-repository.js';
@@ -195,6 +200,7 @@ export async function buildApp(
     messageRefs: new SqlMessageRefRepository(db),
     procedureRuns: new SqlProcedureRunRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
+    ...(loaded.config.alerts.watchdog ? { watchdog: new SqlWatchdogRepository(db) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
@@ -209,6 +215,7 @@ export async function buildApp(
   const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
+  if (loaded.config.alerts.watchdog) metrics.observeWatchdog(() => new SqlWatchdogRepository(db).lastSeen());
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);
   return {
     runtime,
@@ -259,26 +266,34 @@ export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {})
 export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger } = {}): Promise<Running> {
   // `logger` is a test knob (to read what was logged); it must mask like createLogger does.
   const app = await buildApp(runtime, loaded, opts.logger ? { logger: opts.logger } : {});
-  // Procedure runs whose step was executing on a process that is gone: outcome unknown, the card asks.
-  await markInterruptedRuns({ procedureRuns: app.ports.procedureRuns, leases: app.ports.leases, logger: app.logger }).catch((err: unknown) =>
-    app.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not check for interrupted procedure runs'),
-  );
   const router = new Router();
   // From the first signal until exit: /readyz answers 503 so no new work is sent here during the drain.
   let shuttingDown = false;
-  registerCoreRoutes(router, {
-    shuttingDown: () => shuttingDown,
-    metrics: app.metrics,
-    readiness: [
-      { name: 'store', check: async () => void (await app.db.query('SELECT 1')) },
-      ...(runtime.redisUrl ? [{ name: 'redis', check: () => app.coordination.ping() }] : []),
-    ],
-  });
+  const platforms = new Map<PlatformId, StartedPlatform>();
+  const alertOutbox = buildAlertOutboxWorker(app);
+  // What /readyz checks, and what the heartbeat (alerts.heartbeat) pings only while it all passes.
+  const readiness: Readiness[] = [
+    { name: 'store', check: async () => void (await app.db.query('SELECT 1')) },
+    ...(runtime.redisUrl ? [{ name: 'redis', check: () => app.coordination.ping() }] : []),
+    {
+      name: 'chat',
+      check: async () => {
+        const missing = CHAT_PLATFORM_MODULES.filter((m) => m.enabled(runtime) && !platforms.has(m.id)).map((m) => m.id);
+        if (missing.length > 0) throw new Error(`configured but not started: ${missing.join(', ')}`);
+      },
+    },
+    {
+      name: 'alert outbox',
+      check: async () => {
+        const problem = alertOutbox.problem();
+        if (problem) throw new Error(problem);
+      },
+    },
+  ];
+  registerCoreRoutes(router, { shuttingDown: () => shuttingDown, metrics: app.metrics, readiness });
   const closers: (() => Promise<void> | void)[] = [];
   let http: RunningServer;
-  const platforms = new Map<PlatformId, StartedPlatform>();
   let loopbackOnly = false;
-  const alertOutbox = buildAlertOutboxWorker(app);
   let workers: BackgroundWorkers;
   try {
     registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger, redactor: app.ports.redactor });
@@ -299,6 +314,12 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     // The background workers: every replica runs each of them, and each piece of their work is
     // claimed once across replicas. Started in this order; stopped in reverse after the step drain
     // and before the chat platforms drain, within one deadline (src/scheduler/workers.ts).
+    const ingestAndPoke = async (n: AlertNotification) => {
+      const result = await ingestNotification(app.ports, loaded.config, n);
+      if (result.stored) alertOutbox.poke();
+      return result;
+    };
+    const watchdogStore = app.ports.watchdog;
     workers = new BackgroundWorkers(
       [
         // Each backup slot is claimed once through the coordination (Redis with REDIS_URL); its
@@ -315,11 +336,26 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
                 logger: app.logger,
                 redactor: app.ports.redactor,
                 store: new SqlHealthWatchRepository(app.db),
-                ingest: async (n) => {
-                  const result = await ingestNotification(app.ports, loaded.config, n);
-                  if (result.stored) alertOutbox.poke();
-                  return result;
+                ingest: ingestAndPoke,
+                ...(watchdogStore ? { pipelineSilentSince: () => pipelineSilentSince(loaded.config, watchdogStore) } : {}),
+              }),
+            ]
+          : []),
+        // The Watchdog's absence is claimed in the store, so its silent alert is raised once.
+        ...(watchdogStore ? [new WatchdogWatch(loaded.config, { store: watchdogStore, logger: app.logger, redactor: app.ports.redactor, ingest: ingestAndPoke })] : []),
+        // Each heartbeat slot is claimed once; it pings only while every readiness check passes.
+        ...(loaded.config.alerts.heartbeat
+          ? [
+              new HeartbeatScheduler(loaded.config, {
+                coordination: app.coordination,
+                healthy: async () => {
+                  if (shuttingDown) return { ok: false, failing: ['shutting down'] };
+                  const failing = (await runReadiness(readiness)).filter((r) => !r.ok).map((r) => `${r.name}: ${r.error ?? 'failing'}`);
+                  return failing.length === 0 ? { ok: true } : { ok: false, failing };
                 },
+                ping: pingHeartbeat,
+                logger: app.logger,
+                redactor: app.ports.redactor,
               }),
             ]
           : []),
@@ -328,6 +364,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         alertOutbox,
         // Each due incident reminder is claimed (and so sent) by one replica.
         new IncidentReminderScheduler(loaded.config, app.ports),
+        // Procedure runs whose process died (at start, then every 15 s): each marked interrupted by
+        // one replica, its card re-posted once through a stored message ref.
+        new ProcedureRunSweeper(loaded.config, app.ports),
       ],
       app.logger,
     );

@@ -44,6 +44,8 @@ export interface HealthWatchDeps {
   store: HealthWatchStore;
   /** The lead's ingestNotification(ports, config, n): stores it once and marks its card dirty. */
   ingest: (n: AlertNotification) => Promise<unknown>;
+  /** Since when the alert webhook path is silent (alerts.watchdog's alert is raised), else null. */
+  pipelineSilentSince?: () => Promise<Date | null>;
 }
 
 export type WatchTickOutcome = 'ran' | 'not-elected' | 'busy' | 'nothing-to-watch';
@@ -87,14 +89,16 @@ export function watchNotification(
   state: { firstFailureAt: Date; summary: string; failures: number },
   status: AlertStatus,
   at: Date,
-  opts: { intervalS: number; description?: string },
+  opts: { intervalS: number; description?: string; pipelineSilentSince?: Date | null },
 ): AlertNotification {
   const labels: Record<string, string> = { alertname: WATCH_ALERTNAME, check: t.name, ...(t.service ? { service: t.name } : {}), severity: 'critical' };
   const description =
     opts.description ??
     (status === 'firing'
       ? `${state.failures} consecutive failures since ${hhmm(state.firstFailureAt)} UTC (checked every ${opts.intervalS} s by Firebreak's health watch).`
-      : `Passing again at ${hhmm(at)} UTC.`);
+      : `Passing again at ${hhmm(at)} UTC.`) +
+    // Two silences at once: Prometheus' alerts may not be arriving either, so this may be all anyone hears.
+    (status === 'firing' && opts.pipelineSilentSince ? ` The alert webhook path is silent too: no Watchdog from Alertmanager since ${hhmm(opts.pipelineSilentSince)} UTC.` : '');
   const annotations = { summary: state.summary, description };
   return {
     source: 'watch',
@@ -208,7 +212,8 @@ export class HealthWatch implements BackgroundWorker {
     const intervalS = Math.round(this.intervalMs / 1000);
     if (!r.ok && !state.raised && state.failures >= this.config.alerts.watch.failure_threshold && state.firstFailureAt) {
       // Stored first, then marked: a failed ingest is tried again next interval (and deduplicated if it had landed).
-      await this.deps.ingest(watchNotification(t, { firstFailureAt: state.firstFailureAt, summary: r.detail, failures: state.failures }, 'firing', now, { intervalS }));
+      const silentSince = await this.deps.pipelineSilentSince?.().catch(() => null);
+      await this.deps.ingest(watchNotification(t, { firstFailureAt: state.firstFailureAt, summary: r.detail, failures: state.failures }, 'firing', now, { intervalS, pipelineSilentSince: silentSince ?? null }));
       await this.deps.store.setRaised(t.name, true);
       this.deps.logger.warn({ check: t.name, failures: state.failures }, `health watch: raised ${WATCH_ALERTNAME} for ${t.name}: ${r.detail}`);
       return 'raised';

@@ -98,6 +98,8 @@ export class OutboxWorker implements BackgroundWorker {
   private readonly stop$ = new AbortController();
   private wake$ = new AbortController();
   private loop: Promise<void> | null = null;
+  /** When this replica last read the outbox (or started): its health, for /readyz and the heartbeat. */
+  private lastReadAt: number | null = null;
   /** Problems already logged, so a loop that meets the same one every tick says it once. */
   private readonly reported = new Set<string>();
 
@@ -125,7 +127,20 @@ export class OutboxWorker implements BackgroundWorker {
 
   start(): void {
     if (this.loop) return;
+    this.lastReadAt = Date.now();
     this.loop = this.discover();
+  }
+
+  /**
+   * Null while the worker reads the outbox as it should; else why not, in a sentence (not started,
+   * stopped, or no successful read for 30 s or 10 polls, whichever is longer: the store is away).
+   */
+  problem(): string | null {
+    if (this.lastReadAt === null) return 'the alert outbox worker is not running';
+    if (this.stopping) return 'the alert outbox worker is stopping';
+    const staleMs = Math.max(30_000, this.o.pollMs * 10);
+    const since = Date.now() - this.lastReadAt;
+    return since > staleMs ? `the alert outbox has not been read for ${Math.round(since / 1000)} s` : null;
   }
 
   /** Look for work now (a webhook just stored something) instead of at the next poll. */
@@ -170,6 +185,7 @@ export class OutboxWorker implements BackgroundWorker {
           if (!this.lanes.has(laneKey(lane))) await this.tryLane(lane);
         }
         this.reported.delete('discover');
+        this.lastReadAt = Date.now();
       } catch (err) {
         this.warnOnce('discover', `The alert outbox could not be read (${this.redact(err)}); cards wait until it can.`);
       }

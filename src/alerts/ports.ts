@@ -1,6 +1,7 @@
 import type { CorePorts } from '../core/services.js';
 import type { AlertStore, IngestResult } from './alert-store.js';
 import type { SilencePort } from './silence-port.js';
+import type { WatchdogStore } from './watchdog.js';
 
 /** What the alerts room uses: the core's ports and its own store. */
 export interface AlertsPorts extends CorePorts {
@@ -13,4 +14,6 @@ export interface AlertsPorts extends CorePorts {
   alertReactions?: (result: IngestResult) => Promise<void>;
   /** Alertmanager's silences API; set when alerts.alertmanager_url is configured (the Silence button). */
   silences?: SilencePort;
+  /** The Watchdog's last arrival and the silent alert's claim; set when alerts.watchdog is configured. */
+  watchdog?: WatchdogStore;
 }

@@ -26,6 +26,7 @@ import { parsePerson, personName, plainText } from '../incidents/mentions.js';
 import { INCIDENT_STATUSES, parseSeverity, type Incident, type IncidentStatus } from '../incidents/model.js';
 import { formatUtc, severityLabel } from '../incidents/summary-card.js';
 import { timelineLine } from '../incidents/timeline-lines.js';
+import { draftEvents } from '../postmortems/draft-source.js';
 
 const MAX_TITLE = 150;
 const MAX_TEXT = 1500;
@@ -151,11 +152,14 @@ async function list(ctx: AppCommandContext): Promise<Outcome> {
 }
 
 async function timeline(ctx: AppCommandContext, i: Incident, count: number | undefined): Promise<Outcome> {
-  const events = await ctx.ports.timeline.list({ incidentId: i.id, limit: count ?? TIMELINE_DEFAULT, newest: true });
+  // The events the post-mortem is drafted from: the incident's own and its alert groups' (the alert
+  // that opened it was received before the incident existed, so its rows carry no incident id).
+  const all = await draftEvents(ctx.ports.timeline, i);
+  const events = all.slice(-(count ?? TIMELINE_DEFAULT));
   const reply: Reply = {
-    title: `${i.id} timeline (last ${events.length})`,
+    title: `${i.id} timeline (last ${events.length} of ${all.length})`,
     status: 'info',
-    text: events.length > 0 ? events.map(timelineLine).join('\n') : 'Nothing recorded yet.',
+    text: events.length > 0 ? events.map((e) => timelineLine(e)).join('\n') : 'Nothing recorded yet.',
     context: 'The post-mortem is drafted from the whole timeline.',
     ephemeral: true,
   };

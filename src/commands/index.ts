@@ -12,6 +12,7 @@ import { rollbackCommand } from './rollback.js';
 import { runCommand } from './run.js';
 import { scaleCommand } from './scale.js';
 import { statusCommand } from './status.js';
+import { timelineCommand } from './timeline.js';
 
 /** The explicit list of commands. Adding one: a file here, an entry below, and a manifest.yml entry. */
-export const commands: AnyCommandSpec<AppPorts>[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, logsCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand, procedureCommand];
+export const commands: AnyCommandSpec<AppPorts>[] = [healthCommand, helpCommand, runCommand, backupCommand, statusCommand, logsCommand, rollbackCommand, scaleCommand, restartCommand, alertsCommand, incidentCommand, procedureCommand, timelineCommand];

@@ -75,6 +75,32 @@ export const alertsSchema = z
       })
       .strict()
       .default({ enabled: true, interval_s: 60, failure_threshold: 3 }),
+    /**
+     * The dead man's switch: Alertmanager's always-firing alert (kube-prometheus calls it Watchdog)
+     * is swallowed while it keeps arriving; when none has arrived for expect_every_s × 2, Firebreak
+     * raises its own critical "Alerting pipeline silent" alert, resolved when it comes back.
+     */
+    watchdog: z
+      .object({
+        alertname: z.string().min(1).default('Watchdog'),
+        /** How often it arrives: Alertmanager's repeat_interval for its route (kube-prometheus: 5 min). */
+        expect_every_s: z.number().int().min(1).max(86_400).default(300),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Heartbeat out: `url` is pinged (GET) every `every_s` by one replica while this Firebreak is
+     * healthy (what /readyz checks: the store, Redis, the chat platforms, the alert outbox), so an
+     * external dead man's switch (healthchecks.io, a PagerDuty heartbeat) pages when it stops.
+     */
+    heartbeat: z
+      .object({
+        url: z.string().url(),
+        every_s: z.number().int().min(1).max(86_400).default(60),
+        timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
+      })
+      .strict()
+      .optional(),
     /** Per channel, at most this many group cards are posted or updated per minute; beyond it a storm digest is shown. */
     cards_per_minute: z.number().int().min(1).max(600).default(50),
   })

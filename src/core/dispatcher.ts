@@ -171,10 +171,11 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
       return { command: spec.name, result: await this.recorder.finish(invocationId, inv, spec.name, text, { status: 'invalid', reply }) };
     }
 
+    const service = serviceOf(spec, args, this.config);
+    if (service !== null) inv = { ...inv, service };
     // A mutating command on a service an open incident is about counts for that incident too, and says so.
     let byService: string | null = null;
     if (!inv.incidentId && spec.mutating) {
-      const service = serviceOf(spec, args, this.config);
       if (service !== null) byService = await this.attribution('service', () => this.ports.incidentAttribution.openByService(service));
       if (byService !== null) inv = { ...inv, incidentId: byService };
     }

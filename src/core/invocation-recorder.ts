@@ -71,6 +71,7 @@ export class InvocationRecorder {
     return {
       invocationId,
       incidentId: outcome.incidentId ?? inv.incidentId ?? null,
+      service: inv.service ?? null,
       kind: kindFor(outcome.status, opts.button ?? false),
       actor: inv.actor,
       channel: inv.channel,

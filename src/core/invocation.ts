@@ -24,6 +24,8 @@ export interface Invocation {
    * `/incident use`): it wins over every other rule; the dispatcher refuses one that does not exist.
    */
   enteredIncidentId?: string;
+  /** The service the request acts on (attribution.ts serviceOf), set by the dispatcher; recorded for /timeline SERVICE. */
+  service?: string | null;
 }
 
 export interface ReplySink {

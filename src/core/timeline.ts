@@ -64,6 +64,12 @@ export interface TimelineEventInput {
   /** Groups the events of one invocation (command → confirmation → run → result). */
   invocationId: string;
   incidentId?: string | null;
+  /**
+   * The service the event is about, when its request named one (a command's service argument, an
+   * alert group's service). One row per invocation is enough: /timeline SERVICE lists every event
+   * of an invocation that has it (see timeline-query.ts).
+   */
+  service?: string | null;
   kind: TimelineKind;
   actor: Actor;
   channel?: ChannelRef | null;
@@ -96,10 +102,36 @@ export interface TimelineFilter {
   newest?: boolean;
 }
 
+/** What /timeline asks for; the rules are in timeline-query.ts. */
+export interface TimelinePageQuery {
+  /**
+   * Only events about this service: every event of an invocation one of whose events carries the
+   * service (the command's row names the service its request acted on, an alert group's rows the
+   * group's service), so a confirmation, its run and its result come with the command.
+   */
+  service?: string;
+  /** Only events by this person: their id or their display name, any case. */
+  user?: string;
+  /** Only events at or after this time. */
+  since?: Date;
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
+
+export interface TimelinePage {
+  /** Newest first. */
+  events: TimelineEvent[];
+  /** Whether a next page exists. */
+  more: boolean;
+}
+
 /** Storage of timeline rows (src/store). Only the TimelineRecorder appends. */
 export interface TimelineRepository {
   append(event: TimelineEventInput): Promise<TimelineEvent>;
   list(filter?: TimelineFilter): Promise<TimelineEvent[]>;
+  /** One page of events across incidents, newest first (timeline-query.ts says which count). */
+  page(query: TimelinePageQuery): Promise<TimelinePage>;
 }
 
 /** The timeline as the rest of the code sees it: record (always redacted) and read. */
@@ -112,6 +144,7 @@ export interface Timeline {
    */
   recordOrKeep(event: TimelineEventInput): Promise<'recorded' | 'kept'>;
   list(filter?: TimelineFilter): Promise<TimelineEvent[]>;
+  page(query: TimelinePageQuery): Promise<TimelinePage>;
 }
 
 /** A console user named with `--as`: the OS account that really acted is kept with the event. */
@@ -166,5 +199,9 @@ export class TimelineRecorder implements Timeline {
 
   list(filter?: TimelineFilter): Promise<TimelineEvent[]> {
     return this.repo.list(filter);
+  }
+
+  page(query: TimelinePageQuery): Promise<TimelinePage> {
+    return this.repo.page(query);
   }
 }

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import { ingestNotification } from '../alerts/ingest.js';
 import type { AlertNotification } from '../alerts/model.js';
+import { interceptWatchdog } from '../alerts/watchdog.js';
 import { alertmanagerPayloadSchema, fromAlertmanager } from '../alerts/payloads/alertmanager.js';
 import { fromGrafana, grafanaPayloadSchema } from '../alerts/payloads/grafana.js';
 import type { FirebreakConfig } from '../config/schema.js';
@@ -98,8 +99,16 @@ export function registerAlertWebhooks(
     const notification = normalize(parsed.data);
     deps.metrics.alertsReceived(source, notification.alerts.length);
     try {
-      const result = await ingestNotification(deps.ports, deps.config, notification);
-      if (result.stored) deps.onStored?.();
+      const ingest = async (n: AlertNotification) => {
+        const r = await ingestNotification(deps.ports, deps.config, n);
+        if (r.stored) deps.onStored?.();
+        return r;
+      };
+      const watchdog = deps.ports.watchdog;
+      // The Watchdog gets no card: its arrival is noted (and a raised silent alert resolved), the rest goes on.
+      const rest = watchdog ? await interceptWatchdog(deps.config, { store: watchdog, logger: deps.logger, redactor: deps.ports.redactor, ingest }, notification, new Date()) : notification;
+      if (!rest) return json(200, { status: 'ok', stored: false, watchdog: true });
+      const result = await ingest(rest);
       return json(200, { status: 'ok', stored: result.stored, group: result.group.id });
     } catch (err) {
       const why = deps.ports.redactor.redact(err instanceof Error ? err.message : String(err));

@@ -11,6 +11,8 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   /** Read at each scrape from the store, so every replica reports the same number. */
   private firingGroups: (() => Promise<number>) | null = null;
   private readonly alerts: Counter<'source'>;
+  private watchdogSeen: (() => Promise<{ alertname: string; seconds: number }[]>) | null = null;
+  private readonly held: Counter<'reason'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -45,6 +47,28 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
       labelNames: ['source'],
       registers: [this.registry],
     });
+    this.held = new Counter({
+      name: 'firebreak_alerts_held_total',
+      help: 'Alert groups whose escalation, paging and incident were held back, by reason (maintenance: a maintenance window of their service)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    const watchdog = () => this.watchdogSeen;
+    new Gauge({
+      name: 'firebreak_watchdog_last_seen_seconds',
+      help: "When alerts.watchdog's always-firing alert last reached Firebreak (Unix seconds; when watching began, before the first one), by alertname",
+      labelNames: ['alertname'],
+      registers: [this.registry],
+      async collect() {
+        const read = watchdog();
+        if (!read) return;
+        try {
+          for (const w of await read()) this.set({ alertname: w.alertname }, w.seconds);
+        } catch {
+          /* kept */
+        }
+      },
+    });
     const firing = () => this.firingGroups;
     new Gauge({
       name: 'firebreak_alert_groups_firing',
@@ -61,6 +85,16 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
         }
       },
     });
+  }
+
+  /** Read at each scrape from the store (migration 160), so every replica reports the same time. */
+  observeWatchdog(read: () => Promise<{ alertname: string; seconds: number }[]>): void {
+    this.watchdogSeen = read;
+  }
+
+  /** An alert held back from escalation, paging or an incident: `reason` is "maintenance". */
+  alertHeld(reason: string): void {
+    this.held.inc({ reason });
   }
 
   chatMessage(platform: string, op: 'post' | 'update' | 'skip'): void {

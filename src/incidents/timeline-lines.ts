@@ -19,8 +19,13 @@ function what(e: TimelineEvent): string {
   }
 }
 
-/** `14:02:07 alice · incident.status · INC-3 investigating → identified` (UTC), for /incident timeline. */
-export function timelineLine(e: TimelineEvent): string {
-  const line = `${e.at.toISOString().slice(11, 19)} ${e.actor.name} · ${e.kind} · ${what(e)}`.replace(/\s+/g, ' ').trim();
+/**
+ * `14:02:07 alice · incident.status · INC-3 investigating → identified` (UTC), for /incident timeline.
+ * With `date` (for /timeline, across days and incidents): the date first and the incident last.
+ */
+export function timelineLine(e: TimelineEvent, opts: { date?: boolean } = {}): string {
+  const at = opts.date ? e.at.toISOString().slice(0, 19).replace('T', ' ') : e.at.toISOString().slice(11, 19);
+  const where = opts.date && e.incidentId && !what(e).includes(e.incidentId) ? ` · ${e.incidentId}` : '';
+  const line = `${at} ${e.actor.name} · ${e.kind} · ${what(e)}${where}`.replace(/\s+/g, ' ').trim();
   return cut(line, MAX_LINE);
 }

@@ -282,7 +282,8 @@ function describe(e: TimelineEvent, incident: Incident, runOf: ReadonlyMap<strin
   }
 }
 
-function timelineSection(input: DraftInput, runs: readonly Run[], runOf: ReadonlyMap<string, number>): Block[] {
+/** The Timeline section, and how many rows its table has (the draft's first line counts them). */
+function timelineSection(input: DraftInput, runs: readonly Run[], runOf: ReadonlyMap<string, number>): { blocks: Block[]; rows: number; progress: number } {
   const rows: string[][] = [];
   let progress = 0;
   for (const e of input.events) {
@@ -298,11 +299,11 @@ function timelineSection(input: DraftInput, runs: readonly Run[], runOf: Readonl
   const blocks: Block[] = [{ type: 'heading', level: 2, text: 'Timeline' }];
   if (rows.length === 0) {
     blocks.push({ type: 'paragraph', content: ['Nothing was recorded on this incident\'s timeline.'] });
-    return blocks;
+    return { blocks, rows: 0, progress };
   }
   blocks.push({ type: 'table', header: ['time (UTC)', 'who', 'what'], rows });
   if (progress > 0 && runs.length > 0) blocks.push({ type: 'paragraph', content: [`${progress} progress line${progress === 1 ? '' : 's'} are shown with their runs under "What we ran".`] });
-  return blocks;
+  return { blocks, rows: rows.length, progress };
 }
 
 function participants(input: DraftInput): Block[] {
@@ -350,8 +351,11 @@ export function draftDocument(input: DraftInput): DraftDocument {
   const { incident } = input;
   const kt = keyTimes(input);
   const { runs, runOf } = collectRuns(input.events);
+  const tl = timelineSection(input, runs, runOf);
+  // The count is the Timeline table's rows, so a reader who counts them finds the same number.
+  const counted = `${tl.rows} event${tl.rows === 1 ? '' : 's'}${tl.progress > 0 && runs.length > 0 ? `, and ${tl.progress} progress line${tl.progress === 1 ? '' : 's'} shown with their runs` : ''}`;
   const intro: Inline[] = [
-    `Drafted by Firebreak from the incident's timeline (${input.events.length} event${input.events.length === 1 ? '' : 's'}) at ${utc(input.now)} UTC. Everything above "Impact" comes from the record; the sections from "Impact" on are for people to write.`,
+    `Drafted by Firebreak from the incident's timeline (${counted}) at ${utc(input.now)} UTC. Everything above "Impact" comes from the record; the sections from "Impact" on are for people to write.`,
   ];
   if (input.draftUrl) intro.push(' Latest draft: ', { link: input.draftUrl, text: `${incident.id} post-mortem draft` }, '.');
   const blocks: Block[] = [
@@ -361,7 +365,7 @@ export function draftDocument(input: DraftInput): DraftDocument {
     ...keyTimesSection(kt),
     ...whatWeRan(runs),
     ...alertsSection(input.alerts, input.events),
-    ...timelineSection(input, runs, runOf),
+    ...tl.blocks,
     ...participants(input),
     ...actionItems(input),
   ];

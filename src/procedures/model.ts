@@ -60,6 +60,16 @@ export interface ProcedureRun {
   channel: ChannelRef;
   invocationId: string;
   incidentId: string | null;
+  /**
+   * Set by the sweep that marked the run interrupted: the message key of the card still to be
+   * posted (its old card lives in a message only the dead process knew). Cleared once posted.
+   */
+  repostCard?: string;
+  /**
+   * Started by the system, not a person (a schedule): who or what triggered it. Its steps are all
+   * read-only and run without the role checks a person's run has; the config scheduled them.
+   */
+  unattended?: { trigger: string };
   /** Bumped by every save: a press decides only against the version it read. */
   version: number;
 }

@@ -80,6 +80,8 @@ export async function pressProcedure<P extends ProceduresPorts & PipelinePorts<P
       next = { ...run, steps, status: 'running', current: run.current + 1 };
       break;
   }
+  // Decided by a press: a card the sweep still meant to post would show a state that is gone.
+  next = { ...next, repostCard: undefined };
   // The services again (a failed or waiting run keeps them only as long as a confirmation waits).
   const held = await holdRunLeases(ports.leases, run);
   if (!held.held) return alreadyRunning(held.heldBy, null);

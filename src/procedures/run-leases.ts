@@ -2,8 +2,15 @@ import { keepLeaseAlive, releaseLease } from '../core/lease-keeper.js';
 import type { LeaseInfo, LeaseRepository, Logger } from '../core/ports.js';
 import type { ProcedureRun } from './model.js';
 
-/** While this process runs steps: renewed every third of it; a dead process frees the services within a minute. */
-const RUN_LEASE_TTL_MS = 60_000;
+/**
+ * While this process runs steps: renewed every third of it (10 s). A dead process's run is seen by
+ * the sweep every replica runs (RUN_SWEEP_MS) at most this long after it died, so within a minute
+ * its card asks Retry / Skip / Abort and its services are free.
+ */
+export const RUN_LEASE_TTL_MS = 30_000;
+
+/** How often every replica looks for runs whose process is gone (src/scheduler/procedure-run-sweeper.ts). */
+export const RUN_SWEEP_MS = 15_000;
 
 /**
  * The run's own key besides its services': held by whichever process runs its steps, from before it

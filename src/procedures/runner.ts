@@ -12,7 +12,7 @@ import { procedureCard } from './card.js';
 import { planCommand, runCommand, type StepCaller } from './command-steps.js';
 import type { ProcedureRun, RunStep } from './model.js';
 import type { ProceduresPorts } from './ports.js';
-import { extendRunLeases, keepRunLeasesAlive, releaseRunLeases } from './run-leases.js';
+import { extendRunLeases, keepRunLeasesAlive, releaseRunLeases, RUN_LEASE_TTL_MS } from './run-leases.js';
 
 /** Where the runner works: the config, the ports, and the card's message (a press's or the confirmation's). */
 interface RunEnv<P extends ProceduresPorts & PipelinePorts<P>> {
@@ -30,7 +30,8 @@ interface StepResult {
   durationMs: number;
 }
 
-const STEP_LEASE_TTL_MS = 60_000;
+/** As short as the run's own lease: once the sweep marks a dead process's run, Retry finds the step free. */
+const STEP_LEASE_TTL_MS = RUN_LEASE_TTL_MS;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function procedureOf(config: FirebreakConfig, run: ProcedureRun): ProcedureConfig | undefined {

@@ -176,6 +176,7 @@ export class SqlAlertStore implements AlertStore {
       await this.recorder(new SqlTimelineRepository(q)).record({
         invocationId: `alert-group:${group.id}`,
         incidentId: group.incidentId,
+        service: group.service,
         kind: event.kind,
         actor: SYSTEM(n.source),
         text: event.text,
@@ -273,6 +274,7 @@ export class SqlAlertStore implements AlertStore {
     await this.recorder(new SqlTimelineRepository(q)).record({
       invocationId: `alert-group:${group.id}`,
       incidentId: group.incidentId,
+      service: group.service,
       kind,
       actor,
       text,

@@ -1,6 +1,7 @@
 import type { ChannelRef } from '../core/identity.js';
 import type { JsonValue } from '../core/outcome.js';
 import type { TimelineEvent, TimelineEventInput, TimelineFilter, TimelineRepository } from '../core/timeline.js';
+import { TIMELINE_HIDDEN_KINDS, type TimelinePage, type TimelinePageQuery } from '../core/timeline-query.js';
 import type { Queryable } from './db.js';
 
 interface Row {
@@ -8,6 +9,7 @@ interface Row {
   at: Date;
   invocation_id: string;
   incident_id: string | null;
+  service: string | null;
   kind: string;
   platform: string;
   actor_id: string;
@@ -31,6 +33,7 @@ function toEvent(r: Row): TimelineEvent {
     at: new Date(r.at),
     invocationId: r.invocation_id,
     incidentId: r.incident_id,
+    service: r.service ?? null,
     kind: r.kind,
     actor: { platform: r.platform, id: r.actor_id, name: r.actor_name },
     channel,
@@ -55,8 +58,8 @@ export class SqlTimelineRepository implements TimelineRepository {
     const rows = await this.db.query<Row>(
       `INSERT INTO timeline_events
         (invocation_id, incident_id, kind, platform, actor_id, actor_name, channel_id, channel_name,
-         command, text, argv, exit_code, outcome, output, duration_ms, detail, at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16, COALESCE($17::timestamptz, now()))
+         command, text, argv, exit_code, outcome, output, duration_ms, detail, at, service)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16, COALESCE($17::timestamptz, now()), $18)
        RETURNING *`,
       [
         e.invocationId,
@@ -76,6 +79,7 @@ export class SqlTimelineRepository implements TimelineRepository {
         e.durationMs == null ? null : Math.round(e.durationMs),
         JSON.stringify(e.detail ?? {}),
         e.at ?? null,
+        e.service ?? null,
       ],
     );
     return toEvent(rows[0] as Row);
@@ -99,5 +103,29 @@ export class SqlTimelineRepository implements TimelineRepository {
     );
     const events = rows.map(toEvent);
     return filter.newest ? events.reverse() : events;
+  }
+
+  /** The rules of core/timeline-query.ts (matchesTimelineQuery) in SQL, so a page reads only its rows. */
+  async page(q: TimelinePageQuery): Promise<TimelinePage> {
+    const params: unknown[] = [[...TIMELINE_HIDDEN_KINDS]];
+    const where = ['NOT (kind = ANY($1::text[]))'];
+    if (q.service !== undefined) {
+      params.push(q.service);
+      where.push(`invocation_id IN (SELECT invocation_id FROM timeline_events WHERE service = $${params.length})`);
+    }
+    if (q.user !== undefined) {
+      params.push(q.user.toLowerCase());
+      where.push(`(lower(actor_id) = $${params.length} OR lower(actor_name) = $${params.length})`);
+    }
+    if (q.since !== undefined) {
+      params.push(q.since);
+      where.push(`at >= $${params.length}`);
+    }
+    params.push(q.pageSize + 1, (q.page - 1) * q.pageSize);
+    const rows = await this.db.query<Row>(
+      `SELECT * FROM timeline_events WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+    return { events: rows.slice(0, q.pageSize).map(toEvent), more: rows.length > q.pageSize };
   }
 }

@@ -33,13 +33,21 @@ describe('HTTP server on PostgreSQL + Redis (production mode)', () => {
   });
 
   it('runs the background workers its config turns on, in start order: no escalation steps, so no escalation job', async () => {
-    expect(running.workers.names).toEqual(['backup schedule', 'health watch', 'alert outbox', 'incident reminders']);
+    expect(running.workers.names).toEqual(['backup schedule', 'health watch', 'alert outbox', 'incident reminders', 'procedure run sweep']);
   });
 
-  it('GET /readyz reports the store and Redis', async () => {
+  it('GET /readyz reports the store, Redis, the chat platforms and the alert outbox', async () => {
     const res = await fetch(`${base}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready', checks: [{ name: 'store', ok: true }, { name: 'redis', ok: true }] });
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: [
+        { name: 'store', ok: true },
+        { name: 'redis', ok: true },
+        { name: 'chat', ok: true },
+        { name: 'alert outbox', ok: true },
+      ],
+    });
   });
 
   it('GET /metrics counts commands by name and outcome, with durations and process metrics', async () => {

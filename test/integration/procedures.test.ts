@@ -7,7 +7,7 @@ import type { DispatchResult } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
 import type { Reply } from '../../src/core/reply.js';
 import type { App } from '../../src/main.js';
-import { markInterruptedRuns } from '../../src/procedures/sweep.js';
+import { markInterruptedRuns, sweepRuns } from '../../src/procedures/sweep.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
 
 const FAKE = resolve('test/fakes/append-argv.mjs');
@@ -277,7 +277,7 @@ procedures:
     expect(calls()).toEqual([]);
   });
 
-  it('a run whose process died mid-step is marked interrupted at start-up, and Retry picks it up', async () => {
+  it('a run whose process died mid-step is marked interrupted by the sweep, its card posted again once, and Retry picks it up', async () => {
     const card = await type(alice, '/procedure flaky');
     const run = (await app.ports.procedureRuns.withStatus(['pending'])).find((x) => x.invocationId === card.invocationId)!;
     expect(card.status).toBe('pending');
@@ -288,13 +288,21 @@ procedures:
     const liveRun = (await app.ports.procedureRuns.withStatus(['pending'])).find((x) => x.invocationId === live.invocationId)!;
     const liveSaved = (await app.ports.procedureRuns.save({ ...liveRun, status: 'running', confirmedBy: alice }))!;
     await app.ports.leases.acquire(`procedure-run:${liveRun.id}`, { id: liveRun.id, actorName: 'alice', description: 'procedure cycle' }, 60_000);
-    expect(await markInterruptedRuns({ procedureRuns: app.ports.procedureRuns, leases: app.ports.leases, logger: app.logger })).toEqual([run.id]);
+    expect((await markInterruptedRuns(app.ports)).map((r) => r.id)).toEqual([run.id]);
     expect((await app.ports.procedureRuns.get(liveRun.id))!.status).toBe('running');
     await app.ports.procedureRuns.save({ ...liveSaved, status: 'aborted' });
     await app.ports.leases.release(`procedure-run:${liveRun.id}`, liveRun.id);
     const after = (await app.ports.procedureRuns.get(run.id))!;
     expect(after.status).toBe('interrupted');
     expect(after.steps[0]!.state).toBe('interrupted');
+    // Its card is posted again, once, in the run's channel: the old one was the dead process's.
+    const since = await app.consoleMessages.currentVersion();
+    await sweepRuns(app.loaded.config, app.ports);
+    await sweepRuns(app.loaded.config, app.ports);
+    const reposted = (await app.consoleMessages.changesSince(since, 'alice')).messages.filter((m) => m.reply.title === 'Procedure flaky: step 1 of 2 was interrupted — outcome unknown');
+    expect(reposted).toHaveLength(1);
+    expect(reposted[0]!.reply.buttons!.map((b) => b.label)).toEqual(['Retry step', 'Skip step', 'Abort']);
+    expect((await app.ports.procedureRuns.get(run.id))!.repostCard).toBeUndefined();
     const retried = await press(bob, `procedure:retry:${run.id}:0`);
     expect(retried.reply.title).toBe('Procedure flaky: all 2 steps done');
     expect(calls()).toEqual(['scale litellm 3', 'scale litellm 4']);

@@ -14,6 +14,7 @@ import { Redactor } from '../../src/core/redact.js';
 import { TimelineRecorder, type TimelineEvent, type TimelineEventInput, type TimelineFilter, type TimelineRepository } from '../../src/core/timeline.js';
 import type { ActionItem, Incident } from '../../src/incidents/model.js';
 import type { DraftInput } from '../../src/postmortems/draft-input.js';
+import { matchesTimelineQuery, type TimelinePage, type TimelinePageQuery } from '../../src/core/timeline-query.js';
 
 /** An in-memory timeline table: ids in order, `at` from the script's clock. */
 export class ScriptedTimeline implements TimelineRepository {
@@ -31,6 +32,7 @@ export class ScriptedTimeline implements TimelineRepository {
       at: this.clock,
       invocationId: e.invocationId,
       incidentId: e.incidentId ?? null,
+      service: e.service ?? null,
       kind: e.kind,
       actor: { platform: e.actor.platform, id: e.actor.id, name: e.actor.name },
       channel: e.channel ? { platform: e.channel.platform, id: e.channel.id, name: e.channel.name } : null,
@@ -45,6 +47,12 @@ export class ScriptedTimeline implements TimelineRepository {
     };
     this.events.push(row);
     return row;
+  }
+
+  async page(q: TimelinePageQuery): Promise<TimelinePage> {
+    const all = matchesTimelineQuery(this.events, q);
+    const from = (q.page - 1) * q.pageSize;
+    return { events: all.slice(from, from + q.pageSize), more: all.length > from + q.pageSize };
   }
 
   async list(filter: TimelineFilter = {}): Promise<TimelineEvent[]> {

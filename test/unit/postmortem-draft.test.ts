@@ -50,6 +50,13 @@ describe('post-mortem draft golden files (test/golden/postmortem/)', () => {
 });
 
 describe('what the draft says about the scripted incident', () => {
+  it('the first line counts the Timeline table\'s rows (issue 23: "(37 events)" above 28 rows)', async () => {
+    const md = buildDraft(await scriptedIncident());
+    const rows = tableUnder(md, '## Timeline');
+    const counted = /timeline \((\d+) events?/.exec(md);
+    expect(counted?.[1]).toBe(String(rows.length));
+  });
+
   it('lists every command and button in order, with who asked and who confirmed, denials and failures included', async () => {
     const rows = tableUnder(buildDraft(await scriptedIncident()), '## What we ran');
     expect(rows.map((r) => [r[0], r[2], r[3], r[4], r[5], r[6]])).toEqual([
