@@ -4,60 +4,72 @@ import type { FirebreakConfig } from '../config/schema.js';
 import type { CommandCatalog } from '../core/command-catalog.js';
 import { ParseError, parseCommandText } from '../core/parser.js';
 
-/** The first step that keeps a procedure from running unattended, and why, in words for config check and logs. */
+/** A step that keeps a procedure from running unattended, and why, for `firebreak config check`. */
 export interface NotReadOnlyStep {
   list: 'steps' | 'on_failure';
-  /** 0-based. */
+  /** 0-based position in its list. */
   index: number;
-  /** "step 2 (/scale litellm 0)". */
-  label: string;
+  name?: string;
+  /** What the step does as written: its command, or "approve: …" / "manual: …". */
+  what: string;
   why: string;
 }
 
-function stepLabel(list: 'steps' | 'on_failure', i: number, s: ProcedureStepConfig): string {
-  const what = s.run ?? (s.approve !== undefined ? `approve: ${s.approve}` : s.manual !== undefined ? `manual: ${s.manual}` : (s.check ?? s.wait?.until ?? ''));
-  return `${list === 'on_failure' ? 'on_failure ' : ''}step ${i + 1} (${what})`;
-}
-
-/** Why one step is not read-only; null when it only looks. */
-function notReadOnly(config: FirebreakConfig, s: ProcedureStepConfig, commands: CommandCatalog): string | null {
-  if (s.check !== undefined || s.wait !== undefined) return null;
-  if (s.approve !== undefined || s.manual !== undefined) return 'it waits for a person';
-  if (s.run === undefined) return null;
-  let parsed;
-  try {
-    parsed = parseCommandText(s.run.replace(PROCEDURE_PLACEHOLDER, 'x'));
-  } catch (err) {
-    if (err instanceof ParseError) return err.message;
-    throw err;
-  }
-  const spec = commands.get(parsed.command);
-  if (!spec) return `there is no command /${parsed.command}`;
-  if (spec.name === 'run') {
-    // /run is read-only exactly when its action says read_only: true; a {param} action could be any.
-    const name = /^\/run\s+(\S+)/.exec(s.run.trim())?.[1]?.toLowerCase();
-    if (!name || name.includes('{')) return 'its action is chosen by a param, so it may be one that changes things';
-    const action = Object.hasOwn(config.actions, name) ? config.actions[name] : undefined;
-    if (!action) return `there is no action ${name}`;
-    return action.read_only ? null : `action ${name} is not read_only: true`;
-  }
-  return spec.mutating ? `/${spec.name} changes things` : null;
-}
-
 /**
- * The first step (steps, then on_failure) that is not read-only: a check, a wait, a read-only
- * command (/health, /status, /logs … — `mutating: false`) and `/run` of a `read_only: true` action
- * only look; anything else changes things or needs a person. Null: the whole procedure may run
- * unattended (a schedule, an alert's diagnosis).
+ * The steps of a procedure that are not read-only: a procedure is read-only (and may run
+ * unattended, on a schedule or on an alert's arrival) only when this is empty. Checks and waits
+ * read; a gate or a manual step needs a person; a `run:` step is read-only when its command
+ * changes nothing (`mutating: false`: /health, /status, /logs) or it is `/run` of an action with
+ * `read_only: true`. What cannot be known from the config counts as changing things: an action
+ * chosen by a `{param}`, an unknown action or command. Subcommands are not told apart (/backup
+ * list counts as /backup).
  */
-export function firstNotReadOnlyStep(config: FirebreakConfig, p: ProcedureConfig, commands: CommandCatalog): NotReadOnlyStep | null {
+export function notReadOnlySteps(procedure: ProcedureConfig, config: Pick<FirebreakConfig, 'actions'>, commands: CommandCatalog): NotReadOnlyStep[] {
+  const out: NotReadOnlyStep[] = [];
   for (const list of ['steps', 'on_failure'] as const) {
-    for (const [i, s] of p[list].entries()) {
-      const why = notReadOnly(config, s, commands);
-      if (why) return { list, index: i, label: stepLabel(list, i, s), why };
-    }
+    procedure[list].forEach((step, index) => {
+      const found = whyNotReadOnly(step, config, commands);
+      if (found) out.push({ list, index, ...(step.name !== undefined ? { name: step.name } : {}), ...found });
+    });
   }
-  return null;
+  return out;
+}
+
+function whyNotReadOnly(step: ProcedureStepConfig, config: Pick<FirebreakConfig, 'actions'>, commands: CommandCatalog): { what: string; why: string } | null {
+  if (step.check !== undefined || step.wait !== undefined) return null;
+  if (step.approve !== undefined) return { what: `approve: ${step.approve}`, why: 'waits for a person to approve' };
+  if (step.manual !== undefined) return { what: `manual: ${step.manual}`, why: 'is done by a person' };
+  const text = step.run ?? '';
+  let command: string;
+  let first: string | undefined;
+  try {
+    const parsed = parseCommandText(text);
+    command = parsed.command;
+    first = parsed.positionals[0];
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    return { what: text, why: 'is not a command Firebreak can read' };
+  }
+  const spec = commands.get(command);
+  if (!spec) return { what: text, why: `/${command} is not a command` };
+  if (!spec.mutating) return null;
+  if (command !== 'run') return { what: text, why: `/${command} changes things` };
+  if (first === undefined || first === '') return { what: text, why: '/run without an action' };
+  if (new RegExp(PROCEDURE_PLACEHOLDER.source).test(first)) return { what: text, why: 'the action is chosen by a param, so it may be any action' };
+  const action = Object.hasOwn(config.actions, first.toLowerCase()) ? config.actions[first.toLowerCase()] : undefined;
+  if (!action) return { what: text, why: `there is no action "${first}"` };
+  return action.read_only ? null : { what: text, why: `action ${first.toLowerCase()} is not read_only` };
+}
+
+/** One line per step, e.g. `step 3 "deploy" (/run set-api-image tag={tag}): action set-api-image is not read_only`. */
+export function describeNotReadOnly(s: NotReadOnlyStep): string {
+  return `${s.list === 'on_failure' ? 'on_failure step' : 'step'} ${s.index + 1}${s.name !== undefined ? ` "${s.name}"` : ''} (${s.what}): ${s.why}`;
+}
+
+/** The first step that keeps a procedure from running unattended, with a label for logs ("step 2 (/scale litellm 0)"); null: it may run unattended. */
+export function firstNotReadOnlyStep(config: Pick<FirebreakConfig, 'actions'>, p: ProcedureConfig, commands: CommandCatalog): (NotReadOnlyStep & { label: string }) | null {
+  const s = notReadOnlySteps(p, config, commands)[0];
+  return s ? { ...s, label: `${s.list === 'on_failure' ? 'on_failure ' : ''}step ${s.index + 1} (${s.what})` } : null;
 }
 
 /**

@@ -32,7 +32,7 @@ export type UnattendedResult =
   /** It ran to its end or its first failure (on_failure ran); `report` is the card last shown. */
   | { kind: 'ran'; run: ProcedureRun; ok: boolean; report: Reply }
   /** It has a step that changes things or needs a person: nothing ran. */
-  | { kind: 'not-read-only'; step: NotReadOnlyStep }
+  | { kind: 'not-read-only'; step: NotReadOnlyStep & { label: string } }
   /** Unknown, a param without a default, a step that no longer plans, or busy: nothing ran. */
   | { kind: 'refused'; reply: Reply };
 

@@ -8,7 +8,9 @@ interface Row {
 }
 
 const toRun = (r: Row): ProcedureRun => ({ ...r.state, version: r.version });
-const stateOf = ({ version: _v, ...state }: ProcedureRun) => JSON.stringify(state);
+// A step's output excerpt is whatever a tool printed, NUL bytes included (kubectl's protobuf errors
+// quote them), and jsonb refuses U+0000: without this the run could not be saved at all.
+const stateOf = ({ version: _v, ...state }: ProcedureRun) => JSON.stringify(state, (_k, v: unknown) => (typeof v === 'string' ? v.replace(/\u0000/g, '') : v));
 
 /** Slot claims older than this are deleted now and then: they only need to outlive the slot itself. */
 const SLOT_KEEP_DAYS = 30;

@@ -3,7 +3,8 @@
  * kubeconfig. It serves just enough of the API for Firebreak's deploy operations: discovery,
  * deployments (GET, LIST, WATCH, PATCH), the scale subresource, and replicasets with revision
  * annotations, pods and their logs (`pods/NAME/log` with tailLines, sinceSeconds, limitBytes and
- * previous, as the kubelet answers through the API server). A template change or a scale settles after `settleMs`, like a controller would,
+ * previous, as the kubelet answers through the API server), CronJobs (seeded) and the Jobs
+ * `kubectl create job --from=cronjob/…` makes of them, and a namespace's (empty) events. A template change or a scale settles after `settleMs`, like a controller would,
  * so `kubectl rollout status` waits and then succeeds. Every request is recorded.
  */
 import { randomUUID } from 'node:crypto';
@@ -77,6 +78,8 @@ export interface FakeKube {
    * `ageS` seconds old; `previous` sets the crashed container's instead. Replaces what was set.
    */
   podLogs(namespace: string, name: string, podIndex: number, lines: { text: string; ageS: number }[], opts?: { previous?: boolean }): void;
+  /** Jobs created (`kubectl create job NAME --from=cronjob/X`), in order. */
+  jobs(): { namespace: string; name: string; fromCronJob?: string }[];
   /** Makes every request answer 403 (no cluster access) or hang. */
   mode: 'ok' | 'forbidden' | 'hang';
   settleMs: number;
@@ -147,8 +150,51 @@ function imageOf(template: Obj): string {
   return String(containers[0]?.image ?? '');
 }
 
-export async function startFakeKube(opts: { dir: string; deployments: SeedDeployment[]; settleMs?: number }): Promise<FakeKube> {
+/** The length-delimited fields of one protobuf message, by field number (varints and fixed fields skipped). */
+function protoFields(buf: Buffer): Map<number, Buffer[]> {
+  const out = new Map<number, Buffer[]>();
+  let i = 0;
+  const varint = () => {
+    let v = 0;
+    let shift = 0;
+    for (;;) {
+      const b = buf[i++]!;
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+      shift += 7;
+    }
+  };
+  while (i < buf.length) {
+    const tag = varint();
+    const wire = tag & 7;
+    if (wire === 0) varint();
+    else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else if (wire === 2) {
+      const len = varint();
+      out.set(tag >> 3, [...(out.get(tag >> 3) ?? []), buf.subarray(i, i + len)]);
+      i += len;
+    } else break;
+  }
+  return out;
+}
+
+/** A Job sent as protobuf (runtime.Unknown{raw: Job{metadata: ObjectMeta{name, ownerReferences}}}), as JSON. */
+function jobFromProtobuf(body: Buffer): Obj {
+  const unknown = protoFields(body.subarray(4));
+  const job = protoFields(unknown.get(2)?.[0] ?? Buffer.alloc(0));
+  const meta = protoFields(job.get(1)?.[0] ?? Buffer.alloc(0));
+  const ownerReferences = (meta.get(13) ?? []).map((o) => {
+    const f = protoFields(o);
+    return { kind: f.get(1)?.[0]?.toString('utf8') ?? '', name: f.get(3)?.[0]?.toString('utf8') ?? '' };
+  });
+  return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: meta.get(1)?.[0]?.toString('utf8') ?? '', ownerReferences } };
+}
+
+export async function startFakeKube(opts: { dir: string; deployments: SeedDeployment[]; cronJobs?: { namespace: string; name: string }[]; settleMs?: number }): Promise<FakeKube> {
   const requests: KubeRequest[] = [];
+  const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+  const jobs: { namespace: string; name: string; fromCronJob?: string }[] = [];
   const deployments = new Map<string, Deployment>();
   const replicasets: ReplicaSet[] = [];
   let resourceVersion = 100;
@@ -355,7 +401,10 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
     '/apis': {
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: [{ name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } }],
+      groups: [
+        { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
+        { name: 'batch', versions: [{ groupVersion: 'batch/v1', version: 'v1' }], preferredVersion: { groupVersion: 'batch/v1', version: 'v1' } },
+      ],
     },
     '/api/v1': {
       kind: 'APIResourceList',
@@ -363,6 +412,16 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
       resources: [
         { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch'], shortNames: ['po'] },
         { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] },
+        { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list'], shortNames: ['ev'] },
+      ],
+    },
+    '/apis/batch/v1': {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'batch/v1',
+      resources: [
+        { name: 'cronjobs', singularName: 'cronjob', namespaced: true, kind: 'CronJob', verbs: ['get', 'list'], shortNames: ['cj'], categories: ['all'] },
+        { name: 'jobs', singularName: 'job', namespaced: true, kind: 'Job', verbs: ['get', 'list', 'create'], categories: ['all'] },
       ],
     },
     '/apis/apps/v1': {
@@ -426,7 +485,8 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
         if (method === 'GET') return send(res, 200, scaleJson(d));
         const parsed = JSON.parse(body || '{}') as Obj;
         const next = method === 'PUT' ? parsed : ctype.includes('json-patch') ? jsonPatch(scaleJson(d), parsed as unknown as Obj[]) : (mergePatch(scaleJson(d), parsed) as Obj);
-        const replicas = (next.spec as Obj | undefined)?.replicas;
+        // Scale's spec.replicas is omitempty: kubectl's PUT of a scale to 0 carries no field, which the API reads as 0.
+        const replicas = (next.spec as Obj | undefined)?.replicas ?? (method === 'PUT' ? 0 : undefined);
         if (typeof replicas !== 'number' || replicas < 0) return status(res, 422, 'Invalid', 'spec.replicas must be a non-negative integer');
         if (replicas !== d.replicas) { d.replicas = replicas; reconcile(d, false); }
         return send(res, 200, scaleJson(d));
@@ -477,6 +537,28 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end(text);
     }
+    m = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/cronjobs\/([^/]+)$/.exec(path);
+    if (m && method === 'GET') {
+      const [, ns, name] = m as unknown as [string, string, string];
+      if (!(opts.cronJobs ?? []).some((c) => c.namespace === ns && c.name === name)) return status(res, 404, 'NotFound', `cronjobs.batch "${name}" not found`);
+      const jobTemplate: Obj = { metadata: { labels: { app: name } }, spec: { template: { metadata: { labels: { app: name } }, spec: { restartPolicy: 'OnFailure', containers: [{ name, image: `${name}:latest` }] } } } };
+      return send(res, 200, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name, namespace: ns, uid: `cj-${ns}-${name}`, resourceVersion: String(resourceVersion), creationTimestamp: now() }, spec: { schedule: '0 2 * * *', jobTemplate } });
+    }
+    m = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs$/.exec(path);
+    if (m && method === 'POST') {
+      const ns = m[1]!;
+      // kubectl sends built-in kinds like Job as protobuf ("k8s\0" envelope); the fake reads what it needs of that.
+      const job = body.startsWith('k8s\u0000') ? jobFromProtobuf(Buffer.from(rawBodies.get(req) ?? Buffer.alloc(0))) : (JSON.parse(body || '{}') as Obj);
+      const meta = (job.metadata ?? {}) as Obj;
+      const name = String(meta.name ?? '');
+      if (jobs.some((j) => j.namespace === ns && j.name === name)) return status(res, 409, 'AlreadyExists', `jobs.batch "${name}" already exists`);
+      const owner = ((meta.ownerReferences ?? []) as Obj[]).find((o) => o.kind === 'CronJob');
+      jobs.push({ namespace: ns, name, ...(owner ? { fromCronJob: String(owner.name) } : {}) });
+      nextRv();
+      return send(res, 201, { ...job, metadata: { ...meta, namespace: ns, uid: randomUUID(), resourceVersion: String(resourceVersion), creationTimestamp: now() } });
+    }
+    m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(path);
+    if (m && method === 'GET') return send(res, 200, { kind: 'EventList', apiVersion: 'v1', metadata: { resourceVersion: String(resourceVersion) }, items: [] });
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
     if (m && method === 'GET') {
       const ns = m[1]!;
@@ -494,7 +576,9 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
+      const raw = Buffer.concat(chunks);
+      rawBodies.set(req, raw);
+      const body = raw.toString('utf8');
       requests.push({ method: req.method ?? '', url: req.url ?? '', contentType: String(req.headers['content-type'] ?? ''), body });
       if (state.mode === 'hang') { hanging.add(res); return; }
       // kubectl does not send the token over plain http, so the fake does not require it.
@@ -539,6 +623,7 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
     kubeconfig,
     requests,
     writes: () => requests.filter((r) => r.method !== 'GET'),
+    jobs: () => jobs.map((j) => ({ ...j })),
     get mode() { return state.mode; },
     set mode(v) { state.mode = v; },
     get settleMs() { return state.settleMs; },

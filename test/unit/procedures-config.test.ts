@@ -197,8 +197,8 @@ procedures:`)}  daily-check:
     );
     expect(procedureScheduleNotes(loaded)).toEqual([
       "procedure nightly-restart's step 2 (/scale litellm 2) is not read-only (/scale changes things), so its schedule (0 4 * * *) posts a confirmation card in #incidents for a person to confirm instead of running it.",
-      "procedure flush-weekly's on_failure step 1 (/run flush) is not read-only (action flush is not read_only: true), so its schedule (0 5 * * 1) posts a confirmation card in #incidents for a person to confirm instead of running it.",
-      "procedure asks's step 1 (approve: ok?) is not read-only (it waits for a person), so its schedule (0 6 * * *) posts a confirmation card in #incidents for a person to confirm instead of running it.",
+      "procedure flush-weekly's on_failure step 1 (/run flush) is not read-only (action flush is not read_only), so its schedule (0 5 * * 1) posts a confirmation card in #incidents for a person to confirm instead of running it.",
+      "procedure asks's step 1 (approve: ok?) is not read-only (waits for a person to approve), so its schedule (0 6 * * *) posts a confirmation card in #incidents for a person to confirm instead of running it.",
     ]);
   });
 });
