@@ -70,7 +70,7 @@ import { openStore } from './store/open-store.js';
 import { countFiringGroups, SqlDigestRepository, SqlOutboxRepository } from './store/outbox-repository.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { storeProbe } from './store/store-probe.js';
-import { SqlTimelineRepository } from './store/timeline-repository.js';
+import { countRecordedCommands, SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { SqlIncidentStore } from './store/incident-repository.js';
@@ -209,6 +209,7 @@ export async function buildApp(
   const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
+  metrics.observeRecordedCommands(() => countRecordedCommands(db));
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);
   return {
     runtime,
