@@ -118,7 +118,9 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
           const given = secrets && secrets.size > 0 ? { secrets: Object.fromEntries(secrets) } : {};
           const body = input.kind === 'action' ? { ...who, actionId: input.actionId, channelId: source?.channelId, messageId: source?.messageId, yes } : { ...who, text: input.kind === 'text' ? input.text : '', yes, ...given };
           // A server restarted since this session began has a new token and port: re-read once and retry.
-          const sent = await forwardToCurrentServer(server, () => readServerInfo(dataDir), body);
+          // Progress streams over the same connection and is printed as in-process (below).
+          const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
+          const sent = await forwardToCurrentServer(server, () => readServerInfo(dataDir), body, undefined, printProgress);
           server = sent.info;
           const outcome = sent.outcome;
           switch (outcome.kind) {

@@ -76,7 +76,7 @@ import { openStore } from './store/open-store.js';
 import { countFiringGroups, SqlDigestRepository, SqlOutboxRepository } from './store/outbox-repository.js';
 import { loadMigrations, migrate } from './store/migrate.js';
 import { storeProbe } from './store/store-probe.js';
-import { SqlTimelineRepository } from './store/timeline-repository.js';
+import { countRecordedCommands, SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
 import { SqlAlertStore } from './store/alert-repository.js';
 import { SqlIncidentStore } from './store/incident-repository.js';
@@ -218,6 +218,7 @@ export async function buildApp(
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   if (loaded.config.alerts.watchdog) metrics.observeWatchdog(() => new SqlWatchdogRepository(db).lastSeen());
+  metrics.observeRecordedCommands(() => countRecordedCommands(db));
   const dispatcher = new Dispatcher(loaded.config, ports, metrics);
   return {
     runtime,

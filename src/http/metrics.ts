@@ -13,6 +13,8 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   private readonly alerts: Counter<'source'>;
   private watchdogSeen: (() => Promise<{ alertname: string; seconds: number }[]>) | null = null;
   private readonly held: Counter<'reason'>;
+  /** Read at each scrape from the store: what every replica and every in-process CLI recorded. */
+  private recordedCommands: (() => Promise<{ command: string; outcome: string; count: number }[]>) | null = null;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -69,6 +71,25 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
         }
       },
     });
+    const recorded = () => this.recordedCommands;
+    new Gauge({
+      // A gauge, though it only grows: its value is read whole from the store, not counted here.
+      name: 'firebreak_commands_recorded',
+      help: 'Commands and button actions recorded on the timeline by any replica or CLI (a firebreak run in-process on the same database included), by command and outcome; read from the store',
+      labelNames: ['command', 'outcome'],
+      registers: [this.registry],
+      async collect() {
+        const read = recorded();
+        if (!read) return;
+        try {
+          const rows = await read();
+          this.reset();
+          for (const r of rows) this.set({ command: r.command, outcome: r.outcome }, r.count);
+        } catch {
+          /* the last values are kept */
+        }
+      },
+    });
     const firing = () => this.firingGroups;
     new Gauge({
       name: 'firebreak_alert_groups_firing',
@@ -107,6 +128,10 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
 
   observeAlertGroupsFiring(read: () => Promise<number>): void {
     this.firingGroups = read;
+  }
+
+  observeRecordedCommands(read: () => Promise<{ command: string; outcome: string; count: number }[]>): void {
+    this.recordedCommands = read;
   }
 
   alertsReceived(source: string, count: number): void {

@@ -129,3 +129,18 @@ export class SqlTimelineRepository implements TimelineRepository {
     return { events: rows.slice(0, q.pageSize).map(toEvent), more: rows.length > q.pageSize };
   }
 }
+
+/** The rows that end an invocation (InvocationRecorder.finish): one per command or button handled. */
+const OUTCOME_KINDS = ['command', 'command.invalid', 'command.denied', 'command.refused', 'button', 'confirmation.requested', 'confirmation.cancelled'];
+
+/**
+ * Commands and buttons recorded by any process on this store, by command and outcome: /metrics
+ * reads it at each scrape, so a CLI that ran in-process (on PostgreSQL) is counted by the server.
+ */
+export async function countRecordedCommands(db: Queryable): Promise<{ command: string; outcome: string; count: number }[]> {
+  const rows = await db.query<{ command: string | null; outcome: string | null; n: number | string }>(
+    `SELECT command, outcome, count(*) AS n FROM timeline_events WHERE kind = ANY($1::text[]) GROUP BY command, outcome`,
+    [OUTCOME_KINDS],
+  );
+  return rows.map((r) => ({ command: r.command ?? '(invalid)', outcome: r.outcome ?? 'unknown', count: Number(r.n) }));
+}

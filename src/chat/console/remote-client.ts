@@ -1,10 +1,10 @@
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Placement } from '../../core/placement.js';
 import type { ConsoleChanges } from '../../core/console-messages.js';
 import type { Reply } from '../../core/reply.js';
 import { MAX_BODY_BYTES } from '../../http/server.js';
-import { REMOTE_CHANGES_PATH, REMOTE_PATH, type ServerInfo } from './remote-endpoint.js';
+import { REMOTE_CHANGES_PATH, REMOTE_PATH, REMOTE_STREAM_TYPE, type ServerInfo } from './remote-endpoint.js';
 
 /**
  * Only connecting is timed: a loopback server that is up accepts at once, while the command itself
@@ -47,9 +47,12 @@ export interface RemoteRequest {
   incident?: string;
 }
 
+/** Called with each progress update of a forwarded command, as the server sends it. */
+export type OnProgress = (reply: Reply) => void;
+
 /** Sends one console invocation to the running server (see remote-endpoint.ts) and says what came back. */
-export async function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTimeoutMs = CONNECT_TIMEOUT_MS): Promise<RemoteOutcome> {
-  return (await send(info, body, connectTimeoutMs)).outcome;
+export async function forwardToServer(info: ServerInfo, body: RemoteRequest, connectTimeoutMs = CONNECT_TIMEOUT_MS, onProgress?: OnProgress): Promise<RemoteOutcome> {
+  return (await send(info, body, connectTimeoutMs, onProgress)).outcome;
 }
 
 /**
@@ -63,12 +66,13 @@ export async function forwardToCurrentServer(
   reread: () => ServerInfo | null,
   body: RemoteRequest,
   connectTimeoutMs = CONNECT_TIMEOUT_MS,
+  onProgress?: OnProgress,
 ): Promise<{ outcome: RemoteOutcome; info: ServerInfo }> {
-  const first = await send(info, body, connectTimeoutMs);
+  const first = await send(info, body, connectTimeoutMs, onProgress);
   const tokenRefused = first.httpStatus === 401;
   if (!tokenRefused && !(first.outcome.kind === 'unreachable' && !first.sent)) return { outcome: first.outcome, info };
   const fresh = reread();
-  if (fresh && (fresh.token !== info.token || fresh.port !== info.port)) return { outcome: (await send(fresh, body, connectTimeoutMs)).outcome, info: fresh };
+  if (fresh && (fresh.token !== info.token || fresh.port !== info.port)) return { outcome: (await send(fresh, body, connectTimeoutMs, onProgress)).outcome, info: fresh };
   if (tokenRefused) {
     return { outcome: { kind: 'refused', message: "The console token does not match the running server's, and the data dir holds no newer one: restart the console (with the same FIREBREAK_DATA_DIR as the server)." }, info };
   }
@@ -76,8 +80,9 @@ export async function forwardToCurrentServer(
 }
 
 /** One attempt; `sent`: the connection was made (the server may have the command); httpStatus: its answer's status. */
-function send(info: ServerInfo, body: RemoteRequest, connectTimeoutMs: number): Promise<{ outcome: RemoteOutcome; sent: boolean; httpStatus?: number }> {
-  const payload = Buffer.from(JSON.stringify(body));
+function send(info: ServerInfo, body: RemoteRequest, connectTimeoutMs: number, onProgress?: OnProgress): Promise<{ outcome: RemoteOutcome; sent: boolean; httpStatus?: number }> {
+  // Asked to stream only when someone shows the updates; an older server ignores the field and answers once.
+  const payload = Buffer.from(JSON.stringify(onProgress ? { ...body, stream: true } : body));
   if (payload.length > MAX_BODY_BYTES) {
     // The server would drop the connection mid-upload rather than answer, so say it here.
     return Promise.resolve({ sent: false, outcome: { kind: 'refused', message: `The command is too long to send to the running Firebreak server (${payload.length} bytes; at most ${MAX_BODY_BYTES}).` } });
@@ -98,6 +103,10 @@ function send(info: ServerInfo, body: RemoteRequest, connectTimeoutMs: number): 
         headers: { 'content-type': 'application/json', 'content-length': payload.length, 'x-firebreak-token': info.token },
       },
       (res) => {
+        if (onProgress && res.statusCode === 200 && String(res.headers['content-type'] ?? '').startsWith(REMOTE_STREAM_TYPE)) {
+          readStream(res, info, onProgress, (outcome) => resolve({ sent: true, httpStatus: 200, outcome }));
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.once('error', (err) => resolve({ sent: true, outcome: { kind: 'unreachable', message: `The running Firebreak server on port ${info.port} closed the connection: ${err.message}` } }));
@@ -122,6 +131,49 @@ function send(info: ServerInfo, body: RemoteRequest, connectTimeoutMs: number): 
       resolve({ sent: false, outcome: { kind: 'unreachable', message: `Cannot reach the running Firebreak server on port ${info.port}: ${why}.` } });
     });
     req.end(payload);
+  });
+}
+
+const streamLineSchema = z.union([
+  z.object({ progress: replySchema }),
+  z.object({ result: remoteResultSchema }),
+  z.object({ error: z.string() }),
+]);
+
+/** A streamed answer: progress lines handed on as they come, then the result (see REMOTE_STREAM_TYPE). */
+function readStream(res: IncomingMessage, info: ServerInfo, onProgress: OnProgress, done: (outcome: RemoteOutcome) => void): void {
+  let buffered = '';
+  let outcome: RemoteOutcome | undefined;
+  const take = (text: string) => {
+    if (text.trim() === '') return;
+    const parsed = streamLineSchema.safeParse(safeJson(text));
+    if (!parsed.success) {
+      outcome ??= { kind: 'server-error', message: 'The running Firebreak server sent a reply this version of firebreak does not understand; are both the same version?' };
+    } else if ('progress' in parsed.data) {
+      onProgress(parsed.data.progress);
+    } else if ('result' in parsed.data) {
+      outcome = { kind: 'result', result: parsed.data.result };
+    } else {
+      outcome = { kind: 'server-error', message: `The running Firebreak server failed to run the command: ${parsed.data.error}.` };
+    }
+  };
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      take(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  });
+  const lost = (why: string): RemoteOutcome => ({
+    kind: 'unreachable',
+    message: `The connection to the running Firebreak server on port ${info.port} was lost while the command ran (${why}); it may have run. Check the timeline before running it again.`,
+  });
+  res.once('error', (err) => done(outcome ?? lost(err.message)));
+  res.once('end', () => {
+    take(buffered);
+    done(outcome ?? lost('the answer ended before the result'));
   });
 }
 

@@ -7,6 +7,7 @@ import type { ChatPlatformPort } from '../../core/chat-port.js';
 import type { InvocationDispatcher } from '../../core/invocation.js';
 import { InFlightWork } from '../../core/delivery.js';
 import type { Logger } from '../../core/ports.js';
+import type { Reply } from '../../core/reply.js';
 import { cut } from '../../core/text-format.js';
 import { placeOnConsole } from './delivery.js';
 import { exitCodeFor } from '../../core/outcome.js';
@@ -51,7 +52,16 @@ export const remoteRequestSchema = z.object({
   secrets: z.record(z.string().max(64), z.string().max(4000)).optional(),
   /** The incident entered (`firebreak run --incident`, the console's `/incident use`): the dispatcher checks it exists. */
   incident: z.string().min(1).max(40).optional(),
+  /**
+   * Answer as NDJSON (REMOTE_STREAM_TYPE): one `{"progress": Reply}` line per progress update as it
+   * happens, then `{"result": …}`, so a forwarded command shows progress exactly as in-process.
+   * Left out (an older client): one JSON answer at the end.
+   */
+  stream: z.boolean().default(false),
 });
+
+/** The content type of a streamed answer: newline-delimited JSON. */
+export const REMOTE_STREAM_TYPE = 'application/x-ndjson';
 
 export const remoteChangesRequestSchema = z.object({
   as: consoleUserSchema,
@@ -131,7 +141,7 @@ export function registerRemoteConsole(
 ): InFlightWork {
   const expected = Buffer.from(token);
   const inFlight = new InFlightWork(deps.logger ?? { debug() {}, info() {}, warn() {}, error() {} });
-  router.add('POST', REMOTE_PATH, async (req) => {
+  router.add('POST', REMOTE_PATH, async (req, res) => {
     const caller = checkCaller(req, expected);
     if ('refusal' in caller) return caller.refusal;
     const parsed = remoteRequestSchema.safeParse(caller.body);
@@ -143,15 +153,28 @@ export function registerRemoteConsole(
     if ('refusal' in user) return user.refusal;
     const channel = await consoleChannelFor(deps.messages, r.channelId);
     if (!channel) return json(400, { error: `There is no console channel ${r.channelId}; press a button shown in this console.` });
+    if (r.stream) {
+      res.writeHead(200, { 'content-type': REMOTE_STREAM_TYPE, 'cache-control': 'no-store' });
+      // Sent at once, so the caller knows the command was received before the first update comes.
+      res.flushHeaders();
+    }
+    const line = (value: unknown) => {
+      if (!res.destroyed) res.write(`${JSON.stringify(value)}\n`);
+    };
+    // Replies reaching a sink are already redacted (command-context.ts), as the in-process printer gets them.
+    const sink = r.stream ? { progress: async (reply: Reply) => line({ progress: reply }) } : undefined;
     const answered = (async () => {
-      const result = await deps.dispatcher.dispatch({
-        actor: consoleActor(user.name, r.osUser),
-        channel,
-        input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
-        autoConfirm: r.yes,
-        ...(r.secrets ? { secrets: new Map(Object.entries(r.secrets)) } : {}),
-        ...(r.incident !== undefined ? { enteredIncidentId: r.incident } : {}),
-      });
+      const result = await deps.dispatcher.dispatch(
+        {
+          actor: consoleActor(user.name, r.osUser),
+          channel,
+          input: r.actionId !== undefined ? { kind: 'action', actionId: r.actionId } : { kind: 'text', text: r.text ?? '' },
+          autoConfirm: r.yes,
+          ...(r.secrets ? { secrets: new Map(Object.entries(r.secrets)) } : {}),
+          ...(r.incident !== undefined ? { enteredIncidentId: r.incident } : {}),
+        },
+        sink,
+      );
       if (r.actionId !== undefined && r.messageId !== undefined) {
         await placeOnConsole(deps.port, { platform: 'console', channelId: channel.id, messageId: r.messageId }, channel.id, result).catch(() => {
           // The presser still gets the result; the stored card stays as it was (it may have been removed).
@@ -160,8 +183,18 @@ export function registerRemoteConsole(
       return result;
     })();
     inFlight.track(`console: ${r.actionId ?? cut(r.text ?? '', 60)}`, answered.then(() => {}));
-    const result = await answered;
-    return json(200, { ...result, exitCode: exitCodeFor(result.status) });
+    if (!r.stream) {
+      const result = await answered;
+      return json(200, { ...result, exitCode: exitCodeFor(result.status) });
+    }
+    try {
+      const result = await answered;
+      line({ result: { ...result, exitCode: exitCodeFor(result.status) } });
+    } catch (err) {
+      deps.logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'forwarded console command failed');
+      line({ error: 'internal error' });
+    }
+    res.end();
   });
   router.add('POST', REMOTE_CHANGES_PATH, async (req) => {
     const caller = checkCaller(req, expected);
