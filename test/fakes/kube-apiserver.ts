@@ -6,6 +6,10 @@
  * previous, as the kubelet answers through the API server), CronJobs (seeded) and the Jobs
  * `kubectl create job --from=cronjob/…` makes of them, and a namespace's (empty) events. A template change or a scale settles after `settleMs`, like a controller would,
  * so `kubectl rollout status` waits and then succeeds. Every request is recorded.
+ *
+ * `kubectl apply` of Firebreak's own manifests (deploy/kubernetes) works too: the kinds they hold
+ * (Namespace, ServiceAccount, Secret, ConfigMap, Service, Role, RoleBinding, PodDisruptionBudget,
+ * Ingress) are kept as sent, by GET and create (POST), and a created Deployment joins the others.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -80,6 +84,8 @@ export interface FakeKube {
   podLogs(namespace: string, name: string, podIndex: number, lines: { text: string; ageS: number }[], opts?: { previous?: boolean }): void;
   /** Jobs created (`kubectl create job NAME --from=cronjob/X`), in order. */
   jobs(): { namespace: string; name: string; fromCronJob?: string }[];
+  /** Objects created through the API (kubectl apply), as stored, with `kind` and metadata. */
+  created(): Obj[];
   /** Makes every request answer 403 (no cluster access) or hang. */
   mode: 'ok' | 'forbidden' | 'hang';
   settleMs: number;
@@ -191,6 +197,26 @@ function jobFromProtobuf(body: Buffer): Obj {
   return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: meta.get(1)?.[0]?.toString('utf8') ?? '', ownerReferences } };
 }
 
+/** The kinds kept as sent (only for `kubectl apply` of the project's manifests): group '' is the core API. */
+const GENERIC: { group: string; resource: string; kind: string; namespaced: boolean }[] = [
+  { group: '', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+  { group: '', resource: 'secrets', kind: 'Secret', namespaced: true },
+  { group: '', resource: 'configmaps', kind: 'ConfigMap', namespaced: true },
+  { group: '', resource: 'services', kind: 'Service', namespaced: true },
+  { group: 'policy', resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', resource: 'roles', kind: 'Role', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true },
+  { group: 'networking.k8s.io', resource: 'ingresses', kind: 'Ingress', namespaced: true },
+];
+
+const resourceEntry = (g: (typeof GENERIC)[number]): Json => ({
+  name: g.resource,
+  singularName: g.kind.toLowerCase(),
+  namespaced: g.namespaced,
+  kind: g.kind,
+  verbs: ['get', 'list', 'create', 'patch', 'update'],
+});
+
 export async function startFakeKube(opts: { dir: string; deployments: SeedDeployment[]; cronJobs?: { namespace: string; name: string }[]; settleMs?: number }): Promise<FakeKube> {
   const requests: KubeRequest[] = [];
   const rawBodies = new WeakMap<IncomingMessage, Buffer>();
@@ -201,6 +227,8 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
   const watchers = new Set<{ ns: string; name: string; res: ServerResponse }>();
   const state = { mode: 'ok' as FakeKube['mode'], settleMs: opts.settleMs ?? 300 };
   const hanging = new Set<ServerResponse>();
+  const objects = new Map<string, Obj>();
+  const created: Obj[] = [];
   const key = (ns: string, name: string) => `${ns}/${name}`;
   const nextRv = () => String(++resourceVersion);
   const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -401,18 +429,20 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
     '/apis': {
       kind: 'APIGroupList',
       apiVersion: 'v1',
-      groups: [
-        { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
-        { name: 'batch', versions: [{ groupVersion: 'batch/v1', version: 'v1' }], preferredVersion: { groupVersion: 'batch/v1', version: 'v1' } },
-      ],
+      groups: ['apps', 'batch', 'policy', 'rbac.authorization.k8s.io', 'networking.k8s.io'].map((name) => ({
+        name,
+        versions: [{ groupVersion: `${name}/v1`, version: 'v1' }],
+        preferredVersion: { groupVersion: `${name}/v1`, version: 'v1' },
+      })),
     },
     '/api/v1': {
       kind: 'APIResourceList',
       groupVersion: 'v1',
       resources: [
         { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch'], shortNames: ['po'] },
-        { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] },
+        { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list', 'create', 'patch'], shortNames: ['ns'] },
         { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list'], shortNames: ['ev'] },
+        ...GENERIC.filter((g) => g.group === '').map(resourceEntry),
       ],
     },
     '/apis/batch/v1': {
@@ -424,12 +454,18 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
         { name: 'jobs', singularName: 'job', namespaced: true, kind: 'Job', verbs: ['get', 'list', 'create'], categories: ['all'] },
       ],
     },
+    ...Object.fromEntries(
+      ['policy', 'rbac.authorization.k8s.io', 'networking.k8s.io'].map((group) => [
+        `/apis/${group}/v1`,
+        { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${group}/v1`, resources: GENERIC.filter((g) => g.group === group).map(resourceEntry) },
+      ]),
+    ),
     '/apis/apps/v1': {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: 'apps/v1',
       resources: [
-        { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['get', 'list', 'watch', 'patch', 'update'], shortNames: ['deploy'], categories: ['all'] },
+        { name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['get', 'list', 'watch', 'create', 'patch', 'update'], shortNames: ['deploy'], categories: ['all'] },
         { name: 'deployments/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
         { name: 'deployments/status', singularName: '', namespaced: true, kind: 'Deployment', verbs: ['get'] },
         { name: 'replicasets', singularName: 'replicaset', namespaced: true, kind: 'ReplicaSet', verbs: ['get', 'list', 'watch'], shortNames: ['rs'], categories: ['all'] },
@@ -459,6 +495,32 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
     let m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments(?:\/([^/]+))?(?:\/(scale|status))?$/.exec(path);
     if (m) {
       const [, ns, name, sub] = m as unknown as [string, string, string | undefined, string | undefined];
+      if (!name && method === 'POST') {
+        const obj = JSON.parse(body || '{}') as Obj;
+        const meta = (obj.metadata ?? {}) as Obj;
+        const dname = String(meta.name ?? '');
+        if (deployments.has(key(ns, dname))) return status(res, 409, 'AlreadyExists', `deployments.apps "${dname}" already exists`);
+        const spec = (obj.spec ?? {}) as Obj;
+        const template = clone((spec.template ?? {}) as Obj);
+        const d: Deployment = {
+          namespace: ns,
+          name: dname,
+          uid: randomUUID(),
+          generation: 1,
+          observedGeneration: 1,
+          replicas: typeof spec.replicas === 'number' ? spec.replicas : 1,
+          readyReplicas: 0,
+          template,
+          annotations: { ...((meta.annotations ?? {}) as Record<string, string>), 'deployment.kubernetes.io/revision': '1' },
+          labels: { ...((meta.labels ?? {}) as Record<string, string>) },
+          createdAt: now(),
+        };
+        deployments.set(key(ns, dname), d);
+        replicasets.push({ namespace: ns, name: `${dname}-${(0x7000).toString(16)}`, uid: randomUUID(), owner: d.uid, revision: 1, template: clone(template), createdAt: now() });
+        reconcile(d, false);
+        created.push({ ...clone(obj), kind: 'Deployment' });
+        return send(res, 201, deploymentJson(d));
+      }
       if (!name) {
         if (method !== 'GET') return status(res, 405, 'MethodNotAllowed', 'not supported by the fake');
         const field = url.searchParams.get('fieldSelector');
@@ -569,6 +631,38 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
         .filter((o) => matchesSelector(((o.metadata as Obj).labels ?? {}) as Record<string, string>, selector));
       return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(resourceVersion) }, items });
     }
+    // Namespaces and the kinds kept as sent: GET one, create (POST), patch.
+    m = /^\/api\/v1\/namespaces(?:\/([^/]+))?$/.exec(path);
+    const g = m ? null : /^\/(?:api|apis\/([^/]+))\/v1\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(path);
+    const kindInfo = m ? { group: '', resource: 'namespaces', kind: 'Namespace', namespaced: false } : g ? GENERIC.find((k) => k.group === (g[1] ?? '') && k.resource === g[3]) : undefined;
+    if (kindInfo) {
+      const ns = m ? '' : g![2]!;
+      const name = m ? m[1] : g![4];
+      const apiVersion = kindInfo.group === '' ? 'v1' : `${kindInfo.group}/v1`;
+      const id = (n: string) => `${kindInfo.resource}/${ns}/${n}`;
+      if (name && method === 'GET') {
+        const o = objects.get(id(name));
+        return o ? send(res, 200, o) : status(res, 404, 'NotFound', `${kindInfo.resource} "${name}" not found`);
+      }
+      if (!name && method === 'POST') {
+        const obj = JSON.parse(body || '{}') as Obj;
+        const meta = { ...((obj.metadata ?? {}) as Obj) };
+        const oname = String(meta.name ?? '');
+        if (objects.has(id(oname))) return status(res, 409, 'AlreadyExists', `${kindInfo.resource} "${oname}" already exists`);
+        const stored: Obj = { ...obj, apiVersion, kind: kindInfo.kind, metadata: { ...meta, ...(ns ? { namespace: ns } : {}), uid: randomUUID(), resourceVersion: nextRv(), creationTimestamp: now() } };
+        objects.set(id(oname), stored);
+        created.push(clone(stored));
+        return send(res, 201, stored);
+      }
+      if (name && method === 'PATCH') {
+        const o = objects.get(id(name));
+        if (!o) return status(res, 404, 'NotFound', `${kindInfo.resource} "${name}" not found`);
+        const parsed = JSON.parse(body || '{}') as Json;
+        const next = ctype.includes('json-patch') ? jsonPatch(o, parsed as Obj[]) : (mergePatch(o, parsed) as Obj);
+        objects.set(id(name), next);
+        return send(res, 200, next);
+      }
+    }
     return status(res, 404, 'NotFound', `the fake does not serve ${method} ${path}`);
   };
 
@@ -624,6 +718,7 @@ export async function startFakeKube(opts: { dir: string; deployments: SeedDeploy
     requests,
     writes: () => requests.filter((r) => r.method !== 'GET'),
     jobs: () => jobs.map((j) => ({ ...j })),
+    created: () => clone(created),
     get mode() { return state.mode; },
     set mode(v) { state.mode = v; },
     get settleMs() { return state.settleMs; },
