@@ -36,7 +36,8 @@ function notReadOnly(config: FirebreakConfig, s: ProcedureStepConfig, commands: 
   if (spec.name === 'run') {
     // /run is read-only exactly when its action says read_only: true; a {param} action could be any.
     const name = /^\/run\s+(\S+)/.exec(s.run.trim())?.[1]?.toLowerCase();
-    if (!name || name.includes('{')) return 'its action is chosen by a param, so it may be one that changes things';
+    if (!name) return 'it names no action';
+    if (name.includes('{')) return 'its action is chosen by a param, so it may be one that changes things';
     const action = Object.hasOwn(config.actions, name) ? config.actions[name] : undefined;
     if (!action) return `there is no action ${name}`;
     return action.read_only ? null : `action ${name} is not read_only: true`;
