@@ -20,7 +20,7 @@ function stepLabel(list: 'steps' | 'on_failure', i: number, s: ProcedureStepConf
 }
 
 /** Why one step is not read-only; null when it only looks. */
-function notReadOnly(config: FirebreakConfig, s: ProcedureStepConfig, commands: CommandCatalog): string | null {
+export function notReadOnly(config: FirebreakConfig, s: ProcedureStepConfig, commands: CommandCatalog): string | null {
   if (s.check !== undefined || s.wait !== undefined) return null;
   if (s.approve !== undefined || s.manual !== undefined) return 'it waits for a person';
   if (s.run === undefined) return null;
