@@ -85,3 +85,8 @@ export function scheduleNotes(config: FirebreakConfig, commands: CommandCatalog)
   }
   return notes;
 }
+
+/** Why one step is not read-only; null when it only looks (the runner marks such steps' events readOnly). */
+export function notReadOnly(config: Pick<FirebreakConfig, 'actions'>, s: ProcedureStepConfig, commands: CommandCatalog): string | null {
+  return whyNotReadOnly(s, config, commands)?.why ?? null;
+}

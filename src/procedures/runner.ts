@@ -12,6 +12,7 @@ import { procedureCard } from './card.js';
 import { planCommand, runCommand, type StepCaller } from './command-steps.js';
 import type { ProcedureRun, RunStep } from './model.js';
 import type { ProceduresPorts } from './ports.js';
+import { notReadOnly } from './read-only.js';
 import { extendRunLeases, keepRunLeasesAlive, releaseRunLeases, RUN_LEASE_TTL_MS } from './run-leases.js';
 
 /** Where the runner works: the config, the ports, and the card's message (a press's or the confirmation's). */
@@ -186,7 +187,9 @@ async function executeStep<P extends ProceduresPorts & PipelinePorts<P>>(env: Ru
     };
   }
   const base = { invocationId: run.invocationId, incidentId: run.incidentId, channel: run.channel, command: step.kind === 'run' ? (step.text ?? '').slice(1).split(/\s/)[0] ?? 'procedure' : 'procedure', actor, text: plan.title };
-  const detail = { procedure: run.procedure, run: run.id, step: `${list === 'onFailure' ? 'on_failure.' : ''}${i + 1}`, kind: step.kind };
+  // A read-only command step (/health, a read_only action) is never taken as the incident's mitigation.
+  const readOnly = step.kind === 'run' && notReadOnly(env.config, step.config, env.ports.registry) === null;
+  const detail = { procedure: run.procedure, run: run.id, step: `${list === 'onFailure' ? 'on_failure.' : ''}${i + 1}`, kind: step.kind, ...(readOnly ? { readOnly: true } : {}) };
   const limit = step.config.timeout_s;
   const res = await env.ports.steps.run<StepResult, StepResult>(
     {

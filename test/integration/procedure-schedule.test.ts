@@ -115,6 +115,8 @@ procedures:
     // On the timeline as the schedule's.
     const events = await apps[0]!.ports.timeline.list({ limit: 100, newest: true });
     expect(events.filter((e) => e.kind === 'procedure.finished' && e.detail.procedure === 'daily-check').map((e) => [e.actor.name, e.outcome])).toEqual([['schedule', 'ok']]);
+    // Its read-only action step is marked so, and so never taken as an incident's mitigation.
+    expect(events.filter((e) => e.kind === 'action.finished' && e.detail.procedure === 'daily-check').map((e) => [e.text, e.detail.readOnly])).toEqual([[expect.stringContaining('disk-usage'), true]]);
   });
 
   it('a read-only procedure that fails stops there: its report offers Retry / Skip / Abort and it holds nothing meanwhile', async () => {
