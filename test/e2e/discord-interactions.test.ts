@@ -102,7 +102,7 @@ backups:
       { host: '127.0.0.1' },
     );
     endpoint = `http://127.0.0.1:${running.http.port}/discord/interactions`;
-  });
+  }, 120_000); // a fresh embedded store on a busy machine
 
   afterAll(async () => {
     await running?.close();
@@ -212,6 +212,8 @@ backups:
       title: /Restart api \(rolling restart of 5 pods/,
       confirm: { label: 'Restart', result: /^✅ api restarted/, changed: () => expect(kube.deployment('conduit', 'conduit-api').restartedAt).toBeDefined() },
     },
+    // After the commands above: what they did to api is listed, newest first.
+    timeline: { options: [opt('service', 'api')], title: /^ℹ️ Timeline for api: events 1–\d+, newest first$/, check: (card) => expect(card.embeds![0]!.description).toContain('/restart api') },
   };
 
   /** The card a slash command or click ends up showing: the immediate answer, or the last edit of a deferred one. */
