@@ -17,7 +17,7 @@ function invalid(title: string, text: string): Outcome {
   return { status: 'invalid', reply: { title, status: 'error', text, ephemeral: true } };
 }
 
-/** Chat text arrives as words (quotes already grouped); Discord sends the rest as one string. */
+/** The rest of the line, as one string (chat words joined, or Discord's option): split again, quotes grouping. */
 function words(v: string[] | string | undefined): string[] {
   if (v === undefined) return [];
   if (Array.isArray(v)) return v;
@@ -111,7 +111,7 @@ const subcommands = subcommandTable([
   appSubcommand({
     name: 'start',
     summary: 'Start a maintenance window now: SERVICE… DURATION "reason"',
-    params: [{ name: 'window', description: 'The services, how long and why, e.g. api gateway 2h "Postgres upgrade"', type: 'string', rest: true, required: true }],
+    params: [{ name: 'window', description: 'The services, how long and why, e.g. api gateway 2h "Postgres upgrade"', type: 'string', rest: 'text', required: true }],
     args: { window: z.union([z.array(z.string().max(300)), z.string().max(1000)]).optional() },
     run: (ctx, args) => start(ctx, args.window),
   }),
@@ -127,7 +127,7 @@ const subcommands = subcommandTable([
 
 export const maintenanceCommand = defineAppCommand({
   name: 'maintenance',
-  summary: 'Maintenance windows: alerts of their services get cards but do not escalate, page or declare incidents',
+  summary: 'Maintenance windows: their services’ alerts get cards but no escalation, page or incident',
   usage: '/maintenance start SERVICE… DURATION "reason" | end [ID] | list',
   subcommands: subcommands.subcommands,
   params: [],
