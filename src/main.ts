@@ -57,6 +57,8 @@ import { ingestNotification } from './alerts/ingest.js';
 import type { AlertNotification } from './alerts/model.js';
 import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlWatchdogRepository } from './store/watchdog-repository.js';
+import { SqlMaintenanceRepository } from './store/maintenance-repository.js';
+import { MaintenanceWorker } from './alerts/maintenance-worker.js';
 import { WatchdogWatch, pipelineSilentSince } from './alerts/watchdog.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
@@ -179,6 +181,7 @@ export async function buildApp(
   const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const leases = new SqlLeaseRepository(db);
   const incidents = new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor), { reminders: reminderPolicy(loaded.config.incidents) });
+  const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   // Built in dependency order, no field assigned later: the rooms' stores and the core's ports,
   // then the post-mortem service over them, then the incidents' reactions to alerts over that.
   const base = {
@@ -203,6 +206,8 @@ export async function buildApp(
     procedureRuns: new SqlProcedureRunRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.watchdog ? { watchdog: new SqlWatchdogRepository(db) } : {}),
+    maintenance: new SqlMaintenanceRepository(db),
+    alertMetrics: metrics,
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
@@ -215,7 +220,6 @@ export async function buildApp(
   const drafts = storeDraftSource({ incidents: base.incidents, timeline: base.timeline, alerts: base.alerts, draftUrl });
   const withPostmortems = { ...base, postmortems: postmortemService({ ports: base, source: drafts, draftUrl }) };
   const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
-  const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   if (loaded.config.alerts.watchdog) metrics.observeWatchdog(() => new SqlWatchdogRepository(db).lastSeen());
   metrics.observeRecordedCommands(() => countRecordedCommands(db));
@@ -346,6 +350,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
           : []),
         // The Watchdog's absence is claimed in the store, so its silent alert is raised once.
         ...(watchdogStore ? [new WatchdogWatch(loaded.config, { store: watchdogStore, logger: app.logger, redactor: app.ports.redactor, ingest: ingestAndPoke })] : []),
+        // Each maintenance announcement is claimed once in the store.
+        new MaintenanceWorker(loaded.config, { ...app.ports, maintenance: app.ports.maintenance! }),
         // Each heartbeat slot is claimed once; it pings only while every readiness check passes.
         ...(loaded.config.alerts.heartbeat
           ? [

@@ -4,6 +4,7 @@
  * so an unchanged card is never sent again (posted-messages compares renderings). Label and
  * annotation text is untrusted: it goes into plain Reply fields, which every renderer escapes.
  */
+import { heldText } from './maintenance.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Reply, ReplyButton, ReplyField } from '../core/reply.js';
 import { cut, duration } from '../core/text-format.js';
@@ -109,6 +110,7 @@ function stateFields(group: AlertGroup, now: Date): ReplyField[] {
     fields.push({ label: 'Resolved', value: `${utcTime(group.resolvedAt, start)}, fired for ${duration(group.resolvedAt.getTime() - start.getTime(), 'age')}` });
   }
   if (group.incidentId) fields.push({ label: 'Incident', value: cut(group.incidentId, 20) });
+  if (group.status === 'firing' && group.maintenance) fields.push({ label: 'Maintenance', value: cut(heldText(group.maintenance), 300) });
   const ack = group.acknowledged;
   if (ack) fields.push({ label: 'Acknowledged', value: `by ${cut(ack.by.name, 60)} at ${utcTime(ack.at, start)}` });
   const silence = group.silence;
@@ -141,7 +143,7 @@ function buttons(group: AlertGroup, alerts: readonly StoredAlert[], config: Fire
 export function renderAlertCard(group: AlertGroup, alerts: readonly StoredAlert[], config: FirebreakConfig, now: Date): Reply {
   const firing = group.status === 'firing';
   const reply: Reply = {
-    title: `${firing ? 'Firing' : 'Resolved'}: ${groupName(group)}`,
+    title: `${firing ? 'Firing' : 'Resolved'}: ${groupName(group)}${firing && group.maintenance ? ' · 🔧 during maintenance' : ''}`,
     status: groupStatus(group),
     fields: [...stateFields(group, now), ...linkFields(group, alerts)],
     context: `${group.source} · alert group ${group.id}`,

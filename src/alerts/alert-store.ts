@@ -1,5 +1,6 @@
 import type { Actor } from '../core/identity.js';
 import type { AlertGroup, AlertNotification, StoredAlert } from './model.js';
+import type { HeldBy } from './maintenance.js';
 
 /** What one ingested notification changed. */
 export interface IngestResult {
@@ -8,6 +9,8 @@ export interface IngestResult {
   stored: boolean;
   /** The group's status changed (firing → resolved, or it fired again). */
   transition: 'opened' | 'updated' | 'resolved' | 'refired' | 'none';
+  /** This notification put the group under a maintenance window it was not held by before (recorded as alert.held). */
+  held?: boolean;
 }
 
 /** Where a notification's group goes: the route's channel and index, severity override. */
@@ -15,6 +18,8 @@ export interface GroupRouting {
   channel: string;
   route: number | null;
   severity: string | null;
+  /** The maintenance window that holds this notification's alerts (src/alerts/maintenance.ts), if any. */
+  maintenance?: HeldBy | null;
 }
 
 /**

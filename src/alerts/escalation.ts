@@ -17,6 +17,7 @@ import type { Reply, ReplyMention } from '../core/reply.js';
 import type { AlertsPorts } from './ports.js';
 import { duration } from '../core/text-format.js';
 import { groupMessageKey } from './alert-store.js';
+import { escalationClock, heldBy, windowsBetween } from './maintenance.js';
 import type { AlertGroup } from './model.js';
 
 export const ESCALATION_ACTOR: Actor = { platform: 'system', id: 'escalation', name: 'escalation' };
@@ -25,7 +26,7 @@ export const ESCALATION_ACTOR: Actor = { platform: 'system', id: 'escalation', n
 export const DEFAULT_ESCALATION_INTERVAL_MS = 5_000;
 
 /** What escalation uses: the alert store (the lead's ports.alerts), chat, timeline and the pager. */
-export type EscalationPorts = Pick<AlertsPorts, 'chat' | 'timeline' | 'logger' | 'redactor' | 'messageRefs' | 'paging' | 'alerts'>;
+export type EscalationPorts = Pick<AlertsPorts, 'chat' | 'timeline' | 'logger' | 'redactor' | 'messageRefs' | 'paging' | 'alerts' | 'maintenance'>;
 
 /**
  * The pager's key for a group: its group key, so one PagerDuty incident per alert group that stays
@@ -63,10 +64,13 @@ function stepOrder(steps: readonly EscalationStepConfig[]): number[] {
   return steps.map((_, i) => i).sort((a, b) => steps[a]!.after_min - steps[b]!.after_min || a - b);
 }
 
-/** The steps of `group` that are due at `now`, not done yet, for its severity, in order. Pure. */
-export function dueSteps(config: FirebreakConfig, group: AlertGroup, now: Date): number[] {
+/**
+ * The steps of `group` that are due at `now`, not done yet, for its severity, in order. Pure.
+ * `from`: when its escalation clock started (the end of a maintenance window it fired in); default when it first fired.
+ */
+export function dueSteps(config: FirebreakConfig, group: AlertGroup, now: Date, from: Date = group.firstFiredAt): number[] {
   const steps = config.alerts.escalation;
-  const firing = now.getTime() - group.firstFiredAt.getTime();
+  const firing = now.getTime() - from.getTime();
   return stepOrder(steps).filter((i) => !group.escalated.includes(i) && appliesTo(steps[i]!, group) && firing >= steps[i]!.after_min * 60_000);
 }
 
@@ -133,12 +137,21 @@ export async function runEscalation(config: FirebreakConfig, ports: EscalationPo
     return [];
   }
   const platforms = ports.chat.announcers().map((p) => p.platform);
+  // Maintenance windows since the oldest candidate fired: a group held now waits, one whose window
+  // ended escalates counting from the end. Unreadable windows: escalate as if there were none
+  // (a page too many beats a page missed).
+  const oldest = groups.reduce((t, g) => Math.min(t, g.firstFiredAt.getTime()), now.getTime());
+  const windows = await windowsBetween(config, ports.maintenance, new Date(oldest), now).catch((err: unknown) => {
+    ports.logger.error({ err: ports.redactor.redact(String(err)) }, `escalation could not read the maintenance windows: ${ports.redactor.redact(String(err))}; escalating as if none were on`);
+    return [];
+  });
   const perGroup = await Promise.all(
     groups
       .filter((g) => g.status === 'firing' && !g.acknowledged && !(g.silence && g.silence.until > now))
+      .filter((g) => !heldBy(windows, g.service, now))
       .map(async (group) => {
         const done: StepDone[] = [];
-        for (const step of dueSteps(config, group, now)) {
+        for (const step of dueSteps(config, group, now, escalationClock(windows, group.service, group.firstFiredAt, now))) {
           // Shutting down: what is not claimed yet is left to the replicas that stay.
           if (opts.stopping?.()) break;
           let claimed: boolean;

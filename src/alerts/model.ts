@@ -75,6 +75,8 @@ export interface AlertGroup {
   escalated: number[];
   /** The incident this group opened or belongs to (incidents, a later issue). */
   incidentId: string | null;
+  /** The maintenance window its alerts were last held by (the card's 🔧 mark); absent or null: never held. */
+  maintenance?: { id: string; reason: string; until: Date } | null;
   /** Bumped on every change: the card renders the latest, and the outbox knows it is stale. */
   version: number;
   firingCount: number;

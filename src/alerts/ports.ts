@@ -2,6 +2,7 @@ import type { CorePorts } from '../core/services.js';
 import type { AlertStore, IngestResult } from './alert-store.js';
 import type { SilencePort } from './silence-port.js';
 import type { WatchdogStore } from './watchdog.js';
+import type { MaintenanceStore } from './maintenance.js';
 
 /** What the alerts room uses: the core's ports and its own store. */
 export interface AlertsPorts extends CorePorts {
@@ -16,4 +17,8 @@ export interface AlertsPorts extends CorePorts {
   silences?: SilencePort;
   /** The Watchdog's last arrival and the silent alert's claim; set when alerts.watchdog is configured. */
   watchdog?: WatchdogStore;
+  /** Maintenance windows started by hand and configured occurrences once announced (always set by main.ts). */
+  maintenance?: MaintenanceStore;
+  /** Counts alerts held back (firebreak_alerts_held_total). */
+  alertMetrics?: { alertHeld(reason: string): void };
 }

@@ -1,3 +1,4 @@
+import { maintenanceSchema, windowName } from './maintenance-schema.js';
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { postmortemsSchema } from './postmortems-schema.js';
@@ -341,6 +342,8 @@ export const configSchema = z
       .default({ grace_s: 25 }),
     backups: backupsSchema.default({ targets: {}, compression_level: 6 }),
     alerts: alertsSchema.default(defaultAlertsConfig),
+    /** Planned maintenance windows: alerts of their services are held from escalation, paging and incidents. */
+    maintenance: maintenanceSchema,
     incidents: incidentsSchema.default(defaultIncidentsConfig),
     /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
     postmortems: postmortemsSchema.default({}),
@@ -382,6 +385,17 @@ export const configSchema = z
     }
     const checks = [...Object.entries(cfg.services).filter(([, s]) => s.health).map(([n]) => n), ...Object.keys(cfg.datastores)];
     for (const p of procedureReferenceProblems(cfg.procedures, { checks, services: cfg.services, roles: cfg.roles })) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    // A window for a service that does not exist would hold nothing, silently.
+    const known = new Set([...Object.keys(cfg.services), ...Object.keys(cfg.datastores)]);
+    const names = new Set<string>();
+    for (const [w, win] of cfg.maintenance.entries()) {
+      for (const [i, svc] of win.services.entries()) {
+        if (!known.has(svc)) ctx.addIssue({ code: 'custom', path: ['maintenance', w, 'services', i], message: `"${svc}" is not a service or datastore of this config` });
+      }
+      const name = windowName(win, w);
+      if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['maintenance', w, 'name'], message: `the name "${name}" is used by another window` });
+      names.add(name);
+    }
     // A route's runbook button would otherwise be a dead button on the card at 3 a.m.
     for (const [r, route] of cfg.alerts.routes.entries()) {
       for (const [i, line] of route.actions.entries()) {

@@ -37,6 +37,12 @@ export const TIMELINE_KINDS = [
   /** A call to the pager (trigger, acknowledge, resolve) and whether it got through. */
   'alert.paged',
   'alert.resolved',
+  /** A group held back from escalation, paging and incidents by a maintenance window. */
+  'alert.held',
+  // maintenance windows (src/alerts/maintenance*.ts): announced ahead, started, ended
+  'maintenance.scheduled',
+  'maintenance.started',
+  'maintenance.ended',
   'incident.declared',
   'incident.status',
   'incident.severity',

@@ -30,6 +30,7 @@ interface GroupRow {
   silence: { id: string; until: string; by: string } | null;
   escalated: number[];
   incident_id: string | null;
+  maintenance: { id: string; reason: string; until: string } | null;
   version: number;
   firing_count: number | string;
   resolved_count: number | string;
@@ -78,6 +79,7 @@ function toGroup(r: GroupRow): AlertGroup {
     silence: r.silence ? { id: r.silence.id, until: new Date(r.silence.until), by: r.silence.by } : null,
     escalated: r.escalated ?? [],
     incidentId: r.incident_id,
+    maintenance: r.maintenance ? { id: r.maintenance.id, reason: r.maintenance.reason, until: new Date(r.maintenance.until) } : null,
     version: r.version,
     firingCount: Number(r.firing_count ?? 0),
     resolvedCount: Number(r.resolved_count ?? 0),
@@ -157,6 +159,9 @@ export class SqlAlertStore implements AlertStore {
         );
       }
       const transition = groupTransition(inserted ? null : before.status, n.status);
+      const held = n.status === 'firing' ? (routing.maintenance ?? null) : null;
+      // Held anew: by another window than before, or in a new episode.
+      const newlyHeld = held !== null && (inserted || startsNewEpisode(transition) || before.maintenance?.id !== held.id);
       // A new episode (it fired again) clears the acknowledgement and escalation steps and restarts first_fired_at.
       const refired = startsNewEpisode(transition);
       await q.query(
@@ -166,9 +171,10 @@ export class SqlAlertStore implements AlertStore {
            acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
            escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
            version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
-           last_dedupe_key = $11, last_state_key = $12
+           last_dedupe_key = $11, last_state_key = $12,
+           maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
          WHERE id = $1`,
-        [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey],
+        [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey, held ? JSON.stringify({ id: held.id, reason: held.reason, until: held.until.toISOString() }) : null],
       );
       await this.markDirty(q, before.id, routing.channel, platforms);
       const group = (await this.getIn(q, before.id))!;
@@ -183,7 +189,18 @@ export class SqlAlertStore implements AlertStore {
         outcome: n.status,
         detail: { group: group.id, groupKey: n.groupKey, transition, alerts: n.alerts.length, severity: group.severity, channel: group.channel },
       });
-      return { group, stored: true, transition };
+      if (newlyHeld) {
+        await this.recorder(new SqlTimelineRepository(q)).record({
+          invocationId: `alert-group:${group.id}`,
+          incidentId: group.incidentId,
+          kind: 'alert.held',
+          actor: SYSTEM(n.source),
+          text: `${name.service ? `${alertname} (${name.service})` : alertname} held by maintenance window #${held.id} until ${held.until.toISOString().slice(11, 16)} UTC: ${held.reason}`,
+          outcome: 'held',
+          detail: { group: group.id, window: held.id, until: held.until.toISOString(), reason: 'maintenance' },
+        });
+      }
+      return { group, stored: true, transition, held: newlyHeld };
     });
   }
 

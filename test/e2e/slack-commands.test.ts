@@ -260,6 +260,19 @@ backups:
       await rig.fake.waitFor(() => rig.fake.channel(incident.channel!.id)!.pins.has(card.ts) || undefined, RESULT_WAIT_MS);
       expect(rig.fake.channel(incident.channel!.id)!.topic).toBe('SEV3 · investigating · lead @Alice A · payments slow');
     },
+    async maintenance() {
+      const channel = channelFor('maintenance');
+      await rig.command('/maintenance', 'start api 90m "Postgres upgrade"', { channel });
+      const card = await cardIn(channel.id, /^(?!⏳)/);
+      expect(headerOf(card.blocks)).toMatch(/^✅ 🔧 Maintenance #\d+ started: api until \d\d:\d\d UTC$/);
+      const id = /#(\d+)/.exec(headerOf(card.blocks))![1]!;
+      const stored = await rig.running.app.ports.maintenance!.get(id);
+      expect(stored).toMatchObject({ services: ['api'], reason: 'Postgres upgrade', createdBy: 'Alice A', endedAt: null });
+      await rig.command('/maintenance', `end ${id}`, { channel });
+      await rig.fake.waitFor(() => [...rig.fake.messages.values()].some((m) => m.channel === channel.id && headerOf(m.blocks).includes(`Maintenance #${id} ended`)) || undefined, RESULT_WAIT_MS);
+      expect((await rig.running.app.ports.maintenance!.get(id))?.endedAt).not.toBeNull();
+      expect(await commandsRecorded(channel.id)).toEqual(expect.arrayContaining(['maintenance.started:', 'maintenance.ended:', 'command:ok']));
+    },
   };
 
   it('drives every command in the registry (and no command is left out)', () => {
@@ -267,7 +280,7 @@ backups:
   });
 
   // Ordered so the cluster's state is known to each step: status reads it, then scale, rollback, restart change it.
-  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'procedure', 'backup', 'alerts', 'incident', 'timeline'])(
+  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'procedure', 'backup', 'alerts', 'incident', 'timeline', 'maintenance'])(
     '/%s with real arguments gets its real result',
     async (name) => {
       const privateBefore = rig.fake.responsePosts.length;
