@@ -43,7 +43,10 @@ export function compareCounts(recorded: readonly TableRows[], restored: readonly
 }
 
 /** What /backup verify ID|latest would verify, checked before anything runs. */
-export type VerifySubject = { ok: true; record: BackupRecord; target: string; scratch: string } | { ok: false; message: string };
+export type VerifySubject =
+  | { ok: true; record: BackupRecord; target: string; scratch: string }
+  /** `pending`: "latest" of a verifiable target that has no backup yet (a procedure whose earlier step takes it). */
+  | { ok: false; message: string; pending?: { target: string; scratch: string } };
 
 export async function verifySubject(config: FirebreakConfig, ports: BackupsPorts, which: string, targetName: string | undefined): Promise<VerifySubject> {
   const backups = ports.backups;
@@ -54,7 +57,11 @@ export async function verifySubject(config: FirebreakConfig, ports: BackupsPorts
     const name = targetName ?? (names.length === 1 ? names[0] : Object.entries(config.backups.targets).find(([, t]) => t.type === 'postgres' && t.verify_url)?.[0]);
     if (!name || !configuredTarget(config, name)) return { ok: false, message: `Say which target to verify: /backup verify latest TARGET (targets: ${names.join(', ') || 'none'}).` };
     record = (await backups.records.list({ target: name, limit: 50 })).find((r) => r.status === 'complete') ?? null;
-    if (!record) return { ok: false, message: `${name} has no complete backup to verify yet; take one with /backup now ${name}.` };
+    if (!record) {
+      const t = configuredTarget(config, name);
+      const scratch = t?.type === 'postgres' && !t.restore ? t.verify_url : undefined;
+      return { ok: false, message: `${name} has no complete backup to verify yet; take one with /backup now ${name}.`, ...(scratch ? { pending: { target: name, scratch } } : {}) };
+    }
   } else {
     record = await backups.records.get(which);
     if (!record) return { ok: false, message: `There is no backup "${which.slice(0, 40)}"; /backup list shows them.` };

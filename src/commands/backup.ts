@@ -433,6 +433,23 @@ async function verifyBackup(ctx: AppCommandContext, which: string, requestedTarg
   if (targetNames(ctx.config).length === 0) return noTargets(ctx);
   if (requestedTarget !== undefined && !configuredTarget(ctx.config, requestedTarget)) return unknownTarget(ctx.config, requestedTarget);
   const subject = await verifySubject(ctx.config, ctx.ports, which, requestedTarget);
+  // A procedure may take the backup in an earlier step ("/backup now pg" then "/backup verify latest
+  // pg"): the step is planned again just before it runs, when the backup exists.
+  if (!subject.ok && subject.pending && ctx.procedureStep && !opts.execute) {
+    const { target, scratch } = subject.pending;
+    return {
+      status: 'confirm',
+      plan: {
+        action: 'verify',
+        payload: { id: 'latest', target },
+        title: `Test restore of the latest backup of ${target} into ${describeDatabaseUrl(scratch)}`,
+        argv: ctx.ports.backups?.runner.describeRestore(configuredTarget(ctx.config, target)!, { intoUrl: scratch }) ?? undefined,
+        lease: verifyLeaseKey(target),
+        role: VERIFY_ROLE,
+        confirmLabel: 'Verify',
+      },
+    };
+  }
   if (!subject.ok) return invalidRestore('Nothing to verify', subject.message);
   const { record, scratch } = subject;
   if (ctx.procedureStep && !opts.execute) {
@@ -440,7 +457,7 @@ async function verifyBackup(ctx: AppCommandContext, which: string, requestedTarg
       status: 'confirm',
       plan: {
         action: 'verify',
-        payload: { id: record.id },
+        payload: { id: record.id, target: record.target },
         title: `Test restore of ${record.id} (${record.target}) into ${describeDatabaseUrl(scratch)}`,
         fields: [{ label: 'Backup', value: describeRecord(record) }, { label: 'Scratch database', value: describeDatabaseUrl(scratch) }],
         argv: ctx.ports.backups?.runner.describeRestore(configuredTarget(ctx.config, record.target)!, { intoUrl: scratch }) ?? undefined,
@@ -475,7 +492,7 @@ async function verifyBackup(ctx: AppCommandContext, which: string, requestedTarg
 const truthy = z.union([z.boolean(), z.enum(['true', 'false'])]).optional();
 const targetArg = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a target is a name from backups.targets').optional();
 const nowPayload = z.object({ target: z.string() });
-const verifyPayload = z.object({ id: z.string() });
+const verifyPayload = z.object({ id: z.string(), target: z.string().optional() });
 
 export const backupCommand = defineAppCommand({
   name: 'backup',
@@ -536,7 +553,7 @@ export const backupCommand = defineAppCommand({
     }
     if (step.action === 'verify') {
       const p = verifyPayload.safeParse(step.payload);
-      if (p.success) return verifyBackup(ctx, p.data.id, undefined, { execute: true });
+      if (p.success) return verifyBackup(ctx, p.data.id, p.data.target, { execute: true });
     }
     return { status: 'failed', reply: { title: '/backup: unknown step', status: 'error', text: `This confirmation asks for "${step.action}", which /backup does not do. Nothing was run.` } };
   },

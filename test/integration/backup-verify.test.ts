@@ -44,7 +44,14 @@ backups:
   targets:
     pg: { type: postgres, url: "${source.url}", format: custom, verify_url: "${scratch.url}", verify_schedule: "0 4 1 * *" }
     other: { type: postgres, url: "${source.url}" }
+    fresh: { type: postgres, url: "${source.url}", verify_url: "${scratch.url}" }
 procedures:
+  first-backup:
+    description: A target's first backup, tested at once
+    steps:
+      - run: "/backup now fresh"
+      - run: "/backup verify latest fresh"
+
   deploy:
     description: Runbook 001's start — back up, then the rest
     steps:
@@ -164,6 +171,18 @@ procedures:
     expect(records[0]!.requestedBy).toBe('bob');
     // The verify step tested the backup the first step took.
     const ev = (await app.ports.timeline.list({ limit: 200 })).find((e) => e.kind === 'backup.verified' && e.detail.backup === records[0]!.id);
+    expect(ev?.outcome).toBe('ok');
+  });
+
+  it('a procedure may verify the latest backup of a target that has none yet: an earlier step takes it', async () => {
+    expect(await app.ports.backups!.records.list({ target: 'fresh' })).toEqual([]);
+    const card = await type(alice, '/procedure first-backup');
+    expect(card.status, card.reply.text).toBe('pending');
+    expect(card.reply.fields![1]!.value).toMatch(/^\/backup verify latest fresh → pg_restore /);
+    const done = await press(bob, card.reply.buttons!.find((b) => b.label === 'Run procedure')!.actionId);
+    expect(done.status, JSON.stringify(done.reply)).toBe('ok');
+    const [record] = await app.ports.backups!.records.list({ target: 'fresh' });
+    const ev = (await app.ports.timeline.list({ limit: 300 })).find((e) => e.kind === 'backup.verified' && e.detail.backup === record!.id);
     expect(ev?.outcome).toBe('ok');
   });
 });
