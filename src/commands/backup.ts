@@ -249,7 +249,7 @@ async function planRestore(ctx: AppCommandContext, id: string | undefined, reque
   // replies below say whether an id exists, its status and its target, which someone who may not
   // restore has no need to learn, and without a plan (unknown or failed id) there is no role to check.
   if (!ctx.hasRole(RESTORE_ROLE)) return roleDenied('/backup restore', RESTORE_ROLE, ctx.actor);
-  let record = /^bk-[0-9a-f]{1,32}$/.test(id) ? await backups.records.get(id) : null;
+  let record = await backups.records.get(id);
   if (!record) {
     const destination = ctx.config.backups.destination;
     if (!destination) return noTargets(ctx);
@@ -534,7 +534,7 @@ export const backupCommand = defineAppCommand({
       id: z.string({ message: 'a backup id or object name is required' }).refine(isObjectName, 'a backup id looks like bk-1a2b3c4d, an object name like postgres_backup_20250103_030000.sql.gz (no "..", no spaces)'),
       target: targetArg,
     }),
-    z.object({ subcommand: z.literal('verify'), id: z.string({ message: 'a backup id or latest is required' }).regex(/^(latest|bk-[0-9a-f]{1,32})$/, 'say a backup id like bk-1a2b3c4d, or latest'), target: targetArg }),
+    z.object({ subcommand: z.literal('verify'), id: z.string({ message: 'a backup id or latest is required' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'say a backup id like bk-1a2b3c4d, or latest'), target: targetArg }),
   ]),
   mutating: true,
   async run(ctx, args) {

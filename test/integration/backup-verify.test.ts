@@ -125,7 +125,8 @@ procedures:
   it('bad input: one sentence, nothing run', async () => {
     const events = (await app.ports.timeline.list({ limit: 500 })).filter((e) => e.kind === 'backup.verified').length;
     const cases: [string, RegExp][] = [
-      ['/backup verify yesterday', /say a backup id like bk-1a2b3c4d, or latest/],
+      ['/backup verify ../x', /say a backup id like bk-1a2b3c4d, or latest/],
+      ['/backup verify yesterday', /^There is no backup "yesterday"; \/backup list shows them\.$/],
       ['/backup verify bk-deadbeef', /^There is no backup "bk-deadbeef"; \/backup list shows them\.$/],
       ['/backup verify latest other', /^other has no complete backup to verify yet/],
       ['/backup verify latest nope', /^There is no backup target "nope"/],
