@@ -19,6 +19,25 @@ export interface BackupRecord {
   /** Where the object lives: s3://bucket/key or an absolute file path. */
   location: string | null;
   error: string | null;
+  /** Rows per table when the backup was taken (PostgreSQL, counted in pg_dump's own snapshot); null when not counted. */
+  rowCounts: TableRows[] | null;
+}
+
+export interface TableRows {
+  /** "name" for public tables, "schema.name" otherwise. */
+  table: string;
+  rows: number;
+}
+
+/** An object in the destination, whoever made it. */
+export interface StoredObject {
+  /** The key relative to the destination (S3 prefix or directory): what /backup restore takes. */
+  name: string;
+  location: string;
+  sizeBytes: number;
+  modifiedAt: Date;
+  /** S3's ETag (a content fingerprint); absent for a directory. */
+  etag?: string;
 }
 
 /** Backup bookkeeping. Only rows with status "complete" count as backups anywhere. */
@@ -26,7 +45,7 @@ export interface BackupRepository {
   /** Null when a backup for this scheduled slot already exists (another replica took it). */
   start(input: { id: string; target: string; trigger: string; requestedBy: string; location: string }): Promise<BackupRecord | null>;
   /** False when the record was no longer running (shutdown or a sweep failed it meanwhile): it does not count. */
-  complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<boolean>;
+  complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number; rowCounts?: TableRows[] }): Promise<boolean>;
   fail(id: string, error: string, durationMs: number): Promise<void>;
   get(id: string): Promise<BackupRecord | null>;
   /** Newest first. */
@@ -54,6 +73,8 @@ export interface BackupRunResult {
   leftBehind?: boolean;
   /** Tail of the dump tool's stderr. */
   stderr: string;
+  /** Rows per table in the snapshot the dump read (postgres targets), when they could be counted. */
+  rowCounts?: TableRows[];
 }
 
 export interface RestoreRunResult {
@@ -63,8 +84,25 @@ export interface RestoreRunResult {
   exitCode: number | null;
   problem?: string;
   stderr: string;
-  /** Row counts per table of the restored database, when the restore succeeded. */
-  tables: { table: string; rows: number }[];
+  /** Row counts per table of the restored database, when the restore succeeded (none for a `restore:` argv into something else). */
+  tables: TableRows[];
+  /** The sha256 of what was downloaded (an object Firebreak did not make has none recorded to check). */
+  sha256?: string;
+}
+
+/** What a restore reads and where it writes. */
+export interface RestoreRequest {
+  target: BackupTargetConfig;
+  destination: BackupDestinationConfig;
+  location: string;
+  /** The recorded checksum, verified before anything is restored; null for an object Firebreak did not make. */
+  sha256: string | null;
+  /** The dump's format when it is not the target's own (an object Firebreak did not make, named .sql.gz or .dump.gz). */
+  format?: 'custom' | 'plain';
+  /** Another database than the target's restore_url (a /backup verify scratch database). */
+  intoUrl?: string;
+  onProgress?: (stage: string) => void;
+  signal?: AbortSignal;
 }
 
 /** Runs dumps, uploads, downloads and restores. The only thing that touches pg_dump, psql and S3. */
@@ -73,8 +111,12 @@ export interface BackupRunner {
   locationFor(destination: BackupDestinationConfig, targetName: string, target: BackupTargetConfig, id: string, at: Date): string;
   /** The dump command, password-free, for cards and the timeline. */
   describe(target: BackupTargetConfig): string[];
-  /** The restore command (psql or pg_restore), password-free, for the confirmation card; null when the target cannot be restored. */
-  describeRestore(target: BackupTargetConfig): string[] | null;
+  /** The restore command (the target's `restore:` argv, psql or pg_restore), password-free, for the confirmation card; null when the target cannot be restored. */
+  describeRestore(target: BackupTargetConfig, opts?: { format?: 'custom' | 'plain'; intoUrl?: string }): string[] | null;
+  /** Every object in the destination (recursively under its prefix or directory), newest first. */
+  listObjects(destination: BackupDestinationConfig): Promise<StoredObject[]>;
+  /** One object by its name relative to the destination; null when there is none. */
+  statObject(destination: BackupDestinationConfig, name: string): Promise<StoredObject | null>;
   backup(req: {
     target: BackupTargetConfig;
     destination: BackupDestinationConfig;
@@ -84,13 +126,7 @@ export interface BackupRunner {
     /** Stops the dump and aborts the upload (shutdown); the result is then a failure. */
     signal?: AbortSignal;
   }): Promise<BackupRunResult>;
-  restore(req: {
-    target: BackupTargetConfig;
-    destination: BackupDestinationConfig;
-    location: string;
-    sha256: string;
-    onProgress?: (stage: string) => void;
-  }): Promise<RestoreRunResult>;
+  restore(req: RestoreRequest): Promise<RestoreRunResult>;
   remove(destination: BackupDestinationConfig, location: string): Promise<void>;
 }
 

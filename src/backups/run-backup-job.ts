@@ -55,6 +55,11 @@ export async function runBackupJob(
     authority?: { role: string; what: string };
     /** Called once the role check passed, before the lease is taken. */
     onAuthorized?: () => Promise<void>;
+    /**
+     * The caller already holds the target's lease (a confirmed plan, a procedure run holding
+     * `backup:TARGET` for all its steps): the job then runs under a lease of its own id only.
+     */
+    leaseHeld?: boolean;
   },
 ): Promise<BackupJobOutcome> {
   const backups = ports.backups;
@@ -67,7 +72,7 @@ export async function runBackupJob(
   if (jobs.stopping) return { kind: 'stopping', message: stoppingMessage };
 
   const id = newBackupId();
-  const key = backupLeaseKey(req.target);
+  const key = req.leaseHeld ? `backup-job:${id}` : backupLeaseKey(req.target);
   const ttl = req.leaseTtlMs ?? BACKUP_LEASE_TTL_MS;
   const controller = new AbortController();
   const job: RunningBackupJob = { id, target: req.target, startedAt: performance.now(), controller, done: Promise.resolve() };
@@ -94,7 +99,7 @@ export async function runBackupJob(
     if (result.ok && controller.signal.aborted) {
       result = { ...result, ok: false, ...(await discard('it was stopped (shutdown, or its lease was lost) as it finished')) };
     }
-    if (result.ok && !(await backups.records.complete(id, { sizeBytes: result.sizeBytes, sha256: result.sha256, durationMs: result.durationMs }))) {
+    if (result.ok && !(await backups.records.complete(id, { sizeBytes: result.sizeBytes, sha256: result.sha256, durationMs: result.durationMs, ...(result.rowCounts ? { rowCounts: result.rowCounts } : {}) }))) {
       // Marked failed meanwhile: by shutdown, or by another replica's start-up sweep.
       result = { ...result, ok: false, ...(await discard('it finished after it had already been marked failed (Firebreak was shutting down, or another replica swept it)')) };
     } else if (!result.ok) {

@@ -211,6 +211,11 @@ const backupTargetCommon = {
   /** Overrides backups.schedule for this target; "off" disables scheduled backups of it. */
   schedule: z.union([cronSchema, z.literal('off')]).optional(),
   timeout_s: z.number().int().min(10).max(86_400).default(3600),
+  /**
+   * Replaces the built-in restore (psql / pg_restore): an argv (no shell) that reads the backup,
+   * gunzipped, on its stdin — e.g. clickhouse-client --query "INSERT INTO t FORMAT TabSeparatedWithNames".
+   */
+  restore: argvTemplateSchema.optional(),
 };
 
 const postgresBackupTargetSchema = z
@@ -221,9 +226,20 @@ const postgresBackupTargetSchema = z
     format: z.enum(['custom', 'plain']).default('custom'),
     /** Where /backup restore writes; defaults to url (the database the backup came from). */
     restore_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    /** A scratch database /backup verify restores into and counts; never url or restore_url. */
+    verify_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+    /** When /backup verify latest runs unattended (UTC cron), e.g. the runbook's monthly test restore. */
+    verify_schedule: cronSchema.optional(),
     ...backupTargetCommon,
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.verify_schedule && !t.verify_url) ctx.addIssue({ code: 'custom', path: ['verify_schedule'], message: 'needs verify_url: the scratch database a test restore goes into' });
+    const same = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+    if (t.verify_url && (same(t.verify_url, t.url) || (t.restore_url && same(t.verify_url, t.restore_url)))) {
+      ctx.addIssue({ code: 'custom', path: ['verify_url'], message: 'must be a scratch database, not url or restore_url: /backup verify drops and recreates what the backup holds there' });
+    }
+  });
 
 const commandBackupTargetSchema = z
   .object({

@@ -27,6 +27,8 @@ export const TIMELINE_KINDS = [
   'backup.scheduled',
   'backup.expired',
   'backup.restore.started',
+  /** A test restore into a scratch database (/backup verify, or its schedule): counts at backup vs restored. */
+  'backup.verified',
   // messages the system posted on its own
   'message.posted',
   // alerts and incidents (their domains record these)

@@ -9,6 +9,7 @@ import { stopBackupJobs } from '../backups/backup-jobs.js';
 import { reportBackupProblem } from '../backups/backup-report.js';
 import { failAbandonedBackups } from '../backups/backup-sweep.js';
 import { runBackupJob } from '../backups/run-backup-job.js';
+import { runScheduledVerify, type VerifySlotOutcome } from '../backups/scheduled-verify.js';
 import { formatBytes } from '../backups/backup-format.js';
 import { duration } from '../core/text-format.js';
 
@@ -81,6 +82,16 @@ export class BackupScheduler implements BackgroundWorker {
       started.push(name);
     }
     if (started.length > 0) this.ports.logger.info({ targets: started }, `scheduled backups: ${started.join(', ')}`);
+    for (const [name, t] of Object.entries(this.config.backups.targets)) {
+      const expr = t.type === 'postgres' ? t.verify_schedule : undefined;
+      if (!expr) continue;
+      if (!cron.validate(expr)) {
+        this.ports.logger.error({ target: name, schedule: expr }, `backups.targets.${name}: verify_schedule "${expr}" is not a valid cron expression; ${name} will not be test-restored on a schedule`);
+        continue;
+      }
+      this.tasks.push(cron.schedule(expr, async (ctx) => void (await this.fireVerify(name, ctx.date)), { timezone: 'UTC', name: `backup-verify:${name}` }));
+      started.push(`${name} (test restore)`);
+    }
     return started;
   }
 
@@ -119,6 +130,24 @@ export class BackupScheduler implements BackgroundWorker {
   /** Runs one slot of one target if this replica wins the slot. Never throws. */
   fire(target: string, when: Date): Promise<SlotOutcome> {
     return this.track(this.fireSlot(target, when));
+  }
+
+  /** Runs one verify_schedule slot of one target if this replica wins it. Never throws. */
+  fireVerify(target: string, when: Date): Promise<VerifySlotOutcome | 'not-elected'> {
+    return this.track(this.fireVerifySlot(target, when));
+  }
+
+  private async fireVerifySlot(target: string, when: Date): Promise<VerifySlotOutcome | 'not-elected'> {
+    const slot = new Date(Math.floor(when.getTime() / 1000) * 1000).toISOString();
+    if (this.ports.backups?.jobs.stopping) return 'stopping';
+    try {
+      if (!(await this.ports.coordination.claimOnce(`schedule:backup-verify:${target}:${slot}`, SLOT_CLAIM_TTL_MS))) return 'not-elected';
+      return await runScheduledVerify(this.config, this.ports, target, slot, SCHEDULER_ACTOR);
+    } catch (err) {
+      const message = this.ports.redactor.redact((err as Error).message);
+      this.ports.logger.error({ target, slot, err: message }, `scheduled test restore of ${target} could not run: ${message}`);
+      return 'failed';
+    }
   }
 
   private async fireSlot(target: string, when: Date): Promise<SlotOutcome> {

@@ -1,4 +1,4 @@
-import type { BackupRecord, BackupRepository, BackupStatus } from '../backups/backup-port.js';
+import type { BackupRecord, BackupRepository, BackupStatus, TableRows } from '../backups/backup-port.js';
 import type { Queryable } from './db.js';
 
 interface Row {
@@ -14,6 +14,14 @@ interface Row {
   duration_ms: number | null;
   location: string | null;
   error: string | null;
+  /** jsonb: parsed by pg and PGlite alike; older rows have none. */
+  row_counts?: TableRows[] | string | null;
+}
+
+function rowCountsOf(v: Row['row_counts']): TableRows[] | null {
+  if (v === null || v === undefined) return null;
+  const parsed: unknown = typeof v === 'string' ? JSON.parse(v) : v;
+  return Array.isArray(parsed) ? (parsed as TableRows[]) : null;
 }
 
 function toRecord(r: Row): BackupRecord {
@@ -31,6 +39,7 @@ function toRecord(r: Row): BackupRecord {
     durationMs: r.duration_ms,
     location: r.location,
     error: r.error,
+    rowCounts: rowCountsOf(r.row_counts),
   };
 }
 
@@ -48,11 +57,11 @@ export class SqlBackupRepository implements BackupRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number }): Promise<boolean> {
+  async complete(id: string, result: { sizeBytes: number; sha256: string; durationMs: number; rowCounts?: TableRows[] }): Promise<boolean> {
     const rows = await this.db.query(
       // Only a running row changes: one the start-up sweep or shutdown already failed stays failed.
-      `UPDATE backups SET status = 'complete', finished_at = now(), size_bytes = $2, sha256 = $3, duration_ms = $4 WHERE id = $1 AND status = 'running' RETURNING id`,
-      [id, result.sizeBytes, result.sha256, Math.round(result.durationMs)],
+      `UPDATE backups SET status = 'complete', finished_at = now(), size_bytes = $2, sha256 = $3, duration_ms = $4, row_counts = $5::jsonb WHERE id = $1 AND status = 'running' RETURNING id`,
+      [id, result.sizeBytes, result.sha256, Math.round(result.durationMs), result.rowCounts ? JSON.stringify(result.rowCounts) : null],
     );
     return rows.length > 0;
   }

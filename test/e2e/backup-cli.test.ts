@@ -115,4 +115,19 @@ backups:
     expect(done.stdout).toMatch(/^ {2}✅ orders +1000 rows$/m);
     expect(await fingerprint(restored.url)).toEqual(await fingerprint(source.url));
   });
+
+  it('list --all marks an object Firebreak did not make; unknown names and unverifiable targets: one sentence, exit 2, nothing restored', async () => {
+    writeFileSync(join(dir, 'backups', 'postgres_backup_20250103_030000.sql.gz'), 'not really gzip');
+    const all = await firebreak(['run', '/backup list --all', '--as', 'bob']);
+    expect(all.code, all.stdout + all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/^ {2}ℹ️ postgres_backup_20250103_030000\.sql\.gz +15 B .* not made by Firebreak$/m);
+
+    const unknown = await firebreak(['run', '/backup restore postgres_backup_20990101_000000.sql.gz', '--as', 'alice']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toContain(`There is no backup or object "postgres_backup_20990101_000000.sql.gz" in ${join(dir, 'backups')}; /backup list --all lists what is there.`);
+    const verify = await firebreak(['run', '/backup verify latest app', '--as', 'alice']);
+    expect(verify.code).toBe(2);
+    expect(verify.stdout).toContain('app has no verify_url: add backups.targets.app.verify_url, a scratch database the test restore may overwrite.');
+    expect(await tableCount(restored.url)).toBe(3);
+  });
 });

@@ -31,7 +31,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
   }
 }
 
-describe('backup lifecycle: shutdown waits or stops, start-up sweep, retention under the lease, reports', () => {
+describe('backup lifecycle: shutdown waits or stops, start-up sweep, retention under the lease, reports', { timeout: 120_000 }, () => {
   let dir: string;
   const apps: TestApp[] = [];
   beforeAll(async () => {

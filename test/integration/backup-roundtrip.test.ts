@@ -32,7 +32,7 @@ function targets(source: string, restoreCustom: string, restorePlain: string): s
 `;
 }
 
-describe('backup round trip: /backup now → S3 or a directory → /backup restore into a fresh database', () => {
+describe('backup round trip: /backup now → S3 or a directory → /backup restore into a fresh database', { timeout: 120_000 }, () => {
   let source: TestDb;
   const fresh: TestDb[] = [];
   let s3: FakeS3;

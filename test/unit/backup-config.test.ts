@@ -52,6 +52,24 @@ backups:
     expect(config.backups.targets.pg).toMatchObject({ format: 'custom', timeout_s: 3600, schedule: 'off' });
     expect(config.backups.compression_level).toBe(6);
   });
+
+  it('refuses a verify_url that is the target\'s own database, and a verify_schedule without one', () => {
+    expect(
+      problems(`
+backups:
+  destination: { dir: /tmp/b }
+  targets:
+    a: { type: postgres, url: "postgres://db/app", verify_url: "postgres://db/app" }
+    b: { type: postgres, url: "postgres://db/app", restore_url: "postgres://db/copy", verify_url: "postgres://db/copy" }
+    c: { type: postgres, url: "postgres://db/app", verify_schedule: "0 4 1 * *" }
+    d: { type: postgres, url: "postgres://db/app", verify_url: "postgres://db/scratch", verify_schedule: "0 4 1 * *", restore: [x] }
+`),
+    ).toEqual([
+      'backups.targets.a.verify_url: must be a scratch database, not url or restore_url: /backup verify drops and recreates what the backup holds there',
+      'backups.targets.b.verify_url: must be a scratch database, not url or restore_url: /backup verify drops and recreates what the backup holds there',
+      'backups.targets.c.verify_schedule: needs verify_url: the scratch database a test restore goes into',
+    ]);
+  });
 });
 
 describe('dump and restore commands', () => {
@@ -66,5 +84,9 @@ describe('dump and restore commands', () => {
     expect(restore.wrap).toEqual({ before: 'BEGIN;\n', after: '\nCOMMIT;\n' });
     expect(restore.env).toEqual({ PGPASSWORD: 'pw2222' });
     expect(restoreCommand({ type: 'command', argv: ['x'], extension: 'bin', timeout_s: 60 })).toBeNull();
+    // A target's own restore: argv wins, whatever the format; a verify goes into the scratch database.
+    expect(restoreCommand({ type: 'command', argv: ['x'], extension: 'tsv', timeout_s: 60, restore: ['clickhouse-client', '--query', 'INSERT INTO t FORMAT TSV'] })).toEqual({ argv: ['clickhouse-client', '--query', 'INSERT INTO t FORMAT TSV'], env: {} });
+    expect(restoreCommand(target, { format: 'custom', intoUrl: 'postgres://v:pw3333@db3/scratch' })!.argv).toEqual(['pg_restore', '--single-transaction', '--exit-on-error', '--clean', '--if-exists', '--no-owner', '--no-privileges', '--dbname=postgres://v@db3/scratch']);
+    expect(dumpCommand(target, '00000003-0000001B-1').argv).toContain('--snapshot=00000003-0000001B-1');
   });
 });

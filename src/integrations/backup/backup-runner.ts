@@ -1,8 +1,8 @@
 import type { BackupDestinationConfig, BackupTargetConfig } from '../../config/schema.js';
-import type { BackupProgress, BackupRunner, BackupRunResult, RestoreRunResult } from '../../backups/backup-port.js';
+import type { BackupProgress, BackupRunner, BackupRunResult, RestoreRequest, RestoreRunResult, StoredObject } from '../../backups/backup-port.js';
 import { dumpCommand, fileExtension, restoreCommand } from './dump-command.js';
 import { objectStoreFor } from './object-store.js';
-import { rowCounts } from './row-counts.js';
+import { countedSnapshot, rowCounts } from './row-counts.js';
 import { streamBackup } from './stream-backup.js';
 import { streamRestore } from './stream-restore.js';
 
@@ -20,11 +20,20 @@ export class StreamingBackupRunner implements BackupRunner {
     return dumpCommand(target).argv;
   }
 
-  describeRestore(target: BackupTargetConfig): string[] | null {
-    return restoreCommand(target)?.argv ?? null;
+  describeRestore(target: BackupTargetConfig, opts: { format?: 'custom' | 'plain'; intoUrl?: string } = {}): string[] | null {
+    return restoreCommand(target, opts)?.argv ?? null;
   }
 
-  backup(req: {
+  async listObjects(destination: BackupDestinationConfig): Promise<StoredObject[]> {
+    const all = await objectStoreFor(destination).list();
+    return all.sort((a, b) => b.modifiedAt.getTime() - a.modifiedAt.getTime() || a.name.localeCompare(b.name));
+  }
+
+  statObject(destination: BackupDestinationConfig, name: string): Promise<StoredObject | null> {
+    return objectStoreFor(destination).stat(name);
+  }
+
+  async backup(req: {
     target: BackupTargetConfig;
     destination: BackupDestinationConfig;
     location: string;
@@ -32,29 +41,32 @@ export class StreamingBackupRunner implements BackupRunner {
     onProgress?: (p: BackupProgress) => void;
     signal?: AbortSignal;
   }): Promise<BackupRunResult> {
-    return streamBackup({
-      dump: dumpCommand(req.target),
-      store: objectStoreFor(req.destination),
-      location: req.location,
-      timeoutMs: req.target.timeout_s * 1000,
-      compressionLevel: req.compressionLevel,
-      onProgress: req.onProgress,
-      signal: req.signal,
-    });
+    // A PostgreSQL dump reads a snapshot Firebreak exported and counts rows in: /backup verify compares with them.
+    const snapshot = req.target.type === 'postgres' ? await countedSnapshot(req.target.url) : null;
+    try {
+      const result = await streamBackup({
+        dump: dumpCommand(req.target, snapshot?.id),
+        store: objectStoreFor(req.destination),
+        location: req.location,
+        timeoutMs: req.target.timeout_s * 1000,
+        compressionLevel: req.compressionLevel,
+        onProgress: req.onProgress,
+        signal: req.signal,
+      });
+      const counts = snapshot ? await snapshot.counts : undefined;
+      return counts && result.ok ? { ...result, rowCounts: counts } : result;
+    } finally {
+      await snapshot?.close();
+    }
   }
 
-  async restore(req: {
-    target: BackupTargetConfig;
-    destination: BackupDestinationConfig;
-    location: string;
-    sha256: string;
-    onProgress?: (stage: string) => void;
-  }): Promise<RestoreRunResult> {
-    const restore = restoreCommand(req.target);
-    if (!restore || req.target.type !== 'postgres') {
-      return { ok: false, durationMs: 0, argv: [], exitCode: null, stderr: '', tables: [], problem: 'Only postgres targets can be restored from chat; restore command backups by hand. Nothing was restored.' };
+  async restore(req: RestoreRequest): Promise<RestoreRunResult> {
+    const restore = restoreCommand(req.target, { format: req.format, intoUrl: req.intoUrl });
+    if (!restore) {
+      return { ok: false, durationMs: 0, argv: [], exitCode: null, stderr: '', tables: [], problem: `This command target has no restore: argv, so it cannot be restored from chat; restore it by hand. Nothing was restored.` };
     }
-    const url = req.target.restore_url ?? req.target.url;
+    // A `restore:` argv writes somewhere Firebreak cannot count (ClickHouse); the built-in one into PostgreSQL.
+    const url = req.target.type === 'postgres' && !req.target.restore ? (req.intoUrl ?? req.target.restore_url ?? req.target.url) : null;
     return streamRestore({
       restore,
       store: objectStoreFor(req.destination),
@@ -62,7 +74,7 @@ export class StreamingBackupRunner implements BackupRunner {
       sha256: req.sha256,
       timeoutMs: req.target.timeout_s * 1000,
       onStage: req.onProgress,
-      countRows: () => rowCounts(url),
+      countRows: url ? () => rowCounts(url) : null,
     });
   }
 

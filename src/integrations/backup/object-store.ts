@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BackupDestinationConfig } from '../../config/schema.js';
+import type { StoredObject } from '../../backups/backup-port.js';
 
 /** Where backup objects live. `put` must leave nothing behind when `body` errors. */
 export interface ObjectStore {
@@ -14,7 +15,14 @@ export interface ObjectStore {
   put(location: string, body: Readable, signal?: AbortSignal): Promise<void>;
   get(location: string): Promise<Readable>;
   remove(location: string): Promise<void>;
+  /** Every object under the destination's prefix or directory (unfinished uploads and .partial files left out). */
+  list(): Promise<StoredObject[]>;
+  /** One object by name relative to the destination, or null. */
+  stat(name: string): Promise<StoredObject | null>;
 }
+
+/** How many objects a listing reads at most: a bucket shared with other tools may hold millions. */
+export const LIST_MAX_OBJECTS = 10_000;
 
 /** An upload failed and its multipart upload could not be aborted: the message says how to remove it. */
 export class UploadLeftBehindError extends Error {
@@ -151,6 +159,41 @@ export class S3ObjectStore implements ObjectStore {
     const { bucket, key } = this.parse(location);
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
+
+  private get prefix(): string {
+    const p = this.cfg.prefix.replace(/^\/+|\/+$/g, '');
+    return p ? `${p}/` : '';
+  }
+
+  async list(): Promise<StoredObject[]> {
+    const out: StoredObject[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: this.prefix || undefined, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) {
+          if (!o.Key || o.Key.endsWith('/')) continue;
+          out.push({ name: o.Key.slice(this.prefix.length), location: `s3://${this.cfg.bucket}/${o.Key}`, sizeBytes: o.Size ?? 0, modifiedAt: o.LastModified ?? new Date(0), ...(o.ETag ? { etag: o.ETag } : {}) });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token && out.length < LIST_MAX_OBJECTS);
+    } catch (err) {
+      throw new Error(`listing s3://${this.cfg.bucket}/${this.prefix} failed: ${s3Message(err)}`);
+    }
+    return out;
+  }
+
+  async stat(name: string): Promise<StoredObject | null> {
+    const key = `${this.prefix}${name}`;
+    try {
+      const h = await this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: key }));
+      return { name, location: `s3://${this.cfg.bucket}/${key}`, sizeBytes: h.ContentLength ?? 0, modifiedAt: h.LastModified ?? new Date(0), ...(h.ETag ? { etag: h.ETag } : {}) };
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return null;
+      throw new Error(`reading s3://${this.cfg.bucket}/${key} failed: ${s3Message(err)}`);
+    }
+  }
 }
 
 function reasonOf(signal: AbortSignal | undefined): string {
@@ -211,6 +254,29 @@ export class DirObjectStore implements ObjectStore {
     const path = this.check(location);
     await rm(path, { force: true });
     await rm(`${path}.partial`, { force: true });
+  }
+
+  async list(): Promise<StoredObject[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw new Error(`listing ${this.root} failed: ${err.message}`);
+    });
+    const out: StoredObject[] = [];
+    for (const e of entries) {
+      if (!e.isFile() || e.name.endsWith('.partial')) continue;
+      const path = join(e.parentPath, e.name);
+      const st = await stat(path).catch(() => null);
+      if (!st) continue;
+      out.push({ name: relative(this.root, path), location: path, sizeBytes: st.size, modifiedAt: st.mtime });
+      if (out.length >= LIST_MAX_OBJECTS) break;
+    }
+    return out;
+  }
+
+  async stat(name: string): Promise<StoredObject | null> {
+    const path = this.check(this.location(name));
+    const st = await stat(path).catch(() => null);
+    return st && st.isFile() ? { name, location: path, sizeBytes: st.size, modifiedAt: st.mtime } : null;
   }
 }
 

@@ -1,9 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
@@ -24,11 +24,13 @@ export async function streamRestore(opts: {
   restore: DumpCommand;
   store: ObjectStore;
   location: string;
-  sha256: string;
+  /** The recorded checksum; null for an object Firebreak did not make (its checksum is reported instead). */
+  sha256: string | null;
   /** A target's timeout_s (at least 10) in ms: whole seconds, so the 'seconds' style writes "3600 s" as before. */
   timeoutMs: number;
   onStage?: (stage: string) => void;
-  countRows: () => Promise<{ table: string; rows: number }[]>;
+  /** Null when what the tool writes into cannot be counted (a `restore:` argv). */
+  countRows: (() => Promise<{ table: string; rows: number }[]>) | null;
 }): Promise<RestoreRunResult> {
   const started = performance.now();
   const argv = opts.restore.argv;
@@ -45,7 +47,7 @@ export async function streamRestore(opts: {
       return done({ ...base, ok: false, problem: `${(err as Error).message}. Nothing was restored.` });
     }
     const actual = tap.hash.digest('hex');
-    if (actual !== opts.sha256) {
+    if (opts.sha256 !== null && actual !== opts.sha256) {
       return done({
         ...base,
         ok: false,
@@ -71,7 +73,7 @@ export async function streamRestore(opts: {
     // Never end the tool's stdin because the feed failed: EOF reads as "the script is over", and a
     // COMMIT for what arrived so far would restore part of the data (see restoreCommand's wrap). On a feed error the tool is killed first (its connection
     // drops, the server rolls the transaction back); stdin is ended only after the whole file fed.
-    const feedError = await feed(file, child.stdin!, opts.restore.wrap).then(
+    const feedError = await feed(file, child.stdin!, opts.restore.wrap, await isGzip(file)).then(
       () => null,
       (err: Error) => err,
     );
@@ -86,13 +88,26 @@ export async function streamRestore(opts: {
       problem = `The backup could not be read to the end (${feedError.message}), so ${bin} was stopped before it could commit; its transaction was rolled back and nothing was restored`;
     } else if (exitCode !== 0) problem = `${bin} exited with ${exitCode ?? result.signal ?? 'no exit code'}; its transaction was rolled back${stderr ? `: ${failureLine(stderr)}` : ''}`;
     else if (feedError) problem = `${bin} stopped reading the backup (${feedError.message}); nothing was restored`;
-    if (problem) return done({ ...base, exitCode, stderr, ok: false, problem });
+    if (problem) return done({ ...base, exitCode, stderr, ok: false, problem, sha256: actual });
 
+    if (!opts.countRows) return done({ argv, exitCode, stderr, ok: true, tables: [], sha256: actual });
     opts.onStage?.('counting rows');
     const tables = await opts.countRows();
-    return done({ argv, exitCode, stderr, ok: true, tables });
+    return done({ argv, exitCode, stderr, ok: true, tables, sha256: actual });
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** gzip's magic bytes: an object Firebreak did not make may be a plain .sql or .tsv. */
+async function isGzip(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
+  } finally {
+    await fh.close();
   }
 }
 
@@ -100,14 +115,14 @@ export async function streamRestore(opts: {
  * Streams the gunzipped file into `stdin` with backpressure and ends stdin only when every byte
  * was written. Rejects on a read, gunzip or write error without ending or destroying stdin.
  */
-async function feed(file: string, stdin: Writable, wrap: { before: string; after: string } | undefined): Promise<void> {
+async function feed(file: string, stdin: Writable, wrap: { before: string; after: string } | undefined, gzipped: boolean): Promise<void> {
   let writeError: Error | null = null;
   const onError = (err: Error) => {
     writeError = err;
   };
   stdin.on('error', onError);
   const source = createReadStream(file);
-  const gunzip = createGunzip();
+  const gunzip = gzipped ? createGunzip() : new PassThrough();
   try {
     // pipe() does not forward a read error; without this a failed read would look like a clean end.
     source.on('error', (err) => gunzip.destroy(err));
