@@ -155,7 +155,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       const printProgress = progressPrinter((line) => void process.stderr.write(`${line}\n`));
       const entered = incident !== undefined ? { enteredIncidentId: incident } : {};
       const inv: Invocation = { actor: consoleActor(user.name, user.osUser), channel, input, autoConfirm: yes, ...entered };
-      const asked = await askSecrets(app.dispatcher.secretPrompt(inv), secrets);
+      // Only `firebreak run` asks (it passes a map, maybe empty); the REPL's readline owns the terminal and would echo what is typed.
+      const asked = secrets === undefined ? undefined : await askSecrets(app.dispatcher.secretPrompt(inv), secrets);
       if (asked === null) return fail('Cancelled: no secret was given, so nothing was run.', 2);
       const result = await app.dispatcher.dispatch({ ...inv, ...(asked ? { secrets: asked } : {}) }, { progress: async (reply) => printProgress(reply) });
       if (source?.messageId) {

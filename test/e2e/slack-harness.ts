@@ -122,14 +122,14 @@ export async function startSlackRig(
   yaml: string,
   mode: 'http' | 'socket' = 'http',
   /** `env` is what the config's ${VAR}s read (and so what Firebreak must keep secret). */
-  opts: { botToken?: string; appToken?: string; fake?: SlackFake; databaseUrl?: string; redisUrl?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { botToken?: string; appToken?: string; fake?: SlackFake; databaseUrl?: string; redisUrl?: string; env?: NodeJS.ProcessEnv; logLevel?: string; logDestination?: NodeJS.WritableStream } = {},
 ): Promise<SlackRig> {
   const ownFake = !opts.fake;
   const fake = opts.fake ?? (await startDefaultFake());
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-slack-'));
   const runtime = testRuntime({
     // SLACK_TEST_LOG=debug shows what the bot did when a test fails.
-    logLevel: process.env.SLACK_TEST_LOG ?? 'silent',
+    logLevel: opts.logLevel ?? process.env.SLACK_TEST_LOG ?? 'silent',
     port: 0,
     dataDir,
     databaseUrl: opts.databaseUrl,
@@ -138,7 +138,7 @@ export async function startSlackRig(
   });
   let running: Running;
   try {
-    running = await startFirebreak(runtime, configFrom(yaml, opts.env), { host: '127.0.0.1' });
+    running = await startFirebreak(runtime, configFrom(yaml, opts.env), { host: '127.0.0.1', ...(opts.logDestination ? { logDestination: opts.logDestination } : {}) });
   } catch (err) {
     if (ownFake) await fake.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -294,7 +294,7 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
 });
 
 describe('Slack with a revoked bot token', () => {
-  it('logs it and tells the waiting user in one clear sentence', async () => {
+  it('logs it and tells the waiting user in one clear sentence', { timeout: 120_000 }, async () => {
     const targets = await startHealthTargets();
     const rig = await startSlackRig(configYaml(targets.url), 'http', { botToken: 'xoxb-revoked' });
     try {

@@ -401,3 +401,30 @@ export async function startFakeDiscordApi(opts: {
       }),
   };
 }
+
+/**
+ * What Discord would refuse in a MODAL interaction response (type 9): a custom_id over 100
+ * characters, a title over 45, no rows or more than 5, a row that is not one text input (type 4,
+ * style 1 or 2) with a custom_id and a label of at most 45. Empty when Discord would open it.
+ */
+export function discordModalProblems(response: { type: number; data?: Record<string, unknown> }): string[] {
+  const problems: string[] = [];
+  if (response.type !== 9) return [`response type ${response.type} is not MODAL (9)`];
+  const d = response.data ?? {};
+  const customId = typeof d.custom_id === 'string' ? d.custom_id : '';
+  if (customId.length < 1 || customId.length > 100) problems.push('custom_id must be 1–100 characters');
+  const title = typeof d.title === 'string' ? d.title : '';
+  if (title.length < 1 || title.length > 45) problems.push('title must be 1–45 characters');
+  const rows = Array.isArray(d.components) ? (d.components as { type?: number; components?: Record<string, unknown>[] }[]) : [];
+  if (rows.length < 1 || rows.length > 5) problems.push('a modal has 1–5 action rows');
+  for (const [i, row] of rows.entries()) {
+    const inputs = row.components ?? [];
+    if (row.type !== 1 || inputs.length !== 1) problems.push(`row ${i} must be an action row (1) with one text input`);
+    for (const c of inputs) {
+      if (c.type !== 4 || (c.style !== 1 && c.style !== 2)) problems.push(`row ${i}: not a text input (type 4, style 1 or 2)`);
+      if (typeof c.custom_id !== 'string' || c.custom_id.length < 1 || c.custom_id.length > 100) problems.push(`row ${i}: custom_id must be 1–100 characters`);
+      if (typeof c.label !== 'string' || c.label.length < 1 || c.label.length > 45) problems.push(`row ${i}: label must be 1–45 characters`);
+    }
+  }
+  return problems;
+}

@@ -73,3 +73,12 @@ export function buttonInteraction(applicationId: string, customId: string, who: 
     message: { id: who.messageId ?? nextId(), channel_id: who.channel.id, content: '', embeds: [] },
   };
 }
+
+/** A modal's submission (type 5 MODAL_SUBMIT): each text input's custom_id and value, in action rows, as Discord sends them. */
+export function modalSubmitInteraction(applicationId: string, customId: string, values: Record<string, string>, who: { user: InteractionUser; channel: InteractionChannel; guildId?: string }) {
+  return {
+    ...base(applicationId, who.user, who.channel, who.guildId ?? '900000000000000001'),
+    type: 5,
+    data: { custom_id: customId, components: Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] })) },
+  };
+}

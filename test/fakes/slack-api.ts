@@ -89,6 +89,12 @@ export interface SlackFakeOptions {
   perChannelMs?: number;
 }
 
+export interface FakeView {
+  id: string;
+  triggerId: string;
+  view: Record<string, unknown>;
+}
+
 export interface SocketEnvelopeAck {
   envelope_id: string;
   payload?: Record<string, unknown>;
@@ -104,6 +110,8 @@ export interface SlackFake {
   responsePosts: ResponseUrlPost[];
   messages: Map<string, FakeMessage>;
   ephemerals: FakeEphemeral[];
+  /** Modals opened with views.open (the view as sent, with the trigger_id it was opened with). */
+  views: FakeView[];
   /** A channel as the fake has it now (created, topic, pins, archived), by id. */
   channel(id: string): FakeChannel | undefined;
   /** The DM channel conversations.open gave this user, if any. */
@@ -163,6 +171,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   const responsePosts: ResponseUrlPost[] = [];
   const messages = new Map<string, FakeMessage>();
   const ephemerals: FakeEphemeral[] = [];
+  const views: FakeView[] = [];
   const failNext = new Map<string, string>();
   const lastMessageAt = new Map<string, number>();
   const forced = new Map<string, number>();
@@ -342,6 +351,18 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
         if (!u) return fail('user_not_found');
         return { status: 200, body: { ok: true, user: { id: u.id, name: u.name, real_name: u.real_name ?? u.name, profile: { display_name: u.display_name ?? '' } } } };
       }
+      case 'views.open': {
+        // As Slack: a trigger_id is needed (it expires 3 s after the click or command), and the view is a valid modal.
+        if (typeof args.trigger_id !== 'string' || args.trigger_id === '') return fail('invalid_arguments');
+        const view = (typeof args.view === 'string' ? JSON.parse(args.view) : args.view) as Record<string, unknown> | undefined;
+        const title = (view?.title as { type?: string; text?: string } | undefined) ?? {};
+        const blocks = view?.blocks;
+        if (!view || view.type !== 'modal' || title.type !== 'plain_text' || !title.text || title.text.length > 24 || !Array.isArray(blocks) || blocks.length > 100) return fail('invalid_arguments');
+        if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return fail('invalid_arguments');
+        const id = newId('V');
+        views.push({ id, triggerId: args.trigger_id, view });
+        return { status: 200, body: { ok: true, view: { id, ...view } } };
+      }
       default:
         return fail('unknown_method');
     }
@@ -456,6 +477,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     responsePosts,
     messages,
     ephemerals,
+    views,
     channel(id) {
       const name = channels.get(id);
       if (name === undefined) return undefined;

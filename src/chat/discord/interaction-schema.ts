@@ -44,6 +44,10 @@ export const interactionSchema = z.object({
       /** 1 a slash command, 3 a message command (then target_id is the message). */
       type: z.number().int().optional(),
       target_id: z.string().optional(),
+      /** A modal's submission (type 5): action rows of text inputs, each with its custom_id and value. */
+      components: z
+        .array(z.object({ type: z.number().int(), components: z.array(z.object({ type: z.number().int(), custom_id: z.string(), value: z.string().nullish() }).passthrough()).default([]) }).passthrough())
+        .optional(),
       /** The users a user option refers to, and a message command's message, by id. */
       resolved: z
         .object({

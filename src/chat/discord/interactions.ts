@@ -19,6 +19,8 @@ import { InteractionResponder } from './interaction-responder.js';
 import { DISCORD_PLATFORM } from './platform-id.js';
 import { interactionSchema, InteractionKind, type CommandOption, type Interaction } from './interaction-schema.js';
 import { renderDiscord } from './render.js';
+import { modalCommand, secretModal, submittedSecrets } from './secret-modal.js';
+import type { SecretPrompt } from '../../core/secret-prompt.js';
 import { discordPublicKey, verifyDiscordSignature } from './verify-signature.js';
 
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
@@ -37,7 +39,7 @@ const MESSAGE_COMMAND = 3;
 export interface DiscordInteractionsDeps {
   publicKey: string;
   applicationId: string;
-  dispatcher: { dispatch(inv: Invocation, sink?: { progress(reply: Reply): Promise<void> }): Promise<DispatchResult> };
+  dispatcher: { dispatch(inv: Invocation, sink?: { progress(reply: Reply): Promise<void> }): Promise<DispatchResult>; secretPrompt?(inv: Invocation): SecretPrompt | null };
   registry: CommandCatalog;
   /** Runs each interaction once: Redis, with the store for mutating ones when Redis is unreachable. */
   deliveries: DeliveryClaims;
@@ -69,6 +71,7 @@ export interface DiscordInteractions {
 
 /** "/backup list" for a slash command (name and sub-command, never the arguments), else "your button click". */
 function whatOf(i: Interaction): string {
+  if (i.type === InteractionKind.ModalSubmit) return (modalCommand(i.data?.custom_id) ?? '').split(' ')[0] || 'your form';
   if (i.type !== InteractionKind.ApplicationCommand || !i.data?.name) return 'your button click';
   const sub = i.data.options?.find((o) => o.type === SUB_COMMAND);
   return sub ? `/${i.data.name} ${sub.name}` : `/${i.data.name}`;
@@ -139,6 +142,10 @@ function invocationOf(i: Interaction, registry: CommandCatalog): Invocation {
   const marked = messageCommandInput(i);
   if (marked) {
     input = marked;
+  } else if (i.type === InteractionKind.ModalSubmit) {
+    const text = modalCommand(i.data?.custom_id);
+    if (text === null) throw new InteractionInputError('modal submission Firebreak did not open');
+    return { actor: actorOf(i), channel: channelOf(i), input: { kind: 'text', text }, secrets: submittedSecrets(i.data?.components ?? []) };
   } else if (i.type === InteractionKind.ApplicationCommand) {
     const name = i.data?.name;
     if (!name) throw new InteractionInputError('application command without a name');
@@ -183,7 +190,7 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     const i = parsed.data;
     if (i.type === InteractionKind.Ping) return json(200, { type: InteractionResponseType.Pong });
     if (i.type === InteractionKind.Autocomplete) return json(200, { type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } });
-    if (i.type !== InteractionKind.ApplicationCommand && i.type !== InteractionKind.MessageComponent) {
+    if (i.type !== InteractionKind.ApplicationCommand && i.type !== InteractionKind.MessageComponent && i.type !== InteractionKind.ModalSubmit) {
       return json(400, { error: `interaction type ${i.type} is not handled` });
     }
     if (i.guild_id) deps.onGuild?.(i.guild_id);
@@ -194,6 +201,15 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
     } catch (err) {
       if (err instanceof InteractionInputError) return json(400, { error: err.message });
       throw err;
+    }
+
+    // Masked from the moment they arrive: whatever is said, logged or stored next.
+    if (inv.secrets) deps.redactor.learn([...inv.secrets.values()]);
+    // Secret params: the first answer is the private modal (it must be the first); its MODAL_SUBMIT runs the command.
+    const prompt = i.type === InteractionKind.ApplicationCommand ? (deps.dispatcher.secretPrompt?.(inv) ?? null) : null;
+    if (prompt) {
+      const modal = secretModal(prompt);
+      return json(200, 'problem' in modal ? ephemeralText(modal.problem) : modal);
     }
 
     // Retries and double deliveries carry the same interaction id: run it once.

@@ -248,6 +248,11 @@ export class SlackApi {
     );
   }
 
+  /** Opens a modal for the person whose command or click gave `triggerId` (valid for 3 s). Not paced: it posts to no channel. */
+  async openView(triggerId: string, view: Record<string, unknown>): Promise<void> {
+    await this.call('views.open', undefined, () => this.client.views.open({ trigger_id: triggerId, view: view as never }));
+  }
+
   /**
    * Answers through a slash command's or button's response_url. It needs no token and works in
    * channels Firebreak is not a member of, so ephemeral replies and error notices go this way.

@@ -9,6 +9,7 @@ import { SLACK_PLATFORM, type SlackChatPort } from './chat-port.js';
 import type { ChannelNames } from './channel-lookup.js';
 import { SlackDelivery, type SlackDeliveryRequest, type SlackTarget } from './delivery.js';
 import type { UserNames } from './user-names.js';
+import { secretModal, secretModalMetadataSchema, submittedSecrets, viewSubmissionSchema, type SecretModalMetadata } from './secret-modal.js';
 
 /** Slack delivers at least once; a delivery key is remembered this long. */
 const DELIVERY_TTL_MS = 30 * 60_000;
@@ -135,6 +136,71 @@ export class SlackInteractions {
       meta: { by: { userId: c.user_id, did: 'ran', what: commandText } },
       runningTitle: `Running ${commandText}…`,
       finishedTitle: `${commandText} finished`,
+    });
+  }
+
+  /**
+   * A typed command that needs secret params: opens the private modal (within the 3 s its trigger_id
+   * lives) instead of running it, and returns true. False: run it as usual. Nothing is recorded
+   * until the modal is submitted; a failure to open it is said to the person.
+   */
+  async askSecrets(body: unknown): Promise<boolean> {
+    const parsed = slashCommandSchema.safeParse(body);
+    if (!parsed.success) return false;
+    const c = parsed.data;
+    const typed = c.text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const commandText = `${c.command} ${typed}`.trim();
+    const actor = { platform: SLACK_PLATFORM, id: c.user_id, name: c.user_name ?? c.user_id };
+    const channel = { platform: SLACK_PLATFORM, id: c.channel_id, name: c.channel_name, ...(c.team_id ? { workspace: c.team_id } : {}) };
+    const prompt = this.deps.dispatcher.secretPrompt?.({ actor, channel, input: { kind: 'text', text: commandText } }) ?? null;
+    if (!prompt) return false;
+    try {
+      await this.deps.api.openView(c.trigger_id, secretModal(prompt, { text: prompt.commandText, channelId: c.channel_id, channelName: c.channel_name, ...(c.response_url ? { responseUrl: c.response_url } : {}) }));
+    } catch {
+      if (c.response_url) {
+        await this.deps.api
+          .respond(c.response_url, { response_type: 'ephemeral', replace_original: false, text: `Firebreak could not open the private prompt for ${this.deps.redactor.redact(commandText)}, so nothing was run. Type the command again (Slack gives 3 seconds to open it).` })
+          .catch(() => {});
+      }
+    }
+    return true;
+  }
+
+  /** The secret modal submitted: the command it carries runs with the values beside it, in the channel it was typed in. */
+  async secretSubmitted(body: unknown): Promise<void> {
+    const parsed = viewSubmissionSchema.safeParse(body);
+    if (!parsed.success) {
+      this.deps.logger.warn({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'Ignored a malformed Slack modal submission');
+      return;
+    }
+    const v = parsed.data;
+    let meta: SecretModalMetadata;
+    try {
+      meta = secretModalMetadataSchema.parse(JSON.parse(v.view.private_metadata));
+    } catch {
+      this.deps.logger.warn({ view: v.view.id }, 'Ignored a Slack modal submission without the command it was opened for');
+      return;
+    }
+    const secrets = submittedSecrets(v.view.state.values);
+    // Masked from the moment they arrive: whatever is said, logged or stored next.
+    this.deps.redactor.learn([...secrets.values()]);
+    const actor = { platform: SLACK_PLATFORM, id: v.user.id, name: v.user.name ?? v.user.username ?? v.user.id };
+    const delivery = { input: { kind: 'text', text: meta.text }, actor, channel: { platform: SLACK_PLATFORM, id: meta.channelId, name: meta.channelName } } as const;
+    if (!(await this.claim({ ...delivery, key: `slack:delivery:view:${v.view.id}`, ttlMs: DELIVERY_TTL_MS }, meta.responseUrl))) return;
+    const inv: Invocation = {
+      actor: { ...actor, name: await this.deps.users.name(v.user.id, v.user.name ?? v.user.username) },
+      channel: { platform: SLACK_PLATFORM, id: meta.channelId, name: await this.deps.channels.name(meta.channelId, meta.channelName), ...(v.team?.id ? { workspace: v.team.id } : {}) },
+      input: { kind: 'text', text: meta.text },
+      secrets,
+    };
+    await this.deliver({
+      inv,
+      target: { kind: 'new', channel: meta.channelId },
+      userId: v.user.id,
+      responseUrl: meta.responseUrl,
+      meta: { by: { userId: v.user.id, did: 'ran', what: meta.text } },
+      runningTitle: `Running ${meta.text}…`,
+      finishedTitle: `${meta.text} finished`,
     });
   }
 

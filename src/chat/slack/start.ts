@@ -11,6 +11,7 @@ import { slackMode, type SlackEnv } from './mode.js';
 import { SlackChatPort } from './chat-port.js';
 import { SlackInteractions } from './interactions.js';
 import { UserNames } from './user-names.js';
+import { SLACK_SECRET_CALLBACK } from './secret-modal.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** How long `firebreak start` waits for Socket Mode to connect before going on without it. */
@@ -113,11 +114,17 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   });
   app.command(/.*/, async ({ ack, body }) => {
     await ack();
+    // Secret params are asked for in a modal first; the command runs when it is submitted.
+    if (await handled.askSecrets(body)) return;
     handled.track(`Slack ${String((body as { command?: unknown }).command ?? 'command')}`, handled.slashCommand(body));
   });
   app.action(/.*/, async ({ ack, body }) => {
     await ack();
     handled.track('Slack button click', handled.blockActions(body));
+  });
+  app.view(SLACK_SECRET_CALLBACK, async ({ ack, body }) => {
+    await ack();
+    handled.track('Slack secret modal', handled.secretSubmitted(body));
   });
   app.shortcut('add_to_timeline', async ({ ack, body }) => {
     await ack();
