@@ -8,7 +8,7 @@ import { ConsoleFeed } from './chat/console/feed.js';
 import { consoleActor, consoleChannel, consoleChannelFor, consoleUserFor } from './chat/console/identity.js';
 import { fetchConsoleChanges, forwardToCurrentServer, type ConsoleChanges } from './chat/console/remote-client.js';
 import { enteredAfter } from './chat/console/entered-incident.js';
-import { consoleUserSchema, readServerInfo } from './chat/console/remote-endpoint.js';
+import { consoleUserSchema, readServerInfo, RECENT_ON_OPEN } from './chat/console/remote-endpoint.js';
 import { renderFeedMessage } from './chat/console/render-feed.js';
 import { placeOnConsole } from './chat/console/delivery.js';
 import { renderPlaced } from './chat/console/render-placed.js';
@@ -22,6 +22,8 @@ import { holderText, lockHeldBy, lockHolder } from './store/data-dir-lock.js';
 import { helpWithoutStore } from './commands/help-without-store.js';
 import { readHidden } from './chat/console/hidden-prompt.js';
 import type { SecretPrompt } from './core/secret-prompt.js';
+import { namedPlacement } from './chat/console/named-placement.js';
+import { EchoFilter } from './chat/console/echo-filter.js';
 
 const USAGE = `Usage: firebreak <command>
 
@@ -162,9 +164,9 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       if (source?.messageId) {
         await placeOnConsole(app.chat.get('console')!, { platform: 'console', channelId: channel.id, messageId: source.messageId }, channel.id, result).catch(() => {});
       }
-      return { ...result, exitCode: exitCodeFor(result.status) };
+      return { ...(await namedPlacement(result, app.consoleMessages)), exitCode: exitCodeFor(result.status) };
     },
-    changes: async (user, since) => (since === undefined ? { version: await app.consoleMessages.currentVersion(), messages: [] } : app.consoleMessages.changesSince(since, user.name)),
+    changes: async (user, since) => (since === undefined ? app.consoleMessages.recent(user.name, RECENT_ON_OPEN) : app.consoleMessages.changesSince(since, user.name)),
     close: () => app.close(),
   };
 }
@@ -274,19 +276,30 @@ async function cmdConsole(argv: string[]): Promise<number> {
   // message; the latest card showing an action id wins.
   const buttonSources = new Map<string, ButtonSource>();
   let entered: string | undefined;
+  const echoes = new EchoFilter();
+  // Said first: the feed's first answer (what was posted before) is shown under it.
+  process.stdout.write(`Firebreak console as ${as}. Type /help for commands, !ACTION_ID to press a button, exit to quit.\n`);
+  process.stdout.write('Messages the system posts to the console (when no Slack or Discord is configured) appear here as they arrive.\n');
   const feed = await ConsoleFeed.open((since) => session.changes(user, since), {
     show(changes) {
       for (const { message, isNew } of changes) {
         for (const b of message.reply.buttons ?? []) buttonSources.set(b.actionId, { channelId: message.channel?.id, messageId: String(message.id) });
+        // What this console's own command or click just printed comes back through the feed: once is enough.
+        if (echoes.isEcho(message)) continue;
         show(renderFeedMessage(message, isNew));
+      }
+    },
+    earlier(messages) {
+      show(`(the last ${messages.length} message${messages.length === 1 ? '' : 's'} posted before this console opened)`);
+      for (const message of messages) {
+        for (const b of message.reply.buttons ?? []) buttonSources.set(b.actionId, { channelId: message.channel?.id, messageId: String(message.id) });
+        show(renderFeedMessage(message, true));
       }
     },
     problem(message) {
       show(message === null ? '(console messages are shown again)' : `(posted messages cannot be shown for now: ${message})`);
     },
   });
-  process.stdout.write(`Firebreak console as ${as}. Type /help for commands, !ACTION_ID to press a button, exit to quit.\n`);
-  process.stdout.write('Messages the system posts to the console (when no Slack or Discord is configured) appear here as they arrive.\n');
   rl.prompt();
   try {
     for await (const line of rl) {
@@ -301,6 +314,7 @@ async function cmdConsole(argv: string[]): Promise<number> {
           // `/incident use INC-7` succeeded: what is run from now on is sent with it (`off` leaves it).
           if (input.kind === 'text' && result.status === 'ok') entered = enteredAfter(input.text, entered);
           rl.setPrompt(`firebreak (${as}${entered ? ` · ${entered}` : ''})> `);
+          echoes.printed(result, input.kind === 'action');
           process.stdout.write(`${renderPlaced(result, { clicked: input.kind === 'action' })}\n`);
         } finally {
           busy = false;

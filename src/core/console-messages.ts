@@ -66,6 +66,11 @@ export interface ConsoleMessageStore {
    * (past other people's private messages, so they are not looked at again).
    */
   changesSince(version: number, viewer: string, limit?: number): Promise<ConsoleChanges>;
+  /**
+   * The last `limit` messages posted that `viewer` may see, as they are now, oldest first, and the
+   * clock they were read at: what a console opened mid-incident shows before what arrives next.
+   */
+  recent(viewer: string, limit: number): Promise<ConsoleChanges>;
   /** The clock now: a reader that starts here is shown only what changes from now on. */
   currentVersion(): Promise<number>;
 }

@@ -136,6 +136,18 @@ export class SqlConsoleMessageRepository implements ConsoleMessageStore {
     return { messages, version: messages.length === limit ? messages.at(-1)!.version : Math.max(clock, version) };
   }
 
+  async recent(viewer: string, limit: number): Promise<ConsoleChanges> {
+    // The clock first, as in changesSince: every message up to it is visible, and the feed goes on from it.
+    const clock = await this.currentVersion();
+    const rows = await this.db.query<MessageRow>(
+      `WITH m AS (SELECT * FROM console_messages
+                  WHERE version <= $1 AND (private_to IS NULL OR private_to = $2) ORDER BY id DESC LIMIT $3)
+       ${WITH_CHANNEL_NAME} ORDER BY m.id`,
+      [clock, viewer, limit],
+    );
+    return { version: clock, messages: rows.map(toMessage) };
+  }
+
   async currentVersion(): Promise<number> {
     const rows = await this.db.query<{ version: number | string }>('SELECT version FROM console_clock');
     return Number(rows[0]?.version ?? 0);

@@ -113,7 +113,8 @@ describe('upgrading', () => {
     try {
       const all = loadMigrations();
       await migrate(db, all.slice(0, 1));
-      await new SqlTimelineRepository(db).append({ invocationId: 'old', kind: 'command', actor: alice, text: '/health', outcome: 'ok' });
+      // Written as the first release wrote it: today's repository writes columns added since (service).
+      await db.query(`INSERT INTO timeline_events (invocation_id, kind, platform, actor_id, actor_name, text, outcome) VALUES ('old', 'command', $1, $2, $3, '/health', 'ok')`, [alice.platform, alice.id, alice.name]);
       const applied = await migrate(db);
       expect(applied).toEqual(all.slice(1).map((m) => m.version));
       const events = await new SqlTimelineRepository(db).list({ invocationId: 'old' });

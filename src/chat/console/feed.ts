@@ -6,6 +6,8 @@ export type ConsoleChangesSource = (since?: number) => Promise<{ version: number
 export interface ConsoleFeedHandlers {
   /** Messages posted or changed since the last poll, oldest change first; `isNew` when posted since then. */
   show(changes: { message: ConsoleMessage; isNew: boolean }[]): void;
+  /** The last messages posted before the feed opened (the source's answer to its first poll), oldest first. */
+  earlier?(messages: ConsoleMessage[]): void;
   /** A poll failed (once per run of failures), or `null`: polls work again. */
   problem(message: string | null): void;
 }
@@ -32,8 +34,8 @@ export class ConsoleFeed {
   ) {}
 
   /**
-   * Starts from the current version, read before this returns: what is posted once the console says
-   * it is ready is shown, what was there before is not.
+   * Starts from the current version, read before this returns: the source's first answer is what was
+   * posted before (shown through `earlier`), and from then on what changes.
    */
   static async open(source: ConsoleChangesSource, handlers: ConsoleFeedHandlers, intervalMs = FEED_INTERVAL_MS): Promise<ConsoleFeed> {
     const feed = new ConsoleFeed(source, handlers, intervalMs, undefined);
@@ -62,6 +64,7 @@ export class ConsoleFeed {
       const since = this.since;
       const r = await this.source(since);
       if (this.stopped) return;
+      if (since === undefined && r.messages.length > 0) this.handlers.earlier?.(r.messages);
       if (since !== undefined && r.messages.length > 0) {
         const changes = r.messages.map((message) => ({ message, isNew: message.createdVersion > since }));
         // A message posted and edited between two polls is shown once, as posted: in the order of posting,

@@ -10,6 +10,7 @@ import type { Logger } from '../../core/ports.js';
 import type { Reply } from '../../core/reply.js';
 import { cut } from '../../core/text-format.js';
 import { placeOnConsole } from './delivery.js';
+import { namedPlacement } from './named-placement.js';
 import { exitCodeFor } from '../../core/outcome.js';
 import type { HttpRequest, HttpResponse, Router } from '../../http/router.js';
 import { isLoopback, json } from '../../http/server.js';
@@ -25,6 +26,9 @@ export const REMOTE_PATH = '/internal/console/run';
 export const REMOTE_CHANGES_PATH = '/internal/console/changes';
 /** Changes per answer; a console that fell further behind gets the rest on its next poll. */
 export const CHANGES_PAGE = 200;
+
+/** Messages a console shows when it opens: what was posted before (an incident already under way). */
+export const RECENT_ON_OPEN = 10;
 
 /** How `--as` may name the console user; the CLI checks the same rule before running in-process or forwarding. */
 export const consoleUserSchema = z
@@ -180,7 +184,7 @@ export function registerRemoteConsole(
           // The presser still gets the result; the stored card stays as it was (it may have been removed).
         });
       }
-      return result;
+      return namedPlacement(result, deps.messages);
     })();
     inFlight.track(`console: ${r.actionId ?? cut(r.text ?? '', 60)}`, answered.then(() => {}));
     if (!r.stream) {
@@ -205,7 +209,7 @@ export function registerRemoteConsole(
     const user = consoleUserOf(parsed.data, deps.allowAs);
     if ('refusal' in user) return user.refusal;
     const as = user.name;
-    if (since === undefined) return json(200, { version: await deps.messages.currentVersion(), messages: [] });
+    if (since === undefined) return json(200, await deps.messages.recent(as, RECENT_ON_OPEN));
     return json(200, await deps.messages.changesSince(since, as, CHANGES_PAGE));
   });
   return inFlight;
