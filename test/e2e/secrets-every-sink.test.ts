@@ -116,7 +116,7 @@ postmortems:
     const sink = new Writable({ write: (chunk, _enc, cb) => (logLines.push(String(chunk)), cb()) });
     running = await startFirebreak(runtime, loaded, { host: '127.0.0.1', logger: createLogger('debug', buildRedactor(runtime, loaded), sink) });
     base = `http://127.0.0.1:${running.http.port}`;
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await running?.close();

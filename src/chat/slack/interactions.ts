@@ -9,6 +9,7 @@ import { SLACK_PLATFORM, type SlackChatPort } from './chat-port.js';
 import type { ChannelNames } from './channel-lookup.js';
 import { SlackDelivery, type SlackDeliveryRequest, type SlackTarget } from './delivery.js';
 import type { UserNames } from './user-names.js';
+import type { SecretPrompt } from '../../core/secret-prompt.js';
 import { secretModal, secretModalMetadataSchema, submittedSecrets, viewSubmissionSchema, type SecretModalMetadata } from './secret-modal.js';
 
 /** Slack delivers at least once; a delivery key is remembered this long. */
@@ -152,7 +153,14 @@ export class SlackInteractions {
     const commandText = `${c.command} ${typed}`.trim();
     const actor = { platform: SLACK_PLATFORM, id: c.user_id, name: c.user_name ?? c.user_id };
     const channel = { platform: SLACK_PLATFORM, id: c.channel_id, name: c.channel_name, ...(c.team_id ? { workspace: c.team_id } : {}) };
-    const prompt = this.deps.dispatcher.secretPrompt?.({ actor, channel, input: { kind: 'text', text: commandText } }) ?? null;
+    let prompt: SecretPrompt | null;
+    try {
+      prompt = this.deps.dispatcher.secretPrompt?.({ actor, channel, input: { kind: 'text', text: commandText } }) ?? null;
+    } catch (err) {
+      // Never lose the command over the question: dispatch it, and it says what is missing.
+      this.deps.logger.warn({ err: this.deps.redactor.redact(err instanceof Error ? err.message : String(err)) }, 'Slack: could not tell whether a command needs a secret; running it as typed');
+      return false;
+    }
     if (!prompt) return false;
     try {
       await this.deps.api.openView(c.trigger_id, secretModal(prompt, { text: prompt.commandText, channelId: c.channel_id, channelName: c.channel_name, ...(c.response_url ? { responseUrl: c.response_url } : {}) }));
