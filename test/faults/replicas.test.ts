@@ -7,7 +7,7 @@
  * (docs/production.md, "Reliability").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockActionsBody, signSlack, slashCommandBody } from '../fakes/slack-signing.js';
 import type { SlackFake } from '../fakes/slack-api.js';
 import { ALICE, BOB, BOT_TOKEN, clickPayload, SIGNING_SECRET, startDefaultFake, buttonsOf, headerOf, nextTrigger } from '../e2e/slack-harness.js';
+import { startFakeKube, type FakeKube } from '../fakes/kube-apiserver.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { RoundRobinProxy } from '../support/round-robin-proxy.js';
 import { waitFor } from '../support/wait.js';
@@ -45,6 +46,30 @@ function post(port: number, path: string, body: string, headers: Record<string, 
   });
 }
 
+/** Processes whose parent is `pid`, with their argv (from /proc). */
+function childrenOf(pid: number): { pid: number; argv: string[] }[] {
+  const out: { pid: number; argv: string[] }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push({ pid: Number(entry), argv: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** A slash command through the proxy, on a connection of its own. */
+async function slash(proxyPort: number, fake: SlackFake, command: string, text: string, channel: { id: string; name: string }) {
+  const trigger = nextTrigger();
+  const body = slashCommandBody({ command, text, user_id: ALICE.id, user_name: ALICE.name, channel_id: channel.id, channel_name: channel.name, trigger_id: trigger, response_url: fake.responseUrl(trigger) });
+  expect(await post(proxyPort, '/slack/events', body, signSlack(SIGNING_SECRET, body))).toBe(200);
+  return trigger;
+}
+
 const figures: { scenario: string; deliveries: number; executions: number; fault: string; delay: string }[] = [];
 
 describe('three replicas of the production build behind a round-robin proxy', () => {
@@ -57,6 +82,7 @@ describe('three replicas of the production build behind a round-robin proxy', ()
   const servers: { proc: ChildProcess; port: number; stderr: string }[] = [];
   let proxy: RoundRobinProxy;
   let pool: pg.Pool;
+  let kube: FakeKube;
 
   const startRedis = async () => {
     redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
@@ -77,6 +103,8 @@ describe('three replicas of the production build behind a round-robin proxy', ()
     db = await createTestDatabase('fb_faults');
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
     fake = await startDefaultFake();
+    // The rollout of the SIGKILL scenario waits on this fake cluster long enough to be killed in.
+    kube = await startFakeKube({ dir, deployments: [{ namespace: 'conduit', name: 'api', replicas: 2, container: 'api', images: ['registry/api:v1', 'registry/api:v2'] }], settleMs: 20_000 });
     redisPort = await freePort();
     await startRedis();
     writeFileSync(
@@ -86,6 +114,10 @@ chat:
   incidents_channel: incidents
 roles:
   responders: ["slack:${ALICE.id}", "slack:${BOB.id}"]
+services:
+  api:
+    deploy: { kind: kubernetes, namespace: conduit, deployment: api, kubeconfig: ${JSON.stringify(kube.kubeconfig)} }
+    replicas: { min: 1, max: 6 }
 actions:
   drain:
     description: Drain the queue (records each run)
@@ -116,7 +148,12 @@ actions:
       proc.stderr?.on('data', (d: Buffer) => (s.stderr += d.toString()));
       servers.push(s);
     }
-    for (const s of servers) await waitFor(async () => (await ready(s.port)) === 200, 120_000, `replica :${s.port} /readyz 200 (stderr: ${s.stderr.slice(-400)})`);
+    for (const s of servers) {
+      await waitFor(async () => {
+        if (s.proc.exitCode !== null) throw new Error(`replica :${s.port} exited ${s.proc.exitCode}: ${s.stderr.slice(-600)}`);
+        return (await ready(s.port)) === 200;
+      }, 120_000, `replica :${s.port} /readyz 200`);
+    }
     proxy = new RoundRobinProxy(ports);
     await proxy.up();
   }, 300_000);
@@ -127,6 +164,7 @@ actions:
     if (redis && redis.exitCode === null) redis.kill('SIGKILL');
     await pool?.end();
     await fake?.close();
+    await kube?.close();
     await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
     console.log(`\nFault suite figures:\n${figures.map((f) => `  ${f.scenario}: ${f.deliveries} deliveries, ${f.executions} execution(s), fault: ${f.fault}, delay: ${f.delay}`).join('\n')}`);
@@ -199,4 +237,70 @@ actions:
       delay: `card ${r.cardMs} ms, done ${r.doneMs} ms with Redis down; /readyz 200 on all ${Date.now() - back} ms after Redis restarted`,
     });
   }, 240_000);
+
+  it('one replica SIGKILLed mid-rollout: the others keep serving, the cluster change completes, the lease expires and the next operation on the service runs once', async () => {
+    const channel = { id: 'CINCFAULTS3', name: 'inc-faults-3' };
+    await slash(proxy.port, fake, '/rollback', 'api', channel);
+    // The card is posted, then edited in place once the cluster was read: wait for its Confirm.
+    const msg = await fake.waitFor(() => [...fake.messages.values()].find((m) => m.channel === channel.id && buttonsOf(m.blocks).length > 0), 60_000);
+    const confirm = buttonsOf(msg.blocks)[0]!;
+    const b = blockActionsBody(clickPayload(fake, confirm.action_id, { channel: channel.id, ts: msg.ts }, { user: BOB, channelName: channel.name, label: 'Confirm' }));
+    expect(await post(proxy.port, '/slack/events', b, signSlack(SIGNING_SECRET, b))).toBe(200);
+    // The replica running the rollout is the one whose kubectl is waiting on `rollout status`.
+    const holder = await waitFor(
+      () => servers.find((s) => s.proc.exitCode === null && childrenOf(s.proc.pid!).some((c) => c.argv.includes('rollout') && c.argv.includes('status'))),
+      60_000,
+      'a replica to be waiting on kubectl rollout status',
+    );
+    const revisionBefore = kube.deployment('conduit', 'api').revision;
+    // The pod dies whole: Firebreak and the kubectl it started.
+    const tools = childrenOf(holder.proc.pid!);
+    holder.proc.kill('SIGKILL');
+    for (const t of tools) process.kill(t.pid, 'SIGKILL');
+    const killedAt = Date.now();
+    await new Promise<void>((r) => (holder.proc.exitCode !== null || holder.proc.signalCode !== null ? r() : holder.proc.once('exit', () => r())));
+    const others = servers.filter((s) => s !== holder);
+    for (const s of others) expect(await ready(s.port)).toBe(200);
+    // The undo reached the cluster before the kill; the cluster finishes it on its own.
+    expect(revisionBefore).toBe(3);
+    expect(kube.deployment('conduit', 'api').image).toBe('registry/api:v1');
+
+    // Until the dead replica's lease expires, /scale api is "already running"; then another replica takes it.
+    const scaleChannel = { id: 'CINCFAULTS4', name: 'inc-faults-4' };
+    let attempts = 0;
+    const withConfirm = () => [...fake.messages.values()].find((m) => m.channel === scaleChannel.id && buttonsOf(m.blocks).length > 0);
+    const scaleMsg = await waitFor(
+      async () => {
+        attempts++;
+        const seen = fake.calls.length;
+        await slash(proxy.port, fake, '/scale', 'api 4', scaleChannel);
+        // An answer: the card (edited to show its Confirm), or "already running" while the lease holds.
+        await waitFor(() => withConfirm() ?? fake.calls.length > seen, 30_000, 'an answer to /scale');
+        const card = await waitFor(() => withConfirm() ?? null, 5_000, 'its Confirm').catch(() => undefined);
+        return card;
+      },
+      150_000,
+      'a /scale card with Confirm once the lease expired',
+    );
+    const acceptedMs = Date.now() - killedAt;
+    const scaleConfirm = buttonsOf(scaleMsg.blocks)[0]!;
+    kube.settleMs = 300;
+    await Promise.all(
+      [ALICE, BOB, ALICE, BOB].map((user) => {
+        const body = blockActionsBody(clickPayload(fake, scaleConfirm.action_id, { channel: scaleChannel.id, ts: scaleMsg.ts }, { user, channelName: scaleChannel.name, label: 'Confirm' }));
+        return post(proxy.port, '/slack/events', body, signSlack(SIGNING_SECRET, body));
+      }),
+    );
+    await fake.waitFor(() => /^✅ /.test(headerOf(fake.messages.get(`${scaleChannel.id}:${scaleMsg.ts}`)?.blocks)), 90_000);
+    expect(kube.deployment('conduit', 'api').replicas).toBe(4);
+    expect(kube.writes().filter((w) => w.url.includes('/deployments/api/scale') && w.method !== 'GET')).toHaveLength(1);
+    expect(others.map((s) => s.proc.exitCode)).toEqual([null, null]);
+    figures.push({
+      scenario: 'replica SIGKILLed mid-rollout',
+      deliveries: attempts + 1 + 1 + 4,
+      executions: 2,
+      fault: 'SIGKILL of the replica (and its kubectl) in rollout status',
+      delay: `the next operation on the service accepted ${acceptedMs} ms after the kill (lease expiry, ${attempts} attempts), rollout itself completed by the cluster`,
+    });
+  }, 300_000);
 });
