@@ -212,6 +212,10 @@ backups:
       title: /Restart api \(rolling restart of 5 pods/,
       confirm: { label: 'Restart', result: /^✅ api restarted/, changed: () => expect(kube.deployment('conduit', 'conduit-api').restartedAt).toBeDefined() },
     },
+    maintenance: {
+      options: [{ name: 'start', type: 1, options: [opt('window', 'api 1h "node pool upgrade"')] }],
+      title: /Maintenance #\d+ started: api until \d\d:\d\d UTC$/,
+    },
     // After the commands above: what they did to api is listed, newest first.
     timeline: { options: [opt('service', 'api')], title: /^ℹ️ Timeline for api: events 1–\d+, newest first$/, check: (card) => expect(card.embeds![0]!.description).toContain('/restart api') },
   };
