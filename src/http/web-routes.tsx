@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource preact */
+// The pragmas make this file compile the same wherever tsx runs from (it reads tsconfig.json only from the working directory).
 import type { ServerResponse } from 'node:http';
 import { maskDraftInput } from '../postmortems/masked-draft-input.js';
 import { buildDraft } from '../postmortems/draft-markdown.js';

@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource preact */
+// The pragmas make this file compile the same wherever tsx runs from (it reads tsconfig.json only from the working directory).
 import { duration } from '../core/text-format.js';
 import type { Incident } from '../incidents/model.js';
 import type { ResponseMetrics, Spread } from '../postmortems/response-metrics.js';

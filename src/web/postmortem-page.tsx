@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource preact */
+// The pragmas make this file compile the same wherever tsx runs from (it reads tsconfig.json only from the working directory).
 import MarkdownIt from 'markdown-it';
 import type { StoredTicket } from '../postmortems/ticket-store.js';
 import { Layout } from './layout.js';

@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource preact */
+// The pragmas make this file compile the same wherever tsx runs from (it reads tsconfig.json only from the working directory).
 import { Layout, Time } from './layout.js';
 import type { ComponentState, StatusModel } from './status-model.js';
 

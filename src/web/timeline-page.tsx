@@ -1,3 +1,6 @@
+/* @jsxRuntime automatic */
+/* @jsxImportSource preact */
+// The pragmas make this file compile the same wherever tsx runs from (it reads tsconfig.json only from the working directory).
 import type { AlertGroup } from '../alerts/model.js';
 import { formatArgv } from '../core/argv-display.js';
 import { duration } from '../core/text-format.js';
