@@ -182,7 +182,8 @@ export async function buildApp(
   // Links posted in chat (the timeline page, the post-mortem draft) are signed with one secret every replica shares.
   const linkSecretOf = linkSecret(runtime.linkSecret, new SqlLinkSecretRepository(db));
   const linkTtlMs = loaded.config.web.link_ttl_h * 3_600_000;
-  const timelineUrl = async (id: string) => signedUrl(runtime.publicUrl, timelinePath(id), await linkSecretOf(), new Date(), linkTtlMs);
+  // Rounded up to the hour, so a card redrawn within the hour renders the same link (and an unchanged card is not edited again).
+  const timelineUrl = async (id: string) => signedUrl(runtime.publicUrl, timelinePath(id), await linkSecretOf(), new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000), linkTtlMs);
   // Built in dependency order, no field assigned later: the rooms' stores and the core's ports,
   // then the post-mortem service over them, then the incidents' reactions to alerts over that.
   const base = {

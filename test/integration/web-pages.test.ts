@@ -89,10 +89,12 @@ describe('web pages over HTTP: signed links, escaping, trusted header, the statu
     const summary = messages.find((m) => m.channel?.id === incident.channel.id && m.reply.title.startsWith(`${incident.id}:`));
     const link = summary?.reply.links?.find((l) => l.label === 'Open timeline');
     expect(link?.url).toMatch(new RegExp(`/incidents/${incident.id}\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
-    // web.link_ttl_h: 2 → the link expires two hours from when the card was drawn.
+    // web.link_ttl_h: 2 → the link expires two hours after the card was drawn, counted from the next full hour
+    // (so a card redrawn within the hour shows the same link).
     const exp = Number(new URL(link!.url).searchParams.get('exp'));
-    expect(exp * 1000 - Date.now()).toBeGreaterThan(3_600_000);
-    expect(exp * 1000 - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
+    expect(exp % 3600).toBe(0);
+    expect(exp * 1000 - Date.now()).toBeGreaterThan(2 * 3_600_000 - 120_000);
+    expect(exp * 1000 - Date.now()).toBeLessThanOrEqual(3 * 3_600_000);
     const url = new URL(link!.url);
     const res = await fetch(`${base}${url.pathname}${url.search}`);
     expect(res.status).toBe(200);
