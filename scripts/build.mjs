@@ -27,7 +27,7 @@ cpSync(src, dist, {
   recursive: true,
   filter: (from) => {
     if (statSync(from).isDirectory()) return true;
-    const keep = !from.endsWith('.ts');
+    const keep = !from.endsWith('.ts') && !from.endsWith('.tsx');
     if (keep) copied++;
     return keep;
   },

@@ -69,11 +69,14 @@ import type { Db } from './store/db.js';
 import { SqlLeaseRepository } from './store/lease-repository.js';
 import { SqlMessageRefRepository } from './store/message-ref-repository.js';
 import { SqlLinkSecretRepository } from './store/link-secret-repository.js';
-import { linkSecret, postmortemPath, signedUrl } from './web/signed-links.js';
+import { linkSecret, postmortemPath, signedUrl, timelinePath } from './web/signed-links.js';
 import { storeDraftSource, type DraftSource } from './postmortems/draft-source.js';
 import { postmortemService } from './postmortems/postmortem-service.js';
 import { reactToAlert } from './incidents/alert-incidents.js';
 import { registerPostmortemRoutes } from './http/postmortem-routes.js';
+import { registerWebRoutes } from './http/web-routes.js';
+import type { WebSources } from './web/ports.js';
+import { SqlPublicUpdateRepository } from './store/public-update-repository.js';
 import { openStore } from './store/open-store.js';
 import { countFiringGroups, SqlDigestRepository, SqlOutboxRepository } from './store/outbox-repository.js';
 import { loadMigrations, migrate } from './store/migrate.js';
@@ -108,6 +111,10 @@ export interface App {
   consoleMessages: ConsoleMessageStore;
   /** Where GET /incidents/:id/postmortem.md gets its draft and verifies its link. */
   drafts: { source: DraftSource; secret: () => Promise<string> };
+  /** What the web pages read (src/http/web-routes.tsx). */
+  web: WebSources;
+  /** The signed link to an incident's timeline page (the Open timeline button). */
+  timelineUrl: (incidentId: string) => Promise<string>;
   dispatcher: Dispatcher<AppPorts>;
   metrics: PromMetrics;
   logger: Logger;
@@ -182,6 +189,11 @@ export async function buildApp(
   const leases = new SqlLeaseRepository(db);
   const incidents = new SqlIncidentStore(db, (repo) => new TimelineRecorder(repo, redactor), { reminders: reminderPolicy(loaded.config.incidents) });
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
+  // Links posted in chat (the timeline page, the post-mortem draft) are signed with one secret every replica shares.
+  const linkSecretOf = linkSecret(runtime.linkSecret, new SqlLinkSecretRepository(db));
+  const linkTtlMs = loaded.config.web.link_ttl_h * 3_600_000;
+  // Rounded up to the hour, so a card redrawn within the hour renders the same link (and an unchanged card is not edited again).
+  const timelineUrl = async (id: string) => signedUrl(runtime.publicUrl, timelinePath(id), await linkSecretOf(), new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000), linkTtlMs);
   // Built in dependency order, no field assigned later: the rooms' stores and the core's ports,
   // then the post-mortem service over them, then the incidents' reactions to alerts over that.
   const base = {
@@ -213,10 +225,10 @@ export async function buildApp(
     redactor,
     logger,
     storeDescription: db.description,
+    timelineUrl,
   };
   // Post-mortems: drafted from the store on every request, linked with a signature every replica verifies.
-  const linkSecretOf = linkSecret(runtime.linkSecret, new SqlLinkSecretRepository(db));
-  const draftUrl = async (id: string) => signedUrl(runtime.publicUrl, postmortemPath(id), await linkSecretOf(), new Date());
+  const draftUrl = async (id: string) => signedUrl(runtime.publicUrl, postmortemPath(id), await linkSecretOf(), new Date(), linkTtlMs);
   const drafts = storeDraftSource({ incidents: base.incidents, timeline: base.timeline, alerts: base.alerts, draftUrl });
   const withPostmortems = { ...base, postmortems: postmortemService({ ports: base, source: drafts, draftUrl }) };
   const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
@@ -233,6 +245,20 @@ export async function buildApp(
     chat,
     consoleMessages,
     drafts: { source: drafts, secret: linkSecretOf },
+    web: {
+      config: loaded.config,
+      drafts,
+      history: incidents,
+      alerts: base.alerts,
+      tickets: base.tickets.tickets,
+      healthWatch: new SqlHealthWatchRepository(db),
+      publicUpdates: new SqlPublicUpdateRepository(db, incidents),
+      secret: linkSecretOf,
+      publicUrl: runtime.publicUrl,
+      redactor,
+      logger,
+    },
+    timelineUrl,
     dispatcher,
     metrics,
     logger,
@@ -303,7 +329,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   let loopbackOnly = false;
   let workers: BackgroundWorkers;
   try {
-    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger, redactor: app.ports.redactor });
+    registerPostmortemRoutes(router, { source: app.drafts.source, secret: app.drafts.secret, logger: app.logger, redactor: app.ports.redactor, trustedHeader: loaded.config.web.auth.trusted_header });
+    registerWebRoutes(router, app.web);
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
     for (const module of [consolePlatform(app.consoleMessages, { allowAs: loaded.config.console.allow_as }), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;

@@ -261,10 +261,14 @@ const subcommands = subcommandTable([
   }),
   appSubcommand({
     name: 'update',
-    summary: 'Post a status update here and in the incidents channel',
-    params: [textParam('The update for everyone following the incident'), incidentParam],
-    args: { text: text('the update'), incident: incidentArg },
-    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(postUpdate(a, i, plainText(args.text)), i.id)),
+    summary: 'Post a status update here and in the incidents channel (--public: also on the status page)',
+    params: [
+      textParam('The update for everyone following the incident'),
+      { name: 'public', description: 'Also publish it on the public status page (nothing else ever is)', type: 'boolean' },
+      incidentParam,
+    ],
+    args: { text: text('the update'), public: z.union([z.boolean(), z.enum(['true', 'false'])]).optional(), incident: incidentArg },
+    run: (ctx, args) => onIncident(ctx, args.incident, (i, a) => acted(postUpdate(a, i, plainText(args.text), { public: args.public === true || args.public === 'true' }), i.id)),
   }),
   appSubcommand({
     name: 'action',
@@ -338,7 +342,7 @@ export const incidentCommand = defineAppCommand({
   name: 'incident',
   summary: 'Declare and run an incident: its channel, status, severity, roles, notes, updates and timeline',
   usage:
-    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update "text" | action "follow-up" | timeline | list | use INC-N | service SERVICE | resolve | channel | postmortem | mark "text"',
+    '/incident declare "TITLE" [sev1-4] | status identified|monitoring|resolved ["note"] | sev N | lead @someone | role comms|scribe @someone | note "text" | update [--public] "text" | action "follow-up" | timeline | list | use INC-N | service SERVICE | resolve | channel | postmortem | mark "text"',
   subcommands: subcommands.subcommands,
   params: [],
   args: subcommands.args,

@@ -1,4 +1,5 @@
 import { maintenanceSchema, windowName } from './maintenance-schema.js';
+import { defaultWebConfig, webSchema } from './web-schema.js';
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
 import { postmortemsSchema } from './postmortems-schema.js';
@@ -363,6 +364,8 @@ export const configSchema = z
     incidents: incidentsSchema.default(defaultIncidentsConfig),
     /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
     postmortems: postmortemsSchema.default({}),
+    /** The web pages: link lifetime, a trusted proxy header, the public status page. */
+    web: webSchema.default(defaultWebConfig),
     /** The console platform: `firebreak run` and `firebreak console`. */
     console: z
       .object({
@@ -400,6 +403,15 @@ export const configSchema = z
       }
     }
     const checks = [...Object.entries(cfg.services).filter(([, s]) => s.health).map(([n]) => n), ...Object.keys(cfg.datastores)];
+    // A status page component names something Firebreak knows; its checks are ones the health watch runs.
+    for (const [name, component] of Object.entries(cfg.web.status_page.components)) {
+      if (!Object.hasOwn(cfg.services, name) && !Object.hasOwn(cfg.datastores, name)) {
+        ctx.addIssue({ code: 'custom', path: ['web', 'status_page', 'components', name], message: `"${name}" is not a service or datastore` });
+      }
+      for (const [i, check] of (component.checks ?? []).entries()) {
+        if (!checks.includes(check)) ctx.addIssue({ code: 'custom', path: ['web', 'status_page', 'components', name, 'checks', i], message: `"${check}" is not a health check (a service with health:, or a datastore)` });
+      }
+    }
     for (const p of procedureReferenceProblems(cfg.procedures, { checks, services: cfg.services, roles: cfg.roles })) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     // A window for a service that does not exist would hold nothing, silently.
     const known = new Set([...Object.keys(cfg.services), ...Object.keys(cfg.datastores)]);

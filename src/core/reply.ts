@@ -25,6 +25,23 @@ export interface ReplyButton {
 }
 
 /**
+ * A button that opens a web page (Open timeline): the platform opens the URL itself and nothing
+ * comes back to Firebreak. Only http(s) URLs; renderers leave any other out.
+ */
+export interface ReplyLink {
+  label: string;
+  url: string;
+}
+
+/** Slack sends a click on a URL button to the app too: this prefix marks it as one to acknowledge and ignore. */
+export const LINK_ACTION_PREFIX = 'link:';
+
+/** The links a renderer may show: http(s) only. */
+export function safeLinks(reply: Pick<Reply, 'links'>): ReplyLink[] {
+  return (reply.links ?? []).filter((l) => /^https?:\/\/[^\s]+$/i.test(l.url));
+}
+
+/**
  * Someone Firebreak pings on purpose (an escalation step's on-call). Reply text is escaped so it can
  * never ping; these are the only mentions a message makes. Each renderer shows the ones of its own
  * platform, in that platform's syntax, after escaping everything else, and drops ids that do not look
@@ -49,6 +66,8 @@ export interface Reply {
   /** A short trailing line: the exact command that ran, who confirmed, timings. */
   context?: string;
   buttons?: ReplyButton[];
+  /** Buttons that open a page (after the action buttons). */
+  links?: ReplyLink[];
   /** People and groups to notify (see ReplyMention); shown in a line of their own. */
   mentions?: ReplyMention[];
   /** Only the invoking user should see it (denials, usage errors). */

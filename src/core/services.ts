@@ -62,4 +62,6 @@ export interface CorePorts {
   paging?: PagingPort;
   /** Human description of the store, e.g. "embedded" or "postgres 127.0.0.1:5432/firebreak". */
   storeDescription: string;
+  /** The signed link to an incident's timeline page (FIREBREAK_PUBLIC_URL + /incidents/:id): the Open timeline button. */
+  timelineUrl?: (incidentId: string) => Promise<string>;
 }

@@ -3,7 +3,7 @@ import type { Redactor } from '../core/redact.js';
 import { buildDraft } from '../postmortems/draft-markdown.js';
 import type { DraftSource } from '../postmortems/draft-source.js';
 import { maskDraftInput } from '../postmortems/masked-draft-input.js';
-import { verify } from '../web/signed-links.js';
+import { checkAccess } from '../web/access.js';
 import type { HttpResponse, Router } from './router.js';
 
 export interface PostmortemRouteDeps {
@@ -14,6 +14,8 @@ export interface PostmortemRouteDeps {
   /** The same masking as chat: the link stays valid for 7 days in tickets and channels. */
   redactor: Redactor;
   now?: () => Date;
+  /** web.auth.trusted_header: a request an authenticating proxy vouched for needs no signature. */
+  trustedHeader?: string;
 }
 
 const text = (status: number, body: string): HttpResponse => ({
@@ -38,7 +40,7 @@ export function registerPostmortemRoutes(router: Router, deps: PostmortemRouteDe
       deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'link secret unavailable');
       return text(503, 'Firebreak cannot read its link secret from the store right now; try again in a minute.');
     }
-    const check = verify(req.path, req.query, secret, now());
+    const check = checkAccess(req, secret, now(), deps.trustedHeader);
     if (!check.ok) return text(403, check.message);
     const id = req.params.id ?? '';
     const input = await deps.source.load(id);

@@ -152,11 +152,12 @@ export async function addActionItem(a: Acting, i: Incident, text: string): Promi
  * A status update: recorded, posted in the incident's channel (the command's reply) and in the
  * incidents channel and the stakeholder channels, so people who are not in the incident read it too.
  */
-export async function postUpdate(a: Acting, i: Incident, text: string): Promise<ActResult> {
+export async function postUpdate(a: Acting, i: Incident, text: string, opts: { public?: boolean } = {}): Promise<ActResult> {
   const { config, ports } = a.deps;
-  // Recorded with the next status reminder counted from now.
-  if (!(await ports.incidents.recordUpdate(i.id, text, ctxOf(a)))) return noSuchIncident(i.id);
-  const update: Reply = { title: `${i.id} update (${severityLabel(i.severity)}, ${i.status}): ${i.title}`, status: 'info', text, context: `by ${a.actor.name}${i.channel?.own ? ` · #${i.channel.name}` : ''}` };
+  // Recorded with the next status reminder counted from now (and published, when asked, in the same transaction).
+  if (!(await ports.incidents.recordUpdate(i.id, text, ctxOf(a), opts.public ? { public: true } : {}))) return noSuchIncident(i.id);
+  const published = opts.public ? ' · published on the status page' : '';
+  const update: Reply = { title: `${i.id} update (${severityLabel(i.severity)}, ${i.status}): ${i.title}`, status: 'info', text, context: `by ${a.actor.name}${i.channel?.own ? ` · #${i.channel.name}` : ''}${published}` };
   const port = i.channel ? ports.chat.get(i.channel.platform) : undefined;
   const problems: string[] = [];
   const here = incidentsChannelName(config);

@@ -43,16 +43,28 @@ export async function linkedAlerts(ports: IncidentsPorts, i: Incident): Promise<
   return out;
 }
 
+/**
+ * The Open timeline link, made afresh with each rendering (so a card edited today links for another
+ * week). No link rather than no card when the secret cannot be read.
+ */
+export async function timelineUrlOf(ports: IncidentsPorts, id: string): Promise<string | null> {
+  if (!ports.timelineUrl) return null;
+  return ports.timelineUrl(id).catch((err: unknown) => {
+    ports.logger.warn({ incident: id, err: err instanceof Error ? err.message : String(err) }, 'could not sign the Open timeline link; the card goes without it');
+    return null;
+  });
+}
+
 /** The card as the store has it now: what every replica renders, whoever changed the incident last. */
 function renderSummary(ports: IncidentsPorts, id: string, fallback: Incident): () => Promise<Reply> {
   return async () => {
     const i = (await ports.incidents.get(id)) ?? fallback;
-    return summaryCard(i, await linkedAlerts(ports, i));
+    return summaryCard(i, await linkedAlerts(ports, i), await timelineUrlOf(ports, id));
   };
 }
 
 function renderAnnouncement(ports: IncidentsPorts, id: string, fallback: Incident): () => Promise<Reply> {
-  return async () => announcementCard((await ports.incidents.get(id)) ?? fallback);
+  return async () => announcementCard((await ports.incidents.get(id)) ?? fallback, await timelineUrlOf(ports, id));
 }
 
 /** Posts (first time) or updates the summary card where the incident runs. */

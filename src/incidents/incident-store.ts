@@ -71,8 +71,11 @@ export interface IncidentStore {
   linkAlertGroup(id: string, groupId: string, ctx: ChangeContext, platforms?: readonly string[]): Promise<IncidentChange | null>;
   addActionItem(id: string, text: string, ctx: ChangeContext): Promise<ActionItem | null>;
   listActionItems(id: string): Promise<ActionItem[]>;
-  /** A status update (`/incident update`): its event, and the next status reminder counted from now. False when there is no such incident. */
-  recordUpdate(id: string, text: string, ctx: ChangeContext): Promise<boolean>;
+  /**
+   * A status update (`/incident update`): its event, and the next status reminder counted from now.
+   * `public`: also published to the status page, in the same transaction. False when there is no such incident.
+   */
+  recordUpdate(id: string, text: string, ctx: ChangeContext, opts?: { public?: boolean }): Promise<boolean>;
   /**
    * Reminders due at `now` that nobody holds, claimed for `holdMs` under `claimId` (FOR UPDATE SKIP
    * LOCKED: two replicas never claim one). A claim that expires unsent is claimed again.

@@ -3,7 +3,7 @@
  * the incidents channel, and the private pickers behind its buttons. Pure: incident (+ its linked
  * alert groups) in, neutral Reply out; every platform renders it.
  */
-import type { Reply, ReplyButton, ReplyField, ReplyStatus } from '../core/reply.js';
+import type { Reply, ReplyButton, ReplyField, ReplyLink, ReplyStatus } from '../core/reply.js';
 import { personName } from './mentions.js';
 import { INCIDENT_STATUSES, type Incident, type IncidentStatus, type Severity } from './model.js';
 
@@ -54,8 +54,11 @@ function roleFields(i: Incident): ReplyField[] {
   ];
 }
 
+/** The Open timeline button, when the page's link could be made. */
+export const timelineLink = (url: string | null | undefined): ReplyLink[] | undefined => (url ? [{ label: 'Open timeline', url }] : undefined);
+
 /** The pinned card in the incident's channel: everything at a glance, and the buttons that change it. */
-export function summaryCard(i: Incident, alerts: readonly LinkedAlert[] = []): Reply {
+export function summaryCard(i: Incident, alerts: readonly LinkedAlert[] = [], timelineUrl?: string | null): Reply {
   const resolved = i.status === 'resolved';
   const fields: ReplyField[] = [
     { label: 'Severity', value: severityLabel(i.severity) },
@@ -87,11 +90,12 @@ export function summaryCard(i: Incident, alerts: readonly LinkedAlert[] = []): R
       ? `Resolved. Everything done in this channel stays on ${i.id}'s timeline: /incident timeline`
       : `/incident status · sev · lead · role · note · update · action · timeline — every command here is on ${i.id}'s timeline`,
     buttons,
+    links: timelineLink(timelineUrl),
   };
 }
 
 /** The announcement in the incidents channel, with Join; it follows the incident's state. */
-export function announcementCard(i: Incident): Reply {
+export function announcementCard(i: Incident, timelineUrl?: string | null): Reply {
   const resolved = i.status === 'resolved';
   const where = i.channel?.own ? `#${i.channel.name}` : null;
   return {
@@ -104,6 +108,7 @@ export function announcementCard(i: Incident): Reply {
       { label: 'Declared', value: `${formatUtc(i.declaredAt)} by ${personName(i.declaredBy)}` },
     ],
     buttons: resolved || !where ? undefined : [{ actionId: actionIds.join(i.id), label: 'Join', style: 'primary' }],
+    links: timelineLink(timelineUrl),
   };
 }
 

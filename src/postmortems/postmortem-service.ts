@@ -37,6 +37,8 @@ export function postmortemService(deps: { ports: PostmortemsPorts; source: Draft
         fields: [...keyTimeRows(input), ...parts.fields],
         buttons: parts.buttons,
       };
+      const timeline = await ports.timelineUrl?.(incidentId).catch(() => null);
+      if (timeline) reply.links = [{ label: 'Open timeline', url: timeline }];
       const problems = outcomes.filter((o) => o.status === 'failed' || o.status === 'busy').map((o) => o.sentence);
       await showInChannel(ports, input.incident, reply).catch((err: unknown) => {
         problems.push(`Firebreak could not post the post-mortem card: ${ports.redactor.redact(err instanceof Error ? err.message : String(err))}`);

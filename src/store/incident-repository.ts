@@ -1,6 +1,6 @@
 import { markGroupDirty } from './alert-outbox.js';
 import type { Actor } from '../core/identity.js';
-import type { Timeline, TimelineRepository } from '../core/timeline.js';
+import type { Timeline, TimelineEvent, TimelineRepository } from '../core/timeline.js';
 import { alertGroupLink } from '../incidents/alert-links.js';
 import { actionItemEvent, channelChange, declaredEvent, roleChange, serviceChange, severityChange, statusChange, updateEvent, type IncidentChangeDecision, type IncidentEvent } from '../incidents/incident-changes.js';
 import type { ChangeContext, DeclareInput, DeclareResult, IncidentChange, IncidentStore, RoleName } from '../incidents/incident-store.js';
@@ -225,14 +225,29 @@ export class SqlIncidentStore implements IncidentStore {
     return rows.map(toActionItem);
   }
 
-  recordUpdate(id: string, text: string, ctx: ChangeContext): Promise<boolean> {
+  recordUpdate(id: string, text: string, ctx: ChangeContext, opts: { public?: boolean } = {}): Promise<boolean> {
     return this.db.transaction(async (q) => {
       const incident = await this.lock(q, id);
       if (!incident) return false;
       await this.syncReminders(q, incident, true);
-      await this.record(q, incident, ctx, updateEvent(clean(text)));
+      const event = await this.record(q, incident, ctx, updateEvent(clean(text)));
+      // Published with its event, in one transaction: the status page never shows an update the timeline lacks.
+      if (opts.public) {
+        await q.query(`INSERT INTO incident_public_updates (incident_id, event_id, text, published_by) VALUES ($1, $2, $3, $4)`, [
+          incident.id,
+          event.id,
+          event.text ?? '',
+          JSON.stringify({ platform: ctx.actor.platform, id: ctx.actor.id, name: ctx.actor.name }),
+        ]);
+      }
       return true;
     });
+  }
+
+  /** Incidents declared since `since`, and every open one, newest first (the /incidents page). */
+  async listSince(since: Date, limit = 1000): Promise<Incident[]> {
+    const rows = await this.db.query<IncidentRow>(`SELECT * FROM incidents WHERE declared_at >= $1 OR status <> 'resolved' ${OPEN_FIRST} LIMIT $2`, [since, limit]);
+    return rows.map(toIncident);
   }
 
   async claimDueReminders(now: Date, claimId: string, holdMs: number, limit = 20): Promise<DueReminder[]> {
@@ -340,8 +355,8 @@ export class SqlIncidentStore implements IncidentStore {
     await markGroupDirty(q, groupId, group.channel, platforms);
   }
 
-  private async record(q: Queryable, incident: Incident, ctx: ChangeContext, e: IncidentEvent): Promise<void> {
-    await this.recorder(new SqlTimelineRepository(q)).record({
+  private record(q: Queryable, incident: Incident, ctx: ChangeContext, e: IncidentEvent): Promise<TimelineEvent> {
+    return this.recorder(new SqlTimelineRepository(q)).record({
       invocationId: ctx.invocationId,
       incidentId: incident.id,
       kind: e.kind,

@@ -54,6 +54,11 @@ export function signedUrl(publicUrl: string, path: string, secret: string, now: 
   return `${publicUrl.replace(/\/+$/, '')}${sign(path, new Date(now.getTime() + ttlMs), secret)}`;
 }
 
+/** The path of an incident's timeline page (what the Open timeline button links to, signed). */
+export function timelinePath(incidentId: string): string {
+  return `/incidents/${encodeURIComponent(incidentId)}`;
+}
+
 /** The path of an incident's Markdown post-mortem draft (what GET /incidents/:id/postmortem.md serves). */
 export function postmortemPath(incidentId: string): string {
   return `/incidents/${encodeURIComponent(incidentId)}/postmortem.md`;

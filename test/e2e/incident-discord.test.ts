@@ -101,6 +101,10 @@ actions:
     await until(() => (fake.pinsOf(channel.id).includes(card.id) ? true : undefined));
     const announcement = await until(() => messagesIn(incidents.id).find((m) => titleOf(m).includes(`Incident ${incident.id} (SEV1)`)));
     expect((announcement.body as Body).components![0]!.components.map((b) => [b.custom_id, b.label])).toEqual([[`inc-join:${incident.id}`, 'Join']]);
+    // Open timeline: a link button (style 5) in a row of its own, to the signed page of the incident.
+    const link = ((announcement.body as Body).components![1]!.components[0] ?? {}) as { style?: number; label?: string; url?: string };
+    expect(link).toMatchObject({ style: 5, label: 'Open timeline' });
+    expect(link.url).toMatch(new RegExp(`/incidents/${incident.id}\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
 
     // bob joins from the announcement; only he sees the answer.
     const join = await post(buttonInteraction(APP_ID, `inc-join:${incident.id}`, { user: bob, channel: incidents, messageId: announcement.id }));

@@ -58,14 +58,18 @@ actions:
     const card = await rig.fake.waitFor(() => titled(channelId, new RegExp(`${incident!.id}: Checkout 5xx`)), RESULT_WAIT_MS);
     await rig.fake.waitFor(() => rig.fake.channel(channelId)!.pins.has(card.ts) || undefined, RESULT_WAIT_MS);
     const announcement = await rig.fake.waitFor(() => titled(INCIDENTS.id, /Incident INC-\d+ \(SEV2\): Checkout 5xx/), RESULT_WAIT_MS);
-    expect(buttonsOf(announcement.blocks).map((b) => b.action_id)).toEqual([`inc-join:${incident!.id}`]);
+    expect(buttonsOf(announcement.blocks).map((b) => b.action_id)).toEqual([`inc-join:${incident!.id}`, 'link:0']);
+    // Open timeline is a URL button: the signed link to the incident's page.
+    const open = buttonsOf(announcement.blocks).find((b) => b.action_id === 'link:0') as { text: { text: string }; url?: string };
+    expect(open.text.text).toBe('Open timeline');
+    expect(open.url).toMatch(new RegExp(`/incidents/${incident!.id}\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
     const pointer = await rig.fake.waitFor(() => rig.fake.responsePosts.find((p) => p.id === trigger && JSON.stringify(p.body).includes('declared')), RESULT_WAIT_MS);
     expect(pointer.body.response_type).toBe('ephemeral');
     expect(JSON.stringify(pointer.body)).toContain(`#${channel.name}`);
     const inChannel = rig.fake.channel(channelId)!;
     expect(inChannel.topic).toBe('SEV2 · investigating · lead @Alice A · Checkout 5xx');
     expect([...inChannel.members!].sort()).toEqual([ALICE.id, BOB.id, 'UBOT'].sort());
-    expect(buttonsOf(card.blocks).map((b) => b.text.text)).toEqual(['Update status', 'Change severity', 'Take lead', 'Resolve']);
+    expect(buttonsOf(card.blocks).map((b) => b.text.text)).toEqual(['Update status', 'Change severity', 'Take lead', 'Resolve', 'Open timeline']);
 
     // A mutating command typed in the incident's channel, confirmed by Bob.
     await rig.command('/run', 'say-hi', { channel, user: ALICE });

@@ -1,4 +1,4 @@
-import { mentionsFor, statusEmoji, type Reply } from '../../core/reply.js';
+import { mentionsFor, safeLinks, statusEmoji, type Reply } from '../../core/reply.js';
 
 /**
  * A cell longer than this does not widen its column: it overflows on its own row. Otherwise one long
@@ -40,6 +40,7 @@ export function renderText(reply: Reply): string {
   if (reply.buttons && reply.buttons.length > 0) {
     lines.push(`  Buttons: ${reply.buttons.map((b) => `[${b.label}] ${b.actionId}`).join('   ')}`);
   }
+  for (const l of safeLinks(reply)) lines.push(`  ${l.label}: ${l.url}`);
   return lines.join('\n');
 }
 

@@ -10,7 +10,7 @@ import {
   type APIEmbedField,
 } from 'discord.js';
 import type { Redactor } from '../../core/redact.js';
-import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyRow, type ReplyStatus } from '../../core/reply.js';
+import { mentionsFor, safeLinks, statusEmoji, type Reply, type ReplyButton, type ReplyRow, type ReplyStatus } from '../../core/reply.js';
 import { cut } from '../../core/text-format.js';
 import { escapeDiscordMarkdown } from './markdown.js';
 
@@ -36,7 +36,7 @@ export const statusColour: Record<ReplyStatus, number> = {
 };
 
 /** Discord's limits, a little under so an ellipsis fits. */
-const LIMITS = { title: 256, description: 4000, fieldName: 256, fieldValue: 1024, fields: 25, footer: 2048, embedTotal: 5990, buttonLabel: 80, buttonsPerRow: 5, rows: 5, allowedMentions: 100 };
+const LIMITS = { title: 256, description: 4000, fieldName: 256, fieldValue: 1024, fields: 25, footer: 2048, embedTotal: 5990, buttonLabel: 80, linkUrl: 512, buttonsPerRow: 5, rows: 5, allowedMentions: 100 };
 /** The name of a field that continues the description's rows: a zero-width space, as a name must not be empty. */
 const ROW_FIELD_NAME = '\u200b';
 
@@ -174,6 +174,13 @@ export function renderDiscord(unmasked: Reply, redactor: Redactor): DiscordMessa
     for (const b of buttons.slice(i, i + LIMITS.buttonsPerRow)) {
       row.addComponents(new ButtonBuilder().setCustomId(b.actionId).setLabel(cut(b.label, LIMITS.buttonLabel)).setStyle(buttonStyle(b)));
     }
+    components.push(row.toJSON());
+  }
+  // Link buttons (style 5) open the page in the browser; Discord sends no interaction for them.
+  const links = safeLinks(reply).filter((l) => l.url.length <= LIMITS.linkUrl);
+  if (links.length > 0 && components.length < LIMITS.rows) {
+    const row = new ActionRowBuilder<ButtonBuilder>();
+    for (const l of links.slice(0, LIMITS.buttonsPerRow)) row.addComponents(new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(l.url).setLabel(cut(l.label, LIMITS.buttonLabel)));
     components.push(row.toJSON());
   }
   const message: DiscordMessage = { embeds: [embed.toJSON()], components, allowed_mentions: { parse: [] } };

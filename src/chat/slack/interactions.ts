@@ -4,6 +4,7 @@ import type { ChatDelivery, DeliveryClaims } from '../../core/delivery-claims.js
 import type { Invocation, InvocationDispatcher } from '../../core/invocation.js';
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
+import { LINK_ACTION_PREFIX } from '../../core/reply.js';
 import type { SlackApi } from './api.js';
 import { SLACK_PLATFORM, type SlackChatPort } from './chat-port.js';
 import type { ChannelNames } from './channel-lookup.js';
@@ -220,6 +221,8 @@ export class SlackInteractions {
     }
     const b = parsed.data;
     const action = b.actions[0]!;
+    // An Open timeline button: Slack opened the page; there is nothing to run or record.
+    if (action.action_id.startsWith(LINK_ACTION_PREFIX)) return;
     const channelId = b.channel?.id ?? b.container.channel_id;
     const ts = b.container.message_ts ?? b.message?.ts;
     if (!channelId) return;

@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
-import { mentionsFor, statusEmoji, type Reply, type ReplyButton, type ReplyMention } from '../../core/reply.js';
+import { LINK_ACTION_PREFIX, mentionsFor, safeLinks, statusEmoji, type Reply, type ReplyButton, type ReplyMention } from '../../core/reply.js';
 import { cut } from '../../core/text-format.js';
 import { escapeMrkdwn, escapeMrkdwnCode, escapeMrkdwnInlineCode } from './markdown.js';
 
@@ -22,6 +22,7 @@ export const slackLimits = {
   contextText: 2000,
   buttonText: 75,
   actionId: 255,
+  url: 3000,
   buttonsPerActions: 25,
   confirmTitle: 100,
   confirmText: 300,
@@ -160,6 +161,10 @@ export function renderBlocks(unmasked: Reply, meta: RenderMeta, opts: RenderOpti
   if (context.length > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(context.join(' · '), slackLimits.contextText) }] });
 
   const buttons = (reply.buttons ?? []).map((b) => button(b, log)).filter((b): b is Block => b !== null);
+  // A URL button: Slack opens the page and still tells the app, which acknowledges it and does nothing (LINK_ACTION_PREFIX).
+  safeLinks(reply)
+    .filter((l) => l.url.length <= slackLimits.url)
+    .forEach((l, i) => buttons.push({ type: 'button', action_id: `${LINK_ACTION_PREFIX}${i}`, text: plain(l.label, slackLimits.buttonText), url: l.url }));
   for (let i = 0; i < buttons.length; i += slackLimits.buttonsPerActions) {
     blocks.push({ type: 'actions', elements: buttons.slice(i, i + slackLimits.buttonsPerActions) });
   }

@@ -4,7 +4,7 @@ import type { FinishedOutcome } from '../../core/invocation-recorder.js';
 import type { Placement } from '../../core/placement.js';
 import type { Reply } from '../../core/reply.js';
 import { noSuchIncident, type Acting, type ActResult } from '../incident-actions.js';
-import { linkedAlerts } from '../incident-messages.js';
+import { linkedAlerts, timelineUrlOf } from '../incident-messages.js';
 import type { IncidentsPorts } from '../ports.js';
 import { announcementCard, summaryCard } from '../summary-card.js';
 
@@ -65,10 +65,10 @@ export function changeOutcome(r: ActResult, sourceUpdate?: Reply): FinishedOutco
  */
 export async function summaryFace(env: IncidentButtonEnv, incidentId: string): Promise<Reply | undefined> {
   const i = await env.ports.incidents.get(incidentId).catch(() => null);
-  return i ? summaryCard(i, await linkedAlerts(env.ports, i)) : undefined;
+  return i ? summaryCard(i, await linkedAlerts(env.ports, i), await timelineUrlOf(env.ports, i.id)) : undefined;
 }
 
 export async function announcementFace(env: IncidentButtonEnv, incidentId: string): Promise<Reply | undefined> {
   const i = await env.ports.incidents.get(incidentId).catch(() => null);
-  return i ? announcementCard(i) : undefined;
+  return i ? announcementCard(i, await timelineUrlOf(env.ports, i.id)) : undefined;
 }
