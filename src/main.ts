@@ -57,6 +57,8 @@ import { ingestNotification } from './alerts/ingest.js';
 import type { AlertNotification } from './alerts/model.js';
 import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlWatchdogRepository } from './store/watchdog-repository.js';
+import { SqlDiagnosisRepository } from './store/diagnosis-repository.js';
+import { AlertDiagnoser, diagnosesConfigured } from './scheduler/alert-diagnoser.js';
 import { WatchdogWatch, pipelineSilentSince } from './alerts/watchdog.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
@@ -201,6 +203,7 @@ export async function buildApp(
     chat,
     messageRefs: new SqlMessageRefRepository(db),
     procedureRuns: new SqlProcedureRunRepository(db),
+    diagnoses: new SqlDiagnosisRepository(db),
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.watchdog ? { watchdog: new SqlWatchdogRepository(db) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
@@ -216,6 +219,7 @@ export async function buildApp(
   const withPostmortems = { ...base, postmortems: postmortemService({ ports: base, source: drafts, draftUrl }) };
   const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
+  ports.diagnosisMetrics = metrics;
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   if (loaded.config.alerts.watchdog) metrics.observeWatchdog(() => new SqlWatchdogRepository(db).lastSeen());
   metrics.observeRecordedCommands(() => countRecordedCommands(db));
@@ -373,6 +377,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         // Each procedure slot is claimed once in the store: a read-only procedure runs and reports in
         // the incidents channel, one that changes things posts its confirmation card there.
         ...(proceduresScheduled(loaded.config) ? [new ProcedureScheduler<AppPorts>(loaded.config, app.ports)] : []),
+        // Each new group on a route with diagnose: is decided once in the store, under the storm limit.
+        ...(diagnosesConfigured(loaded.config) ? [new AlertDiagnoser<AppPorts>(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
       ],
       app.logger,
     );
