@@ -204,6 +204,7 @@ export async function buildApp(
     messageRefs: new SqlMessageRefRepository(db),
     procedureRuns: new SqlProcedureRunRepository(db),
     diagnoses: new SqlDiagnosisRepository(db),
+    diagnosisMetrics: { diagnosis: (outcome: string) => metrics.diagnosis(outcome) },
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.watchdog ? { watchdog: new SqlWatchdogRepository(db) } : {}),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
@@ -219,7 +220,6 @@ export async function buildApp(
   const withPostmortems = { ...base, postmortems: postmortemService({ ports: base, source: drafts, draftUrl }) };
   const ports: AppPorts = { ...withPostmortems, alertReactions: (result) => reactToAlert({ config: loaded.config, ports: withPostmortems }, result) };
   const metrics = new PromMetrics({ defaultMetrics: opts.defaultMetrics });
-  ports.diagnosisMetrics = metrics;
   metrics.observeAlertGroupsFiring(() => countFiringGroups(db));
   if (loaded.config.alerts.watchdog) metrics.observeWatchdog(() => new SqlWatchdogRepository(db).lastSeen());
   metrics.observeRecordedCommands(() => countRecordedCommands(db));

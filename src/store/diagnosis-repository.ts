@@ -5,6 +5,8 @@ import type { Db, Queryable } from './db.js';
 
 /** A running diagnosis stops counting toward max_concurrent after this long (its replica died mid-run). */
 const RUNNING_COUNTS_FOR = "interval '10 minutes'";
+/** A group waiting this long for a free slot (max_concurrent) is marked storm instead. */
+const MAX_WAIT = "interval '5 minutes'";
 
 /** The diagnoses on arrival (180_alert_diagnoses): one row per group, decided under a table lock. */
 export class SqlDiagnosisRepository implements DiagnosisStore {
@@ -39,7 +41,14 @@ export class SqlDiagnosisRepository implements DiagnosisStore {
         await this.dirty(q, groupId, platforms);
         return 'storm';
       }
-      if (Number(c?.running ?? 0) >= limits.maxConcurrent) return 'wait';
+      if (Number(c?.running ?? 0) >= limits.maxConcurrent) {
+        // Not left waiting past the arrival window unmarked: after a while its card says why and offers Diagnose.
+        const [old] = await q.query(`SELECT 1 FROM alert_groups WHERE id = $1 AND first_fired_at < now() - ${MAX_WAIT}`, [groupId]);
+        if (!old) return 'wait';
+        await q.query(`INSERT INTO alert_diagnoses (group_id, procedure, state, note) VALUES ($1, $2, 'storm', $3)`, [groupId, procedure, `waited 5 minutes for one of ${limits.maxConcurrent} running diagnoses to finish`]);
+        await this.dirty(q, groupId, platforms);
+        return 'storm';
+      }
       await q.query(`INSERT INTO alert_diagnoses (group_id, procedure, state, holder, started_at) VALUES ($1, $2, 'running', $3, now())`, [groupId, procedure, holder]);
       await this.dirty(q, groupId, platforms);
       return 'run';
