@@ -59,6 +59,8 @@ import { SqlHealthWatchRepository } from './store/health-watch-repository.js';
 import { SqlWatchdogRepository } from './store/watchdog-repository.js';
 import { SqlMaintenanceRepository } from './store/maintenance-repository.js';
 import { MaintenanceWorker } from './alerts/maintenance-worker.js';
+import { SqlDiagnosisRepository } from './store/diagnosis-repository.js';
+import { AlertDiagnoser, diagnosesConfigured } from './scheduler/alert-diagnoser.js';
 import { WatchdogWatch, pipelineSilentSince } from './alerts/watchdog.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
@@ -216,6 +218,8 @@ export async function buildApp(
     chat,
     messageRefs: new SqlMessageRefRepository(db),
     procedureRuns: new SqlProcedureRunRepository(db),
+    diagnoses: new SqlDiagnosisRepository(db),
+    diagnosisMetrics: { diagnosis: (outcome: string) => metrics.diagnosis(outcome) },
     ...(loaded.config.alerts.pagerduty ? { paging: new PagerDutyEvents({ routingKey: loaded.config.alerts.pagerduty.routing_key, apiUrl: loaded.config.alerts.pagerduty.api_url }) } : {}),
     ...(loaded.config.alerts.watchdog ? { watchdog: new SqlWatchdogRepository(db) } : {}),
     maintenance: new SqlMaintenanceRepository(db),
@@ -406,6 +410,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         // Each procedure slot is claimed once in the store: a read-only procedure runs and reports in
         // the incidents channel, one that changes things posts its confirmation card there.
         ...(proceduresScheduled(loaded.config) ? [new ProcedureScheduler<AppPorts>(loaded.config, app.ports)] : []),
+        // Each new group on a route with diagnose: is decided once in the store, under the storm limit.
+        ...(diagnosesConfigured(loaded.config) ? [new AlertDiagnoser<AppPorts>(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
       ],
       app.logger,
     );

@@ -22,6 +22,16 @@ export const alertActionIds = {
   silence: (groupId: string) => `silence:${groupId}`,
   /** Open incident: src/incidents/buttons/open-button.ts declares the group's incident (one per group). */
   openIncident: (groupId: string) => `inc-open:${groupId}`,
+  /** Diagnose: runs the route's diagnosis of a group the storm limit passed over (buttons/diagnose-button.ts). */
+  diagnose: (groupId: string) => `diag:${groupId}`,
+};
+
+const DIAGNOSIS_TEXT: Record<NonNullable<AlertGroup['diagnosis']>['state'], string> = {
+  running: 'running — the report is in the thread',
+  done: 'done — the report is in the thread',
+  failed: 'a step failed — the report is in the thread',
+  storm: 'not diagnosed: storm',
+  skipped: 'not diagnosed',
 };
 
 function link(url: string | null | undefined): string | null {
@@ -111,6 +121,7 @@ function stateFields(group: AlertGroup, now: Date): ReplyField[] {
   }
   if (group.incidentId) fields.push({ label: 'Incident', value: cut(group.incidentId, 20) });
   if (group.status === 'firing' && group.maintenance) fields.push({ label: 'Maintenance', value: cut(heldText(group.maintenance), 300) });
+  if (group.diagnosis) fields.push({ label: 'Diagnosis', value: `${DIAGNOSIS_TEXT[group.diagnosis.state]}${group.diagnosis.note ? ` (${cut(group.diagnosis.note, 200)})` : ''}` });
   const ack = group.acknowledged;
   if (ack) fields.push({ label: 'Acknowledged', value: `by ${cut(ack.by.name, 60)} at ${utcTime(ack.at, start)}` });
   const silence = group.silence;
@@ -132,6 +143,8 @@ function buttons(group: AlertGroup, alerts: readonly StoredAlert[], config: Fire
   if (firing && !silenced && group.source === 'alertmanager' && config.alerts.alertmanager_url) {
     out.push({ actionId: alertActionIds.silence(group.id), label: 'Silence 1 h' });
   }
+  const passedOver = group.diagnosis?.state === 'storm' || group.diagnosis?.state === 'skipped';
+  if (firing && passedOver) out.push({ actionId: alertActionIds.diagnose(group.id), label: 'Diagnose' });
   out.push(...runbookButtons(config, group, alerts));
   return out.slice(0, MAX_CARD_BUTTONS);
 }

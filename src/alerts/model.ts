@@ -77,6 +77,8 @@ export interface AlertGroup {
   incidentId: string | null;
   /** The maintenance window its alerts were last held by (the card's 🔧 mark); absent or null: never held. */
   maintenance?: { id: string; reason: string; until: Date } | null;
+  /** Its diagnosis on arrival (a route's `diagnose:`), when one was decided (src/alerts/diagnosis.ts). */
+  diagnosis?: { state: DiagnosisState; note: string | null } | null;
   /** Bumped on every change: the card renders the latest, and the outbox knows it is stale. */
   version: number;
   firingCount: number;
@@ -91,3 +93,6 @@ export interface StoredAlert extends Omit<IncomingAlert, 'startsAtUnknown' | 'da
   /** How many notifications carried it. */
   seen: number;
 }
+
+/** What became of a group's diagnosis on arrival: running, done, failed (a step failed), storm (the storm limit), skipped (a label could not be a param). */
+export type DiagnosisState = 'running' | 'done' | 'failed' | 'storm' | 'skipped';

@@ -1,4 +1,5 @@
 import type { AlertsPorts } from '../alerts/ports.js';
+import type { DiagnosisStore } from '../alerts/diagnosis.js';
 import type { BackupsPorts, BackupsTx } from '../backups/ports.js';
 import type { ButtonRegistry } from '../core/button-handlers.js';
 import type { PipelinePorts } from '../core/pipeline-ports.js';
@@ -20,4 +21,8 @@ export interface AppPorts extends AlertsPorts, IncidentsPorts, PostmortemsPorts,
   registry: CommandRegistry<AppPorts>;
   buttons: ButtonRegistry<AppPorts>;
   transactor: Transactor<AppTx>;
+  /** Diagnoses of alert groups (routes' diagnose:): the worker's claims, the Diagnose button's, /diagnose's. */
+  diagnoses?: DiagnosisStore;
+  /** Counts each diagnosis by outcome (firebreak_diagnoses_total); absent in tests that build no metrics. */
+  diagnosisMetrics?: { diagnosis(outcome: string): void };
 }

@@ -29,6 +29,11 @@ const routeSchema = z
     actions: z.array(z.string().min(1)).default([]),
     /** Declares an incident of this severity when the group first fires (incidents, a later issue). */
     incident: z.string().regex(/^(sev[1-4]|P[1-4])$/i, 'must be sev1–sev4 (or P1–P4)').optional(),
+    /**
+     * Diagnosed on arrival: this read-only procedure runs once when a group first fires, its params
+     * filled from the alert's labels of the same names, its report threaded under the card.
+     */
+    diagnose: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a procedure name').optional(),
   })
   .strict();
 export type AlertRouteConfig = z.infer<typeof routeSchema>;
@@ -101,6 +106,14 @@ export const alertsSchema = z
       })
       .strict()
       .optional(),
+    /** The storm limit of diagnoses on arrival (routes' `diagnose:`), across replicas; the rest are marked "not diagnosed: storm". */
+    diagnose: z
+      .object({
+        max_concurrent: z.number().int().min(1).max(50).default(2),
+        per_minute: z.number().int().min(1).max(600).default(10),
+      })
+      .strict()
+      .default({ max_concurrent: 2, per_minute: 10 }),
     /** Per channel, at most this many group cards are posted or updated per minute; beyond it a storm digest is shown. */
     cards_per_minute: z.number().int().min(1).max(600).default(50),
   })

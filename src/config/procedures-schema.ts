@@ -2,8 +2,12 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { paramRuleProblems, paramRuleSchema, paramSchema, type ParamConfig } from './params-schema.js';
 
-/** `{name}` in a procedure step: filled from the procedure's validated params only. */
-export const PROCEDURE_PLACEHOLDER = /\{([a-z_][a-z0-9_]*)\}/g;
+/**
+ * `{name}` in a procedure step: filled from the procedure's validated params only. `{labels.name}`
+ * is the same param `name`, spelled for a procedure an alert route diagnoses with: there the alert's
+ * label of that name fills it, checked by the param's type and pattern like a typed value.
+ */
+export const PROCEDURE_PLACEHOLDER = /\{(?:labels\.)?([a-z_][a-z0-9_]*)\}/g;
 
 const stepName = z.string().min(1).max(80);
 

@@ -426,6 +426,9 @@ export const configSchema = z
     }
     // A route's runbook button would otherwise be a dead button on the card at 3 a.m.
     for (const [r, route] of cfg.alerts.routes.entries()) {
+      if (route.diagnose !== undefined && !Object.hasOwn(cfg.procedures, route.diagnose)) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', 'routes', r, 'diagnose'], message: `"${route.diagnose}" is not a procedure under procedures:` });
+      }
       for (const [i, line] of route.actions.entries()) {
         const name = line.trim().split(/\s+/)[0] ?? '';
         if (!Object.hasOwn(cfg.actions, name)) {

@@ -13,6 +13,7 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   private readonly alerts: Counter<'source'>;
   private watchdogSeen: (() => Promise<{ alertname: string; seconds: number }[]>) | null = null;
   private readonly held: Counter<'reason'>;
+  private readonly diagnoses: Counter<'outcome'>;
   /** Read at each scrape from the store: what every replica and every in-process CLI recorded. */
   private recordedCommands: (() => Promise<{ command: string; outcome: string; count: number }[]>) | null = null;
 
@@ -53,6 +54,12 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
       name: 'firebreak_alerts_held_total',
       help: 'Alert groups whose escalation, paging and incident were held back, by reason (maintenance: a maintenance window of their service)',
       labelNames: ['reason'],
+      registers: [this.registry],
+    });
+    this.diagnoses = new Counter({
+      name: 'firebreak_diagnoses_total',
+      help: "Alert groups' diagnoses (a route's diagnose:), by outcome: ok, failed (a step failed), skipped (a label could not be a param, or the procedure would not run), error, storm (not run: alerts.diagnose's limit)",
+      labelNames: ['outcome'],
       registers: [this.registry],
     });
     const watchdog = () => this.watchdogSeen;
@@ -111,6 +118,11 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   /** Read at each scrape from the store (migration 160), so every replica reports the same time. */
   observeWatchdog(read: () => Promise<{ alertname: string; seconds: number }[]>): void {
     this.watchdogSeen = read;
+  }
+
+  /** A diagnosis decided or ended (src/scheduler/alert-diagnoser.ts, /diagnose). */
+  diagnosis(outcome: string): void {
+    this.diagnoses.inc({ outcome });
   }
 
   /** An alert held back from escalation, paging or an incident: `reason` is "maintenance". */

@@ -24,6 +24,8 @@ export interface UnattendedRequest {
   /** Where it counts for the timeline and the channel rules; default: the incidents channel, as the system. */
   channel?: ChannelRef;
   incidentId?: string | null;
+  /** Param values (an alert's labels for a diagnosis), checked like typed ones; the rest take their defaults. */
+  params?: Readonly<Record<string, string>>;
   /** Shows the run's card: at each change while it runs, then the final report. Must not throw. */
   show(reply: Reply): Promise<void>;
 }
@@ -54,7 +56,7 @@ export async function runUnattended<P extends ProceduresPorts & PipelinePorts<P>
   if (!p) return { kind: 'refused', reply: { title: `Procedure ${name} is not configured`, status: 'error', text: `There is no procedure "${name}" in the config. Nothing was run.` } };
   const step = firstNotReadOnlyStep(config, p, ports.registry);
   if (step) return { kind: 'not-read-only', step };
-  const checked = parseParams(procedureOwner(name, p), [], { oneWord: true });
+  const checked = parseParams(procedureOwner(name, p), Object.entries(req.params ?? {}).map(([k, v]) => `${k}=${v}`), { oneWord: true });
   if (!checked.ok) return { kind: 'refused', reply: { title: `Procedure ${name} was not run`, status: 'error', text: checked.message } };
   const who = { actor: req.actor, channel: req.channel ?? systemChannel(config), invocationId: randomUUID(), incidentId: req.incidentId ?? null };
   const planned = await planRun(config, ports, name, p, checked.values, who, { bySystem: true });

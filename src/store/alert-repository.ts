@@ -1,7 +1,7 @@
 import type { AlertStore, GroupRouting, IngestResult } from '../alerts/alert-store.js';
 import { notificationDedupeKey, notificationStateKey } from '../alerts/dedupe-key.js';
 import { storableJson } from '../alerts/storable.js';
-import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, StoredAlert } from '../alerts/model.js';
+import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, DiagnosisState, StoredAlert } from '../alerts/model.js';
 import type { Actor } from '../core/identity.js';
 import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
@@ -13,6 +13,7 @@ import { groupEvent, groupLabels, groupName } from '../alerts/group-events.js';
 
 interface GroupRow {
   id: string;
+  diagnosis?: { state: DiagnosisState; note: string | null } | null;
   group_key: string;
   source: AlertSource;
   status: AlertStatus;
@@ -55,7 +56,8 @@ interface AlertRow {
 
 const SELECT_GROUP = `SELECT g.*,
   (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing_count,
-  (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'resolved') AS resolved_count
+  (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'resolved') AS resolved_count,
+  (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id) AS diagnosis
   FROM alert_groups g`;
 
 function toGroup(r: GroupRow): AlertGroup {
@@ -83,6 +85,7 @@ function toGroup(r: GroupRow): AlertGroup {
     version: r.version,
     firingCount: Number(r.firing_count ?? 0),
     resolvedCount: Number(r.resolved_count ?? 0),
+    ...(r.diagnosis ? { diagnosis: { state: r.diagnosis.state, note: r.diagnosis.note } } : {}),
   };
 }
 

@@ -184,7 +184,7 @@ datastores:
     const text = readFileSync('firebreak.example.yml', 'utf8');
     // With nothing set, only the credentials are missing (docs/configuration.md lists them).
     expect(problems(text, {}).map((p) => /environment variable (\S+) is not set/.exec(p.message)?.[1]).sort()).toEqual(
-      ['ALERTS_TOKEN', 'CONDUIT_MASTER_KEY', 'CONDUIT_MASTER_KEY', 'GITHUB_TOKEN', 'LITELLM_DB_PASSWORD', 'LITELLM_MASTER_KEY', 'LITELLM_MASTER_KEY', 'PAGERDUTY_ROUTING_KEY', 'RAILWAY_TOKEN'],
+      ['ALERTS_TOKEN', 'CONDUIT_MASTER_KEY', 'CONDUIT_MASTER_KEY', 'CONDUIT_MASTER_KEY', 'GITHUB_TOKEN', 'LITELLM_DB_PASSWORD', 'LITELLM_MASTER_KEY', 'LITELLM_MASTER_KEY', 'PAGERDUTY_ROUTING_KEY', 'RAILWAY_TOKEN'],
     );
     const credentials = { RAILWAY_TOKEN: '-', CONDUIT_MASTER_KEY: '-', LITELLM_MASTER_KEY: '-', LITELLM_DB_PASSWORD: '-', PAGERDUTY_ROUTING_KEY: '-', GITHUB_TOKEN: '-', ALERTS_TOKEN: '0123456789abcdef' };
     const { config, secrets } = parseConfigText(text, 'firebreak.example.yml', { ...credentials, USER: 'alice' });

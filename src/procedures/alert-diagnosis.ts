@@ -1,0 +1,150 @@
+/**
+ * One alert group's diagnosis: its route's read-only procedure run unattended with the alert's
+ * labels as params (src/procedures/diagnose.ts checks them), its card — updated in place as steps
+ * finish — threaded under the group's card on every platform the system speaks on, and the outcome
+ * settled in the store so the card says it. Used by the worker (on arrival, src/scheduler/alert-diagnoser.ts)
+ * and by /diagnose and the card's Diagnose button.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FirebreakConfig } from '../config/schema.js';
+import type { AlertStore } from '../alerts/alert-store.js';
+import { groupMessageKey } from '../alerts/alert-store.js';
+import { diagnosisMessageKey, type DiagnosisStore } from '../alerts/diagnosis.js';
+import type { ChatPlatformPort, MessageRef } from '../core/chat-port.js';
+import type { Actor } from '../core/identity.js';
+import type { MessageRefRepository } from '../core/message-refs.js';
+import type { PipelinePorts } from '../core/pipeline-ports.js';
+import { renderedHash } from '../core/posted-messages.js';
+import type { Reply } from '../core/reply.js';
+import { diagnosisParams } from './diagnose.js';
+import type { ProceduresPorts } from './ports.js';
+import { runUnattended } from './unattended-run.js';
+
+const BUSY_WAIT_MS = 5 * 60_000;
+const isBusy = (reply: Reply) => /already running/i.test(`${reply.title} ${reply.text ?? ''}`);
+
+/** Who a diagnosis on arrival runs as: on its run, its card and the timeline. */
+export const DIAGNOSIS_ACTOR: Actor = { platform: 'system', id: 'diagnose', name: 'diagnosis on arrival' };
+
+export type DiagnosisOutcome = 'ok' | 'failed' | 'skipped' | 'error';
+
+export interface DiagnosisResult {
+  outcome: DiagnosisOutcome;
+  /** The report as last shown (the run's card), or why nothing ran. */
+  report: Reply;
+  runId: string | null;
+}
+
+/**
+ * Shows `reply` as the message `key` in the thread of `parent`: posted once (claimed in the message
+ * refs, so one replica posts it), edited in place after. Skips an edit that would show the same.
+ */
+async function showUnder(refs: MessageRefRepository, key: string, port: ChatPlatformPort, parent: MessageRef, reply: Reply): Promise<boolean> {
+  const hash = renderedHash(reply);
+  const stored = await refs.get(key, port.platform);
+  if (stored?.ref) {
+    if (stored.renderedHash === hash) return true;
+    await port.updateMessage(stored.ref, reply);
+    await refs.recordRendered(key, port.platform, stored.renderedHash, hash);
+    return true;
+  }
+  if (stored) return false; // being posted by whoever claimed it
+  const claimId = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  if (!(await refs.claim(key, port.platform, claimId))) return false;
+  let ref: MessageRef;
+  try {
+    ref = await port.replyInThread(parent, reply);
+  } catch (err) {
+    await refs.dropClaim(key, port.platform, claimId).catch(() => {});
+    throw err;
+  }
+  await refs.recordPosted(key, port.platform, claimId, ref, hash);
+  return true;
+}
+
+/**
+ * The report's place: under the group's card on each platform the system speaks on. The card may
+ * not be posted yet (a storm paces cards): what is shown meanwhile is kept, and `settle` waits for
+ * a card to thread under.
+ */
+function threadShower(ports: ProceduresPorts, groupId: string) {
+  let latest: Reply | null = null;
+  const shownOn = new Set<string>();
+  const flush = async (): Promise<void> => {
+    if (!latest) return;
+    const reply = latest;
+    for (const port of ports.chat.announcers()) {
+      try {
+        const card = await ports.messageRefs.get(groupMessageKey(groupId), port.platform);
+        if (!card?.ref) continue;
+        if (await showUnder(ports.messageRefs, diagnosisMessageKey(groupId), port, card.ref, reply)) shownOn.add(port.platform);
+      } catch (err) {
+        ports.logger.error({ group: groupId, platform: port.platform, err: ports.redactor.redact(String(err)) }, `could not show the diagnosis of alert group ${groupId} in its card's thread`);
+      }
+    }
+  };
+  return {
+    show: async (reply: Reply) => {
+      latest = reply;
+      await flush();
+    },
+    /** Until the last report is under at least one card, or `waitMs` passed. */
+    settle: async (waitMs: number) => {
+      const until = Date.now() + waitMs;
+      for (;;) {
+        await flush();
+        if (shownOn.size > 0 || Date.now() >= until) return shownOn.size > 0;
+        await sleep(500);
+      }
+    },
+  };
+}
+
+export interface DiagnoseOptions {
+  actor: Actor;
+  /** What started it, on the run's card: "alert group 42 (HighErrorRate) fired". */
+  trigger: string;
+  /** How long to wait for the group's card to be posted before giving up showing the report. */
+  cardWaitMs?: number;
+}
+
+/**
+ * Runs `procedure` for alert group `groupId` (claimed by the caller in `store`), threads its report
+ * under the card and settles the outcome. Throws only when the store does.
+ */
+export async function diagnoseGroup<P extends ProceduresPorts & PipelinePorts<P> & { alerts: AlertStore }>(
+  config: FirebreakConfig,
+  ports: P,
+  store: DiagnosisStore,
+  groupId: string,
+  procedure: string,
+  opts: DiagnoseOptions,
+): Promise<DiagnosisResult> {
+  const platforms = ports.chat.all().map((p) => p.platform);
+  const group = await ports.alerts.get(groupId);
+  const p = Object.hasOwn(config.procedures, procedure) ? config.procedures[procedure] : undefined;
+  const thread = threadShower(ports, groupId);
+  const notRun = async (why: string): Promise<DiagnosisResult> => {
+    await store.settle(groupId, procedure, 'skipped', why, null, platforms);
+    const report: Reply = { title: `Diagnosis ${procedure} did not run`, status: 'error', text: why, context: opts.trigger };
+    await thread.show(report);
+    await thread.settle(opts.cardWaitMs ?? 120_000);
+    return { outcome: 'skipped', report, runId: null };
+  };
+  if (!group || !p) return notRun(!group ? `alert group ${groupId} is gone` : `there is no procedure "${procedure}" in the config`);
+  const first = (await ports.alerts.alerts(groupId, 1))[0];
+  const params = diagnosisParams(p, { ...(first?.labels ?? {}), ...group.commonLabels });
+  if (!params.ok) return notRun(params.why);
+  const req = { procedure, actor: opts.actor, trigger: opts.trigger, channel: { platform: 'system', id: 'system', name: group.channel }, incidentId: group.incidentId, params: params.params, show: thread.show };
+  let r = await runUnattended(config, ports, req);
+  // Its steps' leases are held by another diagnosis of the same procedure (a read-only action still
+  // takes its lease): it waits its turn, up to BUSY_WAIT_MS, rather than being reported as not run.
+  for (const until = Date.now() + BUSY_WAIT_MS; r.kind === 'refused' && isBusy(r.reply) && Date.now() < until; ) {
+    await sleep(1_000);
+    r = await runUnattended(config, ports, req);
+  }
+  if (r.kind !== 'ran') return notRun(r.kind === 'refused' ? (r.reply.text ?? r.reply.title) : `its ${r.step.label} is not read-only`);
+  await store.settle(groupId, procedure, r.ok ? 'done' : 'failed', null, r.run.id, platforms);
+  await thread.settle(opts.cardWaitMs ?? 120_000);
+  return { outcome: r.ok ? 'ok' : 'failed', report: r.report, runId: r.run.id };
+}

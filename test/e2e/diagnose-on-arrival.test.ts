@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFirebreak, type Running } from '../../src/main.js';
+import { checkProcedureCommands } from '../../src/app/procedure-commands.js';
+import type { Invocation } from '../../src/core/invocation.js';
+import { alice, configFrom, consoleChan, testRuntime } from '../support/app.js';
+import { startAlertmanagerPair, pushAll, type RunningAlertmanager } from '../support/alertmanager.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * Diagnosed on arrival, end to end: an HA pair of real Alertmanagers (Debian's
+ * prometheus-alertmanager) notifies one of two Firebreak replicas on one PostgreSQL scratch
+ * database; both replicas run the diagnosis worker. The route's read-only procedure runs once per
+ * group, its report threaded under the card on the console; in a storm only the configured number run.
+ */
+const config = (limits: string) => `
+alerts:
+  watch: { enabled: false }
+  diagnose: ${limits}
+  routes:
+    - match: { service: api }
+      diagnose: diagnose-api
+actions:
+  api-errors:
+    description: ERROR lines of a service's logs
+    read_only: true
+    params:
+      service: { type: string, pattern: "[a-z][a-z0-9-]*" }
+    argv: [node, -e, "console.log('ERROR upstream timeout x3 in ' + process.argv[1])", "{service}"]
+  restart-api:
+    description: Restarts the API
+    argv: [node, -e, "0"]
+procedures:
+  diagnose-api:
+    description: Runbook 001, High Error Rate → Investigation
+    params:
+      service: { type: string, pattern: "[a-z][a-z0-9-]*" }
+    steps:
+      - name: recent errors
+        run: /run api-errors service={labels.service}
+      - name: everything else
+        run: /health
+`;
+
+interface Replicas {
+  a: Running;
+  b: Running;
+  ams: RunningAlertmanager[];
+  close(): Promise<void>;
+}
+
+async function boot(limits: string): Promise<Replicas> {
+  const db = await createTestDatabase('fb_diagnose');
+  const loaded = configFrom(config(limits));
+  const a = await startFirebreak(testRuntime({ port: 0, databaseUrl: db.url }), loaded, { host: '127.0.0.1' });
+  const b = await startFirebreak(testRuntime({ port: 0, databaseUrl: db.url }), loaded, { host: '127.0.0.1' });
+  const ams = await startAlertmanagerPair({ webhookUrl: `http://127.0.0.1:${a.http.port}/webhooks/alertmanager`, groupBy: ['alertname', 'service'] });
+  return {
+    a,
+    b,
+    ams,
+    async close() {
+      for (const am of ams) await am.stop();
+      await b.close();
+      await a.close();
+      await db.drop();
+    },
+  };
+}
+
+const messages = async (r: Running) => (await r.app.consoleMessages.changesSince(0, 'tester', 10_000)).messages;
+
+describe('diagnose: on an alert route, two replicas, real Alertmanager pair', () => {
+  let r: Replicas;
+  beforeAll(async () => {
+    r = await boot('{ max_concurrent: 2, per_minute: 10 }');
+  }, 120_000);
+  afterAll(async () => r?.close());
+
+  it('runs the route’s procedure once with the alert’s labels and threads its report under the card', async () => {
+    await pushAll(r.ams, [{ labels: { alertname: 'HighErrorRate', service: 'api', severity: 'critical' }, annotations: { summary: 'api 5xx above 5%' } }]);
+    const card = await waitFor(async () => (await messages(r.a)).find((m) => m.reply.title.startsWith('Firing: HighErrorRate') && m.threadParentId === null), 60_000, 'the card');
+    const report = await waitFor(
+      async () => (await messages(r.a)).find((m) => m.threadParentId === card.id && m.reply.title === 'Procedure diagnose-api: all 2 steps done'),
+      90_000,
+      'the finished report in the card’s thread',
+    );
+    // The alert's label filled {labels.service}: the step ran for api.
+    expect(JSON.stringify(report.reply)).toContain('ERROR upstream timeout x3 in api');
+    // Updated in place: one report message in the thread, however many steps.
+    expect((await messages(r.a)).filter((m) => m.threadParentId === card.id && m.reply.title.startsWith('Procedure diagnose-api'))).toHaveLength(1);
+    const shown = await waitFor(async () => (await messages(r.a)).find((m) => m.id === card.id && m.reply.fields?.some((f) => f.label === 'Diagnosis' && f.value.startsWith('done'))), 30_000, 'the card saying done');
+    expect(shown.reply.buttons?.some((b) => b.label === 'Diagnose')).toBe(false);
+    // Once across both replicas and both Alertmanagers.
+    const runs = await r.a.app.db.query<{ id: string; state: { params: unknown } }>("SELECT id, state FROM procedure_runs WHERE procedure = 'diagnose-api'");
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.state.params).toEqual({ service: 'api' });
+    // Each step is on the timeline, read-only.
+    const steps = await r.a.app.db.query<{ kind: string; command: string | null; detail: Record<string, unknown> }>(
+      "SELECT kind, command, detail FROM timeline_events WHERE actor_id = 'diagnose' ORDER BY id",
+    );
+    const finished = steps.filter((s) => s.kind === 'action.finished');
+    expect(finished.map((s) => s.command)).toEqual(['run', 'health']);
+    // Read-only: a post-mortem's "what we ran" never takes them for the mitigation.
+    expect(finished.every((s) => s.detail.readOnly === true && s.detail.procedure === 'diagnose-api')).toBe(true);
+    const metrics = await (await fetch(`http://127.0.0.1:${r.a.http.port}/metrics`)).text();
+    const metricsB = await (await fetch(`http://127.0.0.1:${r.b.http.port}/metrics`)).text();
+    const count = (text: string) => Number(/^firebreak_diagnoses_total\{outcome="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    expect(count(metrics) + count(metricsB)).toBe(1);
+  }, 180_000);
+
+  it('/diagnose SERVICE on the console runs the service’s diagnosis on demand', async () => {
+    const inv: Invocation = { actor: alice, channel: consoleChan, input: { kind: 'text', text: '/diagnose api' } };
+    const out = await r.b.app.dispatcher.dispatch(inv);
+    expect(JSON.stringify(out)).toContain('Procedure diagnose-api: all 2 steps done');
+    const bad = await r.b.app.dispatcher.dispatch({ ...inv, input: { kind: 'text', text: '/diagnose billing' } });
+    expect(JSON.stringify(bad)).toContain('billing has no diagnosis');
+  }, 120_000);
+});
+
+describe('a storm of 30 groups with max_concurrent 2 and per_minute 5', () => {
+  let r: Replicas;
+  beforeAll(async () => {
+    r = await boot('{ max_concurrent: 2, per_minute: 5 }');
+  }, 120_000);
+  afterAll(async () => r?.close());
+
+  it('diagnoses exactly 5, marks the other 25 "not diagnosed: storm" with a Diagnose button', async () => {
+    const alerts = Array.from({ length: 30 }, (_, i) => ({ labels: { alertname: `Storm${i + 1}`, service: 'api', severity: 'warning' } }));
+    await pushAll(r.ams, alerts);
+    const rows = await waitFor(
+      async () => {
+        const got = await r.a.app.db.query<{ state: string }>('SELECT state FROM alert_diagnoses');
+        return got.length === 30 && got.every((g) => g.state !== 'running') ? got : null;
+      },
+      120_000,
+      'every group decided and every run finished',
+    );
+    expect(rows.filter((x) => x.state === 'done')).toHaveLength(5);
+    expect(rows.filter((x) => x.state === 'storm')).toHaveLength(25);
+    expect(await r.a.app.db.query("SELECT id FROM procedure_runs WHERE procedure = 'diagnose-api'")).toHaveLength(5);
+    const [storm] = await r.a.app.db.query<{ group_id: string }>("SELECT group_id FROM alert_diagnoses WHERE state = 'storm' LIMIT 1");
+    const card = await waitFor(
+      async () => (await messages(r.a)).find((m) => m.threadParentId === null && m.reply.context?.endsWith(`alert group ${storm!.group_id}`) && m.reply.fields?.some((f) => f.value.startsWith('not diagnosed: storm'))),
+      120_000,
+      'a storm card marked',
+    );
+    expect(card.reply.buttons?.find((b) => b.label === 'Diagnose')?.actionId).toBe(`diag:${storm!.group_id}`);
+    // Pressing it runs that group's diagnosis, whatever the limit, and the card says so.
+    await r.b.app.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'action', actionId: `diag:${storm!.group_id}` } });
+    await waitFor(async () => (await r.a.app.db.query<{ state: string }>('SELECT state FROM alert_diagnoses WHERE group_id = $1', [storm!.group_id]))[0]?.state === 'done', 60_000, 'the pressed diagnosis done');
+  }, 240_000);
+});
+
+describe('firebreak config check', () => {
+  it('refuses a diagnose procedure with a step that changes things', () => {
+    const yaml = config('{ max_concurrent: 2, per_minute: 10 }').replace('        run: /health', '        run: /health\n      - name: fix it\n        run: /run restart-api');
+    expect(() => checkProcedureCommands(configFrom(yaml))).toThrow(/alerts\.routes\[0\]\.diagnose.*step 3 "fix it" \(\/run restart-api\): action restart-api is not read_only/s);
+  });
+});

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/main.js';
+import type { Db } from '../../src/store/db.js';
+import { SqlDiagnosisRepository } from '../../src/store/diagnosis-repository.js';
+import { diagnosisParams, serviceDiagnosis } from '../../src/procedures/diagnose.js';
+import { runUnattended } from '../../src/procedures/unattended-run.js';
+import { configFrom, testApp } from '../support/app.js';
+import { fireGroup } from '../support/alerts.js';
+
+/**
+ * The storm limit's decisions on embedded PGlite (what `npm start` runs on), and the label → param
+ * rules that keep an alert label from adding an argument.
+ */
+const YAML = `
+alerts:
+  watch: { enabled: false }
+  routes:
+    - match: { service: api }
+      diagnose: diagnose-api
+    - match: { alertname: DbDown }
+      diagnose: diagnose-db
+actions:
+  api-errors:
+    description: errors
+    read_only: true
+    params:
+      service: { type: string, pattern: "[a-z]+" }
+    argv: [node, -e, "0", "{service}"]
+procedures:
+  diagnose-api:
+    description: api
+    params:
+      service: { type: string, pattern: "[a-z]+" }
+    steps:
+      - run: /run api-errors service={labels.service}
+  diagnose-db:
+    description: db
+    params:
+      service: { type: enum, values: [billing], default: billing }
+    steps:
+      - run: /health
+`;
+
+describe('diagnoses on PGlite', () => {
+  let app: App & { db: Db };
+  beforeAll(async () => {
+    app = await testApp(YAML);
+  }, 120_000);
+  afterAll(async () => app?.close());
+
+  it('decides once per group: run while under max_concurrent, wait at it, storm once the minute is spent', async () => {
+    const repo = new SqlDiagnosisRepository(app.db);
+    const limits = { maxConcurrent: 1, perMinute: 2 };
+    const groups = [];
+    for (let i = 0; i < 4; i++) groups.push(await fireGroup(app.ports.alerts, app.loaded.config, { alertname: `E${i}`, service: 'api', firstFiredAt: new Date() }, ['console']));
+    const undecided = await repo.undecided([0], new Date(Date.now() - 60_000), 10);
+    expect(undecided.map((g) => g.id)).toEqual(groups.map((g) => g.id));
+    expect(undecided[0]!.labels.service).toBe('api');
+    expect(await repo.decide(groups[0]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('run');
+    expect(await repo.decide(groups[0]!.id, 'diagnose-api', limits, 'r2', ['console'])).toBe('taken');
+    expect(await repo.decide(groups[1]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('wait');
+    await repo.settle(groups[0]!.id, 'diagnose-api', 'done', null, 'run-1', ['console']);
+    expect(await repo.decide(groups[1]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('run');
+    expect(await repo.decide(groups[2]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('storm');
+    // The card reads it: the group carries its diagnosis.
+    expect((await app.ports.alerts.get(groups[2]!.id))?.diagnosis).toEqual({ state: 'storm', note: 'more than 2 a minute' });
+    // A person's Diagnose takes a stormed group whatever the limit, once.
+    expect(await repo.claimByPerson(groups[2]!.id, 'diagnose-api', 'console:alice', ['console'])).toBe(true);
+    expect(await repo.claimByPerson(groups[2]!.id, 'diagnose-api', 'console:bob', ['console'])).toBe(false);
+    expect((await repo.undecided([0], new Date(Date.now() - 60_000), 10)).map((g) => g.id)).toEqual([groups[3]!.id]);
+  }, 60_000);
+
+  it('never lets a label add an argument: a value with a space or a leading dash, or off the param pattern, runs nothing', async () => {
+    const p = app.loaded.config.procedures['diagnose-api']!;
+    expect(diagnosisParams(p, { service: 'api', alertname: 'x y' })).toEqual({ ok: true, params: { service: 'api' } });
+    expect(diagnosisParams(p, { service: 'api --all-namespaces' })).toMatchObject({ ok: false, why: expect.stringContaining('label service is not one plain word') });
+    expect(diagnosisParams(p, { service: '--kubeconfig=/tmp/x' })).toMatchObject({ ok: false });
+    // One word, but not what the param accepts: refused by the param's own pattern before planning.
+    const r = await runUnattended(app.loaded.config, app.ports, { procedure: 'diagnose-api', actor: { platform: 'system', id: 'diagnose', name: 'diagnosis on arrival' }, trigger: 'test', params: { service: 'API_2' }, show: async () => {} });
+    expect(r.kind).toBe('refused');
+    expect(await app.db.query("SELECT id FROM procedure_runs WHERE procedure = 'diagnose-api'")).toEqual([]);
+  }, 60_000);
+
+  it('/diagnose SERVICE: a route naming the service, else a procedure whose service param takes it', () => {
+    const config = configFrom(YAML).config;
+    expect(serviceDiagnosis(config, 'api')).toEqual({ procedure: 'diagnose-api', route: 0 });
+    expect(serviceDiagnosis(config, 'billing')).toEqual({ procedure: 'diagnose-db', route: 1 });
+    expect(serviceDiagnosis(config, 'search')).toBeNull();
+  });
+});
