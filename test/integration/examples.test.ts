@@ -7,10 +7,12 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
+import type { AppPorts } from '../../src/app/ports.js';
 import type { DispatchResult } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
 import type { App } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
+import { ProcedureScheduler } from '../../src/scheduler/procedure-scheduler.js';
 import { migrate } from '../../src/store/migrate.js';
 import { openPglite } from '../../src/store/pglite-db.js';
 import { startFakeKube, type FakeKube } from '../fakes/kube-apiserver.js';
@@ -28,6 +30,7 @@ import { createTestDatabase, REDIS_URL } from '../support/postgres.js';
 
 const BIN = resolve('bin/firebreak.js');
 const APPEND = resolve('test/fakes/append-argv.mjs');
+const RECORD_ENV = resolve('test/fakes/record-env.mjs');
 const FILES = ['000-litellm-langfuse-railway.yml', '001-conduit-kubernetes.yml', '002-rag7-langgraph-kubernetes.yml', '003-llm-analytics-hub-kubernetes.yml', '004-support-agent-railway.yml'];
 const text = (file: string) => readFileSync(join('examples', file), 'utf8');
 
@@ -85,6 +88,8 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     for (const s of ['health-check.sh', 'list-backups.sh', 'restore.sh', 'validate.sh', 'backup.sh']) shim(s);
     // The Kafka lag wrapper prints one number, which the command check compares with max.
     shim('consumer-lag.sh', 'echo 42');
+    // The secret-taking scripts write the environment they were given, for the test to read.
+    for (const s of ['add-api-key.sh', 'set-openai-key.sh']) shim(s, `"${process.execPath}" "${RECORD_ENV}" "${join(dir, `${s}.env.json`)}" && echo "${s}: ok"`);
     http = createServer((req, res) => {
       hits.push(`${req.method} ${req.url}`);
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -148,7 +153,8 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     return testApp(yaml, { db: store, env: envFor(yaml, { MINIO_ACCESS_KEY: 'S3RVER', MINIO_SECRET_KEY: 'S3RVER', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', KUBE_CONTEXT: 'fake', ...given }) });
   }
 
-  const dispatch = (app: App, actor: Actor, input: { kind: 'text'; text: string } | { kind: 'action'; actionId: string }) => app.dispatcher.dispatch({ actor, channel: consoleChan, input });
+  const dispatch = (app: App, actor: Actor, input: { kind: 'text'; text: string } | { kind: 'action'; actionId: string }, secrets?: ReadonlyMap<string, string>) =>
+    app.dispatcher.dispatch({ actor, channel: consoleChan, input, ...(secrets ? { secrets } : {}) });
   const button = (r: DispatchResult, label: string): string => {
     const b = r.reply.buttons?.find((x) => x.label === label);
     if (!b) throw new Error(`no ${label} button on "${r.reply.title}" (${r.reply.text ?? ''}): ${JSON.stringify(r.reply.buttons)}`);
@@ -181,6 +187,27 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     expect(r.reply.title, `${r.reply.text ?? ''} ${JSON.stringify(notes(r))}`).toMatch(new RegExp(`: all ${n} steps done$`));
     expect(r.status).toBe('ok');
   };
+  /**
+   * A secret action as a console user runs it (`firebreak run … --secret NAME=ENV_VAR` hands the
+   * dispatcher the same map): alice asks, bob confirms; the script saw the value in its environment,
+   * not in its argv, and no reply shows it.
+   */
+  async function secretAction(app: App, command: string, name: string, value: string, script: string): Promise<Record<string, string>> {
+    reset();
+    const card = await dispatch(app, alice, { kind: 'text', text: command }, new Map([[name, value]]));
+    expect(card.status, card.reply.text).toBe('pending');
+    expect(card.reply.fields).toContainEqual({ label: name, value: '•••••• (given privately)' });
+    const confirm = card.reply.buttons!.find((b) => b.actionId.startsWith('confirm:'))!.actionId;
+    // confirm: two_person — the requester cannot confirm it.
+    expect((await dispatch(app, alice, { kind: 'action', actionId: confirm })).status).toBe('denied');
+    const done = await dispatch(app, bob, { kind: 'action', actionId: confirm });
+    expect(done.status, done.reply.text).toBe('ok');
+    expect(calls()).toHaveLength(1);
+    expect(calls()[0]!.startsWith(`${script} `)).toBe(true);
+    expect(calls()[0]).not.toContain(value);
+    expect(JSON.stringify([card.reply, done.reply])).not.toContain(value);
+    return JSON.parse(readFileSync(join(dir, `${script}.env.json`), 'utf8')) as Record<string, string>;
+  }
   async function backupNow(app: App, target: string): Promise<string> {
     const now = await dispatch(app, alice, { kind: 'text', text: `/backup now ${target}` });
     expect(now.status, now.reply.text).toBe('ok');
@@ -192,7 +219,10 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     let db: string;
     beforeAll(async () => {
       db = await scratchDb('litellm_keys', 50);
+      const verify = await createTestDatabase('fb_examples');
+      dbs.push(verify);
       app = await exampleApp(FILES[0]!, {
+        VERIFY_DATABASE_URL: verify.url,
         LITELLM_URL: `${base}/litellm`,
         LANGFUSE_URL: `${base}/langfuse`,
         HEALTH_MONITOR_URL: `${base}/monitor`,
@@ -223,6 +253,28 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
       expect(notes(r).slice(0, 3)).toEqual(['marked done by alice', 'marked done by alice', 'marked done by alice']);
       expect(notes(r).slice(5, 8)).toEqual(['marked done by bob', 'marked done by bob', 'marked done by bob']);
       expect(hits).toEqual(expect.arrayContaining(['GET /litellm/health', 'GET /langfuse/api/public/health', 'GET /monitor/health']));
+      expect(calls()).toEqual([]);
+    });
+
+    it('the monthly test restore: the latest backup restored into the scratch database, every count matches', async () => {
+      const r = await dispatch(app, alice, { kind: 'text', text: '/backup verify latest postgres' });
+      expect(r.status, r.reply.text).toBe('ok');
+      expect(r.reply.title).toMatch(/^Backup bk-[0-9a-f]{8} verified: 1 tables, row counts match/);
+      expect(r.reply.rows).toContainEqual(expect.objectContaining({ cells: ['litellm_keys', '50', '50', 'OK'] }));
+    });
+
+    it('daily-health-check on its schedule: runs unattended, as the schedule, and posts its report', async () => {
+      reset();
+      const scheduler = new ProcedureScheduler<AppPorts>(app.loaded.config, app.ports);
+      try {
+        expect(await scheduler.fire('daily-health-check', new Date('2026-12-08T07:00:00.000Z'))).toMatchObject({ kind: 'ran', ok: true });
+      } finally {
+        await scheduler.stop();
+      }
+      const events = await app.ports.timeline.list({ limit: 200, newest: true });
+      expect(events.filter((e) => e.kind === 'procedure.finished' && e.detail.procedure === 'daily-health-check').map((e) => [e.actor.name, e.outcome])).toContainEqual(['schedule', 'ok']);
+      const posted = (await store.query<{ title: string }>("SELECT m.reply->>'title' AS title FROM console_messages m JOIN console_channels c ON c.id = m.channel_id WHERE c.name = 'incidents'")).map((m) => m.title);
+      expect(posted).toContain('Procedure daily-health-check: all 8 steps done');
       expect(calls()).toEqual([]);
     });
 
@@ -260,7 +312,8 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     it('rolling-update: backup job, set image, rollout, health, smoke tests, approved: the new image runs', async () => {
       reset();
       const r = await runToEnd(app, '/procedure rolling-update tag=v1.2.4 stamp=20261207-030000');
-      allOk(r, 8);
+      allOk(r, 9);
+      expect(notes(r)[0]).toContain('conduit backed up');
       expect(kube.jobs()).toEqual([{ namespace: 'conduit', name: 'manual-backup-20261207-030000', fromCronJob: 'postgres-backup' }]);
       expect(kube.deployment('conduit', 'conduit-api').image).toBe('your-registry/conduit:v1.2.4');
       expect(calls()).toEqual(['smoke-tests']);
@@ -271,7 +324,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
       reset();
       const r = await runToEnd(app, '/procedure rolling-update tag=v1.2.5 stamp=20261207-040000', () => 'Reject');
       expect(r.status).toBe('failed');
-      expect(states(r).slice(-2)).toEqual(['8. ❌ failed', 'on_failure 1. ✅ ok']);
+      expect(states(r).slice(-2)).toEqual(['9. ❌ failed', 'on_failure 1. ✅ ok']);
       expect(kube.deployment('conduit', 'conduit-api').image).toBe('your-registry/conduit:v1.2.4');
       await dispatch(app, alice, { kind: 'action', actionId: button(r, 'Abort') });
     });
@@ -301,6 +354,18 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     it('health-check: read-only', async () => {
       allOk(await runToEnd(app, '/procedure health-check'), 5);
     });
+
+    it('patch-hpa refuses min above max before anything runs; FLUSHDB needs a second person', async () => {
+      const writesBefore = kube.writes().length;
+      const r = await dispatch(app, alice, { kind: 'text', text: '/run patch-hpa min=12 max=5' });
+      expect([r.status, r.reply.text]).toEqual(['invalid', 'min (12) must be ≤ max (5). Usage: /run patch-hpa min=2–30 max=2–30']);
+      const card = await dispatch(app, alice, { kind: 'text', text: '/run flush-redis' });
+      expect(card.status).toBe('pending');
+      const self = await dispatch(app, alice, { kind: 'action', actionId: card.reply.buttons!.find((b) => b.actionId.startsWith('confirm:'))!.actionId });
+      expect(self.status).toBe('denied');
+      expect(self.reply.text).toContain('someone else with the "admins" role must confirm it. Nothing was run.');
+      expect(kube.writes().length).toBe(writesBefore);
+    });
   });
 
   describe('002 rag7 LangGraph on Kubernetes', () => {
@@ -308,7 +373,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     let db: string;
     beforeAll(async () => {
       db = await scratchDb('checkpoints', 42);
-      app = await exampleApp(FILES[2]!, { LANGGRAPH_URL: `${base}/langgraph`, CHECKPOINTS_DATABASE_URL: db, RAG7_REDIS_URL: REDIS_URL, BACKUP_S3_ENDPOINT: s3.endpoint });
+      app = await exampleApp(FILES[2]!, { LANGGRAPH_URL: `${base}/langgraph`, CHECKPOINTS_DATABASE_URL: db, RAG7_REDIS_URL: REDIS_URL, BACKUP_S3_ENDPOINT: s3.endpoint, RAG7_SCRIPTS_DIR: bin });
     });
     afterAll(async () => app?.close());
 
@@ -340,6 +405,13 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
       const r = await runToEnd(app, '/procedure high-error-rate');
       allOk(r, 4);
       expect(notes(r)[0]).toMatch(/2\s+checkpoint write timed out/);
+    });
+
+    it('add-api-key: the key is asked for privately and reaches the script in API_KEY only', async () => {
+      const key = 'rk-live-Zq8Wm3Np6Tb2Vx9Lc4Hd';
+      const env = await secretAction(app, '/run add-api-key slot=OPENAI_API_KEY_2', 'key', key, 'add-api-key.sh');
+      expect(env.API_KEY).toBe(key);
+      expect(calls()).toEqual(['add-api-key.sh OPENAI_API_KEY_2']);
     });
 
     it('high-latency: scale out, approved', async () => {
@@ -379,8 +451,19 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
       allOk(await runToEnd(app, '/procedure morning-health-check'), 5);
       expect(calls()).toEqual(['health-check.sh production', 'consumer-lag.sh analytics-consumers']);
       reset();
+      // restore.sh is a two_person action, so the procedure that runs it needs a second person too.
+      const card = await dispatch(app, alice, { kind: 'text', text: '/procedure restore-from-backup backup_id=backup-20261207' });
+      expect(card.reply.text).toContain('Needs a second person');
+      expect((await dispatch(app, alice, { kind: 'action', actionId: button(card, 'Run procedure') })).status).toBe('denied');
       allOk(await runToEnd(app, '/procedure restore-from-backup backup_id=backup-20261207'), 5);
       expect(calls()).toEqual(['list-backups.sh production', 'restore.sh production backup-20261207', 'validate.sh production']);
+    });
+
+    it('autoscale-api refuses min above max; the weekly checks run read-only', async () => {
+      const r = await dispatch(app, alice, { kind: 'text', text: '/run autoscale-api min=15 max=3' });
+      expect(r.status).toBe('invalid');
+      expect(r.reply.text).toMatch(/^min \(15\) must be ≤ max \(3\)\./);
+      allOk(await runToEnd(app, '/procedure weekly-checks'), 3);
     });
 
     it('security-patch: the patched image rolls out', async () => {
@@ -393,7 +476,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     let app: App;
     beforeAll(async () => {
       const db = await scratchDb('messages', 5);
-      app = await exampleApp(FILES[4]!, { API_URL: `${base}/support`, APP_DATABASE_URL: db, APP_REDIS_URL: REDIS_URL, BACKUP_DIR: join(dir, 'backups') });
+      app = await exampleApp(FILES[4]!, { API_URL: `${base}/support`, APP_DATABASE_URL: db, APP_REDIS_URL: REDIS_URL, BACKUP_DIR: join(dir, 'backups'), APP_SCRIPTS_DIR: bin });
     });
     afterAll(async () => app?.close());
 
@@ -403,12 +486,27 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
       ['high-latency', 4, ['railway scale api --replicas 5']],
       ['complete-outage', 7, ['railway status', 'railway redeploy --service api --previous']],
       ['rotate-openai-key', 6, ['railway logs --service api --limit 100']],
-      ['maintenance-window', 7, []],
+      ['maintenance-window', 6, []],
       ['health-checks', 5, []],
     ] as const)('%s', async (name, steps, expected) => {
       reset();
       allOk(await runToEnd(app, `/procedure ${name}`), steps);
       expect(calls()).toEqual(expected);
+    });
+
+    it('set-openai-key: the new key reaches the script in OPENAI_API_KEY, never its argv or a reply', async () => {
+      const key = 'sk-proj-Qw7Er9Ty2Ui4Op6As8Df';
+      const env = await secretAction(app, '/run set-openai-key', 'new_key', key, 'set-openai-key.sh');
+      expect(env.OPENAI_API_KEY).toBe(key);
+      expect(calls()).toEqual(['set-openai-key.sh api']);
+    });
+
+    it('the Sunday 02:00–04:00 UTC maintenance window is listed ahead', async () => {
+      const r = await dispatch(app, alice, { kind: 'text', text: '/maintenance list' });
+      expect(r.status).toBe('ok');
+      const text = JSON.stringify(r.reply);
+      expect(text).toContain('sunday-maintenance');
+      expect(text).toMatch(/02:00 UTC – 04:00 UTC/);
     });
   });
 });
