@@ -9,6 +9,7 @@ import { usage } from '../procedures/params.js';
 import { planProcedure } from '../procedures/plan.js';
 import { startRun } from '../procedures/start.js';
 import { roleDenied } from '../core/authorize.js';
+import { secretParams } from '../core/action-params.js';
 
 const names = (config: FirebreakConfig) => Object.keys(config.procedures);
 const payloadSchema = z.object({ run: z.string() });
@@ -39,6 +40,16 @@ export const procedureCommand = defineAppCommand({
   ],
   args: z.object({ name: z.string().optional(), params: z.union([z.array(z.string()), z.string()]).optional() }),
   mutating: true,
+  // The procedure's secret params, asked for privately exactly as /run asks for an action's.
+  secretPrompt(args, config, commandText) {
+    const name = args.name?.toLowerCase();
+    if (!name || !Object.hasOwn(config.procedures, name)) return null;
+    const fields = secretParams(config.procedures[name]!.params).map((n) => {
+      const q = config.procedures[name]!.params[n]!;
+      return { name: n, label: q.description ? `${n}: ${q.description}` : n, required: q.required };
+    });
+    return fields.length === 0 ? null : { title: name, commandText, fields };
+  },
   async run(ctx, args) {
     if (args.name === undefined || args.name === '') return list(ctx.config);
     const name = args.name.toLowerCase();
@@ -55,7 +66,7 @@ export const procedureCommand = defineAppCommand({
       if (!(err instanceof ParseError)) throw err;
       return { status: 'invalid', reply: { title: `/procedure ${name}: invalid params`, status: 'error', text: err.message, ephemeral: true } };
     }
-    return planProcedure(ctx.config, ctx.ports, name, p, words, { actor: ctx.actor, channel: ctx.channel, invocationId: ctx.invocationId, incidentId: ctx.incidentId });
+    return planProcedure(ctx.config, ctx.ports, name, p, words, { actor: ctx.actor, channel: ctx.channel, invocationId: ctx.invocationId, incidentId: ctx.incidentId }, ctx.secrets);
   },
   async execute(ctx, step) {
     const parsed = payloadSchema.safeParse(step.payload);

@@ -82,13 +82,15 @@ export const procedureSchema = z
       }
     }
     for (const r of paramRuleProblems(p.params, p.rules)) ctx.addIssue({ code: 'custom', path: r.path, message: r.message });
-    for (const [n, param] of Object.entries(p.params)) {
-      // A step's text is shown on the card and stored with the run: a secret would be in both.
-      if (param.type === 'string' && param.secret) ctx.addIssue({ code: 'custom', path: ['params', n, 'secret'], message: 'procedures cannot take secret params yet: a step\'s command is shown on the card and stored with the run; run the action that needs it with /run, which asks for it privately' });
+    const secrets = new Set(Object.entries(p.params).filter(([, param]) => param.type === 'string' && param.secret).map(([n]) => n));
+    if (p.schedule !== undefined) {
+      for (const n of secrets) ctx.addIssue({ code: 'custom', path: ['params', n, 'secret'], message: 'a scheduled procedure runs unattended, and no one would be asked for this secret: drop the schedule or the secret param' });
     }
     const check = (text: string, path: (string | number)[]) => {
       for (const m of text.matchAll(PROCEDURE_PLACEHOLDER)) {
         if (!Object.hasOwn(p.params, m[1]!)) ctx.addIssue({ code: 'custom', path, message: `uses {${m[1]}}, which is not a declared param` });
+        // A step's text is shown on the card and stored with the run: a secret reaches a /run step by name instead.
+        else if (secrets.has(m[1]!)) ctx.addIssue({ code: 'custom', path, message: `uses {${m[1]}}, a secret param: a step's command is shown on the card and stored with the run, so a secret is never written into it; a /run step whose action has a secret param of the same name gets it privately` });
       }
     };
     for (const list of ['steps', 'on_failure'] as const) {

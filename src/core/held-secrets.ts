@@ -28,9 +28,31 @@ export async function sealSecrets(coordination: Coordination, secrets: Readonly<
 /** The secrets, or null when their key is no longer held (expired, used, or its holder restarted): ask again. */
 export async function openSecrets(coordination: Coordination, sealed: SealedSecrets): Promise<Record<string, string> | null> {
   const key = await coordination.takeHeld(heldKey(sealed.ref));
-  if (key === null) return null;
+  return key === null ? null : decrypt(sealed, key);
+}
+
+function decrypt(sealed: SealedSecrets, key: string): Record<string, string> {
   const decipher = createDecipheriv('aes-256-gcm', Buffer.from(key, 'base64'), Buffer.from(sealed.iv, 'base64'));
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
   const text = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
   return z.record(z.string(), z.string()).parse(JSON.parse(text));
+}
+
+/**
+ * A procedure's secrets are needed by several steps, across gates and failures: the key is taken while
+ * a process runs the steps (so no other copy is readable meanwhile), then held again for as long as the
+ * run waits for a person. Null when the key is no longer held: a step that needs it fails, never runs without.
+ */
+export async function openSecretsKeeping(
+  coordination: Coordination,
+  sealed: SealedSecrets,
+): Promise<{ secrets: Record<string, string>; holdAgain: (ttlMs: number) => Promise<void> } | null> {
+  const key = await coordination.takeHeld(heldKey(sealed.ref));
+  if (key === null) return null;
+  return { secrets: decrypt(sealed, key), holdAgain: (ttlMs) => coordination.hold(heldKey(sealed.ref), key, ttlMs) };
+}
+
+/** Forgets the key now (a finished run): the stored ciphertext can never be read again. */
+export async function dropSecrets(coordination: Coordination, sealed: SealedSecrets): Promise<void> {
+  await coordination.takeHeld(heldKey(sealed.ref));
 }

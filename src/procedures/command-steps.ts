@@ -20,10 +20,10 @@ export interface StepCaller {
 }
 
 export type PlannedCommand<P extends CorePorts> =
-  /** A mutating command planned its step: executed later through `spec.execute`. */
-  | { kind: 'plan'; spec: AnyCommandSpec<P>; plan: PlannedStep }
+  /** A mutating command planned its step: executed later through `spec.execute`. `secrets`: the names it was given. */
+  | { kind: 'plan'; spec: AnyCommandSpec<P>; plan: PlannedStep; secrets: string[] }
   /** A read-only command, checked: its `run` is the step. */
-  | { kind: 'read'; spec: AnyCommandSpec<P>; args: unknown }
+  | { kind: 'read'; spec: AnyCommandSpec<P>; args: unknown; secrets: string[] }
   /** The command refused: one sentence. */
   | { kind: 'invalid'; message: string };
 
@@ -36,7 +36,13 @@ export async function planCommand<P extends PipelinePorts<P>>(
   ports: P,
   text: string,
   who: StepCaller,
-  opts: { belowMin: boolean; /** Requested by the system (a schedule): no role to check for it. */ bySystem?: boolean },
+  opts: {
+    belowMin: boolean;
+    /** Requested by the system (a schedule): no role to check for it. */
+    bySystem?: boolean;
+    /** The procedure's secret params: each reaches the command's secret param of the same name, and only that. */
+    secrets?: Readonly<Record<string, string>>;
+  },
 ): Promise<PlannedCommand<P>> {
   let spec: AnyCommandSpec<P> | undefined;
   let args: unknown;
@@ -52,15 +58,22 @@ export async function planCommand<P extends PipelinePorts<P>>(
   }
   const denied = opts.bySystem ? null : authorize(config, { actor: who.actor, channel: who.channel, input: { kind: 'text', text } }, spec);
   if (denied) return { kind: 'invalid', message: `${text}: ${denied.reply.text ?? denied.reply.title}` };
-  if (!spec.mutating) return { kind: 'read', spec, args };
-  const ctx = commandContext(config, ports, who.invocationId, { ...who, input: { kind: 'text', text } }, text, noSink, undefined, { belowMin: opts.belowMin });
+  const asks = spec.secretPrompt?.(args, config, text)?.fields ?? [];
+  const given = opts.secrets ?? {};
+  const lacking = asks.find((f) => f.required && !Object.hasOwn(given, f.name));
+  if (lacking) {
+    return { kind: 'invalid', message: `${text}: it needs the secret ${lacking.name}, which the procedure does not pass; declare ${lacking.name} under the procedure's params as a secret param: a procedure's secret reaches a step's secret of the same name, and is asked for privately when the procedure is requested.` };
+  }
+  const secrets = new Map(asks.filter((f) => Object.hasOwn(given, f.name)).map((f) => [f.name, given[f.name]!] as const));
+  if (!spec.mutating) return { kind: 'read', spec, args, secrets: [...secrets.keys()] };
+  const ctx = commandContext(config, ports, who.invocationId, { ...who, input: { kind: 'text', text }, secrets }, text, noSink, undefined, { belowMin: opts.belowMin });
   const s = spec;
   const outcome = await runSafely(ports, spec, () => s.run(ctx, args));
   if (outcome.status === 'confirm') {
     // The plan's own role (a /run action's), as a typed request of it would be checked.
     const refusal = opts.bySystem ? null : stepRefusal(config, outcome.plan, { actor: who.actor, what: text });
     if (refusal) return { kind: 'invalid', message: `${text}: ${refusal.reply.text ?? refusal.reply.title}` };
-    return { kind: 'plan', spec, plan: outcome.plan };
+    return { kind: 'plan', spec, plan: outcome.plan, secrets: [...secrets.keys()] };
   }
   if (outcome.status === 'invalid' || outcome.status === 'denied') return { kind: 'invalid', message: `${text}: ${outcome.reply.text ?? outcome.reply.title}` };
   // A mutating command that acted while planning would be a bug in it: say so rather than pretend.
@@ -76,9 +89,11 @@ export function runCommand<P extends CorePorts>(
   who: StepCaller,
   sink: ReplySink,
   signal: AbortSignal | undefined,
-  opts: { belowMin: boolean },
+  opts: { belowMin: boolean; secrets?: Readonly<Record<string, string>> },
 ): Promise<Outcome> {
-  const ctx = commandContext(config, ports, who.invocationId, { ...who, input: { kind: 'text', text } }, text, sink, signal, { belowMin: opts.belowMin });
+  // Only the secrets the command asked for when it was planned.
+  const secrets = new Map(planned.secrets.filter((n) => Object.hasOwn(opts.secrets ?? {}, n)).map((n) => [n, opts.secrets![n]!] as const));
+  const ctx = commandContext(config, ports, who.invocationId, { ...who, input: { kind: 'text', text }, secrets }, text, sink, signal, { belowMin: opts.belowMin });
   const spec = planned.spec;
   if (planned.kind === 'read') return runSafely(ports, spec, () => spec.run(ctx, planned.args));
   const execute = spec.execute;

@@ -1,5 +1,6 @@
 import type { ProcedureStepConfig, ProcedureStepKind } from '../config/procedures-schema.js';
 import type { Approval } from '../core/approval.js';
+import type { SealedSecrets } from '../core/held-secrets.js';
 import type { Actor, ChannelRef } from '../core/identity.js';
 
 /** One step's state, as the card shows it. */
@@ -20,6 +21,8 @@ export interface RunStep {
   /** run: the role and approval its plan needs. */
   role?: string;
   approval?: Approval | 'self';
+  /** run: the procedure's secret params this step's command asks for (same name), given to it privately. */
+  secrets?: string[];
   state: StepState;
   attempts: number;
   durationMs?: number;
@@ -70,6 +73,11 @@ export interface ProcedureRun {
    * read-only and run without the role checks a person's run has; the config scheduled them.
    */
   unattended?: { trigger: string };
+  /**
+   * The secret params, encrypted; the key is held in coordination while the run may need it (pending,
+   * waiting at a gate, failed) and never stored here (src/core/held-secrets.ts).
+   */
+  sealed?: SealedSecrets;
   /** Bumped by every save: a press decides only against the version it read. */
   version: number;
 }

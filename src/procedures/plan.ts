@@ -13,6 +13,10 @@ import type { ProceduresPorts } from './ports.js';
 import { stepWhat } from './card.js';
 import { displayArgv } from '../core/argv-display.js';
 import type { Redactor } from '../core/redact.js';
+import { sealSecrets } from '../core/held-secrets.js';
+
+/** What the card shows for a secret param: that it was given, never what. */
+const GIVEN_PRIVATELY = '•••••• (given privately)';
 
 const invalid = (title: string, text: string): Outcome => ({ status: 'invalid', reply: { title, status: 'error', text, ephemeral: true } });
 
@@ -32,10 +36,17 @@ export async function planProcedure<P extends ProceduresPorts & PipelinePorts<P>
   p: ProcedureConfig,
   words: readonly string[],
   who: StepCaller,
+  /** Secret params, given privately (a modal, a hidden prompt, --secret): never typed in the channel. */
+  given: ReadonlyMap<string, string> = new Map(),
 ): Promise<Outcome> {
-  const checked = parseParams(procedureOwner(name, p), words, { oneWord: true });
-  if (!checked.ok) return invalid(`/procedure ${name}: invalid params`, checked.message);
-  const planned = await planRun(config, ports, name, p, checked.values, who);
+  const checked = parseParams(procedureOwner(name, p), words, { oneWord: true, secrets: given });
+  if (!checked.ok) {
+    // A secret typed in the open is masked from here on: in this refusal's record, the logs, every later reply.
+    if (checked.exposed) ports.redactor.learn(checked.exposed);
+    return invalid(`/procedure ${name}: invalid params`, checked.message);
+  }
+  ports.redactor.learn(Object.values(checked.secrets));
+  const planned = await planRun(config, ports, name, p, checked.values, who, { secrets: checked.secrets });
   if (!('run' in planned)) return planned;
   await ports.procedureRuns.create(planned.run);
   return { status: 'confirm', plan: runPlan(planned.run, p, planned.secondPerson, ports.redactor) };
@@ -53,8 +64,9 @@ export async function planRun<P extends ProceduresPorts & PipelinePorts<P>>(
   p: ProcedureConfig,
   typed: ActionParamValues,
   who: StepCaller,
-  opts: { bySystem?: boolean } = {},
+  opts: { bySystem?: boolean; secrets?: Readonly<Record<string, string>> } = {},
 ): Promise<{ run: ProcedureRun; secondPerson: boolean } | Outcome> {
+  const secrets = opts.secrets ?? {};
   const values = Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, String(v)]));
   const leases = new Set<string>();
   let secondPerson = false;
@@ -68,9 +80,9 @@ export async function planRun<P extends ProceduresPorts & PipelinePorts<P>>(
         continue;
       }
       const text = fillStep(s.run, p, typed);
-      const planned = await planCommand(config, ports, text, who, { belowMin: s.below_min, bySystem: opts.bySystem ?? false });
+      const planned = await planCommand(config, ports, text, who, { belowMin: s.below_min, bySystem: opts.bySystem ?? false, secrets });
       if (planned.kind === 'invalid') return invalid(`/procedure ${name}: ${what} ${i + 1} is invalid`, `${what} ${i + 1}: ${planned.message} Nothing was run.`);
-      const step: RunStep = { ...base, kind: 'run', text, label: label(s, text) };
+      const step: RunStep = { ...base, kind: 'run', text, label: label(s, text), ...(planned.secrets.length > 0 ? { secrets: planned.secrets } : {}) };
       if (planned.kind === 'plan') {
         leases.add(planned.plan.lease);
         if (planned.plan.approval === 'second-person') secondPerson = true;
@@ -89,7 +101,10 @@ export async function planRun<P extends ProceduresPorts & PipelinePorts<P>>(
     const busy = await ports.leases.current(key);
     if (busy) return alreadyRunning(busy, null);
   }
+  // Only ciphertext is stored with the run; its key is held for as long as the card waits for Confirm.
+  const sealed = Object.keys(secrets).length > 0 ? await sealSecrets(ports.coordination, secrets, config.confirmations.ttl_s * 1000) : undefined;
   const run: ProcedureRun = {
+    ...(sealed ? { sealed } : {}),
     id: randomUUID().replace(/-/g, '').slice(0, 20),
     procedure: name,
     params: values,
@@ -119,6 +134,7 @@ export function runPlan(run: ProcedureRun, p: ProcedureConfig, secondPerson: boo
     fields: [
       ...run.steps.map((s, i) => ({ label: `${i + 1}.${s.config.name ? ` ${s.config.name}` : ''}`, value: shown(s) })),
       ...run.onFailure.map((s, i) => ({ label: `on_failure ${i + 1}.${s.config.name ? ` ${s.config.name}` : ''}`, value: shown(s) })),
+      ...Object.entries(p.params).filter(([n, q]) => q.type === 'string' && q.secret && run.steps.concat(run.onFailure).some((s) => s.secrets?.includes(n))).map(([n]) => ({ label: n, value: GIVEN_PRIVATELY })),
     ],
     note: [p.description, run.leases.length > 0 ? `Holds ${run.leases.join(', ')} for the whole run.` : ''].filter(Boolean).join(' '),
     lease: `procedure:${run.id}`,

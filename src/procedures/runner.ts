@@ -13,6 +13,7 @@ import { planCommand, runCommand, type StepCaller } from './command-steps.js';
 import type { ProcedureRun, RunStep } from './model.js';
 import type { ProceduresPorts } from './ports.js';
 import { notReadOnly } from './read-only.js';
+import { dropSecrets, openSecretsKeeping } from '../core/held-secrets.js';
 import { extendRunLeases, keepRunLeasesAlive, releaseRunLeases, RUN_LEASE_TTL_MS } from './run-leases.js';
 
 /** Where the runner works: the config, the ports, and the card's message (a press's or the confirmation's). */
@@ -20,6 +21,8 @@ interface RunEnv<P extends ProceduresPorts & PipelinePorts<P>> {
   config: FirebreakConfig;
   ports: P;
   sink: ReplySink;
+  /** The run's secret params while this process runs its steps; null when their key is no longer held. */
+  secrets?: Readonly<Record<string, string>> | null;
 }
 
 /** How one attempt of a step ended. */
@@ -63,19 +66,29 @@ async function persist<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv
  * all are through, one waits for a person, one fails (its on_failure steps run) or one is
  * interrupted. Every change is saved and shown on the card in place.
  */
-export async function advance<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv<P>, start: ProcedureRun, opts: { failed?: boolean } = {}): Promise<ProcedureRun> {
+export async function advance<P extends ProceduresPorts & PipelinePorts<P>>(envIn: RunEnv<P>, start: ProcedureRun, opts: { failed?: boolean } = {}): Promise<ProcedureRun> {
+  // The secrets' key is taken while this process runs steps; if it dies, the key is gone and a step
+  // that needs it fails ("start the procedure again") rather than run without it.
+  const held = start.sealed ? await openSecretsKeeping(envIn.ports.coordination, start.sealed) : undefined;
+  if (held) envIn.ports.redactor.learn(Object.values(held.secrets));
+  const env: RunEnv<P> = { ...envIn, secrets: held === undefined ? {} : (held?.secrets ?? null) };
   const stopRenewing = keepRunLeasesAlive(env.ports.leases, start, env.ports.logger);
   let end: ProcedureRun;
   try {
     end = opts.failed ? await failRun(env, start) : await runSteps(env, start);
+  } catch (err) {
+    // The store failed mid-run: the run may still be retried after the sweep, with its secrets.
+    if (held) await held.holdAgain(env.config.confirmations.ttl_s * 1000).catch(() => {});
+    throw err;
   } finally {
     stopRenewing();
   }
   if (end.status === 'done') {
     await finishRun(env, end);
   } else {
-    // Stopped for a person (a gate, a failure): the services stay held for as long as a confirmation waits.
+    // Stopped for a person (a gate, a failure): the services and the secrets stay held for as long as a confirmation waits.
     await extendRunLeases(env.ports.leases, end, env.config.confirmations.ttl_s * 1000);
+    if (held) await held.holdAgain(env.config.confirmations.ttl_s * 1000);
   }
   return end;
 }
@@ -120,6 +133,8 @@ async function failRun<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv
 /** Done or aborted: the services are free again and the run's end is on the timeline. */
 export async function finishRun<P extends ProceduresPorts & PipelinePorts<P>>(env: RunEnv<P>, run: ProcedureRun): Promise<void> {
   await releaseRunLeases(env.ports.leases, run, env.ports.logger);
+  // Nothing will need them again: the stored ciphertext becomes unreadable now, not at the TTL.
+  if (run.sealed) await dropSecrets(env.ports.coordination, run.sealed);
   const by = run.confirmedBy ?? run.requestedBy;
   await env.ports.timeline.recordOrKeep({
     invocationId: run.invocationId,
@@ -155,10 +170,14 @@ async function executeStep<P extends ProceduresPorts & PipelinePorts<P>>(env: Ru
   let authority: { config: FirebreakConfig; requestedBy: Actor; what: string } | undefined;
   if (step.kind === 'run') {
     const text = step.text ?? '';
+    if ((step.secrets?.length ?? 0) > 0 && !env.secrets) {
+      return failed(`${text}: the secret is no longer held: start the procedure again (/procedure ${run.procedure}), and you will be asked for it again. Nothing was run.`);
+    }
+    const secrets = env.secrets ?? {};
     // Planned again now: the state it reads (a replica count) is the one before this step, not before the run.
     // An unattended run's steps are read-only and the config scheduled them: the system has no role to lack.
     const bySystem = run.unattended !== undefined;
-    const planned = await planCommand(env.config, env.ports, text, who, { belowMin, bySystem });
+    const planned = await planCommand(env.config, env.ports, text, who, { belowMin, bySystem, secrets });
     if (planned.kind === 'invalid') return failed(planned.message);
     if (planned.kind === 'plan') {
       if (!run.leases.includes(planned.plan.lease)) return failed(`${text} now needs the lease ${planned.plan.lease}, which this run does not hold; run the procedure again.`);
@@ -166,7 +185,7 @@ async function executeStep<P extends ProceduresPorts & PipelinePorts<P>>(env: Ru
       if (!bySystem) authority = { config: env.config, requestedBy: run.requestedBy, what: `${n} (${text})` };
     }
     work = async (signal) => {
-      const o = await runCommand(env.config, env.ports, planned, text, who, { progress: async () => {} }, signal, { belowMin });
+      const o = await runCommand(env.config, env.ports, planned, text, who, { progress: async () => {} }, signal, { belowMin, secrets });
       if (o.status === 'confirm') return failed(`${text} planned another step instead of running.`);
       const out = 'execution' in o && o.execution?.output ? o.execution.output : (o.reply.code ?? '');
       return { ok: o.status === 'ok', excerpt: excerpt([o.reply.title, o.reply.status === 'error' ? o.reply.text : '', out].filter(Boolean).join('\n'), 300), durationMs: elapsed() };

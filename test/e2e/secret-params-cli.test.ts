@@ -39,6 +39,13 @@ actions:
       new_key: { type: string, secret: true, pattern: "sk-[A-Za-z0-9_-]{8,}" }
     env: { OPENAI_API_KEY: "{new_key}" }
     argv: [node, ${JSON.stringify(RECORD_ENV)}, ${JSON.stringify(envFile)}]
+procedures:
+  rotate:
+    description: Rotate the key
+    params:
+      new_key: { type: string, secret: true, pattern: "sk-[A-Za-z0-9_-]{8,}" }
+    steps:
+      - run: /run rotate-key
 `,
     );
   });
@@ -57,6 +64,14 @@ actions:
     const r = await firebreak(['run', '/run rotate-key', '--as', 'oncall', '--yes', '--secret', 'new_key=NEW_OPENAI_KEY'], { NEW_OPENAI_KEY: NEW_KEY });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/rotate-key: done/);
+    expect((JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>).OPENAI_API_KEY).toBe(NEW_KEY);
+    expect(r.stdout + r.stderr).not.toContain(NEEDLE);
+  });
+
+  it('a procedure with a secret param takes it the same way and passes it to its /run step through env', { timeout: 180_000 }, async () => {
+    rmSync(envFile, { force: true });
+    const r = await firebreak(['run', '/procedure rotate', '--as', 'oncall', '--yes', '--secret', 'new_key=NEW_OPENAI_KEY'], { NEW_OPENAI_KEY: NEW_KEY });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>).OPENAI_API_KEY).toBe(NEW_KEY);
     expect(r.stdout + r.stderr).not.toContain(NEEDLE);
   });

@@ -27,17 +27,24 @@ describe('params in the config: bool, defaults, secrets, rules, two_person', () 
     expect(configProblems(action(body))).toContainEqual({ path, message });
   });
 
-  it('a procedure cannot take a secret param yet, and says why', () => {
+  it('a procedure secret is never written into a step\'s text, and a scheduled procedure cannot take one', () => {
     const yaml = `
 procedures:
   p:
     description: d
     params: { k: { type: string, secret: true } }
+    steps: [{ run: "/run rotate key={k}" }]
+  s:
+    description: d
+    schedule: "0 3 * * *"
+    params: { k: { type: string, secret: true, required: false } }
     steps: [{ manual: "do it" }]
 `;
-    expect(configProblems(yaml)).toContainEqual({
-      path: 'procedures.p.params.k.secret',
-      message: "procedures cannot take secret params yet: a step's command is shown on the card and stored with the run; run the action that needs it with /run, which asks for it privately",
+    const problems = configProblems(yaml);
+    expect(problems).toContainEqual({
+      path: 'procedures.p.steps[0].run',
+      message: "uses {k}, a secret param: a step's command is shown on the card and stored with the run, so a secret is never written into it; a /run step whose action has a secret param of the same name gets it privately",
     });
+    expect(problems).toContainEqual({ path: 'procedures.s.params.k.secret', message: 'a scheduled procedure runs unattended, and no one would be asked for this secret: drop the schedule or the secret param' });
   });
 });
