@@ -61,6 +61,7 @@ import { SqlMaintenanceRepository } from './store/maintenance-repository.js';
 import { MaintenanceWorker } from './alerts/maintenance-worker.js';
 import { SqlDiagnosisRepository } from './store/diagnosis-repository.js';
 import { AlertDiagnoser, diagnosesConfigured } from './scheduler/alert-diagnoser.js';
+import { windowsBetween } from './alerts/maintenance.js';
 import { WatchdogWatch, pipelineSilentSince } from './alerts/watchdog.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
 import { SqlBackupRepository } from './store/backup-repository.js';
@@ -257,6 +258,7 @@ export async function buildApp(
       tickets: base.tickets.tickets,
       healthWatch: new SqlHealthWatchRepository(db),
       publicUpdates: new SqlPublicUpdateRepository(db, incidents),
+      maintenance: { between: (from: Date, to: Date) => windowsBetween(loaded.config, base.maintenance, from, to) },
       secret: linkSecretOf,
       publicUrl: runtime.publicUrl,
       redactor,

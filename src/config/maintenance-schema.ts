@@ -30,6 +30,11 @@ const windowSchema = z
     /** The services whose alerts it holds (their `service` label). */
     services: z.array(z.string().min(1)).min(1, 'name at least one service'),
     reason: z.string().min(1).max(300),
+    /**
+     * What the public status page says about it, besides "Scheduled maintenance", the components
+     * and the times. Unset: nothing more — the reason is for responders and never shown there.
+     */
+    public_note: z.string().min(1).max(300).optional(),
     /** Announced this many hours before it starts (runbook 004: 48); 0: only when it starts and ends. */
     notice_h: z.number().min(0).max(720).default(0),
   })

@@ -15,7 +15,7 @@ import type { WebSources } from '../web/ports.js';
 import { PostmortemPage } from '../web/postmortem-page.js';
 import { postmortemPath, timelinePath } from '../web/signed-links.js';
 import { statusFeed } from '../web/status-feed.js';
-import { statusJson, statusModel, STATUS_DAYS } from '../web/status-model.js';
+import { MAINTENANCE_AHEAD_DAYS, statusJson, statusModel, STATUS_DAYS } from '../web/status-model.js';
 import { StatusPage } from '../web/status-page.js';
 import { TimelinePage, TimelineRow } from '../web/timeline-page.js';
 import type { HttpRequest, HttpResponse, Router } from './router.js';
@@ -184,8 +184,12 @@ export function registerWebRoutes(router: Router, deps: WebSources): void {
   const statusOff = () => message(404, 'No status page', 'This Firebreak has no public status page (web.status_page.enabled is false).', false);
   const model = async () => {
     const at = now();
-    const [watched, published] = await Promise.all([deps.healthWatch.list(), deps.publicUpdates.incidentsSince(new Date(at.getTime() - STATUS_DAYS * 86_400_000))]);
-    return statusModel(deps.config.web, watched, published, at);
+    const [watched, published, windows] = await Promise.all([
+      deps.healthWatch.list(),
+      deps.publicUpdates.incidentsSince(new Date(at.getTime() - STATUS_DAYS * 86_400_000)),
+      deps.maintenance.between(at, new Date(at.getTime() + MAINTENANCE_AHEAD_DAYS * 86_400_000)),
+    ]);
+    return statusModel(deps.config.web, watched, published, at, STATUS_DAYS, { config: deps.config.maintenance, windows });
   };
   router.add('GET', '/status', async () => {
     if (!deps.config.web.status_page.enabled) return statusOff();

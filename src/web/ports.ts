@@ -1,5 +1,6 @@
 import type { AlertGroup } from '../alerts/model.js';
 import type { WatchedCheck } from '../alerts/health-watch.js';
+import type { MaintenanceWindow } from '../alerts/maintenance.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Logger } from '../core/ports.js';
 import type { Redactor } from '../core/redact.js';
@@ -17,6 +18,8 @@ export interface WebSources {
   tickets: { list(incidentId: string): Promise<StoredTicket[]> };
   healthWatch: { list(): Promise<WatchedCheck[]> };
   publicUpdates: PublicUpdateStore;
+  /** Maintenance windows on at some point in [from, to]: stored ones and configured ones not stored yet (alerts/maintenance.ts windowsBetween). */
+  maintenance: { between(from: Date, to: Date): Promise<MaintenanceWindow[]> };
   /** The link-signing secret (signed-links.ts linkSecret()). */
   secret: () => Promise<string>;
   /** FIREBREAK_PUBLIC_URL: the status feed's absolute links. */

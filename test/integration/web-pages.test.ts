@@ -18,6 +18,14 @@ roles:
   responders: ["console:alice", "console:bob"]
 services:
   api: {}
+  billing: {}
+maintenance:
+  - name: billing-nightly
+    cron: "30 3 * * *"
+    duration: 30m
+    services: [billing]
+    reason: internal-only billing reason
+    public_note: Invoices may be delayed by a few minutes.
 alerts:
   routes:
     - match: { alertname: CheckoutErrors }
@@ -30,6 +38,7 @@ ${trusted ? '  auth: { trusted_header: X-Forwarded-Email }\n' : ''}  status_page
     title: Acme status
     components:
       api: { name: Checkout API }
+      billing: { name: Billing }
 `;
 
 /** A hostile incident, scripted through the real app: the alert's label, the title and a note all carry markup. */
@@ -171,6 +180,36 @@ describe('web pages over HTTP: signed links, escaping, trusted header, the statu
     expect(json.components[0]).toMatchObject({ id: 'api' });
     expect(json.components[0]!.days).toHaveLength(90);
     expect(pages[2]!.body).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
+  });
+
+  it('a window started with /maintenance start is on /status, /status.json and the feed by component and time; its typed reason is not; a configured public note is', async () => {
+    const before = Date.now();
+    const out = await app.dispatcher.dispatch({ actor: alice, channel: incident.channel, input: { kind: 'text', text: '/maintenance start api 2h "bob swaps disk on db-7 (OPS-4411)"' } });
+    const after = Date.now();
+    expect(out.status, `${out.reply.title} ${out.reply.text ?? ''}`).toBe('ok');
+    const pages = await Promise.all(['/status', '/status.json', '/status/feed.xml'].map(async (p) => ({ p, body: await (await fetch(`${base}${p}`)).text() })));
+    for (const { p, body } of pages) {
+      expect(body, p).toContain('Scheduled maintenance');
+      expect(body, p).toContain('Invoices may be delayed by a few minutes.');
+      for (const secretText of ['db-7', 'OPS-4411', 'bob swaps', 'internal-only billing reason', 'billing-nightly', 'alice']) expect(body, `${p} must not show ${secretText}`).not.toContain(secretText);
+    }
+    const json = JSON.parse(pages[1]!.body) as {
+      components: { id: string; state: string }[];
+      maintenance: { running: { components: string[]; ends_at: string; note: string | null }[]; upcoming: { components: string[]; note: string | null }[] };
+    };
+    const mine = json.maintenance.running.find((w) => w.components.join() === 'Checkout API');
+    expect(mine, JSON.stringify(json.maintenance)).toMatchObject({ note: null });
+    // Until two hours after it was started.
+    const endsAt = new Date(mine!.ends_at).getTime();
+    expect(endsAt).toBeGreaterThanOrEqual(before + 2 * 3_600_000 - 1000);
+    expect(endsAt).toBeLessThanOrEqual(after + 2 * 3_600_000 + 1000);
+    // The nightly billing window is running or coming within the next day, with its note.
+    expect([...json.maintenance.running, ...json.maintenance.upcoming].filter((w) => w.components.join() === 'Billing').map((w) => w.note)).toContain('Invoices may be delayed by a few minutes.');
+    // The published incident on the api still shows it degraded: it was said on purpose.
+    expect(json.components.find((c) => c.id === 'api')!.state).toBe('degraded');
+    expect(pages[0]!.body).toContain('Maintenance in progress');
+    expect(pages[0]!.body).toMatch(/data-maintenance="running"[^]*Checkout API/);
+    expect(pages[2]!.body).toContain('Scheduled maintenance (in progress): Checkout API');
   });
 });
 
