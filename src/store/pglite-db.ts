@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
@@ -113,17 +113,21 @@ async function startThread(dataDir: string | undefined, template: string | null 
  * leaves no half a database that would look like one (PG_VERSION) on the next start.
  */
 async function unpackTemplate(template: string, dataDir: string): Promise<void> {
+  // Only an empty directory is replaced: files without PG_VERSION may still be someone's, and nothing is ever lost.
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new Error(`the embedded store in ${dataDir} holds files but no database (no PG_VERSION); move them away and start again`);
+  }
   const tmp = join(dirname(dataDir), `.${Date.now().toString(36)}-${process.pid}.pgdata-unpacking`);
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
   try {
     // The tarball's paths are absolute ("/base/1/…"); tar makes them relative to cwd. Reads of 1 MB,
     // not tar's default 16 MB: the unpacking then adds ~30 MB to the process at its peak, not ~65 MB.
     await extract({ file: template, cwd: tmp, onwarn: () => {}, maxReadSize: 1 << 20 });
-    rmSync(dataDir, { recursive: true, force: true }); // an empty or half-created directory, never a database (no PG_VERSION)
+    if (existsSync(dataDir)) rmdirSync(dataDir); // empty (checked above); fails rather than lose anything put there since
     renameSync(tmp, dataDir);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
-    throw new Error(`unpacking the embedded store's template ${template} into ${dataDir} failed: ${(err as Error).message}`);
+    throw new Error(`creating the embedded store in ${dataDir} from the template ${template} failed: ${(err as Error).message}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,5 +41,14 @@ describe('a new embedded store starts from the migrated template', () => {
     } finally {
       await db.close();
     }
+  }, 120_000);
+
+  it('a data directory holding files but no database is refused and left as it was', async () => {
+    const dataDir = join(dir, 'not-a-store');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'notes.txt'), 'mine');
+    await expect(openPglite(dataDir, { fromTemplate: true })).rejects.toThrow(/holds files but no database \(no PG_VERSION\)/);
+    expect(readFileSync(join(dataDir, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(false);
   }, 120_000);
 });
