@@ -5,11 +5,17 @@
  * kernel's high-water mark (VmHWM), so it counts every thread, the store's included.
  * `firebreak start` under load is measured by the ack benchmark.
  *
+ * A fresh data directory is unpacked from the migrated template (src/store/pglite-template.ts): the
+ * one `npm run build` ships, or the one a source run caches in .cache/. That one is made before the
+ * runs (a child process, once per checkout), so the figures are a new user's with an installed build.
+ *
  * Env: BENCH_MEMORY_RUNS (how many times each, default 3; the table shows the highest).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pgliteStartSettings } from '../src/store/pglite-db.js';
+import { pgliteTemplate } from '../src/store/pglite-template.js';
 import { mb, ROOT, spawnNode } from './support/processes.js';
 
 const RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? 3);
@@ -23,6 +29,9 @@ async function runHealth(cwd: string, dataDir: string): Promise<{ peak: number; 
 
 export async function runMemoryBench(): Promise<void> {
   console.log(`\nMemory benchmark: firebreak run "/health" on the embedded store, ${RUNS} runs each`);
+  const templateStarted = performance.now();
+  const template = await pgliteTemplate(pgliteStartSettings());
+  console.log(`  template for a source run: ${template ?? 'none (a new store runs initdb)'} (${((performance.now() - templateStarted) / 1000).toFixed(1)} s to find or build)`);
   const fresh: Awaited<ReturnType<typeof runHealth>>[] = [];
   const existing: Awaited<ReturnType<typeof runHealth>>[] = [];
   for (let i = 0; i < RUNS; i++) {

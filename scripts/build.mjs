@@ -33,6 +33,14 @@ cpSync(src, dist, {
   },
 });
 
+// The embedded store's migrated template (src/store/pglite-template.ts), beside the compiled code
+// and so in the image: a new data directory then loads it instead of running PGlite's initdb.
+const templateStarted = Date.now();
+const { buildPgliteTemplate, SHIPPED_TEMPLATE_DIR } = await import(join(dist, 'store/pglite-template.js'));
+const { pgliteStartSettings } = await import(join(dist, 'store/pglite-db.js'));
+const template = await buildPgliteTemplate(SHIPPED_TEMPLATE_DIR, pgliteStartSettings());
+console.log(`${relative(root, template)}: the embedded store's migrated template (${((Date.now() - templateStarted) / 1000).toFixed(1)} s)`);
+
 // bin/firebreak.js compares this with the sources' modification times: a build older than an edit
 // is not run while the sources and tsx are there to run instead.
 writeFileSync(join(dist, 'build-info.json'), `${JSON.stringify({ builtAt: startedAt }, null, 2)}\n`);

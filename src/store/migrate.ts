@@ -10,6 +10,14 @@ export interface Migration {
   sql: string;
 }
 
+/** The table that records applied migrations; the template builder (pglite-template.ts) creates it the same way. */
+export const MIGRATIONS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version integer PRIMARY KEY,
+  name text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+export const RECORD_MIGRATION_SQL = 'INSERT INTO schema_migrations (version, name) VALUES ($1, $2)';
+
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.sql'));
   const seen = new Set<number>();
@@ -32,11 +40,7 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
  */
 export async function migrate(db: Db, migrations: Migration[] = loadMigrations()): Promise<number[]> {
   try {
-    await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
+    await db.exec(MIGRATIONS_TABLE_SQL);
   } catch (err) {
     // Two replicas racing on CREATE TABLE IF NOT EXISTS can hit a catalog unique violation; the table exists then.
     if ((err as { code?: string }).code !== '23505') throw err;
@@ -52,7 +56,7 @@ export async function migrate(db: Db, migrations: Migration[] = loadMigrations()
       } catch (err) {
         throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`);
       }
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      await tx.query(RECORD_MIGRATION_SQL, [m.version, m.name]);
       return true;
     });
     if (done) applied.push(m.version);

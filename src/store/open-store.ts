@@ -15,7 +15,7 @@ export async function openStore(runtime: RuntimeEnv, opts: { migrate?: boolean }
     const dataDir = resolve(runtime.dataDir);
     const release = acquireDataDirLock(dataDir);
     try {
-      const inner = await openPglite(join(dataDir, 'pgdata'));
+      const inner = await openPglite(join(dataDir, 'pgdata'), { fromTemplate: true });
       // Named by the data dir (not pgdata inside it): what FIREBREAK_DATA_DIR is set to.
       db = { ...inner, description: `embedded (${dataDir})`, close: async () => { await inner.close(); release(); } };
     } catch (err) {

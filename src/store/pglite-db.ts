@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import type { Db, Queryable } from './db.js';
+import { pgliteTemplate } from './pglite-template.js';
+import { extract } from 'tar';
 
 /**
  * PostgreSQL settings for the embedded store, added to PGlite's own start parameters. PGlite's
@@ -16,6 +18,11 @@ export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
   maintenance_work_mem: '16MB',
   temp_buffers: '2MB',
 };
+
+/** PGLITE_SETTINGS as PostgreSQL start parameters (`-c name=value`), as PGlite and initdb take them. */
+export function pgliteStartSettings(): string[] {
+  return Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+}
 
 const WORKER_URL = new URL('./pglite-worker.mjs', import.meta.url);
 
@@ -42,9 +49,8 @@ class PgliteThread {
   private nextId = 1;
   private dead: Error | null = null;
 
-  constructor(dataDir: string | undefined) {
-    const settings = Object.entries(PGLITE_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-    this.worker = new Worker(WORKER_URL, { workerData: { dataDir, settings } });
+  constructor(dataDir: string | undefined, template: string | null) {
+    this.worker = new Worker(WORKER_URL, { workerData: { dataDir, settings: pgliteStartSettings(), template } });
     // Idle, the thread must not keep the process alive (no more than PGlite on this thread did);
     // while a request is out, it must, or `firebreak run` could exit in the middle of a query.
     this.worker.unref();
@@ -91,8 +97,8 @@ class PgliteThread {
   }
 }
 
-async function startThread(dataDir: string | undefined): Promise<PgliteThread> {
-  const thread = new PgliteThread(dataDir);
+async function startThread(dataDir: string | undefined, template: string | null = null): Promise<PgliteThread> {
+  const thread = new PgliteThread(dataDir, template);
   try {
     await thread.call({ op: 'open' });
   } catch (err) {
@@ -103,19 +109,53 @@ async function startThread(dataDir: string | undefined): Promise<PgliteThread> {
 }
 
 /**
+ * Unpacks the template beside `dataDir` and renames it into place, so a process stopped halfway
+ * leaves no half a database that would look like one (PG_VERSION) on the next start.
+ */
+async function unpackTemplate(template: string, dataDir: string): Promise<void> {
+  // Only an empty directory is replaced: files without PG_VERSION may still be someone's, and nothing is ever lost.
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new Error(`the embedded store in ${dataDir} holds files but no database (no PG_VERSION); move them away and start again`);
+  }
+  const tmp = join(dirname(dataDir), `.${Date.now().toString(36)}-${process.pid}.pgdata-unpacking`);
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  try {
+    // The tarball's paths are absolute ("/base/1/…"); tar makes them relative to cwd. Reads of 1 MB,
+    // not tar's default 16 MB: the unpacking then adds ~30 MB to the process at its peak, not ~65 MB.
+    await extract({ file: template, cwd: tmp, onwarn: () => {}, maxReadSize: 1 << 20 });
+    if (existsSync(dataDir)) rmdirSync(dataDir); // empty (checked above); fails rather than lose anything put there since
+    renameSync(tmp, dataDir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new Error(`creating the embedded store in ${dataDir} from the template ${template} failed: ${(err as Error).message}`);
+  }
+}
+
+/**
  * Embedded PostgreSQL on a worker thread of its own, so nothing the store does delays the event
  * loop that answers chat platforms. PGlite is a single session: queries are serialized on that
  * thread, and a transaction holds it exclusively until it commits or rolls back (a query from
  * outside waits for it). No advisory locks or LISTEN/NOTIFY are used anywhere.
  * `dataDir` undefined keeps everything in memory (tests).
+ *
+ * `fromTemplate`: a new database (in memory, or no PG_VERSION in `dataDir`) is loaded from the
+ * migrated template (pglite-template.ts) instead of created by initdb here; migrate() then has only
+ * newer migrations to apply. Without it a new database is empty, as PostgreSQL's would be.
  */
-export async function openPglite(dataDir?: string): Promise<Db> {
-  if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
+export async function openPglite(dataDir?: string, opts: { fromTemplate?: boolean } = {}): Promise<Db> {
+  const isNew = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
+  let template = isNew && opts.fromTemplate ? await pgliteTemplate(pgliteStartSettings()) : null;
+  if (dataDir && template) {
+    // On disk the tarball is unpacked here, streaming, and PGlite then opens an existing database:
+    // PGlite's own loadDataDir holds the whole unpacked tarball in memory (~120 MB more at the peak).
+    await unpackTemplate(template, dataDir);
+    template = null;
+  } else if (dataDir && isNew) {
     // Creating a database runs initdb in a second PGlite instance, which PGlite never frees: on a
     // thread of its own that then ends, its memory is given back before the store opens for good.
     await (await startThread(dataDir)).close();
   }
-  const thread = await startThread(dataDir);
+  const thread = await startThread(dataDir, template);
   const queryable = (tx?: number): Queryable => ({
     query: <R extends object>(sql: string, params: unknown[] = []) => thread.call<R[]>({ op: 'query', sql, params, tx }),
     exec: (sql: string) => thread.call<void>({ op: 'exec', sql, tx }),

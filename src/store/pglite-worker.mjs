@@ -2,7 +2,7 @@
 // and PGlite's synchronous file I/O) never runs on the thread that acknowledges Slack and Discord.
 // Plain JavaScript on purpose: a worker thread does not inherit the tsx loader bin/firebreak.js
 // registers, and vitest does not transform it either. The protocol is in pglite-db.ts.
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
@@ -10,8 +10,8 @@ import { PGlite } from '@electric-sql/pglite';
 if (!parentPort) throw new Error('pglite-worker.mjs runs as a worker thread of pglite-db.ts');
 const port = parentPort;
 
-/** @type {{ dataDir: string | undefined, settings: string[] }} */
-const { dataDir, settings } = workerData;
+/** @type {{ dataDir: string | undefined, settings: string[], template: string | null }} */
+const { dataDir, settings, template } = workerData;
 // PGlite's start parameters replace its defaults rather than add to them. initdb (a new data
 // directory) gets the settings too: it writes them into postgresql.conf, and its own run then
 // does not grow a buffer pool of the default size.
@@ -108,7 +108,9 @@ port.on('message', (m) => {
   switch (m.op) {
     case 'open':
       return run(m.id, async () => {
-        db = dataDir ? await PGlite.create(dataDir, options) : await PGlite.create(options);
+        // A new database from the migrated template (pglite-template.ts): PGlite unpacks it instead of running initdb.
+        const opts = template ? { ...options, loadDataDir: new Blob([readFileSync(template)]) } : options;
+        db = dataDir ? await PGlite.create(dataDir, opts) : await PGlite.create(opts);
       }, () => null);
     case 'query':
       // Outside a transaction PGlite queues it behind any open one, as the single session it is.

@@ -76,7 +76,7 @@ describe('action and procedure params: bool, defaults, rules, two_person, secret
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'firebreak-params-'));
-    db = await openPglite();
+    db = await openPglite(undefined, { fromTemplate: true });
     await migrate(db);
     const sink = new Writable({ write: (chunk, _enc, cb) => (logLines.push(String(chunk)), cb()) });
     app = await buildApp(testRuntime({ logLevel: 'debug' }), configFrom(configYaml(dir)), { db, logDestination: sink, defaultMetrics: false });

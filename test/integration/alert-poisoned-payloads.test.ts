@@ -266,7 +266,7 @@ for (const backend of backends) {
 
 describe('a real outage still answers 503, so the sender retries', { timeout: 90_000 }, () => {
   it('PGlite: the embedded store stopped', async () => {
-    const db = await openPglite();
+    const db = await openPglite(undefined, { fromTemplate: true });
     await migrate(db);
     const app = await testApp(CONFIG, { db });
     const router = new Router();

@@ -17,7 +17,7 @@ describe('incident and alert-group numbers are consecutive', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const open = async () => {
-    const db = await openPglite(join(dir, 'pgdata'));
+    const db = await openPglite(join(dir, 'pgdata'), { fromTemplate: true });
     await migrate(db);
     const app = await testApp('{}', { db });
     return { db, app, close: async () => { await app.close(); await db.close(); } };

@@ -57,7 +57,7 @@ describe('delivery claims across Redis going down and coming back (one store, as
   let timeline: TimelineRecorder;
 
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, { fromTemplate: true });
     await migrate(db);
     timeline = new TimelineRecorder(new SqlTimelineRepository(db), new Redactor([]));
     const store = new SqlDeliveryClaimRepository(db);

@@ -80,7 +80,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
   };
 
   beforeAll(async () => {
-    store = await openPglite();
+    store = await openPglite(undefined, { fromTemplate: true });
     await migrate(store);
     mkdirSync(bin);
     shim('railway');

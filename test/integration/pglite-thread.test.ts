@@ -59,7 +59,7 @@ describe('the embedded store is sized for Firebreak, not for a database server',
 
   it('a new data directory, and every open of it, uses a 16MB buffer pool instead of PostgreSQL’s 128MB', async () => {
     for (let open = 0; open < 2; open++) {
-      const db = await openPglite(join(dir, 'pgdata'));
+      const db = await openPglite(join(dir, 'pgdata'), { fromTemplate: true });
       try {
         expect(await db.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
         expect(await db.query('SHOW maintenance_work_mem')).toEqual([{ maintenance_work_mem: '16MB' }]);

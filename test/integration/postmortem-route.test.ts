@@ -63,7 +63,7 @@ describe('GET /incidents/:id/postmortem.md over HTTP', () => {
   const loads: string[] = [];
 
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, { fromTemplate: true });
     await migrate(db);
     input = await scriptedIncident();
     // A stand-in for the incident store: the lead wires the real one.

@@ -39,7 +39,7 @@ describe('post-mortem tickets against GitHub and Jira fakes and a directory', ()
   const calls = (fake: { requests: { method: string; path: string }[] }, method: string) => fake.requests.filter((r) => r.method === method).map((r) => r.path);
 
   beforeAll(async () => {
-    db = await openPglite();
+    db = await openPglite(undefined, { fromTemplate: true });
     await migrate(db);
     github = await startFakeGitHub({ repos: ['acme/shop'], tokens: [GH_TOKEN] });
     jira = await startFakeJira({ projects: { OPS: { issueTypes: ['Task'], subtaskTypes: ['Sub-task'] } }, users: { [JIRA_EMAIL]: JIRA_TOKEN } });

@@ -39,7 +39,7 @@ afterEach(async () => {
 describe('start-up logs name the real cause, once', () => {
   it('a Redis that refuses the credentials: its own WRONGPASS, logged once however often ioredis retries', async () => {
     const logger = capturingLogger();
-    const db = await openPglite();
+    const db = await openPglite(undefined, { fromTemplate: true });
     await migrate(db);
     // The local Redis has no password for "default"; an unknown user is refused with WRONGPASS.
     const url = new URL(REDIS_URL);

@@ -86,7 +86,7 @@ describe.each([
       dbs = [await openPostgres(t.url), await openPostgres(t.url)];
     } else {
       // PGlite is one session in one process: both "replicas" share it, as two apps.
-      const db = await openPglite();
+      const db = await openPglite(undefined, { fromTemplate: true });
       dbs = [db, db];
     }
     await migrate(dbs[0]!);

@@ -23,7 +23,7 @@ describe('the store goes away while a confirmed action runs', () => {
   let app: App;
 
   beforeAll(async () => {
-    raw = await openPglite();
+    raw = await openPglite(undefined, { fromTemplate: true });
     await migrate(raw);
     db = new FlakyDb(raw);
     app = await testApp(

@@ -20,7 +20,7 @@ export function testRuntime(overrides: Partial<RuntimeEnv> = {}): RuntimeEnv {
 
 /** An app on in-memory PGlite (or a given Db), with in-process coordination unless REDIS_URL is given. */
 export async function testApp(yaml: string, opts: { db?: Db; runtime?: Partial<RuntimeEnv>; env?: NodeJS.ProcessEnv } = {}): Promise<App & { db: Db }> {
-  const db = opts.db ?? (await openPglite());
+  const db = opts.db ?? (await openPglite(undefined, { fromTemplate: true }));
   if (!opts.db) await migrate(db);
   const app = await buildApp(testRuntime(opts.runtime), configFrom(yaml, opts.env), { db, logger: silentLogger, defaultMetrics: false });
   return {

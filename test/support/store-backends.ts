@@ -13,7 +13,7 @@ export function storeBackends(prefix: string): StoreBackend[] {
     {
       name: 'PGlite',
       async open() {
-        const db = await openPglite();
+        const db = await openPglite(undefined, { fromTemplate: true });
         await migrate(db);
         return { db, close: () => db.close() };
       },
