@@ -87,6 +87,15 @@ procedures:
     steps:
       - run: "/scale api 4"
       - check: api
+  diagnose-api:
+    description: Is api answering, and what runs
+    steps:
+      - check: api
+      - run: /status api
+alerts:
+  routes:
+    - match: { service: api }
+      diagnose: diagnose-api
 backups:
   targets:
     appdata: { type: command, argv: [node, -e, "process.stdout.write('x')"], extension: txt, timeout_s: 30 }
@@ -212,6 +221,7 @@ backups:
       title: /Restart api \(rolling restart of 5 pods/,
       confirm: { label: 'Restart', result: /^✅ api restarted/, changed: () => expect(kube.deployment('conduit', 'conduit-api').restartedAt).toBeDefined() },
     },
+    diagnose: { options: [opt('service', 'api')], title: /Procedure diagnose-api: all 2 steps done$/ },
     maintenance: {
       options: [{ name: 'start', type: 1, options: [opt('window', 'api 1h "node pool upgrade"')] }],
       title: /Maintenance #\d+ started: api until \d\d:\d\d UTC$/,

@@ -54,6 +54,15 @@ procedures:
     steps:
       - run: "/scale api 4"
       - check: api
+  diagnose-api:
+    description: Is api answering, and what runs
+    steps:
+      - check: api
+      - run: /status api
+alerts:
+  routes:
+    - match: { service: api }
+      diagnose: diagnose-api
 backups:
   targets:
     app-db: { type: command, argv: [node, -e, "process.stdout.write('x')"], extension: txt }
@@ -238,6 +247,14 @@ backups:
       expect(headerOf(card.blocks)).toBe('✅ 0 groups firing, 0 alerts');
       expect(await commandsRecorded(channel.id)).toEqual(['command:ok']);
     },
+    async diagnose() {
+      // The route's read-only diagnosis on demand: no confirmation, its report in the channel.
+      const channel = channelFor('diagnose');
+      await rig.command('/diagnose', 'api', { channel });
+      const card = await cardIn(channel.id, /all 2 steps done/);
+      expect(headerOf(card.blocks)).toMatch(/^✅ Procedure diagnose-api: all 2 steps done$/);
+      expect(JSON.stringify(card.blocks)).toContain('/status api');
+    },
     async timeline() {
       // Driven last: what /scale, /rollback and /restart did to api earlier in this file is listed, newest first.
       const channel = channelFor('timeline');
@@ -280,7 +297,7 @@ backups:
   });
 
   // Ordered so the cluster's state is known to each step: status reads it, then scale, rollback, restart change it.
-  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'procedure', 'backup', 'alerts', 'incident', 'timeline', 'maintenance'])(
+  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'procedure', 'backup', 'alerts', 'incident', 'timeline', 'maintenance', 'diagnose'])(
     '/%s with real arguments gets its real result',
     async (name) => {
       const privateBefore = rig.fake.responsePosts.length;
