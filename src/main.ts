@@ -49,6 +49,7 @@ import { createLogger } from './logging/logger.js';
 import { BackupScheduler } from './scheduler/backup-scheduler.js';
 import { IncidentReminderScheduler } from './scheduler/incident-reminder-scheduler.js';
 import { BackgroundWorkers } from './scheduler/workers.js';
+import { InterruptedStepSweeper } from './scheduler/interrupted-step-sweeper.js';
 import { ProcedureRunSweeper } from './scheduler/procedure-run-sweeper.js';
 import { ProcedureScheduler, proceduresScheduled } from './scheduler/procedure-scheduler.js';
 import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
@@ -409,6 +410,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         // Procedure runs whose process died (at start, then every 15 s): each marked interrupted by
         // one replica, its card re-posted once through a stored message ref.
         new ProcedureRunSweeper(loaded.config, app.ports),
+        // Confirmed steps whose process died (at start, then every 15 s): each recorded interrupted by
+        // one replica (never re-run), its note posted once through a stored message ref.
+        new InterruptedStepSweeper(loaded.config, app.ports),
         // Each procedure slot is claimed once in the store: a read-only procedure runs and reports in
         // the incidents channel, one that changes things posts its confirmation card there.
         ...(proceduresScheduled(loaded.config) ? [new ProcedureScheduler<AppPorts>(loaded.config, app.ports)] : []),

@@ -127,7 +127,16 @@ export class ConfirmationFlow<P extends PipelinePorts<P>> implements Confirmatio
         return decided !== null;
       },
       execute: (signal) => this.execute(inv, spec, decided!, sink, signal),
-      finish: (end) => this.finishStep(inv, decided!, end),
+      finish: async (end) => {
+        try {
+          return await this.finishStep(inv, decided!, end);
+        } finally {
+          // Under the lease still: once released, a step not marked finished is taken for one whose process died.
+          await this.ports.confirmations.markFinished(id).catch((err: unknown) =>
+            this.ports.logger.warn({ confirmation: id, err: this.ports.redactor.redact(String(err)) }, `could not mark "${decided!.plan.title}" finished; the interrupted-step sweep may also report it`),
+          );
+        }
+      },
     }, this.ports);
     switch (run.kind) {
       case 'done':

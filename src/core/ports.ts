@@ -77,6 +77,18 @@ export interface ConfirmationRepository {
   get(id: string): Promise<Confirmation | null>;
   /** Atomically pending → decided. Exactly one caller across replicas gets the row back. */
   decide(id: string, status: 'confirmed' | 'cancelled', by: Actor): Promise<Confirmation | null>;
+  /** The confirmed step ended in this process (whatever its outcome): the interrupted-step sweep leaves it alone. */
+  markFinished(id: string): Promise<void>;
+  /** Confirmed steps not marked finished: running somewhere, or orphaned by a process that died. */
+  unfinished(): Promise<Confirmation[]>;
+  /**
+   * Atomically unfinished → finished as interrupted, with its note owed. Exactly one caller across
+   * replicas gets the row back; none when its process marked it finished meanwhile.
+   */
+  markInterrupted(id: string): Promise<Confirmation | null>;
+  /** Steps marked interrupted whose note is not posted yet. */
+  notesOwed(): Promise<Confirmation[]>;
+  noteShown(id: string): Promise<void>;
 }
 
 // ── coordination ────────────────────────────────────────────────────────────

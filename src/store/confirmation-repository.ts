@@ -60,4 +60,32 @@ export class SqlConfirmationRepository implements ConfirmationRepository {
     );
     return rows[0] ? toConfirmation(rows[0]) : null;
   }
+
+  async markFinished(id: string): Promise<void> {
+    await this.db.query('UPDATE confirmations SET finished_at = now() WHERE id = $1 AND finished_at IS NULL', [id]);
+  }
+
+  async unfinished(): Promise<Confirmation[]> {
+    const rows = await this.db.query<Row>(`SELECT * FROM confirmations WHERE status = 'confirmed' AND finished_at IS NULL ORDER BY decided_at LIMIT 100`);
+    return rows.map(toConfirmation);
+  }
+
+  async markInterrupted(id: string): Promise<Confirmation | null> {
+    const rows = await this.db.query<Row>(
+      `UPDATE confirmations SET finished_at = now(), interrupted_note = 'owed'
+       WHERE id = $1 AND status = 'confirmed' AND finished_at IS NULL
+       RETURNING *`,
+      [id],
+    );
+    return rows[0] ? toConfirmation(rows[0]) : null;
+  }
+
+  async notesOwed(): Promise<Confirmation[]> {
+    const rows = await this.db.query<Row>(`SELECT * FROM confirmations WHERE interrupted_note = 'owed' ORDER BY finished_at LIMIT 100`);
+    return rows.map(toConfirmation);
+  }
+
+  async noteShown(id: string): Promise<void> {
+    await this.db.query(`UPDATE confirmations SET interrupted_note = 'shown' WHERE id = $1 AND interrupted_note = 'owed'`, [id]);
+  }
 }

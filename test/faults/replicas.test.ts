@@ -295,12 +295,26 @@ actions:
     expect(kube.deployment('conduit', 'api').replicas).toBe(4);
     expect(kube.writes().filter((w) => w.url.includes('/deployments/api/scale') && w.method !== 'GET')).toHaveLength(1);
     expect(others.map((s) => s.proc.exitCode)).toEqual([null, null]);
+    // Nothing stays "started": another replica recorded the rollback interrupted (outcome unknown), once, and said so in its channel.
+    const rollbackRows = await waitFor(
+      async () => {
+        const rows = (await pool.query<{ kind: string; outcome: string | null }>('SELECT kind, outcome FROM timeline_events WHERE channel_id = $1 ORDER BY id', [channel.id])).rows;
+        return rows.some((r) => r.kind === 'action.finished') ? rows : null;
+      },
+      90_000,
+      'the killed rollback to be recorded interrupted',
+    );
+    expect(rollbackRows.filter((r) => r.kind === 'action.started')).toHaveLength(1);
+    expect(rollbackRows.filter((r) => r.kind === 'action.finished').map((r) => r.outcome)).toEqual(['interrupted']);
+    const note = await fake.waitFor(() => [...fake.messages.values()].find((m) => m.channel === channel.id && JSON.stringify(m.blocks ?? m.text).includes('the Firebreak replica running it stopped')), 60_000);
+    expect(note).toBeDefined();
+    const reportedMs = Date.now() - killedAt;
     figures.push({
       scenario: 'replica SIGKILLed mid-rollout',
       deliveries: attempts + 1 + 1 + 4,
       executions: 2,
       fault: 'SIGKILL of the replica (and its kubectl) in rollout status',
-      delay: `the next operation on the service accepted ${acceptedMs} ms after the kill (lease expiry, ${attempts} attempts), rollout itself completed by the cluster`,
+      delay: `the next operation on the service accepted ${acceptedMs} ms after the kill (lease expiry, ${attempts} attempts), rollout itself completed by the cluster; the rollback recorded interrupted and its note posted by ${reportedMs} ms`,
     });
   }, 300_000);
 });

@@ -104,6 +104,26 @@ describe.each(backends)('store on $name', (backend) => {
     expect(await repo.decide('c2', 'confirmed', bob)).toBeNull();
     expect((await repo.get('c2'))?.status).toBe('pending');
   });
+
+  it('a confirmed step is unfinished until its process marks it finished, and only one sweeper marks an orphan interrupted', async () => {
+    const repo = new SqlConfirmationRepository(db);
+    const plan = { action: 'x', payload: {}, title: 'Scale api to 3?', lease: 'service:api', role: 'responders' };
+    for (const id of ['s1', 's2']) {
+      await repo.create({ id, invocationId: `inv-${id}`, command: 'scale', plan, requestedBy: alice, channel: consoleChan, expiresAt: new Date(Date.now() + 60_000) });
+      await repo.decide(id, 'confirmed', bob);
+    }
+    expect((await repo.unfinished()).map((c) => c.id)).toEqual(expect.arrayContaining(['s1', 's2']));
+    // s1's process finished it: no sweeper may call it interrupted afterwards.
+    await repo.markFinished('s1');
+    expect(await repo.markInterrupted('s1')).toBeNull();
+    // s2's process died: three replicas sweep at once, one wins and owes the note.
+    const marks = await Promise.all([repo.markInterrupted('s2'), repo.markInterrupted('s2'), repo.markInterrupted('s2')]);
+    expect(marks.filter((m) => m !== null)).toHaveLength(1);
+    expect((await repo.unfinished()).map((c) => c.id)).not.toContain('s2');
+    expect((await repo.notesOwed()).map((c) => c.id)).toContain('s2');
+    await repo.noteShown('s2');
+    expect((await repo.notesOwed()).map((c) => c.id)).not.toContain('s2');
+  });
 });
 
 describe('upgrading', () => {
