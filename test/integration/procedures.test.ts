@@ -116,6 +116,35 @@ procedures:
     progress.length = 0;
   });
 
+  it('/procedure with no name lists each procedure with its description; with none configured it says so', async () => {
+    const r = await type(alice, '/procedure');
+    expect(r.status).toBe('ok');
+    expect(r.reply.title).toBe('Procedures (7)');
+    expect(r.reply.rows!.map((row) => `${row.cells[0]}: ${row.cells[1]}`)).toEqual([
+      'cycle: Stop litellm, start it again, check',
+      'breaks: Fails at its check',
+      'flaky: Its first step fails while the marker file exists',
+      'gated: Stop, ask, do by hand, start',
+      'options: retries, continue_on_failure, wait and timeout_s',
+      'needs-admin: A step only admins may run',
+      'anyservice: Scales what it is told',
+    ]);
+    expect(r.reply.rows![0]!.cells[2]).toBe('3 steps');
+    expect(calls()).toEqual([]);
+
+    const empty = await testApp(`
+roles:
+  responders: ["console:alice"]
+`);
+    try {
+      const none = await empty.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/procedure' } }, sink);
+      expect(none.reply.title).toBe('No procedures');
+      expect(none.reply.text).toBe('No procedures are configured; add them under procedures: in the Firebreak config.');
+    } finally {
+      await empty.close();
+    }
+  }, 120_000);
+
   it('shows every step on one card, then runs them in order on Confirm, the card updated step by step', async () => {
     const card = await type(alice, '/procedure cycle replicas=3');
     expect(card.status).toBe('pending');
