@@ -55,6 +55,13 @@ actions:
       seconds: { type: int, min: 1, max: 600 }
     argv: [node, ${JSON.stringify(SLOW_TOOL)}, ${JSON.stringify(marker)}, "{seconds}"]
     timeout_s: 600
+procedures:
+  drain:
+    description: Drain the queue as a procedure step
+    params:
+      seconds: { pattern: "[0-9]+" }
+    steps:
+      - { name: drain, run: "/run slow-drain seconds={seconds}" }
 `,
     );
     const env = { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' };
@@ -78,7 +85,9 @@ actions:
     try {
       const events = await db.query<{ kind: string; outcome: string | null; output: string | null; exit_code: number | null }>('SELECT kind, outcome, output, exit_code FROM timeline_events ORDER BY id');
       const leases = await db.query<{ key: string }>('SELECT key FROM leases');
-      return { events, leases };
+      const runLeases = await db.query<{ key: string; description: string }>('SELECT key, description FROM leases ORDER BY key');
+      const runs = await db.query<{ status: string; state: { steps: { state: string; excerpt?: string }[] } }>('SELECT status, state FROM procedure_runs ORDER BY created_at');
+      return { events, leases, runs, runLeases };
     } finally {
       await db.close();
     }
@@ -142,6 +151,30 @@ actions:
     ]);
     expect(events.at(-1)!.output).toMatch(/^Interrupted by shutdown: Firebreak was stopped while "Run slow-drain with seconds=300\?" ran/);
     expect(leases).toEqual([]);
+    await waitFor(() => !isAlive(toolPid), 20_000, 'the tool to be stopped');
+  }, 120_000);
+
+  it.each([
+    { grace: 1, seconds: 300, step: 'interrupted', run: 'interrupted', says: /interrupted/i, held: [{ key: 'action:slow-drain', description: 'procedure drain' }, { key: expect.stringMatching(/^procedure-run:/), description: 'procedure drain' }] },
+    { grace: 120, seconds: 3, step: 'ok', run: 'done', says: /slept 3 s/, held: [] },
+  ])('SIGTERM while a procedure step runs (grace $grace s, step $seconds s): the run is left $run, not running; the step\'s lease released', async ({ grace, seconds, step, run: runStatus, says, held }) => {
+    const { dir, marker, server, run, serverStderr } = await setUp(grace);
+    const reply = run(`/procedure drain seconds=${seconds}`);
+    await waitFor(() => existsSync(marker), 60_000, 'the step’s tool to start');
+    const toolPid = Number(readFileSync(marker, 'utf8'));
+    tools.push(toolPid);
+    process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
+    const exited = await server;
+    expect(exited.exitCode, serverStderr()).toBe(0);
+
+    const r = await reply;
+    expect(r.stdout + r.stderr).toMatch(says);
+    const { runs, runLeases } = await stored(dir);
+    expect(runs.map((x) => [x.status, x.state.steps.map((s) => s.state)])).toEqual([[runStatus, [step]]]);
+    // A finished run frees everything; an interrupted one keeps only the run's own leases (as at a
+    // failed step, while people choose Retry / Skip / Abort, until the confirmation expires): the
+    // step's lease is released.
+    expect(runLeases, JSON.stringify(runLeases)).toEqual(held);
     await waitFor(() => !isAlive(toolPid), 20_000, 'the tool to be stopped');
   }, 120_000);
 

@@ -45,6 +45,10 @@ roles:
   responders: ["console:alice", "console:bob"]
   admins: ["console:root"]
 actions:
+  noisy:
+    read_only: true
+    argv: ["node", "-e", "console.log('z'.repeat(3) + 'top'); console.log('ERR disk full'); console.log('z'.repeat(3) + 'end')"]
+    output: [{ grep: "ERR" }]
   admin-only:
     role: admins
     argv: ["node", "${FAKE}", "${log}", "admin-only"]
@@ -98,6 +102,10 @@ procedures:
     description: A step only admins may run
     steps:
       - run: "/run admin-only"
+  filtered:
+    description: A run step whose action has output filters
+    steps:
+      - run: "/run noisy"
   anyservice:
     description: Scales what it is told
     params:
@@ -114,6 +122,47 @@ procedures:
   beforeEach(() => {
     rmSync(log, { force: true });
     progress.length = 0;
+  });
+
+  it('/procedure with no name lists each procedure with its description; with none configured it says so', async () => {
+    const r = await type(alice, '/procedure');
+    expect(r.status).toBe('ok');
+    expect(r.reply.title).toBe('Procedures (8)');
+    expect(r.reply.rows!.map((row) => `${row.cells[0]}: ${row.cells[1]}`)).toEqual([
+      'cycle: Stop litellm, start it again, check',
+      'breaks: Fails at its check',
+      'flaky: Its first step fails while the marker file exists',
+      'gated: Stop, ask, do by hand, start',
+      'options: retries, continue_on_failure, wait and timeout_s',
+      'needs-admin: A step only admins may run',
+      'filtered: A run step whose action has output filters',
+      'anyservice: Scales what it is told',
+    ]);
+    expect(r.reply.rows![0]!.cells[2]).toBe('3 steps');
+    expect(calls()).toEqual([]);
+
+    const empty = await testApp(`
+roles:
+  responders: ["console:alice"]
+`);
+    try {
+      const none = await empty.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/procedure' } }, sink);
+      expect(none.reply.title).toBe('No procedures');
+      expect(none.reply.text).toBe('No procedures are configured; add them under procedures: in the Firebreak config.');
+    } finally {
+      await empty.close();
+    }
+  }, 120_000);
+
+  it('a run: step shows its action’s output: filters in the excerpt on the card and the timeline', async () => {
+    const r = await type(alice, '/procedure filtered', true);
+    expect(r.reply.title).toBe('Procedure filtered: all 1 steps done');
+    const shown = r.reply.rows![0]!.cells[4]!;
+    expect(shown).toContain('ERR disk full');
+    expect(shown).not.toContain('zzz');
+    const recorded = (await app.ports.timeline.list({})).filter((e) => (e.output ?? '').includes('disk full'));
+    expect(recorded.length).toBeGreaterThan(0);
+    expect(recorded.every((e) => !(e.output ?? '').includes('zzz'))).toBe(true);
   });
 
   it('shows every step on one card, then runs them in order on Confirm, the card updated step by step', async () => {
