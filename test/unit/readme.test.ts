@@ -69,7 +69,7 @@ describe('README and docs/', () => {
     expect(quickStart).toMatch(/^npm test\b/m);
     // The tests need services the bot does not: say which, next to the command.
     const testLine = /^npm test\b.*$/m.exec(quickStart)?.[0] ?? '';
-    for (const needed of ['PostgreSQL', 'Redis', 'Alertmanager', 'tmux']) expect(testLine).toContain(needed);
+    for (const needed of ['PostgreSQL', 'Redis', 'Alertmanager', 'tmux', 'Chromium']) expect(testLine).toContain(needed);
     // A bare `npx firebreak` may download a registry package of that name instead of running this checkout.
     const bare = docFiles.filter((f) => /npx (?!--no-install )firebreak\b/.test(docs.get(f)!));
     expect(bare, 'write `npx --no-install firebreak`, `npm run firebreak --` or `node bin/firebreak.js`').toEqual([]);
