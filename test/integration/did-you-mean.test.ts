@@ -34,7 +34,7 @@ describe('"Did you mean …?" and case-insensitive names, through the dispatcher
   it.each([
     ['unknown command', '/helth', 'Unknown command /helth. Did you mean /health? Commands: /health,'],
     ['/help of a misspelt command', '/help rollbak', 'There is no /rollbak. Did you mean /rollback? Commands:'],
-    ['unknown subcommand', '/backup nwo', '/backup has no "nwo". Did you mean /backup now? Use one of: now, list, restore.'],
+    ['unknown subcommand', '/backup nwo', '/backup has no "nwo". Did you mean /backup now? Use one of: now, list, restore, verify.'],
     ['unknown service', '/restart litelm', 'There is no service called "litelm". Did you mean litellm? Services you can restart: api, litellm.'],
     ['unknown /health target', '/health ap', 'There is no service or datastore called "ap". Did you mean api? Known: api.'],
     ['unknown action', '/run reset-circiut provider=openai', 'There is no action "reset-circiut". Did you mean reset-circuit? Actions: reset-circuit.'],

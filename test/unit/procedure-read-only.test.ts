@@ -70,6 +70,6 @@ procedures:
     const env = Object.fromEntries([...text.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => [m[1]!, 'stand-in-value-0123456789']));
     const example = parseConfigText(text, '000.yml', env).config;
     const readOnly = Object.entries(example.procedures).filter(([, p]) => notReadOnlySteps(p, example, registry).length === 0).map(([name]) => name);
-    expect(readOnly).toEqual(['daily-health-check']);
+    expect(readOnly).toEqual(['daily-health-check', 'weekly-alert-review']);
   });
 });
