@@ -50,3 +50,46 @@ export async function settlesWithin(work: Promise<unknown>, ms: number): Promise
     clearTimeout(timer);
   }
 }
+
+/**
+ * A worker that runs one pass on a timer (and, with `atStart`, one at once): passes never overlap,
+ * a failed pass is logged and the next one retries, and stop() waits for the pass in hand so the
+ * store is not closed under it. The sweeps and the reminder loop are this with their own pass.
+ */
+export abstract class PeriodicWorker implements BackgroundWorker {
+  abstract readonly name: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly opts: { atStart: boolean; logger: { warn(obj: object, msg: string): void }; redact: (text: string) => string },
+  ) {}
+
+  /** One pass of the worker's job; may throw (logged, the next pass retries). */
+  protected abstract pass(): Promise<unknown>;
+
+  start(): void {
+    if (this.timer || this.stopped) return;
+    if (this.opts.atStart) void this.tick();
+    this.timer = setInterval(() => void this.tick(), this.everyMs);
+    this.timer.unref();
+  }
+
+  /** One pass now (also what the timer runs); never throws. Once stopped, no pass starts. */
+  tick(): Promise<unknown> {
+    if (this.stopped) return this.running;
+    this.running = this.running.then(() =>
+      this.pass().catch((err: unknown) => this.opts.logger.warn({ err: this.opts.redact(String(err)) }, `${this.name}: this pass failed; the next one retries`)),
+    );
+    return this.running;
+  }
+
+  async stop(_opts?: StopBy): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

@@ -1,5 +1,5 @@
 import type { FirebreakConfig } from '../config/schema.js';
-import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
+import { PeriodicWorker } from '../core/background-worker.js';
 import { INTERRUPTED_STEP_SWEEP_MS, sweepInterruptedSteps } from '../core/interrupted-steps.js';
 import type { CorePorts } from '../core/services.js';
 
@@ -9,41 +9,18 @@ import type { CorePorts } from '../core/services.js';
  * it first, and its note is posted once (a stored message ref) — within about a minute and a
  * quarter of the crash (the step lease expires 60 s after its last renewal).
  */
-export class InterruptedStepSweeper implements BackgroundWorker {
+export class InterruptedStepSweeper extends PeriodicWorker {
   readonly name = 'interrupted step sweep';
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = false;
 
   constructor(
     private readonly config: FirebreakConfig,
     private readonly ports: CorePorts,
-    private readonly everyMs = INTERRUPTED_STEP_SWEEP_MS,
-  ) {}
-
-  start(): void {
-    if (this.timer || this.stopped) return;
-    void this.tick();
-    this.timer = setInterval(() => void this.tick(), this.everyMs);
-    this.timer.unref();
+    everyMs = INTERRUPTED_STEP_SWEEP_MS,
+  ) {
+    super(everyMs, { atStart: true, logger: ports.logger, redact: (t) => ports.redactor.redact(t) });
   }
 
-  /** One pass now (also what the timer runs); never throws. Passes never overlap. */
-  tick(): Promise<unknown> {
-    if (this.stopped) return this.running;
-    this.running = this.running.then(() =>
-      sweepInterruptedSteps(this.config.chat.incidents_channel, this.ports).catch((err: unknown) =>
-        this.ports.logger.warn({ err: this.ports.redactor.redact(String(err)) }, 'interrupted step sweep: this pass failed; the next one retries'),
-      ),
-    );
-    return this.running;
-  }
-
-  /** Stops the timer and waits for a pass in progress, so the store is not closed under it. */
-  async stop(_opts?: StopBy): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  protected pass(): Promise<unknown> {
+    return sweepInterruptedSteps(this.config.chat.incidents_channel, this.ports);
   }
 }
