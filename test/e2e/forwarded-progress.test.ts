@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { killPidInFile } from '../support/pid-file.js';
 import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
@@ -44,13 +45,7 @@ actions:
   afterAll(async () => {
     server.kill('SIGKILL');
     await server.catch(() => {});
-    if (existsSync(marker)) {
-      try {
-        process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
-      } catch {
-        // finished, as it should have
-      }
-    }
+    killPidInFile(marker);
     rmSync(dir, { recursive: true, force: true });
   });
 

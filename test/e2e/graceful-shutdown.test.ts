@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/store/pglite-db.js';
+import { killPid, readPid } from '../support/pid-file.js';
 import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
@@ -25,13 +26,7 @@ describe('graceful shutdown while a step runs (child process, embedded store)', 
       s.kill('SIGKILL');
       await s.catch(() => {});
     }
-    for (const pid of tools.splice(0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone, as it should be
-      }
-    }
+    for (const pid of tools.splice(0)) killPid(pid);
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
@@ -96,8 +91,7 @@ procedures:
   it('a tool that outlives the grace: exit 0, recorded as interrupted by shutdown, the reply says so, the lease is released', async () => {
     const { dir, marker, server, run, serverStderr } = await setUp(1);
     const reply = run('/run slow-drain seconds=300');
-    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
-    const toolPid = Number(readFileSync(marker, 'utf8'));
+    const toolPid = await waitFor(() => readPid(marker), 60_000, 'the tool to start');
     tools.push(toolPid);
     process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
     const exited = await server;
@@ -126,8 +120,7 @@ procedures:
     // signal cut the drain short, so no clock needs to be read to tell.
     const { dir, marker, server, run, serverStderr } = await setUp(600);
     const reply = run('/run slow-drain seconds=300');
-    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
-    const toolPid = Number(readFileSync(marker, 'utf8'));
+    const toolPid = await waitFor(() => readPid(marker), 60_000, 'the tool to start');
     tools.push(toolPid);
     // process.kill, not server.kill: execa's kill() would SIGKILL the process 5 s later on its own.
     process.kill(server.pid!, 'SIGTERM');
@@ -160,8 +153,7 @@ procedures:
   ])('SIGTERM while a procedure step runs (grace $grace s, step $seconds s): the run is left $run, not running; the step\'s lease released', async ({ grace, seconds, step, run: runStatus, says, held }) => {
     const { dir, marker, server, run, serverStderr } = await setUp(grace);
     const reply = run(`/procedure drain seconds=${seconds}`);
-    await waitFor(() => existsSync(marker), 60_000, 'the step’s tool to start');
-    const toolPid = Number(readFileSync(marker, 'utf8'));
+    const toolPid = await waitFor(() => readPid(marker), 60_000, 'the step’s tool to start');
     tools.push(toolPid);
     process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
     const exited = await server;
@@ -181,7 +173,7 @@ procedures:
   it('a tool that finishes within the grace: exit 0, and its real result is recorded and told', async () => {
     const { dir, marker, server, run, serverStderr } = await setUp(120);
     const reply = run('/run slow-drain seconds=3');
-    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
+    await waitFor(() => readPid(marker), 60_000, 'the tool to start');
     process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
     const exited = await server;
     expect(exited.exitCode, serverStderr()).toBe(0);
@@ -207,8 +199,7 @@ procedures:
     const base = `http://127.0.0.1:${port()}`;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     const reply = run('/run slow-drain seconds=300');
-    await waitFor(() => existsSync(marker), 60_000, 'the tool to start');
-    const toolPid = Number(readFileSync(marker, 'utf8'));
+    const toolPid = await waitFor(() => readPid(marker), 60_000, 'the tool to start');
     tools.push(toolPid);
     process.kill(server.pid!, 'SIGTERM'); // not server.kill(): execa would send SIGKILL 5 s later, cutting the drain short
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/core/reply.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { killPidInFile, readPid } from '../support/pid-file.js';
 import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
@@ -73,20 +74,14 @@ procedures:
       await p?.catch(() => {});
     }
     // The tool the killed process started is nobody's child now: it must not outlive the test.
-    if (existsSync(marker)) {
-      try {
-        process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killPidInFile(marker);
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('the step is marked interrupted, not run again, and the card offers Retry / Skip / Abort', async () => {
     runner = execa('node', [BIN, 'run', '/procedure drain', '--as', 'alice', '--yes'], { cwd: dir, env: { ...env, FIREBREAK_DATA_DIR: join(dir, 'runner') }, extendEnv: false, reject: false });
-    await waitFor(() => existsSync(marker), 90_000, 'the step’s tool to start');
+    await waitFor(() => readPid(marker), 90_000, 'the step’s tool to start');
     const [running] = await query<{ id: string; status: string }>("SELECT id, status FROM procedure_runs WHERE procedure = 'drain'");
     expect(running?.status).toBe('running');
     runner.kill('SIGKILL');

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockActionsBody, signSlack, slashCommandBody } from '../fakes/slack-signing.js';
 import type { SlackFake } from '../fakes/slack-api.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { killPidInFile, readPid } from '../support/pid-file.js';
 import { waitFor } from '../support/wait.js';
 import { ALICE, BOT_TOKEN, buttonsOf, clickPayload, headerOf, INCIDENTS, nextTrigger, SIGNING_SECRET, startDefaultFake } from './slack-harness.js';
 
@@ -77,13 +78,7 @@ procedures:
       r.proc.kill('SIGKILL');
       await r.proc.catch(() => {});
     }
-    if (existsSync(marker)) {
-      try {
-        process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killPidInFile(marker);
     await fake?.close();
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
@@ -97,7 +92,7 @@ procedures:
     const confirmation = await fake.waitFor(() => inChannel().find((m) => headerOf(m.blocks).includes('Run procedure drain (2 steps)?')), 60_000);
     const confirm = buttonsOf(confirmation.blocks).find((x) => x.text.text === 'Run procedure')!.action_id;
     expect((await post(a, blockActionsBody(clickPayload(fake, confirm, { channel: INCIDENTS.id, ts: confirmation.ts })))).status).toBe(200);
-    await waitFor(() => existsSync(marker), 90_000, 'step 1’s tool to start on replica A');
+    await waitFor(() => readPid(marker), 90_000, 'step 1’s tool to start on replica A');
     a.proc.kill('SIGKILL');
     await a.proc.catch(() => {});
 

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/core/reply.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { killPidInFile, readPid } from '../support/pid-file.js';
 import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
@@ -80,13 +81,7 @@ actions:
       await p.catch(() => {});
     }
     // The tool the killed replica started is nobody's child now: it must not outlive the test.
-    if (existsSync(marker)) {
-      try {
-        process.kill(Number(readFileSync(marker, 'utf8')), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killPidInFile(marker);
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -94,8 +89,8 @@ actions:
   it('the step is recorded interrupted once, a note says so in its channel, and it ran once', async () => {
     const runner = execa('node', [BIN, 'run', '/run slow-drain', '--as', 'alice', '--yes'], { cwd: dir, env: { ...env, FIREBREAK_DATA_DIR: join(dir, 'runner') }, extendEnv: false, reject: false });
     procs.push(runner);
-    await waitFor(() => existsSync(marker) && readFileSync(marker, 'utf8').length > 0, 90_000, 'the step’s tool to start');
-    expect(parentOf(Number(readFileSync(marker, 'utf8')))).toBe(runner.pid);
+    const toolPid = await waitFor(() => readPid(marker), 90_000, 'the step’s tool to start');
+    expect(parentOf(toolPid)).toBe(runner.pid);
     const [started] = await query<{ invocation_id: string }>("SELECT invocation_id FROM timeline_events WHERE kind = 'action.started' AND command = 'run'");
     expect(started).toBeDefined();
     runner.kill('SIGKILL');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { openPglite } from '../../src/store/pglite-db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { readPid } from '../support/pid-file.js';
 import { waitFor } from '../support/wait.js';
 
 const carol: Actor = { platform: 'console', id: 'carol', name: 'carol' };
@@ -244,7 +245,7 @@ actions:
     const rows = await app.ports.timeline.list({ invocationId: r.invocationId });
     expect(rows.map((e) => [e.kind, e.outcome])).toEqual([['action.started', null], ['command', 'interrupted']]);
     expect(await app.ports.leases.current('action:purge')).toBeNull();
-    const pid = Number(readFileSync(marker, 'utf8'));
+    const pid = await waitFor(() => readPid(marker), 20_000, 'the tool’s pid');
     await waitFor(() => {
       try {
         process.kill(pid, 0);
