@@ -130,6 +130,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
   const started = Date.now();
   let paged = false;
   let groupId: string | null = null;
+  let cardPosted = false;
   let incidentId: string | null = null;
   const why = (err: unknown) => ports.redactor.redact(err instanceof Error ? err.message : String(err));
   const state = (done: boolean) => ({ done, paged, page: opts.page, totalMs: Date.now() - started });
@@ -183,6 +184,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     // 2. The outbox posts its card on every announcing platform.
     t = Date.now();
     const posted = await cardShown(group.id, true);
+    cardPosted = posted;
     await hop(
       posted
         ? { hop: 'card_posted', ok: true, ms: Date.now() - t, text: `card posted on ${platforms().join(', ')} in ${seconds(Date.now() - t)}` }
@@ -242,7 +244,8 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     } catch (err) {
       await hop({ hop: 'alert_resolved', ok: false, ms: null, text: `the alert could not be resolved: ${why(err)}; resolve it again with the same drill id` });
     }
-    if (resolved) {
+    // A card never posted cannot be seen to resolve; waiting for it again would only repeat the failed hop.
+    if (resolved && cardPosted) {
       t = Date.now();
       const shown = await cardShown(groupId, false);
       await hop(shown ? { hop: 'card_resolved', ok: true, ms: Date.now() - t, text: `card shows it resolved in ${seconds(Date.now() - t)}` } : { hop: 'card_resolved', ok: false, ms: null, text: `card not updated to resolved within ${seconds(cardWaitMs)}` });

@@ -66,9 +66,12 @@ export function findDrillRoute(routes: readonly AlertRouteConfig[], word: string
   return j >= 0 ? j : null;
 }
 
-/** What people may write for ROUTE, for the one-sentence error. */
+/** What people may write for ROUTE (the one-sentence error, Discord's choices): a name its match gives, else its number. */
 export function drillRouteNames(routes: readonly AlertRouteConfig[]): string[] {
-  return routes.map((r, i) => r.match.alertname ?? r.match.service ?? r.match_re.alertname?.split('|')[0] ?? `#${i + 1}`);
+  return routes.map((r, i) => {
+    const alt = r.match_re.alertname?.split('|')[0];
+    return r.match.alertname ?? r.match.service ?? (alt !== undefined && PLAIN.test(alt) ? alt : `#${i + 1}`);
+  });
 }
 
 /**

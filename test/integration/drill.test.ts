@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestNotification } from '../../src/alerts/ingest.js';
+import { drillNotification } from '../../src/alerts/drill-alert.js';
+import { runEscalation } from '../../src/alerts/escalation.js';
 import { buildAlertOutboxWorker } from '../../src/main.js';
 import type { OutboxWorker } from '../../src/alerts/outbox-worker.js';
 import { DrillScheduler } from '../../src/scheduler/drill-scheduler.js';
@@ -134,7 +136,7 @@ describe('/drill on the console', () => {
     const groupsBefore = (await app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.kind === 'alert.received').length;
     const unknown = await run('/drill NoSuchRoute');
     expect(unknown.status).toBe('invalid');
-    expect(unknown.reply.text).toBe('"NoSuchRoute" is not an alert route: name one by its number (1–3) or by the alertname or service its match names (ProviderDown, HighErrorRate, Disk.*).');
+    expect(unknown.reply.text).toBe('"NoSuchRoute" is not an alert route: name one by its number (1–3) or by the alertname or service its match names (ProviderDown, HighErrorRate, #3).');
     const keep = await run('/drill ProviderDown --keep');
     expect(keep.status).toBe('invalid');
     expect(keep.reply.text).toMatch(/^--keep keeps the drill’s incident open, so it needs --incident/);
@@ -142,6 +144,17 @@ describe('/drill on the console', () => {
     expect(denied.status).toBe('denied');
     expect(denied.reply.text).toMatch(/needs the "responders" role/);
     expect((await app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.kind === 'alert.received').length).toBe(groupsBefore);
+  });
+
+  it('a drill group left firing (its drill died) is never escalated by the escalation job: nobody is mentioned or paged for it', async () => {
+    const alert = { id: 'orphan-1', route: 0, labels: { alertname: 'ProviderDown', severity: 'critical' }, startsAt: new Date(Date.now() - 3_600_000), by: 'a test' };
+    const stored = await ingestNotification(app.ports, app.loaded.config, drillNotification(alert, 'firing', new Date()));
+    const requests = pd.requests.length;
+    const done = await runEscalation(app.loaded.config, app.ports, new Date());
+    expect(done.filter((d) => d.groupId === stored.group.id)).toEqual([]);
+    expect((await app.ports.alerts.get(stored.group.id))?.escalated).toEqual([]);
+    expect(pd.requests.length).toBe(requests);
+    await ingestNotification(app.ports, app.loaded.config, drillNotification(alert, 'resolved', new Date()));
   });
 
   it('a scheduled drill slot runs once with two schedulers racing, and reports in the incidents channel', async () => {
