@@ -96,6 +96,10 @@ describe('/drill on the console', () => {
     const alertEvents = events.filter((e) => e.kind.startsWith('alert.') && e.detail.groupKey !== undefined && String(e.detail.groupKey).startsWith('drill:'));
     expect(alertEvents.length).toBeGreaterThanOrEqual(3);
     for (const e of alertEvents) expect(e.text).toMatch(/^🧪 DRILL · /);
+
+    // Each hop is timed in firebreak_drill_hop_seconds{hop}.
+    const metrics = await app.metrics.registry.metrics();
+    for (const hop of ['stored', 'card_posted', 'escalation_step', 'alert_resolved', 'card_resolved']) expect(metrics).toMatch(new RegExp(`^firebreak_drill_hop_seconds_count\\{hop="${hop}"\\} [1-9]`, 'm'));
   }, 60_000);
 
   it('--page pages PagerDuty once, its summary saying DRILL, and resolves the page at cleanup', async () => {
