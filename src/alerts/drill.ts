@@ -200,7 +200,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     } else {
       let stepStart = Date.now();
       try {
-        const steps = await drillEscalation(config, ports, current, {
+        const r = await drillEscalation(config, ports, current, {
           page: opts.page,
           onStep: async (s: DrillStepDone) => {
             const ms = Date.now() - stepStart;
@@ -209,7 +209,8 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
             stepStart = Date.now();
           },
         });
-        if (steps.length === 0) await hop({ hop: 'escalation_step', ok: true, ms: null, text: `no escalation step is for severity ${current.severity ?? '(none)'}: nobody would be called on` });
+        if (r.stopped) await hop({ hop: 'escalation_step', ok: true, ms: null, text: `escalation stopped after ${r.steps.length} of ${r.of} steps: the card was acknowledged (or resolved) meanwhile` });
+        else if (r.of === 0) await hop({ hop: 'escalation_step', ok: true, ms: null, text: `no escalation step is for severity ${current.severity ?? '(none)'}: nobody would be called on` });
       } catch (err) {
         await hop({ hop: 'escalation_step', ok: false, ms: null, text: `escalation failed: ${why(err)}` });
       }

@@ -272,7 +272,7 @@ export interface DrillStepDone extends StepDone {
  * like a real one (its alert.escalated event, marked DRILL) unless it would page and the drill
  * does not page: resolving the drill then leaves PagerDuty alone (syncPaging sees no paging step).
  */
-export async function drillEscalation(config: FirebreakConfig, ports: EscalationPorts, group: AlertGroup, opts: { page: boolean; onStep?: (s: DrillStepDone) => Promise<void> | void }): Promise<DrillStepDone[]> {
+export async function drillEscalation(config: FirebreakConfig, ports: EscalationPorts, group: AlertGroup, opts: { page: boolean; onStep?: (s: DrillStepDone) => Promise<void> | void }): Promise<{ steps: DrillStepDone[]; of: number; stopped: boolean }> {
   const steps = config.alerts.escalation;
   const order = stepOrder(steps).filter((i) => appliesTo(steps[i]!, group));
   const platforms = ports.chat.announcers().map((p) => p.platform);
@@ -282,7 +282,8 @@ export async function drillEscalation(config: FirebreakConfig, ports: Escalation
     // The message reads as it would at the step's time ("unacknowledged for 5 min").
     const at = new Date(group.firstFiredAt.getTime() + s.after_min * 60_000);
     if (!s.pagerduty || opts.page) {
-      if (!(await ports.alerts.markEscalated(group.id, step, platforms))) break;
+      // Acknowledged (or resolved) meanwhile: escalation stops there, as it would for a real alert.
+      if (!(await ports.alerts.markEscalated(group.id, step, platforms))) return { steps: out, of: order.length, stopped: true };
     } else {
       await ports.timeline.record({
         invocationId: groupMessageKey(group.id),
@@ -300,7 +301,7 @@ export async function drillEscalation(config: FirebreakConfig, ports: Escalation
     out.push(d);
     await opts.onStep?.(d);
   }
-  return out;
+  return { steps: out, of: order.length, stopped: false };
 }
 
 export type PagingSyncOutcome = 'not-paged' | 'unchanged' | 'acknowledged' | 'resolved' | 'failed';
