@@ -9,6 +9,10 @@ import type { AppPorts } from '../../src/app/ports.js';
 import { startFakePagerDuty, type FakePagerDuty } from '../fakes/pagerduty.js';
 import { alice, consoleChan, mallory, testApp } from '../support/app.js';
 import { waitFor } from '../support/wait.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { openPostgres } from '../../src/store/postgres-db.js';
+import { migrate } from '../../src/store/migrate.js';
+import type { Db } from '../../src/store/db.js';
 
 /**
  * /drill on the console platform, end to end in one process: the real ingestion, the alert outbox
@@ -181,4 +185,51 @@ describe('/drill on the console', () => {
     await a.stop();
     await b.stop();
   }, 60_000);
+});
+
+describe('a scheduled drill on two replicas (PostgreSQL)', () => {
+  let t: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dbs: Db[] = [];
+  let apps: Awaited<ReturnType<typeof testApp>>[] = [];
+  let outboxes: OutboxWorker[] = [];
+
+  beforeAll(async () => {
+    t = await createTestDatabase('fb_drill_replicas');
+    dbs = await Promise.all([0, 1].map(() => openPostgres(t.url)));
+    await migrate(dbs[0]!);
+    const yaml = `
+alerts:
+  watch: { enabled: false }
+  routes:
+    - { match: { alertname: ProviderDown }, severity: critical }
+  escalation:
+    - { after_min: 5, mention: ["console:bob"] }
+drills:
+  - { name: quarterly-dr, cron: "0 10 1 1,4,7,10 *", route: ProviderDown }
+`;
+    apps = await Promise.all(dbs.map((db) => testApp(yaml, { db })));
+    outboxes = apps.map((a) => buildAlertOutboxWorker(a, { pollMs: 100 }));
+    for (const o of outboxes) o.start();
+  }, 120_000);
+  afterAll(async () => {
+    for (const o of outboxes) await o.stop();
+    for (const a of apps) await a.close();
+    for (const d of dbs) await d.close();
+    await t?.drop();
+  });
+
+  it('both replicas fire the same slot: it runs once, one card and one report, and ends resolved', async () => {
+    const schedulers = apps.map((a) => new DrillScheduler<AppPorts>(a.loaded.config, a.ports, { ingest: (n) => ingestNotification(a.ports, a.loaded.config, n) }));
+    const slot = new Date('2027-04-01T10:00:00.000Z');
+    const outcomes = await Promise.all(schedulers.map((s, i) => s.fire('quarterly-dr', new Date(slot.getTime() + i * 250))));
+    expect(outcomes.map((o) => o.kind).sort()).toEqual(['ran', 'slot-taken']);
+    const ran = outcomes.find((o) => o.kind === 'ran');
+    expect(ran).toMatchObject({ kind: 'ran', ok: true });
+    const messages = (await apps[0]!.consoleMessages.recent('alice', 500)).messages;
+    expect(messages.filter((m) => m.channel?.name === 'incidents' && m.reply.title.startsWith('🧪 DRILL quarterly-dr:'))).toHaveLength(1);
+    expect(messages.filter((m) => m.reply.title === '🧪 DRILL · Resolved: ProviderDown')).toHaveLength(1);
+    expect((await apps[1]!.ports.timeline.list({ limit: 10_000 })).filter((e) => e.kind === 'drill.reported')).toHaveLength(1);
+    expect(await apps[1]!.ports.alerts.firing()).toEqual([]);
+    for (const s of schedulers) await s.stop();
+  }, 90_000);
 });
