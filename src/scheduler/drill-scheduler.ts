@@ -44,7 +44,7 @@ export class DrillScheduler<P extends DrillPorts> implements BackgroundWorker {
   start(): void {
     if (this.stopped) return;
     for (const d of this.config.drills) {
-      this.crons.push(new Cron(d.cron, { timezone: 'UTC', name: `drill:${d.name}`, protect: true }, (self: Cron) => void this.fire(d.name, self.currentRun() ?? new Date())));
+      this.crons.push(new Cron(d.cron, { timezone: 'UTC', protect: true }, (self: Cron) => void this.fire(d.name, self.currentRun() ?? new Date())));
     }
     if (this.config.drills.length > 0) this.ports.logger.info({ drills: this.config.drills.map((d) => `${d.name} (${d.cron})`) }, `scheduled drills: ${this.config.drills.map((d) => d.name).join(', ')}`);
   }
