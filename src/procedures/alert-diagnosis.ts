@@ -102,6 +102,16 @@ function threadShower(ports: ProceduresPorts, groupId: string, episode: number) 
   };
 }
 
+/**
+ * Shows `reply` as the report of firing `episode` of alert group `groupId`, under its card on every
+ * platform the system speaks on (posted once, edited after). True when it is under at least one card.
+ */
+export async function showDiagnosisReport(ports: ProceduresPorts, groupId: string, episode: number, reply: Reply, waitMs = 0): Promise<boolean> {
+  const thread = threadShower(ports, groupId, episode);
+  await thread.show(reply);
+  return thread.settle(waitMs);
+}
+
 export interface DiagnoseOptions {
   /** The claim the caller holds in the store (DiagnosisStore.decide or claimByPerson): which firing, and who. */
   claim: Omit<DiagnosisClaim, 'groupId'>;
@@ -221,10 +231,8 @@ export async function sweepInterruptedDiagnoses(
   }
   let shown = 0;
   for (const d of await store.reportsOwed(100)) {
-    const thread = threadShower(ports, d.groupId, d.episode);
-    await thread.show(await interruptedReport(config, ports, d));
     // Not under any card yet (a storm paces cards): the next sweep tries again.
-    if (!(await thread.settle(0))) continue;
+    if (!(await showDiagnosisReport(ports, d.groupId, d.episode, await interruptedReport(config, ports, d)))) continue;
     await store.reportShown(d.groupId, d.episode);
     shown++;
   }
