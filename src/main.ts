@@ -421,7 +421,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         ...(diagnosesConfigured(loaded.config) ? [new AlertDiagnoser<AppPorts>(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
         // Diagnoses whose replica died mid-run (at start, then every 15 s): each marked interrupted by
         // one replica, never re-run by itself; its card and thread report offer Diagnose.
-        ...(diagnosesConfigured(loaded.config) ? [new DiagnosisSweeper(loaded.config, app.ports, new SqlDiagnosisRepository(app.db))] : []),
+        ...(diagnosesConfigured(loaded.config) ? [new DiagnosisSweeper(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
       ],
       app.logger,
     );

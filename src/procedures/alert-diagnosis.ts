@@ -120,6 +120,8 @@ export interface DiagnoseOptions {
   trigger: string;
   /** How long to wait for the group's card to be posted before giving up showing the report. */
   cardWaitMs?: number;
+  /** How often it says it is alive (default DIAGNOSIS_HEARTBEAT_MS; tests shorten it with the sweep's deadline). */
+  heartbeatMs?: number;
 }
 
 /**
@@ -140,7 +142,7 @@ export async function diagnoseGroup<P extends ProceduresPorts & PipelinePorts<P>
   let runId: string | null = null;
   const beat = () =>
     store.heartbeat(claim, runId).catch((err: unknown) => ports.logger.warn({ group: groupId, err: ports.redactor.redact(String(err)) }, `the diagnosis of alert group ${groupId} could not say it is alive; trying again`));
-  const heart = setInterval(() => void beat(), DIAGNOSIS_HEARTBEAT_MS);
+  const heart = setInterval(() => void beat(), opts.heartbeatMs ?? DIAGNOSIS_HEARTBEAT_MS);
   heart.unref();
   try {
     return await diagnose(config, ports, store, claim, procedure, opts, (id) => {

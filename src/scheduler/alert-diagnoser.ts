@@ -10,8 +10,8 @@ import { DIAGNOSIS_ACTOR, diagnoseGroup, type DiagnosisOutcome } from '../proced
 import type { ProceduresPorts } from '../procedures/ports.js';
 
 export interface DiagnosisMetrics {
-  /** One diagnosis decided or ended: ok, failed, skipped, error, storm. */
-  diagnosis(outcome: DiagnosisOutcome | 'storm'): void;
+  /** One diagnosis decided or ended: ok, failed, skipped, error, storm, interrupted (swept: its replica stopped). */
+  diagnosis(outcome: DiagnosisOutcome | 'storm' | 'interrupted'): void;
 }
 
 /** Groups that first fired longer ago than this when this replica looks are not diagnosed on arrival (a restart after a long outage). */

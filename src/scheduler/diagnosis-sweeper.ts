@@ -3,6 +3,7 @@ import type { FirebreakConfig } from '../config/schema.js';
 import { PeriodicWorker } from '../core/background-worker.js';
 import { sweepInterruptedDiagnoses } from '../procedures/alert-diagnosis.js';
 import type { ProceduresPorts } from '../procedures/ports.js';
+import type { DiagnosisMetrics } from './alert-diagnoser.js';
 
 /**
  * Diagnoses on arrival whose replica died mid-run, found by every replica: a pass at start and every
@@ -18,12 +19,15 @@ export class DiagnosisSweeper extends PeriodicWorker {
     private readonly config: FirebreakConfig,
     private readonly ports: ProceduresPorts,
     private readonly store: DiagnosisStore,
+    private readonly metrics: DiagnosisMetrics | null,
     private readonly timing: { everyMs?: number; staleMs?: number } = {},
   ) {
     super(timing.everyMs ?? DIAGNOSIS_SWEEP_MS, { atStart: true, logger: ports.logger, redact: (t) => ports.redactor.redact(t) });
   }
 
-  protected pass(): Promise<unknown> {
-    return sweepInterruptedDiagnoses(this.config, this.ports, this.store, this.timing.staleMs ?? DIAGNOSIS_STALE_MS);
+  protected async pass(): Promise<unknown> {
+    const r = await sweepInterruptedDiagnoses(this.config, this.ports, this.store, this.timing.staleMs ?? DIAGNOSIS_STALE_MS);
+    for (const _ of r.marked) this.metrics?.diagnosis('interrupted');
+    return r;
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFirebreak, type Running } from '../../src/main.js';
 import type { AlertGroup } from '../../src/alerts/model.js';
-import { sweepInterruptedDiagnoses, showDiagnosisReport } from '../../src/procedures/alert-diagnosis.js';
+import { DIAGNOSIS_ACTOR, diagnoseGroup, sweepInterruptedDiagnoses, showDiagnosisReport } from '../../src/procedures/alert-diagnosis.js';
 import { DiagnosisSweeper } from '../../src/scheduler/diagnosis-sweeper.js';
 import { SqlDiagnosisRepository } from '../../src/store/diagnosis-repository.js';
 import { alice, configFrom, consoleChan, testRuntime } from '../support/app.js';
@@ -20,9 +20,15 @@ const YAML = `
 alerts:
   watch: { enabled: false }
   routes:
+    - match: { alertname: SlowErrors }
+      diagnose: diagnose-slow
     - match: { service: api }
       diagnose: diagnose-api
 actions:
+  slow-errors:
+    description: ERROR lines, slowly (4 s)
+    read_only: true
+    argv: [node, -e, "setTimeout(() => console.log('ERROR slow disk'), 4000)"]
   api-errors:
     description: ERROR lines of a service's logs
     read_only: true
@@ -37,6 +43,10 @@ procedures:
     steps:
       - name: recent errors
         run: /run api-errors service={labels.service}
+  diagnose-slow:
+    description: A diagnosis that takes a while
+    steps:
+      - run: /run slow-errors
 `;
 
 const DEAD = 'replica-b:4242:dead';
@@ -48,6 +58,7 @@ describe('a diagnosis whose replica stopped mid-run', () => {
   let repo: SqlDiagnosisRepository;
   const messages = async () => (await r.app.consoleMessages.changesSince(0, 'tester', 10_000)).messages;
   const cardOf = async (g: AlertGroup) => waitFor(async () => (await messages()).find((m) => m.threadParentId === null && m.reply.context?.endsWith(`alert group ${g.id}`)), 60_000, `the card of group ${g.id}`);
+  const interruptedCount = async () => Number(/^firebreak_diagnoses_total\{outcome="interrupted"\} (\d+)/m.exec(await r.app.metrics.registry.metrics())?.[1] ?? 0);
   const runs = () => r.app.db.query("SELECT id FROM procedure_runs WHERE procedure = 'diagnose-api'");
   /** A group first fired 20 minutes ago: the diagnoser leaves it alone (older than its arrival window), so only the test's dead replica claims it. */
   const group = (alertname: string) => fireGroup(r.app.ports.alerts, r.app.loaded.config, { alertname, service: 'api', severity: 'critical', firstFiredAt: new Date(Date.now() - 20 * 60_000) }, ['console']);
@@ -70,7 +81,7 @@ describe('a diagnosis whose replica stopped mid-run', () => {
     expect(await showDiagnosisReport(r.app.ports, g.id, 1, { title: 'Procedure diagnose-api: step 1 of 1 running', status: 'info', text: '⏳ 1. recent errors' }, 30_000)).toBe(true);
     const running = await waitFor(async () => (await messages()).find((m) => m.threadParentId === card.id), 30_000, 'the running report');
 
-    const sweeper = new DiagnosisSweeper(r.app.loaded.config, r.app.ports, repo, { everyMs: 500, staleMs: 2_000 });
+    const sweeper = new DiagnosisSweeper(r.app.loaded.config, r.app.ports, repo, r.app.metrics, { everyMs: 500, staleMs: 2_000 });
     sweeper.start();
     try {
       const report = await waitFor(
@@ -87,6 +98,7 @@ describe('a diagnosis whose replica stopped mid-run', () => {
         'the card saying interrupted',
       );
       expect(marked.reply.buttons?.find((b) => b.label === 'Diagnose')?.actionId).toBe(`diag:${g.id}`);
+      expect(await interruptedCount()).toBe(1);
       // Further passes (and the diagnoser's looks) leave it: interrupted, not run again by itself.
       await sweeper.tick();
       await sweeper.tick();
@@ -124,5 +136,24 @@ describe('a diagnosis whose replica stopped mid-run', () => {
     }, 30_000, 'the interrupted report');
     expect(thread.map((m) => m.reply.title)).toEqual(['Diagnosis diagnose-api interrupted']);
     expect(await runs()).toHaveLength(1); // the first test's Diagnose only
+  }, 120_000);
+
+  it('a live diagnosis keeps its heartbeat: sweeps with a deadline shorter than its step leave it running, and it ends done', async () => {
+    const g = await fireGroup(r.app.ports.alerts, r.app.loaded.config, { alertname: 'SlowErrors', service: 'disk', severity: 'warning', firstFiredAt: new Date(Date.now() - 20 * 60_000) }, ['console']);
+    await cardOf(g);
+    const before = await interruptedCount();
+    expect(await repo.decide(g.id, 1, 'diagnose-slow', limits, 'replica-a:live', ['console'])).toBe('run');
+    const sweeper = new DiagnosisSweeper(r.app.loaded.config, r.app.ports, repo, r.app.metrics, { everyMs: 300, staleMs: 2_000 });
+    sweeper.start();
+    try {
+      // Its one step takes 4 s, twice the sweep's deadline; it says it is alive every 0.5 s meanwhile.
+      const done = await diagnoseGroup(r.app.loaded.config, r.app.ports, repo, g.id, 'diagnose-slow', { claim: { episode: 1, holder: 'replica-a:live' }, actor: DIAGNOSIS_ACTOR, trigger: 'test', heartbeatMs: 500 });
+      expect(done.outcome).toBe('ok');
+      expect(JSON.stringify(done.report)).toContain('ERROR slow disk');
+    } finally {
+      await sweeper.stop();
+    }
+    expect(await interruptedCount()).toBe(before);
+    expect(await r.app.db.query('SELECT state FROM alert_diagnoses WHERE group_id = $1', [g.id])).toEqual([{ state: 'done' }]);
   }, 120_000);
 });
