@@ -63,6 +63,7 @@ import { SqlMaintenanceRepository } from './store/maintenance-repository.js';
 import { MaintenanceWorker } from './alerts/maintenance-worker.js';
 import { SqlDiagnosisRepository } from './store/diagnosis-repository.js';
 import { AlertDiagnoser, diagnosesConfigured } from './scheduler/alert-diagnoser.js';
+import { DiagnosisSweeper } from './scheduler/diagnosis-sweeper.js';
 import { windowsBetween } from './alerts/maintenance.js';
 import { WatchdogWatch, pipelineSilentSince } from './alerts/watchdog.js';
 import { SqlBackupReportRepository } from './store/backup-report-repository.js';
@@ -422,6 +423,9 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         ...(drillsScheduled(loaded.config) ? [new DrillScheduler<AppPorts>(loaded.config, app.ports, { ingest: ingestAndPoke })] : []),
         // Each new group on a route with diagnose: is decided once in the store, under the storm limit.
         ...(diagnosesConfigured(loaded.config) ? [new AlertDiagnoser<AppPorts>(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
+        // Diagnoses whose replica died mid-run (at start, then every 15 s): each marked interrupted by
+        // one replica, never re-run by itself; its card and thread report offer Diagnose.
+        ...(diagnosesConfigured(loaded.config) ? [new DiagnosisSweeper(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
       ],
       app.logger,
     );

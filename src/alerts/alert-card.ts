@@ -6,6 +6,7 @@
  */
 import { heldText } from './maintenance.js';
 import { drillMarked } from './drill-alert.js';
+import { INTERRUPTED_DIAGNOSIS_TEXT } from './diagnosis.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Reply, ReplyButton, ReplyField } from '../core/reply.js';
 import { cut, duration } from '../core/text-format.js';
@@ -33,6 +34,7 @@ const DIAGNOSIS_TEXT: Record<NonNullable<AlertGroup['diagnosis']>['state'], stri
   failed: 'a step failed — the report is in the thread',
   storm: 'not diagnosed: storm',
   skipped: 'not diagnosed',
+  interrupted: `${INTERRUPTED_DIAGNOSIS_TEXT} — press Diagnose to run it again`,
 };
 
 function link(url: string | null | undefined): string | null {
@@ -144,7 +146,8 @@ function buttons(group: AlertGroup, alerts: readonly StoredAlert[], config: Fire
   if (firing && !silenced && group.source === 'alertmanager' && config.alerts.alertmanager_url) {
     out.push({ actionId: alertActionIds.silence(group.id), label: 'Silence 1 h' });
   }
-  const passedOver = group.diagnosis?.state === 'storm' || group.diagnosis?.state === 'skipped';
+  // Passed over, or cut off by a replica that stopped: a person decides whether to run it again.
+  const passedOver = group.diagnosis?.state === 'storm' || group.diagnosis?.state === 'skipped' || group.diagnosis?.state === 'interrupted';
   if (firing && passedOver) out.push({ actionId: alertActionIds.diagnose(group.id), label: 'Diagnose' });
   out.push(...runbookButtons(config, group, alerts));
   return out.slice(0, MAX_CARD_BUTTONS);

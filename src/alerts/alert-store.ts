@@ -49,6 +49,13 @@ export interface AlertStore {
    * `stepCount` escalation steps done (escalation candidates; fully escalated groups never crowd out new ones).
    */
   unacknowledgedFiring(firedBefore: Date, stepCount?: number): Promise<AlertGroup[]>;
+  /** Firing groups whose card is marked as held by maintenance window `windowId`. */
+  heldBy(windowId: string): Promise<AlertGroup[]>;
+  /**
+   * The window is over for this group: its card's mark goes (`to` null) or names the window that
+   * still holds it (recorded as alert.held). Null when it is no longer held by `fromWindow`.
+   */
+  moveHold(id: string, fromWindow: string, to: HeldBy | null, platforms: readonly string[]): Promise<AlertGroup | null>;
 }
 
 /** The outbox key of a group's card (also its stored message ref key). */

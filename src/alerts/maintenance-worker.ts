@@ -4,7 +4,9 @@
  * in the alerts channel. Each announcement is claimed in the store, so it is posted once whichever
  * replicas run; each is a timeline event. At a window's end, its services' groups still firing get
  * the incidents' reactions they were held from (a route's `incident:`), and escalate from then
- * (escalation.ts counts from the window's end).
+ * (escalation.ts counts from the window's end); their cards lose the "during maintenance" mark.
+ * A window's start and end are each one timeline event: the command's when a person started or
+ * ended it, else the announcer's (claimRecord).
  */
 import type { FirebreakConfig } from '../config/schema.js';
 import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
@@ -12,7 +14,7 @@ import type { Actor } from '../core/identity.js';
 import type { Reply } from '../core/reply.js';
 import type { TimelineKind } from '../core/timeline.js';
 import type { AlertsPorts } from './ports.js';
-import { configuredOccurrences, isOn, windowEnd, windowLine, type MaintenanceStore, type MaintenanceWindow } from './maintenance.js';
+import { configuredOccurrences, heldBy, isOn, windowEnd, windowLine, windowsBetween, type HeldBy, type MaintenanceStore, type MaintenanceWindow } from './maintenance.js';
 
 export const MAINTENANCE_ACTOR: Actor = { platform: 'system', id: 'maintenance', name: 'maintenance' };
 
@@ -82,19 +84,38 @@ export async function announceMaintenance(config: FirebreakConfig, ports: Mainte
     if (!kind || !(await ports.maintenance.claimAnnouncement(id, kind))) continue;
     // A window whose start was never announced (it was short, or every replica was down) still says it started.
     if (kind === 'end' && end > w.startsAt && (await ports.maintenance.claimAnnouncement(id, 'start'))) await say(config, ports, w, 'start', now, []);
-    const firing = kind === 'end' ? await releaseHeld(ports, w) : [];
+    const firing = kind === 'end' ? await releaseHeld(config, ports, w, now) : [];
     await say(config, ports, w, kind, now, firing);
     done.push({ window: id, kind });
   }
   return done;
 }
 
-/** The groups of the window's services still firing at its end: the incidents' reactions they were held from run now. */
-async function releaseHeld(ports: MaintenancePorts, w: MaintenanceWindow): Promise<string[]> {
+/**
+ * The window is over. Cards it marked lose the mark (or name the window that still holds their
+ * service), and the groups of its services still firing get the incidents' reactions they were held
+ * from (those still held by another window wait for that one's end). Returns those still firing.
+ */
+async function releaseHeld(config: FirebreakConfig, ports: MaintenancePorts, w: MaintenanceWindow, now: Date): Promise<string[]> {
+  const platforms = ports.chat.all().map((p) => p.platform);
+  const on = (await windowsBetween(config, ports.maintenance, now, now)).filter((o) => o.id !== w.id);
+  const stillHeld = async (service: string | null): Promise<HeldBy | null> => {
+    const other = heldBy(on, service, now);
+    if (!other) return null;
+    const stored = other.id ? other : await ports.maintenance.create(other);
+    return { id: stored.id!, reason: stored.reason, until: windowEnd(stored) };
+  };
+  for (const group of await ports.alerts.heldBy(w.id!)) {
+    await ports.alerts.moveHold(group.id, w.id!, await stillHeld(group.service), platforms).catch((err: unknown) =>
+      ports.logger.error({ group: group.id, err: ports.redactor.redact(String(err)) }, `maintenance: could not take window #${w.id}'s mark off the card of alert group ${group.id}`),
+    );
+  }
   const names: string[] = [];
   for (const service of w.services) {
+    const other = heldBy(on, service, now);
     for (const group of await ports.alerts.firing({ service })) {
       names.push(`${group.alertname} (${service}, group ${group.id})`);
+      if (other) continue;
       await ports.alertReactions?.({ group, stored: true, transition: 'opened' }).catch((err: unknown) =>
         ports.logger.error({ group: group.id, err: ports.redactor.redact(String(err)) }, `maintenance: reacting to ${group.alertname} (${service}) at the end of window #${w.id} failed`),
       );
@@ -105,7 +126,9 @@ async function releaseHeld(ports: MaintenancePorts, w: MaintenanceWindow): Promi
 
 async function say(config: FirebreakConfig, ports: MaintenancePorts, w: MaintenanceWindow, kind: Announced['kind'], now: Date, firing: string[]): Promise<void> {
   const reply = announcement(w, kind, now, firing);
-  await ports.timeline.record({
+  // A start or end someone typed (/maintenance start, /maintenance end) was recorded by that command, with who.
+  const record = kind === 'notice' || (await ports.maintenance.claimRecord(w.id!, kind));
+  if (record) await ports.timeline.record({
     invocationId: `maintenance:${w.id}`,
     kind: KIND[kind],
     actor: MAINTENANCE_ACTOR,

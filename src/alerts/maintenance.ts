@@ -104,6 +104,12 @@ export interface MaintenanceStore {
   end(id: string, at: Date, by: string): Promise<MaintenanceWindow | null>;
   /** Claims one announcement of a window: true for exactly one caller. */
   claimAnnouncement(id: string, kind: 'notice' | 'start' | 'end'): Promise<boolean>;
+  /**
+   * Claims the one timeline event of a window's start or end: true for exactly one caller. The
+   * command claims it when a person starts or ends a window (recorded with who), the announcer
+   * otherwise (recorded as the system), so each is recorded once.
+   */
+  claimRecord(id: string, kind: 'start' | 'end'): Promise<boolean>;
 }
 
 /** Every window overlapping [from, to]: the stored ones and the configured ones not stored yet. */

@@ -78,7 +78,9 @@ export interface AlertGroup {
   incidentId: string | null;
   /** The maintenance window its alerts were last held by (the card's 🔧 mark); absent or null: never held. */
   maintenance?: { id: string; reason: string; until: Date } | null;
-  /** Its diagnosis on arrival (a route's `diagnose:`), when one was decided (src/alerts/diagnosis.ts). */
+  /** Which firing this is: 1, then one more each time it fires again after resolving (absent: 1). */
+  episode?: number;
+  /** Its diagnosis on arrival (a route's `diagnose:`) for this firing, when one was decided (src/alerts/diagnosis.ts). */
   diagnosis?: { state: DiagnosisState; note: string | null } | null;
   /** Bumped on every change: the card renders the latest, and the outbox knows it is stale. */
   version: number;
@@ -95,5 +97,8 @@ export interface StoredAlert extends Omit<IncomingAlert, 'startsAtUnknown' | 'da
   seen: number;
 }
 
-/** What became of a group's diagnosis on arrival: running, done, failed (a step failed), storm (the storm limit), skipped (a label could not be a param). */
-export type DiagnosisState = 'running' | 'done' | 'failed' | 'storm' | 'skipped';
+/**
+ * What became of a group's diagnosis on arrival: running, done, failed (a step failed), storm (the
+ * storm limit), skipped (a label could not be a param), interrupted (its replica stopped mid-run).
+ */
+export type DiagnosisState = 'running' | 'done' | 'failed' | 'storm' | 'skipped' | 'interrupted';

@@ -36,10 +36,13 @@ export const diagnoseCommand = defineAppCommand({
       if (!group || procedure === undefined) return invalid(`Alert group ${args.group} has no diagnosis`, group ? "Its route has no diagnose: in the config." : `There is no alert group ${args.group}.`);
       const store = ctx.ports.diagnoses;
       if (!store) return invalid('Diagnoses are not available', 'This Firebreak has no store for diagnoses.');
-      if (!(await store.claimByPerson(group.id, procedure, `${ctx.actor.platform}:${ctx.actor.id}`, ctx.ports.chat.all().map((p) => p.platform)))) {
+      // One holder per press: its heartbeat and its settle touch only its own claim.
+      const holder = `${ctx.actor.platform}:${ctx.actor.id}:${ctx.invocationId}`;
+      const episode = await store.claimByPerson(group.id, procedure, holder, ctx.ports.chat.all().map((p) => p.platform));
+      if (episode === null) {
         return { status: 'ok', reply: { title: `Alert group ${group.id} is already diagnosed`, status: 'info', text: 'Its diagnosis is running or has run: the report is in the card’s thread.', ephemeral: true } };
       }
-      const r = await diagnoseGroup(ctx.config, ctx.ports, store, group.id, procedure, { actor: ctx.actor, trigger: `Diagnose pressed by ${ctx.actor.name} on alert group ${group.id}`, cardWaitMs: 5_000 });
+      const r = await diagnoseGroup(ctx.config, ctx.ports, store, group.id, procedure, { claim: { episode, holder }, actor: ctx.actor, trigger: `Diagnose pressed by ${ctx.actor.name} on alert group ${group.id}`, cardWaitMs: 5_000 });
       ctx.ports.diagnosisMetrics?.diagnosis(r.outcome);
       return { status: r.outcome === 'ok' ? 'ok' : 'failed', reply: r.report };
     }

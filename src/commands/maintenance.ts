@@ -53,7 +53,10 @@ async function start(ctx: AppCommandContext, given: string[] | string | undefine
     createdBy: ctx.actor.name,
     noticeH: 0,
   });
-  await ctx.record('maintenance.started', { detail: { window: window.id!, services, reason, endsAt: window.endsAt.toISOString() } });
+  // The start's one event, with who started it: the announcer then only posts it in the alerts channel.
+  if (await ctx.ports.maintenance!.claimRecord(window.id!, 'start')) {
+    await ctx.record('maintenance.started', { detail: { window: window.id!, services, reason, startsAt: window.startsAt.toISOString(), endsAt: window.endsAt.toISOString() } });
+  }
   return {
     status: 'ok',
     reply: {
@@ -81,7 +84,8 @@ async function end(ctx: AppCommandContext, id: string | undefined): Promise<Outc
   if (!ctx.hasRole(ROLE)) return roleDenied('/maintenance end', ROLE, ctx.actor);
   const ended = await ctx.ports.maintenance!.end(target, now, ctx.actor.name);
   if (!ended) return invalid('Already over', `Maintenance window #${target} ended just now.`);
-  await ctx.record('maintenance.ended', { detail: { window: target, services: ended.services } });
+  // The end's one event, with who ended it (the announcer posts it and reacts to what still fires).
+  if (await ctx.ports.maintenance!.claimRecord(target, 'end')) await ctx.record('maintenance.ended', { detail: { window: target, services: ended.services } });
   const started = ended.startsAt <= now;
   return {
     status: 'ok',

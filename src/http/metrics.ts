@@ -59,7 +59,7 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
     });
     this.diagnoses = new Counter({
       name: 'firebreak_diagnoses_total',
-      help: "Alert groups' diagnoses (a route's diagnose:), by outcome: ok, failed (a step failed), skipped (a label could not be a param, or the procedure would not run), error, storm (not run: alerts.diagnose's limit)",
+      help: "Alert groups' diagnoses (a route's diagnose:), by outcome: ok, failed (a step failed), skipped (a label could not be a param, or the procedure would not run), error, storm (not run: alerts.diagnose's limit), interrupted (its replica stopped mid-run)",
       labelNames: ['outcome'],
       registers: [this.registry],
     });

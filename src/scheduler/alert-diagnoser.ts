@@ -10,8 +10,8 @@ import { DIAGNOSIS_ACTOR, diagnoseGroup, type DiagnosisOutcome } from '../proced
 import type { ProceduresPorts } from '../procedures/ports.js';
 
 export interface DiagnosisMetrics {
-  /** One diagnosis decided or ended: ok, failed, skipped, error, storm. */
-  diagnosis(outcome: DiagnosisOutcome | 'storm'): void;
+  /** One diagnosis decided or ended: ok, failed, skipped, error, storm, interrupted (swept: its replica stopped). */
+  diagnosis(outcome: DiagnosisOutcome | 'storm' | 'interrupted'): void;
 }
 
 /** Groups that first fired longer ago than this when this replica looks are not diagnosed on arrival (a restart after a long outage). */
@@ -22,9 +22,10 @@ export function diagnosesConfigured(config: FirebreakConfig): boolean {
 }
 
 /**
- * Diagnosed on arrival, on every replica: each new firing group on a route with `diagnose:` is
- * decided once in the store under the storm limit (alerts.diagnose): run here, marked "not
- * diagnosed: storm", or left for the next look while max_concurrent runs are going.
+ * Diagnosed on arrival, on every replica: each new firing group on a route with `diagnose:` — and
+ * each group that fires again after resolving (a new firing, with a report of its own) — is decided
+ * once in the store under the storm limit (alerts.diagnose): run here, marked "not diagnosed:
+ * storm", or left for the next look while max_concurrent runs are going.
  */
 export class AlertDiagnoser<P extends ProceduresPorts & PipelinePorts<P> & { alerts: AlertStore }> implements BackgroundWorker {
   readonly name = 'alert diagnoses';
@@ -73,14 +74,15 @@ export class AlertDiagnoser<P extends ProceduresPorts & PipelinePorts<P> & { ale
     for (const g of groups) {
       if (this.stop$.signal.aborted || this.ports.steps.stopping) return;
       const procedure = routes.get(g.route)!;
-      const decision = await this.store.decide(g.id, procedure, limits, this.holder, platforms);
+      const decision = await this.store.decide(g.id, g.episode, procedure, limits, this.holder, platforms);
       if (decision === 'wait') return;
       if (decision === 'storm') {
         this.metrics.diagnosis('storm');
         this.ports.logger.warn({ group: g.id, procedure }, `alert group ${g.id} not diagnosed: more than ${limits.perMinute} diagnoses a minute (alerts.diagnose.per_minute); its card offers a Diagnose button`);
       }
       if (decision !== 'run') continue;
-      const work = diagnoseGroup(this.config, this.ports, this.store, g.id, procedure, { actor: DIAGNOSIS_ACTOR, trigger: `alert group ${g.id} (${g.labels.alertname ?? 'alert'}) fired` })
+      const trigger = `alert group ${g.id} (${g.labels.alertname ?? 'alert'}) ${g.episode > 1 ? `fired again (firing ${g.episode})` : 'fired'}`;
+      const work = diagnoseGroup(this.config, this.ports, this.store, g.id, procedure, { claim: { episode: g.episode, holder: this.holder }, actor: DIAGNOSIS_ACTOR, trigger })
         .then((r) => this.metrics.diagnosis(r.outcome))
         .catch((err: unknown) => {
           this.metrics.diagnosis('error');

@@ -1,5 +1,6 @@
 import type { AlertStore, GroupRouting, IngestResult } from '../alerts/alert-store.js';
 import { drillMarked } from '../alerts/drill-alert.js';
+import type { HeldBy } from '../alerts/maintenance.js';
 import { notificationDedupeKey, notificationStateKey } from '../alerts/dedupe-key.js';
 import { storableJson } from '../alerts/storable.js';
 import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, DiagnosisState, StoredAlert } from '../alerts/model.js';
@@ -33,6 +34,7 @@ interface GroupRow {
   escalated: number[];
   incident_id: string | null;
   maintenance: { id: string; reason: string; until: string } | null;
+  episode?: number | string;
   version: number;
   firing_count: number | string;
   resolved_count: number | string;
@@ -58,7 +60,7 @@ interface AlertRow {
 const SELECT_GROUP = `SELECT g.*,
   (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing_count,
   (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'resolved') AS resolved_count,
-  (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id) AS diagnosis
+  (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id AND d.episode = g.episode) AS diagnosis
   FROM alert_groups g`;
 
 function toGroup(r: GroupRow): AlertGroup {
@@ -83,6 +85,7 @@ function toGroup(r: GroupRow): AlertGroup {
     escalated: r.escalated ?? [],
     incidentId: r.incident_id,
     maintenance: r.maintenance ? { id: r.maintenance.id, reason: r.maintenance.reason, until: new Date(r.maintenance.until) } : null,
+    episode: Number(r.episode ?? 1),
     version: r.version,
     firingCount: Number(r.firing_count ?? 0),
     resolvedCount: Number(r.resolved_count ?? 0),
@@ -166,7 +169,8 @@ export class SqlAlertStore implements AlertStore {
       const held = n.status === 'firing' ? (routing.maintenance ?? null) : null;
       // Held anew: by another window than before, or in a new episode.
       const newlyHeld = held !== null && (inserted || startsNewEpisode(transition) || before.maintenance?.id !== held.id);
-      // A new episode (it fired again) clears the acknowledgement and escalation steps and restarts first_fired_at.
+      // A new episode (it fired again) clears the acknowledgement and escalation steps, restarts
+      // first_fired_at and counts the episode (its diagnosis is decided anew: 240_alert_diagnosis_episodes.sql).
       const refired = startsNewEpisode(transition);
       await q.query(
         `UPDATE alert_groups SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
@@ -174,6 +178,7 @@ export class SqlAlertStore implements AlertStore {
            first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
            acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
            escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
+           episode = episode + CASE WHEN $8 THEN 1 ELSE 0 END,
            version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
            last_dedupe_key = $11, last_state_key = $12,
            maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
@@ -277,6 +282,37 @@ export class SqlAlertStore implements AlertStore {
       [firedBefore, Math.min(stepCount, 2_147_483_647)],
     );
     return rows.map(toGroup);
+  }
+
+  async heldBy(windowId: string): Promise<AlertGroup[]> {
+    const rows = await this.db.query<GroupRow>(`${SELECT_GROUP} WHERE g.status = 'firing' AND g.maintenance->>'id' = $1 ORDER BY g.id LIMIT 1000`, [windowId]);
+    return rows.map(toGroup);
+  }
+
+  moveHold(id: string, fromWindow: string, to: HeldBy | null, platforms: readonly string[]): Promise<AlertGroup | null> {
+    return this.db.transaction(async (q) => {
+      const value = to ? JSON.stringify({ id: to.id, reason: to.reason, until: to.until.toISOString() }) : null;
+      const changed = await q.query(
+        `UPDATE alert_groups SET maintenance = $3::jsonb, version = version + 1 WHERE id = $1 AND maintenance->>'id' = $2 RETURNING id`,
+        [id, fromWindow, value],
+      );
+      if (changed.length === 0) return null;
+      const group = (await this.getIn(q, id))!;
+      await this.markDirty(q, id, group.channel, platforms);
+      if (to && group.status === 'firing') {
+        // Held on by another window of its service: a hold of its own, as at ingest.
+        await this.recorder(new SqlTimelineRepository(q)).record({
+          invocationId: `alert-group:${group.id}`,
+          incidentId: group.incidentId,
+          kind: 'alert.held',
+          actor: SYSTEM('maintenance'),
+          text: `${group.service ? `${group.alertname} (${group.service})` : group.alertname} held by maintenance window #${to.id} until ${to.until.toISOString().slice(11, 16)} UTC: ${to.reason}`,
+          outcome: 'held',
+          detail: { group: group.id, window: to.id, until: to.until.toISOString(), reason: 'maintenance' },
+        });
+      }
+      return group;
+    });
   }
 
   private async getIn(q: Queryable, id: string): Promise<AlertGroup | null> {

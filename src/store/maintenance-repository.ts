@@ -29,8 +29,9 @@ const toWindow = (r: Row): MaintenanceWindow => ({
 
 const COLUMNS = 'id, config_name, services, reason, starts_at, ends_at, ended_at, ended_by, created_by, notice_h';
 const FLAG = { notice: 'noticed', start: 'announced_start', end: 'announced_end' } as const;
+const RECORDED = { start: 'recorded_start', end: 'recorded_end' } as const;
 
-/** Maintenance windows (161_maintenance_windows). */
+/** Maintenance windows (161_maintenance_windows, 241_maintenance_recorded). */
 export class SqlMaintenanceRepository implements MaintenanceStore {
   constructor(private readonly db: Db) {}
 
@@ -78,6 +79,13 @@ export class SqlMaintenanceRepository implements MaintenanceStore {
 
   async claimAnnouncement(id: string, kind: 'notice' | 'start' | 'end'): Promise<boolean> {
     const flag = FLAG[kind];
+    const rows = await this.db.query(`UPDATE maintenance_windows SET ${flag} = true WHERE id = $1 AND NOT ${flag} RETURNING id`, [id]);
+    return rows.length > 0;
+  }
+
+  async claimRecord(id: string, kind: 'start' | 'end'): Promise<boolean> {
+    if (!/^\d{1,18}$/.test(id)) return false;
+    const flag = RECORDED[kind];
     const rows = await this.db.query(`UPDATE maintenance_windows SET ${flag} = true WHERE id = $1 AND NOT ${flag} RETURNING id`, [id]);
     return rows.length > 0;
   }

@@ -3,7 +3,7 @@ import { startFirebreak, type Running } from '../../src/main.js';
 import { checkProcedureCommands } from '../../src/app/procedure-commands.js';
 import type { Invocation } from '../../src/core/invocation.js';
 import { alice, configFrom, consoleChan, testRuntime } from '../support/app.js';
-import { startAlertmanagerPair, pushAll, type RunningAlertmanager } from '../support/alertmanager.js';
+import { startAlertmanagerPair, pushAll, resolveAll, type RunningAlertmanager } from '../support/alertmanager.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
 
@@ -108,6 +108,37 @@ describe('diagnose: on an alert route, two replicas, real Alertmanager pair', ()
     const count = (text: string) => Number(/^firebreak_diagnoses_total\{outcome="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
     expect(count(metrics) + count(metricsB)).toBe(1);
   }, 180_000);
+
+  it('a group that resolves and fires again gets a fresh diagnosis: a new report in the thread, the first firing’s left as it was', async () => {
+    const alert = { labels: { alertname: 'HighErrorRate', service: 'api', severity: 'critical' }, annotations: { summary: 'api 5xx above 5%' } };
+    const isCard = (m: { threadParentId: number | null; reply: { title: string } }) => m.threadParentId === null && / HighErrorRate \(api\)/.test(` ${m.reply.title}`);
+    const card = await waitFor(async () => (await messages(r.a)).find(isCard), 60_000, 'the card');
+    const reportsUnder = async () => (await messages(r.a)).filter((m) => m.threadParentId === card.id && m.reply.title.startsWith('Procedure diagnose-api'));
+    const [firstReport] = await waitFor(async () => ((await reportsUnder()).length === 1 ? reportsUnder() : null), 60_000, 'the first firing’s report');
+    await resolveAll(r.ams, [alert]);
+    await waitFor(async () => (await messages(r.a)).find((m) => m.id === card.id && m.reply.title.startsWith('Resolved: HighErrorRate')), 60_000, 'the card resolved');
+    await pushAll(r.ams, [{ ...alert, startsAt: new Date() }]);
+    const reports = await waitFor(
+      async () => {
+        const got = await reportsUnder();
+        return got.length === 2 && got[1]!.reply.title === 'Procedure diagnose-api: all 2 steps done' ? got : null;
+      },
+      120_000,
+      'a second report, finished, in the same card’s thread',
+    );
+    // The new report says what started it; the first is untouched (it belongs to the first firing).
+    expect(reports[1]!.reply.context).toContain('fired again (firing 2)');
+    expect(reports[0]).toEqual(firstReport);
+    const shown = await waitFor(
+      async () => (await messages(r.a)).find((m) => m.id === card.id && m.reply.title.startsWith('Firing: HighErrorRate') && m.reply.fields?.some((f) => f.label === 'Diagnosis' && f.value.startsWith('done'))),
+      60_000,
+      'the card firing again, saying its new diagnosis is done',
+    );
+    expect(shown.reply.buttons?.some((b) => b.label === 'Diagnose')).toBe(false);
+    // Twice in all, once per firing, across both replicas and both Alertmanagers.
+    expect(await r.a.app.db.query("SELECT id FROM procedure_runs WHERE procedure = 'diagnose-api'")).toHaveLength(2);
+    expect(await r.a.app.db.query('SELECT episode, state FROM alert_diagnoses')).toEqual([{ episode: 2, state: 'done' }]);
+  }, 240_000);
 
   it('/diagnose SERVICE on the console runs the service’s diagnosis on demand', async () => {
     const inv: Invocation = { actor: alice, channel: consoleChan, input: { kind: 'text', text: '/diagnose api' } };

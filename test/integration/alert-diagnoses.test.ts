@@ -5,7 +5,8 @@ import { SqlDiagnosisRepository } from '../../src/store/diagnosis-repository.js'
 import { diagnosisParams, serviceDiagnosis } from '../../src/procedures/diagnose.js';
 import { runUnattended } from '../../src/procedures/unattended-run.js';
 import { configFrom, testApp } from '../support/app.js';
-import { fireGroup } from '../support/alerts.js';
+import { fireGroup, notificationOf } from '../support/alerts.js';
+import { routeFor } from '../../src/alerts/routing.js';
 
 /**
  * The storm limit's decisions on embedded PGlite (what `npm start` runs on), and the label → param
@@ -47,6 +48,14 @@ describe('diagnoses on PGlite', () => {
     app = await testApp(YAML);
   }, 120_000);
   afterAll(async () => app?.close());
+  /** The group (fired by fireGroup, then resolved) fires again: a new alert start, as Alertmanager sends it. */
+  const refire = async (id: string, alertname: string) => {
+    const group = (await app.ports.alerts.get(id))!;
+    const n = notificationOf({ alertname, service: 'api', firstFiredAt: new Date(), groupKey: group.groupKey }, 'firing');
+    const r = await app.ports.alerts.ingest(n, routeFor(app.loaded.config, n), ['console']);
+    expect(r.transition).toBe('refired');
+    return r.group;
+  };
 
   it('decides once per group: run while under max_concurrent, wait at it, storm once the minute is spent', async () => {
     const repo = new SqlDiagnosisRepository(app.db);
@@ -56,18 +65,52 @@ describe('diagnoses on PGlite', () => {
     const undecided = await repo.undecided([0], new Date(Date.now() - 60_000), 10);
     expect(undecided.map((g) => g.id)).toEqual(groups.map((g) => g.id));
     expect(undecided[0]!.labels.service).toBe('api');
-    expect(await repo.decide(groups[0]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('run');
-    expect(await repo.decide(groups[0]!.id, 'diagnose-api', limits, 'r2', ['console'])).toBe('taken');
-    expect(await repo.decide(groups[1]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('wait');
-    await repo.settle(groups[0]!.id, 'diagnose-api', 'done', null, 'run-1', ['console']);
-    expect(await repo.decide(groups[1]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('run');
-    expect(await repo.decide(groups[2]!.id, 'diagnose-api', limits, 'r1', ['console'])).toBe('storm');
+    expect(undecided.every((g) => g.episode === 1)).toBe(true);
+    expect(await repo.decide(groups[0]!.id, 1, 'diagnose-api', limits, 'r1', ['console'])).toBe('run');
+    expect(await repo.decide(groups[0]!.id, 1, 'diagnose-api', limits, 'r2', ['console'])).toBe('taken');
+    expect(await repo.decide(groups[1]!.id, 1, 'diagnose-api', limits, 'r1', ['console'])).toBe('wait');
+    // Another holder's settle changes nothing; the claim's own does.
+    expect(await repo.settle({ groupId: groups[0]!.id, episode: 1, holder: 'r2' }, 'diagnose-api', 'done', null, 'run-1', ['console'])).toBe(false);
+    expect(await repo.settle({ groupId: groups[0]!.id, episode: 1, holder: 'r1' }, 'diagnose-api', 'done', null, 'run-1', ['console'])).toBe(true);
+    expect(await repo.decide(groups[1]!.id, 1, 'diagnose-api', limits, 'r1', ['console'])).toBe('run');
+    expect(await repo.decide(groups[2]!.id, 1, 'diagnose-api', limits, 'r1', ['console'])).toBe('storm');
     // The card reads it: the group carries its diagnosis.
     expect((await app.ports.alerts.get(groups[2]!.id))?.diagnosis).toEqual({ state: 'storm', note: 'more than 2 a minute' });
     // A person's Diagnose takes a stormed group whatever the limit, once.
-    expect(await repo.claimByPerson(groups[2]!.id, 'diagnose-api', 'console:alice', ['console'])).toBe(true);
-    expect(await repo.claimByPerson(groups[2]!.id, 'diagnose-api', 'console:bob', ['console'])).toBe(false);
+    expect(await repo.claimByPerson(groups[2]!.id, 'diagnose-api', 'console:alice', ['console'])).toBe(1);
+    expect(await repo.claimByPerson(groups[2]!.id, 'diagnose-api', 'console:bob', ['console'])).toBeNull();
     expect((await repo.undecided([0], new Date(Date.now() - 60_000), 10)).map((g) => g.id)).toEqual([groups[3]!.id]);
+  }, 60_000);
+
+  it('a group that resolves and fires again is diagnosed again, under the same storm limit; the old firing’s outcome is not shown as the new one’s', async () => {
+    const repo = new SqlDiagnosisRepository(app.db);
+    const limits = { maxConcurrent: 5, perMinute: 100 };
+    const g = await fireGroup(app.ports.alerts, app.loaded.config, { alertname: 'Flappy', service: 'api', firstFiredAt: new Date() }, ['console']);
+    expect(await repo.decide(g.id, 1, 'diagnose-api', limits, 'r1', ['console'])).toBe('run');
+    // Fired again while the first firing's diagnosis still runs: that one ends first (its report is about its firing).
+    await g.resolve(new Date());
+    const again = await refire(g.id, 'Flappy');
+    expect(again.episode).toBe(2);
+    expect(again.diagnosis).toBeUndefined();
+    const undecided = () => repo.undecided([0], new Date(Date.now() - 60_000), 50).then((gs) => gs.filter((x) => x.id === g.id));
+    expect(await undecided()).toEqual([]);
+    // A decision read for the first firing is not taken for the second.
+    expect(await repo.decide(g.id, 1, 'diagnose-api', limits, 'r1', ['console'])).toBe('taken');
+    await repo.settle({ groupId: g.id, episode: 1, holder: 'r1' }, 'diagnose-api', 'done', null, 'run-a', ['console']);
+    expect((await app.ports.alerts.get(g.id))?.diagnosis).toBeUndefined();
+    expect(await undecided()).toEqual([expect.objectContaining({ id: g.id, episode: 2 })]);
+    expect(await repo.decide(g.id, 2, 'diagnose-api', limits, 'r2', ['console'])).toBe('run');
+    expect(await repo.decide(g.id, 2, 'diagnose-api', limits, 'r1', ['console'])).toBe('taken');
+    expect((await app.ports.alerts.get(g.id))?.diagnosis).toEqual({ state: 'running', note: null });
+    await repo.settle({ groupId: g.id, episode: 2, holder: 'r2' }, 'diagnose-api', 'failed', null, 'run-b', ['console']);
+    expect((await app.ports.alerts.get(g.id))?.diagnosis).toEqual({ state: 'failed', note: null });
+
+    // A third firing while this minute's budget is spent: marked storm like any new group, with Diagnose.
+    await g.resolve(new Date());
+    await refire(g.id, 'Flappy');
+    expect(await repo.decide(g.id, 3, 'diagnose-api', { maxConcurrent: 5, perMinute: 1 }, 'r1', ['console'])).toBe('storm');
+    expect((await app.ports.alerts.get(g.id))?.diagnosis).toEqual({ state: 'storm', note: 'more than 1 a minute' });
+    expect(await repo.claimByPerson(g.id, 'diagnose-api', 'console:alice', ['console'])).toBe(3);
   }, 60_000);
 
   it('never lets a label add an argument: a value with a space or a leading dash, or off the param pattern, runs nothing', async () => {

@@ -355,6 +355,13 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
       allOk(await runToEnd(app, '/procedure health-check'), 5);
     });
 
+    it('diagnose-errors and diagnose-database, the alert routes’ diagnoses: read-only, every step ok', async () => {
+      const writesBefore = kube.writes().length;
+      allOk(await runToEnd(app, '/procedure diagnose-errors'), 4);
+      allOk(await runToEnd(app, '/procedure diagnose-database'), 3);
+      expect(kube.writes().length).toBe(writesBefore);
+    });
+
     it('patch-hpa refuses min above max before anything runs; FLUSHDB needs a second person', async () => {
       const writesBefore = kube.writes().length;
       const r = await dispatch(app, alice, { kind: 'text', text: '/run patch-hpa min=12 max=5' });

@@ -83,6 +83,59 @@ describe('maintenance windows', () => {
     expect(ended).toMatchObject({ status: 'ok', reply: { title: expect.stringMatching(/^🔧 Maintenance #\d+ ended: api$/) } });
   });
 
+  it('/maintenance start and end are each one timeline event, with who ran them, however many replicas announce them', async () => {
+    const started = await run('/maintenance start gateway 1h "TLS certificate rotation"');
+    const id = /#(\d+)/.exec(started.reply.title)![1]!;
+    const announce = async (at: Date) => (await announceMaintenance(app.loaded.config, { ...app.ports, maintenance: store() }, at)).filter((a) => a.window === id);
+    // Two replicas' announcers: the start is posted in the alerts channel once, and not recorded again.
+    expect([...(await announce(new Date())), ...(await announce(new Date()))]).toEqual([{ window: id, kind: 'start' }]);
+    await run(`/maintenance end ${id}`);
+    expect([...(await announce(new Date())), ...(await announce(new Date()))]).toEqual([{ window: id, kind: 'end' }]);
+    const events = (await app.ports.timeline.list({ limit: 1000 })).filter((e) => e.kind.startsWith('maintenance.') && e.detail?.window === id);
+    expect(events.map((e) => [e.kind, e.actor.name])).toEqual([
+      ['maintenance.started', 'alice'],
+      ['maintenance.ended', 'alice'],
+    ]);
+    const said = (await app.consoleMessages.changesSince(0, 'tester')).messages.map((m) => m.reply.title);
+    expect(said.filter((t) => t === '🔧 Maintenance started: gateway: TLS certificate rotation')).toHaveLength(1);
+    expect(said.filter((t) => t === '🔧 Maintenance ended: gateway: TLS certificate rotation')).toHaveLength(1);
+  });
+
+  it('when a window ends, the cards it marked lose "during maintenance" (or name the window still on), and are shown again', async () => {
+    const now = Date.now();
+    const cardVersion = async (groupId: string) => (await app.db.query<{ version: number }>("SELECT version FROM outbox WHERE message_key = $1 AND platform = 'console'", [`alert-group:${groupId}`]))[0]?.version ?? null;
+    const w = await store().create({ configName: null, services: ['gateway'], reason: 'switch firmware', startsAt: new Date(now - 5 * 60_000), endsAt: new Date(now + 10 * 60_000), createdBy: 'alice', noticeH: 0 });
+    const held = await ingestGroup(app, { key: 'm-5', alertname: 'LinkDown', service: 'gateway', severity: 'warning' });
+    expect(held.maintenance?.id).toBe(w.id);
+    const before = await cardVersion(held.id);
+    const ended = await store().end(w.id!, new Date(), 'alice');
+    expect(ended).not.toBeNull();
+    // Until the announcer sees the end, the card is as it was; then its mark goes.
+    await announceMaintenance(app.loaded.config, { ...app.ports, maintenance: store() }, new Date());
+    const after = (await app.ports.alerts.get(held.id))!;
+    expect(after.maintenance).toBeNull();
+    const card = renderAlertCard(after, await app.ports.alerts.alerts(held.id), app.loaded.config, new Date());
+    expect(card.title).toBe('Firing: LinkDown (gateway)');
+    expect(card.fields?.some((f) => f.label === 'Maintenance')).toBe(false);
+    expect(await cardVersion(held.id)).toBeGreaterThan(before ?? -1);
+
+    // Two windows on at once: the one that ends first hands the card over to the other.
+    const first = await store().create({ configName: null, services: ['gateway'], reason: 'rack move', startsAt: new Date(now - 60_000), endsAt: new Date(now + 60 * 60_000), createdBy: 'alice', noticeH: 0 });
+    const second = await store().create({ configName: null, services: ['gateway'], reason: 'rack move, part 2', startsAt: new Date(now - 60_000), endsAt: new Date(now + 30 * 60_000), createdBy: 'alice', noticeH: 0 });
+    const both = await ingestGroup(app, { key: 'm-6', alertname: 'FanFailure', service: 'gateway', severity: 'warning' });
+    expect(both.maintenance?.id).toBe(first.id);
+    await store().end(first.id!, new Date(), 'alice');
+    await announceMaintenance(app.loaded.config, { ...app.ports, maintenance: store() }, new Date());
+    const moved = (await app.ports.alerts.get(both.id))!;
+    expect(moved.maintenance).toMatchObject({ id: second.id, reason: 'rack move, part 2' });
+    expect(renderAlertCard(moved, [], app.loaded.config, new Date()).title).toBe('Firing: FanFailure (gateway) · 🔧 during maintenance');
+    const events = await app.ports.timeline.list({ invocationId: `alert-group:${both.id}` });
+    expect(events.filter((e) => e.kind === 'alert.held').map((e) => e.detail?.window)).toEqual([first.id, second.id]);
+    // Still held by the second window: no incident reaction, no escalation yet.
+    expect((await runEscalation(app.loaded.config, app.ports, new Date(now + 20 * 60_000))).filter((s) => s.groupId === both.id)).toEqual([]);
+    await store().end(second.id!, new Date(), 'alice');
+  });
+
   it('one still firing at the window’s end escalates from then, declares its incident, and the end is announced', async () => {
     const now = Date.now();
     const w = await store().create({ configName: null, services: ['api'], reason: 'kernel patching', startsAt: new Date(now - 30 * 60_000), endsAt: new Date(now + 10 * 60_000), createdBy: 'alice', noticeH: 0 });
