@@ -52,6 +52,7 @@ import { BackgroundWorkers } from './scheduler/workers.js';
 import { InterruptedStepSweeper } from './scheduler/interrupted-step-sweeper.js';
 import { ProcedureRunSweeper } from './scheduler/procedure-run-sweeper.js';
 import { ProcedureScheduler, proceduresScheduled } from './scheduler/procedure-scheduler.js';
+import { DrillScheduler, drillsScheduled } from './scheduler/drill-scheduler.js';
 import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
 import { HealthWatch, healthWatchConfigured } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
@@ -227,6 +228,7 @@ export async function buildApp(
     ...(loaded.config.alerts.watchdog ? { watchdog: new SqlWatchdogRepository(db) } : {}),
     maintenance: new SqlMaintenanceRepository(db),
     alertMetrics: metrics,
+    drillMetrics: metrics,
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
@@ -417,6 +419,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         // Each procedure slot is claimed once in the store: a read-only procedure runs and reports in
         // the incidents channel, one that changes things posts its confirmation card there.
         ...(proceduresScheduled(loaded.config) ? [new ProcedureScheduler<AppPorts>(loaded.config, app.ports)] : []),
+        // Each drill slot is claimed once in the store (procedure_slots, "drill:NAME"); its report goes to the incidents channel.
+        ...(drillsScheduled(loaded.config) ? [new DrillScheduler<AppPorts>(loaded.config, app.ports, { ingest: ingestAndPoke })] : []),
         // Each new group on a route with diagnose: is decided once in the store, under the storm limit.
         ...(diagnosesConfigured(loaded.config) ? [new AlertDiagnoser<AppPorts>(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
         // Diagnoses whose replica died mid-run (at start, then every 15 s): each marked interrupted by

@@ -5,6 +5,7 @@
  * annotation text is untrusted: it goes into plain Reply fields, which every renderer escapes.
  */
 import { heldText } from './maintenance.js';
+import { drillMarked } from './drill-alert.js';
 import { INTERRUPTED_DIAGNOSIS_TEXT } from './diagnosis.js';
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Reply, ReplyButton, ReplyField } from '../core/reply.js';
@@ -159,7 +160,7 @@ function buttons(group: AlertGroup, alerts: readonly StoredAlert[], config: Fire
 export function renderAlertCard(group: AlertGroup, alerts: readonly StoredAlert[], config: FirebreakConfig, now: Date): Reply {
   const firing = group.status === 'firing';
   const reply: Reply = {
-    title: `${firing ? 'Firing' : 'Resolved'}: ${groupName(group)}${firing && group.maintenance ? ' · 🔧 during maintenance' : ''}`,
+    title: drillMarked(group, `${firing ? 'Firing' : 'Resolved'}: ${groupName(group)}${firing && group.maintenance ? ' · 🔧 during maintenance' : ''}`),
     status: groupStatus(group),
     fields: [...stateFields(group, now), ...linkFields(group, alerts)],
     context: `${group.source} · alert group ${group.id}`,

@@ -2,6 +2,7 @@
  * What `/alerts [SERVICE]` shows: the firing groups, most urgent first, with Acknowledge buttons
  * for the first few that nobody has acknowledged. Pure, like the card.
  */
+import { drillMarked } from './drill-alert.js';
 import type { Reply, ReplyButton, ReplyRow } from '../core/reply.js';
 import { cut, duration } from '../core/text-format.js';
 import { compareGroups, groupStatus, serviceCell, utcTime } from './alert-format.js';
@@ -29,7 +30,7 @@ function row(g: AlertGroup, now: Date): ReplyRow {
   return {
     status: groupStatus(g),
     cells: [
-      cut(g.alertname || 'alert', 60),
+      cut(drillMarked(g, g.alertname || 'alert'), 60),
       serviceCell(g, 40),
       g.severity ? cut(g.severity, 20) : 'no severity',
       `${g.firingCount} firing`,

@@ -19,6 +19,7 @@ import { duration } from '../core/text-format.js';
 import { groupMessageKey } from './alert-store.js';
 import { escalationClock, heldBy, windowsBetween } from './maintenance.js';
 import type { AlertGroup } from './model.js';
+import { drillMarked, isDrill } from './drill-alert.js';
 
 export const ESCALATION_ACTOR: Actor = { platform: 'system', id: 'escalation', name: 'escalation' };
 
@@ -86,7 +87,7 @@ function escalatesIn(leftMs: number): string {
 export type PageResult = { ok: true } | { ok: false; problem: string } | null;
 
 /** The step's message in the group's channel: who is mentioned, what was paged, what comes next. */
-export function escalationMessage(config: FirebreakConfig, group: AlertGroup, step: number, now: Date, page: PageResult): Reply {
+export function escalationMessage(config: FirebreakConfig, group: AlertGroup, step: number, now: Date, page: PageResult, opts: { drill?: boolean } = {}): Reply {
   const steps = config.alerts.escalation;
   const s = steps[step]!;
   const order = stepOrder(steps).filter((i) => appliesTo(steps[i]!, group));
@@ -97,16 +98,19 @@ export function escalationMessage(config: FirebreakConfig, group: AlertGroup, st
   if (page && !page.ok) lines.push(`PagerDuty could not be paged: ${page.problem}`);
   const summary = group.commonAnnotations.summary;
   if (summary) lines.push(summary);
+  // A drill says whom it would call on and calls on nobody (src/alerts/drill.ts).
+  if (opts.drill && s.mention.length > 0) lines.push(`Would mention ${s.mention.join(', ')} (not mentioned: this is a drill).`);
+  if (opts.drill && s.pagerduty && page === null) lines.push('Would page PagerDuty (not paged: this drill does not page).');
   lines.push(
     next === undefined
       ? 'Acknowledge it on the card.'
       : `Acknowledge it on the card, or it escalates ${escalatesIn(group.firstFiredAt.getTime() + steps[next]!.after_min * 60_000 - now.getTime())}${steps[next]!.pagerduty && !s.pagerduty ? ' to PagerDuty' : ''}.`,
   );
   return {
-    title: `${groupName(group)} unacknowledged for ${duration(now.getTime() - group.firstFiredAt.getTime(), 'escalation')}`,
+    title: drillMarked(group, `${groupName(group)} unacknowledged for ${duration(now.getTime() - group.firstFiredAt.getTime(), 'escalation')}`),
     status: page && !page.ok ? 'error' : 'warning',
     text: lines.join('\n'),
-    mentions: s.mention.map(mentionFromConfig),
+    mentions: opts.drill ? [] : s.mention.map(mentionFromConfig),
     context: `Escalation step ${position + 1} of ${order.length} · fired ${group.firstFiredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   };
 }
@@ -147,7 +151,8 @@ export async function runEscalation(config: FirebreakConfig, ports: EscalationPo
   });
   const perGroup = await Promise.all(
     groups
-      .filter((g) => g.status === 'firing' && !g.acknowledged && !(g.silence && g.silence.until > now))
+      // A drill's group escalates through the drill itself, which says whom it would mention (drillEscalation).
+      .filter((g) => g.status === 'firing' && !g.acknowledged && !(g.silence && g.silence.until > now) && !isDrill(g))
       .filter((g) => !heldBy(windows, g.service, now))
       .map(async (group) => {
         const done: StepDone[] = [];
@@ -171,11 +176,11 @@ export async function runEscalation(config: FirebreakConfig, ports: EscalationPo
   return perGroup.flat();
 }
 
-async function performStep(config: FirebreakConfig, ports: EscalationPorts, group: AlertGroup, step: number, now: Date): Promise<StepDone> {
+async function performStep(config: FirebreakConfig, ports: EscalationPorts, group: AlertGroup, step: number, now: Date, drill?: { page: boolean }): Promise<StepDone> {
   const s = config.alerts.escalation[step]!;
   let page: PageResult = null;
-  if (s.pagerduty) page = await trigger(ports, group, step, now);
-  const reply = escalationMessage(config, group, step, now, page);
+  if (s.pagerduty && (!drill || drill.page)) page = await trigger(ports, group, step, now);
+  const reply = escalationMessage(config, group, step, now, page, { drill: drill !== undefined });
   const posted: string[] = [];
   for (const port of ports.chat.announcers()) {
     try {
@@ -212,11 +217,11 @@ async function trigger(ports: EscalationPorts, group: AlertGroup, step: number, 
   const result = await attempt(paging, (p) =>
     p.trigger({
       dedupKey: key,
-      summary: `${groupName(group)} unacknowledged for ${duration(now.getTime() - group.firstFiredAt.getTime(), 'escalation')}${group.commonAnnotations.summary ? `: ${group.commonAnnotations.summary}` : ''}`,
+      summary: `${isDrill(group) ? 'DRILL: ' : ''}${groupName(group)} unacknowledged for ${duration(now.getTime() - group.firstFiredAt.getTime(), 'escalation')}${group.commonAnnotations.summary ? `: ${group.commonAnnotations.summary}` : ''}`,
       source: group.service ?? 'firebreak',
       severity: pageSeverity(group.severity),
       timestamp: group.firstFiredAt,
-      details: { alertname: group.alertname, ...(group.service ? { service: group.service } : {}), ...(group.severity ? { severity: group.severity } : {}), channel: group.channel, group_key: group.groupKey },
+      details: { ...(isDrill(group) ? { drill: 'true' } : {}), alertname: group.alertname, ...(group.service ? { service: group.service } : {}), ...(group.severity ? { severity: group.severity } : {}), channel: group.channel, group_key: group.groupKey },
       ...(runbook && /^https?:\/\//.test(runbook) ? { links: [{ href: runbook, text: 'Runbook' }] } : {}),
     }),
   );
@@ -248,6 +253,55 @@ async function recordPage(ports: EscalationPorts, group: AlertGroup, action: 'tr
       detail: { group: group.id, action, dedupKey: pagingDedupKey(group), ...(step !== undefined ? { step } : {}) },
     })
     .catch((err: unknown) => ports.logger.error({ group: group.id, err: ports.redactor.redact(String(err)) }, `could not record the PagerDuty ${action} of alert group ${group.id}`));
+}
+
+/** One escalation step as a drill went through it. */
+export interface DrillStepDone extends StepDone {
+  /** Its number among the steps for the group's severity (1-based), and when it would have come. */
+  position: number;
+  afterMin: number;
+  mention: string[];
+  /** The step pages PagerDuty (whether it did is `page`). */
+  pages: boolean;
+}
+
+/**
+ * A drill's escalation (src/alerts/drill.ts): every step for the group's severity, in order, now
+ * rather than after its minutes, each message saying whom it would mention and mentioning nobody;
+ * PagerDuty is paged (its summary saying DRILL) only when `page`. A step is claimed in the store
+ * like a real one (its alert.escalated event, marked DRILL) unless it would page and the drill
+ * does not page: resolving the drill then leaves PagerDuty alone (syncPaging sees no paging step).
+ */
+export async function drillEscalation(config: FirebreakConfig, ports: EscalationPorts, group: AlertGroup, opts: { page: boolean; onStep?: (s: DrillStepDone) => Promise<void> | void }): Promise<{ steps: DrillStepDone[]; of: number; stopped: boolean }> {
+  const steps = config.alerts.escalation;
+  const order = stepOrder(steps).filter((i) => appliesTo(steps[i]!, group));
+  const platforms = ports.chat.announcers().map((p) => p.platform);
+  const out: DrillStepDone[] = [];
+  for (const [n, step] of order.entries()) {
+    const s = steps[step]!;
+    // The message reads as it would at the step's time ("unacknowledged for 5 min").
+    const at = new Date(group.firstFiredAt.getTime() + s.after_min * 60_000);
+    if (!s.pagerduty || opts.page) {
+      // Acknowledged (or resolved) meanwhile: escalation stops there, as it would for a real alert.
+      if (!(await ports.alerts.markEscalated(group.id, step, platforms))) return { steps: out, of: order.length, stopped: true };
+    } else {
+      await ports.timeline.record({
+        invocationId: groupMessageKey(group.id),
+        incidentId: group.incidentId,
+        service: group.service,
+        kind: 'alert.escalated',
+        actor: ESCALATION_ACTOR,
+        text: drillMarked(group, `${group.alertname}: escalation step ${step + 1} (would page PagerDuty; this drill does not page)`),
+        outcome: 'skipped',
+        detail: { group: group.id, groupKey: group.groupKey, step },
+      });
+    }
+    const done = await performStep(config, ports, group, step, at, { page: opts.page });
+    const d: DrillStepDone = { ...done, position: n + 1, afterMin: s.after_min, mention: s.mention, pages: s.pagerduty };
+    out.push(d);
+    await opts.onStep?.(d);
+  }
+  return { steps: out, of: order.length, stopped: false };
 }
 
 export type PagingSyncOutcome = 'not-paged' | 'unchanged' | 'acknowledged' | 'resolved' | 'failed';

@@ -30,6 +30,7 @@ export function groupEvent(
 ): { kind: 'alert.received' | 'alert.resolved'; text: string } {
   return {
     kind: n.status === 'resolved' ? 'alert.resolved' : 'alert.received',
-    text: `${name.alertname}${name.service ? ` (${name.service})` : ''}: ${group.firingCount} firing, ${group.resolvedCount} resolved — ${n.source}`,
+    // A drill's events say so wherever the timeline is read (src/alerts/drill-alert.ts).
+    text: `${n.source === 'drill' ? '🧪 DRILL · ' : ''}${name.alertname}${name.service ? ` (${name.service})` : ''}: ${group.firingCount} firing, ${group.resolvedCount} resolved — ${n.source}`,
   };
 }

@@ -20,7 +20,8 @@ export async function ingestNotification(ports: AlertsPorts, config: FirebreakCo
   // What other domains do with an alert (incidents: a route's `incident:` declares, a firing group
   // joins its service's open incident). After the 2xx is decided, never in its way; logged on failure.
   // Held by maintenance: no incident now; the window's end lets still-firing groups react then.
-  if (result.stored && ports.alertReactions && !maintenance) {
+  // A drill's alert never declares or joins an incident on its own: the drill declares its own when asked (src/alerts/drill.ts).
+  if (result.stored && ports.alertReactions && !maintenance && n.source !== 'drill') {
     void ports.alertReactions(result).catch((err: unknown) =>
       ports.logger.error({ err: ports.redactor.redact(err instanceof Error ? err.message : String(err)), group: result.group.id }, 'reacting to an alert failed'),
     );

@@ -2,7 +2,8 @@
  * The alert domain's own model: what every source (Alertmanager, Grafana, Firebreak's health
  * watch) is turned into, and what the store keeps. Platform-free; the card is rendered from it.
  */
-export type AlertSource = 'alertmanager' | 'grafana' | 'watch';
+/** `drill`: a synthetic alert of /drill or drills: (src/alerts/drill-alert.ts). */
+export type AlertSource = 'alertmanager' | 'grafana' | 'watch' | 'drill';
 export type AlertStatus = 'firing' | 'resolved';
 
 /** One alert of a notification, normalized. */

@@ -21,4 +21,6 @@ export interface AlertsPorts extends CorePorts {
   maintenance?: MaintenanceStore;
   /** Counts alerts held back (firebreak_alerts_held_total). */
   alertMetrics?: { alertHeld(reason: string): void };
+  /** Times each hop of a drill (firebreak_drill_hop_seconds). */
+  drillMetrics?: { drillHop(hop: string, seconds: number): void };
 }

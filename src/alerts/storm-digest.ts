@@ -3,6 +3,7 @@
  * message (a few pages if need be) shows every waiting group's latest state, by severity, newest
  * first, so no group is invisible while its own card waits its turn. Pure, like the card.
  */
+import { drillMarked } from './drill-alert.js';
 import type { Reply, ReplyRow, ReplyStatus } from '../core/reply.js';
 import { cut, duration } from '../core/text-format.js';
 import { compareGroups, countsText, groupStatus, serviceCell, utcTime } from './alert-format.js';
@@ -82,7 +83,7 @@ function row(g: AlertGroup, now: Date, compact: boolean): ReplyRow {
   return {
     status: groupStatus(g),
     cells: [
-      cut(g.alertname || 'alert', name),
+      cut(drillMarked(g, g.alertname || 'alert'), name),
       serviceCell(g, service),
       g.severity ? cut(g.severity, severity) : '—',
       g.status === 'resolved' ? `resolved (${g.resolvedCount})` : countsText(g),

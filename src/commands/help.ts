@@ -32,7 +32,7 @@ export function helpOutcome(registry: Pick<CommandCatalog, 'get' | 'list'>, comm
     for (const sub of spec.subcommands ?? []) lines.push(`  ${sub.name} — ${sub.summary}`);
     for (const p of spec.subcommands ? [] : spec.params) lines.push(`  ${p.name}${p.required ? '' : ' (optional)'} — ${p.description}`);
     if (spec.mutating && spec.confirms !== false) lines.push(`Changes things: asks for confirmation first${spec.role ? ` and needs the ${spec.role} role` : ''}.`);
-    if (spec.mutating && spec.confirms === false) lines.push('Changes things at once: no confirmation card, no role needed.');
+    if (spec.mutating && spec.confirms === false) lines.push(spec.role ? `Changes things at once: no confirmation card; needs the ${spec.role} role.` : 'Changes things at once: no confirmation card, no role needed.');
     return { status: 'ok', reply: { title: `/${spec.name}`, status: 'info', text: lines.join('\n'), ephemeral: true } };
   }
   return {

@@ -1,4 +1,5 @@
 import { maintenanceSchema, windowName } from './maintenance-schema.js';
+import { drillRouteLabels, drillsSchema } from './drills-schema.js';
 import { defaultWebConfig, webSchema } from './web-schema.js';
 import { alertsSchema, defaultAlertsConfig } from './alerts-schema.js';
 import { defaultIncidentsConfig, incidentsSchema } from './incidents-schema.js';
@@ -361,6 +362,8 @@ export const configSchema = z
     alerts: alertsSchema.default(defaultAlertsConfig),
     /** Planned maintenance windows: alerts of their services are held from escalation, paging and incidents. */
     maintenance: maintenanceSchema,
+    /** Scheduled drills: a synthetic alert through the real path, reported in the incidents channel (src/alerts/drill.ts). */
+    drills: drillsSchema,
     incidents: incidentsSchema.default(defaultIncidentsConfig),
     /** Where post-mortem drafts are filed as tickets (GitHub, Jira, a directory). */
     postmortems: postmortemsSchema.default({}),
@@ -423,6 +426,15 @@ export const configSchema = z
       const name = windowName(win, w);
       if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['maintenance', w, 'name'], message: `the name "${name}" is used by another window` });
       names.add(name);
+    }
+    // A drill of a route that is not there would fail at its first quarter, silently until then.
+    const drillNames = new Set<string>();
+    for (const [d, drill] of cfg.drills.entries()) {
+      if (drillNames.has(drill.name)) ctx.addIssue({ code: 'custom', path: ['drills', d, 'name'], message: `the name "${drill.name}" is used by another drill` });
+      drillNames.add(drill.name);
+      const r = drillRouteLabels(cfg.alerts.routes, drill.route);
+      if (!r.ok) ctx.addIssue({ code: 'custom', path: ['drills', d, 'route'], message: r.why });
+      if (drill.keep_incident && !drill.incident) ctx.addIssue({ code: 'custom', path: ['drills', d, 'keep_incident'], message: 'keeps an incident only when incident: true' });
     }
     // A route's runbook button would otherwise be a dead button on the card at 3 a.m.
     for (const [r, route] of cfg.alerts.routes.entries()) {

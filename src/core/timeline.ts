@@ -65,6 +65,8 @@ export const TIMELINE_KINDS = [
   // Command steps are action.started / action.finished like typed ones; presses are `button` rows.
   'procedure.step',
   'procedure.finished',
+  /** A drill's report (src/alerts/drill.ts): every hop of the synthetic alert and its latency. */
+  'drill.reported',
 ] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 

@@ -14,6 +14,7 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   private watchdogSeen: (() => Promise<{ alertname: string; seconds: number }[]>) | null = null;
   private readonly held: Counter<'reason'>;
   private readonly diagnoses: Counter<'outcome'>;
+  private readonly drillHops: Histogram<'hop'>;
   /** Read at each scrape from the store: what every replica and every in-process CLI recorded. */
   private recordedCommands: (() => Promise<{ command: string; outcome: string; count: number }[]>) | null = null;
 
@@ -60,6 +61,13 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
       name: 'firebreak_diagnoses_total',
       help: "Alert groups' diagnoses (a route's diagnose:), by outcome: ok, failed (a step failed), skipped (a label could not be a param, or the procedure would not run), error, storm (not run: alerts.diagnose's limit), interrupted (its replica stopped mid-run)",
       labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.drillHops = new Histogram({
+      name: 'firebreak_drill_hop_seconds',
+      help: 'How long each hop of a drill (/drill, drills:) took, by hop: stored, card_posted, escalation_step, incident_declared, alert_resolved, card_resolved, incident_resolved',
+      labelNames: ['hop'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [this.registry],
     });
     const watchdog = () => this.watchdogSeen;
@@ -118,6 +126,11 @@ export class PromMetrics implements CommandMetrics, AlertWebhookMetrics {
   /** Read at each scrape from the store (migration 160), so every replica reports the same time. */
   observeWatchdog(read: () => Promise<{ alertname: string; seconds: number }[]>): void {
     this.watchdogSeen = read;
+  }
+
+  /** One hop of a drill completed (src/alerts/drill.ts). */
+  drillHop(hop: string, seconds: number): void {
+    this.drillHops.observe({ hop }, seconds);
   }
 
   /** A diagnosis decided or ended (src/scheduler/alert-diagnoser.ts, /diagnose). */

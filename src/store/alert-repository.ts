@@ -1,4 +1,5 @@
 import type { AlertStore, GroupRouting, IngestResult } from '../alerts/alert-store.js';
+import { drillMarked } from '../alerts/drill-alert.js';
 import type { HeldBy } from '../alerts/maintenance.js';
 import { notificationDedupeKey, notificationStateKey } from '../alerts/dedupe-key.js';
 import { storableJson } from '../alerts/storable.js';
@@ -327,6 +328,7 @@ export class SqlAlertStore implements AlertStore {
   }
 
   private async recordChange(q: Queryable, group: AlertGroup, kind: 'alert.acknowledged' | 'alert.silenced' | 'alert.escalated', actor: Actor, text: string, detail: Record<string, string | number> = {}): Promise<void> {
+    text = drillMarked(group, text);
     await this.recorder(new SqlTimelineRepository(q)).record({
       invocationId: `alert-group:${group.id}`,
       incidentId: group.incidentId,

@@ -36,7 +36,7 @@ export class SqlDiagnosisRepository implements DiagnosisStore {
       `SELECT g.id, g.episode, g.route, g.common_labels,
          (SELECT a.labels FROM alerts a WHERE a.group_id = g.id ORDER BY (a.status = 'firing') DESC, a.starts_at ASC LIMIT 1) AS first_labels
        FROM alert_groups g
-       WHERE g.status = 'firing' AND g.route = ANY($1::int[]) AND g.first_fired_at >= $2
+       WHERE g.status = 'firing' AND g.route = ANY($1::int[]) AND g.first_fired_at >= $2 AND g.source <> 'drill'
          AND NOT EXISTS (SELECT 1 FROM alert_diagnoses d WHERE d.group_id = g.id AND (d.episode >= g.episode OR d.state = 'running'))
        ORDER BY g.first_fired_at ASC, g.id ASC LIMIT $3`,
       [[...routes], since, limit],

@@ -222,6 +222,12 @@ backups:
       confirm: { label: 'Restart', result: /^✅ api restarted/, changed: () => expect(kube.deployment('conduit', 'conduit-api').restartedAt).toBeDefined() },
     },
     diagnose: { options: [opt('service', 'api')], title: /Procedure diagnose-api: all 2 steps done$/ },
+    // A synthetic alert through the real path (the card posted on Discord, then resolved), each hop reported.
+    drill: {
+      options: [opt('route', 'api')],
+      title: /^✅ 🧪 DRILL: the alert path works \(\d+(\.\d)? m?s\)$/,
+      check: (card) => expect(card.embeds![0]!.description).toMatch(/card posted on discord in [\s\S]*card shows it resolved in/),
+    },
     maintenance: {
       options: [{ name: 'start', type: 1, options: [opt('window', 'api 1h "node pool upgrade"')] }],
       title: /Maintenance #\d+ started: api until \d\d:\d\d UTC$/,

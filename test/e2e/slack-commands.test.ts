@@ -277,6 +277,20 @@ backups:
       await rig.fake.waitFor(() => rig.fake.channel(incident.channel!.id)!.pins.has(card.ts) || undefined, RESULT_WAIT_MS);
       expect(rig.fake.channel(incident.channel!.id)!.topic).toBe('SEV3 · investigating · lead @Alice A · payments slow');
     },
+    async drill() {
+      // A synthetic alert through the real path: its card in #incidents ends resolved, the reply reports each hop.
+      const channel = channelFor('drill');
+      await rig.command('/drill', 'api', { channel });
+      const report = await cardIn(channel.id, /the alert path works/);
+      expect(headerOf(report.blocks)).toMatch(/^✅ 🧪 DRILL: the alert path works \(\d+(\.\d)? m?s\)$/);
+      const text = JSON.stringify(report.blocks);
+      expect(text).toMatch(/webhook stored alert group \d+ in #incidents/);
+      expect(text).toContain('card posted on slack');
+      expect(text).toContain('card shows it resolved');
+      const card = [...rig.fake.messages.values()].find((m) => m.channel === 'CINCIDENTS' && headerOf(m.blocks).includes('🧪 DRILL · ') && headerOf(m.blocks).includes('FirebreakDrill (api)'));
+      expect(headerOf(card!.blocks)).toBe('✅ 🧪 DRILL · Resolved: FirebreakDrill (api)');
+      expect(await rig.running.app.ports.alerts.firing()).toEqual([]);
+    },
     async maintenance() {
       const channel = channelFor('maintenance');
       await rig.command('/maintenance', 'start api 90m "Postgres upgrade"', { channel });
@@ -297,7 +311,7 @@ backups:
   });
 
   // Ordered so the cluster's state is known to each step: status reads it, then scale, rollback, restart change it.
-  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'procedure', 'backup', 'alerts', 'incident', 'timeline', 'maintenance', 'diagnose'])(
+  it.each(['health', 'help', 'run', 'status', 'scale', 'rollback', 'restart', 'procedure', 'backup', 'alerts', 'incident', 'timeline', 'maintenance', 'diagnose', 'drill'])(
     '/%s with real arguments gets its real result',
     async (name) => {
       const privateBefore = rig.fake.responsePosts.length;

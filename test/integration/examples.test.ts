@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import type { AppPorts } from '../../src/app/ports.js';
 import type { DispatchResult } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
-import type { App } from '../../src/main.js';
+import { buildAlertOutboxWorker, type App } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
 import { ProcedureScheduler } from '../../src/scheduler/procedure-scheduler.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -85,7 +85,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
     mkdirSync(bin);
     shim('railway');
     shim('smoke-tests', 'echo "12 passed, 0 failed"');
-    for (const s of ['health-check.sh', 'list-backups.sh', 'restore.sh', 'validate.sh', 'backup.sh']) shim(s);
+    for (const s of ['health-check.sh', 'list-backups.sh', 'restore.sh', 'validate.sh', 'backup.sh', 'dr-drill.sh']) shim(s);
     // The Kafka lag wrapper prints one number, which the command check compares with max.
     shim('consumer-lag.sh', 'echo 42');
     // The secret-taking scripts write the environment they were given, for the test to read.
@@ -471,6 +471,27 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
       expect(r.status).toBe('invalid');
       expect(r.reply.text).toMatch(/^min \(15\) must be ≤ max \(3\)\./);
       allOk(await runToEnd(app, '/procedure weekly-checks'), 3);
+    });
+
+    it('quarterly DR drill: the procedure runs dr-drill.sh and validates; the drill sends ServiceDown through the alert path with a DRILL incident and cleans up', async () => {
+      reset();
+      allOk(await runToEnd(app, '/procedure quarterly-dr-drill'), 4);
+      expect(calls()).toEqual(['dr-drill.sh production', 'validate.sh production']);
+      // The configured drill, as its schedule runs it, with the outbox posting its card on the console.
+      const outbox = buildAlertOutboxWorker(app, { pollMs: 100 });
+      outbox.start();
+      try {
+        const d = app.loaded.config.drills.find((x) => x.name === 'quarterly-dr')!;
+        const r = await dispatch(app, alice, { kind: 'text', text: `/drill ${d.route} --incident` });
+        expect(r.status, r.reply.text).toBe('ok');
+        expect(r.reply.text).toMatch(/escalation step 1 would page PagerDuty \(not paged without --page\) after 10 min/);
+        expect(r.reply.text).toMatch(/incident INC-\d+ resolved/);
+        // The store is shared with the other examples' tests: only the drill's own incident and group count here.
+        expect((await app.ports.incidents.listOpen()).filter((i) => i.title.includes('DRILL'))).toEqual([]);
+        expect((await app.ports.alerts.firing()).filter((g) => g.source === 'drill')).toEqual([]);
+      } finally {
+        await outbox.stop();
+      }
     });
 
     it('security-patch: the patched image rolls out', async () => {
