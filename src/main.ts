@@ -8,6 +8,7 @@ import type { RuntimeEnv } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
 import { alertButtons } from './alerts/buttons/index.js';
 import { OutboxWorker, type OutboxWorkerOptions } from './alerts/outbox-worker.js';
+import { OutboxWake } from './alerts/outbox-wake.js';
 import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
@@ -53,6 +54,7 @@ import { InterruptedStepSweeper } from './scheduler/interrupted-step-sweeper.js'
 import { ProcedureRunSweeper } from './scheduler/procedure-run-sweeper.js';
 import { ProcedureScheduler, proceduresScheduled } from './scheduler/procedure-scheduler.js';
 import { DrillScheduler, drillsScheduled } from './scheduler/drill-scheduler.js';
+import { DrillSweeper } from './scheduler/drill-sweeper.js';
 import { EscalationJob, escalationConfigured } from './alerts/escalation.js';
 import { HealthWatch, healthWatchConfigured } from './alerts/health-watch.js';
 import { ingestNotification } from './alerts/ingest.js';
@@ -229,6 +231,7 @@ export async function buildApp(
     maintenance: new SqlMaintenanceRepository(db),
     alertMetrics: metrics,
     drillMetrics: metrics,
+    outboxWake: new OutboxWake(),
     ...(loaded.config.alerts.alertmanager_url ? { silences: new AlertmanagerSilences(loaded.config.alerts.alertmanager_url) } : {}),
     tickets: { systems: ticketSystems(loaded.config), tickets: new SqlPostmortemTicketRepository(db) },
     redactor,
@@ -421,6 +424,10 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         ...(proceduresScheduled(loaded.config) ? [new ProcedureScheduler<AppPorts>(loaded.config, app.ports)] : []),
         // Each drill slot is claimed once in the store (procedure_slots, "drill:NAME"); its report goes to the incidents channel.
         ...(drillsScheduled(loaded.config) ? [new DrillScheduler<AppPorts>(loaded.config, app.ports, { ingest: ingestAndPoke })] : []),
+        // Drills whose process died mid-drill (at start, then every 30 s): a drill group still firing
+        // 5 min after it started is resolved, with its incident unless kept, by the one replica whose
+        // resolution is stored first; on every replica, since /drill needs no config.
+        new DrillSweeper(loaded.config, app.ports, { ingest: ingestAndPoke }),
         // Each new group on a route with diagnose: is decided once in the store, under the storm limit.
         ...(diagnosesConfigured(loaded.config) ? [new AlertDiagnoser<AppPorts>(loaded.config, app.ports, new SqlDiagnosisRepository(app.db), app.metrics)] : []),
         // Diagnoses whose replica died mid-run (at start, then every 15 s): each marked interrupted by

@@ -1,5 +1,5 @@
 import type { Actor } from '../core/identity.js';
-import type { AlertGroup, AlertNotification, StoredAlert } from './model.js';
+import type { AlertGroup, AlertNotification, AlertSource, StoredAlert } from './model.js';
 import type { HeldBy } from './maintenance.js';
 
 /** What one ingested notification changed. */
@@ -37,8 +37,11 @@ export interface AlertStore {
   ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult>;
   get(id: string): Promise<AlertGroup | null>;
   alerts(groupId: string, limit?: number): Promise<StoredAlert[]>;
-  /** Firing groups, newest first; `service` filters by the service label. */
-  firing(filter?: { service?: string; limit?: number }): Promise<AlertGroup[]>;
+  /**
+   * Firing groups, newest first; `service` filters by the service label, `source` by where they came
+   * from, `firedBefore` keeps those whose current firing started at or before it (the drill sweep).
+   */
+  firing(filter?: { service?: string; source?: AlertSource; firedBefore?: Date; limit?: number }): Promise<AlertGroup[]>;
   /** Null when it was already acknowledged (the current group is returned in `group`). */
   acknowledge(id: string, by: Actor, platforms: readonly string[]): Promise<{ group: AlertGroup; first: boolean } | null>;
   setSilence(id: string, silence: { id: string; until: Date; by: Actor }, platforms: readonly string[]): Promise<AlertGroup | null>;

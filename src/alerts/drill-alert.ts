@@ -29,7 +29,15 @@ export interface DrillAlert {
   startsAt: Date;
   /** Who or what started it, for the card's text. */
   by: string;
+  /**
+   * The drill was asked to keep its incident open (--incident --keep): carried on the alert
+   * (annotation DRILL_KEEP_INCIDENT) so the drill sweep, cleaning up after a runner that died, knows.
+   */
+  keepIncident?: boolean;
 }
+
+/** The annotation saying a drill's incident stays open at its end: read by the drill sweep, not shown on the card. */
+export const DRILL_KEEP_INCIDENT = 'firebreak_drill_keep_incident';
 
 export type DrillPlan = { ok: true; alert: DrillAlert } | { ok: false; why: string };
 
@@ -54,6 +62,7 @@ export function drillNotification(a: DrillAlert, status: AlertStatus, at: Date):
   const annotations = {
     summary: `${DRILL_MARK}: a synthetic alert sent by ${a.by} to test the alert path; nothing is wrong.`,
     description: status === 'firing' ? 'It goes through the real path (stored, carded, escalated, optionally paged and declared) and resolves itself when the drill ends. Do not act on it.' : 'The drill is over.',
+    ...(a.keepIncident ? { [DRILL_KEEP_INCIDENT]: 'true' } : {}),
   };
   return {
     source: DRILL_SOURCE,
@@ -77,3 +86,27 @@ export function drillNotification(a: DrillAlert, status: AlertStatus, at: Date):
     ],
   };
 }
+
+/**
+ * The resolution the drill sweep stores for a drill group whose runner stopped: the group's own
+ * alert (labels, start, annotations) resolved, its description saying why. Built only from the
+ * stored group, with `endsAt` the sweep's deadline rather than the time of the pass, so every
+ * replica builds the same notification and the ones after the first are repeats, stored once.
+ */
+export function drillSweptNotification(g: AlertGroup, endsAt: Date): AlertNotification {
+  const annotations = { ...g.commonAnnotations, description: 'The drill’s runner stopped before the drill ended; the drill sweep resolved it.' };
+  return {
+    source: DRILL_SOURCE,
+    groupKey: g.groupKey,
+    status: 'resolved',
+    receiver: null,
+    groupLabels: { alertname: g.alertname },
+    commonLabels: g.commonLabels,
+    commonAnnotations: annotations,
+    externalUrl: null,
+    alerts: [{ fingerprint: g.groupKey, status: 'resolved', labels: g.commonLabels, annotations, startsAt: g.firstFiredAt, endsAt, generatorUrl: null }],
+  };
+}
+
+/** The drill id of a drill's group key (`drill:ID`). */
+export const drillIdOf = (g: Pick<AlertGroup, 'groupKey'>): string => g.groupKey.replace(/^drill:/, '');

@@ -10,7 +10,8 @@
  * Everything it produces says DRILL (src/alerts/drill-alert.ts). What each hop took goes into the
  * report (a Reply, shown as it grows), firebreak_drill_hop_seconds and one `drill.reported`
  * timeline event. The cleanup runs whatever failed before it, so a drill leaves no firing card
- * and no open incident behind (unless asked to keep the incident).
+ * and no open incident behind (unless asked to keep the incident); if the process running it dies
+ * first, the drill sweep (src/alerts/drill-sweep.ts) cleans up instead.
  */
 import type { FirebreakConfig } from '../config/schema.js';
 import type { Actor } from '../core/identity.js';
@@ -39,7 +40,8 @@ export interface DrillHop {
 /** Declaring and resolving the drill's incident: the incidents room implements it (src/incidents/drill-incident.ts). */
 export interface DrillIncidents {
   declare(group: AlertGroup, by: Actor, invocationId: string): Promise<{ id: string; where: string | null; problems: string[] }>;
-  resolve(id: string, by: Actor, invocationId: string): Promise<{ problem: string | null }>;
+  /** Resolves it (nothing to do when it is already resolved); `note` says why (default: the drill is over). */
+  resolve(id: string, by: Actor, invocationId: string, note?: string): Promise<{ problem: string | null }>;
 }
 
 export interface DrillOptions {
@@ -140,6 +142,8 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     await run.show?.(drillReport(config, run, hops, state(false))).catch((err: unknown) => ports.logger.warn({ err: why(err) }, 'a drill report could not be updated'));
   };
   const platforms = () => ports.chat.announcers().map((p) => p.platform);
+  // Kept on the alert itself, so the drill sweep leaves the incident open too if this process dies.
+  const alert: DrillAlert = opts.incident && opts.keepIncident ? { ...run.alert, keepIncident: true } : run.alert;
 
   /** Waits until every announcing platform shows the group's card as the store has it now (posted, or updated to it). */
   const cardShown = async (id: string, posted: boolean) =>
@@ -172,7 +176,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     let t = Date.now();
     let group: AlertGroup;
     try {
-      const r = await deps.ingest(drillNotification(run.alert, 'firing', new Date()));
+      const r = await deps.ingest(drillNotification(alert, 'firing', new Date()));
       group = r.group;
       groupId = group.id;
       await hop({ hop: 'stored', ok: true, ms: Date.now() - t, text: `webhook stored alert group ${group.id} in #${group.channel} in ${seconds(Date.now() - t)}` });
@@ -239,7 +243,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     let t = Date.now();
     let resolved = false;
     try {
-      await deps.ingest(drillNotification(run.alert, 'resolved', new Date()));
+      await deps.ingest(drillNotification(alert, 'resolved', new Date()));
       resolved = true;
       await hop({ hop: 'alert_resolved', ok: true, ms: Date.now() - t, text: `alert resolved in ${seconds(Date.now() - t)}` });
     } catch (err) {

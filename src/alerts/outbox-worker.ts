@@ -98,6 +98,7 @@ export class OutboxWorker implements BackgroundWorker {
   private readonly stop$ = new AbortController();
   private wake$ = new AbortController();
   private loop: Promise<void> | null = null;
+  private unlisten: (() => void) | null = null;
   /** When this replica last read the outbox (or started): its health, for /readyz and the heartbeat. */
   private lastReadAt: number | null = null;
   /** Problems already logged, so a loop that meets the same one every tick says it once. */
@@ -128,6 +129,8 @@ export class OutboxWorker implements BackgroundWorker {
   start(): void {
     if (this.loop) return;
     this.lastReadAt = Date.now();
+    // Pokes through the ports (/drill) wake it like a webhook's do, for as long as it runs.
+    this.unlisten = this.ports.outboxWake?.listen(() => this.poke()) ?? null;
     this.loop = this.discover();
   }
 
@@ -156,6 +159,8 @@ export class OutboxWorker implements BackgroundWorker {
    */
   async stop(opts: Partial<StopBy> = {}): Promise<void> {
     this.stop$.abort();
+    this.unlisten?.();
+    this.unlisten = null;
     const inHand = (async () => {
       await this.loop;
       await Promise.allSettled([...this.lanes.values()]);

@@ -3,6 +3,7 @@ import type { AlertStore, IngestResult } from './alert-store.js';
 import type { SilencePort } from './silence-port.js';
 import type { WatchdogStore } from './watchdog.js';
 import type { MaintenanceStore } from './maintenance.js';
+import type { OutboxWake } from './outbox-wake.js';
 
 /** What the alerts room uses: the core's ports and its own store. */
 export interface AlertsPorts extends CorePorts {
@@ -21,6 +22,8 @@ export interface AlertsPorts extends CorePorts {
   maintenance?: MaintenanceStore;
   /** Counts alerts held back (firebreak_alerts_held_total). */
   alertMetrics?: { alertHeld(reason: string): void };
+  /** Wakes this process's alert outbox workers after storing an alert outside the webhooks (/drill); set by main.ts. */
+  outboxWake?: OutboxWake;
   /** Times each hop of a drill (firebreak_drill_hop_seconds). */
   drillMetrics?: { drillHop(hop: string, seconds: number): void };
 }

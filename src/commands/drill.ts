@@ -49,7 +49,12 @@ export const drillCommand = defineAppCommand({
       {
         config: ctx.config,
         ports: ctx.ports,
-        ingest: (n) => ingestNotification(ctx.ports, ctx.config, n),
+        // Like a webhook, it wakes this process's outbox (when it has one), so the card hop is not a poll.
+        ingest: async (n) => {
+          const r = await ingestNotification(ctx.ports, ctx.config, n);
+          if (r.stored) ctx.ports.outboxWake?.poke();
+          return r;
+        },
         incidents: drillIncidents(ctx.config, ctx.ports),
         ...(ctx.ports.drillMetrics ? { metrics: ctx.ports.drillMetrics } : {}),
       },

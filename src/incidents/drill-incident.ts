@@ -36,8 +36,8 @@ export function drillIncidents(config: FirebreakConfig, ports: IncidentsPorts): 
       });
       return { id: d.incident.id, where: d.incident.channel?.name ?? null, problems: [...(d.channelProblem ? [d.channelProblem] : []), ...d.problems] };
     },
-    async resolve(id, by, invocationId) {
-      const r = await changeStatus({ deps, actor: by, invocationId, channel: { platform: by.platform, id: '', name: 'drill' } }, id, 'resolved', 'The drill is over.');
+    async resolve(id, by, invocationId, note) {
+      const r = await changeStatus({ deps, actor: by, invocationId, channel: { platform: by.platform, id: '', name: 'drill' } }, id, 'resolved', note ?? 'The drill is over.');
       return { problem: r.ok ? (r.reply.status === 'warning' ? (r.reply.context ?? null) : null) : (r.reply.text ?? r.reply.title) };
     },
   };

@@ -222,12 +222,20 @@ export class SqlAlertStore implements AlertStore {
     return rows.map(toAlert);
   }
 
-  async firing(filter: { service?: string; limit?: number } = {}): Promise<AlertGroup[]> {
+  async firing(filter: { service?: string; source?: AlertSource; firedBefore?: Date; limit?: number } = {}): Promise<AlertGroup[]> {
     const params: unknown[] = [filter.limit ?? 100];
     let where = `g.status = 'firing'`;
     if (filter.service) {
       params.push(filter.service);
-      where += ` AND g.service = $2`;
+      where += ` AND g.service = $${params.length}`;
+    }
+    if (filter.source) {
+      params.push(filter.source);
+      where += ` AND g.source = $${params.length}`;
+    }
+    if (filter.firedBefore) {
+      params.push(filter.firedBefore);
+      where += ` AND g.first_fired_at <= $${params.length}`;
     }
     const rows = await this.db.query<GroupRow>(`${SELECT_GROUP} WHERE ${where} ORDER BY g.first_fired_at DESC LIMIT $1`, params);
     return rows.map(toGroup);

@@ -35,7 +35,7 @@ describe('HTTP server on PostgreSQL + Redis (production mode)', () => {
   });
 
   it('runs the background workers its config turns on, in start order: no escalation steps, so no escalation job', async () => {
-    expect(running.workers.names).toEqual(['backup schedule', 'health watch', 'maintenance windows', 'alert outbox', 'incident reminders', 'procedure run sweep', 'interrupted step sweep']);
+    expect(running.workers.names).toEqual(['backup schedule', 'health watch', 'maintenance windows', 'alert outbox', 'incident reminders', 'procedure run sweep', 'interrupted step sweep', 'drill sweep']);
   });
 
   it('GET /readyz reports the store, Redis, the chat platforms and the alert outbox', async () => {
