@@ -480,6 +480,7 @@ backups:
     const pendingAtKill = await pendingCards();
     expect(pendingAtKill).toBeGreaterThan(0);
     const cardsAtKill = fake.callsOf('chat.postMessage', true).filter((c) => c.args.channel === INCIDENTS.id).length;
+    const claimedAtKill = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox WHERE claimed_by LIKE $1 AND claimed_until > now()', [`%:${hPid}:%`])).rows[0]!.n;
 
     // The pod dies whole: Firebreak and every tool it started.
     const tools = childrenOf(hPid);
@@ -583,7 +584,7 @@ backups:
         deliveries: '—',
         executions: `${pendingAtKill} cards still waiting at the kill, each posted once in the end (below)`,
         fault: killed,
-        delay: `another replica took the lane ${lane.taken} ms after the kill (lane lease 30 s) and posted its next card at ${lane.posting} ms; the dead replica's claims were free by ${lane.released} ms (row claims 60 s); the storm digest stayed up meanwhile`,
+        delay: `another replica took the lane ${lane.taken} ms after the kill (lane lease 30 s) and posted its next card at ${lane.posting} ms; ${claimedAtKill === 0 ? 'the dead replica had no card claimed at that moment (between two paced sends)' : `the ${claimedAtKill} card(s) the dead replica had claimed were free again by ${lane.released} ms (row claims 60 s)`}; the storm digest stayed up meanwhile`,
       },
       { scenario: 'mid-procedure: the replica running `drain-queue`’s slow first step', deliveries: '2 (the command, Run procedure)', executions: '1 (the step was not run again)', fault: killed, delay: `run marked interrupted and its card posted again with Retry step / Skip step / Abort ${procedure} ms after the kill (run lease 30 s, sweep every 15 s); Abort ended it` },
       { scenario: 'mid-`/run` of a `confirm: false` action', deliveries: '1', executions: '1 (not run again)', fault: killed, delay: `recorded interrupted (outcome unknown) and its note posted ${flush} ms after the kill (step lease timeout_s + 30 s = 60 s, sweep every 15 s)` },
