@@ -241,6 +241,12 @@ backups:
     );
   }, 120_000);
 
+  /** Why a replica is gone: its exit and the end of its log, for an assertion's message. */
+  const deadReplicas = () =>
+    replicas.replicas
+      .filter((r) => r.proc.exitCode !== null || r.proc.signalCode !== null)
+      .map((r) => `replica :${r.port} exited (${r.proc.exitCode ?? r.proc.signalCode}):\n${r.stderr.slice(-3000)}`)
+      .join('\n---\n');
   const executions = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length : 0);
   const callsOf = (name: string) => {
     const f = join(dir, `${name}-calls.jsonl`);
@@ -360,7 +366,7 @@ backups:
     await expectOneRowPerStep(channel.id);
     expect(executions()).toBe(ranBefore + 1);
     expect(fake.callsOf('chat.postMessage', true).filter((c) => c.args.channel === channel.id)).toHaveLength(1);
-    expect(replicas.live).toHaveLength(REPLICAS);
+    expect(replicas.live, deadReplicas()).toHaveLength(REPLICAS);
 
     await startRedis();
     const back = Date.now();
@@ -425,7 +431,7 @@ backups:
       expect(s).toEqual({ n: alerts.length, distinct: alerts.length, groups: STORM.groups });
       const perGroup = (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM alerts a JOIN alert_groups g ON g.id = a.group_id WHERE g.alertname LIKE 'FaultStorm%' GROUP BY g.id")).rows.map((r) => r.n);
       expect(perGroup).toEqual(Array(STORM.groups).fill(STORM.perGroup));
-      expect(replicas.live).toHaveLength(REPLICAS);
+      expect(replicas.live, deadReplicas()).toHaveLength(REPLICAS);
       for (const p of ports) expect(readiness.seen(p), `/readyz of :${p}`).toEqual(expect.arrayContaining([503, 200]));
       for (const p of ports) expect(readiness.seen(p).lastIndexOf(200), `/readyz of :${p} back at 200 after its 503`).toBeGreaterThan(readiness.seen(p).indexOf(503));
       const after = await amCounters(ams!);
@@ -484,7 +490,7 @@ backups:
 
     // The pod dies whole: Firebreak and every tool it started.
     const tools = childrenOf(hPid);
-    h.proc.kill('SIGKILL');
+    replicas.kill(h, 'SIGKILL');
     for (const t of tools) killPid(t.pid);
     const killedAt = Date.now();
     await h.exited;
@@ -613,7 +619,7 @@ backups:
     const toolPid = await waitFor(() => readPid(backupMarker), 60_000, 'the backup’s dump to start');
     expect(childrenOf(rPid).map((c) => c.pid)).toContain(toolPid);
 
-    r.proc.kill('SIGTERM');
+    replicas.kill(r, 'SIGTERM');
     const termAt = Date.now();
     // From the first signal until exit, readiness sends new work elsewhere.
     await waitFor(async () => (await readyStatus(r.port)) === 503, 30_000, 'r to answer /readyz 503 while it drains');

@@ -24,6 +24,8 @@ export const readyStatus = (port: number): Promise<number> => fetch(`http://127.
 export class ReplicaSet {
   readonly replicas: Replica[] = [];
   private starts = 0;
+  /** Processes the test signalled itself: their exit is expected. */
+  private readonly signalled = new Set<ChildProcess>();
 
   constructor(private readonly opts: { dist: string; cwd: string; ports: number[]; env: Record<string, string> }) {}
 
@@ -38,6 +40,10 @@ export class ReplicaSet {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
     const r: Replica = { index, port, proc, stderr: '', exited };
     proc.stderr?.on('data', (d: Buffer) => (r.stderr += d.toString()));
+    // A replica that ends on its own (not by the test's signal) is a finding: say why, whatever the test asserts next.
+    void exited.then(({ code, signal }) => {
+      if (!this.signalled.has(proc)) console.error(`replica :${port} ended on its own (code ${code}, signal ${signal}); the end of its log:\n${r.stderr.slice(-4000)}`);
+    });
     this.replicas[index] = r;
     await waitFor(async () => {
       if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`replica :${port} exited ${proc.exitCode ?? proc.signalCode}: ${r.stderr.slice(-600)}`);
@@ -58,9 +64,15 @@ export class ReplicaSet {
     return this.replicas.find((r) => r.proc.pid === pid);
   }
 
+  /** Sends `signal` to a replica, as Kubernetes or the kernel would. */
+  kill(r: Replica, signal: NodeJS.Signals): void {
+    this.signalled.add(r.proc);
+    r.proc.kill(signal);
+  }
+
   async closeAll(): Promise<void> {
     for (const r of this.replicas) {
-      if (r && r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGKILL');
+      if (r && r.proc.exitCode === null && r.proc.signalCode === null) this.kill(r, 'SIGKILL');
     }
     await Promise.all(this.replicas.filter(Boolean).map((r) => r.exited));
   }
