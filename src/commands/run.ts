@@ -115,23 +115,50 @@ async function runReadOnly(ctx: CommandContext, name: string, action: ActionConf
  * confirm: false — no card (approval "none"), but still a step: the action's role, one at a time per
  * action under the same lease key a confirmed run takes, and drained by shutdown. Its start is
  * `action.started`; its outcome is the command's own event, which the dispatcher records.
+ *
+ * Its start is also written as a confirmation that is confirmed already (no card, no decider), in the
+ * same transaction as `action.started`, and marked finished under the lease when it ends: so when
+ * the process running it dies (SIGKILL, OOM), the interrupted-step sweep reports it like a confirmed
+ * step — `action.finished` interrupted and a note in the channel — instead of leaving it "started".
  */
 async function runWithoutConfirmation(ctx: CommandContext, name: string, action: ActionConfig, values: ActionParamValues, secrets: Readonly<Record<string, string>>, argv: string[]): Promise<Outcome> {
+  const lease = `action:${name}`;
+  const shown = shownParams(values);
   const run = await ctx.ports.steps.run<Outcome, Outcome>({
     id: ctx.invocationId,
-    plan: { title: name, argv, lease: `action:${name}`, role: mutatingRole(action), approval: 'none' },
+    plan: { title: name, argv, lease, role: mutatingRole(action), approval: 'none' },
     actor: ctx.actor,
     authority: { config: ctx.config, what: `/run ${name}` },
     leaseTtlMs: action.timeout_s * 1000 + 30_000,
     begin: async () => {
-      await ctx.record('action.started', { argv, detail: { action: name } });
+      const redactor = ctx.ports.redactor;
+      await ctx.ports.transactor.atomically(async (tx) => {
+        await tx.confirmations.createStarted({
+          id: ctx.invocationId,
+          invocationId: ctx.invocationId,
+          command: 'run',
+          // What the sweep's note and record show; secrets never reach a plan (they travel beside it).
+          plan: { action: 'run', payload: { name, values: { ...values } }, title: redactor.redact(shown ? `Run ${name} with ${shown}` : `Run ${name}`), argv: redactor.redactArgv(argv), lease, role: mutatingRole(action) },
+          requestedBy: ctx.actor,
+          channel: ctx.channel,
+          incidentId: ctx.incidentId,
+        });
+        await tx.timeline.record({ invocationId: ctx.invocationId, incidentId: ctx.incidentId, kind: 'action.started', actor: ctx.actor, channel: ctx.channel, command: 'run', argv, detail: { action: name } });
+      });
       return true;
     },
     execute: (signal) => perform(ctx, name, action, values, secrets, signal),
     finish: async (end) => {
-      if (end.kind === 'finished') return end.value;
-      if (end.kind === 'threw') throw end.error;
-      return { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: ${name}`, status: 'error', text: interruptedText(name), fields: paramFields(values) }, execution: { argv, durationMs: end.durationMs } };
+      try {
+        if (end.kind === 'finished') return end.value;
+        if (end.kind === 'threw') throw end.error;
+        return { status: 'failed', recordedAs: 'interrupted', reply: { title: `Interrupted by shutdown: ${name}`, status: 'error', text: interruptedText(name), fields: paramFields(values) }, execution: { argv, durationMs: end.durationMs } };
+      } finally {
+        // Under the lease still: once released, a step not marked finished is taken for one whose process died.
+        await ctx.ports.confirmations.markFinished(ctx.invocationId).catch((err: unknown) =>
+          ctx.ports.logger.warn({ invocation: ctx.invocationId, err: ctx.ports.redactor.redact(String(err)) }, `could not mark /run ${name} finished; the interrupted-step sweep may also report it`),
+        );
+      }
     },
   }, ctx.ports);
   switch (run.kind) {

@@ -33,7 +33,9 @@ function noteOf(c: Confirmation): Reply {
  * Confirmed steps whose process is gone: decided (and `action.started` recorded) but never marked
  * finished, and whose lease that process no longer holds. A live runner holds the step's lease from
  * before the decision until after it marks the step finished, so a step in that state was cut off
- * by a process that died (SIGKILL, OOM, a lost node). Each is recorded once across replicas as an
+ * by a process that died (SIGKILL, OOM, a lost node). A `/run` of a `confirm: false` action is among
+ * them: it has no card, but its start is written as a confirmation confirmed already
+ * (`createStarted`), so it is found the same way. Each is recorded once across replicas as an
  * `action.finished` with outcome 'interrupted' (never a mitigation) and its note owed; nothing is
  * re-run. Returns the steps this call marked.
  */

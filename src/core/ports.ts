@@ -77,6 +77,12 @@ export interface ConfirmationRepository {
   get(id: string): Promise<Confirmation | null>;
   /** Atomically pending → decided. Exactly one caller across replicas gets the row back. */
   decide(id: string, status: 'confirmed' | 'cancelled', by: Actor): Promise<Confirmation | null>;
+  /**
+   * A step that runs without a card (`/run` of a `confirm: false` action) is written as already
+   * confirmed, with no one as its decider, when it begins: so the interrupted-step sweep finds it
+   * like a confirmed step if its process dies before `markFinished`. Its id is its lease holder's.
+   */
+  createStarted(c: Omit<Confirmation, 'status' | 'decidedBy' | 'decidedAt' | 'createdAt' | 'expiresAt'>): Promise<void>;
   /** The confirmed step ended in this process (whatever its outcome): the interrupted-step sweep leaves it alone. */
   markFinished(id: string): Promise<void>;
   /** Confirmed steps not marked finished: running somewhere, or orphaned by a process that died. */

@@ -4,7 +4,7 @@ import { INTERRUPTED_STEP_SWEEP_MS, sweepInterruptedSteps } from '../core/interr
 import type { CorePorts } from '../core/services.js';
 
 /**
- * Confirmed steps (a rollout, a scale, a confirmed /run) whose process died, found by every
+ * Confirmed steps (a rollout, a scale, a confirmed /run, a /run of a confirm: false action) whose process died, found by every
  * replica: a pass at start and every 15 s. Each is recorded interrupted by whichever replica marks
  * it first, and its note is posted once (a stored message ref) — within about a minute and a
  * quarter of the crash (the step lease expires 60 s after its last renewal).

@@ -46,6 +46,15 @@ export class SqlConfirmationRepository implements ConfirmationRepository {
     );
   }
 
+  async createStarted(c: Omit<Confirmation, 'status' | 'decidedBy' | 'decidedAt' | 'createdAt' | 'expiresAt'>): Promise<void> {
+    // Nothing is pending, so it expires as it is made: no button can ever decide it.
+    await this.db.query(
+      `INSERT INTO confirmations (id, invocation_id, command, plan, requested_by, channel, incident_id, status, decided_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'confirmed', now(), now())`,
+      [c.id, c.invocationId, c.command, JSON.stringify(c.plan), JSON.stringify(c.requestedBy), JSON.stringify(c.channel), c.incidentId ?? null],
+    );
+  }
+
   async get(id: string): Promise<Confirmation | null> {
     const rows = await this.db.query<Row>('SELECT * FROM confirmations WHERE id = $1', [id]);
     return rows[0] ? toConfirmation(rows[0]) : null;

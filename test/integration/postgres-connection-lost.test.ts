@@ -6,6 +6,7 @@ import type { Db } from '../../src/store/db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { configFrom, testRuntime } from '../support/app.js';
 import { createTestDatabase, PG_ADMIN_URL } from '../support/postgres.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,6 +110,42 @@ describe('PostgreSQL drops the connection of an open transaction', () => {
     );
     expect(isStoreOutage(err)).toBe(true);
     expect(uncaught.errors).toEqual([]);
+  });
+});
+
+describe('PostgreSQL stops (fast) just as a query on the connection the next transaction waits for finishes', () => {
+  let db: Db;
+  let proxy: TcpProxy;
+  let drop: () => Promise<void>;
+  let uncaught: ReturnType<typeof watchUncaught>;
+
+  beforeAll(async () => {
+    const t = await createTestDatabase();
+    drop = t.drop;
+    const u = new URL(t.url);
+    proxy = new TcpProxy(u.hostname, Number(u.port || 5432));
+    await proxy.up();
+    u.host = `127.0.0.1:${proxy.port}`;
+    // One connection: the transaction waits for the one the query holds and is handed it as the query ends.
+    db = await openPostgres(u.toString(), { max: 1 });
+    uncaught = watchUncaught();
+  });
+  afterAll(async () => {
+    uncaught?.stop();
+    await db?.close();
+    await proxy?.down();
+    await drop?.();
+  });
+
+  it('the FATAL that comes in the same read as the answer, while the pool hands the connection over, fails that transaction as an outage; the process lives', async () => {
+    proxy.fatalAfterNextAnswer();
+    const query = db.query<{ n: number }>('SELECT 1 AS n');
+    const tx = rejection(db.transaction((q) => q.query('SELECT 2')));
+    expect(await query).toEqual([{ n: 1 }]);
+    expect(isStoreOutage(await tx)).toBe(true);
+    expect(uncaught.errors).toEqual([]);
+    // The broken connection was dropped: the next transaction gets a new one.
+    expect(await db.transaction((q) => q.query<{ n: number }>('SELECT 3 AS n'))).toEqual([{ n: 3 }]);
   });
 });
 

@@ -290,6 +290,12 @@ describe('/run: custom actions against a local HTTP server and a local tool', ()
     expect(events[1]!.argv).toEqual(['POST', `${recorder.url}/quick/anthropic`]);
     expect(events[1]!.durationMs).toEqual(expect.any(Number));
     expect(await allTimelineText()).not.toContain(MASTER_KEY);
+    // Its start was written where the interrupted-step sweep looks, and marked finished under its lease:
+    // a run that ended is never reported as one whose process died.
+    const [row] = await app.db.query<{ status: string; finished_at: Date | null; interrupted_note: string | null; plan: { title: string } }>('SELECT status, finished_at, interrupted_note, plan FROM confirmations WHERE id = $1', [r.invocationId]);
+    expect(row).toMatchObject({ status: 'confirmed', interrupted_note: null, plan: { title: 'Run quick-reset with provider=anthropic' } });
+    expect(row!.finished_at).not.toBeNull();
+    expect(await app.ports.confirmations.unfinished()).toEqual([]);
   });
 
   it('confirm: false still needs the role: the denial is explained and recorded, and nothing is sent', async () => {
