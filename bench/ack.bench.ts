@@ -1,9 +1,10 @@
 /**
  * Ack benchmark (not a test): the same signed `/health` slash commands, at the same rate, sent side
- * by side to a bare Bolt 5 app that only acknowledges and to `firebreak start` (which acknowledges,
- * then runs /health, records it and posts the card to a fake Slack). Reports the ack latency
- * (request sent → HTTP answer received) of each, their ratio, Firebreak's peak RSS, and how long
- * Firebreak took to post every card. Once on embedded PGlite, once on PostgreSQL.
+ * by side to a bare Bolt 5 app that acknowledges and answers through respond() (a POST to the
+ * response_url) and to `firebreak start` (which acknowledges, then runs /health, records it and
+ * posts the card), both answering to one fake Slack. Reports the ack latency (request sent → HTTP
+ * answer received) of each, their ratio, Firebreak's peak RSS, and for each app when its last
+ * answer reached the fake Slack, after its last ack. Once on embedded PGlite, once on PostgreSQL.
  *
  * Every process is its own: this one only sends and times requests; the bare app, Firebreak and the
  * fake Slack Web API each run in a child process. Deliveries are distinct (own trigger_id and
@@ -38,6 +39,8 @@ interface Target {
 interface Sample {
   ms: number;
   status: number;
+  /** Date.now() when the answer arrived (one clock with the fake Slack's process). */
+  at: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -61,10 +64,10 @@ function post(port: number, body: string, headers: Record<string, string>): Prom
       { host: '127.0.0.1', port, method: 'POST', path: '/slack/events', agent, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
+        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, at: Date.now() }));
       },
     );
-    req.on('error', () => resolve({ ms: performance.now() - started, status: 0 }));
+    req.on('error', () => resolve({ ms: performance.now() - started, status: 0, at: Date.now() }));
     req.end(body);
   });
 }
@@ -80,7 +83,7 @@ async function drive(targets: Target[], run: string, count: number, fakeUrl: str
       channel_id: `CB${run}${i}`,
       channel_name: 'incidents',
       trigger_id: `${run}.${i}.trigger`,
-      response_url: `${fakeUrl}/response/${run}-${i}`,
+      response_url: `${fakeUrl}/response/CB${run}${i}`, // the channel's id: the fake counts answers per delivery
     });
     return { body, headers: signSlack(SECRET, body, now) };
   });
@@ -123,11 +126,23 @@ async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function postedSoFar(fake: Child): Promise<number> {
+interface Tally {
+  posted: number;
+  /** Date.now() of the last answer the fake Slack accepted (0: none yet). */
+  lastAt: number;
+}
+
+async function postedSoFar(fake: Child): Promise<{ bolt: Tally; firebreak: Tally }> {
   return new Promise((resolve) => {
-    fake.proc.once('message', (m) => resolve((m as { posted: number }).posted));
+    fake.proc.once('message', (m) => resolve(m as { bolt: Tally; firebreak: Tally }));
     fake.proc.send('posted');
   });
+}
+
+/** Seconds from the last ack to the last answer posted, when every answer was posted. */
+function lastAnswerAfterAck(t: Tally, want: number, samples: Sample[]): number | null {
+  if (t.posted < want) return null;
+  return (t.lastAt - Math.max(...samples.map((s) => s.at))) / 1000;
 }
 
 export interface AckResult {
@@ -139,9 +154,12 @@ export interface AckResult {
   boltPeakRss: number;
   /** CPU ms per delivery over the measured run (until every card was posted, for Firebreak). */
   cpuPerDelivery: { bolt: { process: number; mainThread: number }; firebreak: { process: number; mainThread: number } };
-  /** Seconds from the first request until the fake Slack had every card. */
-  allPostedS: number | null;
-  posted: number;
+  /** Seconds from the first measured request until the fake Slack had every card (null: not within 2 min). */
+  allPostedS: { bolt: number | null; firebreak: number | null };
+  /** Seconds from each app's last ack to its last answer posted (null: not all posted). */
+  lastAfterAckS: { bolt: number | null; firebreak: number | null };
+  posted: { bolt: number; firebreak: number };
+  want: number;
 }
 
 async function benchStore(store: string): Promise<AckResult> {
@@ -205,11 +223,11 @@ async function benchStore(store: string): Promise<AckResult> {
     const want = RATE * (WARMUP_SECONDS + SECONDS);
     let posted = await postedSoFar(fake);
     const deadline = Date.now() + 120_000;
-    while (posted < want && Date.now() < deadline) {
+    while ((posted.bolt.posted < want || posted.firebreak.posted < want) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       posted = await postedSoFar(fake);
     }
-    const allPostedS = posted >= want ? (Date.now() - started) / 1000 : null;
+    const allPosted = (t: Tally) => (t.posted >= want ? (t.lastAt - started) / 1000 : null);
     const firebreakCpu = cpuMs(firebreak.pid);
     const n = RATE * SECONDS;
     const per = (after: { process: number; mainThread: number }, before: { process: number; mainThread: number }) => ({
@@ -226,8 +244,10 @@ async function benchStore(store: string): Promise<AckResult> {
       firebreakRssAfter: procStatus(firebreak.pid, 'VmRSS'),
       boltPeakRss: bolt.peakRss(),
       cpuPerDelivery: { bolt: per(boltCpu, cpuBefore.bolt), firebreak: per(firebreakCpu, cpuBefore.firebreak) },
-      allPostedS,
-      posted,
+      allPostedS: { bolt: allPosted(posted.bolt), firebreak: allPosted(posted.firebreak) },
+      lastAfterAckS: { bolt: lastAnswerAfterAck(posted.bolt, want, samples.get('bolt')!), firebreak: lastAnswerAfterAck(posted.firebreak, want, samples.get('firebreak')!) },
+      posted: { bolt: posted.bolt.posted, firebreak: posted.firebreak.posted },
+      want,
     };
   } finally {
     for (const c of children.reverse()) await c.stop();
@@ -250,10 +270,14 @@ export function printAckResults(results: AckResult[]): void {
         `  ${r.store.padEnd(10)} ${name.padEnd(10)} ${f(s.p50).padStart(9)} ${f(s.p90).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.max).padStart(10)} ${`${s.failed}${s.failed > 0 ? ` (${s.failures})` : ''}`.padStart(7)}  ${mb(rss).padStart(8)}  ${cpu.mainThread.toFixed(2)} ms, ${cpu.process.toFixed(2)} ms`,
       );
     }
-    console.log(
-      `  ${r.store.padEnd(10)} ratio p99 ×${(r.firebreak.p99 / r.bolt.p99).toFixed(2)}, p50 ×${(r.firebreak.p50 / r.bolt.p50).toFixed(2)}; ` +
-        `Firebreak posted ${r.posted} cards (warm-up included)${r.allPostedS !== null ? `, the last ${r.allPostedS.toFixed(1)} s after the first measured request` : ' (not all within 2 min)'}; RSS afterwards ${mb(r.firebreakRssAfter)}`,
-    );
+    const last = (app: 'bolt' | 'firebreak') =>
+      `${r.posted[app]}/${r.want} answers` +
+      (r.allPostedS[app] !== null && r.lastAfterAckS[app] !== null
+        ? `, the last ${r.allPostedS[app]!.toFixed(1)} s after the first measured request, ${r.lastAfterAckS[app]!.toFixed(1)} s after the last ack`
+        : ' (not all within 2 min)');
+    console.log(`  ${r.store.padEnd(10)} ratio p99 ×${(r.firebreak.p99 / r.bolt.p99).toFixed(2)}, p50 ×${(r.firebreak.p50 / r.bolt.p50).toFixed(2)}; Firebreak RSS afterwards ${mb(r.firebreakRssAfter)}`);
+    console.log(`  ${r.store.padEnd(10)} bare Bolt: ${last('bolt')}`);
+    console.log(`  ${r.store.padEnd(10)} Firebreak: ${last('firebreak')}`);
   }
 }
 
