@@ -41,6 +41,8 @@ interface Sample {
   status: number;
   /** Date.now() when the answer arrived (one clock with the fake Slack's process). */
   at: number;
+  /** Refused by admission control ("Firebreak is busy: …" in the ack): nothing of it runs, no card follows. */
+  busy: boolean;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -52,7 +54,7 @@ function summarize(samples: Sample[]) {
   const ok = samples.filter((s) => s.status === 200).map((s) => s.ms).sort((a, b) => a - b);
   // Status 0 is a request that got no HTTP answer at all (reset, refused).
   const failures = [...new Set(samples.filter((s) => s.status !== 200).map((s) => s.status))].join('/');
-  return { n: samples.length, failed: samples.length - ok.length, failures, p50: percentile(ok, 50), p90: percentile(ok, 90), p99: percentile(ok, 99), max: ok.at(-1) ?? NaN };
+  return { n: samples.length, failed: samples.length - ok.length, failures, busy: samples.filter((s) => s.busy).length, p50: percentile(ok, 50), p90: percentile(ok, 90), p99: percentile(ok, 99), max: ok.at(-1) ?? NaN };
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
@@ -63,11 +65,13 @@ function post(port: number, body: string, headers: Record<string, string>): Prom
     const req = request(
       { host: '127.0.0.1', port, method: 'POST', path: '/slack/events', agent, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, at: Date.now() }));
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, at: Date.now(), busy: body.includes('Firebreak is busy') }));
       },
     );
-    req.on('error', () => resolve({ ms: performance.now() - started, status: 0, at: Date.now() }));
+    req.on('error', () => resolve({ ms: performance.now() - started, status: 0, at: Date.now(), busy: false }));
     req.end(body);
   });
 }
@@ -159,7 +163,8 @@ export interface AckResult {
   /** Seconds from each app's last ack to its last answer posted (null: not all posted). */
   lastAfterAckS: { bolt: number | null; firebreak: number | null };
   posted: { bolt: number; firebreak: number };
-  want: number;
+  /** Deliveries that should get an answer: acknowledged (200) and not refused as busy, warm-up included. */
+  want: { bolt: number; firebreak: number };
 }
 
 async function benchStore(store: string): Promise<AckResult> {
@@ -213,21 +218,22 @@ async function benchStore(store: string): Promise<AckResult> {
     ];
     const run = randomBytes(3).toString('hex');
     process.stdout.write(`  ${store}: warming up (${WARMUP_SECONDS} s)…`);
-    await drive(targets, `${run}w`, RATE * WARMUP_SECONDS, fakeUrl);
+    const warmup = await drive(targets, `${run}w`, RATE * WARMUP_SECONDS, fakeUrl);
     process.stdout.write(` measuring ${RATE}/s for ${SECONDS} s…`);
     const started = Date.now();
     const cpuBefore = { bolt: cpuMs(bolt.pid), firebreak: cpuMs(firebreak.pid) };
     const samples = await drive(targets, run, RATE * SECONDS, fakeUrl);
     const boltCpu = cpuMs(bolt.pid);
-    // Every card, the warm-up's included: one per delivery.
-    const want = RATE * (WARMUP_SECONDS + SECONDS);
+    // Every answer, the warm-up's included: one per delivery that was not refused as busy.
+    const answerable = (app: string) => [...warmup.get(app)!, ...samples.get(app)!].filter((s) => s.status === 200 && !s.busy).length;
+    const want = { bolt: answerable('bolt'), firebreak: answerable('firebreak') };
     let posted = await postedSoFar(fake);
     const deadline = Date.now() + 120_000;
-    while ((posted.bolt.posted < want || posted.firebreak.posted < want) && Date.now() < deadline) {
+    while ((posted.bolt.posted < want.bolt || posted.firebreak.posted < want.firebreak) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       posted = await postedSoFar(fake);
     }
-    const allPosted = (t: Tally) => (t.posted >= want ? (t.lastAt - started) / 1000 : null);
+    const allPosted = (t: Tally, n: number) => (t.posted >= n ? (t.lastAt - started) / 1000 : null);
     const firebreakCpu = cpuMs(firebreak.pid);
     const n = RATE * SECONDS;
     const per = (after: { process: number; mainThread: number }, before: { process: number; mainThread: number }) => ({
@@ -244,8 +250,8 @@ async function benchStore(store: string): Promise<AckResult> {
       firebreakRssAfter: procStatus(firebreak.pid, 'VmRSS'),
       boltPeakRss: bolt.peakRss(),
       cpuPerDelivery: { bolt: per(boltCpu, cpuBefore.bolt), firebreak: per(firebreakCpu, cpuBefore.firebreak) },
-      allPostedS: { bolt: allPosted(posted.bolt), firebreak: allPosted(posted.firebreak) },
-      lastAfterAckS: { bolt: lastAnswerAfterAck(posted.bolt, want, samples.get('bolt')!), firebreak: lastAnswerAfterAck(posted.firebreak, want, samples.get('firebreak')!) },
+      allPostedS: { bolt: allPosted(posted.bolt, want.bolt), firebreak: allPosted(posted.firebreak, want.firebreak) },
+      lastAfterAckS: { bolt: lastAnswerAfterAck(posted.bolt, want.bolt, samples.get('bolt')!), firebreak: lastAnswerAfterAck(posted.firebreak, want.firebreak, samples.get('firebreak')!) },
       posted: { bolt: posted.bolt.posted, firebreak: posted.firebreak.posted },
       want,
     };
@@ -259,7 +265,7 @@ async function benchStore(store: string): Promise<AckResult> {
 export function printAckResults(results: AckResult[]): void {
   const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '–');
   console.log(`\nAck latency, ${RATE} distinct signed /health per second to each app for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up):`);
-  console.log('  store      app        p50       p90       p99       max        failed  peak RSS  CPU/delivery: main thread, process');
+  console.log('  store      app        p50       p90       p99       max        failed   busy  peak RSS  CPU/delivery: main thread, process');
   for (const r of results) {
     const rows = [
       ['bare Bolt', r.bolt, r.boltPeakRss, r.cpuPerDelivery.bolt],
@@ -267,11 +273,11 @@ export function printAckResults(results: AckResult[]): void {
     ] as const;
     for (const [name, s, rss, cpu] of rows) {
       console.log(
-        `  ${r.store.padEnd(10)} ${name.padEnd(10)} ${f(s.p50).padStart(9)} ${f(s.p90).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.max).padStart(10)} ${`${s.failed}${s.failed > 0 ? ` (${s.failures})` : ''}`.padStart(7)}  ${mb(rss).padStart(8)}  ${cpu.mainThread.toFixed(2)} ms, ${cpu.process.toFixed(2)} ms`,
+        `  ${r.store.padEnd(10)} ${name.padEnd(10)} ${f(s.p50).padStart(9)} ${f(s.p90).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.max).padStart(10)} ${`${s.failed}${s.failed > 0 ? ` (${s.failures})` : ''}`.padStart(7)} ${String(s.busy).padStart(6)}  ${mb(rss).padStart(8)}  ${cpu.mainThread.toFixed(2)} ms, ${cpu.process.toFixed(2)} ms`,
       );
     }
     const last = (app: 'bolt' | 'firebreak') =>
-      `${r.posted[app]}/${r.want} answers` +
+      `${r.posted[app]}/${r.want[app]} answers` +
       (r.allPostedS[app] !== null && r.lastAfterAckS[app] !== null
         ? `, the last ${r.allPostedS[app]!.toFixed(1)} s after the first measured request, ${r.lastAfterAckS[app]!.toFixed(1)} s after the last ack`
         : ' (not all within 2 min)');
