@@ -12,11 +12,12 @@
  *
  * Env: BENCH_ACK_RATE (requests per second to each app, default 1000), BENCH_ACK_SECONDS (default
  * 10), BENCH_ACK_STORES (pglite,postgres), BENCH_DATABASE_URL (admin URL for a scratch database),
- * BENCH_FIREBREAK_NODE_ARGS (extra node flags for Firebreak, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * BENCH_FIREBREAK_NODE_ARGS (extra node flags for Firebreak, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+ * BENCH_ACK_MAX_WAITING (Firebreak's chat.max_waiting; unset: the default, 200).
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -29,6 +30,7 @@ const WARMUP_SECONDS = 2;
 const STORES = (process.env.BENCH_ACK_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'bench-signing-secret-0123456789abcdef';
+const MAX_WAITING = process.env.BENCH_ACK_MAX_WAITING;
 const BOT_TOKEN = 'xoxb-bench-token';
 
 interface Target {
@@ -182,10 +184,17 @@ async function benchStore(store: string): Promise<AckResult> {
 
     const port = await freePort();
     const errors: string[] = [];
+    // No config file: the built-in default, whose /health checks Firebreak's own store. With
+    // BENCH_ACK_MAX_WAITING, a file that says the same and sets chat.max_waiting.
+    let config = '';
+    if (MAX_WAITING) {
+      config = join(dataDir, 'firebreak.yml');
+      await writeFile(config, `chat:\n  max_waiting: ${Number(MAX_WAITING)}\ndatastores:\n  firebreak-store: { type: postgres }\n`);
+    }
     const env = {
       PORT: String(port),
       FIREBREAK_DATA_DIR: join(dataDir, 'data'),
-      FIREBREAK_CONFIG: '',
+      FIREBREAK_CONFIG: config,
       DATABASE_URL: db?.url ?? '',
       REDIS_URL: '',
       SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -203,7 +212,7 @@ async function benchStore(store: string): Promise<AckResult> {
       [...(process.env.BENCH_FIREBREAK_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'bin/firebreak.js'), 'start'],
       env,
       {
-        cwd: dataDir, // no firebreak.yml here: the built-in default config, /health checks the store
+        cwd: dataDir,
         onLine: (line) => {
           if (/"level":(50|60)/.test(line) && errors.length < 5) errors.push(line);
         },
