@@ -1,9 +1,10 @@
 /**
  * Ack benchmark (not a test): the same signed `/health` slash commands, at the same rate, sent side
- * by side to a bare Bolt 5 app that only acknowledges and to `firebreak start` (which acknowledges,
- * then runs /health, records it and posts the card to a fake Slack). Reports the ack latency
- * (request sent → HTTP answer received) of each, their ratio, Firebreak's peak RSS, and how long
- * Firebreak took to post every card. Once on embedded PGlite, once on PostgreSQL.
+ * by side to a bare Bolt 5 app that acknowledges and answers through respond() (a POST to the
+ * response_url) and to `firebreak start` (which acknowledges, then runs /health, records it and
+ * posts the card), both answering to one fake Slack. Reports the ack latency (request sent → HTTP
+ * answer received) of each, their ratio, Firebreak's peak RSS, and for each app when its last
+ * answer reached the fake Slack, after its last ack. Once on embedded PGlite, once on PostgreSQL.
  *
  * Every process is its own: this one only sends and times requests; the bare app, Firebreak and the
  * fake Slack Web API each run in a child process. Deliveries are distinct (own trigger_id and
@@ -11,11 +12,12 @@
  *
  * Env: BENCH_ACK_RATE (requests per second to each app, default 1000), BENCH_ACK_SECONDS (default
  * 10), BENCH_ACK_STORES (pglite,postgres), BENCH_DATABASE_URL (admin URL for a scratch database),
- * BENCH_FIREBREAK_NODE_ARGS (extra node flags for Firebreak, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * BENCH_FIREBREAK_NODE_ARGS (extra node flags for Firebreak, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"),
+ * BENCH_ACK_MAX_WAITING (Firebreak's chat.max_waiting; unset: the default, 200).
  */
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -28,6 +30,7 @@ const WARMUP_SECONDS = 2;
 const STORES = (process.env.BENCH_ACK_STORES ?? 'pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'bench-signing-secret-0123456789abcdef';
+const MAX_WAITING = process.env.BENCH_ACK_MAX_WAITING;
 const BOT_TOKEN = 'xoxb-bench-token';
 
 interface Target {
@@ -38,6 +41,10 @@ interface Target {
 interface Sample {
   ms: number;
   status: number;
+  /** Date.now() when the answer arrived (one clock with the fake Slack's process). */
+  at: number;
+  /** Refused by admission control ("Firebreak is busy: …" in the ack): nothing of it runs, no card follows. */
+  busy: boolean;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -49,7 +56,7 @@ function summarize(samples: Sample[]) {
   const ok = samples.filter((s) => s.status === 200).map((s) => s.ms).sort((a, b) => a - b);
   // Status 0 is a request that got no HTTP answer at all (reset, refused).
   const failures = [...new Set(samples.filter((s) => s.status !== 200).map((s) => s.status))].join('/');
-  return { n: samples.length, failed: samples.length - ok.length, failures, p50: percentile(ok, 50), p90: percentile(ok, 90), p99: percentile(ok, 99), max: ok.at(-1) ?? NaN };
+  return { n: samples.length, failed: samples.length - ok.length, failures, busy: samples.filter((s) => s.busy).length, p50: percentile(ok, 50), p90: percentile(ok, 90), p99: percentile(ok, 99), max: ok.at(-1) ?? NaN };
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
@@ -60,11 +67,13 @@ function post(port: number, body: string, headers: Record<string, string>): Prom
     const req = request(
       { host: '127.0.0.1', port, method: 'POST', path: '/slack/events', agent, headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0 }));
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, at: Date.now(), busy: body.includes('Firebreak is busy') }));
       },
     );
-    req.on('error', () => resolve({ ms: performance.now() - started, status: 0 }));
+    req.on('error', () => resolve({ ms: performance.now() - started, status: 0, at: Date.now(), busy: false }));
     req.end(body);
   });
 }
@@ -80,7 +89,7 @@ async function drive(targets: Target[], run: string, count: number, fakeUrl: str
       channel_id: `CB${run}${i}`,
       channel_name: 'incidents',
       trigger_id: `${run}.${i}.trigger`,
-      response_url: `${fakeUrl}/response/${run}-${i}`,
+      response_url: `${fakeUrl}/response/CB${run}${i}`, // the channel's id: the fake counts answers per delivery
     });
     return { body, headers: signSlack(SECRET, body, now) };
   });
@@ -123,11 +132,23 @@ async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }
   return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function postedSoFar(fake: Child): Promise<number> {
+interface Tally {
+  posted: number;
+  /** Date.now() of the last answer the fake Slack accepted (0: none yet). */
+  lastAt: number;
+}
+
+async function postedSoFar(fake: Child): Promise<{ bolt: Tally; firebreak: Tally }> {
   return new Promise((resolve) => {
-    fake.proc.once('message', (m) => resolve((m as { posted: number }).posted));
+    fake.proc.once('message', (m) => resolve(m as { bolt: Tally; firebreak: Tally }));
     fake.proc.send('posted');
   });
+}
+
+/** Seconds from the last ack to the last answer posted, when every answer was posted. */
+function lastAnswerAfterAck(t: Tally, want: number, samples: Sample[]): number | null {
+  if (t.posted < want) return null;
+  return (t.lastAt - Math.max(...samples.map((s) => s.at))) / 1000;
 }
 
 export interface AckResult {
@@ -139,9 +160,13 @@ export interface AckResult {
   boltPeakRss: number;
   /** CPU ms per delivery over the measured run (until every card was posted, for Firebreak). */
   cpuPerDelivery: { bolt: { process: number; mainThread: number }; firebreak: { process: number; mainThread: number } };
-  /** Seconds from the first request until the fake Slack had every card. */
-  allPostedS: number | null;
-  posted: number;
+  /** Seconds from the first measured request until the fake Slack had every card (null: not within 2 min). */
+  allPostedS: { bolt: number | null; firebreak: number | null };
+  /** Seconds from each app's last ack to its last answer posted (null: not all posted). */
+  lastAfterAckS: { bolt: number | null; firebreak: number | null };
+  posted: { bolt: number; firebreak: number };
+  /** Deliveries that should get an answer: acknowledged (200) and not refused as busy, warm-up included. */
+  want: { bolt: number; firebreak: number };
 }
 
 async function benchStore(store: string): Promise<AckResult> {
@@ -159,10 +184,17 @@ async function benchStore(store: string): Promise<AckResult> {
 
     const port = await freePort();
     const errors: string[] = [];
+    // No config file: the built-in default, whose /health checks Firebreak's own store. With
+    // BENCH_ACK_MAX_WAITING, a file that says the same and sets chat.max_waiting.
+    let config = '';
+    if (MAX_WAITING) {
+      config = join(dataDir, 'firebreak.yml');
+      await writeFile(config, `chat:\n  max_waiting: ${Number(MAX_WAITING)}\ndatastores:\n  firebreak-store: { type: postgres }\n`);
+    }
     const env = {
       PORT: String(port),
       FIREBREAK_DATA_DIR: join(dataDir, 'data'),
-      FIREBREAK_CONFIG: '',
+      FIREBREAK_CONFIG: config,
       DATABASE_URL: db?.url ?? '',
       REDIS_URL: '',
       SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -180,7 +212,7 @@ async function benchStore(store: string): Promise<AckResult> {
       [...(process.env.BENCH_FIREBREAK_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'bin/firebreak.js'), 'start'],
       env,
       {
-        cwd: dataDir, // no firebreak.yml here: the built-in default config, /health checks the store
+        cwd: dataDir,
         onLine: (line) => {
           if (/"level":(50|60)/.test(line) && errors.length < 5) errors.push(line);
         },
@@ -195,21 +227,22 @@ async function benchStore(store: string): Promise<AckResult> {
     ];
     const run = randomBytes(3).toString('hex');
     process.stdout.write(`  ${store}: warming up (${WARMUP_SECONDS} s)…`);
-    await drive(targets, `${run}w`, RATE * WARMUP_SECONDS, fakeUrl);
+    const warmup = await drive(targets, `${run}w`, RATE * WARMUP_SECONDS, fakeUrl);
     process.stdout.write(` measuring ${RATE}/s for ${SECONDS} s…`);
     const started = Date.now();
     const cpuBefore = { bolt: cpuMs(bolt.pid), firebreak: cpuMs(firebreak.pid) };
     const samples = await drive(targets, run, RATE * SECONDS, fakeUrl);
     const boltCpu = cpuMs(bolt.pid);
-    // Every card, the warm-up's included: one per delivery.
-    const want = RATE * (WARMUP_SECONDS + SECONDS);
+    // Every answer, the warm-up's included: one per delivery that was not refused as busy.
+    const answerable = (app: string) => [...warmup.get(app)!, ...samples.get(app)!].filter((s) => s.status === 200 && !s.busy).length;
+    const want = { bolt: answerable('bolt'), firebreak: answerable('firebreak') };
     let posted = await postedSoFar(fake);
     const deadline = Date.now() + 120_000;
-    while (posted < want && Date.now() < deadline) {
+    while ((posted.bolt.posted < want.bolt || posted.firebreak.posted < want.firebreak) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
       posted = await postedSoFar(fake);
     }
-    const allPostedS = posted >= want ? (Date.now() - started) / 1000 : null;
+    const allPosted = (t: Tally, n: number) => (t.posted >= n ? (t.lastAt - started) / 1000 : null);
     const firebreakCpu = cpuMs(firebreak.pid);
     const n = RATE * SECONDS;
     const per = (after: { process: number; mainThread: number }, before: { process: number; mainThread: number }) => ({
@@ -226,8 +259,10 @@ async function benchStore(store: string): Promise<AckResult> {
       firebreakRssAfter: procStatus(firebreak.pid, 'VmRSS'),
       boltPeakRss: bolt.peakRss(),
       cpuPerDelivery: { bolt: per(boltCpu, cpuBefore.bolt), firebreak: per(firebreakCpu, cpuBefore.firebreak) },
-      allPostedS,
-      posted,
+      allPostedS: { bolt: allPosted(posted.bolt, want.bolt), firebreak: allPosted(posted.firebreak, want.firebreak) },
+      lastAfterAckS: { bolt: lastAnswerAfterAck(posted.bolt, want.bolt, samples.get('bolt')!), firebreak: lastAnswerAfterAck(posted.firebreak, want.firebreak, samples.get('firebreak')!) },
+      posted: { bolt: posted.bolt.posted, firebreak: posted.firebreak.posted },
+      want,
     };
   } finally {
     for (const c of children.reverse()) await c.stop();
@@ -239,7 +274,7 @@ async function benchStore(store: string): Promise<AckResult> {
 export function printAckResults(results: AckResult[]): void {
   const f = (n: number) => (Number.isFinite(n) ? `${n.toFixed(1)} ms` : '–');
   console.log(`\nAck latency, ${RATE} distinct signed /health per second to each app for ${SECONDS} s (after ${WARMUP_SECONDS} s warm-up):`);
-  console.log('  store      app        p50       p90       p99       max        failed  peak RSS  CPU/delivery: main thread, process');
+  console.log('  store      app        p50       p90       p99       max        failed   busy  peak RSS  CPU/delivery: main thread, process');
   for (const r of results) {
     const rows = [
       ['bare Bolt', r.bolt, r.boltPeakRss, r.cpuPerDelivery.bolt],
@@ -247,13 +282,17 @@ export function printAckResults(results: AckResult[]): void {
     ] as const;
     for (const [name, s, rss, cpu] of rows) {
       console.log(
-        `  ${r.store.padEnd(10)} ${name.padEnd(10)} ${f(s.p50).padStart(9)} ${f(s.p90).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.max).padStart(10)} ${`${s.failed}${s.failed > 0 ? ` (${s.failures})` : ''}`.padStart(7)}  ${mb(rss).padStart(8)}  ${cpu.mainThread.toFixed(2)} ms, ${cpu.process.toFixed(2)} ms`,
+        `  ${r.store.padEnd(10)} ${name.padEnd(10)} ${f(s.p50).padStart(9)} ${f(s.p90).padStart(9)} ${f(s.p99).padStart(9)} ${f(s.max).padStart(10)} ${`${s.failed}${s.failed > 0 ? ` (${s.failures})` : ''}`.padStart(7)} ${String(s.busy).padStart(6)}  ${mb(rss).padStart(8)}  ${cpu.mainThread.toFixed(2)} ms, ${cpu.process.toFixed(2)} ms`,
       );
     }
-    console.log(
-      `  ${r.store.padEnd(10)} ratio p99 ×${(r.firebreak.p99 / r.bolt.p99).toFixed(2)}, p50 ×${(r.firebreak.p50 / r.bolt.p50).toFixed(2)}; ` +
-        `Firebreak posted ${r.posted} cards (warm-up included)${r.allPostedS !== null ? `, the last ${r.allPostedS.toFixed(1)} s after the first measured request` : ' (not all within 2 min)'}; RSS afterwards ${mb(r.firebreakRssAfter)}`,
-    );
+    const last = (app: 'bolt' | 'firebreak') =>
+      `${r.posted[app]}/${r.want[app]} answers` +
+      (r.allPostedS[app] !== null && r.lastAfterAckS[app] !== null
+        ? `, the last ${r.allPostedS[app]!.toFixed(1)} s after the first measured request, ${r.lastAfterAckS[app]!.toFixed(1)} s after the last ack`
+        : ' (not all within 2 min)');
+    console.log(`  ${r.store.padEnd(10)} ratio p99 ×${(r.firebreak.p99 / r.bolt.p99).toFixed(2)}, p50 ×${(r.firebreak.p50 / r.bolt.p50).toFixed(2)}; Firebreak RSS afterwards ${mb(r.firebreakRssAfter)}`);
+    console.log(`  ${r.store.padEnd(10)} bare Bolt: ${last('bolt')}`);
+    console.log(`  ${r.store.padEnd(10)} Firebreak: ${last('firebreak')}`);
   }
 }
 

@@ -347,7 +347,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
     loopbackOnly = registerAlertWebhooks(router, { config: loaded.config, ports: app.ports, logger: app.logger, metrics: app.metrics, onStored: () => alertOutbox.poke() }).loopbackOnly;
     for (const module of [consolePlatform(app.consoleMessages, { allowAs: loaded.config.console.allow_as }), ...CHAT_PLATFORM_MODULES]) {
       if (!module.enabled(runtime)) continue;
-      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
+      const started = await module.start({ runtime, dispatcher: app.dispatcher, ports: app.ports, logger: app.logger, router, storeKind: app.db.kind, maxWaiting: loaded.config.chat.max_waiting, onRateLimited: () => app.metrics.chatRateLimited(module.id) });
       if (!started) continue;
       platforms.set(started.id, started);
       // The console's port is already there (every process has it); Slack's and Discord's join it now.

@@ -84,7 +84,11 @@ export async function spawnNode<T>(args: string[], env: NodeJS.ProcessEnv, opts:
     peakRss: () => Math.max(peak, procStatus(pid, 'VmHWM')),
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      // Long enough for a graceful shutdown to finish (and --cpu-prof to write its profile).
+      const killer = setTimeout(() => {
+        console.error(`  node ${args.join(' ').slice(0, 80)} did not stop within 30 s of SIGTERM: killed`);
+        proc.kill('SIGKILL');
+      }, 30_000);
       await exited;
       clearTimeout(killer);
     },

@@ -17,6 +17,8 @@ export interface PlatformContext {
   /** Told of every rate limit the platform's API meets (firebreak_chat_rate_limited_total); the call is waited out and sent. */
   onRateLimited?: () => void;
   storeKind: 'postgres' | 'pglite';
+  /** chat.max_waiting: typed commands still running past which a new one is refused as busy. */
+  maxWaiting?: number;
 }
 
 /** A started platform: its chat port (registered in the chat directory) and how to stop it. */

@@ -322,6 +322,13 @@ export const configSchema = z
         allowed_channels: z.array(z.string().min(1)).default([]),
         incident_channel_prefix: z.string().min(1).default('inc-'),
         /**
+         * Admission control, per platform: when this many typed commands are still running after
+         * their acknowledgement, a new one is refused at once with "Firebreak is busy: N commands
+         * waiting; try again in a few seconds" and nothing runs, instead of joining a backlog that
+         * grows without bound (each waiting command holds memory and delays every card behind it).
+         */
+        max_waiting: z.number().int().min(1).max(100_000).default(200),
+        /**
          * Per platform, the only workspaces (Slack team ids) or servers (Discord guild ids) where
          * commands run. Unset: any. A bot can be added to servers that are not yours; there a
          * channel called #incidents would otherwise be enough to read /health and /status.
@@ -337,7 +344,7 @@ export const configSchema = z
           .default({}),
       })
       .strict()
-      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-', workspaces: {}, discord: {} }),
+      .default({ incidents_channel: 'incidents', allowed_channels: [], incident_channel_prefix: 'inc-', max_waiting: 200, workspaces: {}, discord: {} }),
     /** role name → members: "platform:userId", "platform:username" or "*" (see roleMemberSchema). */
     roles: z.record(nameSchema, z.array(roleMemberSchema)).default({}),
     services: z.record(nameSchema, serviceSchema).default({}),

@@ -74,17 +74,49 @@ export async function deliverInvocation(
   await adapter.finish(result);
 }
 
+/** What a person is told when their command is refused because `waiting` others are still running (chat.max_waiting). */
+export function busyText(waiting: number): string {
+  return `Firebreak is busy: ${waiting} command${waiting === 1 ? '' : 's'} waiting; try again in a few seconds.`;
+}
+
+/** Refusals are logged at most this often, with how many there were: a storm of them is one line, not thousands. */
+const BUSY_LOG_EVERY_MS = 10_000;
+
 /**
  * Deliveries still running after their request was answered, by a label people recognise in the log.
  * Shutdown drains them before the store closes. One per platform module.
  */
 export class InFlightWork {
   private readonly work = new Map<Promise<void>, string>();
+  private refusedSinceLog = 0;
+  private lastBusyLog = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Admission control (chat.max_waiting): `busy()` refuses once this many are running. */
+    private readonly maxWaiting = Number.POSITIVE_INFINITY,
+  ) {}
 
   get size(): number {
     return this.work.size;
+  }
+
+  /**
+   * Admission control for a new command, asked before it is acknowledged: null when it may run,
+   * else the sentence to answer with (and then nothing of it runs). What is already running goes
+   * on; a backlog past the limit would only make every answer behind it later and hold memory.
+   */
+  busy(): string | null {
+    const waiting = this.work.size;
+    if (waiting < this.maxWaiting) return null;
+    this.refusedSinceLog++;
+    const now = Date.now();
+    if (now - this.lastBusyLog >= BUSY_LOG_EVERY_MS) {
+      this.logger.warn({ waiting, limit: this.maxWaiting, refused: this.refusedSinceLog }, `Firebreak is busy: ${waiting} commands waiting (chat.max_waiting ${this.maxWaiting}); refused ${this.refusedSinceLog} new command(s) with "try again in a few seconds"`);
+      this.lastBusyLog = now;
+      this.refusedSinceLog = 0;
+    }
+    return busyText(waiting);
   }
 
   /** Runs after the ack without blocking it; a failure is logged, never thrown into the void. */

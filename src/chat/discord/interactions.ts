@@ -54,6 +54,8 @@ export interface DiscordInteractionsDeps {
   tokenLifetimeMs?: number;
   /** Told the guild of every interaction, so the chat port knows where to create channels. */
   onGuild?(guildId: string): void;
+  /** chat.max_waiting: interactions still running past which a new slash command is refused (busy). */
+  maxWaiting?: number;
 }
 
 export class InteractionInputError extends Error {}
@@ -165,7 +167,7 @@ function invocationOf(i: Interaction, registry: CommandCatalog): Invocation {
  * The returned handle drains deferred work at shutdown, so a result is not cut off by the store closing.
  */
 export function registerDiscordInteractions(router: Router, deps: DiscordInteractionsDeps): DiscordInteractions {
-  const work = new InFlightWork(deps.logger);
+  const work = new InFlightWork(deps.logger, deps.maxWaiting);
   const inFlight: DiscordInteractions = { get inFlight() { return work.size; }, drain: (ms) => work.drain(ms) };
   const key = discordPublicKey(deps.publicKey);
   const deferAfterMs = deps.deferAfterMs ?? DEFAULT_DEFER_AFTER_MS;
@@ -194,6 +196,12 @@ export function registerDiscordInteractions(router: Router, deps: DiscordInterac
       return json(400, { error: `interaction type ${i.type} is not handled` });
     }
     if (i.guild_id) deps.onGuild?.(i.guild_id);
+    // Too many still running: a typed command is refused at once, only to its sender, and nothing of
+    // it runs or is recorded. A click or a modal goes on: it finishes something already started.
+    if (i.type === InteractionKind.ApplicationCommand) {
+      const busy = work.busy();
+      if (busy !== null) return json(200, ephemeralText(busy));
+    }
 
     let inv: Invocation;
     try {

@@ -9,7 +9,7 @@ export const discordPlatform: PlatformModule = {
   enabled: (runtime) => !!(runtime.discord.applicationId || runtime.discord.publicKey),
   async start(ctx) {
     const { startDiscord } = await import('./start.js');
-    const discord = startDiscord(ctx.router, { runtime: ctx.runtime, dispatcher: ctx.dispatcher, ports: ctx.ports, logger: ctx.logger, onRateLimited: ctx.onRateLimited });
+    const discord = startDiscord(ctx.router, { runtime: ctx.runtime, dispatcher: ctx.dispatcher, ports: ctx.ports, logger: ctx.logger, onRateLimited: ctx.onRateLimited, maxWaiting: ctx.maxWaiting });
     if (!discord) return null;
     return { id: 'discord', chat: discord.chat, idle: () => discord.drain(), close: () => discord.drain() };
   },

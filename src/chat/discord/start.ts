@@ -41,6 +41,8 @@ export function startDiscord(
     deferAfterMs?: number;
     tokenLifetimeMs?: number;
     drainTimeoutMs?: number;
+    /** chat.max_waiting: slash commands still running past which a new one is refused as busy. */
+    maxWaiting?: number;
   },
 ): StartedDiscord | null {
   const { applicationId, publicKey, botToken, apiUrl } = deps.runtime.discord;
@@ -73,6 +75,7 @@ export function startDiscord(
     redactor: deps.ports.redactor,
     deferAfterMs: deps.deferAfterMs,
     tokenLifetimeMs: deps.tokenLifetimeMs,
+    maxWaiting: deps.maxWaiting,
     onGuild: (g) => chat.learnGuild(g),
   });
   if (!botToken) deps.logger.warn({}, 'DISCORD_BOT_TOKEN is not set: commands work, but Firebreak cannot post alerts, create incident channels, or deliver results of commands that outlast Discord\'s 15-minute interaction token.');

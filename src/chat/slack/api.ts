@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import type { OutboundPriority } from '../../core/chat-port.js';
 import type { Coordination, Logger } from '../../core/ports.js';
 import { ChannelPacer } from './channel-pacer.js';
+import { SlackMessageCalls } from './message-calls.js';
 import type { SlackMessage } from './render.js';
 import { sharedPaceSlot } from './shared-pace-slot.js';
 
@@ -110,6 +111,8 @@ export interface SlackApiOptions {
  */
 export class SlackApi {
   readonly client: InstanceType<typeof webApi.WebClient>;
+  /** chat.postMessage, chat.update and chat.postEphemeral: every answer's calls, on a lighter path than the WebClient. */
+  private readonly messages: SlackMessageCalls;
   readonly pacer: ChannelPacer;
   readonly logger: Logger;
   private readonly onRateLimited: () => void;
@@ -124,6 +127,7 @@ export class SlackApi {
       timeout: 15_000,
       logLevel: webApi.LogLevel.ERROR,
     });
+    this.messages = new SlackMessageCalls(opts.token, this.client.slackApiUrl, 15_000);
     this.pacer = new ChannelPacer({
       intervalMs: opts.paceIntervalMs,
       retryAfterMs: rateLimitWaitMs,
@@ -203,15 +207,15 @@ export class SlackApi {
       null,
       () =>
         this.call('chat.postMessage', channel, async () => {
-          const r = await this.client.chat.postMessage({
+          const r = await this.messages.call('chat.postMessage', {
             channel,
             text: msg.text,
-            blocks: msg.blocks as never[],
+            blocks: msg.blocks,
             unfurl_links: false,
             unfurl_media: false,
             ...(opts.threadTs ? { thread_ts: opts.threadTs } : {}),
           });
-          return { channel: r.channel ?? channel, ts: String(r.ts) };
+          return { channel: typeof r.channel === 'string' ? r.channel : channel, ts: String(r.ts) };
         }),
       opts.priority,
     );
@@ -224,7 +228,7 @@ export class SlackApi {
       `update:${ts}`,
       () =>
         this.call('chat.update', channel, async () => {
-          await this.client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks as never[] });
+          await this.messages.call('chat.update', { channel, ts, text: msg.text, blocks: msg.blocks });
         }),
       opts.priority,
     );
@@ -240,7 +244,7 @@ export class SlackApi {
           'chat.postEphemeral',
           channel,
           async () => {
-            await this.client.chat.postEphemeral({ channel, user, text: msg.text, blocks: msg.blocks as never[] });
+            await this.messages.call('chat.postEphemeral', { channel, user, text: msg.text, blocks: msg.blocks });
           },
           call,
         ),

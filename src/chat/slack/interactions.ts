@@ -89,6 +89,8 @@ export interface InteractionDeps {
   fastReplyMs?: number;
   /** Whether a channel is an incident's own: only there does 📌 add a message to a timeline (elsewhere it is just a pin emoji). */
   incidentChannel?: (platform: string, channelId: string) => Promise<boolean>;
+  /** chat.max_waiting: deliveries still running past which a new slash command is refused (busy). */
+  maxWaiting?: number;
 }
 
 /**
@@ -99,7 +101,12 @@ export class SlackInteractions {
   private readonly inFlight: InFlightWork;
 
   constructor(private readonly deps: InteractionDeps) {
-    this.inFlight = new InFlightWork(deps.logger);
+    this.inFlight = new InFlightWork(deps.logger, deps.maxWaiting);
+  }
+
+  /** Admission control for a slash command, before its ack: null, or the busy sentence to answer with. */
+  busy(): string | null {
+    return this.inFlight.busy();
   }
 
   /** Runs work after the ack without blocking it; `drain` waits for it on shutdown. */

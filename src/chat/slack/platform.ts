@@ -18,6 +18,7 @@ export const slackPlatform: PlatformModule = {
       redactor: ctx.ports.redactor,
       router: ctx.router,
       onRateLimited: ctx.onRateLimited,
+      maxWaiting: ctx.maxWaiting,
       // 📌 counts only in an incident's own channel.
       incidentChannel: async (platform, channelId) => (await ctx.ports.incidentAttribution.byChannel(platform, channelId)) !== null,
     });

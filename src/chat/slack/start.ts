@@ -31,6 +31,8 @@ export interface SlackDeps {
   onRateLimited?: () => void;
   /** Whether a channel is an incident's own (for 📌); main.ts asks the incident store. */
   incidentChannel?: (platform: string, channelId: string) => Promise<boolean>;
+  /** chat.max_waiting: slash commands still running past which a new one is refused as busy. */
+  maxWaiting?: number;
   /** Test knobs: pacing interval and the "answer at once" window. */
   paceIntervalMs?: number;
   fastReplyMs?: number;
@@ -73,7 +75,7 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
   const api = new SlackApi({ token: env.botToken, apiUrl: env.apiUrl, logger, paceIntervalMs: deps.paceIntervalMs, coordination: deps.coordination, onRateLimited: deps.onRateLimited });
   let interactions: SlackInteractions | null = null;
   const chat = new SlackChatPort(api, deps.redactor, () => interactions?.drain() ?? api.pacer.idle());
-  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, deliveries: deps.deliveries, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs, incidentChannel: deps.incidentChannel });
+  interactions = new SlackInteractions({ dispatcher: deps.dispatcher, deliveries: deps.deliveries, logger, redactor: deps.redactor, api, chat, users: new UserNames(api), channels: new ChannelNames(api), fastReplyMs: deps.fastReplyMs, incidentChannel: deps.incidentChannel, maxWaiting: deps.maxWaiting });
   const handled = interactions;
 
   // One auth.test at start: a bad token is one clear log line now, not a silent failure per command.
@@ -113,6 +115,13 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
     clientOptions: { slackApiUrl },
   });
   app.command(/.*/, async ({ ack, body }) => {
+    // Too many still running: the refusal is the acknowledgement itself (only the person sees it),
+    // so it costs no call to Slack and nothing of the command runs or is recorded.
+    const busy = handled.busy();
+    if (busy !== null) {
+      await ack({ response_type: 'ephemeral', text: busy });
+      return;
+    }
     await ack();
     // Secret params are asked for in a modal first; the command runs when it is submitted.
     if (await handled.askSecrets(body)) return;
