@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { stringify } from 'node:querystring';
 import { webApi } from '@slack/bolt';
+import pRetry from 'p-retry';
 
 /**
  * The Web API methods every answer goes through (chat.postMessage, chat.update, chat.postEphemeral),
@@ -45,16 +46,17 @@ export class SlackMessageCalls {
           .map(([k, v]) => [k, typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v)]),
       ),
     );
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.once(method, body);
-      } catch (err) {
-        const code = (err as { code?: unknown }).code;
-        const retryable = code === webApi.ErrorCode.RequestError || (code === webApi.ErrorCode.HTTPError && ((err as { statusCode?: number }).statusCode ?? 0) >= 500);
-        if (!retryable || attempt >= this.retries) throw err;
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-      }
-    }
+    // p-retry as elsewhere: only Error objects with the codes below are tried again.
+    return pRetry(() => this.once(method, body), {
+      retries: this.retries,
+      minTimeout: 200,
+      factor: 2,
+      randomize: false,
+      shouldRetry: ({ error }) => {
+        const code = (error as { code?: unknown }).code;
+        return code === webApi.ErrorCode.RequestError || (code === webApi.ErrorCode.HTTPError && ((error as { statusCode?: number }).statusCode ?? 0) >= 500);
+      },
+    });
   }
 
   private once(method: string, body: string): Promise<Record<string, unknown>> {
