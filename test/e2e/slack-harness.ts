@@ -23,15 +23,30 @@ export const GONE = { id: 'CGONE', name: 'inc-gone' };
 export const ALICE = { id: 'UALICE', name: 'alice', display_name: 'Alice A' };
 export const BOB = { id: 'UBOB', name: 'bob', display_name: 'Bob B' };
 
-/** A service whose health endpoint answers at once, and one that takes 1.5 s (to see "running…"). */
-export async function startHealthTargets(): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * A service whose health endpoint answers at once, and one that takes 1.5 s (to see "running…").
+ * `hold()` keeps every /slow answer back until the function it returns is called, so a test can
+ * show that something happened while the check was still waiting, with no clock involved.
+ */
+export async function startHealthTargets(): Promise<{ url: string; hold(): () => void; close(): Promise<void> }> {
+  let gate: Promise<void> = Promise.resolve();
   const server: Server = createServer((req, res) => {
     const delay = req.url === '/slow' ? 1500 : 0;
-    setTimeout(() => res.writeHead(req.url === '/down' ? 503 : 200).end('ok'), delay);
+    const answer = () => res.writeHead(req.url === '/down' ? 503 : 200).end('ok');
+    if (req.url === '/slow') void gate.then(() => setTimeout(answer, delay));
+    else setTimeout(answer, delay);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+  return {
+    url,
+    hold() {
+      let release!: () => void;
+      gate = new Promise<void>((r) => (release = r));
+      return release;
+    },
+    close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
+  };
 }
 
 export function configYaml(targetsUrl: string): string {

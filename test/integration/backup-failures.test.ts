@@ -153,9 +153,9 @@ backups:
     const store = new S3ObjectStore({ bucket: 'backups', prefix: '', endpoint: s3.endpoint, region: 'us-east-1', force_path_style: true, access_key_id: 'S3RVER', secret_access_key: 'S3RVER', part_size_mb: 5 }, { idleMs: 1000 });
     s3.stallUploads = true;
     try {
-      const started = performance.now();
+      // A stalled upload with no idle timeout would hang past the test's own timeout; the message says
+      // which of the store's limits ended it.
       await expect(store.put('s3://backups/stalled/object.gz', Readable.from([Buffer.from('some bytes')]))).rejects.toThrow(/^upload to s3:\/\/backups\/stalled\/object\.gz failed: .*timed out after 1000 ms of inactivity/);
-      expect(performance.now() - started).toBeLessThan(20_000);
     } finally {
       s3.stallUploads = false;
     }
@@ -184,7 +184,7 @@ backups:
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const store = new S3ObjectStore({ bucket: 'backups', prefix: '', endpoint, region: 'us-east-1', force_path_style: true, access_key_id: 'S3RVER', secret_access_key: 'S3RVER', part_size_mb: 5 }, { idleMs: 3000 });
+    const store = new S3ObjectStore({ bucket: 'backups', prefix: '', endpoint, region: 'us-east-1', force_path_style: true, access_key_id: 'S3RVER', secret_access_key: 'S3RVER', part_size_mb: 5 }, { idleMs: 600_000 });
     const marker = join(dir, 'stopped-upload.dump-exited');
     // Two 5 MB parts (both uploading at once, queueSize 2) and a tail small enough to sit in pipe
     // buffers: the dump exits while its parts are still uploading.
@@ -211,11 +211,10 @@ backups:
         if (Date.now() > deadline) throw new Error('the dump did not exit');
         await new Promise((r) => setTimeout(r, 50));
       }
-      const stopped = performance.now();
       controller.abort(new Error('Firebreak is shutting down'));
+      // Promptly: the stalled parts would only time out after 10 minutes of inactivity, far past the
+      // test's own timeout, so only the abort can end them.
       const result = await backup;
-      // Promptly: not after the 3 s the stalled part uploads take to time out.
-      expect(performance.now() - stopped).toBeLessThan(2000);
       expect(result.ok).toBe(false);
       expect(result.exitCode).toBe(0);
       expect(result.problem).toBe(`upload to s3://backups/${key} was stopped: Firebreak is shutting down`);

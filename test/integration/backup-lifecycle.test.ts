@@ -114,14 +114,13 @@ backups:
     stuck: { type: command, argv: ["node", "-e", "process.stdout.write('part'); setTimeout(() => {}, 120000)"], extension: txt }
 `);
     const scheduler = new BackupScheduler(a.loaded.config, a.ports);
-    const started = performance.now();
+    // The dump sleeps 120 s, past this test's timeout: only the kill lets it finish in time.
     const now = a.dispatcher.dispatch({ actor: alice, channel: consoleChan, input: { kind: 'text', text: '/backup now stuck' } });
     const running = await until('the backup to start', async () => (await a.ports.backups!.records.list({ target: 'stuck' }))[0]);
     await scheduler.stop({ graceMs: 300, abortWaitMs: 10_000 });
     const rec = (await a.ports.backups!.records.get(running.id))!;
     expect(rec.status).toBe('failed');
     expect(rec.error).toBe('node was stopped before it finished: Firebreak is shutting down');
-    expect(performance.now() - started).toBeLessThan(30_000);
     const reply = await now;
     expect(reply.status).toBe('failed');
     expect(reply.reply.text).toContain('Firebreak is shutting down');

@@ -38,7 +38,8 @@ describe('ChannelPacer', () => {
     const call = (ch: 'A' | 'B') => p.run(ch, null, async () => void at[ch]!.push(Date.now()));
     await Promise.all([call('A'), call('A'), call('B')]);
     expect(at.A![1]! - at.A![0]!).toBeGreaterThanOrEqual(195);
-    expect(Math.abs(at.B![0]! - at.A![0]!)).toBeLessThan(150);
+    // B's call went out before A's second, which had to wait A's interval.
+    expect(at.B![0]!).toBeLessThanOrEqual(at.A![1]!);
   });
 
   it('a failed progress update does not drop the final result that replaced it meanwhile', async () => {
