@@ -71,29 +71,58 @@ function target(m) {
   return t.tx;
 }
 
+/**
+ * Transactions waiting for their turn. One at a time is handed to PGlite; the others wait here, not
+ * in PGlite's own queue, so a single statement from outside a transaction (the alert outbox reading
+ * what to post next, a lease renewal, a command's lookup) runs after the transaction in progress
+ * instead of behind every transaction queued before it. During an alert storm a dozen webhooks'
+ * transactions are queued at any moment: first come, first served, the first card waited for all
+ * of them, statement by statement. A statement sent before a `begin` still runs before it (it is in
+ * PGlite's queue first); only one sent after a transaction asked for the session may go ahead of it,
+ * which no caller can tell from the order they happened to arrive in. Transactions keep their order.
+ */
+const waitingTxs = [];
+let txRunning = false;
+
 function begin(id) {
-  if (!db) return fail(id, new Error('the embedded store is not open'));
+  waitingTxs.push(id);
+  if (!txRunning) nextTx();
+}
+
+function nextTx() {
+  const id = waitingTxs.shift();
+  txRunning = id !== undefined;
+  if (id !== undefined) startTx(id);
+}
+
+function startTx(id) {
+  if (!db) {
+    fail(id, new Error('the embedded store is not open'));
+    return nextTx();
+  }
   db.transaction(
     (tx) =>
       new Promise((resolve, reject) => {
         txs.set(id, { tx, resolve, reject, endId: undefined });
         reply(id, id);
       }),
-  ).then(
-    () => {
-      const t = txs.get(id);
-      txs.delete(id);
-      reply(t.endId, null);
-    },
-    (err) => {
-      const t = txs.get(id);
-      txs.delete(id);
-      // BEGIN itself failed: the callback never ran, so the caller is still waiting for its id.
-      if (!t) return fail(id, err);
-      if (err === ROLLBACK) reply(t.endId, null);
-      else fail(t.endId, err);
-    },
-  );
+  )
+    .then(
+      () => {
+        const t = txs.get(id);
+        txs.delete(id);
+        reply(t.endId, null);
+      },
+      (err) => {
+        const t = txs.get(id);
+        txs.delete(id);
+        // BEGIN itself failed: the callback never ran, so the caller is still waiting for its id.
+        if (!t) return fail(id, err);
+        if (err === ROLLBACK) reply(t.endId, null);
+        else fail(t.endId, err);
+      },
+    )
+    .finally(nextTx);
 }
 
 function end(m, commit) {
@@ -113,7 +142,7 @@ port.on('message', (m) => {
         db = dataDir ? await PGlite.create(dataDir, opts) : await PGlite.create(opts);
       }, () => null);
     case 'query':
-      // Outside a transaction PGlite queues it behind any open one, as the single session it is.
+      // Outside a transaction PGlite queues it behind the one in progress (if any), as the single session it is.
       return run(m.id, () => target(m).query(m.sql, m.params), (res) => res.rows);
     case 'exec':
       return run(m.id, () => target(m).exec(m.sql), () => null);
