@@ -1,12 +1,12 @@
 import type { AlertStore, GroupRouting, IngestResult } from '../alerts/alert-store.js';
 import { notificationDedupeKey, notificationStateKey } from '../alerts/dedupe-key.js';
 import { storableJson } from '../alerts/storable.js';
-import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, DiagnosisState, StoredAlert } from '../alerts/model.js';
+import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, DiagnosisState, IncomingAlert, StoredAlert } from '../alerts/model.js';
 import type { Actor } from '../core/identity.js';
 import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
-import { markGroupDirty } from './alert-outbox.js';
+import { markGroupDirty, markGroupDirtyIn, type IncidentChannel } from './alert-outbox.js';
 import { nextNumber } from './counters.js';
 import { groupTransition, startsNewEpisode } from '../alerts/group-transitions.js';
 import { groupEvent, groupLabels, groupName } from '../alerts/group-events.js';
@@ -54,11 +54,12 @@ interface AlertRow {
   seen: number;
 }
 
-const SELECT_GROUP = `SELECT g.*,
-  (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing_count,
+/** What a group's row does not hold: its alerts counted, its diagnosis (of `alert_groups g`). */
+const GROUP_EXTRAS = `(SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing_count,
   (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'resolved') AS resolved_count,
-  (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id) AS diagnosis
-  FROM alert_groups g`;
+  (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id) AS diagnosis`;
+
+const SELECT_GROUP = `SELECT g.*, ${GROUP_EXTRAS} FROM alert_groups g`;
 
 function toGroup(r: GroupRow): AlertGroup {
   const ack: Acknowledgement | null = r.acknowledged ? { by: r.acknowledged.by, at: new Date(r.acknowledged.at) } : null;
@@ -109,6 +110,51 @@ function toAlert(r: AlertRow): StoredAlert {
 // parsed; this covers every other way in (the health watch), string by string, never on JSON text.
 const clean = storableJson;
 
+/**
+ * A notification's alerts in one statement (one round trip, however many alerts it carries), each
+ * stored as the alert's latest state: inserted, or updated with `seen` counted up. The same
+ * fingerprint twice in one notification is one alert, as if its occurrences had been stored one
+ * after the other: the last one's state, seen once per occurrence, and the start of the last one
+ * that knows its start (an unknown start keeps the start first stored, so a repeat does not move it
+ * to now). One statement may not update a row twice, so they are folded here first.
+ */
+async function upsertAlerts(q: Queryable, groupId: string, alerts: readonly IncomingAlert[]): Promise<void> {
+  const folded = new Map<string, { a: IncomingAlert; startsAt: Date; startsUnknown: boolean; seen: number }>();
+  for (const a of alerts) {
+    const prev = folded.get(a.fingerprint);
+    const known = a.startsAtUnknown !== true;
+    if (!prev) folded.set(a.fingerprint, { a, startsAt: a.startsAt, startsUnknown: !known, seen: 1 });
+    else folded.set(a.fingerprint, { a, startsAt: known ? a.startsAt : prev.startsAt, startsUnknown: known ? false : prev.startsUnknown, seen: prev.seen + 1 });
+  }
+  const rows = [...folded.values()].map(({ a, startsAt, startsUnknown, seen }) => ({
+    fingerprint: a.fingerprint,
+    status: a.status,
+    labels: clean(a.labels),
+    annotations: clean(a.annotations),
+    starts_at: startsAt.toISOString(),
+    starts_unknown: startsUnknown,
+    ends_at: a.endsAt ? a.endsAt.toISOString() : null,
+    generator_url: a.generatorUrl,
+    dashboard_url: a.dashboardUrl ?? null,
+    panel_url: a.panelUrl ?? null,
+    values: a.values ? clean(a.values) : null,
+    seen,
+  }));
+  if (rows.length === 0) return;
+  await q.query(
+    `WITH n AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS n(fingerprint text, status text, labels jsonb, annotations jsonb, starts_at timestamptz, starts_unknown boolean,
+         ends_at timestamptz, generator_url text, dashboard_url text, panel_url text, "values" jsonb, seen integer))
+     INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen)
+     SELECT $1, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen FROM n
+     ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
+       starts_at = CASE WHEN (SELECT n.starts_unknown FROM n WHERE n.fingerprint = EXCLUDED.fingerprint) THEN alerts.starts_at ELSE EXCLUDED.starts_at END,
+       ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
+       panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + EXCLUDED.seen, updated_at = now()`,
+    [groupId, JSON.stringify(rows)],
+  );
+}
+
 const SYSTEM = (source: string): Actor => ({ platform: 'system', id: source, name: source });
 
 /**
@@ -144,31 +190,28 @@ export class SqlAlertStore implements AlertStore {
       const inserted = upserted!.inserted === true;
       if (inserted) await counter?.take();
       // The group's row is locked now, so its latest keys are the latest committed (see 104_alert_updates.sql).
-      const repeat =
-        upserted!.last_dedupe_key === dedupeKey ||
-        (upserted!.last_state_key !== stateKey && (await q.query(`SELECT 1 FROM alert_notifications WHERE dedupe_key = $1`, [dedupeKey])).length > 0);
-      if (repeat) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
-      await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now()`, [dedupeKey, before.id]);
-
-      for (const a of n.alerts) {
-        // An unknown start ($12) keeps the start first stored, so each repeat does not move it to now.
-        await q.query(
-          `INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
-             starts_at = CASE WHEN $12 THEN alerts.starts_at ELSE EXCLUDED.starts_at END, ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
-             panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + 1, updated_at = now()`,
-          [before.id, a.fingerprint, a.status, clean(a.labels), clean(a.annotations), a.startsAt, a.endsAt, a.generatorUrl, a.dashboardUrl ?? null, a.panelUrl ?? null, a.values ? clean(a.values) : null, a.startsAtUnknown === true],
-        );
+      // Repeat or not, decided in as few statements as the case needs: equal to the group's latest
+      // (no statement); another state, seen before if its key is stored (one insert that does
+      // nothing then); the latest state told with other content (stored again, received now).
+      let repeat = upserted!.last_dedupe_key === dedupeKey;
+      if (!repeat && upserted!.last_state_key !== stateKey) {
+        const added = await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1 AS added`, [dedupeKey, before.id]);
+        repeat = added.length === 0;
+      } else if (!repeat) {
+        await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now()`, [dedupeKey, before.id]);
       }
+      if (repeat) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
+
+      await upsertAlerts(q, before.id, n.alerts);
       const transition = groupTransition(inserted ? null : before.status, n.status);
       const held = n.status === 'firing' ? (routing.maintenance ?? null) : null;
       // Held anew: by another window than before, or in a new episode.
       const newlyHeld = held !== null && (inserted || startsNewEpisode(transition) || before.maintenance?.id !== held.id);
       // A new episode (it fired again) clears the acknowledgement and escalation steps and restarts first_fired_at.
       const refired = startsNewEpisode(transition);
-      await q.query(
-        `UPDATE alert_groups SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
+      // The group as it now is (what getIn reads), and its open incident's channel for the card's copy there.
+      const [updated] = await q.query<GroupRow & { incident_channel: IncidentChannel }>(
+        `UPDATE alert_groups g SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
            last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
            first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
            acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
@@ -176,11 +219,13 @@ export class SqlAlertStore implements AlertStore {
            version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
            last_dedupe_key = $11, last_state_key = $12,
            maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
-         WHERE id = $1`,
+         WHERE g.id = $1
+         RETURNING g.*, ${GROUP_EXTRAS},
+           (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel`,
         [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey, held ? JSON.stringify({ id: held.id, reason: held.reason, until: held.until.toISOString() }) : null],
       );
-      await this.markDirty(q, before.id, routing.channel, platforms);
-      const group = (await this.getIn(q, before.id))!;
+      await markGroupDirtyIn(q, before.id, routing.channel, platforms, updated!.incident_channel);
+      const group = toGroup(updated!);
       const event = groupEvent(n, name, group);
       await this.recorder(new SqlTimelineRepository(q)).record({
         invocationId: `alert-group:${group.id}`,
