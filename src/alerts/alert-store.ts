@@ -36,6 +36,8 @@ export interface AlertStore {
    */
   ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult>;
   get(id: string): Promise<AlertGroup | null>;
+  /** Several groups in one read (the storm digest lists hundreds); ids that name no group are left out. */
+  getMany(ids: readonly string[]): Promise<AlertGroup[]>;
   alerts(groupId: string, limit?: number): Promise<StoredAlert[]>;
   /** Firing groups, newest first; `service` filters by the service label. */
   firing(filter?: { service?: string; limit?: number }): Promise<AlertGroup[]>;

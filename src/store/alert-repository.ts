@@ -7,7 +7,6 @@ import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
 import { markGroupDirty, markGroupDirtyIn, type IncidentChannel } from './alert-outbox.js';
-import { nextNumber } from './counters.js';
 import { groupTransition, startsNewEpisode } from '../alerts/group-transitions.js';
 import { groupEvent, groupLabels, groupName } from '../alerts/group-events.js';
 
@@ -155,6 +154,9 @@ async function upsertAlerts(q: Queryable, groupId: string, alerts: readonly Inco
   );
 }
 
+/** A group id as the store makes them; anything else (a forged button's) names no group. */
+const GROUP_ID = /^\d{1,18}$/;
+
 const SYSTEM = (source: string): Actor => ({ platform: 'system', id: source, name: source });
 
 /**
@@ -175,20 +177,24 @@ export class SqlAlertStore implements AlertStore {
     const { alertname, service } = name;
     const firedAt = new Date(Math.min(...n.alerts.map((a) => a.startsAt.getTime())));
     return this.db.transaction(async (q) => {
-      // A group's number is taken from the counter only when it is new, so numbers stay consecutive (120_counters.sql).
-      const [known] = await q.query<{ id: string | number }>(`SELECT id FROM alert_groups WHERE group_key = $1`, [n.groupKey]);
-      const counter = known ? null : await nextNumber(q, 'alert_groups');
-      // Inserted, or locked for this transaction: two replicas receiving the same group serialize here.
+      // Inserted, or locked for this transaction: two replicas receiving the same group serialize
+      // here. In one statement: a group's number is taken from the counter only when the group is
+      // new (the counter's row locked, then set to the number used), so numbers stay consecutive
+      // (120_counters.sql); a replica that lost the race to insert it leaves the counter as it was.
       const [upserted] = await q.query<GroupRow>(
-        `INSERT INTO alert_groups (id, group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
-         VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
-         ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
-         RETURNING *, (xmax = 0) AS inserted, 0 AS firing_count, 0 AS resolved_count`,
-        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt, counter?.next ?? known!.id],
+        `WITH known AS (SELECT id FROM alert_groups WHERE group_key = $1),
+         counter AS (SELECT n FROM counters WHERE name = 'alert_groups' AND NOT EXISTS (SELECT 1 FROM known) FOR UPDATE OF counters),
+         upserted AS (
+           INSERT INTO alert_groups (id, group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
+           SELECT COALESCE((SELECT id FROM known), (SELECT n + 1 FROM counter)), $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::integer, $9::jsonb, $10::jsonb, $11::timestamptz, now()
+           ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
+           RETURNING *, (xmax = 0) AS inserted),
+         taken AS (UPDATE counters SET n = upserted.id FROM upserted, counter WHERE counters.name = 'alert_groups' AND upserted.inserted)
+         SELECT *, 0 AS firing_count, 0 AS resolved_count FROM upserted`,
+        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt],
       );
       const before = toGroup(upserted!);
       const inserted = upserted!.inserted === true;
-      if (inserted) await counter?.take();
       // The group's row is locked now, so its latest keys are the latest committed (see 104_alert_updates.sql).
       // Repeat or not, decided in as few statements as the case needs: equal to the group's latest
       // (no statement); another state, seen before if its key is stored (one insert that does
@@ -254,6 +260,13 @@ export class SqlAlertStore implements AlertStore {
 
   async get(id: string): Promise<AlertGroup | null> {
     return this.getIn(this.db, id);
+  }
+
+  async getMany(ids: readonly string[]): Promise<AlertGroup[]> {
+    const valid = [...new Set(ids)].filter((id) => GROUP_ID.test(id));
+    if (valid.length === 0) return [];
+    const rows = await this.db.query<GroupRow>(`${SELECT_GROUP} WHERE g.id = ANY($1::bigint[])`, [valid]);
+    return rows.map(toGroup);
   }
 
   async alerts(groupId: string, limit = 50): Promise<StoredAlert[]> {
@@ -325,7 +338,7 @@ export class SqlAlertStore implements AlertStore {
 
   private async getIn(q: Queryable, id: string): Promise<AlertGroup | null> {
     // Ids come from button action ids anyone could forge: not a number is simply no group.
-    if (!/^\d{1,18}$/.test(id)) return null;
+    if (!GROUP_ID.test(id)) return null;
     const [row] = await q.query<GroupRow>(`${SELECT_GROUP} WHERE g.id = $1`, [id]);
     return row ? toGroup(row) : null;
   }

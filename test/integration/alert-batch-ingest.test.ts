@@ -28,10 +28,10 @@ function alert(fingerprint: string, over: Partial<IncomingAlert> = {}): Incoming
   };
 }
 
-function notification(alerts: IncomingAlert[], status: 'firing' | 'resolved' = 'firing'): AlertNotification {
+function notification(alerts: IncomingAlert[], status: 'firing' | 'resolved' = 'firing', groupKey = '{}:{alertname="DiskFilling", service="api"}'): AlertNotification {
   return {
     source: 'alertmanager',
-    groupKey: '{}:{alertname="DiskFilling", service="api"}',
+    groupKey,
     status,
     receiver: 'firebreak',
     groupLabels: { alertname: 'DiskFilling', service: 'api' },
@@ -117,6 +117,21 @@ for (const backend of storeBackends('fb_alertbatch')) {
         ]);
         const events = await new SqlTimelineRepository(db).list({ invocationId: `alert-group:${first.group.id}` });
         expect(events.map((e) => [e.kind, e.detail.alerts])).toEqual([['alert.received', 500]]);
+      } finally {
+        await close();
+      }
+    }, 120_000);
+
+    it('groups arriving at once, each twice (HA twins), get consecutive numbers from 1: no gap, no number used twice', async () => {
+      const { db, close } = await backend.open();
+      try {
+        const store = new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, new Redactor([])));
+        const keys = Array.from({ length: 12 }, (_, i) => `{}:{alertname="DiskFilling", service="svc-${i}"}`);
+        const results = await Promise.all([...keys, ...keys].map((k) => store.ingest(notification([alert('a')], 'firing', k), ROUTING, ['console'])));
+        expect(results.filter((r) => r.stored)).toHaveLength(12);
+        const ids = [...new Set(results.map((r) => Number(r.group.id)))].sort((a, b) => a - b);
+        expect(ids).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+        expect(await db.query(`SELECT n::int AS n FROM counters WHERE name = 'alert_groups'`)).toEqual([{ n: 12 }]);
       } finally {
         await close();
       }
