@@ -115,6 +115,8 @@ interface SideResult {
   side: string;
   ingestSeconds: number | null;
   ingestRate: number | null;
+  /** CPU time of this process (every thread: HTTP, the app, the embedded store's thread, the bench's own senders) while ingesting, per 1,000 alerts. */
+  cpuMsPer1000: number | null;
   retries: number | null;
   firstMessageS: number | null;
   allVisibleS: number | null;
@@ -273,6 +275,8 @@ async function firebreakSide(store: Store): Promise<SideResult> {
     let next = 0;
     let retries = 0;
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
+    const ingestCpu: { usage?: NodeJS.CpuUsage } = {};
     // Like Alertmanager: a webhook that is not answered 2xx is sent again.
     const worker = async () => {
       for (;;) {
@@ -292,7 +296,10 @@ async function firebreakSide(store: Store): Promise<SideResult> {
     const commands = typeCommands(fake, `http://127.0.0.1:${running.http.port}/slack/events`, t0);
     commands.catch(() => {});
     let ingestedAt: number | null = null;
-    void ingesting.then(() => (ingestedAt = Date.now()));
+    void ingesting.then(() => {
+      ingestedAt = Date.now();
+      ingestCpu.usage = process.cpuUsage(cpu0);
+    });
     const seen = await observe(
       fake,
       t0,
@@ -311,6 +318,7 @@ async function firebreakSide(store: Store): Promise<SideResult> {
       side: `Firebreak (${store === 'postgres' ? 'PostgreSQL' : 'embedded PGlite'})`,
       ingestSeconds,
       ingestRate: ALERTS / ingestSeconds,
+      cpuMsPer1000: ingestCpu.usage ? (ingestCpu.usage.user + ingestCpu.usage.system) / 1000 / (ALERTS / 1000) : null,
       retries,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
       allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
@@ -359,6 +367,7 @@ async function alertmanagerSide(): Promise<SideResult> {
       side: 'Alertmanager 0.25 slack_configs',
       ingestSeconds: pushSeconds,
       ingestRate: ALERTS / pushSeconds,
+      cpuMsPer1000: null,
       retries: null,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
       allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
@@ -381,6 +390,7 @@ const fmt = (v: number | null, digits = 1, unit = '') => (v === null ? '—' : `
 function report(results: SideResult[]): void {
   const rows: [string, (r: SideResult) => string][] = [
     ['ingestion (webhooks answered 2xx / alerts pushed)', (r) => `${fmt(r.ingestSeconds, 2, ' s')} · ${fmt(r.ingestRate, 0, ' alerts/s')}`],
+    ['CPU while ingesting, per 1,000 alerts (all threads)', (r) => fmt(r.cpuMsPer1000, 0, ' ms')],
     ['webhook retries (non-2xx)', (r) => (r.retries === null ? '—' : String(r.retries))],
     ['first alert message (card or digest) in #incidents', (r) => fmt(r.firstMessageS, 2, ' s')],
     [`every group visible (own card or named on a message)`, (r) => (r.allVisibleS === null ? `not within ${r.observedS.toFixed(0)} s` : fmt(r.allVisibleS, 1, ' s'))],

@@ -178,10 +178,15 @@ export class SqlAlertStore implements AlertStore {
     const firedAt = new Date(Math.min(...n.alerts.map((a) => a.startsAt.getTime())));
     return this.db.transaction(async (q) => {
       // Inserted, or locked for this transaction: two replicas receiving the same group serialize
-      // here. In one statement: a group's number is taken from the counter only when the group is
-      // new (the counter's row locked, then set to the number used), so numbers stay consecutive
-      // (120_counters.sql); a replica that lost the race to insert it leaves the counter as it was.
-      const [upserted] = await q.query<GroupRow>(
+      // here. A group's number is taken from the counter only when the group is new (the counter's
+      // row locked, then set to the number used), so numbers stay consecutive (120_counters.sql); a
+      // replica that lost the race to insert it leaves the counter as it was.
+      // With the group's row locked, its latest keys are the latest committed (104_alert_updates.sql),
+      // and they say whether this notification is a repeat: equal to the group's latest; or of
+      // another state whose key is stored already (a late HA twin). The latest state told with
+      // other content is stored again (received now). Not a repeat: its key is stored (`stored`).
+      // All of it in one statement: one round trip to the store, whatever the case.
+      const [upserted] = await q.query<GroupRow & { stored: boolean }>(
         `WITH known AS (SELECT id FROM alert_groups WHERE group_key = $1),
          counter AS (SELECT n FROM counters WHERE name = 'alert_groups' AND NOT EXISTS (SELECT 1 FROM known) FOR UPDATE OF counters),
          upserted AS (
@@ -189,24 +194,18 @@ export class SqlAlertStore implements AlertStore {
            SELECT COALESCE((SELECT id FROM known), (SELECT n + 1 FROM counter)), $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::integer, $9::jsonb, $10::jsonb, $11::timestamptz, now()
            ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
            RETURNING *, (xmax = 0) AS inserted),
-         taken AS (UPDATE counters SET n = upserted.id FROM upserted, counter WHERE counters.name = 'alert_groups' AND upserted.inserted)
-         SELECT *, 0 AS firing_count, 0 AS resolved_count FROM upserted`,
-        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt],
+         taken AS (UPDATE counters SET n = upserted.id FROM upserted, counter WHERE counters.name = 'alert_groups' AND upserted.inserted),
+         notified AS (
+           INSERT INTO alert_notifications (dedupe_key, group_id)
+           SELECT $12::text, id FROM upserted WHERE last_dedupe_key IS DISTINCT FROM $12::text
+           ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now() WHERE (SELECT last_state_key FROM upserted) = $13::text
+           RETURNING 1)
+         SELECT *, 0 AS firing_count, 0 AS resolved_count, EXISTS (SELECT 1 FROM notified) AS stored FROM upserted`,
+        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt, dedupeKey, stateKey],
       );
       const before = toGroup(upserted!);
       const inserted = upserted!.inserted === true;
-      // The group's row is locked now, so its latest keys are the latest committed (see 104_alert_updates.sql).
-      // Repeat or not, decided in as few statements as the case needs: equal to the group's latest
-      // (no statement); another state, seen before if its key is stored (one insert that does
-      // nothing then); the latest state told with other content (stored again, received now).
-      let repeat = upserted!.last_dedupe_key === dedupeKey;
-      if (!repeat && upserted!.last_state_key !== stateKey) {
-        const added = await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO NOTHING RETURNING 1 AS added`, [dedupeKey, before.id]);
-        repeat = added.length === 0;
-      } else if (!repeat) {
-        await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now()`, [dedupeKey, before.id]);
-      }
-      if (repeat) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
+      if (!upserted!.stored) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
 
       await upsertAlerts(q, before.id, n.alerts);
       const transition = groupTransition(inserted ? null : before.status, n.status);
