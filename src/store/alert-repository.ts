@@ -215,7 +215,7 @@ export class SqlAlertStore implements AlertStore {
       // A new episode (it fired again) clears the acknowledgement and escalation steps and restarts first_fired_at.
       const refired = startsNewEpisode(transition);
       // The group as it now is (what getIn reads), and its open incident's channel for the card's copy there.
-      const [updated] = await q.query<GroupRow & { incident_channel: IncidentChannel }>(
+      const [updated] = await q.query<GroupRow & { incident_channel: IncidentChannel; service_incident_open: boolean }>(
         `UPDATE alert_groups g SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
            last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
            first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
@@ -226,7 +226,8 @@ export class SqlAlertStore implements AlertStore {
            maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
          WHERE g.id = $1
          RETURNING g.*, ${GROUP_EXTRAS},
-           (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel`,
+           (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel,
+           EXISTS (SELECT 1 FROM incidents i WHERE i.service = g.service AND i.status <> 'resolved') AS service_incident_open`,
         [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey, held ? JSON.stringify({ id: held.id, reason: held.reason, until: held.until.toISOString() }) : null],
       );
       await markGroupDirtyIn(q, before.id, routing.channel, platforms, updated!.incident_channel);
@@ -253,7 +254,7 @@ export class SqlAlertStore implements AlertStore {
           detail: { group: group.id, window: held.id, until: held.until.toISOString(), reason: 'maintenance' },
         });
       }
-      return { group, stored: true, transition, held: newlyHeld };
+      return { group, stored: true, transition, held: newlyHeld, serviceIncidentOpen: updated!.service_incident_open === true };
     });
   }
 

@@ -136,5 +136,24 @@ for (const backend of storeBackends('fb_alertbatch')) {
         await close();
       }
     }, 120_000);
+
+    it("says whether an incident about the group's service was open as it stored the group, so the incidents look for one to join only then", async () => {
+      const { db, close } = await backend.open();
+      try {
+        const store = new SqlAlertStore(db, (repo) => new TimelineRecorder(repo, new Redactor([])));
+        const fire = (service: string, fp: string) =>
+          store.ingest({ ...notification([alert(fp, { labels: { alertname: 'DiskFilling', service } })], 'firing', `{}:{service="${service}"}`), groupLabels: { alertname: 'DiskFilling', service }, commonLabels: { alertname: 'DiskFilling', service } }, ROUTING, ['console']);
+        expect((await fire('api', 'a1')).serviceIncidentOpen).toBe(false);
+        await db.query(
+          `INSERT INTO incidents (id, number, title, severity, status, declared_by, source, service) VALUES ('INC-1', 1, 'api down', 'sev2', 'investigating', '{"platform":"console","id":"alice","name":"alice"}', 'test', 'api')`,
+        );
+        expect((await fire('api', 'a2')).serviceIncidentOpen).toBe(true);
+        expect((await fire('search', 's1')).serviceIncidentOpen).toBe(false);
+        await db.query(`UPDATE incidents SET status = 'resolved' WHERE id = 'INC-1'`);
+        expect((await fire('api', 'a3')).serviceIncidentOpen).toBe(false);
+      } finally {
+        await close();
+      }
+    }, 120_000);
   });
 }
