@@ -83,10 +83,27 @@ function target(m) {
  */
 const waitingTxs = [];
 let txRunning = false;
+/**
+ * What the caller already sent for a transaction that has not begun yet (it does not wait for the
+ * answer to `begin` before its first statement: one round trip between the threads less per
+ * transaction), kept in order until it begins.
+ */
+const early = new Map();
 
 function begin(id) {
+  early.set(id, []);
   waitingTxs.push(id);
   if (!txRunning) nextTx();
+}
+
+/** The transaction has begun (or failed to): what was sent for it meanwhile runs now, in order (or fails with it). */
+function replayEarly(id, err) {
+  const sent = early.get(id) ?? [];
+  early.delete(id);
+  for (const m of sent) {
+    if (err) fail(m.id, err);
+    else handle(m);
+  }
 }
 
 function nextTx() {
@@ -97,7 +114,9 @@ function nextTx() {
 
 function startTx(id) {
   if (!db) {
-    fail(id, new Error('the embedded store is not open'));
+    const err = new Error('the embedded store is not open');
+    fail(id, err);
+    replayEarly(id, err);
     return nextTx();
   }
   db.transaction(
@@ -105,6 +124,7 @@ function startTx(id) {
       new Promise((resolve, reject) => {
         txs.set(id, { tx, resolve, reject, endId: undefined });
         reply(id, id);
+        replayEarly(id, null);
       }),
   )
     .then(
@@ -117,7 +137,10 @@ function startTx(id) {
         const t = txs.get(id);
         txs.delete(id);
         // BEGIN itself failed: the callback never ran, so the caller is still waiting for its id.
-        if (!t) return fail(id, err);
+        if (!t) {
+          fail(id, err);
+          return replayEarly(id, err);
+        }
         if (err === ROLLBACK) reply(t.endId, null);
         else fail(t.endId, err);
       },
@@ -133,7 +156,11 @@ function end(m, commit) {
   else t.reject(ROLLBACK);
 }
 
-port.on('message', (m) => {
+port.on('message', (m) => handle(m));
+
+function handle(m) {
+  // A statement, commit or rollback of a transaction still waiting for its turn waits with it.
+  if (m.tx !== undefined && early.has(m.tx)) return void early.get(m.tx).push(m);
   switch (m.op) {
     case 'open':
       return run(m.id, async () => {
@@ -157,4 +184,4 @@ port.on('message', (m) => {
     default:
       fail(m.id, new Error(`unknown store operation ${String(m.op)}`));
   }
-});
+}
