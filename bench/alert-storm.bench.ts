@@ -118,6 +118,8 @@ interface SideResult {
   /** CPU time of this process (every thread: HTTP, the app, the embedded store's thread, the bench's own senders) while ingesting, per 1,000 alerts. */
   cpuMsPer1000: number | null;
   retries: number | null;
+  /** When the first webhook was answered 2xx (its alerts stored): the first card cannot come sooner. */
+  firstStoredS: number | null;
   firstMessageS: number | null;
   allVisibleS: number | null;
   visibleAtEnd: number;
@@ -274,6 +276,7 @@ async function firebreakSide(store: Store): Promise<SideResult> {
     const bodies = Array.from({ length: WEBHOOKS }, (_, w) => webhookBody(w, startsAt));
     let next = 0;
     let retries = 0;
+    let firstStoredAt: number | null = null;
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
     const ingestCpu: { usage?: NodeJS.CpuUsage } = {};
@@ -285,7 +288,10 @@ async function firebreakSide(store: Store): Promise<SideResult> {
         for (let attempt = 0; ; attempt++) {
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: bodies[w] }).catch(() => null);
           await res?.text();
-          if (res && res.status >= 200 && res.status < 300) break;
+          if (res && res.status >= 200 && res.status < 300) {
+            firstStoredAt ??= Date.now();
+            break;
+          }
           if (res && res.status >= 400 && res.status < 500) throw new Error(`webhook ${w} answered ${res.status}`);
           retries++;
           await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
@@ -320,6 +326,7 @@ async function firebreakSide(store: Store): Promise<SideResult> {
       ingestRate: ALERTS / ingestSeconds,
       cpuMsPer1000: ingestCpu.usage ? (ingestCpu.usage.user + ingestCpu.usage.system) / 1000 / (ALERTS / 1000) : null,
       retries,
+      firstStoredS: firstStoredAt === null ? null : (firstStoredAt - t0) / 1000,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
       allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
       visibleAtEnd: seen.visible,
@@ -369,6 +376,7 @@ async function alertmanagerSide(): Promise<SideResult> {
       ingestRate: ALERTS / pushSeconds,
       cpuMsPer1000: null,
       retries: null,
+      firstStoredS: null,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
       allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
       visibleAtEnd: seen.visible,
@@ -392,6 +400,7 @@ function report(results: SideResult[]): void {
     ['ingestion (webhooks answered 2xx / alerts pushed)', (r) => `${fmt(r.ingestSeconds, 2, ' s')} · ${fmt(r.ingestRate, 0, ' alerts/s')}`],
     ['CPU while ingesting, per 1,000 alerts (all threads)', (r) => fmt(r.cpuMsPer1000, 0, ' ms')],
     ['webhook retries (non-2xx)', (r) => (r.retries === null ? '—' : String(r.retries))],
+    ['first webhook answered 2xx (stored)', (r) => fmt(r.firstStoredS, 2, ' s')],
     ['first alert message (card or digest) in #incidents', (r) => fmt(r.firstMessageS, 2, ' s')],
     [`every group visible (own card or named on a message)`, (r) => (r.allVisibleS === null ? `not within ${r.observedS.toFixed(0)} s` : fmt(r.allVisibleS, 1, ' s'))],
     [`groups visible at the end`, (r) => `${r.visibleAtEnd} / ${GROUPS}`],
