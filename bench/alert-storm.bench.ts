@@ -7,13 +7,15 @@
  * Run with `npm run bench` (BENCH_ONLY=alert-storm for this one alone).
  *
  * Reported per side: ingestion rate (Firebreak: alerts in 2xx-answered webhooks per second),
- * time to the first message, time until every group is visible (its own card, or named on a
+ * time to the first alert message (a card or the storm digest naming a group; a person's /health
+ * answer is not one), time until every group is visible (its own card, or named on a
  * message such as the storm digest), messages posted / updated, 429s, and for Firebreak the
  * alerts and groups stored (0 lost). For Firebreak also: a person types `/health` in the same
  * channel every COMMAND_EVERY_MS while the storm is on, and the time from sending the slash command
  * to its answer being shown (in the channel, or through its response_url) is reported as p50 / p99.
  *
- * Env: BENCH_STORE (postgres | embedded, default postgres; BENCH_DATABASE_URL is the admin URL),
+ * Env: BENCH_STORE (both | embedded | postgres, default both: Firebreak on the embedded PGlite, then
+ * on PostgreSQL, side by side in one run; BENCH_DATABASE_URL is PostgreSQL's admin URL),
  * BENCH_OBSERVE_S (how long each side is watched after its first request, default 90),
  * BENCH_CONCURRENCY (webhooks in flight, default 16), BENCH_AM_GROUP_WAIT / BENCH_AM_GROUP_INTERVAL
  * (Alertmanager's route timings, default 1s / 1m: it retries a 429'd notification only at the next
@@ -41,7 +43,13 @@ const BOT_TOKEN = 'xoxb-bench-bot-token-1234567890';
 const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
 const CHANNEL = { id: 'CINCIDENTS', name: 'incidents' };
 
-const STORE = process.env.BENCH_STORE ?? 'postgres';
+type Store = 'embedded' | 'postgres';
+const STORES: Store[] = (() => {
+  const v = process.env.BENCH_STORE ?? 'both';
+  if (v === 'both') return ['embedded', 'postgres'];
+  if (v === 'embedded' || v === 'postgres') return [v];
+  throw new Error(`BENCH_STORE=${v}: say both, embedded or postgres`);
+})();
 const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const OBSERVE_MS = Number(process.env.BENCH_OBSERVE_S ?? 90) * 1000;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -107,7 +115,11 @@ interface SideResult {
   side: string;
   ingestSeconds: number | null;
   ingestRate: number | null;
+  /** CPU time of this process (every thread: HTTP, the app, the embedded store's thread, the bench's own senders) while ingesting, per 1,000 alerts. */
+  cpuMsPer1000: number | null;
   retries: number | null;
+  /** When the first webhook was answered 2xx (its alerts stored): the first card cannot come sooner. */
+  firstStoredS: number | null;
   firstMessageS: number | null;
   allVisibleS: number | null;
   visibleAtEnd: number;
@@ -122,25 +134,45 @@ interface SideResult {
   commandAnswers: (number | null)[] | null;
 }
 
+/** Each message's text, kept while the message is unchanged (the fake replaces a message it updates): the watch stays cheap beside the app it measures. */
+const textOf = new WeakMap<object, string>();
+
 /** Everything the channel shows, as text: a group is visible when its name is on some message. */
 function channelText(fake: SlackFake): string[] {
-  return [...fake.messages.values()].filter((m) => m.channel === CHANNEL.id).map((m) => JSON.stringify([m.text ?? '', m.blocks ?? [], m.attachments ?? []]));
+  const out: string[] = [];
+  for (const m of fake.messages.values()) {
+    if (m.channel !== CHANNEL.id) continue;
+    let t = textOf.get(m);
+    if (t === undefined) textOf.set(m, (t = JSON.stringify([m.text ?? '', m.blocks ?? [], m.attachments ?? []])));
+    out.push(t);
+  }
+  return out;
 }
 
 /**
  * Watches the channel until every group is named on a message (and, for Firebreak, has its own
- * card) or the observation time is over. `name` is how the side writes a group's name.
+ * card) or the observation time is over. `name` is how the side writes a group's name. The first
+ * alert message is the first post that names a group (a card, or a digest page listing it).
  */
 async function observe(fake: SlackFake, t0: number, name: (g: Group) => string | string[], ownCard: (text: string, g: Group) => boolean, done: () => boolean) {
   const seen = new Set<number>();
+  const allNames = groups.flatMap((g) => {
+    const n = name(g);
+    return Array.isArray(n) ? n : [n];
+  });
   let allVisibleAt: number | null = null;
   let firstAt: number | null = null;
+  let scanned = 0;
   let own = 0;
   for (;;) {
-    const texts = channelText(fake);
-    if (firstAt === null && texts.length > 0) {
-      firstAt = Math.min(...fake.calls.filter((c) => (c.method === 'chat.postMessage' || c.method === 'incoming-webhook') && c.status === 200 && !c.error).map((c) => c.at));
+    for (; firstAt === null && scanned < fake.calls.length; scanned++) {
+      const c = fake.calls[scanned]!;
+      if ((c.method === 'chat.postMessage' || c.method === 'incoming-webhook') && c.status === 200 && !c.error) {
+        const text = JSON.stringify(c.args);
+        if (allNames.some((x) => text.includes(x))) firstAt = c.at;
+      }
     }
+    const texts = channelText(fake);
     own = 0;
     for (let i = 0; i < GROUPS; i++) {
       const n = name(groups[i]!);
@@ -224,12 +256,12 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function firebreakSide(): Promise<SideResult> {
+async function firebreakSide(store: Store): Promise<SideResult> {
   const fake = await startSlackFake({ botToken: BOT_TOKEN, channels: [CHANNEL] });
   const dataDir = mkdtempSync(join(tmpdir(), 'fb-storm-'));
   let dbName: string | null = null;
   let databaseUrl: string | undefined;
-  if (STORE === 'postgres') {
+  if (store === 'postgres') {
     dbName = `fb_storm_${randomBytes(4).toString('hex')}`;
     await admin((c) => c.query(`CREATE DATABASE ${dbName}`));
     const u = new URL(ADMIN);
@@ -244,7 +276,10 @@ async function firebreakSide(): Promise<SideResult> {
     const bodies = Array.from({ length: WEBHOOKS }, (_, w) => webhookBody(w, startsAt));
     let next = 0;
     let retries = 0;
+    let firstStoredAt: number | null = null;
     const t0 = Date.now();
+    const cpu0 = process.cpuUsage();
+    const ingestCpu: { usage?: NodeJS.CpuUsage } = {};
     // Like Alertmanager: a webhook that is not answered 2xx is sent again.
     const worker = async () => {
       for (;;) {
@@ -253,7 +288,10 @@ async function firebreakSide(): Promise<SideResult> {
         for (let attempt = 0; ; attempt++) {
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: bodies[w] }).catch(() => null);
           await res?.text();
-          if (res && res.status >= 200 && res.status < 300) break;
+          if (res && res.status >= 200 && res.status < 300) {
+            firstStoredAt ??= Date.now();
+            break;
+          }
           if (res && res.status >= 400 && res.status < 500) throw new Error(`webhook ${w} answered ${res.status}`);
           retries++;
           await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
@@ -264,7 +302,10 @@ async function firebreakSide(): Promise<SideResult> {
     const commands = typeCommands(fake, `http://127.0.0.1:${running.http.port}/slack/events`, t0);
     commands.catch(() => {});
     let ingestedAt: number | null = null;
-    void ingesting.then(() => (ingestedAt = Date.now()));
+    void ingesting.then(() => {
+      ingestedAt = Date.now();
+      ingestCpu.usage = process.cpuUsage(cpu0);
+    });
     const seen = await observe(
       fake,
       t0,
@@ -280,10 +321,12 @@ async function firebreakSide(): Promise<SideResult> {
     const [grp] = await running.app.db.query<{ n: string | number }>('SELECT count(*) AS n FROM alert_groups');
     const ingestSeconds = ((ingestedAt ?? Date.now()) - t0) / 1000;
     return {
-      side: `Firebreak (${STORE === 'postgres' ? 'PostgreSQL' : 'embedded PGlite'})`,
+      side: `Firebreak (${store === 'postgres' ? 'PostgreSQL' : 'embedded PGlite'})`,
       ingestSeconds,
       ingestRate: ALERTS / ingestSeconds,
+      cpuMsPer1000: ingestCpu.usage ? (ingestCpu.usage.user + ingestCpu.usage.system) / 1000 / (ALERTS / 1000) : null,
       retries,
+      firstStoredS: firstStoredAt === null ? null : (firstStoredAt - t0) / 1000,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
       allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
       visibleAtEnd: seen.visible,
@@ -331,7 +374,9 @@ async function alertmanagerSide(): Promise<SideResult> {
       side: 'Alertmanager 0.25 slack_configs',
       ingestSeconds: pushSeconds,
       ingestRate: ALERTS / pushSeconds,
+      cpuMsPer1000: null,
       retries: null,
+      firstStoredS: null,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
       allVisibleS: seen.allVisibleAt === null ? null : (seen.allVisibleAt - t0) / 1000,
       visibleAtEnd: seen.visible,
@@ -353,8 +398,10 @@ const fmt = (v: number | null, digits = 1, unit = '') => (v === null ? '—' : `
 function report(results: SideResult[]): void {
   const rows: [string, (r: SideResult) => string][] = [
     ['ingestion (webhooks answered 2xx / alerts pushed)', (r) => `${fmt(r.ingestSeconds, 2, ' s')} · ${fmt(r.ingestRate, 0, ' alerts/s')}`],
+    ['CPU while ingesting, per 1,000 alerts (all threads)', (r) => fmt(r.cpuMsPer1000, 0, ' ms')],
     ['webhook retries (non-2xx)', (r) => (r.retries === null ? '—' : String(r.retries))],
-    ['first message in #incidents', (r) => fmt(r.firstMessageS, 2, ' s')],
+    ['first webhook answered 2xx (stored)', (r) => fmt(r.firstStoredS, 2, ' s')],
+    ['first alert message (card or digest) in #incidents', (r) => fmt(r.firstMessageS, 2, ' s')],
     [`every group visible (own card or named on a message)`, (r) => (r.allVisibleS === null ? `not within ${r.observedS.toFixed(0)} s` : fmt(r.allVisibleS, 1, ' s'))],
     [`groups visible at the end`, (r) => `${r.visibleAtEnd} / ${GROUPS}`],
     [`groups with their own message at the end`, (r) => `${r.ownCardsAtEnd} / ${GROUPS}`],
@@ -376,11 +423,12 @@ function report(results: SideResult[]): void {
   console.log(`\nAlert storm: ${ALERTS} alerts in ${GROUPS} groups (${WEBHOOKS} webhooks of ${PER_WEBHOOK}), one channel, fake Slack at 1 message/s/channel`);
   console.log(`${''.padEnd(width)}  ${results.map((r) => r.side.padEnd(36)).join('')}`);
   for (const [label, cell] of rows) console.log(`${label.padEnd(width)}  ${results.map((r) => cell(r).padEnd(36)).join('')}`);
-  console.log('\nTargets (issue 10): every group visible within 60 s, 0 alerts lost, 0 429s, first card ≤ 2 s, ingestion ≥ 2,000 alerts/s.');
+  console.log('\nTargets (issues 10 and 22, on both stores): every group visible within 60 s, 0 alerts lost, 0 429s, first card ≤ 2 s, ingestion ≥ 2,000 alerts/s.');
 }
 
 async function main(): Promise<void> {
-  const results: SideResult[] = [await firebreakSide()];
+  const results: SideResult[] = [];
+  for (const store of STORES) results.push(await firebreakSide(store));
   if (process.env.BENCH_SKIP_ALERTMANAGER !== '1') {
     if (alertmanagerBinary()) results.push(await alertmanagerSide());
     else console.log('\n(prometheus-alertmanager is not installed: the Alertmanager side is skipped; apt-get install -y prometheus-alertmanager)');

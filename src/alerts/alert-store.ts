@@ -11,6 +11,12 @@ export interface IngestResult {
   transition: 'opened' | 'updated' | 'resolved' | 'refired' | 'none';
   /** This notification put the group under a maintenance window it was not held by before (recorded as alert.held). */
   held?: boolean;
+  /**
+   * Whether an incident about the group's service was open when it was stored (read with the group,
+   * in the same statement). False lets the incidents skip looking for one to join: in a storm that
+   * is a read of the store per webhook saved. Absent: unknown, look.
+   */
+  serviceIncidentOpen?: boolean;
 }
 
 /** Where a notification's group goes: the route's channel and index, severity override. */
@@ -36,6 +42,8 @@ export interface AlertStore {
    */
   ingest(n: AlertNotification, routing: GroupRouting, platforms: readonly string[]): Promise<IngestResult>;
   get(id: string): Promise<AlertGroup | null>;
+  /** Several groups in one read (the storm digest lists hundreds); ids that name no group are left out. */
+  getMany(ids: readonly string[]): Promise<AlertGroup[]>;
   alerts(groupId: string, limit?: number): Promise<StoredAlert[]>;
   /**
    * Firing groups, newest first; `service` filters by the service label, `source` by where they came

@@ -39,6 +39,12 @@ export interface OutboxMetrics {
 export interface OutboxWorkerOptions {
   /** How often idle replicas look for due work. */
   pollMs?: number;
+  /**
+   * poke() makes the worker look at once, but not twice within this long (nor longer than pollMs):
+   * in a storm every stored webhook pokes, a hundred times a second, and each look is two reads of
+   * the store that has the webhooks to write (on the embedded store, one session for everything).
+   */
+  pokeGapMs?: number;
   /** How long a claimed row stays claimed if its worker dies mid-send. */
   claimMs?: number;
   /** How long a lane stays with a replica that stopped renewing it. */
@@ -60,7 +66,7 @@ export interface OutboxWorkerOptions {
 /** What stop() keeps of its deadline to give the lanes and claims back after waiting for the sends in hand. */
 const HAND_BACK_MS = 1_000;
 
-const DEFAULTS = { pollMs: 500, claimMs: 60_000, laneLeaseMs: 30_000, stormWindowMs: 20_000, digestRefreshMs: 20_000, digestMinMs: 5_000, maxBackoffMs: 300_000, staleClaimMs: STALE_CLAIM_MS };
+const DEFAULTS = { pollMs: 500, pokeGapMs: 200, claimMs: 60_000, laneLeaseMs: 30_000, stormWindowMs: 20_000, digestRefreshMs: 20_000, digestMinMs: 5_000, maxBackoffMs: 300_000, staleClaimMs: STALE_CLAIM_MS };
 
 /** Waiting cards read for the digest: more than its pages can list, so its count of the rest is right. */
 const DIGEST_READ_LIMIT = MAX_DIGEST_PAGES * 100 + 1000;
@@ -183,6 +189,7 @@ export class OutboxWorker implements BackgroundWorker {
 
   private async discover(): Promise<void> {
     while (!this.stopping) {
+      const lookedAt = Date.now();
       try {
         const platforms = this.ports.chat.all().map((p) => p.platform);
         const [due, storms] = await Promise.all([this.outbox.dueLanes(GROUP_KEY_PREFIX, platforms), this.digests.openLanes(platforms)]);
@@ -195,6 +202,9 @@ export class OutboxWorker implements BackgroundWorker {
         this.warnOnce('discover', `The alert outbox could not be read (${this.redact(err)}); cards wait until it can.`);
       }
       await this.pause(this.o.pollMs, true);
+      // Woken by a poke right after a look: the next look waits out the gap (the pokes meanwhile are one).
+      const gap = Math.min(this.o.pokeGapMs, this.o.pollMs) - (Date.now() - lookedAt);
+      if (gap > 0) await this.pause(gap, false);
     }
   }
 
@@ -313,15 +323,12 @@ export class OutboxWorker implements BackgroundWorker {
     return false;
   }
 
-  /** The waiting groups, as the store has them now. */
+  /** The waiting groups, as the store has them now (one read, however many are waiting). */
   private async waitingGroups(lane: OutboxLane): Promise<AlertGroup[]> {
     const rows = await this.outbox.pending(lane, GROUP_KEY_PREFIX, DIGEST_READ_LIMIT);
-    const groups: AlertGroup[] = [];
-    for (const r of rows) {
-      const g = await this.ports.alerts.get(r.key.slice(GROUP_KEY_PREFIX.length).split('@')[0]!);
-      if (g) groups.push(g);
-    }
-    return groups;
+    const idOf = (r: OutboxRow) => r.key.slice(GROUP_KEY_PREFIX.length).split('@')[0]!;
+    const byId = new Map((await this.ports.alerts.getMany(rows.map(idOf))).map((g) => [g.id, g]));
+    return rows.flatMap((r) => byId.get(idOf(r)) ?? []);
   }
 
   private async refreshDigest(st: LaneState, digest: DigestState): Promise<void> {

@@ -90,6 +90,7 @@ export async function reactToAlert(deps: IncidentDeps, result: IngestResult): Pr
   const { group, transition } = result;
   if (group.status !== 'firing') return;
   // An incident already open for its service takes it; only otherwise does a route declare a new one.
-  if (await linkToOpenIncident(deps, group)) return;
+  // The store said none was open as it stored the group: nothing to look for.
+  if (result.serviceIncidentOpen !== false && (await linkToOpenIncident(deps, group))) return;
   if (transition === 'opened' || transition === 'refired') await declareFromRoute(deps, group);
 }

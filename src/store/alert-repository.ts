@@ -3,13 +3,12 @@ import { drillMarked } from '../alerts/drill-alert.js';
 import type { HeldBy } from '../alerts/maintenance.js';
 import { notificationDedupeKey, notificationStateKey } from '../alerts/dedupe-key.js';
 import { storableJson } from '../alerts/storable.js';
-import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, DiagnosisState, StoredAlert } from '../alerts/model.js';
+import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, AlertStatus, DiagnosisState, IncomingAlert, StoredAlert } from '../alerts/model.js';
 import type { Actor } from '../core/identity.js';
 import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
 import { SqlTimelineRepository } from './timeline-repository.js';
-import { markGroupDirty } from './alert-outbox.js';
-import { nextNumber } from './counters.js';
+import { markGroupDirty, markGroupDirtyIn, type IncidentChannel } from './alert-outbox.js';
 import { groupTransition, startsNewEpisode } from '../alerts/group-transitions.js';
 import { groupEvent, groupLabels, groupName } from '../alerts/group-events.js';
 
@@ -57,11 +56,12 @@ interface AlertRow {
   seen: number;
 }
 
-const SELECT_GROUP = `SELECT g.*,
-  (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing_count,
+/** What a group's row does not hold: its alerts counted, its diagnosis (of `alert_groups g`). */
+const GROUP_EXTRAS = `(SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'firing') AS firing_count,
   (SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND a.status = 'resolved') AS resolved_count,
-  (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id AND d.episode = g.episode) AS diagnosis
-  FROM alert_groups g`;
+  (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id AND d.episode = g.episode) AS diagnosis`;
+
+const SELECT_GROUP = `SELECT g.*, ${GROUP_EXTRAS} FROM alert_groups g`;
 
 function toGroup(r: GroupRow): AlertGroup {
   const ack: Acknowledgement | null = r.acknowledged ? { by: r.acknowledged.by, at: new Date(r.acknowledged.at) } : null;
@@ -113,6 +113,54 @@ function toAlert(r: AlertRow): StoredAlert {
 // parsed; this covers every other way in (the health watch), string by string, never on JSON text.
 const clean = storableJson;
 
+/**
+ * A notification's alerts in one statement (one round trip, however many alerts it carries), each
+ * stored as the alert's latest state: inserted, or updated with `seen` counted up. The same
+ * fingerprint twice in one notification is one alert, as if its occurrences had been stored one
+ * after the other: the last one's state, seen once per occurrence, and the start of the last one
+ * that knows its start (an unknown start keeps the start first stored, so a repeat does not move it
+ * to now). One statement may not update a row twice, so they are folded here first.
+ */
+async function upsertAlerts(q: Queryable, groupId: string, alerts: readonly IncomingAlert[]): Promise<void> {
+  const folded = new Map<string, { a: IncomingAlert; startsAt: Date; startsUnknown: boolean; seen: number }>();
+  for (const a of alerts) {
+    const prev = folded.get(a.fingerprint);
+    const known = a.startsAtUnknown !== true;
+    if (!prev) folded.set(a.fingerprint, { a, startsAt: a.startsAt, startsUnknown: !known, seen: 1 });
+    else folded.set(a.fingerprint, { a, startsAt: known ? a.startsAt : prev.startsAt, startsUnknown: known ? false : prev.startsUnknown, seen: prev.seen + 1 });
+  }
+  const rows = [...folded.values()].map(({ a, startsAt, startsUnknown, seen }) => ({
+    fingerprint: a.fingerprint,
+    status: a.status,
+    labels: clean(a.labels),
+    annotations: clean(a.annotations),
+    starts_at: startsAt.toISOString(),
+    starts_unknown: startsUnknown,
+    ends_at: a.endsAt ? a.endsAt.toISOString() : null,
+    generator_url: a.generatorUrl,
+    dashboard_url: a.dashboardUrl ?? null,
+    panel_url: a.panelUrl ?? null,
+    values: a.values ? clean(a.values) : null,
+    seen,
+  }));
+  if (rows.length === 0) return;
+  await q.query(
+    `WITH n AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS n(fingerprint text, status text, labels jsonb, annotations jsonb, starts_at timestamptz, starts_unknown boolean,
+         ends_at timestamptz, generator_url text, dashboard_url text, panel_url text, "values" jsonb, seen integer))
+     INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen)
+     SELECT $1, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen FROM n
+     ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
+       starts_at = CASE WHEN (SELECT n.starts_unknown FROM n WHERE n.fingerprint = EXCLUDED.fingerprint) THEN alerts.starts_at ELSE EXCLUDED.starts_at END,
+       ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
+       panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + EXCLUDED.seen, updated_at = now()`,
+    [groupId, JSON.stringify(rows)],
+  );
+}
+
+/** A group id as the store makes them; anything else (a forged button's) names no group. */
+const GROUP_ID = /^\d{1,18}$/;
+
 const SYSTEM = (source: string): Actor => ({ platform: 'system', id: source, name: source });
 
 /**
@@ -133,38 +181,37 @@ export class SqlAlertStore implements AlertStore {
     const { alertname, service } = name;
     const firedAt = new Date(Math.min(...n.alerts.map((a) => a.startsAt.getTime())));
     return this.db.transaction(async (q) => {
-      // A group's number is taken from the counter only when it is new, so numbers stay consecutive (120_counters.sql).
-      const [known] = await q.query<{ id: string | number }>(`SELECT id FROM alert_groups WHERE group_key = $1`, [n.groupKey]);
-      const counter = known ? null : await nextNumber(q, 'alert_groups');
-      // Inserted, or locked for this transaction: two replicas receiving the same group serialize here.
-      const [upserted] = await q.query<GroupRow>(
-        `INSERT INTO alert_groups (id, group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
-         VALUES ($12, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
-         ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
-         RETURNING *, (xmax = 0) AS inserted, 0 AS firing_count, 0 AS resolved_count`,
-        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt, counter?.next ?? known!.id],
+      // Inserted, or locked for this transaction: two replicas receiving the same group serialize
+      // here. A group's number is taken from the counter only when the group is new (the counter's
+      // row locked, then set to the number used), so numbers stay consecutive (120_counters.sql); a
+      // replica that lost the race to insert it leaves the counter as it was.
+      // With the group's row locked, its latest keys are the latest committed (104_alert_updates.sql),
+      // and they say whether this notification is a repeat: equal to the group's latest; or of
+      // another state whose key is stored already (a late HA twin). The latest state told with
+      // other content is stored again (received now). Not a repeat: its key is stored (`stored`).
+      // All of it in one statement: one round trip to the store, whatever the case.
+      const [upserted] = await q.query<GroupRow & { stored: boolean }>(
+        `WITH known AS (SELECT id FROM alert_groups WHERE group_key = $1),
+         counter AS (SELECT n FROM counters WHERE name = 'alert_groups' AND NOT EXISTS (SELECT 1 FROM known) FOR UPDATE OF counters),
+         upserted AS (
+           INSERT INTO alert_groups (id, group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
+           SELECT COALESCE((SELECT id FROM known), (SELECT n + 1 FROM counter)), $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::integer, $9::jsonb, $10::jsonb, $11::timestamptz, now()
+           ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
+           RETURNING *, (xmax = 0) AS inserted),
+         taken AS (UPDATE counters SET n = upserted.id FROM upserted, counter WHERE counters.name = 'alert_groups' AND upserted.inserted),
+         notified AS (
+           INSERT INTO alert_notifications (dedupe_key, group_id)
+           SELECT $12::text, id FROM upserted WHERE last_dedupe_key IS DISTINCT FROM $12::text
+           ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now() WHERE (SELECT last_state_key FROM upserted) = $13::text
+           RETURNING 1)
+         SELECT *, 0 AS firing_count, 0 AS resolved_count, EXISTS (SELECT 1 FROM notified) AS stored FROM upserted`,
+        [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt, dedupeKey, stateKey],
       );
       const before = toGroup(upserted!);
       const inserted = upserted!.inserted === true;
-      if (inserted) await counter?.take();
-      // The group's row is locked now, so its latest keys are the latest committed (see 104_alert_updates.sql).
-      const repeat =
-        upserted!.last_dedupe_key === dedupeKey ||
-        (upserted!.last_state_key !== stateKey && (await q.query(`SELECT 1 FROM alert_notifications WHERE dedupe_key = $1`, [dedupeKey])).length > 0);
-      if (repeat) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
-      await q.query(`INSERT INTO alert_notifications (dedupe_key, group_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now()`, [dedupeKey, before.id]);
+      if (!upserted!.stored) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
 
-      for (const a of n.alerts) {
-        // An unknown start ($12) keeps the start first stored, so each repeat does not move it to now.
-        await q.query(
-          `INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-           ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
-             starts_at = CASE WHEN $12 THEN alerts.starts_at ELSE EXCLUDED.starts_at END, ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
-             panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + 1, updated_at = now()`,
-          [before.id, a.fingerprint, a.status, clean(a.labels), clean(a.annotations), a.startsAt, a.endsAt, a.generatorUrl, a.dashboardUrl ?? null, a.panelUrl ?? null, a.values ? clean(a.values) : null, a.startsAtUnknown === true],
-        );
-      }
+      await upsertAlerts(q, before.id, n.alerts);
       const transition = groupTransition(inserted ? null : before.status, n.status);
       const held = n.status === 'firing' ? (routing.maintenance ?? null) : null;
       // Held anew: by another window than before, or in a new episode.
@@ -172,8 +219,9 @@ export class SqlAlertStore implements AlertStore {
       // A new episode (it fired again) clears the acknowledgement and escalation steps, restarts
       // first_fired_at and counts the episode (its diagnosis is decided anew: 240_alert_diagnosis_episodes.sql).
       const refired = startsNewEpisode(transition);
-      await q.query(
-        `UPDATE alert_groups SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
+      // The group as it now is (what getIn reads), and its open incident's channel for the card's copy there.
+      const [updated] = await q.query<GroupRow & { incident_channel: IncidentChannel; service_incident_open: boolean }>(
+        `UPDATE alert_groups g SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
            last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
            first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
            acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
@@ -182,11 +230,14 @@ export class SqlAlertStore implements AlertStore {
            version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
            last_dedupe_key = $11, last_state_key = $12,
            maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
-         WHERE id = $1`,
+         WHERE g.id = $1
+         RETURNING g.*, ${GROUP_EXTRAS},
+           (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel,
+           EXISTS (SELECT 1 FROM incidents i WHERE i.service = g.service AND i.status <> 'resolved') AS service_incident_open`,
         [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey, held ? JSON.stringify({ id: held.id, reason: held.reason, until: held.until.toISOString() }) : null],
       );
-      await this.markDirty(q, before.id, routing.channel, platforms);
-      const group = (await this.getIn(q, before.id))!;
+      await markGroupDirtyIn(q, before.id, routing.channel, platforms, updated!.incident_channel);
+      const group = toGroup(updated!);
       const event = groupEvent(n, name, group);
       await this.recorder(new SqlTimelineRepository(q)).record({
         invocationId: `alert-group:${group.id}`,
@@ -209,12 +260,19 @@ export class SqlAlertStore implements AlertStore {
           detail: { group: group.id, window: held.id, until: held.until.toISOString(), reason: 'maintenance' },
         });
       }
-      return { group, stored: true, transition, held: newlyHeld };
+      return { group, stored: true, transition, held: newlyHeld, serviceIncidentOpen: updated!.service_incident_open === true };
     });
   }
 
   async get(id: string): Promise<AlertGroup | null> {
     return this.getIn(this.db, id);
+  }
+
+  async getMany(ids: readonly string[]): Promise<AlertGroup[]> {
+    const valid = [...new Set(ids)].filter((id) => GROUP_ID.test(id));
+    if (valid.length === 0) return [];
+    const rows = await this.db.query<GroupRow>(`${SELECT_GROUP} WHERE g.id = ANY($1::bigint[])`, [valid]);
+    return rows.map(toGroup);
   }
 
   async alerts(groupId: string, limit = 50): Promise<StoredAlert[]> {
@@ -325,7 +383,7 @@ export class SqlAlertStore implements AlertStore {
 
   private async getIn(q: Queryable, id: string): Promise<AlertGroup | null> {
     // Ids come from button action ids anyone could forge: not a number is simply no group.
-    if (!/^\d{1,18}$/.test(id)) return null;
+    if (!GROUP_ID.test(id)) return null;
     const [row] = await q.query<GroupRow>(`${SELECT_GROUP} WHERE g.id = $1`, [id]);
     return row ? toGroup(row) : null;
   }

@@ -71,29 +71,81 @@ function target(m) {
   return t.tx;
 }
 
+/**
+ * Transactions waiting for their turn. One at a time is handed to PGlite; the others wait here, not
+ * in PGlite's own queue, so a single statement from outside a transaction (the alert outbox reading
+ * what to post next, a lease renewal, a command's lookup) runs after the transaction in progress
+ * instead of behind every transaction queued before it. During an alert storm a dozen webhooks'
+ * transactions are queued at any moment: first come, first served, the first card waited for all
+ * of them, statement by statement. A statement sent before a `begin` still runs before it (it is in
+ * PGlite's queue first); only one sent after a transaction asked for the session may go ahead of it,
+ * which no caller can tell from the order they happened to arrive in. Transactions keep their order.
+ */
+const waitingTxs = [];
+let txRunning = false;
+/**
+ * What the caller already sent for a transaction that has not begun yet (it does not wait for the
+ * answer to `begin` before its first statement: one round trip between the threads less per
+ * transaction), kept in order until it begins.
+ */
+const early = new Map();
+
 function begin(id) {
-  if (!db) return fail(id, new Error('the embedded store is not open'));
+  early.set(id, []);
+  waitingTxs.push(id);
+  if (!txRunning) nextTx();
+}
+
+/** The transaction has begun (or failed to): what was sent for it meanwhile runs now, in order (or fails with it). */
+function replayEarly(id, err) {
+  const sent = early.get(id) ?? [];
+  early.delete(id);
+  for (const m of sent) {
+    if (err) fail(m.id, err);
+    else handle(m);
+  }
+}
+
+function nextTx() {
+  const id = waitingTxs.shift();
+  txRunning = id !== undefined;
+  if (id !== undefined) startTx(id);
+}
+
+function startTx(id) {
+  if (!db) {
+    const err = new Error('the embedded store is not open');
+    fail(id, err);
+    replayEarly(id, err);
+    return nextTx();
+  }
   db.transaction(
     (tx) =>
       new Promise((resolve, reject) => {
         txs.set(id, { tx, resolve, reject, endId: undefined });
         reply(id, id);
+        replayEarly(id, null);
       }),
-  ).then(
-    () => {
-      const t = txs.get(id);
-      txs.delete(id);
-      reply(t.endId, null);
-    },
-    (err) => {
-      const t = txs.get(id);
-      txs.delete(id);
-      // BEGIN itself failed: the callback never ran, so the caller is still waiting for its id.
-      if (!t) return fail(id, err);
-      if (err === ROLLBACK) reply(t.endId, null);
-      else fail(t.endId, err);
-    },
-  );
+  )
+    .then(
+      () => {
+        const t = txs.get(id);
+        txs.delete(id);
+        reply(t.endId, null);
+      },
+      (err) => {
+        const t = txs.get(id);
+        txs.delete(id);
+        // BEGIN itself failed: the callback never ran, so the caller is still waiting for its id.
+        if (!t) {
+          fail(id, err);
+          return replayEarly(id, err);
+        }
+        if (err === ROLLBACK) reply(t.endId, null);
+        else fail(t.endId, err);
+      },
+    )
+    .finally(nextTx);
 }
 
 function end(m, commit) {
@@ -104,7 +156,11 @@ function end(m, commit) {
   else t.reject(ROLLBACK);
 }
 
-port.on('message', (m) => {
+port.on('message', (m) => handle(m));
+
+function handle(m) {
+  // A statement, commit or rollback of a transaction still waiting for its turn waits with it.
+  if (m.tx !== undefined && early.has(m.tx)) return void early.get(m.tx).push(m);
   switch (m.op) {
     case 'open':
       return run(m.id, async () => {
@@ -113,7 +169,7 @@ port.on('message', (m) => {
         db = dataDir ? await PGlite.create(dataDir, opts) : await PGlite.create(opts);
       }, () => null);
     case 'query':
-      // Outside a transaction PGlite queues it behind any open one, as the single session it is.
+      // Outside a transaction PGlite queues it behind the one in progress (if any), as the single session it is.
       return run(m.id, () => target(m).query(m.sql, m.params), (res) => res.rows);
     case 'exec':
       return run(m.id, () => target(m).exec(m.sql), () => null);
@@ -128,4 +184,4 @@ port.on('message', (m) => {
     default:
       fail(m.id, new Error(`unknown store operation ${String(m.op)}`));
   }
-});
+}

@@ -46,6 +46,29 @@ describe('the embedded store runs on a thread of its own', () => {
     expect(await db.query('SELECT n FROM pglite_thread_tx ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
+  it('lets a single statement go ahead of transactions still waiting for the session, and keeps the transactions in order', async () => {
+    await db.exec('CREATE TABLE pglite_thread_turns (n int)');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = db.transaction(async (tx) => {
+      await tx.query('INSERT INTO pglite_thread_turns VALUES (1)');
+      started();
+      await held;
+    });
+    await running;
+    // Two transactions ask for the session while the first holds it, then one statement from outside.
+    const second = db.transaction((tx) => tx.query('INSERT INTO pglite_thread_turns VALUES (2)'));
+    const third = db.transaction((tx) => tx.query('INSERT INTO pglite_thread_turns VALUES (3)'));
+    const outside = db.query<{ ns: number[] }>('SELECT coalesce(array_agg(n ORDER BY n), ARRAY[]::int[]) AS ns FROM pglite_thread_turns');
+    release();
+    await Promise.all([first, second, third]);
+    // It ran right after the first committed, before the second and third began.
+    expect(await outside).toEqual([{ ns: [1] }]);
+    expect(await db.query('SELECT n FROM pglite_thread_turns ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
   it('a closed store says so instead of hanging', async () => {
     const other = await openPglite();
     await other.close();
