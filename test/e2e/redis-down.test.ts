@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slashCommandBody } from '../fakes/slack-signing.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { ALICE, buttonsOf, configYaml, headerOf, nextTrigger, startHealthTargets, startSlackRig, type SlackRig } from './slack-harness.js';
+import { ALICE, answerIn, buttonsOf, configYaml, headerOf, nextTrigger, startHealthTargets, startSlackRig, type SlackRig } from './slack-harness.js';
 
 const BIN = resolve('bin/firebreak.js');
 
@@ -79,8 +79,8 @@ describe('Slack over HTTP with REDIS_URL set and Redis down (PostgreSQL store)',
     const channel = { id: 'CINCRDOWN1', name: 'inc-redis-down' };
     const { res, trigger } = await rig.slash('/health', 'api', { channel });
     expect(res.status).toBe(200);
-    const post = await rig.fake.waitFor(() => postsTo(channel.id)[0]);
-    expect(headerOf(post.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
+    const post = await answerIn(rig.fake, channel.id);
+    expect(headerOf(post.blocks)).toMatch(/^✅ Health — 1 of 1 check OK/);
     await rig.slack.idle();
     expect(rig.fake.responsePosts.filter((p) => p.id === trigger)).toEqual([]);
     expect((await eventsIn(channel.id)).map((e) => [e.kind, e.outcome])).toEqual([['command', 'ok']]);
