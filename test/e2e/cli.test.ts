@@ -265,7 +265,8 @@ describe('firebreak start while a firebreak console holds the embedded store', {
   it('fails with one line naming the console as the holder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-console-lock-'));
     const env = { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', PORT: '0' };
-    const consoleProc = execa('node', [BIN, 'console'], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'pipe' });
+    // Tracked too: a timed-out test must not leave the console holding the store.
+    const consoleProc = children.track(execa('node', [BIN, 'console'], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'pipe' }));
     try {
       // Collected, not matched per chunk: the line may arrive split in two.
       let stdoutText1 = '';
@@ -280,7 +281,7 @@ describe('firebreak start while a firebreak console holds the embedded store', {
       consoleProc.stdin?.end('exit\n');
       await consoleProc;
     }
-  }, 120_000);
+  }, 60_000 + forChildren(2));
 });
 
 describe('firebreak run while firebreak start holds the embedded store', { timeout: forChildren(3) }, () => {
