@@ -76,7 +76,7 @@ export interface FakeDiscordApi {
   botUserId: string;
   /** Changes the channel message limit from now on (a bucket already started keeps its window). */
   setChannelMessageLimit(limit: { count: number; windowMs: number } | undefined): void;
-  /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs). */
+  /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs: 20 s by default, for a loaded machine). */
   waitFor(predicate: (c: DiscordCall) => boolean, timeoutMs?: number): Promise<DiscordCall>;
   close(): Promise<void>;
 }
@@ -383,7 +383,7 @@ export async function startFakeDiscordApi(opts: {
     },
     dmChannelOf: (userId) => dms.get(userId),
     originalIdOf: (token) => interactions.get(token)?.originalId,
-    waitFor(predicate, timeoutMs = 10_000) {
+    waitFor(predicate, timeoutMs = 20_000) {
       const found = calls.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

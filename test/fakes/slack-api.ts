@@ -137,6 +137,7 @@ export interface SlackFake {
   socketConnections(): number;
   waitForSocket(timeoutMs?: number): Promise<void>;
   sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>, opts?: { envelopeId?: string; retryAttempt?: number }): Promise<SocketEnvelopeAck>;
+  /** Polls until `probe` returns something; 20 s by default, generous for a step on a loaded machine (10 s was not). */
   waitFor<T>(probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
 }
@@ -472,7 +473,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
 
-  const waitFor = async <T>(probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> => {
+  const waitFor = async <T>(probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = probe();
