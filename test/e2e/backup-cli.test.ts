@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 import { fingerprint, seedDatabase, tableCount } from '../support/backup-db.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -23,22 +24,26 @@ describe('firebreak run "/backup now|list|restore" + --action confirm (child pro
   let restored: TestDb;
 
   /** `osAccount`: run as another OS account (uid/gid), as a second person on the same host would. */
+  // A child left by a timed-out test would still hold the store when the next test's child starts.
+  const children = reapChildren();
   const firebreak = (args: string[], osAccount?: { uid: number; gid: number }) =>
-    execa(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      reject: false,
-      timeout: 90_000,
-      ...osAccount,
-      env: {
-        FIREBREAK_CONFIG: join(dir, 'firebreak.yml'),
-        FIREBREAK_DATA_DIR: join(dir, 'data'),
-        DATABASE_URL: store.url,
-        LOG_LEVEL: 'warn',
-        PATH: process.env.PATH ?? '',
-        HOME: dir,
-      },
-      extendEnv: false,
-    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    children.track(
+      execa(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        reject: false,
+        timeout: 90_000,
+        ...osAccount,
+        env: {
+          FIREBREAK_CONFIG: join(dir, 'firebreak.yml'),
+          FIREBREAK_DATA_DIR: join(dir, 'data'),
+          DATABASE_URL: store.url,
+          LOG_LEVEL: 'warn',
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+        },
+        extendEnv: false,
+      }),
+    ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
 
   beforeAll(async () => {
     store = await createTestDatabase('fb_bkcli_store');
@@ -72,7 +77,8 @@ backups:
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('backs up, lists, asks a second person, restores: the restored database has the same rows', async () => {
+  // Each child gets 90 s (pg_dump and a restore on a busy machine); a test the sum over its children.
+  it('backs up, lists, asks a second person, restores: the restored database has the same rows', { timeout: 6 * 90_000 + 10_000 }, async () => {
     const now = await firebreak(['run', '/backup now', '--as', 'alice']);
     expect(now.code, now.stdout + now.stderr).toBe(0);
     expect(now.stderr).toContain('… Backing up app…');
@@ -116,7 +122,7 @@ backups:
     expect(await fingerprint(restored.url)).toEqual(await fingerprint(source.url));
   });
 
-  it('list --all marks an object Firebreak did not make; unknown names and unverifiable targets: one sentence, exit 2, nothing restored', async () => {
+  it('list --all marks an object Firebreak did not make; unknown names and unverifiable targets: one sentence, exit 2, nothing restored', { timeout: 3 * 90_000 + 10_000 }, async () => {
     writeFileSync(join(dir, 'backups', 'postgres_backup_20250103_030000.sql.gz'), 'not really gzip');
     const all = await firebreak(['run', '/backup list --all', '--as', 'bob']);
     expect(all.code, all.stdout + all.stderr).toBe(0);

@@ -4,20 +4,32 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 import { openPglite } from '../../src/store/pglite-db.js';
 import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
+/**
+ * One CLI child opens the embedded store: seconds when the machine is quiet, 30+ s beside other busy
+ * processes. A child is given CHILD_MS; a test the sum over the children it waits for.
+ */
+const CHILD_MS = 60_000;
+const forChildren = (n: number) => n * CHILD_MS + 10_000;
+// A child left by a timed-out test would still hold the data dir's lock when the next test's child
+// starts (it then exits 1, "in use by process …"): every test's children are killed after it.
+const children = reapChildren();
 
 /** Runs the real CLI as a child process in a scratch directory with no config file. */
 function firebreak(args: string[], dir: string, env: Record<string, string> = {}) {
-  return execa('node', [BIN, ...args], {
-    cwd: dir,
-    reject: false,
-    timeout: 60_000,
-    env: { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', ...env },
-    extendEnv: false,
-  }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  return children.track(
+    execa('node', [BIN, ...args], {
+      cwd: dir,
+      reject: false,
+      timeout: CHILD_MS,
+      env: { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', ...env },
+      extendEnv: false,
+    }),
+  ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
 }
 
 async function timelineRows(dir: string): Promise<{ kind: string; text: string | null; outcome: string | null; actor_id: string }[]> {
@@ -29,7 +41,7 @@ async function timelineRows(dir: string): Promise<{ kind: string; text: string |
   }
 }
 
-describe('firebreak CLI (child process, embedded store, no config)', () => {
+describe('firebreak CLI (child process, embedded store, no config)', { timeout: forChildren(3) }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-'));
 
   it('run "/health" prints the card from real checks and exits 0', async () => {
@@ -49,7 +61,7 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
     const r = await firebreak(['run', '/health'], own, { PATH: process.env.PATH ?? '' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-  }, 120_000);
+  }, forChildren(2));
 
   it.each([
     ['empty text', '', 'Empty command: type /help to see the commands.'],
@@ -109,7 +121,7 @@ describe('firebreak CLI (child process, embedded store, no config)', () => {
   });
 });
 
-describe('commands that need no store load no store and no SDK', () => {
+describe('commands that need no store load no store and no SDK', { timeout: forChildren(3) }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-light-'));
   // Records every module the CLI process resolves (test/support/record-imports.mjs).
   async function loadedModules(args: string[], env: Record<string, string> = {}) {
@@ -146,7 +158,7 @@ describe('commands that need no store load no store and no SDK', () => {
   });
 });
 
-describe('firebreak run: progress and result of an operation with output', () => {
+describe('firebreak run: progress and result of an operation with output', { timeout: forChildren(3) }, () => {
   it('prints each progress state once on stderr, and the output as an indented block on stdout', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-progress-'));
     const script = "for (const l of ['Restarting litellm', 'deployment 42 live', 'done']) console.log(l)";
@@ -161,7 +173,7 @@ describe('firebreak run: progress and result of an operation with output', () =>
   });
 });
 
-describe('firebreak config check FILE', () => {
+describe('firebreak config check FILE', { timeout: forChildren(3) }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-check-'));
   const env = { PATH: process.env.PATH ?? '' };
 
@@ -221,7 +233,7 @@ describe('firebreak config check FILE', () => {
   });
 });
 
-describe('firebreak start: start-up errors say what to do', () => {
+describe('firebreak start: start-up errors say what to do', { timeout: forChildren(3) }, () => {
   it('a taken port: one line naming the port and PORT, nonzero exit, no stack', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'firebreak-port-'));
     // Taken on every address, as another service on the port would be.
@@ -249,11 +261,12 @@ describe('firebreak start: start-up errors say what to do', () => {
   });
 });
 
-describe('firebreak start while a firebreak console holds the embedded store', () => {
+describe('firebreak start while a firebreak console holds the embedded store', { timeout: forChildren(3) }, () => {
   it('fails with one line naming the console as the holder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'firebreak-cli-console-lock-'));
     const env = { FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', PORT: '0' };
-    const consoleProc = execa('node', [BIN, 'console'], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'pipe' });
+    // Tracked too: a timed-out test must not leave the console holding the store.
+    const consoleProc = children.track(execa('node', [BIN, 'console'], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'pipe' }));
     try {
       // Collected, not matched per chunk: the line may arrive split in two.
       let stdoutText1 = '';
@@ -268,10 +281,10 @@ describe('firebreak start while a firebreak console holds the embedded store', (
       consoleProc.stdin?.end('exit\n');
       await consoleProc;
     }
-  }, 120_000);
+  }, 60_000 + forChildren(2));
 });
 
-describe('firebreak run while firebreak start holds the embedded store', () => {
+describe('firebreak run while firebreak start holds the embedded store', { timeout: forChildren(3) }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-remote-'));
   let server: ReturnType<typeof execa>;
 

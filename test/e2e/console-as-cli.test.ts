@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 import { waitFor } from '../support/wait.js';
 
 const BIN = resolve('bin/firebreak.js');
@@ -10,18 +11,24 @@ const OS_USER = userInfo().username;
 const REFUSED = `--as bob is not allowed: the console user is your OS user (${OS_USER}) unless the config sets console.allow_as: true.`;
 
 /** The real CLI in a child process, with the config file given. */
+// A child left by a timed-out test would still hold the data dir's lock when the next test's child starts.
+const children = reapChildren();
+const CHILD_MS = 60_000;
+
 function firebreak(args: string[], dir: string, config: string) {
-  return execa('node', [BIN, ...args], {
-    cwd: dir,
-    reject: false,
-    timeout: 60_000,
-    env: { FIREBREAK_CONFIG: config, FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' },
-    extendEnv: false,
-  }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  return children.track(
+    execa('node', [BIN, ...args], {
+      cwd: dir,
+      reject: false,
+      timeout: CHILD_MS,
+      env: { FIREBREAK_CONFIG: config, FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '' },
+      extendEnv: false,
+    }),
+  ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
 }
 
 // Each child process opens the embedded store (seconds on a busy machine): generous timeouts.
-describe('firebreak run --as with a config that does not allow it', { timeout: 120_000 }, () => {
+describe('firebreak run --as with a config that does not allow it', { timeout: 2 * CHILD_MS + 10_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-as-'));
   const strict = join(dir, 'strict.yml');
   const demo = join(dir, 'demo.yml');
@@ -71,5 +78,5 @@ describe('firebreak run --as with a config that does not allow it', { timeout: 1
     expect(r.stdout).toContain(REFUSED);
     const own = await firebreak(['run', '/help'], dir, demo);
     expect(own.code, own.stdout + own.stderr).toBe(0);
-  }, 120_000);
+  }, 60_000 + 2 * CHILD_MS + 10_000);
 });

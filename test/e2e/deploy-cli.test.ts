@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 import { startFakeKube, type FakeKube } from '../fakes/kube-apiserver.js';
 
 const BIN = resolve('bin/firebreak.js');
@@ -15,14 +16,18 @@ describe('firebreak run "/scale|/rollback|/status …" (child process, embedded 
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-deploy-cli-'));
   let kube: FakeKube;
 
+  // A child left by a timed-out test would still hold the data dir's lock when the next test's child starts.
+  const children = reapChildren();
   const firebreak = (args: string[], path = process.env.PATH ?? '') =>
-    execa(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      reject: false,
-      timeout: 60_000,
-      env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: path, HOME: dir },
-      extendEnv: false,
-    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    children.track(
+      execa(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        reject: false,
+        timeout: 60_000,
+        env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: path, HOME: dir },
+        extendEnv: false,
+      }),
+    ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
 
   beforeAll(async () => {
     kube = await startFakeKube({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 import { discordApplicationCommands } from '../../src/chat/discord/command-definitions.js';
 import { commands } from '../../src/commands/index.js';
 import { CommandRegistry } from '../../src/core/registry.js';
@@ -23,7 +24,8 @@ services:
     health: { type: http, url: "http://127.0.0.1:9/health" }
 `;
 
-describe('firebreak discord register (child process against the fake Discord API)', () => {
+// A child is given 60 s (node starting under load); a test the sum over the children it runs (at most 3).
+describe('firebreak discord register (child process against the fake Discord API)', { timeout: 3 * 60_000 + 10_000 }, () => {
   let fake: FakeDiscordApi;
   const dir = mkdtempSync(join(tmpdir(), 'fb-discord-register-'));
   const expected = discordApplicationCommands(new CommandRegistry(commands), configFrom(CONFIG).config);
@@ -37,14 +39,18 @@ describe('firebreak discord register (child process against the fake Discord API
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // A child left by a timed-out test would still be calling the fake during the next test.
+  const children = reapChildren();
   const run = (args: string[], env: Record<string, string> = {}) =>
-    execa('node', [BIN, 'discord', 'register', ...args], {
-      cwd: dir,
-      reject: false,
-      timeout: 60_000,
-      extendEnv: false,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', DISCORD_APPLICATION_ID: APP_ID, DISCORD_BOT_TOKEN: TOKEN, DISCORD_API_URL: fake.apiUrl, ...env },
-    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    children.track(
+      execa('node', [BIN, 'discord', 'register', ...args], {
+        cwd: dir,
+        reject: false,
+        timeout: 60_000,
+        extendEnv: false,
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', DISCORD_APPLICATION_ID: APP_ID, DISCORD_BOT_TOKEN: TOKEN, DISCORD_API_URL: fake.apiUrl, ...env },
+      }),
+    ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
 
   it('PUTs every generated command to the guild and lists them as added', async () => {
     const r = await run(['--guild', GUILD]);

@@ -3,23 +3,28 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 
 const BIN = resolve('bin/firebreak.js');
 const FAKE = resolve('test/fakes/append-argv.mjs');
 
 /** `firebreak run "/procedure …"` as a child process on the embedded store: exit codes and buttons by --action. */
-describe('firebreak run "/procedure …" (child process)', { timeout: 180_000 }, () => {
+describe('firebreak run "/procedure …" (child process)', { timeout: 2 * 90_000 + 10_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-procedure-cli-'));
   const log = join(dir, 'calls.jsonl');
   const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as string[]).join(' ')) : []);
+  // A child left by a timed-out test would still hold the data dir's lock when the next test's child starts.
+  const children = reapChildren();
   const firebreak = (args: string[]) =>
-    execa(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      reject: false,
-      timeout: 90_000,
-      env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', HOME: dir },
-      extendEnv: false,
-    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout) }));
+    children.track(
+      execa(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        reject: false,
+        timeout: 90_000,
+        env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', HOME: dir },
+        extendEnv: false,
+      }),
+    ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout) }));
 
   beforeAll(() => {
     writeFileSync(

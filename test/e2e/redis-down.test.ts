@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 import { slashCommandBody } from '../fakes/slack-signing.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { ALICE, buttonsOf, configYaml, headerOf, nextTrigger, startHealthTargets, startSlackRig, type SlackRig } from './slack-harness.js';
+import { ALICE, answerIn, buttonsOf, configYaml, headerOf, nextTrigger, startHealthTargets, startSlackRig, type SlackRig } from './slack-harness.js';
 
 const BIN = resolve('bin/firebreak.js');
 
@@ -27,15 +28,19 @@ describe('with REDIS_URL set and Redis down (the moment people run /health)', ()
     redisUrl = `redis://127.0.0.1:${await closedPort()}`;
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const children = reapChildren();
 
-  it('firebreak run "/health" still answers, with the cache marked down, and exits 1', async () => {
-    const r = await execa('node', [BIN, 'run', '/health', '--as', 'alice'], {
-      cwd: dir,
-      reject: false,
-      timeout: 60_000,
-      extendEnv: false,
-      env: { PATH: process.env.PATH ?? '', FIREBREAK_DATA_DIR: join(dir, 'data'), REDIS_URL: redisUrl, LOG_LEVEL: 'error' },
-    });
+  // The child is given 60 s (it opens a fresh embedded store: 40+ s on a loaded machine); the test a bit more.
+  it('firebreak run "/health" still answers, with the cache marked down, and exits 1', { timeout: 70_000 }, async () => {
+    const r = await children.track(
+      execa('node', [BIN, 'run', '/health', '--as', 'alice'], {
+        cwd: dir,
+        reject: false,
+        timeout: 60_000,
+        extendEnv: false,
+        env: { PATH: process.env.PATH ?? '', FIREBREAK_DATA_DIR: join(dir, 'data'), REDIS_URL: redisUrl, LOG_LEVEL: 'error' },
+      }),
+    );
     expect(r.exitCode).toBe(1);
     expect(String(r.stdout)).toMatch(/Health — 1 of 2 checks OK/);
     expect(String(r.stdout)).toMatch(/✅ firebreak-store/);
@@ -79,8 +84,8 @@ describe('Slack over HTTP with REDIS_URL set and Redis down (PostgreSQL store)',
     const channel = { id: 'CINCRDOWN1', name: 'inc-redis-down' };
     const { res, trigger } = await rig.slash('/health', 'api', { channel });
     expect(res.status).toBe(200);
-    const post = await rig.fake.waitFor(() => postsTo(channel.id)[0]);
-    expect(headerOf(post.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
+    const post = await answerIn(rig.fake, channel.id);
+    expect(headerOf(post.blocks)).toMatch(/^✅ Health — 1 of 1 check OK/);
     await rig.slack.idle();
     expect(rig.fake.responsePosts.filter((p) => p.id === trigger)).toEqual([]);
     expect((await eventsIn(channel.id)).map((e) => [e.kind, e.outcome])).toEqual([['command', 'ok']]);

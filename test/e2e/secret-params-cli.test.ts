@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 
 const BIN = resolve('bin/firebreak.js');
 const RECORD_ENV = resolve('test/fakes/record-env.mjs');
@@ -14,16 +15,20 @@ describe('firebreak run with a secret param (child process, embedded store)', ()
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-secret-cli-'));
   const envFile = join(dir, 'env.json');
 
+  // A child left by a timed-out test would still hold the data dir's lock when the next test's child starts.
+  const children = reapChildren();
   const firebreak = (args: string[], env: Record<string, string> = {}) =>
-    execa('node', [BIN, ...args], {
-      cwd: dir,
-      reject: false,
-      timeout: 90_000,
-      // No terminal: nothing is asked at a prompt.
-      stdin: 'ignore',
-      env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'debug', PATH: process.env.PATH ?? '', ...env },
-      extendEnv: false,
-    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    children.track(
+      execa('node', [BIN, ...args], {
+        cwd: dir,
+        reject: false,
+        timeout: 90_000,
+        // No terminal: nothing is asked at a prompt.
+        stdin: 'ignore',
+        env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'debug', PATH: process.env.PATH ?? '', ...env },
+        extendEnv: false,
+      }),
+    ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
 
   beforeAll(() => {
     writeFileSync(
@@ -51,7 +56,7 @@ procedures:
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('--secret reads the value from the environment variable; the tool gets it in env; neither stdout nor stderr (debug log) shows it', { timeout: 180_000 }, async () => {
+  it('--secret reads the value from the environment variable; the tool gets it in env; neither stdout nor stderr (debug log) shows it', { timeout: 4 * 90_000 + 10_000 }, async () => {
     const missing = await firebreak(['run', '/run rotate-key', '--as', 'oncall', '--yes']);
     expect(missing.code).toBe(2);
     expect(missing.stdout).toContain('needs the secret new_key, which was not given');

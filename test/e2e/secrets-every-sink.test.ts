@@ -197,7 +197,8 @@ postmortems:
     // 5. /incident timeline, then resolve: the post-mortem is drafted, filed (GitHub, Jira, a file) and linked.
     const asked = await slash('/incident', 'timeline', channel);
     const timelineReply = await until(
-      () => slack.responsePosts.find((p) => p.id === asked) ?? slack.callsOf('chat.postMessage', true).find((c) => c.args.channel === channel.id && JSON.stringify(c.args).includes('Timeline')),
+      // In the channel it may be "Running /incident timeline…" edited into the reply (a slow run): the message as shown.
+      () => slack.responsePosts.find((p) => p.id === asked) ?? [...slack.messages.values()].find((m) => m.channel === channel.id && JSON.stringify(m).includes('Timeline')),
       'the /incident timeline reply',
     );
     await slash('/incident', 'resolve', channel, BOB);

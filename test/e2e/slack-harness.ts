@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startFirebreak, type Running } from '../../src/main.js';
 import type { StartedPlatform } from '../../src/chat/platform-module.js';
 import { configFrom, testRuntime } from '../support/app.js';
-import { startSlackFake, type SlackFake } from '../fakes/slack-api.js';
+import { startSlackFake, type FakeMessage, type SlackFake } from '../fakes/slack-api.js';
 import { blockActionsBody, signSlack, slashCommandBody } from '../fakes/slack-signing.js';
 
 export const BOT_TOKEN = 'xoxb-fake-bot-token-1234567890';
@@ -248,4 +248,22 @@ export function contextOf(blocks: unknown[] | undefined): string {
 
 export function buttonsOf(blocks: unknown[] | undefined): { action_id: string; text: { text: string }; style?: string; confirm?: unknown }[] {
   return (blocks ?? []).filter((b) => (b as { type?: string }).type === 'actions').flatMap((b) => (b as { elements: never[] }).elements);
+}
+
+/**
+ * The `index`-th message in a channel (0: the first) once it shows an answer rather than "⏳ Running
+ * /cmd…". A command that takes longer than the fast window (1 s; any command on a busy machine)
+ * posts "Running…" first and edits the answer into that same message, so the first post is not
+ * always the answer: wait for what the person ends up seeing.
+ */
+export function answerIn(fake: SlackFake, channel: string, opts: { index?: number; timeoutMs?: number } = {}): Promise<FakeMessage> {
+  return fake.waitFor(() => {
+    const m = [...fake.messages.values()].filter((x) => x.channel === channel)[opts.index ?? 0];
+    return m && !isRunning(m.blocks) ? m : undefined;
+  }, opts.timeoutMs ?? 20_000);
+}
+
+/** Whether blocks are a placeholder shown while a command runs: "⏳ Running /cmd…" (typed) or "⏳ Re-check: running…" (clicked). */
+export function isRunning(blocks: unknown[] | undefined): boolean {
+  return /^⏳ (Running .*…|.*: running…)$/.test(headerOf(blocks));
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSlack, slashCommandBody } from '../fakes/slack-signing.js';
 import {
   ALICE,
+  answerIn,
   BOB,
   buttonsOf,
   configYaml,
@@ -9,6 +10,7 @@ import {
   GONE,
   headerOf,
   INCIDENTS,
+  isRunning,
   nextTrigger,
   PRIVATE_INC,
   PRIVATE_NOT_IN,
@@ -35,12 +37,11 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
   const postsTo = (channel: string) => rig.fake.callsOf('chat.postMessage', true).filter((c) => c.args.channel === channel);
 
   it('/health: acknowledged with an empty 200, then a Block Kit card is posted in the channel', async () => {
-    const before = postsTo(INCIDENTS.id).length;
+    const before = [...rig.fake.messages.values()].filter((m) => m.channel === INCIDENTS.id).length;
     const { res } = await rig.slash('/health', 'api');
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('');
-    const post = await rig.fake.waitFor(() => postsTo(INCIDENTS.id)[before]);
-    const blocks = post.args.blocks as unknown[];
+    const blocks = (await answerIn(rig.fake, INCIDENTS.id, { index: before })).blocks;
     expect(headerOf(blocks)).toMatch(/^✅ Health — 1 of 1 check OK/);
     expect(JSON.stringify(blocks)).toContain('*api*');
     expect(contextOf(blocks)).toBe('<@UALICE> ran `/health api`');
@@ -70,12 +71,14 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
   it('a button click runs as the clicking user and updates the same message in place', async () => {
     const channel = { id: 'CINCBTN', name: 'inc-button' };
     await rig.slash('/health', 'api', { channel });
-    await rig.fake.waitFor(() => postsTo(channel.id)[0]);
-    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
+    const msg = await answerIn(rig.fake, channel.id);
+    // The click's update, not the one that may have turned "Running…" into the card.
+    await rig.slack.idle();
+    const updatesBefore = rig.fake.callsOf('chat.update', true).length;
     const recheck = buttonsOf(msg.blocks)[0]!;
     const res = await rig.click(recheck.action_id, { channel: channel.id, ts: msg.ts }, { user: BOB, channelName: channel.name, label: 'Re-check' });
     expect(res.status).toBe(200);
-    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.channel === channel.id && c.args.ts === msg.ts));
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).slice(updatesBefore).find((c) => c.args.channel === channel.id && c.args.ts === msg.ts && !isRunning(c.args.blocks as unknown[])));
     expect(headerOf(update.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1/);
     expect(contextOf(update.args.blocks as unknown[])).toBe('<@UBOB> pressed Re-check');
     expect(postsTo(channel.id)).toHaveLength(1);
@@ -102,12 +105,12 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
   it('a double click on Re-check runs once', async () => {
     const channel = { id: 'CINCDOUBLE', name: 'inc-double' };
     await rig.slash('/health', 'api', { channel });
-    await rig.fake.waitFor(() => postsTo(channel.id)[0]);
+    const msg = await answerIn(rig.fake, channel.id);
     await rig.slack.idle();
-    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
+    const updatesBefore = rig.fake.callsOf('chat.update', true).length;
     const before = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id).length;
     await Promise.all([1, 2].map(() => rig.click('run:/health api', { channel: channel.id, ts: msg.ts }, { channelName: channel.name })));
-    await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.ts === msg.ts));
+    await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).slice(updatesBefore).find((c) => c.args.ts === msg.ts));
     await rig.slack.idle();
     const after = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id).length;
     expect(after - before).toBe(1);
@@ -129,17 +132,18 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
   it('a private incident channel (Slack sends channel_name "privategroup") runs: its name is looked up once', async () => {
     const before = rig.fake.callsOf('conversations.info').length;
     const { trigger } = await rig.slash('/health', 'api', { channel: { id: PRIVATE_INC.id, name: 'privategroup' } });
-    const post = await rig.fake.waitFor(() => postsTo(PRIVATE_INC.id)[0]);
-    expect(headerOf(post.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
+    const post = await answerIn(rig.fake, PRIVATE_INC.id);
+    expect(headerOf(post.blocks)).toMatch(/^✅ Health — 1 of 1 check OK/);
     expect(rig.fake.responsePosts.filter((p) => p.id === trigger)).toEqual([]);
     await rig.slack.idle();
     const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === PRIVATE_INC.id);
     expect(events.map((e) => [e.kind, e.outcome, e.channel?.name])).toEqual([['command', 'ok', PRIVATE_INC.name]]);
 
     // A click that carries no channel name (Slack may leave it out) runs too; the name comes from the cache.
-    const msg = [...rig.fake.messages.values()].find((m) => m.channel === PRIVATE_INC.id)!;
+    const msg = post;
+    const updatesBefore = rig.fake.callsOf('chat.update', true).length;
     await rig.click('run:/health api', { channel: PRIVATE_INC.id, ts: msg.ts }, { user: BOB, channelName: null, label: 'Re-check' });
-    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.channel === PRIVATE_INC.id));
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).slice(updatesBefore).find((c) => c.args.channel === PRIVATE_INC.id && !isRunning(c.args.blocks as unknown[])));
     expect(headerOf(update.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
     expect(rig.fake.callsOf('conversations.info').slice(before).map((c) => c.args.channel)).toEqual([PRIVATE_INC.id]);
   });
@@ -188,8 +192,8 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
     // 3 s is well above the pacer's own 1.1 s gap: a retry sooner than that means Retry-After was not read.
     rig.fake.rateLimitNext('chat.postMessage', 3);
     await rig.slash('/health', 'api', { channel });
-    const post = await rig.fake.waitFor(() => postsTo(channel.id)[0], 15_000);
-    expect(headerOf(post.args.blocks as unknown[])).toMatch(/Health — 1 of 1/);
+    const post = await answerIn(rig.fake, channel.id);
+    expect(headerOf(post.blocks)).toMatch(/Health — 1 of 1/);
     const attempts = rig.fake.callsOf('chat.postMessage').filter((c) => c.status === 429 || c.args.channel === channel.id);
     expect(attempts.map((c) => c.status)).toEqual([429, 200]);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(2950);
@@ -207,14 +211,13 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
   it('a mutating command: confirmation card with a danger Confirm (with dialog), Confirm runs it once and updates the same message', async () => {
     const channel = { id: 'CINCCONFIRM', name: 'inc-confirm' };
     await rig.slash('/run', 'say-hi', { channel });
-    const post = await rig.fake.waitFor(() => postsTo(channel.id)[0]);
-    const blocks = post.args.blocks as unknown[];
+    const msg = await answerIn(rig.fake, channel.id);
+    const blocks = msg.blocks;
     expect(headerOf(blocks)).toMatch(/^⏳ /);
     const [confirm, cancel] = buttonsOf(blocks);
     expect(confirm).toMatchObject({ style: 'danger', confirm: { deny: { text: 'Back' } } });
     expect(confirm!.action_id).toMatch(/^confirm:/);
     expect(cancel!.action_id).toMatch(/^cancel:/);
-    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
     // Alice and Bob press Confirm at the same moment: it runs once.
     await Promise.all([ALICE, BOB].map((user) => rig.click(confirm!.action_id, { channel: channel.id, ts: msg.ts }, { user, channelName: channel.name, label: 'Confirm' })));
     await rig.fake.waitFor(() => /hi from the action/.test(JSON.stringify(rig.fake.messages.get(`${channel.id}:${msg.ts}`)?.blocks)));
@@ -234,11 +237,12 @@ describe('Slack over HTTP (POST /slack/events) against the fake Slack', () => {
   it('Cancel on a confirmation card: nothing runs, the card says who cancelled', async () => {
     const channel = { id: 'CINCCANCEL', name: 'inc-cancel' };
     await rig.slash('/run', 'say-hi', { channel });
-    await rig.fake.waitFor(() => postsTo(channel.id)[0]);
-    const msg = [...rig.fake.messages.values()].find((m) => m.channel === channel.id)!;
+    const msg = await answerIn(rig.fake, channel.id);
+    await rig.slack.idle();
+    const updatesBefore = rig.fake.callsOf('chat.update', true).length;
     const cancel = buttonsOf(msg.blocks)[1]!;
     await rig.click(cancel.action_id, { channel: channel.id, ts: msg.ts }, { user: BOB, channelName: channel.name, label: 'Cancel' });
-    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.ts === msg.ts));
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).slice(updatesBefore).find((c) => c.args.ts === msg.ts && !isRunning(c.args.blocks as unknown[])));
     expect(headerOf(update.args.blocks as unknown[])).toMatch(/^ℹ️ Cancelled: /);
     expect(JSON.stringify(update.args.blocks)).toContain('Cancelled by Bob B. Nothing was run.');
     const events = (await rig.running.app.ports.timeline.list({ limit: 500 })).filter((e) => e.channel?.id === channel.id);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOB, buttonsOf, clickPayload, configYaml, contextOf, headerOf, INCIDENTS, slashPayload, startHealthTargets, startSlackRig, type SlackRig } from './slack-harness.js';
+import { answerIn, BOB, buttonsOf, clickPayload, configYaml, contextOf, headerOf, INCIDENTS, isRunning, slashPayload, startHealthTargets, startSlackRig, type SlackRig } from './slack-harness.js';
 
 
 describe('Slack over Socket Mode (SLACK_APP_TOKEN) against the fake Slack', () => {
@@ -29,13 +29,15 @@ describe('Slack over Socket Mode (SLACK_APP_TOKEN) against the fake Slack', () =
   it('slash command envelope → acknowledged on the socket → card posted; the button updates it in place', async () => {
     const ack = await rig.fake.sendEnvelope('slash_commands', slashPayload(rig.fake, '/health', 'api', INCIDENTS));
     expect(ack.envelope_id).toBeTruthy();
-    const post = await rig.fake.waitFor(() => postsTo(INCIDENTS.id)[0]);
-    expect(headerOf(post.args.blocks as unknown[])).toMatch(/^✅ Health — 1 of 1 check OK/);
-    const msg = [...rig.fake.messages.values()].find((m) => m.channel === INCIDENTS.id)!;
+    const msg = await answerIn(rig.fake, INCIDENTS.id);
+    expect(headerOf(msg.blocks)).toMatch(/^✅ Health — 1 of 1 check OK/);
+    // The click's update, not the one that may have turned "Running…" into the card (a busy machine).
+    await rig.slack.idle();
+    const updatesBefore = rig.fake.callsOf('chat.update', true).length;
     const button = buttonsOf(msg.blocks)[0]!;
     const clickAck = await rig.fake.sendEnvelope('interactive', clickPayload(rig.fake, button.action_id, { channel: INCIDENTS.id, ts: msg.ts }, { user: BOB, label: 'Re-check' }));
     expect(clickAck.envelope_id).toBeTruthy();
-    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).find((c) => c.args.ts === msg.ts));
+    const update = await rig.fake.waitFor(() => rig.fake.callsOf('chat.update', true).slice(updatesBefore).find((c) => c.args.ts === msg.ts && !isRunning(c.args.blocks as unknown[])));
     expect(contextOf(update.args.blocks as unknown[])).toBe('<@UBOB> pressed Re-check');
   });
 
@@ -54,6 +56,7 @@ describe('Slack over Socket Mode (SLACK_APP_TOKEN) against the fake Slack', () =
     expect(running[0]!.at).toBeGreaterThan(ack.receivedAt);
     expect(update.at).toBeGreaterThan(ack.receivedAt);
     expect(update.args.ts).toBe([...rig.fake.messages.values()].find((m) => m.channel === channel.id)?.ts);
+    expect(rig.fake.calls.filter((c) => c.args.channel === channel.id).every((c) => c.at > ack.receivedAt)).toBe(true);
   });
 
   it('an envelope redelivered (retry_attempt) runs once', async () => {

@@ -74,7 +74,9 @@ export interface FakeDiscordApi {
   pinsOf(channelId: string): string[];
   /** The bot's own user id (GET /users/@me). */
   botUserId: string;
-  /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs). */
+  /** Changes the channel message limit from now on (a bucket already started keeps its window). */
+  setChannelMessageLimit(limit: { count: number; windowMs: number } | undefined): void;
+  /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs: 20 s by default, for a loaded machine). */
   waitFor(predicate: (c: DiscordCall) => boolean, timeoutMs?: number): Promise<DiscordCall>;
   close(): Promise<void>;
 }
@@ -144,10 +146,11 @@ export async function startFakeDiscordApi(opts: {
   const dms = new Map<string, string>();
   const dmRefusers = new Set<string>();
   const channelBuckets = new Map<string, { resetAt: number; used: number }>();
+  let channelMessageLimit = opts.channelMessageLimit;
 
   /** Takes one message from the channel's bucket: its X-RateLimit headers, or a 429 when it is empty. */
   function takeFromBucket(channelId: string): { limited: boolean; headers: Record<string, string> } {
-    const limit = opts.channelMessageLimit;
+    const limit = channelMessageLimit;
     if (!limit) return { limited: false, headers: {} };
     const now = Date.now();
     let b = channelBuckets.get(channelId);
@@ -340,6 +343,7 @@ export async function startFakeDiscordApi(opts: {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
+    setChannelMessageLimit: (limit) => void (channelMessageLimit = limit),
     apiUrl: `http://127.0.0.1:${port}/api`,
     calls,
     commands,
@@ -379,7 +383,7 @@ export async function startFakeDiscordApi(opts: {
     },
     dmChannelOf: (userId) => dms.get(userId),
     originalIdOf: (token) => interactions.get(token)?.originalId,
-    waitFor(predicate, timeoutMs = 10_000) {
+    waitFor(predicate, timeoutMs = 20_000) {
       const found = calls.find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

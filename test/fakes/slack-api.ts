@@ -127,10 +127,17 @@ export interface SlackFake {
   callsOf(method: string, okOnly?: boolean): RecordedCall[];
   /** The next call of `method` gets 429 with this Retry-After (seconds). */
   rateLimitNext(method: string, retryAfterS: number): void;
+  /**
+   * Answers the Web API calls `delay` picks this many ms late (the call is recorded, and its message
+   * stored, when it arrives; 0 or undefined: at once). A slow Slack, for a queue that must outlast
+   * something; `delayAnswers(undefined)` ends it.
+   */
+  delayAnswers(delay: ((method: string, args: Record<string, unknown>) => number) | undefined): void;
   /** Socket Mode: open connections and sending envelopes to the bot. */
   socketConnections(): number;
   waitForSocket(timeoutMs?: number): Promise<void>;
   sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>, opts?: { envelopeId?: string; retryAttempt?: number }): Promise<SocketEnvelopeAck>;
+  /** Polls until `probe` returns something; 20 s by default, generous for a step on a loaded machine (10 s was not). */
   waitFor<T>(probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
 }
@@ -175,6 +182,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   const failNext = new Map<string, string>();
   const lastMessageAt = new Map<string, number>();
   const forced = new Map<string, number>();
+  let answerDelay: ((method: string, args: Record<string, unknown>) => number) | undefined;
   const perChannelMs = opts.perChannelMs ?? 1000;
   const users = new Map((opts.users ?? []).map((u) => [u.id, u]));
   const channels = new Map((opts.channels ?? []).map((c) => [c.id, c.name]));
@@ -425,8 +433,13 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
       const at = Date.now();
       const out = api(apiM[1]!, args, token);
       calls.push({ method: apiM[1]!, args, status: out.status, error: out.body.ok ? undefined : String(out.body.error), token, at });
-      res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', ...(out.headers ?? {}) });
-      res.end(JSON.stringify(out.body));
+      const answer = () => {
+        res.writeHead(out.status, { 'content-type': 'application/json; charset=utf-8', ...(out.headers ?? {}) });
+        res.end(JSON.stringify(out.body));
+      };
+      const late = answerDelay?.(apiM[1]!, args) ?? 0;
+      if (late > 0) setTimeout(answer, late);
+      else answer();
     });
   });
 
@@ -460,7 +473,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
 
-  const waitFor = async <T>(probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> => {
+  const waitFor = async <T>(probe: () => T | undefined | null | false, timeoutMs = 20_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = probe();
@@ -495,6 +508,7 @@ export async function startSlackFake(opts: SlackFakeOptions): Promise<SlackFake>
     incomingWebhookUrl: (channelId) => `${url}/services/T1/B${channelId}/fake-incoming-webhook-secret`,
     callsOf: (method, okOnly = false) => calls.filter((c) => c.method === method && (!okOnly || (c.status === 200 && !c.error))),
     rateLimitNext: (method, s) => void forced.set(method, s),
+    delayAnswers: (delay) => void (answerDelay = delay),
     socketConnections: () => sockets.size,
     waitForSocket: (timeoutMs) => waitFor(() => sockets.size > 0, timeoutMs).then(() => undefined),
     sendEnvelope(type, payload, o = {}) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reapChildren } from '../support/children.js';
 import { runEscalation } from '../../src/alerts/escalation.js';
 import { renderAlertCard } from '../../src/alerts/alert-card.js';
 import { announceMaintenance } from '../../src/alerts/maintenance-worker.js';
@@ -205,14 +206,18 @@ describe('maintenance windows', () => {
 describe('firebreak run "/maintenance …" exit codes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fb-maint-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A child left by a timed-out test would still hold the data dir's lock when the next test's child starts.
+  const children = reapChildren();
   const firebreak = (text: string) =>
-    execa(process.execPath, [resolve('bin/firebreak.js'), 'run', text, '--as', 'alice'], {
-      cwd: dir,
-      reject: false,
-      timeout: 90_000,
-      env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', HOME: dir },
-      extendEnv: false,
-    }).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
+    children.track(
+      execa(process.execPath, [resolve('bin/firebreak.js'), 'run', text, '--as', 'alice'], {
+        cwd: dir,
+        reject: false,
+        timeout: 90_000,
+        env: { FIREBREAK_CONFIG: join(dir, 'firebreak.yml'), FIREBREAK_DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn', PATH: process.env.PATH ?? '', HOME: dir },
+        extendEnv: false,
+      }),
+    ).then((r) => ({ code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) }));
 
   it('bad input exits 2 with one sentence; a good start exits 0', async () => {
     writeFileSync(join(dir, 'firebreak.yml'), 'console: { allow_as: true }\nroles: { responders: ["console:alice"] }\nservices:\n  api: { health: { type: http, url: "http://127.0.0.1:9/health" } }\n');
@@ -221,5 +226,5 @@ describe('firebreak run "/maintenance …" exit codes', () => {
     expect(bad.stdout + bad.stderr).toContain('Give the window a duration such as 2h, 90m or 1h30m');
     const good = await firebreak('/maintenance start api 90m "Postgres upgrade"');
     expect([good.code, good.stdout]).toEqual([0, expect.stringContaining('Maintenance #1 started: api')]);
-  }, 120_000);
+  }, 2 * 90_000 + 10_000);
 });
