@@ -21,7 +21,7 @@ import { duration } from '../core/text-format.js';
 import { groupMessageKey, type IngestResult } from './alert-store.js';
 import { currentCard } from './current-card.js';
 import { DRILL_MARK, drillNotification, type DrillAlert } from './drill-alert.js';
-import { drillEscalation, type DrillStepDone } from './escalation.js';
+import { drillEscalation, mentionLabel, type DrillStepDone } from './escalation.js';
 import type { AlertGroup } from './model.js';
 import type { AlertsPorts } from './ports.js';
 
@@ -84,6 +84,17 @@ export interface DrillResult {
 }
 
 export const DEFAULT_DRILL_CARD_WAIT_MS = 60_000;
+
+/** How a hop is named in a report line ("the drill stopped at its card posted hop"). */
+const HOP_WORDS: Record<DrillHopName, string> = {
+  stored: 'webhook stored',
+  card_posted: 'card posted',
+  escalation_step: 'escalation',
+  incident_declared: 'incident declared',
+  alert_resolved: 'alert resolved',
+  card_resolved: 'card resolved',
+  incident_resolved: 'incident resolved',
+};
 
 const seconds = (ms: number) => duration(Math.round(ms), 'tenths');
 
@@ -163,10 +174,12 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
       pollMs,
     );
 
+  /** The hop under way: a failure nothing more local caught (the store, on a read between hops) is reported under it. */
+  let current: DrillHopName = 'stored';
   try {
     await forward();
   } catch (err) {
-    await hop({ hop: 'stored', ok: false, ms: null, text: `the drill stopped: ${why(err)}` });
+    await hop({ hop: current, ok: false, ms: null, text: `the drill stopped at its ${HOP_WORDS[current]} hop: ${why(err)}` });
   }
   await cleanup();
   return finish();
@@ -186,6 +199,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     }
 
     // 2. The outbox posts its card on every announcing platform.
+    current = 'card_posted';
     t = Date.now();
     const posted = await cardShown(group.id, true);
     cardPosted = posted;
@@ -196,15 +210,16 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
     );
 
     // 3. Escalation, every step now, as its message would read at its time.
-    const current = (await ports.alerts.get(group.id)) ?? group;
-    if (current.maintenance) {
-      await hop({ hop: 'escalation_step', ok: true, ms: null, text: `escalation held: ${current.service ?? 'its service'} is in maintenance window #${current.maintenance.id}, so no step would run until it ends` });
+    current = 'escalation_step';
+    const now = (await ports.alerts.get(group.id)) ?? group;
+    if (now.maintenance) {
+      await hop({ hop: 'escalation_step', ok: true, ms: null, text: `escalation held: ${now.service ?? 'its service'} is in maintenance window #${now.maintenance.id}, so no step would run until it ends` });
     } else if (config.alerts.escalation.length === 0) {
       await hop({ hop: 'escalation_step', ok: true, ms: null, text: 'no escalation steps are configured (alerts.escalation): nobody would be called on' });
     } else {
       let stepStart = Date.now();
       try {
-        const r = await drillEscalation(config, ports, current, {
+        const r = await drillEscalation(config, ports, now, {
           page: opts.page,
           onStep: async (s: DrillStepDone) => {
             const ms = Date.now() - stepStart;
@@ -214,7 +229,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
           },
         });
         if (r.stopped) await hop({ hop: 'escalation_step', ok: true, ms: null, text: `escalation stopped after ${r.steps.length} of ${r.of} steps: the card was acknowledged (or resolved) meanwhile` });
-        else if (r.of === 0) await hop({ hop: 'escalation_step', ok: true, ms: null, text: `no escalation step is for severity ${current.severity ?? '(none)'}: nobody would be called on` });
+        else if (r.of === 0) await hop({ hop: 'escalation_step', ok: true, ms: null, text: `no escalation step is for severity ${now.severity ?? '(none)'}: nobody would be called on` });
       } catch (err) {
         await hop({ hop: 'escalation_step', ok: false, ms: null, text: `escalation failed: ${why(err)}` });
       }
@@ -222,12 +237,13 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
 
     // 4. The incident, only when asked.
     if (opts.incident) {
+      current = 'incident_declared';
       t = Date.now();
       if (!deps.incidents) {
         await hop({ hop: 'incident_declared', ok: false, ms: null, text: 'no incident could be declared: incidents are not available here' });
       } else {
         try {
-          const d = await deps.incidents.declare((await ports.alerts.get(group.id)) ?? current, run.actor, run.invocationId);
+          const d = await deps.incidents.declare((await ports.alerts.get(group.id)) ?? now, run.actor, run.invocationId);
           incidentId = d.id;
           const ms = Date.now() - t;
           await hop({ hop: 'incident_declared', ok: d.problems.length === 0, ms, text: `incident ${d.id} declared${d.where ? ` in #${d.where}` : ''} in ${seconds(ms)}${d.problems.length > 0 ? ` (${d.problems.join(' ')})` : ''}` });
@@ -247,7 +263,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
       resolved = true;
       await hop({ hop: 'alert_resolved', ok: true, ms: Date.now() - t, text: `alert resolved in ${seconds(Date.now() - t)}` });
     } catch (err) {
-      await hop({ hop: 'alert_resolved', ok: false, ms: null, text: `the alert could not be resolved: ${why(err)}; resolve it again with the same drill id` });
+      await hop({ hop: 'alert_resolved', ok: false, ms: null, text: `the alert could not be resolved: ${why(err)}; it stays firing until the drill sweep resolves it (and its incident, unless kept), within 5½ minutes of the drill’s start` });
     }
     // A card never posted cannot be seen to resolve; waiting for it again would only repeat the failed hop.
     if (resolved && cardPosted) {
@@ -299,7 +315,7 @@ export async function runDrill(deps: DrillDeps, run: DrillRun, opts: DrillOption
 
 function stepText(s: DrillStepDone, ms: number, page: boolean): string {
   const when = `after ${s.afterMin} min`;
-  const who = s.mention.length > 0 ? `would mention ${s.mention.join(', ')}` : null;
+  const who = s.mention.length > 0 ? `would mention ${s.mention.map(mentionLabel).join(', ')}` : null;
   const pd = !s.pages ? null : s.page === null ? (page ? 'would page PagerDuty' : 'would page PagerDuty (not paged without --page)') : s.page.ok ? 'paged PagerDuty (DRILL)' : `PagerDuty page failed: ${s.page.problem}`;
   const what = [who, pd].filter(Boolean).join(' and ');
   const posted = s.posted.length > 0 ? `posted in ${seconds(ms)}` : 'its message could not be posted';

@@ -48,6 +48,20 @@ export function mentionFromConfig(entry: string): ReplyMention {
   return { platform, kind: 'user', id };
 }
 
+/**
+ * A mention entry as people read it, for text that names whom a step would call on without calling
+ * them (a drill): "@bob" as the console shows a mention, "the Slack user group S0ONCALL", "Slack
+ * member U024BE7LH", "the Discord role 1234…", "Discord user 1234…". Not the platform's own syntax:
+ * on Slack that syntax would ping, and neither platform's handle is known without asking it.
+ */
+export function mentionLabel(entry: string): string {
+  const m = mentionFromConfig(entry);
+  if (m.platform === 'console') return `@${m.id}`;
+  const platform = m.platform === 'slack' ? 'Slack' : m.platform === 'discord' ? 'Discord' : m.platform;
+  if (m.kind === 'group') return `the ${platform} ${m.platform === 'slack' ? 'user group' : 'role'} ${m.id}`;
+  return `${platform} ${m.platform === 'slack' ? 'member' : 'user'} ${m.id}`;
+}
+
 /** Whether escalation has anything to do: alerts.escalation lists at least one step. */
 export function escalationConfigured(config: FirebreakConfig): boolean {
   return config.alerts.escalation.length > 0;
@@ -99,7 +113,7 @@ export function escalationMessage(config: FirebreakConfig, group: AlertGroup, st
   const summary = group.commonAnnotations.summary;
   if (summary) lines.push(summary);
   // A drill says whom it would call on and calls on nobody (src/alerts/drill.ts).
-  if (opts.drill && s.mention.length > 0) lines.push(`Would mention ${s.mention.join(', ')} (not mentioned: this is a drill).`);
+  if (opts.drill && s.mention.length > 0) lines.push(`Would mention ${s.mention.map(mentionLabel).join(', ')} (not mentioned: this is a drill).`);
   if (opts.drill && s.pagerduty && page === null) lines.push('Would page PagerDuty (not paged: this drill does not page).');
   lines.push(
     next === undefined

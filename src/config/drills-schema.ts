@@ -66,12 +66,21 @@ export function findDrillRoute(routes: readonly AlertRouteConfig[], word: string
   return j >= 0 ? j : null;
 }
 
-/** What people may write for ROUTE (the one-sentence error, Discord's choices): a name its match gives, else its number. */
+/**
+ * What people may write for ROUTE (the one-sentence error, Discord's choices): a name its match
+ * gives, else its number — only for routes a drill can really use. A route whose match_re names no
+ * plain value is left out (`/drill` refuses it), and a name that finds an earlier route is given as
+ * the route's number instead.
+ */
 export function drillRouteNames(routes: readonly AlertRouteConfig[]): string[] {
-  return routes.map((r, i) => {
+  const names: string[] = [];
+  routes.forEach((r, i) => {
+    if (Object.values(r.match_re).some((pattern) => fillPattern(pattern) === null)) return;
     const alt = r.match_re.alertname?.split('|')[0];
-    return r.match.alertname ?? r.match.service ?? (alt !== undefined && PLAIN.test(alt) ? alt : `#${i + 1}`);
+    const name = r.match.alertname ?? r.match.service ?? (alt !== undefined && PLAIN.test(alt) ? alt : undefined);
+    names.push(name !== undefined && findDrillRoute(routes, name) === i ? name : `#${i + 1}`);
   });
+  return names;
 }
 
 /**

@@ -41,6 +41,8 @@ export const TIMELINE_KINDS = [
   'alert.resolved',
   /** A group held back from escalation, paging and incidents by a maintenance window. */
   'alert.held',
+  /** A diagnosis of the group started (src/procedures/alert-diagnosis.ts): names its run's invocation, so a post-mortem finds its steps. */
+  'alert.diagnosis',
   // maintenance windows (src/alerts/maintenance*.ts): announced ahead, started, ended
   'maintenance.scheduled',
   'maintenance.started',

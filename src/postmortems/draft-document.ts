@@ -258,6 +258,11 @@ function describe(e: TimelineEvent, incident: Incident, runOf: ReadonlyMap<strin
       return { who, what: `Alert: ${text}` };
     case 'alert.resolved':
       return { who, what: `Alert resolved: ${text}` };
+    case 'alert.diagnosis': {
+      const inv = detailString(e, 'invocation');
+      const run = inv !== undefined ? runOf.get(inv) : undefined;
+      return { who, what: `Diagnosis (read-only): ${text}${run !== undefined ? ` (run ${run})` : ''}` };
+    }
     case 'confirmation.requested':
       return { who, what: `Requested ${text} (needs confirmation)${ref}` };
     case 'confirmation.confirmed':

@@ -23,7 +23,8 @@ const MAX_EVENTS = 200_000;
 /**
  * The timeline a draft reads: the incident's own events, and those of its alert groups. The alert
  * that opened an incident was received (and maybe acknowledged) before the incident existed, so its
- * rows carry no incident id; without them "detected" would fall back to the declaration. Alert
+ * rows carry no incident id; without them "detected" would fall back to the declaration. So do the
+ * steps of a diagnosis run on arrival (found through the group's `alert.diagnosis` rows). Alert
  * rows after the incident resolved are left out.
  */
 export async function draftEvents(timeline: Timeline, incident: Incident): Promise<TimelineEvent[]> {
@@ -31,6 +32,11 @@ export async function draftEvents(timeline: Timeline, incident: Incident): Promi
     timeline.list({ incidentId: incident.id, limit: MAX_EVENTS }),
     ...incident.alertGroups.map((g) => timeline.list({ invocationId: `alert-group:${g}`, limit: MAX_EVENTS })),
   ]);
+  // A diagnosis of a group runs under its own invocation, perhaps before the incident existed: the
+  // group's `alert.diagnosis` row names it (src/procedures/alert-diagnosis.ts).
+  const diagnoses = new Set<string>();
+  for (const list of lists.slice(1)) for (const e of list) if (e.kind === 'alert.diagnosis' && typeof e.detail.invocation === 'string') diagnoses.add(e.detail.invocation);
+  lists.push(...(await Promise.all([...diagnoses].map((invocationId) => timeline.list({ invocationId, limit: MAX_EVENTS })))));
   const byId = new Map<number, TimelineEvent>();
   // An alert group's later life (it fires again next week) is not this incident's.
   const until = incident.resolvedAt?.getTime() ?? Infinity;

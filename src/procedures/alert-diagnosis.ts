@@ -179,7 +179,28 @@ async function diagnose<P extends ProceduresPorts & PipelinePorts<P> & { alerts:
   const first = (await ports.alerts.alerts(groupId, 1))[0];
   const params = diagnosisParams(p, { ...(first?.labels ?? {}), ...group.commonLabels });
   if (!params.ok) return notRun(params.why);
-  const req = { procedure, actor: opts.actor, trigger: opts.trigger, channel: { platform: 'system', id: 'system', name: group.channel }, incidentId: group.incidentId, params: params.params, show: thread.show, stored };
+  const channel = { platform: 'system', id: 'system', name: group.channel };
+  /**
+   * The run's steps are recorded under its own invocation (one entry in a post-mortem's "What we
+   * ran"), with the group's incident if it had one. An incident declared from the group later finds
+   * them through this row on the group's own invocation (draftEvents follows detail.invocation).
+   */
+  const linked = async (runId: string, invocationId: string) => {
+    stored(runId);
+    await ports.timeline
+      .recordOrKeep({
+        invocationId: `alert-group:${groupId}`,
+        incidentId: group.incidentId,
+        kind: 'alert.diagnosis',
+        actor: opts.actor,
+        channel,
+        command: 'diagnose',
+        text: `diagnosis ${procedure} of alert group ${groupId} started (${opts.trigger})`,
+        detail: { group: groupId, episode: claim.episode, procedure, run: runId, invocation: invocationId },
+      })
+      .catch((err: unknown) => ports.logger.error({ group: groupId, err: ports.redactor.redact(String(err)) }, `could not link the diagnosis of alert group ${groupId} to its timeline`));
+  };
+  const req = { procedure, actor: opts.actor, trigger: opts.trigger, channel, incidentId: group.incidentId, params: params.params, show: thread.show, stored: linked };
   let r = await runUnattended(config, ports, req);
   // Its steps' leases are held by another diagnosis of the same procedure (a read-only action still
   // takes its lease): it waits its turn, up to BUSY_WAIT_MS, rather than being reported as not run.

@@ -28,8 +28,11 @@ export interface UnattendedRequest {
   params?: Readonly<Record<string, string>>;
   /** Shows the run's card: at each change while it runs, then the final report. Must not throw. */
   show(reply: Reply): Promise<void>;
-  /** Told the run's id once it is stored, before its first step (a diagnosis keeps it with its claim). Must not throw. */
-  stored?(runId: string): void;
+  /**
+   * Told the run's id and invocation id once it is stored, before its first step (a diagnosis keeps
+   * the id with its claim and links the invocation to its alert group). Awaited; must not throw.
+   */
+  stored?(runId: string, invocationId: string): void | Promise<void>;
 }
 
 export type UnattendedResult =
@@ -70,7 +73,7 @@ export async function runUnattended<P extends ProceduresPorts & PipelinePorts<P>
   let end: ProcedureRun;
   try {
     await ports.procedureRuns.create(run);
-    req.stored?.(run.id);
+    await req.stored?.(run.id, run.invocationId);
     end = await advance({ config, ports, sink: { progress: (r) => req.show(r) } }, run);
   } catch (err) {
     await releaseRunLeases(ports.leases, run, ports.logger).catch(() => {});

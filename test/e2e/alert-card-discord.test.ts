@@ -63,7 +63,20 @@ alerts:
   routes:
     - match: { alertname: ProviderDown }
       actions: ["disable-provider provider={{labels.provider}}"]
+    - match: { alertname: ApiErrors }
+      diagnose: diagnose-api
+procedures:
+  diagnose-api:
+    description: Runbook 001, High Error Rate → Investigation
+    params: { service: { type: string, pattern: "[a-z]+" } }
+    steps:
+      - run: /run api-errors service={labels.service}
 actions:
+  api-errors:
+    description: ERROR lines of a service's logs
+    read_only: true
+    params: { service: { type: string, pattern: "[a-z]+" } }
+    argv: [node, -e, "console.log('ERROR upstream timeout in ' + process.argv[1])", "{service}"]
   disable-provider:
     description: Stop routing traffic to a provider
     params: { provider: { type: enum, values: [openai, anthropic] } }
@@ -194,4 +207,13 @@ actions:
     // The click never edited the alert card: its @original is the card.
     expect(fake.calls.filter((c) => c.method === 'PATCH' && c.route === `/webhooks/${APP_ID}/${clicked.interaction.token}/messages/@original`)).toEqual([]);
   }, 60_000);
+
+  it("a diagnosis on arrival is posted as a reply to the card (message_reference = the card's id) and shows the finished run", async () => {
+    const g = await webhook('{}:{alertname="ApiErrors"}', { alertname: 'ApiErrors', service: 'api', severity: 'critical', provider: 'openai' });
+    const card = await until(cardOf(g.id), 'no alert card in #incidents', 30_000);
+    const report = await until(() => channelMessages().find((m) => titleOf(bodyOf(m)) === '✅ Procedure diagnose-api: all 1 steps done'), 'no finished diagnosis report', 60_000);
+    expect(bodyOf(report).message_reference?.message_id).toBe(card.id);
+    expect(JSON.stringify(bodyOf(report).embeds)).toContain('ERROR upstream timeout in api');
+    expect(channelMessages().filter((m) => titleOf(bodyOf(m)).includes('Procedure diagnose-api'))).toHaveLength(1);
+  }, 90_000);
 });

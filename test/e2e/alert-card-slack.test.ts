@@ -18,7 +18,20 @@ alerts:
   routes:
     - match: { alertname: ProviderDown }
       actions: ["disable-provider provider={{labels.provider}}"]
+    - match: { alertname: ApiErrors }
+      diagnose: diagnose-api
+procedures:
+  diagnose-api:
+    description: Runbook 001, High Error Rate → Investigation
+    params: { service: { type: string, pattern: "[a-z]+" } }
+    steps:
+      - run: /run api-errors service={labels.service}
 actions:
+  api-errors:
+    description: ERROR lines of a service's logs
+    read_only: true
+    params: { service: { type: string, pattern: "[a-z]+" } }
+    argv: [node, -e, "console.log('ERROR upstream timeout in ' + process.argv[1])", "{service}"]
   disable-provider:
     description: Stop routing traffic to a provider
     params: { provider: { type: enum, values: [openai, anthropic] } }
@@ -93,4 +106,15 @@ actions:
     await rig.slack.idle();
     expect(JSON.stringify(rig.fake.messages.get(`${INCIDENTS.id}:${card.ts}`)?.blocks)).toBe(before);
   }, 60_000);
+
+  it("a diagnosis on arrival is posted in the card's thread (thread_ts = the card's ts) and shows the finished run", async () => {
+    const g = await webhook('{}:{alertname="ApiErrors"}', { alertname: 'ApiErrors', service: 'api', severity: 'critical', provider: 'openai' });
+    const card = await rig.fake.waitFor(() => [...rig.fake.messages.values()].find((m) => m.channel === INCIDENTS.id && !m.thread_ts && JSON.stringify(m.blocks).includes(`ack:${g.id}`)), 30_000);
+    const report = await rig.fake.waitFor(() => [...rig.fake.messages.values()].find((m) => headerOf(m.blocks) === '✅ Procedure diagnose-api: all 1 steps done'), 60_000);
+    expect(report.channel).toBe(INCIDENTS.id);
+    expect(report.thread_ts).toBe(card.ts);
+    expect(JSON.stringify(report.blocks)).toContain('ERROR upstream timeout in api');
+    // One report, edited in place as the step finished: no second message for the same run.
+    expect([...rig.fake.messages.values()].filter((m) => headerOf(m.blocks).includes('Procedure diagnose-api'))).toHaveLength(1);
+  }, 90_000);
 });

@@ -63,7 +63,7 @@ alerts:
     expect(r.stdout).toMatch(/^🧪 DRILL: the alert path works \(\d+(\.\d)? m?s\)$/m);
     expect(r.stdout).toMatch(/✅ webhook stored alert group \d+ in #incidents in /);
     expect(r.stdout).toMatch(/✅ card posted on console in /);
-    expect(r.stdout).toMatch(/✅ escalation step 1 would mention console:oncall after 5 min/);
+    expect(r.stdout).toMatch(/✅ escalation step 1 would mention @oncall after 5 min/);
     expect(r.stdout).toMatch(/✅ escalation step 2 would page PagerDuty \(not paged without --page\) after 15 min/);
     expect(r.stdout).toMatch(/✅ card shows it resolved in /);
     expect(pd.requests).toHaveLength(0);

@@ -47,14 +47,14 @@ incidents:
     const text = JSON.stringify(report.blocks);
     expect(text).toMatch(/webhook stored alert group \d+ in #incidents in \d+(\.\d)? m?s/);
     expect(text).toMatch(/card posted on slack in \d+(\.\d)? m?s/);
-    expect(text).toMatch(/escalation step 1 would mention slack:S0ONCALL after 5 min \(posted in/);
+    expect(text).toMatch(/escalation step 1 would mention the Slack user group S0ONCALL after 5 min \(posted in/);
     expect(text).toMatch(/escalation step 2 would page PagerDuty \(not paged without --page\) after 15 min/);
     expect(text).toMatch(/card shows it resolved in/);
 
     const card = messages().find((m) => headerOf(m.blocks).endsWith('Resolved: ProviderDown'));
     expect(headerOf(card!.blocks)).toBe('✅ 🧪 DRILL · Resolved: ProviderDown');
     const step = messages().find((m) => headerOf(m.blocks).includes('🧪 DRILL · ProviderDown unacknowledged for 5 min'));
-    expect(JSON.stringify(step!.blocks)).toContain('Would mention slack:S0ONCALL (not mentioned: this is a drill).');
+    expect(JSON.stringify(step!.blocks)).toContain('Would mention the Slack user group S0ONCALL (not mentioned: this is a drill).');
     // Nobody was mentioned anywhere: no user group mention reached Slack.
     for (const c of rig.fake.callsOf('chat.postMessage')) expect(JSON.stringify(c.args)).not.toContain('<!subteam^');
     expect(pd.requests).toHaveLength(0);

@@ -4,7 +4,9 @@ import type { Db } from '../../src/store/db.js';
 import { SqlDiagnosisRepository } from '../../src/store/diagnosis-repository.js';
 import { diagnosisParams, serviceDiagnosis } from '../../src/procedures/diagnose.js';
 import { runUnattended } from '../../src/procedures/unattended-run.js';
-import { configFrom, testApp } from '../support/app.js';
+import { DIAGNOSIS_ACTOR, diagnoseGroup } from '../../src/procedures/alert-diagnosis.js';
+import { buildDraft } from '../../src/postmortems/draft-markdown.js';
+import { alice, configFrom, testApp } from '../support/app.js';
 import { fireGroup, notificationOf } from '../support/alerts.js';
 import { routeFor } from '../../src/alerts/routing.js';
 
@@ -122,6 +124,30 @@ describe('diagnoses on PGlite', () => {
     const r = await runUnattended(app.loaded.config, app.ports, { procedure: 'diagnose-api', actor: { platform: 'system', id: 'diagnose', name: 'diagnosis on arrival' }, trigger: 'test', params: { service: 'API_2' }, show: async () => {} });
     expect(r.kind).toBe('refused');
     expect(await app.db.query("SELECT id FROM procedure_runs WHERE procedure = 'diagnose-api'")).toEqual([]);
+  }, 60_000);
+
+  it('an incident opened from the card after the diagnosis ran: its post-mortem lists the diagnosis steps under "What we ran"', async () => {
+    const repo = new SqlDiagnosisRepository(app.db);
+    const g = await fireGroup(app.ports.alerts, app.loaded.config, { alertname: 'LateIncident', service: 'api', firstFiredAt: new Date() }, ['console']);
+    expect(g.incidentId).toBeNull();
+    expect(await repo.decide(g.id, 1, 'diagnose-api', { maxConcurrent: 5, perMinute: 100 }, 'r1', ['console'])).toBe('run');
+    const r = await diagnoseGroup(app.loaded.config, app.ports, repo, g.id, 'diagnose-api', { claim: { episode: 1, holder: 'r1' }, actor: DIAGNOSIS_ACTOR, trigger: 'alert group fired', cardWaitMs: 0 });
+    expect(r.outcome).toBe('ok');
+    // Open incident pressed on the card afterwards (the route has no `incident:`).
+    const incidents = await app.consoleMessages.ensureChannel('incidents');
+    const pressed = await app.dispatcher.dispatch({ actor: alice, channel: { platform: 'console', id: incidents.id, name: 'incidents' }, input: { kind: 'action', actionId: `inc-open:${g.id}` } });
+    expect(pressed.status).toBe('ok');
+    const incidentId = (await app.ports.alerts.get(g.id))!.incidentId!;
+    expect(incidentId).toBeTruthy();
+    const md = buildDraft((await app.drafts.source.load(incidentId))!);
+    const ran = md.slice(md.indexOf('## What we ran'), md.indexOf('\n## ', md.indexOf('## What we ran') + 3));
+    expect(ran).not.toContain('No commands or buttons were');
+    // One run, requested by the diagnosis, with its step's command line and output.
+    expect(ran).toMatch(/\| 1 \| [^|]+ \| step 1 of procedure diagnose-api[^|]*\| diagnosis on arrival \|/);
+    expect(ran).toContain('Requested by diagnosis on arrival');
+    expect(ran).toContain('api-errors');
+    // The timeline says where the run came from.
+    expect(md).toMatch(/Diagnosis \(read-only\): diagnosis diagnose-api of alert group \d+ started \(alert group fired\) \(run 1\)/);
   }, 60_000);
 
   it('/diagnose SERVICE: a route naming the service, else a procedure whose service param takes it', () => {

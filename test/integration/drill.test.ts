@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestNotification } from '../../src/alerts/ingest.js';
 import { drillNotification } from '../../src/alerts/drill-alert.js';
 import { runEscalation } from '../../src/alerts/escalation.js';
+import { runDrill } from '../../src/alerts/drill.js';
+import type { AlertsPorts } from '../../src/alerts/ports.js';
 import { buildAlertOutboxWorker } from '../../src/main.js';
 import type { OutboxWorker } from '../../src/alerts/outbox-worker.js';
 import { DrillScheduler } from '../../src/scheduler/drill-scheduler.js';
@@ -73,7 +75,7 @@ describe('/drill on the console', () => {
     expect(out.reply.title).toMatch(/^🧪 DRILL: the alert path works \(\d+(\.\d)? m?s\)$/);
     expect(text).toMatch(/✅ webhook stored alert group \d+ in #alerts in \d+(\.\d)? m?s/);
     expect(text).toMatch(/✅ card posted on console in \d+(\.\d)? m?s/);
-    expect(text).toMatch(/✅ escalation step 1 would mention console:bob after 5 min \(posted in \d+(\.\d)? m?s\)/);
+    expect(text).toMatch(/✅ escalation step 1 would mention @bob after 5 min \(posted in \d+(\.\d)? m?s\)/);
     expect(text).toMatch(/✅ escalation step 2 would page PagerDuty \(not paged without --page\) after 15 min/);
     expect(text).toMatch(/✅ card shows it resolved in/);
     expect(text).toContain('Nothing was paged');
@@ -88,7 +90,7 @@ describe('/drill on the console', () => {
     const card = alerts.find((m) => m.reply.title.includes('ProviderDown') && m.reply.context?.startsWith('drill · alert group'));
     expect(card?.reply.title).toBe('🧪 DRILL · Resolved: ProviderDown');
     const step = alerts.find((m) => m.reply.title.startsWith('🧪 DRILL · ProviderDown unacknowledged for 5 min'));
-    expect(step?.reply.text).toContain('Would mention console:bob (not mentioned: this is a drill).');
+    expect(step?.reply.text).toContain('Would mention @bob (not mentioned: this is a drill).');
     expect(step?.reply.mentions ?? []).toEqual([]);
     expect(await app.ports.alerts.firing()).toHaveLength(0);
 
@@ -96,7 +98,7 @@ describe('/drill on the console', () => {
     const events = await app.ports.timeline.list({ limit: 1000, newest: true });
     const report = events.filter((e) => e.kind === 'drill.reported').at(-1);
     expect(report?.text).toBe(out.reply.title);
-    expect(report?.output).toContain('escalation step 1 would mention console:bob');
+    expect(report?.output).toContain('escalation step 1 would mention @bob');
     const alertEvents = events.filter((e) => e.kind.startsWith('alert.') && e.detail.groupKey !== undefined && String(e.detail.groupKey).startsWith('drill:'));
     expect(alertEvents.length).toBeGreaterThanOrEqual(3);
     for (const e of alertEvents) expect(e.text).toMatch(/^🧪 DRILL · /);
@@ -140,11 +142,60 @@ describe('/drill on the console', () => {
     await run(`/incident resolve ${id}`);
   }, 60_000);
 
+  it('a failure between hops is reported under the hop that was running, and the drill still cleans up', async () => {
+    // The store fails once, on the read that starts the escalation hop (after the card is posted).
+    let failNext = false;
+    const alerts = Object.create(app.ports.alerts) as AlertsPorts['alerts'];
+    alerts.get = async (id: string) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection terminated unexpectedly');
+      }
+      return app.ports.alerts.get(id);
+    };
+    const ports: AlertsPorts = { ...app.ports, alerts };
+    const alert = { id: 'between-hops', route: 0, labels: { alertname: 'ProviderDown', severity: 'critical' }, startsAt: new Date(), by: 'a test' };
+    const r = await runDrill(
+      { config: app.loaded.config, ports, ingest: (n) => ingestNotification(app.ports, app.loaded.config, n), cardWaitMs: 20_000, pollMs: 100 },
+      {
+        alert,
+        actor: alice,
+        invocationId: 'drill-between-hops',
+        show: async (report) => {
+          if (/card posted on/.test(report.text ?? '') && !/escalation/.test(report.text ?? '')) failNext = true;
+        },
+      },
+      { page: false, incident: false, keepIncident: false },
+    );
+    expect(r.ok).toBe(false);
+    const failed = r.hops.filter((h) => !h.ok);
+    expect(failed).toEqual([{ hop: 'escalation_step', ok: false, ms: null, text: 'the drill stopped at its escalation hop: connection terminated unexpectedly' }]);
+    expect(r.hops.find((h) => h.hop === 'stored')?.ok).toBe(true);
+    expect(r.report.text).toContain('❌ the drill stopped at its escalation hop: connection terminated unexpectedly');
+    // Cleaned up all the same.
+    expect(r.hops.map((h) => h.hop)).toEqual(['stored', 'card_posted', 'escalation_step', 'alert_resolved', 'card_resolved']);
+    expect((await app.ports.alerts.get(r.groupId!))?.status).toBe('resolved');
+  }, 60_000);
+
+  it('an alert the cleanup cannot resolve says the drill sweep will, not to rerun a drill id /drill does not take', async () => {
+    const ingest = (n: Parameters<typeof ingestNotification>[2]) => (n.status === 'resolved' ? Promise.reject(new Error('the store is away')) : ingestNotification(app.ports, app.loaded.config, n));
+    const alert = { id: 'unresolvable', route: 0, labels: { alertname: 'ProviderDown', severity: 'critical' }, startsAt: new Date(), by: 'a test' };
+    const r = await runDrill({ config: app.loaded.config, ports: app.ports, ingest, cardWaitMs: 20_000, pollMs: 100 }, { alert, actor: alice, invocationId: 'drill-unresolvable' }, { page: false, incident: false, keepIncident: false });
+    expect(r.hops.find((h) => h.hop === 'alert_resolved')).toEqual({
+      hop: 'alert_resolved',
+      ok: false,
+      ms: null,
+      text: 'the alert could not be resolved: the store is away; it stays firing until the drill sweep resolves it (and its incident, unless kept), within 5½ minutes of the drill’s start',
+    });
+    expect(r.report.text).not.toContain('drill id');
+    await ingestNotification(app.ports, app.loaded.config, drillNotification(alert, 'resolved', new Date()));
+  }, 60_000);
+
   it('bad input is one sentence and changes nothing; only responders may drill', async () => {
     const groupsBefore = (await app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.kind === 'alert.received').length;
     const unknown = await run('/drill NoSuchRoute');
     expect(unknown.status).toBe('invalid');
-    expect(unknown.reply.text).toBe('"NoSuchRoute" is not an alert route: name one by its number (1–3) or by the alertname or service its match names (ProviderDown, HighErrorRate, #3).');
+    expect(unknown.reply.text).toBe('"NoSuchRoute" is not an alert route: name one by its number (1–3) or by the alertname or service its match names (ProviderDown, HighErrorRate).');
     const keep = await run('/drill ProviderDown --keep');
     expect(keep.status).toBe('invalid');
     expect(keep.reply.text).toMatch(/^--keep keeps the drill’s incident open, so it needs --incident/);
