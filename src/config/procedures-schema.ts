@@ -1,5 +1,5 @@
-import cron from 'node-cron';
 import { z } from 'zod';
+import { cronProblem } from './cron-expression.js';
 import { paramRuleProblems, paramRuleSchema, paramSchema, type ParamConfig } from './params-schema.js';
 
 /**
@@ -69,7 +69,7 @@ export const procedureSchema = z
     schedule: z
       .string()
       .min(1)
-      .refine((s) => cron.validate(s), 'is not a valid cron expression: write 5 fields (minute hour day month weekday), e.g. "0 3 * * *" for 03:00 UTC every day')
+      .refine((s) => cronProblem(s) === null, 'is not a valid cron expression: write 5 fields (minute hour day month weekday), e.g. "0 3 * * *" for 03:00 UTC every day')
       .optional(),
   })
   .strict()

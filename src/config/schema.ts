@@ -206,7 +206,8 @@ export type ActionConfig = z.infer<typeof actionSchema>;
 const cronSchema = z
   .string()
   .min(1)
-  // Five fields (minute precision) or six (with seconds, used by tests); node-cron validates the values at start.
+  // Five fields (minute precision) or six (with seconds, used by tests); croner checks the values when
+  // the backup schedule starts (src/scheduler/cron-slots.ts), which logs a bad one and skips it.
   .refine((s) => [5, 6].includes(s.trim().split(/\s+/).length), 'must be a cron expression with 5 fields, e.g. "0 3 * * *"');
 
 const backupTargetCommon = {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import cron, { type ScheduledTask } from 'node-cron';
 import type { FirebreakConfig } from '../config/schema.js';
 import { msLeft, type BackgroundWorker, type StopBy } from '../core/background-worker.js';
 import { startedBy } from '../core/authorize.js';
@@ -12,8 +11,12 @@ import { runBackupJob } from '../backups/run-backup-job.js';
 import { runScheduledVerify, type VerifySlotOutcome } from '../backups/scheduled-verify.js';
 import { formatBytes } from '../backups/backup-format.js';
 import { duration } from '../core/text-format.js';
+import { CronSlots } from './cron-slots.js';
 
 export const SCHEDULER_ACTOR: Actor = { platform: 'system', id: 'scheduler', name: 'scheduler' };
+
+const BACKUP = 'backup:';
+const VERIFY = 'verify:';
 
 /** A slot key outlives any clock skew between replicas; one key per target and slot, so it stays small. */
 const SLOT_CLAIM_TTL_MS = 6 * 3600_000;
@@ -50,7 +53,12 @@ export function scheduleFor(config: FirebreakConfig, target: string): string | u
  */
 export class BackupScheduler implements BackgroundWorker {
   readonly name = 'backup schedule';
-  private readonly tasks: ScheduledTask[] = [];
+  /**
+   * The crons: "backup:NAME" a target's schedule, "verify:NAME" its verify_schedule. node-cron's
+   * day-of-month-and-weekday rule (both must match), which these schedules were written against.
+   * Their work is tracked by the backup jobs (fire, fireVerify), which stop() waits for.
+   */
+  private readonly slots = new CronSlots<unknown>((key, when) => (key.startsWith(VERIFY) ? this.fireVerify(key.slice(VERIFY.length), when) : this.fire(key.slice(BACKUP.length), when)), { domAndDow: true });
 
   constructor(
     private readonly config: FirebreakConfig,
@@ -63,36 +71,23 @@ export class BackupScheduler implements BackgroundWorker {
    */
   start(): string[] {
     void this.sweep();
-    const started: string[] = [];
-    for (const name of Object.keys(this.config.backups.targets)) {
-      const expr = scheduleFor(this.config, name);
-      if (!expr) continue;
-      if (!cron.validate(expr)) {
-        this.ports.logger.error({ target: name, schedule: expr }, `backups.targets.${name}: schedule "${expr}" is not a valid cron expression; ${name} will not be backed up on a schedule`);
-        continue;
-      }
-      const task = cron.schedule(
-        expr,
-        async (ctx) => {
-          await this.fire(name, ctx.date);
-        },
-        { timezone: 'UTC', name: `backup:${name}` },
-      );
-      this.tasks.push(task);
-      started.push(name);
-    }
+    const targets = Object.entries(this.config.backups.targets);
+    const backups = targets.flatMap(([name]) => {
+      const cron = scheduleFor(this.config, name);
+      return cron ? [{ name, cron }] : [];
+    });
+    const started = this.schedule(BACKUP, backups, (name, cron) => `backups.targets.${name}: schedule "${cron}" is not a valid cron expression; ${name} will not be backed up on a schedule`);
     if (started.length > 0) this.ports.logger.info({ targets: started }, `scheduled backups: ${started.join(', ')}`);
-    for (const [name, t] of Object.entries(this.config.backups.targets)) {
-      const expr = t.type === 'postgres' ? t.verify_schedule : undefined;
-      if (!expr) continue;
-      if (!cron.validate(expr)) {
-        this.ports.logger.error({ target: name, schedule: expr }, `backups.targets.${name}: verify_schedule "${expr}" is not a valid cron expression; ${name} will not be test-restored on a schedule`);
-        continue;
-      }
-      this.tasks.push(cron.schedule(expr, async (ctx) => void (await this.fireVerify(name, ctx.date)), { timezone: 'UTC', name: `backup-verify:${name}` }));
-      started.push(`${name} (test restore)`);
-    }
-    return started;
+    const verifies = targets.flatMap(([name, t]) => (t.type === 'postgres' && t.verify_schedule ? [{ name, cron: t.verify_schedule }] : []));
+    const verifying = this.schedule(VERIFY, verifies, (name, cron) => `backups.targets.${name}: verify_schedule "${cron}" is not a valid cron expression; ${name} will not be test-restored on a schedule`);
+    return [...started, ...verifying.map((name) => `${name} (test restore)`)];
+  }
+
+  /** Starts the targets' crons under `prefix`, logging each one croner refuses; returns the targets started. */
+  private schedule(prefix: string, crons: { name: string; cron: string }[], refusal: (name: string, cron: string) => string): string[] {
+    const refused = new Set(this.slots.start(crons.map((c) => ({ name: `${prefix}${c.name}`, cron: c.cron }))).map((r) => r.name.slice(prefix.length)));
+    for (const c of crons) if (refused.has(c.name)) this.ports.logger.error({ target: c.name, schedule: c.cron }, refusal(c.name, c.cron));
+    return crons.filter((c) => !refused.has(c.name)).map((c) => c.name);
   }
 
   /** Marks abandoned "running" rows failed and removes what they left. Never throws. */
@@ -115,7 +110,7 @@ export class BackupScheduler implements BackgroundWorker {
    * the bounds are cut from the time left (CLEAN_UP_GRACE_MS).
    */
   async stop(opts: Partial<StopBy> & { graceMs?: number; abortWaitMs?: number } = {}): Promise<void> {
-    for (const t of this.tasks.splice(0)) await t.destroy();
+    this.slots.cancel();
     const left = opts.deadline === undefined ? undefined : msLeft(opts.deadline);
     const graceMs = opts.graceMs ?? (left === undefined ? SHUTDOWN_GRACE_MS : Math.min(CLEAN_UP_GRACE_MS, Math.floor(left * 0.4)));
     const abortWaitMs = opts.abortWaitMs ?? (left === undefined ? SHUTDOWN_ABORT_WAIT_MS : Math.max(0, left - graceMs - Math.min(MARK_FAILED_MS, Math.floor(left * 0.2))));

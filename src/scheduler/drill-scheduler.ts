@@ -1,16 +1,16 @@
-import { Cron } from 'croner';
 import type { IngestResult } from '../alerts/alert-store.js';
 import { runDrill } from '../alerts/drill.js';
 import { DRILL_MARK, planDrillAlert } from '../alerts/drill-alert.js';
 import type { AlertNotification } from '../alerts/model.js';
 import type { AlertsPorts } from '../alerts/ports.js';
 import type { FirebreakConfig } from '../config/schema.js';
-import { msLeft, settlesWithin, type BackgroundWorker, type StopBy } from '../core/background-worker.js';
+import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
 import type { Actor } from '../core/identity.js';
 import { drillIncidents } from '../incidents/drill-incident.js';
 import type { IncidentsPorts } from '../incidents/ports.js';
 import type { ProceduresPorts } from '../procedures/ports.js';
 import { showInIncidentsChannel } from '../procedures/unattended-run.js';
+import { CronSlots } from './cron-slots.js';
 
 /** Who runs a scheduled drill: on its card, its report and the timeline. */
 export const DRILL_SCHEDULE_ACTOR: Actor = { platform: 'system', id: 'drill-schedule', name: 'drill schedule' };
@@ -31,9 +31,8 @@ type DrillPorts = AlertsPorts & IncidentsPorts & ProceduresPorts;
  */
 export class DrillScheduler<P extends DrillPorts> implements BackgroundWorker {
   readonly name = 'drill schedule';
-  private readonly crons: Cron[] = [];
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private stopped = false;
+  /** croner's own day-of-month-or-weekday rule, as the drills have always had. */
+  private readonly slots = new CronSlots((name, when) => this.fireSlot(name, when));
 
   constructor(
     private readonly config: FirebreakConfig,
@@ -42,26 +41,24 @@ export class DrillScheduler<P extends DrillPorts> implements BackgroundWorker {
   ) {}
 
   start(): void {
-    if (this.stopped) return;
-    for (const d of this.config.drills) {
-      this.crons.push(new Cron(d.cron, { timezone: 'UTC', protect: true }, (self: Cron) => void this.fire(d.name, self.currentRun() ?? new Date())));
+    if (this.slots.stopping) return;
+    // The config's check refused these already (config/drills-schema.ts), so this is only in case.
+    for (const r of this.slots.start(this.config.drills.map((d) => ({ name: d.name, cron: d.cron })))) {
+      this.ports.logger.error({ drill: r.name, cron: r.cron }, `drills: ${r.name}'s cron "${r.cron}" is not a valid cron expression (${r.problem}); it will not run on a schedule`);
     }
     if (this.config.drills.length > 0) this.ports.logger.info({ drills: this.config.drills.map((d) => `${d.name} (${d.cron})`) }, `scheduled drills: ${this.config.drills.map((d) => d.name).join(', ')}`);
   }
 
   /** One slot of one drill, if this replica claims it. Never throws. */
   fire(name: string, when: Date): Promise<DrillSlotOutcome> {
-    const work = this.fireSlot(name, when);
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
-    return work;
+    return this.slots.fire(name, when);
   }
 
   private async fireSlot(name: string, when: Date): Promise<DrillSlotOutcome> {
     // The slot is the scheduled time to the minute: the same on every replica whatever its delay.
     const slot = new Date(Math.floor(when.getTime() / 60_000) * 60_000);
     const d = this.config.drills.find((x) => x.name === name);
-    if (this.stopped || this.ports.steps.stopping || !d) return { kind: 'stopping' };
+    if (this.slots.stopping || this.ports.steps.stopping || !d) return { kind: 'stopping' };
     const id = `${name}-${slot.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}`;
     const show = showInIncidentsChannel(this.config, this.ports, `drill:${id}`);
     try {
@@ -93,11 +90,7 @@ export class DrillScheduler<P extends DrillPorts> implements BackgroundWorker {
   }
 
   /** Stops the crons and claims nothing more; a drill in hand finishes its cleanup within the deadline. */
-  async stop(opts?: StopBy): Promise<void> {
-    this.stopped = true;
-    for (const c of this.crons.splice(0)) c.stop();
-    const all = Promise.allSettled([...this.inFlight]);
-    if (opts) await settlesWithin(all, msLeft(opts.deadline));
-    else await all;
+  stop(opts?: StopBy): Promise<void> {
+    return this.slots.stop(opts);
   }
 }

@@ -1,12 +1,12 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import type { FirebreakConfig } from '../config/schema.js';
-import { msLeft, settlesWithin, type BackgroundWorker, type StopBy } from '../core/background-worker.js';
+import type { BackgroundWorker, StopBy } from '../core/background-worker.js';
 import type { Actor } from '../core/identity.js';
 import type { PipelinePorts } from '../core/pipeline-ports.js';
 import type { ProceduresPorts } from '../procedures/ports.js';
 import { firstNotReadOnlyStep } from '../procedures/read-only.js';
 import { postScheduledConfirmation } from '../procedures/scheduled-card.js';
 import { runUnattended, showInIncidentsChannel } from '../procedures/unattended-run.js';
+import { CronSlots } from './cron-slots.js';
 
 /** Who a scheduled procedure is requested by: on its card, its run and the timeline. */
 export const SCHEDULE_ACTOR: Actor = { platform: 'system', id: 'schedule', name: 'schedule' };
@@ -36,9 +36,8 @@ export function proceduresScheduled(config: FirebreakConfig): boolean {
  */
 export class ProcedureScheduler<P extends ProceduresPorts & PipelinePorts<P>> implements BackgroundWorker {
   readonly name = 'procedure schedule';
-  private readonly tasks: ScheduledTask[] = [];
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private stopped = false;
+  /** node-cron's day-of-month-and-weekday rule (both must match), which these schedules were written against. */
+  private readonly slots = new CronSlots((name, when) => this.fireSlot(name, when), { domAndDow: true });
 
   constructor(
     private readonly config: FirebreakConfig,
@@ -46,11 +45,13 @@ export class ProcedureScheduler<P extends ProceduresPorts & PipelinePorts<P>> im
   ) {}
 
   start(): void {
-    if (this.stopped) return;
+    if (this.slots.stopping) return;
+    const crons = Object.entries(this.config.procedures).flatMap(([name, p]) => (p.schedule === undefined ? [] : [{ name, cron: p.schedule }]));
+    // The config's check refused these already (config/cron-expression.ts), so this is only in case.
+    for (const r of this.slots.start(crons)) this.ports.logger.error({ procedure: r.name, schedule: r.cron }, `procedures.${r.name}: schedule "${r.cron}" is not a valid cron expression (${r.problem}); it will not run on a schedule`);
     const started: string[] = [];
     for (const [name, p] of Object.entries(this.config.procedures)) {
       if (p.schedule === undefined) continue;
-      this.tasks.push(cron.schedule(p.schedule, async (ctx) => void (await this.fire(name, ctx.date)), { timezone: 'UTC', name: `procedure:${name}` }));
       const step = firstNotReadOnlyStep(this.config, p, this.ports.registry);
       started.push(step ? `${name} (${p.schedule}; posts a confirmation card: ${step.label} is not read-only)` : `${name} (${p.schedule}; runs unattended)`);
     }
@@ -59,16 +60,13 @@ export class ProcedureScheduler<P extends ProceduresPorts & PipelinePorts<P>> im
 
   /** One slot of one procedure, if this replica claims it. Never throws. */
   fire(name: string, when: Date): Promise<ProcedureSlotOutcome> {
-    const work = this.fireSlot(name, when);
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
-    return work;
+    return this.slots.fire(name, when);
   }
 
   private async fireSlot(name: string, when: Date): Promise<ProcedureSlotOutcome> {
     // The slot is the scheduled time to the second: the same on every replica whatever its delay.
     const slot = new Date(Math.floor(when.getTime() / 1000) * 1000).toISOString();
-    if (this.stopped || this.ports.steps.stopping) return { kind: 'stopping' };
+    if (this.slots.stopping || this.ports.steps.stopping) return { kind: 'stopping' };
     const show = showInIncidentsChannel(this.config, this.ports, `procedure-schedule:${name}:${slot}`);
     const trigger = `schedule ${this.config.procedures[name]?.schedule ?? ''}, slot ${slot}`;
     try {
@@ -98,11 +96,7 @@ export class ProcedureScheduler<P extends ProceduresPorts & PipelinePorts<P>> im
    * Stops the cron and claims nothing more; a run in progress is the step drain's (it came first),
    * so this only waits, within the deadline, for the slots in hand to record and show their end.
    */
-  async stop(opts?: StopBy): Promise<void> {
-    this.stopped = true;
-    for (const t of this.tasks.splice(0)) await t.destroy();
-    const all = Promise.allSettled([...this.inFlight]);
-    if (opts) await settlesWithin(all, msLeft(opts.deadline));
-    else await all;
+  stop(opts?: StopBy): Promise<void> {
+    return this.slots.stop(opts);
   }
 }

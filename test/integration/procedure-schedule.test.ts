@@ -18,7 +18,7 @@ const FAKE = resolve('test/fakes/append-argv.mjs');
 
 /**
  * Scheduled procedures on two app instances over one PostgreSQL, each with its own scheduler, as
- * two replicas run them. Slots are fired by hand with the same time on both (what node-cron does on
+ * two replicas run them. Slots are fired by hand with the same time on both (what the croner jobs do on
  * every replica), and once through a real per-second cron.
  */
 describe('scheduled procedures across two replicas', { timeout: 120_000 }, () => {
