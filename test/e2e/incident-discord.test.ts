@@ -141,11 +141,14 @@ actions:
     expect(marked.flags).toBe(64);
     expect(marked.embeds![0]!.title).toBe(`✅ 📌 Added to ${incident.id}'s timeline`);
 
-    await post(buttonInteraction(APP_ID, `inc-resolve:${incident.id}`, { user: bob, channel: inc, messageId: card.id }));
+    const resolve = buttonInteraction(APP_ID, `inc-resolve:${incident.id}`, { user: bob, channel: inc, messageId: card.id });
+    const resolved = (await post(resolve)).body;
     await until(() => (fake.channel(channel.id)!.topic?.startsWith('SEV1 · resolved') ? true : undefined));
     await until(() => (titleOf(fake.messages.get(announcement.id)!).includes(`Resolved ${incident.id}`) ? true : undefined));
     expect((fake.messages.get(card.id)!.body as Body).embeds![0]!.fields).toContainEqual(expect.objectContaining({ name: 'Status', value: 'Resolved' }));
 
+    // The click's own event is written before bob is told: once he sees his answer (at once, or after a deferral), it is there.
+    await fake.answerOf(resolve, resolved, { timeoutMs: WAIT_MS });
     const events = await running.app.ports.timeline.list({ incidentId: incident.id });
     expect(events.map((e) => `${e.kind} ${e.actor.name}`)).toEqual([
       'incident.declared alice',
