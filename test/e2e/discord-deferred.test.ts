@@ -24,6 +24,11 @@ const carol = { id: '333', username: 'carol' };
 const dave = { id: '444', username: 'dave' };
 const incidents = { id: '500', name: 'incidents' };
 const BOT_TOKEN = 'bot-token-for-the-deferred-fake';
+/**
+ * A fast window longer than any command here takes, however loaded the machine: a result that comes
+ * within the window is the HTTP answer itself, and this makes "within" hold by construction.
+ */
+const PATIENT_WINDOW_MS = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A job that runs until the test lets it finish, like a /backup now that outlasts the 15-minute token. */
@@ -132,6 +137,8 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
   let registry: CommandRegistry<AppPorts>;
   /** The same endpoint, but interaction tokens count as near expiry after 300 ms. */
   let shortLived: RunningServer;
+  /** The same endpoint with a fast window no command here outlasts, even on a loaded machine. */
+  let patient: RunningServer;
   let handle: DiscordInteractions;
   const executions: string[] = [];
 
@@ -141,7 +148,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     signer = discordSigner();
     registry = new CommandRegistry([...app.ports.registry.list(), ...slowCommands(executions)]);
     const ports = { ...app.ports, registry };
-    const endpoint = async (tokenLifetimeMs?: number) => {
+    const endpoint = async (tokenLifetimeMs?: number, deferAfterMs = 200) => {
       const router = new Router();
       handle = registerDiscordInteractions(router, {
         publicKey: signer.publicKeyHex,
@@ -153,12 +160,13 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
         chat: new DiscordChat(createDiscordRest({ apiUrl: fake.apiUrl, botToken: BOT_TOKEN }), silentLogger, app.ports.redactor),
         logger: silentLogger,
         redactor: app.ports.redactor,
-        deferAfterMs: 200,
+        deferAfterMs,
         tokenLifetimeMs,
       });
       return startHttpServer(router, 0, silentLogger, '127.0.0.1');
     };
     shortLived = await endpoint(300);
+    patient = await endpoint(undefined, PATIENT_WINDOW_MS);
     // Last, so `handle` is the main endpoint's.
     http = await endpoint();
   });
@@ -166,6 +174,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
     for (const open of gates.values()) open();
     await http?.close();
     await shortLived?.close();
+    await patient?.close();
     await fake?.close();
     await app?.close();
   });
@@ -179,6 +188,19 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
   const original = (token: string) => `/webhooks/${APP_ID}/${token}/messages/@original`;
   const titleOfBody = (b: unknown) => (b as { embeds?: { title?: string }[] } | null)?.embeds?.[0]?.title;
   const titleOf = (c: DiscordCall) => titleOfBody(c.body) ?? '';
+  type Shown = { content?: string; flags?: number; embeds?: { title: string; description?: string }[]; components?: { components: { custom_id: string }[] }[] };
+  /** What the person sees: the immediate answer, or the deferred one once shown (a command may outlast the 200 ms window on a loaded machine). */
+  const answerOf = (i: { token: string }, r: { type: number; data?: unknown }, title?: string) => fake.answerOf<Shown>(i, r, { done: (b) => title === undefined || (b.embeds?.[0]?.title ?? '').includes(title) });
+
+  it('answers a command that finishes within the fast window at once: the HTTP answer is the message, nothing is deferred', async () => {
+    const i = commandInteraction(APP_ID, 'opts', [{ name: 'set', type: 1, options: [{ name: 'count', type: 4, value: 7 }] }], { user: alice, channel: incidents });
+    const r = await post(i, patient);
+    expect(r.type).toBe(4);
+    expect(r.data!.embeds![0]!.title).toBe('ℹ️ opts');
+    expect(r.data!.embeds![0]!.description).toBe('{"subcommand":"set","count":7,"pairs":[]}');
+    expect(r.data!.flags).toBeUndefined();
+    expect(fake.calls.filter((c) => c.route.includes(i.token))).toEqual([]);
+  });
 
   it('defers, shows progress by editing the original, and ends with the result as the last edit', async () => {
     const i = commandInteraction(APP_ID, 'deploy', [{ name: 'service', type: 3, value: 'api' }], { user: alice, channel: incidents });
@@ -201,9 +223,10 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
   });
 
   it('acknowledges a slow button with a deferred update, then edits the card: running…, then the result', async () => {
-    const card = await post(commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'a' }], { user: alice, channel: incidents }));
-    expect(card.type).toBe(4);
-    const confirmId = card.data!.components![0]!.components[0]!.custom_id;
+    const asked = commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'a' }], { user: alice, channel: incidents });
+    const card = await answerOf(asked, await post(asked));
+    expect(card.embeds![0]!.title).toContain('Bump a?');
+    const confirmId = card.components![0]!.components[0]!.custom_id;
     const click = buttonInteraction(APP_ID, confirmId, { user: bob, channel: incidents });
     expect(await post(click)).toEqual({ type: 6 });
     await fake.waitFor((c) => c.method === 'PATCH' && c.route === original(click.token) && titleOf(c).includes('Bumped a'));
@@ -346,8 +369,9 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
   });
 
   it('a slow button whose token has run out edits the clicked card as the bot', async () => {
-    const card = await post(commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'late' }], { user: alice, channel: incidents }), shortLived);
-    const confirmId = card.data!.components![0]!.components[0]!.custom_id;
+    const asked = commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'late' }], { user: alice, channel: incidents });
+    const card = await answerOf(asked, await post(asked, shortLived));
+    const confirmId = card.components![0]!.components[0]!.custom_id;
     const click = buttonInteraction(APP_ID, confirmId, { user: bob, channel: incidents });
     expect(await post(click, shortLived)).toEqual({ type: 6 });
     // bump takes 600 ms, twice the 300 ms token lifetime.
@@ -391,21 +415,23 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
       const server = await endpointWith(new SqlDeliveryClaimRepository(app.db));
       dispatched.length = 0;
       try {
-        const health = await post(commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents }), server);
-        expect(health.type).toBe(4);
-        expect(health.data!.embeds![0]!.title).toMatch(/Health — /);
+        const asked = commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents });
+        expect((await answerOf(asked, await post(asked, server))).embeds![0]!.title).toMatch(/Health — /);
 
         // Discord redelivers the same interaction (same id): one confirmation card, then "already received".
         const bump = commandInteraction(APP_ID, 'bump', [{ name: 'target', type: 3, value: 'redis-down' }], { user: alice, channel: incidents });
-        const card = await post(bump, server);
-        expect(card.data!.embeds![0]!.title).toContain('Bump redis-down?');
+        const card = await answerOf(bump, await post(bump, server));
+        expect(card.embeds![0]!.title).toContain('Bump redis-down?');
+        // Refused before anything runs, so always at once.
         const again = await post(bump, server);
+        expect(again.type).toBe(4);
         expect(again.data!.flags).toBe(64);
         expect((again.data as { content?: string }).content).toBe('Firebreak already received this interaction; it runs once.');
 
-        const confirm = buttonInteraction(APP_ID, card.data!.components![0]!.components[0]!.custom_id, { user: bob, channel: incidents });
-        const done = await post(confirm, server);
-        expect(done.data!.embeds![0]!.title).toContain('Bumped redis-down');
+        const confirm = buttonInteraction(APP_ID, card.components![0]!.components[0]!.custom_id, { user: bob, channel: incidents });
+        // A deferred click shows "⏳ Running" first: the answer is the edit with the result.
+        const done = await answerOf(confirm, await post(confirm, server), 'Bumped redis-down');
+        expect(done.embeds![0]!.title).toContain('Bumped redis-down');
         await post(confirm, server);
         expect(executions.filter((e) => e === 'redis-down')).toEqual(['redis-down']);
         expect(dispatched).toEqual(['health', 'bump', 'action']);
@@ -429,8 +455,8 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
         expect(refused[0]).toMatchObject({ command: 'bump', outcome: 'refused', actor: { id: alice.id }, channel: { id: incidents.id }, detail: { delivery: `discord:interaction:${payload.id}` } });
         expect(String(refused[0]!.detail.reason)).toContain('connect ECONNREFUSED 127.0.0.1:5432');
         // A read-only one is not refused: it runs without the check.
-        const health = await post(commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents }), server);
-        expect(health.data!.embeds![0]!.title).toMatch(/Health/);
+        const asked = commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents });
+        expect((await answerOf(asked, await post(asked, server))).embeds![0]!.title).toMatch(/Health/);
       } finally {
         await server.close();
       }
@@ -442,7 +468,7 @@ describe('Discord deferred answers: progress, ephemeral results and slow buttons
       { name: 'set', type: 1, options: [{ name: 'count', type: 4, value: 3 }, { name: 'force', type: 5, value: true }, { name: 'pairs', type: 3, value: 'a=1 note="two words"' }] },
     ]);
     expect(raw).toEqual({ subcommand: 'set', count: '3', force: true, pairs: ['a=1', 'note=two words'] });
-    const r = await post(commandInteraction(APP_ID, 'opts', [{ name: 'set', type: 1, options: [{ name: 'count', type: 4, value: 3 }] }], { user: alice, channel: incidents }));
-    expect(r.data!.embeds![0]!.description).toBe('{"subcommand":"set","count":3,"pairs":[]}');
+    const i = commandInteraction(APP_ID, 'opts', [{ name: 'set', type: 1, options: [{ name: 'count', type: 4, value: 3 }] }], { user: alice, channel: incidents });
+    expect((await answerOf(i, await post(i))).embeds![0]!.description).toBe('{"subcommand":"set","count":3,"pairs":[]}');
   });
 });

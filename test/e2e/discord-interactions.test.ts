@@ -130,6 +130,12 @@ backups:
   }
 
   const command = (name: string, options: unknown[] = [], user = alice, channel = incidents) => commandInteraction(APP_ID, name, options, { user, channel });
+  /**
+   * What the person sees: the immediate answer (type 4), or, when the command outlasted the fast
+   * window (any command may on a loaded machine), the deferred message once edited or the ephemeral
+   * follow-up. That a quick result is the HTTP answer itself is discord-deferred.test.ts's.
+   */
+  const answerOf = (i: { token: string }, r: { body: Callback }, done?: (b: NonNullable<Callback['data']>) => boolean) => fake.answerOf<NonNullable<Callback['data']>>(i, r.body, { done });
   const editsOf = (token: string) => (c: DiscordCall) => c.method === 'PATCH' && c.route === `/webhooks/${APP_ID}/${token}/messages/@original` && c.status === 200;
   const timelineCount = async () => (await running.app.ports.timeline.list({ limit: 10_000 })).length;
 
@@ -236,13 +242,9 @@ backups:
     timeline: { options: [opt('service', 'api')], title: /^ℹ️ Timeline for api: events 1–\d+, newest first$/, check: (card) => expect(card.embeds![0]!.description).toContain('/restart api') },
   };
 
-  /** The card a slash command or click ends up showing: the immediate answer, or the last edit of a deferred one. */
-  async function shown(i: { token: string }, r: { body: Callback }, done: RegExp): Promise<NonNullable<Callback['data']>> {
-    if (r.body.type === 4 || r.body.type === 7) return r.body.data!;
-    expect([5, 6], 'answers now or defers').toContain(r.body.type);
-    const edit = await fake.waitFor((c) => editsOf(i.token)(c) && done.test((c.body as Callback['data'])?.embeds?.[0]?.title ?? ''), 60_000);
-    return edit.body as NonNullable<Callback['data']>;
-  }
+  /** The card a slash command or click ends up showing: the immediate answer, or the edit of a deferred one whose title is `done` (after any progress). */
+  const shown = (i: { token: string }, r: { body: Callback }, done: RegExp) =>
+    fake.answerOf<NonNullable<Callback['data']>>(i, r.body, { done: (b) => done.test(b.embeds?.[0]?.title ?? ''), timeoutMs: 60_000 });
 
   it('drives every registered command with real options against the fake cluster and a backup target, as the Discord user', async () => {
     const names = running.app.ports.registry.list().map((s) => s.name);
@@ -281,14 +283,14 @@ backups:
     }
   }, 120_000);
 
-  it('answers a fast command at once with an embed coloured by status', async () => {
-    const r = await post(command('health', [{ name: 'service', type: 3, value: 'api' }]));
-    expect(r.body.type).toBe(4);
-    const embed = r.body.data!.embeds![0]!;
+  it('answers /health for everyone with an embed coloured by status', async () => {
+    const i = command('health', [{ name: 'service', type: 3, value: 'api' }]);
+    const answer = await answerOf(i, await post(i));
+    const embed = answer.embeds![0]!;
     expect(embed.title).toContain('1 of 1 check OK');
     expect(embed.description).toContain('api');
     expect(embed.color).toBe(0x2eb67d);
-    expect(r.body.data!.flags).toBeUndefined();
+    expect(answer.flags).toBeUndefined();
   });
 
   it('defers a slow command, then edits its original message with the result — through a 429', async () => {
@@ -307,32 +309,26 @@ backups:
   });
 
   it('shows a confirmation card with buttons; Confirm from another responder updates the card in place', async () => {
-    const r = await post(command('run', [{ name: 'action', type: 3, value: 'say-hello' }]));
-    expect(r.body.type).toBe(4);
-    const buttons = r.body.data!.components!.flatMap((row) => row.components);
+    const asked = command('run', [{ name: 'action', type: 3, value: 'say-hello' }]);
+    const card = await answerOf(asked, await post(asked));
+    const buttons = card.components!.flatMap((row) => row.components);
     expect(buttons).toHaveLength(2);
     expect(buttons[1]!.label).toBe('Cancel');
-    expect(r.body.data!.embeds![0]!.description).toContain('hello from the action');
+    expect(card.embeds![0]!.description).toContain('hello from the action');
     expect(buttons[0]!.style).toBe(4); // danger
     expect(buttons.every((b) => b.custom_id.length <= 100)).toBe(true);
 
     // Someone without the role is told why, privately, and the card stays for everyone.
-    const denied = await post(buttonInteraction(APP_ID, buttons[0]!.custom_id, { user: mallory, channel: incidents }));
-    expect(denied.body.type).toBe(4);
-    expect(denied.body.data!.flags).toBe(64);
-    expect(denied.body.data!.embeds![0]!.description).toContain('responders');
+    const malloryClick = buttonInteraction(APP_ID, buttons[0]!.custom_id, { user: mallory, channel: incidents });
+    const denied = await answerOf(malloryClick, await post(malloryClick));
+    expect(denied.flags).toBe(64);
+    expect(denied.embeds![0]!.description).toContain('responders');
     const deniedRows = (await running.app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.actor.id === mallory.id);
     expect(deniedRows.map((e) => e.kind)).toContain('command.denied');
 
     const click = buttonInteraction(APP_ID, buttons[0]!.custom_id, { user: bob, channel: incidents });
-    const done = await post(click);
-    let result: NonNullable<Callback['data']>;
-    if (done.body.type === 7) {
-      result = done.body.data!;
-    } else {
-      expect(done.body.type).toBe(6);
-      result = (await fake.waitFor(editsOf(click.token))).body as NonNullable<Callback['data']>;
-    }
+    // A deferred click may show "⏳ Running" on the card first: the answer is the edit with the result.
+    const result = await shown(click, await post(click), /say-hello: done/);
     expect(result.embeds![0]!.title).toContain('say-hello: done');
     expect(result.embeds![0]!.description).toContain('hello from the action');
     expect(result.embeds![0]!.footer!.text).toContain('confirmed by bob');
@@ -340,10 +336,10 @@ backups:
   });
 
   it('explains a denial in a channel that is not allowed, ephemerally, and records it', async () => {
-    const r = await post(command('health', [], alice, random));
-    expect(r.body.type).toBe(4);
-    expect(r.body.data!.flags).toBe(64);
-    expect(r.body.data!.embeds![0]!.title).toContain('not allowed in #random');
+    const i = command('health', [], alice, random);
+    const answer = await answerOf(i, await post(i));
+    expect(answer.flags).toBe(64);
+    expect(answer.embeds![0]!.title).toContain('not allowed in #random');
     const rows = (await running.app.ports.timeline.list({ limit: 10_000 })).filter((e) => e.channel?.name === 'random');
     expect(rows.map((e) => e.kind)).toEqual(['command.denied']);
   });
@@ -351,38 +347,41 @@ backups:
   it('refuses a server it does not serve (chat.workspaces), even in a channel named #incidents, and records it', async () => {
     const before = (await running.app.ports.timeline.list({ limit: 10_000 })).length;
     const healthCalls = upstream.requests.length;
-    const r = await post(commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents, guildId: '900000000000000999' }));
-    expect(r.body.type).toBe(4);
-    expect(r.body.data!.flags).toBe(64);
-    expect(r.body.data!.embeds![0]!.title).toBe('❌ /health is not available here');
-    expect(r.body.data!.embeds![0]!.description).toContain('This Firebreak serves other servers');
+    const i = commandInteraction(APP_ID, 'health', [], { user: alice, channel: incidents, guildId: '900000000000000999' });
+    const answer = await answerOf(i, await post(i));
+    expect(answer.flags).toBe(64);
+    expect(answer.embeds![0]!.title).toBe('❌ /health is not available here');
+    expect(answer.embeds![0]!.description).toContain('This Firebreak serves other servers');
     expect(upstream.requests.length).toBe(healthCalls); // no check ran
     const rows = (await running.app.ports.timeline.list({ limit: 10_000 })).slice(before);
     expect(rows.map((e) => [e.kind, e.command])).toEqual([['command.denied', 'health']]);
   });
 
   it('turns options into the same arguments as text, and explains bad input ephemerally', async () => {
-    const r = await post(command('run', [{ name: 'action', type: 3, value: 'no-such-action' }]));
-    expect(r.body.type).toBe(4);
-    expect(r.body.data!.flags).toBe(64);
-    expect(r.body.data!.embeds![0]!.description).toMatch(/no-such-action|say-hello/);
+    const i = command('run', [{ name: 'action', type: 3, value: 'no-such-action' }]);
+    const answer = await answerOf(i, await post(i));
+    expect(answer.flags).toBe(64);
+    expect(answer.embeds![0]!.description).toMatch(/no-such-action|say-hello/);
   });
 
   it('a typed secret never reaches Discord: not in a card, a deferred edit or a usage error that quotes it', async () => {
     const params = (value: string) => [{ name: 'action', type: 3, value: value.split(' ')[0] }, { name: 'params', type: 3, value: value.split(' ')[1] }];
     const calls = fake.calls.length;
-    const card = await post(command('run', params(`note msg=${SECRET}`)));
+    const asked = command('run', params(`note msg=${SECRET}`));
+    const card = await post(asked);
     // The mask is escaped Markdown like any text (Discord shows ***).
-    expect(card.body.data!.embeds![0]!.title).toBe('⏳ Run note with msg=\\*\\*\\*?');
+    expect((await answerOf(asked, card)).embeds![0]!.title).toBe('⏳ Run note with msg=\\*\\*\\*?');
     const slowRun = command('run', params(`slow-note msg=${SECRET}`));
     const deferred = await post(slowRun);
     expect(deferred.body).toEqual({ type: 5 });
     const edit = await fake.waitFor((c) => editsOf(slowRun.token)(c) && /slow-note: done/.test(JSON.stringify(c.body)), 30_000);
     expect(JSON.stringify(edit.body)).toContain('noted ***');
     // The value is quoted cut to 40 characters: what is left of it is still masked.
-    const usage = await post(command('run', params(`note msg=${SECRET}#`)));
-    expect(usage.body.data!.flags).toBe(64);
-    expect(usage.body.data!.embeds![0]!.description).toContain('got "\\*\\*\\*…"');
+    const wrong = command('run', params(`note msg=${SECRET}#`));
+    const usage = await post(wrong);
+    const usageAnswer = await answerOf(wrong, usage);
+    expect(usageAnswer.flags).toBe(64);
+    expect(usageAnswer.embeds![0]!.description).toContain('got "\\*\\*\\*…"');
     const sent = JSON.stringify([card.body, deferred.body, usage.body, fake.calls.slice(calls).map((c) => c.body)]);
     expect(sent).not.toContain(SECRET);
     expect(sent).not.toContain(SECRET.slice(0, 12));
@@ -393,7 +392,9 @@ backups:
     const before = await timelineCount();
     const first = await post(i);
     const again = await post(i);
-    expect(first.body.data!.embeds![0]!.title).toContain('Firebreak commands');
+    expect((await answerOf(i, first)).embeds![0]!.title).toContain('Firebreak commands');
+    // Answered before anything runs, so always at once.
+    expect(again.body.type).toBe(4);
     expect(again.body.data!.content).toContain('already received');
     expect(again.body.data!.flags).toBe(64);
     expect(await timelineCount()).toBe(before + 1);
@@ -426,10 +427,11 @@ backups:
   });
 
   it('a typed @everyone, user or role mention pings no one: every message body it sent allows no mentions', async () => {
-    const r = await post(command('run', [{ name: 'action', type: 3, value: '@everyone <@&222> <@222222222222222222>' }]));
+    const i = command('run', [{ name: 'action', type: 3, value: '@everyone <@&222> <@222222222222222222>' }]);
+    const answer = await answerOf(i, await post(i));
     // Shown as typed: the mentions are escaped, so Discord draws no mention pill either.
-    expect(r.body.data!.embeds![0]!.description).toContain('@everyone \\<@&222> \\<@222222222222222222>');
-    expect((r.body.data as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
+    expect(answer.embeds![0]!.description).toContain('@everyone \\<@&222> \\<@222222222222222222>');
+    expect((answer as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
     // Everything this suite made Firebreak send: edits, follow-ups, channel posts (interaction answers are checked above).
     const bodies = fake.calls.map((c) => c.body as { content?: string; embeds?: unknown[]; allowed_mentions?: unknown } | undefined).filter((b) => b && (b.content !== undefined || b.embeds !== undefined));
     expect(bodies.length).toBeGreaterThan(0);

@@ -113,8 +113,10 @@ actions:
 
     // A mutating command in the incident channel; bob confirms.
     const inc = { id: channel.id, name: channel.name };
-    const asked = await post(commandInteraction(APP_ID, 'run', [str('action', 'say-hello')], { user: alice, channel: inc }));
-    const confirm = asked.body.data!.components!.flatMap((r) => r.components).find((b) => b.custom_id.startsWith('confirm:'))!;
+    // The card as alice sees it: the immediate answer, or (past the fast window on a loaded machine) the deferred message once edited.
+    const run = commandInteraction(APP_ID, 'run', [str('action', 'say-hello')], { user: alice, channel: inc });
+    const asked = await fake.answerOf<Body>(run, (await post(run)).body, { timeoutMs: WAIT_MS });
+    const confirm = asked.components!.flatMap((r) => r.components).find((b) => b.custom_id.startsWith('confirm:'))!;
     await post(buttonInteraction(APP_ID, confirm.custom_id, { user: bob, channel: inc }));
     await until(async () => ((await running.app.ports.timeline.list({ incidentId: incident.id })).some((e) => e.kind === 'action.finished') ? true : undefined));
 
@@ -134,16 +136,19 @@ actions:
     const said = '1300000000000000777';
     const mark = commandInteraction(APP_ID, 'Add to timeline', [], { user: alice, channel: inc });
     mark.data = { id: '1300000000000000778', name: 'Add to timeline', type: 3, target_id: said, resolved: { messages: { [said]: { id: said, channel_id: inc.id, content: 'p99 back under 300 ms', author: { id: bob.id, username: 'bob' } } } } } as never;
-    const marked = await post(mark);
-    expect(marked.body.type).toBe(4);
-    expect((marked.body.data as { flags?: number }).flags).toBe(64);
-    expect(marked.body.data!.embeds![0]!.title).toBe(`✅ 📌 Added to ${incident.id}'s timeline`);
+    // Only alice sees it: an ephemeral answer, at once or as a follow-up after a deferral.
+    const marked = await fake.answerOf<Body & { flags?: number }>(mark, (await post(mark)).body, { timeoutMs: WAIT_MS });
+    expect(marked.flags).toBe(64);
+    expect(marked.embeds![0]!.title).toBe(`✅ 📌 Added to ${incident.id}'s timeline`);
 
-    await post(buttonInteraction(APP_ID, `inc-resolve:${incident.id}`, { user: bob, channel: inc, messageId: card.id }));
+    const resolve = buttonInteraction(APP_ID, `inc-resolve:${incident.id}`, { user: bob, channel: inc, messageId: card.id });
+    const resolved = (await post(resolve)).body;
     await until(() => (fake.channel(channel.id)!.topic?.startsWith('SEV1 · resolved') ? true : undefined));
     await until(() => (titleOf(fake.messages.get(announcement.id)!).includes(`Resolved ${incident.id}`) ? true : undefined));
     expect((fake.messages.get(card.id)!.body as Body).embeds![0]!.fields).toContainEqual(expect.objectContaining({ name: 'Status', value: 'Resolved' }));
 
+    // The click's own event is written before bob is told: once he sees his answer (at once, or after a deferral), it is there.
+    await fake.answerOf(resolve, resolved, { timeoutMs: WAIT_MS });
     const events = await running.app.ports.timeline.list({ incidentId: incident.id });
     expect(events.map((e) => `${e.kind} ${e.actor.name}`)).toEqual([
       'incident.declared alice',

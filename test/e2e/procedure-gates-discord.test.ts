@@ -112,11 +112,13 @@ procedures:
         if (!b) throw new Error(`no ${label} button on "${titleOf(state)}": ${labelsOf(state).join(', ')}`);
         const click = buttonInteraction(APP_ID, b.custom_id, { user, channel: incidents, messageId: id });
         tokens.add(click.token);
+        // Only this click's edits (and the bot's) made after it: an earlier click's late edit shows an earlier state.
+        const from = fake.calls.length;
         const r = await post(click);
         // An immediate answer that is a new message (type 4) would not be the same card.
         expect([6, 7], `${label} edits the card it is on`).toContain(r.type);
         if (r.type === 7 && until.test(titleOf(r.data))) return (state = r.data!);
-        const edit = await fake.waitFor((c) => editsOfCard(id, tokens)(c) && until.test(titleOf(c.body as Card)), WAIT_MS);
+        const edit = await fake.waitFor((c) => fake.calls.indexOf(c) >= from && editsOfCard(id, new Set([click.token]))(c) && until.test(titleOf(c.body as Card)), WAIT_MS);
         return (state = edit.body as Card);
       },
     };
@@ -165,7 +167,8 @@ procedures:
     expect(labelsOf(card.state)).toEqual([]);
 
     const second = await start('gated', /waits for a person$/);
-    await second.click('Reject', alice, /Procedure gated/);
+    // A deferred click shows "⏳ running step 1 of 2" first: wait for the step's outcome.
+    await second.click('Reject', alice, /Procedure gated: step 1 of 2 failed$/);
     expect(labelsOf(second.state)).toEqual(['Retry step', 'Skip step', 'Abort']);
     expect(JSON.stringify(second.state)).toMatch(/rejected by (alice|ALICE)/);
     await second.click('Abort', alice, /Procedure gated/);

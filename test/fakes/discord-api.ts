@@ -76,6 +76,17 @@ export interface FakeDiscordApi {
   botUserId: string;
   /** Changes the channel message limit from now on (a bucket already started keeps its window). */
   setChannelMessageLimit(limit: { count: number; windowMs: number } | undefined): void;
+  /**
+   * The answer the person who typed or clicked sees, whichever way Firebreak sent it: the HTTP
+   * response itself when it carries a message (type 4 CHANNEL_MESSAGE_WITH_SOURCE, 7 UPDATE_MESSAGE),
+   * else, after a deferral (5 or 6: the command outlasted the fast window, as any command may on a
+   * loaded machine), the first edit of the interaction's `@original` (through its token, or as the
+   * bot once the token ran out) or follow-up through its webhook (an ephemeral one carries flags 64)
+   * whose body `done` accepts. A command that shows
+   * progress before its result needs `done` (e.g. a title) so that progress is not taken for the
+   * answer. Waits up to timeoutMs (20 s by default, for a loaded machine).
+   */
+  answerOf<T = Record<string, unknown>>(interaction: { token: string }, response: { type: number; data?: unknown }, opts?: { done?: (body: T) => boolean; timeoutMs?: number }): Promise<T>;
   /** Resolves with the first recorded call the predicate accepts (waiting up to timeoutMs: 20 s by default, for a loaded machine). */
   waitFor(predicate: (c: DiscordCall) => boolean, timeoutMs?: number): Promise<DiscordCall>;
   close(): Promise<void>;
@@ -320,6 +331,22 @@ export async function startFakeDiscordApi(opts: {
     return { status: 404, body: { message: '404: Not Found', code: 0 } };
   }
 
+  function waitFor(predicate: (c: DiscordCall) => boolean, timeoutMs = 20_000): Promise<DiscordCall> {
+    const found = calls.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const w = { predicate, resolve };
+      waiters.push(w);
+      setTimeout(() => {
+        const i = waiters.indexOf(w);
+        if (i >= 0) {
+          waiters.splice(i, 1);
+          reject(new Error(`fake Discord: no matching call within ${timeoutMs} ms; calls: ${calls.map((c) => `${c.method} ${c.route} ${c.status}`).join(', ') || '(none)'}`));
+        }
+      }, timeoutMs).unref();
+    });
+  }
+
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -383,21 +410,27 @@ export async function startFakeDiscordApi(opts: {
     },
     dmChannelOf: (userId) => dms.get(userId),
     originalIdOf: (token) => interactions.get(token)?.originalId,
-    waitFor(predicate, timeoutMs = 20_000) {
-      const found = calls.find(predicate);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const w = { predicate, resolve };
-        waiters.push(w);
-        setTimeout(() => {
-          const i = waiters.indexOf(w);
-          if (i >= 0) {
-            waiters.splice(i, 1);
-            reject(new Error(`fake Discord: no matching call within ${timeoutMs} ms; calls: ${calls.map((c) => `${c.method} ${c.route} ${c.status}`).join(', ') || '(none)'}`));
-          }
-        }, timeoutMs).unref();
-      });
+    answerOf<T>(interaction: { token: string }, response: { type: number; data?: unknown }, opts: { done?: (body: T) => boolean; timeoutMs?: number } = {}): Promise<T> {
+      if ((response.type === 4 || response.type === 7) && response.data) return Promise.resolve(response.data as T);
+      if (response.type !== 5 && response.type !== 6) return Promise.reject(new Error(`fake Discord: the interaction was answered with type ${response.type}, which shows no message: ${JSON.stringify(response)}`));
+      const { done = () => true, timeoutMs = 20_000 } = opts;
+      const original = (route: string) => route.startsWith('/webhooks/') && route.endsWith(`/${interaction.token}/messages/@original`);
+      const followUp = (route: string) => route.startsWith('/webhooks/') && route.endsWith(`/${interaction.token}`);
+      // The bot edits the same message when the token is no longer used (known once Firebreak read @original, or the clicked card).
+      const botEdit = (route: string) => {
+        const id = interactions.get(interaction.token)?.originalId;
+        return id !== undefined && /^\/channels\/[^/]+\/messages\/[^/]+$/.test(route) && route.endsWith(`/messages/${id}`);
+      };
+      const shows = (c: DiscordCall) => c.status === 200 && ((c.method === 'PATCH' && (original(c.route) || botEdit(c.route))) || (c.method === 'POST' && followUp(c.route)));
+      return waitFor((c) => shows(c) && done(c.body as T), timeoutMs).then(
+        (c) => c.body as T,
+        () => {
+          const seen = calls.filter((c) => c.route.includes(`/${interaction.token}`) || botEdit(c.route)).map((c) => `${c.method} ${c.route} ${c.status} ${JSON.stringify(c.body)}`);
+          throw new Error(`fake Discord: no answer for interaction ${interaction.token} (deferred, type ${response.type}) within ${timeoutMs} ms; its webhook calls: ${seen.join('\n') || '(none)'}`);
+        },
+      );
     },
+    waitFor,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
