@@ -180,7 +180,7 @@ export async function buildApp(
     await redis.connect().catch((err: unknown) => {
       // The cause (WRONGPASS, ECONNREFUSED…) is in the message; the reconnect loop does not log it again.
       const why = redactor.redact(err instanceof Error ? err.message : String(err));
-      logger.error({ err: why }, `Redis is unreachable: ${why}. Retrying in the background; /readyz reports not ready until it answers, and mutating chat commands are deduplicated in the database meanwhile.`);
+      logger.error({ err: why }, `Redis is unreachable: ${why}. Retrying in the background; /readyz reports "degraded" until it answers, and mutating chat commands are deduplicated in the database meanwhile.`);
     });
     coordination = redis;
   }
@@ -320,7 +320,7 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
   // What /readyz checks, and what the heartbeat (alerts.heartbeat) pings only while it all passes.
   const readiness: Readiness[] = [
     { name: 'store', check: async () => void (await app.db.query('SELECT 1')) },
-    ...(runtime.redisUrl ? [{ name: 'redis', check: () => app.coordination.ping() }] : []),
+    ...(runtime.redisUrl ? [{ name: 'redis', check: () => app.coordination.ping(), degradesOnly: true }] : []),
     {
       name: 'chat',
       check: async () => {
@@ -392,7 +392,8 @@ export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, 
         ...(watchdogStore ? [new WatchdogWatch(loaded.config, { store: watchdogStore, logger: app.logger, redactor: app.ports.redactor, ingest: ingestAndPoke })] : []),
         // Each maintenance announcement is claimed once in the store.
         new MaintenanceWorker(loaded.config, { ...app.ports, maintenance: app.ports.maintenance! }),
-        // Each heartbeat slot is claimed once; it pings only while every readiness check passes.
+        // Each heartbeat slot is claimed once; it pings only while every readiness check passes,
+        // Redis's too (its slot is claimed through Redis, and a replica without it is degraded).
         ...(loaded.config.alerts.heartbeat
           ? [
               new HeartbeatScheduler(loaded.config, {

@@ -107,7 +107,7 @@ describe('deploy/kubernetes, rendered with kubectl kustomize', () => {
   it('a PodDisruptionBudget keeps all but one replica, and the Ingress exposes only the outside routes', () => {
     expect(one('PodDisruptionBudget')).toMatchObject({ spec: { maxUnavailable: 1 } });
     const ing = one('Ingress') as Obj & { spec: { rules: { http: { paths: { path: string }[] } }[] } };
-    expect(ing.spec.rules[0]!.http.paths.map((p) => p.path).sort()).toEqual(['/discord/interactions', '/incidents', '/slack/events', '/webhooks']);
+    expect(ing.spec.rules[0]!.http.paths.map((p) => p.path).sort()).toEqual(['/alerts', '/assets', '/discord/interactions', '/incidents', '/slack/events', '/status', '/status.json', '/webhooks']);
   });
 
   it('its firebreak.yml passes `firebreak config check` with the Secret’s variables set', async () => {

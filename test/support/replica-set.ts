@@ -21,6 +21,13 @@ export interface Replica {
 
 export const readyStatus = (port: number): Promise<number> => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
 
+/** /readyz's HTTP status and its body's status ("ready", "degraded", "not ready"), or 0 and "" when unreachable. */
+export const readinessOf = (port: number): Promise<{ code: number; status: string }> =>
+  fetch(`http://127.0.0.1:${port}/readyz`).then(
+    async (r) => ({ code: r.status, status: String(((await r.json()) as { status?: unknown }).status ?? '') }),
+    () => ({ code: 0, status: '' }),
+  );
+
 export class ReplicaSet {
   readonly replicas: Replica[] = [];
   private starts = 0;
