@@ -21,13 +21,15 @@ describe('Slack pacing across replicas (shared Redis)', () => {
 
   it('two replicas posting to one channel at once take turns: no two messages within the interval', async () => {
     // Both replicas use the first one's key space, as two processes on one Redis do.
-    const [a, b] = [pacerFor(replicas[0]!, true), pacerFor(replicas[0]!, true)];
+    // A second's interval: the time is read after the claim's answer arrives, which a busy machine
+    // delays by tens of ms (224 ms gaps at 300 were seen at load 20); 200 ms of that is tolerated.
+    const [a, b] = [pacerFor(replicas[0]!, true, undefined, 1000), pacerFor(replicas[0]!, true, undefined, 1000)];
     const sentAt: number[] = [];
     const post = (p: ChannelPacer) => p.run('C-shared', null, async () => void sentAt.push(Date.now()));
     await Promise.all([post(a), post(b), post(a), post(b)]);
     sentAt.sort((x, y) => x - y);
     const gaps = sentAt.slice(1).map((t, i) => t - sentAt[i]!);
-    expect(gaps.every((g) => g >= 280), `gaps ${gaps.join(', ')} ms`).toBe(true);
+    expect(gaps.every((g) => g >= 800), `gaps ${gaps.join(', ')} ms`).toBe(true);
   });
 
   it('without the shared slot the same two replicas send together (what the slot prevents)', async () => {
