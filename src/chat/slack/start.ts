@@ -113,6 +113,9 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
     authorize: async () => ({ botToken, botId: auth.botId, botUserId: auth.userId }),
     logger: boltLogger(logger),
     clientOptions: { slackApiUrl },
+    // Bolt's conversation store is never read here, and its in-memory default rejects a promise with a
+    // new Error for every event it has no state for: a tenth of the acking thread under a burst.
+    convoStore: false,
   });
   app.command(/.*/, async ({ ack, body }) => {
     // Too many still running: the refusal is the acknowledgement itself (only the person sees it),
