@@ -191,7 +191,8 @@ export async function buildApp(
   // Every process has the console, so what the system posts has somewhere to go with no Slack or Discord.
   const consoleMessages = new SqlConsoleMessageRepository(db);
   chat.register(new ConsoleChatPort(consoleMessages, redactor));
-  const timelineRepo = new SqlTimelineRepository(db);
+  // Concurrent commands' outcome rows go in one insert (each still stored before its person is told).
+  const timelineRepo = new SqlTimelineRepository(db, { groupCommit: true });
   const kept = new KeptRecords((e) => timelineRepo.append(e), logger);
   const timeline = new TimelineRecorder(timelineRepo, redactor, kept);
   const leases = new SqlLeaseRepository(db);

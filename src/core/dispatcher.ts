@@ -43,7 +43,13 @@ export class Dispatcher<P extends PipelinePorts<P>> implements InvocationDispatc
     this.recorder = new InvocationRecorder(ports.timeline, ports.redactor);
     this.confirmations = new ConfirmationFlow(config, ports, this.recorder, now);
     this.env = { config, ports, confirmations: this.confirmations, now };
-    this.channelIncidents = new ChannelIncidents((platform, channelId) => ports.incidentAttribution.byChannel(platform, channelId), ports.logger);
+    const attribution = ports.incidentAttribution;
+    this.channelIncidents = new ChannelIncidents(
+      (platform, channelId) => attribution.byChannel(platform, channelId),
+      ports.logger,
+      Date.now,
+      attribution.byChannels ? (platform, channelIds) => attribution.byChannels!(platform, channelIds) : undefined,
+    );
   }
 
   /** A look-up of which incident work counts for; a failure is logged and attributes nothing (the command still runs). */

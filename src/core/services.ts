@@ -16,6 +16,8 @@ import type { StepRunner } from './step-runner.js';
 export interface IncidentAttribution {
   /** The incident whose own channel this is (open or resolved). */
   byChannel(platform: string, channelId: string): Promise<{ id: string } | null>;
+  /** byChannel for several channels of one platform in one look-up: those that have an incident, by channel id. */
+  byChannels?(platform: string, channelIds: string[]): Promise<Map<string, { id: string }>>;
   /** The incident an alert group opened or joined (a card's buttons count for it, wherever the card is). */
   byAlertGroup(groupId: string): Promise<{ id: string } | null>;
   /** The open incident about a service (its own service or its alerts'); of several, the most severe, then the newest. */

@@ -141,6 +141,17 @@ export class SqlIncidentStore implements IncidentStore {
     return row ? toIncident(row) : null;
   }
 
+  async byChannels(platform: string, channelIds: string[]): Promise<Map<string, { id: string }>> {
+    // byChannel's rule for each channel: its own incident, the newest when there were several.
+    const rows = await this.db.query<{ channel_id: string; id: string }>(
+      `SELECT DISTINCT ON (channel ->> 'id') channel ->> 'id' AS channel_id, id FROM incidents
+        WHERE (channel ->> 'platform') = $1 AND (channel ->> 'id') = ANY($2::text[]) AND (channel ->> 'own') = 'true'
+        ORDER BY channel ->> 'id', declared_at DESC, number DESC`,
+      [platform, channelIds],
+    );
+    return new Map(rows.map((r) => [r.channel_id, { id: r.id }]));
+  }
+
   async byAlertGroup(groupId: string): Promise<Incident | null> {
     // The group's own link (set with the incident's list in linkGroupRow): one primary-key lookup.
     if (!/^\d+$/.test(groupId)) return null;

@@ -3,6 +3,7 @@ import type { JsonValue } from '../core/outcome.js';
 import type { TimelineEvent, TimelineEventInput, TimelineFilter, TimelineRepository } from '../core/timeline.js';
 import { TIMELINE_HIDDEN_KINDS, type TimelinePage, type TimelinePageQuery } from '../core/timeline-query.js';
 import type { Queryable } from './db.js';
+import { GroupCommit } from './group-commit.js';
 
 interface Row {
   id: number;
@@ -51,38 +52,73 @@ function toEvent(r: Row): TimelineEvent {
 // Postgres rejects NUL in text; chat text never needs it and tool output may contain it.
 const clean = (s: string | null | undefined) => (s == null ? null : s.replace(/\u0000/g, ''));
 
-export class SqlTimelineRepository implements TimelineRepository {
-  constructor(private readonly db: Queryable) {}
+/** Rows in one insert at most: 18 parameters each, well under PostgreSQL's 65,535 per statement. */
+const MAX_ROWS_PER_INSERT = 200;
 
+/** The columns and their types, in the order each row's parameters are given. */
+const COLUMNS = `(invocation_id, incident_id, kind, platform, actor_id, actor_name, channel_id, channel_name,
+         command, text, argv, exit_code, outcome, output, duration_ms, detail, at, service)`;
+const TYPES = ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'jsonb', 'integer', 'text', 'text', 'integer', 'jsonb', 'timestamptz', 'text'];
+
+function rowParams(e: TimelineEventInput): unknown[] {
+  return [
+    e.invocationId,
+    e.incidentId ?? null,
+    e.kind,
+    e.actor.platform,
+    e.actor.id,
+    e.actor.name,
+    e.channel?.id ?? null,
+    e.channel?.name ?? null,
+    e.command ?? null,
+    clean(e.text),
+    e.argv ? JSON.stringify(e.argv) : null,
+    e.exitCode ?? null,
+    e.outcome ?? null,
+    clean(e.output),
+    e.durationMs == null ? null : Math.round(e.durationMs),
+    JSON.stringify(e.detail ?? {}),
+    e.at ?? null,
+    e.service ?? null,
+  ];
+}
+
+function valuesRow(offset: number): string {
+  const cells = TYPES.map((type, i) => `$${offset + i + 1}::${type}`);
+  cells[16] = `COALESCE(${cells[16]}, now())`; // at: when it was stored, unless the event says when it happened
+  return `(${cells.join(', ')})`;
+}
+
+export class SqlTimelineRepository implements TimelineRepository {
+  private readonly batches: GroupCommit<TimelineEventInput, TimelineEvent> | null;
+
+  constructor(
+    private readonly db: Queryable,
+    /**
+     * Group commit (group-commit.ts): appends that arrive while one is being written go together in
+     * one multi-row insert. Only for the store's own connection, never inside a transaction (its
+     * statements are the transaction's, in its order).
+     */
+    opts: { groupCommit?: boolean } = {},
+  ) {
+    this.batches = opts.groupCommit ? new GroupCommit((events) => this.insert(events), MAX_ROWS_PER_INSERT) : null;
+  }
+
+  /** Resolves once the event's row is stored. */
   async append(e: TimelineEventInput): Promise<TimelineEvent> {
+    if (this.batches) return this.batches.add(e);
+    return (await this.insert([e]))[0]!;
+  }
+
+  /** One statement for all of them; their ids (and so their order) follow the order given. */
+  private async insert(events: TimelineEventInput[]): Promise<TimelineEvent[]> {
+    const params = events.flatMap(rowParams);
     const rows = await this.db.query<Row>(
-      `INSERT INTO timeline_events
-        (invocation_id, incident_id, kind, platform, actor_id, actor_name, channel_id, channel_name,
-         command, text, argv, exit_code, outcome, output, duration_ms, detail, at, service)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16, COALESCE($17::timestamptz, now()), $18)
-       RETURNING *`,
-      [
-        e.invocationId,
-        e.incidentId ?? null,
-        e.kind,
-        e.actor.platform,
-        e.actor.id,
-        e.actor.name,
-        e.channel?.id ?? null,
-        e.channel?.name ?? null,
-        e.command ?? null,
-        clean(e.text),
-        e.argv ? JSON.stringify(e.argv) : null,
-        e.exitCode ?? null,
-        e.outcome ?? null,
-        clean(e.output),
-        e.durationMs == null ? null : Math.round(e.durationMs),
-        JSON.stringify(e.detail ?? {}),
-        e.at ?? null,
-        e.service ?? null,
-      ],
+      `INSERT INTO timeline_events ${COLUMNS} VALUES ${events.map((_, i) => valuesRow(i * TYPES.length)).join(', ')} RETURNING *`,
+      params,
     );
-    return toEvent(rows[0] as Row);
+    // A multi-row VALUES takes its ids in the order of its rows; RETURNING's order is not promised.
+    return rows.map(toEvent).sort((a, b) => a.id - b.id);
   }
 
   async list(filter: TimelineFilter = {}): Promise<TimelineEvent[]> {

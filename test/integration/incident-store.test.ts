@@ -73,12 +73,17 @@ describe('SqlIncidentStore (embedded PGlite)', () => {
     expect((await app.ports.incidents.byChannel('slack', 'CINC1'))?.id).toBe(own.id);
     expect(await app.ports.incidents.byChannel('discord', 'CINC1')).toBeNull();
     expect(await app.ports.incidents.byChannel('slack', 'CINCIDENTS')).toBeNull();
+    // The dispatcher's batched look-up of a burst's channels answers by the same rule.
+    const byChannels = (platform: string, ids: string[]) => app.ports.incidentAttribution.byChannels!(platform, ids);
+    expect(await byChannels('slack', ['CINC1', 'CINCIDENTS', 'CNONE'])).toEqual(new Map([['CINC1', { id: own.id }]]));
+    expect(await byChannels('discord', ['CINC1'])).toEqual(new Map());
     const open = (await app.ports.incidents.listOpen()).map((i) => i.id);
     expect(open.indexOf(shared.id)).toBeLessThan(open.indexOf(own.id));
     await app.ports.incidents.setStatus(own.id, 'resolved', ctx('x'));
     expect((await app.ports.incidents.listOpen()).map((i) => i.id)).not.toContain(own.id);
     // Its channel stays its own after it is resolved: the post-mortem work there still belongs to it.
     expect((await app.ports.incidents.byChannel('slack', 'CINC1'))?.id).toBe(own.id);
+    expect(await byChannels('slack', ['CINC1'])).toEqual(new Map([['CINC1', { id: own.id }]]));
   });
 
   it('links an alert group both ways, once', async () => {

@@ -73,6 +73,40 @@ describe.each(backends)('store on $name', (backend) => {
     expect(events[0]!.at).toBeInstanceOf(Date);
   });
 
+  it('writes concurrent appends together when grouped, each stored in order before its caller hears, and a refused row fails only its own', async () => {
+    let inserts = 0;
+    const counting: Db = Object.assign(Object.create(db) as Db, {
+      query: (sql: string, params?: unknown[]) => {
+        if (sql.startsWith('INSERT INTO timeline_events')) inserts++;
+        return db.query(sql, params);
+      },
+    });
+    const repo = new SqlTimelineRepository(counting, { groupCommit: true });
+    const n = 40;
+    const appended = await Promise.all(
+      Array.from({ length: n }, (_, i) => repo.append({ invocationId: `grouped-${i}`, kind: 'command', actor: alice, channel: consoleChan, command: 'health', text: `/health ${i}`, outcome: 'ok', detail: { i } })),
+    );
+    expect(appended.map((e) => e.invocationId)).toEqual(Array.from({ length: n }, (_, i) => `grouped-${i}`));
+    expect(appended.map((e) => e.detail)).toEqual(Array.from({ length: n }, (_, i) => ({ i })));
+    // In the order they were asked for, and fewer statements than rows (the first goes alone, the rest wait for it).
+    const ids = appended.map((e) => e.id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(inserts).toBeLessThan(n);
+    const stored = await db.query<{ invocation_id: string }>(`SELECT invocation_id FROM timeline_events WHERE invocation_id LIKE 'grouped-%' ORDER BY id`);
+    expect(stored.map((r) => r.invocation_id)).toEqual(appended.map((e) => e.invocationId));
+
+    // kind is NOT NULL: that row is refused, the others in its batch are stored.
+    const results = await Promise.allSettled([
+      repo.append({ invocationId: 'batch-a', kind: 'command', actor: alice, channel: null }),
+      repo.append({ invocationId: 'batch-b', kind: 'command', actor: alice, channel: null }),
+      repo.append({ invocationId: 'batch-bad', kind: null as unknown as 'command', actor: alice, channel: null }),
+      repo.append({ invocationId: 'batch-c', kind: 'command', actor: alice, channel: null }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const after = await db.query<{ invocation_id: string }>(`SELECT invocation_id FROM timeline_events WHERE invocation_id LIKE 'batch-%' ORDER BY invocation_id`);
+    expect(after.map((r) => r.invocation_id)).toEqual(['batch-a', 'batch-b', 'batch-c']);
+  });
+
   it('gives a lease to one holder at a time and to the next once released or expired', async () => {
     const leases = new SqlLeaseRepository(db);
     const h1 = { id: 'h1', actorName: 'alice', description: 'rollback api' };

@@ -24,6 +24,13 @@ export class RouterReceiver implements Receiver {
     private readonly signingSecret: string,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /**
+     * Admission control (chat.max_waiting) asked before Bolt sees a slash command: null, or the busy
+     * sentence, which is then the acknowledgement itself. A refusal costs the signature check and
+     * the answer only; under a burst most deliveries are refusals, and Bolt's middleware for each was
+     * a fifth of the acking thread (docs/benchmarks.md, Ack benchmark).
+     */
+    private readonly refuse?: () => string | null,
   ) {}
 
   init(app: App): void {
@@ -46,6 +53,10 @@ export class RouterReceiver implements Receiver {
     if (body.type === 'url_verification') return json(200, { challenge: body.challenge });
     const app = this.app;
     if (!app) return json(503, { error: 'Slack is not ready yet' });
+    if (this.refuse && typeof body.command === 'string') {
+      const busy = this.refuse();
+      if (busy !== null) return json(200, { response_type: 'ephemeral', text: busy });
+    }
 
     const retry = header(req, 'x-slack-retry-num');
     return new Promise<HttpResponse>((resolve) => {

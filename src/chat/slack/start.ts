@@ -104,7 +104,7 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
       installerOptions: { clientOptions: { slackApiUrl } },
     });
   } else {
-    routerReceiver = new RouterReceiver(env.signingSecret!, logger);
+    routerReceiver = new RouterReceiver(env.signingSecret!, logger, Date.now, () => handled.busy());
     receiver = routerReceiver;
   }
   const app = new App({
@@ -113,10 +113,14 @@ export async function startSlack(env: SlackEnv, deps: SlackDeps): Promise<Runnin
     authorize: async () => ({ botToken, botId: auth.botId, botUserId: auth.userId }),
     logger: boltLogger(logger),
     clientOptions: { slackApiUrl },
+    // Bolt's conversation store is never read here, and its in-memory default rejects a promise with a
+    // new Error for every event it has no state for: a tenth of the acking thread under a burst.
+    convoStore: false,
   });
   app.command(/.*/, async ({ ack, body }) => {
     // Too many still running: the refusal is the acknowledgement itself (only the person sees it),
-    // so it costs no call to Slack and nothing of the command runs or is recorded.
+    // so it costs no call to Slack and nothing of the command runs or is recorded. Over HTTP the
+    // receiver refuses before Bolt already; this is Socket Mode's (and a burst that filled up meanwhile).
     const busy = handled.busy();
     if (busy !== null) {
       await ack({ response_type: 'ephemeral', text: busy });
