@@ -19,6 +19,7 @@ import { errorReply } from './core/reply.js';
 import { checkProcedureCommands, procedureScheduleNotes } from './app/procedure-commands.js';
 import type { App, Running } from './main.js';
 import { holderText, lockHeldBy, lockHolder } from './store/data-dir-lock.js';
+import { keepPgliteOnBaselineCode } from './store/pglite-short-run.js';
 import { helpWithoutStore } from './commands/help-without-store.js';
 import { readHidden } from './chat/console/hidden-prompt.js';
 import type { SecretPrompt } from './core/secret-prompt.js';
@@ -143,6 +144,8 @@ async function openConsoleSession(runtime: RuntimeEnv, loaded: LoadedConfig): Pr
       };
     }
   }
+  // One command (or a person's console) in this process: the embedded store needs no optimized code.
+  if (!runtime.databaseUrl) keepPgliteOnBaselineCode();
   // Loaded only here: the composition root pulls in the store, the chat SDKs and the AWS SDK, seconds
   // that `--help`, `config check` and `run "/help"` need not pay.
   const { buildApp } = await import('./main.js');

@@ -13,7 +13,6 @@ import { InProcessBackupJobs } from './backups/backup-jobs.js';
 import { commands } from './commands/index.js';
 import { MemoryCoordination } from './coordination/memory-coordination.js';
 import { FallbackDeliveryClaims } from './coordination/fallback-claims.js';
-import { RedisCoordination } from './coordination/redis-coordination.js';
 import { ButtonRegistry } from './core/button-handlers.js';
 import { coreButtons } from './core/buttons/index.js';
 import { incidentButtons } from './incidents/buttons/index.js';
@@ -173,6 +172,8 @@ export async function buildApp(
   const db = opts.db ?? (await openStore(runtime));
   let coordination: Coordination = new MemoryCoordination();
   if (runtime.redisUrl) {
+    // ioredis loads only with REDIS_URL (~8 MB resident): a `firebreak run` on one machine has none.
+    const { RedisCoordination } = await import('./coordination/redis-coordination.js');
     const redis = new RedisCoordination(runtime.redisUrl, { logger });
     // Redis being down is exactly when people need /health: start anyway, keep reconnecting, and
     // let /readyz say so. Chat deliveries go on: read-only ones without the duplicate check,

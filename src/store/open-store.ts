@@ -4,12 +4,13 @@ import { acquireDataDirLock } from './data-dir-lock.js';
 import type { Db } from './db.js';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite-db.js';
-import { openPostgres } from './postgres-db.js';
 
 /** DATABASE_URL → PostgreSQL; unset → embedded PGlite in the data dir, locked to this process. */
 export async function openStore(runtime: RuntimeEnv, opts: { migrate?: boolean } = {}): Promise<Db> {
   let db: Db;
   if (runtime.databaseUrl) {
+    // Loaded only with DATABASE_URL: the embedded store's commands need no pg driver.
+    const { openPostgres } = await import('./postgres-db.js');
     db = await openPostgres(runtime.databaseUrl);
   } else {
     const dataDir = resolve(runtime.dataDir);

@@ -138,6 +138,17 @@ describe('commands that need no store load no store and no SDK', { timeout: forC
     expect(r.modules.split('\n').filter((m) => HEAVY.test(m))).toEqual([]);
   });
 
+  it('run "/health" on the embedded store loads no S3, Redis or PostgreSQL driver', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'firebreak-cli-drivers-'));
+    const file = join(own, 'imports.txt');
+    const r = await firebreak(['run', '/health'], own, { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--import ${resolve('test/support/record-imports.mjs')}`, RECORD_IMPORTS_FILE: file });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('embedded (');
+    const modules = readFileSync(file, 'utf8').split('\n');
+    expect(modules.some((m) => /\/store\/pglite-db\.[tj]s/.test(m))).toBe(true); // the recorder saw the store open
+    expect(modules.filter((m) => /@aws-sdk|ioredis|node_modules\/pg\//.test(m))).toEqual([]);
+  });
+
   it('config check works with FIREBREAK_DATA_DIR where nothing can be written', async () => {
     const r = await firebreak(['config', 'check'], dir, { FIREBREAK_DATA_DIR: '/proc/firebreak-cannot-write-here' });
     expect(r.stderr).toBe('');

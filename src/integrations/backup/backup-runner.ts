@@ -2,7 +2,6 @@ import type { BackupDestinationConfig, BackupTargetConfig } from '../../config/s
 import type { BackupProgress, BackupRunner, BackupRunResult, RestoreRequest, RestoreRunResult, StoredObject } from '../../backups/backup-port.js';
 import { dumpCommand, fileExtension, restoreCommand } from './dump-command.js';
 import { objectStoreFor } from './object-store.js';
-import { countedSnapshot, rowCounts } from './row-counts.js';
 import { streamBackup } from './stream-backup.js';
 import { streamRestore } from './stream-restore.js';
 
@@ -42,7 +41,8 @@ export class StreamingBackupRunner implements BackupRunner {
     signal?: AbortSignal;
   }): Promise<BackupRunResult> {
     // A PostgreSQL dump reads a snapshot Firebreak exported and counts rows in: /backup verify compares with them.
-    const snapshot = req.target.type === 'postgres' ? await countedSnapshot(req.target.url) : null;
+    // pg loads with the first PostgreSQL backup or restore, not with every process.
+    const snapshot = req.target.type === 'postgres' ? await (await import('./row-counts.js')).countedSnapshot(req.target.url) : null;
     try {
       const result = await streamBackup({
         dump: dumpCommand(req.target, snapshot?.id),
@@ -74,7 +74,7 @@ export class StreamingBackupRunner implements BackupRunner {
       sha256: req.sha256,
       timeoutMs: req.target.timeout_s * 1000,
       onStage: req.onProgress,
-      countRows: url ? () => rowCounts(url) : null,
+      countRows: url ? async () => (await import('./row-counts.js')).rowCounts(url) : null,
     });
   }
 

@@ -3,8 +3,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { BackupDestinationConfig } from '../../config/schema.js';
 import type { StoredObject } from '../../backups/backup-port.js';
 
@@ -46,16 +45,37 @@ type S3Destination = Extract<BackupDestinationConfig, { s3: unknown }>['s3'];
 export const S3_IDLE_TIMEOUT_MS = 60_000;
 export const S3_CONNECT_TIMEOUT_MS = 10_000;
 
+type S3Sdk = { s3: typeof import('@aws-sdk/client-s3'); storage: typeof import('@aws-sdk/lib-storage') };
+let s3Sdk: Promise<S3Sdk> | undefined;
+
+/**
+ * The AWS SDK, loaded the first time an S3 destination is used: ~11 MB resident and half a second
+ * of start-up that every process without an S3 backup (every `firebreak run`) would otherwise pay.
+ */
+function loadS3Sdk(): Promise<S3Sdk> {
+  s3Sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, storage]) => ({ s3, storage }));
+  return s3Sdk;
+}
+
 export class S3ObjectStore implements ObjectStore {
-  private readonly client: S3Client;
+  private connected: Promise<{ client: S3Client; sdk: S3Sdk }> | undefined;
   /** CreateMultipartUpload requests in flight, by bucket/key: a stopped upload may not know its id yet. */
   private readonly creating = new Map<string, Promise<string | undefined>>();
 
   constructor(
     private readonly cfg: S3Destination,
-    timeouts: { idleMs?: number; connectMs?: number } = {},
-  ) {
-    this.client = new S3Client({
+    private readonly timeouts: { idleMs?: number; connectMs?: number } = {},
+  ) {}
+
+  /** The SDK's client, made on first use (with the SDK's loading). */
+  private sdk(): Promise<{ client: S3Client; sdk: S3Sdk }> {
+    this.connected ??= loadS3Sdk().then((sdk) => ({ client: this.newClient(sdk), sdk }));
+    return this.connected;
+  }
+
+  private newClient({ s3 }: S3Sdk): S3Client {
+    const { cfg, timeouts } = this;
+    const client = new s3.S3Client({
       // Options for the SDK's own Node HTTP handler (no import of @smithy/node-http-handler needed).
       // socketTimeout is an inactivity timeout, so a long but moving upload of a big part is fine.
       requestHandler: { socketTimeout: timeouts.idleMs ?? S3_IDLE_TIMEOUT_MS, connectionTimeout: timeouts.connectMs ?? S3_CONNECT_TIMEOUT_MS },
@@ -66,7 +86,7 @@ export class S3ObjectStore implements ObjectStore {
       // A refused request should fail the backup now, not after minutes of retries.
       maxAttempts: 2,
     });
-    this.client.middlewareStack.add(
+    client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName !== 'CreateMultipartUploadCommand') return next(args);
         const input = args.input as { Bucket?: string; Key?: string };
@@ -76,6 +96,7 @@ export class S3ObjectStore implements ObjectStore {
       },
       { step: 'initialize', name: 'firebreakTrackMultipartCreation' },
     );
+    return client;
   }
 
   location(key: string): string {
@@ -91,6 +112,14 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(location: string, body: Readable, signal?: AbortSignal): Promise<void> {
     const { bucket, key } = this.parse(location);
+    let loaded: { client: S3Client; sdk: S3Sdk };
+    try {
+      loaded = await this.sdk();
+    } catch (err) {
+      body.destroy();
+      throw err;
+    }
+    const { client, sdk } = loaded;
     if (signal?.aborted) {
       body.destroy();
       throw new Error(`upload to ${location} was stopped: ${reasonOf(signal)}`);
@@ -100,8 +129,8 @@ export class S3ObjectStore implements ObjectStore {
     const stop = () => abortController.abort(signal?.reason);
     signal?.addEventListener('abort', stop, { once: true });
     // Multipart with at most queueSize parts in memory: flat memory whatever the size.
-    const upload = new Upload({
-      client: this.client,
+    const upload = new sdk.storage.Upload({
+      client,
       params: { Bucket: bucket, Key: key, Body: body, ContentType: 'application/gzip' },
       partSize: this.cfg.part_size_mb * 1024 * 1024,
       queueSize: 2,
@@ -130,7 +159,7 @@ export class S3ObjectStore implements ObjectStore {
       // still open and ours to abort.
       if (!uploadId) throw new Error(failure);
       try {
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+        await client.send(new sdk.s3.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
       } catch (abortErr) {
         // NoSuchUpload: already gone (aborted or expired), which is what we wanted.
         if ((abortErr as { name?: string }).name !== 'NoSuchUpload') {
@@ -147,8 +176,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async get(location: string): Promise<Readable> {
     const { bucket, key } = this.parse(location);
+    const { client, sdk } = await this.sdk();
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const res = await client.send(new sdk.s3.GetObjectCommand({ Bucket: bucket, Key: key }));
       return res.Body as Readable;
     } catch (err) {
       throw new Error(`download of ${location} failed: ${s3Message(err)}`);
@@ -157,7 +187,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async remove(location: string): Promise<void> {
     const { bucket, key } = this.parse(location);
-    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    const { client, sdk } = await this.sdk();
+    await client.send(new sdk.s3.DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 
   private get prefix(): string {
@@ -168,9 +199,10 @@ export class S3ObjectStore implements ObjectStore {
   async list(): Promise<StoredObject[]> {
     const out: StoredObject[] = [];
     let token: string | undefined;
+    const { client, sdk } = await this.sdk();
     try {
       do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: this.prefix || undefined, ContinuationToken: token }));
+        const page = await client.send(new sdk.s3.ListObjectsV2Command({ Bucket: this.cfg.bucket, Prefix: this.prefix || undefined, ContinuationToken: token }));
         for (const o of page.Contents ?? []) {
           if (!o.Key || o.Key.endsWith('/')) continue;
           out.push({ name: o.Key.slice(this.prefix.length), location: `s3://${this.cfg.bucket}/${o.Key}`, sizeBytes: o.Size ?? 0, modifiedAt: o.LastModified ?? new Date(0), ...(o.ETag ? { etag: o.ETag } : {}) });
@@ -185,8 +217,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async stat(name: string): Promise<StoredObject | null> {
     const key = `${this.prefix}${name}`;
+    const { client, sdk } = await this.sdk();
     try {
-      const h = await this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: key }));
+      const h = await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.cfg.bucket, Key: key }));
       return { name, location: `s3://${this.cfg.bucket}/${key}`, sizeBytes: h.ContentLength ?? 0, modifiedAt: h.LastModified ?? new Date(0), ...(h.ETag ? { etag: h.ETag } : {}) };
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };

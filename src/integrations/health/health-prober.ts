@@ -2,8 +2,6 @@ import type { CheckConfig } from '../../config/schema.js';
 import type { HealthProber, ProbeResult } from '../../core/ports.js';
 import type { Redactor } from '../../core/redact.js';
 import { probeHttp } from './http-probe.js';
-import { probePostgres } from './postgres-probe.js';
-import { probeRedis } from './redis-probe.js';
 import { probeTcp } from './tcp-probe.js';
 import { probeCommand } from './command-probe.js';
 import { probeJson } from './json-probe.js';
@@ -33,8 +31,9 @@ export class NetworkHealthProber implements HealthProber {
         return probeHttp(check);
       case 'tcp':
         return probeTcp(check);
+      // The redis and postgres drivers load with the first check that needs them, not with every process.
       case 'redis':
-        return probeRedis(check);
+        return (await import('./redis-probe.js')).probeRedis(check);
       case 'tls':
         return probeTls(check);
       case 'json':
@@ -42,7 +41,7 @@ export class NetworkHealthProber implements HealthProber {
       case 'command':
         return probeCommand(check);
       case 'postgres':
-        if (check.url) return probePostgres({ url: check.url, timeout_ms: check.timeout_ms });
+        if (check.url) return (await import('./postgres-probe.js')).probePostgres({ url: check.url, timeout_ms: check.timeout_ms });
         return this.probeOwnStore(check.timeout_ms);
     }
   }
