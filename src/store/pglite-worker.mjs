@@ -102,11 +102,11 @@ function target(m) {
  * `query()` parses, analyses and plans every statement anew, in six calls into PostgreSQL (Parse,
  * Describe, Bind, Describe, Execute, Sync); the same statements run over and over (a webhook is five
  * of them), so each is named the first time it is seen, and every later run is one call (Bind,
- * Describe, Execute, Sync) on its saved plan. Prepared statements belong to the session, not to a
+ * Execute, Sync) on its saved plan. Prepared statements belong to the session, not to a
  * transaction: a rollback keeps them. Bounded: a text seldom run gives way to newer ones.
  */
 const MAX_PREPARED = 256;
-/** @type {Map<string, { name: string, types: number[] }>} SQL text → its prepared statement (oldest first). */
+/** @type {Map<string, { name: string, types: number[], rows: object | undefined }>} SQL text → its prepared statement (least recently used first). */
 const prepared = new Map();
 let preparedSeq = 0;
 /** Statements no longer in `prepared`, closed the next time a statement is prepared (with the session in hand). */
@@ -152,7 +152,9 @@ async function statementFor(sql) {
   }
   const name = `fb_${++preparedSeq}`;
   const described = await protocolCall(sql, [serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]);
-  const st = { name, types: pgResults.parseDescribeStatementResults(described) };
+  // Its parameters' types (to write the values as PostgreSQL reads them) and its rows' shape, kept:
+  // a run then needs no Describe of its own (the rows come as text, as the shape says).
+  const st = { name, types: pgResults.parseDescribeStatementResults(described), rows: described.find((msg) => msg.name === 'rowDescription') };
   prepared.set(sql, st);
   return st;
 }
@@ -168,7 +170,7 @@ function runPrepared(sql, params) {
     });
     let messages;
     try {
-      messages = await protocolCall(sql, [serialize.bind({ statement: st.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]);
+      messages = await protocolCall(sql, [serialize.bind({ statement: st.name, values }), serialize.execute({}), serialize.sync()]);
     } catch (err) {
       // A table's columns changed under a statement that returns them all (`SELECT *` after a
       // migration): PostgreSQL refuses to run its saved plan. Prepared anew the next time.
@@ -178,7 +180,7 @@ function runPrepared(sql, params) {
       }
       throw err;
     }
-    return pgResults.parseResults(messages, db.parsers)[0].rows;
+    return pgResults.parseResults(st.rows ? [st.rows, ...messages] : messages, db.parsers)[0].rows;
   });
 }
 
