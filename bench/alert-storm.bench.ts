@@ -10,7 +10,8 @@
  * time to the first alert message (a card or the storm digest naming a group; a person's /health
  * answer is not one), time until every group is visible (its own card, or named on a
  * message such as the storm digest), messages posted / updated, 429s, and for Firebreak the
- * alerts and groups stored (0 lost). For Firebreak also: a person types `/health` in the same
+ * alerts and groups stored (0 lost), and CPU per 1,000 alerts while ingesting: the whole process, and
+ * (Linux) its main thread and the embedded store's thread apart. For Firebreak also: a person types `/health` in the same
  * channel every COMMAND_EVERY_MS while the storm is on, and the time from sending the slash command
  * to its answer being shown (in the channel, or through its response_url) is reported as p50 / p99.
  *
@@ -21,7 +22,7 @@
  * (Alertmanager's route timings, default 1s / 1m: it retries a 429'd notification only at the next
  * group_interval), BENCH_SKIP_ALERTMANAGER=1.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -111,12 +112,48 @@ function webhookBody(w: number, startsAt: Date): string {
   });
 }
 
+/**
+ * CPU time of each thread of this process so far (ms, by thread id), from /proc: Linux only (else
+ * empty). The embedded store's thread is the busiest one besides the main thread while ingesting.
+ */
+function threadCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * 10); // utime + stime, in clock ticks of 10 ms
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Per 1,000 alerts: the main thread's CPU and the busiest other thread's (the embedded store's), between two threadCpuMs(). */
+function threadShares(before: Map<number, number>, after: Map<number, number>): { main: number | null; busiestOther: number | null } {
+  if (after.size === 0) return { main: null, busiestOther: null };
+  const per1000 = (ms: number) => ms / (ALERTS / 1000);
+  const delta = (tid: number) => (after.get(tid) ?? 0) - (before.get(tid) ?? 0);
+  const others = [...after.keys()].filter((t) => t !== process.pid).map(delta);
+  return { main: per1000(delta(process.pid)), busiestOther: others.length > 0 ? per1000(Math.max(...others)) : null };
+}
+
 interface SideResult {
   side: string;
   ingestSeconds: number | null;
   ingestRate: number | null;
   /** CPU time of this process (every thread: HTTP, the app, the embedded store's thread, the bench's own senders) while ingesting, per 1,000 alerts. */
   cpuMsPer1000: number | null;
+  /** Of that, the main thread's (HTTP, the app, the bench's senders) and, embedded, the store's thread's (Linux only). */
+  mainThreadMsPer1000: number | null;
+  storeThreadMsPer1000: number | null;
   retries: number | null;
   /** When the first webhook was answered 2xx (its alerts stored): the first card cannot come sooner. */
   firstStoredS: number | null;
@@ -279,7 +316,8 @@ async function firebreakSide(store: Store): Promise<SideResult> {
     let firstStoredAt: number | null = null;
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
-    const ingestCpu: { usage?: NodeJS.CpuUsage } = {};
+    const threads0 = threadCpuMs();
+    const ingestCpu: { usage?: NodeJS.CpuUsage; threads?: ReturnType<typeof threadShares> } = {};
     // Like Alertmanager: a webhook that is not answered 2xx is sent again.
     const worker = async () => {
       for (;;) {
@@ -305,6 +343,7 @@ async function firebreakSide(store: Store): Promise<SideResult> {
     void ingesting.then(() => {
       ingestedAt = Date.now();
       ingestCpu.usage = process.cpuUsage(cpu0);
+      ingestCpu.threads = threadShares(threads0, threadCpuMs());
     });
     const seen = await observe(
       fake,
@@ -325,6 +364,8 @@ async function firebreakSide(store: Store): Promise<SideResult> {
       ingestSeconds,
       ingestRate: ALERTS / ingestSeconds,
       cpuMsPer1000: ingestCpu.usage ? (ingestCpu.usage.user + ingestCpu.usage.system) / 1000 / (ALERTS / 1000) : null,
+      mainThreadMsPer1000: ingestCpu.threads?.main ?? null,
+      storeThreadMsPer1000: store === 'embedded' ? (ingestCpu.threads?.busiestOther ?? null) : null,
       retries,
       firstStoredS: firstStoredAt === null ? null : (firstStoredAt - t0) / 1000,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
@@ -375,6 +416,8 @@ async function alertmanagerSide(): Promise<SideResult> {
       ingestSeconds: pushSeconds,
       ingestRate: ALERTS / pushSeconds,
       cpuMsPer1000: null,
+      mainThreadMsPer1000: null,
+      storeThreadMsPer1000: null,
       retries: null,
       firstStoredS: null,
       firstMessageS: seen.firstAt === null ? null : (seen.firstAt - t0) / 1000,
@@ -399,6 +442,7 @@ function report(results: SideResult[]): void {
   const rows: [string, (r: SideResult) => string][] = [
     ['ingestion (webhooks answered 2xx / alerts pushed)', (r) => `${fmt(r.ingestSeconds, 2, ' s')} · ${fmt(r.ingestRate, 0, ' alerts/s')}`],
     ['CPU while ingesting, per 1,000 alerts (all threads)', (r) => fmt(r.cpuMsPer1000, 0, ' ms')],
+    ['  of it the main thread / the embedded store thread', (r) => `${fmt(r.mainThreadMsPer1000, 0, ' ms')} / ${fmt(r.storeThreadMsPer1000, 0, ' ms')}`],
     ['webhook retries (non-2xx)', (r) => (r.retries === null ? '—' : String(r.retries))],
     ['first webhook answered 2xx (stored)', (r) => fmt(r.firstStoredS, 2, ' s')],
     ['first alert message (card or digest) in #incidents', (r) => fmt(r.firstMessageS, 2, ' s')],

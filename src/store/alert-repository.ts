@@ -211,7 +211,10 @@ export class SqlAlertStore implements AlertStore {
       const inserted = upserted!.inserted === true;
       if (!upserted!.stored) return { group: (await this.getIn(q, before.id))!, stored: false, transition: 'none' };
 
-      await upsertAlerts(q, before.id, n.alerts);
+      // Sent now, not awaited until the group's update is sent behind it: the store runs them in
+      // order (the update counts the alerts just written), and the two answers come back together
+      // (one wake-up of each thread instead of two on the embedded store; docs/benchmarks.md).
+      const alertsWritten = upsertAlerts(q, before.id, n.alerts);
       const transition = groupTransition(inserted ? null : before.status, n.status);
       const held = n.status === 'firing' ? (routing.maintenance ?? null) : null;
       // Held anew: by another window than before, or in a new episode.
@@ -220,26 +223,30 @@ export class SqlAlertStore implements AlertStore {
       // first_fired_at and counts the episode (its diagnosis is decided anew: 240_alert_diagnosis_episodes.sql).
       const refired = startsNewEpisode(transition);
       // The group as it now is (what getIn reads), and its open incident's channel for the card's copy there.
-      const [updated] = await q.query<GroupRow & { incident_channel: IncidentChannel; service_incident_open: boolean }>(
-        `UPDATE alert_groups g SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
-           last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
-           first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
-           acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
-           escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
-           episode = episode + CASE WHEN $8 THEN 1 ELSE 0 END,
-           version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
-           last_dedupe_key = $11, last_state_key = $12,
-           maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
-         WHERE g.id = $1
-         RETURNING g.*, ${GROUP_EXTRAS},
-           (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel,
-           EXISTS (SELECT 1 FROM incidents i WHERE i.service = g.service AND i.status <> 'resolved') AS service_incident_open`,
-        [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey, held ? JSON.stringify({ id: held.id, reason: held.reason, until: held.until.toISOString() }) : null],
-      );
-      await markGroupDirtyIn(q, before.id, routing.channel, platforms, updated!.incident_channel);
+      const [[updated]] = await Promise.all([
+        q.query<GroupRow & { incident_channel: IncidentChannel; service_incident_open: boolean }>(
+          `UPDATE alert_groups g SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
+             last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
+             first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
+             acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
+             escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
+             episode = episode + CASE WHEN $8 THEN 1 ELSE 0 END,
+             version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
+             last_dedupe_key = $11, last_state_key = $12,
+             maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
+           WHERE g.id = $1
+           RETURNING g.*, ${GROUP_EXTRAS},
+             (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel,
+             EXISTS (SELECT 1 FROM incidents i WHERE i.service = g.service AND i.status <> 'resolved') AS service_incident_open`,
+          [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey, held ? JSON.stringify({ id: held.id, reason: held.reason, until: held.until.toISOString() }) : null],
+        ),
+        alertsWritten,
+      ]);
       const group = toGroup(updated!);
       const event = groupEvent(n, name, group);
-      await this.recorder(new SqlTimelineRepository(q)).record({
+      // The card's outbox rows and the timeline row, sent together in the same way (neither reads the other).
+      const marked = markGroupDirtyIn(q, before.id, routing.channel, platforms, updated!.incident_channel);
+      const recorded = this.recorder(new SqlTimelineRepository(q)).record({
         invocationId: `alert-group:${group.id}`,
         incidentId: group.incidentId,
         service: group.service,
@@ -249,6 +256,7 @@ export class SqlAlertStore implements AlertStore {
         outcome: n.status,
         detail: { group: group.id, groupKey: n.groupKey, transition, alerts: n.alerts.length, severity: group.severity, channel: group.channel },
       });
+      await Promise.all([marked, recorded]);
       if (newlyHeld) {
         await this.recorder(new SqlTimelineRepository(q)).record({
           invocationId: `alert-group:${group.id}`,

@@ -48,6 +48,7 @@ class PgliteThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private nextId = 1;
+  private outgoing: Array<{ id: number } & Request> = [];
   private dead: Error | null = null;
 
   constructor(dataDir: string | undefined, template: string | null) {
@@ -55,15 +56,16 @@ class PgliteThread {
     // Idle, the thread must not keep the process alive (no more than PGlite on this thread did);
     // while a request is out, it must, or `firebreak run` could exit in the middle of a query.
     this.worker.unref();
+    // The store's thread sends the answers it has ready together (pglite-worker.mjs), in one array.
     this.worker.on('message', (raw: unknown) => {
-      const m = responseSchema.safeParse(raw);
-      if (!m.success) return;
-      const waiter = this.pending.get(m.data.id);
-      if (!waiter) return;
-      this.pending.delete(m.data.id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (m.data.ok) waiter.resolve(m.data.result);
-      else waiter.reject(toError(m.data.error));
+      for (const one of Array.isArray(raw) ? raw : [raw]) {
+        const m = responseSchema.safeParse(one);
+        if (!m.success) continue;
+        const waiter = this.settle(m.data.id);
+        if (!waiter) continue;
+        if (m.data.ok) waiter.resolve(m.data.result);
+        else waiter.reject(toError(m.data.error));
+      }
     });
     this.worker.on('error', (err) => this.stop(new Error(`the embedded store (PGlite) failed: ${err.message}`)));
     this.worker.on('exit', (code) => this.stop(new Error(`the embedded store (PGlite) stopped (its thread exited with code ${code})`)));
@@ -75,26 +77,52 @@ class PgliteThread {
     this.pending.clear();
   }
 
+  /** The waiter of a request that has its answer, no longer pending. */
+  private settle(id: number): { resolve(v: unknown): void; reject(e: Error): void } | undefined {
+    const waiter = this.pending.get(id);
+    if (!waiter) return undefined;
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+    return waiter;
+  }
+
   call<T>(req: Request): Promise<T> {
     return this.send<T>(req).done;
   }
 
-  /** Sends a request; its id is known at once (a transaction's id is its `begin` request's). */
+  /**
+   * Sends a request; its id is known at once (a transaction's id is its `begin` request's). The
+   * requests of one turn of the event loop go to the store's thread as one message, in order: each
+   * message wakes that thread, and in a storm a dozen webhooks ask at once.
+   */
   send<T>(req: Request): { id: number; done: Promise<T> } {
     const id = this.nextId++;
     if (this.dead) return { id, done: Promise.reject(this.dead) };
     const done = new Promise<T>((resolve, reject) => {
-      try {
-        this.worker.postMessage({ id, ...req });
-      } catch (err) {
-        // A parameter that cannot be sent (a function, a class instance with private state …).
-        reject(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       if (this.pending.size === 1) this.worker.ref();
+      if (this.outgoing.length === 0) setImmediate(() => this.flush());
+      this.outgoing.push({ id, ...req });
     });
     return { id, done };
+  }
+
+  private flush(): void {
+    const batch = this.outgoing;
+    this.outgoing = [];
+    if (this.dead) return; // stop() has failed every pending request
+    try {
+      this.worker.postMessage(batch);
+    } catch {
+      // A parameter that cannot be sent (a function, a class instance with private state …) fails its own request only.
+      for (const m of batch) {
+        try {
+          this.worker.postMessage([m]);
+        } catch (err) {
+          this.settle(m.id)?.reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { parse as pgResults, PGlite, protocol } from '@electric-sql/pglite';
 
 if (!parentPort) throw new Error('pglite-worker.mjs runs as a worker thread of pglite-db.ts');
 const port = parentPort;
@@ -32,13 +32,39 @@ let db;
 /** Open transactions by id: PGlite's transaction callback stays pending until commit or rollback. */
 const txs = new Map();
 
-function reply(id, result) {
+/**
+ * Answers ready in the same turn of this thread's event loop go to the main thread as one message.
+ * Each message wakes the other thread; on a machine short of CPU a wake-up is where a thread loses
+ * its core (in a storm, posting answers one by one was over a quarter of this thread's time). In a
+ * storm answers come in bunches: a transaction's end and the next one's first statement, the
+ * single statements that waited for a transaction.
+ */
+let answers = [];
+
+function flushAnswers() {
+  const batch = answers;
+  answers = [];
   try {
-    port.postMessage({ id, ok: true, result });
-  } catch (err) {
-    // A value the thread boundary cannot carry must fail that one call, not the whole store.
-    fail(id, err);
+    port.postMessage(batch);
+  } catch {
+    // A value the thread boundary cannot carry must fail that one call, not the others or the whole store.
+    for (const a of batch) {
+      try {
+        port.postMessage([a]);
+      } catch (err) {
+        fail(a.id, err);
+      }
+    }
   }
+}
+
+function answer(a) {
+  if (answers.length === 0) setImmediate(flushAnswers);
+  answers.push(a);
+}
+
+function reply(id, result) {
+  answer({ id, ok: true, result });
 }
 
 // Everything a caller may act on (PostgreSQL's SQLSTATE `code`, detail, constraint …) survives the
@@ -50,7 +76,7 @@ function fail(id, err) {
       if (typeof v === 'string' || typeof v === 'number') error[k] = v;
     }
   }
-  port.postMessage({ id, ok: false, error });
+  answer({ id, ok: false, error });
 }
 
 /** Starts `fn` now (arrival order is the order PGlite queues it in) and answers with its outcome. */
@@ -69,6 +95,113 @@ function target(m) {
   const t = txs.get(m.tx);
   if (!t) throw new Error(`transaction ${m.tx} is already closed`);
   return t.tx;
+}
+
+/**
+ * Statements prepared once, by their text, and from then on only bound and executed. PGlite's own
+ * `query()` parses, analyses and plans every statement anew, in six calls into PostgreSQL (Parse,
+ * Describe, Bind, Describe, Execute, Sync); the same statements run over and over (a webhook is five
+ * of them), so each is named the first time it is seen, and every later run is one call (Bind,
+ * Execute, Sync) on its saved plan. Prepared statements belong to the session, not to a
+ * transaction: a rollback keeps them. Bounded: a text seldom run gives way to newer ones.
+ */
+const MAX_PREPARED = 256;
+/** @type {Map<string, { name: string, types: number[], rows: object | undefined }>} SQL text → its prepared statement (least recently used first). */
+const prepared = new Map();
+let preparedSeq = 0;
+/** Statements no longer in `prepared`, closed the next time a statement is prepared (with the session in hand). */
+const unused = [];
+const { serialize } = protocol;
+
+function joined(parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** One call into PostgreSQL; its error as PGlite's query() would throw it (with the statement's text). */
+async function protocolCall(sql, parts) {
+  try {
+    return await db.execProtocolStream(joined(parts), { syncToFs: false });
+  } catch (err) {
+    if (err && typeof err === 'object' && 'code' in err) err.query = sql;
+    throw err;
+  }
+}
+
+async function statementFor(sql) {
+  const known = prepared.get(sql);
+  if (known) {
+    // Most recently used last, so the oldest is the first one out.
+    prepared.delete(sql);
+    prepared.set(sql, known);
+    return known;
+  }
+  if (prepared.size >= MAX_PREPARED) {
+    const [oldSql, old] = prepared.entries().next().value;
+    prepared.delete(oldSql);
+    unused.push(old.name);
+  }
+  if (unused.length > 0) {
+    const names = unused.splice(0);
+    await protocolCall('(closing unused prepared statements)', [...names.map((n) => serialize.close({ type: 'S', name: n })), serialize.sync()]).catch(() => {});
+  }
+  const name = `fb_${++preparedSeq}`;
+  const described = await protocolCall(sql, [serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]);
+  // Its parameters' types (to write the values as PostgreSQL reads them) and its rows' shape, kept:
+  // a run then needs no Describe of its own (the rows come as text, as the shape says).
+  const st = { name, types: pgResults.parseDescribeStatementResults(described), rows: described.find((msg) => msg.name === 'rowDescription') };
+  prepared.set(sql, st);
+  return st;
+}
+
+/** A statement's rows, through its prepared statement; in PGlite's query lock, as its own query() would be. */
+function runPrepared(sql, params) {
+  return db.runExclusive(async () => {
+    const st = await statementFor(sql);
+    const values = params.map((v, i) => {
+      if (v === null || v === undefined) return null;
+      const toText = db.serializers[st.types[i]];
+      return toText ? toText(v) : v.toString();
+    });
+    let messages;
+    try {
+      messages = await protocolCall(sql, [serialize.bind({ statement: st.name, values }), serialize.execute({}), serialize.sync()]);
+    } catch (err) {
+      // A table's columns changed under a statement that returns them all (`SELECT *` after a
+      // migration): PostgreSQL refuses to run its saved plan. Prepared anew the next time.
+      if (err?.code === '0A000' && prepared.get(sql) === st) {
+        prepared.delete(sql);
+        unused.push(st.name);
+      }
+      throw err;
+    }
+    return pgResults.parseResults(st.rows ? [st.rows, ...messages] : messages, db.parsers)[0].rows;
+  });
+}
+
+/** A statement's rows: in its transaction, or on its own (after the transaction in progress, as PGlite's query() queues it). */
+function query(m) {
+  if (m.tx === undefined) {
+    return db._runExclusiveTransaction(async () => {
+      const rows = await runPrepared(m.sql, m.params);
+      await db.syncToFs();
+      return rows;
+    });
+  }
+  target(m); // still open
+  return runPrepared(m.sql, m.params);
+}
+
+/** Simple-protocol SQL (migrations, DDL): what a prepared statement returns may change, so each is prepared anew after it. */
+function exec(m) {
+  for (const st of prepared.values()) unused.push(st.name);
+  prepared.clear();
+  return target(m).exec(m.sql);
 }
 
 /**
@@ -156,7 +289,10 @@ function end(m, commit) {
   else t.reject(ROLLBACK);
 }
 
-port.on('message', (m) => handle(m));
+// The main thread sends what it has in the same way: one message, the requests of one turn in order.
+port.on('message', (batch) => {
+  for (const m of batch) handle(m);
+});
 
 function handle(m) {
   // A statement, commit or rollback of a transaction still waiting for its turn waits with it.
@@ -169,10 +305,10 @@ function handle(m) {
         db = dataDir ? await PGlite.create(dataDir, opts) : await PGlite.create(opts);
       }, () => null);
     case 'query':
-      // Outside a transaction PGlite queues it behind the one in progress (if any), as the single session it is.
-      return run(m.id, () => target(m).query(m.sql, m.params), (res) => res.rows);
+      // Outside a transaction it waits for the one in progress (if any), as the single session it is.
+      return run(m.id, () => query(m), (rows) => rows);
     case 'exec':
-      return run(m.id, () => target(m).exec(m.sql), () => null);
+      return run(m.id, () => exec(m), () => null);
     case 'begin':
       return begin(m.id);
     case 'commit':

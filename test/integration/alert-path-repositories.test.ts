@@ -51,5 +51,25 @@ for (const backend of storeBackends('fb_alertpath')) {
         await close();
       }
     }, 120_000);
+
+    it('maintenance windows asked about now (every firing webhook asks): one started or ended since the last question is seen at the next, through any repository of the store', async () => {
+      const { db, close } = await backend.open();
+      try {
+        const webhooks = new SqlMaintenanceRepository(db);
+        const command = new SqlMaintenanceRepository(db);
+        const now = () => new Date();
+        expect(await webhooks.overlapping(now(), now())).toEqual([]);
+        const started = await command.create({ configName: null, services: ['api'], reason: 'upgrade', startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3_600_000), createdBy: 'alice', noticeH: 0 });
+        expect((await webhooks.overlapping(now(), now())).map((w) => w.id)).toEqual([started.id]);
+        expect((await webhooks.overlapping(now(), now())).map((w) => w.id)).toEqual([started.id]);
+        await command.end(started.id!, now(), 'alice');
+        expect(await webhooks.overlapping(now(), now())).toEqual([]);
+        // A time before the first question is asked of the store: the window, ended since, was on then.
+        const then = new Date(started.startsAt.getTime() + 1_000);
+        expect((await webhooks.overlapping(then, then)).map((w) => w.id)).toEqual([started.id]);
+      } finally {
+        await close();
+      }
+    }, 120_000);
   });
 }
