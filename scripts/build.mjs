@@ -68,7 +68,7 @@ cpSync(src, dist, {
 // where it is built; one already there holding every migration, for this PGlite and these
 // settings, is copied instead of built again (a build on a fresh clone makes the tests' as well).
 const templateStarted = Date.now();
-const { buildPgliteTemplate, pgliteTemplate, SHIPPED_TEMPLATE_DIR } = await import(join(dist, 'store/pglite-template.js'));
+const { buildPgliteTemplate, pgliteTemplate, CACHED_TEMPLATE_DIR, SHIPPED_TEMPLATE_DIR } = await import(join(dist, 'store/pglite-template.js'));
 const { pgliteStartSettings } = await import(join(dist, 'store/pglite-db.js'));
 const { loadMigrations } = await import(join(dist, 'store/migrate.js'));
 const migrationCount = loadMigrations().length;
@@ -80,14 +80,19 @@ const complete = (tarball) => {
     return false;
   }
 };
+let source = cached && complete(cached) ? cached : null;
+if (cached && !source) {
+  // The cache's holds fewer migrations than we have: build the whole one there (the tests then load it too).
+  source = await buildPgliteTemplate(CACHED_TEMPLATE_DIR, pgliteStartSettings()).catch(() => null);
+}
 let template;
-if (cached && complete(cached)) {
+if (source) {
   mkdirSync(SHIPPED_TEMPLATE_DIR, { recursive: true });
-  template = join(SHIPPED_TEMPLATE_DIR, basename(cached));
-  copyFileSync(cached, template);
-  copyFileSync(cached.replace(/\.tgz$/, '.json'), template.replace(/\.tgz$/, '.json')); // the manifest last
+  template = join(SHIPPED_TEMPLATE_DIR, basename(source));
+  copyFileSync(source, template);
+  copyFileSync(source.replace(/\.tgz$/, '.json'), template.replace(/\.tgz$/, '.json')); // the manifest last
 } else {
-  template = await buildPgliteTemplate(SHIPPED_TEMPLATE_DIR, pgliteStartSettings()); // fails loudly, unlike the cache
+  template = await buildPgliteTemplate(SHIPPED_TEMPLATE_DIR, pgliteStartSettings()); // the cache is not writable: fails loudly
 }
 console.log(`${relative(root, template)}: the embedded store's migrated template (${((Date.now() - templateStarted) / 1000).toFixed(1)} s)`);
 
