@@ -61,7 +61,7 @@ describe('the Dockerfile, replayed: build, production install, start as uid 1000
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'firebreak-image-'));
     chmodSync(scratch, 0o755);
-    replayed = replayStages(stages, ROOT, scratch);
+    replayed = await replayStages(stages, ROOT, scratch);
     db = await createTestDatabase('fb_image');
   }, 900_000);
 

@@ -10,11 +10,12 @@ const BIN = resolve('bin/firebreak.js');
 /**
  * The pages from `firebreak start` run in another directory, as a user runs it: the .tsx pages must
  * compile the same there (tsx reads tsconfig.json only from the working directory, so the JSX
- * settings live in each file's pragmas).
+ * settings live in each file's pragmas). The sources, through tsx, even when `npm test` has built
+ * dist/ first (FIREBREAK_SOURCES=1): that is the path this is about.
  */
 describe('firebreak start serves the pages from any working directory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-web-start-'));
-  const env = { PATH: process.env.PATH ?? '', HOME: dir, LOG_LEVEL: 'warn', FIREBREAK_DATA_DIR: join(dir, 'data'), PORT: '0' };
+  const env = { PATH: process.env.PATH ?? '', HOME: dir, LOG_LEVEL: 'warn', FIREBREAK_DATA_DIR: join(dir, 'data'), PORT: '0', FIREBREAK_SOURCES: '1' };
   let server: ReturnType<typeof execa>;
   let base = '';
 

@@ -5,10 +5,13 @@
  * The other RUN steps (apt-get, curl) install system packages; they are returned for the test to
  * check against this machine instead. So the test's install is the Dockerfile's, not a copy of it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
+import { promisify } from 'node:util';
 import { DockerfileParser, type Copy, type Env, type From, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+
+const execFileAsync = promisify(execFile);
 
 export interface Stage {
   name: string;
@@ -57,53 +60,83 @@ export interface Replayed {
 
 /**
  * Replays the stages into `scratch`, as root like `docker build` does. `npm` steps run with the
- * stage's ENV over this machine's PATH and npm settings (its cache, so no download is repeated).
+ * stage's ENV over this machine's PATH and npm settings (its cache, so no download is repeated; and
+ * prefer-offline, so npm does not ask the registry again about what the cache holds). A stage starts
+ * once the stages it copies from are done, and independent stages (build and deps) run side by side,
+ * as BuildKit runs them: each writes only its own root.
  */
-export function replayStages(stages: Stage[], context: string, scratch: string): Replayed {
+export async function replayStages(stages: Stage[], context: string, scratch: string): Promise<Replayed> {
   const roots = new Map<string, string>();
   const out: Replayed = { roots, workdir: '', systemSteps: [], systemFiles: [], npmSteps: [] };
+  // What each RUN is, in the file's order (the order of the report does not depend on which stage finished first).
+  for (const stage of stages) {
+    for (const i of stage.instructions.filter((i) => i.getKeyword() === 'RUN')) {
+      const command = runCommand(i);
+      (/^npm\s/.test(command) ? out.npmSteps : out.systemSteps).push({ stage: stage.name, command });
+    }
+  }
+  const done = new Map<string, Promise<string>>();
   for (const stage of stages) {
     const root = join(scratch, stage.name);
     mkdirSync(root, { recursive: true });
     roots.set(stage.name, root);
-    let cwd = root;
-    const env: Record<string, string> = {};
-    const under = (p: string) => (isAbsolute(p) ? join(root, p) : join(cwd, p));
-    for (const i of stage.instructions) {
-      const kw = i.getKeyword();
-      if (kw === 'WORKDIR') {
-        cwd = under(i.getArgumentsContent() ?? '/');
-        mkdirSync(cwd, { recursive: true });
-      } else if (kw === 'ENV') {
-        for (const p of (i as Env).getProperties()) env[p.getName()] = p.getUnescapedValue() ?? '';
-      } else if (kw === 'COPY') {
-        const args = i.getArguments().map((a) => a.getValue() ?? '');
-        const dest = args.pop()!;
-        const fromStage = (i as Copy).getFromFlag()?.getValue() ?? undefined;
-        const srcRoot = fromStage === undefined ? context : roots.get(fromStage);
-        if (fromStage !== undefined && srcRoot === undefined) throw new Error(`COPY --from=${fromStage}: no stage of that name before it`);
-        for (const src of args) {
-          const from = fromStage === undefined ? join(context, src) : join(srcRoot!, src);
-          if (!existsSync(from)) {
-            if (fromStage === undefined) throw new Error(`COPY ${src}: not in the build context`);
-            out.systemFiles.push({ stage: stage.name, from: fromStage, source: src, dest });
-            continue;
-          }
-          const target = dest.endsWith('/') || args.length > 1 ? join(under(dest), basename(src)) : under(dest);
-          mkdirSync(statSync(from).isDirectory() ? target : join(target, '..'), { recursive: true });
-          cpSync(from, target, { recursive: true });
+    const after = stage.instructions.flatMap((i) => {
+      const from = i.getKeyword() === 'COPY' ? ((i as Copy).getFromFlag()?.getValue() ?? undefined) : undefined;
+      if (from === undefined) return [];
+      if (!done.has(from)) throw new Error(`COPY --from=${from}: no stage of that name before it`);
+      return [done.get(from)!];
+    });
+    done.set(stage.name, Promise.all(after).then(() => replayStage(stage, root, context, roots, out)));
+  }
+  const workdirs = await Promise.all(done.values());
+  out.workdir = workdirs.at(-1) ?? '';
+  return out;
+}
+
+function runCommand(i: Instruction): string {
+  return (i.getArgumentsContent() ?? '').replace(/\\\n/g, ' ').trim();
+}
+
+/** One stage's WORKDIR, ENV, COPY and npm RUN steps; returns its final WORKDIR. */
+async function replayStage(stage: Stage, root: string, context: string, roots: Map<string, string>, out: Replayed): Promise<string> {
+  let cwd = root;
+  const env: Record<string, string> = {};
+  const under = (p: string) => (isAbsolute(p) ? join(root, p) : join(cwd, p));
+  for (const i of stage.instructions) {
+    const kw = i.getKeyword();
+    if (kw === 'WORKDIR') {
+      cwd = under(i.getArgumentsContent() ?? '/');
+      mkdirSync(cwd, { recursive: true });
+    } else if (kw === 'ENV') {
+      for (const p of (i as Env).getProperties()) env[p.getName()] = p.getUnescapedValue() ?? '';
+    } else if (kw === 'COPY') {
+      const args = i.getArguments().map((a) => a.getValue() ?? '');
+      const dest = args.pop()!;
+      const fromStage = (i as Copy).getFromFlag()?.getValue() ?? undefined;
+      const srcRoot = fromStage === undefined ? context : roots.get(fromStage)!;
+      for (const src of args) {
+        const from = join(srcRoot, src);
+        if (!existsSync(from)) {
+          if (fromStage === undefined) throw new Error(`COPY ${src}: not in the build context`);
+          out.systemFiles.push({ stage: stage.name, from: fromStage, source: src, dest });
+          continue;
         }
-      } else if (kw === 'RUN') {
-        const command = (i.getArgumentsContent() ?? '').replace(/\\\n/g, ' ').trim();
-        if (/^npm\s/.test(command)) {
-          out.npmSteps.push({ stage: stage.name, command });
-          execFileSync('sh', ['-c', command], { cwd, stdio: 'pipe', env: { ...buildEnv(), ...env }, timeout: 600_000 });
-        } else out.systemSteps.push({ stage: stage.name, command });
+        const target = dest.endsWith('/') || args.length > 1 ? join(under(dest), basename(src)) : under(dest);
+        mkdirSync(statSync(from).isDirectory() ? target : join(target, '..'), { recursive: true });
+        cpSync(from, target, { recursive: true });
+      }
+    } else if (kw === 'RUN') {
+      const command = runCommand(i);
+      if (!/^npm\s/.test(command)) continue; // a system step: the test checks this machine has what it installs
+      try {
+        await execFileAsync('sh', ['-c', command], { cwd, env: { ...buildEnv(), npm_config_prefer_offline: 'true', ...env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
+      } catch (err) {
+        const e = err as { stderr?: string; message: string };
+        throw new Error(`${stage.name}: ${command} failed: ${e.message}\n${(e.stderr ?? '').slice(-2000)}`);
       }
     }
-    out.workdir = cwd;
   }
-  return out;
+  return cwd;
 }
 
 /** This machine's environment without what an enclosing `npm test` exports to its scripts (npm_config_omit and the like). */
