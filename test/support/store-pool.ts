@@ -107,6 +107,9 @@ async function reset(db: Db): Promise<boolean> {
   }
 }
 
+/** The real timer, taken before any test can install fake ones (vi.useFakeTimers). */
+const realSetTimeout = globalThis.setTimeout;
+
 /** How long a returned store waits for the borrower's last statements before it is thrown away instead. */
 const SETTLE_MS = 10_000;
 
@@ -129,7 +132,7 @@ export async function borrowStore(): Promise<Db> {
   };
   const giveBack = async () => {
     const settled = Promise.allSettled([...inFlight]).then(() => true);
-    const late = new Promise<false>((resolve) => setTimeout(resolve, SETTLE_MS, false).unref());
+    const late = new Promise<false>((resolve) => realSetTimeout(resolve, SETTLE_MS, false).unref());
     if ((await Promise.race([settled, late])) && (await reset(db))) idle.push(db);
     else await discard(db);
   };
