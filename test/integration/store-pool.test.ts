@@ -45,10 +45,12 @@ describe('the test store pool', { timeout: 120_000 }, () => {
     await db.query(`UPDATE counters SET n = 41 WHERE name = 'alert_groups'`);
     expect(await state(db)).not.toEqual(borrowed);
     await db.close();
-    expect(storePoolSize()).toEqual({ open: 1, idle: 1 });
+    // Files share the process (isolate: false): earlier files' stores may be in the pool too.
+    const returned = storePoolSize();
+    expect(returned.idle).toBeGreaterThan(0);
 
     const again = await borrowStore();
-    expect(storePoolSize()).toEqual({ open: 1, idle: 0 }); // the same store, reset, not a new one
+    expect(storePoolSize()).toEqual({ open: returned.open, idle: returned.idle - 1 }); // a store reset, not a new one
     expect(await state(again)).toEqual(borrowed);
     // The same writes give the same ids and numbers as on a fresh store.
     const [channel] = await again.query<{ id: string }>(`INSERT INTO console_channels (name) VALUES ('inc-1-db') RETURNING id`);
