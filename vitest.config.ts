@@ -11,5 +11,10 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // Files share their worker process instead of each booting one: one process, one module graph
+    // and the same embedded stores (test/support/store-pool.ts, reset between borrowers) per worker
+    // for the whole run. Tests leave no state behind them: what they change in process.env they
+    // put back, every server and app they start they close.
+    isolate: false,
   },
 });

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Invocation } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
 import { buildApp, type App } from '../../src/main.js';
-import { openPglite } from '../../src/store/pglite-db.js';
-import { migrate } from '../../src/store/migrate.js';
 import type { Db } from '../../src/store/db.js';
 import { alice, bob, configFrom, consoleChan, testRuntime } from '../support/app.js';
+import { borrowStore } from '../support/store-pool.js';
 
 /** The secret of this file: a run of letters and digits, so no escaping can hide a leak from the grep. */
 const NEW_KEY = 'sk-newKey8Hq2Lz5Wv9Xc3Rt';
@@ -76,8 +75,7 @@ describe('action and procedure params: bool, defaults, rules, two_person, secret
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'firebreak-params-'));
-    db = await openPglite(undefined, { fromTemplate: true });
-    await migrate(db);
+    db = await borrowStore();
     const sink = new Writable({ write: (chunk, _enc, cb) => (logLines.push(String(chunk)), cb()) });
     app = await buildApp(testRuntime({ logLevel: 'debug' }), configFrom(configYaml(dir)), { db, logDestination: sink, defaultMetrics: false });
   }, 120_000);

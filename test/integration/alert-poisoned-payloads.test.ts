@@ -7,12 +7,12 @@ import { Router } from '../../src/http/router.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { silentLogger, testApp } from '../support/app.js';
 import { createTestDatabase, PG_ADMIN_URL } from '../support/postgres.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { storeBackends } from '../support/store-backends.js';
+import { borrowStore } from '../support/store-pool.js';
 
 /**
  * Payloads whose trouble is their own content (a NUL, a lone surrogate, a key too long to index, a
@@ -266,8 +266,7 @@ for (const backend of backends) {
 
 describe('a real outage still answers 503, so the sender retries', { timeout: 90_000 }, () => {
   it('PGlite: the embedded store stopped', async () => {
-    const db = await openPglite(undefined, { fromTemplate: true });
-    await migrate(db);
+    const db = await borrowStore();
     const app = await testApp(CONFIG, { db });
     const router = new Router();
     registerAlertWebhooks(router, { config: app.loaded.config, ports: app.ports, logger: silentLogger, metrics: app.metrics });

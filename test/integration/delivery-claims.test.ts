@@ -12,12 +12,11 @@ import { Redactor } from '../../src/core/redact.js';
 import { CommandRegistry } from '../../src/core/registry.js';
 import { SqlDeliveryClaimRepository } from '../../src/store/delivery-claim-repository.js';
 import type { Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import { SqlTimelineRepository } from '../../src/store/timeline-repository.js';
 import { TimelineRecorder } from '../../src/core/timeline.js';
 import { silentLogger } from '../support/app.js';
 import { REDIS_URL } from '../support/postgres.js';
+import { borrowStore } from '../support/store-pool.js';
 
 const registry = new CommandRegistry(commands);
 const buttons = new ButtonRegistry(coreButtons);
@@ -57,8 +56,7 @@ describe('delivery claims across Redis going down and coming back (one store, as
   let timeline: TimelineRecorder;
 
   beforeAll(async () => {
-    db = await openPglite(undefined, { fromTemplate: true });
-    await migrate(db);
+    db = await borrowStore();
     timeline = new TimelineRecorder(new SqlTimelineRepository(db), new Redactor([]));
     const store = new SqlDeliveryClaimRepository(db);
     up = await new RedisCoordination(REDIS_URL, { prefix: `firebreak-test-${randomUUID()}:` }).connect();

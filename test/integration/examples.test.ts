@@ -13,12 +13,11 @@ import type { Actor } from '../../src/core/identity.js';
 import { buildAlertOutboxWorker, type App } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
 import { ProcedureScheduler } from '../../src/scheduler/procedure-scheduler.js';
-import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import { startFakeKube, type FakeKube } from '../fakes/kube-apiserver.js';
 import { startFakeS3, type FakeS3 } from '../fakes/s3-server.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
 import { createTestDatabase, REDIS_URL } from '../support/postgres.js';
+import { borrowStore } from '../support/store-pool.js';
 
 /**
  * examples/: each runbook's config is accepted by `firebreak config check`, and each of its
@@ -80,8 +79,7 @@ describe('examples/: every procedure runs to the end against local stand-ins', {
   };
 
   beforeAll(async () => {
-    store = await openPglite(undefined, { fromTemplate: true });
-    await migrate(store);
+    store = await borrowStore();
     mkdirSync(bin);
     shim('railway');
     shim('smoke-tests', 'echo "12 passed, 0 failed"');

@@ -9,12 +9,12 @@ import { buildDraft } from '../../src/postmortems/draft-markdown.js';
 import type { Db } from '../../src/store/db.js';
 import { SqlLinkSecretRepository } from '../../src/store/link-secret-repository.js';
 import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { linkSecret, postmortemPath, sign, signedUrl } from '../../src/web/signed-links.js';
 import { silentLogger } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { scriptedIncident } from '../support/scripted-incident.js';
+import { borrowStore } from '../support/store-pool.js';
 
 describe('the link secret in the store', () => {
   it('is generated once: replicas racing on PostgreSQL all get the first one, and keep it', async () => {
@@ -63,8 +63,7 @@ describe('GET /incidents/:id/postmortem.md over HTTP', () => {
   const loads: string[] = [];
 
   beforeAll(async () => {
-    db = await openPglite(undefined, { fromTemplate: true });
-    await migrate(db);
+    db = await borrowStore();
     input = await scriptedIncident();
     // A stand-in for the incident store: the lead wires the real one.
     const source: DraftSource = {

@@ -10,13 +10,12 @@ import { buildRedactor, ticketSystems } from '../../src/main.js';
 import { fileDraft, type FilingPorts } from '../../src/postmortems/ticket-filing.js';
 import type { TicketSystem } from '../../src/postmortems/ticket-system.js';
 import type { Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import { SqlPostmortemTicketRepository } from '../../src/store/postmortem-ticket-repository.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github-api.js';
 import { startFakeJira, type FakeJira } from '../fakes/jira-api.js';
 import { configFrom, testRuntime } from '../support/app.js';
 import { adfNodeTypes, insertIncident, sampleDraft } from '../support/postmortem-drafts.js';
+import { borrowStore } from '../support/store-pool.js';
 
 const GH_TOKEN = 'gh-tok-7f3a9c2e1b44';
 const JIRA_TOKEN = 'jira-tok-5d8e2a90cc';
@@ -39,8 +38,7 @@ describe('post-mortem tickets against GitHub and Jira fakes and a directory', ()
   const calls = (fake: { requests: { method: string; path: string }[] }, method: string) => fake.requests.filter((r) => r.method === method).map((r) => r.path);
 
   beforeAll(async () => {
-    db = await openPglite(undefined, { fromTemplate: true });
-    await migrate(db);
+    db = await borrowStore();
     github = await startFakeGitHub({ repos: ['acme/shop'], tokens: [GH_TOKEN] });
     jira = await startFakeJira({ projects: { OPS: { issueTypes: ['Task'], subtaskTypes: ['Sub-task'] } }, users: { [JIRA_EMAIL]: JIRA_TOKEN } });
     dir = mkdtempSync(join(tmpdir(), 'firebreak-postmortems-'));

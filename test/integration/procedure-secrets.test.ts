@@ -7,10 +7,9 @@ import type { DispatchResult, Invocation } from '../../src/core/dispatcher.js';
 import type { Actor } from '../../src/core/identity.js';
 import type { Reply } from '../../src/core/reply.js';
 import { buildApp, type App } from '../../src/main.js';
-import { openPglite } from '../../src/store/pglite-db.js';
-import { migrate } from '../../src/store/migrate.js';
 import type { Db } from '../../src/store/db.js';
 import { alice, bob, configFrom, consoleChan, testRuntime } from '../support/app.js';
+import { borrowStore } from '../support/store-pool.js';
 
 /** The secret of this file: letters and digits only, so no escaping can hide a leak from the grep. */
 const NEW_KEY = 'sk-procKey7Bv3Nm6Qw2Ez';
@@ -77,8 +76,7 @@ describe('procedures with secret params: asked privately, sealed in the run, onl
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'firebreak-proc-secrets-'));
-    db = await openPglite();
-    await migrate(db);
+    db = await borrowStore();
     const logs = new Writable({ write: (chunk, _enc, cb) => (logLines.push(String(chunk)), cb()) });
     app = await buildApp(testRuntime({ logLevel: 'debug' }), configFrom(configYaml(dir)), { db, logDestination: logs, defaultMetrics: false });
   }, 120_000);

@@ -6,9 +6,8 @@ import { RedisCoordination } from '../../src/coordination/redis-coordination.js'
 import { buildApp } from '../../src/main.js';
 import { startSlackFake } from '../fakes/slack-api.js';
 import { configFrom, testApp, testRuntime } from '../support/app.js';
-import { openPglite } from '../../src/store/pglite-db.js';
-import { migrate } from '../../src/store/migrate.js';
 import { REDIS_URL } from '../support/postgres.js';
+import { borrowStore } from '../support/store-pool.js';
 
 interface Line {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -39,8 +38,7 @@ afterEach(async () => {
 describe('start-up logs name the real cause, once', () => {
   it('a Redis that refuses the credentials: its own WRONGPASS, logged once however often ioredis retries', async () => {
     const logger = capturingLogger();
-    const db = await openPglite(undefined, { fromTemplate: true });
-    await migrate(db);
+    const db = await borrowStore();
     // The local Redis has no password for "default"; an unknown user is refused with WRONGPASS.
     const url = new URL(REDIS_URL);
     url.username = 'no-such-firebreak-user';

@@ -12,12 +12,12 @@ import type { AppPorts } from '../../src/app/ports.js';
 import type { App } from '../../src/main.js';
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { alice, bob, consoleChan, mallory, testApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { readPid } from '../support/pid-file.js';
 import { waitFor } from '../support/wait.js';
+import { borrowStore } from '../support/store-pool.js';
 
 const carol: Actor = { platform: 'console', id: 'carol', name: 'carol' };
 
@@ -87,7 +87,7 @@ describe.each([
       dbs = [await openPostgres(t.url), await openPostgres(t.url)];
     } else {
       // PGlite is one session in one process: both "replicas" share it, as two apps.
-      const db = await openPglite(undefined, { fromTemplate: true });
+      const db = await borrowStore();
       dbs = [db, db];
     }
     await migrate(dbs[0]!);

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_RECORDED_YET } from '../../src/core/not-recorded.js';
 import type { Db } from '../../src/store/db.js';
-import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import type { App } from '../../src/main.js';
 import { alice, consoleChan, testApp } from '../support/app.js';
 import { FlakyDb } from '../support/flaky-db.js';
+import { borrowStore } from '../support/store-pool.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
@@ -23,8 +22,7 @@ describe('the store goes away while a confirmed action runs', () => {
   let app: App;
 
   beforeAll(async () => {
-    raw = await openPglite(undefined, { fromTemplate: true });
-    await migrate(raw);
+    raw = await borrowStore();
     db = new FlakyDb(raw);
     app = await testApp(
       `

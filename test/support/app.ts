@@ -2,8 +2,7 @@ import { readRuntimeEnv, type RuntimeEnv } from '../../src/config/env.js';
 import { parseConfigText, type LoadedConfig } from '../../src/config/load.js';
 import { buildApp, type App } from '../../src/main.js';
 import type { Logger } from '../../src/core/ports.js';
-import { openPglite } from '../../src/store/pglite-db.js';
-import { migrate } from '../../src/store/migrate.js';
+import { borrowStore } from './store-pool.js';
 import type { Db } from '../../src/store/db.js';
 import type { Actor, ChannelRef } from '../../src/core/identity.js';
 
@@ -18,11 +17,20 @@ export function testRuntime(overrides: Partial<RuntimeEnv> = {}): RuntimeEnv {
   return { ...readRuntimeEnv({}), logLevel: 'silent', ...overrides };
 }
 
-/** An app on in-memory PGlite (or a given Db), with in-process coordination unless REDIS_URL is given. */
+/**
+ * An app on a fresh in-memory PGlite borrowed from this process's pool (or a given Db), with
+ * in-process coordination unless REDIS_URL is given. `close()` gives the store back, reset.
+ */
 export async function testApp(yaml: string, opts: { db?: Db; runtime?: Partial<RuntimeEnv>; env?: NodeJS.ProcessEnv } = {}): Promise<App & { db: Db }> {
-  const db = opts.db ?? (await openPglite(undefined, { fromTemplate: true }));
-  if (!opts.db) await migrate(db);
-  const app = await buildApp(testRuntime(opts.runtime), configFrom(yaml, opts.env), { db, logger: silentLogger, defaultMetrics: false });
+  const db = opts.db ?? (await borrowStore());
+  let app: App;
+  try {
+    app = await buildApp(testRuntime(opts.runtime), configFrom(yaml, opts.env), { db, logger: silentLogger, defaultMetrics: false });
+  } catch (err) {
+    // A config a test expects to be refused must not keep the borrowed store from the next test.
+    if (!opts.db) await db.close();
+    throw err;
+  }
   return {
     ...app,
     async close() {

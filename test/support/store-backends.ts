@@ -1,10 +1,10 @@
 import type { Db } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
-import { openPglite } from '../../src/store/pglite-db.js';
 import { openPostgres } from '../../src/store/postgres-db.js';
 import { createTestDatabase } from './postgres.js';
+import { borrowStore } from './store-pool.js';
 
-/** A migrated store a test opens and closes itself: the embedded PGlite or a scratch PostgreSQL database. */
+/** A migrated store a test opens and closes itself: the embedded PGlite (pooled, test/support/store-pool.ts) or a scratch PostgreSQL database. */
 export type StoreBackend = { name: 'PGlite' | 'PostgreSQL'; open(): Promise<{ db: Db; close(): Promise<void> }> };
 
 /** Both stores, for tests that must hold on each; `prefix` names the scratch PostgreSQL database. */
@@ -13,8 +13,8 @@ export function storeBackends(prefix: string): StoreBackend[] {
     {
       name: 'PGlite',
       async open() {
-        const db = await openPglite(undefined, { fromTemplate: true });
-        await migrate(db);
+        // Fresh from this process's pool; closing gives it back, reset.
+        const db = await borrowStore();
         return { db, close: () => db.close() };
       },
     },
