@@ -311,7 +311,8 @@ export async function startFakeDiscordApi(opts: {
     if ((m = /^\/channels\/([^/]+)\/messages\/([^/]+)$/.exec(route)) && method === 'PATCH') {
       const msg = messages.get(m[2]!);
       if (!msg || msg.channel_id !== m[1]) return unknownMessage;
-      msg.body = body;
+      // As Discord does: an edit changes the fields it sends; the rest (the reply's message_reference) stays.
+      msg.body = { ...(msg.body as object), ...(body as object) };
       return { status: 200, body: shown(msg) };
     }
     if ((m = /^\/channels\/([^/]+)\/(?:messages\/)?pins\/([^/]+)$/.exec(route)) && method === 'PUT') {
