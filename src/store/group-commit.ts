@@ -5,9 +5,11 @@
  * a burst of N commands costs a handful of statements instead of N.
  *
  * Each caller still gets its own answer only once its own row is stored: nothing is acknowledged
- * before the statement that wrote it succeeded. When a batch fails, each of its writes is tried
- * alone, so a row the store refuses for what it holds fails only its own caller (and an outage
- * fails each of them, as it would have one by one).
+ * before the statement that wrote it succeeded. When the store refuses a batch for what a row holds
+ * (SQLSTATE class 22 or 23: the statement rolled back, nothing of it is stored), each of its writes
+ * is tried alone, so that row fails only its own caller. Any other failure (a connection lost, a
+ * timeout) fails the whole batch without a retry: the statement may have been committed before its
+ * answer was lost, and trying the rows again could store them twice.
  */
 export class GroupCommit<T, R> {
   private waiting: { item: T; resolve(r: R): void; reject(e: unknown): void }[] = [];
@@ -36,8 +38,8 @@ export class GroupCommit<T, R> {
           const out = await this.write(batch.map((b) => b.item));
           batch.forEach((b, i) => b.resolve(out[i]!));
         } catch (err) {
-          if (batch.length === 1) {
-            batch[0]!.reject(err);
+          if (batch.length === 1 || !refusedForItsRows(err)) {
+            for (const b of batch) b.reject(err);
             continue;
           }
           await Promise.all(
@@ -54,4 +56,10 @@ export class GroupCommit<T, R> {
       this.running = false;
     }
   }
+}
+
+/** A data exception or a constraint violation: PostgreSQL refused the statement for what it holds. */
+function refusedForItsRows(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

@@ -107,6 +107,25 @@ describe.each(backends)('store on $name', (backend) => {
     expect(after.map((r) => r.invocation_id)).toEqual(['batch-a', 'batch-b', 'batch-c']);
   });
 
+  it('a grouped insert whose answer is lost (not refused) fails its batch without trying the rows again, so none is stored twice', async () => {
+    let lose = false;
+    const lossy: Db = Object.assign(Object.create(db) as Db, {
+      query: async (sql: string, params?: unknown[]) => {
+        const out = await db.query(sql, params);
+        // Committed, then the connection dropped before the answer came back.
+        if (lose && sql.startsWith('INSERT INTO timeline_events') && sql.includes('), (')) throw Object.assign(new Error('connection terminated unexpectedly'), { code: '08006' });
+        return out;
+      },
+    });
+    const repo = new SqlTimelineRepository(lossy, { groupCommit: true });
+    lose = true;
+    const results = await Promise.allSettled(['lost-a', 'lost-b', 'lost-c', 'lost-d'].map((id) => repo.append({ invocationId: id, kind: 'command', actor: alice, channel: null })));
+    // The first went alone; the three that queued behind it went together and were told it failed.
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected']);
+    const stored = await db.query<{ invocation_id: string }>(`SELECT invocation_id FROM timeline_events WHERE invocation_id LIKE 'lost-%' ORDER BY invocation_id`);
+    expect(stored.map((r) => r.invocation_id)).toEqual(['lost-a', 'lost-b', 'lost-c', 'lost-d']);
+  });
+
   it('gives a lease to one holder at a time and to the next once released or expired', async () => {
     const leases = new SqlLeaseRepository(db);
     const h1 = { id: 'h1', actorName: 'alice', description: 'rollback api' };
