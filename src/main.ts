@@ -90,7 +90,7 @@ import { loadMigrations, migrate } from './store/migrate.js';
 import { storeProbe } from './store/store-probe.js';
 import { countRecordedCommands, SqlTimelineRepository } from './store/timeline-repository.js';
 import { SqlTransactor } from './store/sql-transactor.js';
-import { SqlAlertStore } from './store/alert-repository.js';
+import { INGEST_STATEMENTS, SqlAlertStore } from './store/alert-repository.js';
 import { SqlIncidentStore } from './store/incident-repository.js';
 import { KeptRecords } from './core/kept-records.js';
 import { TimelineRecorder } from './core/timeline.js';
@@ -170,6 +170,10 @@ export async function buildApp(
   // The log shares the app's redactor, so secrets learned at run time (secret params) are masked there too.
   const logger = opts.logger ?? createLogger(runtime.logLevel, redactor, opts.logDestination);
   const db = opts.db ?? (await openStore(runtime));
+  // The embedded store parses and analyses the ingestion's statements now, in the background: it
+  // does not delay readiness, and a webhook's statements queue behind it on the store's thread, so
+  // the first webhook after a start does not pay for a cold PGlite (docs/benchmarks.md, "Second pass").
+  db.prepare?.(INGEST_STATEMENTS).catch((err: unknown) => logger.debug({ err }, 'preparing the ingestion statements failed; they are prepared when first run'));
   let coordination: Coordination = new MemoryCoordination();
   if (runtime.redisUrl) {
     // ioredis loads only with REDIS_URL (~8 MB resident): a `firebreak run` on one machine has none.

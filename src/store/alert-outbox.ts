@@ -7,6 +7,10 @@ export const INCIDENT_COPY_SUFFIX = '@incident';
 /** Where an open incident of the group runs (incidents.channel), as the store keeps it. */
 export type IncidentChannel = { platform: string; name: string; own: boolean } | null;
 
+/** The outbox rows of a group's card, inserted or bumped (markGroupDirtyIn); exported to be prepared at start (warm-store.ts). */
+export const MARK_DIRTY_SQL = `INSERT INTO outbox (message_key, platform, channel) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+     ON CONFLICT (message_key, platform) DO UPDATE SET version = outbox.version + 1, channel = EXCLUDED.channel, due_at = LEAST(outbox.due_at, now())`;
+
 /**
  * A group's card must be shown again: one outbox row per platform (a newer change only bumps it),
  * and, while the group belongs to an open incident with a channel of its own, a second card in that
@@ -31,8 +35,7 @@ export async function markGroupDirtyIn(q: Queryable, groupId: string, channel: s
   if (incident?.own && incident.name !== channel && platforms.includes(incident.platform)) rows.push([`${key}${INCIDENT_COPY_SUFFIX}`, incident.platform, incident.name]);
   if (rows.length === 0) return;
   await q.query(
-    `INSERT INTO outbox (message_key, platform, channel) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
-     ON CONFLICT (message_key, platform) DO UPDATE SET version = outbox.version + 1, channel = EXCLUDED.channel, due_at = LEAST(outbox.due_at, now())`,
+    MARK_DIRTY_SQL,
     [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
   );
 }

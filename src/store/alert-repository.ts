@@ -7,8 +7,8 @@ import type { Acknowledgement, AlertGroup, AlertNotification, AlertSource, Alert
 import type { Actor } from '../core/identity.js';
 import type { Timeline, TimelineRepository } from '../core/timeline.js';
 import type { Db, Queryable } from './db.js';
-import { SqlTimelineRepository } from './timeline-repository.js';
-import { markGroupDirty, markGroupDirtyIn, type IncidentChannel } from './alert-outbox.js';
+import { SqlTimelineRepository, timelineInsertSql } from './timeline-repository.js';
+import { MARK_DIRTY_SQL, markGroupDirty, markGroupDirtyIn, type IncidentChannel } from './alert-outbox.js';
 import { groupTransition, startsNewEpisode } from '../alerts/group-transitions.js';
 import { groupEvent, groupLabels, groupName } from '../alerts/group-events.js';
 
@@ -62,6 +62,54 @@ const GROUP_EXTRAS = `(SELECT count(*) FROM alerts a WHERE a.group_id = g.id AND
   (SELECT json_build_object('state', d.state, 'note', d.note) FROM alert_diagnoses d WHERE d.group_id = g.id AND d.episode = g.episode) AS diagnosis`;
 
 const SELECT_GROUP = `SELECT g.*, ${GROUP_EXTRAS} FROM alert_groups g`;
+
+/** A notification's alerts, inserted or updated in their group (upsertAlerts). */
+const ALERTS_UPSERT_SQL = `WITH n AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS n(fingerprint text, status text, labels jsonb, annotations jsonb, starts_at timestamptz, starts_unknown boolean,
+         ends_at timestamptz, generator_url text, dashboard_url text, panel_url text, "values" jsonb, seen integer))
+     INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen)
+     SELECT $1, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen FROM n
+     ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
+       starts_at = CASE WHEN (SELECT n.starts_unknown FROM n WHERE n.fingerprint = EXCLUDED.fingerprint) THEN alerts.starts_at ELSE EXCLUDED.starts_at END,
+       ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
+       panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + EXCLUDED.seen, updated_at = now()`;
+
+/** A notification's group, inserted or locked, and whether the notification is new (ingest). */
+const GROUP_UPSERT_SQL = `WITH known AS (SELECT id FROM alert_groups WHERE group_key = $1),
+         counter AS (SELECT n FROM counters WHERE name = 'alert_groups' AND NOT EXISTS (SELECT 1 FROM known) FOR UPDATE OF counters),
+         upserted AS (
+           INSERT INTO alert_groups (id, group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
+           SELECT COALESCE((SELECT id FROM known), (SELECT n + 1 FROM counter)), $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::integer, $9::jsonb, $10::jsonb, $11::timestamptz, now()
+           ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
+           RETURNING *, (xmax = 0) AS inserted),
+         taken AS (UPDATE counters SET n = upserted.id FROM upserted, counter WHERE counters.name = 'alert_groups' AND upserted.inserted),
+         notified AS (
+           INSERT INTO alert_notifications (dedupe_key, group_id)
+           SELECT $12::text, id FROM upserted WHERE last_dedupe_key IS DISTINCT FROM $12::text
+           ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now() WHERE (SELECT last_state_key FROM upserted) = $13::text
+           RETURNING 1)
+         SELECT *, 0 AS firing_count, 0 AS resolved_count, EXISTS (SELECT 1 FROM notified) AS stored FROM upserted`;
+
+/** The group as the notification leaves it, with its open incident's channel (ingest). */
+const GROUP_UPDATE_SQL = `UPDATE alert_groups g SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
+             last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
+             first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
+             acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
+             escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
+             episode = episode + CASE WHEN $8 THEN 1 ELSE 0 END,
+             version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
+             last_dedupe_key = $11, last_state_key = $12,
+             maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
+           WHERE g.id = $1
+           RETURNING g.*, ${GROUP_EXTRAS},
+             (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel,
+             EXISTS (SELECT 1 FROM incidents i WHERE i.service = g.service AND i.status <> 'resolved') AS service_incident_open`;
+
+/**
+ * What a firing webhook runs, by the exact texts sent: prepared when the embedded store opens
+ * (warm-store.ts), so the first webhook after a start does not parse and analyse them cold.
+ */
+export const INGEST_STATEMENTS: readonly string[] = [GROUP_UPSERT_SQL, ALERTS_UPSERT_SQL, GROUP_UPDATE_SQL, MARK_DIRTY_SQL, timelineInsertSql(1)];
 
 function toGroup(r: GroupRow): AlertGroup {
   const ack: Acknowledgement | null = r.acknowledged ? { by: r.acknowledged.by, at: new Date(r.acknowledged.at) } : null;
@@ -145,15 +193,7 @@ async function upsertAlerts(q: Queryable, groupId: string, alerts: readonly Inco
   }));
   if (rows.length === 0) return;
   await q.query(
-    `WITH n AS (
-       SELECT * FROM jsonb_to_recordset($2::jsonb) AS n(fingerprint text, status text, labels jsonb, annotations jsonb, starts_at timestamptz, starts_unknown boolean,
-         ends_at timestamptz, generator_url text, dashboard_url text, panel_url text, "values" jsonb, seen integer))
-     INSERT INTO alerts (group_id, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen)
-     SELECT $1, fingerprint, status, labels, annotations, starts_at, ends_at, generator_url, dashboard_url, panel_url, "values", seen FROM n
-     ON CONFLICT (group_id, fingerprint) DO UPDATE SET status = EXCLUDED.status, labels = EXCLUDED.labels, annotations = EXCLUDED.annotations,
-       starts_at = CASE WHEN (SELECT n.starts_unknown FROM n WHERE n.fingerprint = EXCLUDED.fingerprint) THEN alerts.starts_at ELSE EXCLUDED.starts_at END,
-       ends_at = EXCLUDED.ends_at, generator_url = EXCLUDED.generator_url, dashboard_url = EXCLUDED.dashboard_url,
-       panel_url = EXCLUDED.panel_url, "values" = EXCLUDED."values", seen = alerts.seen + EXCLUDED.seen, updated_at = now()`,
+    ALERTS_UPSERT_SQL,
     [groupId, JSON.stringify(rows)],
   );
 }
@@ -191,20 +231,7 @@ export class SqlAlertStore implements AlertStore {
       // other content is stored again (received now). Not a repeat: its key is stored (`stored`).
       // All of it in one statement: one round trip to the store, whatever the case.
       const [upserted] = await q.query<GroupRow & { stored: boolean }>(
-        `WITH known AS (SELECT id FROM alert_groups WHERE group_key = $1),
-         counter AS (SELECT n FROM counters WHERE name = 'alert_groups' AND NOT EXISTS (SELECT 1 FROM known) FOR UPDATE OF counters),
-         upserted AS (
-           INSERT INTO alert_groups (id, group_key, source, status, alertname, service, severity, channel, route, common_labels, common_annotations, first_fired_at, last_change_at)
-           SELECT COALESCE((SELECT id FROM known), (SELECT n + 1 FROM counter)), $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::integer, $9::jsonb, $10::jsonb, $11::timestamptz, now()
-           ON CONFLICT (group_key) DO UPDATE SET group_key = EXCLUDED.group_key
-           RETURNING *, (xmax = 0) AS inserted),
-         taken AS (UPDATE counters SET n = upserted.id FROM upserted, counter WHERE counters.name = 'alert_groups' AND upserted.inserted),
-         notified AS (
-           INSERT INTO alert_notifications (dedupe_key, group_id)
-           SELECT $12::text, id FROM upserted WHERE last_dedupe_key IS DISTINCT FROM $12::text
-           ON CONFLICT (dedupe_key) DO UPDATE SET received_at = now() WHERE (SELECT last_state_key FROM upserted) = $13::text
-           RETURNING 1)
-         SELECT *, 0 AS firing_count, 0 AS resolved_count, EXISTS (SELECT 1 FROM notified) AS stored FROM upserted`,
+        GROUP_UPSERT_SQL,
         [n.groupKey, n.source, n.status, alertname, service, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), firedAt, dedupeKey, stateKey],
       );
       const before = toGroup(upserted!);
@@ -225,19 +252,7 @@ export class SqlAlertStore implements AlertStore {
       // The group as it now is (what getIn reads), and its open incident's channel for the card's copy there.
       const [[updated]] = await Promise.all([
         q.query<GroupRow & { incident_channel: IncidentChannel; service_incident_open: boolean }>(
-          `UPDATE alert_groups g SET status = $2, severity = $3, channel = $4, route = $5, common_labels = $6, common_annotations = $7,
-             last_change_at = now(), resolved_at = CASE WHEN $2 = 'resolved' THEN now() ELSE NULL END,
-             first_fired_at = CASE WHEN $8 THEN $9 ELSE first_fired_at END,
-             acknowledged = CASE WHEN $8 THEN NULL ELSE acknowledged END,
-             escalated = CASE WHEN $8 THEN '[]'::jsonb ELSE escalated END,
-             episode = episode + CASE WHEN $8 THEN 1 ELSE 0 END,
-             version = version + CASE WHEN $10 THEN 0 ELSE 1 END,
-             last_dedupe_key = $11, last_state_key = $12,
-             maintenance = CASE WHEN $13::jsonb IS NOT NULL THEN $13::jsonb WHEN $8 THEN NULL ELSE maintenance END
-           WHERE g.id = $1
-           RETURNING g.*, ${GROUP_EXTRAS},
-             (SELECT i.channel FROM incidents i WHERE i.id = g.incident_id AND i.status <> 'resolved') AS incident_channel,
-             EXISTS (SELECT 1 FROM incidents i WHERE i.service = g.service AND i.status <> 'resolved') AS service_incident_open`,
+          GROUP_UPDATE_SQL,
           [before.id, n.status, routing.severity, routing.channel, routing.route, clean(labels), clean(n.commonAnnotations), refired, firedAt, inserted, dedupeKey, stateKey, held ? JSON.stringify({ id: held.id, reason: held.reason, until: held.until.toISOString() }) : null],
         ),
         alertsWritten,

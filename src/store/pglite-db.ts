@@ -31,6 +31,7 @@ type Request =
   | { op: 'open' | 'begin' | 'close' }
   | { op: 'query'; sql: string; params: unknown[]; tx?: number }
   | { op: 'exec'; sql: string; tx?: number }
+  | { op: 'prepare'; sqls: string[] }
   | { op: 'commit' | 'rollback'; tx: number };
 
 const responseSchema = z.union([
@@ -235,6 +236,7 @@ export async function openPglite(dataDir?: string, opts: { fromTemplate?: boolea
       await thread.call({ op: 'commit', tx });
       return out;
     },
+    prepare: (statements: readonly string[]) => thread.call<number>({ op: 'prepare', sqls: [...statements] }),
     close: () => thread.close(),
   };
 }

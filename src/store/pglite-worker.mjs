@@ -197,6 +197,29 @@ function query(m) {
   return runPrepared(m.sql, m.params);
 }
 
+/**
+ * Statements prepared ahead of their first run (PgliteDb.prepare): parsed and analysed now, with the
+ * catalogs they read, so the first webhook does not pay for it. Nothing runs, nothing is written. In
+ * the session's turn like a single statement (after a transaction in progress); one that fails to
+ * prepare (a table a newer migration dropped) is left to fail when it is run.
+ */
+function prepareAll(sqls) {
+  return db._runExclusiveTransaction(() =>
+    db.runExclusive(async () => {
+      let n = 0;
+      for (const sql of sqls) {
+        try {
+          await statementFor(sql);
+          n++;
+        } catch {
+          // Its own run says why.
+        }
+      }
+      return n;
+    }),
+  );
+}
+
 /** Simple-protocol SQL (migrations, DDL): what a prepared statement returns may change, so each is prepared anew after it. */
 function exec(m) {
   for (const st of prepared.values()) unused.push(st.name);
@@ -309,6 +332,8 @@ function handle(m) {
       return run(m.id, () => query(m), (rows) => rows);
     case 'exec':
       return run(m.id, () => exec(m), () => null);
+    case 'prepare':
+      return run(m.id, () => prepareAll(m.sqls), (n) => n);
     case 'begin':
       return begin(m.id);
     case 'commit':

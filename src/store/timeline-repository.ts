@@ -89,6 +89,11 @@ function valuesRow(offset: number): string {
   return `(${cells.join(', ')})`;
 }
 
+/** The insert of `rows` events, as insert() sends it (one row: what every ingested webhook records). */
+export function timelineInsertSql(rows: number): string {
+  return `INSERT INTO timeline_events ${COLUMNS} VALUES ${Array.from({ length: rows }, (_, i) => valuesRow(i * TYPES.length)).join(', ')} RETURNING *`;
+}
+
 export class SqlTimelineRepository implements TimelineRepository {
   private readonly batches: GroupCommit<TimelineEventInput, TimelineEvent> | null;
 
@@ -113,10 +118,7 @@ export class SqlTimelineRepository implements TimelineRepository {
   /** One statement for all of them; their ids (and so their order) follow the order given. */
   private async insert(events: TimelineEventInput[]): Promise<TimelineEvent[]> {
     const params = events.flatMap(rowParams);
-    const rows = await this.db.query<Row>(
-      `INSERT INTO timeline_events ${COLUMNS} VALUES ${events.map((_, i) => valuesRow(i * TYPES.length)).join(', ')} RETURNING *`,
-      params,
-    );
+    const rows = await this.db.query<Row>(timelineInsertSql(events.length), params);
     // A multi-row VALUES takes its ids in the order of its rows; RETURNING's order is not promised.
     return rows.map(toEvent).sort((a, b) => a.id - b.id);
   }

@@ -69,6 +69,16 @@ describe('the embedded store runs on a thread of its own', () => {
     expect(await db.query('SELECT n FROM pglite_thread_turns ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
+
+  it('prepares statements without running them: nothing is written, no sequence number is taken, and one that cannot be prepared is skipped', async () => {
+    await db.exec('CREATE TABLE pglite_thread_prepared (id serial PRIMARY KEY, v text)');
+    const insert = 'INSERT INTO pglite_thread_prepared (v) VALUES ($1) RETURNING id';
+    expect(await db.prepare!([insert, 'SELECT * FROM pglite_thread_no_such_table'])).toBe(1);
+    expect(await db.query('SELECT count(*)::int AS n FROM pglite_thread_prepared')).toEqual([{ n: 0 }]);
+    // The statement prepared ahead runs as it would have: the first row still gets the first number.
+    expect(await db.query(insert, ['a'])).toEqual([{ id: 1 }]);
+    await expect(db.query('SELECT * FROM pglite_thread_no_such_table')).rejects.toMatchObject({ code: '42P01' });
+  });
   it('a closed store says so instead of hanging', async () => {
     const other = await openPglite();
     await other.close();
