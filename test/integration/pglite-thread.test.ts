@@ -79,6 +79,22 @@ describe('the embedded store runs on a thread of its own', () => {
     expect(await db.query(insert, ['a'])).toEqual([{ id: 1 }]);
     await expect(db.query('SELECT * FROM pglite_thread_no_such_table')).rejects.toMatchObject({ code: '42P01' });
   });
+  it('a statement run before a migration changed its table runs again after it with the new shape (the cache of prepared statements is emptied)', async () => {
+    await db.exec('CREATE TABLE pglite_thread_shape (a int)');
+    await db.query('INSERT INTO pglite_thread_shape VALUES ($1)', [1]);
+    const read = () => db.query<Record<string, unknown>>('SELECT * FROM pglite_thread_shape ORDER BY a');
+    expect(await read()).toEqual([{ a: 1 }]);
+    await db.exec('ALTER TABLE pglite_thread_shape ADD COLUMN b text DEFAULT $$x$$');
+    expect(await read()).toEqual([{ a: 1, b: 'x' }]);
+  });
+
+  it('requests sent together get their own answers: one that fails fails alone, the others in the same turn succeed', async () => {
+    const [ok1, bad, ok2] = await Promise.allSettled([db.query<{ n: number }>('SELECT 1 AS n'), db.query('SELECT * FROM no_such_table_here'), db.query<{ n: number }>('SELECT $1::int AS n', [2])]);
+    expect(ok1).toEqual({ status: 'fulfilled', value: [{ n: 1 }] });
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: '42P01' } });
+    expect(ok2).toEqual({ status: 'fulfilled', value: [{ n: 2 }] });
+  });
+
   it('a closed store says so instead of hanging', async () => {
     const other = await openPglite();
     await other.close();
