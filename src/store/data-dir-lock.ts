@@ -167,6 +167,8 @@ export function acquireDataDirLock(dataDir: string): () => void {
       const release = () => {
         if (released) return;
         released = true;
+        // A process that opens and closes stores many times (the test runner's workers) must not collect listeners.
+        process.removeListener('exit', release);
         heldHere.delete(file);
         try {
           if (readLockFile(file)?.pid === process.pid) unlinkSync(file);

@@ -17,6 +17,13 @@ describe('embedded data dir lock', () => {
     acquireDataDirLock(dir)();
   });
 
+  it('a released lock leaves no exit listener behind, however often a process locks and releases', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-lock-'));
+    const before = process.listenerCount('exit');
+    for (let i = 0; i < 20; i++) acquireDataDirLock(dir)();
+    expect(process.listenerCount('exit')).toBe(before);
+  });
+
   it('takes over a lock whose process is gone, and respects one held by another live process', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fb-lock-'));
     const child = spawn('sleep', ['30']);
