@@ -6,9 +6,9 @@ import { setFlagsFromString } from 'node:v8';
  * tiered up to optimized code (TurboFan) as its functions get hot. Starting the store and answering a
  * command makes hundreds of them hot, and TurboFan compiles them on background threads: ~80 MB more
  * peak RSS and more CPU, which a command that ends a second later never gets back
- * (docs/benchmarks.md, "A new embedded store from a template"). A function that keeps running
- * for a long time (a console left open) still tiers up. `firebreak start` does not call this: a
- * server is where optimized code pays (alert storms).
+ * (docs/benchmarks.md, "A new embedded store from a template"). A console left open stays on
+ * baseline code too, which a person's few commands a minute do not notice. `firebreak start` does
+ * not call this: a server is where optimized code pays (alert storms).
  *
  * The flag is process-wide and read when a WebAssembly function is compiled: call before the store opens.
  */
