@@ -170,10 +170,6 @@ export async function buildApp(
   // The log shares the app's redactor, so secrets learned at run time (secret params) are masked there too.
   const logger = opts.logger ?? createLogger(runtime.logLevel, redactor, opts.logDestination);
   const db = opts.db ?? (await openStore(runtime));
-  // The embedded store parses and analyses the ingestion's statements now, in the background: it
-  // does not delay readiness, and a webhook's statements queue behind it on the store's thread, so
-  // the first webhook after a start does not pay for a cold PGlite (docs/benchmarks.md, "Second pass").
-  db.prepare?.(INGEST_STATEMENTS).catch((err: unknown) => logger.debug({ err }, 'preparing the ingestion statements failed; they are prepared when first run'));
   let coordination: Coordination = new MemoryCoordination();
   if (runtime.redisUrl) {
     // ioredis loads only with REDIS_URL (~8 MB resident): a `firebreak run` on one machine has none.
@@ -318,6 +314,11 @@ export function buildAlertOutboxWorker(app: App, opts: OutboxWorkerOptions = {})
 export async function startFirebreak(runtime: RuntimeEnv, loaded: LoadedConfig, opts: { host?: string; logger?: Logger; logDestination?: NodeJS.WritableStream } = {}): Promise<Running> {
   // `logger` and `logDestination` are test knobs (to read what was logged); a logger must mask like createLogger does.
   const app = await buildApp(runtime, loaded, { ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.logDestination ? { logDestination: opts.logDestination } : {}) });
+  // The embedded store parses and analyses the ingestion's statements now, in the background: it
+  // does not delay readiness, and a webhook's statements queue behind it on the store's thread, so
+  // the first webhook after a start does not pay for a cold PGlite (docs/benchmarks.md, "Second pass").
+  // Only here: a `firebreak run` takes no webhooks, and its one command must not queue behind it.
+  app.db.prepare?.(INGEST_STATEMENTS).catch((err: unknown) => app.logger.debug({ err }, 'preparing the ingestion statements failed; they are prepared when first run'));
   const router = new Router();
   // From the first signal until exit: /readyz answers 503 so no new work is sent here during the drain.
   let shuttingDown = false;
